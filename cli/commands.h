@@ -1,0 +1,16 @@
+#pragma once
+// Registration of the CLI subcommands. Each Add*Command adds its options to `app` and returns a
+// callback that runs it; the callback returns the process exit code or throws (InputError -> 2).
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace quasar::cli {
+
+using Command = std::function<int()>;
+
+Command AddLayerCommand(CLI::App& app);
+Command AddGenTensorCommand(CLI::App& app);
+
+}  // namespace quasar::cli

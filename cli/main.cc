@@ -1,0 +1,49 @@
+// quasar: the command-line front end.
+//
+// Exit codes: 0 success; 2 bad input (the message names the file, key path and value);
+// 1 internal failure.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "commands.h"
+#include "quasar/models/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Quasar: a hardware/software co-design simulator for quantized neural-network "
+               "accelerators"};
+  app.set_version_flag("--version", std::string("quasar ") + QUASAR_VERSION);
+  app.require_subcommand(1);
+  std::map<std::string, quasar::cli::Command> commands;
+  commands["layer"] = quasar::cli::AddLayerCommand(app);
+  commands["gen-tensor"] = quasar::cli::AddGenTensorCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    for (auto& [name, run] : commands) {
+      if (app.got_subcommand(name)) {
+        return run();
+      }
+    }
+    return 2;
+  } catch (const quasar::InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+#pragma once
+// Event counts a golden kernel reports, for cross-checks against the simulators.
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+namespace quasar::models {
+
+// What one kernel invocation did: multiply-accumulates performed (padding taps included, as a
+// systolic array streams them), accumulator overflow events, and the range of the final
+// accumulator values.
+struct KernelStats {
+  int64_t macs = 0;
+  int64_t overflow_events = 0;
+  int64_t acc_min = std::numeric_limits<int64_t>::max();
+  int64_t acc_max = std::numeric_limits<int64_t>::min();
+
+  void Observe(int64_t acc) {
+    acc_min = std::min(acc_min, acc);
+    acc_max = std::max(acc_max, acc);
+  }
+  bool has_range() const { return acc_min <= acc_max; }
+};
+
+}  // namespace quasar::models

@@ -1,0 +1,57 @@
+#pragma once
+// Validating access to a YAML mapping: typed lookups that record every problem with its key path
+// and value in an ErrorList instead of throwing, and rejection of unknown keys. Every Quasar
+// input format (layer, network, architecture) is parsed through it.
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quasar/models/error.h"
+
+namespace quasar::models {
+
+// Loads a YAML file; malformed YAML becomes an InputError naming the file, line and column.
+YAML::Node LoadYamlFile(const std::string& path);
+
+// One mapping node and its key path ("weights", "geometry.padding").
+class MapReader {
+ public:
+  MapReader(YAML::Node node, std::string path, ErrorList* errors);
+
+  bool Has(const std::string& key) const;
+  YAML::Node Get(const std::string& key) const { return node_[key]; }
+  std::string PathOf(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  ErrorList* errors() const { return errors_; }
+
+  // Scalars. A missing required key, or a value of the wrong kind, is recorded and nullopt
+  // returned; Optional returns `fallback` when the key is absent.
+  std::optional<std::string> String(const std::string& key, bool required) const;
+  std::optional<int64_t> Int(const std::string& key, bool required) const;
+  std::optional<double> Double(const std::string& key, bool required) const;
+  std::optional<bool> Bool(const std::string& key, bool required) const;
+  // A scalar or a list of scalars.
+  std::optional<std::vector<int64_t>> IntList(const std::string& key, bool required) const;
+  std::optional<std::vector<double>> DoubleList(const std::string& key, bool required) const;
+  // A nested mapping; nullopt (and an error) if present but not a mapping.
+  std::optional<MapReader> Map(const std::string& key, bool required) const;
+
+  // Records an error for every key not in `allowed`.
+  void RejectUnknownKeys(std::initializer_list<const char*> allowed) const;
+  void Error(const std::string& key, const std::string& problem) const {
+    errors_->Add(PathOf(key), problem);
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  ErrorList* errors_;
+};
+
+// Renders a node for an error message ("got 'abc'", "got [1, 2]").
+std::string Describe(const YAML::Node& node);
+
+}  // namespace quasar::models

@@ -1,0 +1,141 @@
+#include "quasar/models/ref/binary_conv2d.h"
+
+#include <string>
+
+#include "quasar/models/error.h"
+
+namespace quasar::models {
+namespace {
+
+void RequireBipolar(const IntTensor& t, const char* what) {
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (t[i] != 1 && t[i] != -1) {
+      throw InputError(std::string("binary conv ") + what + " must hold -1/+1, element " +
+                       std::to_string(i) + " is " + std::to_string(t[i]));
+    }
+  }
+}
+
+uint64_t SignBit(int32_t v) { return v < 0 ? 1u : 0u; }
+
+}  // namespace
+
+std::string BinaryPadName(BinaryPad p) {
+  switch (p) {
+    case BinaryPad::kPlusOne:
+      return "+1";
+    case BinaryPad::kMinusOne:
+      return "-1";
+    case BinaryPad::kZero:
+      return "0";
+  }
+  return "?";
+}
+
+std::optional<BinaryPad> ParseBinaryPad(const std::string& name) {
+  if (name == "+1" || name == "1") {
+    return BinaryPad::kPlusOne;
+  }
+  if (name == "-1") {
+    return BinaryPad::kMinusOne;
+  }
+  if (name == "0") {
+    return BinaryPad::kZero;
+  }
+  return std::nullopt;
+}
+
+Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
+                                       const std::vector<int32_t>& bias,
+                                       const BinaryConvParams& params, KernelStats* stats) {
+  if (params.lanes < 1 || params.lanes > 64) {
+    throw InputError("binary conv lanes must be in 1..64, got " + std::to_string(params.lanes));
+  }
+  if (x.rank() != 4 || w.rank() != 4) {
+    throw InputError("binary conv needs NCHW input and OIHW weights, got " +
+                     ShapeToString(x.shape) + " and " + ShapeToString(w.shape));
+  }
+  RequireBipolar(x, "input");
+  RequireBipolar(w, "weights");
+  const Conv2dGeometry& g = params.geometry;
+  const int64_t n_batch = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
+  const int64_t o = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
+  if (g.groups < 1 || c % g.groups != 0 || o % g.groups != 0 || cg != c / g.groups) {
+    throw InputError("binary conv: weights " + ShapeToString(w.shape) + " do not fit input " +
+                     ShapeToString(x.shape) + " with groups " + std::to_string(g.groups));
+  }
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != o) {
+    throw InputError("binary conv bias has " + std::to_string(bias.size()) +
+                     " entries, expected " + std::to_string(o));
+  }
+  const int64_t ho = ConvOutputSize(h, kh, g.stride_h, g.pad_top, g.pad_bottom, g.dilation_h);
+  const int64_t wo = ConvOutputSize(wd, kw, g.stride_w, g.pad_left, g.pad_right, g.dilation_w);
+  if (ho < 1 || wo < 1) {
+    throw InputError("binary conv output would be empty for input " + ShapeToString(x.shape));
+  }
+  const int64_t og = o / g.groups;
+  const uint64_t pad_bit = params.pad == BinaryPad::kMinusOne ? 1u : 0u;
+
+  Tensor<int64_t> out({n_batch, o, ho, wo});
+  int64_t events = 0;
+  for (int64_t n = 0; n < n_batch; ++n) {
+    for (int64_t oc = 0; oc < o; ++oc) {
+      const int64_t group = oc / og;
+      for (int64_t oy = 0; oy < ho; ++oy) {
+        for (int64_t ox = 0; ox < wo; ++ox) {
+          int64_t acc = bias.empty() ? 0
+                                     : AccumulateLoad(bias[static_cast<size_t>(oc)],
+                                                      params.accumulator, &events);
+          uint64_t a_word = 0, w_word = 0;
+          int filled = 0;
+          int64_t correction = 0;  // kZero: sum of the weights met by padding taps
+          auto flush = [&]() {
+            if (filled == 0) {
+              return;
+            }
+            const int xor_count = __builtin_popcountll(a_word ^ w_word);
+            acc = AccumulateAdd(acc, filled - 2 * xor_count, params.accumulator, &events);
+            a_word = w_word = 0;
+            filled = 0;
+          };
+          for (int64_t ic = 0; ic < cg; ++ic) {
+            const int64_t ci = group * cg + ic;
+            for (int64_t ky = 0; ky < kh; ++ky) {
+              for (int64_t kx = 0; kx < kw; ++kx) {
+                const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+                const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
+                const int32_t wv = w[((oc * cg + ic) * kh + ky) * kw + kx];
+                uint64_t a_bit = pad_bit;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+                  a_bit = SignBit(x[((n * c + ci) * h + iy) * wd + ix]);
+                } else if (params.pad == BinaryPad::kZero) {
+                  correction += wv;  // the +1 padding tap contributed +1 * wv
+                }
+                a_word |= a_bit << filled;
+                w_word |= SignBit(wv) << filled;
+                if (++filled == params.lanes) {
+                  flush();
+                }
+              }
+            }
+          }
+          flush();
+          if (correction != 0) {
+            acc = AccumulateAdd(acc, -correction, params.accumulator, &events);
+          }
+          out[((n * o + oc) * ho + oy) * wo + ox] = acc;
+        }
+      }
+    }
+  }
+  if (stats != nullptr) {
+    stats->macs += n_batch * o * ho * wo * cg * kh * kw;
+    stats->overflow_events += events;
+    for (int64_t v : out.data) {
+      stats->Observe(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace quasar::models

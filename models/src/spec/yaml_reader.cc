@@ -1,0 +1,187 @@
+#include "quasar/models/spec/yaml_reader.h"
+
+#include <algorithm>
+#include <fstream>
+
+namespace quasar::models {
+namespace {
+
+template <typename T>
+std::optional<T> As(const YAML::Node& n) {
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+YAML::Node LoadYamlFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw InputError(path + ": cannot open file");
+  }
+  try {
+    return YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
+  }
+}
+
+std::string Describe(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) {
+    return "nothing";
+  }
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return "'" + std::string(out.c_str()) + "'";
+}
+
+MapReader::MapReader(YAML::Node node, std::string path, ErrorList* errors)
+    : node_(std::move(node)), path_(std::move(path)), errors_(errors) {}
+
+bool MapReader::Has(const std::string& key) const {
+  return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull();
+}
+
+std::optional<std::string> MapReader::String(const std::string& key, bool required) const {
+  if (!Has(key)) {
+    if (required) {
+      Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = node_[key];
+  if (!n.IsScalar()) {
+    Error(key, "must be a string, got " + Describe(n));
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<int64_t> MapReader::Int(const std::string& key, bool required) const {
+  if (!Has(key)) {
+    if (required) {
+      Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = node_[key];
+  auto v = n.IsScalar() ? As<int64_t>(n) : std::nullopt;
+  if (!v) {
+    Error(key, "must be an integer, got " + Describe(n));
+  }
+  return v;
+}
+
+std::optional<double> MapReader::Double(const std::string& key, bool required) const {
+  if (!Has(key)) {
+    if (required) {
+      Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = node_[key];
+  auto v = n.IsScalar() ? As<double>(n) : std::nullopt;
+  if (!v) {
+    Error(key, "must be a number, got " + Describe(n));
+  }
+  return v;
+}
+
+std::optional<bool> MapReader::Bool(const std::string& key, bool required) const {
+  if (!Has(key)) {
+    if (required) {
+      Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = node_[key];
+  auto v = n.IsScalar() ? As<bool>(n) : std::nullopt;
+  if (!v) {
+    Error(key, "must be true or false, got " + Describe(n));
+  }
+  return v;
+}
+
+template <typename T>
+static std::optional<std::vector<T>> ScalarOrList(const MapReader& r, const std::string& key,
+                                                  bool required, const char* what) {
+  if (!r.Has(key)) {
+    if (required) {
+      r.Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = r.Get(key);
+  std::vector<T> out;
+  if (n.IsScalar()) {
+    if (auto v = As<T>(n)) {
+      return std::vector<T>{*v};
+    }
+    r.Error(key, std::string("must be ") + what + " or a list of them, got " + Describe(n));
+    return std::nullopt;
+  }
+  if (!n.IsSequence() || n.size() == 0) {
+    r.Error(key, std::string("must be ") + what + " or a non-empty list of them, got " +
+                     Describe(n));
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto v = n[i].IsScalar() ? As<T>(n[i]) : std::nullopt;
+    if (!v) {
+      r.Error(key + "[" + std::to_string(i) + "]",
+              std::string("must be ") + what + ", got " + Describe(n[i]));
+      ok = false;
+    } else {
+      out.push_back(*v);
+    }
+  }
+  return ok ? std::optional<std::vector<T>>(out) : std::nullopt;
+}
+
+std::optional<std::vector<int64_t>> MapReader::IntList(const std::string& key,
+                                                       bool required) const {
+  return ScalarOrList<int64_t>(*this, key, required, "an integer");
+}
+
+std::optional<std::vector<double>> MapReader::DoubleList(const std::string& key,
+                                                         bool required) const {
+  return ScalarOrList<double>(*this, key, required, "a number");
+}
+
+std::optional<MapReader> MapReader::Map(const std::string& key, bool required) const {
+  if (!Has(key)) {
+    if (required) {
+      Error(key, "is required");
+    }
+    return std::nullopt;
+  }
+  const YAML::Node n = node_[key];
+  if (!n.IsMap()) {
+    Error(key, "must be a mapping, got " + Describe(n));
+    return std::nullopt;
+  }
+  return MapReader(n, PathOf(key), errors_);
+}
+
+void MapReader::RejectUnknownKeys(std::initializer_list<const char*> allowed) const {
+  if (!node_.IsMap()) {
+    return;
+  }
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+      std::string list;
+      for (const char* a : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      errors_->Add(PathOf(key), "unknown key (allowed: " + list + ")");
+    }
+  }
+}
+
+}  // namespace quasar::models
