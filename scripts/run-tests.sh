@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# README command 2: install dependencies, build, and run the whole test suite with ctest; then
+# build the unit tests of the SystemC-free libraries with AddressSanitizer and
+# UndefinedBehaviorSanitizer and run them (skip that part with QUASAR_SKIP_SANITIZERS=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+werror=()
+if [ "${CI:-}" = "true" ]; then
+  werror=(-DQUASAR_WERROR=ON)  # warnings fail the build in CI only
+fi
+bash scripts/build.sh "${werror[@]}"
+(cd build && ctest -j"$(nproc)" --output-on-failure)
+if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
+  echo "== unit tests under ASan + UBSan =="
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUASAR_SANITIZE=ON \
+    "${werror[@]}" >/dev/null
+  cmake --build build-asan -j"$(nproc)" --target quasar_unit_tests quasar_onnx_tests quasar
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" --output-on-failure)
+fi
