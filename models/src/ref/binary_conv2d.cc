@@ -129,11 +129,7 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
     }
   }
   if (stats != nullptr) {
-    stats->macs += n_batch * o * ho * wo * cg * kh * kw;
-    stats->overflow_events += events;
-    for (int64_t v : out.data) {
-      stats->Observe(v);
-    }
+    stats->Record(n_batch * o * ho * wo * cg * kh * kw, events, out);
   }
   return out;
 }

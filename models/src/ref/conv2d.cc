@@ -195,11 +195,7 @@ Tensor<int64_t> Conv2dAccumulate(const IntTensor& x, const IntTensor& w,
   }
 
   if (stats != nullptr) {
-    stats->macs += s.n * s.o * s.ho * s.wo * k;
-    stats->overflow_events += overflow_events;
-    for (int64_t v : out.data) {
-      stats->Observe(v);
-    }
+    stats->Record(s.n * s.o * s.ho * s.wo * k, overflow_events, out);
   }
   return out;
 }
@@ -243,11 +239,7 @@ Tensor<int64_t> DepthwiseConv2dAccumulate(const IntTensor& x, const IntTensor& w
     }
   }
   if (stats != nullptr) {
-    stats->macs += s.n * s.o * s.ho * s.wo * s.kh * s.kw;
-    stats->overflow_events += overflow_events;
-    for (int64_t v : out.data) {
-      stats->Observe(v);
-    }
+    stats->Record(s.n * s.o * s.ho * s.wo * s.kh * s.kw, overflow_events, out);
   }
   return out;
 }

@@ -61,11 +61,7 @@ Tensor<int64_t> FullyConnectedAccumulate(const IntTensor& x, const IntTensor& w,
     }
   }
   if (stats != nullptr) {
-    stats->macs += n * o * k;
-    stats->overflow_events += events;
-    for (int64_t v : out.data) {
-      stats->Observe(v);
-    }
+    stats->Record(n * o * k, events, out);
   }
   return out;
 }
@@ -112,11 +108,7 @@ Tensor<int64_t> MatMulAccumulate(const IntTensor& a, const IntTensor& b,
     }
   }
   if (stats != nullptr) {
-    stats->macs += batches * m * n * k;
-    stats->overflow_events += events;
-    for (int64_t v : out.data) {
-      stats->Observe(v);
-    }
+    stats->Record(batches * m * n * k, events, out);
   }
   return out;
 }

@@ -21,6 +21,16 @@ struct KernelStats {
     acc_max = std::max(acc_max, acc);
   }
   bool has_range() const { return acc_min <= acc_max; }
+
+  // Adds one kernel invocation: its MACs, overflow events and final accumulator values.
+  template <typename AccTensor>
+  void Record(int64_t kernel_macs, int64_t kernel_overflow_events, const AccTensor& acc) {
+    macs += kernel_macs;
+    overflow_events += kernel_overflow_events;
+    for (int64_t v : acc.data) {
+      Observe(v);
+    }
+  }
 };
 
 }  // namespace quasar::models
