@@ -148,6 +148,19 @@ TEST_CASE("Requantize adds the zero point and clamps") {
   CHECK(Requantize(-100, m, 3, 3, 127) == 3);  // fused ReLU: lo = zero point
 }
 
+TEST_CASE("onnx adds the zero point before rounding, as the ONNX reference evaluator does") {
+  // acc * M = 0.49999999999999994 (one ulp below 0.5). Adding z_y = 1 in float64 gives exactly
+  // 1.5, which rounds to 2; rounding first would give 0 + 1 = 1.
+  const double below_half = std::nextafter(0.5, 0.0);
+  const Multiplier onnx = MultiplierFromReal(RoundingMode::kOnnx, below_half);
+  CHECK(ScaleAccumulator(1, onnx) == 0);
+  CHECK(Requantize(1, onnx, 1, -128, 127) == 2);
+  CHECK(Requantize(1, onnx, 0, -128, 127) == 0);
+  // torch-qnnpack rounds in float32 first and adds the zero point as an integer.
+  const Multiplier torch = MultiplierFromReal(RoundingMode::kTorchQnnpack, 0.25);
+  CHECK(Requantize(2, torch, 1, -128, 127) == 1);  // rne(0.5) = 0, + 1
+}
+
 TEST_CASE("MakeMultiplier evaluates the ratio the way each framework does") {
   const float sx = 0.1f, sw = 0.2f, sy = 0.3f;
   const Multiplier onnx = MakeMultiplier(RoundingMode::kOnnx, sx, sw, sy);

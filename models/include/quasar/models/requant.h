@@ -54,14 +54,11 @@ Multiplier MultiplierFromReal(RoundingMode mode, double real_multiplier);
 // same roundings in exact 128-bit arithmetic, which agrees with TFLite wherever TFLite is defined.
 int64_t ScaleAccumulator(int64_t acc, const Multiplier& m);
 
-// The requantization function: clamp(R(acc * M) + zero_point, lo, hi).
-inline int32_t Requantize(int64_t acc, const Multiplier& m, int32_t zero_point, int32_t lo,
-                          int32_t hi) {
-  int64_t y = ScaleAccumulator(acc, m) + zero_point;
-  y = y < lo ? lo : y;
-  y = y > hi ? hi : y;
-  return static_cast<int32_t>(y);
-}
+// The requantization function: clamp(R(acc * M) + zero_point, lo, hi). In the onnx mode the zero
+// point is added in float64 before rounding, as the ONNX reference does (op_qlinear_conv.py:
+// R = res * ratio; R += y_zero_point; round), which differs from rounding first when acc * M lies
+// within one float64 ulp below a tie.
+int32_t Requantize(int64_t acc, const Multiplier& m, int32_t zero_point, int32_t lo, int32_t hi);
 
 // Quantizes one float value: clamp(R(x / s) + zero_point) into `type`.
 //   tflite: round_half_away(f32(x / s)) (reference/quantize.h AffineQuantize).

@@ -1,0 +1,60 @@
+#pragma once
+// A small reader for the ONNX backend node-test files: `model.onnx` (onnx.ModelProto) and the
+// `test_data_set_0/*.pb` tensors (onnx.TensorProto), decoded as QUASAR_ONNX_NODE_TESTS/INDEX.md
+// documents them: `raw_data` little-endian and row-major, or the typed fields (int32_data,
+// int64_data, float_data) when `raw_data` is empty (onnx/onnx.proto, TensorProto).
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "quasar/models/tensor.h"
+
+namespace quasar::onnx_tests {
+
+// The TensorProto.DataType codes that occur in the node tests (onnx/onnx.proto).
+enum DataType : int32_t {
+  kFloat = 1,
+  kUint8 = 2,
+  kInt8 = 3,
+  kUint16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kFloat16 = 10,
+  kFloat8E4M3FN = 17,
+  kFloat8E5M2 = 19,
+  kUint4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23,
+  kUint2 = 25,
+  kInt2 = 26,
+};
+
+// "uint8", "float16", "int4", ...; "data_type <n>" for a code not listed above.
+std::string DataTypeName(int32_t data_type);
+
+// Bits per element of an integer code (2, 4, 8, 16, 32, 64); 0 for any other code.
+int IntegerBits(int32_t data_type);
+bool IsSignedInteger(int32_t data_type);
+
+// Parse one serialized message from a file. Throw std::runtime_error naming the file on failure.
+onnx::ModelProto LoadModel(const std::string& path);
+onnx::TensorProto LoadTensor(const std::string& path);
+
+// `dims` as a Quasar shape (empty for a scalar).
+models::Shape ShapeOf(const onnx::TensorProto& t);
+
+// The values of an integer tensor (IntegerBits() > 0), unpacked and sign-extended. Throws
+// std::runtime_error for another type or a payload whose size does not match `dims`.
+std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t);
+
+// The values of a float32 tensor (data_type 1).
+std::vector<float> DecodeFloats(const onnx::TensorProto& t);
+
+// The bit patterns of a float16 tensor (data_type 10).
+std::vector<uint16_t> DecodeHalfBits(const onnx::TensorProto& t);
+
+}  // namespace quasar::onnx_tests
