@@ -15,7 +15,7 @@ if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== unit tests under ASan + UBSan =="
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUASAR_SANITIZE=ON \
     "${werror[@]}" >/dev/null
-  cmake --build build-asan -j"$(nproc)" --target quasar_unit_tests quasar_onnx_tests quasar
+  cmake --build build-asan -j"$(nproc)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" --output-on-failure)
 fi
