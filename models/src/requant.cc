@@ -139,16 +139,13 @@ int64_t ScaleAccumulator(int64_t acc, const Multiplier& m) {
 }
 
 int32_t Requantize(int64_t acc, const Multiplier& m, int32_t zero_point, int32_t lo, int32_t hi) {
-  int64_t y = 0;
+  int128 y = 0;
   if (m.mode == RoundingMode::kOnnx) {
     y = SaturatingToInt64(RoundHalfToEven(static_cast<double>(acc) * m.real + zero_point));
   } else {
-    // |ScaleAccumulator| < 2^63 - 2^31 unless it saturated, in which case the clamp below decides.
-    const int64_t scaled = ScaleAccumulator(acc, m);
-    y = scaled > INT64_MAX - INT32_MAX ? INT64_MAX
-        : scaled < INT64_MIN - INT32_MIN ? INT64_MIN : scaled + zero_point;
+    y = int128{ScaleAccumulator(acc, m)} + zero_point;  // exact: no int64 overflow to guard
   }
-  return static_cast<int32_t>(std::clamp<int64_t>(y, lo, hi));
+  return static_cast<int32_t>(y < lo ? lo : (y > hi ? hi : y));
 }
 
 int32_t Quantize(float x, float scale, int32_t zero_point, IntType type, RoundingMode mode) {

@@ -91,6 +91,20 @@ TEST_CASE("binary conv rejects values other than -1/+1") {
   x[4] = 0;
   CHECK_THROWS_AS(BinaryConv2dAccumulate(x, RandomBipolar({1, 2, 1, 1}, 2), {}, {}, nullptr),
                   quasar::InputError);
+  // Geometry goes through the convolution's own checks (a zero stride must not divide by zero).
+  const IntTensor ok = RandomBipolar({1, 2, 3, 3}, 3);
+  BinaryConvParams bad;
+  bad.geometry.stride_w = 0;
+  CHECK_THROWS_AS(BinaryConv2dAccumulate(ok, RandomBipolar({1, 2, 1, 1}, 2), {}, bad, nullptr),
+                  quasar::InputError);
+  bad = {};
+  bad.geometry.dilation_h = 0;
+  CHECK_THROWS_AS(BinaryConv2dAccumulate(ok, RandomBipolar({1, 2, 1, 1}, 2), {}, bad, nullptr),
+                  quasar::InputError);
+  bad = {};
+  bad.accumulator.bits = 4;
+  CHECK_THROWS_AS(BinaryConv2dAccumulate(ok, RandomBipolar({1, 2, 1, 1}, 2), {}, bad, nullptr),
+                  quasar::InputError);
 }
 
 TEST_CASE("binary layer folds a per-channel scale into the output stage") {

@@ -51,32 +51,25 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
   if (params.lanes < 1 || params.lanes > 64) {
     throw InputError("binary conv lanes must be in 1..64, got " + std::to_string(params.lanes));
   }
-  if (x.rank() != 4 || w.rank() != 4) {
-    throw InputError("binary conv needs NCHW input and OIHW weights, got " +
-                     ShapeToString(x.shape) + " and " + ShapeToString(w.shape));
+  const Conv2dGeometry& g = params.geometry;
+  const Shape out_shape = Conv2dOutputShape(x.shape, w.shape, g);
+  if (params.accumulator.bits < 8 || params.accumulator.bits > 64) {
+    throw InputError("accumulator bits must be in 8..64, got " +
+                     std::to_string(params.accumulator.bits));
   }
   RequireBipolar(x, "input");
   RequireBipolar(w, "weights");
-  const Conv2dGeometry& g = params.geometry;
   const int64_t n_batch = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
   const int64_t o = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
-  if (g.groups < 1 || c % g.groups != 0 || o % g.groups != 0 || cg != c / g.groups) {
-    throw InputError("binary conv: weights " + ShapeToString(w.shape) + " do not fit input " +
-                     ShapeToString(x.shape) + " with groups " + std::to_string(g.groups));
-  }
+  const int64_t ho = out_shape[2], wo = out_shape[3];
   if (!bias.empty() && static_cast<int64_t>(bias.size()) != o) {
     throw InputError("binary conv bias has " + std::to_string(bias.size()) +
                      " entries, expected " + std::to_string(o));
   }
-  const int64_t ho = ConvOutputSize(h, kh, g.stride_h, g.pad_top, g.pad_bottom, g.dilation_h);
-  const int64_t wo = ConvOutputSize(wd, kw, g.stride_w, g.pad_left, g.pad_right, g.dilation_w);
-  if (ho < 1 || wo < 1) {
-    throw InputError("binary conv output would be empty for input " + ShapeToString(x.shape));
-  }
   const int64_t og = o / g.groups;
   const uint64_t pad_bit = params.pad == BinaryPad::kMinusOne ? 1u : 0u;
 
-  Tensor<int64_t> out({n_batch, o, ho, wo});
+  Tensor<int64_t> out(out_shape);
   int64_t events = 0;
   for (int64_t n = 0; n < n_batch; ++n) {
     for (int64_t oc = 0; oc < o; ++oc) {

@@ -25,29 +25,13 @@ void Require(bool ok, const std::string& message) {
 
 ConvShape CheckShapes(const IntTensor& x, const IntTensor& w, const std::vector<int32_t>& bias,
                       const IntConvParams& p, bool depthwise) {
-  const Conv2dGeometry& g = p.geometry;
-  Require(x.rank() == 4, "conv input must be NCHW (rank 4), got shape " + ShapeToString(x.shape));
-  Require(w.rank() == 4, "conv weights must be OIHW (rank 4), got shape " + ShapeToString(w.shape));
-  Require(g.stride_h >= 1 && g.stride_w >= 1, "stride must be >= 1");
-  Require(g.dilation_h >= 1 && g.dilation_w >= 1, "dilation must be >= 1");
-  Require(g.pad_top >= 0 && g.pad_left >= 0 && g.pad_bottom >= 0 && g.pad_right >= 0,
-          "padding must be >= 0");
-  ConvShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(1), w.dim(2), w.dim(3),
-              depthwise ? x.dim(1) : g.groups, 0, 0, 0};
-  Require(s.groups >= 1, "groups must be >= 1, got " + std::to_string(s.groups));
-  Require(s.c % s.groups == 0, "input channels " + std::to_string(s.c) +
-                                   " are not divisible by groups " + std::to_string(s.groups));
-  Require(s.o % s.groups == 0, "output channels " + std::to_string(s.o) +
-                                   " are not divisible by groups " + std::to_string(s.groups));
-  Require(s.cg == s.c / s.groups,
-          "weights " + ShapeToString(w.shape) + " need dim 1 = C_in/groups = " +
-              std::to_string(s.c / s.groups) + " for input " + ShapeToString(x.shape));
-  s.og = s.o / s.groups;
-  s.ho = ConvOutputSize(s.h, s.kh, g.stride_h, g.pad_top, g.pad_bottom, g.dilation_h);
-  s.wo = ConvOutputSize(s.w, s.kw, g.stride_w, g.pad_left, g.pad_right, g.dilation_w);
-  Require(s.ho >= 1 && s.wo >= 1, "convolution output would be empty for input " +
-                                      ShapeToString(x.shape) + " and weights " +
-                                      ShapeToString(w.shape));
+  Conv2dGeometry g = p.geometry;
+  if (depthwise && x.rank() == 4) {
+    g.groups = x.dim(1);
+  }
+  const Shape out = Conv2dOutputShape(x.shape, w.shape, g);
+  const ConvShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(1), w.dim(2),
+                    w.dim(3), g.groups, w.dim(0) / g.groups, out[2], out[3]};
   Require(bias.empty() || static_cast<int64_t>(bias.size()) == s.o,
           "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(s.o));
   Require(p.weight_zero_points.size() == 1 ||
@@ -123,6 +107,28 @@ void ConvLoops(const ConvShape& s, const Conv2dGeometry& g, const std::vector<in
 }
 
 }  // namespace
+
+Shape Conv2dOutputShape(const Shape& x, const Shape& w, const Conv2dGeometry& g) {
+  Require(x.size() == 4, "conv input must be NCHW (rank 4), got shape " + ShapeToString(x));
+  Require(w.size() == 4, "conv weights must be OIHW (rank 4), got shape " + ShapeToString(w));
+  Require(g.stride_h >= 1 && g.stride_w >= 1, "stride must be >= 1");
+  Require(g.dilation_h >= 1 && g.dilation_w >= 1, "dilation must be >= 1");
+  Require(g.pad_top >= 0 && g.pad_left >= 0 && g.pad_bottom >= 0 && g.pad_right >= 0,
+          "padding must be >= 0");
+  Require(g.groups >= 1, "groups must be >= 1, got " + std::to_string(g.groups));
+  Require(x[1] % g.groups == 0, "input channels " + std::to_string(x[1]) +
+                                    " are not divisible by groups " + std::to_string(g.groups));
+  Require(w[0] % g.groups == 0, "output channels " + std::to_string(w[0]) +
+                                    " are not divisible by groups " + std::to_string(g.groups));
+  Require(w[1] == x[1] / g.groups,
+          "weights " + ShapeToString(w) + " need dim 1 = C_in/groups = " +
+              std::to_string(x[1] / g.groups) + " for input " + ShapeToString(x));
+  const int64_t ho = ConvOutputSize(x[2], w[2], g.stride_h, g.pad_top, g.pad_bottom, g.dilation_h);
+  const int64_t wo = ConvOutputSize(x[3], w[3], g.stride_w, g.pad_left, g.pad_right, g.dilation_w);
+  Require(ho >= 1 && wo >= 1, "convolution output would be empty for input " + ShapeToString(x) +
+                                  " and weights " + ShapeToString(w));
+  return {x[0], w[0], ho, wo};
+}
 
 int64_t ConvOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,
                        int64_t pad_end, int64_t dilation) {

@@ -28,6 +28,10 @@ struct Conv2dGeometry {
 int64_t ConvOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad_begin,
                        int64_t pad_end, int64_t dilation);
 
+// Validates input [N, C, H, W], weights [C_out, C/groups, KH, KW] and the geometry of a
+// convolution and returns the output shape [N, C_out, H_out, W_out]. Throws InputError.
+Shape Conv2dOutputShape(const Shape& x, const Shape& w, const Conv2dGeometry& g);
+
 // The integer part of a quantized convolution (everything before requantization).
 struct IntConvParams {
   Conv2dGeometry geometry;
