@@ -16,19 +16,6 @@ namespace {
 
 using namespace quasar::models;
 
-NpyDtype DtypeFor(const IntType& t) {
-  if (t.kind == IntKind::kBinary || t.kind == IntKind::kTernary) {
-    return NpyDtype::kInt8;
-  }
-  if (t.bits <= 8) {
-    return t.is_signed() ? NpyDtype::kInt8 : NpyDtype::kUint8;
-  }
-  if (t.bits <= 16) {
-    return t.is_signed() ? NpyDtype::kInt16 : NpyDtype::kUint16;
-  }
-  return NpyDtype::kInt32;
-}
-
 IntTensor ReadInts(const std::string& path, const IntType& type) {
   IntTensor t = ToIntTensor(ReadNpy(path), path);
   CheckValues(t, type, path);
@@ -70,7 +57,7 @@ int Run(const Options& o) {
   }
 
   const LayerResult r = RunLayer(spec, in);
-  WriteNpy(o.out, r.output, DtypeFor(spec.output.type));
+  WriteNpy(o.out, r.output, NpyDtypeFor(spec.output.type));
 
   nlohmann::json j;
   j["op"] = LayerOpName(spec.op);
@@ -96,7 +83,8 @@ int Run(const Options& o) {
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("layer      {} ({} rounding)\n", LayerOpName(spec.op), RoundingModeName(spec.rounding));
+  fmt::print("layer      {} ({} rounding)\n", LayerOpName(spec.op),
+             RoundingModeName(spec.rounding));
   fmt::print("input      {} {}\n", ShapeToString(in.x.shape), spec.input.type.Name());
   if (in.weights) {
     fmt::print("weights    {} {}{}\n", ShapeToString(in.weights->shape), spec.weights.type.Name(),
@@ -113,14 +101,16 @@ int Run(const Options& o) {
     fmt::print("overflows  {}\n", r.stats.overflow_events);
   }
   if (r.width) {
-    fmt::print("acc width  needed: {} bits with these weights, {} for any {}x{} operands "
-               "(textbook a+w+ceil(log2 K) = {}, K = {})\n",
-               r.width->weight_bound_bits, r.width->type_bound_bits, spec.input.type.Name(),
-               spec.weights.type.Name(), r.width->textbook_bits, r.width->k);
+    fmt::print(
+        "acc width  needed: {} bits with these weights, {} for any {}x{} operands "
+        "(textbook a+w+ceil(log2 K) = {}, K = {})\n",
+        r.width->weight_bound_bits, r.width->type_bound_bits, spec.input.type.Name(),
+        spec.weights.type.Name(), r.width->textbook_bits, r.width->k);
     if (r.width->weight_bound_bits > spec.accumulator.bits) {
-      fmt::print("warning    the {}-bit accumulator is narrower than the {} bits these weights can "
-                 "need; overflow is possible\n",
-                 spec.accumulator.bits, r.width->weight_bound_bits);
+      fmt::print(
+          "warning    the {}-bit accumulator is narrower than the {} bits these weights can "
+          "need; overflow is possible\n",
+          spec.accumulator.bits, r.width->weight_bound_bits);
     }
   }
   return 0;
@@ -130,8 +120,8 @@ int Run(const Options& o) {
 
 Command AddLayerCommand(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand(
-      "layer", "Run one quantized layer through the golden integer reference");
+  CLI::App* cmd =
+      app.add_subcommand("layer", "Run one quantized layer through the golden integer reference");
   cmd->add_option("--spec", o->spec, "Layer spec (YAML, see docs/layer-spec.md)")->required();
   cmd->add_option("--input", o->input, "Input activations (.npy, NCHW or [N, K])")->required();
   cmd->add_option("--input2", o->input2, "Second operand of an add (.npy)");

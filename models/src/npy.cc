@@ -366,4 +366,17 @@ void WriteNpy(const std::string& path, const FloatTensor& t) {
   WriteNpy(path, NpyArray{t.shape, NpyDtype::kFloat32, {}, t.data});
 }
 
+NpyDtype NpyDtypeFor(const IntType& t) {
+  if (t.kind == IntKind::kBinary || t.kind == IntKind::kTernary) {
+    return NpyDtype::kInt8;
+  }
+  if (t.bits <= 8) {
+    return t.is_signed() ? NpyDtype::kInt8 : NpyDtype::kUint8;
+  }
+  if (t.bits <= 16) {
+    return t.is_signed() ? NpyDtype::kInt16 : NpyDtype::kUint16;
+  }
+  return NpyDtype::kInt32;
+}
+
 }  // namespace quasar::models

@@ -4,19 +4,18 @@
 #include <iomanip>
 #include <sstream>
 
+#include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
 namespace {
 
-constexpr LayerOp kAllOps[] = {LayerOp::kConv2d,       LayerOp::kDepthwiseConv2d,
-                               LayerOp::kFullyConnected, LayerOp::kMatMul,
-                               LayerOp::kBinaryConv2d, LayerOp::kMaxPool,
-                               LayerOp::kAvgPool,      LayerOp::kAdd};
+constexpr LayerOp kAllOps[] = {
+    LayerOp::kConv2d,       LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected, LayerOp::kMatMul,
+    LayerOp::kBinaryConv2d, LayerOp::kMaxPool,         LayerOp::kAvgPool,        LayerOp::kAdd};
 
 bool IsConvLike(LayerOp op) {
-  return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d ||
-         op == LayerOp::kBinaryConv2d;
+  return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d || op == LayerOp::kBinaryConv2d;
 }
 bool IsPool(LayerOp op) { return op == LayerOp::kMaxPool || op == LayerOp::kAvgPool; }
 
@@ -35,8 +34,47 @@ std::string Num(double v) {
   return s;
 }
 
-// Reads {type, scale, zero_point} of one tensor.
-QuantParams ReadQuant(const MapReader& parent, const std::string& key, bool allow_per_channel) {
+void ReadGeometry(const MapReader& root, LayerSpec* spec) {
+  auto g = root.Map("geometry", IsPool(spec->op));
+  if (!g) {
+    return;
+  }
+  g->RejectUnknownKeys({"stride", "padding", "dilation", "groups", "kernel", "count_include_pad"});
+  Conv2dGeometry& geo = spec->geometry;
+  if (auto s = ReadIntPair(*g, "stride", 1, 1)) {
+    std::tie(geo.stride_h, geo.stride_w) = *s;
+  }
+  if (auto d = ReadIntPair(*g, "dilation", 1, 1)) {
+    std::tie(geo.dilation_h, geo.dilation_w) = *d;
+  }
+  ReadPadding(*g, "padding", &geo);
+  if (auto groups = g->Int("groups", false)) {
+    geo.groups = *groups;
+    if (*groups < 1) {
+      g->Error("groups", "must be >= 1, got " + std::to_string(*groups));
+    }
+  }
+  if (IsPool(spec->op)) {
+    if (!g->Has("kernel")) {
+      g->Error("kernel", "is required for pooling");
+    } else if (auto k = ReadIntPair(*g, "kernel", 1, 1)) {
+      std::tie(spec->kernel_h, spec->kernel_w) = *k;
+    }
+    spec->count_include_pad = g->Bool("count_include_pad", false).value_or(false);
+  } else {
+    if (g->Has("kernel")) {
+      g->Error("kernel", "applies to pooling only; convolution kernels come from the weights");
+    }
+    if (g->Has("count_include_pad")) {
+      g->Error("count_include_pad", "applies to avg_pool only");
+    }
+  }
+}
+
+}  // namespace
+
+QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
+                            bool allow_per_channel) {
   QuantParams q;
   auto m = parent.Map(key, /*required=*/true);
   if (!m) {
@@ -47,8 +85,8 @@ QuantParams ReadQuant(const MapReader& parent, const std::string& key, bool allo
     if (auto parsed = ParseIntType(*t)) {
       q.type = *parsed;
     } else {
-      m->Error("type", "must be int1..int16, int32, uint1..uint16, binary or ternary, got '" +
-                           *t + "'");
+      m->Error("type",
+               "must be int1..int16, int32, uint1..uint16, binary or ternary, got '" + *t + "'");
     }
   }
   if (auto scales = m->DoubleList("scale", true)) {
@@ -91,85 +129,6 @@ QuantParams ReadQuant(const MapReader& parent, const std::string& key, bool allo
   return q;
 }
 
-// A geometry value given as one integer or a pair [h, w].
-std::optional<std::pair<int64_t, int64_t>> ReadPair(const MapReader& g, const std::string& key,
-                                                    int64_t fallback, int64_t min_value) {
-  auto v = g.IntList(key, false);
-  if (!v) {
-    return std::make_pair(fallback, fallback);
-  }
-  if (v->size() != 1 && v->size() != 2) {
-    g.Error(key, "must be one integer or [h, w], got " + Describe(g.Get(key)));
-    return std::nullopt;
-  }
-  const int64_t h = (*v)[0], w = v->size() == 2 ? (*v)[1] : (*v)[0];
-  if (h < min_value || w < min_value) {
-    g.Error(key, "must be >= " + std::to_string(min_value) + ", got " + Describe(g.Get(key)));
-  }
-  return std::make_pair(h, w);
-}
-
-void ReadGeometry(const MapReader& root, LayerSpec* spec) {
-  auto g = root.Map("geometry", IsPool(spec->op));
-  if (!g) {
-    return;
-  }
-  g->RejectUnknownKeys(
-      {"stride", "padding", "dilation", "groups", "kernel", "count_include_pad"});
-  Conv2dGeometry& geo = spec->geometry;
-  if (auto s = ReadPair(*g, "stride", 1, 1)) {
-    std::tie(geo.stride_h, geo.stride_w) = *s;
-  }
-  if (auto d = ReadPair(*g, "dilation", 1, 1)) {
-    std::tie(geo.dilation_h, geo.dilation_w) = *d;
-  }
-  if (g->Has("padding")) {
-    const YAML::Node p = g->Get("padding");
-    if (p.IsMap()) {
-      MapReader pm(p, g->PathOf("padding"), root.errors());
-      pm.RejectUnknownKeys({"top", "bottom", "left", "right"});
-      int64_t* sides[] = {&geo.pad_top, &geo.pad_bottom, &geo.pad_left, &geo.pad_right};
-      const char* names[] = {"top", "bottom", "left", "right"};
-      for (int i = 0; i < 4; ++i) {
-        if (auto v = pm.Int(names[i], false)) {
-          *sides[i] = *v;
-          if (*v < 0) {
-            pm.Error(names[i], "must be >= 0, got " + std::to_string(*v));
-          }
-        }
-      }
-    } else if (auto v = g->Int("padding", false)) {
-      if (*v < 0) {
-        g->Error("padding", "must be >= 0, got " + std::to_string(*v));
-      }
-      geo.pad_top = geo.pad_bottom = geo.pad_left = geo.pad_right = *v;
-    }
-  }
-  if (auto groups = g->Int("groups", false)) {
-    geo.groups = *groups;
-    if (*groups < 1) {
-      g->Error("groups", "must be >= 1, got " + std::to_string(*groups));
-    }
-  }
-  if (IsPool(spec->op)) {
-    if (!g->Has("kernel")) {
-      g->Error("kernel", "is required for pooling");
-    } else if (auto k = ReadPair(*g, "kernel", 1, 1)) {
-      std::tie(spec->kernel_h, spec->kernel_w) = *k;
-    }
-    spec->count_include_pad = g->Bool("count_include_pad", false).value_or(false);
-  } else {
-    if (g->Has("kernel")) {
-      g->Error("kernel", "applies to pooling only; convolution kernels come from the weights");
-    }
-    if (g->Has("count_include_pad")) {
-      g->Error("count_include_pad", "applies to avg_pool only");
-    }
-  }
-}
-
-}  // namespace
-
 std::string LayerOpName(LayerOp op) {
   switch (op) {
     case LayerOp::kConv2d:
@@ -203,8 +162,7 @@ std::optional<LayerOp> ParseLayerOp(const std::string& name) {
 
 bool LayerOpHasWeights(LayerOp op) {
   return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d ||
-         op == LayerOp::kFullyConnected || op == LayerOp::kMatMul ||
-         op == LayerOp::kBinaryConv2d;
+         op == LayerOp::kFullyConnected || op == LayerOp::kMatMul || op == LayerOp::kBinaryConv2d;
 }
 
 namespace {
@@ -242,15 +200,15 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
   if (!IsConvLike(spec.op) && !IsPool(spec.op) && root.Has("geometry")) {
     root.Error("geometry", "does not apply to " + LayerOpName(spec.op));
   }
-  spec.input = ReadQuant(root, "input", false);
+  spec.input = ReadQuantParams(root, "input", false);
   const bool has_weights = LayerOpHasWeights(spec.op);
   if (has_weights) {
-    spec.weights = ReadQuant(root, "weights", true);
+    spec.weights = ReadQuantParams(root, "weights", true);
   } else if (root.Has("weights")) {
     root.Error("weights", "does not apply to " + LayerOpName(spec.op));
   }
   if (spec.op == LayerOp::kAdd) {
-    spec.input2 = ReadQuant(root, "input2", false);
+    spec.input2 = ReadQuantParams(root, "input2", false);
   } else if (root.Has("input2")) {
     root.Error("input2", "applies to add only");
   }
@@ -260,14 +218,14 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
     }
     spec.output = spec.input;
   } else {
-    spec.output = ReadQuant(root, "output", false);
+    spec.output = ReadQuantParams(root, "output", false);
   }
   if (auto r = root.String("rounding", true)) {
     if (auto parsed = ParseRoundingMode(*r)) {
       spec.rounding = *parsed;
     } else {
-      root.Error("rounding", std::string("must be one of ") + RoundingModeChoices() + ", got '" +
-                                 *r + "'");
+      root.Error("rounding",
+                 std::string("must be one of ") + RoundingModeChoices() + ", got '" + *r + "'");
     }
   }
   if (auto b = root.String("bias", false)) {
@@ -293,8 +251,8 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
       auto hi = am.Int("max", true);
       if (lo && hi) {
         if (*lo > *hi) {
-          am.Error("min", "must be <= max (" + std::to_string(*hi) + "), got " +
-                              std::to_string(*lo));
+          am.Error("min",
+                   "must be <= max (" + std::to_string(*hi) + "), got " + std::to_string(*lo));
         }
         spec.clamp = std::make_pair(static_cast<int32_t>(*lo), static_cast<int32_t>(*hi));
       }

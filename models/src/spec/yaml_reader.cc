@@ -125,8 +125,8 @@ static std::optional<std::vector<T>> ScalarOrList(const MapReader& r, const std:
     return std::nullopt;
   }
   if (!n.IsSequence() || n.size() == 0) {
-    r.Error(key, std::string("must be ") + what + " or a non-empty list of them, got " +
-                     Describe(n));
+    r.Error(key,
+            std::string("must be ") + what + " or a non-empty list of them, got " + Describe(n));
     return std::nullopt;
   }
   bool ok = true;
@@ -153,6 +153,11 @@ std::optional<std::vector<double>> MapReader::DoubleList(const std::string& key,
   return ScalarOrList<double>(*this, key, required, "a number");
 }
 
+std::optional<std::vector<std::string>> MapReader::StringList(const std::string& key,
+                                                              bool required) const {
+  return ScalarOrList<std::string>(*this, key, required, "a string");
+}
+
 std::optional<MapReader> MapReader::Map(const std::string& key, bool required) const {
   if (!Has(key)) {
     if (required) {
@@ -168,12 +173,22 @@ std::optional<MapReader> MapReader::Map(const std::string& key, bool required) c
   return MapReader(n, PathOf(key), errors_);
 }
 
+std::vector<std::string> MapReader::Keys() const {
+  std::vector<std::string> keys;
+  if (node_.IsMap()) {
+    for (const auto& kv : node_) {
+      keys.push_back(kv.first.IsScalar() ? kv.first.Scalar() : Describe(kv.first));
+    }
+  }
+  return keys;
+}
+
 void MapReader::RejectUnknownKeys(std::initializer_list<const char*> allowed) const {
   if (!node_.IsMap()) {
     return;
   }
   for (const auto& kv : node_) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : Describe(kv.first);
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
       std::string list;
       for (const char* a : allowed) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/models/int_type.h"
 #include "quasar/models/tensor.h"
 
 namespace quasar::models {
@@ -52,6 +53,9 @@ FloatTensor ToFloatTensor(const NpyArray& a, const std::string& path);
 // Writes `t` as `dtype`. InputError if a value does not fit `dtype` (naming index and value); for
 // kFloat32 a value fits if float32 represents it exactly (|v| <= 2^24 always does).
 void WriteNpy(const std::string& path, const IntTensor& t, NpyDtype dtype);
+
+// The smallest dtype that holds every value of `type` (binary and ternary as int8).
+NpyDtype NpyDtypeFor(const IntType& type);
 
 // Writes `t` as float32.
 void WriteNpy(const std::string& path, const FloatTensor& t);

@@ -13,6 +13,7 @@
 #include "quasar/models/ref/binary_conv2d.h"
 #include "quasar/models/ref/conv2d.h"
 #include "quasar/models/rounding.h"
+#include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
 
@@ -51,6 +52,11 @@ struct LayerSpec {
   BinaryPad binary_pad = BinaryPad::kPlusOne;
   int binary_lanes = 64;
 };
+
+// Reads the mapping `key` of `parent` as {type, scale, zero_point} (scale and zero_point lists
+// only when `allow_per_channel`), recording every problem in the parent's ErrorList.
+QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
+                            bool allow_per_channel);
 
 // Reads and validates a layer spec file. Throws InputError listing every problem.
 LayerSpec LoadLayerSpec(const std::string& path);

@@ -24,7 +24,9 @@ class MapReader {
 
   bool Has(const std::string& key) const;
   YAML::Node Get(const std::string& key) const { return node_[key]; }
-  std::string PathOf(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  std::string PathOf(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
   ErrorList* errors() const { return errors_; }
 
   // Scalars. A missing required key, or a value of the wrong kind, is recorded and nullopt
@@ -36,9 +38,12 @@ class MapReader {
   // A scalar or a list of scalars.
   std::optional<std::vector<int64_t>> IntList(const std::string& key, bool required) const;
   std::optional<std::vector<double>> DoubleList(const std::string& key, bool required) const;
+  std::optional<std::vector<std::string>> StringList(const std::string& key, bool required) const;
   // A nested mapping; nullopt (and an error) if present but not a mapping.
   std::optional<MapReader> Map(const std::string& key, bool required) const;
 
+  // The keys of the mapping, in file order (non-scalar keys rendered as text).
+  std::vector<std::string> Keys() const;
   // Records an error for every key not in `allowed`.
   void RejectUnknownKeys(std::initializer_list<const char*> allowed) const;
   void Error(const std::string& key, const std::string& problem) const {
