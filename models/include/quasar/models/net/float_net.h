@@ -1,0 +1,49 @@
+#pragma once
+// The float side of a network: its weights (seeded synthetic ones shaped like trained networks,
+// or real ones read from the .npy files the network names), its inputs, and the float reference
+// forward pass that calibration and the fidelity report compare against.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/network.h"
+#include "quasar/models/tensor.h"
+
+namespace quasar::models {
+
+// Float weights and bias of one weighted layer (OIHW or [out, in]; bias empty or [out]).
+struct FloatLayerParams {
+  FloatTensor weights;
+  std::vector<float> bias;
+};
+using FloatNetParams = std::map<std::string, FloatLayerParams>;  // by layer name
+
+// Weights for every weighted layer: read from weights_file/bias_file when the layer names them
+// (shapes checked against the inferred ones), otherwise synthesised from `seed`:
+//   - Laplace-distributed weights (heavy-tailed, as trained convolution weights are modelled in
+//     Banner et al., "Post training 4-bit quantization", NeurIPS 2019, Sec. 3), with He fan-in
+//     scaling std = gain * sqrt(2 / fan_in) for layers followed by ReLU/ReLU6 and
+//     sqrt(1 / fan_in) otherwise (He et al., ICCV 2015, Sec. 2.2);
+//   - a log-normal gain per output channel (sigma 0.35), the spread a folded batch norm leaves
+//     between channels, which is what makes per-channel quantization pay;
+//   - a small Gaussian bias (std 0.05), the folded batch-norm shift.
+// Each layer draws from its own stream (seed mixed with the layer name), so editing one layer
+// leaves the others' weights unchanged. The generator is Quasar's own (SplitMix64 and
+// Box-Muller), so values are identical on every platform and compiler.
+FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed);
+
+// One input sample for every network input: read from the input's `file` for sample 0 when
+// given, otherwise standard-normal values clipped to +-4 from (seed, sample, input name).
+std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t seed, int sample);
+
+// Runs the float reference network. Returns every tensor (network inputs and layer outputs) by
+// name. `on_layer` (optional) is called after each layer with its index, for progress output.
+std::map<std::string, FloatTensor> RunFloatNetwork(
+    const NetworkSpec& net, const FloatNetParams& params,
+    const std::map<std::string, FloatTensor>& inputs,
+    const std::function<void(size_t)>& on_layer = {});
+
+}  // namespace quasar::models

@@ -1,0 +1,119 @@
+#pragma once
+// NetworkSpec: a whole network as Quasar reads it from a versioned YAML file (format:
+// docs/network-format.md) or imports it from a SCALE-Sim topology CSV. It holds the graph of
+// layers (each names the tensors it reads; skip connections are just names), the shapes inferred
+// along the graph, and the precision policy with its per-layer overrides, resolved into one
+// precision per layer.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quasar/models/error.h"
+#include "quasar/models/net/precision.h"
+#include "quasar/models/output_stage.h"
+#include "quasar/models/ref/conv2d.h"
+#include "quasar/models/tensor.h"
+
+namespace quasar::models {
+
+enum class NetOp {
+  kConv2d,
+  kDepthwiseConv2d,
+  kFullyConnected,
+  kMatMul,  // two activations: a [..., M, K] x b [..., K, N]
+  kAdd,     // element-wise sum of two same-shape tensors (residual connection)
+  kMaxPool,
+  kAvgPool,
+  kGlobalAvgPool,  // average over the whole H x W plane: [N, C, H, W] -> [N, C, 1, 1]
+  kFlatten,        // [N, ...] -> [N, prod(...)]
+  kReshape,
+  kTranspose,
+};
+std::string NetOpName(NetOp op);
+std::optional<NetOp> ParseNetOp(const std::string& name);
+const char* NetOpChoices();
+bool NetOpHasWeights(NetOp op);     // conv2d, depthwise_conv2d, fully_connected
+bool NetOpMovesDataOnly(NetOp op);  // pools, flatten, reshape, transpose: output keeps the
+                                    // input's quantization
+
+// One named input tensor of the network.
+struct NetInput {
+  std::string name;
+  Shape shape;
+  std::string file;  // optional .npy of float values (absolute path after parsing)
+};
+
+// One layer of the graph, as written in the file plus what the parser derives.
+struct NetLayer {
+  std::string name;
+  NetOp op = NetOp::kConv2d;
+  std::vector<std::string> inputs;  // tensor names: earlier layers or network inputs
+
+  // conv2d, depthwise_conv2d, fully_connected
+  int64_t out_channels = 0;  // conv: C_out; fully_connected: output features
+  int64_t multiplier = 1;    // depthwise: channel multiplier
+  bool bias = true;
+  // conv and pooling windows
+  int64_t kernel_h = 1, kernel_w = 1;
+  Conv2dGeometry geometry;
+  bool count_include_pad = false;  // avg_pool
+  Activation activation = Activation::kNone;
+  Shape target_shape;         // reshape (one entry may be -1)
+  std::vector<int64_t> perm;  // transpose
+  std::string weights_file;   // optional float .npy weights (absolute path after parsing)
+  std::string bias_file;      // optional float .npy bias
+  PrecisionOverride precision_override;
+
+  // Derived by the parser.
+  Shape output_shape;
+  Shape weight_shape;        // empty for ops without weights
+  int64_t macs = 0;          // multiply-accumulates, padding taps included (as the kernels count)
+  int64_t params = 0;        // weights + bias elements
+  LayerPrecision precision;  // resolved: network policy, first/last rule, then the override
+};
+
+struct NetworkSpec {
+  std::string name;
+  std::string description;
+  std::string source;  // the paper or file the geometry comes from
+  std::string file;    // where it was read from
+  std::vector<NetInput> inputs;
+  std::vector<NetLayer> layers;
+  std::string output;  // the tensor reported as the network output (default: the last layer)
+  PrecisionPolicy policy;
+  // Resolved quantization precision of every tensor (network inputs and layer outputs).
+  std::map<std::string, OperandPrecision> tensor_precision;
+
+  int64_t TotalMacs() const;
+  int64_t TotalParams() const;
+  const NetLayer* FindLayer(const std::string& name) const;
+  // The shape of any tensor (a network input or a layer output); throws std::logic_error if
+  // unknown (the parser has checked every name).
+  const Shape& ShapeOf(const std::string& tensor) const;
+};
+
+// Reads and validates a network file; throws InputError listing every problem with the file,
+// key path and value. `.csv` files are imported as SCALE-Sim topologies (scalesim_import.h).
+NetworkSpec LoadNetwork(const std::string& path);
+// The same from YAML text; `where` names the source in messages, `base_dir` resolves relative
+// .npy paths.
+NetworkSpec ParseNetwork(const std::string& yaml_text, const std::string& where,
+                         const std::string& base_dir = ".");
+
+// Infers every layer's shapes, MACs and parameters, checking that the graph chains (inputs exist
+// and come earlier, shapes agree, channels divide by groups, stated output_shapes match). Errors
+// go to `errors` keyed "layers[i].field". Used by the parser and by importers.
+void InferShapes(NetworkSpec* net, ErrorList* errors);
+
+// (Re)resolves every layer's and tensor's precision from net->policy and the layer overrides;
+// call after changing the policy (as `--bits` does). Throws InputError on a combination the
+// golden kernels cannot run (for example per-channel activations).
+void ResolvePrecision(NetworkSpec* net);
+
+// Writes a NetworkSpec back as version-1 YAML that ParseNetwork reads into the same spec.
+std::string NetworkToYaml(const NetworkSpec& net);
+
+}  // namespace quasar::models

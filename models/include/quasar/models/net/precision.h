@@ -1,0 +1,93 @@
+#pragma once
+// The precision policy of a network: how its weights and activations are quantized (code, bits,
+// signedness, symmetry, granularity, calibration), the rounding mode, and the accumulator, as
+// network defaults with per-layer overrides and a first/last-layer rule.
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "quasar/models/accumulator.h"
+#include "quasar/models/calib/calibration.h"
+#include "quasar/models/calib/weight_quantizers.h"
+#include "quasar/models/error.h"
+#include "quasar/models/int_type.h"
+#include "quasar/models/rounding.h"
+
+namespace quasar::models {
+
+enum class Granularity { kPerTensor, kPerChannel };
+
+// The resolved quantization of one operand kind (the weights of a layer, or a tensor of
+// activations).
+struct OperandPrecision {
+  QuantCode code = QuantCode::kLinear;
+  int bits = 8;           // linear 1..16, pow2 2..5; binary 1, ternary 2
+  bool is_signed = true;  // linear only
+  bool symmetric = true;  // zero point 0 (signed symmetric grids are narrow: [-qmax, qmax])
+  Granularity granularity = Granularity::kPerTensor;
+  CalibMethod calibration = CalibMethod::kMinMax;
+
+  // The IntType the integer values are held in: int<bits>/uint<bits>, binary, ternary, and for
+  // pow2 the signed type that holds +-2^E, E = 2^(bits-1) - 2.
+  IntType StorageType() const;
+  // "int8 sym per-channel minmax", "uint4 asym kl", "binary", "pow2-4 per-channel".
+  std::string Describe() const;
+};
+
+// A partial OperandPrecision: the fields a layer (or the --bits option) sets.
+struct OperandOverride {
+  std::optional<QuantCode> code;
+  std::optional<int> bits;
+  std::optional<bool> is_signed;
+  std::optional<bool> symmetric;
+  std::optional<Granularity> granularity;
+  std::optional<CalibMethod> calibration;
+
+  bool empty() const {
+    return !code && !bits && !is_signed && !symmetric && !granularity && !calibration;
+  }
+  void ApplyTo(OperandPrecision* p) const;
+};
+
+struct PrecisionOverride {
+  OperandOverride weights;
+  OperandOverride activations;  // the layer's output tensor
+  std::optional<AccumulatorSpec> accumulator;
+  bool empty() const { return weights.empty() && activations.empty() && !accumulator; }
+};
+
+// Network-wide defaults.
+struct PrecisionPolicy {
+  OperandPrecision weights{QuantCode::kLinear,  8, true, true, Granularity::kPerChannel,
+                           CalibMethod::kMinMax};
+  OperandPrecision activations{QuantCode::kLinear,  8, true, false, Granularity::kPerTensor,
+                               CalibMethod::kMinMax};
+  RoundingMode rounding = RoundingMode::kTflite;
+  AccumulatorSpec accumulator;
+  // When set, the first and last weighted layers keep linear weights of this many bits, the
+  // network inputs and the tensors the last weighted layer reads and writes keep linear
+  // activations of this many bits (the usual practice for 4-bit and binary networks: FINN,
+  // XNOR-Net, DoReFa-Net). Explicit layer overrides still win.
+  std::optional<int> first_last_bits;
+  double percentile = 99.99;  // for percentile calibration
+};
+
+// The precision one layer runs at, after resolution.
+struct LayerPrecision {
+  OperandPrecision weights;
+  OperandPrecision output;
+  AccumulatorSpec accumulator;
+  RoundingMode rounding = RoundingMode::kTflite;
+};
+
+// Parses the --bits shorthand "w<W>a<A>": each of W and A is a bit count (1 means binary), `t`
+// (ternary) or, for weights, `p<bits>` (power of two): w8a8, w4a4, w2a2, w1a1, wta8, wp4a8.
+// Returns the two overrides, or an InputError naming the text.
+std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text);
+
+// Checks one resolved precision; appends problems to `errors` under `key`.
+void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
+                     ErrorList* errors);
+
+}  // namespace quasar::models

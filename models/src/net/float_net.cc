@@ -1,0 +1,180 @@
+#include "quasar/models/net/float_net.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quasar/models/error.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/ref/float_ops.h"
+
+namespace quasar::models {
+namespace {
+
+// SplitMix64 (Steele, Lea, Flood, "Fast splittable pseudorandom number generators", OOPSLA
+// 2014): a tiny generator with a fixed, documented output sequence.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in the open interval (0, 1).
+  double Uniform() { return (static_cast<double>(Next() >> 11) + 0.5) * 0x1.0p-53; }
+  // Standard normal by Box-Muller (one value per call; the second is dropped for simplicity).
+  double Normal() {
+    const double u1 = Uniform(), u2 = Uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
+  }
+  // Laplace with unit variance (scale b = 1/sqrt(2)), by inverting the CDF.
+  double Laplace() {
+    const double u = Uniform() - 0.5;
+    const double b = 1.0 / std::sqrt(2.0);
+    return -b * (u < 0 ? -1.0 : 1.0) * std::log(1.0 - 2.0 * std::fabs(u));
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// FNV-1a of the name, mixed with the seed: one independent stream per layer or input.
+uint64_t StreamSeed(uint64_t seed, const std::string& name, uint64_t salt) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : name) {
+    h = (h ^ c) * 0x100000001b3ull;
+  }
+  Rng mix(seed ^ (h + 0x9E3779B97F4A7C15ull * (salt + 1)));
+  return mix.Next();
+}
+
+FloatLayerParams Synthesize(const NetLayer& l, uint64_t seed) {
+  Rng rng(StreamSeed(seed, l.name, 0));
+  FloatLayerParams p;
+  p.weights = FloatTensor(l.weight_shape);
+  const int64_t out = l.weight_shape[0];
+  const int64_t fan_in = NumElements(l.weight_shape) / out;
+  const bool relu = l.activation != Activation::kNone;
+  const double std_w = std::sqrt((relu ? 2.0 : 1.0) / static_cast<double>(fan_in));
+  for (int64_t oc = 0; oc < out; ++oc) {
+    const double gain = std::exp(0.35 * rng.Normal());
+    for (int64_t i = 0; i < fan_in; ++i) {
+      p.weights[oc * fan_in + i] = static_cast<float>(gain * std_w * rng.Laplace());
+    }
+  }
+  if (l.bias) {
+    for (int64_t oc = 0; oc < out; ++oc) {
+      p.bias.push_back(static_cast<float>(0.05 * rng.Normal()));
+    }
+  }
+  return p;
+}
+
+FloatTensor LoadFloat(const std::string& path, const Shape& want, const std::string& what) {
+  FloatTensor t = ToFloatTensor(ReadNpy(path), path);
+  if (t.shape != want) {
+    throw InputError(path + ": " + what + " has shape " + ShapeToString(t.shape) +
+                     ", the network needs " + ShapeToString(want));
+  }
+  return t;
+}
+
+}  // namespace
+
+FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
+  FloatNetParams params;
+  for (const NetLayer& l : net.layers) {
+    if (!NetOpHasWeights(l.op)) {
+      continue;
+    }
+    FloatLayerParams p = Synthesize(l, seed);
+    if (!l.weights_file.empty()) {
+      p.weights = LoadFloat(l.weights_file, l.weight_shape, "the weights of layer " + l.name);
+    }
+    if (!l.bias_file.empty()) {
+      p.bias = LoadFloat(l.bias_file, {l.out_channels}, "the bias of layer " + l.name).data;
+    }
+    params[l.name] = std::move(p);
+  }
+  return params;
+}
+
+std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t seed, int sample) {
+  std::map<std::string, FloatTensor> inputs;
+  for (const NetInput& in : net.inputs) {
+    if (!in.file.empty() && sample == 0) {
+      inputs[in.name] = LoadFloat(in.file, in.shape, "input " + in.name);
+      continue;
+    }
+    Rng rng(StreamSeed(seed, in.name, 1000 + static_cast<uint64_t>(sample)));
+    FloatTensor t(in.shape);
+    for (float& v : t.data) {
+      v = static_cast<float>(std::clamp(rng.Normal(), -4.0, 4.0));
+    }
+    inputs[in.name] = std::move(t);
+  }
+  return inputs;
+}
+
+std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
+                                                   const FloatNetParams& params,
+                                                   const std::map<std::string, FloatTensor>& inputs,
+                                                   const std::function<void(size_t)>& on_layer) {
+  std::map<std::string, FloatTensor> t = inputs;
+  for (const NetInput& in : net.inputs) {
+    if (!t.count(in.name) || t.at(in.name).shape != in.shape) {
+      throw InputError("network input '" + in.name + "' must have shape " +
+                       ShapeToString(in.shape));
+    }
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    const FloatTensor& x = t.at(l.inputs[0]);
+    PoolParams pool{l.kernel_h, l.kernel_w, l.geometry, l.count_include_pad};
+    FloatTensor y;
+    switch (l.op) {
+      case NetOp::kConv2d:
+      case NetOp::kDepthwiseConv2d:
+      case NetOp::kFullyConnected: {
+        const FloatLayerParams& p = params.at(l.name);
+        y = l.op == NetOp::kConv2d ? FloatConv2d(x, p.weights, p.bias, l.geometry)
+            : l.op == NetOp::kDepthwiseConv2d
+                ? FloatDepthwiseConv2d(x, p.weights, p.bias, l.geometry)
+                : FloatFullyConnected(x, p.weights, p.bias);
+        break;
+      }
+      case NetOp::kMatMul:
+        y = FloatMatMul(x, t.at(l.inputs[1]));
+        break;
+      case NetOp::kAdd:
+        y = FloatAdd(x, t.at(l.inputs[1]));
+        break;
+      case NetOp::kMaxPool:
+        y = FloatMaxPool2d(x, pool);
+        break;
+      case NetOp::kAvgPool:
+        y = FloatAvgPool2d(x, pool);
+        break;
+      case NetOp::kGlobalAvgPool:
+        pool = PoolParams{x.dim(2), x.dim(3), Conv2dGeometry{}, false};
+        y = FloatAvgPool2d(x, pool);
+        break;
+      case NetOp::kFlatten:
+      case NetOp::kReshape:
+        y = FloatTensor(l.output_shape, x.data);
+        break;
+      case NetOp::kTranspose:
+        y = Transpose(x, l.perm);
+        break;
+    }
+    ApplyActivation(&y, l.activation);
+    t[l.name] = std::move(y);
+    if (on_layer) {
+      on_layer(i);
+    }
+  }
+  return t;
+}
+
+}  // namespace quasar::models

@@ -1,0 +1,359 @@
+// Parsing and validation of the version-1 network format (docs/network-format.md).
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "net_keys.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/net/scalesim_import.h"
+#include "quasar/models/spec/geometry_reader.h"
+#include "quasar/models/spec/yaml_reader.h"
+
+namespace quasar::models {
+namespace {
+
+std::string ResolvePath(const std::string& file, const std::string& base_dir) {
+  namespace fs = std::filesystem;
+  const fs::path p(file);
+  return (p.is_absolute() ? p : fs::path(base_dir) / p).lexically_normal().string();
+}
+
+// {code, bits, signed, symmetric, granularity, calibration}, every key optional.
+OperandOverride ReadOperand(const MapReader& m) {
+  OperandOverride o;
+  m.RejectUnknownKeys({"code", "bits", "signed", "symmetric", "granularity", "calibration"});
+  if (auto c = m.String("code", false)) {
+    if (auto parsed = ParseQuantCode(*c)) {
+      o.code = *parsed;
+    } else {
+      m.Error("code", std::string("must be one of ") + QuantCodeChoices() + ", got '" + *c + "'");
+    }
+  }
+  if (auto b = m.Int("bits", false)) {
+    if (*b < 1 || *b > 16) {
+      m.Error("bits", "must be in 1..16, got " + std::to_string(*b));
+    } else {
+      o.bits = static_cast<int>(*b);
+    }
+  }
+  if (auto s = m.Bool("signed", false)) {
+    o.is_signed = *s;
+  }
+  if (auto s = m.Bool("symmetric", false)) {
+    o.symmetric = *s;
+  }
+  if (auto g = m.String("granularity", false)) {
+    if (*g == "per_channel") {
+      o.granularity = Granularity::kPerChannel;
+    } else if (*g == "per_tensor") {
+      o.granularity = Granularity::kPerTensor;
+    } else {
+      m.Error("granularity", "must be per_tensor or per_channel, got '" + *g + "'");
+    }
+  }
+  if (auto c = m.String("calibration", false)) {
+    if (auto parsed = ParseCalibMethod(*c)) {
+      o.calibration = *parsed;
+    } else {
+      m.Error("calibration",
+              std::string("must be one of ") + CalibMethodChoices() + ", got '" + *c + "'");
+    }
+  }
+  return o;
+}
+
+std::optional<AccumulatorSpec> ReadAccumulator(const MapReader& parent, AccumulatorSpec base) {
+  auto acc = parent.Map("accumulator", false);
+  if (!acc) {
+    return std::nullopt;
+  }
+  acc->RejectUnknownKeys({"bits", "overflow"});
+  if (auto bits = acc->Int("bits", false)) {
+    if (*bits < 8 || *bits > 64) {
+      acc->Error("bits", "must be in 8..64, got " + std::to_string(*bits));
+    } else {
+      base.bits = static_cast<int>(*bits);
+    }
+  }
+  if (auto mode = acc->String("overflow", false)) {
+    if (auto parsed = ParseOverflowMode(*mode)) {
+      base.overflow = *parsed;
+    } else {
+      acc->Error("overflow", "must be wrap or saturate, got '" + *mode + "'");
+    }
+  }
+  return base;
+}
+
+void ReadPolicy(const MapReader& root, PrecisionPolicy* p) {
+  auto m = root.Map("precision", false);
+  if (!m) {
+    return;
+  }
+  m->RejectUnknownKeys(
+      {"weights", "activations", "rounding", "accumulator", "first_last_bits", "percentile"});
+  if (auto w = m->Map("weights", false)) {
+    ReadOperand(*w).ApplyTo(&p->weights);
+  }
+  if (auto a = m->Map("activations", false)) {
+    ReadOperand(*a).ApplyTo(&p->activations);
+  }
+  ValidateOperand(p->weights, true, m->PathOf("weights"), m->errors());
+  ValidateOperand(p->activations, false, m->PathOf("activations"), m->errors());
+  if (auto r = m->String("rounding", false)) {
+    if (auto parsed = ParseRoundingMode(*r)) {
+      p->rounding = *parsed;
+    } else {
+      m->Error("rounding",
+               std::string("must be one of ") + RoundingModeChoices() + ", got '" + *r + "'");
+    }
+  }
+  if (auto acc = ReadAccumulator(*m, p->accumulator)) {
+    p->accumulator = *acc;
+  }
+  if (auto b = m->Int("first_last_bits", false)) {
+    if (*b < 2 || *b > 16) {
+      m->Error("first_last_bits", "must be in 2..16, got " + std::to_string(*b));
+    } else {
+      p->first_last_bits = static_cast<int>(*b);
+    }
+  }
+  if (auto pc = m->Double("percentile", false)) {
+    if (!(*pc > 50.0 && *pc <= 100.0)) {
+      m->Error("percentile", "must be in (50, 100], got " + std::to_string(*pc));
+    } else {
+      p->percentile = *pc;
+    }
+  }
+}
+
+void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec* net) {
+  if (!root.Has("inputs")) {
+    root.Error("inputs", "is required");
+    return;
+  }
+  const YAML::Node list = root.Get("inputs");
+  if (!list.IsSequence() || list.size() == 0) {
+    root.Error("inputs", "must be a non-empty list of {name, shape}, got " + Describe(list));
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "inputs[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      root.Error(key, "must be a mapping {name, shape}, got " + Describe(list[i]));
+      continue;
+    }
+    MapReader m(list[i], key, root.errors());
+    m.RejectUnknownKeys({"name", "shape", "file"});
+    NetInput in;
+    in.name = m.String("name", true).value_or("");
+    if (auto shape = m.IntList("shape", true)) {
+      in.shape = *shape;
+      if (std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 1; })) {
+        m.Error("shape", "every dimension must be >= 1, got " + ShapeToString(in.shape));
+      }
+    }
+    if (auto f = m.String("file", false)) {
+      in.file = ResolvePath(*f, base_dir);
+    }
+    net->inputs.push_back(in);
+  }
+}
+
+void ReadLayerPrecision(const MapReader& m, NetLayer* layer) {
+  auto p = m.Map("precision", false);
+  if (!p) {
+    return;
+  }
+  p->RejectUnknownKeys({"weights", "activations", "accumulator"});
+  if (auto w = p->Map("weights", false)) {
+    if (!NetOpHasWeights(layer->op)) {
+      p->Error("weights", NetOpName(layer->op) +
+                              " has no weights (matmul and add read two "
+                              "activations with their producers' precision)");
+    }
+    layer->precision_override.weights = ReadOperand(*w);
+  }
+  if (auto a = p->Map("activations", false)) {
+    layer->precision_override.activations = ReadOperand(*a);
+  }
+  if (p->Has("accumulator") && !NetOpHasWeights(layer->op) && layer->op != NetOp::kMatMul) {
+    p->Error("accumulator",
+             "applies to layers that accumulate products, not to " + NetOpName(layer->op));
+  }
+  layer->precision_override.accumulator = ReadAccumulator(*p, AccumulatorSpec{});
+}
+
+void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer) {
+  const NetOp op = layer->op;
+  CheckLayerKeys(m, op);
+  if (auto in = m.String("input", false)) {
+    layer->inputs = {*in};
+  }
+  if (auto ins = m.StringList("inputs", false)) {
+    if (m.Has("input")) {
+      m.Error("inputs", "give either input or inputs, not both");
+    }
+    layer->inputs = *ins;
+  }
+  if (auto c = m.Int(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
+                     op == NetOp::kConv2d || op == NetOp::kFullyConnected)) {
+    layer->out_channels = *c;
+    if (*c < 1) {
+      m.Error(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
+              "must be >= 1, got " + std::to_string(*c));
+    }
+  }
+  if (auto mult = m.Int("multiplier", false)) {
+    layer->multiplier = *mult;
+    if (*mult < 1) {
+      m.Error("multiplier", "must be >= 1, got " + std::to_string(*mult));
+    }
+  }
+  const bool pool = op == NetOp::kMaxPool || op == NetOp::kAvgPool;
+  if (auto k = ReadIntPair(m, "kernel", 1, 1)) {
+    std::tie(layer->kernel_h, layer->kernel_w) = *k;
+  }
+  const bool conv = op == NetOp::kConv2d || op == NetOp::kDepthwiseConv2d;
+  if ((pool || conv) && !m.Has("kernel")) {
+    m.Error("kernel", "is required for " + NetOpName(op));
+  }
+  Conv2dGeometry& g = layer->geometry;
+  if (auto s = ReadIntPair(m, "stride", pool ? -1 : 1, 1)) {
+    std::tie(g.stride_h, g.stride_w) = *s;
+    if (g.stride_h == -1) {  // pools default to non-overlapping windows
+      g.stride_h = layer->kernel_h;
+      g.stride_w = layer->kernel_w;
+    }
+  }
+  if (auto d = ReadIntPair(m, "dilation", 1, 1)) {
+    std::tie(g.dilation_h, g.dilation_w) = *d;
+  }
+  ReadPadding(m, "padding", &g);
+  if (auto groups = m.Int("groups", false)) {
+    g.groups = *groups;
+    if (*groups < 1) {
+      m.Error("groups", "must be >= 1, got " + std::to_string(*groups));
+    }
+  }
+  layer->bias = m.Bool("bias", false).value_or(NetOpHasWeights(op));
+  layer->count_include_pad = m.Bool("count_include_pad", false).value_or(false);
+  if (auto a = m.String("activation", false)) {
+    if (auto parsed = ParseActivation(*a)) {
+      layer->activation = *parsed;
+    } else {
+      m.Error("activation", "must be none, relu or relu6, got '" + *a + "'");
+    }
+  }
+  if (auto s = m.IntList("shape", op == NetOp::kReshape)) {
+    layer->target_shape = *s;
+  }
+  if (auto p = m.IntList("perm", op == NetOp::kTranspose)) {
+    layer->perm = *p;
+  }
+  if (auto s = m.IntList("output_shape", false)) {
+    layer->output_shape = *s;  // checked against the inferred shape by InferShapes
+  }
+  if (auto f = m.String("weights_file", false)) {
+    layer->weights_file = ResolvePath(*f, base_dir);
+  }
+  if (auto f = m.String("bias_file", false)) {
+    layer->bias_file = ResolvePath(*f, base_dir);
+    if (!layer->bias) {
+      m.Error("bias_file", "is given but bias is false");
+    }
+  }
+  ReadLayerPrecision(m, layer);
+}
+
+void ReadLayers(const MapReader& root, const std::string& base_dir, NetworkSpec* net) {
+  if (!root.Has("layers")) {
+    root.Error("layers", "is required");
+    return;
+  }
+  const YAML::Node list = root.Get("layers");
+  if (!list.IsSequence() || list.size() == 0) {
+    root.Error("layers", "must be a non-empty list of layers, got " + Describe(list));
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string key = "layers[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      root.Error(key, "must be a mapping with name and op, got " + Describe(list[i]));
+      continue;
+    }
+    NetLayer layer;
+    {
+      MapReader head(list[i], key, root.errors());
+      layer.name = head.String("name", true).value_or("");
+      auto op = head.String("op", true);
+      if (!op) {
+        continue;
+      }
+      if (auto parsed = ParseNetOp(*op)) {
+        layer.op = *parsed;
+      } else {
+        head.Error("op", std::string("must be one of ") + NetOpChoices() + ", got '" + *op + "'");
+        continue;
+      }
+    }
+    MapReader m(list[i], LayerKey(i, layer.name), root.errors());
+    ReadLayer(m, base_dir, &layer);
+    net->layers.push_back(layer);
+  }
+}
+
+NetworkSpec ParseNetworkNode(const YAML::Node& node, const std::string& where,
+                             const std::string& base_dir) {
+  ErrorList errors(where);
+  NetworkSpec net;
+  net.file = where;
+  if (!node.IsMap()) {
+    errors.Add("", "a network file must be a YAML mapping, got " + Describe(node));
+    errors.ThrowIfAny();
+  }
+  const MapReader root(node, "", &errors);
+  root.RejectUnknownKeys(
+      {"version", "name", "description", "source", "inputs", "precision", "output", "layers"});
+  if (auto v = root.Int("version", true); v && *v != 1) {
+    root.Error("version", "must be 1, got " + std::to_string(*v));
+  }
+  net.name = root.String("name", true).value_or("");
+  net.description = root.String("description", false).value_or("");
+  net.source = root.String("source", false).value_or("");
+  ReadInputs(root, base_dir, &net);
+  ReadPolicy(root, &net.policy);
+  ReadLayers(root, base_dir, &net);
+  net.output = root.String("output", false).value_or("");
+  errors.ThrowIfAny();  // shape inference needs a complete graph
+  InferShapes(&net, &errors);
+  errors.ThrowIfAny();
+  ResolvePrecision(&net);
+  return net;
+}
+
+}  // namespace
+
+NetworkSpec ParseNetwork(const std::string& yaml_text, const std::string& where,
+                         const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(where + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
+  }
+  return ParseNetworkNode(root, where, base_dir);
+}
+
+NetworkSpec LoadNetwork(const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.extension() == ".csv") {
+    return ImportScaleSimCsv(path);
+  }
+  std::string base = p.parent_path().string();
+  return ParseNetworkNode(LoadYamlFile(path), path, base.empty() ? "." : base);
+}
+
+}  // namespace quasar::models

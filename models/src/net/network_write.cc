@@ -1,0 +1,196 @@
+// NetworkSpec -> version-1 YAML (docs/network-format.md), so imports and quantized networks can
+// be saved and read back by ParseNetwork.
+
+#include <yaml-cpp/yaml.h>
+
+#include "quasar/models/net/network.h"
+
+namespace quasar::models {
+namespace {
+
+void EmitList(YAML::Emitter& out, const char* key, const std::vector<int64_t>& v) {
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (int64_t x : v) {
+    out << x;
+  }
+  out << YAML::EndSeq;
+}
+
+void EmitPair(YAML::Emitter& out, const char* key, int64_t h, int64_t w, int64_t identity) {
+  if (h == identity && w == identity) {
+    return;
+  }
+  if (h == w) {
+    out << YAML::Key << key << YAML::Value << h;
+  } else {
+    EmitList(out, key, {h, w});
+  }
+}
+
+void EmitOperand(YAML::Emitter& out, const char* key, const OperandPrecision& p) {
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "code" << YAML::Value << QuantCodeName(p.code);
+  if (p.code == QuantCode::kLinear || p.code == QuantCode::kPow2) {
+    out << YAML::Key << "bits" << YAML::Value << p.bits;
+  }
+  out << YAML::Key << "signed" << YAML::Value << p.is_signed;
+  out << YAML::Key << "symmetric" << YAML::Value << p.symmetric;
+  out << YAML::Key << "granularity" << YAML::Value
+      << (p.granularity == Granularity::kPerChannel ? "per_channel" : "per_tensor");
+  out << YAML::Key << "calibration" << YAML::Value << CalibMethodName(p.calibration);
+  out << YAML::EndMap;
+}
+
+void EmitOverride(YAML::Emitter& out, const char* key, const OperandOverride& o) {
+  if (o.empty()) {
+    return;
+  }
+  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+  if (o.code) {
+    out << YAML::Key << "code" << YAML::Value << QuantCodeName(*o.code);
+  }
+  if (o.bits) {
+    out << YAML::Key << "bits" << YAML::Value << *o.bits;
+  }
+  if (o.is_signed) {
+    out << YAML::Key << "signed" << YAML::Value << *o.is_signed;
+  }
+  if (o.symmetric) {
+    out << YAML::Key << "symmetric" << YAML::Value << *o.symmetric;
+  }
+  if (o.granularity) {
+    out << YAML::Key << "granularity" << YAML::Value
+        << (*o.granularity == Granularity::kPerChannel ? "per_channel" : "per_tensor");
+  }
+  if (o.calibration) {
+    out << YAML::Key << "calibration" << YAML::Value << CalibMethodName(*o.calibration);
+  }
+  out << YAML::EndMap;
+}
+
+void EmitAccumulator(YAML::Emitter& out, const AccumulatorSpec& a) {
+  out << YAML::Key << "accumulator" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+      << "bits" << YAML::Value << a.bits << YAML::Key << "overflow" << YAML::Value
+      << OverflowModeName(a.overflow) << YAML::EndMap;
+}
+
+void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
+  out << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << l.name;
+  out << YAML::Key << "op" << YAML::Value << NetOpName(l.op);
+  if (l.inputs.size() == 1) {
+    out << YAML::Key << "input" << YAML::Value << l.inputs[0];
+  } else {
+    out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << l.inputs;
+  }
+  const Conv2dGeometry& g = l.geometry;
+  switch (l.op) {
+    case NetOp::kConv2d:
+      out << YAML::Key << "out_channels" << YAML::Value << l.out_channels;
+      break;
+    case NetOp::kDepthwiseConv2d:
+      out << YAML::Key << "multiplier" << YAML::Value << l.multiplier;
+      break;
+    case NetOp::kFullyConnected:
+      out << YAML::Key << "out_features" << YAML::Value << l.out_channels;
+      break;
+    case NetOp::kReshape:
+      EmitList(out, "shape", l.target_shape);
+      break;
+    case NetOp::kTranspose:
+      EmitList(out, "perm", l.perm);
+      break;
+    default:
+      break;
+  }
+  const bool conv = l.op == NetOp::kConv2d || l.op == NetOp::kDepthwiseConv2d;
+  const bool pool = l.op == NetOp::kMaxPool || l.op == NetOp::kAvgPool;
+  if (conv || pool) {
+    EmitPair(out, "kernel", l.kernel_h, l.kernel_w, -1);
+    EmitPair(out, "stride", g.stride_h, g.stride_w, pool ? -1 : 1);
+    if (g.pad_top || g.pad_bottom || g.pad_left || g.pad_right) {
+      out << YAML::Key << "padding" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+          << "top" << YAML::Value << g.pad_top << YAML::Key << "bottom" << YAML::Value
+          << g.pad_bottom << YAML::Key << "left" << YAML::Value << g.pad_left << YAML::Key
+          << "right" << YAML::Value << g.pad_right << YAML::EndMap;
+    }
+  }
+  if (conv) {
+    EmitPair(out, "dilation", g.dilation_h, g.dilation_w, 1);
+  }
+  if (l.op == NetOp::kConv2d && g.groups != 1) {
+    out << YAML::Key << "groups" << YAML::Value << g.groups;
+  }
+  if (l.op == NetOp::kAvgPool && l.count_include_pad) {
+    out << YAML::Key << "count_include_pad" << YAML::Value << true;
+  }
+  if (NetOpHasWeights(l.op)) {
+    out << YAML::Key << "bias" << YAML::Value << l.bias;
+  }
+  if (l.activation != Activation::kNone) {
+    out << YAML::Key << "activation" << YAML::Value << ActivationName(l.activation);
+  }
+  if (!l.weights_file.empty()) {
+    out << YAML::Key << "weights_file" << YAML::Value << l.weights_file;
+  }
+  if (!l.bias_file.empty()) {
+    out << YAML::Key << "bias_file" << YAML::Value << l.bias_file;
+  }
+  EmitList(out, "output_shape", l.output_shape);
+  const PrecisionOverride& o = l.precision_override;
+  if (!o.empty()) {
+    out << YAML::Key << "precision" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    EmitOverride(out, "weights", o.weights);
+    EmitOverride(out, "activations", o.activations);
+    if (o.accumulator) {
+      EmitAccumulator(out, *o.accumulator);
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string NetworkToYaml(const NetworkSpec& net) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "name" << YAML::Value << net.name;
+  if (!net.description.empty()) {
+    out << YAML::Key << "description" << YAML::Value << net.description;
+  }
+  if (!net.source.empty()) {
+    out << YAML::Key << "source" << YAML::Value << net.source;
+  }
+  out << YAML::Key << "inputs" << YAML::Value << YAML::BeginSeq;
+  for (const auto& in : net.inputs) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << in.name;
+    EmitList(out, "shape", in.shape);
+    if (!in.file.empty()) {
+      out << YAML::Key << "file" << YAML::Value << in.file;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  const PrecisionPolicy& p = net.policy;
+  out << YAML::Key << "precision" << YAML::Value << YAML::BeginMap;
+  EmitOperand(out, "weights", p.weights);
+  EmitOperand(out, "activations", p.activations);
+  out << YAML::Key << "rounding" << YAML::Value << RoundingModeName(p.rounding);
+  EmitAccumulator(out, p.accumulator);
+  if (p.first_last_bits) {
+    out << YAML::Key << "first_last_bits" << YAML::Value << *p.first_last_bits;
+  }
+  out << YAML::Key << "percentile" << YAML::Value << p.percentile;
+  out << YAML::EndMap;
+  out << YAML::Key << "output" << YAML::Value << net.output;
+  out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+  for (const auto& l : net.layers) {
+    EmitLayer(out, l);
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace quasar::models

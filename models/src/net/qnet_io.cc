@@ -1,0 +1,167 @@
+// Saving and loading a quantized network: network.yaml (topology and policy, the network format),
+// quant.yaml (every tensor's and weight tensor's parameters) and one .npy per weight and bias.
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "quasar/models/error.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/spec/layer_spec.h"
+#include "quasar/models/spec/yaml_reader.h"
+
+namespace quasar::models {
+namespace {
+
+namespace fs = std::filesystem;
+
+void EmitQuant(YAML::Emitter& out, const QuantParams& q) {
+  out << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << q.type.Name();
+  out << YAML::Key << "scale" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (float s : q.scales) {
+    out << static_cast<double>(s);  // a float is exact as a double; 17 digits read back exactly
+  }
+  out << YAML::EndSeq << YAML::Key << "zero_point" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (int32_t z : q.zero_points) {
+    out << z;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+}
+
+void WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) {
+    throw InputError(path.string() + ": cannot write file");
+  }
+}
+
+}  // namespace
+
+void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw InputError(dir + ": cannot create directory: " + ec.message());
+  }
+  WriteText(fs::path(dir) / "network.yaml", NetworkToYaml(qnet.net));
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "rounding" << YAML::Value << RoundingModeName(qnet.net.policy.rounding);
+  out << YAML::Key << "tensors" << YAML::Value << YAML::BeginMap;
+  for (const auto& in : qnet.net.inputs) {
+    out << YAML::Key << in.name << YAML::Value;
+    EmitQuant(out, qnet.tensors.at(in.name));
+  }
+  for (const auto& l : qnet.net.layers) {
+    out << YAML::Key << l.name << YAML::Value;
+    EmitQuant(out, qnet.tensors.at(l.name));
+  }
+  out << YAML::EndMap << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
+  for (size_t i = 0; i < qnet.net.layers.size(); ++i) {
+    const NetLayer& l = qnet.net.layers[i];
+    const QuantizedLayer& ql = qnet.layers[i];
+    if (!NetOpHasWeights(l.op)) {
+      continue;
+    }
+    const std::string wfile = l.name + ".weights.npy";
+    WriteNpy((fs::path(dir) / wfile).string(), ql.weights, NpyDtypeFor(ql.spec.weights.type));
+    out << YAML::Key << l.name << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "weights" << YAML::Value << wfile;
+    out << YAML::Key << "weights_quant" << YAML::Value;
+    EmitQuant(out, ql.spec.weights);
+    if (ql.bias) {
+      const std::string bfile = l.name + ".bias.npy";
+      WriteNpy((fs::path(dir) / bfile).string(), *ql.bias, NpyDtype::kInt32);
+      out << YAML::Key << "bias" << YAML::Value << bfile;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  WriteText(fs::path(dir) / "quant.yaml", std::string(out.c_str()) + "\n");
+}
+
+QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
+  QuantizedNetwork q;
+  q.net = LoadNetwork((fs::path(dir) / "network.yaml").string());
+  const std::string qpath = (fs::path(dir) / "quant.yaml").string();
+  ErrorList errors(qpath);
+  const MapReader root(LoadYamlFile(qpath), "", &errors);
+  root.RejectUnknownKeys({"version", "rounding", "tensors", "layers"});
+  if (auto v = root.Int("version", true); v && *v != 1) {
+    root.Error("version", "must be 1, got " + std::to_string(*v));
+  }
+  if (auto r = root.String("rounding", true); r && *r != RoundingModeName(q.net.policy.rounding)) {
+    root.Error("rounding", "must match network.yaml (" + RoundingModeName(q.net.policy.rounding) +
+                               "), got '" + *r + "'");
+  }
+  auto tensors = root.Map("tensors", true);
+  auto layers = root.Map("layers", true);
+  if (!tensors || !layers) {
+    errors.ThrowIfAny();
+  }
+  for (const auto& [name, prec] : q.net.tensor_precision) {
+    QuantParams p = ReadQuantParams(*tensors, name, false);
+    if (p.type != prec.StorageType()) {
+      tensors->Error(name + ".type", "must be " + prec.StorageType().Name() +
+                                         " (the network's precision), got " + p.type.Name());
+    }
+    q.tensors[name] = p;
+  }
+  std::map<std::string, QuantParams> weight_params;
+  q.layers.resize(q.net.layers.size());
+  for (size_t i = 0; i < q.net.layers.size(); ++i) {
+    const NetLayer& l = q.net.layers[i];
+    if (!NetOpHasWeights(l.op)) {
+      continue;
+    }
+    auto m = layers->Map(l.name, true);
+    if (!m) {
+      continue;
+    }
+    m->RejectUnknownKeys({"weights", "weights_quant", "bias"});
+    QuantParams wp = ReadQuantParams(*m, "weights_quant", true);
+    const size_t n = wp.scales.size();
+    if (n != 1 && static_cast<int64_t>(n) != l.out_channels) {
+      m->Error("weights_quant.scale", "must have 1 or " + std::to_string(l.out_channels) +
+                                          " values, got " + std::to_string(n));
+    }
+    if (wp.type != l.precision.weights.StorageType()) {
+      m->Error("weights_quant.type", "must be " + l.precision.weights.StorageType().Name() +
+                                         " (the layer's precision), got " + wp.type.Name());
+    }
+    weight_params[l.name] = wp;
+    try {
+      if (auto f = m->String("weights", true)) {
+        const std::string path = (fs::path(dir) / *f).string();
+        IntTensor w = ToIntTensor(ReadNpy(path), path);
+        if (w.shape != l.weight_shape) {
+          m->Error("weights", path + " has shape " + ShapeToString(w.shape) + ", expected " +
+                                  ShapeToString(l.weight_shape));
+        }
+        CheckValues(w, wp.type, path);
+        q.layers[i].weights = std::move(w);
+      }
+      if (auto f = m->String("bias", false)) {
+        const std::string path = (fs::path(dir) / *f).string();
+        IntTensor b = ToIntTensor(ReadNpy(path), path);
+        if (b.shape != Shape{l.out_channels}) {
+          m->Error("bias", path + " has shape " + ShapeToString(b.shape) + ", expected [" +
+                               std::to_string(l.out_channels) + "]");
+        }
+        q.layers[i].bias = std::move(b);
+      }
+    } catch (const InputError& e) {
+      m->Error("weights", e.what());
+    }
+  }
+  errors.ThrowIfAny();
+  BuildLayerSpecs(&q, weight_params);
+  return q;
+}
+
+}  // namespace quasar::models

@@ -1,0 +1,219 @@
+// Post-training quantization of a whole network (QuantizeNetwork) and the construction of the
+// LayerSpecs the golden kernels run.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "quasar/models/calib/calibration.h"
+#include "quasar/models/calib/weight_quantizers.h"
+#include "quasar/models/error.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/requant.h"
+
+namespace quasar::models {
+namespace {
+
+// Tensors that get their own parameters: network inputs and outputs of layers that compute.
+bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
+  const NetLayer* l = net.FindLayer(tensor);
+  return !l || !NetOpMovesDataOnly(l->op);
+}
+
+QuantParams ActivationParams(const Observer& obs, const OperandPrecision& p,
+                             const CalibOptions& opt) {
+  switch (p.code) {
+    case QuantCode::kBinary: {
+      // XNOR-Net's activation scale: beta = mean |x| (Rastegari et al., ECCV 2016, Sec. 3.2).
+      QuantParams q;
+      q.type = IntType::Binary();
+      const double beta = obs.MeanAbs(0);
+      q.scales = {beta > 0 ? static_cast<float>(beta) : 1.0f};
+      q.zero_points = {0};
+      return q;
+    }
+    case QuantCode::kTernary: {
+      // A symmetric 3-level grid {-s, 0, s}: the int2 narrow grid, values held as ternary.
+      QuantParams q =
+          AffineParams(obs.Ranges(IntType::Signed(2), true, opt), IntType::Signed(2), true);
+      q.type = IntType::Ternary();
+      return q;
+    }
+    case QuantCode::kPow2:  // rejected for activations by ValidateOperand
+    case QuantCode::kLinear:
+      break;
+  }
+  const IntType type = p.StorageType();
+  return AffineParams(obs.Ranges(type, p.symmetric, opt), type, p.symmetric);
+}
+
+}  // namespace
+
+QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& params,
+                                 const std::vector<std::map<std::string, FloatTensor>>& calibration,
+                                 const QuantizeOptions& options) {
+  if (calibration.empty()) {
+    throw InputError("quantization needs at least one calibration sample");
+  }
+  auto progress = [&](const std::string& msg) {
+    if (options.progress) {
+      options.progress(msg);
+    }
+  };
+  // 1. Observe every tensor that owns parameters over the calibration set.
+  std::map<std::string, Observer> observers;
+  for (const auto& [name, prec] : net.tensor_precision) {
+    if (OwnsParams(net, name)) {
+      observers.emplace(name, Observer(false, 0));
+    }
+  }
+  for (size_t s = 0; s < calibration.size(); ++s) {
+    progress("calibration sample " + std::to_string(s + 1) + "/" +
+             std::to_string(calibration.size()) + ": float forward pass");
+    const auto tensors = RunFloatNetwork(net, params, calibration[s]);
+    for (auto& [name, obs] : observers) {
+      obs.Observe(tensors.at(name));
+    }
+  }
+  progress("choosing activation ranges and quantizing weights");
+
+  // 2. Activation parameters, in graph order (pass-through ops share their input's).
+  QuantizedNetwork q;
+  q.net = net;
+  for (const NetInput& in : net.inputs) {
+    const OperandPrecision& p = net.tensor_precision.at(in.name);
+    q.tensors[in.name] = ActivationParams(
+        observers.at(in.name), p, {p.calibration, net.policy.percentile, options.histogram_bins});
+  }
+  for (const NetLayer& l : net.layers) {
+    if (NetOpMovesDataOnly(l.op)) {
+      q.tensors[l.name] = q.tensors.at(l.inputs[0]);
+    } else {
+      const OperandPrecision& p = l.precision.output;
+      q.tensors[l.name] = ActivationParams(
+          observers.at(l.name), p, {p.calibration, net.policy.percentile, options.histogram_bins});
+    }
+  }
+
+  // 3. Weights and biases.
+  std::map<std::string, QuantParams> weight_params;
+  q.layers.resize(net.layers.size());
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    if (!NetOpHasWeights(l.op)) {
+      continue;
+    }
+    const FloatLayerParams& fp = params.at(l.name);
+    const OperandPrecision& pw = l.precision.weights;
+    const CalibOptions wopt{pw.calibration, net.policy.percentile, options.histogram_bins};
+    QuantizedWeights qw =
+        QuantizeWeights(fp.weights, pw.code, pw.StorageType(), pw.bits, pw.symmetric,
+                        pw.granularity == Granularity::kPerChannel, wopt);
+    const QuantParams& in = q.tensors.at(l.inputs[0]);
+    const QuantParams& out = q.tensors.at(l.name);
+    // A binary output is Saturate(R(acc * M) + z), which switches at acc * M = -1/2; shifting the
+    // bias by -s_y/2 moves the switch to 0, the sign of the float output (a folded threshold,
+    // as FINN folds batch norm and sign into thresholds).
+    const bool binary_out = out.type.kind == IntKind::kBinary;
+    if (l.bias || binary_out) {
+      const int64_t channels = l.out_channels;
+      IntTensor bias({channels});
+      for (int64_t oc = 0; oc < channels; ++oc) {
+        float b = fp.bias.empty() ? 0.0f : fp.bias[static_cast<size_t>(oc)];
+        if (binary_out) {
+          b -= 0.5f * out.scales[0];
+        }
+        bias[oc] = QuantizeBias(b, in.scales[0], qw.params.scale(oc), net.policy.rounding);
+      }
+      q.layers[i].bias = std::move(bias);
+    }
+    q.layers[i].weights = std::move(qw.values);
+    weight_params[l.name] = std::move(qw.params);
+  }
+  BuildLayerSpecs(&q, weight_params);
+  return q;
+}
+
+void BuildLayerSpecs(QuantizedNetwork* qnet,
+                     const std::map<std::string, QuantParams>& weight_params) {
+  const NetworkSpec& net = qnet->net;
+  qnet->layers.resize(net.layers.size());
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    QuantizedLayer& ql = qnet->layers[i];
+    LayerSpec& s = ql.spec;
+    s = LayerSpec{};
+    ql.runs_kernel = true;
+    s.geometry = l.geometry;
+    s.input = qnet->tensors.at(l.inputs[0]);
+    s.output = qnet->tensors.at(l.name);
+    s.rounding = l.precision.rounding;
+    s.activation = l.activation;
+    s.accumulator = l.precision.accumulator;
+    s.kernel_h = l.kernel_h;
+    s.kernel_w = l.kernel_w;
+    s.count_include_pad = l.count_include_pad;
+    switch (l.op) {
+      case NetOp::kConv2d:
+      case NetOp::kDepthwiseConv2d:
+      case NetOp::kFullyConnected: {
+        s.weights = weight_params.at(l.name);
+        s.bias = ql.bias ? BiasConvention::kInt32 : BiasConvention::kNone;
+        const bool xnor = s.input.type.kind == IntKind::kBinary &&
+                          s.weights.type.kind == IntKind::kBinary && l.op == NetOp::kConv2d;
+        s.op = l.op == NetOp::kConv2d ? (xnor ? LayerOp::kBinaryConv2d : LayerOp::kConv2d)
+               : l.op == NetOp::kDepthwiseConv2d ? LayerOp::kDepthwiseConv2d
+                                                 : LayerOp::kFullyConnected;
+        // Zero padding, as the float network pads: the XNOR kernel's border correction.
+        s.binary_pad = BinaryPad::kZero;
+        break;
+      }
+      case NetOp::kMatMul:
+        s.op = LayerOp::kMatMul;
+        s.weights = qnet->tensors.at(l.inputs[1]);
+        break;
+      case NetOp::kAdd:
+        s.op = LayerOp::kAdd;
+        s.input2 = qnet->tensors.at(l.inputs[1]);
+        break;
+      case NetOp::kMaxPool:
+        s.op = LayerOp::kMaxPool;
+        break;
+      case NetOp::kAvgPool:
+        s.op = LayerOp::kAvgPool;
+        break;
+      case NetOp::kGlobalAvgPool: {
+        const Shape& x = net.ShapeOf(l.inputs[0]);
+        s.op = LayerOp::kAvgPool;
+        s.kernel_h = x[2];
+        s.kernel_w = x[3];
+        s.geometry = Conv2dGeometry{};
+        break;
+      }
+      case NetOp::kFlatten:
+      case NetOp::kReshape:
+      case NetOp::kTranspose:
+        ql.runs_kernel = false;
+        break;
+    }
+  }
+}
+
+void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator) {
+  for (size_t i = 0; i < qnet->layers.size(); ++i) {
+    qnet->layers[i].spec.accumulator = accumulator;
+    qnet->net.layers[i].precision.accumulator = accumulator;
+  }
+}
+
+IntTensor QuantizeInput(const FloatTensor& x, const QuantParams& p, RoundingMode mode) {
+  IntTensor q(x.shape);
+  for (int64_t i = 0; i < x.size(); ++i) {
+    q[i] = p.type.kind == IntKind::kBinary
+               ? (x[i] >= 0.0f ? 1 : -1)
+               : Quantize(x[i], p.scales[0], p.zero_points[0], p.type, mode);
+  }
+  return q;
+}
+
+}  // namespace quasar::models

@@ -1,0 +1,82 @@
+// End-to-end golden execution of a quantized network, and its per-layer fidelity against the
+// float reference.
+
+#include <algorithm>
+
+#include "quasar/models/error.h"
+#include "quasar/models/fidelity.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/ref/float_ops.h"
+
+namespace quasar::models {
+
+QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
+                                 const std::map<std::string, FloatTensor>& inputs,
+                                 const std::function<void(size_t)>& on_layer) {
+  const NetworkSpec& net = qnet.net;
+  QuantizedRun run;
+  for (const NetInput& in : net.inputs) {
+    auto it = inputs.find(in.name);
+    if (it == inputs.end() || it->second.shape != in.shape) {
+      throw InputError("network input '" + in.name + "' must have shape " +
+                       ShapeToString(in.shape));
+    }
+    run.tensors[in.name] = QuantizeInput(it->second, qnet.tensors.at(in.name), net.policy.rounding);
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    const QuantizedLayer& ql = qnet.layers[i];
+    const IntTensor& x = run.tensors.at(l.inputs[0]);
+    LayerRunReport report;
+    report.name = l.name;
+    report.op = l.op;
+    report.accumulator_bits = ql.spec.accumulator.bits;
+    IntTensor y;
+    if (!ql.runs_kernel) {
+      y = l.op == NetOp::kTranspose ? Transpose(x, l.perm) : IntTensor(l.output_shape, x.data);
+    } else {
+      LayerInputs in;
+      in.x = x;
+      if (l.op == NetOp::kAdd) {
+        in.x2 = run.tensors.at(l.inputs[1]);
+      } else if (l.op == NetOp::kMatMul) {
+        in.weights = run.tensors.at(l.inputs[1]);
+      } else if (NetOpHasWeights(l.op)) {
+        in.weights = ql.weights;
+        in.bias_int = ql.bias;
+      }
+      LayerResult r;
+      try {
+        r = RunLayer(ql.spec, in);
+      } catch (const InputError& e) {
+        throw InputError("layer " + l.name + ": " + e.what());
+      }
+      y = std::move(r.output);
+      report.stats = r.stats;
+      report.width = r.width;
+      run.overflow_events += r.stats.overflow_events;
+      if (r.width) {
+        run.required_bits = std::max(run.required_bits, r.width->weight_bound_bits);
+      }
+    }
+    run.tensors[l.name] = std::move(y);
+    run.layers.push_back(report);
+    if (on_layer) {
+      on_layer(i);
+    }
+  }
+  return run;
+}
+
+std::vector<std::pair<std::string, double>> LayerSqnr(
+    const QuantizedNetwork& qnet, const QuantizedRun& run,
+    const std::map<std::string, FloatTensor>& float_tensors) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const NetLayer& l : qnet.net.layers) {
+    const FloatTensor deq = DequantizeTensor(run.tensors.at(l.name), qnet.tensors.at(l.name), 0);
+    out.emplace_back(l.name, SqnrDb(float_tensors.at(l.name), deq));
+  }
+  return out;
+}
+
+}  // namespace quasar::models
