@@ -3,7 +3,6 @@
 // callback that runs it; the callback returns the process exit code or throws (InputError -> 2).
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 namespace quasar::cli {
@@ -12,5 +11,9 @@ using Command = std::function<int()>;
 
 Command AddLayerCommand(CLI::App& app);
 Command AddGenTensorCommand(CLI::App& app);
+Command AddNetworksCommand(CLI::App& app);
+Command AddImportScaleSimCommand(CLI::App& app);
+Command AddQuantizeCommand(CLI::App& app);
+Command AddInferCommand(CLI::App& app);
 
 }  // namespace quasar::cli

@@ -4,7 +4,6 @@
 // 1 internal failure.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <map>
 #include <string>
@@ -13,13 +12,18 @@
 #include "quasar/models/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Quasar: a hardware/software co-design simulator for quantized neural-network "
-               "accelerators"};
+  CLI::App app{
+      "Quasar: a hardware/software co-design simulator for quantized neural-network "
+      "accelerators"};
   app.set_version_flag("--version", std::string("quasar ") + QUASAR_VERSION);
   app.require_subcommand(1);
   std::map<std::string, quasar::cli::Command> commands;
   commands["layer"] = quasar::cli::AddLayerCommand(app);
   commands["gen-tensor"] = quasar::cli::AddGenTensorCommand(app);
+  commands["networks"] = quasar::cli::AddNetworksCommand(app);
+  commands["import-scalesim"] = quasar::cli::AddImportScaleSimCommand(app);
+  commands["quantize"] = quasar::cli::AddQuantizeCommand(app);
+  commands["infer"] = quasar::cli::AddInferCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

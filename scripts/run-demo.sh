@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: install dependencies, build, and run the main job on the bundled default
-# workload: one ResNet-18 layer through the golden integer reference, with seeded inputs.
+# workload: ResNet-18 from the zoo, quantized after training at 8 and at 4 bits, run end to end
+# through the golden integer kernels beside its float reference (per-layer SQNR, accumulator
+# ranges, overflows and required widths). JSON reports go to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -8,9 +10,12 @@ bash scripts/build.sh
 out=out/demo
 mkdir -p "$out"
 q=build/cli/quasar
-$q gen-tensor --shape 1,64,56,56 --type int8 --seed 1 --out "$out/x.npy"
-$q gen-tensor --shape 64,64,3,3 --type int8 --min -127 --seed 2 --out "$out/w.npy"
-$q gen-tensor --shape 64 --type int16 --min -2000 --max 2000 --seed 3 --out "$out/b.npy"
-$q layer --spec workloads/layers/resnet18_conv2_3x3.yaml \
-  --input "$out/x.npy" --weights "$out/w.npy" --bias "$out/b.npy" --out "$out/y.npy"
-echo "output tensor: $out/y.npy"
+$q networks
+echo
+$q infer --net resnet18 --bits w8a8 --json "$out/resnet18_w8a8.json"
+echo
+echo "The same network at 4 bits (first and last layers at 8, mse calibration):"
+$q infer --net resnet18 --bits w4a4 --first-last-bits 8 --calib mse \
+  --json "$out/resnet18_w4a4.json" | tail -n 3
+echo
+echo "JSON reports: $out/resnet18_w8a8.json, $out/resnet18_w4a4.json"

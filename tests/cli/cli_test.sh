@@ -7,25 +7,8 @@ q=$1
 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-# expect <exit code> <text that stderr+stdout must contain, or ""> -- command...
-expect() {
-  local code=$1 text=$2
-  shift 3
-  local out
-  out=$("$@" 2>&1)
-  local rc=$?
-  if [ "$rc" -ne "$code" ] || { [ -n "$text" ] && [[ "$out" != *"$text"* ]]; }; then
-    echo "FAIL: $* -> exit $rc (want $code), output:"
-    echo "$out" | head -20
-    [ -n "$text" ] && echo "  (wanted to see: $text)"
-    failed=$((failed + 1))
-  else
-    passed=$((passed + 1))
-  fi
-}
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
 
 expect 0 "quasar 0." -- "$q" --version
 expect 0 "layer" -- "$q" --help
@@ -87,5 +70,4 @@ expect 0 "" -- "$q" gen-tensor --shape 8,16,3,3 --type binary --seed 5 --out "$t
 expect 0 "binary_conv2d" -- "$q" layer --spec "$src/workloads/layers/binary_conv3x3.yaml" \
   --input "$tmp/bx.npy" --weights "$tmp/bw.npy" --out "$tmp/by.npy"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

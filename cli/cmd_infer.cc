@@ -1,0 +1,173 @@
+// `quasar infer`: a whole quantized network through the golden kernels beside its float
+// reference; per layer and in total the SQNR, accumulator range, overflows and required width.
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "net_common.h"
+#include "quasar/models/error.h"
+#include "quasar/models/npy.h"
+
+namespace quasar::cli {
+namespace {
+
+using namespace quasar::models;
+
+struct Options {
+  NetOptions net;
+  std::string qnet, format = "text", save_output, json_file;
+  int acc_bits = 0;
+  std::string overflow;
+};
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// JSON has no infinity: identical tensors report null.
+nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+int Run(const Options& o) {
+  QuantizedNetwork q;
+  FloatNetParams params;
+  if (!o.qnet.empty()) {
+    q = LoadQuantizedNetwork(o.qnet);
+    params = MakeFloatParams(q.net, o.net.seed);
+  } else {
+    if (o.net.net.empty()) {
+      throw InputError("give --net (quantize now) or --qnet (a saved quantized network)");
+    }
+    const NetworkSpec net = LoadNetworkWithOptions(o.net);
+    params = MakeFloatParams(net, o.net.seed);
+    q = QuantizeWithOptions(o.net, net, params);
+  }
+  if (o.acc_bits != 0 || !o.overflow.empty()) {
+    AccumulatorSpec acc = q.net.policy.accumulator;
+    if (o.acc_bits != 0) {
+      acc.bits = o.acc_bits;
+    }
+    if (!o.overflow.empty()) {
+      acc.overflow = *ParseOverflowMode(o.overflow);
+    }
+    SetAccumulator(&q, acc);
+  }
+  const NetworkSpec& net = q.net;
+  const auto inputs = MakeInputs(net, o.net.seed, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  const auto ref = RunFloatNetwork(net, params, inputs);
+  const double float_s = Seconds(t0);
+  t0 = std::chrono::steady_clock::now();
+  const bool tty = isatty(fileno(stderr)) != 0;  // progress only where a person watches
+  const QuantizedRun run = RunQuantizedNetwork(q, inputs, [&](size_t i) {
+    if (tty) {
+      fmt::print(stderr, "\r[golden] layer {}/{} {:<24}", i + 1, net.layers.size(),
+                 net.layers[i].name);
+    }
+  });
+  const double golden_s = Seconds(t0);
+  if (tty) {
+    fmt::print(stderr, "\n");
+  }
+  const auto sqnr = LayerSqnr(q, run, ref);
+  const double out_sqnr =
+      sqnr[static_cast<size_t>(
+               std::find_if(net.layers.begin(), net.layers.end(),
+                            [&](const NetLayer& l) { return l.name == net.output; }) -
+               net.layers.begin())]
+          .second;
+  int64_t macs = 0;
+  for (const auto& r : run.layers) {
+    macs += r.stats.macs;
+  }
+  if (!o.save_output.empty()) {
+    WriteNpy(o.save_output, run.tensors.at(net.output), NpyDtypeFor(q.tensors.at(net.output).type));
+  }
+  {
+    nlohmann::json j = {{"network", net.name},
+                        {"rounding", RoundingModeName(net.policy.rounding)},
+                        {"output", net.output},
+                        {"output_sqnr_db", Db(out_sqnr)},
+                        {"macs", macs},
+                        {"overflow_events", run.overflow_events},
+                        {"required_accumulator_bits", run.required_bits},
+                        {"float_seconds", float_s},
+                        {"golden_seconds", golden_s},
+                        {"layers", nlohmann::json::array()}};
+    for (size_t i = 0; i < run.layers.size(); ++i) {
+      const LayerRunReport& r = run.layers[i];
+      nlohmann::json lj = {{"name", r.name},
+                           {"op", NetOpName(r.op)},
+                           {"macs", r.stats.macs},
+                           {"sqnr_db", Db(sqnr[i].second)},
+                           {"overflow_events", r.stats.overflow_events},
+                           {"accumulator_bits", r.accumulator_bits}};
+      if (r.stats.has_range()) {
+        lj["accumulator_min"] = r.stats.acc_min;
+        lj["accumulator_max"] = r.stats.acc_max;
+      }
+      if (r.width) {
+        lj["required_bits"] = {{"textbook", r.width->textbook_bits},
+                               {"type_bound", r.width->type_bound_bits},
+                               {"weight_bound", r.width->weight_bound_bits}};
+      }
+      j["layers"].push_back(lj);
+    }
+    if (!o.json_file.empty()) {
+      std::ofstream(o.json_file) << j.dump(2) << "\n";
+    }
+    if (o.format == "json") {
+      fmt::print("{}\n", j.dump(2));
+      return 0;
+    }
+  }
+  fmt::print("{}: golden integer run vs float reference ({} rounding, seed {})\n", net.name,
+             RoundingModeName(net.policy.rounding), o.net.seed);
+  fmt::print("{:<24} {:<17} {:>13} {:>8} {:>27} {:>9} {:>12}\n", "layer", "op", "MACs", "SQNR dB",
+             "accumulator range", "overflows", "bits need/has");
+  for (size_t i = 0; i < run.layers.size(); ++i) {
+    const LayerRunReport& r = run.layers[i];
+    const std::string range =
+        r.stats.has_range() ? fmt::format("[{}, {}]", r.stats.acc_min, r.stats.acc_max) : "";
+    const std::string bits =
+        r.width ? fmt::format("{}/{}", r.width->weight_bound_bits, r.accumulator_bits) : "";
+    fmt::print("{:<24} {:<17} {:>13} {:>8.2f} {:>27} {:>9} {:>12}\n", r.name, NetOpName(r.op),
+               r.stats.macs, sqnr[i].second, range, r.stats.overflow_events, bits);
+  }
+  fmt::print(
+      "\noutput {}: SQNR {:.2f} dB vs float | {} MACs | {} overflow events | "
+      "accumulator needs {} bits for any input\n",
+      net.output, out_sqnr, macs, run.overflow_events, run.required_bits);
+  fmt::print("time: golden {:.2f} s ({:.2f} GMAC/s), float reference {:.2f} s\n", golden_s,
+             static_cast<double>(macs) / golden_s / 1e9, float_s);
+  return 0;
+}
+
+}  // namespace
+
+Command AddInferCommand(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "infer", "Run a quantized network through the golden kernels beside its float reference");
+  AddNetOptions(cmd, &o->net, true);
+  cmd->get_option("--net")->required(false);
+  cmd->add_option("--qnet", o->qnet, "A quantized network saved by `quasar quantize --out`");
+  cmd->add_option("--acc-bits", o->acc_bits, "Override every layer's accumulator width")
+      ->check(CLI::Range(8, 64));
+  cmd->add_option("--overflow", o->overflow, "Override the accumulator overflow mode")
+      ->check(CLI::IsMember({"wrap", "saturate"}));
+  cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)");
+  cmd->add_option("--json", o->json_file, "Also write the JSON report to this file");
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  return [o]() { return Run(*o); };
+}
+
+}  // namespace quasar::cli

@@ -1,0 +1,136 @@
+#include "net_common.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "quasar/models/error.h"
+
+namespace quasar::cli {
+
+using namespace quasar::models;
+namespace fs = std::filesystem;
+
+std::string ZooDir() {
+  if (const char* env = std::getenv("QUASAR_ZOO"); env && *env) {
+    return env;
+  }
+  return std::string(QUASAR_SOURCE_DIR) + "/workloads/networks";
+}
+
+std::vector<std::string> ZooNames() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ZooDir(), ec)) {
+    if (entry.path().extension() == ".yaml") {
+      names.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string ResolveNetworkPath(const std::string& name_or_path) {
+  if (fs::is_regular_file(name_or_path)) {
+    return name_or_path;
+  }
+  const fs::path zoo = fs::path(ZooDir()) / (name_or_path + ".yaml");
+  if (fs::is_regular_file(zoo)) {
+    return zoo.string();
+  }
+  std::string names;
+  for (const auto& n : ZooNames()) {
+    names += (names.empty() ? "" : ", ") + n;
+  }
+  throw InputError("--net: '" + name_or_path + "' is neither a file nor a network of the zoo " +
+                   ZooDir() + " (" + (names.empty() ? "empty" : names) + ")");
+}
+
+void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
+  cmd->add_option("--net", o->net,
+                  "Network: a zoo name (see `quasar networks`), a .yaml file "
+                  "or a SCALE-Sim .csv topology")
+      ->required();
+  if (!quantize) {
+    return;
+  }
+  cmd->add_option("--bits", o->bits,
+                  "Precision shorthand w<W>a<A>: w8a8, w4a4, w2a2, w1a1 "
+                  "(binary), wta8 (ternary weights), wp4a8 (pow2 weights)");
+  cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl");
+  cmd->add_option("--weight-calib", o->weight_calib,
+                  "Weight calibration (linear codes): minmax, percentile, mse, kl");
+  cmd->add_option("--first-last-bits", o->first_last_bits,
+                  "Keep the first and last weighted layers at this many bits (0: off; default: "
+                  "the network file's rule)");
+  cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack");
+  cmd->add_option("--seed", o->seed, "Seed of the synthetic weights and inputs")
+      ->capture_default_str();
+  cmd->add_option("--calib-samples", o->calib_samples,
+                  "Calibration inputs (held out from the "
+                  "evaluation input)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+}
+
+NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
+  NetworkSpec net = LoadNetwork(ResolveNetworkPath(o.net));
+  PrecisionPolicy& p = net.policy;
+  if (!o.bits.empty()) {
+    const auto [w, a] = ParseBitsShorthand(o.bits);
+    // The shorthand names a code and a width; the rest of the policy (symmetry, granularity,
+    // calibration) stays as the file says.
+    OperandPrecision pw = p.weights, pa = p.activations;
+    w.ApplyTo(&pw);
+    a.ApplyTo(&pa);
+    p.weights = pw;
+    p.activations = pa;
+  }
+  auto method = [](const std::string& flag, const std::string& v) {
+    auto m = ParseCalibMethod(v);
+    if (!m) {
+      throw InputError(flag + " must be one of " + CalibMethodChoices() + ", got '" + v + "'");
+    }
+    return *m;
+  };
+  if (!o.calib.empty()) {
+    p.activations.calibration = method("--calib", o.calib);
+  }
+  if (!o.weight_calib.empty()) {
+    p.weights.calibration = method("--weight-calib", o.weight_calib);
+  }
+  if (o.first_last_bits == 0) {
+    p.first_last_bits.reset();
+  } else if (o.first_last_bits > 0) {
+    if (o.first_last_bits < 2 || o.first_last_bits > 16) {
+      throw InputError("--first-last-bits must be 0 (off) or in 2..16, got " +
+                       std::to_string(o.first_last_bits));
+    }
+    p.first_last_bits = o.first_last_bits;
+  }
+  if (!o.rounding.empty()) {
+    auto r = ParseRoundingMode(o.rounding);
+    if (!r) {
+      throw InputError(std::string("--rounding must be one of ") + RoundingModeChoices() +
+                       ", got '" + o.rounding + "'");
+    }
+    p.rounding = *r;
+  }
+  ResolvePrecision(&net);
+  return net;
+}
+
+QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const NetworkSpec& net,
+                                     const FloatNetParams& params) {
+  std::vector<std::map<std::string, FloatTensor>> calib;
+  for (int s = 1; s <= o.calib_samples; ++s) {
+    calib.push_back(MakeInputs(net, o.seed, s));
+  }
+  QuantizeOptions qo;
+  qo.progress = [](const std::string& msg) { fmt::print(stderr, "[quantize] {}\n", msg); };
+  return QuantizeNetwork(net, params, calib, qo);
+}
+
+}  // namespace quasar::cli

@@ -1,0 +1,46 @@
+#pragma once
+// What `quasar networks`, `quantize` and `infer` share: finding a network by zoo name or path,
+// and the options that set its precision and its post-training quantization.
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/net/quantized_net.h"
+
+namespace quasar::cli {
+
+// The zoo directory: $QUASAR_ZOO if set, else workloads/networks of the source tree.
+std::string ZooDir();
+// The zoo's networks, by name (file stem), sorted.
+std::vector<std::string> ZooNames();
+// A path as given when it names a file, else <zoo>/<name>.yaml; InputError listing the zoo
+// otherwise.
+std::string ResolveNetworkPath(const std::string& name_or_path);
+
+struct NetOptions {
+  std::string net;
+  std::string bits;          // w8a8, w4a4, ... (empty: the file's policy)
+  std::string calib;         // activation calibration (empty: the file's)
+  std::string weight_calib;  // weight calibration (empty: the file's)
+  int first_last_bits = -1;  // -1: the file's rule; 0: off; else that many bits
+  std::string rounding;      // empty: the file's
+  uint64_t seed = 1;
+  int calib_samples = 4;
+};
+
+// Adds --net and, when `quantize`, the precision and calibration options.
+void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize);
+
+// Loads the network and applies the precision options to its policy.
+models::NetworkSpec LoadNetworkWithOptions(const NetOptions& o);
+
+// Synthesises (or loads) float weights, calibrates on `calib_samples` inputs (samples 1..n; the
+// evaluation input is sample 0, held out) and quantizes; progress goes to stderr.
+models::QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const models::NetworkSpec& net,
+                                             const models::FloatNetParams& params);
+
+}  // namespace quasar::cli
