@@ -71,20 +71,35 @@ TEST_CASE("quantized add rescales, and fused ReLU clamps at the zero point") {
   CHECK(tfl.data == std::vector<int32_t>{0, -10, 65, -23});  // TFLite: ties away from zero
   const IntTensor relu = AddQuantized(a, qa, b, qb, qy, RoundingMode::kOnnx, Activation::kRelu);
   CHECK(relu.data == std::vector<int32_t>{0, -10, 65, -10});
-  CHECK_THROWS_AS(AddQuantized(a, qa, IntTensor({4}), qb, qy, RoundingMode::kOnnx,
-                               Activation::kNone),
-                  quasar::InputError);
+  CHECK_THROWS_AS(
+      AddQuantized(a, qa, IntTensor({4}), qb, qy, RoundingMode::kOnnx, Activation::kNone),
+      quasar::InputError);
+}
+
+TEST_CASE("quantized add into a binary output takes the sign, never 0") {
+  // Real sums 1.5, -1.5, 0.25, 0 on a binary output of scale 1: round gives 2, -2, 0, 0, which
+  // clamp to 1, -1, 0, 0; a binary tensor holds no 0, so 0 becomes +1 as in a layer's output stage.
+  const IntTensor a({1, 4}, std::vector<int32_t>{3, -3, 1, 0});
+  const IntTensor b({1, 4}, std::vector<int32_t>{0, 0, -1, 0});
+  const QuantParams qa{IntType::Signed(8), {0.5f}, {0}};
+  const QuantParams qb{IntType::Signed(8), {0.25f}, {0}};
+  const QuantParams qy{IntType::Binary(), {1.0f}, {0}};
+  for (RoundingMode mode : {RoundingMode::kTflite, RoundingMode::kOnnx}) {
+    INFO(RoundingModeName(mode));
+    const IntTensor y = AddQuantized(a, qa, b, qb, qy, mode, Activation::kNone);
+    CHECK(y.data == std::vector<int32_t>{1, -1, 1, 1});
+  }
 }
 
 TEST_CASE("ReLU and ReLU6 bounds follow the output quantization") {
   const QuantParams out{IntType::Signed(8), {0.05f}, {-128}};
-  const OutputStage relu6 = MakeOutputStage(RoundingMode::kTflite, 1.0f, {1.0f}, out,
-                                            Activation::kRelu6);
+  const OutputStage relu6 =
+      MakeOutputStage(RoundingMode::kTflite, 1.0f, {1.0f}, out, Activation::kRelu6);
   CHECK(relu6.lo == -128);
   CHECK(relu6.hi == -128 + 120);  // 6 / 0.05 = 120
-  const OutputStage relu = MakeOutputStage(RoundingMode::kTflite, 1.0f, {1.0f},
-                                           QuantParams{IntType::Unsigned(8), {0.1f}, {20}},
-                                           Activation::kRelu);
+  const OutputStage relu =
+      MakeOutputStage(RoundingMode::kTflite, 1.0f, {1.0f},
+                      QuantParams{IntType::Unsigned(8), {0.1f}, {20}}, Activation::kRelu);
   CHECK(relu.lo == 20);
   CHECK(relu.hi == 255);
   const IntTensor x({5}, std::vector<int32_t>{-128, -100, 0, -8, 127});

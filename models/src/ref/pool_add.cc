@@ -77,8 +77,8 @@ IntTensor MaxPool2d(const IntTensor& x, const PoolParams& params) {
   return out;
 }
 
-IntTensor AvgPool2d(const IntTensor& x, const PoolParams& params, int32_t zero_point,
-                    IntType type, RoundingMode mode) {
+IntTensor AvgPool2d(const IntTensor& x, const PoolParams& params, int32_t zero_point, IntType type,
+                    RoundingMode mode) {
   const PoolShape s = CheckPool(x, params);
   const bool tflite = mode == RoundingMode::kTflite || mode == RoundingMode::kTfliteSingle;
   IntTensor out({s.n, s.c, s.ho, s.wo});
@@ -86,9 +86,8 @@ IntTensor AvgPool2d(const IntTensor& x, const PoolParams& params, int32_t zero_p
     for (int64_t oy = 0; oy < s.ho; ++oy) {
       for (int64_t ox = 0; ox < s.wo; ++ox) {
         int64_t sum = 0;
-        int64_t count = ForWindow(x, s, params, nc, oy, ox, [&](int32_t v) {
-          sum += tflite ? v : int64_t{v} - zero_point;
-        });
+        int64_t count = ForWindow(x, s, params, nc, oy, ox,
+                                  [&](int32_t v) { sum += tflite ? v : int64_t{v} - zero_point; });
         if (params.count_include_pad) {
           // Padding taps hold the zero point: raw value z (tflite) or 0 after subtracting z.
           const int64_t pads = params.kernel_h * params.kernel_w - count;
@@ -99,8 +98,8 @@ IntTensor AvgPool2d(const IntTensor& x, const PoolParams& params, int32_t zero_p
         if (tflite) {
           y = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
         } else {
-          y = static_cast<int64_t>(RoundHalfToEven(static_cast<double>(sum) /
-                                                   static_cast<double>(count))) +
+          y = static_cast<int64_t>(
+                  RoundHalfToEven(static_cast<double>(sum) / static_cast<double>(count))) +
               zero_point;
         }
         out[(nc * s.ho + oy) * s.wo + ox] = type.Saturate(y);
@@ -132,15 +131,16 @@ IntTensor AddQuantized(const IntTensor& a, const QuantParams& qa, const IntTenso
     for (int64_t i = 0; i < a.size(); ++i) {
       const int64_t s1 = ScaleAccumulator((int64_t{a[i]} - za) * (int64_t{1} << left_shift), m1);
       const int64_t s2 = ScaleAccumulator((int64_t{b[i]} - zb) * (int64_t{1} << left_shift), m2);
-      y[i] = Requantize(s1 + s2, mo, zy, bounds.lo, bounds.hi);
+      // Binary outputs take the sign (0 maps to +1), as the output stage of a layer does.
+      y[i] = out.type.Saturate(Requantize(s1 + s2, mo, zy, bounds.lo, bounds.hi));
     }
     return y;
   }
   for (int64_t i = 0; i < a.size(); ++i) {
-    const float real = sa * static_cast<float>(int64_t{a[i]} - za) +
-                       sb * static_cast<float>(int64_t{b[i]} - zb);
+    const float real =
+        sa * static_cast<float>(int64_t{a[i]} - za) + sb * static_cast<float>(int64_t{b[i]} - zb);
     const int32_t q = Quantize(real, sy, zy, out.type, mode);
-    y[i] = std::clamp(q, bounds.lo, bounds.hi);
+    y[i] = out.type.Saturate(std::clamp(q, bounds.lo, bounds.hi));
   }
   return y;
 }
