@@ -27,8 +27,8 @@ Tensor<int64_t> NaiveConv(const IntTensor& x, const IntTensor& w, const std::vec
     for (int64_t oc = 0; oc < o; ++oc)
       for (int64_t oy = 0; oy < ho; ++oy)
         for (int64_t ox = 0; ox < wo; ++ox) {
-          const int32_t zw = p.weight_zero_points.size() == 1 ? p.weight_zero_points[0]
-                                                              : p.weight_zero_points[oc];
+          const int32_t zw =
+              p.weight_zero_points.size() == 1 ? p.weight_zero_points[0] : p.weight_zero_points[oc];
           int64_t acc = bias.empty() ? 0 : AccumulateLoad(bias[oc], p.accumulator, events);
           for (int64_t ic = 0; ic < cg; ++ic)
             for (int64_t ky = 0; ky < kh; ++ky)
@@ -37,8 +37,8 @@ Tensor<int64_t> NaiveConv(const IntTensor& x, const IntTensor& w, const std::vec
                 const int64_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
                 const int64_t ci = (oc / (o / g.groups)) * cg + ic;
                 const bool inside = iy >= 0 && iy < h && ix >= 0 && ix < wd;
-                const int64_t xv = inside ? x[((b * c + ci) * h + iy) * wd + ix] - p.input_zero_point
-                                          : 0;
+                const int64_t xv =
+                    inside ? x[((b * c + ci) * h + iy) * wd + ix] - p.input_zero_point : 0;
                 const int64_t wv = w[((oc * cg + ic) * kh + ky) * kw + kx] - zw;
                 acc = AccumulateAdd(acc, xv * wv, p.accumulator, events);
               }
@@ -72,10 +72,14 @@ TEST_CASE("conv2d equals the naive definition over random geometries and bit-wid
     const IntType at = a_unsigned ? IntType::Unsigned(a_bits) : IntType::Signed(a_bits);
     const IntType wt = IntType::Signed(w_bits);
     IntConvParams p;
-    p.geometry = {1 + static_cast<int64_t>(seed % 2), 1 + static_cast<int64_t>((seed / 2) % 3),
-                  static_cast<int64_t>(seed % 3), static_cast<int64_t>((seed / 3) % 2),
-                  static_cast<int64_t>((seed / 5) % 3), static_cast<int64_t>(seed % 2),
-                  1 + static_cast<int64_t>((seed / 7) % 2), 1 + static_cast<int64_t>(seed % 2),
+    p.geometry = {1 + static_cast<int64_t>(seed % 2),
+                  1 + static_cast<int64_t>((seed / 2) % 3),
+                  static_cast<int64_t>(seed % 3),
+                  static_cast<int64_t>((seed / 3) % 2),
+                  static_cast<int64_t>((seed / 5) % 3),
+                  static_cast<int64_t>(seed % 2),
+                  1 + static_cast<int64_t>((seed / 7) % 2),
+                  1 + static_cast<int64_t>(seed % 2),
                   groups};
     p.input_zero_point = static_cast<int32_t>((at.min() + at.max()) / 2);
     p.weight_zero_points.clear();
@@ -169,16 +173,64 @@ TEST_CASE("fully connected equals matmul with transposed weights, and batched ma
   const IntTensor b = RandomInts({2, 20, 6}, -8, 7, 24);
   const Tensor<int64_t> batched = MatMulAccumulate(a, b, {}, p, nullptr);
   for (int64_t bt = 0; bt < 2; ++bt) {
-    const IntTensor a1({3, 20}, std::vector<int32_t>(a.data.begin() + bt * 60,
-                                                     a.data.begin() + (bt + 1) * 60));
-    const IntTensor b1({20, 6}, std::vector<int32_t>(b.data.begin() + bt * 120,
-                                                     b.data.begin() + (bt + 1) * 120));
+    const IntTensor a1(
+        {3, 20}, std::vector<int32_t>(a.data.begin() + bt * 60, a.data.begin() + (bt + 1) * 60));
+    const IntTensor b1(
+        {20, 6}, std::vector<int32_t>(b.data.begin() + bt * 120, b.data.begin() + (bt + 1) * 120));
     const Tensor<int64_t> single = MatMulAccumulate(a1, b1, {}, p, nullptr);
     for (int64_t i = 0; i < 18; ++i) {
       CHECK(batched[bt * 18 + i] == single[i]);
     }
   }
   CHECK_THROWS_AS(MatMulAccumulate(a, IntTensor({3, 20, 6}), {}, p, nullptr), quasar::InputError);
+}
+
+TEST_CASE("fully connected and matmul equal the per-addition definition on every path") {
+  // Three regimes: int8 values in a 32-bit accumulator (the int32 fast path), int16 values with
+  // K = 300 in a 64-bit one (the bound exceeds int32: the int64 fast path), and a 16-bit
+  // saturating accumulator that overflows (the per-addition path, overflow events counted).
+  struct Case {
+    int64_t lo, hi, k;
+    AccumulatorSpec acc;
+  };
+  const Case cases[] = {{-128, 127, 40, {32, OverflowMode::kWrap}},
+                        {-32768, 32767, 300, {64, OverflowMode::kWrap}},
+                        {-128, 127, 40, {16, OverflowMode::kSaturate}}};
+  for (const Case& c : cases) {
+    INFO("values [" << c.lo << ", " << c.hi << "], K " << c.k << ", " << c.acc.bits << " bits");
+    const int64_t n = 5, o = 7;
+    const IntTensor x = RandomInts({n, c.k}, c.lo, c.hi, 31);
+    const IntTensor w = RandomInts({o, c.k}, c.lo, c.hi, 32);
+    const std::vector<int32_t> bias{100, -200, 300, 0, 5, -7, 9};
+    const IntGemmParams p{3, {1, 0, -1, 2, 0, 1, -3}, c.acc};
+    int64_t events = 0;
+    Tensor<int64_t> want({n, o});
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t oc = 0; oc < o; ++oc) {
+        int64_t acc = AccumulateLoad(bias[static_cast<size_t>(oc)], c.acc, &events);
+        for (int64_t i = 0; i < c.k; ++i) {
+          const int64_t prod =
+              (int64_t{x[r * c.k + i]} - 3) * (int64_t{w[oc * c.k + i]} - p.weight_zero_points[oc]);
+          acc = AccumulateAdd(acc, prod, c.acc, &events);
+        }
+        want[r * o + oc] = acc;
+      }
+    }
+    KernelStats fc_stats;
+    RequireEqual(FullyConnectedAccumulate(x, w, bias, p, &fc_stats), want);
+    CHECK(fc_stats.overflow_events == events);
+    CHECK((c.acc.bits == 16) == (events > 0));
+    // The same as a matmul: x [N, K] times w transposed [K, O].
+    IntTensor wt({c.k, o});
+    for (int64_t oc = 0; oc < o; ++oc) {
+      for (int64_t i = 0; i < c.k; ++i) {
+        wt[i * o + oc] = w[oc * c.k + i];
+      }
+    }
+    KernelStats mm_stats;
+    RequireEqual(MatMulAccumulate(x, wt, bias, p, &mm_stats), want);
+    CHECK(mm_stats.overflow_events == events);
+  }
 }
 
 TEST_CASE("per-channel quantization equals per-tensor when all scales match") {
@@ -245,11 +297,14 @@ TEST_CASE("the weight-refined width is enough: no overflow on the worst-case inp
 TEST_CASE("kernels reject inconsistent shapes with an InputError") {
   IntConvParams p;
   p.geometry.groups = 2;
-  CHECK_THROWS_AS(Conv2dAccumulate(IntTensor({1, 3, 4, 4}), IntTensor({2, 3, 1, 1}), {}, p, nullptr),
-                  quasar::InputError);
+  CHECK_THROWS_AS(
+      Conv2dAccumulate(IntTensor({1, 3, 4, 4}), IntTensor({2, 3, 1, 1}), {}, p, nullptr),
+      quasar::InputError);
   p.geometry.groups = 1;
-  CHECK_THROWS_AS(Conv2dAccumulate(IntTensor({1, 3, 2, 2}), IntTensor({2, 3, 3, 3}), {}, p, nullptr),
-                  quasar::InputError);
-  CHECK_THROWS_AS(Conv2dAccumulate(IntTensor({1, 3, 4, 4}), IntTensor({2, 3, 1, 1}), {1}, p, nullptr),
-                  quasar::InputError);
+  CHECK_THROWS_AS(
+      Conv2dAccumulate(IntTensor({1, 3, 2, 2}), IntTensor({2, 3, 3, 3}), {}, p, nullptr),
+      quasar::InputError);
+  CHECK_THROWS_AS(
+      Conv2dAccumulate(IntTensor({1, 3, 4, 4}), IntTensor({2, 3, 1, 1}), {1}, p, nullptr),
+      quasar::InputError);
 }
