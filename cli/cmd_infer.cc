@@ -37,9 +37,23 @@ nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nloh
 int Run(const Options& o) {
   QuantizedNetwork q;
   FloatNetParams params;
+  uint64_t seed = o.net.seed;
   if (!o.qnet.empty()) {
+    if (!o.net.net.empty()) {
+      throw InputError("give either --net or --qnet, not both");
+    }
+    for (const CLI::Option* opt : o.net.quantize_options) {
+      if (opt->count() > 0) {
+        throw InputError(opt->get_name() + " applies when quantizing (--net); --qnet " + o.qnet +
+                         " is already quantized");
+      }
+    }
     q = LoadQuantizedNetwork(o.qnet);
-    params = MakeFloatParams(q.net, o.net.seed);
+    // Compare against the float network it was quantized from, unless told otherwise.
+    if (q.seed && o.net.seed_option->count() == 0) {
+      seed = *q.seed;
+    }
+    params = MakeFloatParams(q.net, seed);
   } else {
     if (o.net.net.empty()) {
       throw InputError("give --net (quantize now) or --qnet (a saved quantized network)");
@@ -48,18 +62,16 @@ int Run(const Options& o) {
     params = MakeFloatParams(net, o.net.seed);
     q = QuantizeWithOptions(o.net, net, params);
   }
-  if (o.acc_bits != 0 || !o.overflow.empty()) {
-    AccumulatorSpec acc = q.net.policy.accumulator;
-    if (o.acc_bits != 0) {
-      acc.bits = o.acc_bits;
-    }
-    if (!o.overflow.empty()) {
-      acc.overflow = *ParseOverflowMode(o.overflow);
-    }
-    SetAccumulator(&q, acc);
+  AccumulatorOverride acc;  // only what the options set; each layer keeps the rest
+  if (o.acc_bits != 0) {
+    acc.bits = o.acc_bits;
   }
+  if (!o.overflow.empty()) {
+    acc.overflow = *ParseOverflowMode(o.overflow);
+  }
+  SetAccumulator(&q, acc);
   const NetworkSpec& net = q.net;
-  const auto inputs = MakeInputs(net, o.net.seed, 0);
+  const auto inputs = MakeInputs(net, seed, 0);
   auto t0 = std::chrono::steady_clock::now();
   const auto ref = RunFloatNetwork(net, params, inputs);
   const double float_s = Seconds(t0);
@@ -120,7 +132,11 @@ int Run(const Options& o) {
       j["layers"].push_back(lj);
     }
     if (!o.json_file.empty()) {
-      std::ofstream(o.json_file) << j.dump(2) << "\n";
+      std::ofstream file(o.json_file);
+      file << j.dump(2) << "\n";
+      if (!file) {
+        throw InputError("--json: cannot write " + o.json_file);
+      }
     }
     if (o.format == "json") {
       fmt::print("{}\n", j.dump(2));
@@ -128,7 +144,7 @@ int Run(const Options& o) {
     }
   }
   fmt::print("{}: golden integer run vs float reference ({} rounding, seed {})\n", net.name,
-             RoundingModeName(net.policy.rounding), o.net.seed);
+             RoundingModeName(net.policy.rounding), seed);
   fmt::print("{:<24} {:<17} {:>13} {:>8} {:>27} {:>9} {:>12}\n", "layer", "op", "MACs", "SQNR dB",
              "accumulator range", "overflows", "bits need/has");
   for (size_t i = 0; i < run.layers.size(); ++i) {

@@ -56,23 +56,23 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
   if (!quantize) {
     return;
   }
-  cmd->add_option("--bits", o->bits,
-                  "Precision shorthand w<W>a<A>: w8a8, w4a4, w2a2, w1a1 "
-                  "(binary), wta8 (ternary weights), wp4a8 (pow2 weights)");
-  cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl");
-  cmd->add_option("--weight-calib", o->weight_calib,
-                  "Weight calibration (linear codes): minmax, percentile, mse, kl");
-  cmd->add_option("--first-last-bits", o->first_last_bits,
-                  "Keep the first and last weighted layers at this many bits (0: off; default: "
-                  "the network file's rule)");
-  cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack");
-  cmd->add_option("--seed", o->seed, "Seed of the synthetic weights and inputs")
-      ->capture_default_str();
-  cmd->add_option("--calib-samples", o->calib_samples,
-                  "Calibration inputs (held out from the "
-                  "evaluation input)")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+  o->quantize_options = {
+      cmd->add_option("--bits", o->bits,
+                      "Precision shorthand w<W>a<A>: w8a8, w4a4, w2a2, w1a1 (binary), wta8 "
+                      "(ternary weights), wp4a8 (pow2 weights)"),
+      cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl"),
+      cmd->add_option("--weight-calib", o->weight_calib,
+                      "Weight calibration (linear codes): minmax, percentile, mse, kl"),
+      cmd->add_option("--first-last-bits", o->first_last_bits,
+                      "Keep the first and last weighted layers at this many bits (0: off; "
+                      "default: the network file's rule)"),
+      cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack"),
+      cmd->add_option("--calib-samples", o->calib_samples,
+                      "Calibration inputs (held out from the evaluation input)")
+          ->check(CLI::Range(1, 1000))
+          ->capture_default_str()};
+  o->seed_option = cmd->add_option("--seed", o->seed, "Seed of the synthetic weights and inputs")
+                       ->capture_default_str();
 }
 
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
@@ -100,6 +100,10 @@ NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
   }
   if (!o.weight_calib.empty()) {
     p.weights.calibration = method("--weight-calib", o.weight_calib);
+  }
+  if (o.first_last_bits < -1) {
+    throw InputError("--first-last-bits must be 0 (off) or in 2..16, got " +
+                     std::to_string(o.first_last_bits));
   }
   if (o.first_last_bits == 0) {
     p.first_last_bits.reset();
@@ -130,7 +134,9 @@ QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const NetworkSpec& net
   }
   QuantizeOptions qo;
   qo.progress = [](const std::string& msg) { fmt::print(stderr, "[quantize] {}\n", msg); };
-  return QuantizeNetwork(net, params, calib, qo);
+  QuantizedNetwork q = QuantizeNetwork(net, params, calib, qo);
+  q.seed = o.seed;
+  return q;
 }
 
 }  // namespace quasar::cli

@@ -30,6 +30,9 @@ struct NetOptions {
   std::string rounding;      // empty: the file's
   uint64_t seed = 1;
   int calib_samples = 4;
+  // Set by AddNetOptions: which options the user gave explicitly.
+  CLI::Option* seed_option = nullptr;
+  std::vector<CLI::Option*> quantize_options;  // meaningless for an already quantized network
 };
 
 // Adds --net and, when `quantize`, the precision and calibration options.

@@ -52,10 +52,11 @@ expect 0 "total: 1076634144 MACs" -- "$q" networks --net "$src/workloads/scalesi
 expect 0 "total: 905969664 MACs" -- "$q" networks --net "$src/workloads/scalesim/bert_base_gemm.csv"
 
 # Quantize, save, and run the saved network: the same report as quantizing on the fly.
-expect 0 "saved to" -- "$q" quantize --net lenet5 --bits w4a8 --calib kl --out "$tmp/qnet"
+# The saved network remembers its seed, so --qnet compares against the same float network.
+expect 0 "saved to" -- "$q" quantize --net lenet5 --bits w4a8 --calib kl --seed 7 --out "$tmp/qnet"
 expect 0 "" -- test -s "$tmp/qnet/quant.yaml"
 "$q" infer --qnet "$tmp/qnet" --format json > "$tmp/a.json" 2>/dev/null
-"$q" infer --net lenet5 --bits w4a8 --calib kl --format json > "$tmp/b.json" 2>/dev/null
+"$q" infer --net lenet5 --bits w4a8 --calib kl --seed 7 --format json > "$tmp/b.json" 2>/dev/null
 expect 0 "" -- diff <(grep -v seconds "$tmp/a.json") <(grep -v seconds "$tmp/b.json")
 expect 0 '"overflow_events": 0' -- cat "$tmp/a.json"
 # A narrow accumulator overflows, and the report says how wide it must be.
@@ -65,4 +66,5 @@ expect 2 "--bits must look like w8a8" -- "$q" infer --net lenet5 --bits w9
 expect 2 "--calib must be one of minmax, percentile, mse, kl, got 'entropy'" -- \
   "$q" quantize --net lenet5 --calib entropy
 expect 2 "give --net (quantize now) or --qnet" -- "$q" infer
+expect 2 "--bits applies when quantizing (--net)" -- "$q" infer --qnet "$tmp/qnet" --bits w8a8
 finish

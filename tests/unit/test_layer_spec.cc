@@ -78,7 +78,7 @@ accumulator: {bits: 65, overflow: explode}
   for (const char* expected : {
            "spec.yaml: colour: unknown key",
            "spec.yaml: geometry.stride: must be >= 1, got '0'",
-           "spec.yaml: geometry.padding.top: must be >= 0, got -1",
+           "spec.yaml: geometry.padding.top: must be in 0..2147483647, got -1",
            "spec.yaml: geometry.padding.middle: unknown key",
            "spec.yaml: input.type: must be int1..int16",
            "got 'int17'",

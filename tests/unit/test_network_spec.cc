@@ -160,7 +160,7 @@ TEST_CASE("every validation error is reported with its key path and value") {
     text = Replace(text, "out_features: 10", "out_features: -3");
     const std::string msg = ParseError(text);
     CHECK_THAT(msg, Catch::Contains("version: must be 1, got 2"));
-    CHECK_THAT(msg, Catch::Contains("layers[6:fc].out_features: must be >= 1, got -3"));
+    CHECK_THAT(msg, Catch::Contains("layers[6:fc].out_features: must be in 1..2147483647, got -3"));
   }
   SECTION("duplicate names and a window that does not fit") {
     CHECK_THAT(ParseError(Replace(kTiny, "name: conv2,", "name: conv1,")),
@@ -232,4 +232,37 @@ TEST_CASE("NetworkToYaml round-trips the spec") {
     CHECK(b.layers[i].precision.output.Describe() == a.layers[i].precision.output.Describe());
     CHECK(b.layers[i].count_include_pad == a.layers[i].count_include_pad);
   }
+}
+
+TEST_CASE("huge dimensions are rejected before any arithmetic can overflow") {
+  // Every extent is capped at 2^31 - 1; products (elements, MACs) are checked in 128 bits.
+  CHECK_THAT(
+      ParseError(Replace(kTiny, "shape: [1, 3, 32, 32]", "shape: [1, 3, 32, 9223372036854775807]")),
+      Catch::Contains("inputs[0].shape: every dimension must be in 1..2147483647"));
+  CHECK_THAT(
+      ParseError(Replace(kTiny, "padding: 1, activation: relu}\n  - {name: conv2",
+                         "padding: 9223372036854775807, activation: relu}\n  - {name: conv2")),
+      Catch::Contains("layers[0:conv1].padding: must be <= 2147483647"));
+  CHECK_THAT(ParseError(Replace(kTiny, "shape: [1, 3, 32, 32]", "shape: [65536, 3, 4096, 4096]")),
+             Catch::Contains("inputs[0].shape: more than 2^40 elements"));
+  CHECK_THAT(
+      ParseError(Replace(
+          kTiny, "out_channels: 16, kernel: 3, padding: 1, activation: relu}\n  - {name: conv2",
+          "out_channels: 2147483647, kernel: 3, padding: 1, activation: relu}\n  - {name: conv2")),
+      Catch::Contains("layers[0:conv1]: the output [1, 2147483647, 32, 32] or weights "
+                      "[2147483647, 3, 3, 3] exceed 2^40 elements"));
+}
+
+TEST_CASE("a layer's accumulator override changes only the fields it names") {
+  std::string text =
+      Replace(kTiny, "accumulator: {bits: 32, overflow: wrap}", "accumulator: {bits: 16}");
+  text = Replace(text, "precision: {weights: {bits: 4}}",
+                 "precision: {accumulator: {overflow: saturate}}");
+  const NetworkSpec net = ParseNetwork(text, "tiny.yaml");
+  CHECK(net.layers[0].precision.accumulator.bits == 16);
+  CHECK(net.layers[0].precision.accumulator.overflow == OverflowMode::kWrap);
+  CHECK(net.layers[2].precision.accumulator.bits == 16);  // from the policy, not a default
+  CHECK(net.layers[2].precision.accumulator.overflow == OverflowMode::kSaturate);
+  CHECK_THAT(ParseError(Replace(kTiny, "output: fc", "output: image")),
+             Catch::Contains("output: must name a layer of the network, got 'image'"));
 }

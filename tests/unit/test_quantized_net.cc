@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "quasar/models/error.h"
 #include "quasar/models/fidelity.h"
@@ -149,7 +151,35 @@ TEST_CASE("a saved quantized network loads back and runs bit-exactly") {
     CHECK(a.tensors.at(l.name).data == b.tensors.at(l.name).data);  // every element
   }
   // A corrupted file is reported with its key, never a crash.
-  std::filesystem::remove(std::filesystem::path(dir) / "conv2.weights.npy");
-  CHECK_THROWS_AS(LoadQuantizedNetwork(dir), quasar::InputError);
+  auto load_error = [&]() -> std::string {
+    try {
+      LoadQuantizedNetwork(dir);
+    } catch (const quasar::InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string quant_yaml = (std::filesystem::path(dir) / "quant.yaml").string();
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::ifstream file(quant_yaml);
+    std::stringstream text;
+    text << file.rdbuf();
+    std::string t = text.str();
+    const auto at = t.find(from);
+    REQUIRE(at != std::string::npos);
+    t.replace(at, from.size(), to);
+    std::ofstream(quant_yaml) << t;
+  };
+  // A pass-through tensor whose parameters differ from its input's would rescale it silently.
+  edit("  pool: {type: int8, scale: [", "  pool: {type: int8, scale: [2");
+  CHECK_THAT(load_error(),
+             Catch::Contains("tensors.pool: must equal the quantization of its input 'dw'"));
+  SaveQuantizedNetwork(q, dir);
+  // A layer with a bias must have its bias file.
+  edit("    bias: layer001.bias.npy\n", "");
+  CHECK_THAT(load_error(), Catch::Contains("layers.conv2.bias: is required"));
+  SaveQuantizedNetwork(q, dir);
+  std::filesystem::remove(std::filesystem::path(dir) / "layer001.weights.npy");
+  CHECK_THAT(load_error(), Catch::Contains("layers.conv2.weights:"));
   std::filesystem::remove_all(dir);
 }

@@ -60,8 +60,9 @@ TEST_CASE("malformed topologies are reported with line and column") {
   const std::string header =
       "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, "
       "Channels, Num Filter, Strides,\n";
-  CHECK_THAT(ImportError(header + "c1, 32, 32, 3, x3, 16, 16, 1,\n"),
-             Catch::Contains("topo.csv: line 2, column 5: must be an integer >= 1, got 'x3'"));
+  CHECK_THAT(
+      ImportError(header + "c1, 32, 32, 3, x3, 16, 16, 1,\n"),
+      Catch::Contains("topo.csv: line 2, column 5: must be an integer in 1..2147483647, got 'x3'"));
   CHECK_THAT(ImportError(header + "c1, 32, 32, 3, 3, 16,\n"),
              Catch::Contains("line 2: expected 8 or 9 comma-separated fields, got 6"));
   CHECK_THAT(ImportError(header + "c1, 4, 4, 5, 5, 16, 16, 1,\n"),

@@ -16,7 +16,7 @@ namespace {
 std::string ResolvePath(const std::string& file, const std::string& base_dir) {
   namespace fs = std::filesystem;
   const fs::path p(file);
-  return (p.is_absolute() ? p : fs::path(base_dir) / p).lexically_normal().string();
+  return fs::absolute(p.is_absolute() ? p : fs::path(base_dir) / p).lexically_normal().string();
 }
 
 // {code, bits, signed, symmetric, granularity, calibration}, every key optional.
@@ -63,27 +63,28 @@ OperandOverride ReadOperand(const MapReader& m) {
   return o;
 }
 
-std::optional<AccumulatorSpec> ReadAccumulator(const MapReader& parent, AccumulatorSpec base) {
+AccumulatorOverride ReadAccumulator(const MapReader& parent) {
+  AccumulatorOverride o;
   auto acc = parent.Map("accumulator", false);
   if (!acc) {
-    return std::nullopt;
+    return o;
   }
   acc->RejectUnknownKeys({"bits", "overflow"});
   if (auto bits = acc->Int("bits", false)) {
     if (*bits < 8 || *bits > 64) {
       acc->Error("bits", "must be in 8..64, got " + std::to_string(*bits));
     } else {
-      base.bits = static_cast<int>(*bits);
+      o.bits = static_cast<int>(*bits);
     }
   }
   if (auto mode = acc->String("overflow", false)) {
     if (auto parsed = ParseOverflowMode(*mode)) {
-      base.overflow = *parsed;
+      o.overflow = *parsed;
     } else {
       acc->Error("overflow", "must be wrap or saturate, got '" + *mode + "'");
     }
   }
-  return base;
+  return o;
 }
 
 void ReadPolicy(const MapReader& root, PrecisionPolicy* p) {
@@ -109,9 +110,7 @@ void ReadPolicy(const MapReader& root, PrecisionPolicy* p) {
                std::string("must be one of ") + RoundingModeChoices() + ", got '" + *r + "'");
     }
   }
-  if (auto acc = ReadAccumulator(*m, p->accumulator)) {
-    p->accumulator = *acc;
-  }
+  ReadAccumulator(*m).ApplyTo(&p->accumulator);
   if (auto b = m->Int("first_last_bits", false)) {
     if (*b < 2 || *b > 16) {
       m->Error("first_last_bits", "must be in 2..16, got " + std::to_string(*b));
@@ -150,8 +149,10 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
     in.name = m.String("name", true).value_or("");
     if (auto shape = m.IntList("shape", true)) {
       in.shape = *shape;
-      if (std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 1; })) {
-        m.Error("shape", "every dimension must be >= 1, got " + ShapeToString(in.shape));
+      if (std::any_of(in.shape.begin(), in.shape.end(),
+                      [](int64_t d) { return d < 1 || d > kMaxExtent; })) {
+        m.Error("shape", "every dimension must be in 1.." + std::to_string(kMaxExtent) + ", got " +
+                             ShapeToString(in.shape));
       }
     }
     if (auto f = m.String("file", false)) {
@@ -182,7 +183,7 @@ void ReadLayerPrecision(const MapReader& m, NetLayer* layer) {
     p->Error("accumulator",
              "applies to layers that accumulate products, not to " + NetOpName(layer->op));
   }
-  layer->precision_override.accumulator = ReadAccumulator(*p, AccumulatorSpec{});
+  layer->precision_override.accumulator = ReadAccumulator(*p);
 }
 
 void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer) {
@@ -200,15 +201,16 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   if (auto c = m.Int(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
                      op == NetOp::kConv2d || op == NetOp::kFullyConnected)) {
     layer->out_channels = *c;
-    if (*c < 1) {
+    if (*c < 1 || *c > kMaxExtent) {
       m.Error(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
-              "must be >= 1, got " + std::to_string(*c));
+              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*c));
     }
   }
   if (auto mult = m.Int("multiplier", false)) {
     layer->multiplier = *mult;
-    if (*mult < 1) {
-      m.Error("multiplier", "must be >= 1, got " + std::to_string(*mult));
+    if (*mult < 1 || *mult > kMaxExtent) {
+      m.Error("multiplier",
+              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*mult));
     }
   }
   const bool pool = op == NetOp::kMaxPool || op == NetOp::kAvgPool;
@@ -233,8 +235,9 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   ReadPadding(m, "padding", &g);
   if (auto groups = m.Int("groups", false)) {
     g.groups = *groups;
-    if (*groups < 1) {
-      m.Error("groups", "must be >= 1, got " + std::to_string(*groups));
+    if (*groups < 1 || *groups > kMaxExtent) {
+      m.Error("groups",
+              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*groups));
     }
   }
   layer->bias = m.Bool("bias", false).value_or(NetOpHasWeights(op));
@@ -248,6 +251,10 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   }
   if (auto s = m.IntList("shape", op == NetOp::kReshape)) {
     layer->target_shape = *s;
+    if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d > kMaxExtent; })) {
+      m.Error("shape", "every dimension must be <= " + std::to_string(kMaxExtent) + ", got " +
+                           ShapeToString(*s));
+    }
   }
   if (auto p = m.IntList("perm", op == NetOp::kTranspose)) {
     layer->perm = *p;

@@ -142,8 +142,15 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
     out << YAML::Key << "precision" << YAML::Value << YAML::Flow << YAML::BeginMap;
     EmitOverride(out, "weights", o.weights);
     EmitOverride(out, "activations", o.activations);
-    if (o.accumulator) {
-      EmitAccumulator(out, *o.accumulator);
+    if (!o.accumulator.empty()) {
+      out << YAML::Key << "accumulator" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      if (o.accumulator.bits) {
+        out << YAML::Key << "bits" << YAML::Value << *o.accumulator.bits;
+      }
+      if (o.accumulator.overflow) {
+        out << YAML::Key << "overflow" << YAML::Value << OverflowModeName(*o.accumulator.overflow);
+      }
+      out << YAML::EndMap;
     }
     out << YAML::EndMap;
   }

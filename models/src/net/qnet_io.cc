@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -52,6 +53,9 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
   out.SetDoublePrecision(17);
   out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
   out << YAML::Key << "rounding" << YAML::Value << RoundingModeName(qnet.net.policy.rounding);
+  if (qnet.seed) {
+    out << YAML::Key << "seed" << YAML::Value << *qnet.seed;
+  }
   out << YAML::Key << "tensors" << YAML::Value << YAML::BeginMap;
   for (const auto& in : qnet.net.inputs) {
     out << YAML::Key << in.name << YAML::Value;
@@ -68,14 +72,17 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
     if (!NetOpHasWeights(l.op)) {
       continue;
     }
-    const std::string wfile = l.name + ".weights.npy";
+    // Files are named by position, never by layer name (a name may hold '/' or '..').
+    char stem[32];
+    std::snprintf(stem, sizeof stem, "layer%03zu", i);
+    const std::string wfile = std::string(stem) + ".weights.npy";
     WriteNpy((fs::path(dir) / wfile).string(), ql.weights, NpyDtypeFor(ql.spec.weights.type));
     out << YAML::Key << l.name << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "weights" << YAML::Value << wfile;
     out << YAML::Key << "weights_quant" << YAML::Value;
     EmitQuant(out, ql.spec.weights);
     if (ql.bias) {
-      const std::string bfile = l.name + ".bias.npy";
+      const std::string bfile = std::string(stem) + ".bias.npy";
       WriteNpy((fs::path(dir) / bfile).string(), *ql.bias, NpyDtype::kInt32);
       out << YAML::Key << "bias" << YAML::Value << bfile;
     }
@@ -91,7 +98,7 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
   const std::string qpath = (fs::path(dir) / "quant.yaml").string();
   ErrorList errors(qpath);
   const MapReader root(LoadYamlFile(qpath), "", &errors);
-  root.RejectUnknownKeys({"version", "rounding", "tensors", "layers"});
+  root.RejectUnknownKeys({"version", "rounding", "seed", "tensors", "layers"});
   if (auto v = root.Int("version", true); v && *v != 1) {
     root.Error("version", "must be 1, got " + std::to_string(*v));
   }
@@ -104,6 +111,9 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
   if (!tensors || !layers) {
     errors.ThrowIfAny();
   }
+  if (auto seed = root.Int("seed", false)) {
+    q.seed = static_cast<uint64_t>(*seed);
+  }
   for (const auto& [name, prec] : q.net.tensor_precision) {
     QuantParams p = ReadQuantParams(*tensors, name, false);
     if (p.type != prec.StorageType()) {
@@ -112,8 +122,25 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
     }
     q.tensors[name] = p;
   }
+  // Pools, flatten, reshape and transpose keep their input's quantization; a file that says
+  // otherwise would silently rescale the tensor.
+  for (const NetLayer& l : q.net.layers) {
+    const QuantParams& in = q.tensors.at(l.inputs[0]);
+    const QuantParams& out = q.tensors.at(l.name);
+    if (NetOpMovesDataOnly(l.op) &&
+        (in.scales != out.scales || in.zero_points != out.zero_points || in.type != out.type)) {
+      tensors->Error(l.name, "must equal the quantization of its input '" + l.inputs[0] + "' (" +
+                                 NetOpName(l.op) + " keeps it)");
+    }
+  }
   std::map<std::string, QuantParams> weight_params;
   q.layers.resize(q.net.layers.size());
+  for (const std::string& key : layers->Keys()) {
+    const NetLayer* l = q.net.FindLayer(key);
+    if (!l || !NetOpHasWeights(l->op)) {
+      layers->Error(key, "is not a layer with weights in network.yaml");
+    }
+  }
   for (size_t i = 0; i < q.net.layers.size(); ++i) {
     const NetLayer& l = q.net.layers[i];
     if (!NetOpHasWeights(l.op)) {
@@ -125,19 +152,21 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
     }
     m->RejectUnknownKeys({"weights", "weights_quant", "bias"});
     QuantParams wp = ReadQuantParams(*m, "weights_quant", true);
-    const size_t n = wp.scales.size();
-    if (n != 1 && static_cast<int64_t>(n) != l.out_channels) {
-      m->Error("weights_quant.scale", "must have 1 or " + std::to_string(l.out_channels) +
-                                          " values, got " + std::to_string(n));
+    for (size_t n : {wp.scales.size(), wp.zero_points.size()}) {
+      if (n != 1 && static_cast<int64_t>(n) != l.out_channels) {
+        m->Error("weights_quant", "scale and zero_point must have 1 or " +
+                                      std::to_string(l.out_channels) + " values, got " +
+                                      std::to_string(n));
+      }
     }
     if (wp.type != l.precision.weights.StorageType()) {
       m->Error("weights_quant.type", "must be " + l.precision.weights.StorageType().Name() +
                                          " (the layer's precision), got " + wp.type.Name());
     }
     weight_params[l.name] = wp;
-    try {
-      if (auto f = m->String("weights", true)) {
-        const std::string path = (fs::path(dir) / *f).string();
+    if (auto f = m->String("weights", true)) {
+      const std::string path = (fs::path(dir) / *f).string();
+      try {
         IntTensor w = ToIntTensor(ReadNpy(path), path);
         if (w.shape != l.weight_shape) {
           m->Error("weights", path + " has shape " + ShapeToString(w.shape) + ", expected " +
@@ -145,18 +174,25 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
         }
         CheckValues(w, wp.type, path);
         q.layers[i].weights = std::move(w);
+      } catch (const InputError& e) {
+        m->Error("weights", e.what());
       }
-      if (auto f = m->String("bias", false)) {
-        const std::string path = (fs::path(dir) / *f).string();
+    }
+    // A bias is stored whenever the layer has one or writes a binary output (its threshold
+    // shift lives in the bias); running without it would be silently wrong.
+    const bool needs_bias = l.bias || q.tensors.at(l.name).type.kind == IntKind::kBinary;
+    if (auto f = m->String("bias", needs_bias)) {
+      const std::string path = (fs::path(dir) / *f).string();
+      try {
         IntTensor b = ToIntTensor(ReadNpy(path), path);
         if (b.shape != Shape{l.out_channels}) {
           m->Error("bias", path + " has shape " + ShapeToString(b.shape) + ", expected [" +
                                std::to_string(l.out_channels) + "]");
         }
         q.layers[i].bias = std::move(b);
+      } catch (const InputError& e) {
+        m->Error("bias", e.what());
       }
-    } catch (const InputError& e) {
-      m->Error("weights", e.what());
     }
   }
   errors.ThrowIfAny();

@@ -200,9 +200,13 @@ void BuildLayerSpecs(QuantizedNetwork* qnet,
 }
 
 void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator) {
+  SetAccumulator(qnet, AccumulatorOverride{accumulator.bits, accumulator.overflow});
+}
+
+void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorOverride& accumulator) {
   for (size_t i = 0; i < qnet->layers.size(); ++i) {
-    qnet->layers[i].spec.accumulator = accumulator;
-    qnet->net.layers[i].precision.accumulator = accumulator;
+    accumulator.ApplyTo(&qnet->layers[i].spec.accumulator);
+    accumulator.ApplyTo(&qnet->net.layers[i].precision.accumulator);
   }
 }
 

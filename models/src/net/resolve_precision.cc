@@ -75,9 +75,7 @@ void ResolvePrecision(NetworkSpec* net) {
     const PrecisionOverride& o = l.precision_override;
     o.weights.ApplyTo(&p.weights);
     o.activations.ApplyTo(&p.output);
-    if (o.accumulator) {
-      p.accumulator = *o.accumulator;
-    }
+    o.accumulator.ApplyTo(&p.accumulator);
     if (NetOpMovesDataOnly(l.op)) {
       p.output = net->tensor_precision.at(l.inputs[0]);
     }

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "quasar/models/spec/geometry_reader.h"
+
 namespace quasar::models {
 namespace {
 
@@ -90,9 +92,10 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
       } catch (const std::exception&) {
         used = 0;
       }
-      if (used != cells[c].size() || x < 1) {
-        errors.Add(at + ", column " + std::to_string(c + 1),
-                   "must be an integer >= 1, got '" + cells[c] + "'");
+      if (used != cells[c].size() || x < 1 || x > kMaxExtent) {
+        errors.Add(
+            at + ", column " + std::to_string(c + 1),
+            "must be an integer in 1.." + std::to_string(kMaxExtent) + ", got '" + cells[c] + "'");
         ok = false;
       }
       v.push_back(x);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "net_keys.h"
+#include "quasar/models/int128.h"
 #include "quasar/models/net/network.h"
 
 namespace quasar::models {
@@ -21,10 +22,19 @@ struct LayerErrors {
   }
 };
 
-int64_t Product(const Shape& s, size_t from, size_t to) {
-  int64_t p = 1;
+// Limits that keep every count in int64 with room to spare: a tensor of 2^40 elements is
+// already 4 TiB of int32, and 2^50 MACs a thousand times VGG-16. Products are formed in 128 bits
+// and checked against them.
+constexpr int128 kMaxElements = int128{1} << 40;
+constexpr int128 kMaxMacs = int128{1} << 50;  // per layer; network totals stay far from 2^63
+
+int128 Product(const Shape& s, size_t from, size_t to) {
+  int128 p = 1;
   for (size_t i = from; i < to; ++i) {
     p *= s[i];
+    if (p > kMaxElements) {
+      return kMaxElements + 1;  // saturate: enough to fail the check, no overflow
+    }
   }
   return p;
 }
@@ -59,6 +69,7 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
   };
   l->weight_shape.clear();
   l->macs = 0;
+  int128 macs = 0;
   Shape out;
   switch (l->op) {
     case NetOp::kConv2d:
@@ -81,7 +92,8 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
       l->out_channels = c_out;
       l->weight_shape = {c_out, x[1] / groups, l->kernel_h, l->kernel_w};
       out = {x[0], c_out, ho, wo};
-      l->macs = x[0] * c_out * ho * wo * (x[1] / groups) * l->kernel_h * l->kernel_w;
+      macs = Product({x[0], c_out, ho, wo}, 0, 4) *
+             Product({x[1] / groups, l->kernel_h, l->kernel_w}, 0, 3);
       break;
     }
     case NetOp::kFullyConnected:
@@ -90,7 +102,7 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
       }
       l->weight_shape = {l->out_channels, x[1]};
       out = {x[0], l->out_channels};
-      l->macs = x[0] * l->out_channels * x[1];
+      macs = Product({x[0], l->out_channels}, 0, 2) * x[1];
       break;
     case NetOp::kMatMul: {
       const Shape& b = *in[1];
@@ -104,7 +116,7 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
       }
       out = x;
       out.back() = b.back();
-      l->macs = Product(x, 0, x.size()) * b.back();
+      macs = Product(x, 0, x.size()) * b.back();
       break;
     }
     case NetOp::kAdd:
@@ -147,7 +159,7 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
         e.Add("input", "flatten needs a tensor of rank >= 2, got " + ShapeToString(x));
         return false;
       }
-      out = {x[0], Product(x, 1, x.size())};
+      out = {x[0], static_cast<int64_t>(Product(x, 1, x.size()))};
       break;
     case NetOp::kReshape: {
       out = l->target_shape;
@@ -185,6 +197,17 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
       break;
     }
   }
+  if (Product(out, 0, out.size()) > kMaxElements ||
+      Product(l->weight_shape, 0, l->weight_shape.size()) > kMaxElements) {
+    e.Add("", "the output " + ShapeToString(out) + " or weights " + ShapeToString(l->weight_shape) +
+                  " exceed 2^40 elements");
+    return false;
+  }
+  if (macs > kMaxMacs) {
+    e.Add("", "the layer's multiply-accumulates exceed 2^50");
+    return false;
+  }
+  l->macs = static_cast<int64_t>(macs);
   l->params = (l->weight_shape.empty() ? 0 : NumElements(l->weight_shape)) +
               (NetOpHasWeights(l->op) && l->bias ? l->out_channels : 0);
   if (!l->output_shape.empty() && l->output_shape != out) {
@@ -204,6 +227,10 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
     const NetInput& in = net->inputs[i];
     if (shapes.count(in.name)) {
       errors->Add("inputs[" + std::to_string(i) + "].name", "'" + in.name + "' is used twice");
+    }
+    if (Product(in.shape, 0, in.shape.size()) > kMaxElements) {
+      errors->Add("inputs[" + std::to_string(i) + "].shape",
+                  "more than 2^40 elements, got " + ShapeToString(in.shape));
     }
     shapes[in.name] = in.shape;
   }
@@ -248,8 +275,8 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
   }
   if (net->output.empty() && !net->layers.empty()) {
     net->output = net->layers.back().name;
-  } else if (!net->output.empty() && !shapes.count(net->output) && !broken.count(net->output)) {
-    errors->Add("output", "'" + net->output + "' is not a tensor of the network");
+  } else if (!net->output.empty() && !net->FindLayer(net->output)) {
+    errors->Add("output", "must name a layer of the network, got '" + net->output + "'");
   }
 }
 

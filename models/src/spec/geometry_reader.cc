@@ -20,6 +20,10 @@ std::optional<std::pair<int64_t, int64_t>> ReadIntPair(const MapReader& m, const
     m.Error(key, "must be >= " + std::to_string(min_value) + ", got " + Describe(m.Get(key)));
     return std::nullopt;
   }
+  if (h > kMaxExtent || w > kMaxExtent) {
+    m.Error(key, "must be <= " + std::to_string(kMaxExtent) + ", got " + Describe(m.Get(key)));
+    return std::nullopt;
+  }
   return std::make_pair(h, w);
 }
 
@@ -35,8 +39,9 @@ void ReadPadding(const MapReader& m, const std::string& key, Conv2dGeometry* g) 
     const char* names[] = {"top", "bottom", "left", "right"};
     for (int i = 0; i < 4; ++i) {
       if (auto v = pm.Int(names[i], false)) {
-        if (*v < 0) {
-          pm.Error(names[i], "must be >= 0, got " + std::to_string(*v));
+        if (*v < 0 || *v > kMaxExtent) {
+          pm.Error(names[i],
+                   "must be in 0.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*v));
         } else {
           *sides[i] = *v;
         }

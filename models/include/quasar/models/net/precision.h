@@ -50,11 +50,26 @@ struct OperandOverride {
   void ApplyTo(OperandPrecision* p) const;
 };
 
+// A partial AccumulatorSpec: the fields a layer (or --acc-bits/--overflow) sets.
+struct AccumulatorOverride {
+  std::optional<int> bits;
+  std::optional<OverflowMode> overflow;
+  bool empty() const { return !bits && !overflow; }
+  void ApplyTo(AccumulatorSpec* a) const {
+    if (bits) {
+      a->bits = *bits;
+    }
+    if (overflow) {
+      a->overflow = *overflow;
+    }
+  }
+};
+
 struct PrecisionOverride {
   OperandOverride weights;
   OperandOverride activations;  // the layer's output tensor
-  std::optional<AccumulatorSpec> accumulator;
-  bool empty() const { return weights.empty() && activations.empty() && !accumulator; }
+  AccumulatorOverride accumulator;
+  bool empty() const { return weights.empty() && activations.empty() && accumulator.empty(); }
 };
 
 // Network-wide defaults.

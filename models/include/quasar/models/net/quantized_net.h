@@ -31,6 +31,9 @@ struct QuantizedNetwork {
   NetworkSpec net;
   std::map<std::string, QuantParams> tensors;  // every tensor, by name
   std::vector<QuantizedLayer> layers;          // parallel to net.layers
+  // The seed of the synthetic float weights and inputs it was quantized from, when known; saved
+  // so that a later fidelity run compares against the same float network.
+  std::optional<uint64_t> seed;
 };
 
 struct QuantizeOptions {
@@ -49,8 +52,10 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
                                  const std::vector<std::map<std::string, FloatTensor>>& calibration,
                                  const QuantizeOptions& options = {});
 
-// Overrides every layer's accumulator (for what-if runs: a narrower or a widened register).
+// Overrides every layer's accumulator (for what-if runs: a narrower or a widened register):
+// all of it, or only the fields an override sets.
 void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator);
+void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorOverride& accumulator);
 
 // Quantizes a float network input with its parameters; binary inputs take sign(x) (+1 at 0).
 IntTensor QuantizeInput(const FloatTensor& x, const QuantParams& p, RoundingMode mode);

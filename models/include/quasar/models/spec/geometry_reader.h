@@ -12,8 +12,12 @@
 
 namespace quasar::models {
 
+// The largest extent (dimension, channel count, window, stride, padding) an input file may give:
+// 2^31 - 1, so that shape arithmetic on validated values cannot overflow int64.
+constexpr int64_t kMaxExtent = (int64_t{1} << 31) - 1;
+
 // A value given as one integer or a pair [h, w]: `fallback` for both when the key is absent;
-// nullopt (and a recorded error) when it is malformed or below `min_value`.
+// nullopt (and a recorded error) when it is malformed, below `min_value` or above kMaxExtent.
 std::optional<std::pair<int64_t, int64_t>> ReadIntPair(const MapReader& m, const std::string& key,
                                                        int64_t fallback, int64_t min_value);
 
