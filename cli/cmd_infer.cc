@@ -127,7 +127,8 @@ int Run(const Options& o) {
       if (r.width) {
         lj["required_bits"] = {{"textbook", r.width->textbook_bits},
                                {"type_bound", r.width->type_bound_bits},
-                               {"weight_bound", r.width->weight_bound_bits}};
+                               {"weight_bound", r.width->weight_bound_bits},
+                               {"for_any_input", r.required_bits()}};
       }
       j["layers"].push_back(lj);
     }
@@ -152,7 +153,7 @@ int Run(const Options& o) {
     const std::string range =
         r.stats.has_range() ? fmt::format("[{}, {}]", r.stats.acc_min, r.stats.acc_max) : "";
     const std::string bits =
-        r.width ? fmt::format("{}/{}", r.width->weight_bound_bits, r.accumulator_bits) : "";
+        r.width ? fmt::format("{}/{}", r.required_bits(), r.accumulator_bits) : "";
     fmt::print("{:<24} {:<17} {:>13} {:>8.2f} {:>27} {:>9} {:>12}\n", r.name, NetOpName(r.op),
                r.stats.macs, sqnr[i].second, range, r.stats.overflow_events, bits);
   }

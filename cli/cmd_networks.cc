@@ -61,8 +61,8 @@ int ListZoo(const Options& o) {
                    {"input_shape", n.inputs[0].shape},
                    {"macs", n.TotalMacs()},
                    {"params", n.TotalParams()},
-                   {"precision", n.layers.size() > 1 ? n.layers[1].precision.weights.Describe()
-                                                     : n.policy.weights.Describe()},
+                   {"precision", n.policy.weights.Describe() + " weights, " +
+                                     n.policy.activations.Describe() + " activations"},
                    {"source", n.source}});
   }
   if (o.format == "json") {

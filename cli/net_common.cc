@@ -128,8 +128,23 @@ NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
 
 QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const NetworkSpec& net,
                                      const FloatNetParams& params) {
+  // Real calibration files, when the network lists them, set the number of samples.
+  int samples = o.calib_samples;
+  size_t files = 0;
+  for (const NetInput& in : net.inputs) {
+    files = std::max(files, in.calibration.size());
+    if (!in.file.empty() && in.calibration.empty()) {
+      fmt::print(stderr,
+                 "[quantize] note: input '{}' is evaluated on {} but calibrated on synthetic "
+                 "samples; list real ones under its `calibration:` key\n",
+                 in.name, in.file);
+    }
+  }
+  if (files > 0) {
+    samples = static_cast<int>(files);
+  }
   std::vector<std::map<std::string, FloatTensor>> calib;
-  for (int s = 1; s <= o.calib_samples; ++s) {
+  for (int s = 1; s <= samples; ++s) {
     calib.push_back(MakeInputs(net, o.seed, s));
   }
   QuantizeOptions qo;

@@ -74,3 +74,26 @@ TEST_CASE("the complete example of docs/network-format.md parses") {
   CHECK(net.layers.back().output_shape == Shape{1, 10});
   CHECK(net.FindLayer("conv3")->precision.weights.bits == 4);
 }
+
+TEST_CASE("calibration files feed the calibration samples in turn") {
+  TempDir dir;
+  const FloatTensor c1({1, 4}, std::vector<float>{1, 2, 3, 4});
+  const FloatTensor c2({1, 4}, std::vector<float>{-1, -2, -3, -4});
+  WriteNpy(dir.File("c1.npy"), c1);
+  WriteNpy(dir.File("c2.npy"), c2);
+  const NetworkSpec net = ParseNetwork(R"(
+version: 1
+name: calib
+inputs: [{name: x, shape: [1, 4], calibration: [c1.npy, c2.npy]}]
+layers:
+  - {name: fc, op: fully_connected, out_features: 2}
+)",
+                                       "calib.yaml", dir.File(""));
+  CHECK(MakeInputs(net, 1, 1).at("x").data == c1.data);
+  CHECK(MakeInputs(net, 1, 2).at("x").data == c2.data);
+  CHECK(MakeInputs(net, 1, 3).at("x").data == c1.data);  // cycles
+  CHECK(MakeInputs(net, 1, 0).at("x").data != c1.data);  // evaluation: no file, synthetic
+  // The paths survive a round trip through the writer, as absolute paths.
+  const NetworkSpec back = ParseNetwork(NetworkToYaml(net), "back.yaml", "/");
+  CHECK(MakeInputs(back, 1, 2).at("x").data == c2.data);
+}

@@ -266,3 +266,26 @@ TEST_CASE("a layer's accumulator override changes only the fields it names") {
   CHECK_THAT(ParseError(Replace(kTiny, "output: fc", "output: image")),
              Catch::Contains("output: must name a layer of the network, got 'image'"));
 }
+
+TEST_CASE("first_last_bits follows the graph: every layer reading an input is a first layer") {
+  const char* text = R"(
+version: 1
+name: two-branch
+inputs: [{name: x, shape: [4, 16]}]
+precision: {weights: {bits: 4}, activations: {bits: 4}, first_last_bits: 8}
+layers:
+  - {name: a, op: fully_connected, input: x, out_features: 16}
+  - {name: b, op: fully_connected, input: x, out_features: 16}
+  - {name: mid, op: fully_connected, input: a, out_features: 16}
+  - {name: head, op: fully_connected, input: mid, out_features: 16}
+  - {name: sum, op: add, inputs: [head, b]}
+)";
+  const NetworkSpec net = ParseNetwork(text, "branch.yaml");
+  CHECK(net.FindLayer("a")->precision.weights.bits == 8);  // reads x
+  CHECK(net.FindLayer("b")->precision.weights.bits == 8);  // reads x too
+  CHECK(net.FindLayer("mid")->precision.weights.bits == 4);
+  CHECK(net.FindLayer("head")->precision.weights.bits == 8);  // feeds the output add
+  CHECK(net.tensor_precision.at("mid").bits == 8);            // read by a last layer
+  CHECK(net.tensor_precision.at("sum").bits == 8);            // the network output
+  CHECK(net.tensor_precision.at("a").bits == 4);
+}

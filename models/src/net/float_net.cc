@@ -107,6 +107,11 @@ std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t s
       inputs[in.name] = LoadFloat(in.file, in.shape, "input " + in.name);
       continue;
     }
+    if (!in.calibration.empty() && sample > 0) {
+      const auto& path = in.calibration[static_cast<size_t>(sample - 1) % in.calibration.size()];
+      inputs[in.name] = LoadFloat(path, in.shape, "calibration sample of input " + in.name);
+      continue;
+    }
     Rng rng(StreamSeed(seed, in.name, 1000 + static_cast<uint64_t>(sample)));
     FloatTensor t(in.shape);
     for (float& v : t.data) {

@@ -144,7 +144,7 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       continue;
     }
     MapReader m(list[i], key, root.errors());
-    m.RejectUnknownKeys({"name", "shape", "file"});
+    m.RejectUnknownKeys({"name", "shape", "file", "calibration"});
     NetInput in;
     in.name = m.String("name", true).value_or("");
     if (auto shape = m.IntList("shape", true)) {
@@ -157,6 +157,11 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
     }
     if (auto f = m.String("file", false)) {
       in.file = ResolvePath(*f, base_dir);
+    }
+    if (auto files = m.StringList("calibration", false)) {
+      for (const auto& f : *files) {
+        in.calibration.push_back(ResolvePath(f, base_dir));
+      }
     }
     net->inputs.push_back(in);
   }

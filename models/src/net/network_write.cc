@@ -177,6 +177,9 @@ std::string NetworkToYaml(const NetworkSpec& net) {
     if (!in.file.empty()) {
       out << YAML::Key << "file" << YAML::Value << in.file;
     }
+    if (!in.calibration.empty()) {
+      out << YAML::Key << "calibration" << YAML::Value << YAML::Flow << in.calibration;
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

@@ -1,6 +1,7 @@
 // Resolution of the precision policy into one precision per layer and per tensor:
 // network policy, then the first/last-layer rule, then each layer's own override.
 
+#include <algorithm>
 #include <set>
 
 #include "net_keys.h"
@@ -36,24 +37,56 @@ void ResolvePrecision(NetworkSpec* net) {
   ValidateOperand(pol.activations, false, "precision.activations", &errors);
   errors.ThrowIfAny();
 
-  int first = -1, last = -1;
-  for (size_t i = 0; i < net->layers.size(); ++i) {
-    if (NetOpHasWeights(net->layers[i].op)) {
-      first = first < 0 ? static_cast<int>(i) : first;
-      last = static_cast<int>(i);
-    }
-  }
-  // Tensors the first/last rule keeps at B bits: the network inputs, and what the last
-  // weighted layer reads and writes.
-  std::set<std::string> keep_wide;
-  if (pol.first_last_bits && last >= 0) {
+  // The first/last rule by graph position, not file order. First: every weighted layer that
+  // reads a network input (through pools, flatten, reshape, transpose). Last: the weighted layer
+  // that produces the network output, or, when the output comes from an add or a matmul, the
+  // weighted layers feeding that op directly.
+  std::set<std::string> edges, keep_wide;
+  if (pol.first_last_bits) {
+    std::set<std::string> inputs;
     for (const auto& in : net->inputs) {
+      inputs.insert(in.name);
       keep_wide.insert(in.name);
     }
-    for (const auto& t : net->layers[static_cast<size_t>(last)].inputs) {
-      Producers(*net, t, &keep_wide);
+    for (const NetLayer& l : net->layers) {
+      std::set<std::string> from;
+      for (const auto& t : l.inputs) {
+        Producers(*net, t, &from);
+      }
+      const bool reads_input = std::any_of(from.begin(), from.end(),
+                                           [&](const std::string& t) { return inputs.count(t); });
+      if (NetOpHasWeights(l.op) && reads_input) {
+        edges.insert(l.name);
+      }
     }
-    keep_wide.insert(net->layers[static_cast<size_t>(last)].name);
+    std::set<std::string> out_producers;
+    Producers(*net, net->output, &out_producers);
+    std::set<std::string> last;
+    for (const std::string& t : out_producers) {
+      const NetLayer* l = net->FindLayer(t);
+      if (l && NetOpHasWeights(l->op)) {
+        last.insert(t);
+      } else if (l) {
+        for (const auto& in : l->inputs) {
+          std::set<std::string> feeders;
+          Producers(*net, in, &feeders);
+          for (const std::string& f : feeders) {
+            const NetLayer* fl = net->FindLayer(f);
+            if (fl && NetOpHasWeights(fl->op)) {
+              last.insert(f);
+            }
+          }
+        }
+      }
+      keep_wide.insert(t);  // the network output stays wide
+    }
+    for (const std::string& name : last) {
+      edges.insert(name);
+      keep_wide.insert(name);
+      for (const auto& t : net->FindLayer(name)->inputs) {
+        Producers(*net, t, &keep_wide);
+      }
+    }
   }
 
   net->tensor_precision.clear();
@@ -65,8 +98,7 @@ void ResolvePrecision(NetworkSpec* net) {
   for (size_t i = 0; i < net->layers.size(); ++i) {
     NetLayer& l = net->layers[i];
     LayerPrecision p{pol.weights, pol.activations, pol.accumulator, pol.rounding};
-    const bool edge = static_cast<int>(i) == first || static_cast<int>(i) == last;
-    if (pol.first_last_bits && edge) {
+    if (pol.first_last_bits && edges.count(l.name)) {
       p.weights = AsLinear(p.weights, *pol.first_last_bits);
     }
     if (keep_wide.count(l.name)) {

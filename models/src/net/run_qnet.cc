@@ -55,9 +55,7 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
       report.stats = r.stats;
       report.width = r.width;
       run.overflow_events += r.stats.overflow_events;
-      if (r.width) {
-        run.required_bits = std::max(run.required_bits, r.width->weight_bound_bits);
-      }
+      run.required_bits = std::max(run.required_bits, report.required_bits());
     }
     run.tensors[l.name] = std::move(y);
     run.layers.push_back(report);

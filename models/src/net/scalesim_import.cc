@@ -105,7 +105,8 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
     }
     NetLayer l;
     l.name = cells[0].empty() ? "layer" + std::to_string(net.layers.size()) : cells[0];
-    NetInput input{l.name + ".ifmap", {}, ""};
+    NetInput input;
+    input.name = l.name + ".ifmap";
     if (gemm) {  // M, N, K
       l.op = NetOp::kFullyConnected;
       l.out_channels = v[1];

@@ -35,8 +35,9 @@ using FloatNetParams = std::map<std::string, FloatLayerParams>;  // by layer nam
 // Box-Muller), so values are identical on every platform and compiler.
 FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed);
 
-// One input sample for every network input: read from the input's `file` for sample 0 when
-// given, otherwise standard-normal values clipped to +-4 from (seed, sample, input name).
+// One input sample for every network input: sample 0 (the evaluation input) from the input's
+// `file`, samples 1, 2, ... (calibration) from its `calibration` files in turn, when given;
+// otherwise standard-normal values clipped to +-4 from (seed, sample, input name).
 std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t seed, int sample);
 
 // Runs the float reference network. Returns every tensor (network inputs and layer outputs) by

@@ -44,6 +44,7 @@ struct NetInput {
   std::string name;
   Shape shape;
   std::string file;  // optional .npy of float values (absolute path after parsing)
+  std::vector<std::string> calibration;  // optional .npy calibration samples (absolute paths)
 };
 
 // One layer of the graph, as written in the file plus what the parser derives.

@@ -67,13 +67,22 @@ struct LayerRunReport {
   KernelStats stats;                      // MACs, overflow events, final accumulator range
   std::optional<AccumulatorWidth> width;  // weighted ops and matmul
   int accumulator_bits = 0;               // the configured register width
+
+  // The width that holds for any input: with fixed weights, the bound of those weights; for a
+  // matmul, whose second operand is itself an activation, the bound of the operand types.
+  int required_bits() const {
+    if (!width) {
+      return 0;
+    }
+    return op == NetOp::kMatMul ? width->type_bound_bits : width->weight_bound_bits;
+  }
 };
 
 struct QuantizedRun {
   std::map<std::string, IntTensor> tensors;  // every tensor, by name
   std::vector<LayerRunReport> layers;
   int64_t overflow_events = 0;
-  int required_bits = 0;  // max over layers of the weight-bound width (holds for any input)
+  int required_bits = 0;  // max over layers of LayerRunReport::required_bits()
 };
 
 // Runs the network through the golden kernels from float inputs (quantized with QuantizeInput).
