@@ -182,6 +182,8 @@ TEST_CASE("malformed files never crash: every truncation parses or throws InputE
     }
   }
   CHECK_THAT(ParseError("[1, 2"), Catch::Contains("malformed YAML"));
+  CHECK_THAT(ParseError(Replace(kTiny, "out_features: 10}", "out_features: 10, out_features: 7}")),
+             Catch::Contains("layers[6:fc].out_features: appears more than once"));
   CHECK_THAT(ParseError("- 1\n- 2\n"), Catch::Contains("a network file must be a YAML mapping"));
   CHECK_THAT(ParseError("{version: 1, name: x, inputs: [{name: a, shape: [1, 4]}], layers: [7]}"),
              Catch::Contains("layers[0]: must be a mapping"));

@@ -73,6 +73,12 @@ FloatLayerParams Synthesize(const NetLayer& l, uint64_t seed) {
 
 FloatTensor LoadFloat(const std::string& path, const Shape& want, const std::string& what) {
   FloatTensor t = ToFloatTensor(ReadNpy(path), path);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (!std::isfinite(t[i])) {
+      throw InputError(path + ": " + what + ": element " + std::to_string(i) + " is " +
+                       std::to_string(t[i]) + ", not a finite number");
+    }
+  }
   if (t.shape != want) {
     throw InputError(path + ": " + what + " has shape " + ShapeToString(t.shape) +
                      ", the network needs " + ShapeToString(want));

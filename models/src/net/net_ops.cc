@@ -121,6 +121,7 @@ void CheckLayerKeys(const MapReader& m, NetOp op) {
       }
     }
   }
+  m.RejectDuplicateKeys();
   for (const std::string& key : m.Keys()) {
     if (Contains(kCommonKeys, key) || Contains(own, key)) {
       continue;

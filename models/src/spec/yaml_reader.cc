@@ -183,10 +183,21 @@ std::vector<std::string> MapReader::Keys() const {
   return keys;
 }
 
+void MapReader::RejectDuplicateKeys() const {
+  std::vector<std::string> seen;
+  for (const std::string& key : Keys()) {
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      errors_->Add(PathOf(key), "appears more than once in the mapping");
+    }
+    seen.push_back(key);
+  }
+}
+
 void MapReader::RejectUnknownKeys(std::initializer_list<const char*> allowed) const {
   if (!node_.IsMap()) {
     return;
   }
+  RejectDuplicateKeys();
   for (const auto& kv : node_) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : Describe(kv.first);
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {

@@ -44,7 +44,10 @@ class MapReader {
 
   // The keys of the mapping, in file order (non-scalar keys rendered as text).
   std::vector<std::string> Keys() const;
-  // Records an error for every key not in `allowed`.
+  // Records an error for every key that appears twice (YAML forbids it; yaml-cpp keeps the
+  // first silently).
+  void RejectDuplicateKeys() const;
+  // Records an error for every key not in `allowed`, and for duplicated keys.
   void RejectUnknownKeys(std::initializer_list<const char*> allowed) const;
   void Error(const std::string& key, const std::string& problem) const {
     errors_->Add(PathOf(key), problem);
