@@ -208,6 +208,9 @@ layers:
   CHECK(net.TotalMacs() == 2 * 8 * 16 * 16 + 2 * 8 * 8 * 8);
   CHECK_THAT(ParseError(Replace(text, "shape: [8, 2, -1]", "shape: [8, 3, -1]")),
              Catch::Contains("cannot reshape [8, 16] (128 elements) to [8, 3, -1]"));
+  CHECK_THAT(ParseError(Replace(text, "inputs: [qt, kt]", "inputs: [qh, kt]")),
+             Catch::Contains("layers[6:s].inputs: matmul: batch dimensions differ: [8, 2, 8] x "
+                             "[2, 8, 8]"));
   CHECK_THAT(ParseError(Replace(text, "perm: [1, 2, 0]", "perm: [1, 1, 0]")),
              Catch::Contains("layers[5:kt].perm: must be a permutation of 0..2"));
 }

@@ -9,6 +9,7 @@
 #include "net_keys.h"
 #include "quasar/models/int128.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/ref/gemm.h"
 
 namespace quasar::models {
 namespace {
@@ -105,18 +106,13 @@ bool InferLayer(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
       macs = Product({x[0], l->out_channels}, 0, 2) * x[1];
       break;
     case NetOp::kMatMul: {
-      const Shape& b = *in[1];
-      if (x.size() < 2 || b.size() != x.size() || !std::equal(x.begin(), x.end() - 2, b.begin()) ||
-          x[x.size() - 1] != b[b.size() - 2]) {
-        e.Add("inputs",
-              "matmul needs [..., M, K] and [..., K, N] with equal batch dimensions, "
-              "got " +
-                  ShapeToString(x) + " and " + ShapeToString(b));
+      try {
+        out = MatMulOutputShape(x, *in[1]);  // the kernels' own rule: [..., M, K] x [..., K, N]
+      } catch (const InputError& err) {
+        e.Add("inputs", err.what());
         return false;
       }
-      out = x;
-      out.back() = b.back();
-      macs = Product(x, 0, x.size()) * b.back();
+      macs = Product(out, 0, out.size()) * x.back();
       break;
     }
     case NetOp::kAdd:

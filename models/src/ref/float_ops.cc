@@ -4,6 +4,7 @@
 #include <string>
 
 #include "quasar/models/error.h"
+#include "quasar/models/ref/gemm.h"
 
 namespace quasar::models {
 namespace {
@@ -238,23 +239,11 @@ FloatTensor FloatFullyConnected(const FloatTensor& x, const FloatTensor& w,
 }
 
 FloatTensor FloatMatMul(const FloatTensor& a, const FloatTensor& b) {
-  Require(a.rank() >= 2 && b.rank() >= 2, "matmul needs rank >= 2 operands, got " +
-                                              ShapeToString(a.shape) + " and " +
-                                              ShapeToString(b.shape));
+  const Shape out_shape = MatMulOutputShape(a.shape, b.shape);  // validates, as the int kernel
   const int64_t m = a.dim(a.rank() - 2);
   const int64_t k = a.dim(a.rank() - 1);
   const int64_t n = b.dim(b.rank() - 1);
-  Require(b.dim(b.rank() - 2) == k, "matmul: inner dimensions differ: " + ShapeToString(a.shape) +
-                                        " x " + ShapeToString(b.shape));
-  const Shape batch_a(a.shape.begin(), a.shape.end() - 2);
-  const Shape batch_b(b.shape.begin(), b.shape.end() - 2);
-  Require(b.rank() == 2 || batch_a == batch_b,
-          "matmul: batch dimensions differ: " + ShapeToString(a.shape) + " x " +
-              ShapeToString(b.shape));
-  const int64_t batches = NumElements(batch_a);
-  Shape out_shape = batch_a;
-  out_shape.push_back(m);
-  out_shape.push_back(n);
+  const int64_t batches = NumElements(Shape(a.shape.begin(), a.shape.end() - 2));
   FloatTensor out(out_shape);  // zero-filled
   for (int64_t bt = 0; bt < batches; ++bt) {
     const float* pa = a.data.data() + bt * m * k;

@@ -172,27 +172,31 @@ Tensor<int64_t> FullyConnectedAccumulate(const IntTensor& x, const IntTensor& w,
   return out;
 }
 
+Shape MatMulOutputShape(const Shape& a, const Shape& b) {
+  Require(a.size() >= 2 && b.size() >= 2,
+          "matmul needs rank >= 2 operands, got " + ShapeToString(a) + " and " + ShapeToString(b));
+  const int64_t k = a[a.size() - 1];
+  Require(b[b.size() - 2] == k,
+          "matmul: inner dimensions differ: " + ShapeToString(a) + " x " + ShapeToString(b));
+  const Shape batch_a(a.begin(), a.end() - 2);
+  const Shape batch_b(b.begin(), b.end() - 2);
+  Require(b.size() == 2 || batch_a == batch_b,
+          "matmul: batch dimensions differ: " + ShapeToString(a) + " x " + ShapeToString(b));
+  Shape out = batch_a;
+  out.push_back(a[a.size() - 2]);
+  out.push_back(b[b.size() - 1]);
+  return out;
+}
+
 Tensor<int64_t> MatMulAccumulate(const IntTensor& a, const IntTensor& b,
                                  const std::vector<int32_t>& bias, const IntGemmParams& params,
                                  KernelStats* stats) {
-  Require(a.rank() >= 2 && b.rank() >= 2, "matmul needs rank >= 2 operands, got " +
-                                              ShapeToString(a.shape) + " and " +
-                                              ShapeToString(b.shape));
+  const Shape out_shape = MatMulOutputShape(a.shape, b.shape);
   const int64_t m = a.dim(a.rank() - 2);
   const int64_t k = a.dim(a.rank() - 1);
   const int64_t n = b.dim(b.rank() - 1);
-  Require(b.dim(b.rank() - 2) == k, "matmul: inner dimensions differ: " + ShapeToString(a.shape) +
-                                        " x " + ShapeToString(b.shape));
-  const Shape batch_a(a.shape.begin(), a.shape.end() - 2);
-  const Shape batch_b(b.shape.begin(), b.shape.end() - 2);
-  Require(b.rank() == 2 || batch_a == batch_b,
-          "matmul: batch dimensions differ: " + ShapeToString(a.shape) + " x " +
-              ShapeToString(b.shape));
   CheckCommon(bias, params, n);
-  const int64_t batches = NumElements(batch_a);
-  Shape out_shape = batch_a;
-  out_shape.push_back(m);
-  out_shape.push_back(n);
+  const int64_t batches = NumElements(Shape(a.shape.begin(), a.shape.end() - 2));
   Tensor<int64_t> out(out_shape);
   int64_t max_sum_b = 0;  // over the columns of every batch of b
   for (int64_t bt = 0; bt < (b.rank() == 2 ? 1 : batches); ++bt) {

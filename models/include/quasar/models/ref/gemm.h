@@ -26,6 +26,11 @@ Tensor<int64_t> FullyConnectedAccumulate(const IntTensor& x, const IntTensor& w,
                                          const std::vector<int32_t>& bias,
                                          const IntGemmParams& params, KernelStats* stats);
 
+// Validates the operands of a batched matmul and returns the output shape [..., M, N] (the rules
+// below); the integer and float kernels share it, so they reject the same inputs. Throws
+// InputError.
+Shape MatMulOutputShape(const Shape& a, const Shape& b);
+
 // a [..., M, K] x b [..., K, N] -> [..., M, N]. The batch dimensions of a and b must be equal, or
 // b must be rank 2 (shared by every batch). Weight zero points are per column of b (N) or one.
 // bias empty or [N].
