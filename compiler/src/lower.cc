@@ -1,0 +1,76 @@
+#include "quasar/compiler/lower.h"
+
+#include "quasar/models/error.h"
+
+namespace quasar::compiler {
+
+using models::NetLayer;
+using models::NetOp;
+
+std::optional<GemmShape> LowerToGemm(const NetLayer& l, const models::NetworkSpec& net) {
+  const models::Shape& x = net.ShapeOf(l.inputs[0]);
+  const models::Shape& y = l.output_shape;
+  switch (l.op) {
+    case NetOp::kConv2d:
+    case NetOp::kDepthwiseConv2d: {
+      const int64_t groups = l.op == NetOp::kDepthwiseConv2d ? x[1] : l.geometry.groups;
+      return GemmShape{groups, y[0] * y[2] * y[3], (x[1] / groups) * l.kernel_h * l.kernel_w,
+                       y[1] / groups};
+    }
+    case NetOp::kFullyConnected:
+      return GemmShape{1, x[0], x[1], l.out_channels};
+    case NetOp::kMatMul: {
+      const models::Shape& b = net.ShapeOf(l.inputs[1]);
+      int64_t batches = 1;
+      for (size_t i = 0; i + 2 < x.size(); ++i) {
+        batches *= x[i];
+      }
+      return GemmShape{batches, x[x.size() - 2], x.back(), b.back()};
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geometry) {
+  if ((l.op != NetOp::kConv2d && l.op != NetOp::kDepthwiseConv2d) || input.size() != 4) {
+    throw InputError("im2col applies to convolutions on [N, C, H, W] inputs, not " +
+                     models::NetOpName(l.op) + " on " + models::ShapeToString(input));
+  }
+  c_in_ = input[1];
+  h_ = input[2];
+  w_ = input[3];
+  kh_ = l.kernel_h;
+  kw_ = l.kernel_w;
+  ho_ = l.output_shape[2];
+  wo_ = l.output_shape[3];
+  c_out_ = l.output_shape[1];
+  const int64_t groups = l.op == NetOp::kDepthwiseConv2d ? c_in_ : g_.groups;
+  cin_per_group_ = c_in_ / groups;
+  cout_per_group_ = c_out_ / groups;
+  gemm_ = GemmShape{groups, input[0] * ho_ * wo_, cin_per_group_ * kh_ * kw_, cout_per_group_};
+}
+
+std::optional<int64_t> Im2colMap::InputIndex(int64_t group, int64_t m, int64_t k) const {
+  const int64_t b = m / (ho_ * wo_), oy = (m / wo_) % ho_, ox = m % wo_;
+  const int64_t ic = k / (kh_ * kw_), ky = (k / kw_) % kh_, kx = k % kw_;
+  const int64_t iy = oy * g_.stride_h + ky * g_.dilation_h - g_.pad_top;
+  const int64_t ix = ox * g_.stride_w + kx * g_.dilation_w - g_.pad_left;
+  if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_) {
+    return std::nullopt;
+  }
+  const int64_t c = group * cin_per_group_ + ic;
+  return ((b * c_in_ + c) * h_ + iy) * w_ + ix;
+}
+
+int64_t Im2colMap::WeightIndex(int64_t group, int64_t k, int64_t n) const {
+  // OIHW with I = C_in/groups: weight (oc, ic, ky, kx) is at oc * K + k, k = (ic, ky, kx).
+  return (group * cout_per_group_ + n) * gemm_.k + k;
+}
+
+int64_t Im2colMap::OutputIndex(int64_t group, int64_t m, int64_t n) const {
+  const int64_t b = m / (ho_ * wo_), pixel = m % (ho_ * wo_);
+  return (b * c_out_ + group * cout_per_group_ + n) * ho_ * wo_ + pixel;
+}
+
+}  // namespace quasar::compiler
