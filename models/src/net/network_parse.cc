@@ -7,6 +7,7 @@
 #include "net_keys.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/scalesim_import.h"
+#include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
 
@@ -58,30 +59,6 @@ OperandOverride ReadOperand(const MapReader& m) {
     } else {
       m.Error("calibration",
               std::string("must be one of ") + CalibMethodChoices() + ", got '" + *c + "'");
-    }
-  }
-  return o;
-}
-
-AccumulatorOverride ReadAccumulator(const MapReader& parent) {
-  AccumulatorOverride o;
-  auto acc = parent.Map("accumulator", false);
-  if (!acc) {
-    return o;
-  }
-  acc->RejectUnknownKeys({"bits", "overflow"});
-  if (auto bits = acc->Int("bits", false)) {
-    if (*bits < 8 || *bits > 64) {
-      acc->Error("bits", "must be in 8..64, got " + std::to_string(*bits));
-    } else {
-      o.bits = static_cast<int>(*bits);
-    }
-  }
-  if (auto mode = acc->String("overflow", false)) {
-    if (auto parsed = ParseOverflowMode(*mode)) {
-      o.overflow = *parsed;
-    } else {
-      acc->Error("overflow", "must be wrap or saturate, got '" + *mode + "'");
     }
   }
   return o;

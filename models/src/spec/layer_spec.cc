@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
 
@@ -265,22 +266,7 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
       }
     }
   }
-  if (auto acc = root.Map("accumulator", false)) {
-    acc->RejectUnknownKeys({"bits", "overflow"});
-    if (auto bits = acc->Int("bits", false)) {
-      if (*bits < 8 || *bits > 64) {
-        acc->Error("bits", "must be in 8..64, got " + std::to_string(*bits));
-      }
-      spec.accumulator.bits = static_cast<int>(*bits);
-    }
-    if (auto mode = acc->String("overflow", false)) {
-      if (auto parsed = ParseOverflowMode(*mode)) {
-        spec.accumulator.overflow = *parsed;
-      } else {
-        acc->Error("overflow", "must be wrap or saturate, got '" + *mode + "'");
-      }
-    }
-  }
+  ReadAccumulator(root).ApplyTo(&spec.accumulator);
   if (auto bin = root.Map("binary", false)) {
     if (spec.op != LayerOp::kBinaryConv2d) {
       root.Error("binary", "applies to binary_conv2d only");

@@ -26,6 +26,21 @@ struct AccumulatorSpec {
   bool Holds(int64_t v) const { return v >= min() && v <= max(); }
 };
 
+// A partial AccumulatorSpec: the fields an override (a layer's, or --acc-bits/--overflow) sets.
+struct AccumulatorOverride {
+  std::optional<int> bits;
+  std::optional<OverflowMode> overflow;
+  bool empty() const { return !bits && !overflow; }
+  void ApplyTo(AccumulatorSpec* a) const {
+    if (bits) {
+      a->bits = *bits;
+    }
+    if (overflow) {
+      a->overflow = *overflow;
+    }
+  }
+};
+
 // acc + v in an accumulator of `spec`: exact when the sum fits, otherwise wrapped modulo 2^bits or
 // saturated, and *overflow_events incremented. `acc` must already be in range.
 inline int64_t AccumulateAdd(int64_t acc, int64_t v, const AccumulatorSpec& spec,

@@ -50,21 +50,6 @@ struct OperandOverride {
   void ApplyTo(OperandPrecision* p) const;
 };
 
-// A partial AccumulatorSpec: the fields a layer (or --acc-bits/--overflow) sets.
-struct AccumulatorOverride {
-  std::optional<int> bits;
-  std::optional<OverflowMode> overflow;
-  bool empty() const { return !bits && !overflow; }
-  void ApplyTo(AccumulatorSpec* a) const {
-    if (bits) {
-      a->bits = *bits;
-    }
-    if (overflow) {
-      a->overflow = *overflow;
-    }
-  }
-};
-
 struct PrecisionOverride {
   OperandOverride weights;
   OperandOverride activations;  // the layer's output tensor
