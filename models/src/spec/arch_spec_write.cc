@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -15,6 +16,10 @@ namespace {
 // "0.10000000000000001"; "700", not "700.0").
 std::string ShortestDouble(double v) {
   char buf[40];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {  // integral: "200", never "2e+02"
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) {
