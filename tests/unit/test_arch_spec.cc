@@ -122,8 +122,8 @@ TEST_CASE("every preset parses") {
        0},
       {"eyeriss_12x14.yaml", 12, 14, Dataflow::kOutputStationary, PrecisionScaling::kNone, 0},
       {"edge_32x32_os.yaml", 32, 32, Dataflow::kOutputStationary, PrecisionScaling::kNone, 0},
-      {"bitfusion_16x32.yaml", 16, 32, Dataflow::kWeightStationary,
-       PrecisionScaling::kBitFusion, 0},
+      {"bitfusion_16x32.yaml", 16, 32, Dataflow::kWeightStationary, PrecisionScaling::kBitFusion,
+       0},
       {"binary_64x64.yaml", 64, 64, Dataflow::kOutputStationary, PrecisionScaling::kNone, 64},
   };
   for (const Row& r : rows) {
@@ -267,7 +267,8 @@ TEST_CASE("validation messages name the file, key path and value") {
   CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: 700\nfrequency: 1")) ==
         "arch.yaml: frequency: unknown key (allowed: version, name, description, source, array, "
         "mac, buffers, dram, clock_mhz, technology, post_processing)");
-  CHECK(ParseError(Edit("rows: 128", "rows: 0")) == "arch.yaml: array.rows: must be in 1..4096, got 0");
+  CHECK(ParseError(Edit("rows: 128", "rows: 0")) ==
+        "arch.yaml: array.rows: must be in 1..4096, got 0");
   CHECK(ParseError(Edit("cols: 128", "cols: 5000")) ==
         "arch.yaml: array.cols: must be in 1..4096, got 5000");
   CHECK(ParseError(Edit("dataflow: ws", "dataflow: xs")) ==
@@ -286,8 +287,9 @@ TEST_CASE("validation messages name the file, key path and value") {
         "arch.yaml: mac.binary_lanes: must be in 0..1024, got -1");
   CHECK(ParseError(Edit("input:  {kib: 256", "input:  {kib: 0")) ==
         "arch.yaml: buffers.input.kib: must be in 1..1048576, got 0");
-  CHECK(ParseError(Edit("weight: {kib: 256, word_bytes: 16", "weight: {kib: 256, word_bytes: 12")) ==
-        "arch.yaml: buffers.weight.word_bytes: must be a power of two in 1..1024, got 12");
+  CHECK(
+      ParseError(Edit("weight: {kib: 256, word_bytes: 16", "weight: {kib: 256, word_bytes: 12")) ==
+      "arch.yaml: buffers.weight.word_bytes: must be a power of two in 1..1024, got 12");
   CHECK(ParseError(Edit("output: {kib: 256", "output: {kib: 256, banks: 4")) ==
         "arch.yaml: buffers.output.banks: unknown key (allowed: kib, word_bytes, "
         "double_buffered)");
@@ -383,8 +385,7 @@ colour: red
 }
 
 TEST_CASE("malformed or unexpected YAML is an InputError, never a crash") {
-  CHECK(ParseError("version: 1\nname: [unclosed\n").rfind("arch.yaml:3:1: malformed YAML", 0) ==
-        0);
+  CHECK(ParseError("version: 1\nname: [unclosed\n").rfind("arch.yaml:3:1: malformed YAML", 0) == 0);
   CHECK(ParseError("") == "arch.yaml: an architecture file must be a YAML mapping, got nothing");
   CHECK(ParseError("[1, 2]") ==
         "arch.yaml: an architecture file must be a YAML mapping, got '[1, 2]'");

@@ -3,9 +3,8 @@
 
 #include "quasar/models/spec/arch_spec.h"
 
-#include <cmath>
-
 #include "quasar/models/error.h"
+#include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
@@ -105,9 +104,9 @@ constexpr int64_t kMaxLanes = 1024;
 constexpr int64_t kMaxLatency = 1000000000;
 // Upper bounds on rates: far above any real design, they catch values given in the wrong unit
 // (a clock in Hz or kHz, a bandwidth in bytes per second).
-constexpr double kMaxClockMhz = 100000;            // 100 GHz
-constexpr double kMaxBytesPerCycle = 65536;        // 64 KiB per cycle
-constexpr double kMaxElementsPerCycle = 1048576;   // 2^20 outputs per cycle
+constexpr double kMaxClockMhz = 100000;           // 100 GHz
+constexpr double kMaxBytesPerCycle = 65536;       // 64 KiB per cycle
+constexpr double kMaxElementsPerCycle = 1048576;  // 2^20 outputs per cycle
 
 // The value as written in the file, for messages.
 std::string Raw(const MapReader& m, const std::string& key) { return m.Get(key).Scalar(); }
@@ -185,17 +184,7 @@ void ReadMac(const MapReader& root, MacSpec* mac) {
   if (auto s = m->Bool("signed", false)) {
     mac->is_signed = *s;
   }
-  if (auto acc = m->Map("accumulator", false)) {
-    acc->RejectUnknownKeys({"bits", "overflow"});
-    ReadIntIn(*acc, "bits", false, 8, 64, &mac->accumulator.bits);
-    if (auto mode = acc->String("overflow", false)) {
-      if (auto parsed = ParseOverflowMode(*mode)) {
-        mac->accumulator.overflow = *parsed;
-      } else {
-        acc->Error("overflow", "must be wrap or saturate, got '" + *mode + "'");
-      }
-    }
-  }
+  ReadAccumulator(*m).ApplyTo(&mac->accumulator);  // as in the layer and network formats
   if (auto s = m->String("precision_scaling", false)) {
     if (auto parsed = ParsePrecisionScaling(*s)) {
       mac->scaling = *parsed;

@@ -42,18 +42,18 @@ struct BufferSpec {
 
 // The off-chip memory interface, in accelerator clock cycles.
 struct DramSpec {
-  double bytes_per_cycle = 32;  // sustained bandwidth, > 0
-  int64_t latency_cycles = 100; // from request to first byte, 0..10^9
+  double bytes_per_cycle = 32;   // sustained bandwidth, > 0
+  int64_t latency_cycles = 100;  // from request to first byte, 0..10^9
 };
 
 // The multiply-accumulate unit of one PE.
 struct MacSpec {
-  int weight_bits = 8;       // operand widths the multiplier is built for, 1..16
+  int weight_bits = 8;  // operand widths the multiplier is built for, 1..16
   int activation_bits = 8;
-  bool is_signed = true;     // two's complement operands (false: unsigned)
+  bool is_signed = true;        // two's complement operands (false: unsigned)
   AccumulatorSpec accumulator;  // 8..64 bits, wrap | saturate
   PrecisionScaling scaling = PrecisionScaling::kNone;
-  int binary_lanes = 0;      // XNOR-popcount lanes per PE for binary layers, 0..1024 (0: none)
+  int binary_lanes = 0;  // XNOR-popcount lanes per PE for binary layers, 0..1024 (0: none)
 
   // Products of integer operands of w_bits x a_bits one PE completes per cycle, 0 if this MAC
   // cannot run them. Widths are as the MAC sees them (an unsigned b-bit operand needs b + 1 bits
