@@ -326,14 +326,7 @@ NetworkSpec ParseNetworkNode(const YAML::Node& node, const std::string& where,
 
 NetworkSpec ParseNetwork(const std::string& yaml_text, const std::string& where,
                          const std::string& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(where + ":" + std::to_string(e.mark.line + 1) + ":" +
-                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
-  }
-  return ParseNetworkNode(root, where, base_dir);
+  return ParseNetworkNode(LoadYamlText(yaml_text, where), where, base_dir);
 }
 
 NetworkSpec LoadNetwork(const std::string& path) {

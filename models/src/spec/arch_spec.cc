@@ -274,14 +274,7 @@ ArchSpec ParseArchNode(const YAML::Node& node, const std::string& where) {
 }  // namespace
 
 ArchSpec ParseArchSpec(const std::string& yaml_text, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(where + ":" + std::to_string(e.mark.line + 1) + ":" +
-                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
-  }
-  return ParseArchNode(root, where);
+  return ParseArchNode(LoadYamlText(yaml_text, where), where);
 }
 
 ArchSpec LoadArchSpec(const std::string& path) { return ParseArchNode(LoadYamlFile(path), path); }

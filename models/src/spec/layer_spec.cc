@@ -304,14 +304,7 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
 }  // namespace
 
 LayerSpec ParseLayerSpec(const std::string& yaml_text, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(where + ":" + std::to_string(e.mark.line + 1) + ":" +
-                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
-  }
-  return ParseLayerSpecNode(root, where);
+  return ParseLayerSpecNode(LoadYamlText(yaml_text, where), where);
 }
 
 LayerSpec LoadLayerSpec(const std::string& path) {

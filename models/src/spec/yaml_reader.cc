@@ -17,6 +17,15 @@ std::optional<T> As(const YAML::Node& n) {
 
 }  // namespace
 
+namespace {
+
+InputError MalformedYaml(const std::string& where, const YAML::ParserException& e) {
+  return InputError(where + ":" + std::to_string(e.mark.line + 1) + ":" +
+                    std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
+}
+
+}  // namespace
+
 YAML::Node LoadYamlFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -25,8 +34,15 @@ YAML::Node LoadYamlFile(const std::string& path) {
   try {
     return YAML::Load(in);
   } catch (const YAML::ParserException& e) {
-    throw InputError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                     std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);
+    throw MalformedYaml(path, e);
+  }
+}
+
+YAML::Node LoadYamlText(const std::string& text, const std::string& where) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw MalformedYaml(where, e);
   }
 }
 

@@ -16,6 +16,8 @@ namespace quasar::models {
 
 // Loads a YAML file; malformed YAML becomes an InputError naming the file, line and column.
 YAML::Node LoadYamlFile(const std::string& path);
+// The same for YAML text; `where` names its source in the message.
+YAML::Node LoadYamlText(const std::string& text, const std::string& where);
 
 // One mapping node and its key path ("weights", "geometry.padding").
 class MapReader {
