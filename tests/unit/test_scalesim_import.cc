@@ -68,4 +68,10 @@ TEST_CASE("malformed topologies are reported with line and column") {
   CHECK_THAT(ImportError(header + "c1, 4, 4, 5, 5, 16, 16, 1,\n"),
              Catch::Contains("layers[0:c1].kernel: the 5x5 window"));
   CHECK_THAT(ImportError(header), Catch::Contains("a header but no layer rows"));
+  CHECK_THAT(ImportError(header + "c1, 8, 8, 3, 3, 4, 4, 1,\nc1, 8, 8, 3, 3, 4, 4, 1,\n"),
+             Catch::Contains("topo.csv: line 3: layer name 'c1' is used by an earlier row"));
+  // A row without a name is named after its line, so it cannot clash with a real name.
+  const NetworkSpec unnamed = ParseScaleSimCsv(
+      header + ", 8, 8, 3, 3, 4, 4, 1,\nlayer0, 8, 8, 3, 3, 4, 4, 1,\n", "topo.csv", "topo");
+  CHECK(unnamed.layers[0].name == "line2");
 }

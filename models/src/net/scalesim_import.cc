@@ -1,5 +1,6 @@
 #include "quasar/models/net/scalesim_import.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -104,7 +105,12 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
       continue;
     }
     NetLayer l;
-    l.name = cells[0].empty() ? "layer" + std::to_string(net.layers.size()) : cells[0];
+    l.name = cells[0].empty() ? "line" + std::to_string(line_no) : cells[0];
+    if (std::any_of(net.layers.begin(), net.layers.end(),
+                    [&](const NetLayer& other) { return other.name == l.name; })) {
+      errors.Add(at, "layer name '" + l.name + "' is used by an earlier row");
+      continue;
+    }
     NetInput input;
     input.name = l.name + ".ifmap";
     if (gemm) {  // M, N, K
