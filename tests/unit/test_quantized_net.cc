@@ -48,8 +48,7 @@ std::vector<std::map<std::string, FloatTensor>> Calibration(const NetworkSpec& n
   return c;
 }
 
-double OutputSqnr(const NetworkSpec& net, const std::string& bits_unused = "") {
-  (void)bits_unused;
+double OutputSqnr(const NetworkSpec& net) {
   const FloatNetParams params = MakeFloatParams(net, 7);
   const QuantizedNetwork q = QuantizeNetwork(net, params, Calibration(net, 2));
   const auto in = MakeInputs(net, 7, 0);

@@ -216,18 +216,10 @@ FloatTensor FloatDepthwiseConv2d(const FloatTensor& x, const FloatTensor& w,
 
 FloatTensor FloatFullyConnected(const FloatTensor& x, const FloatTensor& w,
                                 const std::vector<float>& bias) {
-  Require(x.rank() >= 1 && w.rank() == 2, "fully connected needs x [N, K] and w [O, K], got " +
-                                              ShapeToString(x.shape) + " and " +
-                                              ShapeToString(w.shape));
-  const int64_t n = x.rank() == 1 ? 1 : x.dim(0);
-  const int64_t k = x.size() / (n == 0 ? 1 : n);
-  const int64_t o = w.dim(0);
-  Require(w.dim(1) == k, "fully connected: x has " + std::to_string(k) +
-                             " features per row but w " + ShapeToString(w.shape) + " expects " +
-                             std::to_string(w.dim(1)));
+  FloatTensor out(FullyConnectedOutputShape(x.shape, w.shape));  // validates, as the int kernel
+  const int64_t n = out.dim(0), o = out.dim(1), k = w.dim(1);
   Require(bias.empty() || static_cast<int64_t>(bias.size()) == o,
           "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(o));
-  FloatTensor out({n, o});
   for (int64_t row = 0; row < n; ++row) {
     for (int64_t oc = 0; oc < o; ++oc) {
       const float b = bias.empty() ? 0.0f : bias[static_cast<size_t>(oc)];

@@ -116,20 +116,22 @@ AccumulatorSpec Int32Accumulator() { return AccumulatorSpec{32, OverflowMode::kW
 
 }  // namespace
 
+Shape FullyConnectedOutputShape(const Shape& x, const Shape& w) {
+  Require(!x.empty() && w.size() == 2, "fully connected needs x [N, K] and w [O, K], got " +
+                                           ShapeToString(x) + " and " + ShapeToString(w));
+  const int64_t n = x.size() == 1 ? 1 : x[0];
+  const int64_t k = NumElements(x) / (n == 0 ? 1 : n);
+  Require(w[1] == k, "fully connected: x has " + std::to_string(k) + " features per row but w " +
+                         ShapeToString(w) + " expects " + std::to_string(w[1]));
+  return {n, w[0]};
+}
+
 Tensor<int64_t> FullyConnectedAccumulate(const IntTensor& x, const IntTensor& w,
                                          const std::vector<int32_t>& bias,
                                          const IntGemmParams& params, KernelStats* stats) {
-  Require(x.rank() >= 1 && w.rank() == 2, "fully connected needs x [N, K] and w [O, K], got " +
-                                              ShapeToString(x.shape) + " and " +
-                                              ShapeToString(w.shape));
-  const int64_t n = x.rank() == 1 ? 1 : x.dim(0);
-  const int64_t k = x.size() / (n == 0 ? 1 : n);
-  const int64_t o = w.dim(0);
-  Require(w.dim(1) == k, "fully connected: x has " + std::to_string(k) +
-                             " features per row but w " + ShapeToString(w.shape) + " expects " +
-                             std::to_string(w.dim(1)));
+  Tensor<int64_t> out(FullyConnectedOutputShape(x.shape, w.shape));
+  const int64_t n = out.dim(0), o = out.dim(1), k = w.dim(1);
   CheckCommon(bias, params, o);
-  Tensor<int64_t> out({n, o});
   int64_t max_sum_w = 0;
   for (int64_t oc = 0; oc < o; ++oc) {
     int64_t sum = 0;

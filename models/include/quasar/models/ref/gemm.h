@@ -20,6 +20,10 @@ struct IntGemmParams {
   AccumulatorSpec accumulator;
 };
 
+// Validates x [N, K] (or [N, ...], or [K]) and w [O, K] of a fully-connected layer and returns
+// the output shape [N, O]; the integer and float kernels share it. Throws InputError.
+Shape FullyConnectedOutputShape(const Shape& x, const Shape& w);
+
 // x [N, K] (or [N, ...] flattened to K), w [O, K] (PyTorch Linear layout), bias empty or [O].
 // Returns accumulators [N, O].
 Tensor<int64_t> FullyConnectedAccumulate(const IntTensor& x, const IntTensor& w,
