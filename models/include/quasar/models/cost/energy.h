@@ -1,0 +1,67 @@
+#pragma once
+// Energy and area report: prices a backend's EventCounts (events.h) with a CostTable
+// (cost_table.h) on an ArchSpec, giving picojoules per component and the chip's area in µm².
+// Backends only count; every pricing rule is here, so all backends are priced identically. The
+// rules, their formulas and sources are in docs/energy-area.md, section "From events to a report".
+
+#include <cstdint>
+
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/cost/events.h"
+#include "quasar/models/spec/arch_spec.h"
+
+namespace quasar::models {
+
+// Energy of one layer (or, summed with Add, of a network), in pJ.
+struct EnergyBreakdown {
+  // Products on the PE array. Non-binary: macs × MacPj(a, w, acc), × PrecisionScalablePowerFactor
+  // on a Bit Fusion (precision-scalable) MAC. Binary on XNOR lanes: per product one XNOR lane plus
+  // one popcount-tree add of ceil(log2(lanes + 1)) bits, and one accumulator add per `lanes`
+  // products (an assumption modelled on XNOR-Net/FINN popcount trees). Binary without lanes: the
+  // MAC path at 1 × 1 bits.
+  double mac = 0;
+  double pe_registers = 0;  // register_bit_writes × RegisterPjPerBit
+  // (reads + writes) × SramAccessPj(buffer bytes, word bits) of each buffer.
+  double input_sram = 0, weight_sram = 0, output_sram = 0;
+  double dram = 0;  // (read + write bytes) × DramPjPerByte
+  // post_multiplies × MultiplyPj(32, 32) + post_adds × AddPj(32)
+  // + post_compare_bits × ComparatorPjPerBit.
+  double post_processing = 0;
+  double leakage = 0;  // LeakagePj(whole chip area, cycles / (clock_mhz · 10^6))
+
+  double Total() const;                    // sum of every component
+  void Add(const EnergyBreakdown& other);  // component by component
+};
+
+// Area of the chip, in µm². DRAM is off chip and has none.
+struct AreaBreakdown {
+  // One PE: PeAreaUm2(activation_bits, weight_bits, scaling == kBitFusion), read as including the
+  // PE's operand and accumulator registers (Bit Fusion's synthesized PE areas include them), plus
+  // binary_lanes × PeAreaUm2(1, 1, false) for the XNOR-popcount lanes (an assumption: the table's
+  // product-proportional extrapolation below its 2 × 2 PE).
+  double pe = 0;
+  double pe_array = 0;                                      // pe × rows × cols
+  double input_sram = 0, weight_sram = 0, output_sram = 0;  // SramAreaUm2(buffer bytes)
+  // ceil(post_elements_per_cycle) lanes, each a 32 × 32 requantization multiplier priced as
+  // PeAreaUm2(32, 32, false) (an assumption).
+  double post_processing = 0;
+
+  double Total() const;  // pe_array + the three SRAMs + post_processing (pe is inside pe_array)
+};
+
+// The area of `arch` priced with `table`.
+AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table);
+
+// The energy of one layer's events on `arch`, priced with `table`; `area` (PriceArea of the same
+// arch and table) gives the silicon that leaks for events.cycles cycles at arch.clock_mhz.
+// Throws std::invalid_argument for a negative count or a non-positive clock, and whatever the
+// table throws for an operand width it cannot price (< 1 bit).
+EnergyBreakdown PriceEvents(const EventCounts& events, const ArchSpec& arch, const CostTable& table,
+                            const AreaBreakdown& area);
+
+// Energy efficiency in TOPS/W: operations per pJ (1 op/pJ = 10^12 op/J = 1 TOPS/W). By the usual
+// accelerator convention a MAC counts as 2 operations (a multiply and an add), so pass
+// ops = 2 × macs. Throws std::invalid_argument if energy_pj is not positive or ops is negative.
+double TopsPerWatt(int64_t ops, double energy_pj);
+
+}  // namespace quasar::models

@@ -1,0 +1,149 @@
+// Pricing of event counts and of an architecture's area. Each rule, with its formula and source or
+// assumption, is documented in docs/energy-area.md ("From events to a report") and energy.h.
+
+#include "quasar/models/cost/energy.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace quasar::models {
+namespace {
+
+void RequireNonNegative(int64_t v, const char* what) {
+  if (v < 0) {
+    throw std::invalid_argument(std::string("event counts: ") + what +
+                                " must not be negative, got " + std::to_string(v));
+  }
+}
+
+void CheckCounts(const EventCounts& e) {
+  RequireNonNegative(e.macs, "macs");
+  RequireNonNegative(e.pe_cycles, "pe_cycles");
+  RequireNonNegative(e.register_bit_writes, "register_bit_writes");
+  RequireNonNegative(e.input_reads, "input_reads");
+  RequireNonNegative(e.input_writes, "input_writes");
+  RequireNonNegative(e.weight_reads, "weight_reads");
+  RequireNonNegative(e.weight_writes, "weight_writes");
+  RequireNonNegative(e.output_reads, "output_reads");
+  RequireNonNegative(e.output_writes, "output_writes");
+  RequireNonNegative(e.dram_read_bytes, "dram_read_bytes");
+  RequireNonNegative(e.dram_write_bytes, "dram_write_bytes");
+  RequireNonNegative(e.post_multiplies, "post_multiplies");
+  RequireNonNegative(e.post_adds, "post_adds");
+  RequireNonNegative(e.post_compare_bits, "post_compare_bits");
+  RequireNonNegative(e.cycles, "cycles");
+}
+
+// Bits of a popcount of `lanes` one-bit inputs (0..lanes): the smallest b with 2^b >= lanes + 1,
+// i.e. ceil(log2(lanes + 1)), computed exactly in integers.
+int PopcountBits(int lanes) {
+  int bits = 0;
+  while ((int64_t{1} << bits) < int64_t{lanes} + 1) {
+    ++bits;
+  }
+  return bits;
+}
+
+double D(int64_t v) { return static_cast<double>(v); }
+
+double SramPj(const BufferSpec& b, int64_t reads, int64_t writes, const CostTable& table) {
+  if (reads + writes == 0) {
+    return 0;
+  }
+  return D(reads + writes) * table.SramAccessPj(b.Bytes(), b.word_bytes * 8);
+}
+
+double MacEnergy(const EventCounts& e, const ArchSpec& arch, const CostTable& table) {
+  if (e.macs == 0) {
+    return 0;
+  }
+  const int lanes = arch.mac.binary_lanes;
+  if (e.binary && lanes > 0) {
+    // XNOR lane + its share of the popcount tree (one add of the popcount's width per lane),
+    // plus one accumulator add per `lanes` products (ceil division).
+    const int64_t accumulations = (e.macs + lanes - 1) / lanes;
+    return D(e.macs) * (table.XnorPjPerLane() + table.AddPj(PopcountBits(lanes))) +
+           D(accumulations) * table.AddPj(e.acc_bits);
+  }
+  // The multiplier path; binary products without lanes run on it as 1 x 1-bit products.
+  const int a_bits = e.binary ? 1 : e.mac_a_bits;
+  const int w_bits = e.binary ? 1 : e.mac_w_bits;
+  const double factor =
+      arch.mac.scaling == PrecisionScaling::kBitFusion ? table.PrecisionScalablePowerFactor() : 1.0;
+  return D(e.macs) * table.MacPj(a_bits, w_bits, e.acc_bits) * factor;
+}
+
+}  // namespace
+
+double EnergyBreakdown::Total() const {
+  return mac + pe_registers + input_sram + weight_sram + output_sram + dram + post_processing +
+         leakage;
+}
+
+void EnergyBreakdown::Add(const EnergyBreakdown& o) {
+  mac += o.mac;
+  pe_registers += o.pe_registers;
+  input_sram += o.input_sram;
+  weight_sram += o.weight_sram;
+  output_sram += o.output_sram;
+  dram += o.dram;
+  post_processing += o.post_processing;
+  leakage += o.leakage;
+}
+
+double AreaBreakdown::Total() const {
+  return pe_array + input_sram + weight_sram + output_sram + post_processing;
+}
+
+AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table) {
+  AreaBreakdown a;
+  a.pe = table.PeAreaUm2(arch.mac.activation_bits, arch.mac.weight_bits,
+                         arch.mac.scaling == PrecisionScaling::kBitFusion);
+  if (arch.mac.binary_lanes > 0) {
+    a.pe += arch.mac.binary_lanes * table.PeAreaUm2(1, 1, false);
+  }
+  a.pe_array = a.pe * D(arch.rows) * D(arch.cols);
+  a.input_sram = table.SramAreaUm2(arch.input.Bytes());
+  a.weight_sram = table.SramAreaUm2(arch.weight.Bytes());
+  a.output_sram = table.SramAreaUm2(arch.output.Bytes());
+  a.post_processing = std::ceil(arch.post_elements_per_cycle) * table.PeAreaUm2(32, 32, false);
+  return a;
+}
+
+EnergyBreakdown PriceEvents(const EventCounts& e, const ArchSpec& arch, const CostTable& table,
+                            const AreaBreakdown& area) {
+  CheckCounts(e);
+  if (!(arch.clock_mhz > 0)) {
+    throw std::invalid_argument("architecture '" + arch.name +
+                                "': clock_mhz must be positive, got " +
+                                std::to_string(arch.clock_mhz));
+  }
+  EnergyBreakdown r;
+  r.mac = MacEnergy(e, arch, table);
+  r.pe_registers = D(e.register_bit_writes) * table.RegisterPjPerBit();
+  r.input_sram = SramPj(arch.input, e.input_reads, e.input_writes, table);
+  r.weight_sram = SramPj(arch.weight, e.weight_reads, e.weight_writes, table);
+  r.output_sram = SramPj(arch.output, e.output_reads, e.output_writes, table);
+  r.dram = D(e.dram_read_bytes + e.dram_write_bytes) * table.DramPjPerByte();
+  r.post_processing = D(e.post_multiplies) * table.MultiplyPj(32, 32) +
+                      D(e.post_adds) * table.AddPj(32) +
+                      D(e.post_compare_bits) * table.ComparatorPjPerBit();
+  const double seconds = D(e.cycles) / (arch.clock_mhz * 1e6);
+  r.leakage = table.LeakagePj(area.Total(), seconds);
+  return r;
+}
+
+double TopsPerWatt(int64_t ops, double energy_pj) {
+  if (ops < 0) {
+    throw std::invalid_argument("TopsPerWatt: ops must not be negative, got " +
+                                std::to_string(ops));
+  }
+  if (!(energy_pj > 0)) {
+    throw std::invalid_argument("TopsPerWatt: energy must be positive, got " +
+                                std::to_string(energy_pj) + " pJ");
+  }
+  return D(ops) / energy_pj;  // ops/pJ = 10^12 ops/J = TOPS/W
+}
+
+}  // namespace quasar::models
