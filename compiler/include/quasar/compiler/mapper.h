@@ -1,0 +1,71 @@
+#pragma once
+// The mapper: turns each layer of a network into a LayerSchedule for an accelerator, choosing
+// the tile extents and loop order that minimize an objective.
+//
+// The compiler enumerates the legal tilings; the backend prices them. The price is a callback
+// (the analytical model's, in sim/analytical/include/quasar/sim/analytical.h), so the compiler
+// never depends on a simulator and the search always optimizes exactly what is later reported.
+//
+// Search space per GEMM layer (the "spatial" dimensions are those the dataflow maps onto the
+// array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M):
+//  - extents: for a dimension of size E mapped to an array side of a PEs (a = rows * pack for a
+//    packed reduction on the rows, 1 for the temporal dimension), the balanced splits
+//    a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then ceil(a / 2^i) below one array side: at
+//    most kMaxExtentsPerDim of them, largest first;
+//  - a tiling is legal when its worst tile fits the usable (half, if double buffered) capacity of
+//    each buffer: the input footprint at a_bits, the weight tile at w_bits, the output tile at
+//    acc_bits;
+//  - only maximal legal tilings are priced (no dimension can grow to its next extent and still
+//    fit), each with every loop order that gives a distinct tile sequence (orders differing only
+//    in dimensions of one tile visit the same tiles);
+//  - the cheapest wins; ties keep the earlier candidate (larger tiles, then mnk, mkn, nmk, ...),
+//    so a schedule is deterministic.
+
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/spec/arch_spec.h"
+
+namespace quasar::compiler {
+
+inline constexpr int kMaxExtentsPerDim = 10;
+
+// Everything about a layer on this accelerator except its tiling: kind, GEMM, operand widths,
+// packing, geometry, the type-bound accumulator width (with a warning when the accumulator is
+// narrower), post-processing work. `status` says why it cannot run (e.g. a MAC too narrow for
+// its operands); the tiling is left at one tile of the whole GEMM.
+LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkSpec& net,
+                           const models::ArchSpec& arch);
+
+// The extents the search tries for one dimension of size `extent` aligned to `align`.
+std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align);
+
+// Whether every tile of `tiling` fits the buffers; if not and `why` is given, says which buffer.
+bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
+                std::string* why = nullptr);
+
+// The maximal legal tilings of a kGemm layer with their distinct loop orders, in search order.
+std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch);
+
+// Price of a layer under its current tiling; +infinity when it cannot run.
+using CostFn = std::function<double(const LayerSchedule&)>;
+
+// Picks the cheapest candidate tiling for a kGemm layer and records the search (candidates,
+// feasible_candidates); sets `status` when nothing fits. Other kinds are left as they are.
+void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& cost);
+
+// PrepareLayer + MapLayer for every layer. Layers with the same GEMM, geometry and widths are
+// searched once. Never throws for a configuration that does not fit: the layer's status says.
+Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        Objective objective, const CostFn& cost);
+
+// Why `schedule` cannot be run for `net` on `arch` (a Schedule read from a file, say), or an empty
+// string: the layer count, names, kinds, GEMM shapes, widths and packing must be those
+// PrepareLayer derives now, and every tiling must fit the buffers.
+std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec& net,
+                             const models::ArchSpec& arch);
+
+}  // namespace quasar::compiler

@@ -1,0 +1,335 @@
+#include "quasar/compiler/mapper.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "quasar/models/error.h"
+
+namespace quasar::compiler {
+namespace {
+
+using models::NetOp;
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Widths as the MAC sees them: an unsigned operand on a signed MAC takes one more bit.
+int MacBits(const models::OperandPrecision& p, bool mac_signed) {
+  const models::IntType t = p.StorageType();
+  return t.bits + (mac_signed && !t.is_signed() ? 1 : 0);
+}
+
+// The largest |x - z| an operand of this precision can take: the whole range when the zero point
+// may sit anywhere (asymmetric), else the larger magnitude of the range.
+int64_t MaxMagnitude(const models::OperandPrecision& p) {
+  const models::IntType t = p.StorageType();
+  if (!p.symmetric && p.code == models::QuantCode::kLinear) {
+    return t.max() - t.min();
+  }
+  return std::max(std::abs(t.min()), std::abs(t.max()));
+}
+
+// Signed bits holding +-(k * a * w).
+int SignedBitsFor(int64_t k, int64_t a, int64_t w) {
+  const long double bound = static_cast<long double>(k) * a * w;
+  int bits = 1;
+  while (std::ldexp(1.0L, bits - 1) - 1 < bound) {
+    ++bits;
+  }
+  return bits;
+}
+
+// Which GEMM dimensions lie on the rows and the columns of the array: 0 = m, 1 = k, 2 = n.
+std::pair<int, int> SpatialDims(models::Dataflow d) {
+  switch (d) {
+    case models::Dataflow::kOutputStationary:
+      return {0, 2};
+    case models::Dataflow::kWeightStationary:
+      return {1, 2};
+    case models::Dataflow::kInputStationary:
+      return {1, 0};
+  }
+  return {0, 2};
+}
+
+}  // namespace
+
+LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkSpec& net,
+                           const models::ArchSpec& arch) {
+  LayerSchedule l;
+  l.index = static_cast<int>(&layer - net.layers.data());
+  l.name = layer.name;
+  l.op = models::NetOpName(layer.op);
+  const models::Shape& x = net.ShapeOf(layer.inputs[0]);
+  const models::OperandPrecision& in_p = net.tensor_precision.at(layer.inputs[0]);
+  const models::OperandPrecision& out_p = net.tensor_precision.at(layer.name);
+  l.out_elements = models::NumElements(layer.output_shape);
+  for (const std::string& t : layer.inputs) {
+    l.in_elements += models::NumElements(net.ShapeOf(t));
+  }
+  l.bits.a_bits = in_p.bits;
+  l.bits.out_bits = out_p.bits;
+  l.bits.acc_bits = arch.mac.accumulator.bits;
+
+  switch (layer.op) {
+    case NetOp::kFlatten:
+    case NetOp::kReshape:
+      l.kind = LayerKind::kView;
+      return l;
+    case NetOp::kAdd:  // TFLite's quantized add: rescale both inputs, add, requantize, clamp
+      l.kind = LayerKind::kPost;
+      l.post_multiplies_per_out = 3, l.post_adds_per_out = 3, l.post_compares_per_out = 2;
+      return l;
+    case NetOp::kMaxPool:
+      l.kind = LayerKind::kPost;
+      l.post_compares_per_out = static_cast<int>(layer.kernel_h * layer.kernel_w - 1);
+      return l;
+    case NetOp::kAvgPool:
+    case NetOp::kGlobalAvgPool: {
+      l.kind = LayerKind::kPost;
+      const int64_t window =
+          layer.op == NetOp::kAvgPool ? layer.kernel_h * layer.kernel_w : x[2] * x[3];
+      l.post_adds_per_out = static_cast<int>(window), l.post_multiplies_per_out = 1;
+      l.post_compares_per_out = 2;
+      return l;
+    }
+    case NetOp::kTranspose:
+      l.kind = LayerKind::kPost;  // data movement through the post-processing unit
+      return l;
+    default:
+      break;
+  }
+
+  l.kind = LayerKind::kGemm;
+  l.gemm = *LowerToGemm(layer, net);
+  // Requantization of every output: fixed-point multiply, rounding and zero-point adds, clamp
+  // (DESIGN.md section 2; the ReLU is the clamp's lower bound).
+  l.post_multiplies_per_out = 1, l.post_adds_per_out = 2, l.post_compares_per_out = 2;
+  const models::OperandPrecision w_p = layer.op == NetOp::kMatMul
+                                           ? net.tensor_precision.at(layer.inputs[1])
+                                           : layer.precision.weights;
+  l.bits.w_bits = w_p.bits;
+  l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
+  l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);
+  l.bits.binary = in_p.code == models::QuantCode::kBinary && w_p.code == models::QuantCode::kBinary;
+  l.pack = l.bits.binary ? arch.mac.BinaryProductsPerCycle()
+                         : arch.mac.ProductsPerCycle(l.bits.mac_w_bits, l.bits.mac_a_bits);
+  if (layer.op == NetOp::kConv2d || layer.op == NetOp::kDepthwiseConv2d) {
+    l.in_h = x[2], l.in_w = x[3];
+    l.out_h = layer.output_shape[2], l.out_w = layer.output_shape[3];
+    l.kernel_h = layer.kernel_h, l.kernel_w = layer.kernel_w;
+    l.stride_h = layer.geometry.stride_h, l.dilation_h = layer.geometry.dilation_h;
+  }
+  l.tiling = Tiling{l.gemm.m, l.gemm.k, l.gemm.n, LoopOrder::kMNK};
+  l.required_acc_bits = SignedBitsFor(l.gemm.k, MaxMagnitude(in_p), MaxMagnitude(w_p));
+  if (l.required_acc_bits > l.bits.acc_bits) {
+    l.warnings.push_back(fmt::format(
+        "accumulator of {} bits is narrower than the {} bits {} products of {} x {} operands can "
+        "reach; outputs may {} (a golden run, `quasar infer`, gives the width these weights need)",
+        l.bits.acc_bits, l.required_acc_bits, l.gemm.k, in_p.Describe(), w_p.Describe(),
+        arch.mac.accumulator.overflow == models::OverflowMode::kSaturate ? "saturate" : "wrap"));
+  }
+  if (l.pack == 0) {
+    l.status = fmt::format(
+        "the {}-bit x {}-bit MAC (precision_scaling {}) cannot run {}-bit activations x {}-bit "
+        "weights",
+        arch.mac.activation_bits, arch.mac.weight_bits,
+        models::PrecisionScalingName(arch.mac.scaling), l.bits.mac_a_bits, l.bits.mac_w_bits);
+    l.pack = 1;
+  }
+  return l;
+}
+
+std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
+  std::vector<int64_t> out;
+  auto push = [&](int64_t v) {
+    if (static_cast<int>(out.size()) < kMaxExtentsPerDim && (out.empty() || v < out.back())) {
+      out.push_back(v);
+    }
+  };
+  const int64_t blocks = CeilDiv(extent, align);
+  for (int64_t b = blocks;; b = CeilDiv(b, 2)) {
+    push(std::min(extent, align * b));
+    if (b == 1) {
+      break;
+    }
+  }
+  for (int64_t v = CeilDiv(std::min(align, extent), 2); v >= 1; v = v == 1 ? 0 : CeilDiv(v, 2)) {
+    push(v);
+  }
+  return out;
+}
+
+bool TilingFits(const LayerSchedule& l, const Tiling& t, const models::ArchSpec& arch,
+                std::string* why) {
+  const int64_t a = PackedBytes(InputFootprintBound(l, t.m, t.k), l.bits.a_bits);
+  const int64_t b = PackedBytes(t.k * t.n, l.bits.w_bits);
+  const int64_t o = PackedBytes(t.m * t.n, l.bits.acc_bits);
+  const int64_t ua = arch.input.UsableBytes(), ub = arch.weight.UsableBytes(),
+                uo = arch.output.UsableBytes();
+  if (why != nullptr) {
+    why->clear();
+    auto note = [&](const char* buf, int64_t need, int64_t have) {
+      *why += fmt::format("{}{} buffer needs {} bytes, {} usable", why->empty() ? "" : "; ", buf,
+                          need, have);
+    };
+    if (a > ua) note("input", a, ua);
+    if (b > ub) note("weight", b, ub);
+    if (o > uo) note("output", o, uo);
+  }
+  return a <= ua && b <= ub && o <= uo;
+}
+
+std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch) {
+  const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
+  const int64_t extent[3] = {l.gemm.m, l.gemm.k, l.gemm.n};
+  std::vector<int64_t> ext[3];
+  for (int d = 0; d < 3; ++d) {
+    int64_t align = 1;
+    if (d == row_dim) align = arch.rows;
+    if (d == col_dim) align = arch.cols;
+    if (d == 1) align *= l.pack;  // whole packed words of the reduction
+    ext[d] = CandidateExtents(extent[d], align);
+  }
+  auto fits = [&](size_t i, size_t j, size_t k) {
+    return TilingFits(l, Tiling{ext[0][i], ext[1][j], ext[2][k], LoopOrder::kMNK}, arch);
+  };
+  std::vector<Tiling> out;
+  for (size_t i = 0; i < ext[0].size(); ++i) {
+    for (size_t j = 0; j < ext[1].size(); ++j) {
+      for (size_t k = 0; k < ext[2].size(); ++k) {
+        if (!fits(i, j, k) || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k)) ||
+            (k > 0 && fits(i, j, k - 1))) {
+          continue;
+        }
+        const int64_t tiles[3] = {CeilDiv(extent[0], ext[0][i]), CeilDiv(extent[1], ext[1][j]),
+                                  CeilDiv(extent[2], ext[2][k])};
+        std::vector<std::string> seen;
+        for (LoopOrder o : kAllLoopOrders) {
+          // The sequence of dimensions with more than one tile decides the visiting order.
+          std::string key;
+          for (char c : LoopOrderName(o)) {
+            const int d = c == 'm' ? 0 : c == 'k' ? 1 : 2;
+            if (tiles[d] > 1) key += c;
+          }
+          if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+          seen.push_back(key);
+          out.push_back(Tiling{ext[0][i], ext[1][j], ext[2][k], o});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost) {
+  if (l->kind != LayerKind::kGemm || !l->ok()) {
+    return;
+  }
+  const std::vector<Tiling> candidates = CandidateTilings(*l, arch);
+  l->candidates = static_cast<int64_t>(candidates.size());
+  l->feasible_candidates = 0;
+  double best = std::numeric_limits<double>::infinity();
+  Tiling chosen;
+  for (const Tiling& t : candidates) {
+    l->tiling = t;
+    const double c = cost(*l);
+    if (std::isfinite(c)) {
+      ++l->feasible_candidates;
+      if (c < best) {
+        best = c;
+        chosen = t;
+      }
+    }
+  }
+  if (l->feasible_candidates == 0) {
+    // Report what the smallest tile needs.
+    const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
+    Tiling smallest{1, l->pack, 1, LoopOrder::kMNK};
+    std::string why;
+    TilingFits(*l, smallest, arch, &why);
+    l->tiling = Tiling{l->gemm.m, l->gemm.k, l->gemm.n, LoopOrder::kMNK};
+    l->status = why.empty() ? std::string("no tiling could be priced")
+                            : "no tiling fits the buffers: even a 1 x " + std::to_string(l->pack) +
+                                  " x 1 tile's " + why;
+    (void)row_dim, (void)col_dim;
+    return;
+  }
+  l->tiling = chosen;
+}
+
+Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        Objective objective, const CostFn& cost) {
+  Schedule s;
+  s.network = net.name;
+  s.arch = arch.name;
+  s.objective = objective;
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t, int64_t, int, int, int, int, bool>;
+  std::map<Key, LayerSchedule> memo;
+  for (const models::NetLayer& layer : net.layers) {
+    LayerSchedule l = PrepareLayer(layer, net, arch);
+    if (l.kind == LayerKind::kGemm && l.ok()) {
+      const Key key{l.gemm.count,  l.gemm.m,      l.gemm.k,        l.gemm.n,   l.in_h,
+                    l.in_w,        l.kernel_h,    l.kernel_w,      l.stride_h, l.dilation_h,
+                    l.bits.a_bits, l.bits.w_bits, l.bits.out_bits, l.pack,     l.bits.binary};
+      auto it = memo.find(key);
+      if (it != memo.end()) {
+        l.tiling = it->second.tiling;
+        l.candidates = it->second.candidates;
+        l.feasible_candidates = it->second.feasible_candidates;
+        l.status = it->second.status;
+      } else {
+        MapLayer(&l, arch, cost);
+        memo.emplace(key, l);
+      }
+    }
+    s.layers.push_back(std::move(l));
+  }
+  return s;
+}
+
+std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec& net,
+                             const models::ArchSpec& arch) {
+  if (schedule.layers.size() != net.layers.size()) {
+    return fmt::format("the schedule has {} layers, network '{}' has {}", schedule.layers.size(),
+                       net.name, net.layers.size());
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const LayerSchedule& got = schedule.layers[i];
+    const LayerSchedule want = PrepareLayer(net.layers[i], net, arch);
+    const std::string where = fmt::format("layers[{}] ('{}')", i, got.name);
+    if (got.name != want.name || got.op != want.op || got.kind != want.kind) {
+      return fmt::format("{}: the network's layer {} is '{}' ({})", where, i, want.name, want.op);
+    }
+    if (want.kind != LayerKind::kGemm) {
+      continue;
+    }
+    const GemmShape &g = got.gemm, &w = want.gemm;
+    if (g.count != w.count || g.m != w.m || g.k != w.k || g.n != w.n) {
+      return fmt::format("{}: GEMM {}x({}x{}x{}) differs from the network's {}x({}x{}x{})", where,
+                         g.count, g.m, g.k, g.n, w.count, w.m, w.k, w.n);
+    }
+    const LayerBits &gb = got.bits, &wb = want.bits;
+    if (gb.a_bits != wb.a_bits || gb.w_bits != wb.w_bits || gb.out_bits != wb.out_bits ||
+        gb.mac_a_bits != wb.mac_a_bits || gb.mac_w_bits != wb.mac_w_bits ||
+        gb.acc_bits != wb.acc_bits || gb.binary != wb.binary || got.pack != want.pack) {
+      return fmt::format(
+          "{}: operand widths or packing (a{} w{} out{} acc{} pack {}) differ from those of this "
+          "network on '{}' (a{} w{} out{} acc{} pack {})",
+          where, gb.a_bits, gb.w_bits, gb.out_bits, gb.acc_bits, got.pack, arch.name, wb.a_bits,
+          wb.w_bits, wb.out_bits, wb.acc_bits, want.pack);
+    }
+    std::string why;
+    if (got.ok() && !TilingFits(got, got.tiling, arch, &why)) {
+      return fmt::format("{}: tiling {}x{}x{} does not fit '{}': {}", where, got.tiling.m,
+                         got.tiling.k, got.tiling.n, arch.name, why);
+    }
+  }
+  return "";
+}
+
+}  // namespace quasar::compiler

@@ -1,0 +1,139 @@
+#include "quasar/compiler/schedule.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace quasar::compiler {
+namespace {
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+std::string LoopOrderName(LoopOrder o) {
+  switch (o) {
+    case LoopOrder::kMNK:
+      return "mnk";
+    case LoopOrder::kMKN:
+      return "mkn";
+    case LoopOrder::kNMK:
+      return "nmk";
+    case LoopOrder::kNKM:
+      return "nkm";
+    case LoopOrder::kKMN:
+      return "kmn";
+    case LoopOrder::kKNM:
+      return "knm";
+  }
+  return "?";
+}
+
+std::optional<LoopOrder> ParseLoopOrder(const std::string& name) {
+  for (LoopOrder o : kAllLoopOrders) {
+    if (LoopOrderName(o) == name) {
+      return o;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ObjectiveName(Objective o) {
+  switch (o) {
+    case Objective::kCycles:
+      return "cycles";
+    case Objective::kEnergy:
+      return "energy";
+    case Objective::kEdp:
+      return "edp";
+  }
+  return "?";
+}
+
+std::optional<Objective> ParseObjective(const std::string& name) {
+  for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
+    if (ObjectiveName(o) == name) {
+      return o;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string LayerKindName(LayerKind k) {
+  switch (k) {
+    case LayerKind::kGemm:
+      return "gemm";
+    case LayerKind::kPost:
+      return "post";
+    case LayerKind::kView:
+      return "view";
+  }
+  return "?";
+}
+
+int64_t LayerSchedule::TilesM() const { return CeilDiv(gemm.m, tiling.m); }
+int64_t LayerSchedule::TilesK() const { return CeilDiv(gemm.k, tiling.k); }
+int64_t LayerSchedule::TilesN() const { return CeilDiv(gemm.n, tiling.n); }
+
+const LayerSchedule* Schedule::FirstInfeasible() const {
+  for (const LayerSchedule& l : layers) {
+    if (!l.ok()) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
+int64_t DramCycles(int64_t load_bytes, int64_t store_bytes, const models::DramSpec& dram) {
+  const int64_t bytes = load_bytes + store_bytes;
+  if (bytes == 0) {
+    return 0;
+  }
+  const auto transfer =
+      static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / dram.bytes_per_cycle));
+  return (load_bytes > 0 ? dram.latency_cycles : 0) + transfer;
+}
+
+// Input rows a run of output rows [oy_first, oy_last] touches: its windows' span, clipped to the
+// input height. Padding rows are not subtracted, so this bounds the true count from above and
+// equals it away from the borders.
+static int64_t InputRows(const LayerSchedule& l, int64_t oy_first, int64_t oy_last) {
+  const int64_t span = (oy_last - oy_first) * l.stride_h + (l.kernel_h - 1) * l.dilation_h + 1;
+  return std::min(l.in_h, span);
+}
+
+int64_t InputFootprint(const LayerSchedule& l, int64_t m0, int64_t mt, int64_t k0, int64_t kt) {
+  if (l.kernel_h == 0) {
+    return mt * kt;  // fully connected, matmul: A is the input itself
+  }
+  const int64_t window = l.kernel_h * l.kernel_w;
+  const int64_t channels = (k0 + kt - 1) / window - k0 / window + 1;
+  const int64_t pixels = l.out_h * l.out_w;
+  int64_t rows = 0;
+  for (int64_t b = m0 / pixels; b <= (m0 + mt - 1) / pixels; ++b) {
+    const int64_t first = std::max(m0, b * pixels) - b * pixels;
+    const int64_t last = std::min(m0 + mt, (b + 1) * pixels) - 1 - b * pixels;
+    rows += InputRows(l, first / l.out_w, last / l.out_w);
+  }
+  return std::min(mt * kt, channels * rows * l.in_w);
+}
+
+int64_t InputFootprintBound(const LayerSchedule& l, int64_t mt, int64_t kt) {
+  if (l.kernel_h == 0) {
+    return mt * kt;
+  }
+  const int64_t window = l.kernel_h * l.kernel_w;
+  const int64_t channels = std::min(CeilDiv(l.gemm.k, window), (kt + window - 2) / window + 1);
+  const int64_t pixels = l.out_h * l.out_w;
+  int64_t rows = 0;
+  if (mt >= pixels) {
+    const int64_t images = std::min(l.gemm.m / pixels, (mt + pixels - 2) / pixels + 1);
+    rows = images * l.in_h;
+  } else {
+    // mt pixels of one image start anywhere in a row, and may cross into the next image.
+    const int64_t out_rows = std::min(l.out_h, (mt + l.out_w - 2) / l.out_w + 1);
+    rows = InputRows(l, 0, out_rows - 1) * (l.gemm.m > pixels ? 2 : 1);
+  }
+  return std::min(mt * kt, channels * rows * l.in_w);
+}
+
+}  // namespace quasar::compiler

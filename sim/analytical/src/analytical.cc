@@ -1,0 +1,279 @@
+#include "quasar/sim/analytical.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "quasar/compiler/mapper.h"
+#include "quasar/sim/gemm_timing.h"
+
+namespace quasar::sim {
+namespace {
+
+using compiler::LayerKind;
+using compiler::LayerSchedule;
+using compiler::PackedBytes;
+using compiler::TileStep;
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// SRAM accesses of `elements` values of `bits` each through words of `word_bytes`.
+int64_t Words(int64_t elements, int64_t bits, int64_t word_bytes) {
+  return CeilDiv(elements * bits, 8 * word_bytes);
+}
+
+int64_t PostCycles(int64_t elements, double per_cycle) {
+  return elements == 0 ? 0
+                       : static_cast<int64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
+}
+
+// One tile's pipeline work (timing rule 2 of analytical.h).
+struct StageWork {
+  int64_t load = 0, store = 0, compute = 0, post = 0;
+};
+
+// Runs the lockstep pipeline over the tiles; returns the cycles and accumulates DRAM and post
+// busy time into `p`.
+int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec& arch,
+                    LayerPerf* p) {
+  const bool overlap =
+      arch.input.double_buffered && arch.weight.double_buffered && arch.output.double_buffered;
+  const size_t n = tiles.size();
+  int64_t total = 0;
+  for (size_t s = 0; s < n + 2; ++s) {
+    const int64_t load = s < n ? tiles[s].load : 0;
+    const int64_t store = s >= 2 ? tiles[s - 2].store : 0;
+    const int64_t d = compiler::DramCycles(load, store, arch.dram);
+    const int64_t c = s >= 1 && s <= n ? tiles[s - 1].compute : 0;
+    const int64_t post = s >= 2 ? tiles[s - 2].post : 0;
+    total += overlap ? std::max({d, c, post}) : d + c + post;
+    p->dram_cycles += d;
+    p->post_cycles += post;
+    p->compute_cycles += c;
+  }
+  return total;
+}
+
+void AddPostOps(const LayerSchedule& l, int64_t outputs, int compare_bits, models::EventCounts* e) {
+  e->post_multiplies += outputs * l.post_multiplies_per_out;
+  e->post_adds += outputs * l.post_adds_per_out;
+  e->post_compare_bits += outputs * l.post_compares_per_out * compare_bits;
+}
+
+void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
+  models::EventCounts& e = p->events;
+  const compiler::LayerBits& b = l.bits;
+  const int64_t in_word = arch.input.word_bytes, w_word = arch.weight.word_bytes,
+                out_word = arch.output.word_bytes;
+  const int64_t pack = l.pack;
+  std::vector<StageWork> work;
+  work.reserve(static_cast<size_t>(l.gemm.count * l.TilesM() * l.TilesK() * l.TilesN()));
+  compiler::ForEachTile(l, [&](const TileStep& t) {
+    StageWork w;
+    const int64_t kp = CeilDiv(t.kt, pack);
+    const GemmTiming g =
+        TimeGemm(compiler::GemmShape{1, t.mt, kp, t.nt}, arch.rows, arch.cols, arch.dataflow);
+    w.compute = g.cycles;
+    p->folds += g.folds;
+    p->mapped_pe_folds += g.mapped_pe_folds;
+    const int64_t macs = t.mt * t.kt * t.nt, packed_ops = t.mt * kp * t.nt, outs = t.mt * t.nt;
+    e.macs += macs;
+    e.pe_cycles += arch.rows * arch.cols * g.cycles;
+    // Array-side SRAM traffic: a packed element carries `pack` operands.
+    e.input_reads += Words(g.a_reads, pack * b.a_bits, in_word);
+    e.weight_reads += Words(g.b_reads, pack * b.w_bits, w_word);
+    e.output_writes += Words(g.out_writes, b.acc_bits, out_word);
+    e.output_reads += Words(g.out_reads + (t.k0 > 0 ? outs : 0), b.acc_bits, out_word);
+    // PE registers: moving operands and partial sums, and the stationary operand's preload.
+    switch (arch.dataflow) {
+      case models::Dataflow::kOutputStationary:
+        e.register_bit_writes += macs * (b.mac_a_bits + b.mac_w_bits) + outs * b.acc_bits;
+        break;
+      case models::Dataflow::kWeightStationary:
+        e.register_bit_writes +=
+            macs * b.mac_a_bits + packed_ops * b.acc_bits + g.mapped_pe_folds * pack * b.mac_w_bits;
+        break;
+      case models::Dataflow::kInputStationary:
+        e.register_bit_writes +=
+            macs * b.mac_w_bits + packed_ops * b.acc_bits + g.mapped_pe_folds * pack * b.mac_a_bits;
+        break;
+    }
+    // DRAM side.
+    if (t.load_a) {
+      const int64_t bytes =
+          PackedBytes(compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt), b.a_bits);
+      w.load += bytes;
+      e.input_writes += CeilDiv(bytes, in_word);
+    }
+    if (t.load_b) {
+      const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits);
+      w.load += bytes;
+      e.weight_writes += CeilDiv(bytes, w_word);
+    }
+    if (t.psum_in) {
+      const int64_t bytes = PackedBytes(outs, b.acc_bits);
+      w.load += bytes;
+      e.output_writes += CeilDiv(bytes, out_word);
+    }
+    if (t.store) {
+      e.output_reads += Words(outs, b.acc_bits, out_word);
+      if (t.final_out) {
+        w.post = PostCycles(outs, arch.post_elements_per_cycle);
+        w.store = PackedBytes(outs, b.out_bits);
+        AddPostOps(l, outs, b.acc_bits, &e);
+      } else {
+        w.store = PackedBytes(outs, b.acc_bits);
+      }
+    }
+    e.dram_read_bytes += w.load;
+    e.dram_write_bytes += w.store;
+    work.push_back(w);
+  });
+  p->tiles = static_cast<int64_t>(work.size());
+  p->cycles = RunPipeline(work, arch, p);
+}
+
+void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
+  models::EventCounts& e = p->events;
+  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits);
+  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits);
+  const int64_t chunks = std::max<int64_t>({1, CeilDiv(in_bytes, arch.input.UsableBytes()),
+                                            CeilDiv(out_bytes, arch.output.UsableBytes())});
+  std::vector<StageWork> work;
+  for (int64_t j = 0; j < chunks; ++j) {
+    // Chunk j gets elements [j * E / chunks, (j + 1) * E / chunks).
+    const int64_t in_e = (j + 1) * l.in_elements / chunks - j * l.in_elements / chunks;
+    const int64_t out_e = (j + 1) * l.out_elements / chunks - j * l.out_elements / chunks;
+    StageWork w;
+    w.load = PackedBytes(in_e, l.bits.a_bits);
+    w.store = PackedBytes(out_e, l.bits.out_bits);
+    w.post = PostCycles(std::max(in_e, out_e), arch.post_elements_per_cycle);
+    e.input_writes += CeilDiv(w.load, arch.input.word_bytes);
+    e.input_reads += CeilDiv(w.load, arch.input.word_bytes);
+    e.output_writes += CeilDiv(w.store, arch.output.word_bytes);
+    e.output_reads += CeilDiv(w.store, arch.output.word_bytes);
+    AddPostOps(l, out_e, l.bits.a_bits, &e);
+    e.dram_read_bytes += w.load;
+    e.dram_write_bytes += w.store;
+    work.push_back(w);
+  }
+  p->tiles = chunks;
+  p->cycles = RunPipeline(work, arch, p);
+}
+
+}  // namespace
+
+LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
+  LayerPerf p;
+  p.name = l.name;
+  p.op = l.op;
+  p.kind = compiler::LayerKindName(l.kind);
+  p.status = l.status;
+  p.pack = l.pack;
+  p.required_acc_bits = l.required_acc_bits;
+  p.acc_too_narrow = l.kind == LayerKind::kGemm && l.required_acc_bits > l.bits.acc_bits;
+  p.events.mac_a_bits = l.bits.mac_a_bits;
+  p.events.mac_w_bits = l.bits.mac_w_bits;
+  p.events.acc_bits = l.bits.acc_bits;
+  p.events.binary = l.bits.binary;
+  if (!p.ok() || l.kind == LayerKind::kView) {
+    return p;
+  }
+  if (l.kind == LayerKind::kGemm) {
+    std::string why;
+    if (!compiler::TilingFits(l, l.tiling, arch, &why)) {
+      p.status = "tiling does not fit: " + why;
+      return p;
+    }
+    EvaluateGemm(l, arch, &p);
+  } else {
+    EvaluatePost(l, arch, &p);
+  }
+  p.stall_cycles = p.cycles - p.compute_cycles;
+  p.events.cycles = p.cycles;
+  const double pes = static_cast<double>(arch.PeCount());
+  if (p.cycles > 0 && p.events.macs > 0) {
+    p.utilization = static_cast<double>(p.events.macs) /
+                    (static_cast<double>(p.cycles) * pes * static_cast<double>(p.pack));
+  }
+  if (p.folds > 0) {
+    p.mapping_efficiency =
+        static_cast<double>(p.mapped_pe_folds) / (static_cast<double>(p.folds) * pes);
+  }
+  return p;
+}
+
+double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
+                 const models::CostTable& table, const models::AreaBreakdown& area,
+                 compiler::Objective objective) {
+  const LayerPerf p = EvaluateLayer(l, arch);
+  if (!p.ok()) {
+    return std::numeric_limits<double>::infinity();
+  }
+  const double energy = models::PriceEvents(p.events, arch, table, area).Total();
+  switch (objective) {
+    case compiler::Objective::kCycles:
+      // Cycles are integers: adding energy / (energy + 1) < 1 breaks ties by energy only.
+      return static_cast<double>(p.cycles) + energy / (energy + 1.0);
+    case compiler::Objective::kEnergy:
+      return energy;
+    case compiler::Objective::kEdp:
+      return energy * static_cast<double>(p.cycles);
+  }
+  return energy;
+}
+
+compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                           const models::CostTable& table, compiler::Objective objective) {
+  const models::AreaBreakdown area = models::PriceArea(arch, table);
+  return compiler::CompileNetwork(net, arch, objective, [&](const LayerSchedule& l) {
+    return LayerCost(l, arch, table, area, objective);
+  });
+}
+
+NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec& arch,
+                             const models::CostTable& table) {
+  NetworkPerf r;
+  r.network = s.network;
+  r.arch = arch.name;
+  r.area = models::PriceArea(arch, table);
+  const double pes = static_cast<double>(arch.PeCount());
+  double peak_work = 0;  // sum of cycles * PEs * pack, for utilization
+  int64_t max_pack = 1;
+  for (const LayerSchedule& l : s.layers) {
+    LayerPerf p = EvaluateLayer(l, arch);
+    if (!p.ok() && r.status.empty()) {
+      r.status = "layer " + l.name + ": " + p.status;
+    }
+    if (p.ok()) {
+      p.energy = models::PriceEvents(p.events, arch, table, r.area);
+      r.energy.Add(p.energy);
+    }
+    r.cycles += p.cycles;
+    r.compute_cycles += p.compute_cycles;
+    r.stall_cycles += p.stall_cycles;
+    r.macs += p.events.macs;
+    r.dram_read_bytes += p.events.dram_read_bytes;
+    r.dram_write_bytes += p.events.dram_write_bytes;
+    r.acc_too_narrow_layers += p.acc_too_narrow ? 1 : 0;
+    peak_work += static_cast<double>(p.cycles) * pes * static_cast<double>(p.pack);
+    if (l.kind == LayerKind::kGemm) {
+      max_pack = std::max<int64_t>(max_pack, p.pack);
+    }
+    r.layers.push_back(std::move(p));
+  }
+  const double hz = arch.clock_mhz * 1e6;
+  r.latency_s = static_cast<double>(r.cycles) / hz;
+  if (r.ok() && r.cycles > 0) {
+    r.inferences_per_s = 1.0 / r.latency_s;
+    r.effective_tops = 2.0 * static_cast<double>(r.macs) / r.latency_s / 1e12;
+    r.utilization = static_cast<double>(r.macs) / peak_work;
+  }
+  r.peak_tops = 2.0 * pes * static_cast<double>(max_pack) * hz / 1e12;
+  if (r.ok() && r.energy.Total() > 0) {
+    r.tops_per_watt = 2.0 * static_cast<double>(r.macs) / r.energy.Total();
+  }
+  return r;
+}
+
+}  // namespace quasar::sim
