@@ -89,6 +89,33 @@ TEST_CASE("one tile of M=5, K=4, N=3 on a 2x2 ws array, worked by hand") {
   CHECK(e.cycles == 54);
 }
 
+TEST_CASE("the same tile on os and is arrays: only the compute stage and array traffic change") {
+  const LayerSchedule l = Fc(5, 4, 3, Tiling{5, 4, 3, LoopOrder::kMNK});
+  models::ArchSpec arch = TinyArch();
+  SECTION("os: Sr = M = 5, Sc = N = 3, T = K = 4: 3 x 2 folds of 8 cycles") {
+    arch.dataflow = models::Dataflow::kOutputStationary;
+    const sim::LayerPerf p = sim::EvaluateLayer(l, arch);
+    CHECK(p.compute_cycles == 48);
+    CHECK(p.cycles == 14 + 48 + 4);
+    CHECK(p.events.input_reads == 10);    // A once per column fold: 40 bytes
+    CHECK(p.events.weight_reads == 9);    // B once per row fold: 36 bytes
+    CHECK(p.events.output_writes == 15);  // each output once
+    CHECK(p.events.output_reads == 15);   // read once by the post-processing unit
+    CHECK(p.events.register_bit_writes == 60 * (8 + 8) + 15 * 32);
+  }
+  SECTION("is: Sr = K = 4, Sc = M = 5, T = N = 3: 2 x 3 folds of 7 cycles") {
+    arch.dataflow = models::Dataflow::kInputStationary;
+    const sim::LayerPerf p = sim::EvaluateLayer(l, arch);
+    CHECK(p.compute_cycles == 42);
+    CHECK(p.cycles == 14 + 42 + 4);
+    CHECK(p.events.input_reads == 5);     // A once: 20 bytes
+    CHECK(p.events.weight_reads == 9);    // B once per column fold: 3 x 12 bytes
+    CHECK(p.events.output_writes == 30);  // partial sums once per row fold
+    CHECK(p.events.output_reads == 15 + 15);
+    CHECK(p.events.register_bit_writes == 60 * 8 + 60 * 32 + 20 * 8);  // 20 inputs preloaded
+  }
+}
+
 TEST_CASE("two M tiles overlap loads and post-processing with compute") {
   const LayerSchedule l = Fc(5, 4, 3, Tiling{3, 4, 3, LoopOrder::kMNK});
   // Tile 0: M = 3, 4 folds of 4 + 2 + 3 - 2 = 7 -> 28 cycles; loads A 12 + B 12 bytes.
