@@ -1,6 +1,7 @@
 #pragma once
 // Registration of the CLI subcommands. Each Add*Command adds its options to `app` and returns a
-// callback that runs it; the callback returns the process exit code or throws (InputError -> 2).
+// callback that runs it; the callback returns the process exit code (0, or 3 when `run` or
+// `compile` finds a layer that cannot run on the accelerator) or throws (InputError -> 2).
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -15,5 +16,7 @@ Command AddNetworksCommand(CLI::App& app);
 Command AddImportScaleSimCommand(CLI::App& app);
 Command AddQuantizeCommand(CLI::App& app);
 Command AddInferCommand(CLI::App& app);
+Command AddRunCommand(CLI::App& app);
+Command AddCompileCommand(CLI::App& app);
 
 }  // namespace quasar::cli

@@ -1,6 +1,7 @@
 // quasar: the command-line front end.
 //
 // Exit codes: 0 success; 2 bad input (the message names the file, key path and value);
+// 3 `run` / `compile`: a layer cannot run on the accelerator (the report says why);
 // 1 internal failure.
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   commands["import-scalesim"] = quasar::cli::AddImportScaleSimCommand(app);
   commands["quantize"] = quasar::cli::AddQuantizeCommand(app);
   commands["infer"] = quasar::cli::AddInferCommand(app);
+  commands["run"] = quasar::cli::AddRunCommand(app);
+  commands["compile"] = quasar::cli::AddCompileCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -20,10 +20,13 @@ std::string ZooDir() {
   return std::string(QUASAR_SOURCE_DIR) + "/workloads/networks";
 }
 
-std::vector<std::string> ZooNames() {
+namespace {
+
+// The stems of the .yaml files of `dir`, sorted.
+std::vector<std::string> YamlStems(const std::string& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(ZooDir(), ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".yaml") {
       names.push_back(entry.path().stem().string());
     }
@@ -32,20 +35,43 @@ std::vector<std::string> ZooNames() {
   return names;
 }
 
-std::string ResolveNetworkPath(const std::string& name_or_path) {
+// `name_or_path` when it is a file, else <dir>/<name>.yaml; InputError listing `dir` otherwise.
+std::string ResolveInDir(const std::string& name_or_path, const std::string& dir,
+                         const std::string& flag, const std::string& what) {
   if (fs::is_regular_file(name_or_path)) {
     return name_or_path;
   }
-  const fs::path zoo = fs::path(ZooDir()) / (name_or_path + ".yaml");
-  if (fs::is_regular_file(zoo)) {
-    return zoo.string();
+  const fs::path named = fs::path(dir) / (name_or_path + ".yaml");
+  if (fs::is_regular_file(named)) {
+    return named.string();
   }
   std::string names;
-  for (const auto& n : ZooNames()) {
+  for (const auto& n : YamlStems(dir)) {
     names += (names.empty() ? "" : ", ") + n;
   }
-  throw InputError("--net: '" + name_or_path + "' is neither a file nor a network of the zoo " +
-                   ZooDir() + " (" + (names.empty() ? "empty" : names) + ")");
+  throw InputError(flag + ": '" + name_or_path + "' is neither a file nor " + what + " " + dir +
+                   " (" + (names.empty() ? "empty" : names) + ")");
+}
+
+}  // namespace
+
+std::vector<std::string> ZooNames() { return YamlStems(ZooDir()); }
+
+std::string ResolveNetworkPath(const std::string& name_or_path) {
+  return ResolveInDir(name_or_path, ZooDir(), "--net", "a network of the zoo");
+}
+
+std::string AcceleratorDir() {
+  if (const char* env = std::getenv("QUASAR_ACCELERATORS"); env && *env) {
+    return env;
+  }
+  return std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators";
+}
+
+std::vector<std::string> AcceleratorNames() { return YamlStems(AcceleratorDir()); }
+
+std::string ResolveArchPath(const std::string& name_or_path) {
+  return ResolveInDir(name_or_path, AcceleratorDir(), "--arch", "an accelerator preset of");
 }
 
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {

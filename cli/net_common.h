@@ -1,6 +1,7 @@
 #pragma once
-// What `quasar networks`, `quantize` and `infer` share: finding a network by zoo name or path,
-// and the options that set its precision and its post-training quantization.
+// What the whole-network commands share: finding a network by zoo name or path, an accelerator by
+// preset name or path, and the options that set a network's precision and its post-training
+// quantization.
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -20,6 +21,15 @@ std::vector<std::string> ZooNames();
 // A path as given when it names a file, else <zoo>/<name>.yaml; InputError listing the zoo
 // otherwise.
 std::string ResolveNetworkPath(const std::string& name_or_path);
+
+// The accelerator presets: $QUASAR_ACCELERATORS if set, else workloads/accelerators of the source
+// tree.
+std::string AcceleratorDir();
+// The presets, by name (file stem), sorted.
+std::vector<std::string> AcceleratorNames();
+// A path as given when it names a file, else <presets>/<name>.yaml; InputError listing the
+// presets otherwise.
+std::string ResolveArchPath(const std::string& name_or_path);
 
 struct NetOptions {
   std::string net;

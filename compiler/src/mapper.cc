@@ -146,7 +146,7 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
 std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
   std::vector<int64_t> out;
   auto push = [&](int64_t v) {
-    if (static_cast<int>(out.size()) < kMaxExtentsPerDim && (out.empty() || v < out.back())) {
+    if (out.empty() || v < out.back()) {
       out.push_back(v);
     }
   };
@@ -198,13 +198,16 @@ std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchS
     return TilingFits(l, Tiling{ext[0][i], ext[1][j], ext[2][k], LoopOrder::kMNK}, arch);
   };
   std::vector<Tiling> out;
+  // Every buffer's need grows with each extent, so for each (m, k) pair the largest n that fits
+  // is the first that fits, and the tiling is maximal if neither m nor k can then grow.
   for (size_t i = 0; i < ext[0].size(); ++i) {
     for (size_t j = 0; j < ext[1].size(); ++j) {
-      for (size_t k = 0; k < ext[2].size(); ++k) {
-        if (!fits(i, j, k) || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k)) ||
-            (k > 0 && fits(i, j, k - 1))) {
-          continue;
-        }
+      size_t k = 0;
+      while (k < ext[2].size() && !fits(i, j, k)) ++k;
+      if (k == ext[2].size() || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k))) {
+        continue;
+      }
+      {
         const int64_t tiles[3] = {CeilDiv(extent[0], ext[0][i]), CeilDiv(extent[1], ext[1][j]),
                                   CeilDiv(extent[2], ext[2][k])};
         std::vector<std::string> seen;
@@ -294,16 +297,14 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
 
 std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec& net,
                              const models::ArchSpec& arch) {
-  if (schedule.layers.size() != net.layers.size()) {
-    return fmt::format("the schedule has {} layers, network '{}' has {}", schedule.layers.size(),
-                       net.name, net.layers.size());
-  }
-  for (size_t i = 0; i < net.layers.size(); ++i) {
+  const size_t n = std::min(schedule.layers.size(), net.layers.size());
+  for (size_t i = 0; i < n; ++i) {
     const LayerSchedule& got = schedule.layers[i];
     const LayerSchedule want = PrepareLayer(net.layers[i], net, arch);
-    const std::string where = fmt::format("layers[{}] ('{}')", i, got.name);
+    const std::string where = fmt::format("layer {} '{}'", i, got.name);
     if (got.name != want.name || got.op != want.op || got.kind != want.kind) {
-      return fmt::format("{}: the network's layer {} is '{}' ({})", where, i, want.name, want.op);
+      return fmt::format("{} ({}) is '{}' ({}) in network {}", where, got.op, want.name, want.op,
+                         net.name);
     }
     if (want.kind != LayerKind::kGemm) {
       continue;
@@ -318,16 +319,20 @@ std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec
         gb.mac_a_bits != wb.mac_a_bits || gb.mac_w_bits != wb.mac_w_bits ||
         gb.acc_bits != wb.acc_bits || gb.binary != wb.binary || got.pack != want.pack) {
       return fmt::format(
-          "{}: operand widths or packing (a{} w{} out{} acc{} pack {}) differ from those of this "
-          "network on '{}' (a{} w{} out{} acc{} pack {})",
+          "{}: was compiled for a{} w{} out{} acc{} pack {}, but this network on {} gives a{} w{} "
+          "out{} acc{} pack {}",
           where, gb.a_bits, gb.w_bits, gb.out_bits, gb.acc_bits, got.pack, arch.name, wb.a_bits,
           wb.w_bits, wb.out_bits, wb.acc_bits, want.pack);
     }
     std::string why;
     if (got.ok() && !TilingFits(got, got.tiling, arch, &why)) {
-      return fmt::format("{}: tiling {}x{}x{} does not fit '{}': {}", where, got.tiling.m,
+      return fmt::format("{}: tiling {}x{}x{} does not fit {}: {}", where, got.tiling.m,
                          got.tiling.k, got.tiling.n, arch.name, why);
     }
+  }
+  if (schedule.layers.size() != net.layers.size()) {
+    return fmt::format("the schedule has {} layers, network {} has {}", schedule.layers.size(),
+                       net.name, net.layers.size());
   }
   return "";
 }

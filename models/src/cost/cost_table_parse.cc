@@ -4,11 +4,13 @@
 // file collected before one InputError is thrown.
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
+#include "quasar/models/spec/arch_spec.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
@@ -314,6 +316,21 @@ CostTable ParseCostTable(const std::string& yaml_text, const std::string& where,
 
 CostTable LoadCostTable(const std::string& name_or_path, const std::string& technology_dir) {
   return LoadImpl(name_or_path, technology_dir, 0);
+}
+
+CostTable LoadArchCostTable(const ArchSpec& arch, const std::string& technology_dir) {
+  std::string tech = arch.technology;
+  const bool is_path = tech.find('/') != std::string::npos ||
+                       (tech.size() > 5 && tech.compare(tech.size() - 5, 5, ".yaml") == 0);
+  if (is_path && !std::filesystem::path(tech).is_absolute() && !arch.file.empty()) {
+    tech = (std::filesystem::path(arch.file).parent_path() / tech).string();
+  }
+  try {
+    return LoadCostTable(tech, technology_dir);
+  } catch (const InputError& e) {
+    throw InputError((arch.file.empty() ? arch.name : arch.file) +
+                     ": technology: cannot be loaded: " + e.what());
+  }
 }
 
 }  // namespace quasar::models

@@ -10,13 +10,14 @@
 // array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M):
 //  - extents: for a dimension of size E mapped to an array side of a PEs (a = rows * pack for a
 //    packed reduction on the rows, 1 for the temporal dimension), the balanced splits
-//    a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then ceil(a / 2^i) below one array side: at
-//    most kMaxExtentsPerDim of them, largest first;
+//    a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then ceil(a / 2^i) below one array side, down
+//    to 1, largest first (about log2(E) + 1 of them);
 //  - a tiling is legal when its worst tile fits the usable (half, if double buffered) capacity of
 //    each buffer: the input footprint at a_bits, the weight tile at w_bits, the output tile at
 //    acc_bits;
 //  - only maximal legal tilings are priced (no dimension can grow to its next extent and still
-//    fit), each with every loop order that gives a distinct tile sequence (orders differing only
+//    fit; since every buffer's need grows with each extent, they are found in O(L^2) checks for
+//    L extents per dimension), each with every loop order that gives a distinct tile sequence (orders differing only
 //    in dimensions of one tile visit the same tiles);
 //  - the cheapest wins; ties keep the earlier candidate (larger tiles, then mnk, mkn, nmk, ...),
 //    so a schedule is deterministic.
@@ -30,8 +31,6 @@
 #include "quasar/models/spec/arch_spec.h"
 
 namespace quasar::compiler {
-
-inline constexpr int kMaxExtentsPerDim = 10;
 
 // Everything about a layer on this accelerator except its tiling: kind, GEMM, operand widths,
 // packing, geometry, the type-bound accumulator width (with a warning when the accumulator is

@@ -72,6 +72,13 @@ std::string DefaultTechnologyDir();
 CostTable LoadCostTable(const std::string& name_or_path,
                         const std::string& technology_dir = DefaultTechnologyDir());
 
+// The table an accelerator names in `technology` (docs/arch-format.md): a bare name from
+// `technology_dir`, a path relative to the directory of the architecture file. Throws InputError
+// naming the architecture file when it cannot be loaded.
+struct ArchSpec;
+CostTable LoadArchCostTable(const ArchSpec& arch,
+                            const std::string& technology_dir = DefaultTechnologyDir());
+
 // The same from YAML text; `where` names the source in messages. A `base:` given by name is
 // looked up in `technology_dir`, a relative path relative to the directory of `where`.
 CostTable ParseCostTable(const std::string& yaml_text, const std::string& where,

@@ -1,0 +1,94 @@
+// `quasar run`: a network on an accelerator with the analytical model. Compiles it with the
+// mapper (or reads a schedule written by `quasar compile`), evaluates every layer and reports
+// cycles, stalls, utilization, DRAM traffic, energy and area (docs/run-output.md). Exit code 3
+// when a layer cannot run on the accelerator; the report is still written, with the reason.
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <memory>
+
+#include "commands.h"
+#include "quasar/compiler/schedule_json.h"
+#include "quasar/models/error.h"
+#include "quasar/sim/analytical.h"
+#include "run_report.h"
+
+namespace quasar::cli {
+namespace {
+
+struct Options {
+  TargetOptions target;
+  std::string schedule, format = "table", out;
+};
+
+int Run(const Options& o) {
+  const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
+  const Target t = LoadTarget(o.target);
+  compiler::Schedule s;
+  std::string note;
+  if (o.schedule.empty()) {
+    s = sim::Compile(t.net, t.arch, t.table, objective);
+  } else {
+    s = compiler::LoadSchedule(o.schedule);
+    if (o.target.objective_option->count() > 0 && s.objective != objective) {
+      throw InputError("--objective " + o.target.objective +
+                       " applies when compiling; --schedule " + o.schedule + " was compiled for " +
+                       compiler::ObjectiveName(s.objective));
+    }
+    CheckScheduleMatches(s, t, o.schedule);
+    if (s.arch != t.arch.name) {
+      fmt::print(stderr, "[run] note: --schedule {} was compiled for '{}', running on '{}'\n",
+                 o.schedule, s.arch, t.arch.name);
+    }
+    note = " (from schedule " + o.schedule + ")";
+  }
+  const sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
+
+  std::string text;
+  if (o.format == "json") {
+    text = RunJson(s, perf, t).dump(2) + "\n";
+  } else if (o.format == "csv") {
+    text = RunCsv(s, perf, t);
+  } else {
+    text = RunTable(s, perf, t, note);
+  }
+  if (o.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    std::ofstream file(o.out, std::ios::binary);
+    file << text;
+    file.close();
+    if (!file) {
+      throw InputError("--out: cannot write " + o.out);
+    }
+    fmt::print(stderr, "[run] {} report written to {}\n", o.format, o.out);
+  }
+  if (!perf.ok()) {
+    if (o.format != "table" || !o.out.empty()) {
+      fmt::print(stderr, "infeasible: {}\n", perf.status);
+    }
+    return kExitInfeasible;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command AddRunCommand(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Compile a network for an accelerator and report cycles, energy and area (analytical "
+      "model); exit 3 if a layer cannot run");
+  AddTargetOptions(cmd, &o->target);
+  cmd->add_option("--schedule", o->schedule,
+                  "Run this schedule (written by `quasar compile`) instead of compiling");
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  return [o]() { return Run(*o); };
+}
+
+}  // namespace quasar::cli

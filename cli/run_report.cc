@@ -1,0 +1,252 @@
+#include "run_report.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "quasar/compiler/mapper.h"
+#include "quasar/models/error.h"
+
+namespace quasar::cli {
+
+using compiler::LayerKind;
+using compiler::LayerSchedule;
+namespace fs = std::filesystem;
+
+namespace {
+
+double Percent(double part, double total) { return total > 0 ? 100.0 * part / total : 0.0; }
+
+std::string GemmText(const LayerSchedule& l) {
+  if (l.kind != LayerKind::kGemm) {
+    return "-";
+  }
+  const std::string mkn = fmt::format("{}x{}x{}", l.gemm.m, l.gemm.k, l.gemm.n);
+  return l.gemm.count > 1 ? fmt::format("{}x[{}]", l.gemm.count, mkn) : mkn;
+}
+
+std::string TileText(const LayerSchedule& l) {
+  if (l.kind != LayerKind::kGemm || !l.ok()) {
+    return "-";
+  }
+  return fmt::format("{}/{}/{} {}", l.tiling.m, l.tiling.k, l.tiling.n,
+                     compiler::LoopOrderName(l.tiling.order));
+}
+
+std::vector<std::pair<std::string, double>> EnergyParts(const models::EnergyBreakdown& e) {
+  return {{"MAC", e.mac},
+          {"PE registers", e.pe_registers},
+          {"input SRAM", e.input_sram},
+          {"weight SRAM", e.weight_sram},
+          {"output SRAM", e.output_sram},
+          {"DRAM", e.dram},
+          {"post-processing", e.post_processing},
+          {"leakage", e.leakage}};
+}
+
+}  // namespace
+
+void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
+  cmd->add_option("--arch", o->arch,
+                  "Accelerator: a preset of workloads/accelerators (e.g. edge_32x32_os) or an "
+                  "architecture .yaml file")
+      ->required();
+  AddNetOptions(cmd, &o->net, true);
+  o->objective_option =
+      cmd->add_option("--objective", o->objective,
+                      "What the mapper minimizes per layer: cycles, energy or edp "
+                      "(energy x delay)")
+          ->capture_default_str();
+}
+
+compiler::Objective ParseObjectiveOption(const std::string& value) {
+  const auto obj = compiler::ParseObjective(value);
+  if (!obj) {
+    throw InputError("--objective must be one of cycles, energy, edp, got '" + value + "'");
+  }
+  return *obj;
+}
+
+Target LoadTarget(const TargetOptions& o) {
+  Target t;
+  const std::string arch_path = ResolveArchPath(o.arch);
+  t.arch = models::LoadArchSpec(arch_path);
+  t.table = models::LoadArchCostTable(t.arch);
+  t.net = LoadNetworkWithOptions(o.net);
+  return t;
+}
+
+void CheckScheduleMatches(const compiler::Schedule& s, const Target& t, const std::string& where) {
+  const std::string why = compiler::ScheduleMismatch(s, t.net, t.arch);
+  if (!why.empty()) {
+    throw InputError("--schedule " + where + ": " + why +
+                     " (compile the schedule for this network, these options and this "
+                     "accelerator)");
+  }
+}
+
+std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Target& t,
+                     const std::string& objective_note) {
+  const models::ArchSpec& a = t.arch;
+  std::string out;
+  out += fmt::format("network     {} ({} layers, {} MACs)\n", t.net.name, t.net.layers.size(),
+                     perf.macs);
+  out += fmt::format("arch        {} ({})\n", a.name, a.file);
+  out += fmt::format(
+      "array       {} x {} PEs, {}-bit x {}-bit {} MAC, {}-bit accumulator, precision scaling "
+      "{}, {} binary lanes\n",
+      a.rows, a.cols, a.mac.activation_bits, a.mac.weight_bits,
+      a.mac.is_signed ? "signed" : "unsigned", a.mac.accumulator.bits,
+      models::PrecisionScalingName(a.mac.scaling), a.mac.binary_lanes);
+  out += fmt::format("dataflow    {}\n", models::DataflowName(a.dataflow));
+  out += fmt::format("clock       {} MHz\n", a.clock_mhz);
+  out += fmt::format("technology  {} ({})\n", t.table.name, t.table.node);
+  out += fmt::format("objective   {}{}\n\n", compiler::ObjectiveName(s.objective), objective_note);
+
+  size_t wn = 5, wo = 2, wg = 9, wt = 8;
+  for (const LayerSchedule& l : s.layers) {
+    wn = std::max(wn, l.name.size());
+    wo = std::max(wo, l.op.size());
+    wg = std::max(wg, GemmText(l).size());
+    wt = std::max(wt, TileText(l).size());
+  }
+  auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
+                 const std::string& tile, const std::string& pack, const std::string& cycles,
+                 const std::string& stall, const std::string& util, const std::string& dram,
+                 const std::string& energy, const std::string& flag) {
+    std::string r = fmt::format(
+        "{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>12}  {:>7}  {:>6}  "
+        "{:>10}  {:>11}  {}",
+        name, wn, op, wo, gemm, wg, tile, wt, pack, cycles, stall, util, dram, energy, flag);
+    while (!r.empty() && r.back() == ' ') {
+      r.pop_back();
+    }
+    out += r + "\n";
+  };
+  row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "cycles", "stall %", "util %",
+      "DRAM KiB", "energy uJ", "flag");
+  for (size_t i = 0; i < s.layers.size(); ++i) {
+    const LayerSchedule& l = s.layers[i];
+    const sim::LayerPerf& p = perf.layers[i];
+    std::string flag;
+    if (p.acc_too_narrow) {
+      flag = "ACC!";
+    }
+    if (!p.ok()) {
+      flag += (flag.empty() ? "" : " ") + std::string("INFEASIBLE: ") + p.status;
+    }
+    const bool runs = p.ok() && l.kind != LayerKind::kView;
+    const double dram = static_cast<double>(p.events.dram_read_bytes + p.events.dram_write_bytes);
+    row(l.name, l.op, GemmText(l), TileText(l),
+        l.kind == LayerKind::kGemm ? std::to_string(l.pack) : "-", std::to_string(p.cycles),
+        runs ? fmt::format("{:.1f}", Percent(p.stall_cycles, p.cycles)) : "-",
+        runs && l.kind == LayerKind::kGemm ? fmt::format("{:.1f}", 100.0 * p.utilization) : "-",
+        fmt::format("{:.1f}", dram / 1024.0), fmt::format("{:.3f}", p.energy.Total() / 1e6), flag);
+  }
+  const double energy = perf.energy.Total();
+  row("TOTAL", "", "", "", "", std::to_string(perf.cycles),
+      fmt::format("{:.1f}", Percent(perf.stall_cycles, perf.cycles)),
+      fmt::format("{:.1f}", 100.0 * perf.utilization),
+      fmt::format("{:.1f}", (perf.dram_read_bytes + perf.dram_write_bytes) / 1024.0),
+      fmt::format("{:.3f}", energy / 1e6), perf.ok() ? "" : "INFEASIBLE");
+
+  if (!perf.ok()) {
+    out +=
+        "\nINFEASIBLE: the network cannot run as a whole; the totals below count only the layers "
+        "that run\n";
+  }
+  out += fmt::format("\ncycles          {} (compute {}, stall {})\n", perf.cycles,
+                     perf.compute_cycles, perf.stall_cycles);
+  out += fmt::format("latency         {:.4f} ms, {:.2f} inferences/s\n", perf.latency_s * 1e3,
+                     perf.inferences_per_s);
+  out += fmt::format(
+      "throughput      {:.4f} effective TOPS of {:.4f} peak TOPS, utilization {:.1f} %\n",
+      perf.effective_tops, perf.peak_tops, 100.0 * perf.utilization);
+  out += fmt::format("MACs            {}\n", perf.macs);
+  out += fmt::format("DRAM            read {:.3f} MB, write {:.3f} MB\n",
+                     perf.dram_read_bytes / 1e6, perf.dram_write_bytes / 1e6);
+  out += fmt::format("energy          {:.3f} uJ per inference\n", energy / 1e6);
+  for (const auto& [name, pj] : EnergyParts(perf.energy)) {
+    out += fmt::format("  {:<16} {:>12.3f} uJ {:>6.1f} %\n", name, pj / 1e6, Percent(pj, energy));
+  }
+  out += fmt::format("efficiency      {:.3f} TOPS/W\n", perf.tops_per_watt);
+  const models::AreaBreakdown& ar = perf.area;
+  const double area = ar.Total();
+  out += fmt::format("area            {:.4f} mm2\n", area / 1e6);
+  const std::vector<std::pair<std::string, double>> area_parts = {
+      {fmt::format("PE array ({} PEs of {:.1f} um2)", a.PeCount(), ar.pe), ar.pe_array},
+      {fmt::format("input SRAM ({} KiB)", a.input.kib), ar.input_sram},
+      {fmt::format("weight SRAM ({} KiB)", a.weight.kib), ar.weight_sram},
+      {fmt::format("output SRAM ({} KiB)", a.output.kib), ar.output_sram},
+      {"post-processing", ar.post_processing}};
+  for (const auto& [name, um2] : area_parts) {
+    out += fmt::format("  {:<34} {:>10.4f} mm2 {:>6.1f} %\n", name, um2 / 1e6, Percent(um2, area));
+  }
+  if (perf.acc_too_narrow_layers > 0) {
+    out +=
+        fmt::format("accumulator     {} layer(s) marked ACC! may overflow the {}-bit accumulator\n",
+                    perf.acc_too_narrow_layers, a.mac.accumulator.bits);
+  }
+  bool any_warning = false;
+  for (const LayerSchedule& l : s.layers) {
+    for (const std::string& w : l.warnings) {
+      out += fmt::format("{}{}: {}\n", any_warning ? "  " : "warnings\n  ", l.name, w);
+      any_warning = true;
+    }
+  }
+  if (!perf.ok()) {
+    out += fmt::format("status          INFEASIBLE: {}\n", perf.status);
+  }
+  return out;
+}
+
+std::string CompileSummary(const compiler::Schedule& s, const Target& t) {
+  std::string out = fmt::format("{} on {} ({} x {} {}), objective {}\n", s.network, s.arch,
+                                t.arch.rows, t.arch.cols, models::DataflowName(t.arch.dataflow),
+                                compiler::ObjectiveName(s.objective));
+  size_t wn = 5, wo = 2, wg = 9, wt = 8;
+  for (const LayerSchedule& l : s.layers) {
+    wn = std::max(wn, l.name.size());
+    wo = std::max(wo, l.op.size());
+    wg = std::max(wg, GemmText(l).size());
+    wt = std::max(wt, TileText(l).size());
+  }
+  auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
+                 const std::string& tile, const std::string& pack, const std::string& searched,
+                 const std::string& feasible, const std::string& note) {
+    std::string r = fmt::format("{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>8}  {:>8}  {}", name, wn,
+                                op, wo, gemm, wg, tile, wt, pack, searched, feasible, note);
+    while (!r.empty() && r.back() == ' ') {
+      r.pop_back();
+    }
+    out += r + "\n";
+  };
+  row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "searched", "feasible", "notes");
+  int warned = 0;
+  for (const LayerSchedule& l : s.layers) {
+    const bool gemm = l.kind == LayerKind::kGemm;
+    std::string note =
+        l.ok() ? (gemm ? "" : compiler::LayerKindName(l.kind)) : "INFEASIBLE: " + l.status;
+    if (!l.warnings.empty()) {
+      note += (note.empty() ? "" : "; ") + std::string("warning (below)");
+      ++warned;
+    }
+    row(l.name, l.op, GemmText(l), TileText(l), gemm ? std::to_string(l.pack) : "-",
+        gemm ? std::to_string(l.candidates) : "-",
+        gemm ? std::to_string(l.feasible_candidates) : "-", note);
+  }
+  if (warned > 0) {
+    out += "warnings\n";
+    for (const LayerSchedule& l : s.layers) {
+      for (const std::string& w : l.warnings) {
+        out += fmt::format("  {}: {}\n", l.name, w);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace quasar::cli

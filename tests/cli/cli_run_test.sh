@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end checks of `quasar run` and `quasar compile`: the table, JSON and CSV reports, the
+# schedule round trip, infeasible configurations (exit 3) and bad input (exit 2).
+# Usage: cli_run_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+# A zoo network on a preset: the table names every layer and ends with the totals.
+"$q" run --arch edge_32x32_os --net resnet18 --bits w4a4 > "$tmp/table.txt" 2>&1
+rc=$?
+expect 0 "" -- test "$rc" -eq 0
+for text in "layer1.0.conv1" "layer4.1.add" "fc" "TOTAL" "latency" "inferences/s" "TOPS/W" \
+  "peak TOPS" "weight SRAM (64 KiB)" "leakage" "dataflow    os" "technology  horowitz45"; do
+  expect 0 "$text" -- cat "$tmp/table.txt"
+done
+# A preset given as a path works the same; an unknown preset lists the presets.
+expect 0 "TOTAL" -- "$q" run --arch "$src/workloads/accelerators/tpu_like_128x128_ws.yaml" \
+  --net lenet5
+expect 2 "is neither a file nor an accelerator preset" -- "$q" run --arch edge_33 --net lenet5
+expect 2 "tpu_like_128x128_ws" -- "$q" run --arch edge_33 --net lenet5
+
+# JSON parses, and the total cycles are the sum of the layers'.
+"$q" run --arch edge_32x32_os --net resnet18 --format json > "$tmp/r.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "ok", d["status"]
+assert d["totals"]["cycles"] == sum(l["cycles"] for l in d["layers"]), "cycles"
+assert d["totals"]["macs"] == 1814073344, d["totals"]["macs"]
+assert abs(d["energy_pj"]["total"] - sum(l["energy_pj"]["total"] for l in d["layers"])) \
+    <= 1e-6 * d["energy_pj"]["total"], "energy"
+assert d["layers"][0]["name"] == "conv1" and d["layers"][0]["tiling"]["order"]
+' "$tmp/r.json"
+
+# CSV: a header, one row per layer, a TOTAL row; --out writes it to a file.
+"$q" run --arch edge_32x32_os --net resnet18 --format csv --out "$tmp/r.csv" 2>/dev/null
+layers=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["layers"]))' < "$tmp/r.json")
+expect 0 "" -- test "$(wc -l < "$tmp/r.csv")" -eq $((layers + 2))
+expect 0 "energy_mac_pj" -- head -1 "$tmp/r.csv"
+expect 0 "TOTAL," -- tail -1 "$tmp/r.csv"
+
+# compile -> run --schedule gives the same report as compiling on the fly.
+expect 0 "schedule written to" -- "$q" compile --arch edge_32x32_os --net resnet18 \
+  --objective edp --out "$tmp/s.json"
+expect 0 "searched" -- "$q" compile --arch edge_32x32_os --net resnet18 --objective edp \
+  --out "$tmp/s.json"
+"$q" run --arch edge_32x32_os --net resnet18 --objective edp --format json > "$tmp/a.json"
+"$q" run --arch edge_32x32_os --net resnet18 --schedule "$tmp/s.json" --format json \
+  > "$tmp/b.json"
+expect 0 "" -- cmp "$tmp/a.json" "$tmp/b.json"
+expect 0 '"objective": "edp"' -- cat "$tmp/b.json"
+
+# A schedule for another network, or for other widths, is refused naming the first layer.
+expect 2 "layer 0 'conv1' (conv2d) is 'c1' (conv2d) in network lenet5" -- \
+  "$q" run --arch edge_32x32_os --net lenet5 --schedule "$tmp/s.json"
+expect 2 "layer 0 'conv1': was compiled for a8 w8 out8 acc32 pack 1, but this network on" -- \
+  "$q" run --arch edge_32x32_os --net resnet18 --bits w4a4 --schedule "$tmp/s.json"
+expect 2 "malformed JSON" -- "$q" run --arch edge_32x32_os --net resnet18 --schedule "$tmp/r.csv"
+
+# Bad options: exit 2 naming the value.
+expect 2 "--objective must be one of cycles, energy, edp, got 'latency'" -- \
+  "$q" run --arch edge_32x32_os --net lenet5 --objective latency
+expect 2 "got 'fast'" -- "$q" compile --arch edge_32x32_os --net lenet5 --objective fast \
+  --out "$tmp/x.json"
+
+# The smallest buffers the format allows (1 KiB) still run: the mapper goes down to small tiles.
+sed -E 's/kib: [0-9]+/kib: 1/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/tiny.yaml"
+expect 0 "latency" -- "$q" run --arch "$tmp/tiny.yaml" --net lenet5
+
+# Infeasible configurations are reported, not crashes: exit 3 with the reason, and the JSON and
+# CSV are still written with their status. An 8-bit MAC cannot run 16-bit operands.
+expect 3 "INFEASIBLE: " -- "$q" run --arch edge_32x32_os --net lenet5 --bits w16a16
+expect 3 "cannot run 16-bit activations x 16-bit weights" -- \
+  "$q" run --arch edge_32x32_os --net lenet5 --bits w16a16
+expect 3 "infeasible: layer c1" -- \
+  "$q" compile --arch edge_32x32_os --net lenet5 --bits w16a16 --out "$tmp/w.json"
+"$q" run --arch edge_32x32_os --net lenet5 --bits w16a16 --format json > "$tmp/w.json" 2>/dev/null
+rc=$?
+expect 0 "" -- test "$rc" -eq 3
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "infeasible" and "c1" in d["reason"], d["reason"]
+' "$tmp/w.json"
+expect 3 "TOTAL,,,infeasible," -- "$q" run --arch edge_32x32_os --net lenet5 --bits w16a16 \
+  --format csv
+
+finish
