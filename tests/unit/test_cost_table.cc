@@ -4,13 +4,13 @@
 // energy of a tiny layer matches a hand computation.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
+#include "quasar/models/spec/arch_spec.h"
 
 using namespace quasar::models;
 using Catch::Matchers::Contains;
@@ -80,9 +80,9 @@ TEST_CASE("adds hit Horowitz's 8/16/32-bit points and scale with width outside t
   CHECK(t.AddPj(8) == Approx(0.03).epsilon(1e-12));
   CHECK(t.AddPj(16) == Approx(0.05).epsilon(1e-12));
   CHECK(t.AddPj(32) == Approx(0.1).epsilon(1e-12));
-  CHECK(t.AddPj(24) == Approx(0.075));     // halfway between 16 and 32
-  CHECK(t.AddPj(1) == Approx(0.00375));    // 0.03 / 8: proportional below 8 bits
-  CHECK(t.AddPj(64) == Approx(0.2));       // 0.1 * 64 / 32 above 32 bits
+  CHECK(t.AddPj(24) == Approx(0.075));   // halfway between 16 and 32
+  CHECK(t.AddPj(1) == Approx(0.00375));  // 0.03 / 8: proportional below 8 bits
+  CHECK(t.AddPj(64) == Approx(0.2));     // 0.1 * 64 / 32 above 32 bits
   CHECK(t.MacPj(8, 8, 32) == Approx(0.3).margin(1e-3));
   // XNOR lane: 0.3 of a 1-bit adder = 0.3 * 0.00375.
   CHECK(t.XnorPjPerLane() == Approx(0.001125));
@@ -224,7 +224,8 @@ entries:
 )");
   CHECK_THAT(msg, Contains("user.yaml: colour: unknown key"));
   CHECK_THAT(msg, Contains("user.yaml: entries.add.source: is required"));
-  CHECK_THAT(msg, Contains("entries.dram_per_byte.unit: must be 'pJ/byte' for this entry, got 'pJ'"));
+  CHECK_THAT(msg,
+             Contains("entries.dram_per_byte.unit: must be 'pJ/byte' for this entry, got 'pJ'"));
   CHECK_THAT(msg, Contains("entries.register_per_bit.value: must be a finite, non-negative number, "
                            "got '-0.01'"));
   CHECK_THAT(msg, Contains("entries.adder_per_bit: unknown entry (known: multiply_quadratic"));
@@ -292,4 +293,19 @@ TEST_CASE("docs/energy-area.md documents every entry of the format") {
     INFO(key);
     CHECK_THAT(doc.str(), Contains(std::string("`") + key + "`"));
   }
+}
+
+TEST_CASE("an accelerator's technology: a name, or a path relative to the architecture file") {
+  const std::string dir = std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/";
+  const std::string head = "version: 1\nname: a\narray: {rows: 2, cols: 2, dataflow: os}\n";
+  const quasar::models::ArchSpec by_name =
+      quasar::models::ParseArchSpec(head + "technology: scaled32\n", dir + "a.yaml");
+  CHECK(quasar::models::LoadArchCostTable(by_name).name == "scaled32");
+  const quasar::models::ArchSpec by_path = quasar::models::ParseArchSpec(
+      head + "technology: ../technology/scaled32.yaml\n", dir + "a.yaml");
+  CHECK(quasar::models::LoadArchCostTable(by_path).name == "scaled32");
+  const quasar::models::ArchSpec missing =
+      quasar::models::ParseArchSpec(head + "technology: nosuch\n", dir + "a.yaml");
+  CHECK_THROWS_WITH(quasar::models::LoadArchCostTable(missing),
+                    Catch::Contains(dir + "a.yaml: technology: cannot be loaded"));
 }
