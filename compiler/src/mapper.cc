@@ -163,8 +163,11 @@ std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
   return out;
 }
 
-bool TilingFits(const LayerSchedule& l, const Tiling& t, const models::ArchSpec& arch,
+bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
                 std::string* why) {
+  // The largest tile is the tiling clipped to the GEMM.
+  const Tiling t{std::min(tiling.m, l.gemm.m), std::min(tiling.k, l.gemm.k),
+                 std::min(tiling.n, l.gemm.n), tiling.order};
   const int64_t a = PackedBytes(InputFootprintBound(l, t.m, t.k), l.bits.a_bits);
   const int64_t b = PackedBytes(t.k * t.n, l.bits.w_bits);
   const int64_t o = PackedBytes(t.m * t.n, l.bits.acc_bits);
@@ -270,15 +273,18 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
   s.network = net.name;
   s.arch = arch.name;
   s.objective = objective;
-  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                         int64_t, int64_t, int, int, int, int, bool>;
-  std::map<Key, LayerSchedule> memo;
+  // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
+  std::map<std::string, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
     LayerSchedule l = PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
-      const Key key{l.gemm.count,  l.gemm.m,      l.gemm.k,        l.gemm.n,   l.in_h,
-                    l.in_w,        l.kernel_h,    l.kernel_w,      l.stride_h, l.dilation_h,
-                    l.bits.a_bits, l.bits.w_bits, l.bits.out_bits, l.pack,     l.bits.binary};
+      const LayerBits& b = l.bits;
+      const std::string key =
+          fmt::format("{} {} {} {} | {} {} {} {} {} {} {} {} | {} {} {} {} {} {} {} | {} {} {} {}",
+                      l.gemm.count, l.gemm.m, l.gemm.k, l.gemm.n, l.in_h, l.in_w, l.out_h, l.out_w,
+                      l.kernel_h, l.kernel_w, l.stride_h, l.dilation_h, b.a_bits, b.w_bits,
+                      b.out_bits, b.mac_a_bits, b.mac_w_bits, b.acc_bits, b.binary, l.pack,
+                      l.post_multiplies_per_out, l.post_adds_per_out, l.post_compares_per_out);
       auto it = memo.find(key);
       if (it != memo.end()) {
         l.tiling = it->second.tiling;
@@ -313,6 +319,22 @@ std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec
     if (g.count != w.count || g.m != w.m || g.k != w.k || g.n != w.n) {
       return fmt::format("{}: GEMM {}x({}x{}x{}) differs from the network's {}x({}x{}x{})", where,
                          g.count, g.m, g.k, g.n, w.count, w.m, w.k, w.n);
+    }
+    if (got.in_h != want.in_h || got.in_w != want.in_w || got.out_h != want.out_h ||
+        got.out_w != want.out_w || got.kernel_h != want.kernel_h || got.kernel_w != want.kernel_w ||
+        got.stride_h != want.stride_h || got.dilation_h != want.dilation_h ||
+        got.in_elements != want.in_elements || got.out_elements != want.out_elements ||
+        got.post_multiplies_per_out != want.post_multiplies_per_out ||
+        got.post_adds_per_out != want.post_adds_per_out ||
+        got.post_compares_per_out != want.post_compares_per_out) {
+      return fmt::format("{}: geometry or post-processing work differs from the network's", where);
+    }
+    if (got.ok() && !want.ok()) {
+      return fmt::format("{}: cannot run on {}: {}", where, arch.name, want.status);
+    }
+    if (got.tiling.m > g.m || got.tiling.k > g.k || got.tiling.n > g.n) {
+      return fmt::format("{}: tiling {}x{}x{} exceeds the GEMM {}x{}x{}", where, got.tiling.m,
+                         got.tiling.k, got.tiling.n, g.m, g.k, g.n);
     }
     const LayerBits &gb = got.bits, &wb = want.bits;
     if (gb.a_bits != wb.a_bits || gb.w_bits != wb.w_bits || gb.out_bits != wb.out_bits ||

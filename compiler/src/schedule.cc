@@ -70,9 +70,10 @@ std::string LayerKindName(LayerKind k) {
   return "?";
 }
 
-int64_t LayerSchedule::TilesM() const { return CeilDiv(gemm.m, tiling.m); }
-int64_t LayerSchedule::TilesK() const { return CeilDiv(gemm.k, tiling.k); }
-int64_t LayerSchedule::TilesN() const { return CeilDiv(gemm.n, tiling.n); }
+// A tile extent beyond the GEMM is one tile (and cannot overflow the division).
+int64_t LayerSchedule::TilesM() const { return CeilDiv(gemm.m, std::min(tiling.m, gemm.m)); }
+int64_t LayerSchedule::TilesK() const { return CeilDiv(gemm.k, std::min(tiling.k, gemm.k)); }
+int64_t LayerSchedule::TilesN() const { return CeilDiv(gemm.n, std::min(tiling.n, gemm.n)); }
 
 const LayerSchedule* Schedule::FirstInfeasible() const {
   for (const LayerSchedule& l : layers) {
@@ -129,9 +130,15 @@ int64_t InputFootprintBound(const LayerSchedule& l, int64_t mt, int64_t kt) {
     const int64_t images = std::min(l.gemm.m / pixels, (mt + pixels - 2) / pixels + 1);
     rows = images * l.in_h;
   } else {
-    // mt pixels of one image start anywhere in a row, and may cross into the next image.
-    const int64_t out_rows = std::min(l.out_h, (mt + l.out_w - 2) / l.out_w + 1);
-    rows = InputRows(l, 0, out_rows - 1) * (l.gemm.m > pixels ? 2 : 1);
+    // mt pixels of one image start anywhere in a row: at most u output rows. With more than
+    // one image the run may end one image in r1 rows and start the next in r2, r1 + r2 <= u + 1,
+    // touching at most (r1 + r2 - 2) * stride + 2 * span rows (span: one window's height).
+    const int64_t u = (mt + l.out_w - 2) / l.out_w + 1;
+    rows = InputRows(l, 0, std::min(l.out_h, u) - 1);
+    if (l.gemm.m > pixels) {
+      const int64_t span = (l.kernel_h - 1) * l.dilation_h + 1;
+      rows = std::max(rows, std::min(2 * l.in_h, (u - 1) * l.stride_h + 2 * span));
+    }
   }
   return std::min(mt * kt, channels * rows * l.in_w);
 }

@@ -252,10 +252,12 @@ layers:
   CHECK(ScheduleMismatch(s, net, arch).empty());
   Schedule fewer = s;
   fewer.layers.pop_back();
-  CHECK(ScheduleMismatch(fewer, net, arch).find("the schedule has 1 layers, network t has 2") != std::string::npos);
+  CHECK(ScheduleMismatch(fewer, net, arch).find("the schedule has 1 layers, network t has 2") !=
+        std::string::npos);
   Schedule renamed = s;
   renamed.layers[1].name = "head";
-  CHECK(ScheduleMismatch(renamed, net, arch).find("layer 1 'head' (conv2d) is 'fc'") != std::string::npos);
+  CHECK(ScheduleMismatch(renamed, net, arch).find("layer 1 'head' (conv2d) is 'fc'") !=
+        std::string::npos);
   ArchSpec fusion =
       ParseArchSpec(std::string(kArch) + "mac: {precision_scaling: bit_fusion}\n", "b.yaml");
   fusion.mac.weight_bits = fusion.mac.activation_bits = 16;  // w8a8 packs 4 to a PE
@@ -265,4 +267,41 @@ layers:
   ArchSpec small = arch;
   small.output.kib = 1;  // 64 x 8 partial sums of 4 bytes = 2 KiB > 512 usable bytes
   CHECK(ScheduleMismatch(huge, net, small).find("output buffer") != std::string::npos);
+}
+
+TEST_CASE("layers of equal GEMMs but different geometry are mapped separately") {
+  // Same M = 63 and K = 72, but 7 x 9 against 9 x 7 outputs: different input footprints.
+  const NetworkSpec net = ParseNetwork(R"(version: 1
+name: t
+inputs: [{name: x, shape: [1, 8, 9, 9]}]
+layers:
+  - {name: a, op: conv2d, input: x, out_channels: 8, kernel: 3,
+     padding: {top: 0, bottom: 0, left: 1, right: 1}}
+  - {name: b, op: conv2d, input: x, out_channels: 8, kernel: 3, padding: 1, dilation: [1, 2]}
+)",
+                                       "t.yaml");
+  const ArchSpec arch = ParseArchSpec(R"(version: 1
+name: small
+array: {rows: 4, cols: 4, dataflow: os}
+buffers: {input: {kib: 1}}
+)",
+                                      "a.yaml");
+  const Schedule s = CompileNetwork(net, arch, Objective::kCycles, [](const LayerSchedule& l) {
+    return static_cast<double>(l.TilesM() * l.TilesK() * l.TilesN());
+  });
+  REQUIRE(s.layers[0].gemm.m == s.layers[1].gemm.m);
+  for (const LayerSchedule& l : s.layers) {
+    INFO(l.name);
+    CHECK(l.ok());
+    CHECK(TilingFits(l, l.tiling, arch));
+  }
+  CHECK(ScheduleMismatch(s, net, arch).empty());
+
+  Schedule oversized = s;
+  oversized.layers[0].tiling.m = int64_t{1} << 62;
+  CHECK(ScheduleMismatch(oversized, net, arch).find("exceeds the GEMM") != std::string::npos);
+  CHECK(oversized.layers[0].TilesM() == 1);
+  Schedule moved = s;
+  moved.layers[1].out_w = 9;
+  CHECK(ScheduleMismatch(moved, net, arch).find("geometry") != std::string::npos);
 }

@@ -8,8 +8,9 @@
 //
 // Search space per GEMM layer (the "spatial" dimensions are those the dataflow maps onto the
 // array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M):
-//  - extents: for a dimension of size E mapped to an array side of a PEs (a = rows * pack for a
-//    packed reduction on the rows, 1 for the temporal dimension), the balanced splits
+//  - extents: for a dimension of size E mapped to an array side of a PEs (a = rows or cols, times
+//    pack for the reduction; the temporal dimension has a = 1, or pack when it is the
+//    reduction), the balanced splits
 //    a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then ceil(a / 2^i) below one array side, down
 //    to 1, largest first (about log2(E) + 1 of them);
 //  - a tiling is legal when its worst tile fits the usable (half, if double buffered) capacity of
@@ -17,8 +18,8 @@
 //    acc_bits;
 //  - only maximal legal tilings are priced (no dimension can grow to its next extent and still
 //    fit; since every buffer's need grows with each extent, they are found in O(L^2) checks for
-//    L extents per dimension), each with every loop order that gives a distinct tile sequence (orders differing only
-//    in dimensions of one tile visit the same tiles);
+//    L extents per dimension), each with every loop order that gives a distinct tile sequence
+//    (orders differing only in dimensions of one tile visit the same tiles);
 //  - the cheapest wins; ties keep the earlier candidate (larger tiles, then mnk, mkn, nmk, ...),
 //    so a schedule is deterministic.
 

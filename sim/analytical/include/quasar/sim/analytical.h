@@ -4,8 +4,8 @@
 // in the mapper and thousands of configurations in a sweep. Never throws for a configuration that
 // cannot run: the result's status says why.
 //
-// Timing rules (docs/analytical-model.md gives them with a worked example; the SystemC backend
-// implements the same rules, so the two agree cycle for cycle):
+// Timing rules (docs/analytical-model.md gives them with a worked example; the SystemC backend,
+// to come, implements the same rules so that the two agree cycle for cycle):
 //  1. Compute. A tile of mt x kt x nt is a GEMM of mt x ceil(kt / pack) x nt on the array
 //     (packing, schedule.h), timed by TimeGemm (gemm_timing.h): folds one after another, each
 //     2R + C + T - 2 cycles.

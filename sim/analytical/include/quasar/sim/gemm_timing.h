@@ -1,7 +1,7 @@
 #pragma once
 // Compute-only timing of one GEMM on a rows x cols systolic array, in closed form, for the three
 // dataflows. This is the core of the analytical model; memory stalls and post-processing are
-// added on top of it (not yet built).
+// added on top of it per tile (analytical.h).
 //
 // Mapping (SCALE-Sim's, scale-sim-v2 scalesim/compute/systolic_compute_{os,ws,is}.py,
 // set_params): the GEMM out[M, N] = A[M, K] x B[K, N] becomes spatial dimensions Sr x Sc and a
