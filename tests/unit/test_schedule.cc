@@ -286,9 +286,12 @@ array: {rows: 4, cols: 4, dataflow: os}
 buffers: {input: {kib: 1}}
 )",
                                       "a.yaml");
+  // A price that wants the whole reduction in one tile: layer a gets 32 x 72 x 8, whose input
+  // footprint (576 bytes) does not fit b's geometry in the 512 usable bytes.
   const Schedule s = CompileNetwork(net, arch, Objective::kCycles, [](const LayerSchedule& l) {
-    return static_cast<double>(l.TilesM() * l.TilesK() * l.TilesN());
+    return static_cast<double>(l.TilesK() * 1000 + l.TilesM() * l.TilesN());
   });
+  CHECK(s.layers[0].tiling.k == 72);
   REQUIRE(s.layers[0].gemm.m == s.layers[1].gemm.m);
   for (const LayerSchedule& l : s.layers) {
     INFO(l.name);
