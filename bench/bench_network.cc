@@ -10,22 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "quasar/models/net/quantized_net.h"
 
 using namespace quasar::models;
-
-namespace {
-
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-}  // namespace
+using quasar::bench::Median;
+using quasar::bench::Seconds;
 
 int main(int argc, char** argv) {
   const std::string path =

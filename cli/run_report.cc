@@ -3,7 +3,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -14,7 +15,6 @@ namespace quasar::cli {
 
 using compiler::LayerKind;
 using compiler::LayerSchedule;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -34,6 +34,36 @@ std::string TileText(const LayerSchedule& l) {
   }
   return fmt::format("{}/{}/{} {}", l.tiling.m, l.tiling.k, l.tiling.n,
                      compiler::LoopOrderName(l.tiling.order));
+}
+
+// Widths of the name, op, GEMM and tile columns of the per-layer tables.
+std::tuple<size_t, size_t, size_t, size_t> LayerColumnWidths(const compiler::Schedule& s) {
+  size_t wn = 5, wo = 2, wg = 9, wt = 8;
+  for (const LayerSchedule& l : s.layers) {
+    wn = std::max(wn, l.name.size());
+    wo = std::max(wo, l.op.size());
+    wg = std::max(wg, GemmText(l).size());
+    wt = std::max(wt, TileText(l).size());
+  }
+  return {wn, wo, wg, wt};
+}
+
+std::string TrimRight(std::string r) {
+  while (!r.empty() && r.back() == ' ') {
+    r.pop_back();
+  }
+  return r;
+}
+
+// "warnings" and one indented line per layer warning, or nothing.
+std::string WarningsText(const compiler::Schedule& s) {
+  std::string out;
+  for (const LayerSchedule& l : s.layers) {
+    for (const std::string& w : l.warnings) {
+      out += fmt::format("{}  {}: {}\n", out.empty() ? "warnings\n" : "", l.name, w);
+    }
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, double>> EnergyParts(const models::EnergyBreakdown& e) {
@@ -106,13 +136,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   out += fmt::format("technology  {} ({})\n", t.table.name, t.table.node);
   out += fmt::format("objective   {}{}\n\n", compiler::ObjectiveName(s.objective), objective_note);
 
-  size_t wn = 5, wo = 2, wg = 9, wt = 8;
-  for (const LayerSchedule& l : s.layers) {
-    wn = std::max(wn, l.name.size());
-    wo = std::max(wo, l.op.size());
-    wg = std::max(wg, GemmText(l).size());
-    wt = std::max(wt, TileText(l).size());
-  }
+  const auto [wn, wo, wg, wt] = LayerColumnWidths(s);
   auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
                  const std::string& tile, const std::string& pack, const std::string& cycles,
                  const std::string& stall, const std::string& util, const std::string& dram,
@@ -121,10 +145,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         "{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>12}  {:>7}  {:>6}  "
         "{:>10}  {:>11}  {}",
         name, wn, op, wo, gemm, wg, tile, wt, pack, cycles, stall, util, dram, energy, flag);
-    while (!r.empty() && r.back() == ' ') {
-      r.pop_back();
-    }
-    out += r + "\n";
+    out += TrimRight(std::move(r)) + "\n";
   };
   row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "cycles", "stall %", "util %",
       "DRAM KiB", "energy uJ", "flag");
@@ -190,13 +211,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         fmt::format("accumulator     {} layer(s) marked ACC! may overflow the {}-bit accumulator\n",
                     perf.acc_too_narrow_layers, a.mac.accumulator.bits);
   }
-  bool any_warning = false;
-  for (const LayerSchedule& l : s.layers) {
-    for (const std::string& w : l.warnings) {
-      out += fmt::format("{}{}: {}\n", any_warning ? "  " : "warnings\n  ", l.name, w);
-      any_warning = true;
-    }
-  }
+  out += WarningsText(s);
   if (!perf.ok()) {
     out += fmt::format("status          INFEASIBLE: {}\n", perf.status);
   }
@@ -207,45 +222,27 @@ std::string CompileSummary(const compiler::Schedule& s, const Target& t) {
   std::string out = fmt::format("{} on {} ({} x {} {}), objective {}\n", s.network, s.arch,
                                 t.arch.rows, t.arch.cols, models::DataflowName(t.arch.dataflow),
                                 compiler::ObjectiveName(s.objective));
-  size_t wn = 5, wo = 2, wg = 9, wt = 8;
-  for (const LayerSchedule& l : s.layers) {
-    wn = std::max(wn, l.name.size());
-    wo = std::max(wo, l.op.size());
-    wg = std::max(wg, GemmText(l).size());
-    wt = std::max(wt, TileText(l).size());
-  }
+  const auto [wn, wo, wg, wt] = LayerColumnWidths(s);
   auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
                  const std::string& tile, const std::string& pack, const std::string& searched,
                  const std::string& feasible, const std::string& note) {
     std::string r = fmt::format("{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>8}  {:>8}  {}", name, wn,
                                 op, wo, gemm, wg, tile, wt, pack, searched, feasible, note);
-    while (!r.empty() && r.back() == ' ') {
-      r.pop_back();
-    }
-    out += r + "\n";
+    out += TrimRight(std::move(r)) + "\n";
   };
   row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "searched", "feasible", "notes");
-  int warned = 0;
   for (const LayerSchedule& l : s.layers) {
     const bool gemm = l.kind == LayerKind::kGemm;
     std::string note =
         l.ok() ? (gemm ? "" : compiler::LayerKindName(l.kind)) : "INFEASIBLE: " + l.status;
     if (!l.warnings.empty()) {
       note += (note.empty() ? "" : "; ") + std::string("warning (below)");
-      ++warned;
     }
     row(l.name, l.op, GemmText(l), TileText(l), gemm ? std::to_string(l.pack) : "-",
         gemm ? std::to_string(l.candidates) : "-",
         gemm ? std::to_string(l.feasible_candidates) : "-", note);
   }
-  if (warned > 0) {
-    out += "warnings\n";
-    for (const LayerSchedule& l : s.layers) {
-      for (const std::string& w : l.warnings) {
-        out += fmt::format("  {}: {}\n", l.name, w);
-      }
-    }
-  }
+  out += WarningsText(s);
   return out;
 }
 

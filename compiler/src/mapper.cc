@@ -14,8 +14,6 @@ namespace {
 
 using models::NetOp;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 // Widths as the MAC sees them: an unsigned operand on a signed MAC takes one more bit.
 int MacBits(const models::OperandPrecision& p, bool mac_signed) {
   const models::IntType t = p.StorageType();
@@ -253,15 +251,12 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
   }
   if (l->feasible_candidates == 0) {
     // Report what the smallest tile needs.
-    const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
-    Tiling smallest{1, l->pack, 1, LoopOrder::kMNK};
     std::string why;
-    TilingFits(*l, smallest, arch, &why);
+    TilingFits(*l, Tiling{1, l->pack, 1, LoopOrder::kMNK}, arch, &why);
     l->tiling = Tiling{l->gemm.m, l->gemm.k, l->gemm.n, LoopOrder::kMNK};
     l->status = why.empty() ? std::string("no tiling could be priced")
                             : "no tiling fits the buffers: even a 1 x " + std::to_string(l->pack) +
                                   " x 1 tile's " + why;
-    (void)row_dim, (void)col_dim;
     return;
   }
   l->tiling = chosen;

@@ -4,11 +4,6 @@
 #include <cmath>
 
 namespace quasar::compiler {
-namespace {
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-}  // namespace
 
 std::string LoopOrderName(LoopOrder o) {
   switch (o) {

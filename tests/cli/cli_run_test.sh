@@ -72,6 +72,16 @@ expect 2 "got 'fast'" -- "$q" compile --arch edge_32x32_os --net lenet5 --object
 sed -E 's/kib: [0-9]+/kib: 1/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/tiny.yaml"
 expect 0 "latency" -- "$q" run --arch "$tmp/tiny.yaml" --net lenet5
 
+# A 16-bit accumulator is flagged on every weighted layer of LeNet-5, in both commands.
+sed -E 's/bits: 32/bits: 16/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/acc16.yaml"
+expect 0 "ACC!" -- "$q" run --arch "$tmp/acc16.yaml" --net lenet5
+expect 0 "c5: accumulator of 16 bits is narrower than the 25 bits" -- \
+  "$q" run --arch "$tmp/acc16.yaml" --net lenet5
+expect 0 "warning (below)" -- "$q" compile --arch "$tmp/acc16.yaml" --net lenet5 \
+  --out "$tmp/acc16.json"
+expect 0 "c1: accumulator of 16 bits" -- "$q" compile --arch "$tmp/acc16.yaml" --net lenet5 \
+  --out "$tmp/acc16.json"
+
 # Infeasible configurations are reported, not crashes: exit 3 with the reason, and the JSON and
 # CSV are still written with their status. An 8-bit MAC cannot run 16-bit operands.
 expect 3 "INFEASIBLE: " -- "$q" run --arch edge_32x32_os --net lenet5 --bits w16a16

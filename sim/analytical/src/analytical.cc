@@ -10,12 +10,11 @@
 namespace quasar::sim {
 namespace {
 
+using compiler::CeilDiv;
 using compiler::LayerKind;
 using compiler::LayerSchedule;
 using compiler::PackedBytes;
 using compiler::TileStep;
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // SRAM accesses of `elements` values of `bits` each through words of `word_bytes`.
 int64_t Words(int64_t elements, int64_t bits, int64_t word_bytes) {
@@ -70,7 +69,7 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
   work.reserve(static_cast<size_t>(l.gemm.count * l.TilesM() * l.TilesK() * l.TilesN()));
   compiler::ForEachTile(l, [&](const TileStep& t) {
     StageWork w;
-    const int64_t kp = CeilDiv(t.kt, pack);
+    const int64_t kp = l.PackedK(t.kt);
     const GemmTiming g =
         TimeGemm(compiler::GemmShape{1, t.mt, kp, t.nt}, arch.rows, arch.cols, arch.dataflow);
     w.compute = g.cycles;

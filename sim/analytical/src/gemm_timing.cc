@@ -4,11 +4,8 @@
 #include <string>
 
 namespace quasar::sim {
-namespace {
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-}  // namespace
+using compiler::CeilDiv;
 
 double GemmTiming::MappingEfficiency(int64_t rows, int64_t cols) const {
   return folds == 0 ? 0.0

@@ -19,6 +19,9 @@
 
 namespace quasar::compiler {
 
+// ceil(a / b) for a >= 0, b > 0: folds, tiles, words.
+inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 // The GEMMs of one layer: `count` independent problems of M x K times K x N.
 struct GemmShape {
   int64_t count = 1;  // groups (conv), batches (matmul), or 1

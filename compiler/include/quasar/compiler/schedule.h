@@ -97,7 +97,7 @@ struct LayerSchedule {
   int64_t TilesM() const;  // ceil(M / tiling.m), ...
   int64_t TilesK() const;
   int64_t TilesN() const;
-  int64_t PackedK(int64_t k) const { return (k + pack - 1) / pack; }
+  int64_t PackedK(int64_t k) const { return CeilDiv(k, pack); }  // what the array sees of k
 };
 
 struct Schedule {
