@@ -92,11 +92,11 @@ TEST_CASE("one tile of M=5, K=4, N=3 on a 2x2 ws array, worked by hand") {
 TEST_CASE("the same tile on os and is arrays: only the compute stage and array traffic change") {
   const LayerSchedule l = Fc(5, 4, 3, Tiling{5, 4, 3, LoopOrder::kMNK});
   models::ArchSpec arch = TinyArch();
-  SECTION("os: Sr = M = 5, Sc = N = 3, T = K = 4: 3 x 2 folds of 8 cycles") {
+  SECTION("os: Sr = M = 5, Sc = N = 3, T = K = 4: 3 x 2 folds of 8 cycles, then R = 2 drain") {
     arch.dataflow = models::Dataflow::kOutputStationary;
     const sim::LayerPerf p = sim::EvaluateLayer(l, arch);
-    CHECK(p.compute_cycles == 48);
-    CHECK(p.cycles == 14 + 48 + 4);
+    CHECK(p.compute_cycles == 50);        // 6 folds x (2R + C + T - 2) + R drain = 6 x 8 + 2
+    CHECK(p.cycles == 14 + 50 + 4);       // load 14, compute 50, post 4 (as in the ws case)
     CHECK(p.events.input_reads == 10);    // A once per column fold: 40 bytes
     CHECK(p.events.weight_reads == 9);    // B once per row fold: 36 bytes
     CHECK(p.events.output_writes == 15);  // each output once
@@ -194,7 +194,7 @@ TEST_CASE("post-only layers stream through the post-processing unit in chunks") 
   CHECK(p.events.dram_write_bytes == 1000);
 }
 
-TEST_CASE("a whole network: totals are the layers' sums; an impossible MAC is a status") {
+TEST_CASE("a whole network: totals are the layers' sums, an impossible MAC is a status") {
   const models::NetworkSpec net = models::ParseNetwork(R"(version: 1
 name: t
 inputs: [{name: x, shape: [1, 3, 16, 16]}]
