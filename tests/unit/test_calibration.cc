@@ -200,7 +200,7 @@ TEST_CASE("KlThresholdBins matches a transcription of MXNet's loop on hand histo
   CHECK(KlThresholdBins(std::vector<double>(5, 1.0), 8) == 5);  // fewer bins than levels
 }
 
-TEST_CASE("kl threshold is (i + 0.5) bin widths, capped at max|x|; zeros are left out") {
+TEST_CASE("kl threshold is (i + 0.5) bin widths, capped at max|x|, zeros are left out") {
   // Values whose 40-bin histogram over [0, 40] is the hand histogram above (one value per count
   // at the bin centre, the maximum 40 in bin 39): KlThresholdBins gives 38 for 8 levels (int4)
   // and 40 for 4 (int3) and 16 (int5).

@@ -233,7 +233,7 @@ entries:
   CHECK_THAT(msg, Contains("entries.pe_area.points[1]: x must increase"));
 }
 
-TEST_CASE("a table without a base must define every entry; scales need a base") {
+TEST_CASE("a table without a base must define every entry, scales need a base") {
   const std::string msg = ErrorOf(R"(
 version: 2
 name: partial

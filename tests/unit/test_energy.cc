@@ -229,7 +229,7 @@ TEST_CASE("the area of the presets, component by component", "[energy]") {
   CHECK(PriceArea(frac, H45()).post_processing == Approx(17624).epsilon(1e-12));
 }
 
-TEST_CASE("counts and breakdowns add up; widths stay the receiver's", "[energy]") {
+TEST_CASE("counts and breakdowns add up, widths stay the receiver's", "[energy]") {
   EventCounts a = TinyLayer();
   EventCounts b;
   b.macs = 1;

@@ -29,7 +29,7 @@ TEST_CASE("integer type names parse to the right ranges") {
   }
 }
 
-TEST_CASE("binary holds only -1 and +1; saturation follows the type") {
+TEST_CASE("binary holds only -1 and +1, saturation follows the type") {
   const IntType b = IntType::Binary();
   CHECK(b.Contains(-1));
   CHECK(b.Contains(1));

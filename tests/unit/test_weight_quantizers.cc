@@ -220,7 +220,7 @@ TEST_CASE("reconstruction SQNR improves with bits") {
   CHECK(SqnrDb(w, QuantizeWeightsTernary(w, true)) > SqnrDb(w, QuantizeWeightsBinary(w, true)));
 }
 
-TEST_CASE("QuantizeWeights dispatches; histogram methods run per channel") {
+TEST_CASE("QuantizeWeights dispatches, histogram methods run per channel") {
   const FloatTensor w = GaussianWeights({4, 2, 3, 3}, 17);
   CalibOptions kl;
   kl.method = CalibMethod::kKl;
