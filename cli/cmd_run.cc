@@ -1,14 +1,19 @@
-// `quasar run`: a network on an accelerator with the analytical model. Compiles it with the
-// mapper (or reads a schedule written by `quasar compile`), evaluates every layer and reports
-// cycles, stalls, utilization, DRAM traffic, energy and area (docs/run-output.md). Exit code 3
-// when a layer cannot run on the accelerator; the report is still written, with the reason.
+// `quasar run`: a network on an accelerator. Compiles it with the mapper (or reads a schedule
+// written by `quasar compile`), runs every layer on a backend and reports cycles, stalls,
+// utilization, DRAM traffic, energy and area (docs/run-output.md). Backends: `analytical` (the
+// closed-form model) and `systemc` (the cycle model with real values, checked element by element
+// against the golden reference). Exit code 3 when a layer cannot run on the accelerator (the
+// report is still written, with the reason), 4 when the cycle model disagrees with the golden
+// reference.
 
 #include <fmt/core.h>
 
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
+#include "cycle_check.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
 #include "quasar/sim/analytical.h"
@@ -20,9 +25,18 @@ namespace {
 struct Options {
   TargetOptions target;
   std::string schedule, format = "table", out;
+  std::string backend = "analytical";
+  CycleOptionsCli cycle;
 };
 
+inline constexpr int kExitMismatch = 4;
+
 int Run(const Options& o) {
+  const bool systemc = o.backend == "systemc";
+  if (!systemc && (!o.cycle.trace.empty() || !o.cycle.save_outputs.empty())) {
+    throw InputError(std::string(o.cycle.trace.empty() ? "--save-outputs" : "--trace") +
+                     " needs --backend systemc");
+  }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
   compiler::Schedule s;
@@ -43,15 +57,24 @@ int Run(const Options& o) {
     }
     note = " (from schedule " + o.schedule + ")";
   }
-  const sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
+  sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
+  std::optional<CycleResult> cycle;
+  if (systemc && perf.ok()) {
+    cycle = RunCycleBackend(s, t, o.target, o.cycle);
+    perf = cycle->perf;
+    note += " [backend systemc]";
+  }
 
   std::string text;
   if (o.format == "json") {
-    text = RunJson(s, perf, t).dump(2) + "\n";
+    nlohmann::ordered_json j = RunJson(s, perf, t);
+    j["backend"] = o.backend;
+    j["check"] = cycle ? CheckJson(*cycle) : nlohmann::ordered_json();
+    text = j.dump(2) + "\n";
   } else if (o.format == "csv") {
     text = RunCsv(s, perf, t);
   } else {
-    text = RunTable(s, perf, t, note);
+    text = RunTable(s, perf, t, note) + (cycle ? CheckTable(*cycle) : "");
   }
   if (o.out.empty()) {
     fmt::print("{}", text);
@@ -69,6 +92,10 @@ int Run(const Options& o) {
       fmt::print(stderr, "infeasible: {}\n", perf.status);
     }
     return kExitInfeasible;
+  }
+  if (cycle && !cycle->bit_exact()) {
+    fmt::print(stderr, "error: the cycle model disagrees with the golden reference\n");
+    return kExitMismatch;
   }
   return 0;
 }
@@ -88,6 +115,15 @@ Command AddRunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--backend", o->backend,
+                  "analytical (closed form) or systemc (cycle model with real values, checked "
+                  "against the golden reference)")
+      ->check(CLI::IsMember({"analytical", "systemc"}))
+      ->capture_default_str();
+  cmd->add_option("--trace", o->cycle.trace,
+                  "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)");
+  cmd->add_option("--save-outputs", o->cycle.save_outputs,
+                  "systemc: write every layer's output to DIR/<layer>.npy");
   return [o]() { return Run(*o); };
 }
 

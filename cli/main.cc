@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 success; 2 bad input (the message names the file, key path and value);
 // 3 `run` / `compile`: a layer cannot run on the accelerator (the report says why);
+// 4 `run --backend systemc`: the cycle model disagrees with the golden reference;
 // 1 internal failure.
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,10 @@
 
 #include "commands.h"
 #include "quasar/models/error.h"
+
+// libsystemc.so brings its own main(), which calls sc_main(); Quasar drives SystemC from its
+// own main, so this one is never called.
+extern "C" int sc_main(int, char**) { return 1; }
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -6,6 +6,7 @@
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/sim/gemm_timing.h"
+#include "quasar/sim/pe_registers.h"
 
 namespace quasar::sim {
 namespace {
@@ -84,19 +85,8 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
     e.output_writes += Words(g.out_writes, b.acc_bits, out_word);
     e.output_reads += Words(g.out_reads + (t.k0 > 0 ? outs : 0), b.acc_bits, out_word);
     // PE registers: moving operands and partial sums, and the stationary operand's preload.
-    switch (arch.dataflow) {
-      case models::Dataflow::kOutputStationary:
-        e.register_bit_writes += macs * (b.mac_a_bits + b.mac_w_bits) + outs * b.acc_bits;
-        break;
-      case models::Dataflow::kWeightStationary:
-        e.register_bit_writes +=
-            macs * b.mac_a_bits + packed_ops * b.acc_bits + g.mapped_pe_folds * pack * b.mac_w_bits;
-        break;
-      case models::Dataflow::kInputStationary:
-        e.register_bit_writes +=
-            macs * b.mac_w_bits + packed_ops * b.acc_bits + g.mapped_pe_folds * pack * b.mac_a_bits;
-        break;
-    }
+    e.register_bit_writes +=
+        RegisterBitWrites(arch.dataflow, b, pack, macs, packed_ops, outs, g.mapped_pe_folds);
     // DRAM side.
     if (t.load_a) {
       const int64_t bytes =
@@ -232,17 +222,25 @@ compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpe
 
 NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec& arch,
                              const models::CostTable& table) {
+  std::vector<LayerPerf> layers;
+  for (const LayerSchedule& l : s.layers) {
+    layers.push_back(EvaluateLayer(l, arch));
+  }
+  return Summarize(s.network, arch, table, std::move(layers));
+}
+
+NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
+                      const models::CostTable& table, std::vector<LayerPerf> layers) {
   NetworkPerf r;
-  r.network = s.network;
+  r.network = network;
   r.arch = arch.name;
   r.area = models::PriceArea(arch, table);
   const double pes = static_cast<double>(arch.PeCount());
   double peak_work = 0;  // sum of cycles * PEs * pack, for utilization
   int64_t max_pack = 1;
-  for (const LayerSchedule& l : s.layers) {
-    LayerPerf p = EvaluateLayer(l, arch);
+  for (LayerPerf& p : layers) {
     if (!p.ok() && r.status.empty()) {
-      r.status = "layer " + l.name + ": " + p.status;
+      r.status = "layer " + p.name + ": " + p.status;
     }
     if (p.ok()) {
       p.energy = models::PriceEvents(p.events, arch, table, r.area);
@@ -256,7 +254,7 @@ NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec
     r.dram_write_bytes += p.events.dram_write_bytes;
     r.acc_too_narrow_layers += p.acc_too_narrow ? 1 : 0;
     peak_work += static_cast<double>(p.cycles) * pes * static_cast<double>(p.pack);
-    if (l.kind == LayerKind::kGemm) {
+    if (p.kind == "gemm") {
       max_pack = std::max<int64_t>(max_pack, p.pack);
     }
     r.layers.push_back(std::move(p));

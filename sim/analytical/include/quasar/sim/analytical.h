@@ -4,11 +4,11 @@
 // in the mapper and thousands of configurations in a sweep. Never throws for a configuration that
 // cannot run: the result's status says why.
 //
-// Timing rules (docs/analytical-model.md gives them with a worked example; the SystemC backend,
-// to come, implements the same rules so that the two agree cycle for cycle):
+// Timing rules (docs/analytical-model.md gives them with a worked example; the SystemC backend
+// (sim/cycle/) implements the same rules so that the two agree cycle for cycle):
 //  1. Compute. A tile of mt x kt x nt is a GEMM of mt x ceil(kt / pack) x nt on the array
 //     (packing, schedule.h), timed by TimeGemm (gemm_timing.h): folds one after another, each
-//     2R + C + T - 2 cycles.
+//     2R + C + T - 2 cycles, and for os a final drain of R cycles per tile.
 //  2. Pipeline. Each tile is one step through four stages: load (DRAM to SRAM), compute (array),
 //     post-process, store (SRAM to DRAM). With all three buffers double buffered the stages of
 //     different tiles overlap in lockstep: step s loads tile s, computes tile s-1 and
@@ -50,7 +50,7 @@ struct LayerPerf {
   std::string name, op, kind;  // kind: gemm | post | view
   std::string status;          // empty when the layer ran
   int64_t cycles = 0;          // wall clock of the layer
-  int64_t compute_cycles = 0;  // the array busy: sum of the tiles' fold cycles
+  int64_t compute_cycles = 0;  // the array busy: sum of the tiles' cycles (folds, os drain)
   int64_t stall_cycles = 0;    // cycles - compute_cycles
   int64_t dram_cycles = 0;     // sum of the steps' DRAM times (busy, overlapped or not)
   int64_t post_cycles = 0;     // sum of the post-processing times
@@ -93,6 +93,10 @@ LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::Arch
 // The whole network: EvaluateLayer for every layer, priced with `table`, summed.
 NetworkPerf EvaluateSchedule(const compiler::Schedule& schedule, const models::ArchSpec& arch,
                              const models::CostTable& table);
+
+// Prices `layers` (from any backend) with `table` and sums them into a network report.
+NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
+                      const models::CostTable& table, std::vector<LayerPerf> layers);
 
 // The mapper's price of a layer for `objective` (cycles, pJ, or cycles x pJ); +infinity when the
 // layer cannot run with its tiling.

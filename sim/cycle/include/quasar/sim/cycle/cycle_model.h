@@ -1,0 +1,66 @@
+#pragma once
+// The SystemC cycle model: runs a compiled Schedule on a cycle-level model of the accelerator
+// that carries the real integer values, layer by layer, and returns the output of every layer
+// together with the same timing and event counts the analytical backend estimates
+// (analytical.h), so the two can be compared field by field and the outputs compared with the
+// golden reference element by element.
+//
+// Structure (src/accelerator.h): a controller steps the Schedule's tiles through a four-stage
+// pipeline of SystemC threads (a DMA engine with the DRAM's latency and bandwidth, the PE array
+// with its tile sequencer, the post-processing unit) over double-buffered SRAMs, with the
+// lockstep rule of analytical.h: each step starts all three stages and ends when the slowest
+// has finished (or runs them one after another when a buffer is single buffered). The array
+// computes cycle by cycle (tile_runner.h, cpp_array.h); it is the only stage whose duration is
+// measured rather than taken from the rule, so equal cycle counts check the array against
+// TimeGemm. This header includes no SystemC.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/analytical.h"
+
+namespace quasar::sim::cycle {
+
+struct CycleOptions {
+  // Writes a VCD of the pipeline stages, buffer fill levels and every PE's partial sum (arrays
+  // of at most kMaxTracedPes PEs). The first run of a process decides: SystemC opens trace
+  // files before the simulation starts.
+  std::string trace_path;
+  // Check every addition against the accumulator's range even where the layer's bound proves
+  // that none can overflow (for tests: the two paths must agree).
+  bool always_check_overflow = false;
+  // Called before each layer runs: (layer index, layer count, layer name).
+  std::function<void(size_t, size_t, const std::string&)> on_layer;
+};
+inline constexpr int64_t kMaxTracedPes = 1024;
+
+struct CycleRun {
+  std::vector<LayerPerf> layers;         // as EvaluateLayer's, with cycles measured
+  std::vector<int64_t> overflow_events;  // per layer: additions that wrapped or saturated
+  std::map<std::string, models::IntTensor> tensors;  // every layer's output and the inputs
+  int64_t simulated_cycles = 0;
+  double wall_seconds = 0;
+};
+
+// Runs `qnet` under `schedule` (compiled for `arch`) from quantized network inputs. Throws
+// InputError when the schedule does not fit the network or a layer cannot run, and
+// std::invalid_argument for a trace of too many PEs.
+CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Schedule& schedule,
+                       const models::ArchSpec& arch,
+                       const std::map<std::string, models::IntTensor>& inputs,
+                       const CycleOptions& options = {});
+
+// Makes the golden reference add binary convolutions the way the accelerator does: one
+// accumulator addition per XNOR-popcount lane group (LayerSpec::binary_lanes = the layer's
+// pack) when the PE has lanes, one per product otherwise. The golden kernel takes at most 64
+// lanes; wider lane groups keep 64 (results differ only if the accumulator overflows).
+void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
+                              const models::ArchSpec& arch);
+
+}  // namespace quasar::sim::cycle

@@ -1,0 +1,218 @@
+#include "quasar/sim/cycle/cycle_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <systemc>
+
+#include "accelerator.h"
+#include "quasar/compiler/lower.h"
+#include "quasar/models/error.h"
+#include "quasar/models/layer.h"
+#include "quasar/models/ref/float_ops.h"
+
+namespace quasar::sim::cycle {
+namespace {
+
+using compiler::CeilDiv;
+using compiler::LayerKind;
+using compiler::LayerSchedule;
+using compiler::PackedBytes;
+
+// SystemC elaborates once per process: one accelerator, reconfigured for every run.
+struct Simulator {
+  std::unique_ptr<Accelerator> top;
+  sc_core::sc_trace_file* trace = nullptr;
+};
+
+Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
+  static Simulator sim;
+  if (!sim.top) {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    const bool trace = !options.trace_path.empty();
+    if (trace && arch.PeCount() > kMaxTracedPes) {
+      throw std::invalid_argument("--trace records every PE: at most " +
+                                  std::to_string(kMaxTracedPes) + " PEs, this array has " +
+                                  std::to_string(arch.PeCount()));
+    }
+    sim.top = std::make_unique<Accelerator>("accelerator", trace ? arch.PeCount() : 0);
+    if (trace) {
+      std::string base = options.trace_path;
+      if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") {
+        base.resize(base.size() - 4);  // SystemC appends .vcd
+      }
+      sim.trace = sc_core::sc_create_vcd_trace_file(base.c_str());
+      sim.trace->set_time_unit(1, sc_core::SC_NS);
+      sim.top->Trace(sim.trace, arch.cols);
+    }
+  } else if (!options.trace_path.empty() && sim.trace == nullptr) {
+    throw std::invalid_argument("--trace must be requested by the first run of a process");
+  }
+  return sim;
+}
+
+// Runs what the accelerator was just given until it is idle again.
+void RunToIdle(Accelerator& top) {
+  sc_core::sc_start();
+  if (!top.idle()) {
+    throw std::logic_error("cycle model: the controller stopped before the layer finished");
+  }
+  top.RethrowError();
+}
+
+std::vector<Accelerator::PostChunk> PostChunks(const LayerSchedule& l,
+                                               const models::ArchSpec& arch) {
+  // The analytical model's chunking (analytical.cc EvaluatePost): as few chunks as the input and
+  // output buffers allow, elements split evenly.
+  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits);
+  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits);
+  const int64_t chunks = std::max<int64_t>({1, CeilDiv(in_bytes, arch.input.UsableBytes()),
+                                            CeilDiv(out_bytes, arch.output.UsableBytes())});
+  std::vector<Accelerator::PostChunk> out;
+  for (int64_t j = 0; j < chunks; ++j) {
+    const int64_t in_e = (j + 1) * l.in_elements / chunks - j * l.in_elements / chunks;
+    const int64_t out_e = (j + 1) * l.out_elements / chunks - j * l.out_elements / chunks;
+    Accelerator::PostChunk c;
+    c.load_bytes = PackedBytes(in_e, l.bits.a_bits);
+    c.store_bytes = PackedBytes(out_e, l.bits.out_bits);
+    c.elements = std::max(in_e, out_e);
+    c.outputs = out_e;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// The post-processing unit's arithmetic on a whole post-only layer: the golden pooling, add
+// and transpose functions (models/ref/pool_add.h, float_ops.h) are its specification.
+models::IntTensor RunPostLayer(const models::NetLayer& l, const models::QuantizedLayer& ql,
+                               const std::map<std::string, models::IntTensor>& tensors) {
+  const models::IntTensor& x = tensors.at(l.inputs[0]);
+  if (!ql.runs_kernel) {
+    return l.op == models::NetOp::kTranspose ? models::Transpose(x, l.perm)
+                                             : models::IntTensor(l.output_shape, x.data);
+  }
+  models::LayerInputs in;
+  in.x = x;
+  if (l.op == models::NetOp::kAdd) {
+    in.x2 = tensors.at(l.inputs[1]);
+  }
+  return models::RunLayer(ql.spec, in).output;
+}
+
+void FillPerf(const LayerSchedule& l, const models::ArchSpec& arch, const Accelerator& top,
+              LayerPerf* p) {
+  p->cycles = top.cycles;
+  p->compute_cycles = top.compute_cycles;
+  p->stall_cycles = top.cycles - top.compute_cycles;
+  p->dram_cycles = top.dram_cycles;
+  p->post_cycles = top.post_cycles;
+  p->tiles = top.tiles;
+  p->folds = top.folds;
+  p->mapped_pe_folds = top.mapped_pe_folds;
+  models::EventCounts e = top.events;
+  e.mac_a_bits = l.bits.mac_a_bits;
+  e.mac_w_bits = l.bits.mac_w_bits;
+  e.acc_bits = l.bits.acc_bits;
+  e.binary = l.bits.binary;
+  e.cycles = top.cycles;
+  p->events = e;
+  const double pes = static_cast<double>(arch.PeCount());
+  if (p->cycles > 0 && e.macs > 0) {
+    p->utilization = static_cast<double>(e.macs) /
+                     (static_cast<double>(p->cycles) * pes * static_cast<double>(p->pack));
+  }
+  if (p->folds > 0) {
+    p->mapping_efficiency =
+        static_cast<double>(p->mapped_pe_folds) / (static_cast<double>(p->folds) * pes);
+  }
+}
+
+}  // namespace
+
+void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
+                              const models::ArchSpec& arch) {
+  for (size_t i = 0; i < qnet->layers.size() && i < schedule.layers.size(); ++i) {
+    models::LayerSpec& spec = qnet->layers[i].spec;
+    if (spec.op == models::LayerOp::kBinaryConv2d) {
+      const LayerSchedule& l = schedule.layers[i];
+      const bool lanes = l.bits.binary && arch.mac.binary_lanes > 0;
+      spec.binary_lanes = lanes ? std::min(l.pack, 64) : 1;
+    }
+  }
+}
+
+CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Schedule& schedule,
+                       const models::ArchSpec& arch,
+                       const std::map<std::string, models::IntTensor>& inputs,
+                       const CycleOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const models::NetworkSpec& net = qnet.net;
+  if (schedule.layers.size() != net.layers.size()) {
+    throw InputError("the schedule has " + std::to_string(schedule.layers.size()) +
+                     " layers, the network " + std::to_string(net.layers.size()));
+  }
+  if (const LayerSchedule* bad = schedule.FirstInfeasible()) {
+    throw InputError("layer " + bad->name + " cannot run: " + bad->status);
+  }
+  Simulator& sim = Sim(options, arch);
+  Accelerator& top = *sim.top;
+  top.Configure(arch);
+  CycleRun run;
+  run.tensors = inputs;
+  for (const models::NetInput& in : net.inputs) {
+    auto it = inputs.find(in.name);
+    if (it == inputs.end() || it->second.shape != in.shape) {
+      throw InputError("network input '" + in.name + "' must have shape " +
+                       models::ShapeToString(in.shape));
+    }
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const models::NetLayer& nl = net.layers[i];
+    const models::QuantizedLayer& ql = qnet.layers[i];
+    const LayerSchedule& l = schedule.layers[i];
+    if (options.on_layer) {
+      options.on_layer(i, net.layers.size(), nl.name);
+    }
+    LayerPerf p;
+    p.name = l.name;
+    p.op = l.op;
+    p.kind = compiler::LayerKindName(l.kind);
+    p.pack = l.pack;
+    p.required_acc_bits = l.required_acc_bits;
+    p.acc_too_narrow = l.kind == LayerKind::kGemm && l.required_acc_bits > l.bits.acc_bits;
+    int64_t overflows = 0;
+    models::IntTensor y;
+    if (l.kind == LayerKind::kGemm) {
+      const models::IntTensor* second =
+          nl.op == models::NetOp::kMatMul ? &run.tensors.at(nl.inputs[1]) : nullptr;
+      GemmLayer data(nl, ql, l, run.tensors.at(nl.inputs[0]), second, arch.mac.binary_lanes > 0);
+      top.StartGemm(Accelerator::GemmJob{&data, &l, options.always_check_overflow});
+      RunToIdle(top);
+      overflows = top.overflow_events;
+      y = data.TakeOutput();
+    } else {
+      y = RunPostLayer(nl, ql, run.tensors);
+      if (l.kind == LayerKind::kPost) {
+        top.StartPost(l, PostChunks(l, arch));
+        RunToIdle(top);
+      }
+    }
+    if (l.kind != LayerKind::kView) {
+      FillPerf(l, arch, top, &p);
+    }
+    run.simulated_cycles += p.cycles;
+    run.layers.push_back(std::move(p));
+    run.overflow_events.push_back(overflows);
+    run.tensors[nl.name] = std::move(y);
+  }
+  if (sim.trace != nullptr) {
+    sc_core::sc_close_vcd_trace_file(sim.trace);
+    sim.trace = nullptr;
+  }
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return run;
+}
+
+}  // namespace quasar::sim::cycle
