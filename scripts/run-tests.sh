@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2: install dependencies, build, and run the whole test suite with ctest; then
-# build the unit tests of the SystemC-free libraries with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run them (skip that part with QUASAR_SKIP_SANITIZERS=1).
+# build everything with AddressSanitizer and UndefinedBehaviorSanitizer and run every test that
+# does not run SystemC (label `systemc`: SystemC's coroutine stacks are not instrumented, and
+# ASan reports false positives on their stack switches). Skip that part with
+# QUASAR_SKIP_SANITIZERS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -17,5 +19,5 @@ if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
     "${werror[@]}" >/dev/null
   cmake --build build-asan -j"$(nproc)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" --output-on-failure)
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" -LE systemc --output-on-failure)
 fi
