@@ -192,8 +192,17 @@ std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchS
     int64_t align = 1;
     if (d == row_dim) align = arch.rows;
     if (d == col_dim) align = arch.cols;
-    if (d == 1) align *= l.pack;  // whole packed words of the reduction
-    ext[d] = CandidateExtents(extent[d], align);
+    if (d == 1) {
+      // Whole packed words of the reduction: extents in packed elements, times the pack (a tile
+      // boundary inside a word would leave lanes idle, and split an XNOR lane group the golden
+      // kernel keeps whole).
+      for (int64_t v : CandidateExtents(CeilDiv(extent[d], l.pack), align)) {
+        const int64_t k = std::min(extent[d], v * l.pack);
+        if (ext[d].empty() || k < ext[d].back()) ext[d].push_back(k);
+      }
+    } else {
+      ext[d] = CandidateExtents(extent[d], align);
+    }
   }
   auto fits = [&](size_t i, size_t j, size_t k) {
     return TilingFits(l, Tiling{ext[0][i], ext[1][j], ext[2][k], LoopOrder::kMNK}, arch);
@@ -330,6 +339,12 @@ std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec
     if (got.tiling.m > g.m || got.tiling.k > g.k || got.tiling.n > g.n) {
       return fmt::format("{}: tiling {}x{}x{} exceeds the GEMM {}x{}x{}", where, got.tiling.m,
                          got.tiling.k, got.tiling.n, g.m, g.k, g.n);
+    }
+    if (got.pack > 1 && got.tiling.k < g.k && got.tiling.k % got.pack != 0) {
+      return fmt::format(
+          "{}: tiling k = {} is not a whole number of packed words of {} (the "
+          "reduction tile must be a multiple of the pack, or all of K = {})",
+          where, got.tiling.k, got.pack, g.k);
     }
     const LayerBits &gb = got.bits, &wb = want.bits;
     if (gb.a_bits != wb.a_bits || gb.w_bits != wb.w_bits || gb.out_bits != wb.out_bits ||

@@ -236,6 +236,29 @@ TEST_CASE("the mapper prices every maximal legal tiling and keeps the cheapest")
   CHECK_FALSE(refused.ok());
 }
 
+TEST_CASE("reduction tiles are whole packed words: a multiple of the pack, or all of K") {
+  ArchSpec arch = ParseArchSpec(std::string(kArch) + R"(buffers:
+  input: {kib: 1, word_bytes: 4}
+  weight: {kib: 1, word_bytes: 4}
+  output: {kib: 64, word_bytes: 4}
+)",
+                                "a.yaml");
+  LayerSchedule l;
+  l.kind = LayerKind::kGemm;
+  l.gemm = GemmShape{1, 4096, 1003, 30};  // long M: small reduction tiles are maximal
+  l.bits.a_bits = l.bits.w_bits = 2;
+  l.pack = 16;
+  const auto candidates = CandidateTilings(l, arch);
+  REQUIRE_FALSE(candidates.empty());
+  bool split = false;
+  for (const Tiling& t : candidates) {
+    INFO("k = " << t.k);
+    CHECK((t.k == l.gemm.k || t.k % l.pack == 0));
+    split = split || t.k < l.gemm.k;
+  }
+  CHECK(split);  // the buffers force reduction tiles, so the rule was exercised
+}
+
 TEST_CASE("a schedule is checked against the network and accelerator it is run with") {
   const NetworkSpec net = ParseNetwork(R"(version: 1
 name: t

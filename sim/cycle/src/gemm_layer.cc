@@ -53,6 +53,12 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
   if (ql.bias) {
     bias_ = ql.bias->data;
   }
+  const compiler::Tiling& tl = schedule.tiling;
+  if (schedule.pack > 1 && tl.k < g.k && tl.k % schedule.pack != 0) {
+    throw InputError("layer " + layer.name + ": reduction tile k = " + std::to_string(tl.k) +
+                     " is not a multiple of the pack (" + std::to_string(schedule.pack) +
+                     "): a packed word would straddle two tiles");
+  }
   const int64_t channels = conv_ ? g.count * g.n : g.n;
   std::vector<float> w_scales = spec.weights.scales;
   stage_ = models::MakeOutputStage(spec.rounding, spec.input.scales[0], w_scales, spec.output,
