@@ -101,8 +101,7 @@ models::IntTensor RunPostLayer(const models::NetLayer& l, const models::Quantize
   return models::RunLayer(ql.spec, in).output;
 }
 
-void FillPerf(const LayerSchedule& l, const models::ArchSpec& arch, const Accelerator& top,
-              LayerPerf* p) {
+void FillPerf(const models::ArchSpec& arch, const Accelerator& top, LayerPerf* p) {
   p->cycles = top.cycles;
   p->compute_cycles = top.compute_cycles;
   p->stall_cycles = top.cycles - top.compute_cycles;
@@ -112,10 +111,10 @@ void FillPerf(const LayerSchedule& l, const models::ArchSpec& arch, const Accele
   p->folds = top.folds;
   p->mapped_pe_folds = top.mapped_pe_folds;
   models::EventCounts e = top.events;
-  e.mac_a_bits = l.bits.mac_a_bits;
-  e.mac_w_bits = l.bits.mac_w_bits;
-  e.acc_bits = l.bits.acc_bits;
-  e.binary = l.bits.binary;
+  e.mac_a_bits = p->events.mac_a_bits;  // the layer's widths, set by RunCycleModel
+  e.mac_w_bits = p->events.mac_w_bits;
+  e.acc_bits = p->events.acc_bits;
+  e.binary = p->events.binary;
   e.cycles = top.cycles;
   p->events = e;
   const double pes = static_cast<double>(arch.PeCount());
@@ -182,6 +181,10 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     p.pack = l.pack;
     p.required_acc_bits = l.required_acc_bits;
     p.acc_too_narrow = l.kind == LayerKind::kGemm && l.required_acc_bits > l.bits.acc_bits;
+    p.events.mac_a_bits = l.bits.mac_a_bits;
+    p.events.mac_w_bits = l.bits.mac_w_bits;
+    p.events.acc_bits = l.bits.acc_bits;
+    p.events.binary = l.bits.binary;
     int64_t overflows = 0;
     models::IntTensor y;
     if (l.kind == LayerKind::kGemm) {
@@ -200,7 +203,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
       }
     }
     if (l.kind != LayerKind::kView) {
-      FillPerf(l, arch, top, &p);
+      FillPerf(arch, top, &p);
     }
     run.simulated_cycles += p.cycles;
     run.layers.push_back(std::move(p));
