@@ -65,6 +65,50 @@ TEST_CASE("binary conv equals integer conv on -1/+1 values, for each padding and
   }
 }
 
+TEST_CASE("lane groups wider than one 64-bit word add their popcount once") {
+  // K = 16 x 3 x 3 = 144 taps, unpadded, all-+1 weights and a saturating 8-bit accumulator:
+  // the sum of each group is added once, so the overflow count and the saturated value
+  // depend on where the groups end. Reference: the group sums of the +-1 products.
+  const Conv2dGeometry g{1, 1, 0, 0, 0, 0, 1, 1, 1};
+  const IntTensor x = RandomBipolar({1, 16, 4, 4}, 11);
+  IntTensor w({2, 16, 3, 3}, 1);
+  for (int lanes : {65, 100, 128, 144, 1024}) {
+    INFO("lanes " << lanes);
+    const AccumulatorSpec acc{8, OverflowMode::kSaturate};
+    KernelStats stats;
+    const Tensor<int64_t> got = BinaryConv2dAccumulate(
+        x, w, {}, BinaryConvParams{g, BinaryPad::kPlusOne, lanes, acc}, &stats);
+    int64_t events = 0;
+    for (int64_t oc = 0; oc < 2; ++oc) {
+      for (int64_t oy = 0; oy < 2; ++oy) {
+        for (int64_t ox = 0; ox < 2; ++ox) {
+          int64_t v = 0, group = 0;
+          int filled = 0;
+          for (int64_t ic = 0; ic < 16; ++ic) {
+            for (int64_t ky = 0; ky < 3; ++ky) {
+              for (int64_t kx = 0; kx < 3; ++kx) {
+                group += x[(ic * 4 + oy + ky) * 4 + ox + kx];  // weight +1
+                if (++filled == lanes) {
+                  v = AccumulateAdd(v, group, acc, &events);
+                  group = 0, filled = 0;
+                }
+              }
+            }
+          }
+          if (filled > 0) {
+            v = AccumulateAdd(v, group, acc, &events);
+          }
+          CHECK(got[(oc * 2 + oy) * 2 + ox] == v);
+        }
+      }
+    }
+    CHECK(stats.overflow_events == events);
+  }
+  CHECK_THROWS_AS(
+      BinaryConv2dAccumulate(x, w, {}, BinaryConvParams{g, BinaryPad::kPlusOne, 1025, {}}, nullptr),
+      quasar::InputError);
+}
+
 TEST_CASE("binary conv with one lane overflows exactly like the integer conv") {
   const Conv2dGeometry g{1, 1, 1, 1, 1, 1, 1, 1, 1};
   const IntTensor x = RandomBipolar({1, 16, 5, 5}, 7);

@@ -109,11 +109,11 @@ TEST_CASE("missing keys, wrong kinds and op mismatches are named") {
   const std::string binary = ErrorOf(
       "version: 1\nop: binary_conv2d\ninput: {type: int8, scale: 1}\n"
       "weights: {type: binary, scale: 1}\noutput: {type: int8, scale: 1}\nrounding: onnx\n"
-      "binary: {pad: 2, lanes: 65}\n");
+      "binary: {pad: 2, lanes: 1025}\n");
   CHECK(binary.find("spec.yaml: input.type: must be binary for binary_conv2d, got int8") !=
         std::string::npos);
   CHECK(binary.find("spec.yaml: binary.pad: must be +1, -1 or 0, got '2'") != std::string::npos);
-  CHECK(binary.find("spec.yaml: binary.lanes: must be in 1..64, got 65") != std::string::npos);
+  CHECK(binary.find("spec.yaml: binary.lanes: must be in 1..1024, got 1025") != std::string::npos);
 }
 
 TEST_CASE("malformed YAML is an InputError with line and column, never a crash") {

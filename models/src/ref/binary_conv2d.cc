@@ -48,8 +48,9 @@ std::optional<BinaryPad> ParseBinaryPad(const std::string& name) {
 Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
                                        const std::vector<int32_t>& bias,
                                        const BinaryConvParams& params, KernelStats* stats) {
-  if (params.lanes < 1 || params.lanes > 64) {
-    throw InputError("binary conv lanes must be in 1..64, got " + std::to_string(params.lanes));
+  if (params.lanes < 1 || params.lanes > kMaxBinaryLanes) {
+    throw InputError("binary conv lanes must be in 1.." + std::to_string(kMaxBinaryLanes) +
+                     ", got " + std::to_string(params.lanes));
   }
   const Conv2dGeometry& g = params.geometry;
   const Shape out_shape = Conv2dOutputShape(x.shape, w.shape, g);
@@ -63,8 +64,8 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
   const int64_t o = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
   const int64_t ho = out_shape[2], wo = out_shape[3];
   if (!bias.empty() && static_cast<int64_t>(bias.size()) != o) {
-    throw InputError("binary conv bias has " + std::to_string(bias.size()) +
-                     " entries, expected " + std::to_string(o));
+    throw InputError("binary conv bias has " + std::to_string(bias.size()) + " entries, expected " +
+                     std::to_string(o));
   }
   const int64_t og = o / g.groups;
   const uint64_t pad_bit = params.pad == BinaryPad::kMinusOne ? 1u : 0u;
@@ -79,17 +80,24 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
           int64_t acc = bias.empty() ? 0
                                      : AccumulateLoad(bias[static_cast<size_t>(oc)],
                                                       params.accumulator, &events);
+          // A lane group of up to kMaxBinaryLanes taps is packed 64 taps per word; its
+          // popcount is summed word by word and added to the accumulator once.
           uint64_t a_word = 0, w_word = 0;
-          int filled = 0;
+          int filled = 0, in_word = 0, xor_count = 0;
           int64_t correction = 0;  // kZero: sum of the weights met by padding taps
+          auto pop_word = [&]() {
+            xor_count += __builtin_popcountll(a_word ^ w_word);
+            a_word = w_word = 0;
+            in_word = 0;
+          };
           auto flush = [&]() {
             if (filled == 0) {
               return;
             }
-            const int xor_count = __builtin_popcountll(a_word ^ w_word);
+            pop_word();
             acc = AccumulateAdd(acc, filled - 2 * xor_count, params.accumulator, &events);
-            a_word = w_word = 0;
             filled = 0;
+            xor_count = 0;
           };
           for (int64_t ic = 0; ic < cg; ++ic) {
             const int64_t ci = group * cg + ic;
@@ -104,9 +112,13 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
                 } else if (params.pad == BinaryPad::kZero) {
                   correction += wv;  // the +1 padding tap contributed +1 * wv
                 }
-                a_word |= a_bit << filled;
-                w_word |= SignBit(wv) << filled;
-                if (++filled == params.lanes) {
+                a_word |= a_bit << in_word;
+                w_word |= SignBit(wv) << in_word;
+                ++filled;
+                if (++in_word == 64) {
+                  pop_word();
+                }
+                if (filled == params.lanes) {
                   flush();
                 }
               }

@@ -280,8 +280,9 @@ LayerSpec ParseLayerSpecNode(const YAML::Node& root_node, const std::string& whe
       }
     }
     if (auto lanes = bin->Int("lanes", false)) {
-      if (*lanes < 1 || *lanes > 64) {
-        bin->Error("lanes", "must be in 1..64, got " + std::to_string(*lanes));
+      if (*lanes < 1 || *lanes > kMaxBinaryLanes) {
+        bin->Error("lanes", "must be in 1.." + std::to_string(kMaxBinaryLanes) + ", got " +
+                                std::to_string(*lanes));
       }
       spec.binary_lanes = static_cast<int>(*lanes);
     }

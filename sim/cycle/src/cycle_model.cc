@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <systemc>
 
@@ -32,23 +34,23 @@ Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
   if (!sim.top) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     const bool trace = !options.trace_path.empty();
-    if (trace && arch.PeCount() > kMaxTracedPes) {
-      throw std::invalid_argument("--trace records every PE: at most " +
-                                  std::to_string(kMaxTracedPes) + " PEs, this array has " +
-                                  std::to_string(arch.PeCount()));
+    if (trace) {
+      if (arch.PeCount() > kMaxTracedPes) {
+        throw InputError("--trace records every PE: at most " + std::to_string(kMaxTracedPes) +
+                         " PEs, this array has " + std::to_string(arch.PeCount()));
+      }
+      CheckTracePath(options.trace_path);
     }
     sim.top = std::make_unique<Accelerator>("accelerator", trace ? arch.PeCount() : 0);
     if (trace) {
       std::string base = options.trace_path;
-      if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd") {
-        base.resize(base.size() - 4);  // SystemC appends .vcd
-      }
+      base.resize(base.size() - 4);  // SystemC appends .vcd
       sim.trace = sc_core::sc_create_vcd_trace_file(base.c_str());
       sim.trace->set_time_unit(1, sc_core::SC_NS);
       sim.top->Trace(sim.trace, arch.cols);
     }
   } else if (!options.trace_path.empty() && sim.trace == nullptr) {
-    throw std::invalid_argument("--trace must be requested by the first run of a process");
+    throw InputError("--trace must be requested by the first run of a process");
   }
   return sim;
 }
@@ -130,6 +132,21 @@ void FillPerf(const models::ArchSpec& arch, const Accelerator& top, LayerPerf* p
 
 }  // namespace
 
+void CheckTracePath(const std::string& path) {
+  if (path.size() <= 4 || path.substr(path.size() - 4) != ".vcd") {
+    throw InputError("--trace: the file name must end in .vcd, got '" + path + "'");
+  }
+  const bool existed = std::filesystem::exists(path);
+  std::ofstream probe(path, std::ios::binary | std::ios::app);
+  if (!probe) {
+    throw InputError("--trace: cannot write " + path);
+  }
+  probe.close();
+  if (!existed) {
+    std::filesystem::remove(path);  // leave nothing behind if the run is refused later
+  }
+}
+
 void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
                               const models::ArchSpec& arch) {
   for (size_t i = 0; i < qnet->layers.size() && i < schedule.layers.size(); ++i) {
@@ -137,7 +154,7 @@ void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Sc
     if (spec.op == models::LayerOp::kBinaryConv2d) {
       const LayerSchedule& l = schedule.layers[i];
       const bool lanes = l.bits.binary && arch.mac.binary_lanes > 0;
-      spec.binary_lanes = lanes ? std::min(l.pack, 64) : 1;
+      spec.binary_lanes = lanes ? l.pack : 1;
     }
   }
 }
@@ -157,6 +174,18 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
   }
   Simulator& sim = Sim(options, arch);
   Accelerator& top = *sim.top;
+  // The trace covers this run only: closed on every way out, after which the accelerator runs
+  // untraced (SystemC cannot open another trace file once the simulation has started).
+  struct CloseTrace {
+    Simulator& sim;
+    ~CloseTrace() {
+      if (sim.trace != nullptr) {
+        sc_core::sc_close_vcd_trace_file(sim.trace);
+        sim.trace = nullptr;
+        sim.top->StopTracing();
+      }
+    }
+  } close_trace{sim};
   top.Configure(arch);
   CycleRun run;
   run.tensors = inputs;
@@ -209,10 +238,6 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     run.layers.push_back(std::move(p));
     run.overflow_events.push_back(overflows);
     run.tensors[nl.name] = std::move(y);
-  }
-  if (sim.trace != nullptr) {
-    sc_core::sc_close_vcd_trace_file(sim.trace);
-    sim.trace = nullptr;
   }
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;

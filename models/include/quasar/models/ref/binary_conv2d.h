@@ -26,10 +26,13 @@ enum class BinaryPad { kPlusOne, kMinusOne, kZero };
 std::string BinaryPadName(BinaryPad p);
 std::optional<BinaryPad> ParseBinaryPad(const std::string& name);  // "+1" | "-1" | "0"
 
+// The widest lane group: ArchSpec MacSpec::binary_lanes allows up to 1024 lanes per PE.
+inline constexpr int kMaxBinaryLanes = 1024;
+
 struct BinaryConvParams {
   Conv2dGeometry geometry;
   BinaryPad pad = BinaryPad::kPlusOne;
-  int lanes = 64;  // taps per XNOR-popcount chunk, 1..64
+  int lanes = 64;  // taps per XNOR-popcount chunk, 1..kMaxBinaryLanes
   AccumulatorSpec accumulator;
 };
 

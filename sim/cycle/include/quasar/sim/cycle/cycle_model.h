@@ -5,10 +5,11 @@
 // (analytical.h), so the two can be compared field by field and the outputs compared with the
 // golden reference element by element.
 //
-// Structure (src/accelerator.h): a controller steps the Schedule's tiles through a four-stage
-// pipeline of SystemC threads (a DMA engine with the DRAM's latency and bandwidth, the PE array
-// with its tile sequencer, the post-processing unit) over double-buffered SRAMs, with the
-// lockstep rule of analytical.h: each step starts all three stages and ends when the slowest
+// Structure (src/accelerator.h): a controller steps the Schedule's tiles through the
+// load / compute / post / store pipeline of analytical.h with three SystemC threads (a DMA
+// engine that both loads and stores, with the DRAM's latency and bandwidth; the PE array with
+// its tile sequencer; the post-processing unit) over double-buffered SRAMs, with its lockstep
+// rule: each step starts all three stages and ends when the slowest
 // has finished (or runs them one after another when a buffer is single buffered). The array
 // computes cycle by cycle (tile_runner.h, cpp_array.h); it is the only stage whose duration is
 // measured rather than taken from the rule, so equal cycle counts check the array against
@@ -28,9 +29,9 @@
 namespace quasar::sim::cycle {
 
 struct CycleOptions {
-  // Writes a VCD of the pipeline stages, buffer fill levels and every PE's partial sum (arrays
-  // of at most kMaxTracedPes PEs). The first run of a process decides: SystemC opens trace
-  // files before the simulation starts.
+  // Writes a VCD (a path ending in .vcd) of the pipeline stages, buffer fill levels and every
+  // PE's partial sum (arrays of at most kMaxTracedPes PEs). Only the first run of a process can
+  // trace: SystemC opens trace files before the simulation starts.
   std::string trace_path;
   // Check every addition against the accumulator's range even where the layer's bound proves
   // that none can overflow (for tests: the two paths must agree).
@@ -49,17 +50,19 @@ struct CycleRun {
 };
 
 // Runs `qnet` under `schedule` (compiled for `arch`) from quantized network inputs. Throws
-// InputError when the schedule does not fit the network or a layer cannot run, and
-// std::invalid_argument for a trace of too many PEs.
+// InputError when the schedule does not fit the network or a layer cannot run, or the trace
+// cannot be written (CheckTracePath, more than kMaxTracedPes PEs, not the first run).
 CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Schedule& schedule,
                        const models::ArchSpec& arch,
                        const std::map<std::string, models::IntTensor>& inputs,
                        const CycleOptions& options = {});
 
+// Throws InputError unless `path` ends in .vcd and can be written.
+void CheckTracePath(const std::string& path);
+
 // Makes the golden reference add binary convolutions the way the accelerator does: one
 // accumulator addition per XNOR-popcount lane group (LayerSpec::binary_lanes = the layer's
-// pack) when the PE has lanes, one per product otherwise. The golden kernel takes at most 64
-// lanes; wider lane groups keep 64 (results differ only if the accumulator overflows).
+// pack) when the PE has lanes, one per product otherwise.
 void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
                               const models::ArchSpec& arch);
 
