@@ -3,6 +3,7 @@
 // inputs of the wrong shape.
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -74,6 +75,34 @@ TEST_CASE("Network inputs of the wrong shape are an input error naming the input
   inputs.clear();
   CHECK_THAT(InputErrorOf([&] { sim::cycle::RunCycleModel(q, s, arch, inputs); }),
              Catch::Contains("network input 'image'"));
+}
+
+TEST_CASE("A schedule whose GEMM is not the layer's is an input error naming the layer",
+          "[errors]") {
+  // Same layer names and count, another input width: fully connected and matmul GEMMs are read
+  // with the schedule's M, K, N, so they must be checked against the tensors.
+  const char* kFc = R"(version: 1
+name: fc-shape
+inputs:
+  - {name: x, shape: [2, %d]}
+layers:
+  - {name: fc, op: fully_connected, out_features: 5}
+)";
+  char small[256], large[256];
+  std::snprintf(small, sizeof small, kFc, 24);
+  std::snprintf(large, sizeof large, kFc, 48);
+  const models::ArchSpec arch = SmallArch(4, 4, models::Dataflow::kWeightStationary);
+  models::QuantizedNetwork q = QuantizeForTest(LoadTestNetwork(small, "w8a8"));
+  models::SetAccumulator(&q, arch.mac.accumulator);
+  const compiler::Schedule other = CompileForTest(LoadTestNetwork(large, "w8a8"), arch);
+  REQUIRE(other.layers.size() == q.net.layers.size());
+  REQUIRE(other.layers[0].gemm.k == 48);
+  const models::QuantizedRun golden =
+      models::RunQuantizedNetwork(q, models::MakeInputs(q.net, 1, 0));
+  const auto inputs = QuantizedInputs(q, golden);
+  CountCycleRun();
+  CHECK_THAT(InputErrorOf([&] { sim::cycle::RunCycleModel(q, other, arch, inputs); }),
+             Catch::Contains("layer fc") && Catch::Contains("does not match"));
 }
 
 }  // namespace quasar::test

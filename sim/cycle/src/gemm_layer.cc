@@ -44,14 +44,27 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
       pad_value_ = spec.binary_pad == models::BinaryPad::kMinusOne ? -1 : 1;
     }
   }
-  const compiler::GemmShape g = im2col_ ? im2col_->gemm() : sched_.gemm;
-  if (g.count != sched_.gemm.count || g.m != sched_.gemm.m || g.k != sched_.gemm.k ||
-      g.n != sched_.gemm.n) {
-    throw InputError("layer " + layer.name + ": the schedule's GEMM does not match the layer");
-  }
+  const compiler::GemmShape g = sched_.gemm;
   b_shared_ = matmul_ && b_->rank() == 2;
   if (ql.bias) {
     bias_ = ql.bias->data;
+  }
+  // Every tensor must have the elements the schedule's GEMM indexes (the tile builders read
+  // them unchecked).
+  const int64_t channels = conv_ ? g.count * g.n : g.n;
+  const bool shapes_match =
+      (!im2col_ || (im2col_->gemm().count == g.count && im2col_->gemm().m == g.m &&
+                    im2col_->gemm().k == g.k && im2col_->gemm().n == g.n)) &&
+      (im2col_ || x.size() == g.count * g.m * g.k) &&
+      b_->size() == (b_shared_ || !matmul_ ? 1 : g.count) * g.k * (conv_ ? channels : g.n) &&
+      models::NumElements(layer.output_shape) == g.count * g.m * g.n &&
+      (bias_.empty() || static_cast<int64_t>(bias_.size()) == channels);
+  if (!shapes_match) {
+    throw InputError("layer " + layer.name + ": the schedule's GEMM " + std::to_string(g.count) +
+                     " x " + std::to_string(g.m) + "x" + std::to_string(g.k) + "x" +
+                     std::to_string(g.n) + " does not match the layer's tensors (input " +
+                     models::ShapeToString(x.shape) + ", weights " +
+                     models::ShapeToString(b_->shape) + ")");
   }
   const compiler::Tiling& tl = schedule.tiling;
   if (schedule.pack > 1 && tl.k < g.k && tl.k % schedule.pack != 0) {
@@ -59,7 +72,6 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
                      " is not a multiple of the pack (" + std::to_string(schedule.pack) +
                      "): a packed word would straddle two tiles");
   }
-  const int64_t channels = conv_ ? g.count * g.n : g.n;
   std::vector<float> w_scales = spec.weights.scales;
   stage_ = models::MakeOutputStage(spec.rounding, spec.input.scales[0], w_scales, spec.output,
                                    spec.activation, spec.clamp);
