@@ -24,6 +24,14 @@ bool CycleResult::bit_exact() const {
 
 CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const TargetOptions& o,
                             const CycleOptionsCli& c) {
+  if (!c.trace.empty()) {  // before minutes of work, not after
+    if (t.arch.PeCount() > sim::cycle::kMaxTracedPes) {
+      throw InputError("--trace records every PE: at most " +
+                       std::to_string(sim::cycle::kMaxTracedPes) + " PEs, this array has " +
+                       std::to_string(t.arch.PeCount()));
+    }
+    sim::cycle::CheckTracePath(c.trace);
+  }
   const models::FloatNetParams params = models::MakeFloatParams(t.net, o.net.seed);
   models::QuantizedNetwork q = QuantizeWithOptions(o.net, t.net, params);
   // The reference computes with the accelerator's accumulator and XNOR lane groups.

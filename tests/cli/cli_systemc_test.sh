@@ -62,7 +62,8 @@ assert c["simulated_macs"] == d["totals"]["macs"], (c["simulated_macs"], d["tota
 ' "$tmp/r.json" "$lenet_layers"
 
 # --trace and --save-outputs: a VCD of every PE (an 8x8 variant of the preset keeps the file
-# small) and one .npy per layer, equal to what the golden reference computes.
+# small) and one .npy per layer (the tensors the run's bit-exact check compared; here their
+# files, dtype header and shape are checked).
 sed -E 's/rows: 32, cols: 32/rows: 8, cols: 8/' "$src/workloads/accelerators/edge_32x32_os.yaml" \
   > "$tmp/edge8.yaml"
 expect 0 "BIT-EXACT" -- "$q" run --arch "$tmp/edge8.yaml" --net lenet5 --backend systemc \
@@ -94,6 +95,15 @@ expect 2 "--trace needs --backend systemc" -- "$q" run --arch edge_32x32_os --ne
 expect 2 "--save-outputs needs --backend systemc" -- "$q" run --arch edge_32x32_os --net lenet5 \
   --save-outputs "$tmp/x"
 expect 2 "--backend" -- "$q" run --arch edge_32x32_os --net lenet5 --backend verilog
+# A trace must be a writable .vcd: refused before any work, nothing left behind.
+expect 2 "must end in .vcd" -- "$q" run --arch "$tmp/edge8.yaml" --net lenet5 --backend systemc \
+  --trace "$tmp/t.txt"
+expect 2 "cannot write" -- "$q" run --arch "$tmp/edge8.yaml" --net lenet5 --backend systemc \
+  --trace "$tmp/no/such/dir/t.vcd"
+expect 0 "" -- test ! -e "$tmp/t.txt"
+expect 2 "at most 1024 PEs" -- "$q" run --arch tpu_like_128x128_ws --net lenet5 \
+  --backend systemc --trace "$tmp/big.vcd"
+expect 0 "" -- test ! -e "$tmp/big.vcd"
 expect 0 "" -- test ! -e "$tmp/x.vcd"
 
 finish

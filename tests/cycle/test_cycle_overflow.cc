@@ -263,4 +263,61 @@ layers:
   CHECK_THROWS_WITH(RunFlow(net, arch, o), Catch::Contains("bconv") && Catch::Contains("pack"));
 }
 
+namespace {
+const char* kBinaryPadNet = R"(version: 1
+name: bpad
+inputs:
+  - {name: x, shape: [1, 64, 4, 4]}
+layers:
+  - {name: bconv1, op: conv2d, out_channels: 8, kernel: 3, padding: 1}
+  - {name: bconv2, op: conv2d, out_channels: 8, kernel: 3, padding: 1}
+)";
+}  // namespace
+
+// QuantizeNetwork always pads binary convolutions with zero (the border correction); +1 and -1
+// padding take part in the XNOR-popcount instead. All three, on lanes and on the MAC path.
+TEST_CASE("Binary convolutions padded with -1 or +1 or zero", "[overflow]") {
+  const models::NetworkSpec net = LoadTestNetwork(kBinaryPadNet, "w1a1");
+  for (models::BinaryPad pad :
+       {models::BinaryPad::kMinusOne, models::BinaryPad::kPlusOne, models::BinaryPad::kZero}) {
+    for (int lanes : {0, 8}) {
+      for (int bits : {8, 32}) {
+        models::ArchSpec arch = SmallArch(4, 3, Dataflow::kOutputStationary);
+        arch.mac.binary_lanes = lanes;
+        arch.mac.accumulator = {bits, OverflowMode::kSaturate};
+        FlowOptions o;
+        o.edit_network = [pad](models::QuantizedNetwork* q) {
+          for (models::QuantizedLayer& l : q->layers) l.spec.binary_pad = pad;
+        };
+        INFO("pad " << models::BinaryPadName(pad) << " lanes " << lanes << " bits " << bits);
+        CheckFlow(RunFlow(net, arch, o));
+      }
+    }
+  }
+}
+
+// Lane groups wider than one 64-bit word (binary_lanes up to 1024) with an accumulator that
+// overflows: the reference adds each group of 128 once, as the PE does.
+TEST_CASE("128 XNOR lanes with a narrow saturating accumulator", "[overflow]") {
+  const models::NetworkSpec net = LoadTestNetwork(kBinaryPadNet, "w1a1");
+  models::ArchSpec arch = SmallArch(4, 3, Dataflow::kOutputStationary);
+  arch.mac.binary_lanes = 128;
+  arch.mac.accumulator = {8, OverflowMode::kSaturate};
+  FlowOptions o;
+  o.edit_network = [](models::QuantizedNetwork* q) {
+    for (models::QuantizedLayer& l : q->layers) {
+      for (size_t i = 0; i < l.weights.data.size(); ++i) l.weights.data[i] = i % 7 == 0 ? -1 : 1;
+    }
+  };
+  o.edit_inputs = [](std::map<std::string, models::FloatTensor>* in) {
+    for (auto& [name, t] : *in) {
+      for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = i % 9 == 0 ? -1.f : 1.f;
+    }
+  };
+  const Flow f = RunFlow(net, arch, o);
+  REQUIRE(f.schedule.layers[0].pack == 128);
+  REQUIRE(f.golden.layers[0].stats.overflow_events > 0);
+  CheckFlow(f);
+}
+
 }  // namespace quasar::test

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cycle_test_util.h"
+#include "quasar/models/error.h"
 
 namespace quasar::test {
 namespace {
@@ -88,6 +89,12 @@ TEST_CASE("A VCD trace records every PE and the pipeline", "[trace]") {
   CHECK(header.find("pe_4_0") == std::string::npos);  // a 4x4 array has no fifth row
   CHECK(lines_after > 100);
   CHECK(value_changes > 100);
+
+  // The trace ended with its run: the same process runs another array size, untraced, exactly.
+  const auto size_before = std::filesystem::file_size(vcd);
+  const Flow again = RunFlow(net, SmallArch(3, 5, models::Dataflow::kWeightStationary));
+  CheckFlow(again);
+  CHECK(std::filesystem::file_size(vcd) == size_before);
 }
 
 TEST_CASE("A trace of more than 1024 PEs is refused", "[trace]") {
@@ -103,7 +110,7 @@ TEST_CASE("A trace of more than 1024 PEs is refused", "[trace]") {
   bool refused = false;
   try {
     RunFlow(net, arch, o);
-  } catch (const std::invalid_argument& e) {
+  } catch (const InputError& e) {
     refused = true;
     CHECK_THAT(e.what(), Catch::Contains("1024") && Catch::Contains("1056"));
   }

@@ -27,7 +27,7 @@ int64_t PostCycles(int64_t elements, double per_cycle) {
 
 void WaitCycles(int64_t n) {
   if (n > 0) {
-    sc_core::wait(static_cast<double>(n) * kCycle);
+    sc_core::wait(static_cast<double>(n) * CycleTime());
   }
 }
 
@@ -46,7 +46,9 @@ std::vector<int32_t>& OperandSram::Fill(int slot, int64_t bytes, const std::stri
                      " bytes a tile may use");
   }
   bytes_[slot] = bytes;
-  fill_bytes.write(bytes_[0] + bytes_[1]);
+  // A single-buffered SRAM holds one tile: the model keeps two slot vectors only as storage
+  // (its stages run one after another, so the old tile is no longer read).
+  fill_bytes.write(spec_.double_buffered ? bytes_[0] + bytes_[1] : bytes);
   return slots_[slot];
 }
 
@@ -82,7 +84,7 @@ void Accelerator::Configure(const models::ArchSpec& arch) {
   dram_.Configure(arch.dram);
   input_.Configure(arch.input);
   weight_.Configure(arch.weight);
-  if (tracing_ && static_cast<int64_t>(psum_sig_.size()) != arch.PeCount()) {
+  if (tracing_ && static_cast<int64_t>(psum_sig_.size()) != arch.PeCount()) {  // a bug
     throw std::invalid_argument("the trace was opened for another array size");
   }
 }
@@ -103,6 +105,8 @@ void Accelerator::Guarded(Fn&& fn) {
   }
   try {
     fn();
+  } catch (const sc_core::sc_unwind_exception&) {
+    throw;  // SystemC's own process kill/reset: never swallow it
   } catch (...) {
     error_ = std::current_exception();
   }
@@ -186,7 +190,7 @@ void Accelerator::Controller() {
         acc_.erase(visit_[static_cast<size_t>(step_ - 2)]);
       }
     }
-    cycles = static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / kCycle);
+    cycles = static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / CycleTime());
     running_ = false;
   }
 }
@@ -272,6 +276,9 @@ void Accelerator::DmaStep(int64_t s) {
         acc.assign(static_cast<size_t>(t.mt * t.nt), 0);
         if (t.psum_in) {
           auto it = spilled_.find({t.group, t.m0, t.n0});
+          if (it == spilled_.end()) {
+            throw std::logic_error("cycle model: partial sums read back before they were spilled");
+          }
           acc = std::move(it->second);
           spilled_.erase(it);
           const int64_t bytes = PackedBytes(t.mt * t.nt, b.acc_bits);
@@ -325,7 +332,7 @@ void Accelerator::ArrayStep(int64_t s) {
           psum_sig_[static_cast<size_t>(r * arch_.cols + col)]->write(array_.Psum(r, col));
         }
       }
-      sc_core::wait(kCycle);
+      sc_core::wait(CycleTime());
     });
   } else {
     c = runner.Run(op);

@@ -29,7 +29,9 @@
 
 namespace quasar::sim::cycle {
 
-inline const sc_core::sc_time kCycle(1, sc_core::SC_NS);
+// One accelerator cycle of simulated time (a function: an sc_time built during static
+// initialization would fix SystemC's time resolution before main).
+inline sc_core::sc_time CycleTime() { return sc_core::sc_time(1, sc_core::SC_NS); }
 
 // The off-chip memory: one channel with a latency per step that reads and a bandwidth shared by
 // reads and writes (compiler::DramCycles, the analytical model's rule).
@@ -92,6 +94,8 @@ class Accelerator : public sc_core::sc_module {
 
   // Records the stages, buffer fill levels and every PE's partial sum (named pe_<r>_<c>).
   void Trace(sc_core::sc_trace_file* tf, int64_t cols);
+  // After the trace file is closed: runs at full speed again, on any array size.
+  void StopTracing() { tracing_ = false; }
 
  private:
   void Controller();

@@ -85,7 +85,9 @@ bool RowChecked(int64_t* __restrict out, const int64_t* __restrict above,
       int64_t v = above[c];
       for (size_t p = 0; p < pack; ++p) {
         v += static_cast<int64_t>(x[c * pack + p]) * s[c * pack + p];
-        ok &= (v >= lo) & (v <= hi);
+        if (v < lo || v > hi) {
+          return false;  // the caller recomputes the row addition by addition
+        }
       }
       out[c] = v;
     }
