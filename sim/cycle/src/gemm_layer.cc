@@ -165,21 +165,27 @@ void GemmLayer::LoadBias(const TileStep& t, int64_t* acc, int64_t* overflow_even
 
 int64_t GemmLayer::Finish(const TileStep& t, const int64_t* acc, int64_t* overflow_events) {
   const bool zero_pad = binary_conv_ && ql_.spec.binary_pad == models::BinaryPad::kZero;
+  std::vector<int64_t> pad_taps;  // reduction indices of output row m that fall on padding
   for (int64_t i = 0; i < t.mt; ++i) {
+    const int64_t m = t.m0 + i;
+    if (zero_pad) {
+      pad_taps.clear();
+      for (int64_t kk = 0; kk < sched_.gemm.k; ++kk) {
+        if (!im2col_->InputIndex(t.group, m, kk)) {
+          pad_taps.push_back(kk);
+        }
+      }
+    }
     for (int64_t j = 0; j < t.nt; ++j) {
-      const int64_t m = t.m0 + i, n = t.n0 + j;
+      const int64_t n = t.n0 + j;
       int64_t v = acc[i * t.nt + j];
-      if (zero_pad) {
-        // The +1 fed for each padding tap added +w; take it back (BinaryConv2dAccumulate).
-        int64_t correction = 0;
-        for (int64_t kk = 0; kk < sched_.gemm.k; ++kk) {
-          if (!im2col_->InputIndex(t.group, m, kk)) {
-            correction += (*b_)[im2col_->WeightIndex(t.group, kk, n)];
-          }
-        }
-        if (correction != 0) {
-          v = models::AccumulateAdd(v, -correction, ql_.spec.accumulator, overflow_events);
-        }
+      // The +1 fed for each padding tap added +w; take it back (BinaryConv2dAccumulate).
+      int64_t correction = 0;
+      for (int64_t kk : pad_taps) {
+        correction += (*b_)[im2col_->WeightIndex(t.group, kk, n)];
+      }
+      if (correction != 0) {
+        v = models::AccumulateAdd(v, -correction, ql_.spec.accumulator, overflow_events);
       }
       const int64_t ch = Channel(t.group, n);
       const models::Multiplier& mul = stage_.multipliers.size() == 1
