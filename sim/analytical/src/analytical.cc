@@ -6,7 +6,7 @@
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/sim/gemm_timing.h"
-#include "quasar/sim/pe_registers.h"
+#include "quasar/sim/rules.h"
 
 namespace quasar::sim {
 namespace {
@@ -16,16 +16,6 @@ using compiler::LayerKind;
 using compiler::LayerSchedule;
 using compiler::PackedBytes;
 using compiler::TileStep;
-
-// SRAM accesses of `elements` values of `bits` each through words of `word_bytes`.
-int64_t Words(int64_t elements, int64_t bits, int64_t word_bytes) {
-  return CeilDiv(elements * bits, 8 * word_bytes);
-}
-
-int64_t PostCycles(int64_t elements, double per_cycle) {
-  return elements == 0 ? 0
-                       : static_cast<int64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
-}
 
 // One tile's pipeline work (timing rule 2 of analytical.h).
 struct StageWork {
@@ -80,10 +70,10 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
     e.macs += macs;
     e.pe_cycles += arch.rows * arch.cols * g.cycles;
     // Array-side SRAM traffic: a packed element carries `pack` operands.
-    e.input_reads += Words(g.a_reads, pack * b.a_bits, in_word);
-    e.weight_reads += Words(g.b_reads, pack * b.w_bits, w_word);
-    e.output_writes += Words(g.out_writes, b.acc_bits, out_word);
-    e.output_reads += Words(g.out_reads + (t.k0 > 0 ? outs : 0), b.acc_bits, out_word);
+    e.input_reads += SramWords(g.a_reads, pack * b.a_bits, in_word);
+    e.weight_reads += SramWords(g.b_reads, pack * b.w_bits, w_word);
+    e.output_writes += SramWords(g.out_writes, b.acc_bits, out_word);
+    e.output_reads += SramWords(g.out_reads + (t.k0 > 0 ? outs : 0), b.acc_bits, out_word);
     // PE registers: moving operands and partial sums, and the stationary operand's preload.
     e.register_bit_writes +=
         RegisterBitWrites(arch.dataflow, b, pack, macs, packed_ops, outs, g.mapped_pe_folds);
@@ -105,7 +95,7 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
       e.output_writes += CeilDiv(bytes, out_word);
     }
     if (t.store) {
-      e.output_reads += Words(outs, b.acc_bits, out_word);
+      e.output_reads += SramWords(outs, b.acc_bits, out_word);
       if (t.final_out) {
         w.post = PostCycles(outs, arch.post_elements_per_cycle);
         w.store = PackedBytes(outs, b.out_bits);
@@ -124,35 +114,28 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
 
 void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
   models::EventCounts& e = p->events;
-  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits);
-  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits);
-  const int64_t chunks = std::max<int64_t>({1, CeilDiv(in_bytes, arch.input.UsableBytes()),
-                                            CeilDiv(out_bytes, arch.output.UsableBytes())});
   std::vector<StageWork> work;
-  for (int64_t j = 0; j < chunks; ++j) {
-    // Chunk j gets elements [j * E / chunks, (j + 1) * E / chunks).
-    const int64_t in_e = (j + 1) * l.in_elements / chunks - j * l.in_elements / chunks;
-    const int64_t out_e = (j + 1) * l.out_elements / chunks - j * l.out_elements / chunks;
+  for (const PostChunk& c : PostChunks(l, arch)) {
     StageWork w;
-    w.load = PackedBytes(in_e, l.bits.a_bits);
-    w.store = PackedBytes(out_e, l.bits.out_bits);
-    w.post = PostCycles(std::max(in_e, out_e), arch.post_elements_per_cycle);
+    w.load = c.load_bytes;
+    w.store = c.store_bytes;
+    w.post = PostCycles(c.Streamed(), arch.post_elements_per_cycle);
     e.input_writes += CeilDiv(w.load, arch.input.word_bytes);
     e.input_reads += CeilDiv(w.load, arch.input.word_bytes);
     e.output_writes += CeilDiv(w.store, arch.output.word_bytes);
     e.output_reads += CeilDiv(w.store, arch.output.word_bytes);
-    AddPostOps(l, out_e, l.bits.a_bits, &e);
+    AddPostOps(l, c.out_elements, l.bits.a_bits, &e);
     e.dram_read_bytes += w.load;
     e.dram_write_bytes += w.store;
     work.push_back(w);
   }
-  p->tiles = chunks;
+  p->tiles = static_cast<int64_t>(work.size());
   p->cycles = RunPipeline(work, arch, p);
 }
 
 }  // namespace
 
-LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
+LayerPerf NewLayerPerf(const LayerSchedule& l) {
   LayerPerf p;
   p.name = l.name;
   p.op = l.op;
@@ -165,6 +148,25 @@ LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
   p.events.mac_w_bits = l.bits.mac_w_bits;
   p.events.acc_bits = l.bits.acc_bits;
   p.events.binary = l.bits.binary;
+  return p;
+}
+
+void FinishLayerPerf(const models::ArchSpec& arch, LayerPerf* p) {
+  p->stall_cycles = p->cycles - p->compute_cycles;
+  p->events.cycles = p->cycles;
+  const double pes = static_cast<double>(arch.PeCount());
+  if (p->cycles > 0 && p->events.macs > 0) {
+    p->utilization = static_cast<double>(p->events.macs) /
+                     (static_cast<double>(p->cycles) * pes * static_cast<double>(p->pack));
+  }
+  if (p->folds > 0) {
+    p->mapping_efficiency =
+        static_cast<double>(p->mapped_pe_folds) / (static_cast<double>(p->folds) * pes);
+  }
+}
+
+LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
+  LayerPerf p = NewLayerPerf(l);
   if (!p.ok() || l.kind == LayerKind::kView) {
     return p;
   }
@@ -178,17 +180,7 @@ LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
   } else {
     EvaluatePost(l, arch, &p);
   }
-  p.stall_cycles = p.cycles - p.compute_cycles;
-  p.events.cycles = p.cycles;
-  const double pes = static_cast<double>(arch.PeCount());
-  if (p.cycles > 0 && p.events.macs > 0) {
-    p.utilization = static_cast<double>(p.events.macs) /
-                    (static_cast<double>(p.cycles) * pes * static_cast<double>(p.pack));
-  }
-  if (p.folds > 0) {
-    p.mapping_efficiency =
-        static_cast<double>(p.mapped_pe_folds) / (static_cast<double>(p.folds) * pes);
-  }
+  FinishLayerPerf(arch, &p);
   return p;
 }
 

@@ -16,15 +16,6 @@ using sc_core::SC_ZERO_TIME;
 
 namespace {
 
-int64_t Words(int64_t elements, int64_t bits, int64_t word_bytes) {
-  return CeilDiv(elements * bits, 8 * word_bytes);
-}
-
-int64_t PostCycles(int64_t elements, double per_cycle) {
-  return elements == 0 ? 0
-                       : static_cast<int64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
-}
-
 void WaitCycles(int64_t n) {
   if (n > 0) {
     sc_core::wait(static_cast<double>(n) * CycleTime());
@@ -247,7 +238,7 @@ void Accelerator::DmaStep(int64_t s) {
     if (s >= 2 && s - 2 < n && tile_steps_[static_cast<size_t>(s - 2)].store) {
       const TileStep& t = tile_steps_[static_cast<size_t>(s - 2)];
       const int64_t outs = t.mt * t.nt;
-      events.output_reads += Words(outs, b.acc_bits, arch_.output.word_bytes);
+      events.output_reads += SramWords(outs, b.acc_bits, arch_.output.word_bytes);
       if (t.final_out) {
         store = PackedBytes(outs, b.out_bits);  // the post unit's outputs, streamed out
       } else {
@@ -346,10 +337,10 @@ void Accelerator::ArrayStep(int64_t s) {
   const int64_t macs = t.mt * t.kt * t.nt, packed_ops = t.mt * kp * t.nt, outs = t.mt * t.nt;
   events.macs += macs;
   events.pe_cycles += arch_.rows * arch_.cols * c.cycles;
-  events.input_reads += Words(c.a_reads, pack * b.a_bits, arch_.input.word_bytes);
-  events.weight_reads += Words(c.b_reads, pack * b.w_bits, arch_.weight.word_bytes);
-  events.output_writes += Words(c.out_writes, b.acc_bits, arch_.output.word_bytes);
-  events.output_reads += Words(c.out_reads, b.acc_bits, arch_.output.word_bytes);
+  events.input_reads += SramWords(c.a_reads, pack * b.a_bits, arch_.input.word_bytes);
+  events.weight_reads += SramWords(c.b_reads, pack * b.w_bits, arch_.weight.word_bytes);
+  events.output_writes += SramWords(c.out_writes, b.acc_bits, arch_.output.word_bytes);
+  events.output_reads += SramWords(c.out_reads, b.acc_bits, arch_.output.word_bytes);
   events.register_bit_writes +=
       RegisterBitWrites(arch_.dataflow, b, pack, macs, packed_ops, outs, c.mapped_pe_folds);
 }
@@ -361,10 +352,10 @@ void Accelerator::PostStep(int64_t s) {
     if (s >= 0 && s < static_cast<int64_t>(chunks_.size())) {
       const PostChunk& c = chunks_[static_cast<size_t>(s)];
       const compiler::LayerSchedule& l = *job_.schedule;
-      events.post_multiplies += c.outputs * l.post_multiplies_per_out;
-      events.post_adds += c.outputs * l.post_adds_per_out;
-      events.post_compare_bits += c.outputs * l.post_compares_per_out * l.bits.a_bits;
-      p = PostCycles(c.elements, arch_.post_elements_per_cycle);
+      events.post_multiplies += c.out_elements * l.post_multiplies_per_out;
+      events.post_adds += c.out_elements * l.post_adds_per_out;
+      events.post_compare_bits += c.out_elements * l.post_compares_per_out * l.bits.a_bits;
+      p = PostCycles(c.Streamed(), arch_.post_elements_per_cycle);
     }
   } else if (s >= 0 && s < static_cast<int64_t>(tile_steps_.size())) {
     const TileStep& t = tile_steps_[static_cast<size_t>(s)];

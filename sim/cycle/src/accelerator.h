@@ -25,7 +25,7 @@
 #include "quasar/sim/cycle/cpp_array.h"
 #include "quasar/sim/cycle/gemm_layer.h"
 #include "quasar/sim/cycle/tile_runner.h"
-#include "quasar/sim/pe_registers.h"
+#include "quasar/sim/rules.h"
 
 namespace quasar::sim::cycle {
 
@@ -75,14 +75,9 @@ class Accelerator : public sc_core::sc_module {
     const compiler::LayerSchedule* schedule = nullptr;
     bool check_overflow = true;
   };
-  struct PostChunk {
-    int64_t load_bytes = 0, store_bytes = 0;
-    int64_t elements = 0;  // max(inputs, outputs): what the post unit streams
-    int64_t outputs = 0;
-  };
   void Configure(const models::ArchSpec& arch);
   void StartGemm(const GemmJob& job);
-  void StartPost(const compiler::LayerSchedule& layer, std::vector<PostChunk> chunks);
+  void StartPost(const compiler::LayerSchedule& layer, std::vector<PostChunk> chunks);  // rules.h
   bool idle() const { return !running_; }
   // Rethrows what a stage threw during the last job (SystemC processes must not throw).
   void RethrowError();

@@ -64,28 +64,6 @@ void RunToIdle(Accelerator& top) {
   top.RethrowError();
 }
 
-std::vector<Accelerator::PostChunk> PostChunks(const LayerSchedule& l,
-                                               const models::ArchSpec& arch) {
-  // The analytical model's chunking (analytical.cc EvaluatePost): as few chunks as the input and
-  // output buffers allow, elements split evenly.
-  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits);
-  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits);
-  const int64_t chunks = std::max<int64_t>({1, CeilDiv(in_bytes, arch.input.UsableBytes()),
-                                            CeilDiv(out_bytes, arch.output.UsableBytes())});
-  std::vector<Accelerator::PostChunk> out;
-  for (int64_t j = 0; j < chunks; ++j) {
-    const int64_t in_e = (j + 1) * l.in_elements / chunks - j * l.in_elements / chunks;
-    const int64_t out_e = (j + 1) * l.out_elements / chunks - j * l.out_elements / chunks;
-    Accelerator::PostChunk c;
-    c.load_bytes = PackedBytes(in_e, l.bits.a_bits);
-    c.store_bytes = PackedBytes(out_e, l.bits.out_bits);
-    c.elements = std::max(in_e, out_e);
-    c.outputs = out_e;
-    out.push_back(c);
-  }
-  return out;
-}
-
 // The post-processing unit's arithmetic on a whole post-only layer: the golden pooling, add
 // and transpose functions (models/ref/pool_add.h, float_ops.h) are its specification.
 models::IntTensor RunPostLayer(const models::NetLayer& l, const models::QuantizedLayer& ql,
@@ -103,31 +81,22 @@ models::IntTensor RunPostLayer(const models::NetLayer& l, const models::Quantize
   return models::RunLayer(ql.spec, in).output;
 }
 
+// The cycle model's measured cycles and counted events of the layer `top` just ran.
 void FillPerf(const models::ArchSpec& arch, const Accelerator& top, LayerPerf* p) {
   p->cycles = top.cycles;
   p->compute_cycles = top.compute_cycles;
-  p->stall_cycles = top.cycles - top.compute_cycles;
   p->dram_cycles = top.dram_cycles;
   p->post_cycles = top.post_cycles;
   p->tiles = top.tiles;
   p->folds = top.folds;
   p->mapped_pe_folds = top.mapped_pe_folds;
   models::EventCounts e = top.events;
-  e.mac_a_bits = p->events.mac_a_bits;  // the layer's widths, set by RunCycleModel
+  e.mac_a_bits = p->events.mac_a_bits;  // the layer's widths, from NewLayerPerf
   e.mac_w_bits = p->events.mac_w_bits;
   e.acc_bits = p->events.acc_bits;
   e.binary = p->events.binary;
-  e.cycles = top.cycles;
   p->events = e;
-  const double pes = static_cast<double>(arch.PeCount());
-  if (p->cycles > 0 && e.macs > 0) {
-    p->utilization = static_cast<double>(e.macs) /
-                     (static_cast<double>(p->cycles) * pes * static_cast<double>(p->pack));
-  }
-  if (p->folds > 0) {
-    p->mapping_efficiency =
-        static_cast<double>(p->mapped_pe_folds) / (static_cast<double>(p->folds) * pes);
-  }
+  FinishLayerPerf(arch, p);
 }
 
 }  // namespace
@@ -203,17 +172,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     if (options.on_layer) {
       options.on_layer(i, net.layers.size(), nl.name);
     }
-    LayerPerf p;
-    p.name = l.name;
-    p.op = l.op;
-    p.kind = compiler::LayerKindName(l.kind);
-    p.pack = l.pack;
-    p.required_acc_bits = l.required_acc_bits;
-    p.acc_too_narrow = l.kind == LayerKind::kGemm && l.required_acc_bits > l.bits.acc_bits;
-    p.events.mac_a_bits = l.bits.mac_a_bits;
-    p.events.mac_w_bits = l.bits.mac_w_bits;
-    p.events.acc_bits = l.bits.acc_bits;
-    p.events.binary = l.bits.binary;
+    LayerPerf p = NewLayerPerf(l);
     int64_t overflows = 0;
     models::IntTensor y;
     if (l.kind == LayerKind::kGemm) {
@@ -227,7 +186,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     } else {
       y = RunPostLayer(nl, ql, run.tensors);
       if (l.kind == LayerKind::kPost) {
-        top.StartPost(l, PostChunks(l, arch));
+        top.StartPost(l, sim::PostChunks(l, arch));
         RunToIdle(top);
       }
     }

@@ -86,6 +86,13 @@ struct NetworkPerf {
   bool ok() const { return status.empty(); }
 };
 
+// A layer's report before any backend has run it: names, kind, status, pack, accumulator
+// check and the widths its events are priced at.
+LayerPerf NewLayerPerf(const compiler::LayerSchedule& layer);
+// The figures derived from a layer's counted cycles and events: stall cycles, events.cycles,
+// utilization and mapping efficiency.
+void FinishLayerPerf(const models::ArchSpec& arch, LayerPerf* perf);
+
 // Timing and events of one layer under its schedule (no energy). A layer whose status is set,
 // or whose tiling does not fit, comes back with a status and zero counts.
 LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::ArchSpec& arch);
