@@ -60,7 +60,7 @@ int Run(const Options& o) {
   sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
   std::optional<CycleResult> cycle;
   if (systemc && perf.ok()) {
-    cycle = RunCycleBackend(s, t, o.target, o.cycle);
+    cycle = RunCycleBackend(s, t, o.target, o.cycle, perf);
     perf = cycle->perf;
     note += " [backend systemc]";
   }
@@ -107,7 +107,8 @@ Command AddRunCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "run",
       "Compile a network for an accelerator and report cycles, energy and area (analytical "
-      "model); exit 3 if a layer cannot run");
+      "model, or --backend systemc: the cycle model checked against the golden reference); "
+      "exit 3 if a layer cannot run, 4 if the cycle model disagrees");
   AddTargetOptions(cmd, &o->target);
   cmd->add_option("--schedule", o->schedule,
                   "Run this schedule (written by `quasar compile`) instead of compiling");

@@ -23,7 +23,7 @@ bool CycleResult::bit_exact() const {
 }
 
 CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const TargetOptions& o,
-                            const CycleOptionsCli& c) {
+                            const CycleOptionsCli& c, const sim::NetworkPerf& analytical) {
   if (!c.trace.empty()) {  // before minutes of work, not after
     if (t.arch.PeCount() > sim::cycle::kMaxTracedPes) {
       throw InputError("--trace records every PE: at most " +
@@ -58,7 +58,6 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
   }
   CycleResult r;
   r.wall_seconds = run.wall_seconds;
-  const sim::NetworkPerf analytical = sim::EvaluateSchedule(s, t.arch, t.table);
   for (size_t i = 0; i < q.net.layers.size(); ++i) {
     const std::string& name = q.net.layers[i].name;
     const models::IntTensor& g = golden.tensors.at(name);

@@ -38,9 +38,10 @@ struct CycleOptionsCli {
 
 // Quantizes the target's network (synthetic weights, the precision and calibration options),
 // runs it through the golden reference with the accelerator's accumulator and through the
-// cycle model under `s`, and compares them.
+// cycle model under `s`, and compares them; `analytical` is the analytical model's report of
+// `s`, for the per-layer cycle comparison.
 CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const TargetOptions& o,
-                            const CycleOptionsCli& c);
+                            const CycleOptionsCli& c, const sim::NetworkPerf& analytical);
 
 // The per-layer check as a table, and as JSON (one object per layer).
 std::string CheckTable(const CycleResult& r);
