@@ -18,5 +18,9 @@ Command AddQuantizeCommand(CLI::App& app);
 Command AddInferCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
 Command AddCompileCommand(CLI::App& app);
+#ifdef QUASAR_WITH_RTL
+Command AddVerifyCommand(CLI::App& app);     // cmd_verify.cc (built with the RTL)
+Command AddRtlParamsCommand(CLI::App& app);  // cmd_verify.cc
+#endif
 
 }  // namespace quasar::cli

@@ -46,6 +46,15 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
   }
   sim::cycle::CycleOptions opt;
   opt.trace_path = c.trace;
+  opt.make_array = c.make_array;
+  opt.array_name = c.array_name;
+  opt.array_layers.insert(c.layers.begin(), c.layers.end());
+  opt.record_output_cycles = true;
+  for (const models::NetLayer& l : q.net.layers) {  // the last selected layer in network order
+    if (opt.array_layers.count(l.name)) {
+      opt.stop_after = l.name;
+    }
+  }
   const bool tty = isatty(fileno(stderr)) != 0;
   opt.on_layer = [tty](size_t i, size_t n, const std::string& name) {
     if (tty) {
@@ -58,8 +67,11 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
   }
   CycleResult r;
   r.wall_seconds = run.wall_seconds;
-  for (size_t i = 0; i < q.net.layers.size(); ++i) {
+  for (size_t i = 0; i < run.layers.size(); ++i) {
     const std::string& name = q.net.layers[i].name;
+    if (!opt.array_layers.empty() && !opt.array_layers.count(name)) {
+      continue;
+    }
     const models::IntTensor& g = golden.tensors.at(name);
     const models::IntTensor& y = run.tensors.at(name);
     LayerCheck k;
@@ -73,6 +85,7 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
         if (g[j] != y[j]) {
           if (k.mismatches++ == 0) {
             k.first_index = j, k.expected = g[j], k.actual = y[j];
+            k.first_cycle = run.output_cycles.at(name)[static_cast<size_t>(j)];
           }
         }
       }
@@ -85,13 +98,15 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
     r.checks.push_back(k);
   }
   r.perf = sim::Summarize(s.network, t.arch, t.table, run.layers);
+  r.title = c.title;
   if (!c.save_outputs.empty()) {
     std::filesystem::create_directories(c.save_outputs);
-    for (const models::NetLayer& l : q.net.layers) {
+    for (size_t i = 0; i < run.layers.size(); ++i) {
+      const models::NetLayer& l = q.net.layers[i];
       models::WriteNpy(c.save_outputs + "/" + l.name + ".npy", run.tensors.at(l.name),
                        models::NpyDtypeFor(q.tensors.at(l.name).type));
     }
-    fmt::print(stderr, "[run] {} layer outputs written to {}/<layer>.npy\n", q.net.layers.size(),
+    fmt::print(stderr, "[run] {} layer outputs written to {}/<layer>.npy\n", run.layers.size(),
                c.save_outputs);
   }
   if (!c.trace.empty()) {
@@ -101,18 +116,19 @@ CycleResult RunCycleBackend(const compiler::Schedule& s, const Target& t, const 
 }
 
 std::string CheckTable(const CycleResult& r) {
-  std::string out = "\nBit-exact check: SystemC cycle model vs golden reference\n";
+  std::string out = "\nBit-exact check: " + r.title + " vs golden reference\n";
   out += fmt::format("{:<20} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}  {}\n", "layer", "compared",
                      "mismatch", "overflows", "golden ovf", "cycles", "analytical",
-                     "first mismatch (index: expected/actual)");
+                     "first mismatch (index: expected/actual @ cycle)");
   int64_t compared = 0, mism = 0;
   for (const LayerCheck& c : r.checks) {
     compared += c.compared, mism += c.mismatches;
     out += fmt::format(
         "{:<20} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}  {}\n", c.name.substr(0, 20), c.compared,
         c.mismatches, c.cycle_overflows, c.golden_overflows, c.cycles, c.analytical_cycles,
-        c.mismatches == 0 ? std::string("-")
-                          : fmt::format("{}: {}/{}", c.first_index, c.expected, c.actual));
+        c.mismatches == 0
+            ? std::string("-")
+            : fmt::format("{}: {}/{} @ {}", c.first_index, c.expected, c.actual, c.first_cycle));
   }
   const double mps =
       r.wall_seconds > 0 ? static_cast<double>(r.simulated_macs) / r.wall_seconds : 0.0;
@@ -134,7 +150,8 @@ nlohmann::ordered_json CheckJson(const CycleResult& r) {
     j["first_mismatch"] = c.mismatches == 0 ? nlohmann::ordered_json()
                                             : nlohmann::ordered_json{{"index", c.first_index},
                                                                      {"expected", c.expected},
-                                                                     {"actual", c.actual}};
+                                                                     {"actual", c.actual},
+                                                                     {"cycle", c.first_cycle}};
     j["overflow_events"] = c.cycle_overflows;
     j["golden_overflow_events"] = c.golden_overflows;
     j["cycles"] = c.cycles;

@@ -2,7 +2,8 @@
 //
 // Exit codes: 0 success; 2 bad input (the message names the file, key path and value);
 // 3 `run` / `compile`: a layer cannot run on the accelerator (the report says why);
-// 4 `run --backend systemc`: the cycle model disagrees with the golden reference;
+// 4 `run --backend systemc`, `verify`: the cycle model or the RTL disagrees with the golden
+//   reference;
 // 1 internal failure.
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
   commands["infer"] = quasar::cli::AddInferCommand(app);
   commands["run"] = quasar::cli::AddRunCommand(app);
   commands["compile"] = quasar::cli::AddCompileCommand(app);
+#ifdef QUASAR_WITH_RTL
+  commands["verify"] = quasar::cli::AddVerifyCommand(app);
+  commands["rtl-params"] = quasar::cli::AddRtlParamsCommand(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

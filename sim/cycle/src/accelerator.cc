@@ -43,8 +43,13 @@ std::vector<int32_t>& OperandSram::Fill(int slot, int64_t bytes, const std::stri
   return slots_[slot];
 }
 
-Accelerator::Accelerator(sc_core::sc_module_name name, int64_t traced_pes)
-    : sc_module(name), dram_("dram"), input_("input_sram"), weight_("weight_sram") {
+Accelerator::Accelerator(sc_core::sc_module_name name, int64_t traced_pes,
+                         std::unique_ptr<ArrayIf> array)
+    : sc_module(name),
+      dram_("dram"),
+      input_("input_sram"),
+      weight_("weight_sram"),
+      alt_array_(std::move(array)) {
   for (int64_t i = 0; i < traced_pes; ++i) {
     psum_sig_.push_back(
         std::make_unique<sc_core::sc_signal<int64_t>>(sc_core::sc_gen_unique_name("psum")));
@@ -104,7 +109,11 @@ void Accelerator::Guarded(Fn&& fn) {
 }
 
 void Accelerator::StartGemm(const GemmJob& job) {
+  if (job.alternate_array && alt_array_ == nullptr) {
+    throw std::logic_error("cycle model: no alternate PE array was built");
+  }
   job_ = job;
+  array_ = job.alternate_array ? alt_array_.get() : &cpp_array_;
   post_job_ = false;
   PlanGemm();
   running_ = pending_ = true;
@@ -310,26 +319,38 @@ void Accelerator::ArrayStep(int64_t s) {
   pe.chunked = job_.layer->chunked();
   pe.acc = job_.layer->accumulator();
   pe.checked = job_.check_overflow || !job_.layer->overflow_impossible();
-  array_.Configure(pe);
-  TileRunner runner(array_, pe);
+  array_->Configure(pe);
+  TileRunner runner(*array_, pe);
   TileOperands op{
       t.mt,       t.kt,    t.nt, input_.Slot(a_slot_[i]).data(), weight_.Slot(b_slot_[i]).data(),
       acc.data(), t.k0 > 0};
   TileCounts c;
+  // A clocked RTL array spends its cycles itself; the C++ array's are waited for here.
+  const bool clocked = array_->advances_time();
+  const sc_core::sc_time t0 = sc_core::sc_time_stamp();
   if (tracing_) {
     c = runner.Run(op, [&](const EdgeIn&, const int64_t*) {
       for (int64_t r = 0; r < arch_.rows; ++r) {
         for (int64_t col = 0; col < arch_.cols; ++col) {
-          psum_sig_[static_cast<size_t>(r * arch_.cols + col)]->write(array_.Psum(r, col));
+          psum_sig_[static_cast<size_t>(r * arch_.cols + col)]->write(array_->Psum(r, col));
         }
       }
-      sc_core::wait(CycleTime());
+      if (!clocked) {
+        sc_core::wait(CycleTime());
+      }
     });
   } else {
     c = runner.Run(op);
-    WaitCycles(c.cycles);
+    if (!clocked) {
+      WaitCycles(c.cycles);
+    }
   }
-  overflow_events += array_.overflow_events();
+  if (clocked && sc_core::sc_time_stamp() - t0 != static_cast<double>(c.cycles) * CycleTime()) {
+    throw std::logic_error("cycle model: the " + array_->Name() + " array spent " +
+                           (sc_core::sc_time_stamp() - t0).to_string() + " on a tile of " +
+                           std::to_string(c.cycles) + " cycles");
+  }
+  overflow_events += array_->overflow_events();
   compute_cycles += c.cycles;
   folds += c.folds;
   mapped_pe_folds += c.mapped_pe_folds;
@@ -361,12 +382,13 @@ void Accelerator::PostStep(int64_t s) {
     const TileStep& t = tile_steps_[static_cast<size_t>(s)];
     if (t.store && t.final_out) {
       const compiler::LayerSchedule& l = *job_.schedule;
-      const int64_t outs =
-          job_.layer->Finish(t, acc_.at(visit_[static_cast<size_t>(s)]).data(), &overflow_events);
+      const int64_t now = static_cast<int64_t>(sc_core::sc_time_stamp() / CycleTime());
+      p = PostCycles(t.mt * t.nt, arch_.post_elements_per_cycle);
+      const int64_t outs = job_.layer->Finish(t, acc_.at(visit_[static_cast<size_t>(s)]).data(),
+                                              &overflow_events, now + p);
       events.post_multiplies += outs * l.post_multiplies_per_out;
       events.post_adds += outs * l.post_adds_per_out;
       events.post_compare_bits += outs * l.post_compares_per_out * l.bits.acc_bits;
-      p = PostCycles(outs, arch_.post_elements_per_cycle);
     }
   }
   post_cycles += p;

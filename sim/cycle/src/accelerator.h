@@ -9,7 +9,7 @@
 //        │                      ▼
 //        └──go/done──► PostUnit ◄── OutputSram (accumulator tiles) ──► DRAM (outputs, spills)
 //
-// One simulated nanosecond is one accelerator cycle.
+// One simulated nanosecond is one accelerator cycle (cycle_time.h).
 
 #include <cstdint>
 #include <exception>
@@ -23,15 +23,12 @@
 #include "quasar/models/cost/events.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/cycle/cpp_array.h"
+#include "quasar/sim/cycle/cycle_time.h"
 #include "quasar/sim/cycle/gemm_layer.h"
 #include "quasar/sim/cycle/tile_runner.h"
 #include "quasar/sim/rules.h"
 
 namespace quasar::sim::cycle {
-
-// One accelerator cycle of simulated time (a function: an sc_time built during static
-// initialization would fix SystemC's time resolution before main).
-inline sc_core::sc_time CycleTime() { return sc_core::sc_time(1, sc_core::SC_NS); }
 
 // The off-chip memory: one channel with a latency per step that reads and a bandwidth shared by
 // reads and writes (compiler::DramCycles, the analytical model's rule).
@@ -67,13 +64,17 @@ class OperandSram : public sc_core::sc_module {
 class Accelerator : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Accelerator);
-  Accelerator(sc_core::sc_module_name name, int64_t traced_pes);
+  // `array`: another PE array implementation (e.g. RTL) for jobs that ask for it
+  // (GemmJob::alternate_array); the others run on the C++ array (cpp_array.h).
+  Accelerator(sc_core::sc_module_name name, int64_t traced_pes,
+              std::unique_ptr<ArrayIf> array = nullptr);
 
   // What the controller runs next; set before the simulation resumes.
   struct GemmJob {
     GemmLayer* layer = nullptr;
     const compiler::LayerSchedule* schedule = nullptr;
     bool check_overflow = true;
+    bool alternate_array = false;  // run on the array given to the constructor
   };
   void Configure(const models::ArchSpec& arch);
   void StartGemm(const GemmJob& job);
@@ -115,7 +116,9 @@ class Accelerator : public sc_core::sc_module {
 
   sc_core::sc_event start_, dma_go_, array_go_, post_go_, dma_done_, array_done_, post_done_;
   models::ArchSpec arch_;
-  CppArray array_;
+  CppArray cpp_array_;
+  std::unique_ptr<ArrayIf> alt_array_;  // e.g. an RTL array, for the jobs that ask for it
+  ArrayIf* array_ = &cpp_array_;        // the array of the current job
   bool running_ = false, pending_ = false;
   int64_t step_ = 0;
 

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "quasar/models/mac.h"
+
 namespace quasar::sim::cycle {
 namespace {
 
@@ -151,21 +153,7 @@ void CppArray::Configure(const PeConfig& config) {
 }
 
 int64_t CppArray::Mac(int64_t v, const int32_t* x, const int32_t* s) {
-  const int pack = cfg_.pack;
-  if (cfg_.chunked) {
-    int64_t chunk = 0;
-    for (int p = 0; p < pack; ++p) {
-      chunk += static_cast<int64_t>(x[p]) * s[p];
-    }
-    return chunk == 0 ? v : models::AccumulateAdd(v, chunk, cfg_.acc, &overflow_events_);
-  }
-  for (int p = 0; p < pack; ++p) {
-    const int64_t prod = static_cast<int64_t>(x[p]) * s[p];
-    if (prod != 0) {  // adding 0 never overflows
-      v = models::AccumulateAdd(v, prod, cfg_.acc, &overflow_events_);
-    }
-  }
-  return v;
+  return models::MacCycle(v, x, s, cfg_.pack, cfg_.chunked, cfg_.acc, &overflow_events_);
 }
 
 const int32_t* CppArray::BRow(size_t r) const {

@@ -27,10 +27,13 @@ using compiler::PackedBytes;
 struct Simulator {
   std::unique_ptr<Accelerator> top;
   sc_core::sc_trace_file* trace = nullptr;
+  std::string array_name;
 };
 
 Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
-  static Simulator sim;
+  // Never destroyed: modules must not be torn down after the SystemC kernel or a Verilated
+  // model's context (function-local statics destroyed at exit in an order of their own).
+  static Simulator& sim = *new Simulator;
   if (!sim.top) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     const bool trace = !options.trace_path.empty();
@@ -41,7 +44,9 @@ Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
       }
       CheckTracePath(options.trace_path);
     }
-    sim.top = std::make_unique<Accelerator>("accelerator", trace ? arch.PeCount() : 0);
+    sim.array_name = options.array_name;
+    sim.top = std::make_unique<Accelerator>("accelerator", trace ? arch.PeCount() : 0,
+                                            options.make_array ? options.make_array() : nullptr);
     if (trace) {
       std::string base = options.trace_path;
       base.resize(base.size() - 4);  // SystemC appends .vcd
@@ -51,6 +56,10 @@ Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
     }
   } else if (!options.trace_path.empty() && sim.trace == nullptr) {
     throw InputError("--trace must be requested by the first run of a process");
+  } else if (options.array_name != sim.array_name) {
+    throw InputError("this process's cycle model was built with the " + sim.array_name +
+                     " PE array; the " + options.array_name +
+                     " array must be chosen by the first run of a process");
   }
   return sim;
 }
@@ -156,6 +165,22 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     }
   } close_trace{sim};
   top.Configure(arch);
+  auto known = [&](const std::string& name) {
+    for (const models::NetLayer& l : net.layers) {
+      if (l.name == name) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const std::string& name : options.array_layers) {
+    if (!known(name)) {
+      throw InputError("no layer named '" + name + "' in network " + net.name);
+    }
+  }
+  if (!options.stop_after.empty() && !known(options.stop_after)) {
+    throw InputError("no layer named '" + options.stop_after + "' in network " + net.name);
+  }
   CycleRun run;
   run.tensors = inputs;
   for (const models::NetInput& in : net.inputs) {
@@ -179,15 +204,25 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
       const models::IntTensor* second =
           nl.op == models::NetOp::kMatMul ? &run.tensors.at(nl.inputs[1]) : nullptr;
       GemmLayer data(nl, ql, l, run.tensors.at(nl.inputs[0]), second, arch.mac.binary_lanes > 0);
-      top.StartGemm(Accelerator::GemmJob{&data, &l, options.always_check_overflow});
+      const bool alternate = options.make_array != nullptr &&
+                             (options.array_layers.empty() || options.array_layers.count(nl.name));
+      top.StartGemm(Accelerator::GemmJob{&data, &l, options.always_check_overflow, alternate});
       RunToIdle(top);
       overflows = top.overflow_events;
       y = data.TakeOutput();
+      if (options.record_output_cycles) {
+        run.output_cycles[nl.name] = data.TakeFinishCycles();
+      }
     } else {
       y = RunPostLayer(nl, ql, run.tensors);
       if (l.kind == LayerKind::kPost) {
         top.StartPost(l, sim::PostChunks(l, arch));
         RunToIdle(top);
+      }
+      if (options.record_output_cycles) {
+        // The post unit's arithmetic is not element-timed: every element at the layer's end.
+        const auto now = static_cast<int64_t>(sc_core::sc_time_stamp() / CycleTime());
+        run.output_cycles[nl.name].assign(static_cast<size_t>(y.size()), now);
       }
     }
     if (l.kind != LayerKind::kView) {
@@ -197,6 +232,9 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     run.layers.push_back(std::move(p));
     run.overflow_events.push_back(overflows);
     run.tensors[nl.name] = std::move(y);
+    if (nl.name == options.stop_after) {
+      break;
+    }
   }
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;

@@ -76,6 +76,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
   stage_ = models::MakeOutputStage(spec.rounding, spec.input.scales[0], w_scales, spec.output,
                                    spec.activation, spec.clamp);
   output_ = models::IntTensor(layer.output_shape);
+  finish_cycle_.assign(static_cast<size_t>(output_.size()), 0);
 
   // Largest partial sum any order of additions can reach.
   int64_t max_a = std::abs(pad_value_);
@@ -163,7 +164,8 @@ void GemmLayer::LoadBias(const TileStep& t, int64_t* acc, int64_t* overflow_even
   }
 }
 
-int64_t GemmLayer::Finish(const TileStep& t, const int64_t* acc, int64_t* overflow_events) {
+int64_t GemmLayer::Finish(const TileStep& t, const int64_t* acc, int64_t* overflow_events,
+                          int64_t cycle) {
   const bool zero_pad = binary_conv_ && ql_.spec.binary_pad == models::BinaryPad::kZero;
   std::vector<int64_t> pad_taps;  // reduction indices of output row m that fall on padding
   for (int64_t i = 0; i < t.mt; ++i) {
@@ -192,7 +194,9 @@ int64_t GemmLayer::Finish(const TileStep& t, const int64_t* acc, int64_t* overfl
                                           ? stage_.multipliers[0]
                                           : stage_.multipliers[static_cast<size_t>(ch)];
       const int32_t y = models::Requantize(v, mul, stage_.zero_point, stage_.lo, stage_.hi);
-      output_[OutputIndex(t.group, m, n)] = stage_.type.Saturate(y);
+      const int64_t index = OutputIndex(t.group, m, n);
+      output_[index] = stage_.type.Saturate(y);
+      finish_cycle_[static_cast<size_t>(index)] = cycle;
     }
   }
   return t.mt * t.nt;

@@ -69,6 +69,10 @@ class ArrayIf {
   // Partial sum / accumulator register of PE (r, c), for tracing.
   virtual int64_t Psum(int64_t r, int64_t c) const = 0;
   virtual std::string Name() const = 0;  // "cpp", "rtl", ...
+  // Contract: true when Cycle() itself advances SystemC time by one accelerator cycle (a
+  // clocked RTL model; it must then be called from a SystemC thread), false when Cycle() is an
+  // instantaneous function and the caller accounts for the time.
+  virtual bool advances_time() const { return false; }
 };
 
 }  // namespace quasar::sim::cycle

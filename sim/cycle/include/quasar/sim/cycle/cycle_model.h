@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/cycle/array_if.h"
 
 namespace quasar::sim::cycle {
 
@@ -38,6 +41,19 @@ struct CycleOptions {
   bool always_check_overflow = false;
   // Called before each layer runs: (layer index, layer count, layer name).
   std::function<void(size_t, size_t, const std::string&)> on_layer;
+  // The PE array: `make_array` builds it while the accelerator is elaborated (null: the C++
+  // array). Like the trace, it is fixed by the first run of a process; `array_name` names it
+  // so that a later run asking for another one is refused.
+  std::function<std::unique_ptr<ArrayIf>()> make_array;
+  std::string array_name = "cpp";
+  // With make_array: the layers that run on it (by name; empty: all). The others run on the
+  // C++ array, which is much faster than an RTL one.
+  std::set<std::string> array_layers;
+  // Stop after this layer (by name; empty: run the whole network). CycleRun then holds the
+  // layers up to and including it.
+  std::string stop_after;
+  // Record, for every output element of every layer, the simulated cycle it was finished.
+  bool record_output_cycles = false;
 };
 inline constexpr int64_t kMaxTracedPes = 1024;
 
@@ -45,6 +61,9 @@ struct CycleRun {
   std::vector<LayerPerf> layers;         // as EvaluateLayer's, with cycles measured
   std::vector<int64_t> overflow_events;  // per layer: additions that wrapped or saturated
   std::map<std::string, models::IntTensor> tensors;  // every layer's output and the inputs
+  // With record_output_cycles, per layer output (flat index): the simulated cycle (from the
+  // start of the process's simulation) at which the post unit finished the element.
+  std::map<std::string, std::vector<int64_t>> output_cycles;
   int64_t simulated_cycles = 0;
   double wall_seconds = 0;
 };

@@ -36,8 +36,10 @@ class GemmLayer {
   // Loads the bias of every output of the tile into `acc` (mt x nt) through the accumulator.
   void LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t* overflow_events) const;
   // Finishes the tile's outputs (XNOR border correction through the accumulator, then the
-  // output stage) and writes them into output(). Returns the number of outputs.
-  int64_t Finish(const compiler::TileStep& t, const int64_t* acc, int64_t* overflow_events);
+  // output stage) and writes them into output(), recording `cycle` (the simulated cycle the
+  // post unit finishes them) for each. Returns the number of outputs.
+  int64_t Finish(const compiler::TileStep& t, const int64_t* acc, int64_t* overflow_events,
+                 int64_t cycle);
 
   // One accumulator addition per packed element (XNOR lanes running a binary convolution);
   // otherwise products are added one by one, as every other golden kernel does.
@@ -49,6 +51,8 @@ class GemmLayer {
   const models::AccumulatorSpec& accumulator() const { return ql_.spec.accumulator; }
   const models::IntTensor& output() const { return output_; }
   models::IntTensor TakeOutput() { return std::move(output_); }
+  // Per output element (flat index), the cycle passed to the Finish that wrote it.
+  std::vector<int64_t> TakeFinishCycles() { return std::move(finish_cycle_); }
 
  private:
   int64_t OutputIndex(int64_t group, int64_t m, int64_t n) const;
@@ -71,6 +75,7 @@ class GemmLayer {
   std::vector<int32_t> bias_;
   models::OutputStage stage_;
   models::IntTensor output_;
+  std::vector<int64_t> finish_cycle_;
 };
 
 }  // namespace quasar::sim::cycle

@@ -1,0 +1,262 @@
+// `quasar verify`: runs a network through the SystemC cycle model with the project's RTL in
+// place of the C++ PE array, compiled by Verilator, and checks every output element against
+// the golden reference (docs/verify.md). `--rtl array` uses the Verilated systolic array built
+// for the accelerator's parameters; `--rtl mac` keeps the C++ PE registers and computes every
+// multiply-accumulate with Verilated MAC units (any array size whose MAC was built). Exit 4 on
+// any mismatch, 3 when a layer cannot run on the accelerator.
+//
+// `quasar rtl-params`: the RTL parameters an architecture implies (the Verilator -G values to
+// build a model for it) and the models built into this program.
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <memory>
+
+#include "commands.h"
+#include "cycle_check.h"
+#include "quasar/models/error.h"
+#include "quasar/rtl/params.h"
+#include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/rtl/rtl_models.h"
+#include "run_report.h"
+
+namespace quasar::cli {
+namespace {
+
+namespace rtl = quasar::rtl;
+using sim::rtl::RtlKind;
+using sim::rtl::RtlModelInfo;
+
+inline constexpr int kExitMismatch = 4;
+
+struct VerifyOptions {
+  TargetOptions target;
+  std::vector<std::string> layers;
+  std::string rtl = "array", trace, format = "table", out, save_outputs, stuck_at;
+};
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const std::string& s : v) {
+    out += (out.empty() ? "" : sep) + s;
+  }
+  return out;
+}
+
+// Why no built model fits `arch`: each model of `kind` with the parameters that differ.
+std::string NoModelMessage(const models::ArchSpec& arch, RtlKind kind) {
+  std::string msg = "no Verilated " + std::string(kind == RtlKind::kArray ? "array" : "MAC bank") +
+                    " is built for " + arch.name + " (" +
+                    Join(rtl::VerilatorArgs(rtl::ArrayParamsFor(arch)), " ") + ").";
+  for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
+    if (m.kind != kind || (kind == RtlKind::kMacBank && m.preset.empty())) {
+      continue;
+    }
+    const std::vector<std::string> d = kind == RtlKind::kArray
+                                           ? rtl::Differences(m.array, rtl::ArrayParamsFor(arch))
+                                           : rtl::Differences(m.mac, rtl::MacParamsFor(arch.mac));
+    msg += "\n  " + m.name + " (" + m.preset + "): " + Join(d, "; ");
+  }
+  msg += kind == RtlKind::kArray
+             ? "\nUse one of those presets, try --rtl mac (any array size), or add the "
+               "configuration to rtl/CMakeLists.txt (`quasar rtl-params --arch` prints the line)"
+             : "\nAdd the configuration to rtl/CMakeLists.txt (`quasar rtl-params --arch` prints "
+               "the line)";
+  return msg;
+}
+
+// "PE:BIT" of --stuck-at.
+std::pair<int64_t, int> ParseStuckAt(const std::string& s, const models::ArchSpec& arch) {
+  const size_t colon = s.find(':');
+  try {
+    if (colon != std::string::npos) {
+      size_t used = 0;
+      const int64_t pe = std::stoll(s.substr(0, colon), &used);
+      const int bit = std::stoi(s.substr(colon + 1));
+      if (used == colon && pe >= 0 && pe < arch.PeCount() && bit >= 0 &&
+          bit < arch.mac.accumulator.bits) {
+        return {pe, bit};
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  throw InputError("--stuck-at: expected PE:BIT with PE in 0.." +
+                   std::to_string(arch.PeCount() - 1) + " (row * cols + col) and BIT in 0.." +
+                   std::to_string(arch.mac.accumulator.bits - 1) + ", got '" + s + "'");
+}
+
+int Verify(const VerifyOptions& o) {
+  const Target t = LoadTarget(o.target);
+  if (o.rtl == "mac" && (!o.trace.empty() || !o.stuck_at.empty())) {
+    throw InputError(std::string(o.trace.empty() ? "--stuck-at" : "--trace") +
+                     " needs --rtl array (the waveform and the fault are the array's)");
+  }
+  if (!o.trace.empty()) {
+    sim::cycle::CheckTracePath(o.trace);
+  }
+  const RtlModelInfo* model =
+      o.rtl == "array" ? sim::rtl::FindArrayFor(t.arch) : sim::rtl::FindMacBankFor(t.arch);
+  if (model == nullptr) {
+    throw InputError(
+        NoModelMessage(t.arch, o.rtl == "array" ? RtlKind::kArray : RtlKind::kMacBank));
+  }
+  std::optional<std::pair<int64_t, int>> stuck;
+  if (!o.stuck_at.empty()) {
+    stuck = ParseStuckAt(o.stuck_at, t.arch);
+  }
+  const compiler::Schedule s =
+      sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective));
+  const sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
+  if (!perf.ok()) {
+    fmt::print(stderr, "infeasible: {}\n", perf.status);
+    return kExitInfeasible;
+  }
+  CycleOptionsCli c;
+  c.save_outputs = o.save_outputs;
+  c.layers = o.layers;
+  c.array_name = model->name;
+  sim::rtl::RtlArray* array = nullptr;
+  const std::string name = model->name, trace = o.trace;
+  if (o.rtl == "array") {
+    c.make_array = [name, trace, stuck, &array]() -> std::unique_ptr<sim::cycle::ArrayIf> {
+      std::unique_ptr<sim::rtl::RtlArray> a = sim::rtl::MakeRtlArray(name, trace);
+      if (stuck) {
+        a->InjectStuckAt1(stuck->first, stuck->second);
+      }
+      array = a.get();
+      return a;
+    };
+    c.title = "RTL array " + name + " (Verilator)";
+  } else {
+    c.make_array = [name]() -> std::unique_ptr<sim::cycle::ArrayIf> {
+      return sim::rtl::MakeMacGridArray(sim::rtl::MakeMacBank(name));
+    };
+    c.title = "C++ array on RTL MACs " + name + " (Verilator)";
+  }
+  fmt::print(stderr, "[verify] {} on {} with {}{}\n", t.net.name, t.arch.name, c.title,
+             o.layers.empty() ? "" : ", layers " + Join(o.layers, ","));
+  const CycleResult r = RunCycleBackend(s, t, o.target, c, perf);
+  if (array != nullptr) {
+    array->CloseTrace();
+  }
+  if (!o.trace.empty()) {
+    fmt::print(stderr, "[verify] RTL waveform written to {}\n", o.trace);
+  }
+  std::string text;
+  if (o.format == "json") {
+    nlohmann::ordered_json j;
+    j["network"] = t.net.name;
+    j["arch"] = t.arch.name;
+    j["rtl"] = {{"mode", o.rtl},
+                {"model", model->name},
+                {"preset", model->preset},
+                {"verilator_args", model->verilator_args}};
+    if (stuck) {
+      j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
+    }
+    j["check"] = CheckJson(r);
+    text = j.dump(2) + "\n";
+  } else {
+    text =
+        fmt::format("quasar verify: {} on {}\nRTL: {} model {} ({}), {}\n", t.net.name, t.arch.name,
+                    o.rtl, model->name, model->preset.empty() ? "test model" : model->preset,
+                    model->verilator_args) +
+        (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
+                             stuck->second)
+               : "") +
+        CheckTable(r);
+  }
+  if (o.out.empty()) {
+    fmt::print("{}", text);
+  } else {
+    std::ofstream file(o.out, std::ios::binary);
+    file << text;
+    file.close();
+    if (!file) {
+      throw InputError("--out: cannot write " + o.out);
+    }
+    fmt::print(stderr, "[verify] {} report written to {}\n", o.format, o.out);
+  }
+  if (!r.bit_exact()) {
+    fmt::print(stderr, "error: the RTL disagrees with the golden reference\n");
+    return kExitMismatch;
+  }
+  return 0;
+}
+
+struct ParamsOptions {
+  std::string arch;
+  bool list = false;
+};
+
+int RtlParams(const ParamsOptions& o) {
+  if (o.list || o.arch.empty()) {
+    fmt::print("{:<18} {:<6} {:<44} {}\n", "model", "kind", "preset", "verilator args");
+    for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
+      fmt::print("{:<18} {:<6} {:<44} {}\n", m.name, m.kind == RtlKind::kArray ? "array" : "mac",
+                 m.preset.empty() ? "-" : m.preset, m.verilator_args);
+    }
+    if (o.arch.empty()) {
+      return 0;
+    }
+  }
+  const models::ArchSpec arch = models::LoadArchSpec(ResolveArchPath(o.arch));
+  const rtl::ArrayParams p = rtl::ArrayParamsFor(arch);
+  const RtlModelInfo* a = sim::rtl::FindArrayFor(arch);
+  const RtlModelInfo* b = sim::rtl::FindMacBankFor(arch);
+  fmt::print("architecture {} ({})\n", arch.name, arch.file);
+  fmt::print("array    -G: {}\n", Join(rtl::VerilatorArgs(p), " "));
+  fmt::print("MAC bank -G: {}\n", Join(rtl::VerilatorArgs(p.mac, 16), " "));
+  fmt::print("built array for it:    {}\n", a ? a->name : "none");
+  fmt::print("built MAC bank for it: {}\n", b ? b->name : "none");
+  fmt::print("rtl/CMakeLists.txt lines to build one:\n");
+  fmt::print("  quasar_rtl_array(<name> <preset.yaml> {})\n", Join(rtl::VerilatorArgs(p), " "));
+  fmt::print("  quasar_rtl_mac_bank(mac_<name> <preset.yaml> {})\n",
+             Join(rtl::VerilatorArgs(p.mac, 16), " "));
+  return 0;
+}
+
+}  // namespace
+
+Command AddVerifyCommand(CLI::App& app) {
+  auto o = std::make_shared<VerifyOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "verify",
+      "Run a network on the Verilated RTL inside the cycle model and check every output "
+      "element against the golden reference; exit 4 on any mismatch");
+  AddTargetOptions(cmd, &o->target);
+  cmd->add_option("--layers", o->layers,
+                  "Run only these layers on the RTL and check them (comma-separated names; "
+                  "the others run on the C++ array, and the run stops after the last)")
+      ->delimiter(',');
+  cmd->add_option("--rtl", o->rtl,
+                  "array: the Verilated systolic array; mac: the C++ array's registers around "
+                  "Verilated MAC units")
+      ->check(CLI::IsMember({"array", "mac"}))
+      ->capture_default_str();
+  cmd->add_option("--trace", o->trace, "Write a VCD waveform of every RTL signal (for GTKWave)");
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--save-outputs", o->save_outputs,
+                  "Write every layer's output to DIR/<layer>.npy");
+  cmd->add_option("--stuck-at", o->stuck_at,
+                  "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
+                  "bit of the PE's partial-sum register stuck at 1");
+  return [o]() { return Verify(*o); };
+}
+
+Command AddRtlParamsCommand(CLI::App& app) {
+  auto o = std::make_shared<ParamsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "rtl-params",
+      "Print the RTL parameters (Verilator -G values) an architecture implies, and the RTL "
+      "models built into this program");
+  cmd->add_option("--arch", o->arch, "Accelerator preset name or YAML path");
+  cmd->add_flag("--list", o->list, "List the built-in RTL models");
+  return [o]() { return RtlParams(*o); };
+}
+
+}  // namespace quasar::cli
