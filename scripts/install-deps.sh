@@ -13,6 +13,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev           # ONNX TensorProto reader for the conformance tests
   libboost-dev                          # Boost headers (used by later layers)
   libsystemc-dev verilator              # cycle model and RTL (later layers)
+  yosys                                 # synthesis of the MAC RTL for its cell counts (rtl/synth)
 )
 
 missing=()

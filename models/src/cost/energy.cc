@@ -111,6 +111,10 @@ AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table) {
   return a;
 }
 
+void AttachRtlMacArea(const ArchSpec& arch, const std::string& cells_yaml, AreaBreakdown* area) {
+  area->rtl_mac = MatchRtlMac(LoadRtlMacCells(cells_yaml), arch.mac);
+}
+
 EnergyBreakdown PriceEvents(const EventCounts& e, const ArchSpec& arch, const CostTable& table,
                             const AreaBreakdown& area) {
   CheckCounts(e);

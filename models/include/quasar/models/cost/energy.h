@@ -5,9 +5,12 @@
 // rules, their formulas and sources are in docs/energy-area.md, section "From events to a report".
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/events.h"
+#include "quasar/models/cost/rtl_area.h"
 #include "quasar/models/spec/arch_spec.h"
 
 namespace quasar::models {
@@ -45,12 +48,24 @@ struct AreaBreakdown {
   // ceil(post_elements_per_cycle) lanes, each a 32 × 32 requantization multiplier priced as
   // PeAreaUm2(32, 32, false) (an assumption).
   double post_processing = 0;
+  // The project's own MAC RTL synthesized by yosys (rtl/synth/mac_cells.yaml, docs/rtl-area.md):
+  // cell count of the configuration closest to arch.mac and its ratio to the 8 x 8 MAC, beside
+  // the table's `pe`. Gates, not µm², so not part of Total(). Empty unless AttachRtlMacArea filled
+  // it and a configuration matched.
+  std::optional<RtlMacArea> rtl_mac;
 
   double Total() const;  // pe_array + the three SRAMs + post_processing (pe is inside pe_array)
 };
 
 // The area of `arch` priced with `table`.
 AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table);
+
+// Sets area->rtl_mac to MatchRtlMac(LoadRtlMacCells(cells_yaml), arch.mac): the synthesized cell
+// count of the MAC closest to arch.mac, or empty when none matches (16-bit, mixed-width or
+// precision-scalable MACs). Leaves every µm² figure unchanged. `cells_yaml` is usually
+// DefaultRtlMacCellsPath() (rtl/synth/mac_cells.yaml of the source tree). Throws InputError for a
+// missing or invalid file.
+void AttachRtlMacArea(const ArchSpec& arch, const std::string& cells_yaml, AreaBreakdown* area);
 
 // The energy of one layer's events on `arch`, priced with `table`; `area` (PriceArea of the same
 // arch and table) gives the silicon that leaks for events.cycles cycles at arch.clock_mhz.

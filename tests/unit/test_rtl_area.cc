@@ -1,0 +1,180 @@
+// The yosys cell counts of the MAC RTL (rtl/synth/mac_cells.yaml): the committed file parses and
+// orders 8 > 4 > 2 bits > binary, MacSpecs match the closest configuration (or none), the area
+// report carries the match beside the table's µm², and bad files name the key and value.
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/cost/energy.h"
+#include "quasar/models/cost/rtl_area.h"
+#include "quasar/models/error.h"
+#include "quasar/models/spec/arch_spec.h"
+
+using namespace quasar::models;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string CellsPath() { return std::string(QUASAR_SOURCE_DIR) + "/rtl/synth/mac_cells.yaml"; }
+
+std::string Preset(const std::string& file) {
+  return std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/" + file;
+}
+
+const RtlMacCells& Committed() {
+  static const RtlMacCells c = LoadRtlMacCells(CellsPath());
+  return c;
+}
+
+const RtlMacConfig& Config(const std::string& name) {
+  for (const RtlMacConfig& c : Committed().configurations) {
+    if (c.name == name) {
+      return c;
+    }
+  }
+  FAIL("no configuration " << name << " in " << CellsPath());
+  throw std::logic_error("unreachable");
+}
+
+MacSpec Mac(int a_bits, int w_bits) {
+  MacSpec m;
+  m.activation_bits = a_bits;
+  m.weight_bits = w_bits;
+  return m;
+}
+
+// A valid file with one 8-bit configuration; `extra` is appended to that configuration.
+std::string OneConfig(const std::string& extra = "", const std::string& cells = "100") {
+  return "version: 1\ntool: Yosys test\nconfigurations:\n"
+         "  - {name: int8, a_bits: 8, w_bits: 8, lanes: 1, acc_bits: 32, signed: true,\n"
+         "     xnor: false, saturate: false, cells: " +
+         cells + extra + "}\n";
+}
+
+}  // namespace
+
+TEST_CASE("the committed mac_cells.yaml parses and records its synthesis", "[rtl_area]") {
+  const RtlMacCells& c = Committed();
+  CHECK(c.file == CellsPath());
+  CHECK_THAT(c.tool, Contains("Yosys 0.23"));
+  CHECK_THAT(c.flow, Contains("abc -g"));
+  REQUIRE(c.configurations.size() == 4);
+  for (const RtlMacConfig& cfg : c.configurations) {
+    INFO(cfg.name);
+    CHECK(cfg.acc_bits == 32);
+    CHECK(cfg.lanes == 1);
+    CHECK(cfg.is_signed);
+    CHECK_FALSE(cfg.saturate);
+    CHECK(cfg.cells > 0);
+    int64_t sum = 0;
+    for (const auto& kv : cfg.cell_types) {
+      sum += kv.second;
+    }
+    CHECK(sum == cfg.cells);
+  }
+  CHECK(Config("int8").a_bits == 8);
+  CHECK(Config("int4").a_bits == 4);
+  CHECK(Config("int2").a_bits == 2);
+  CHECK(Config("binary").xnor);
+}
+
+TEST_CASE("the synthesized MAC shrinks from 8 to 4 to 2 bits to binary", "[rtl_area]") {
+  CHECK(Config("int8").cells > Config("int4").cells);
+  CHECK(Config("int4").cells > Config("int2").cells);
+  CHECK(Config("int2").cells > Config("binary").cells);
+}
+
+TEST_CASE("a MacSpec matches the synthesized MAC of its operand widths", "[rtl_area]") {
+  const auto m8 = MatchRtlMac(Committed(), Mac(8, 8));
+  REQUIRE(m8);
+  CHECK(m8->config == "int8");
+  CHECK(m8->cells == Config("int8").cells);
+  CHECK(m8->relative_to_int8 == 1.0);
+  CHECK(m8->exact);
+  CHECK_THAT(m8->tool, Contains("Yosys"));
+
+  const auto m4 = MatchRtlMac(Committed(), Mac(4, 4));
+  REQUIRE(m4);
+  CHECK(m4->config == "int4");
+  CHECK(m4->relative_to_int8 ==
+        Approx(double(Config("int4").cells) / double(Config("int8").cells)));
+  CHECK(m4->relative_to_int8 < 1.0);
+
+  const auto m1 = MatchRtlMac(Committed(), Mac(1, 1));
+  REQUIRE(m1);
+  CHECK(m1->config == "binary");
+  CHECK(m1->relative_to_int8 < MatchRtlMac(Committed(), Mac(2, 2))->relative_to_int8);
+
+  // Only the operand widths match: a 16-bit saturating accumulator, unsigned operands.
+  MacSpec narrow_acc = Mac(8, 8);
+  narrow_acc.accumulator.bits = 16;
+  narrow_acc.accumulator.overflow = quasar::models::OverflowMode::kSaturate;
+  narrow_acc.is_signed = false;
+  const auto m16acc = MatchRtlMac(Committed(), narrow_acc);
+  REQUIRE(m16acc);
+  CHECK(m16acc->config == "int8");
+  CHECK_FALSE(m16acc->exact);
+}
+
+TEST_CASE("MACs that were not synthesized match nothing", "[rtl_area]") {
+  CHECK_FALSE(MatchRtlMac(Committed(), Mac(16, 16)));
+  CHECK_FALSE(MatchRtlMac(Committed(), Mac(8, 4)));
+  CHECK_FALSE(MatchRtlMac(Committed(), Mac(3, 3)));
+  MacSpec fusion = Mac(8, 8);
+  fusion.scaling = PrecisionScaling::kBitFusion;
+  CHECK_FALSE(MatchRtlMac(Committed(), fusion));
+}
+
+TEST_CASE("AttachRtlMacArea adds the RTL cells beside the table's area", "[rtl_area]") {
+  const CostTable table = LoadCostTable("horowitz45", DefaultTechnologyDir());
+  const ArchSpec edge = LoadArchSpec(Preset("edge_32x32_os.yaml"));
+  const AreaBreakdown priced = PriceArea(edge, table);
+  CHECK_FALSE(priced.rtl_mac);  // PriceArea alone leaves it empty
+  AreaBreakdown area = priced;
+  AttachRtlMacArea(edge, DefaultRtlMacCellsPath(), &area);
+  REQUIRE(area.rtl_mac);
+  CHECK(area.rtl_mac->config == "int8");
+  CHECK(area.rtl_mac->cells == Config("int8").cells);
+  CHECK(area.pe == priced.pe);  // the µm² figures are untouched
+  CHECK(area.Total() == priced.Total());
+
+  // Bit Fusion MACs are not among the synthesized configurations: empty, not a wrong number.
+  AttachRtlMacArea(LoadArchSpec(Preset("bitfusion_16x32.yaml")), DefaultRtlMacCellsPath(), &area);
+  CHECK_FALSE(area.rtl_mac);
+  CHECK_THROWS_AS(AttachRtlMacArea(edge, "/nonexistent/mac_cells.yaml", &area), quasar::InputError);
+}
+
+TEST_CASE("bad cell-count files name the key and the value", "[rtl_area]") {
+  REQUIRE_NOTHROW(ParseRtlMacCells(OneConfig(), "ok.yaml"));
+  auto message = [](const std::string& text) {
+    try {
+      ParseRtlMacCells(text, "bad.yaml");
+    } catch (const quasar::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(message(OneConfig("", "-3")),
+             Contains("bad.yaml: configurations[0].cells: ") && Contains("got '-3'"));
+  CHECK_THAT(message(OneConfig("", "many")),
+             Contains("configurations[0].cells: must be an integer, got 'many'"));
+  CHECK_THAT(message(OneConfig(", color: red")), Contains("configurations[0].color: unknown key"));
+  CHECK_THAT(message(OneConfig(", cell_types: {NAND: 60, XOR: 30}")),
+             Contains("configurations[0].cell_types: must add up to cells (100), got 90"));
+  CHECK_THAT(message(OneConfig() +
+                     "  - {name: bin, a_bits: 1, w_bits: 1, lanes: 1, acc_bits: 32, signed: true,\n"
+                     "     xnor: true, saturate: false, cells: 5}\n"),
+             Contains("configurations[1].xnor: an XNOR lane holds a valid bit and a sign bit"));
+  CHECK_THAT(message(OneConfig() + "flavour: x\n"), Contains("bad.yaml: flavour: unknown key"));
+  CHECK_THAT(message("version: 2\ntool: y\nconfigurations: []\n"),
+             Contains("bad.yaml: version: must be 1, got '2'") &&
+                 Contains("bad.yaml: configurations: must be a non-empty list"));
+  CHECK_THAT(message("version: 1\ntool: y\nconfigurations:\n"
+                     "  - {name: int4, a_bits: 4, w_bits: 4, lanes: 1, acc_bits: 32,\n"
+                     "     signed: true, xnor: false, saturate: false, cells: 5}\n"),
+             Contains("configurations: must include a plain 8 x 8-bit MAC"));
+  // yaml-cpp reports an unclosed flow sequence where the text ends.
+  CHECK_THAT(message("version: 1\ntool: [oops\n"), Contains("bad.yaml:3:1: malformed YAML"));
+  CHECK_THROWS_AS(LoadRtlMacCells("/nonexistent/mac_cells.yaml"), quasar::InputError);
+}
