@@ -64,6 +64,7 @@ int Run(const Options& o) {
     perf = cycle->perf;
     note += " [backend systemc]";
   }
+  AttachRtlArea(t.arch, &perf.area);
 
   std::string text;
   if (o.format == "json") {

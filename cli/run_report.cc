@@ -92,6 +92,14 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
           ->capture_default_str();
 }
 
+void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area) {
+  try {
+    models::AttachRtlMacArea(arch, models::DefaultRtlMacCellsPath(), area);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "note: no RTL MAC area: {}\n", e.what());
+  }
+}
+
 compiler::Objective ParseObjectiveOption(const std::string& value) {
   const auto obj = compiler::ParseObjective(value);
   if (!obj) {
@@ -205,6 +213,12 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
       {"post-processing", ar.post_processing}};
   for (const auto& [name, um2] : area_parts) {
     out += fmt::format("  {:<34} {:>10.4f} mm2 {:>6.1f} %\n", name, um2 / 1e6, Percent(um2, area));
+  }
+  if (ar.rtl_mac) {
+    out += fmt::format(
+        "  MAC from RTL synthesis: {} cells ({}), {:.2f} x the 8-bit MAC{} (rtl/synth, {})\n",
+        ar.rtl_mac->cells, ar.rtl_mac->config, ar.rtl_mac->relative_to_int8,
+        ar.rtl_mac->exact ? "" : ", nearest accumulator", ar.rtl_mac->tool);
   }
   if (perf.acc_too_narrow_layers > 0) {
     out +=

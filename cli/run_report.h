@@ -39,6 +39,11 @@ struct Target {
 // Loads the accelerator, its technology table and the network with the precision options.
 Target LoadTarget(const TargetOptions& o);
 
+// Adds the synthesized cell count of the project's RTL MAC that matches the accelerator's MAC
+// (rtl/synth/mac_cells.yaml, docs/rtl-area.md) to `area`, for the report; a note on stderr
+// instead when the file cannot be read.
+void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area);
+
 // Parses --objective; InputError naming the value otherwise.
 compiler::Objective ParseObjectiveOption(const std::string& value);
 

@@ -62,7 +62,13 @@ Json AreaJson(const models::AreaBreakdown& a) {
               {"weight_sram", a.weight_sram},
               {"output_sram", a.output_sram},
               {"post_processing", a.post_processing},
-              {"total", a.Total()}};
+              {"total", a.Total()},
+              {"rtl_mac", a.rtl_mac ? Json{{"config", a.rtl_mac->config},
+                                           {"cells", a.rtl_mac->cells},
+                                           {"relative_to_int8", a.rtl_mac->relative_to_int8},
+                                           {"exact", a.rtl_mac->exact},
+                                           {"tool", a.rtl_mac->tool}}
+                                    : Json()}};
 }
 
 Json LayerJson(const LayerSchedule& l, const sim::LayerPerf& p) {
