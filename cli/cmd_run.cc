@@ -8,7 +8,6 @@
 
 #include <fmt/core.h>
 
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -77,17 +76,7 @@ int Run(const Options& o) {
   } else {
     text = RunTable(s, perf, t, note) + (cycle ? CheckTable(*cycle) : "");
   }
-  if (o.out.empty()) {
-    fmt::print("{}", text);
-  } else {
-    std::ofstream file(o.out, std::ios::binary);
-    file << text;
-    file.close();
-    if (!file) {
-      throw InputError("--out: cannot write " + o.out);
-    }
-    fmt::print(stderr, "[run] {} report written to {}\n", o.format, o.out);
-  }
+  WriteReport(text, o.out, o.format, "run");
   if (!perf.ok()) {
     if (o.format != "table" || !o.out.empty()) {
       fmt::print(stderr, "infeasible: {}\n", perf.status);

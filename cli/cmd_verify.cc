@@ -10,7 +10,6 @@
 
 #include <fmt/core.h>
 
-#include <fstream>
 #include <memory>
 
 #include "commands.h"
@@ -167,17 +166,7 @@ int Verify(const VerifyOptions& o) {
                : "") +
         CheckTable(r);
   }
-  if (o.out.empty()) {
-    fmt::print("{}", text);
-  } else {
-    std::ofstream file(o.out, std::ios::binary);
-    file << text;
-    file.close();
-    if (!file) {
-      throw InputError("--out: cannot write " + o.out);
-    }
-    fmt::print(stderr, "[verify] {} report written to {}\n", o.format, o.out);
-  }
+  WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
     fmt::print(stderr, "error: the RTL disagrees with the golden reference\n");
     return kExitMismatch;

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -90,6 +91,21 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                       "What the mapper minimizes per layer: cycles, energy or edp "
                       "(energy x delay)")
           ->capture_default_str();
+}
+
+void WriteReport(const std::string& text, const std::string& out, const std::string& format,
+                 const std::string& tag) {
+  if (out.empty()) {
+    fmt::print("{}", text);
+    return;
+  }
+  std::ofstream file(out, std::ios::binary);
+  file << text;
+  file.close();
+  if (!file) {
+    throw InputError("--out: cannot write " + out);
+  }
+  fmt::print(stderr, "[{}] {} report written to {}\n", tag, format, out);
 }
 
 void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area) {

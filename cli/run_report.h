@@ -44,6 +44,11 @@ Target LoadTarget(const TargetOptions& o);
 // instead when the file cannot be read.
 void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area);
 
+// Prints `text` to stdout, or writes it to `out` (InputError if it cannot) and says so on stderr
+// as "[<tag>] <format> report written to <out>".
+void WriteReport(const std::string& text, const std::string& out, const std::string& format,
+                 const std::string& tag);
+
 // Parses --objective; InputError naming the value otherwise.
 compiler::Objective ParseObjectiveOption(const std::string& value);
 

@@ -100,4 +100,17 @@ assert d["status"] == "infeasible" and "c1" in d["reason"], d["reason"]
 expect 3 "TOTAL,,,infeasible," -- "$q" run --arch edge_32x32_os --net lenet5 --bits w16a16 \
   --format csv
 
+# The area report shows the synthesized RTL MAC matching the accelerator's (docs/rtl-area.md):
+# 8-bit for edge_32x32_os, none for a Bit Fusion MAC (no fixed-width configuration matches).
+expect 0 "MAC from RTL synthesis:" -- "$q" run --arch edge_32x32_os --net lenet5
+expect 0 "cells (int8), 1.00 x the 8-bit MAC" -- "$q" run --arch edge_32x32_os --net lenet5
+"$q" run --arch edge_32x32_os --net lenet5 --format json > "$tmp/rtl.json" 2>/dev/null
+expect 0 "" -- python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["area_um2"]["rtl_mac"]
+assert m["config"] == "int8" and m["cells"] > 0 and m["relative_to_int8"] == 1.0, m
+' "$tmp/rtl.json"
+"$q" run --arch bitfusion_16x32 --net lenet5 > "$tmp/bf.txt" 2>&1
+expect 1 "" -- grep -q "MAC from RTL synthesis" "$tmp/bf.txt"
+
 finish
