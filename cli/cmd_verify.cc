@@ -106,6 +106,16 @@ int Verify(const VerifyOptions& o) {
   }
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective));
+  for (const compiler::LayerSchedule& l : s.layers) {
+    for (const std::string& name : o.layers) {
+      if (l.name == name && l.kind != compiler::LayerKind::kGemm) {
+        fmt::print(stderr,
+                   "[verify] note: layer {} ({}) does not run on the PE array; its check covers "
+                   "the post-processing unit, not the RTL\n",
+                   name, l.op);
+      }
+    }
+  }
   const sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
   if (!perf.ok()) {
     fmt::print(stderr, "infeasible: {}\n", perf.status);

@@ -92,6 +92,10 @@ expect 0 "0 mismatches: BIT-EXACT" -- \
 expect 0 "C++ array on RTL MACs mac_rtl_4x4_is" -- \
   "$q" verify --arch edge_32x32_os --net lenet5 --rtl mac --layers output
 
+# A layer off the PE array is checked, with a note that the RTL is not involved.
+expect 0 "layer s2 (avg_pool) does not run on the PE array" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers s2
+
 # Errors name what is wrong.
 expect 2 "no Verilated array is built for edge-32x32-os" -- \
   "$q" verify --arch edge_32x32_os --net lenet5
