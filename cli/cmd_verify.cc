@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "commands.h"
@@ -45,17 +46,22 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
 
 // Why no built model fits `arch`: each model of `kind` with the parameters that differ.
 std::string NoModelMessage(const models::ArchSpec& arch, RtlKind kind) {
-  std::string msg = "no Verilated " + std::string(kind == RtlKind::kArray ? "array" : "MAC bank") +
-                    " is built for " + arch.name + " (" +
-                    Join(rtl::VerilatorArgs(rtl::ArrayParamsFor(arch)), " ") + ").";
+  const rtl::ArrayParams want = rtl::ArrayParamsFor(arch);
+  std::string msg =
+      "no Verilated " + std::string(kind == RtlKind::kArray ? "array" : "MAC bank") +
+      " is built for " + arch.name + " (" +
+      Join(kind == RtlKind::kArray ? rtl::VerilatorArgs(want) : rtl::VerilatorArgs(want.mac, 16),
+           " ") +
+      ").";
   for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
-    if (m.kind != kind || (kind == RtlKind::kMacBank && m.preset.empty())) {
+    if (m.kind != kind) {
       continue;
     }
     const std::vector<std::string> d = kind == RtlKind::kArray
                                            ? rtl::Differences(m.array, rtl::ArrayParamsFor(arch))
                                            : rtl::Differences(m.mac, rtl::MacParamsFor(arch.mac));
-    msg += "\n  " + m.name + " (" + m.preset + "): " + Join(d, "; ");
+    msg += "\n  " + m.name + " (" + (m.preset.empty() ? "test model" : m.preset) +
+           "): " + Join(d, "; ");
   }
   msg += kind == RtlKind::kArray
              ? "\nUse one of those presets, try --rtl mac (any array size), or add the "
@@ -70,11 +76,11 @@ std::pair<int64_t, int> ParseStuckAt(const std::string& s, const models::ArchSpe
   const size_t colon = s.find(':');
   try {
     if (colon != std::string::npos) {
-      size_t used = 0;
+      size_t used = 0, used_bit = 0;
       const int64_t pe = std::stoll(s.substr(0, colon), &used);
-      const int bit = std::stoi(s.substr(colon + 1));
-      if (used == colon && pe >= 0 && pe < arch.PeCount() && bit >= 0 &&
-          bit < arch.mac.accumulator.bits) {
+      const int bit = std::stoi(s.substr(colon + 1), &used_bit);
+      if (used == colon && used_bit == s.size() - colon - 1 && pe >= 0 && pe < arch.PeCount() &&
+          bit >= 0 && bit < arch.mac.accumulator.bits) {
         return {pe, bit};
       }
     }
@@ -93,6 +99,15 @@ int Verify(const VerifyOptions& o) {
   }
   if (!o.trace.empty()) {
     sim::cycle::CheckTracePath(o.trace);
+  }
+  for (const std::string& name : o.layers) {  // before minutes of quantization, not after
+    bool found = false;
+    for (const models::NetLayer& l : t.net.layers) {
+      found = found || l.name == name;
+    }
+    if (!found) {
+      throw InputError("--layers: no layer named '" + name + "' in network " + t.net.name);
+    }
   }
   const RtlModelInfo* model =
       o.rtl == "array" ? sim::rtl::FindArrayFor(t.arch) : sim::rtl::FindMacBankFor(t.arch);
@@ -145,12 +160,27 @@ int Verify(const VerifyOptions& o) {
   }
   fmt::print(stderr, "[verify] {} on {} with {}{}\n", t.net.name, t.arch.name, c.title,
              o.layers.empty() ? "" : ", layers " + Join(o.layers, ","));
-  const CycleResult r = RunCycleBackend(s, t, o.target, c, perf);
-  if (array != nullptr) {
-    array->CloseTrace();
+  // The waveform is flushed and closed on every way out, errors included: a failing run is the
+  // one to look at.
+  struct CloseTrace {
+    sim::rtl::RtlArray*& array;
+    ~CloseTrace() {
+      if (array != nullptr) {
+        array->CloseTrace();
+      }
+    }
+  };
+  CycleResult r;
+  {
+    CloseTrace close{array};
+    r = RunCycleBackend(s, t, o.target, c, perf);
   }
   if (!o.trace.empty()) {
-    fmt::print(stderr, "[verify] RTL waveform written to {}\n", o.trace);
+    // The VCD opens when the RTL array first runs a layer.
+    fmt::print(stderr, "[verify] {}\n",
+               std::filesystem::exists(o.trace)
+                   ? "RTL waveform written to " + o.trace
+                   : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }
   std::string text;
   if (o.format == "json") {

@@ -19,7 +19,10 @@ module quasar_array #(
     parameter int W_W = 9,  // weight lane bits
     parameter int LANES = 1,  // products per PE per cycle
     parameter int ACC_W = 32,
-    parameter int SIGNED = 1
+    parameter int SIGNED = 1,
+    // The lane widths of the edges: is moves weights and holds inputs.
+    localparam int WEST_W = (DATAFLOW == 2) ? W_W : A_W,
+    localparam int NORTH_W = (DATAFLOW == 2) ? A_W : W_W
 ) (
     input logic clk,
     input logic clear,  // synchronous: every register to 0
@@ -44,8 +47,6 @@ module quasar_array #(
     output logic [31:0] p_acc_w,
     output logic [31:0] p_signed
 );
-  localparam int WEST_W = (DATAFLOW == 2) ? W_W : A_W;
-  localparam int NORTH_W = (DATAFLOW == 2) ? A_W : W_W;
   localparam int WL = LANES * WEST_W;  // one PE's west operand vector
   localparam int NL = LANES * NORTH_W;
 

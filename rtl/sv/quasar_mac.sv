@@ -31,6 +31,10 @@ module quasar_mac #(
     output logic [    ACC_W-1:0] acc_out,
     output logic [         15:0] ovf
 );
+  // XNOR mode reads two bits per lane (valid, sign).
+  if (A_W < 2 || W_W < 2) begin : g_lane_width_check
+    $error("quasar_mac: lanes must be at least 2 bits wide (A_W=%0d, W_W=%0d)", A_W, W_W);
+  end
   localparam int PW = A_W + W_W + 1;  // a product, with room for an unsigned one's sign
   localparam int CW = 12;  // an XNOR-popcount sum: |sum| <= 1024
   // The exact sum of the accumulator and one product or popcount sum.

@@ -18,6 +18,15 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 expect 0 "0 mismatches: BIT-EXACT" -- "$q" verify --arch rtl_4x4_ws --net lenet5
 expect 0 "RTL array rtl_4x4_ws (Verilator) vs golden reference" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1
+# --layers: exactly those layers are checked, in network order.
+"$q" verify --arch rtl_4x4_ws --net lenet5 --layers f6,c3 --format json > "$tmp/sel.json" \
+  2> /dev/null
+expect 0 "" -- python3 -c '
+import json, sys
+layers = json.load(open(sys.argv[1]))["check"]["layers"]
+assert [l["name"] for l in layers] == ["c3", "f6"], layers
+assert all(l["mismatches"] == 0 for l in layers)
+' "$tmp/sel.json"
 "$q" verify --arch rtl_4x4_os --net lenet5 --format json --save-outputs "$tmp/clean" \
   > "$tmp/clean.json" 2> /dev/null
 rc=$?
@@ -84,6 +93,8 @@ expect 0 "RTL waveform written to $tmp/f6.vcd" -- \
   "$q" verify --arch rtl_4x4_is --net lenet5 --layers output --trace "$tmp/f6.vcd"
 expect 0 "" -- grep -q "scope module quasar_array" "$tmp/f6.vcd"
 expect 0 "" -- grep -q " clk " "$tmp/f6.vcd"
+# Value changes over time, not only the header: more than 100 timestamps.
+expect 0 "" -- test "$(grep -c '^#[0-9]' "$tmp/f6.vcd")" -gt 100
 expect 0 "" -- grep -q "g_row\[3\]" "$tmp/f6.vcd"
 
 # RTL MACs in the C++ registers of a 32x32 array (no 32x32 RTL array is built).
@@ -104,9 +115,16 @@ expect 2 "--stuck-at: expected PE:BIT" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --stuck-at 16:3
 expect 2 "--stuck-at: expected PE:BIT" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --stuck-at 1:32
+expect 2 "--stuck-at: expected PE:BIT" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --stuck-at 5:12x
+expect 4 "PE 15 partial-sum bit 31 stuck at 1" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31
+expect 0 "no layer ran on the RTL array: no waveform" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers s2 --trace "$tmp/s2.vcd"
 expect 2 "--trace needs --rtl array" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --rtl mac --trace "$tmp/x.vcd"
-expect 2 "no layer named 'conv9'" -- "$q" verify --arch rtl_4x4_ws --net lenet5 --layers conv9
+expect 2 "--layers: no layer named 'conv9' in network lenet5" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers conv9
 expect 2 "--trace: the file name must end in .vcd" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --trace "$tmp/x.txt"
 

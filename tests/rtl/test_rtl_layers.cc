@@ -40,6 +40,16 @@ int MaxPack(const Flow& f) {
   return pack;
 }
 
+// Layers that run binary x binary on XNOR-popcount lanes (one accumulator addition per lane
+// group), as opposed to Bit Fusion's packed products.
+int XnorLayers(const Flow& f) {
+  int n = 0;
+  for (const compiler::LayerSchedule& l : f.schedule.layers) {
+    n += l.kind == compiler::LayerKind::kGemm && l.bits.binary && l.pack > 1 ? 1 : 0;
+  }
+  return n;
+}
+
 int64_t TotalOverflows(const Flow& f) {
   int64_t n = 0;
   for (int64_t v : f.cycle.overflow_events) {
@@ -49,11 +59,12 @@ int64_t TotalOverflows(const Flow& f) {
 }
 
 void RunOnRtl(const char* yaml, const char* bits, std::optional<int> first_last, const char* preset,
-              const char* model, int expect_pack) {
+              const char* model, int expect_pack, bool expect_xnor = false) {
   const models::NetworkSpec net = LoadTestNetwork(yaml, bits, first_last);
   const Flow f = RunFlow(net, LoadPreset(preset), RtlArrayOptions(model));
   CheckFlow(f);
   CHECK(MaxPack(f) == expect_pack);
+  CHECK((XnorLayers(f) > 0) == expect_xnor);
   CHECK(f.cycle.simulated_cycles > 0);
 }
 
@@ -66,7 +77,7 @@ TEST_CASE("RTL ws array runs 4-bit layers packed four products per PE cycle", "[
 }
 
 TEST_CASE("RTL ws array runs binary layers on 16 XNOR-popcount lanes", "[rtl][layers]") {
-  RunOnRtl(kConvNetYaml, "w1a1", 8, "rtl_4x4_ws.yaml", "rtl_4x4_ws", 16);
+  RunOnRtl(kConvNetYaml, "w1a1", 8, "rtl_4x4_ws.yaml", "rtl_4x4_ws", 16, true);
 }
 
 TEST_CASE("RTL is array runs matmuls, transposes and fully connected layers", "[rtl][layers]") {
@@ -81,8 +92,55 @@ TEST_CASE("RTL os array saturates its 16-bit accumulator as the golden reference
   CHECK(TotalOverflows(f) > 0);  // real overflows, counted alike
 }
 
-TEST_CASE("RTL os array runs 2-bit and binary layers", "[rtl][layers]") {
+TEST_CASE("RTL os array runs 2-bit layers packed 16 products per PE cycle", "[rtl][layers]") {
   RunOnRtl(kTinyLenetYaml, "w2a2", 8, "rtl_4x4_os.yaml", "rtl_4x4_os", 16);
+}
+
+TEST_CASE("RTL os array runs binary layers on XNOR lanes", "[rtl][layers]") {
+  RunOnRtl(kTinyLenetYaml, "w1a1", 8, "rtl_4x4_os.yaml", "rtl_4x4_os", 16, true);
+}
+
+TEST_CASE("Only the chosen layers run on the RTL array, and the run stops after the last",
+          "[rtl][layers]") {
+  // A stuck bit in the RTL: the chosen layer must show it, the layers before it (on the C++
+  // array) must not, and nothing after it runs.
+  const models::NetworkSpec net = LoadTestNetwork(kConvNetYaml, "w8a8");
+  std::string chosen;  // the second convolution
+  int convs = 0;
+  for (const models::NetLayer& l : net.layers) {
+    if (l.op == models::NetOp::kConv2d && ++convs == 2) {
+      chosen = l.name;
+    }
+  }
+  REQUIRE(!chosen.empty());
+  FlowOptions o;
+  o.cycle.array_name = "rtl_4x4_ws";
+  o.cycle.make_array = []() -> std::unique_ptr<sim::cycle::ArrayIf> {
+    std::unique_ptr<sim::rtl::RtlArray> a = sim::rtl::MakeRtlArray("rtl_4x4_ws", "");
+    a->InjectStuckAt1(0, 18);
+    return a;
+  };
+  o.cycle.array_layers = {chosen};
+  o.cycle.stop_after = chosen;
+  o.cycle.record_output_cycles = true;
+  const Flow f = RunFlow(net, LoadPreset("rtl_4x4_ws.yaml"), o);
+  size_t index = 0;
+  while (net.layers[index].name != chosen) {
+    const std::string& name = net.layers[index].name;
+    INFO(name);
+    CHECK(Mismatches(f.cycle.tensors.at(name), f.golden.tensors.at(name)) == 0);
+    CHECK(f.cycle.output_cycles.count(name) == 0);  // recorded for the chosen layer only
+    ++index;
+  }
+  CHECK(Mismatches(f.cycle.tensors.at(chosen), f.golden.tensors.at(chosen)) > 0);
+  CHECK(f.cycle.layers.size() == index + 1);
+  CHECK(f.cycle.tensors.count(net.layers[index + 1].name) == 0);
+  // Every element of the chosen layer has the cycle it was finished, within the run.
+  const std::vector<int64_t>& cycles = f.cycle.output_cycles.at(chosen);
+  REQUIRE(static_cast<int64_t>(cycles.size()) == f.cycle.tensors.at(chosen).size());
+  for (int64_t c : cycles) {
+    CHECK(c > 0);
+  }
 }
 
 TEST_CASE("A grid of RTL MACs runs an 8x8 output-stationary array bit-exactly", "[rtl][layers]") {

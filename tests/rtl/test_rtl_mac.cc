@@ -2,7 +2,8 @@
 // (models/mac.h) on every operand combination: every pair of 8-bit operands (signed and
 // unsigned), every pair of pairs of 4-bit operands (two lanes, precision scaled), every
 // combination of four lanes of 2-bit operands, and every combination of four binary lanes
-// (+1, -1, or empty) in XNOR-popcount mode. Each combination is added into accumulator values
+// (+1, -1, or empty) in XNOR-popcount mode, every pair of 9-bit operands (the arrays' lanes),
+// and every 8-bit pair into a 64-bit accumulator. Each combination is added into accumulator values
 // at and around both ends of the register's range, in wrap and in saturate mode, and the
 // result and overflow count of every unit are compared. The 16-lane MAC of the RTL arrays gets
 // a random sample.
@@ -100,7 +101,7 @@ void AllOperands(int bits, int lanes, bool is_signed, std::vector<int32_t>* a,
   }
 }
 
-void ExhaustiveCase(const char* model, int bits, int lanes, bool is_signed) {
+void ExhaustiveCase(const char* model, int bits, int lanes, bool is_signed, int acc_bits) {
   std::unique_ptr<sim::rtl::MacBank> bank = sim::rtl::MakeMacBank(model);
   Tally t;
   RunInSystemCThread([&] {
@@ -108,6 +109,7 @@ void ExhaustiveCase(const char* model, int bits, int lanes, bool is_signed) {
     REQUIRE(p.a_w == bits);
     REQUIRE(p.lanes == lanes);
     REQUIRE(p.is_signed == is_signed);
+    REQUIRE(p.acc_w == acc_bits);
     std::vector<int32_t> a, w;
     AllOperands(bits, lanes, is_signed, &a, &w);
     const int64_t max_product =
@@ -128,21 +130,31 @@ void ExhaustiveCase(const char* model, int bits, int lanes, bool is_signed) {
 }
 
 TEST_CASE("RTL MAC equals the golden MAC on every pair of signed 8-bit operands", "[rtl][mac]") {
-  ExhaustiveCase("mac_s8", 8, 1, true);
+  ExhaustiveCase("mac_s8", 8, 1, true, 16);
 }
 
 TEST_CASE("RTL MAC equals the golden MAC on every pair of unsigned 8-bit operands", "[rtl][mac]") {
-  ExhaustiveCase("mac_u8", 8, 1, false);
+  ExhaustiveCase("mac_u8", 8, 1, false, 16);
+}
+
+TEST_CASE("RTL MAC equals the golden MAC on every pair of 9-bit operands (the arrays' lanes)",
+          "[rtl][mac]") {
+  ExhaustiveCase("mac_s9", 9, 1, true, 20);
+}
+
+TEST_CASE("RTL MAC with a 64-bit accumulator equals the golden MAC on every 8-bit pair",
+          "[rtl][mac]") {
+  ExhaustiveCase("mac_s8_acc64", 8, 1, true, 64);
 }
 
 TEST_CASE("RTL MAC equals the golden MAC on every two-lane combination of 4-bit operands",
           "[rtl][mac]") {
-  ExhaustiveCase("mac_s4x2", 4, 2, true);
+  ExhaustiveCase("mac_s4x2", 4, 2, true, 10);
 }
 
 TEST_CASE("RTL MAC equals the golden MAC on every four-lane combination of 2-bit operands",
           "[rtl][mac]") {
-  ExhaustiveCase("mac_s2x4", 2, 4, true);
+  ExhaustiveCase("mac_s2x4", 2, 4, true, 8);
 }
 
 TEST_CASE("RTL MAC in XNOR mode equals the golden popcount on every four-lane binary pattern",

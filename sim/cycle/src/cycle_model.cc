@@ -198,6 +198,8 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
       options.on_layer(i, net.layers.size(), nl.name);
     }
     LayerPerf p = NewLayerPerf(l);
+    const bool record = options.record_output_cycles &&
+                        (options.array_layers.empty() || options.array_layers.count(nl.name) > 0);
     int64_t overflows = 0;
     models::IntTensor y;
     if (l.kind == LayerKind::kGemm) {
@@ -210,7 +212,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
       RunToIdle(top);
       overflows = top.overflow_events;
       y = data.TakeOutput();
-      if (options.record_output_cycles) {
+      if (record) {
         run.output_cycles[nl.name] = data.TakeFinishCycles();
       }
     } else {
@@ -219,7 +221,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
         top.StartPost(l, sim::PostChunks(l, arch));
         RunToIdle(top);
       }
-      if (options.record_output_cycles) {
+      if (record) {
         // The post unit's arithmetic is not element-timed: every element at the layer's end.
         const auto now = static_cast<int64_t>(sc_core::sc_time_stamp() / CycleTime());
         run.output_cycles[nl.name].assign(static_cast<size_t>(y.size()), now);

@@ -100,13 +100,19 @@ const RtlModelInfo* FindArrayFor(const models::ArchSpec& arch) {
 }
 
 const RtlModelInfo* FindMacBankFor(const models::ArchSpec& arch) {
+  // The grid asks a bank for at most `lanes` products per cycle (MakeMacGridArray), so a bank
+  // with more lanes serves too; the one with the fewest is the fastest to simulate.
   const quasar::rtl::MacParams want = quasar::rtl::MacParamsFor(arch.mac);
+  const RtlModelInfo* best = nullptr;
   for (const RtlModelInfo& m : BuiltModels()) {
-    if (m.kind == RtlKind::kMacBank && m.mac == want) {
-      return &m;
+    quasar::rtl::MacParams same_lanes = m.mac;
+    same_lanes.lanes = want.lanes;
+    if (m.kind == RtlKind::kMacBank && same_lanes == want && m.mac.lanes >= want.lanes &&
+        (best == nullptr || m.mac.lanes < best->mac.lanes)) {
+      best = &m;
     }
   }
-  return nullptr;
+  return best;
 }
 
 std::unique_ptr<RtlArray> MakeRtlArray(const std::string& name, const std::string& trace_path) {

@@ -52,7 +52,8 @@ struct CycleOptions {
   // Stop after this layer (by name; empty: run the whole network). CycleRun then holds the
   // layers up to and including it.
   std::string stop_after;
-  // Record, for every output element of every layer, the simulated cycle it was finished.
+  // Record, for every output element of every layer (of array_layers when given), the simulated
+  // cycle it was finished.
   bool record_output_cycles = false;
 };
 inline constexpr int64_t kMaxTracedPes = 1024;

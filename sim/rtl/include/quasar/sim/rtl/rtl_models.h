@@ -39,7 +39,8 @@ const std::vector<RtlModelInfo>& BuiltModels();
 const RtlModelInfo* FindModel(const std::string& name);
 // The array built for `arch` (ArrayParamsFor equal), or nullptr.
 const RtlModelInfo* FindArrayFor(const models::ArchSpec& arch);
-// A MAC bank built for `arch`'s MAC (MacParamsFor equal), or nullptr.
+// A MAC bank for `arch`'s MAC: MacParamsFor's operand widths, accumulator and signedness, and
+// at least its lanes (the fewest such); nullptr if none.
 const RtlModelInfo* FindMacBankFor(const models::ArchSpec& arch);
 
 // A Verilated array as the cycle model's ArrayIf, plus what verification needs.
