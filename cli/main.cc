@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   commands["infer"] = quasar::cli::AddInferCommand(app);
   commands["run"] = quasar::cli::AddRunCommand(app);
   commands["compile"] = quasar::cli::AddCompileCommand(app);
+  commands["compare"] = quasar::cli::AddCompareCommand(app);
+  commands["sweep"] = quasar::cli::AddSweepCommand(app);
 #ifdef QUASAR_WITH_RTL
   commands["verify"] = quasar::cli::AddVerifyCommand(app);
   commands["rtl-params"] = quasar::cli::AddRtlParamsCommand(app);

@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-dev                          # Boost headers (used by later layers)
   libsystemc-dev verilator              # cycle model and RTL (later layers)
   yosys                                 # synthesis of the MAC RTL for its cell counts (rtl/synth)
+  gnuplot-nox                           # plots of `quasar compare` (SVG)
 )
 
 missing=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# README command 1: install dependencies, build, and run the main job on the bundled default
-# workload: ResNet-18 from the zoo, quantized after training at 8 and at 4 bits, run end to end
-# through the golden integer kernels beside its float reference (per-layer SQNR, accumulator
-# ranges, overflows and required widths). JSON reports go to out/demo/.
+# README command 1: install dependencies, build, and run the main job on the bundled default:
+# `quasar compare` of ResNet-18 at 8, 4, 2 bits and binary on the Bit Fusion preset
+# (bitfusion_16x32: 16x32 precision-scalable MACs), on the same array and on iso-area arrays:
+# latency, energy with its breakdown, TOPS/W, area, DRAM traffic, the accumulator width needed
+# and the fidelity (output SQNR vs the float network) side by side. The JSON report and the
+# plots go to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -10,12 +12,11 @@ bash scripts/build.sh
 out=out/demo
 mkdir -p "$out"
 q=build/cli/quasar
-$q networks
+start=$(date +%s)
+$q compare --net resnet18 --arch bitfusion_16x32 --precisions w8a8,w4a4,w2a2,w1a1 \
+  --json "$out/compare.json" --plots "$out"
 echo
-$q infer --net resnet18 --bits w8a8 --json "$out/resnet18_w8a8.json"
-echo
-echo "The same network at 4 bits (first and last layers at 8, mse calibration):"
-$q infer --net resnet18 --bits w4a4 --first-last-bits 8 --calib mse \
-  --json "$out/resnet18_w4a4.json" | tail -n 3
-echo
-echo "JSON reports: $out/resnet18_w8a8.json, $out/resnet18_w4a4.json"
+echo "JSON report: $out/compare.json"
+echo "Plots: $out/compare_energy.svg (energy breakdown), $out/compare_latency_energy.svg"
+echo "($(($(date +%s) - start)) s after the build.) Next: docs/tutorial.md walks through"
+echo "explore (quasar run, quasar sweep), compare and verify (quasar verify: the RTL vs golden)."

@@ -1,0 +1,285 @@
+// `quasar compare`: one network at several precisions, side by side (docs/compare.md). For each
+// precision (the policy's first/last-layer rule applied), the analytical model on the same
+// accelerator and on an iso-area one (a narrower MAC is smaller, so more PEs fit the same PE-array
+// area), and the fidelity of a golden run against the float network: latency, inferences/s,
+// effective TOPS, utilization, energy per inference with its breakdown, TOPS/W, area, DRAM
+// traffic, the accumulator width needed and the output SQNR. Table, JSON or CSV, and plots
+// (energy breakdown bars, latency vs energy) drawn by gnuplot.
+
+#include <fmt/core.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "compare_plots.h"
+#include "net_common.h"
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/sim/explore/compare.h"
+#include "run_report.h"
+
+namespace quasar::cli {
+namespace {
+
+using sim::explore::ComparisonColumn;
+using sim::explore::MetricRow;
+
+struct CompareOptions {
+  NetOptions net;
+  std::string arch = "bitfusion_16x32";
+  std::vector<std::string> precisions = {"w8a8", "w4a4", "w2a2", "w1a1"};
+  std::string view = "both", scaling = "arch", objective = "cycles";
+  std::string format = "table", out, plots, json;
+  bool no_fidelity = false;
+};
+
+struct Fidelity {
+  std::optional<double> sqnr_db;
+  int required_bits = 0;
+  int64_t overflow_events = 0;
+};
+
+// Quantizes `net` (synthetic weights) and runs it through the golden kernels with `acc` and
+// through the float network, on the held-out evaluation input.
+Fidelity MeasureFidelity(const NetOptions& o, const models::NetworkSpec& net,
+                         const models::AccumulatorSpec& acc) {
+  const models::FloatNetParams params = models::MakeFloatParams(net, o.seed);
+  models::QuantizedNetwork q = QuantizeWithOptions(o, net, params);
+  models::SetAccumulator(&q, acc);
+  const auto inputs = models::MakeInputs(net, o.seed, 0);
+  const auto ref = models::RunFloatNetwork(net, params, inputs);
+  const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
+  Fidelity f;
+  for (const auto& [name, db] : models::LayerSqnr(q, run, ref)) {
+    if (name == net.output && std::isfinite(db)) {
+      f.sqnr_db = db;
+    }
+  }
+  f.required_bits = run.required_bits;
+  f.overflow_events = run.overflow_events;
+  return f;
+}
+
+ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
+                          const models::ArchSpec& arch, const models::CostTable& table,
+                          const models::NetworkSpec& net, compiler::Objective objective,
+                          const Fidelity& f) {
+  ComparisonColumn c;
+  c.precision = precision;
+  c.view = view;
+  c.arch = arch;
+  const compiler::Schedule s = sim::Compile(net, arch, table, objective);
+  c.perf = sim::EvaluateSchedule(s, arch, table);
+  AttachRtlArea(arch, &c.perf.area);
+  c.output_sqnr_db = f.sqnr_db;
+  c.required_acc_bits = f.required_bits;
+  c.overflow_events = f.overflow_events;
+  return c;
+}
+
+std::string Cell(const std::optional<double>& v) {
+  if (!v) {
+    return "-";
+  }
+  const double a = std::fabs(*v);
+  if (*v == std::round(*v) && a < 1e6) {
+    return fmt::format("{:.0f}", *v);  // counts and widths
+  }
+  return a != 0 && (a >= 1e6 || a < 1e-3) ? fmt::format("{:.3e}", *v)
+                                          : fmt::format("{:.{}f}", *v, a >= 100 ? 1 : 3);
+}
+
+std::string ArchLine(const models::ArchSpec& a) {
+  return fmt::format(
+      "{} ({}x{} {}, {}x{}-bit MAC{}{})", a.name, a.rows, a.cols, models::DataflowName(a.dataflow),
+      a.mac.weight_bits, a.mac.activation_bits,
+      a.mac.scaling == models::PrecisionScaling::kBitFusion ? ", Bit Fusion" : "",
+      a.mac.binary_lanes > 0 ? fmt::format(", {} XNOR lanes", a.mac.binary_lanes) : "");
+}
+
+std::string Table(const std::vector<ComparisonColumn>& cols, const std::string& title) {
+  std::string out = "\n" + title + "\n";
+  out += fmt::format("{:<30}", "metric");
+  for (const ComparisonColumn& c : cols) {
+    out += fmt::format(" {:>12}", c.precision);
+  }
+  out += "\n";
+  for (const MetricRow& r : sim::explore::ComparisonMetrics(cols)) {
+    out += fmt::format("{:<30}", r.label + (r.unit.empty() ? "" : " (" + r.unit + ")"));
+    for (const auto& v : r.values) {
+      out += fmt::format(" {:>12}", Cell(v));
+    }
+    out += "\n";
+  }
+  for (const ComparisonColumn& c : cols) {
+    out += fmt::format("{}: {}\n", c.precision, ArchLine(c.arch));
+    if (!c.perf.ok()) {
+      out += fmt::format("  cannot run: {}\n", c.perf.status);
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  const std::vector<MetricRow> rows = sim::explore::ComparisonMetrics(cols);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const ComparisonColumn& c = cols[i];
+    nlohmann::ordered_json m;
+    for (const MetricRow& r : rows) {
+      m[r.key] = r.values[i] ? nlohmann::ordered_json(*r.values[i]) : nlohmann::ordered_json();
+    }
+    j.push_back({{"precision", c.precision},
+                 {"view", c.view},
+                 {"arch",
+                  {{"name", c.arch.name},
+                   {"rows", c.arch.rows},
+                   {"cols", c.arch.cols},
+                   {"weight_bits", c.arch.mac.weight_bits},
+                   {"activation_bits", c.arch.mac.activation_bits},
+                   {"precision_scaling", models::PrecisionScalingName(c.arch.mac.scaling)},
+                   {"binary_lanes", c.arch.mac.binary_lanes}}},
+                 {"status", c.perf.status},
+                 {"overflow_events", c.overflow_events},
+                 {"metrics", m}});
+  }
+  return j;
+}
+
+std::string Csv(const std::vector<ComparisonColumn>& cols) {
+  const std::vector<MetricRow> rows = sim::explore::ComparisonMetrics(cols);
+  std::string out = "view,precision,arch,rows,cols";
+  for (const MetricRow& r : rows) {
+    out += "," + r.key;
+  }
+  out += ",status\n";
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const ComparisonColumn& c = cols[i];
+    out +=
+        fmt::format("{},{},{},{},{}", c.view, c.precision, c.arch.name, c.arch.rows, c.arch.cols);
+    for (const MetricRow& r : rows) {
+      out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
+    }
+    out += ",\"" + c.perf.status + "\"\n";
+  }
+  return out;
+}
+
+int Compare(const CompareOptions& o) {
+  if (!o.net.bits.empty()) {
+    throw InputError("compare takes its precisions from --precisions, not --bits");
+  }
+  if (o.precisions.empty()) {
+    throw InputError("--precisions: give at least one, e.g. w8a8,w4a4");
+  }
+  const compiler::Objective objective = ParseObjectiveOption(o.objective);
+  models::ArchSpec base = models::LoadArchSpec(ResolveArchPath(o.arch));
+  if (o.scaling != "arch") {
+    base.mac.scaling = *models::ParsePrecisionScaling(o.scaling);
+  }
+  const models::CostTable table = models::LoadArchCostTable(base);
+  std::vector<ComparisonColumn> same, iso;
+  for (const std::string& p : o.precisions) {
+    NetOptions no = o.net;
+    no.bits = p;
+    const models::NetworkSpec net = LoadNetworkWithOptions(no);
+    Fidelity f;
+    if (!o.no_fidelity) {
+      fmt::print(stderr, "[compare] {}: quantizing, golden and float runs\n", p);
+      f = MeasureFidelity(no, net, base.mac.accumulator);
+    }
+    if (o.view != "iso-area") {
+      same.push_back(Evaluate(p, "same-array", base, table, net, objective, f));
+    }
+    if (o.view != "same-array") {
+      const models::ArchSpec arch =
+          sim::explore::IsoAreaArch(base, table, sim::explore::NetworkMacWidths(net));
+      iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f));
+    }
+  }
+  const std::string net_name = same.empty() ? iso[0].perf.network : same[0].perf.network;
+  nlohmann::ordered_json j;
+  j["network"] = net_name;
+  j["arch"] = base.name;
+  j["precisions"] = o.precisions;
+  j["same_array"] = Json(same);
+  j["iso_area"] = Json(iso);
+  if (!o.json.empty()) {
+    WriteReport(j.dump(2) + "\n", o.json, "json", "compare");
+  }
+  std::string text;
+  if (o.format == "json") {
+    text = j.dump(2) + "\n";
+  } else if (o.format == "csv") {
+    std::vector<ComparisonColumn> all = same;
+    all.insert(all.end(), iso.begin(), iso.end());
+    text = Csv(all);
+  } else {
+    text = fmt::format("quasar compare: {} on {}\n", net_name, ArchLine(base));
+    if (!same.empty()) {
+      text += Table(same, "Same array, each precision (" +
+                              std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
+                                              ? "with Bit Fusion precision scaling"
+                                              : "no precision scaling") +
+                              ")");
+    }
+    if (!iso.empty()) {
+      text +=
+          Table(iso, fmt::format("Iso-area: a plain MAC of each precision's widest operands, as "
+                                 "many PEs as fit the {:.3f} mm2 PE array",
+                                 models::PriceArea(base, table).pe_array / 1e6));
+    }
+  }
+  WriteReport(text, o.out, o.format, "compare");
+  std::fflush(stdout);  // the report before the plots' messages on stderr
+  if (!o.plots.empty()) {
+    WriteComparePlots(o.plots, same, iso);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command AddCompareCommand(CLI::App& app) {
+  auto o = std::make_shared<CompareOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare",
+      "One network at several precisions side by side: latency, energy, area, TOPS/W and "
+      "fidelity (SQNR vs float), on the same array and on iso-area arrays");
+  AddNetOptions(cmd, &o->net, true);
+  cmd->add_option("--arch", o->arch, "Accelerator: a preset name or an architecture .yaml file")
+      ->capture_default_str();
+  cmd->add_option("--precisions", o->precisions,
+                  "Comma-separated --bits shorthands: w8a8, w4a4, w2a2, w1a1, wta8, ...")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--view", o->view, "same-array, iso-area or both")
+      ->check(CLI::IsMember({"same-array", "iso-area", "both"}))
+      ->capture_default_str();
+  cmd->add_option("--scaling", o->scaling,
+                  "Precision scaling of the same array: arch (as the file says), none, bit_fusion")
+      ->check(CLI::IsMember({"arch", "none", "bit_fusion"}))
+      ->capture_default_str();
+  cmd->add_option("--objective", o->objective, "What the mapper minimizes: cycles, energy, edp")
+      ->capture_default_str();
+  cmd->add_flag("--no-fidelity", o->no_fidelity,
+                "Skip the golden and float runs (no SQNR, no accumulator width)");
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--json", o->json, "Also write the JSON report to this file");
+  cmd->add_option("--plots", o->plots,
+                  "Write plots to this directory: energy breakdown bars and latency vs energy "
+                  "(SVG, drawn by gnuplot; the .dat and .gp files are written in any case)");
+  return [o]() { return Compare(*o); };
+}
+
+}  // namespace quasar::cli

@@ -1,0 +1,42 @@
+#pragma once
+// Pareto fronts for design-space sweeps: which points no other point beats in every objective.
+// Pure functions on plain numbers (every objective minimized), used by `quasar sweep`
+// (sweep.h) over latency, energy, area and, with fidelity, the negated SQNR.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace quasar::sim::explore {
+
+// True when `a` dominates `b`: no worse in every objective and strictly better in at least one
+// (all minimized). Both must have the same number of objectives. Identical points do not
+// dominate each other.
+bool Dominates(const std::vector<double>& a, const std::vector<double>& b);
+
+// The non-dominated points among the candidates: result[i] is true when candidate[i] is true,
+// point i has no NaN objective, and no other such point dominates it. Duplicates (identical
+// objective vectors) are all on the front or all off it. `candidate` may be empty (every point
+// is a candidate); otherwise it has one entry per point. Deterministic: the result depends only
+// on the values, not on the order of the points. O(n log n + n · f · d) for a front of f points
+// in d objectives.
+std::vector<bool> ParetoFront(const std::vector<std::vector<double>>& points,
+                              const std::vector<bool>& candidate = {});
+
+// Upper bounds (and a lower bound for SQNR) a design must meet to enter the front; an absent
+// bound does not constrain.
+struct Constraints {
+  std::optional<double> max_area_mm2;
+  std::optional<double> max_latency_s;
+  std::optional<double> max_energy_uj;
+  std::optional<double> min_sqnr_db;
+
+  bool empty() const { return !max_area_mm2 && !max_latency_s && !max_energy_uj && !min_sqnr_db; }
+};
+
+// Whether a design with these figures meets every bound of `c`. A bound on SQNR with no SQNR
+// known (`sqnr_db` empty) is not met. Bounds are inclusive.
+bool MeetsConstraints(const Constraints& c, double area_mm2, double latency_s, double energy_uj,
+                      std::optional<double> sqnr_db);
+
+}  // namespace quasar::sim::explore

@@ -1,0 +1,189 @@
+#pragma once
+// Design-space sweeps on the analytical backend (`quasar sweep`, docs/sweep.md). A sweep file
+// (YAML, version 1) names a base accelerator, the networks, optionally precisions, and lists or
+// ranges of values for ArchSpec fields; every combination (a configuration) is compiled with the
+// mapper and evaluated by the analytical model on all cores, one row per configuration, in a
+// fixed order whatever the thread count. Rows are written as they complete (in order), an
+// interrupted sweep resumes from its CSV, and each network's Pareto front over latency, energy,
+// area (and, with `fidelity: true`, SQNR) is marked among the rows that meet the constraints.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/explore/pareto.h"
+
+namespace quasar::sim::explore {
+
+// ---- The sweep file (sweep_spec.cc) ----
+
+// One swept ArchSpec field and its values, in file order, as canonical text (integers in
+// decimal, numbers in the shortest form that reads back exactly, names as in the arch format).
+struct SweepAxis {
+  std::string key;  // the field's key path in the arch format, e.g. "array.rows"
+  std::vector<std::string> values;
+  bool numeric = false;  // written as numbers in JSON
+};
+
+// Where names are looked up: the zoo (network name -> <zoo_dir>/<name>.yaml) and the
+// accelerator presets (<accelerator_dir>/<name>.yaml).
+struct SweepPaths {
+  std::string zoo_dir;
+  std::string accelerator_dir;
+};
+
+struct SweepSpec {
+  std::string file;                     // the sweep file, for messages
+  std::string name;                     // optional `name:`
+  std::string base_name;                // `base:` as written
+  models::ArchSpec base;                // the base accelerator
+  std::vector<std::string> networks;    // as written (the output's `network` column)
+  std::vector<std::string> precisions;  // as written; "default" = the network file's policy
+  std::optional<int> first_last_bits;   // as `--first-last-bits` (0: off)
+  // The network of each (network, precision) pair with its resolved precision, index
+  // network * precisions.size() + precision.
+  std::vector<models::NetworkSpec> nets;
+  std::vector<SweepAxis> axes;  // in file order
+  models::CostTable table;      // the base's technology (swept fields do not change it)
+  compiler::Objective objective = compiler::Objective::kCycles;
+  bool fidelity = false;  // compute each pair's output SQNR (golden vs float run)
+  Constraints constraints;
+
+  // networks x precisions x the product of the axes' value counts.
+  size_t ConfigCount() const;
+};
+
+// The fields a sweep may vary, with their accepted values (for docs and messages).
+std::vector<std::string> SweepableKeys();
+
+// Reads and validates a sweep file: unknown keys, bad values (each checked against the arch
+// format's range), unknown networks, presets or precisions are reported together in one
+// InputError, one line each, as "<file>: <key.path>: <problem>, got <value>". Relative paths
+// (base, networks) are relative to the sweep file's directory; bare names are looked up in
+// `paths`. Loads the base accelerator and every network.
+SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths);
+// The same from text; `where` names it in messages and `base_dir` resolves relative paths.
+SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
+                     const std::string& base_dir, const SweepPaths& paths);
+
+// One configuration: which network and precision, and the index of each axis' value. The order
+// is networks outermost, then precisions, then the axes in file order, the last axis varying
+// fastest (like nested loops in file order).
+struct SweepConfig {
+  size_t index = 0;
+  size_t network = 0, precision = 0;
+  std::vector<size_t> value;  // one per axis
+};
+SweepConfig ConfigAt(const SweepSpec& spec, size_t index);
+
+// The base accelerator with the configuration's values applied. A combination the arch format
+// rejects (e.g. bit_fusion with a 6-bit MAC) is an InputError with the format's message.
+models::ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config);
+
+// ---- Running (sweep_run.cc) ----
+
+// One configuration's result: the output row.
+struct SweepRow {
+  size_t index = 0;
+  std::string network, precision;
+  std::vector<std::string> values;  // one per axis
+  std::string status;               // "feasible" | "infeasible" | "invalid"
+  std::string reason;               // empty when feasible
+  int64_t cycles = 0;
+  double latency_s = 0, inferences_per_s = 0, utilization = 0;
+  double energy_pj = 0, tops_per_watt = 0, area_mm2 = 0;
+  int64_t dram_bytes = 0;
+  std::optional<double> sqnr_db;  // with fidelity: the output SQNR of (network, precision)
+
+  bool feasible() const { return status == "feasible"; }
+  // The configuration's identity for --resume: network, precision and the swept values.
+  std::string Key() const;
+};
+
+struct SweepOptions {
+  int jobs = 0;  // worker threads; 0: std::thread::hardware_concurrency()
+  // Called in the calling thread, in configuration order, for every row (reused ones too) as
+  // soon as it and all rows before it are known.
+  std::function<void(const SweepRow&)> on_row;
+  // Called in the calling thread as rows complete: `done` rows of `total` are known (reused
+  // rows included), increasing from call to call.
+  std::function<void(size_t done, size_t total)> progress;
+  // Called in the calling thread with a short message before each fidelity run.
+  std::function<void(const std::string&)> note;
+};
+
+struct SweepResult {
+  std::vector<SweepRow> rows;  // every configuration, in order
+  size_t evaluated = 0;        // configurations compiled and evaluated by this call
+  size_t reused = 0;           // rows taken from `done`
+  size_t fidelity_runs = 0;    // (network, precision) pairs run through golden + float
+};
+
+// Evaluates one configuration: sim::Compile with the spec's objective, then
+// sim::EvaluateSchedule, priced with the spec's table. Never throws for a configuration that
+// cannot run: the row says why ("infeasible", or "invalid" for a combination of values the arch
+// format rejects). `sqnr_db` is copied into the row.
+SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
+                        std::optional<double> sqnr_db);
+
+// The output SQNR (dB) of a network with its resolved precision: synthetic weights (seed 1),
+// calibrated on 4 synthetic inputs (or the network's calibration files), the golden run of
+// sample 0 against the float run. +infinity when they are identical.
+double OutputSqnrDb(const models::NetworkSpec& net);
+
+// Runs every configuration not in `done` (indexed by configuration; empty or one entry per
+// configuration) on `options.jobs` threads, and returns all rows in order. With fidelity, the
+// SQNR of each (network, precision) pair that a missing row needs is computed once, first.
+SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
+                     const std::vector<std::optional<SweepRow>>& done = {});
+
+// ---- Output (sweep_output.cc) ----
+
+// The output columns, in order: config, network, precision, one per axis (its key), status,
+// reason, cycles, latency_s, inferences_per_s, utilization, energy_pj, energy_uj, tops_per_watt,
+// area_mm2, dram_bytes, [sqnr_db with fidelity], within_constraints, pareto.
+std::vector<std::string> SweepColumns(const SweepSpec& spec);
+
+// Marks computed over all rows: whether each row meets the constraints, and whether it is on
+// its network's Pareto front (feasible rows meeting the constraints; minimize latency, energy,
+// area and, with fidelity, -SQNR).
+struct SweepMarks {
+  std::vector<bool> within_constraints;
+  std::vector<bool> pareto;
+};
+SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows);
+
+// The CSV header line, and one row's line (RFC 4180 quoting; marks empty when not given, as in
+// the rows written while the sweep runs). Numbers are written in the shortest form that reads
+// back exactly, so a resumed file is byte-identical to an uninterrupted one.
+std::string SweepCsvHeader(const SweepSpec& spec);
+std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
+                         std::optional<bool> within_constraints, std::optional<bool> pareto);
+// The whole CSV (header, every row with its marks).
+std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                     const SweepMarks& marks);
+// The JSON document: {"sweep", "base", "objective", "constraints", "columns", "rows": [...]},
+// each row an object with the CSV's columns (numbers as numbers, NaN/infinity as null).
+std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                      const SweepMarks& marks);
+
+// Reads a CSV written by this sweep (complete or an interrupted prefix) for --resume: rows whose
+// configuration key is one of the spec's configurations, indexed by configuration; a last line
+// cut short is ignored. InputError when the header is not this sweep's columns. `dropped`
+// (optional) receives how many rows matched no configuration.
+std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
+                                                  size_t* dropped = nullptr);
+
+// A text table of the front rows (each network's, sorted by latency, then energy, area, index),
+// with the swept values and the objectives; at most `limit` rows per network.
+std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                       const SweepMarks& marks, size_t limit = 50);
+
+}  // namespace quasar::sim::explore

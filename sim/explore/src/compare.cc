@@ -1,0 +1,109 @@
+// The iso-area accelerator and the metric rows of `quasar compare` (compare.h).
+
+#include "quasar/sim/explore/compare.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quasar/models/cost/energy.h"
+
+namespace quasar::sim::explore {
+
+MacWidths NetworkMacWidths(const models::NetworkSpec& net) {
+  MacWidths m;
+  for (const models::NetLayer& l : net.layers) {
+    const bool weighted = l.op == models::NetOp::kConv2d ||
+                          l.op == models::NetOp::kDepthwiseConv2d ||
+                          l.op == models::NetOp::kFullyConnected;
+    if (!weighted && l.op != models::NetOp::kMatMul) {
+      continue;
+    }
+    const models::OperandPrecision& a = net.tensor_precision.at(l.inputs[0]);
+    const models::OperandPrecision& w =
+        l.op == models::NetOp::kMatMul ? net.tensor_precision.at(l.inputs[1]) : l.precision.weights;
+    m.a_bits = std::max(m.a_bits, a.StorageType().bits);
+    m.w_bits = std::max(m.w_bits, w.StorageType().bits);
+  }
+  return m;
+}
+
+models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
+                             MacWidths widths) {
+  models::ArchSpec arch = base;
+  arch.mac.weight_bits = widths.w_bits;
+  arch.mac.activation_bits = widths.a_bits;
+  arch.mac.scaling = models::PrecisionScaling::kNone;
+  arch.mac.binary_lanes = 0;
+  const double budget = models::PriceArea(base, table).pe_array;
+  const double pe = models::PriceArea(arch, table).pe;
+  const double scale = std::sqrt(budget / (pe * static_cast<double>(base.PeCount())));
+  arch.rows = std::max<int64_t>(1, static_cast<int64_t>(std::floor(base.rows * scale)));
+  arch.cols = std::max<int64_t>(1, static_cast<int64_t>(std::floor(base.cols * scale)));
+  // Floating-point rounding must not let the array exceed the budget.
+  while (arch.rows * arch.cols * pe > budget * (1 + 1e-12) && (arch.rows > 1 || arch.cols > 1)) {
+    (arch.rows >= arch.cols ? arch.rows : arch.cols) -= 1;
+  }
+  arch.name =
+      base.name + "-iso-w" + std::to_string(widths.w_bits) + "a" + std::to_string(widths.a_bits);
+  return arch;
+}
+
+std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns) {
+  std::vector<MetricRow> rows;
+  auto add = [&](const std::string& key, const std::string& label, const std::string& unit,
+                 auto&& value, bool needs_feasible = true) {
+    MetricRow r{key, label, unit, {}};
+    for (const ComparisonColumn& c : columns) {
+      if (needs_feasible && !c.perf.ok()) {
+        r.values.push_back(std::nullopt);
+      } else {
+        r.values.push_back(value(c));
+      }
+    }
+    rows.push_back(std::move(r));
+  };
+  using C = const ComparisonColumn&;
+  add(
+      "pes", "PEs", "", [](C c) { return std::optional<double>(double(c.arch.PeCount())); }, false);
+  add("latency_ms", "latency", "ms", [](C c) { return std::optional(c.perf.latency_s * 1e3); });
+  add("inferences_per_s", "inferences/s", "",
+      [](C c) { return std::optional(c.perf.inferences_per_s); });
+  add("effective_tops", "effective TOPS", "",
+      [](C c) { return std::optional(c.perf.effective_tops); });
+  add("utilization_pct", "utilization", "%",
+      [](C c) { return std::optional(c.perf.utilization * 100); });
+  add("energy_uj", "energy/inference", "uJ",
+      [](C c) { return std::optional(c.perf.energy.Total() / 1e6); });
+  const std::pair<const char*, double models::EnergyBreakdown::*> parts[] = {
+      {"mac", &models::EnergyBreakdown::mac},
+      {"pe_registers", &models::EnergyBreakdown::pe_registers},
+      {"input_sram", &models::EnergyBreakdown::input_sram},
+      {"weight_sram", &models::EnergyBreakdown::weight_sram},
+      {"output_sram", &models::EnergyBreakdown::output_sram},
+      {"dram", &models::EnergyBreakdown::dram},
+      {"post_processing", &models::EnergyBreakdown::post_processing},
+      {"leakage", &models::EnergyBreakdown::leakage}};
+  for (const auto& [name, member] : parts) {
+    std::string label = std::string("  ") + name;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    add(std::string("energy_") + name + "_uj", label, "uJ",
+        [m = member](C c) { return std::optional(c.perf.energy.*m / 1e6); });
+  }
+  add("tops_per_watt", "TOPS/W", "", [](C c) { return std::optional(c.perf.tops_per_watt); });
+  add(
+      "area_mm2", "area", "mm2", [](C c) { return std::optional(c.perf.area.Total() / 1e6); },
+      false);
+  add(
+      "pe_array_area_mm2", "  PE array", "mm2",
+      [](C c) { return std::optional(c.perf.area.pe_array / 1e6); }, false);
+  add("dram_mb", "DRAM traffic", "MB",
+      [](C c) { return std::optional((c.perf.dram_read_bytes + c.perf.dram_write_bytes) / 1e6); });
+  add(
+      "accumulator_bits_needed", "accumulator bits needed", "",
+      [](C c) { return std::optional(double(c.required_acc_bits)); }, false);
+  add(
+      "output_sqnr_db", "output SQNR vs float", "dB", [](C c) { return c.output_sqnr_db; }, false);
+  return rows;
+}
+
+}  // namespace quasar::sim::explore

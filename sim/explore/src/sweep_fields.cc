@@ -1,0 +1,290 @@
+// The ArchSpec fields a sweep may vary (sweep.h, docs/sweep.md): their key paths, kinds and the
+// arch format's ranges, reading one axis of values (a value, a list or a range) with messages
+// naming the key path and value, and applying a value to an ArchSpec.
+
+#include "sweep_fields.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "quasar/models/error.h"
+#include "sweep_text.h"
+
+namespace quasar::sim::explore {
+
+using models::ArchSpec;
+using models::MapReader;
+
+namespace {
+
+enum class Kind { kInt, kReal, kName, kBool };
+
+// One sweepable field: its key path in the arch format, its kind, its range (kInt: [lo, hi];
+// kReal: (lo, hi], as docs/arch-format.md) and the names a kName field accepts.
+struct Field {
+  const char* key;
+  Kind kind;
+  double lo, hi;
+  std::vector<std::string> names;
+};
+
+const std::vector<Field>& Fields() {
+  static const std::vector<Field> fields = {
+      {"array.rows", Kind::kInt, 1, 4096, {}},
+      {"array.cols", Kind::kInt, 1, 4096, {}},
+      {"array.dataflow", Kind::kName, 0, 0, {"os", "ws", "is"}},
+      {"mac.weight_bits", Kind::kInt, 1, 16, {}},
+      {"mac.activation_bits", Kind::kInt, 1, 16, {}},
+      {"mac.signed", Kind::kBool, 0, 0, {}},
+      {"mac.accumulator.bits", Kind::kInt, 8, 64, {}},
+      {"mac.accumulator.overflow", Kind::kName, 0, 0, {"wrap", "saturate"}},
+      {"mac.precision_scaling", Kind::kName, 0, 0, {"none", "bit_fusion"}},
+      {"mac.binary_lanes", Kind::kInt, 0, 1024, {}},
+      {"buffers.input.kib", Kind::kInt, 1, 1 << 20, {}},
+      {"buffers.weight.kib", Kind::kInt, 1, 1 << 20, {}},
+      {"buffers.output.kib", Kind::kInt, 1, 1 << 20, {}},
+      {"dram.bytes_per_cycle", Kind::kReal, 0, 65536, {}},
+      {"dram.latency_cycles", Kind::kInt, 0, 1e9, {}},
+      {"clock_mhz", Kind::kReal, 0, 100000, {}},
+      {"post_processing.elements_per_cycle", Kind::kReal, 0, 1048576, {}},
+  };
+  return fields;
+}
+
+const Field* FindField(const std::string& key) {
+  for (const Field& f : Fields()) {
+    if (key == f.key) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) {
+    out += (out.empty() ? "" : sep) + s;
+  }
+  return out;
+}
+
+constexpr size_t kMaxAxisValues = 10000;
+
+// Checks one value of `f` read from `node`; records a problem under `path` and returns nullopt,
+// or returns its canonical text.
+std::optional<std::string> ReadValue(const Field& f, const YAML::Node& node,
+                                     const std::string& path, ErrorList* errors) {
+  if (!node.IsScalar()) {
+    errors->Add(path, "must be a single value, got " + models::Describe(node));
+    return std::nullopt;
+  }
+  const std::string raw = node.Scalar();
+  if (f.kind == Kind::kName) {
+    if (std::find(f.names.begin(), f.names.end(), raw) == f.names.end()) {
+      errors->Add(path, "must be " + Join(f.names, ", ") + ", got '" + raw + "'");
+      return std::nullopt;
+    }
+    return raw;
+  }
+  if (f.kind == Kind::kBool) {
+    bool b = false;
+    if (!YAML::convert<bool>::decode(node, b)) {
+      errors->Add(path, "must be true or false, got " + models::Describe(node));
+      return std::nullopt;
+    }
+    return std::string(b ? "true" : "false");
+  }
+  if (f.kind == Kind::kInt) {
+    int64_t v = 0;
+    if (!YAML::convert<int64_t>::decode(node, v)) {
+      errors->Add(path, "must be an integer, got " + models::Describe(node));
+      return std::nullopt;
+    }
+    if (v < f.lo || v > f.hi) {
+      errors->Add(path,
+                  "must be in " + FormatNumber(f.lo) + ".." + FormatNumber(f.hi) + ", got " + raw);
+      return std::nullopt;
+    }
+    return std::to_string(v);
+  }
+  double v = 0;
+  if (!YAML::convert<double>::decode(node, v)) {
+    errors->Add(path, "must be a number, got " + models::Describe(node));
+    return std::nullopt;
+  }
+  if (!(v > f.lo && v <= f.hi)) {  // also rejects NaN
+    errors->Add(path, "must be a number > " + FormatNumber(f.lo) + " and <= " + FormatNumber(f.hi) +
+                          ", got " + raw);
+    return std::nullopt;
+  }
+  return FormatNumber(v);
+}
+
+// A range {from, to, step} or {from, to, factor} of a numeric field; empty on error.
+std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std::string& path,
+                                   ErrorList* errors) {
+  m.RejectUnknownKeys({"from", "to", "step", "factor"});
+  const auto from = m.Double("from", true);
+  const auto to = m.Double("to", true);
+  const bool has_step = m.Has("step"), has_factor = m.Has("factor");
+  if (has_step == has_factor) {
+    errors->Add(path, std::string("a range {from, to, step | factor} needs exactly one of step or "
+                                  "factor, got ") +
+                          (has_step ? "both" : "neither"));
+    return {};
+  }
+  const auto by = m.Double(has_step ? "step" : "factor", true);
+  if (!from || !to || !by) {
+    return {};
+  }
+  const std::string by_key = has_step ? "step" : "factor";
+  if (!std::isfinite(*from) || !std::isfinite(*to) || *from > *to) {
+    m.Error("to", "must be finite and >= from (" + FormatNumber(*from) + "), got " +
+                      m.Get("to").Scalar());
+    return {};
+  }
+  const bool integer_step = f.kind != Kind::kInt || *by == std::floor(*by);
+  if (!std::isfinite(*by) || (has_step ? *by <= 0 : *by <= 1) || !integer_step) {
+    m.Error(by_key, std::string("must be ") + (f.kind == Kind::kInt ? "an integer " : "a number ") +
+                        (has_step ? "> 0" : "> 1") + ", got " + m.Get(by_key).Scalar());
+    return {};
+  }
+  std::vector<double> raw;
+  const double tolerance = 1e-9 * std::max(1.0, std::fabs(*to));
+  if (has_step) {
+    const double n = std::floor((*to - *from) / *by + 1e-9);
+    for (double i = 0; i <= n && raw.size() <= kMaxAxisValues; ++i) {
+      raw.push_back(*from + i * *by);
+    }
+  } else {
+    if (*from <= 0) {
+      m.Error("from", "must be > 0 with factor, got " + m.Get("from").Scalar());
+      return {};
+    }
+    for (double v = *from; v <= *to + tolerance && raw.size() <= kMaxAxisValues; v *= *by) {
+      raw.push_back(v);
+    }
+  }
+  if (raw.size() > kMaxAxisValues) {
+    errors->Add(path, "gives more than " + std::to_string(kMaxAxisValues) + " values");
+    return {};
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const double v = f.kind == Kind::kInt ? std::round(raw[i]) : raw[i];
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    if (auto s = ReadValue(f, YAML::Node(FormatNumber(v)), item, errors)) {
+      out.push_back(*s);
+    } else {
+      return {};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void ReadAxes(const MapReader& sweep, SweepSpec* s, ErrorList* errors) {
+  sweep.RejectDuplicateKeys();
+  for (const std::string& key : sweep.Keys()) {
+    const Field* f = FindField(key);
+    if (!f) {
+      sweep.Error(key, "unknown field (sweepable: " + Join(SweepableKeys(), ", ") + ")");
+      continue;
+    }
+    const YAML::Node n = sweep.Get(key);
+    SweepAxis axis{key, {}, f->kind == Kind::kInt || f->kind == Kind::kReal};
+    bool ok = true;
+    if (n.IsMap()) {
+      if (!axis.numeric) {
+        sweep.Error(key, "a range needs a numeric field, got " + models::Describe(n));
+        continue;
+      }
+      axis.values =
+          ReadRange(*f, MapReader(n, sweep.PathOf(key), errors), sweep.PathOf(key), errors);
+      ok = !axis.values.empty();
+    } else if (n.IsSequence()) {
+      if (n.size() == 0) {
+        sweep.Error(key, "must list at least one value, got []");
+        continue;
+      }
+      for (size_t i = 0; i < n.size(); ++i) {
+        const std::string path = sweep.PathOf(key) + "[" + std::to_string(i) + "]";
+        auto v = ReadValue(*f, n[i], path, errors);
+        if (!v) {
+          ok = false;
+        } else if (std::find(axis.values.begin(), axis.values.end(), *v) != axis.values.end()) {
+          errors->Add(path, "repeats an earlier value, got " + n[i].Scalar());
+          ok = false;
+        } else {
+          axis.values.push_back(*v);
+        }
+      }
+    } else {
+      auto v = ReadValue(*f, n, sweep.PathOf(key), errors);
+      ok = v.has_value();
+      if (v) {
+        axis.values.push_back(*v);
+      }
+    }
+    if (ok) {
+      s->axes.push_back(std::move(axis));
+    }
+  }
+}
+
+std::vector<std::string> SweepableKeys() {
+  std::vector<std::string> keys;
+  for (const Field& f : Fields()) {
+    keys.push_back(f.key);
+  }
+  return keys;
+}
+
+void ApplyAxisValue(const std::string& key, const std::string& v, ArchSpec* a) {
+  const auto i = [&] { return std::stoll(v); };
+  const auto bits = [&] { return static_cast<int>(std::stoll(v)); };
+  const auto real = [&] { return std::strtod(v.c_str(), nullptr); };
+  if (key == "array.rows") {
+    a->rows = i();
+  } else if (key == "array.cols") {
+    a->cols = i();
+  } else if (key == "array.dataflow") {
+    a->dataflow = *models::ParseDataflow(v);
+  } else if (key == "mac.weight_bits") {
+    a->mac.weight_bits = bits();
+  } else if (key == "mac.activation_bits") {
+    a->mac.activation_bits = bits();
+  } else if (key == "mac.signed") {
+    a->mac.is_signed = v == "true";
+  } else if (key == "mac.accumulator.bits") {
+    a->mac.accumulator.bits = bits();
+  } else if (key == "mac.accumulator.overflow") {
+    a->mac.accumulator.overflow = *models::ParseOverflowMode(v);
+  } else if (key == "mac.precision_scaling") {
+    a->mac.scaling = *models::ParsePrecisionScaling(v);
+  } else if (key == "mac.binary_lanes") {
+    a->mac.binary_lanes = bits();
+  } else if (key == "buffers.input.kib") {
+    a->input.kib = i();
+  } else if (key == "buffers.weight.kib") {
+    a->weight.kib = i();
+  } else if (key == "buffers.output.kib") {
+    a->output.kib = i();
+  } else if (key == "dram.bytes_per_cycle") {
+    a->dram.bytes_per_cycle = real();
+  } else if (key == "dram.latency_cycles") {
+    a->dram.latency_cycles = i();
+  } else if (key == "clock_mhz") {
+    a->clock_mhz = real();
+  } else if (key == "post_processing.elements_per_cycle") {
+    a->post_elements_per_cycle = real();
+  } else {
+    throw std::logic_error("ApplyAxisValue: not a sweepable field: " + key);
+  }
+}
+
+}  // namespace quasar::sim::explore

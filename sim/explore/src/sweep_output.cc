@@ -1,0 +1,387 @@
+// A sweep's output (sweep.h, docs/sweep.md): the columns, the constraint and Pareto marks, the
+// CSV and JSON writers, reading a CSV back for --resume, and the table of the front.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "quasar/models/error.h"
+#include "quasar/sim/explore/sweep.h"
+#include "sweep_text.h"
+
+namespace quasar::sim::explore {
+
+namespace {
+
+// The result columns after the swept values, without the marks.
+std::vector<std::string> ResultColumns(const SweepSpec& spec) {
+  std::vector<std::string> c = {"status",           "reason",      "cycles",    "latency_s",
+                                "inferences_per_s", "utilization", "energy_pj", "energy_uj",
+                                "tops_per_watt",    "area_mm2",    "dram_bytes"};
+  if (spec.fidelity) {
+    c.push_back("sqnr_db");
+  }
+  return c;
+}
+
+// The result cells of a row, in ResultColumns order; `number` formats a double.
+template <typename F>
+std::vector<std::string> ResultCells(const SweepSpec& spec, const SweepRow& r, F number) {
+  std::vector<std::string> c = {r.status,
+                                r.reason,
+                                std::to_string(r.cycles),
+                                number(r.latency_s),
+                                number(r.inferences_per_s),
+                                number(r.utilization),
+                                number(r.energy_pj),
+                                number(r.energy_pj / 1e6),
+                                number(r.tops_per_watt),
+                                number(r.area_mm2),
+                                std::to_string(r.dram_bytes)};
+  if (spec.fidelity) {
+    c.push_back(r.sqnr_db ? number(*r.sqnr_db) : std::string());
+  }
+  return c;
+}
+
+std::string Bool(bool b) { return b ? "true" : "false"; }
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+// A strict number parse of one CSV cell; InputError naming the file, line and column.
+double ParseCell(const std::string& cell, const std::string& where, size_t line,
+                 const std::string& column) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(cell.c_str(), &end);
+  if (cell.empty() || *end != '\0' || errno == ERANGE) {
+    throw InputError(where + ": line " + std::to_string(line) + ": " + column +
+                     ": must be a number, got '" + cell + "'");
+  }
+  return v;
+}
+
+// A strict integer parse of one CSV cell; InputError naming the file, line and column.
+int64_t ParseIntCell(const std::string& cell, const std::string& where, size_t line,
+                     const std::string& column) {
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(cell.c_str(), &end, 10);
+  if (cell.empty() || *end != '\0' || errno == ERANGE) {
+    throw InputError(where + ": line " + std::to_string(line) + ": " + column +
+                     ": must be an integer, got '" + cell + "'");
+  }
+  return static_cast<int64_t>(v);
+}
+
+// The index of `value` in `list`, or npos.
+size_t IndexOf(const std::vector<std::string>& list, const std::string& value) {
+  const auto it = std::find(list.begin(), list.end(), value);
+  return it == list.end() ? std::string::npos : static_cast<size_t>(it - list.begin());
+}
+
+}  // namespace
+
+std::vector<std::string> SweepColumns(const SweepSpec& spec) {
+  std::vector<std::string> c = {"config", "network", "precision"};
+  for (const SweepAxis& a : spec.axes) {
+    c.push_back(a.key);
+  }
+  for (const std::string& r : ResultColumns(spec)) {
+    c.push_back(r);
+  }
+  c.push_back("within_constraints");
+  c.push_back("pareto");
+  return c;
+}
+
+SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows) {
+  SweepMarks m;
+  m.within_constraints.resize(rows.size());
+  m.pareto.assign(rows.size(), false);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SweepRow& r = rows[i];
+    m.within_constraints[i] =
+        r.feasible() &&
+        MeetsConstraints(spec.constraints, r.area_mm2, r.latency_s, r.energy_pj / 1e6, r.sqnr_db);
+  }
+  for (const std::string& network : spec.networks) {
+    std::vector<size_t> members;
+    std::vector<std::vector<double>> points;
+    std::vector<bool> candidate;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].network != network) {
+        continue;
+      }
+      const SweepRow& r = rows[i];
+      std::vector<double> p = {r.latency_s, r.energy_pj, r.area_mm2};
+      if (spec.fidelity) {
+        p.push_back(r.sqnr_db ? -*r.sqnr_db : std::nan(""));  // maximize SQNR
+      }
+      members.push_back(i);
+      points.push_back(std::move(p));
+      candidate.push_back(m.within_constraints[i]);
+    }
+    const std::vector<bool> front = ParetoFront(points, candidate);
+    for (size_t j = 0; j < members.size(); ++j) {
+      m.pareto[members[j]] = front[j];
+    }
+  }
+  return m;
+}
+
+std::string SweepCsvHeader(const SweepSpec& spec) {
+  std::string line;
+  for (const std::string& c : SweepColumns(spec)) {
+    line += (line.empty() ? "" : ",") + CsvCell(c);
+  }
+  return line + "\n";
+}
+
+std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
+                         std::optional<bool> within_constraints, std::optional<bool> pareto) {
+  std::vector<std::string> cells = {std::to_string(row.index), row.network, row.precision};
+  cells.insert(cells.end(), row.values.begin(), row.values.end());
+  for (std::string& c : ResultCells(spec, row, FormatNumber)) {
+    cells.push_back(std::move(c));
+  }
+  cells.push_back(within_constraints ? Bool(*within_constraints) : "");
+  cells.push_back(pareto ? Bool(*pareto) : "");
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    line += (i ? "," : "") + CsvCell(cells[i]);
+  }
+  return line + "\n";
+}
+
+std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                     const SweepMarks& marks) {
+  std::string out = SweepCsvHeader(spec);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out += SweepCsvLine(spec, rows[i], marks.within_constraints[i], marks.pareto[i]);
+  }
+  return out;
+}
+
+std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                      const SweepMarks& marks) {
+  auto opt = [](const std::optional<double>& v) { return v ? JsonNumber(*v) : "null"; };
+  const Constraints& c = spec.constraints;
+  std::string out = "{\n";
+  out += "  \"sweep\": " + JsonString(spec.file) + ",\n";
+  out += "  \"name\": " + JsonString(spec.name) + ",\n";
+  out += "  \"base\": " + JsonString(spec.base_name) + ",\n";
+  out += "  \"objective\": " + JsonString(compiler::ObjectiveName(spec.objective)) + ",\n";
+  out += "  \"fidelity\": " + Bool(spec.fidelity) + ",\n";
+  out += "  \"constraints\": {\"max_area_mm2\": " + opt(c.max_area_mm2) +
+         ", \"max_latency_s\": " + opt(c.max_latency_s) +
+         ", \"max_energy_uj\": " + opt(c.max_energy_uj) +
+         ", \"min_sqnr_db\": " + opt(c.min_sqnr_db) + "},\n";
+  const std::vector<std::string> columns = SweepColumns(spec);
+  out += "  \"columns\": [";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += (i ? ", " : "") + JsonString(columns[i]);
+  }
+  out += "],\n  \"rows\": [";
+  const std::vector<std::string> results = ResultColumns(spec);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SweepRow& r = rows[i];
+    out += std::string(i ? "," : "") + "\n    {\"config\": " + std::to_string(r.index) +
+           ", \"network\": " + JsonString(r.network) +
+           ", \"precision\": " + JsonString(r.precision);
+    for (size_t a = 0; a < spec.axes.size(); ++a) {
+      out += ", " + JsonString(spec.axes[a].key) + ": " +
+             (spec.axes[a].numeric ? r.values[a] : JsonString(r.values[a]));
+    }
+    const std::vector<std::string> cells = ResultCells(spec, r, JsonNumber);
+    for (size_t k = 0; k < results.size(); ++k) {
+      const bool text = k < 2;  // status, reason
+      const std::string cell =
+          spec.fidelity && results[k] == "sqnr_db" && !r.sqnr_db ? std::string("null") : cells[k];
+      out += ", " + JsonString(results[k]) + ": " + (text ? JsonString(cell) : cell);
+    }
+    out += ", \"within_constraints\": " + Bool(marks.within_constraints[i]) +
+           ", \"pareto\": " + Bool(marks.pareto[i]) + "}";
+  }
+  out += rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
+}
+
+std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
+                                                  size_t* dropped) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(path + ": cannot read the sweep output to resume from");
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  std::vector<std::optional<SweepRow>> rows(spec.ConfigCount());
+  if (dropped) {
+    *dropped = 0;
+  }
+  const std::string header = SweepCsvHeader(spec);
+  if (text.compare(0, header.size(), header) != 0) {
+    const std::string first = text.substr(0, text.find('\n'));
+    throw InputError(path + ": cannot resume: its header is not this sweep's columns (" +
+                     header.substr(0, header.size() - 1) + "), got '" + first + "'");
+  }
+  const std::vector<std::string> columns = SweepColumns(spec);
+  const size_t n_axes = spec.axes.size();
+  std::vector<std::string> cells;
+  size_t pos = header.size(), line_no = 1;
+  while (pos < text.size()) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) {
+      break;  // a last line cut short by an interruption
+    }
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!SplitCsvLine(line, &cells) || cells.size() != columns.size()) {
+      throw InputError(path + ": line " + std::to_string(line_no) + ": expected " +
+                       std::to_string(columns.size()) + " cells, got '" + line + "'");
+    }
+    SweepRow r;
+    r.network = cells[1];
+    r.precision = cells[2];
+    r.values.assign(cells.begin() + 3, cells.begin() + 3 + static_cast<long>(n_axes));
+    // The configuration index from the key, in the order of ConfigAt.
+    size_t index = IndexOf(spec.networks, r.network);
+    const size_t p = IndexOf(spec.precisions, r.precision);
+    bool known = index != std::string::npos && p != std::string::npos;
+    if (known) {
+      index = index * spec.precisions.size() + p;
+    }
+    for (size_t a = 0; known && a < n_axes; ++a) {
+      const size_t v = IndexOf(spec.axes[a].values, r.values[a]);
+      known = v != std::string::npos;
+      index = index * spec.axes[a].values.size() + v;
+    }
+    if (!known) {
+      if (dropped) {
+        ++*dropped;
+      }
+      continue;
+    }
+    r.index = index;
+    size_t k = 3 + n_axes;
+    auto integer = [&]() { return ParseIntCell(cells[k], path, line_no, columns[k]); };
+    auto number = [&]() { return ParseCell(cells[k], path, line_no, columns[k]); };
+    r.status = cells[k++];
+    r.reason = cells[k++];
+    r.cycles = integer();
+    ++k;
+    r.latency_s = number();
+    ++k;
+    r.inferences_per_s = number();
+    ++k;
+    r.utilization = number();
+    ++k;
+    r.energy_pj = number();
+    k += 2;  // energy_uj is derived
+    r.tops_per_watt = number();
+    ++k;
+    r.area_mm2 = number();
+    ++k;
+    r.dram_bytes = integer();
+    ++k;
+    if (spec.fidelity && !cells[k].empty()) {
+      r.sqnr_db = number();
+    }
+    if (r.status != "feasible" && r.status != "infeasible" && r.status != "invalid") {
+      throw InputError(path + ": line " + std::to_string(line_no) +
+                       ": status: must be feasible, infeasible or invalid, got '" + r.status + "'");
+    }
+    if (!rows[index]) {
+      rows[index] = std::move(r);
+    }
+  }
+  return rows;
+}
+
+std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                       const SweepMarks& marks, size_t limit) {
+  std::string out;
+  for (const std::string& network : spec.networks) {
+    std::vector<size_t> front;
+    size_t feasible = 0, within = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (rows[i].network == network) {
+        feasible += rows[i].feasible() ? 1 : 0;
+        within += marks.within_constraints[i] ? 1 : 0;
+        if (marks.pareto[i]) {
+          front.push_back(i);
+        }
+      }
+    }
+    std::sort(front.begin(), front.end(), [&](size_t a, size_t b) {
+      const SweepRow &x = rows[a], &y = rows[b];
+      if (x.latency_s != y.latency_s) return x.latency_s < y.latency_s;
+      if (x.energy_pj != y.energy_pj) return x.energy_pj < y.energy_pj;
+      if (x.area_mm2 != y.area_mm2) return x.area_mm2 < y.area_mm2;
+      return x.index < y.index;
+    });
+    out += "Pareto front of " + network + ": " + std::to_string(front.size()) + " of " +
+           std::to_string(feasible) + " feasible configurations (" + std::to_string(within) +
+           " within the constraints); minimizing latency, energy, area" +
+           (spec.fidelity ? ", -SQNR" : "") + "\n";
+    std::vector<std::string> head = {"config"};
+    if (spec.precisions.size() > 1) {
+      head.push_back("precision");
+    }
+    for (const SweepAxis& a : spec.axes) {
+      head.push_back(a.key);
+    }
+    for (const char* h : {"latency ms", "energy uJ", "area mm2", "TOPS/W", "util %"}) {
+      head.push_back(h);
+    }
+    if (spec.fidelity) {
+      head.push_back("SQNR dB");
+    }
+    std::vector<std::vector<std::string>> table = {head};
+    for (size_t j = 0; j < front.size() && j < limit; ++j) {
+      const SweepRow& r = rows[front[j]];
+      std::vector<std::string> cells = {std::to_string(r.index)};
+      if (spec.precisions.size() > 1) {
+        cells.push_back(r.precision);
+      }
+      cells.insert(cells.end(), r.values.begin(), r.values.end());
+      cells.push_back(Fixed(r.latency_s * 1e3, 4));
+      cells.push_back(Fixed(r.energy_pj / 1e6, 3));
+      cells.push_back(Fixed(r.area_mm2, 3));
+      cells.push_back(Fixed(r.tops_per_watt, 3));
+      cells.push_back(Fixed(r.utilization * 100, 1));
+      if (spec.fidelity) {
+        cells.push_back(r.sqnr_db ? Fixed(*r.sqnr_db, 2) : "-");
+      }
+      table.push_back(std::move(cells));
+    }
+    std::vector<size_t> width(head.size(), 0);
+    for (const auto& row : table) {
+      for (size_t c = 0; c < row.size(); ++c) {
+        width[c] = std::max(width[c], row[c].size());
+      }
+    }
+    for (const auto& row : table) {
+      std::string line;
+      for (size_t c = 0; c < row.size(); ++c) {
+        line += (c ? "  " : "") + std::string(width[c] - row[c].size(), ' ') + row[c];
+      }
+      out += line + "\n";
+    }
+    if (front.size() > limit) {
+      out += "... " + std::to_string(front.size() - limit) + " more front rows in the output\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace quasar::sim::explore

@@ -1,0 +1,252 @@
+// The sweep file (sweep.h, docs/sweep.md): parsing and validation of every top-level key (the
+// `sweep:` axes are read by sweep_fields.cc), the order of configurations, and the accelerator
+// of one configuration.
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/error.h"
+#include "quasar/models/net/precision.h"
+#include "quasar/models/spec/yaml_reader.h"
+#include "quasar/sim/explore/sweep.h"
+#include "sweep_fields.h"
+
+namespace quasar::sim::explore {
+
+using models::ArchSpec;
+using models::MapReader;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kMaxConfigs = 10000000;
+
+// A name looked up in `dir`, or a path (anything with a '/' or the extension) relative to
+// `base_dir`; empty when neither is a file.
+std::string ResolvePath(const std::string& name, const std::string& base_dir,
+                        const std::string& dir) {
+  const fs::path p(name);
+  if (name.find('/') != std::string::npos || p.has_extension()) {
+    const fs::path full = p.is_absolute() ? p : fs::path(base_dir) / p;
+    return fs::is_regular_file(full) ? full.string() : std::string();
+  }
+  const fs::path named = fs::path(dir) / (name + ".yaml");
+  return fs::is_regular_file(named) ? named.string() : std::string();
+}
+
+void ReadConstraints(const MapReader& root, SweepSpec* s) {
+  auto c = root.Map("constraints", false);
+  if (!c) {
+    return;
+  }
+  c->RejectUnknownKeys({"max_area_mm2", "max_latency_s", "max_energy_uj", "min_sqnr_db"});
+  auto positive = [&](const char* key, std::optional<double>* out) {
+    if (auto v = c->Double(key, false)) {
+      if (!(*v > 0) || !std::isfinite(*v)) {
+        c->Error(key, "must be a finite number > 0, got " + c->Get(key).Scalar());
+      } else {
+        *out = *v;
+      }
+    }
+  };
+  positive("max_area_mm2", &s->constraints.max_area_mm2);
+  positive("max_latency_s", &s->constraints.max_latency_s);
+  positive("max_energy_uj", &s->constraints.max_energy_uj);
+  if (auto v = c->Double("min_sqnr_db", false)) {
+    if (!std::isfinite(*v)) {
+      c->Error("min_sqnr_db", "must be a finite number, got " + c->Get("min_sqnr_db").Scalar());
+    } else if (!s->fidelity) {
+      c->Error("min_sqnr_db", "needs fidelity: true, got " + c->Get("min_sqnr_db").Scalar());
+    } else {
+      s->constraints.min_sqnr_db = *v;
+    }
+  }
+}
+
+}  // namespace
+
+size_t SweepSpec::ConfigCount() const {
+  size_t n = networks.size() * precisions.size();
+  for (const SweepAxis& a : axes) {
+    n *= a.values.size();
+  }
+  return n;
+}
+
+SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
+                     const std::string& base_dir, const SweepPaths& paths) {
+  const YAML::Node node = models::LoadYamlText(yaml_text, where);
+  ErrorList errors(where);
+  SweepSpec s;
+  s.file = where;
+  if (!node.IsMap()) {
+    errors.Add("", "a sweep file must be a YAML mapping, got " + models::Describe(node));
+    errors.ThrowIfAny();
+  }
+  const MapReader root(node, "", &errors);
+  root.RejectUnknownKeys({"version", "name", "description", "base", "networks", "precisions",
+                          "first_last_bits", "objective", "fidelity", "sweep", "constraints"});
+  if (auto v = root.Int("version", true); v && *v != 1) {
+    root.Error("version", "must be 1, got " + root.Get("version").Scalar());
+  }
+  s.name = root.String("name", false).value_or("");
+  root.String("description", false);
+  if (auto b = root.String("base", true)) {
+    s.base_name = *b;
+    const std::string path = ResolvePath(*b, base_dir, paths.accelerator_dir);
+    if (path.empty()) {
+      root.Error("base", "is neither an architecture file nor a preset of " +
+                             paths.accelerator_dir + ", got '" + *b + "'");
+    } else {
+      try {
+        s.base = models::LoadArchSpec(path);
+      } catch (const InputError& e) {
+        root.Error("base", e.what());
+      }
+    }
+  }
+  std::vector<models::NetworkSpec> loaded;
+  if (auto nets = root.StringList("networks", true)) {
+    for (size_t i = 0; i < nets->size(); ++i) {
+      const std::string& n = (*nets)[i];
+      const std::string key = "networks[" + std::to_string(i) + "]";
+      const std::string path = ResolvePath(n, base_dir, paths.zoo_dir);
+      if (std::find(s.networks.begin(), s.networks.end(), n) != s.networks.end()) {
+        errors.Add(key, "repeats an earlier network, got '" + n + "'");
+      } else if (path.empty()) {
+        errors.Add(key, "is neither a network file nor a network of the zoo " + paths.zoo_dir +
+                            ", got '" + n + "'");
+      } else {
+        try {
+          loaded.push_back(models::LoadNetwork(path));
+          s.networks.push_back(n);
+        } catch (const InputError& e) {
+          errors.Add(key, e.what());
+        }
+      }
+    }
+  }
+  std::vector<std::optional<std::pair<models::OperandOverride, models::OperandOverride>>> bits;
+  s.precisions = root.StringList("precisions", false).value_or(std::vector<std::string>{});
+  if (s.precisions.empty()) {
+    s.precisions = {"default"};
+  }
+  for (size_t i = 0; i < s.precisions.size(); ++i) {
+    const std::string& p = s.precisions[i];
+    const std::string key = "precisions[" + std::to_string(i) + "]";
+    bits.emplace_back();
+    if (std::find(s.precisions.begin(), s.precisions.begin() + static_cast<long>(i), p) !=
+        s.precisions.begin() + static_cast<long>(i)) {
+      errors.Add(key, "repeats an earlier precision, got '" + p + "'");
+    } else if (p != "default") {
+      try {
+        bits.back() = models::ParseBitsShorthand(p);
+      } catch (const InputError& e) {
+        errors.Add(key, e.what());
+      }
+    }
+  }
+  if (auto f = root.Int("first_last_bits", false)) {
+    if (*f != 0 && (*f < 2 || *f > 16)) {
+      root.Error("first_last_bits", "must be 0 (off) or in 2..16, got " + std::to_string(*f));
+    } else {
+      s.first_last_bits = static_cast<int>(*f);
+    }
+  }
+  if (auto o = root.String("objective", false)) {
+    if (auto parsed = compiler::ParseObjective(*o)) {
+      s.objective = *parsed;
+    } else {
+      root.Error("objective", "must be cycles, energy or edp, got '" + *o + "'");
+    }
+  }
+  s.fidelity = root.Bool("fidelity", false).value_or(false);
+  if (auto sweep = root.Map("sweep", false)) {
+    ReadAxes(*sweep, &s, &errors);
+  }
+  ReadConstraints(root, &s);
+  if (errors.empty() && s.ConfigCount() > kMaxConfigs) {
+    errors.Add("sweep", "gives " + std::to_string(s.ConfigCount()) + " configurations, more than " +
+                            std::to_string(kMaxConfigs));
+  }
+  errors.ThrowIfAny();
+  // Every (network, precision) pair with its resolved precision, as `--bits` and
+  // `--first-last-bits` set them in `quasar run`.
+  for (size_t n = 0; n < loaded.size(); ++n) {
+    for (size_t p = 0; p < s.precisions.size(); ++p) {
+      models::NetworkSpec net = loaded[n];
+      if (bits[p]) {
+        bits[p]->first.ApplyTo(&net.policy.weights);
+        bits[p]->second.ApplyTo(&net.policy.activations);
+      }
+      if (s.first_last_bits) {
+        net.policy.first_last_bits =
+            *s.first_last_bits == 0 ? std::optional<int>() : std::optional<int>(*s.first_last_bits);
+      }
+      try {
+        models::ResolvePrecision(&net);
+      } catch (const InputError& e) {
+        errors.Add("precisions[" + std::to_string(p) + "]",
+                   "network '" + s.networks[n] + "': " + e.what());
+      }
+      s.nets.push_back(std::move(net));
+    }
+  }
+  try {
+    s.table = models::LoadArchCostTable(s.base);
+  } catch (const InputError& e) {
+    errors.Add("base", e.what());
+  }
+  errors.ThrowIfAny();
+  return s;
+}
+
+SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths) {
+  if (!fs::is_regular_file(path)) {
+    throw InputError(path + ": no such sweep file");
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    throw InputError(path + ": cannot read the sweep file");
+  }
+  const std::string dir = fs::path(path).parent_path().string();
+  return ParseSweep(text.str(), path, dir.empty() ? "." : dir, paths);
+}
+
+SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
+  SweepConfig c;
+  c.index = index;
+  c.value.resize(spec.axes.size());
+  size_t rest = index;
+  for (size_t i = spec.axes.size(); i-- > 0;) {
+    c.value[i] = rest % spec.axes[i].values.size();
+    rest /= spec.axes[i].values.size();
+  }
+  c.precision = rest % spec.precisions.size();
+  c.network = rest / spec.precisions.size();
+  return c;
+}
+
+ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config) {
+  ArchSpec a = spec.base;
+  for (size_t i = 0; i < spec.axes.size(); ++i) {
+    ApplyAxisValue(spec.axes[i].key, spec.axes[i].values[config.value[i]], &a);
+  }
+  if (spec.axes.empty()) {
+    return a;
+  }
+  // The arch format's own checks of the combination (a Bit Fusion MAC's widths, for one).
+  ArchSpec checked = models::ParseArchSpec(models::ArchSpecToYaml(a), a.file);
+  checked.file = a.file;
+  return checked;
+}
+
+}  // namespace quasar::sim::explore

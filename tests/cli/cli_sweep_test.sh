@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End-to-end checks of `quasar sweep`: CSV and JSON outputs, identical bytes on 1 and 2 threads,
+# --resume after an interruption (only the missing rows evaluated), constraints and the front
+# table, the example sweep files, and bad input (exit 2, naming the file, key and value).
+# Usage: cli_sweep_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+# A LeNet-5 sweep of 2 precisions x 2 x 3 x 2 = 24 configurations.
+cat > "$tmp/s.yaml" <<'YAML'
+version: 1
+base: edge_32x32_os
+networks: [lenet5]
+precisions: [w8a8, w4a4]
+sweep:
+  array.rows: [4, 16]
+  array.cols: {from: 4, to: 16, factor: 2}
+  array.dataflow: [os, ws]
+YAML
+
+expect 0 "Pareto front of lenet5" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/a.csv" \
+  --out "$tmp/a.json" --jobs 2
+expect 0 "" -- test "$(wc -l < "$tmp/a.csv")" -eq 25
+expect 0 "config,network,precision,array.rows,array.cols,array.dataflow,status" -- head -1 "$tmp/a.csv"
+expect 0 "within_constraints,pareto" -- head -1 "$tmp/a.csv"
+expect 0 "0,lenet5,w8a8,4,4,os,feasible," -- sed -n 2p "$tmp/a.csv"
+# Same bytes on one thread; --format names the format of a file without the extension.
+"$q" sweep "$tmp/s.yaml" --out "$tmp/b.csv" --jobs 1 > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/b.csv"
+"$q" sweep --out "$tmp/b.data" --format json -j 1 "$tmp/s.yaml" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/a.json" "$tmp/b.data"
+
+# The JSON holds the CSV's rows and marks; the front has no dominated row.
+expect 0 "" -- python3 -c '
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(d["rows"]) == len(rows) == 24, len(rows)
+assert d["columns"] == list(rows[0].keys()), d["columns"]
+for j, c in zip(d["rows"], rows):
+    assert j["config"] == int(c["config"]) and j["array.rows"] == int(c["array.rows"])
+    assert j["pareto"] == (c["pareto"] == "true") and j["cycles"] == int(c["cycles"])
+    assert abs(j["energy_pj"] - float(c["energy_pj"])) <= 1e-9 * j["energy_pj"]
+front = [r for r in d["rows"] if r["pareto"]]
+assert front, "empty front"
+key = lambda r: (r["latency_s"], r["energy_pj"], r["area_mm2"])
+for f in front:
+    for r in d["rows"]:
+        a, b = key(r), key(f)
+        assert not (all(x <= y for x, y in zip(a, b)) and a != b), (r["config"], f["config"])
+' "$tmp/a.json" "$tmp/a.csv"
+
+# Resume: an interrupted file (header, 9 rows without marks, half a row) is completed by
+# evaluating only the 15 missing configurations, giving the same file.
+head -10 "$tmp/a.csv" | sed 's/,\(true\|false\),\(true\|false\)$/,,/' > "$tmp/c.csv"
+sed -n 11p "$tmp/a.csv" | cut -c1-20 | tr -d '\n' >> "$tmp/c.csv"
+expect 0 "15 to evaluate on 2 threads (9 resumed from" -- "$q" sweep "$tmp/s.yaml" \
+  --out "$tmp/c.csv" --resume -j 2
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/c.csv"
+expect 0 "(0 evaluated, 24 resumed" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/c.csv" --resume
+expect 0 "does not exist yet" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/new.csv" --resume
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/new.csv"
+
+# Constraints: an area no design meets empties the front; the option overrides the file.
+expect 0 "0 of 24 feasible configurations (0 within the constraints)" -- \
+  "$q" sweep "$tmp/s.yaml" --out "$tmp/d.csv" --max-area 0.001
+expect 0 "" -- test "$(grep -c ',true$' "$tmp/d.csv")" -eq 0
+expect 0 "(24 within the constraints)" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/d.csv" \
+  --max-latency 10
+
+# The example sweeps run.
+expect 0 "Pareto front of resnet18" -- "$q" sweep array_sizes --out "$tmp/e.csv"
+expect 0 "SQNR dB" -- "$q" sweep "$src/workloads/sweeps/precisions_fidelity.yaml" \
+  --out "$tmp/f.json"
+
+# Bad input: exit 2 naming the file, key path and value.
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep: {array.rowz: [4]}\n' \
+  > "$tmp/bad1.yaml"
+expect 2 "bad1.yaml: sweep.array.rowz: unknown field" -- "$q" sweep "$tmp/bad1.yaml" \
+  --out "$tmp/x.csv"
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep: {array.rows: [4, 0]}\n' \
+  > "$tmp/bad2.yaml"
+expect 2 "bad2.yaml: sweep.array.rows[1]: must be in 1..4096, got 0" -- \
+  "$q" sweep "$tmp/bad2.yaml" --out "$tmp/x.csv"
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\ncolour: red\n' > "$tmp/bad3.yaml"
+expect 2 "bad3.yaml: colour: unknown key" -- "$q" sweep "$tmp/bad3.yaml" --out "$tmp/x.csv"
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w9z]\n' \
+  > "$tmp/bad4.yaml"
+expect 2 "bad4.yaml: precisions[1]:" -- "$q" sweep "$tmp/bad4.yaml" --out "$tmp/x.csv"
+expect 2 "no such sweep file" -- "$q" sweep "$tmp/nothing.yaml" --out "$tmp/x.csv"
+expect 2 "--resume reads the CSV output" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.json" --resume
+expect 2 "cannot tell the format" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.txt"
+expect 2 "--max-area must be a finite number > 0, got -1" -- "$q" sweep "$tmp/s.yaml" \
+  --out "$tmp/x.csv" --max-area -1
+expect 2 "--min-sqnr needs" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.csv" --min-sqnr 20
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n' > "$tmp/one.yaml"
+expect 2 "cannot resume: its header is not this sweep's columns" -- \
+  "$q" sweep "$tmp/one.yaml" --out "$tmp/a.csv" --resume
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/b.csv"  # the refused resume left the file alone
+
+finish

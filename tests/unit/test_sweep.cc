@@ -1,0 +1,356 @@
+// Design-space sweeps (sim/explore): the Pareto front on hand-made points (dominated points,
+// duplicates, ties, candidates, NaN, constraints), the sweep file's keys and error messages, the
+// order of configurations, and running a small LeNet-5 sweep: identical output on 1 and 2
+// threads, resuming from a cut CSV evaluates only the missing rows, infeasible and invalid
+// configurations, per-network fronts and the fidelity objective.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "quasar/models/error.h"
+#include "quasar/sim/explore/pareto.h"
+#include "quasar/sim/explore/sweep.h"
+
+using namespace quasar;
+using namespace quasar::sim::explore;
+
+namespace {
+
+const SweepPaths kPaths{std::string(QUASAR_SOURCE_DIR) + "/workloads/networks",
+                        std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators"};
+
+SweepSpec Parse(const std::string& text) { return ParseSweep(text, "s.yaml", ".", kPaths); }
+
+// A LeNet-5 sweep of 2 precisions x 2 x 2 x 2 = 16 configurations.
+const char* kSmall =
+    "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w4a4]\n"
+    "sweep:\n  array.rows: [4, 8]\n  array.cols: {from: 4, to: 8, factor: 2}\n"
+    "  array.dataflow: [os, ws]\n";
+
+// The InputError message of parsing `text`, or "" if it parses.
+std::string ErrorOf(const std::string& text) {
+  try {
+    Parse(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp")) + "/" + name;
+}
+
+}  // namespace
+
+TEST_CASE("Pareto dominance needs no worse everywhere and better somewhere", "[sweep][pareto]") {
+  CHECK(Dominates({1, 2, 3}, {1, 2, 4}));
+  CHECK(Dominates({0, 0, 0}, {1, 1, 1}));
+  CHECK_FALSE(Dominates({1, 2, 3}, {1, 2, 3}));  // identical
+  CHECK_FALSE(Dominates({1, 5, 3}, {2, 4, 3}));  // a trade-off
+  CHECK_FALSE(Dominates({2, 2, 4}, {1, 2, 3}));
+  CHECK_THROWS_AS(Dominates({1, 2}, {1, 2, 3}), std::logic_error);
+}
+
+TEST_CASE("Pareto front of hand-made points", "[sweep][pareto]") {
+  // 0 and 1 trade off; 2 is dominated by 0; 3 duplicates 1; 4 ties 0 in two objectives and is
+  // worse in the third; 5 is better than everything but not a candidate; 6 has a NaN.
+  const std::vector<std::vector<double>> p = {{1, 5, 2},   {3, 1, 2}, {2, 6, 3},  {3, 1, 2},
+                                              {1, 5, 2.5}, {0, 0, 0}, {NAN, 0, 0}};
+  const std::vector<bool> candidate = {true, true, true, true, true, false, true};
+  const std::vector<bool> front = ParetoFront(p, candidate);
+  CHECK(front == std::vector<bool>{true, true, false, true, false, false, false});
+  // As a candidate, point 5 dominates all the others.
+  CHECK(ParetoFront(p) == std::vector<bool>{false, false, false, false, false, true, false});
+  // The result does not depend on the order of the points.
+  std::vector<std::vector<double>> reversed(p.rbegin(), p.rend());
+  std::vector<bool> rc(candidate.rbegin(), candidate.rend());
+  std::vector<bool> rf = ParetoFront(reversed, rc);
+  std::reverse(rf.begin(), rf.end());
+  CHECK(rf == front);
+  CHECK(ParetoFront({}).empty());
+  CHECK(ParetoFront({{4, 4}}) == std::vector<bool>{true});
+  CHECK_THROWS_AS(ParetoFront(p, {true}), std::logic_error);
+}
+
+TEST_CASE("Pareto front of a larger set equals the quadratic definition", "[sweep][pareto]") {
+  std::vector<std::vector<double>> p;
+  for (int i = 0; i < 200; ++i) {  // a deterministic scatter with many ties
+    p.push_back({static_cast<double>((i * 37) % 11), static_cast<double>((i * 53) % 13),
+                 static_cast<double>((i * 71) % 7)});
+  }
+  const std::vector<bool> front = ParetoFront(p);
+  for (size_t i = 0; i < p.size(); ++i) {
+    bool dominated = false;
+    for (size_t j = 0; j < p.size(); ++j) {
+      dominated = dominated || Dominates(p[j], p[i]);
+    }
+    CHECK(front[i] == !dominated);
+  }
+}
+
+TEST_CASE("Sweep constraints are inclusive bounds", "[sweep][pareto]") {
+  Constraints c;
+  CHECK(c.empty());
+  CHECK(MeetsConstraints(c, 1e9, 1e9, 1e9, std::nullopt));
+  c.max_area_mm2 = 2;
+  c.max_latency_s = 0.5;
+  CHECK(MeetsConstraints(c, 2, 0.5, 100, std::nullopt));
+  CHECK_FALSE(MeetsConstraints(c, 2.001, 0.5, 100, std::nullopt));
+  CHECK_FALSE(MeetsConstraints(c, 1, 0.6, 100, std::nullopt));
+  CHECK_FALSE(MeetsConstraints(c, NAN, 0.1, 100, std::nullopt));
+  c.max_energy_uj = 10;
+  CHECK_FALSE(MeetsConstraints(c, 1, 0.1, 11, std::nullopt));
+  c.min_sqnr_db = 20;
+  CHECK_FALSE(MeetsConstraints(c, 1, 0.1, 5, std::nullopt));  // SQNR unknown
+  CHECK_FALSE(MeetsConstraints(c, 1, 0.1, 5, 19.9));
+  CHECK(MeetsConstraints(c, 1, 0.1, 5, 20));
+}
+
+TEST_CASE("Sweep file: values, ranges and the order of configurations", "[sweep]") {
+  const SweepSpec s = Parse(std::string(kSmall) +
+                            "  clock_mhz: {from: 250, to: 1000, step: 250}\n"
+                            "  dram.bytes_per_cycle: 12.5\n"
+                            "constraints: {max_area_mm2: 3}\nobjective: energy\n");
+  REQUIRE(s.axes.size() == 5);
+  CHECK(s.axes[0].key == "array.rows");
+  CHECK(s.axes[1].values == std::vector<std::string>{"4", "8"});
+  CHECK(s.axes[3].values == std::vector<std::string>{"250", "500", "750", "1000"});
+  CHECK(s.axes[4].values == std::vector<std::string>{"12.5"});
+  CHECK_FALSE(s.axes[2].numeric);
+  CHECK(s.ConfigCount() == 2 * 2 * 2 * 2 * 4);
+  CHECK(s.nets.size() == 2);
+  CHECK(s.objective == compiler::Objective::kEnergy);
+  CHECK(*s.constraints.max_area_mm2 == 3);
+  // The last axis varies fastest, networks and precisions are outermost.
+  SweepConfig c = ConfigAt(s, 1);
+  CHECK(c.precision == 0);
+  CHECK(c.value == std::vector<size_t>{0, 0, 0, 1, 0});
+  c = ConfigAt(s, 1 * 4 + 3);
+  CHECK(c.value == std::vector<size_t>{0, 0, 1, 3, 0});
+  c = ConfigAt(s, 32);
+  CHECK(c.precision == 1);
+  CHECK(c.value == std::vector<size_t>{0, 0, 0, 0, 0});
+  const models::ArchSpec a = ArchFor(s, ConfigAt(s, 63));
+  CHECK(a.rows == 8);
+  CHECK(a.cols == 8);
+  CHECK(a.dataflow == models::Dataflow::kWeightStationary);
+  CHECK(a.clock_mhz == 1000);
+  CHECK(a.dram.bytes_per_cycle == 12.5);
+  CHECK(a.input.kib == 64);  // from the base
+  // The precision is applied to the network's policy as --bits does.
+  CHECK(s.nets[1].policy.weights.bits == 4);
+  CHECK(s.nets[0].policy.weights.bits == 8);
+  // Without precisions the network's own policy runs.
+  CHECK(Parse("version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n").precisions ==
+        std::vector<std::string>{"default"});
+}
+
+TEST_CASE("Sweep file errors name the file, key path and value", "[sweep]") {
+  const std::string head = "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n";
+  CHECK(ErrorOf(head + "colour: red\n").find("s.yaml: colour: unknown key") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rowz: [1]}\n")
+            .find("s.yaml: sweep.array.rowz: unknown field (sweepable: array.rows") !=
+        std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rows: [8, 0]}\n")
+            .find("s.yaml: sweep.array.rows[1]: must be in 1..4096, got 0") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.dataflow: [os, xs]}\n")
+            .find("sweep.array.dataflow[1]: must be os, ws, is, got 'xs'") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rows: [8, 8]}\n")
+            .find("sweep.array.rows[1]: repeats an earlier value, got 8") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {clock_mhz: -5}\n")
+            .find("sweep.clock_mhz: must be a number > 0 and <= 100000, got -5") !=
+        std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rows: {from: 8, to: 64, step: 8, factor: 2}}\n")
+            .find("sweep.array.rows: a range {from, to, step | factor} needs exactly one") !=
+        std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rows: {from: 8, to: 64, factor: 1.5}}\n")
+            .find("sweep.array.rows.factor: must be an integer > 1, got 1.5") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.dataflow: {from: 1, to: 2, step: 1}}\n")
+            .find("a range needs a numeric field") != std::string::npos);
+  CHECK(ErrorOf(head + "precisions: [w8a8, w9x]\n").find("s.yaml: precisions[1]: ") !=
+        std::string::npos);
+  CHECK(ErrorOf("version: 1\nbase: edge_32x32_os\nnetworks: [lenet5, nosuchnet]\n")
+            .find("s.yaml: networks[1]: is neither a network file nor a network of the zoo") !=
+        std::string::npos);
+  CHECK(ErrorOf("version: 1\nbase: nosucharch\nnetworks: [lenet5]\n")
+            .find("s.yaml: base: is neither an architecture file nor a preset") !=
+        std::string::npos);
+  CHECK(ErrorOf(head + "constraints: {min_sqnr_db: 20}\n").find("needs fidelity: true") !=
+        std::string::npos);
+  CHECK(ErrorOf("version: 2\nnetworks: [lenet5]\n").find("s.yaml: base: ") != std::string::npos);
+  // Every problem at once, one per line.
+  const std::string all = ErrorOf(head + "sweep: {array.rows: 0, array.cols: 0}\nobjective: x\n");
+  CHECK(std::count(all.begin(), all.end(), '\n') == 2);
+}
+
+TEST_CASE("Sweep output is the same on 1 and 2 threads, rows handed out in order", "[sweep]") {
+  const SweepSpec s = Parse(kSmall);
+  SweepOptions one;
+  one.jobs = 1;
+  SweepOptions two;
+  two.jobs = 2;
+  std::vector<size_t> order;
+  two.on_row = [&](const SweepRow& r) { order.push_back(r.index); };
+  size_t last_done = 0;
+  two.progress = [&](size_t done, size_t total) {
+    CHECK(done > last_done);
+    CHECK(total == 16);
+    last_done = done;
+  };
+  const SweepResult a = RunSweep(s, one);
+  const SweepResult b = RunSweep(s, two);
+  REQUIRE(a.rows.size() == 16);
+  CHECK(a.evaluated == 16);
+  CHECK(last_done == 16);
+  for (size_t i = 0; i < order.size(); ++i) {
+    CHECK(order[i] == i);
+  }
+  CHECK(order.size() == 16);
+  CHECK(SweepCsv(s, a.rows, MarkFront(s, a.rows)) == SweepCsv(s, b.rows, MarkFront(s, b.rows)));
+  CHECK(SweepJson(s, a.rows, MarkFront(s, a.rows)) == SweepJson(s, b.rows, MarkFront(s, b.rows)));
+  // Every row is feasible; the front holds no dominated row and at least one row.
+  const SweepMarks m = MarkFront(s, a.rows);
+  CHECK(std::count(m.pareto.begin(), m.pareto.end(), true) >= 1);
+  // The CSV's last two columns are the marks.
+  const std::string csv = SweepCsv(s, a.rows, m);
+  size_t front_lines = 0;
+  for (size_t pos = 0; (pos = csv.find(",true,true\n", pos)) != std::string::npos; ++pos) {
+    ++front_lines;
+  }
+  CHECK(front_lines == static_cast<size_t>(std::count(m.pareto.begin(), m.pareto.end(), true)));
+  CHECK(csv.find(",true,false\n") != std::string::npos);
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    CHECK(a.rows[i].feasible());
+    CHECK(a.rows[i].cycles > 0);
+    CHECK(a.rows[i].area_mm2 > 0);
+    for (size_t j = 0; m.pareto[i] && j < a.rows.size(); ++j) {
+      const SweepRow &x = a.rows[j], &y = a.rows[i];
+      CHECK_FALSE(Dominates({x.latency_s, x.energy_pj, x.area_mm2},
+                            {y.latency_s, y.energy_pj, y.area_mm2}));
+    }
+  }
+}
+
+TEST_CASE("A cut sweep resumes from its CSV evaluating only the missing rows", "[sweep]") {
+  const SweepSpec s = Parse(kSmall);
+  SweepOptions o;
+  o.jobs = 2;
+  const SweepResult full = RunSweep(s, o);
+  const std::string csv = SweepCsv(s, full.rows, MarkFront(s, full.rows));
+  // The file as an interrupted run leaves it: the header, 7 rows without marks, half a row.
+  std::string cut = SweepCsvHeader(s);
+  for (size_t i = 0; i < 7; ++i) {
+    cut += SweepCsvLine(s, full.rows[i], std::nullopt, std::nullopt);
+  }
+  const std::string next = SweepCsvLine(s, full.rows[7], std::nullopt, std::nullopt);
+  cut += next.substr(0, next.size() / 2);
+  const std::string path = TempPath("quasar_test_sweep_resume.csv");
+  std::ofstream(path, std::ios::binary) << cut;
+  size_t dropped = 99;
+  const auto done = ReadSweepCsv(s, path, &dropped);
+  CHECK(dropped == 0);
+  REQUIRE(done.size() == 16);
+  CHECK(std::count_if(done.begin(), done.end(), [](const auto& r) { return r.has_value(); }) == 7);
+  size_t evaluated = 0;
+  o.on_row = [&](const SweepRow& r) { evaluated += r.index >= 7 ? 1 : 0; };
+  const SweepResult resumed = RunSweep(s, o, done);
+  CHECK(resumed.evaluated == 9);
+  CHECK(resumed.reused == 7);
+  CHECK(evaluated == 9);
+  CHECK(SweepCsv(s, resumed.rows, MarkFront(s, resumed.rows)) == csv);
+  // A complete file resumes with nothing to evaluate; a sweep with other columns is refused.
+  std::ofstream(path, std::ios::binary) << csv;
+  CHECK(RunSweep(s, o, ReadSweepCsv(s, path)).evaluated == 0);
+  const SweepSpec other = Parse("version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n");
+  CHECK_THROWS_WITH(ReadSweepCsv(other, path),
+                    Catch::Contains("cannot resume: its header is not this sweep's columns"));
+  // A damaged cell is an error naming the file, line and column.
+  std::string bad = SweepCsvLine(s, full.rows[0], std::nullopt, std::nullopt);
+  const size_t at = bad.find(",feasible,,") + std::string(",feasible,,").size();
+  bad.replace(at, bad.find(',', at) - at, "12x");
+  std::ofstream(path, std::ios::binary) << SweepCsvHeader(s) << bad;
+  CHECK_THROWS_WITH(ReadSweepCsv(s, path),
+                    Catch::Contains(": line 2: cycles: must be an integer, got '12x'"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("Sweep rows say why a configuration cannot run", "[sweep]") {
+  // Bit Fusion needs power-of-two MAC widths (a combination the arch format rejects: invalid),
+  // and a MAC narrower than LeNet-5's 8-bit weights cannot run them (infeasible).
+  const SweepSpec s = Parse(
+      "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n"
+      "sweep:\n  mac.precision_scaling: [none, bit_fusion]\n  mac.weight_bits: [8, 6, 4]\n");
+  const SweepResult r = RunSweep(s, {});
+  REQUIRE(r.rows.size() == 6);
+  CHECK(r.rows[0].feasible());
+  CHECK(r.rows[3].feasible());
+  CHECK(r.rows[1].status == "infeasible");
+  CHECK(r.rows[5].status == "infeasible");
+  CHECK(r.rows[4].status == "invalid");
+  CHECK(
+      r.rows[4].reason.find("mac.weight_bits: precision_scaling bit_fusion needs a power of two") !=
+      std::string::npos);
+  CHECK(r.rows[2].status == "infeasible");
+  CHECK_FALSE(r.rows[2].reason.empty());
+  const SweepMarks m = MarkFront(s, r.rows);
+  CHECK_FALSE(m.pareto[2]);
+  CHECK_FALSE(m.pareto[4]);
+  CHECK_FALSE(m.within_constraints[4]);
+}
+
+TEST_CASE("Sweep fronts are per network and respect the constraints", "[sweep]") {
+  const std::string text =
+      "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5, bnn_cifar10]\n"
+      "sweep:\n  array.rows: [4, 16]\n  array.cols: [4, 16]\n";
+  SweepSpec s = Parse(text);
+  const SweepResult r = RunSweep(s, {});
+  REQUIRE(r.rows.size() == 8);
+  SweepMarks m = MarkFront(s, r.rows);
+  // Each network has its own front: some row of each is on it.
+  CHECK(std::any_of(m.pareto.begin(), m.pareto.begin() + 4, [](bool b) { return b; }));
+  CHECK(std::any_of(m.pareto.begin() + 4, m.pareto.end(), [](bool b) { return b; }));
+  // The smallest array (4 x 4) has the smallest area, the largest (16 x 16) the lowest latency.
+  CHECK(m.pareto[0]);
+  CHECK(m.pareto[3]);
+  CHECK(m.within_constraints[3]);
+  // An area bound (inclusive) at the 4 x 16 array's keeps 4 x 4, 4 x 16, 16 x 4 only.
+  s.constraints.max_area_mm2 = r.rows[1].area_mm2;
+  m = MarkFront(s, r.rows);
+  CHECK(m.within_constraints[1]);
+  CHECK_FALSE(m.within_constraints[3]);
+  CHECK_FALSE(m.pareto[3]);
+  CHECK(m.pareto[0]);
+  CHECK(std::count(m.pareto.begin(), m.pareto.begin() + 4, true) >= 2);
+  s.constraints.max_area_mm2 = 1e-9;  // nothing fits: no front
+  m = MarkFront(s, r.rows);
+  CHECK(std::none_of(m.pareto.begin(), m.pareto.end(), [](bool b) { return b; }));
+  const std::string table = FrontTable(s, r.rows, m);
+  CHECK(table.find("Pareto front of lenet5: 0 of 4 feasible configurations (0 within") !=
+        std::string::npos);
+}
+
+TEST_CASE("Sweep fidelity computes the SQNR once per network and precision", "[sweep]") {
+  const SweepSpec s = Parse(
+      "version: 1\nbase: bitfusion_16x32\nnetworks: [lenet5]\nprecisions: [w8a8, w2a2]\n"
+      "fidelity: true\nsweep:\n  array.rows: [8, 16]\n");
+  const SweepResult r = RunSweep(s, {});
+  CHECK(r.fidelity_runs == 2);
+  REQUIRE(r.rows.size() == 4);
+  REQUIRE(r.rows[0].sqnr_db);
+  REQUIRE(r.rows[3].sqnr_db);
+  CHECK(*r.rows[0].sqnr_db == *r.rows[1].sqnr_db);
+  CHECK(*r.rows[0].sqnr_db > *r.rows[2].sqnr_db + 10);  // 8 bits are far more faithful
+  // With SQNR as an objective the 8-bit rows are not dominated by the faster 2-bit ones.
+  const SweepMarks m = MarkFront(s, r.rows);
+  CHECK((m.pareto[0] || m.pareto[1]));
+  CHECK((m.pareto[2] || m.pareto[3]));
+  CHECK(SweepCsvHeader(s).find(",sqnr_db,") != std::string::npos);
+  // Resuming every row needs no fidelity run.
+  std::vector<std::optional<SweepRow>> done(r.rows.begin(), r.rows.end());
+  CHECK(RunSweep(s, {}, done).fidelity_runs == 0);
+}
