@@ -42,8 +42,8 @@ struct CompareOptions {
 
 struct Fidelity {
   std::optional<double> sqnr_db;
-  int required_bits = 0;
-  int64_t overflow_events = 0;
+  std::optional<int> required_bits;
+  std::optional<int64_t> overflow_events;
 };
 
 // Quantizes `net` (synthetic weights) and runs it through the golden kernels with `acc` and
@@ -58,8 +58,8 @@ Fidelity MeasureFidelity(const NetOptions& o, const models::NetworkSpec& net,
   const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
   Fidelity f;
   for (const auto& [name, db] : models::LayerSqnr(q, run, ref)) {
-    if (name == net.output && std::isfinite(db)) {
-      f.sqnr_db = db;
+    if (name == net.output) {
+      f.sqnr_db = db;  // +infinity when the output equals the float one
     }
   }
   f.required_bits = run.required_bits;
@@ -87,6 +87,9 @@ ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
 std::string Cell(const std::optional<double>& v) {
   if (!v) {
     return "-";
+  }
+  if (std::isinf(*v)) {
+    return *v > 0 ? "inf" : "-inf";
   }
   const double a = std::fabs(*v);
   if (*v == std::round(*v) && a < 1e6) {
@@ -134,7 +137,11 @@ nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
     const ComparisonColumn& c = cols[i];
     nlohmann::ordered_json m;
     for (const MetricRow& r : rows) {
-      m[r.key] = r.values[i] ? nlohmann::ordered_json(*r.values[i]) : nlohmann::ordered_json();
+      // JSON has no infinity: an SQNR of +inf (output equal to float) is the string "inf".
+      m[r.key] = !r.values[i] ? nlohmann::ordered_json()
+                 : std::isinf(*r.values[i])
+                     ? nlohmann::ordered_json(*r.values[i] > 0 ? "inf" : "-inf")
+                     : nlohmann::ordered_json(*r.values[i]);
     }
     j.push_back({{"precision", c.precision},
                  {"view", c.view},
@@ -147,10 +154,23 @@ nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
                    {"precision_scaling", models::PrecisionScalingName(c.arch.mac.scaling)},
                    {"binary_lanes", c.arch.mac.binary_lanes}}},
                  {"status", c.perf.status},
-                 {"overflow_events", c.overflow_events},
+                 {"overflow_events", c.overflow_events ? nlohmann::ordered_json(*c.overflow_events)
+                                                       : nlohmann::ordered_json()},
                  {"metrics", m}});
   }
   return j;
+}
+
+// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote or newline.
+std::string CsvText(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) {
+    return s;
+  }
+  std::string out = "\"";
+  for (char ch : s) {
+    out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  }
+  return out + "\"";
 }
 
 std::string Csv(const std::vector<ComparisonColumn>& cols) {
@@ -162,12 +182,12 @@ std::string Csv(const std::vector<ComparisonColumn>& cols) {
   out += ",status\n";
   for (size_t i = 0; i < cols.size(); ++i) {
     const ComparisonColumn& c = cols[i];
-    out +=
-        fmt::format("{},{},{},{},{}", c.view, c.precision, c.arch.name, c.arch.rows, c.arch.cols);
+    out += fmt::format("{},{},{},{},{}", CsvText(c.view), CsvText(c.precision),
+                       CsvText(c.arch.name), c.arch.rows, c.arch.cols);
     for (const MetricRow& r : rows) {
       out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
     }
-    out += ",\"" + c.perf.status + "\"\n";
+    out += "," + CsvText(c.perf.status) + "\n";
   }
   return out;
 }
@@ -180,11 +200,13 @@ int Compare(const CompareOptions& o) {
     throw InputError("--precisions: give at least one, e.g. w8a8,w4a4");
   }
   const compiler::Objective objective = ParseObjectiveOption(o.objective);
-  models::ArchSpec base = models::LoadArchSpec(ResolveArchPath(o.arch));
+  // --scaling changes the same array only; the iso-area budget is the file's PE array.
+  const models::ArchSpec file_arch = models::LoadArchSpec(ResolveArchPath(o.arch));
+  models::ArchSpec base = file_arch;
   if (o.scaling != "arch") {
     base.mac.scaling = *models::ParsePrecisionScaling(o.scaling);
   }
-  const models::CostTable table = models::LoadArchCostTable(base);
+  const models::CostTable table = models::LoadArchCostTable(file_arch);
   std::vector<ComparisonColumn> same, iso;
   for (const std::string& p : o.precisions) {
     NetOptions no = o.net;
@@ -200,7 +222,7 @@ int Compare(const CompareOptions& o) {
     }
     if (o.view != "same-array") {
       const models::ArchSpec arch =
-          sim::explore::IsoAreaArch(base, table, sim::explore::NetworkMacWidths(net));
+          sim::explore::IsoAreaArch(file_arch, table, sim::explore::NetworkMacWidths(net));
       iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f));
     }
   }
@@ -234,7 +256,7 @@ int Compare(const CompareOptions& o) {
       text +=
           Table(iso, fmt::format("Iso-area: a plain MAC of each precision's widest operands, as "
                                  "many PEs as fit the {:.3f} mm2 PE array",
-                                 models::PriceArea(base, table).pe_array / 1e6));
+                                 models::PriceArea(file_arch, table).pe_array / 1e6));
     }
   }
   WriteReport(text, o.out, o.format, "compare");

@@ -74,6 +74,16 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
     throw InputError("--plots: cannot create " + dir + ": " + ec.message());
   }
   const std::string base = std::filesystem::absolute(dir).string() + "/";
+  bool any = false;
+  for (const auto* series : {&same, &iso}) {
+    for (const ComparisonColumn& c : *series) {
+      any = any || c.perf.ok();
+    }
+  }
+  if (!any) {
+    fmt::print(stderr, "[compare] note: no precision can run on the accelerator; no plots\n");
+    return {};
+  }
   std::vector<const ComparisonColumn*> cols;
   for (const ComparisonColumn& c : same) {
     cols.push_back(&c);

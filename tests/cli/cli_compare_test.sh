@@ -69,6 +69,7 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert [r["precision"] for r in rows] == ["w8a8", "w4a4"] and rows[0]["view"] == "same-array"
 assert rows[0]["output_sqnr_db"] == "" and float(rows[0]["latency_ms"]) > 0, rows[0]
+assert rows[0]["accumulator_bits_needed"] == "", rows[0]  # not measured without fidelity
 ' "$tmp/c.csv"
 
 # Without precision scaling the same array runs every precision one product per cycle.
@@ -79,6 +80,30 @@ import json, sys
 c = {x["precision"]: x["metrics"] for x in json.load(open(sys.argv[1]))["same_array"]}
 assert abs(c["w4a4"]["latency_ms"] - c["w8a8"]["latency_ms"]) < 0.5 * c["w8a8"]["latency_ms"], c
 ' "$tmp/ns.json"
+
+# --scaling changes the same array only: the iso-area arrays are those of the file.
+"$q" compare --net lenet5 --precisions w4a4 --view iso-area --no-fidelity --format json \
+  > "$tmp/iso1.json" 2> /dev/null
+"$q" compare --net lenet5 --precisions w4a4 --view iso-area --no-fidelity --format json \
+  --scaling none > "$tmp/iso2.json" 2> /dev/null
+expect 0 "" -- cmp "$tmp/iso1.json" "$tmp/iso2.json"
+
+# CSV quoting: an accelerator name with a comma and a quote stays one field.
+sed -e 's/^name: .*/name: "edge, \\"quoted\\" 32x32"/' "$src/workloads/accelerators/edge_32x32_os.yaml" \
+  > "$tmp/odd.yaml"
+"$q" compare --net lenet5 --arch "$tmp/odd.yaml" --precisions w8a8 --view same-array \
+  --no-fidelity --format csv > "$tmp/odd.csv" 2> /dev/null
+expect 0 "" -- python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows[0]["arch"] == "edge, \"quoted\" 32x32", rows[0]["arch"]
+assert float(rows[0]["latency_ms"]) > 0
+' "$tmp/odd.csv"
+
+# No precision can run: the report says why, and no plots are drawn.
+expect 0 "no precision can run on the accelerator; no plots" -- \
+  "$q" compare --net lenet5 --arch edge_32x32_os --precisions w16a16 --view same-array \
+  --no-fidelity --plots "$tmp/none"
 
 # Errors.
 expect 2 "compare takes its precisions from --precisions, not --bits" -- \

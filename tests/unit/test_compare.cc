@@ -27,7 +27,7 @@ models::NetworkSpec Zoo(const std::string& name) {
                              ".yaml");
 }
 
-TEST_CASE("Iso-area arrays hold the most PEs of a narrower MAC in the same PE-array area",
+TEST_CASE("Iso-area arrays scale the array for a narrower MAC within the same PE-array area",
           "[compare]") {
   for (const char* preset : {"edge_32x32_os", "bitfusion_16x32", "tpu_like_128x128_ws"}) {
     const models::ArchSpec base = Preset(preset);

@@ -37,8 +37,9 @@ models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTab
   const double budget = models::PriceArea(base, table).pe_array;
   const double pe = models::PriceArea(arch, table).pe;
   const double scale = std::sqrt(budget / (pe * static_cast<double>(base.PeCount())));
-  arch.rows = std::max<int64_t>(1, static_cast<int64_t>(std::floor(base.rows * scale)));
-  arch.cols = std::max<int64_t>(1, static_cast<int64_t>(std::floor(base.cols * scale)));
+  // At most the ArchSpec limit of 4096 a side.
+  arch.rows = std::clamp<int64_t>(static_cast<int64_t>(std::floor(base.rows * scale)), 1, 4096);
+  arch.cols = std::clamp<int64_t>(static_cast<int64_t>(std::floor(base.cols * scale)), 1, 4096);
   // Floating-point rounding must not let the array exceed the budget.
   while (arch.rows * arch.cols * pe > budget * (1 + 1e-12) && (arch.rows > 1 || arch.cols > 1)) {
     (arch.rows >= arch.cols ? arch.rows : arch.cols) -= 1;
@@ -100,7 +101,10 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
       [](C c) { return std::optional((c.perf.dram_read_bytes + c.perf.dram_write_bytes) / 1e6); });
   add(
       "accumulator_bits_needed", "accumulator bits needed", "",
-      [](C c) { return std::optional(double(c.required_acc_bits)); }, false);
+      [](C c) {
+        return c.required_acc_bits ? std::optional(double(*c.required_acc_bits)) : std::nullopt;
+      },
+      false);
   add(
       "output_sqnr_db", "output SQNR vs float", "dB", [](C c) { return c.output_sqnr_db; }, false);
   return rows;

@@ -24,9 +24,10 @@ struct MacWidths {
 MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 
 // `base` with a plain MAC for `widths` (no precision scaling, no XNOR lanes; the accumulator,
-// signedness, buffers, DRAM and clock unchanged) and the most PEs whose PE array fits the area of
-// `base`'s PE array, priced with `table`: rows and cols scaled by the same factor
-// sqrt(area ratio), rounded down, at least 1 each. The name gets the suffix "-iso-w<W>a<A>".
+// signedness, buffers, DRAM and clock unchanged) and `base`'s rows and cols scaled by the same
+// factor sqrt(area ratio), rounded down (at least 1, at most 4096 each), so that the PE array
+// fits the area of `base`'s PE array priced with `table` and keeps its aspect ratio. (A
+// different shape may hold a few more PEs.) The name gets the suffix "-iso-w<W>a<A>".
 models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
                              MacWidths widths);
 
@@ -37,9 +38,11 @@ struct ComparisonColumn {
   models::ArchSpec arch;  // as run
   NetworkPerf perf;       // analytical, priced
   // From the golden run (the same for both views: the arithmetic does not depend on the array).
-  std::optional<double> output_sqnr_db;  // output vs the float network; nullopt: not measured
-  int required_acc_bits = 0;             // widest accumulator a layer needs for any input
-  int64_t overflow_events = 0;           // in the golden run with the accelerator's accumulator
+  // All nullopt when the golden run was skipped. An SQNR of +infinity means the quantized output
+  // equals the float one.
+  std::optional<double> output_sqnr_db;    // output vs the float network
+  std::optional<int> required_acc_bits;    // widest accumulator a layer needs for any input
+  std::optional<int64_t> overflow_events;  // in the golden run with the accelerator's accumulator
 };
 
 // The metric rows of the comparison, in report order: (label, unit, value per column). A value
