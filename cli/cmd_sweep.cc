@@ -1,9 +1,10 @@
 // `quasar sweep`: a design-space sweep on the analytical backend (docs/sweep.md). Reads a sweep
 // file (base accelerator, networks, precisions, ranges of ArchSpec fields), evaluates every
 // configuration on all cores with a progress bar on stderr, writes one row per configuration to
-// CSV and/or JSON (the CSV row by row, in configuration order, so an interrupted sweep leaves a
-// valid prefix that --resume completes), marks each network's Pareto front over latency, energy
-// and area among the rows meeting the constraints, and prints the fronts.
+// CSV and/or JSON (the CSV's rows as they are known to <out>.partial, renamed over the CSV only
+// when complete, so an interrupted sweep never damages an earlier output and --resume completes
+// it), marks each network's Pareto front over latency, energy and area among the rows meeting
+// the constraints, and prints the fronts.
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -89,6 +90,26 @@ void WriteWhole(const std::string& path, const std::string& text) {
   }
 }
 
+// Adds the rows of a sweep CSV (the output, or a leftover <out>.partial) to `done`, keeping rows
+// already there; returns how many rows of the file were new.
+size_t ReadRows(const ex::SweepSpec& spec, const std::string& path,
+                std::vector<std::optional<ex::SweepRow>>* done) {
+  size_t dropped = 0, added = 0;
+  std::vector<std::optional<ex::SweepRow>> rows = ex::ReadSweepCsv(spec, path, &dropped);
+  done->resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] && !(*done)[i]) {
+      (*done)[i] = std::move(rows[i]);
+      ++added;
+    }
+  }
+  if (dropped > 0) {
+    fmt::print(stderr, "[sweep] {}: {} rows match no configuration of this sweep (dropped)\n", path,
+               dropped);
+  }
+  return added;
+}
+
 // Progress on stderr: a bar redrawn in place on a terminal, else a line every 10%.
 class Progress {
  public:
@@ -147,24 +168,32 @@ int Run(const Options& o) {
     }
     slot = path;
   }
+  if (spec.precisions.size() > 1 && !spec.fidelity) {
+    fmt::print(stderr,
+               "[sweep] note: {} precisions without `fidelity: true`: SQNR is not an objective, "
+               "so a lower precision that runs faster dominates the front (docs/sweep.md)\n",
+               spec.precisions.size());
+  }
   const size_t total = spec.ConfigCount();
+  // The rows are written to `partial` as they are known and renamed over `csv` when complete.
+  const std::string partial = csv.empty() ? "" : csv + ".partial";
   std::vector<std::optional<ex::SweepRow>> done;
   size_t reused = 0;
   if (o.resume) {
     if (csv.empty()) {
       throw InputError("--resume reads the CSV output: give --out FILE.csv");
     }
-    if (fs::exists(csv)) {
-      size_t dropped = 0;
-      done = ex::ReadSweepCsv(spec, csv, &dropped);
-      for (const auto& r : done) {
-        reused += r ? 1 : 0;
+    for (const std::string& path : {csv, partial}) {
+      if (fs::exists(path)) {
+        const size_t added = ReadRows(spec, path, &done);
+        reused += added;
+        if (path == partial) {
+          fmt::print(stderr, "[sweep] --resume: {} rows from the interrupted run's {}\n", added,
+                     partial);
+        }
       }
-      if (dropped > 0) {
-        fmt::print(stderr, "[sweep] {}: {} rows match no configuration of this sweep (dropped)\n",
-                   csv, dropped);
-      }
-    } else {
+    }
+    if (!fs::exists(csv) && !fs::exists(partial)) {
       fmt::print(stderr, "[sweep] --resume: {} does not exist yet, starting from the beginning\n",
                  csv);
     }
@@ -175,22 +204,35 @@ int Run(const Options& o) {
              total, total - reused, jobs, jobs == 1 ? "" : "s",
              reused ? fmt::format(" ({} resumed from {})", reused, csv) : "");
 
+  // The partial file starts with every kept row, so no row is ever only in memory, and replaces
+  // an earlier one (read above) only once it holds them all; the CSV itself is left alone.
   std::ofstream rows_out;
   if (!csv.empty()) {
-    rows_out.open(csv, std::ios::binary | std::ios::trunc);
-    rows_out << ex::SweepCsvHeader(spec) << std::flush;
-    if (!rows_out) {
-      throw InputError("cannot write " + csv);
+    const std::string tmp = partial + ".tmp";
+    rows_out.open(tmp, std::ios::binary | std::ios::trunc);
+    rows_out << ex::SweepCsvHeader(spec);
+    for (const auto& r : done) {
+      if (r) {
+        rows_out << ex::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
+      }
+    }
+    if (!rows_out.flush()) {
+      throw InputError("cannot write " + tmp);
+    }
+    std::error_code ec;
+    fs::rename(tmp, partial, ec);
+    if (ec) {
+      throw InputError("cannot write " + partial + ": " + ec.message());
     }
   }
   Progress progress;
   ex::SweepOptions options;
   options.jobs = jobs;
   options.on_row = [&](const ex::SweepRow& r) {
-    if (rows_out.is_open()) {
+    if (rows_out.is_open() && (done.empty() || !done[r.index])) {  // kept rows are there already
       rows_out << ex::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;
       if (!rows_out) {
-        throw InputError("cannot write " + csv);
+        throw InputError("cannot write " + partial);
       }
     }
   };
@@ -206,6 +248,8 @@ int Run(const Options& o) {
   const ex::SweepMarks marks = ex::MarkFront(spec, result.rows);
   if (!csv.empty()) {
     WriteWhole(csv, ex::SweepCsv(spec, result.rows, marks));
+    std::error_code ec;
+    fs::remove(partial, ec);  // a leftover one only repeats the CSV's rows
   }
   if (!json.empty()) {
     WriteWhole(json, ex::SweepJson(spec, result.rows, marks));
@@ -250,8 +294,9 @@ Command AddSweepCommand(CLI::App& app) {
   cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--resume", o->resume,
-                "Keep the rows of the existing CSV --out that belong to this sweep and evaluate "
-                "only the missing configurations");
+                "Keep the rows of the existing CSV --out (and of its .partial file left by an "
+                "interrupted run) that belong to this sweep and evaluate only the missing "
+                "configurations");
   cmd->add_option("--max-area", o->max_area, "Front only among designs of at most this area (mm2)");
   cmd->add_option("--max-latency", o->max_latency,
                   "Front only among designs of at most this latency (s)");

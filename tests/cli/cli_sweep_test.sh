@@ -25,9 +25,12 @@ YAML
 
 expect 0 "Pareto front of lenet5" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/a.csv" \
   --out "$tmp/a.json" --jobs 2
+# Two precisions without fidelity: a note that SQNR is not an objective.
+expect 0 "SQNR is not an objective" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/n.csv"
+expect 0 "" -- test ! -e "$tmp/n.csv.partial"
 expect 0 "" -- test "$(wc -l < "$tmp/a.csv")" -eq 25
 expect 0 "config,network,precision,array.rows,array.cols,array.dataflow,status" -- head -1 "$tmp/a.csv"
-expect 0 "within_constraints,pareto" -- head -1 "$tmp/a.csv"
+expect 0 "within_constraints,pareto,context" -- head -1 "$tmp/a.csv"
 expect 0 "0,lenet5,w8a8,4,4,os,feasible," -- sed -n 2p "$tmp/a.csv"
 # Same bytes on one thread; --format names the format of a file without the extension.
 "$q" sweep "$tmp/s.yaml" --out "$tmp/b.csv" --jobs 1 > /dev/null 2>&1
@@ -57,7 +60,7 @@ for f in front:
 
 # Resume: an interrupted file (header, 9 rows without marks, half a row) is completed by
 # evaluating only the 15 missing configurations, giving the same file.
-head -10 "$tmp/a.csv" | sed 's/,\(true\|false\),\(true\|false\)$/,,/' > "$tmp/c.csv"
+head -10 "$tmp/a.csv" | sed 's/,\(true\|false\),\(true\|false\),\(arch=[^,]*\)$/,,,\3/' > "$tmp/c.csv"
 sed -n 11p "$tmp/a.csv" | cut -c1-20 | tr -d '\n' >> "$tmp/c.csv"
 expect 0 "15 to evaluate on 2 threads (9 resumed from" -- "$q" sweep "$tmp/s.yaml" \
   --out "$tmp/c.csv" --resume -j 2
@@ -66,10 +69,42 @@ expect 0 "(0 evaluated, 24 resumed" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/c.cs
 expect 0 "does not exist yet" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/new.csv" --resume
 expect 0 "" -- cmp "$tmp/a.csv" "$tmp/new.csv"
 
+# An interrupted --resume keeps every row: the CSV is replaced only when complete, and the rows
+# known so far (kept and new) are in <out>.partial, which the next --resume reads too. Here the
+# kept lenet5 rows come last, after three slower networks.
+cat > "$tmp/g.yaml" <<'YAML'
+version: 1
+base: edge_32x32_os
+networks: [lenet5]
+precisions: [w8a8, w4a4]
+sweep:
+  array.rows: [8, 16, 32]
+  array.cols: [8, 16, 32]
+  array.dataflow: [os, ws, is]
+YAML
+"$q" sweep "$tmp/g.yaml" --out "$tmp/g.csv" -j 1 > /dev/null 2>&1
+cp "$tmp/g.csv" "$tmp/g0.csv"
+sed -i 's/\[lenet5\]/[resnet50, resnet18, mobilenetv2, lenet5]/' "$tmp/g.yaml"
+timeout -s INT 0.25 "$q" sweep "$tmp/g.yaml" --out "$tmp/g.csv" --resume -j 1 > /dev/null 2>&1
+if [ -e "$tmp/g.csv.partial" ]; then  # interrupted (not finished within 0.25 s)
+  expect 0 "" -- cmp "$tmp/g0.csv" "$tmp/g.csv"
+  expect 0 "" -- test "$(grep -c ',lenet5,' "$tmp/g.csv.partial")" -eq 54
+fi
+expect 0 "" -- test "$(grep -c ',lenet5,' "$tmp/g.csv")" -eq 54
+expect 0 "csv written to" -- "$q" sweep "$tmp/g.yaml" --out "$tmp/g.csv" --resume -j 2
+expect 0 "" -- test ! -e "$tmp/g.csv.partial"
+"$q" sweep "$tmp/g.yaml" --out "$tmp/g1.csv" -j 2 > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/g1.csv" "$tmp/g.csv"
+# Rows computed with another objective (same columns and keys) are refused, the file untouched.
+sed 's/^base:.*/&\nobjective: energy/' "$tmp/g.yaml" > "$tmp/g2.yaml"
+expect 2 "context: cannot resume: its rows differ from this sweep in the objective (file: cycles" -- \
+  "$q" sweep "$tmp/g2.yaml" --out "$tmp/g.csv" --resume
+expect 0 "" -- cmp "$tmp/g1.csv" "$tmp/g.csv"
+
 # Constraints: an area no design meets empties the front; the option overrides the file.
 expect 0 "0 of 24 feasible configurations (0 within the constraints)" -- \
   "$q" sweep "$tmp/s.yaml" --out "$tmp/d.csv" --max-area 0.001
-expect 0 "" -- test "$(grep -c ',true$' "$tmp/d.csv")" -eq 0
+expect 0 "" -- test "$(grep -c ',true,arch=' "$tmp/d.csv")" -eq 0
 expect 0 "(24 within the constraints)" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/d.csv" \
   --max-latency 10
 
@@ -92,6 +127,10 @@ expect 2 "bad3.yaml: colour: unknown key" -- "$q" sweep "$tmp/bad3.yaml" --out "
 printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w9z]\n' \
   > "$tmp/bad4.yaml"
 expect 2 "bad4.yaml: precisions[1]:" -- "$q" sweep "$tmp/bad4.yaml" --out "$tmp/x.csv"
+printf 'version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep: {array.rows: {from: 0.6, to: 4, factor: 2}}\n' \
+  > "$tmp/bad5.yaml"
+expect 2 "bad5.yaml: sweep.array.rows.from: must be an integer for an integer field, got 0.6" -- \
+  "$q" sweep "$tmp/bad5.yaml" --out "$tmp/x.csv"
 expect 2 "no such sweep file" -- "$q" sweep "$tmp/nothing.yaml" --out "$tmp/x.csv"
 expect 2 "--resume reads the CSV output" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.json" --resume
 expect 2 "cannot tell the format" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.txt"

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -188,6 +189,79 @@ TEST_CASE("Sweep file errors name the file, key path and value", "[sweep]") {
   CHECK(std::count(all.begin(), all.end(), '\n') == 2);
 }
 
+TEST_CASE("Sweep ranges of integer fields need integer bounds and never repeat", "[sweep]") {
+  const std::string head = "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n";
+  // 0.6, 1.2, 2.4 would round to 1, 1, 2.
+  CHECK(ErrorOf(head + "sweep: {array.rows: {from: 0.6, to: 4, factor: 2}}\n")
+            .find("s.yaml: sweep.array.rows.from: must be an integer for an integer field, got "
+                  "0.6") != std::string::npos);
+  CHECK(ErrorOf(head + "sweep: {array.rows: {from: 1, to: 4.5, step: 1}}\n")
+            .find("sweep.array.rows.to: must be an integer for an integer field, got 4.5") !=
+        std::string::npos);
+  CHECK(Parse(head + "sweep: {array.rows: {from: 1, to: 4, step: 1}}\n").axes[0].values ==
+        std::vector<std::string>{"1", "2", "3", "4"});
+  // A step below the doubles' resolution repeats values: 1, 1 + 1e-16 (= 1), 1 + 2e-16.
+  CHECK(ErrorOf(head + "sweep: {clock_mhz: {from: 1, to: 1.0000000000000002, step: 1e-16}}\n")
+            .find("s.yaml: sweep.clock_mhz[1]: repeats an earlier value of the range") !=
+        std::string::npos);
+}
+
+TEST_CASE("A sweep past 10^7 configurations is refused even when the count overflows", "[sweep]") {
+  // 4096 x 4096 x 8192^4 = 2^76 configurations: a 64-bit product wraps around to 0.
+  const std::string text =
+      "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep:\n"
+      "  array.rows: {from: 1, to: 4096, step: 1}\n  array.cols: {from: 1, to: 4096, step: 1}\n"
+      "  buffers.input.kib: {from: 1, to: 8192, step: 1}\n"
+      "  buffers.weight.kib: {from: 1, to: 8192, step: 1}\n"
+      "  buffers.output.kib: {from: 1, to: 8192, step: 1}\n"
+      "  dram.latency_cycles: {from: 0, to: 8191, step: 1}\n";
+  CHECK(ErrorOf(text).find("s.yaml: sweep: gives more than 10000000 configurations") !=
+        std::string::npos);
+  CHECK(ErrorOf("version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep:\n"
+                "  array.rows: {from: 1, to: 4096, step: 1}\n"
+                "  array.cols: {from: 1, to: 4096, step: 1}\n")
+            .find("more than 10000000 configurations") != std::string::npos);
+}
+
+TEST_CASE("Resume refuses rows computed in another context", "[sweep]") {
+  const SweepSpec s = Parse(kSmall);
+  REQUIRE(s.contexts.size() == 1);
+  CHECK(s.contexts[0].find("objective=cycles;first_last_bits=file;fidelity=false;network=") !=
+        std::string::npos);
+  const SweepResult r = RunSweep(s, {});
+  CHECK(r.rows[3].context == s.contexts[0]);
+  const std::string path = TempPath("quasar_test_sweep_context.csv");
+  std::ofstream(path, std::ios::binary) << SweepCsv(s, r.rows, MarkFront(s, r.rows));
+  const auto all = ReadSweepCsv(s, path);
+  CHECK(std::count_if(all.begin(), all.end(), [](const auto& x) { return x.has_value(); }) == 16);
+  // Same columns and keys, another objective, first_last_bits or base: refused, naming it.
+  CHECK_THROWS_WITH(
+      ReadSweepCsv(Parse(std::string(kSmall) + "objective: energy\n"), path),
+      Catch::Contains(": line 2: context: cannot resume: its rows differ from this sweep in the "
+                      "objective (file: cycles, this sweep: energy)"));
+  CHECK_THROWS_WITH(ReadSweepCsv(Parse(std::string(kSmall) + "first_last_bits: 8\n"), path),
+                    Catch::Contains("first_last_bits (file: file, this sweep: 8)"));
+  std::string other_base = kSmall;
+  other_base.replace(other_base.find("edge_32x32_os"), 13, "eyeriss_12x14");
+  CHECK_THROWS_WITH(ReadSweepCsv(Parse(other_base), path),
+                    Catch::Contains("in the base architecture (file: "));
+  // A network file that changed after the rows were written.
+  const std::string dir = TempPath("quasar_test_sweep_net");
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/lenet5.yaml",
+                             dir + "/net.yaml", std::filesystem::copy_options::overwrite_existing);
+  const std::string own = "version: 1\nbase: edge_32x32_os\nnetworks: [net.yaml]\n";
+  const SweepSpec a = ParseSweep(own, "o.yaml", dir, kPaths);
+  const SweepResult ra = RunSweep(a, {});
+  std::ofstream(path, std::ios::binary) << SweepCsv(a, ra.rows, MarkFront(a, ra.rows));
+  CHECK(ReadSweepCsv(a, path)[0].has_value());
+  std::ofstream(dir + "/net.yaml", std::ios::app) << "# edited\n";
+  CHECK_THROWS_WITH(ReadSweepCsv(ParseSweep(own, "o.yaml", dir, kPaths), path),
+                    Catch::Contains("the network file of 'net.yaml' (file: "));
+  std::filesystem::remove_all(dir);
+  std::remove(path.c_str());
+}
+
 TEST_CASE("Sweep output is the same on 1 and 2 threads, rows handed out in order", "[sweep]") {
   const SweepSpec s = Parse(kSmall);
   SweepOptions one;
@@ -219,11 +293,11 @@ TEST_CASE("Sweep output is the same on 1 and 2 threads, rows handed out in order
   // The CSV's last two columns are the marks.
   const std::string csv = SweepCsv(s, a.rows, m);
   size_t front_lines = 0;
-  for (size_t pos = 0; (pos = csv.find(",true,true\n", pos)) != std::string::npos; ++pos) {
+  for (size_t pos = 0; (pos = csv.find(",true,true,arch=", pos)) != std::string::npos; ++pos) {
     ++front_lines;
   }
   CHECK(front_lines == static_cast<size_t>(std::count(m.pareto.begin(), m.pareto.end(), true)));
-  CHECK(csv.find(",true,false\n") != std::string::npos);
+  CHECK(csv.find(",true,false,arch=") != std::string::npos);
   for (size_t i = 0; i < a.rows.size(); ++i) {
     CHECK(a.rows[i].feasible());
     CHECK(a.rows[i].cycles > 0);
@@ -256,12 +330,31 @@ TEST_CASE("A cut sweep resumes from its CSV evaluating only the missing rows", "
   CHECK(dropped == 0);
   REQUIRE(done.size() == 16);
   CHECK(std::count_if(done.begin(), done.end(), [](const auto& r) { return r.has_value(); }) == 7);
-  size_t evaluated = 0;
-  o.on_row = [&](const SweepRow& r) { evaluated += r.index >= 7 ? 1 : 0; };
+  // on_row sees kept rows too: tag them to tell them from evaluated ones.
+  auto tagged = done;
+  for (auto& r : tagged) {
+    if (r) {
+      r->reason = "kept";
+    }
+  }
+  size_t evaluated = 0, kept = 0;
+  o.on_row = [&](const SweepRow& r) {
+    if (r.reason == "kept") {
+      CHECK(r.index < 7);
+      ++kept;
+    } else {
+      CHECK(r.index >= 7);
+      ++evaluated;
+    }
+  };
+  const SweepResult tagged_run = RunSweep(s, o, tagged);
+  CHECK(evaluated == 9);
+  CHECK(kept == 7);
+  CHECK(tagged_run.evaluated == 9);
+  o.on_row = nullptr;
   const SweepResult resumed = RunSweep(s, o, done);
   CHECK(resumed.evaluated == 9);
   CHECK(resumed.reused == 7);
-  CHECK(evaluated == 9);
   CHECK(SweepCsv(s, resumed.rows, MarkFront(s, resumed.rows)) == csv);
   // A complete file resumes with nothing to evaluate; a sweep with other columns is refused.
   std::ofstream(path, std::ios::binary) << csv;

@@ -146,6 +146,18 @@ std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std
                       m.Get("to").Scalar());
     return {};
   }
+  if (f.kind == Kind::kInt) {  // rounding a fraction could repeat or drop values
+    auto whole = [&](const char* key, double v) {
+      if (v != std::floor(v)) {
+        m.Error(key, "must be an integer for an integer field, got " + m.Get(key).Scalar());
+      }
+      return v == std::floor(v);
+    };
+    const bool from_ok = whole("from", *from), to_ok = whole("to", *to);
+    if (!from_ok || !to_ok) {
+      return {};
+    }
+  }
   const bool integer_step = f.kind != Kind::kInt || *by == std::floor(*by);
   if (!std::isfinite(*by) || (has_step ? *by <= 0 : *by <= 1) || !integer_step) {
     m.Error(by_key, std::string("must be ") + (f.kind == Kind::kInt ? "an integer " : "a number ") +
@@ -177,6 +189,11 @@ std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std
     const double v = f.kind == Kind::kInt ? std::round(raw[i]) : raw[i];
     const std::string item = path + "[" + std::to_string(i) + "]";
     if (auto s = ReadValue(f, YAML::Node(FormatNumber(v)), item, errors)) {
+      if (std::find(out.begin(), out.end(), *s) != out.end()) {
+        errors->Add(item, "repeats an earlier value of the range (too small a step), got " + *s +
+                              " (from " + FormatNumber(raw[i]) + ")");
+        return {};
+      }
       out.push_back(*s);
     } else {
       return {};

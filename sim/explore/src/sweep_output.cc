@@ -87,6 +87,39 @@ size_t IndexOf(const std::vector<std::string>& list, const std::string& value) {
   return it == list.end() ? std::string::npos : static_cast<size_t>(it - list.begin());
 }
 
+// The value of item `name` in a context ("a=1;b=2"), or "" when absent.
+std::string ContextItem(const std::string& context, const std::string& name) {
+  const std::string key = name + "=";
+  for (size_t pos = 0; pos <= context.size();) {
+    size_t end = context.find(';', pos);
+    end = end == std::string::npos ? context.size() : end;
+    if (context.compare(pos, key.size(), key) == 0) {
+      return context.substr(pos + key.size(), end - pos - key.size());
+    }
+    pos = end + 1;
+  }
+  return "";
+}
+
+// What differs between a row's context in the file and this sweep's, e.g. "objective (file:
+// cycles, this sweep: energy)".
+std::string ContextDiff(const std::string& file, const std::string& now,
+                        const std::string& network) {
+  const std::vector<std::pair<std::string, std::string>> items = {
+      {"arch", "the base architecture"}, {"tech", "its technology table"},
+      {"objective", "the objective"},    {"first_last_bits", "first_last_bits"},
+      {"fidelity", "fidelity"},          {"network", "the network file of '" + network + "'"}};
+  std::string out;
+  for (const auto& [name, what] : items) {
+    const std::string a = ContextItem(file, name), b = ContextItem(now, name);
+    if (a != b) {
+      out += (out.empty() ? "" : ", ") + what + " (file: " + (a.empty() ? "?" : a) +
+             ", this sweep: " + b + ")";
+    }
+  }
+  return out.empty() ? "the context (file: '" + file + "', this sweep: '" + now + "')" : out;
+}
+
 }  // namespace
 
 std::vector<std::string> SweepColumns(const SweepSpec& spec) {
@@ -99,6 +132,7 @@ std::vector<std::string> SweepColumns(const SweepSpec& spec) {
   }
   c.push_back("within_constraints");
   c.push_back("pareto");
+  c.push_back("context");
   return c;
 }
 
@@ -154,6 +188,7 @@ std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
   }
   cells.push_back(within_constraints ? Bool(*within_constraints) : "");
   cells.push_back(pareto ? Bool(*pareto) : "");
+  cells.push_back(row.context);
   std::string line;
   for (size_t i = 0; i < cells.size(); ++i) {
     line += (i ? "," : "") + CsvCell(cells[i]);
@@ -208,7 +243,8 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
       out += ", " + JsonString(results[k]) + ": " + (text ? JsonString(cell) : cell);
     }
     out += ", \"within_constraints\": " + Bool(marks.within_constraints[i]) +
-           ", \"pareto\": " + Bool(marks.pareto[i]) + "}";
+           ", \"pareto\": " + Bool(marks.pareto[i]) + ", \"context\": " + JsonString(r.context) +
+           "}";
   }
   out += rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
   return out;
@@ -254,7 +290,8 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
     r.precision = cells[2];
     r.values.assign(cells.begin() + 3, cells.begin() + 3 + static_cast<long>(n_axes));
     // The configuration index from the key, in the order of ConfigAt.
-    size_t index = IndexOf(spec.networks, r.network);
+    const size_t net = IndexOf(spec.networks, r.network);
+    size_t index = net;
     const size_t p = IndexOf(spec.precisions, r.precision);
     bool known = index != std::string::npos && p != std::string::npos;
     if (known) {
@@ -272,6 +309,14 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
       continue;
     }
     r.index = index;
+    r.context = cells.back();
+    const std::string& now = spec.contexts.at(net);
+    if (r.context != now) {
+      throw InputError(path + ": line " + std::to_string(line_no) +
+                       ": context: cannot resume: its rows differ from this sweep in " +
+                       ContextDiff(r.context, now, r.network) +
+                       "; start a new output file, or run without --resume");
+    }
     size_t k = 3 + n_axes;
     auto integer = [&]() { return ParseIntCell(cells[k], path, line_no, columns[k]); };
     auto number = [&]() { return ParseCell(cells[k], path, line_no, columns[k]); };

@@ -31,6 +31,9 @@ SweepRow NewRow(const SweepSpec& spec, const SweepConfig& config) {
   row.index = config.index;
   row.network = spec.networks[config.network];
   row.precision = spec.precisions[config.precision];
+  if (config.network < spec.contexts.size()) {
+    row.context = spec.contexts[config.network];
+  }
   for (size_t i = 0; i < spec.axes.size(); ++i) {
     row.values.push_back(spec.axes[i].values[config.value[i]]);
   }

@@ -16,6 +16,7 @@
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/sim/explore/sweep.h"
 #include "sweep_fields.h"
+#include "sweep_text.h"
 
 namespace quasar::sim::explore {
 
@@ -38,6 +39,46 @@ std::string ResolvePath(const std::string& name, const std::string& base_dir,
   }
   const fs::path named = fs::path(dir) / (name + ".yaml");
   return fs::is_regular_file(named) ? named.string() : std::string();
+}
+
+// The whole contents of a file ("" when it cannot be read: the loader reports that).
+std::string FileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Every figure of a technology table, in a fixed order, for its fingerprint.
+std::string TableText(const models::CostTable& t) {
+  std::string out = t.name + ';' + t.node;
+  for (const auto& [key, e] : t.entries) {
+    out += ';' + key + '=' + FormatNumber(e.value) + e.unit;
+    for (const auto& [x, y] : e.points) {
+      out += ',' + FormatNumber(x) + ':' + FormatNumber(y);
+    }
+  }
+  return out;
+}
+
+// networks x precisions x the axes' sizes, or nullopt as soon as it exceeds `limit` (so a
+// product past 2^64 cannot wrap around to an accepted count).
+std::optional<size_t> CappedCount(const SweepSpec& s, size_t limit) {
+  std::vector<size_t> sizes = {s.networks.size(), s.precisions.size()};
+  for (const SweepAxis& a : s.axes) {
+    sizes.push_back(a.values.size());
+  }
+  size_t n = 1;
+  for (size_t k : sizes) {
+    if (k == 0) {
+      return 0;
+    }
+    if (n > limit / k) {
+      return std::nullopt;
+    }
+    n *= k;
+  }
+  return n;
 }
 
 void ReadConstraints(const MapReader& root, SweepSpec* s) {
@@ -112,6 +153,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
     }
   }
   std::vector<models::NetworkSpec> loaded;
+  std::vector<std::string> net_hashes;
   if (auto nets = root.StringList("networks", true)) {
     for (size_t i = 0; i < nets->size(); ++i) {
       const std::string& n = (*nets)[i];
@@ -126,6 +168,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
         try {
           loaded.push_back(models::LoadNetwork(path));
           s.networks.push_back(n);
+          net_hashes.push_back(HashHex(FileText(path)));
         } catch (const InputError& e) {
           errors.Add(key, e.what());
         }
@@ -171,9 +214,9 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
     ReadAxes(*sweep, &s, &errors);
   }
   ReadConstraints(root, &s);
-  if (errors.empty() && s.ConfigCount() > kMaxConfigs) {
-    errors.Add("sweep", "gives " + std::to_string(s.ConfigCount()) + " configurations, more than " +
-                            std::to_string(kMaxConfigs));
+  if (errors.empty() && !CappedCount(s, kMaxConfigs)) {
+    errors.Add("sweep", "gives more than " + std::to_string(kMaxConfigs) +
+                            " configurations (the limit of a sweep)");
   }
   errors.ThrowIfAny();
   // Every (network, precision) pair with its resolved precision, as `--bits` and
@@ -204,6 +247,14 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
     errors.Add("base", e.what());
   }
   errors.ThrowIfAny();
+  const std::string common =
+      "arch=" + HashHex(models::ArchSpecToYaml(s.base)) + ";tech=" + HashHex(TableText(s.table)) +
+      ";objective=" + compiler::ObjectiveName(s.objective) + ";first_last_bits=" +
+      (s.first_last_bits ? std::to_string(*s.first_last_bits) : std::string("file")) +
+      ";fidelity=" + (s.fidelity ? "true" : "false");
+  for (const std::string& h : net_hashes) {
+    s.contexts.push_back(common + ";network=" + h);
+  }
   return s;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Text helpers private to the sweep sources: numbers that read back exactly, CSV cells (RFC 4180)
-// and JSON strings.
+// JSON strings and fingerprints.
 
 #include <charconv>
 #include <cmath>
@@ -87,6 +87,21 @@ inline std::string JsonString(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// The 64-bit FNV-1a hash of `s` as 16 hex digits: a fingerprint that is the same on every
+// platform and build (std::hash is not).
+inline std::string HashHex(const std::string& s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h = (h ^ c) * 1099511628211ull;
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) {
+    out[static_cast<size_t>(i)] = hex[h & 15];
+  }
+  return out;
 }
 
 // A JSON number; null for NaN and infinities (JSON has neither).

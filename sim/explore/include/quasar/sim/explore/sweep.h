@@ -3,7 +3,7 @@
 // (YAML, version 1) names a base accelerator, the networks, optionally precisions, and lists or
 // ranges of values for ArchSpec fields; every combination (a configuration) is compiled with the
 // mapper and evaluated by the analytical model on all cores, one row per configuration, in a
-// fixed order whatever the thread count. Rows are written as they complete (in order), an
+// fixed order whatever the thread count. Rows are handed out as they complete (in order), an
 // interrupted sweep resumes from its CSV, and each network's Pareto front over latency, energy,
 // area (and, with `fidelity: true`, SQNR) is marked among the rows that meet the constraints.
 
@@ -55,6 +55,12 @@ struct SweepSpec {
   compiler::Objective objective = compiler::Objective::kCycles;
   bool fidelity = false;  // compute each pair's output SQNR (golden vs float run)
   Constraints constraints;
+  // Per network: the context of its rows, everything outside a row's key (network, precision,
+  // swept values) that its figures depend on, as "name=value" items joined by ';':
+  // arch (a hash of the base as ArchSpecToYaml), tech (a hash of the technology table's
+  // entries), objective, first_last_bits ("file" when absent), fidelity, network (a hash of the
+  // network file's contents). --resume refuses rows of another context.
+  std::vector<std::string> contexts;
 
   // networks x precisions x the product of the axes' value counts.
   size_t ConfigCount() const;
@@ -101,6 +107,7 @@ struct SweepRow {
   double energy_pj = 0, tops_per_watt = 0, area_mm2 = 0;
   int64_t dram_bytes = 0;
   std::optional<double> sqnr_db;  // with fidelity: the output SQNR of (network, precision)
+  std::string context;            // the spec's contexts[network] it was computed in
 
   bool feasible() const { return status == "feasible"; }
   // The configuration's identity for --resume: network, precision and the swept values.
@@ -148,7 +155,7 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
 
 // The output columns, in order: config, network, precision, one per axis (its key), status,
 // reason, cycles, latency_s, inferences_per_s, utilization, energy_pj, energy_uj, tops_per_watt,
-// area_mm2, dram_bytes, [sqnr_db with fidelity], within_constraints, pareto.
+// area_mm2, dram_bytes, [sqnr_db with fidelity], within_constraints, pareto, context.
 std::vector<std::string> SweepColumns(const SweepSpec& spec);
 
 // Marks computed over all rows: whether each row meets the constraints, and whether it is on
@@ -176,8 +183,11 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
 
 // Reads a CSV written by this sweep (complete or an interrupted prefix) for --resume: rows whose
 // configuration key is one of the spec's configurations, indexed by configuration; a last line
-// cut short is ignored. InputError when the header is not this sweep's columns. `dropped`
-// (optional) receives how many rows matched no configuration.
+// cut short is ignored; the rows need not be in order. InputError when the header is not this
+// sweep's columns, or when a row of a configuration has another context than the spec's (the
+// message names what differs: base architecture, technology, objective, first_last_bits,
+// fidelity or network file). `dropped` (optional) receives how many rows matched no
+// configuration.
 std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
                                                   size_t* dropped = nullptr);
 
