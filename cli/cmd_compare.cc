@@ -23,6 +23,7 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/explore/compare.h"
+#include "quasar/sim/explore/text.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -161,18 +162,6 @@ nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
   return j;
 }
 
-// A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a comma, quote or newline.
-std::string CsvText(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) {
-    return s;
-  }
-  std::string out = "\"";
-  for (char ch : s) {
-    out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  }
-  return out + "\"";
-}
-
 std::string Csv(const std::vector<ComparisonColumn>& cols) {
   const std::vector<MetricRow> rows = sim::explore::ComparisonMetrics(cols);
   std::string out = "view,precision,arch,rows,cols";
@@ -182,12 +171,13 @@ std::string Csv(const std::vector<ComparisonColumn>& cols) {
   out += ",status\n";
   for (size_t i = 0; i < cols.size(); ++i) {
     const ComparisonColumn& c = cols[i];
-    out += fmt::format("{},{},{},{},{}", CsvText(c.view), CsvText(c.precision),
-                       CsvText(c.arch.name), c.arch.rows, c.arch.cols);
+    out += fmt::format("{},{},{},{},{}", sim::explore::CsvCell(c.view),
+                       sim::explore::CsvCell(c.precision), sim::explore::CsvCell(c.arch.name),
+                       c.arch.rows, c.arch.cols);
     for (const MetricRow& r : rows) {
       out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
     }
-    out += "," + CsvText(c.perf.status) + "\n";
+    out += "," + sim::explore::CsvCell(c.perf.status) + "\n";
   }
   return out;
 }

@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "quasar/models/error.h"
-#include "sweep_text.h"
+#include "quasar/sim/explore/text.h"
 
 namespace quasar::sim::explore {
 

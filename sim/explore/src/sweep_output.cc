@@ -10,7 +10,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/sim/explore/sweep.h"
-#include "sweep_text.h"
+#include "quasar/sim/explore/text.h"
 
 namespace quasar::sim::explore {
 

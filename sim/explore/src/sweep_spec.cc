@@ -15,8 +15,8 @@
 #include "quasar/models/net/precision.h"
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/sim/explore/sweep.h"
+#include "quasar/sim/explore/text.h"
 #include "sweep_fields.h"
-#include "sweep_text.h"
 
 namespace quasar::sim::explore {
 

@@ -1,6 +1,6 @@
 #pragma once
-// Text helpers private to the sweep sources: numbers that read back exactly, CSV cells (RFC 4180)
-// JSON strings and fingerprints.
+// Text helpers of `quasar sweep` and `compare`: numbers that read back exactly, CSV cells
+// (RFC 4180), JSON strings and fingerprints.
 
 #include <charconv>
 #include <cmath>
