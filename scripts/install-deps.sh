@@ -11,7 +11,6 @@ PACKAGES=(
   libyaml-cpp-dev                       # YAML specs (layer, network, architecture)
   nlohmann-json3-dev                    # JSON reports and schedules
   libonnx-dev libprotobuf-dev           # ONNX TensorProto reader for the conformance tests
-  libboost-dev                          # Boost headers (used by later layers)
   libsystemc-dev verilator              # cycle model and RTL (later layers)
   yosys                                 # synthesis of the MAC RTL for its cell counts (rtl/synth)
   gnuplot-nox                           # plots of `quasar compare` (SVG)
