@@ -20,8 +20,6 @@
 #include "net_common.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
-#include "quasar/models/net/float_net.h"
-#include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/explore/compare.h"
 #include "quasar/sim/explore/text.h"
 #include "run_report.h"
@@ -41,37 +39,10 @@ struct CompareOptions {
   bool no_fidelity = false;
 };
 
-struct Fidelity {
-  std::optional<double> sqnr_db;
-  std::optional<int> required_bits;
-  std::optional<int64_t> overflow_events;
-};
-
-// Quantizes `net` (synthetic weights) and runs it through the golden kernels with `acc` and
-// through the float network, on the held-out evaluation input.
-Fidelity MeasureFidelity(const NetOptions& o, const models::NetworkSpec& net,
-                         const models::AccumulatorSpec& acc) {
-  const models::FloatNetParams params = models::MakeFloatParams(net, o.seed);
-  models::QuantizedNetwork q = QuantizeWithOptions(o, net, params);
-  models::SetAccumulator(&q, acc);
-  const auto inputs = models::MakeInputs(net, o.seed, 0);
-  const auto ref = models::RunFloatNetwork(net, params, inputs);
-  const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
-  Fidelity f;
-  for (const auto& [name, db] : models::LayerSqnr(q, run, ref)) {
-    if (name == net.output) {
-      f.sqnr_db = db;  // +infinity when the output equals the float one
-    }
-  }
-  f.required_bits = run.required_bits;
-  f.overflow_events = run.overflow_events;
-  return f;
-}
-
 ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
                           const models::ArchSpec& arch, const models::CostTable& table,
                           const models::NetworkSpec& net, compiler::Objective objective,
-                          const Fidelity& f) {
+                          const std::optional<sim::explore::Fidelity>& f) {
   ComparisonColumn c;
   c.precision = precision;
   c.view = view;
@@ -79,9 +50,11 @@ ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
   const compiler::Schedule s = sim::Compile(net, arch, table, objective);
   c.perf = sim::EvaluateSchedule(s, arch, table);
   AttachRtlArea(arch, &c.perf.area);
-  c.output_sqnr_db = f.sqnr_db;
-  c.required_acc_bits = f.required_bits;
-  c.overflow_events = f.overflow_events;
+  if (f) {
+    c.output_sqnr_db = f->output_sqnr_db;
+    c.required_acc_bits = f->required_acc_bits;
+    c.overflow_events = f->overflow_events;
+  }
   return c;
 }
 
@@ -202,10 +175,10 @@ int Compare(const CompareOptions& o) {
     NetOptions no = o.net;
     no.bits = p;
     const models::NetworkSpec net = LoadNetworkWithOptions(no);
-    Fidelity f;
+    std::optional<sim::explore::Fidelity> f;
     if (!o.no_fidelity) {
       fmt::print(stderr, "[compare] {}: quantizing, golden and float runs\n", p);
-      f = MeasureFidelity(no, net, base.mac.accumulator);
+      f = sim::explore::MeasureFidelity(net, o.net.seed, o.net.calib_samples, base.mac.accumulator);
     }
     if (o.view != "iso-area") {
       same.push_back(Evaluate(p, "same-array", base, table, net, objective, f));

@@ -13,6 +13,7 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/explore/compare.h"
 #include "quasar/sim/explore/sweep.h"
 
 namespace quasar::sim::explore {
@@ -83,30 +84,7 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
 }
 
 double OutputSqnrDb(const models::NetworkSpec& net) {
-  constexpr uint64_t kSeed = 1;
-  int samples = 4;  // as `quasar infer`'s default --calib-samples
-  size_t files = 0;
-  for (const models::NetInput& in : net.inputs) {
-    files = std::max(files, in.calibration.size());
-  }
-  if (files > 0) {
-    samples = static_cast<int>(files);
-  }
-  const models::FloatNetParams params = models::MakeFloatParams(net, kSeed);
-  std::vector<std::map<std::string, models::FloatTensor>> calib;
-  for (int s = 1; s <= samples; ++s) {
-    calib.push_back(models::MakeInputs(net, kSeed, s));
-  }
-  const models::QuantizedNetwork q = models::QuantizeNetwork(net, params, calib);
-  const auto inputs = models::MakeInputs(net, kSeed, 0);
-  const auto ref = models::RunFloatNetwork(net, params, inputs);
-  const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
-  for (const auto& [name, db] : models::LayerSqnr(q, run, ref)) {
-    if (name == net.output) {
-      return db;
-    }
-  }
-  throw std::logic_error("OutputSqnrDb: no layer produces the output " + net.output);
+  return MeasureFidelity(net, /*seed=*/1, /*calib_samples=*/4, std::nullopt).output_sqnr_db;
 }
 
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,

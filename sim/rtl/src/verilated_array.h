@@ -108,7 +108,6 @@ class VerilatedArray final : public sc_core::sc_module, public RtlArray {
       throw std::invalid_argument(msg);
     }
     cfg_ = config;
-    os_ = config.dataflow == models::Dataflow::kOutputStationary;
     const int lanes = params_.mac.lanes;
     // Which operand each edge carries (quasar_array.sv): is moves weights, holds inputs.
     const bool is = config.dataflow == models::Dataflow::kInputStationary;
@@ -219,7 +218,6 @@ class VerilatedArray final : public sc_core::sc_module, public RtlArray {
 
   cycle::PeConfig cfg_;
   quasar::rtl::ArrayParams params_;
-  bool os_ = false;
   int west_w_ = 0, north_w_ = 0;
   const char* west_what_ = "";
   const char* north_what_ = "";

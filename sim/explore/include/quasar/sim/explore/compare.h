@@ -5,6 +5,7 @@
 // precision on one accelerator: performance from the analytical model, fidelity from a golden
 // run against the float network). docs/compare.md.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,20 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 // different shape may hold a few more PEs.) The name gets the suffix "-iso-w<W>a<A>".
 models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
                              MacWidths widths);
+
+// How faithful a quantized network is, from one golden run against the float network.
+struct Fidelity {
+  double output_sqnr_db = 0;  // +infinity when the quantized output equals the float one
+  int required_acc_bits = 0;  // widest accumulator a layer needs for any input
+  int64_t overflow_events = 0;
+};
+// Quantizes `net` (its resolved precision) after training: synthetic weights of `seed`,
+// calibrated on `calib_samples` synthetic inputs, or on as many as the inputs' calibration files
+// list (models::MakeInputs reads them). Then runs the golden kernels, with `acc` when given
+// (otherwise each layer's own accumulator), and the float network on the held-out input 0.
+// `quasar compare` and `quasar sweep` (fidelity: true) both measure with this.
+Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
+                         const std::optional<models::AccumulatorSpec>& acc);
 
 // One precision on one accelerator.
 struct ComparisonColumn {
