@@ -1,8 +1,9 @@
 // Benchmark: a whole network simulated with values by the SystemC cycle model, one core. For
 // each dataflow of a rows x cols array (default: 8-bit ResNet-18 on 32 x 32), quantizes the
-// network (synthetic weights, seed 1), compiles it, runs the golden reference and the cycle
-// model, and prints the wall time of each, the simulated MACs per second, and whether the
-// outputs agree on every element and the cycles with the analytical model's.
+// network (synthetic weights, seed 1), compiles it, and checks the cycle model ("systemc"
+// backend) against the golden reference with sim::RunChecked; prints the wall time of each, the
+// simulated MACs per second, and whether the outputs agree on every element and the cycles with
+// the analytical model's.
 // Usage: bench_cycle_network [network.yaml] [rows] [cols]. See docs/benchmarks.md.
 
 #include <fmt/core.h>
@@ -17,7 +18,8 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/analytical.h"
-#include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/backends.h"
+#include "quasar/sim/core/check.h"
 
 using namespace quasar;
 using bench::Seconds;
@@ -43,32 +45,31 @@ int main(int argc, char** argv) {
   fmt::print("{:<4} {:>12} {:>10} {:>10} {:>14} {:>10} {:>12}\n", "flow", "cycles", "golden s",
              "cycle s", "MAC/s", "bit-exact", "cycles=anal.");
   const auto inputs = models::MakeInputs(net, 1, 0);
+  const std::unique_ptr<sim::Backend> backend = sim::BuiltinBackends().Get("systemc").make();
   for (models::Dataflow d :
        {models::Dataflow::kWeightStationary, models::Dataflow::kOutputStationary,
         models::Dataflow::kInputStationary}) {
     arch.dataflow = d;
     const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
-    sim::cycle::MatchReferenceToHardware(&q, s, arch);
-    t0 = std::chrono::steady_clock::now();
-    const models::QuantizedRun golden = models::RunQuantizedNetwork(q, inputs);
-    const double golden_s = Seconds(t0);
-    std::map<std::string, models::IntTensor> qin;
-    for (const models::NetInput& in : net.inputs) {
-      qin[in.name] = golden.tensors.at(in.name);
-    }
-    const sim::cycle::CycleRun run = sim::cycle::RunCycleModel(q, s, arch, qin);
     const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
-    bool exact = true, same_cycles = true;
-    int64_t macs = 0;
-    for (size_t i = 0; i < net.layers.size(); ++i) {
-      exact = exact &&
-              golden.tensors.at(net.layers[i].name).data == run.tensors.at(net.layers[i].name).data;
-      same_cycles = same_cycles && anal.layers[i].cycles == run.layers[i].cycles;
-      macs += run.layers[i].events.macs;
+    sim::CheckJob job;
+    job.qnet = &q;
+    job.inputs = &inputs;
+    job.schedule = &s;
+    job.arch = &arch;
+    job.table = &table;
+    job.timing_reference = &anal;
+    t0 = std::chrono::steady_clock::now();
+    const sim::CheckedRun r = sim::RunChecked(*backend, job, {});
+    // The golden run is the check's time outside the cycle model.
+    const double golden_s = Seconds(t0) - r.run.wall_seconds;
+    bool same_cycles = true;
+    for (const sim::LayerCheck& k : r.checks) {
+      same_cycles = same_cycles && k.cycles == k.reference_cycles;
     }
     fmt::print("{:<4} {:>12} {:>10.2f} {:>10.2f} {:>14.3g} {:>10} {:>12}\n",
-               models::DataflowName(d), run.simulated_cycles, golden_s, run.wall_seconds,
-               static_cast<double>(macs) / run.wall_seconds, exact ? "yes" : "NO",
-               same_cycles ? "yes" : "NO");
+               models::DataflowName(d), r.run.perf.cycles, golden_s, r.run.wall_seconds,
+               static_cast<double>(r.simulated_macs) / r.run.wall_seconds,
+               r.bit_exact() ? "yes" : "NO", same_cycles ? "yes" : "NO");
   }
 }

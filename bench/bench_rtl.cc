@@ -1,8 +1,8 @@
 // Benchmark: the Verilated RTL array next to the C++ array on the same layers, in one process,
 // inside the SystemC cycle model (one core). For every GEMM layer of a network on one of the
 // built-in RTL presets, the layer runs once with its array computed by the Verilated RTL and
-// once by the C++ array (CycleOptions::array_layers), both checked bit-exact against the golden
-// reference; prints simulated cycles per second and MACs per second of each and their ratio.
+// once by the C++ array (RunOptions::array_layers), both checked bit-exact against the golden
+// reference (sim::RunChecked); prints simulated cycles per second and MACs per second of each and their ratio.
 // Usage: bench_rtl [network (zoo name)] [preset] (default lenet5 rtl_4x4_ws). See
 // docs/benchmarks.md.
 
@@ -16,7 +16,8 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/analytical.h"
-#include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/backends.h"
+#include "quasar/sim/core/check.h"
 #include "quasar/sim/rtl/rtl_models.h"
 
 using namespace quasar;
@@ -31,13 +32,12 @@ struct LayerTime {
   bool exact = false;
 };
 
-// Runs `q` up to and including `layer`, that layer on the alternate (RTL) array when `rtl`,
-// and times that layer alone.
-LayerTime RunLayer(const models::QuantizedNetwork& q, const compiler::Schedule& s,
-                   const models::ArchSpec& arch, const std::map<std::string, models::IntTensor>& in,
-                   const models::QuantizedRun& golden, const sim::cycle::CycleOptions& base,
+// Runs the check (sim::RunChecked) up to and including `layer` on the RTL-array backend, with
+// that layer on the RTL array when `rtl` (else `other_layer` is, and `layer` runs on the C++
+// array), and times that layer alone.
+LayerTime RunLayer(const sim::Backend& backend, const sim::CheckJob& job,
                    const std::string& layer, const std::string& other_layer, bool rtl) {
-  sim::cycle::CycleOptions o = base;
+  sim::RunOptions o;
   o.stop_after = layer;
   o.array_layers = {rtl ? layer : other_layer};
   std::chrono::steady_clock::time_point start;
@@ -46,12 +46,12 @@ LayerTime RunLayer(const models::QuantizedNetwork& q, const compiler::Schedule& 
       start = std::chrono::steady_clock::now();
     }
   };
-  const sim::cycle::CycleRun run = sim::cycle::RunCycleModel(q, s, arch, in, o);
+  const sim::CheckedRun r = sim::RunChecked(backend, job, o);
   LayerTime t;
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  t.cycles = run.layers.back().compute_cycles;
-  t.macs = run.layers.back().events.macs;
-  t.exact = run.tensors.at(layer).data == golden.tensors.at(layer).data;
+  t.cycles = r.run.perf.layers.back().compute_cycles;
+  t.macs = r.run.perf.layers.back().events.macs;
+  t.exact = r.run.tensors.at(layer).data == r.golden.tensors.at(layer).data;
   return t;
 }
 
@@ -71,19 +71,20 @@ int main(int argc, char** argv) {
   const models::NetworkSpec net =
       models::LoadNetwork(src + "/workloads/networks/" + net_name + ".yaml");
   const models::CostTable table = models::LoadArchCostTable(arch);
-  models::QuantizedNetwork q = models::QuantizeNetwork(net, models::MakeFloatParams(net, 1),
-                                                       {models::MakeInputs(net, 1, 1)});
-  models::SetAccumulator(&q, arch.mac.accumulator);
+  const models::QuantizedNetwork q = models::QuantizeNetwork(
+      net, models::MakeFloatParams(net, 1), {models::MakeInputs(net, 1, 1)});
   const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
-  sim::cycle::MatchReferenceToHardware(&q, s, arch);
-  const models::QuantizedRun golden = models::RunQuantizedNetwork(q, models::MakeInputs(net, 1, 0));
-  std::map<std::string, models::IntTensor> in;
-  for (const models::NetInput& i : q.net.inputs) {
-    in[i.name] = golden.tensors.at(i.name);
-  }
-  sim::cycle::CycleOptions base;
-  base.array_name = model->name;
-  base.make_array = [&] { return sim::rtl::MakeRtlArray(model->name, ""); };
+  const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
+  const auto inputs = models::MakeInputs(net, 1, 0);
+  sim::CheckJob job;
+  job.qnet = &q;
+  job.inputs = &inputs;
+  job.schedule = &s;
+  job.arch = &arch;
+  job.table = &table;
+  job.timing_reference = &anal;
+  const std::unique_ptr<sim::Backend> backend =
+      sim::BuiltinBackends().Get("systemc-rtl-array").make();
   std::string first_gemm;
   for (const compiler::LayerSchedule& l : s.layers) {
     if (l.kind == compiler::LayerKind::kGemm && first_gemm.empty()) {
@@ -101,8 +102,8 @@ int main(int argc, char** argv) {
     }
     // The C++ run puts some other layer on the RTL, so this one runs on the C++ array.
     const std::string other = l.name == first_gemm ? s.layers.back().name : first_gemm;
-    const LayerTime r = RunLayer(q, s, arch, in, golden, base, l.name, other, true);
-    const LayerTime c = RunLayer(q, s, arch, in, golden, base, l.name, other, false);
+    const LayerTime r = RunLayer(*backend, job, l.name, other, true);
+    const LayerTime c = RunLayer(*backend, job, l.name, other, false);
     rtl_s += r.seconds, cpp_s += c.seconds;
     fmt::print("{:<10} {:>10} {:>12.3g} {:>12.3g} {:>12.3g} {:>12.3g} {:>8.0f} {:>10}\n", l.name,
                r.cycles, r.cycles / r.seconds, c.cycles / c.seconds, r.macs / r.seconds,

@@ -1,9 +1,9 @@
 // `quasar run`: a network on an accelerator. Compiles it with the mapper (or reads a schedule
-// written by `quasar compile`), runs every layer on a backend and reports cycles, stalls,
-// utilization, DRAM traffic, energy and area (docs/run-output.md). Backends: `analytical` (the
-// closed-form model) and `systemc` (the cycle model with real values, checked element by element
-// against the golden reference). Exit code 3 when a layer cannot run on the accelerator (the
-// report is still written, with the reason), 4 when the cycle model disagrees with the golden
+// written by `quasar compile`), runs every layer on a backend of the registry (`quasar
+// backends`) and reports cycles, stalls, utilization, DRAM traffic, energy and area
+// (docs/run-output.md). A backend that moves values (systemc, ...) is checked element by element
+// against the golden reference. Exit code 3 when a layer cannot run on the accelerator (the
+// report is still written, with the reason), 4 when the backend disagrees with the golden
 // reference.
 
 #include <fmt/core.h>
@@ -16,6 +16,7 @@
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/backends.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -28,12 +29,10 @@ struct Options {
   CycleOptionsCli cycle;
 };
 
-inline constexpr int kExitMismatch = 4;
-
 int Run(const Options& o) {
-  const bool systemc = o.backend == "systemc";
-  if (!systemc && (!o.cycle.trace.empty() || !o.cycle.save_outputs.empty())) {
-    throw InputError(std::string(o.cycle.trace.empty() ? "--save-outputs" : "--trace") +
+  const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
+  if (!info.moves_values && (!o.cycle.run.trace_path.empty() || !o.cycle.save_outputs.empty())) {
+    throw InputError(std::string(o.cycle.run.trace_path.empty() ? "--save-outputs" : "--trace") +
                      " needs --backend systemc");
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
@@ -56,12 +55,20 @@ int Run(const Options& o) {
     }
     note = " (from schedule " + o.schedule + ")";
   }
+  // The analytical report: the result of `--backend analytical`, and the timing reference of
+  // every other backend.
   sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
   std::optional<CycleResult> cycle;
-  if (systemc && perf.ok()) {
-    cycle = RunCycleBackend(s, t, o.target, o.cycle, perf);
-    perf = cycle->perf;
-    note += " [backend systemc]";
+  if (info.name != "analytical" && perf.ok()) {
+    const std::unique_ptr<sim::Backend> backend = info.make();
+    if (info.moves_values) {
+      cycle = RunCheckedBackend(*backend, s, t, o.target, o.cycle, perf);
+      perf = cycle->perf;
+    } else {
+      const sim::Job job{&s, &t.arch, &t.table};
+      perf = backend->Run(job, o.cycle.run).perf;
+    }
+    note += " [backend " + info.name + "]";
   }
   AttachRtlArea(t.arch, &perf.area);
 
@@ -84,7 +91,8 @@ int Run(const Options& o) {
     return kExitInfeasible;
   }
   if (cycle && !cycle->bit_exact()) {
-    fmt::print(stderr, "error: the cycle model disagrees with the golden reference\n");
+    fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
+               info.name == "systemc" ? "cycle model" : cycle->title);
     return kExitMismatch;
   }
   return 0;
@@ -107,11 +115,11 @@ Command AddRunCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
   cmd->add_option("--backend", o->backend,
-                  "analytical (closed form) or systemc (cycle model with real values, checked "
-                  "against the golden reference)")
-      ->check(CLI::IsMember({"analytical", "systemc"}))
+                  "A backend of `quasar backends`: analytical (closed form), systemc (cycle "
+                  "model with real values, checked against the golden reference), ...")
+      ->check(CLI::IsMember(sim::BuiltinBackends().Names()))
       ->capture_default_str();
-  cmd->add_option("--trace", o->cycle.trace,
+  cmd->add_option("--trace", o->cycle.run.trace_path,
                   "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)");
   cmd->add_option("--save-outputs", o->cycle.save_outputs,
                   "systemc: write every layer's output to DIR/<layer>.npy");

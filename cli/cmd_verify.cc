@@ -17,7 +17,8 @@
 #include "cycle_check.h"
 #include "quasar/models/error.h"
 #include "quasar/rtl/params.h"
-#include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/analytical.h"
+#include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
 #include "run_report.h"
 
@@ -28,12 +29,13 @@ namespace rtl = quasar::rtl;
 using sim::rtl::RtlKind;
 using sim::rtl::RtlModelInfo;
 
-inline constexpr int kExitMismatch = 4;
-
 struct VerifyOptions {
   TargetOptions target;
   std::vector<std::string> layers;
   std::string rtl = "array", trace, format = "table", out, save_outputs, stuck_at;
+  std::string backend;
+  CLI::Option* rtl_option = nullptr;  // to tell an explicit --rtl from the default
+  CLI::Option* backend_option = nullptr;
 };
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
@@ -42,33 +44,6 @@ std::string Join(const std::vector<std::string>& v, const std::string& sep) {
     out += (out.empty() ? "" : sep) + s;
   }
   return out;
-}
-
-// Why no built model fits `arch`: each model of `kind` with the parameters that differ.
-std::string NoModelMessage(const models::ArchSpec& arch, RtlKind kind) {
-  const rtl::ArrayParams want = rtl::ArrayParamsFor(arch);
-  std::string msg =
-      "no Verilated " + std::string(kind == RtlKind::kArray ? "array" : "MAC bank") +
-      " is built for " + arch.name + " (" +
-      Join(kind == RtlKind::kArray ? rtl::VerilatorArgs(want) : rtl::VerilatorArgs(want.mac, 16),
-           " ") +
-      ").";
-  for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
-    if (m.kind != kind) {
-      continue;
-    }
-    const std::vector<std::string> d = kind == RtlKind::kArray
-                                           ? rtl::Differences(m.array, rtl::ArrayParamsFor(arch))
-                                           : rtl::Differences(m.mac, rtl::MacParamsFor(arch.mac));
-    msg += "\n  " + m.name + " (" + (m.preset.empty() ? "test model" : m.preset) +
-           "): " + Join(d, "; ");
-  }
-  msg += kind == RtlKind::kArray
-             ? "\nUse one of those presets, try --rtl mac (any array size), or add the "
-               "configuration to rtl/CMakeLists.txt (`quasar rtl-params --arch` prints the line)"
-             : "\nAdd the configuration to rtl/CMakeLists.txt (`quasar rtl-params --arch` prints "
-               "the line)";
-  return msg;
 }
 
 // "PE:BIT" of --stuck-at.
@@ -91,15 +66,35 @@ std::pair<int64_t, int> ParseStuckAt(const std::string& s, const models::ArchSpe
                    std::to_string(arch.mac.accumulator.bits - 1) + ", got '" + s + "'");
 }
 
+// The backend --rtl or --backend names.
+const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
+  if (o.backend_option->count() > 0 && o.rtl_option->count() > 0) {
+    throw InputError("--rtl and --backend both choose the backend: give one");
+  }
+  const std::string name =
+      o.backend_option->count() > 0 ? o.backend : "systemc-rtl-" + o.rtl;
+  const sim::BackendInfo& info = sim::BuiltinBackends().Get(name);
+  if (!info.moves_values) {
+    throw InputError("--backend " + name +
+                     " moves no values: verify needs a backend that computes the outputs");
+  }
+  return info;
+}
+
 int Verify(const VerifyOptions& o) {
   const Target t = LoadTarget(o.target);
-  if (o.rtl == "mac" && (!o.trace.empty() || !o.stuck_at.empty())) {
+  const sim::BackendInfo& info = VerifyBackend(o);
+  const bool rtl_array = info.name == "systemc-rtl-array";
+  if (!rtl_array && (!o.trace.empty() || !o.stuck_at.empty())) {
     throw InputError(std::string(o.trace.empty() ? "--stuck-at" : "--trace") +
                      " needs --rtl array (the waveform and the fault are the array's)");
   }
-  if (!o.trace.empty()) {
-    sim::cycle::CheckTracePath(o.trace);
-  }
+  const std::unique_ptr<sim::Backend> backend = info.make();
+  CycleOptionsCli c;
+  c.save_outputs = o.save_outputs;
+  c.run.array_layers.insert(o.layers.begin(), o.layers.end());
+  c.run.rtl_trace_path = o.trace;
+  backend->Check(t.arch, c.run);  // the RTL model and the trace path
   for (const std::string& name : o.layers) {  // before minutes of quantization, not after
     bool found = false;
     for (const models::NetLayer& l : t.net.layers) {
@@ -109,16 +104,15 @@ int Verify(const VerifyOptions& o) {
       throw InputError("--layers: no layer named '" + name + "' in network " + t.net.name);
     }
   }
-  const RtlModelInfo* model =
-      o.rtl == "array" ? sim::rtl::FindArrayFor(t.arch) : sim::rtl::FindMacBankFor(t.arch);
-  if (model == nullptr) {
-    throw InputError(
-        NoModelMessage(t.arch, o.rtl == "array" ? RtlKind::kArray : RtlKind::kMacBank));
-  }
-  std::optional<std::pair<int64_t, int>> stuck;
   if (!o.stuck_at.empty()) {
-    stuck = ParseStuckAt(o.stuck_at, t.arch);
+    c.run.stuck_at = ParseStuckAt(o.stuck_at, t.arch);
   }
+  const RtlModelInfo* model = info.name == "systemc-rtl-array" ? sim::rtl::FindArrayFor(t.arch)
+                              : info.name == "systemc-rtl-mac" ? sim::rtl::FindMacBankFor(t.arch)
+                                                               : nullptr;
+  const std::string mode = info.name == "systemc-rtl-array" ? "array"
+                           : info.name == "systemc-rtl-mac" ? "mac"
+                                                            : info.name;
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective));
   for (const compiler::LayerSchedule& l : s.layers) {
@@ -136,45 +130,10 @@ int Verify(const VerifyOptions& o) {
     fmt::print(stderr, "infeasible: {}\n", perf.status);
     return kExitInfeasible;
   }
-  CycleOptionsCli c;
-  c.save_outputs = o.save_outputs;
-  c.layers = o.layers;
-  c.array_name = model->name;
-  sim::rtl::RtlArray* array = nullptr;
-  const std::string name = model->name, trace = o.trace;
-  if (o.rtl == "array") {
-    c.make_array = [name, trace, stuck, &array]() -> std::unique_ptr<sim::cycle::ArrayIf> {
-      std::unique_ptr<sim::rtl::RtlArray> a = sim::rtl::MakeRtlArray(name, trace);
-      if (stuck) {
-        a->InjectStuckAt1(stuck->first, stuck->second);
-      }
-      array = a.get();
-      return a;
-    };
-    c.title = "RTL array " + name + " (Verilator)";
-  } else {
-    c.make_array = [name]() -> std::unique_ptr<sim::cycle::ArrayIf> {
-      return sim::rtl::MakeMacGridArray(sim::rtl::MakeMacBank(name));
-    };
-    c.title = "C++ array on RTL MACs " + name + " (Verilator)";
-  }
-  fmt::print(stderr, "[verify] {} on {} with {}{}\n", t.net.name, t.arch.name, c.title,
+  const std::string title = backend->Title(t.arch);
+  fmt::print(stderr, "[verify] {} on {} with {}{}\n", t.net.name, t.arch.name, title,
              o.layers.empty() ? "" : ", layers " + Join(o.layers, ","));
-  // The waveform is flushed and closed on every way out, errors included: a failing run is the
-  // one to look at.
-  struct CloseTrace {
-    sim::rtl::RtlArray*& array;
-    ~CloseTrace() {
-      if (array != nullptr) {
-        array->CloseTrace();
-      }
-    }
-  };
-  CycleResult r;
-  {
-    CloseTrace close{array};
-    r = RunCycleBackend(s, t, o.target, c, perf);
-  }
+  const CycleResult r = RunCheckedBackend(*backend, s, t, o.target, c, perf);
   if (!o.trace.empty()) {
     // The VCD opens when the RTL array first runs a layer.
     fmt::print(stderr, "[verify] {}\n",
@@ -182,25 +141,33 @@ int Verify(const VerifyOptions& o) {
                    ? "RTL waveform written to " + o.trace
                    : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }
+  const auto& stuck = c.run.stuck_at;
   std::string text;
   if (o.format == "json") {
     nlohmann::ordered_json j;
     j["network"] = t.net.name;
     j["arch"] = t.arch.name;
-    j["rtl"] = {{"mode", o.rtl},
-                {"model", model->name},
-                {"preset", model->preset},
-                {"verilator_args", model->verilator_args}};
-    if (stuck) {
-      j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
+    if (model != nullptr) {
+      j["rtl"] = {{"mode", mode},
+                  {"model", model->name},
+                  {"preset", model->preset},
+                  {"verilator_args", model->verilator_args}};
+      if (stuck) {
+        j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
+      }
+    } else {
+      j["backend"] = info.name;
     }
     j["check"] = CheckJson(r);
     text = j.dump(2) + "\n";
   } else {
     text =
-        fmt::format("quasar verify: {} on {}\nRTL: {} model {} ({}), {}\n", t.net.name, t.arch.name,
-                    o.rtl, model->name, model->preset.empty() ? "test model" : model->preset,
-                    model->verilator_args) +
+        fmt::format("quasar verify: {} on {}\n", t.net.name, t.arch.name) +
+        (model != nullptr
+             ? fmt::format("RTL: {} model {} ({}), {}\n", mode, model->name,
+                           model->preset.empty() ? "test model" : model->preset,
+                           model->verilator_args)
+             : fmt::format("backend: {}\n", info.name)) +
         (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
                              stuck->second)
                : "") +
@@ -208,7 +175,8 @@ int Verify(const VerifyOptions& o) {
   }
   WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
-    fmt::print(stderr, "error: the RTL disagrees with the golden reference\n");
+    fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
+               model != nullptr ? "RTL" : info.name + " backend");
     return kExitMismatch;
   }
   return 0;
@@ -259,11 +227,16 @@ Command AddVerifyCommand(CLI::App& app) {
                   "Run only these layers on the RTL and check them (comma-separated names; "
                   "the others run on the C++ array, and the run stops after the last)")
       ->delimiter(',');
-  cmd->add_option("--rtl", o->rtl,
-                  "array: the Verilated systolic array; mac: the C++ array's registers around "
-                  "Verilated MAC units")
-      ->check(CLI::IsMember({"array", "mac"}))
-      ->capture_default_str();
+  o->rtl_option = cmd->add_option("--rtl", o->rtl,
+                                  "array: the Verilated systolic array (backend "
+                                  "systemc-rtl-array); mac: the C++ array's registers around "
+                                  "Verilated MAC units (systemc-rtl-mac)")
+                       ->check(CLI::IsMember({"array", "mac"}))
+                       ->capture_default_str();
+  o->backend_option =
+      cmd->add_option("--backend", o->backend,
+                      "Check this backend of `quasar backends` instead (one that moves values)")
+          ->check(CLI::IsMember(sim::BuiltinBackends().Names()));
   cmd->add_option("--trace", o->trace, "Write a VCD waveform of every RTL signal (for GTKWave)");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))

@@ -2,8 +2,8 @@
 //
 // Exit codes: 0 success; 2 bad input (the message names the file, key path and value);
 // 3 `run` / `compile`: a layer cannot run on the accelerator (the report says why);
-// 4 `run --backend systemc`, `verify`: the cycle model or the RTL disagrees with the golden
-//   reference;
+// 4 `run --backend` (a backend that moves values), `verify`: the backend disagrees with the
+//   golden reference;
 // 1 internal failure.
 
 #include <CLI/CLI.hpp>
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   commands["compile"] = quasar::cli::AddCompileCommand(app);
   commands["compare"] = quasar::cli::AddCompareCommand(app);
   commands["sweep"] = quasar::cli::AddSweepCommand(app);
+  commands["backends"] = quasar::cli::AddBackendsCommand(app);
 #ifdef QUASAR_WITH_RTL
   commands["verify"] = quasar::cli::AddVerifyCommand(app);
   commands["rtl-params"] = quasar::cli::AddRtlParamsCommand(app);

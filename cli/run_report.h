@@ -19,6 +19,8 @@ namespace quasar::cli {
 // Exit code of `run` and `compile` when a layer cannot run on the accelerator (the report is
 // still written, with the reason).
 inline constexpr int kExitInfeasible = 3;
+// A backend that moves values disagrees with the golden reference.
+inline constexpr int kExitMismatch = 4;
 
 struct TargetOptions {
   NetOptions net;

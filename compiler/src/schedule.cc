@@ -1,7 +1,6 @@
 #include "quasar/compiler/schedule.h"
 
 #include <algorithm>
-#include <cmath>
 
 namespace quasar::compiler {
 
@@ -77,16 +76,6 @@ const LayerSchedule* Schedule::FirstInfeasible() const {
     }
   }
   return nullptr;
-}
-
-int64_t DramCycles(int64_t load_bytes, int64_t store_bytes, const models::DramSpec& dram) {
-  const int64_t bytes = load_bytes + store_bytes;
-  if (bytes == 0) {
-    return 0;
-  }
-  const auto transfer =
-      static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / dram.bytes_per_cycle));
-  return (load_bytes > 0 ? dram.latency_cycles : 0) + transfer;
 }
 
 // Input rows a run of output rows [oy_first, oy_last] touches: its windows' span, clipped to the

@@ -90,6 +90,19 @@ namespace {
 
 constexpr uint64_t kSeed = 1;
 constexpr int kCalibrationSamples = 2;
+// The cycle model as a Backend with a test's PE array (CycleOptions::make_array, array_name).
+class CycleOptionsBackend final : public sim::Backend {
+ public:
+  explicit CycleOptionsBackend(sim::cycle::CycleOptions base) : base_(std::move(base)) {}
+  sim::BackendRun Run(const sim::Job& job, const sim::RunOptions& options) const override {
+    return sim::cycle::RunCycleJob(job, options, base_);
+  }
+  std::string Title(const models::ArchSpec&) const override { return "cycle model"; }
+
+ private:
+  sim::cycle::CycleOptions base_;
+};
+
 int64_t g_cycle_runs = 0;
 
 const char* const kSmallArchYaml = R"(version: 1
@@ -249,16 +262,38 @@ Flow RunFlow(const models::NetworkSpec& net, const models::ArchSpec& arch,
   const compiler::LayerSchedule* bad = f.schedule.FirstInfeasible();
   INFO("infeasible layer: " << (bad ? bad->name + ": " + bad->status : std::string("none")));
   REQUIRE(bad == nullptr);
-  sim::cycle::MatchReferenceToHardware(&f.qnet, f.schedule, arch);
   std::map<std::string, models::FloatTensor> inputs = models::MakeInputs(f.qnet.net, kSeed, 0);
   if (options.edit_inputs) {
     options.edit_inputs(&inputs);
   }
-  f.golden = models::RunQuantizedNetwork(f.qnet, inputs);
   f.analytical = sim::EvaluateSchedule(f.schedule, arch, table);
   CountCycleRun();
-  f.cycle = sim::cycle::RunCycleModel(f.qnet, f.schedule, arch, QuantizedInputs(f.qnet, f.golden),
-                                      options.cycle);
+  // The library's check (sim::RunChecked) on the cycle model with the options' PE array.
+  const CycleOptionsBackend backend(options.cycle);
+  sim::RunOptions run;
+  run.trace_path = options.cycle.trace_path;
+  run.always_check_overflow = options.cycle.always_check_overflow;
+  run.on_layer = options.cycle.on_layer;
+  run.array_layers = options.cycle.array_layers;
+  run.stop_after = options.cycle.stop_after;
+  run.record_output_cycles = options.cycle.record_output_cycles;
+  sim::CheckJob job;
+  job.qnet = &f.qnet;
+  job.inputs = &inputs;
+  job.schedule = &f.schedule;
+  job.arch = &arch;
+  job.table = &table;
+  job.timing_reference = &f.analytical;
+  sim::CheckedRun checked = sim::RunChecked(backend, job, run);
+  f.qnet = std::move(checked.reference);
+  f.golden = std::move(checked.golden);
+  f.checks = std::move(checked.checks);
+  f.cycle.layers = std::move(checked.run.perf.layers);
+  f.cycle.overflow_events = std::move(checked.run.overflow_events);
+  f.cycle.tensors = std::move(checked.run.tensors);
+  f.cycle.output_cycles = std::move(checked.run.output_cycles);
+  f.cycle.simulated_cycles = checked.run.perf.cycles;
+  f.cycle.wall_seconds = checked.run.wall_seconds;
   return f;
 }
 
@@ -356,6 +391,15 @@ void CheckFlow(const Flow& f) {
   }
   CHECK(f.cycle.simulated_cycles == total_cycles);
   CHECK(f.cycle.simulated_cycles == f.analytical.cycles);
+  // The library's check (sim::RunChecked) finds what the assertions above found.
+  REQUIRE(f.checks.size() == layers.size());
+  for (const sim::LayerCheck& k : f.checks) {
+    INFO("layer " << k.name);
+    CHECK(k.mismatches == 0);
+    CHECK(k.compared == f.golden.tensors.at(k.name).size());
+    CHECK(k.overflows == k.golden_overflows);
+    CHECK(k.cycles == k.reference_cycles);
+  }
 }
 
 }  // namespace quasar::test

@@ -10,12 +10,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/core/check.h"
 #include "quasar/sim/cycle/cycle_model.h"
 
 namespace quasar::test {
@@ -53,6 +55,7 @@ struct Flow {
   compiler::Schedule schedule;
   sim::NetworkPerf analytical;
   sim::cycle::CycleRun cycle;
+  std::vector<sim::LayerCheck> checks;  // sim::RunChecked's, one per layer
 };
 
 struct FlowOptions {

@@ -225,7 +225,7 @@ layers:
 }
 
 // A reduction tile that is not a whole number of packed words would split an XNOR lane group
-// across two tiles, where the golden reference (MatchReferenceToHardware: binary_lanes = pack)
+// across two tiles, where the golden reference (ReferenceForHardware: binary_lanes = pack)
 // keeps every group of the reduction whole: with a saturating accumulator the sums would
 // differ. The mapper only makes whole-word tiles, `run --schedule` rejects others
 // (compiler::ScheduleMismatch), and the cycle model refuses them with the layer's name.

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/sim/gemm_timing.h"
-#include "quasar/sim/rules.h"
+#include "quasar/sim/core/dram.h"
+#include "quasar/sim/core/rules.h"
 
 namespace quasar::sim {
 namespace {
@@ -26,6 +28,7 @@ struct StageWork {
 // busy time into `p`.
 int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec& arch,
                     LayerPerf* p) {
+  const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   const bool overlap =
       arch.input.double_buffered && arch.weight.double_buffered && arch.output.double_buffered;
   const size_t n = tiles.size();
@@ -33,7 +36,7 @@ int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec&
   for (size_t s = 0; s < n + 2; ++s) {
     const int64_t load = s < n ? tiles[s].load : 0;
     const int64_t store = s >= 2 ? tiles[s - 2].store : 0;
-    const int64_t d = compiler::DramCycles(load, store, arch.dram);
+    const int64_t d = dram->StepCycles(load, store);
     const int64_t c = s >= 1 && s <= n ? tiles[s - 1].compute : 0;
     const int64_t post = s >= 2 ? tiles[s - 2].post : 0;
     total += overlap ? std::max({d, c, post}) : d + c + post;
@@ -135,36 +138,6 @@ void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
 
 }  // namespace
 
-LayerPerf NewLayerPerf(const LayerSchedule& l) {
-  LayerPerf p;
-  p.name = l.name;
-  p.op = l.op;
-  p.kind = compiler::LayerKindName(l.kind);
-  p.status = l.status;
-  p.pack = l.pack;
-  p.required_acc_bits = l.required_acc_bits;
-  p.acc_too_narrow = l.kind == LayerKind::kGemm && l.required_acc_bits > l.bits.acc_bits;
-  p.events.mac_a_bits = l.bits.mac_a_bits;
-  p.events.mac_w_bits = l.bits.mac_w_bits;
-  p.events.acc_bits = l.bits.acc_bits;
-  p.events.binary = l.bits.binary;
-  return p;
-}
-
-void FinishLayerPerf(const models::ArchSpec& arch, LayerPerf* p) {
-  p->stall_cycles = p->cycles - p->compute_cycles;
-  p->events.cycles = p->cycles;
-  const double pes = static_cast<double>(arch.PeCount());
-  if (p->cycles > 0 && p->events.macs > 0) {
-    p->utilization = static_cast<double>(p->events.macs) /
-                     (static_cast<double>(p->cycles) * pes * static_cast<double>(p->pack));
-  }
-  if (p->folds > 0) {
-    p->mapping_efficiency =
-        static_cast<double>(p->mapped_pe_folds) / (static_cast<double>(p->folds) * pes);
-  }
-}
-
 LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
   LayerPerf p = NewLayerPerf(l);
   if (!p.ok() || l.kind == LayerKind::kView) {
@@ -219,50 +192,6 @@ NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec
     layers.push_back(EvaluateLayer(l, arch));
   }
   return Summarize(s.network, arch, table, std::move(layers));
-}
-
-NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
-                      const models::CostTable& table, std::vector<LayerPerf> layers) {
-  NetworkPerf r;
-  r.network = network;
-  r.arch = arch.name;
-  r.area = models::PriceArea(arch, table);
-  const double pes = static_cast<double>(arch.PeCount());
-  double peak_work = 0;  // sum of cycles * PEs * pack, for utilization
-  int64_t max_pack = 1;
-  for (LayerPerf& p : layers) {
-    if (!p.ok() && r.status.empty()) {
-      r.status = "layer " + p.name + ": " + p.status;
-    }
-    if (p.ok()) {
-      p.energy = models::PriceEvents(p.events, arch, table, r.area);
-      r.energy.Add(p.energy);
-    }
-    r.cycles += p.cycles;
-    r.compute_cycles += p.compute_cycles;
-    r.stall_cycles += p.stall_cycles;
-    r.macs += p.events.macs;
-    r.dram_read_bytes += p.events.dram_read_bytes;
-    r.dram_write_bytes += p.events.dram_write_bytes;
-    r.acc_too_narrow_layers += p.acc_too_narrow ? 1 : 0;
-    peak_work += static_cast<double>(p.cycles) * pes * static_cast<double>(p.pack);
-    if (p.kind == "gemm") {
-      max_pack = std::max<int64_t>(max_pack, p.pack);
-    }
-    r.layers.push_back(std::move(p));
-  }
-  const double hz = arch.clock_mhz * 1e6;
-  r.latency_s = static_cast<double>(r.cycles) / hz;
-  if (r.ok() && r.cycles > 0) {
-    r.inferences_per_s = 1.0 / r.latency_s;
-    r.effective_tops = 2.0 * static_cast<double>(r.macs) / r.latency_s / 1e12;
-    r.utilization = static_cast<double>(r.macs) / peak_work;
-  }
-  r.peak_tops = 2.0 * pes * static_cast<double>(max_pack) * hz / 1e12;
-  if (r.ok() && r.energy.Total() > 0) {
-    r.tops_per_watt = 2.0 * static_cast<double>(r.macs) / r.energy.Total();
-  }
-  return r;
 }
 
 }  // namespace quasar::sim

@@ -25,7 +25,7 @@ void WaitCycles(int64_t n) {
 }  // namespace
 
 int64_t Dram::Transfer(int64_t read_bytes, int64_t write_bytes) {
-  const int64_t c = compiler::DramCycles(read_bytes, write_bytes, spec_);
+  const int64_t c = model_->StepCycles(read_bytes, write_bytes);
   WaitCycles(c);
   return c;
 }

@@ -26,21 +26,22 @@
 #include "quasar/sim/cycle/cycle_time.h"
 #include "quasar/sim/cycle/gemm_layer.h"
 #include "quasar/sim/cycle/tile_runner.h"
-#include "quasar/sim/rules.h"
+#include "quasar/sim/core/dram.h"
+#include "quasar/sim/core/rules.h"
 
 namespace quasar::sim::cycle {
 
 // The off-chip memory: one channel with a latency per step that reads and a bandwidth shared by
-// reads and writes (compiler::DramCycles, the analytical model's rule).
+// reads and writes: the DramModel every backend asks (sim/core/dram.h).
 class Dram : public sc_core::sc_module {
  public:
   explicit Dram(sc_core::sc_module_name name) : sc_module(name) {}
-  void Configure(const models::DramSpec& spec) { spec_ = spec; }
+  void Configure(const models::DramSpec& spec) { model_ = MakeDramModel(spec); }
   // Blocks the calling thread for the transfer; returns its cycles.
   int64_t Transfer(int64_t read_bytes, int64_t write_bytes);
 
  private:
-  models::DramSpec spec_;
+  std::unique_ptr<DramModel> model_;
 };
 
 // An on-chip SRAM holding operand tiles in two slots (double buffering: one fills while the

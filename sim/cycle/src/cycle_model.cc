@@ -125,18 +125,6 @@ void CheckTracePath(const std::string& path) {
   }
 }
 
-void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
-                              const models::ArchSpec& arch) {
-  for (size_t i = 0; i < qnet->layers.size() && i < schedule.layers.size(); ++i) {
-    models::LayerSpec& spec = qnet->layers[i].spec;
-    if (spec.op == models::LayerOp::kBinaryConv2d) {
-      const LayerSchedule& l = schedule.layers[i];
-      const bool lanes = l.bits.binary && arch.mac.binary_lanes > 0;
-      spec.binary_lanes = lanes ? l.pack : 1;
-    }
-  }
-}
-
 CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Schedule& schedule,
                        const models::ArchSpec& arch,
                        const std::map<std::string, models::IntTensor>& inputs,

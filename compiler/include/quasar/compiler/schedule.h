@@ -130,10 +130,6 @@ void ForEachTile(const LayerSchedule& l, Fn&& fn);
 // Bytes of `elements` values of `bits` each, packed densely.
 inline int64_t PackedBytes(int64_t elements, int bits) { return (elements * bits + 7) / 8; }
 
-// DRAM cycles of one pipeline step that reads `load_bytes` and writes `store_bytes`: the latency
-// when it reads anything (writes are posted), then ceil(bytes / bytes_per_cycle) for both.
-int64_t DramCycles(int64_t load_bytes, int64_t store_bytes, const models::DramSpec& dram);
-
 // Input elements a convolution tile reads from DRAM: the rows of the input its output pixels
 // [m0, m0 + mt) touch, across the input channels its reduction range [k0, k0 + kt) covers. For
 // fully connected and matmul layers, mt * kt.

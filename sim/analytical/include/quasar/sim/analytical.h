@@ -14,8 +14,8 @@
 //     different tiles overlap in lockstep: step s loads tile s, computes tile s-1 and
 //     post-processes and stores tile s-2, and lasts as long as its slowest stage,
 //       step_s = max(D_s, C_{s-1}, P_{s-2}),   s = 0 .. n+1 for n tiles,
-//     where D_s is the DRAM time of the step (its loads and stores share one channel,
-//     DramCycles in schedule.h: latency when it reads, then bytes / bandwidth, rounded up),
+//     where D_s is the DRAM time of the step (the DramModel of sim/core/dram.h: its loads and
+//     stores share one channel, latency when it reads, then bytes / bandwidth, rounded up),
 //     C the compute cycles and P = ceil(outputs / post_elements_per_cycle) for a tile whose
 //     outputs are final (0 otherwise). If any buffer is single buffered nothing overlaps:
 //     step_s = D_s + C_{s-1} + P_{s-2}.
@@ -40,58 +40,12 @@
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
-#include "quasar/models/cost/events.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/core/backend.h"
+#include "quasar/sim/core/perf.h"
 
 namespace quasar::sim {
-
-struct LayerPerf {
-  std::string name, op, kind;  // kind: gemm | post | view
-  std::string status;          // empty when the layer ran
-  int64_t cycles = 0;          // wall clock of the layer
-  int64_t compute_cycles = 0;  // the array busy: sum of the tiles' cycles (folds, os drain)
-  int64_t stall_cycles = 0;    // cycles - compute_cycles
-  int64_t dram_cycles = 0;     // sum of the steps' DRAM times (busy, overlapped or not)
-  int64_t post_cycles = 0;     // sum of the post-processing times
-  int64_t tiles = 0, folds = 0;
-  int64_t mapped_pe_folds = 0;  // for mapping efficiency
-  int64_t pack = 1;
-  double utilization = 0;          // MACs / (cycles * PEs * pack)
-  double mapping_efficiency = 0;   // mapped PEs / (folds * PEs)
-  models::EventCounts events;      // MACs, SRAM accesses, DRAM bytes, post ops, cycles
-  models::EnergyBreakdown energy;  // pJ
-  int required_acc_bits = 0;
-  bool acc_too_narrow = false;
-
-  bool ok() const { return status.empty(); }
-};
-
-struct NetworkPerf {
-  std::string network, arch, status;  // status: empty, or the first infeasible layer's reason
-  std::vector<LayerPerf> layers;
-  int64_t cycles = 0, compute_cycles = 0, stall_cycles = 0;
-  int64_t macs = 0;
-  int64_t dram_read_bytes = 0, dram_write_bytes = 0;
-  double latency_s = 0;
-  double inferences_per_s = 0;
-  double effective_tops = 0;       // 2 * MACs / latency (one MAC = two operations)
-  double peak_tops = 0;            // 2 * PEs * products/cycle * clock at the network's widest layer
-  double utilization = 0;          // MACs / (cycles * PEs * pack), pack per layer
-  models::EnergyBreakdown energy;  // pJ per inference
-  models::AreaBreakdown area;      // µm²
-  double tops_per_watt = 0;        // 2 * MACs / energy (ops per pJ = TOPS/W)
-  int acc_too_narrow_layers = 0;
-
-  bool ok() const { return status.empty(); }
-};
-
-// A layer's report before any backend has run it: names, kind, status, pack, accumulator
-// check and the widths its events are priced at.
-LayerPerf NewLayerPerf(const compiler::LayerSchedule& layer);
-// The figures derived from a layer's counted cycles and events: stall cycles, events.cycles,
-// utilization and mapping efficiency.
-void FinishLayerPerf(const models::ArchSpec& arch, LayerPerf* perf);
 
 // Timing and events of one layer under its schedule (no energy). A layer whose status is set,
 // or whose tiling does not fit, comes back with a status and zero counts.
@@ -100,10 +54,6 @@ LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::Arch
 // The whole network: EvaluateLayer for every layer, priced with `table`, summed.
 NetworkPerf EvaluateSchedule(const compiler::Schedule& schedule, const models::ArchSpec& arch,
                              const models::CostTable& table);
-
-// Prices `layers` (from any backend) with `table` and sums them into a network report.
-NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
-                      const models::CostTable& table, std::vector<LayerPerf> layers);
 
 // The mapper's price of a layer for `objective` (cycles, pJ, or cycles x pJ); +infinity when the
 // layer cannot run with its tiling.
@@ -114,5 +64,8 @@ double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& a
 // Compiles `net` for `arch` with the analytical model as the mapper's price.
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective);
+
+// Registers the analytical model as backend "analytical" (EvaluateSchedule; moves no values).
+void RegisterAnalyticalBackend(BackendRegistry* registry);
 
 }  // namespace quasar::sim

@@ -26,7 +26,8 @@
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/spec/arch_spec.h"
-#include "quasar/sim/analytical.h"
+#include "quasar/sim/core/backend.h"
+#include "quasar/sim/core/perf.h"
 #include "quasar/sim/cycle/array_if.h"
 
 namespace quasar::sim::cycle {
@@ -59,7 +60,7 @@ struct CycleOptions {
 inline constexpr int64_t kMaxTracedPes = 1024;
 
 struct CycleRun {
-  std::vector<LayerPerf> layers;         // as EvaluateLayer's, with cycles measured
+  std::vector<LayerPerf> layers;         // as the analytical model's, with cycles measured
   std::vector<int64_t> overflow_events;  // per layer: additions that wrapped or saturated
   std::map<std::string, models::IntTensor> tensors;  // every layer's output and the inputs
   // With record_output_cycles, per layer output (flat index): the simulated cycle (from the
@@ -80,10 +81,12 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
 // Throws InputError unless `path` ends in .vcd and can be written.
 void CheckTracePath(const std::string& path);
 
-// Makes the golden reference add binary convolutions the way the accelerator does: one
-// accumulator addition per XNOR-popcount lane group (LayerSpec::binary_lanes = the layer's
-// pack) when the PE has lanes, one per product otherwise.
-void MatchReferenceToHardware(models::QuantizedNetwork* qnet, const compiler::Schedule& schedule,
-                              const models::ArchSpec& arch);
+// Runs a Job (backend.h) on the cycle model with `base` as the options that RunOptions does not
+// set (the PE array: make_array and array_name). Throws InputError when the job has no
+// quantized network or inputs.
+BackendRun RunCycleJob(const Job& job, const RunOptions& options, CycleOptions base);
+
+// Registers the cycle model with the C++ PE array as backend "systemc".
+void RegisterCycleBackend(BackendRegistry* registry);
 
 }  // namespace quasar::sim::cycle

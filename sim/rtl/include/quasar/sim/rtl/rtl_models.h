@@ -17,6 +17,7 @@
 
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/rtl/params.h"
+#include "quasar/sim/core/backend.h"
 #include "quasar/sim/cycle/array_if.h"
 
 namespace quasar::sim::rtl {
@@ -82,5 +83,13 @@ std::unique_ptr<MacBank> MakeMacBank(const std::string& name);
 // refuses a layer the bank's MAC was not built for (accumulator width, more products per cycle
 // than it has lanes).
 std::unique_ptr<cycle::ArrayIf> MakeMacGridArray(std::unique_ptr<MacBank> bank);
+
+// Why no built model of `kind` fits `arch`: each such model with the parameters that differ.
+std::string NoRtlModelMessage(const models::ArchSpec& arch, RtlKind kind);
+
+// Registers "systemc-rtl-array" (the Verilated array built for the accelerator in place of the
+// C++ array; RunOptions::rtl_trace_path and stuck_at apply) and "systemc-rtl-mac" (Verilated MAC
+// units under the C++ PE registers).
+void RegisterRtlBackends(BackendRegistry* registry);
 
 }  // namespace quasar::sim::rtl

@@ -1,0 +1,65 @@
+#pragma once
+// The golden-vs-hardware check, written once: runs a quantized network through the golden
+// kernels and through a backend that moves values, and compares, for every layer, every output
+// element bit for bit, the overflow counts, and the cycles against a timing reference (the
+// analytical model's report of the same schedule). `quasar run --backend`, `quasar verify`, the
+// cycle-model and RTL tests and the benchmarks all call RunChecked.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/sim/core/backend.h"
+#include "quasar/sim/core/perf.h"
+
+namespace quasar::sim {
+
+// One layer's comparison.
+struct LayerCheck {
+  std::string name;
+  int64_t compared = 0, mismatches = 0;  // every element mismatches when the shapes differ
+  int64_t first_index = -1;              // flat index of the first mismatch, -1 if none
+  int32_t expected = 0, actual = 0;
+  int64_t first_cycle = -1;  // simulated cycle the first mismatching element was finished
+  int64_t golden_overflows = 0, overflows = 0;
+  int64_t reference_cycles = 0, cycles = 0;  // the timing reference's and the backend's
+};
+
+struct CheckedRun {
+  models::QuantizedNetwork reference;  // as the golden kernels ran it (ReferenceForHardware)
+  models::QuantizedRun golden;
+  BackendRun run;
+  // One per layer the backend ran, in network order; only RunOptions::array_layers when given.
+  std::vector<LayerCheck> checks;
+  int64_t simulated_macs = 0;  // MACs of the checked layers
+
+  bool bit_exact() const;
+};
+
+// `qnet` as the accelerator computes it: every layer with the accelerator's accumulator, and
+// binary convolutions adding one accumulator addition per XNOR-popcount lane group
+// (LayerSpec::binary_lanes = the layer's pack) when the PE has lanes, one per product otherwise.
+models::QuantizedNetwork ReferenceForHardware(models::QuantizedNetwork qnet,
+                                              const compiler::Schedule& schedule,
+                                              const models::ArchSpec& arch);
+
+struct CheckJob {
+  const models::QuantizedNetwork* qnet = nullptr;  // as quantized (any accumulator)
+  const std::map<std::string, models::FloatTensor>* inputs = nullptr;  // float network inputs
+  const compiler::Schedule* schedule = nullptr;  // compiled for `arch`, every layer feasible
+  const models::ArchSpec* arch = nullptr;
+  const models::CostTable* table = nullptr;
+  const NetworkPerf* timing_reference = nullptr;  // per-layer cycles to compare with
+  std::function<void(const std::string&)> progress;  // "golden reference", ...
+};
+
+// Runs ReferenceForHardware(qnet) through the golden kernels and `backend` (which must move
+// values) from the same inputs, and compares them layer by layer. Throws InputError as the
+// backend does.
+CheckedRun RunChecked(const Backend& backend, const CheckJob& job, const RunOptions& options);
+
+}  // namespace quasar::sim

@@ -1,0 +1,46 @@
+#include "quasar/sim/core/backend.h"
+
+#include <stdexcept>
+
+#include "quasar/models/error.h"
+
+namespace quasar::sim {
+
+void Backend::Check(const models::ArchSpec&, const RunOptions&) const {}
+
+void BackendRegistry::Add(BackendInfo info) {
+  if (Find(info.name) != nullptr) {
+    throw std::logic_error("backend '" + info.name + "' registered twice");
+  }
+  backends_.push_back(std::move(info));
+}
+
+const BackendInfo* BackendRegistry::Find(const std::string& name) const {
+  for (const BackendInfo& b : backends_) {
+    if (b.name == name) {
+      return &b;
+    }
+  }
+  return nullptr;
+}
+
+const BackendInfo& BackendRegistry::Get(const std::string& name, const std::string& flag) const {
+  if (const BackendInfo* b = Find(name)) {
+    return *b;
+  }
+  std::string names;
+  for (const BackendInfo& b : backends_) {
+    names += (names.empty() ? "" : ", ") + b.name;
+  }
+  throw InputError(flag + ": unknown backend '" + name + "' (this build has: " + names + ")");
+}
+
+std::vector<std::string> BackendRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const BackendInfo& b : backends_) {
+    names.push_back(b.name);
+  }
+  return names;
+}
+
+}  // namespace quasar::sim

@@ -1,0 +1,93 @@
+#include "quasar/sim/core/check.h"
+
+#include <stdexcept>
+
+namespace quasar::sim {
+
+bool CheckedRun::bit_exact() const {
+  for (const LayerCheck& c : checks) {
+    if (c.mismatches != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+models::QuantizedNetwork ReferenceForHardware(models::QuantizedNetwork qnet,
+                                              const compiler::Schedule& schedule,
+                                              const models::ArchSpec& arch) {
+  models::SetAccumulator(&qnet, arch.mac.accumulator);
+  for (size_t i = 0; i < qnet.layers.size() && i < schedule.layers.size(); ++i) {
+    models::LayerSpec& spec = qnet.layers[i].spec;
+    if (spec.op == models::LayerOp::kBinaryConv2d) {
+      const compiler::LayerSchedule& l = schedule.layers[i];
+      const bool lanes = l.bits.binary && arch.mac.binary_lanes > 0;
+      spec.binary_lanes = lanes ? l.pack : 1;
+    }
+  }
+  return qnet;
+}
+
+namespace {
+
+LayerCheck Compare(const std::string& name, const models::IntTensor& g,
+                   const models::IntTensor& y, const std::vector<int64_t>* finish_cycles) {
+  LayerCheck k;
+  k.name = name;
+  k.compared = g.size();
+  if (g.shape != y.shape) {
+    k.mismatches = g.size();
+    k.first_index = 0;
+    return k;
+  }
+  for (int64_t j = 0; j < g.size(); ++j) {
+    if (g[j] != y[j] && k.mismatches++ == 0) {
+      k.first_index = j, k.expected = g[j], k.actual = y[j];
+      if (finish_cycles != nullptr) {
+        k.first_cycle = (*finish_cycles)[static_cast<size_t>(j)];
+      }
+    }
+  }
+  return k;
+}
+
+}  // namespace
+
+CheckedRun RunChecked(const Backend& backend, const CheckJob& job, const RunOptions& options) {
+  CheckedRun r;
+  r.reference = ReferenceForHardware(*job.qnet, *job.schedule, *job.arch);
+  if (job.progress) {
+    job.progress("golden reference...");
+  }
+  r.golden = models::RunQuantizedNetwork(r.reference, *job.inputs);
+  std::map<std::string, models::IntTensor> qin;
+  for (const models::NetInput& in : r.reference.net.inputs) {
+    qin[in.name] = r.golden.tensors.at(in.name);
+  }
+  Job j;
+  j.schedule = job.schedule;
+  j.arch = job.arch;
+  j.table = job.table;
+  j.qnet = &r.reference;
+  j.inputs = &qin;
+  r.run = backend.Run(j, options);
+  const std::vector<LayerPerf>& ran = r.run.perf.layers;
+  for (size_t i = 0; i < ran.size(); ++i) {
+    const std::string& name = r.reference.net.layers[i].name;
+    if (!options.array_layers.empty() && !options.array_layers.count(name)) {
+      continue;
+    }
+    const auto cycles = r.run.output_cycles.find(name);
+    LayerCheck k = Compare(name, r.golden.tensors.at(name), r.run.tensors.at(name),
+                           cycles == r.run.output_cycles.end() ? nullptr : &cycles->second);
+    k.golden_overflows = r.golden.layers[i].stats.overflow_events;
+    k.overflows = r.run.overflow_events.at(i);
+    k.reference_cycles = job.timing_reference->layers.at(i).cycles;
+    k.cycles = ran[i].cycles;
+    r.simulated_macs += ran[i].events.macs;
+    r.checks.push_back(k);
+  }
+  return r;
+}
+
+}  // namespace quasar::sim
