@@ -20,6 +20,8 @@
 #include "net_common.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
+#include "quasar/sim/backends.h"
+#include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
 #include "quasar/sim/explore/text.h"
 #include "run_report.h"
@@ -37,18 +39,20 @@ struct CompareOptions {
   std::string view = "both", scaling = "arch", objective = "cycles";
   std::string format = "table", out, plots, json;
   bool no_fidelity = false;
+  std::string backend = "analytical";
 };
 
 ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
                           const models::ArchSpec& arch, const models::CostTable& table,
                           const models::NetworkSpec& net, compiler::Objective objective,
-                          const std::optional<sim::explore::Fidelity>& f) {
+                          const std::optional<sim::explore::Fidelity>& f,
+                          const sim::BackendInfo& backend, const NetOptions& no) {
   ComparisonColumn c;
   c.precision = precision;
   c.view = view;
   c.arch = arch;
   const compiler::Schedule s = sim::Compile(net, arch, table, objective);
-  c.perf = sim::EvaluateSchedule(s, arch, table);
+  c.perf = sim::explore::RunOnBackend(backend, s, arch, table, net, no.seed, no.calib_samples);
   AttachRtlArea(arch, &c.perf.area);
   if (f) {
     c.output_sqnr_db = f->output_sqnr_db;
@@ -155,7 +159,18 @@ std::string Csv(const std::vector<ComparisonColumn>& cols) {
   return out;
 }
 
+int CompareColumns(const CompareOptions& o);
+
 int Compare(const CompareOptions& o) {
+  try {
+    return CompareColumns(o);
+  } catch (const sim::explore::BackendMismatch& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitMismatch;
+  }
+}
+
+int CompareColumns(const CompareOptions& o) {
   if (!o.net.bits.empty()) {
     throw InputError("compare takes its precisions from --precisions, not --bits");
   }
@@ -170,6 +185,7 @@ int Compare(const CompareOptions& o) {
     base.mac.scaling = *models::ParsePrecisionScaling(o.scaling);
   }
   const models::CostTable table = models::LoadArchCostTable(file_arch);
+  const sim::BackendInfo& backend = sim::BuiltinBackends().Get(o.backend);
   std::vector<ComparisonColumn> same, iso;
   for (const std::string& p : o.precisions) {
     NetOptions no = o.net;
@@ -181,12 +197,12 @@ int Compare(const CompareOptions& o) {
       f = sim::explore::MeasureFidelity(net, o.net.seed, o.net.calib_samples, base.mac.accumulator);
     }
     if (o.view != "iso-area") {
-      same.push_back(Evaluate(p, "same-array", base, table, net, objective, f));
+      same.push_back(Evaluate(p, "same-array", base, table, net, objective, f, backend, o.net));
     }
     if (o.view != "same-array") {
       const models::ArchSpec arch =
           sim::explore::IsoAreaArch(file_arch, table, sim::explore::NetworkMacWidths(net));
-      iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f));
+      iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f, backend, o.net));
     }
   }
   const std::string net_name = same.empty() ? iso[0].perf.network : same[0].perf.network;
@@ -253,6 +269,11 @@ Command AddCompareCommand(CLI::App& app) {
       ->check(CLI::IsMember({"arch", "none", "bit_fusion"}))
       ->capture_default_str();
   cmd->add_option("--objective", o->objective, "What the mapper minimizes: cycles, energy, edp")
+      ->capture_default_str();
+  cmd->add_option("--backend", o->backend,
+                  "A backend of `quasar backends`; one that moves values is checked against the "
+                  "golden reference for every column (exit 4 on a disagreement)")
+      ->check(CLI::IsMember(sim::BuiltinBackends().Names()))
       ->capture_default_str();
   cmd->add_flag("--no-fidelity", o->no_fidelity,
                 "Skip the golden and float runs (no SQNR, no accumulator width)");

@@ -21,7 +21,10 @@
 #include "commands.h"
 #include "net_common.h"
 #include "quasar/models/error.h"
+#include "quasar/sim/backends.h"
+#include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/sweep.h"
+#include "run_report.h"
 
 namespace quasar::cli {
 namespace {
@@ -34,6 +37,7 @@ struct Options {
   std::vector<std::string> out;
   std::string format;
   int jobs = 0;
+  std::string backend = "analytical";
   bool resume = false;
   std::optional<double> max_area, max_latency, max_energy, min_sqnr;
 };
@@ -198,8 +202,11 @@ int Run(const Options& o) {
                  csv);
     }
   }
+  const sim::BackendInfo& backend = sim::BuiltinBackends().Get(o.backend);
   const int jobs =
-      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      !backend.concurrent ? 1
+      : o.jobs > 0        ? o.jobs
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   fmt::print(stderr, "[sweep] {}: {} configurations, {} to evaluate on {} thread{}{}\n", spec.file,
              total, total - reused, jobs, jobs == 1 ? "" : "s",
              reused ? fmt::format(" ({} resumed from {})", reused, csv) : "");
@@ -228,6 +235,7 @@ int Run(const Options& o) {
   Progress progress;
   ex::SweepOptions options;
   options.jobs = jobs;
+  options.backend = backend.name == "analytical" ? nullptr : &backend;
   options.on_row = [&](const ex::SweepRow& r) {
     if (rows_out.is_open() && (done.empty() || !done[r.index])) {  // kept rows are there already
       rows_out << ex::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;
@@ -239,7 +247,13 @@ int Run(const Options& o) {
   options.progress = [&](size_t d, size_t t) { progress.Update(d, t, reused); };
   options.note = [](const std::string& msg) { fmt::print(stderr, "[sweep] {}\n", msg); };
   const auto t0 = std::chrono::steady_clock::now();
-  const ex::SweepResult result = ex::RunSweep(spec, options, done);
+  ex::SweepResult result;
+  try {
+    result = ex::RunSweep(spec, options, done);
+  } catch (const ex::BackendMismatch& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kExitMismatch;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rows_out.close();
@@ -293,6 +307,12 @@ Command AddSweepCommand(CLI::App& app) {
       ->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--backend", o->backend,
+                  "A backend of `quasar backends`; one that moves values is checked against the "
+                  "golden reference at every configuration, one configuration at a time "
+                  "(exit 4 on a disagreement)")
+      ->check(CLI::IsMember(sim::BuiltinBackends().Names()))
+      ->capture_default_str();
   cmd->add_flag("--resume", o->resume,
                 "Keep the rows of the existing CSV --out (and of its .partial file left by an "
                 "interrupted run) that belong to this sweep and evaluate only the missing "

@@ -154,30 +154,9 @@ NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
 
 QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const NetworkSpec& net,
                                      const FloatNetParams& params) {
-  // Real calibration files, when the network lists them, set the number of samples.
-  int samples = o.calib_samples;
-  size_t files = 0;
-  for (const NetInput& in : net.inputs) {
-    files = std::max(files, in.calibration.size());
-    if (!in.file.empty() && in.calibration.empty()) {
-      fmt::print(stderr,
-                 "[quantize] note: input '{}' is evaluated on {} but calibrated on synthetic "
-                 "samples; list real ones under its `calibration:` key\n",
-                 in.name, in.file);
-    }
-  }
-  if (files > 0) {
-    samples = static_cast<int>(files);
-  }
-  std::vector<std::map<std::string, FloatTensor>> calib;
-  for (int s = 1; s <= samples; ++s) {
-    calib.push_back(MakeInputs(net, o.seed, s));
-  }
-  QuantizeOptions qo;
-  qo.progress = [](const std::string& msg) { fmt::print(stderr, "[quantize] {}\n", msg); };
-  QuantizedNetwork q = QuantizeNetwork(net, params, calib, qo);
-  q.seed = o.seed;
-  return q;
+  return QuantizePostTraining(net, params, o.seed, o.calib_samples, [](const std::string& msg) {
+    fmt::print(stderr, "[quantize] {}\n", msg);
+  });
 }
 
 }  // namespace quasar::cli

@@ -13,12 +13,17 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
 #include "quasar/sim/explore/sweep.h"
 
 namespace quasar::sim::explore {
 
 namespace {
+
+// The synthetic weights and calibration of a sweep's fidelity and value-moving backend runs.
+constexpr uint64_t kFidelitySeed = 1;
+constexpr int kFidelityCalibSamples = 4;
 
 // A message on one line (CSV rows hold one row per line).
 std::string OneLine(std::string s) {
@@ -56,7 +61,7 @@ std::string SweepRow::Key() const {
 }
 
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
-                        std::optional<double> sqnr_db) {
+                        std::optional<double> sqnr_db, const BackendInfo* backend) {
   SweepRow row = NewRow(spec, config);
   row.sqnr_db = sqnr_db;
   models::ArchSpec arch;
@@ -69,7 +74,10 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   }
   const models::NetworkSpec& net = spec.nets[PairOf(spec, config)];
   const compiler::Schedule s = Compile(net, arch, spec.table, spec.objective);
-  const NetworkPerf perf = EvaluateSchedule(s, arch, spec.table);
+  const NetworkPerf perf =
+      backend == nullptr ? EvaluateSchedule(s, arch, spec.table)
+                         : RunOnBackend(*backend, s, arch, spec.table, net, kFidelitySeed,
+                                        kFidelityCalibSamples);
   row.status = perf.ok() ? "feasible" : "infeasible";
   row.reason = OneLine(perf.status);
   row.cycles = perf.cycles;
@@ -84,7 +92,7 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
 }
 
 double OutputSqnrDb(const models::NetworkSpec& net) {
-  return MeasureFidelity(net, /*seed=*/1, /*calib_samples=*/4, std::nullopt).output_sqnr_db;
+  return MeasureFidelity(net, kFidelitySeed, kFidelityCalibSamples, std::nullopt).output_sqnr_db;
 }
 
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
@@ -106,8 +114,10 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       pair_needed[PairOf(spec, ConfigAt(spec, i))] = true;
     }
   }
+  const bool serial = options.backend != nullptr && !options.backend->concurrent;
   const size_t jobs = static_cast<size_t>(
-      options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency()));
+      serial ? 1
+             : options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency()));
 
   // Runs work(i) for i in [0, n) on the pool; rethrows the first exception.
   auto parallel = [&](size_t n, const std::function<void(size_t)>& work,
@@ -178,7 +188,7 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
     const size_t index = missing[i];
     const SweepConfig c = ConfigAt(spec, index);
     try {
-      SweepRow row = EvaluateConfig(spec, c, sqnr[PairOf(spec, c)]);
+      SweepRow row = EvaluateConfig(spec, c, sqnr[PairOf(spec, c)], options.backend);
       ++evaluated;
       std::lock_guard<std::mutex> lock(mutex);
       rows[index] = std::move(row);

@@ -52,6 +52,15 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
                                  const std::vector<std::map<std::string, FloatTensor>>& calibration,
                                  const QuantizeOptions& options = {});
 
+// Post-training quantization as every command runs it: calibrates on `calib_samples` inputs
+// (MakeInputs samples 1..n of `seed`; the evaluation input is sample 0, held out), or on as many
+// as the network inputs' `calibration:` files list, then QuantizeNetwork; the result records
+// `seed`. `progress`, when set, also gets a note for each input evaluated on a real file but
+// calibrated on synthetic samples.
+QuantizedNetwork QuantizePostTraining(const NetworkSpec& net, const FloatNetParams& params,
+                                      uint64_t seed, int calib_samples,
+                                      const std::function<void(const std::string&)>& progress = {});
+
 // Overrides every layer's accumulator (for what-if runs: a narrower or a widened register):
 // all of it, or only the fields an override sets.
 void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator);

@@ -18,6 +18,7 @@
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/core/backend.h"
 #include "quasar/sim/explore/pareto.h"
 
 namespace quasar::sim::explore {
@@ -116,6 +117,9 @@ struct SweepRow {
 
 struct SweepOptions {
   int jobs = 0;  // worker threads; 0: std::thread::hardware_concurrency()
+  // The backend every configuration runs on (null: the analytical model). One that is not
+  // `concurrent` runs the configurations one at a time.
+  const BackendInfo* backend = nullptr;
   // Called in the calling thread, in configuration order, for every row (reused ones too) as
   // soon as it and all rows before it are known.
   std::function<void(const SweepRow&)> on_row;
@@ -133,12 +137,15 @@ struct SweepResult {
   size_t fidelity_runs = 0;    // (network, precision) pairs run through golden + float
 };
 
-// Evaluates one configuration: sim::Compile with the spec's objective, then
-// sim::EvaluateSchedule, priced with the spec's table. Never throws for a configuration that
-// cannot run: the row says why ("infeasible", or "invalid" for a combination of values the arch
-// format rejects). `sqnr_db` is copied into the row.
+// Evaluates one configuration: sim::Compile with the spec's objective, then the schedule on
+// `backend` (null: sim::EvaluateSchedule; otherwise RunOnBackend, backend_eval.h, with the
+// fidelity run's seed and calibration), priced with the spec's table. Never throws for a
+// configuration that cannot run: the row says why ("infeasible", or "invalid" for a combination
+// of values the arch format rejects); a backend that cannot run the job at all, or disagrees
+// with the golden reference, throws (InputError, BackendMismatch). `sqnr_db` is copied into the
+// row.
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
-                        std::optional<double> sqnr_db);
+                        std::optional<double> sqnr_db, const BackendInfo* backend = nullptr);
 
 // The output SQNR (dB) of a network with its resolved precision: synthetic weights (seed 1),
 // calibrated on 4 synthetic inputs (or the network's calibration files), the golden run of

@@ -1,0 +1,34 @@
+#pragma once
+// A network on any backend of the registry, as `quasar compare` and `quasar sweep` run it
+// (`--backend NAME`). A backend that moves no values (analytical) prices the schedule; one that
+// moves values runs the network quantized after training (synthetic weights of `seed`) and is
+// checked against the golden reference on every element (sim::RunChecked); a disagreement is a
+// BackendMismatch.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/core/backend.h"
+#include "quasar/sim/core/perf.h"
+
+namespace quasar::sim::explore {
+
+// A backend that moved values and disagrees with the golden reference (exit 4 in the CLI).
+class BackendMismatch : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The performance of `schedule` (compiled from `net` for `arch`) on `backend`, priced with
+// `table`. Throws InputError when the backend cannot run the job, BackendMismatch when it
+// disagrees with the golden reference.
+NetworkPerf RunOnBackend(const BackendInfo& backend, const compiler::Schedule& schedule,
+                         const models::ArchSpec& arch, const models::CostTable& table,
+                         const models::NetworkSpec& net, uint64_t seed, int calib_samples);
+
+}  // namespace quasar::sim::explore

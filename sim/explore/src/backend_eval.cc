@@ -1,0 +1,48 @@
+#include "quasar/sim/explore/backend_eval.h"
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/sim/analytical.h"
+#include "quasar/sim/core/check.h"
+
+namespace quasar::sim::explore {
+
+NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& schedule,
+                         const models::ArchSpec& arch, const models::CostTable& table,
+                         const models::NetworkSpec& net, uint64_t seed, int calib_samples) {
+  const std::unique_ptr<Backend> backend = info.make();
+  const RunOptions options;
+  backend->Check(arch, options);
+  const NetworkPerf analytical = EvaluateSchedule(schedule, arch, table);
+  if (!info.moves_values) {
+    return info.name == "analytical" ? analytical
+                                     : backend->Run(Job{&schedule, &arch, &table}, options).perf;
+  }
+  if (!analytical.ok()) {
+    return analytical;  // a layer cannot run: no backend runs it
+  }
+  const models::QuantizedNetwork q = models::QuantizePostTraining(
+      net, models::MakeFloatParams(net, seed), seed, calib_samples);
+  const auto inputs = models::MakeInputs(net, seed, 0);
+  CheckJob job;
+  job.qnet = &q;
+  job.inputs = &inputs;
+  job.schedule = &schedule;
+  job.arch = &arch;
+  job.table = &table;
+  job.timing_reference = &analytical;
+  CheckedRun r = RunChecked(*backend, job, options);
+  for (const LayerCheck& k : r.checks) {
+    if (k.mismatches != 0) {
+      throw BackendMismatch(info.name + " disagrees with the golden reference on " + net.name +
+                            " on " + arch.name + ": layer " + k.name + ", " +
+                            std::to_string(k.mismatches) + " of " + std::to_string(k.compared) +
+                            " elements, the first at index " + std::to_string(k.first_index) +
+                            " (expected " + std::to_string(k.expected) + ", got " +
+                            std::to_string(k.actual) + ")");
+    }
+  }
+  return std::move(r.run.perf);
+}
+
+}  // namespace quasar::sim::explore
