@@ -2,67 +2,34 @@
 
 #include <algorithm>
 
+#include "quasar/models/enum_names.h"
+
 namespace quasar::compiler {
 
-std::string LoopOrderName(LoopOrder o) {
-  switch (o) {
-    case LoopOrder::kMNK:
-      return "mnk";
-    case LoopOrder::kMKN:
-      return "mkn";
-    case LoopOrder::kNMK:
-      return "nmk";
-    case LoopOrder::kNKM:
-      return "nkm";
-    case LoopOrder::kKMN:
-      return "kmn";
-    case LoopOrder::kKNM:
-      return "knm";
-  }
-  return "?";
-}
+constexpr models::EnumTable<LoopOrder, 6> kLoopOrders = {{{LoopOrder::kMNK, "mnk"},
+                                                         {LoopOrder::kMKN, "mkn"},
+                                                         {LoopOrder::kNMK, "nmk"},
+                                                         {LoopOrder::kNKM, "nkm"},
+                                                         {LoopOrder::kKMN, "kmn"},
+                                                         {LoopOrder::kKNM, "knm"}}};
+constexpr models::EnumTable<Objective, 3> kObjectives = {
+    {{Objective::kCycles, "cycles"}, {Objective::kEnergy, "energy"}, {Objective::kEdp, "edp"}}};
+constexpr models::EnumTable<LayerKind, 3> kLayerKinds = {
+    {{LayerKind::kGemm, "gemm"}, {LayerKind::kPost, "post"}, {LayerKind::kView, "view"}}};
+
+std::string LoopOrderName(LoopOrder o) { return models::EnumName(kLoopOrders, o); }
 
 std::optional<LoopOrder> ParseLoopOrder(const std::string& name) {
-  for (LoopOrder o : kAllLoopOrders) {
-    if (LoopOrderName(o) == name) {
-      return o;
-    }
-  }
-  return std::nullopt;
+  return models::ParseEnum(kLoopOrders, name);
 }
 
-std::string ObjectiveName(Objective o) {
-  switch (o) {
-    case Objective::kCycles:
-      return "cycles";
-    case Objective::kEnergy:
-      return "energy";
-    case Objective::kEdp:
-      return "edp";
-  }
-  return "?";
-}
+std::string ObjectiveName(Objective o) { return models::EnumName(kObjectives, o); }
 
 std::optional<Objective> ParseObjective(const std::string& name) {
-  for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
-    if (ObjectiveName(o) == name) {
-      return o;
-    }
-  }
-  return std::nullopt;
+  return models::ParseEnum(kObjectives, name);
 }
 
-std::string LayerKindName(LayerKind k) {
-  switch (k) {
-    case LayerKind::kGemm:
-      return "gemm";
-    case LayerKind::kPost:
-      return "post";
-    case LayerKind::kView:
-      return "view";
-  }
-  return "?";
-}
+std::string LayerKindName(LayerKind k) { return models::EnumName(kLayerKinds, k); }
 
 // A tile extent beyond the GEMM is one tile (and cannot overflow the division).
 int64_t LayerSchedule::TilesM() const { return CeilDiv(gemm.m, std::min(tiling.m, gemm.m)); }

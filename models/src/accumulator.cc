@@ -1,19 +1,16 @@
 #include "quasar/models/accumulator.h"
 
+#include "quasar/models/enum_names.h"
+
 namespace quasar::models {
 
-std::string OverflowModeName(OverflowMode mode) {
-  return mode == OverflowMode::kWrap ? "wrap" : "saturate";
-}
+constexpr EnumTable<OverflowMode, 2> kOverflowModes = {
+    {{OverflowMode::kWrap, "wrap"}, {OverflowMode::kSaturate, "saturate"}}};
+
+std::string OverflowModeName(OverflowMode mode) { return EnumName(kOverflowModes, mode); }
 
 std::optional<OverflowMode> ParseOverflowMode(const std::string& name) {
-  if (name == "wrap") {
-    return OverflowMode::kWrap;
-  }
-  if (name == "saturate") {
-    return OverflowMode::kSaturate;
-  }
-  return std::nullopt;
+  return ParseEnum(kOverflowModes, name);
 }
 
 int SignedBitsFor(uint64_t magnitude) {

@@ -2,29 +2,18 @@
 
 #include <algorithm>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 
 namespace quasar::models {
 
-std::string ActivationName(Activation a) {
-  switch (a) {
-    case Activation::kNone:
-      return "none";
-    case Activation::kRelu:
-      return "relu";
-    case Activation::kRelu6:
-      return "relu6";
-  }
-  return "?";
-}
+constexpr EnumTable<Activation, 3> kActivations = {
+    {{Activation::kNone, "none"}, {Activation::kRelu, "relu"}, {Activation::kRelu6, "relu6"}}};
+
+std::string ActivationName(Activation a) { return EnumName(kActivations, a); }
 
 std::optional<Activation> ParseActivation(const std::string& name) {
-  for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kRelu6}) {
-    if (ActivationName(a) == name) {
-      return a;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kActivations, name);
 }
 
 OutputStage MakeOutputStage(RoundingMode mode, float input_scale,

@@ -5,33 +5,25 @@
 #include <cmath>
 #include <limits>
 
+#include "quasar/models/enum_names.h"
+
 namespace quasar::models {
 
-std::string RoundingModeName(RoundingMode mode) {
-  switch (mode) {
-    case RoundingMode::kTflite:
-      return "tflite";
-    case RoundingMode::kTfliteSingle:
-      return "tflite-single";
-    case RoundingMode::kOnnx:
-      return "onnx";
-    case RoundingMode::kTorchQnnpack:
-      return "torch-qnnpack";
-  }
-  return "?";
-}
+constexpr EnumTable<RoundingMode, 4> kRoundingModes = {{{RoundingMode::kTflite, "tflite"},
+                                                       {RoundingMode::kTfliteSingle, "tflite-single"},
+                                                       {RoundingMode::kOnnx, "onnx"},
+                                                       {RoundingMode::kTorchQnnpack, "torch-qnnpack"}}};
+
+std::string RoundingModeName(RoundingMode mode) { return EnumName(kRoundingModes, mode); }
 
 std::optional<RoundingMode> ParseRoundingMode(const std::string& name) {
-  for (RoundingMode m : {RoundingMode::kTflite, RoundingMode::kTfliteSingle, RoundingMode::kOnnx,
-                         RoundingMode::kTorchQnnpack}) {
-    if (RoundingModeName(m) == name) {
-      return m;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kRoundingModes, name);
 }
 
-const char* RoundingModeChoices() { return "tflite, tflite-single, onnx, torch-qnnpack"; }
+const char* RoundingModeChoices() {
+  static const std::string choices = EnumChoices(kRoundingModes);
+  return choices.c_str();
+}
 
 int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
   // Source: gemmlowp fixedpoint/fixedpoint.h, SaturatingRoundingDoublingHighMul<int32_t>.

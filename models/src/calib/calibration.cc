@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/rounding.h"
 #include "range_internal.h"
@@ -253,31 +254,21 @@ Range RangeOf(const std::vector<float>& values, double mn, double mx, const IntT
 
 }  // namespace detail
 
-std::string CalibMethodName(CalibMethod m) {
-  switch (m) {
-    case CalibMethod::kMinMax:
-      return "minmax";
-    case CalibMethod::kPercentile:
-      return "percentile";
-    case CalibMethod::kMse:
-      return "mse";
-    case CalibMethod::kKl:
-      return "kl";
-  }
-  return "?";
-}
+constexpr EnumTable<CalibMethod, 4> kCalibMethods = {{{CalibMethod::kMinMax, "minmax"},
+                                                     {CalibMethod::kPercentile, "percentile"},
+                                                     {CalibMethod::kMse, "mse"},
+                                                     {CalibMethod::kKl, "kl"}}};
+
+std::string CalibMethodName(CalibMethod m) { return EnumName(kCalibMethods, m); }
 
 std::optional<CalibMethod> ParseCalibMethod(const std::string& name) {
-  for (CalibMethod m :
-       {CalibMethod::kMinMax, CalibMethod::kPercentile, CalibMethod::kMse, CalibMethod::kKl}) {
-    if (CalibMethodName(m) == name) {
-      return m;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kCalibMethods, name);
 }
 
-const char* CalibMethodChoices() { return "minmax, percentile, mse, kl"; }
+const char* CalibMethodChoices() {
+  static const std::string choices = EnumChoices(kCalibMethods);
+  return choices.c_str();
+}
 
 void CheckCalibType(const IntType& type, bool symmetric) {
   const bool linear = type.kind == IntKind::kSigned || type.kind == IntKind::kUnsigned;

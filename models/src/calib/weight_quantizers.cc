@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/requant.h"
 #include "quasar/models/rounding.h"
@@ -65,31 +66,21 @@ double MeanAbs(const FloatTensor& w, int64_t begin, int64_t size) {
 
 }  // namespace
 
-std::string QuantCodeName(QuantCode code) {
-  switch (code) {
-    case QuantCode::kLinear:
-      return "linear";
-    case QuantCode::kPow2:
-      return "pow2";
-    case QuantCode::kBinary:
-      return "binary";
-    case QuantCode::kTernary:
-      return "ternary";
-  }
-  return "?";
-}
+constexpr EnumTable<QuantCode, 4> kQuantCodes = {{{QuantCode::kLinear, "linear"},
+                                                 {QuantCode::kPow2, "pow2"},
+                                                 {QuantCode::kBinary, "binary"},
+                                                 {QuantCode::kTernary, "ternary"}}};
+
+std::string QuantCodeName(QuantCode code) { return EnumName(kQuantCodes, code); }
 
 std::optional<QuantCode> ParseQuantCode(const std::string& name) {
-  for (QuantCode c :
-       {QuantCode::kLinear, QuantCode::kPow2, QuantCode::kBinary, QuantCode::kTernary}) {
-    if (QuantCodeName(c) == name) {
-      return c;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kQuantCodes, name);
 }
 
-const char* QuantCodeChoices() { return "linear, pow2, binary, ternary"; }
+const char* QuantCodeChoices() {
+  static const std::string choices = EnumChoices(kQuantCodes);
+  return choices.c_str();
+}
 
 QuantizedWeights QuantizeWeightsLinear(const FloatTensor& w, const IntType& type, bool symmetric,
                                        bool per_channel, const CalibOptions& opt) {

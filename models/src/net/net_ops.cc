@@ -4,9 +4,22 @@
 #include <vector>
 
 #include "net_keys.h"
+#include "quasar/models/enum_names.h"
 
 namespace quasar::models {
 namespace {
+
+constexpr EnumTable<NetOp, 11> kNetOpNames = {{{NetOp::kConv2d, "conv2d"},
+                                               {NetOp::kDepthwiseConv2d, "depthwise_conv2d"},
+                                               {NetOp::kFullyConnected, "fully_connected"},
+                                               {NetOp::kMatMul, "matmul"},
+                                               {NetOp::kAdd, "add"},
+                                               {NetOp::kMaxPool, "max_pool"},
+                                               {NetOp::kAvgPool, "avg_pool"},
+                                               {NetOp::kGlobalAvgPool, "global_avg_pool"},
+                                               {NetOp::kFlatten, "flatten"},
+                                               {NetOp::kReshape, "reshape"},
+                                               {NetOp::kTranspose, "transpose"}}};
 
 constexpr NetOp kAllNetOps[] = {
     NetOp::kConv2d,  NetOp::kDepthwiseConv2d, NetOp::kFullyConnected, NetOp::kMatMul,
@@ -56,46 +69,13 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 }  // namespace
 
-std::string NetOpName(NetOp op) {
-  switch (op) {
-    case NetOp::kConv2d:
-      return "conv2d";
-    case NetOp::kDepthwiseConv2d:
-      return "depthwise_conv2d";
-    case NetOp::kFullyConnected:
-      return "fully_connected";
-    case NetOp::kMatMul:
-      return "matmul";
-    case NetOp::kAdd:
-      return "add";
-    case NetOp::kMaxPool:
-      return "max_pool";
-    case NetOp::kAvgPool:
-      return "avg_pool";
-    case NetOp::kGlobalAvgPool:
-      return "global_avg_pool";
-    case NetOp::kFlatten:
-      return "flatten";
-    case NetOp::kReshape:
-      return "reshape";
-    case NetOp::kTranspose:
-      return "transpose";
-  }
-  return "?";
-}
+std::string NetOpName(NetOp op) { return EnumName(kNetOpNames, op); }
 
-std::optional<NetOp> ParseNetOp(const std::string& name) {
-  for (NetOp op : kAllNetOps) {
-    if (NetOpName(op) == name) {
-      return op;
-    }
-  }
-  return std::nullopt;
-}
+std::optional<NetOp> ParseNetOp(const std::string& name) { return ParseEnum(kNetOpNames, name); }
 
 const char* NetOpChoices() {
-  return "conv2d, depthwise_conv2d, fully_connected, matmul, add, max_pool, avg_pool, "
-         "global_avg_pool, flatten, reshape, transpose";
+  static const std::string choices = EnumChoices(kNetOpNames);
+  return choices.c_str();
 }
 
 bool NetOpHasWeights(NetOp op) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 
 namespace quasar::models {
@@ -20,29 +21,16 @@ uint64_t SignBit(int32_t v) { return v < 0 ? 1u : 0u; }
 
 }  // namespace
 
-std::string BinaryPadName(BinaryPad p) {
-  switch (p) {
-    case BinaryPad::kPlusOne:
-      return "+1";
-    case BinaryPad::kMinusOne:
-      return "-1";
-    case BinaryPad::kZero:
-      return "0";
-  }
-  return "?";
-}
+// "1" is an alias of "+1".
+constexpr EnumTable<BinaryPad, 4> kBinaryPads = {{{BinaryPad::kPlusOne, "+1"},
+                                                 {BinaryPad::kMinusOne, "-1"},
+                                                 {BinaryPad::kZero, "0"},
+                                                 {BinaryPad::kPlusOne, "1"}}};
+
+std::string BinaryPadName(BinaryPad p) { return EnumName(kBinaryPads, p); }
 
 std::optional<BinaryPad> ParseBinaryPad(const std::string& name) {
-  if (name == "+1" || name == "1") {
-    return BinaryPad::kPlusOne;
-  }
-  if (name == "-1") {
-    return BinaryPad::kMinusOne;
-  }
-  if (name == "0") {
-    return BinaryPad::kZero;
-  }
-  return std::nullopt;
+  return ParseEnum(kBinaryPads, name);
 }
 
 Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,

@@ -3,49 +3,29 @@
 
 #include "quasar/models/spec/arch_spec.h"
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
 
-std::string DataflowName(Dataflow d) {
-  switch (d) {
-    case Dataflow::kOutputStationary:
-      return "os";
-    case Dataflow::kWeightStationary:
-      return "ws";
-    case Dataflow::kInputStationary:
-      return "is";
-  }
-  return "?";
-}
+constexpr EnumTable<Dataflow, 3> kDataflows = {{{Dataflow::kOutputStationary, "os"},
+                                                {Dataflow::kWeightStationary, "ws"},
+                                                {Dataflow::kInputStationary, "is"}}};
+constexpr EnumTable<PrecisionScaling, 2> kScalings = {
+    {{PrecisionScaling::kNone, "none"}, {PrecisionScaling::kBitFusion, "bit_fusion"}}};
+
+std::string DataflowName(Dataflow d) { return EnumName(kDataflows, d); }
 
 std::optional<Dataflow> ParseDataflow(const std::string& name) {
-  if (name == "os") {
-    return Dataflow::kOutputStationary;
-  }
-  if (name == "ws") {
-    return Dataflow::kWeightStationary;
-  }
-  if (name == "is") {
-    return Dataflow::kInputStationary;
-  }
-  return std::nullopt;
+  return ParseEnum(kDataflows, name);
 }
 
-std::string PrecisionScalingName(PrecisionScaling s) {
-  return s == PrecisionScaling::kBitFusion ? "bit_fusion" : "none";
-}
+std::string PrecisionScalingName(PrecisionScaling s) { return EnumName(kScalings, s); }
 
 std::optional<PrecisionScaling> ParsePrecisionScaling(const std::string& name) {
-  if (name == "none") {
-    return PrecisionScaling::kNone;
-  }
-  if (name == "bit_fusion") {
-    return PrecisionScaling::kBitFusion;
-  }
-  return std::nullopt;
+  return ParseEnum(kScalings, name);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
@@ -130,36 +131,18 @@ QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
   return q;
 }
 
-std::string LayerOpName(LayerOp op) {
-  switch (op) {
-    case LayerOp::kConv2d:
-      return "conv2d";
-    case LayerOp::kDepthwiseConv2d:
-      return "depthwise_conv2d";
-    case LayerOp::kFullyConnected:
-      return "fully_connected";
-    case LayerOp::kMatMul:
-      return "matmul";
-    case LayerOp::kBinaryConv2d:
-      return "binary_conv2d";
-    case LayerOp::kMaxPool:
-      return "max_pool";
-    case LayerOp::kAvgPool:
-      return "avg_pool";
-    case LayerOp::kAdd:
-      return "add";
-  }
-  return "?";
-}
+constexpr EnumTable<LayerOp, 8> kLayerOps = {{{LayerOp::kConv2d, "conv2d"},
+                                              {LayerOp::kDepthwiseConv2d, "depthwise_conv2d"},
+                                              {LayerOp::kFullyConnected, "fully_connected"},
+                                              {LayerOp::kMatMul, "matmul"},
+                                              {LayerOp::kBinaryConv2d, "binary_conv2d"},
+                                              {LayerOp::kMaxPool, "max_pool"},
+                                              {LayerOp::kAvgPool, "avg_pool"},
+                                              {LayerOp::kAdd, "add"}}};
 
-std::optional<LayerOp> ParseLayerOp(const std::string& name) {
-  for (LayerOp op : kAllOps) {
-    if (LayerOpName(op) == name) {
-      return op;
-    }
-  }
-  return std::nullopt;
-}
+std::string LayerOpName(LayerOp op) { return EnumName(kLayerOps, op); }
+
+std::optional<LayerOp> ParseLayerOp(const std::string& name) { return ParseEnum(kLayerOps, name); }
 
 bool LayerOpHasWeights(LayerOp op) {
   return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d ||
