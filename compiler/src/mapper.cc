@@ -42,15 +42,8 @@ int SignedBitsFor(int64_t k, int64_t a, int64_t w) {
 
 // Which GEMM dimensions lie on the rows and the columns of the array: 0 = m, 1 = k, 2 = n.
 std::pair<int, int> SpatialDims(models::Dataflow d) {
-  switch (d) {
-    case models::Dataflow::kOutputStationary:
-      return {0, 2};
-    case models::Dataflow::kWeightStationary:
-      return {1, 2};
-    case models::Dataflow::kInputStationary:
-      return {1, 0};
-  }
-  return {0, 2};
+  const models::DataflowTraits& t = models::TraitsOf(d);
+  return {static_cast<int>(t.rows), static_cast<int>(t.cols)};
 }
 
 }  // namespace

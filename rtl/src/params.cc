@@ -1,6 +1,7 @@
 #include "quasar/rtl/params.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace quasar::rtl {
 
@@ -27,16 +28,15 @@ ArrayParams ArrayParamsFor(const models::ArchSpec& arch) {
   return p;
 }
 
-int DataflowCode(models::Dataflow d) {
-  switch (d) {
-    case models::Dataflow::kOutputStationary:
-      return 0;
-    case models::Dataflow::kWeightStationary:
-      return 1;
-    case models::Dataflow::kInputStationary:
-      return 2;
+int DataflowCode(models::Dataflow d) { return models::TraitsOf(d).rtl_code; }
+
+models::Dataflow DataflowFromCode(int64_t code) {
+  for (const models::DataflowTraits& t : models::AllDataflows()) {
+    if (t.rtl_code == code) {
+      return t.dataflow;
+    }
   }
-  return 1;
+  throw std::logic_error("no dataflow has the RTL code " + std::to_string(code));
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// The accelerator description: dataflow and precision-scaling names, the MAC's throughput
+// The accelerator description: precision-scaling names, the MAC's throughput
 // formulas, and parsing and validation of the version-1 format (docs/arch-format.md).
 
 #include "quasar/models/spec/arch_spec.h"
@@ -10,17 +10,8 @@
 
 namespace quasar::models {
 
-constexpr EnumTable<Dataflow, 3> kDataflows = {{{Dataflow::kOutputStationary, "os"},
-                                                {Dataflow::kWeightStationary, "ws"},
-                                                {Dataflow::kInputStationary, "is"}}};
 constexpr EnumTable<PrecisionScaling, 2> kScalings = {
     {{PrecisionScaling::kNone, "none"}, {PrecisionScaling::kBitFusion, "bit_fusion"}}};
-
-std::string DataflowName(Dataflow d) { return EnumName(kDataflows, d); }
-
-std::optional<Dataflow> ParseDataflow(const std::string& name) {
-  return ParseEnum(kDataflows, name);
-}
 
 std::string PrecisionScalingName(PrecisionScaling s) { return EnumName(kScalings, s); }
 

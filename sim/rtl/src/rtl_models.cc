@@ -29,9 +29,7 @@ RtlModelInfo Describe(const ModelEntry& e) {
     } else if (key == "COLS") {
       info.array.cols = v;
     } else if (key == "DATAFLOW") {
-      info.array.dataflow = v == 0   ? models::Dataflow::kOutputStationary
-                            : v == 1 ? models::Dataflow::kWeightStationary
-                                     : models::Dataflow::kInputStationary;
+      info.array.dataflow = quasar::rtl::DataflowFromCode(v);
     } else if (key == "A_W") {
       info.mac.a_w = static_cast<int>(v);
     } else if (key == "W_W") {

@@ -61,9 +61,7 @@ class VerilatedArray final : public sc_core::sc_module, public RtlArray {
     p.rows = p_rows_.read();
     p.cols = p_cols_.read();
     const uint32_t df = p_dataflow_.read();
-    p.dataflow = df == 0   ? models::Dataflow::kOutputStationary
-                 : df == 1 ? models::Dataflow::kWeightStationary
-                           : models::Dataflow::kInputStationary;
+    p.dataflow = quasar::rtl::DataflowFromCode(df);
     p.mac.a_w = static_cast<int>(p_a_w_.read());
     p.mac.w_w = static_cast<int>(p_w_w_.read());
     p.mac.lanes = static_cast<int>(p_lanes_.read());

@@ -45,6 +45,8 @@ ArrayParams ArrayParamsFor(const models::ArchSpec& arch);
 
 // The RTL's encoding of a dataflow (quasar_array DATAFLOW): 0 os, 1 ws, 2 is.
 int DataflowCode(models::Dataflow d);
+// The dataflow of an RTL DATAFLOW code; std::logic_error for a code no dataflow has.
+models::Dataflow DataflowFromCode(int64_t code);
 
 // Verilator -G arguments of a quasar_mac_bank of n units / a quasar_array.
 std::vector<std::string> VerilatorArgs(const MacParams& p, int64_t n);

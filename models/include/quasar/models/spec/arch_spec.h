@@ -10,15 +10,9 @@
 #include <string>
 
 #include "quasar/models/accumulator.h"
+#include "quasar/models/dataflow.h"
 
 namespace quasar::models {
-
-// The three systolic dataflows, with SCALE-Sim's names (DESIGN.md section 3): output stationary
-// (each PE owns one output), weight stationary (weights preloaded, inputs stream, partial sums
-// flow down), input stationary (inputs preloaded, weights stream).
-enum class Dataflow { kOutputStationary, kWeightStationary, kInputStationary };
-std::string DataflowName(Dataflow d);                            // "os" | "ws" | "is"
-std::optional<Dataflow> ParseDataflow(const std::string& name);  // "os" | "ws" | "is"
 
 // How a MAC built for B-bit operands runs narrower ones.
 enum class PrecisionScaling {

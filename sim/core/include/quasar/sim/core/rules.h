@@ -62,12 +62,12 @@ inline std::vector<PostChunk> PostChunks(const compiler::LayerSchedule& l,
 inline int64_t RegisterBitWrites(models::Dataflow dataflow, const compiler::LayerBits& b,
                                  int64_t pack, int64_t macs, int64_t packed_ops, int64_t outs,
                                  int64_t mapped_pe_folds) {
-  switch (dataflow) {
-    case models::Dataflow::kOutputStationary:
+  switch (models::TraitsOf(dataflow).stationary) {
+    case models::GemmOperand::kOut:  // both operands move; the accumulator stays
       return macs * (b.mac_a_bits + b.mac_w_bits) + outs * b.acc_bits;
-    case models::Dataflow::kWeightStationary:
+    case models::GemmOperand::kB:  // weights preloaded
       return macs * b.mac_a_bits + packed_ops * b.acc_bits + mapped_pe_folds * pack * b.mac_w_bits;
-    case models::Dataflow::kInputStationary:
+    case models::GemmOperand::kA:  // inputs preloaded
       return macs * b.mac_w_bits + packed_ops * b.acc_bits + mapped_pe_folds * pack * b.mac_a_bits;
   }
   return 0;
