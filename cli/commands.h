@@ -21,6 +21,7 @@ Command AddCompileCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);  // cmd_compare.cc
 Command AddSweepCommand(CLI::App& app);    // cmd_sweep.cc
 Command AddBackendsCommand(CLI::App& app);  // cmd_backends.cc
+Command AddArchCommand(CLI::App& app);      // cmd_arch.cc
 #ifdef QUASAR_WITH_RTL
 Command AddVerifyCommand(CLI::App& app);     // cmd_verify.cc (built with the RTL)
 Command AddRtlParamsCommand(CLI::App& app);  // cmd_verify.cc

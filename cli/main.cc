@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   commands["compare"] = quasar::cli::AddCompareCommand(app);
   commands["sweep"] = quasar::cli::AddSweepCommand(app);
   commands["backends"] = quasar::cli::AddBackendsCommand(app);
+  commands["arch"] = quasar::cli::AddArchCommand(app);
 #ifdef QUASAR_WITH_RTL
   commands["verify"] = quasar::cli::AddVerifyCommand(app);
   commands["rtl-params"] = quasar::cli::AddRtlParamsCommand(app);

@@ -10,8 +10,10 @@ AccumulatorOverride ReadAccumulator(const MapReader& parent, const std::string& 
   }
   acc->RejectUnknownKeys({"bits", "overflow"});
   if (auto bits = acc->Int("bits", false)) {
-    if (*bits < 8 || *bits > 64) {
-      acc->Error("bits", "must be in 8..64, got " + std::to_string(*bits));
+    if (*bits < kMinAccumulatorBits || *bits > kMaxAccumulatorBits) {
+      acc->Error("bits", "must be in " + std::to_string(kMinAccumulatorBits) + ".." +
+                             std::to_string(kMaxAccumulatorBits) + ", got " +
+                             std::to_string(*bits));
     } else {
       o.bits = static_cast<int>(*bits);
     }

@@ -3,9 +3,14 @@
 
 #include "quasar/models/spec/arch_spec.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
-#include "quasar/models/spec/accumulator_reader.h"
+#include "quasar/models/spec/arch_fields.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
@@ -66,139 +71,169 @@ double ArchSpec::PeakBinaryMacsPerSecond() const {
 
 namespace {
 
-// Limits. Extents stay far below kMaxExtent so that products such as rows*cols*lanes, or a
-// buffer's bytes, cannot overflow int64 in the cost models.
-constexpr int64_t kMaxArrayDim = 4096;
-constexpr int64_t kMaxKib = int64_t{1} << 20;  // 1 GiB per buffer
-constexpr int64_t kMaxWordBytes = 1024;
-constexpr int64_t kMaxLanes = 1024;
-constexpr int64_t kMaxLatency = 1000000000;
-// Upper bounds on rates: far above any real design, they catch values given in the wrong unit
-// (a clock in Hz or kHz, a bandwidth in bytes per second).
-constexpr double kMaxClockMhz = 100000;           // 100 GHz
-constexpr double kMaxBytesPerCycle = 65536;       // 64 KiB per cycle
-constexpr double kMaxElementsPerCycle = 1048576;  // 2^20 outputs per cycle
-
 // The value as written in the file, for messages.
 std::string Raw(const MapReader& m, const std::string& key) { return m.Get(key).Scalar(); }
 
-// An integer key in [lo, hi]; the value is stored only when valid. False if an error was
+// "a, b or c".
+std::string OrList(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  return out;
+}
+
+std::string Number(double v) { return std::to_string(static_cast<int64_t>(v)); }
+
+// Reads field `f` (key `leaf` of map `m`) into `a` by its kind and range. False if an error was
 // recorded.
-template <typename T>
-bool ReadIntIn(const MapReader& m, const std::string& key, bool required, int64_t lo, int64_t hi,
-               T* out) {
-  const bool present = m.Has(key);
-  const auto v = m.Int(key, required);  // records a missing required key or a non-integer
-  if (!v) {
-    return !present && !required;
-  }
-  if (*v < lo || *v > hi) {
-    m.Error(key, "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
-                     Raw(m, key));
-    return false;
-  }
-  *out = static_cast<T>(*v);
-  return true;
-}
-
-// A number in (0, hi]: positive, finite and below the unit-mistake bound.
-void ReadPositive(const MapReader& m, const std::string& key, double hi, const char* unit,
-                  double* out) {
-  if (auto v = m.Double(key, false)) {
-    if (!(*v > 0 && *v <= hi)) {  // also rejects NaN
-      std::string bound = std::to_string(static_cast<int64_t>(hi));
-      m.Error(key, std::string("must be a number > 0 and <= ") + bound + " " + unit + ", got " +
-                       Raw(m, key));
-    } else {
-      *out = *v;
+bool ReadField(const MapReader& m, const std::string& leaf, const ArchField& f, ArchSpec* a) {
+  const bool present = m.Has(leaf);
+  switch (f.kind) {
+    case ArchFieldKind::kInt: {
+      const auto v = m.Int(leaf, f.required);  // records a missing required key or a non-integer
+      if (!v) {
+        return !present && !f.required;
+      }
+      if (*v < f.lo || *v > f.hi || (f.power_of_two && !IsPowerOfTwo(*v))) {
+        m.Error(leaf, "must be " + std::string(f.power_of_two ? "a power of two " : "") + "in " +
+                          Number(f.lo) + ".." + Number(f.hi) + ", got " + Raw(m, leaf));
+        return false;
+      }
+      f.set(a, *v);
+      return true;
+    }
+    case ArchFieldKind::kReal: {
+      const auto v = m.Double(leaf, f.required);
+      if (!v) {
+        return !present && !f.required;
+      }
+      if (!(*v > f.lo && *v <= f.hi)) {  // also rejects NaN
+        m.Error(leaf, "must be a number > " + Number(f.lo) + " and <= " + Number(f.hi) + " " +
+                          f.unit + ", got " + Raw(m, leaf));
+        return false;
+      }
+      f.set(a, *v);
+      return true;
+    }
+    case ArchFieldKind::kName: {
+      const auto s = m.String(leaf, f.required);
+      if (!s) {
+        return !present && !f.required;
+      }
+      if (std::find(f.names.begin(), f.names.end(), *s) == f.names.end()) {
+        m.Error(leaf, "must be " + OrList(f.names) + ", got '" + *s + "'");
+        return false;
+      }
+      f.set(a, *s);
+      return true;
+    }
+    case ArchFieldKind::kBool: {
+      const auto b = m.Bool(leaf, f.required);
+      if (b) {
+        f.set(a, *b);
+      }
+      return b.has_value() || (!present && !f.required);
+    }
+    case ArchFieldKind::kText: {
+      const auto s = m.String(leaf, f.required);
+      if (!s) {
+        return !present && !f.required;
+      }
+      if (f.non_empty && s->empty()) {
+        m.Error(leaf, "must not be empty, got ''");
+        return false;
+      }
+      f.set(a, *s);
+      return true;
     }
   }
+  return false;
 }
 
-// A string key that must not be empty when present.
-void ReadText(const MapReader& m, const std::string& key, bool required, std::string* out) {
-  if (auto s = m.String(key, required)) {
-    if (s->empty()) {
-      m.Error(key, "must not be empty, got ''");
-    } else {
-      *out = *s;
-    }
-  }
-}
+// A combination of fields the format forbids, checked right after the field `after` is read.
+struct CombinationCheck {
+  const char* after;
+  void (*check)(const MapReader& parent, const std::set<std::string>& failed, ArchSpec* a);
+};
 
-void ReadArray(const MapReader& root, ArchSpec* a) {
-  auto m = root.Map("array", true);
-  if (!m) {
+// Bit Fusion fuses 2-bit BitBricks in powers of two, so each MAC width must be a power of two
+// of at least one brick: then every narrower power-of-two operand divides it.
+void CheckBitFusionWidths(const MapReader& mac, const std::set<std::string>& failed,
+                          ArchSpec* a) {
+  if (a->mac.scaling != PrecisionScaling::kBitFusion) {
     return;
   }
-  m->RejectUnknownKeys({"rows", "cols", "dataflow"});
-  ReadIntIn(*m, "rows", true, 1, kMaxArrayDim, &a->rows);
-  ReadIntIn(*m, "cols", true, 1, kMaxArrayDim, &a->cols);
-  if (auto d = m->String("dataflow", true)) {
-    if (auto parsed = ParseDataflow(*d)) {
-      a->dataflow = *parsed;
-    } else {
-      m->Error("dataflow", "must be os, ws or is, got '" + *d + "'");
+  for (const char* key : {"weight_bits", "activation_bits"}) {
+    const bool weights = std::string(key) == "weight_bits";
+    const int bits = weights ? a->mac.weight_bits : a->mac.activation_bits;
+    if (!failed.count(std::string("mac.") + key) && (bits < 2 || !IsPowerOfTwo(bits))) {
+      mac.Error(key,
+                "precision_scaling bit_fusion needs a power of two in 2..16 (a whole number of "
+                "2-bit BitBricks that narrower power-of-two operands divide), got " +
+                    std::to_string(bits));
     }
   }
 }
 
-void ReadMac(const MapReader& root, MacSpec* mac) {
-  auto m = root.Map("mac", false);
-  if (!m) {
-    return;
+const CombinationCheck kCombinationChecks[] = {{"mac.precision_scaling", CheckBitFusionWidths}};
+
+std::string ParentOf(const std::string& key) {
+  const size_t dot = key.rfind('.');
+  return dot == std::string::npos ? "" : key.substr(0, dot);
+}
+std::string LeafOf(const std::string& key) { return key.substr(key.rfind('.') + 1); }
+
+// The keys a map of the format may hold: the next segment of every field under `path`, in
+// table order ("version" first at the root).
+std::vector<std::string> ChildrenOf(const std::string& path) {
+  std::vector<std::string> keys;
+  if (path.empty()) {
+    keys.push_back("version");
   }
-  m->RejectUnknownKeys({"weight_bits", "activation_bits", "signed", "accumulator",
-                        "precision_scaling", "binary_lanes"});
-  const bool w_ok = ReadIntIn(*m, "weight_bits", false, 1, 16, &mac->weight_bits);
-  const bool a_ok = ReadIntIn(*m, "activation_bits", false, 1, 16, &mac->activation_bits);
-  if (auto s = m->Bool("signed", false)) {
-    mac->is_signed = *s;
-  }
-  ReadAccumulator(*m).ApplyTo(&mac->accumulator);  // as in the layer and network formats
-  if (auto s = m->String("precision_scaling", false)) {
-    if (auto parsed = ParsePrecisionScaling(*s)) {
-      mac->scaling = *parsed;
-    } else {
-      m->Error("precision_scaling", "must be none or bit_fusion, got '" + *s + "'");
+  const std::string prefix = path.empty() ? "" : path + ".";
+  for (const ArchField& f : ArchFields()) {
+    if (f.key.compare(0, prefix.size(), prefix) != 0) {
+      continue;
+    }
+    const std::string rest = f.key.substr(prefix.size());
+    const std::string child = rest.substr(0, rest.find('.'));
+    if (std::find(keys.begin(), keys.end(), child) == keys.end()) {
+      keys.push_back(child);
     }
   }
-  // Bit Fusion fuses 2-bit BitBricks in powers of two, so each MAC width must be a power of two
-  // of at least one brick: then every narrower power-of-two operand divides it.
-  if (mac->scaling == PrecisionScaling::kBitFusion) {
-    for (const char* key : {"weight_bits", "activation_bits"}) {
-      const bool weights = std::string(key) == "weight_bits";
-      const int bits = weights ? mac->weight_bits : mac->activation_bits;
-      if ((weights ? w_ok : a_ok) && (bits < 2 || !IsPowerOfTwo(bits))) {
-        m->Error(key,
-                 "precision_scaling bit_fusion needs a power of two in 2..16 (a whole number of "
-                 "2-bit BitBricks that narrower power-of-two operands divide), got " +
-                     std::to_string(bits));
+  return keys;
+}
+
+// The format's maps, opened as the fields reach them: each is checked for unknown keys when it
+// is first opened, and is required when a field under it is.
+class Maps {
+ public:
+  explicit Maps(const MapReader& root) { maps_.emplace("", root); }
+
+  // The reader of `path`, or nullptr when the map is absent (or not a map: an error then).
+  const MapReader* Open(const std::string& path) {
+    if (auto it = maps_.find(path); it != maps_.end()) {
+      return it->second ? &*it->second : nullptr;
+    }
+    std::optional<MapReader> m;
+    if (const MapReader* parent = Open(ParentOf(path))) {
+      bool required = false;
+      for (const ArchField& f : ArchFields()) {
+        required = required || (f.required && f.key.compare(0, path.size() + 1, path + ".") == 0);
+      }
+      m = parent->Map(LeafOf(path), required);
+      if (m) {
+        m->RejectUnknownKeys(ChildrenOf(path));
       }
     }
+    const auto it = maps_.emplace(path, std::move(m)).first;
+    return it->second ? &*it->second : nullptr;
   }
-  ReadIntIn(*m, "binary_lanes", false, 0, kMaxLanes, &mac->binary_lanes);
-}
 
-void ReadBuffer(const MapReader& buffers, const char* key, BufferSpec* b) {
-  auto m = buffers.Map(key, false);
-  if (!m) {
-    return;
-  }
-  m->RejectUnknownKeys({"kib", "word_bytes", "double_buffered"});
-  ReadIntIn(*m, "kib", false, 1, kMaxKib, &b->kib);
-  if (auto w = m->Int("word_bytes", false)) {
-    if (*w < 1 || *w > kMaxWordBytes || !IsPowerOfTwo(*w)) {
-      m->Error("word_bytes", "must be a power of two in 1.." + std::to_string(kMaxWordBytes) +
-                                 ", got " + Raw(*m, "word_bytes"));
-    } else {
-      b->word_bytes = *w;
-    }
-  }
-  if (auto d = m->Bool("double_buffered", false)) {
-    b->double_buffered = *d;
-  }
-}
+ private:
+  std::map<std::string, std::optional<MapReader>> maps_;
+};
 
 ArchSpec ParseArchNode(const YAML::Node& node, const std::string& where) {
   ErrorList errors(where);
@@ -209,34 +244,25 @@ ArchSpec ParseArchNode(const YAML::Node& node, const std::string& where) {
     errors.ThrowIfAny();
   }
   const MapReader root(node, "", &errors);
-  root.RejectUnknownKeys({"version", "name", "description", "source", "array", "mac", "buffers",
-                          "dram", "clock_mhz", "technology", "post_processing"});
+  root.RejectUnknownKeys(ChildrenOf(""));
   if (auto v = root.Int("version", true); v && *v != 1) {
     root.Error("version", "must be 1, got " + Raw(root, "version"));
   }
-  ReadText(root, "name", true, &a.name);
-  a.description = root.String("description", false).value_or("");
-  a.source = root.String("source", false).value_or("");
-  ReadArray(root, &a);
-  ReadMac(root, &a.mac);
-  if (auto b = root.Map("buffers", false)) {
-    b->RejectUnknownKeys({"input", "weight", "output"});
-    ReadBuffer(*b, "input", &a.input);
-    ReadBuffer(*b, "weight", &a.weight);
-    ReadBuffer(*b, "output", &a.output);
-  }
-  if (auto d = root.Map("dram", false)) {
-    d->RejectUnknownKeys({"bytes_per_cycle", "latency_cycles"});
-    ReadPositive(*d, "bytes_per_cycle", kMaxBytesPerCycle, "bytes per cycle",
-                 &a.dram.bytes_per_cycle);
-    ReadIntIn(*d, "latency_cycles", false, 0, kMaxLatency, &a.dram.latency_cycles);
-  }
-  ReadPositive(root, "clock_mhz", kMaxClockMhz, "MHz", &a.clock_mhz);
-  ReadText(root, "technology", false, &a.technology);
-  if (auto p = root.Map("post_processing", false)) {
-    p->RejectUnknownKeys({"elements_per_cycle"});
-    ReadPositive(*p, "elements_per_cycle", kMaxElementsPerCycle, "elements per cycle",
-                 &a.post_elements_per_cycle);
+  Maps maps(root);
+  std::set<std::string> failed;
+  for (const ArchField& f : ArchFields()) {
+    const MapReader* m = maps.Open(ParentOf(f.key));
+    if (m == nullptr) {
+      continue;
+    }
+    if (!ReadField(*m, LeafOf(f.key), f, &a)) {
+      failed.insert(f.key);
+    }
+    for (const CombinationCheck& c : kCombinationChecks) {
+      if (f.key == c.after) {
+        c.check(*m, failed, &a);
+      }
+    }
   }
   errors.ThrowIfAny();
   return a;

@@ -1,5 +1,6 @@
 // ArchSpec -> version-1 YAML (docs/arch-format.md) with every key explicit, so a sweep can save
-// the exact configuration it ran and ParseArchSpec reads it back unchanged.
+// the exact configuration it ran and ParseArchSpec reads it back unchanged. The keys, their order
+// and their values come from the field table (arch_fields.h).
 
 #include <yaml-cpp/yaml.h>
 
@@ -7,7 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "quasar/models/spec/arch_fields.h"
 #include "quasar/models/spec/arch_spec.h"
+
+#include <string>
+#include <variant>
+#include <vector>
 
 namespace quasar::models {
 namespace {
@@ -29,12 +35,29 @@ std::string ShortestDouble(double v) {
   return buf;
 }
 
-void EmitBuffer(YAML::Emitter& out, const char* key, const BufferSpec& b) {
-  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "kib" << YAML::Value << b.kib;
-  out << YAML::Key << "word_bytes" << YAML::Value << b.word_bytes;
-  out << YAML::Key << "double_buffered" << YAML::Value << b.double_buffered;
-  out << YAML::EndMap;
+// A map of leaves only is written in flow style ({rows: 4, cols: 4}), one holding maps as a
+// block.
+bool HasNestedMap(const std::string& path) {
+  const std::string prefix = path + ".";
+  for (const ArchField& f : ArchFields()) {
+    if (f.key.compare(0, prefix.size(), prefix) == 0 &&
+        f.key.find('.', prefix.size()) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void EmitValue(YAML::Emitter& out, const ArchValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) {
+    out << *i;
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    out << ShortestDouble(*d);
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    out << *b;
+  } else {
+    out << std::get<std::string>(v);
+  }
 }
 
 }  // namespace
@@ -43,49 +66,36 @@ std::string ArchSpecToYaml(const ArchSpec& a) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "version" << YAML::Value << 1;
-  out << YAML::Key << "name" << YAML::Value << a.name;
-  if (!a.description.empty()) {
-    out << YAML::Key << "description" << YAML::Value << a.description;
+  std::vector<std::string> open;  // the maps being written, outermost first ("a", "a.b")
+  for (const ArchField& f : ArchFields()) {
+    const ArchValue v = f.get(a);
+    if (f.omit_empty && std::get<std::string>(v).empty()) {
+      continue;
+    }
+    const std::string parent = f.key.substr(0, f.key.rfind('.') == std::string::npos
+                                                     ? 0
+                                                     : f.key.rfind('.'));
+    while (!open.empty() && parent.compare(0, open.back().size() + 1, open.back() + ".") != 0 &&
+           parent != open.back()) {
+      out << YAML::EndMap;
+      open.pop_back();
+    }
+    while (parent != (open.empty() ? "" : open.back())) {
+      const size_t start = open.empty() ? 0 : open.back().size() + 1;
+      const std::string path = parent.substr(0, parent.find('.', start));
+      out << YAML::Key << path.substr(start) << YAML::Value;
+      if (!HasNestedMap(path)) {
+        out << YAML::Flow;
+      }
+      out << YAML::BeginMap;
+      open.push_back(path);
+    }
+    out << YAML::Key << f.key.substr(parent.empty() ? 0 : parent.size() + 1) << YAML::Value;
+    EmitValue(out, v);
   }
-  if (!a.source.empty()) {
-    out << YAML::Key << "source" << YAML::Value << a.source;
+  for (size_t i = 0; i <= open.size(); ++i) {
+    out << YAML::EndMap;
   }
-  out << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "rows" << YAML::Value << a.rows;
-  out << YAML::Key << "cols" << YAML::Value << a.cols;
-  out << YAML::Key << "dataflow" << YAML::Value << DataflowName(a.dataflow);
-  out << YAML::EndMap;
-
-  const MacSpec& m = a.mac;
-  out << YAML::Key << "mac" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "weight_bits" << YAML::Value << m.weight_bits;
-  out << YAML::Key << "activation_bits" << YAML::Value << m.activation_bits;
-  out << YAML::Key << "signed" << YAML::Value << m.is_signed;
-  out << YAML::Key << "accumulator" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "bits" << YAML::Value << m.accumulator.bits;
-  out << YAML::Key << "overflow" << YAML::Value << OverflowModeName(m.accumulator.overflow);
-  out << YAML::EndMap;
-  out << YAML::Key << "precision_scaling" << YAML::Value << PrecisionScalingName(m.scaling);
-  out << YAML::Key << "binary_lanes" << YAML::Value << m.binary_lanes;
-  out << YAML::EndMap;
-
-  out << YAML::Key << "buffers" << YAML::Value << YAML::BeginMap;
-  EmitBuffer(out, "input", a.input);
-  EmitBuffer(out, "weight", a.weight);
-  EmitBuffer(out, "output", a.output);
-  out << YAML::EndMap;
-
-  out << YAML::Key << "dram" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "bytes_per_cycle" << YAML::Value << ShortestDouble(a.dram.bytes_per_cycle);
-  out << YAML::Key << "latency_cycles" << YAML::Value << a.dram.latency_cycles;
-  out << YAML::EndMap;
-  out << YAML::Key << "clock_mhz" << YAML::Value << ShortestDouble(a.clock_mhz);
-  out << YAML::Key << "technology" << YAML::Value << a.technology;
-  out << YAML::Key << "post_processing" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "elements_per_cycle" << YAML::Value
-      << ShortestDouble(a.post_elements_per_cycle);
-  out << YAML::EndMap;
-  out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 

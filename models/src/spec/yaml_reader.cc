@@ -210,16 +210,20 @@ void MapReader::RejectDuplicateKeys() const {
 }
 
 void MapReader::RejectUnknownKeys(std::initializer_list<const char*> allowed) const {
+  RejectUnknownKeys(std::vector<std::string>(allowed.begin(), allowed.end()));
+}
+
+void MapReader::RejectUnknownKeys(const std::vector<std::string>& allowed) const {
   if (!node_.IsMap()) {
     return;
   }
   RejectDuplicateKeys();
   for (const auto& kv : node_) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : Describe(kv.first);
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string list;
-      for (const char* a : allowed) {
-        list += (list.empty() ? "" : ", ") + std::string(a);
+      for (const std::string& a : allowed) {
+        list += (list.empty() ? "" : ", ") + a;
       }
       errors_->Add(PathOf(key), "unknown key (allowed: " + list + ")");
     }

@@ -1,6 +1,7 @@
-// The ArchSpec fields a sweep may vary (sweep.h, docs/sweep.md): their key paths, kinds and the
-// arch format's ranges, reading one axis of values (a value, a list or a range) with messages
-// naming the key path and value, and applying a value to an ArchSpec.
+// The ArchSpec fields a sweep may vary (sweep.h, docs/sweep.md): those the arch format's field
+// table (models/spec/arch_fields.h) marks sweepable, with its kinds, ranges and names; reading
+// one axis of values (a value, a list or a range) with messages naming the key path and value,
+// and an ArchSpec with one value changed.
 
 #include "sweep_fields.h"
 
@@ -11,6 +12,7 @@
 #include <stdexcept>
 
 #include "quasar/models/error.h"
+#include "quasar/models/spec/arch_fields.h"
 #include "quasar/sim/explore/text.h"
 
 namespace quasar::sim::explore {
@@ -20,47 +22,13 @@ using models::MapReader;
 
 namespace {
 
-enum class Kind { kInt, kReal, kName, kBool };
+using Field = models::ArchField;
+using Kind = models::ArchFieldKind;
 
-// One sweepable field: its key path in the arch format, its kind, its range (kInt: [lo, hi];
-// kReal: (lo, hi], as docs/arch-format.md) and the names a kName field accepts.
-struct Field {
-  const char* key;
-  Kind kind;
-  double lo, hi;
-  std::vector<std::string> names;
-};
-
-const std::vector<Field>& Fields() {
-  static const std::vector<Field> fields = {
-      {"array.rows", Kind::kInt, 1, 4096, {}},
-      {"array.cols", Kind::kInt, 1, 4096, {}},
-      {"array.dataflow", Kind::kName, 0, 0, {"os", "ws", "is"}},
-      {"mac.weight_bits", Kind::kInt, 1, 16, {}},
-      {"mac.activation_bits", Kind::kInt, 1, 16, {}},
-      {"mac.signed", Kind::kBool, 0, 0, {}},
-      {"mac.accumulator.bits", Kind::kInt, 8, 64, {}},
-      {"mac.accumulator.overflow", Kind::kName, 0, 0, {"wrap", "saturate"}},
-      {"mac.precision_scaling", Kind::kName, 0, 0, {"none", "bit_fusion"}},
-      {"mac.binary_lanes", Kind::kInt, 0, 1024, {}},
-      {"buffers.input.kib", Kind::kInt, 1, 1 << 20, {}},
-      {"buffers.weight.kib", Kind::kInt, 1, 1 << 20, {}},
-      {"buffers.output.kib", Kind::kInt, 1, 1 << 20, {}},
-      {"dram.bytes_per_cycle", Kind::kReal, 0, 65536, {}},
-      {"dram.latency_cycles", Kind::kInt, 0, 1e9, {}},
-      {"clock_mhz", Kind::kReal, 0, 100000, {}},
-      {"post_processing.elements_per_cycle", Kind::kReal, 0, 1048576, {}},
-  };
-  return fields;
-}
-
+// A sweepable field of the arch format, or nullptr.
 const Field* FindField(const std::string& key) {
-  for (const Field& f : Fields()) {
-    if (key == f.key) {
-      return &f;
-    }
-  }
-  return nullptr;
+  const Field* f = models::FindArchField(key);
+  return f != nullptr && f->sweepable ? f : nullptr;
 }
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
@@ -255,53 +223,36 @@ void ReadAxes(const MapReader& sweep, SweepSpec* s, ErrorList* errors) {
 
 std::vector<std::string> SweepableKeys() {
   std::vector<std::string> keys;
-  for (const Field& f : Fields()) {
-    keys.push_back(f.key);
+  for (const Field& f : models::ArchFields()) {
+    if (f.sweepable) {
+      keys.push_back(f.key);
+    }
   }
   return keys;
 }
 
-void ApplyAxisValue(const std::string& key, const std::string& v, ArchSpec* a) {
-  const auto i = [&] { return std::stoll(v); };
-  const auto bits = [&] { return static_cast<int>(std::stoll(v)); };
-  const auto real = [&] { return std::strtod(v.c_str(), nullptr); };
-  if (key == "array.rows") {
-    a->rows = i();
-  } else if (key == "array.cols") {
-    a->cols = i();
-  } else if (key == "array.dataflow") {
-    a->dataflow = *models::ParseDataflow(v);
-  } else if (key == "mac.weight_bits") {
-    a->mac.weight_bits = bits();
-  } else if (key == "mac.activation_bits") {
-    a->mac.activation_bits = bits();
-  } else if (key == "mac.signed") {
-    a->mac.is_signed = v == "true";
-  } else if (key == "mac.accumulator.bits") {
-    a->mac.accumulator.bits = bits();
-  } else if (key == "mac.accumulator.overflow") {
-    a->mac.accumulator.overflow = *models::ParseOverflowMode(v);
-  } else if (key == "mac.precision_scaling") {
-    a->mac.scaling = *models::ParsePrecisionScaling(v);
-  } else if (key == "mac.binary_lanes") {
-    a->mac.binary_lanes = bits();
-  } else if (key == "buffers.input.kib") {
-    a->input.kib = i();
-  } else if (key == "buffers.weight.kib") {
-    a->weight.kib = i();
-  } else if (key == "buffers.output.kib") {
-    a->output.kib = i();
-  } else if (key == "dram.bytes_per_cycle") {
-    a->dram.bytes_per_cycle = real();
-  } else if (key == "dram.latency_cycles") {
-    a->dram.latency_cycles = i();
-  } else if (key == "clock_mhz") {
-    a->clock_mhz = real();
-  } else if (key == "post_processing.elements_per_cycle") {
-    a->post_elements_per_cycle = real();
-  } else {
-    throw std::logic_error("ApplyAxisValue: not a sweepable field: " + key);
+ArchSpec WithAxisValue(const ArchSpec& base, const std::string& key, const std::string& v) {
+  const Field* f = FindField(key);
+  if (f == nullptr) {
+    throw std::logic_error("WithAxisValue: not a sweepable field: " + key);
   }
+  ArchSpec a = base;
+  switch (f->kind) {
+    case Kind::kInt:
+      f->set(&a, static_cast<int64_t>(std::stoll(v)));
+      break;
+    case Kind::kReal:
+      f->set(&a, std::strtod(v.c_str(), nullptr));
+      break;
+    case Kind::kBool:
+      f->set(&a, v == "true");
+      break;
+    case Kind::kName:
+    case Kind::kText:
+      f->set(&a, v);
+      break;
+  }
+  return a;
 }
 
 }  // namespace quasar::sim::explore

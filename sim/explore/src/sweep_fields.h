@@ -1,6 +1,6 @@
 #pragma once
 // Private to the sweep sources: reading the `sweep:` mapping of a sweep file into axes, and
-// applying an axis value to an ArchSpec (sweep_fields.cc holds the table of sweepable fields).
+// an ArchSpec with an axis value (the arch format's field table says which fields are sweepable).
 
 #include <string>
 
@@ -14,7 +14,9 @@ namespace quasar::sim::explore {
 // value, bad range) in `errors` under its key path.
 void ReadAxes(const models::MapReader& sweep, SweepSpec* s, ErrorList* errors);
 
-// Sets the field `key` of `a` to the canonical value `v` (as ReadAxes produced it).
-void ApplyAxisValue(const std::string& key, const std::string& v, models::ArchSpec* a);
+// `base` with the field `key` set to the canonical value `v` (as ReadAxes produced it); not yet
+// checked as a whole (ArchFor re-reads the result through the arch format).
+models::ArchSpec WithAxisValue(const models::ArchSpec& base, const std::string& key,
+                               const std::string& v);
 
 }  // namespace quasar::sim::explore

@@ -289,7 +289,7 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
 ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config) {
   ArchSpec a = spec.base;
   for (size_t i = 0; i < spec.axes.size(); ++i) {
-    ApplyAxisValue(spec.axes[i].key, spec.axes[i].values[config.value[i]], &a);
+    a = WithAxisValue(a, spec.axes[i].key, spec.axes[i].values[config.value[i]]);
   }
   if (spec.axes.empty()) {
     return a;

@@ -16,6 +16,10 @@ enum class OverflowMode { kWrap, kSaturate };
 std::string OverflowModeName(OverflowMode mode);
 std::optional<OverflowMode> ParseOverflowMode(const std::string& name);  // "wrap" | "saturate"
 
+// The widths an accumulator register may have, in every format that sets one.
+inline constexpr int kMinAccumulatorBits = 8;
+inline constexpr int kMaxAccumulatorBits = 64;
+
 // Width and overflow behaviour of an accumulator register.
 struct AccumulatorSpec {
   int bits = 32;  // 8..64

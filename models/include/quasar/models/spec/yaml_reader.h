@@ -51,6 +51,7 @@ class MapReader {
   void RejectDuplicateKeys() const;
   // Records an error for every key not in `allowed`, and for duplicated keys.
   void RejectUnknownKeys(std::initializer_list<const char*> allowed) const;
+  void RejectUnknownKeys(const std::vector<std::string>& allowed) const;
   void Error(const std::string& key, const std::string& problem) const {
     errors_->Add(PathOf(key), problem);
   }
