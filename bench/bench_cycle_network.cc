@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   models::QuantizedNetwork q =
       models::QuantizeNetwork(net, params, {models::MakeInputs(net, 1, 1)});
-  models::SetAccumulator(&q, arch.mac.accumulator);
+  q = models::WithAccumulator(std::move(q), arch.mac.accumulator);
   fmt::print("{}: {:.2f} GMAC, {} layers, {}x{} array, quantized in {:.1f} s\n", net.name,
              static_cast<double>(net.TotalMacs()) / 1e9, net.layers.size(), arch.rows, arch.cols,
              Seconds(t0));

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   const auto [w, a] = ParseBitsShorthand(bits);
   w.ApplyTo(&net.policy.weights);
   a.ApplyTo(&net.policy.activations);
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   const FloatNetParams params = MakeFloatParams(net, 1);
   auto t0 = std::chrono::steady_clock::now();
   const QuantizedNetwork q = QuantizeNetwork(net, params, {MakeInputs(net, 1, 1)});

@@ -69,7 +69,7 @@ int Run(const Options& o) {
   if (!o.overflow.empty()) {
     acc.overflow = *ParseOverflowMode(o.overflow);
   }
-  SetAccumulator(&q, acc);
+  q = WithAccumulator(std::move(q), acc);
   const NetworkSpec& net = q.net;
   const auto inputs = MakeInputs(net, seed, 0);
   auto t0 = std::chrono::steady_clock::now();

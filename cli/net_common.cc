@@ -148,7 +148,7 @@ NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
     }
     p.rounding = *r;
   }
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   return net;
 }
 

@@ -146,7 +146,7 @@ models::NetworkSpec LoadTestNetwork(const std::string& yaml_or_zoo, const std::s
   if (first_last_bits) {
     p.first_last_bits = *first_last_bits;
   }
-  models::ResolvePrecision(&net);
+  net = models::ResolvePrecision(std::move(net));
   return net;
 }
 
@@ -250,7 +250,7 @@ Flow RunFlow(const models::NetworkSpec& net, const models::ArchSpec& arch,
              const FlowOptions& options) {
   Flow f;
   f.qnet = QuantizeForTest(net);
-  models::SetAccumulator(&f.qnet, arch.mac.accumulator);
+  f.qnet = models::WithAccumulator(std::move(f.qnet), arch.mac.accumulator);
   if (options.edit_network) {
     options.edit_network(&f.qnet);
   }

@@ -31,7 +31,7 @@ TEST_CASE("A schedule of another network is an input error", "[errors]") {
   const models::NetworkSpec conv = LoadTestNetwork(kConvNetYaml, "w8a8");
   const models::NetworkSpec attention = LoadTestNetwork(kAttentionNetYaml, "w8a8");
   models::QuantizedNetwork q = QuantizeForTest(conv);
-  models::SetAccumulator(&q, arch.mac.accumulator);
+  q = models::WithAccumulator(std::move(q), arch.mac.accumulator);
   const compiler::Schedule other = CompileForTest(attention, arch);
   REQUIRE(other.layers.size() != q.net.layers.size());
   const models::QuantizedRun golden =
@@ -48,7 +48,7 @@ TEST_CASE("A network accumulator other than the schedule's is an input error nam
   const models::ArchSpec arch = SmallArch(4, 4, models::Dataflow::kWeightStationary);
   const models::NetworkSpec net = LoadTestNetwork(kConvNetYaml, "w8a8");
   models::QuantizedNetwork q = QuantizeForTest(net);
-  models::SetAccumulator(&q, models::AccumulatorSpec{16, models::OverflowMode::kWrap});
+  q = models::WithAccumulator(std::move(q), models::AccumulatorSpec{16, models::OverflowMode::kWrap});
   const compiler::Schedule s = CompileForTest(q.net, arch);
   REQUIRE(s.FirstInfeasible() == nullptr);
   REQUIRE(s.layers[0].bits.acc_bits == 32);
@@ -65,7 +65,7 @@ TEST_CASE("Network inputs of the wrong shape are an input error naming the input
   const models::ArchSpec arch = SmallArch(4, 4, models::Dataflow::kInputStationary);
   const models::NetworkSpec net = LoadTestNetwork(kTinyLenetYaml, "w8a8");
   models::QuantizedNetwork q = QuantizeForTest(net);
-  models::SetAccumulator(&q, arch.mac.accumulator);
+  q = models::WithAccumulator(std::move(q), arch.mac.accumulator);
   const compiler::Schedule s = CompileForTest(q.net, arch);
   std::map<std::string, models::IntTensor> inputs;
   inputs["image"] = models::IntTensor({1, 1, 12, 13});
@@ -93,7 +93,7 @@ layers:
   std::snprintf(large, sizeof large, kFc, 48);
   const models::ArchSpec arch = SmallArch(4, 4, models::Dataflow::kWeightStationary);
   models::QuantizedNetwork q = QuantizeForTest(LoadTestNetwork(small, "w8a8"));
-  models::SetAccumulator(&q, arch.mac.accumulator);
+  q = models::WithAccumulator(std::move(q), arch.mac.accumulator);
   const compiler::Schedule other = CompileForTest(LoadTestNetwork(large, "w8a8"), arch);
   REQUIRE(other.layers.size() == q.net.layers.size());
   REQUIRE(other.layers[0].gemm.k == 48);

@@ -36,7 +36,7 @@ NetworkSpec WithBits(const std::string& bits, const char* text = kNet) {
   const auto [w, a] = ParseBitsShorthand(bits);
   w.ApplyTo(&net.policy.weights);
   a.ApplyTo(&net.policy.activations);
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   return net;
 }
 

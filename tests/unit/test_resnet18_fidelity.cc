@@ -37,7 +37,7 @@ QuantizedNetwork Quantize(const std::string& bits) {
   const auto [w, a] = ParseBitsShorthand(bits);
   w.ApplyTo(&net.policy.weights);
   a.ApplyTo(&net.policy.activations);
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   return QuantizeNetwork(net, s.params, s.calibration);
 }
 
@@ -66,13 +66,13 @@ TEST_CASE("ResNet-18: 8-bit keeps a higher output SQNR than 4-bit, which beats 2
 
 TEST_CASE("ResNet-18: widening a narrow accumulator to the required width removes overflows") {
   QuantizedNetwork q = Quantize("w8a8");
-  SetAccumulator(&q, AccumulatorSpec{16, OverflowMode::kWrap});
+  q = WithAccumulator(std::move(q), AccumulatorSpec{16, OverflowMode::kWrap});
   const QuantizedRun narrow = RunQuantizedNetwork(q, ResNet18().input);
   CHECK(narrow.overflow_events > 0);
   CHECK(narrow.required_bits > 16);
   const double narrow_sqnr = OutputSqnr(q, narrow);
 
-  SetAccumulator(&q, AccumulatorSpec{narrow.required_bits, OverflowMode::kWrap});
+  q = WithAccumulator(std::move(q), AccumulatorSpec{narrow.required_bits, OverflowMode::kWrap});
   const QuantizedRun wide = RunQuantizedNetwork(q, ResNet18().input);
   CHECK(wide.overflow_events == 0);
   for (const auto& layer : wide.layers) {

@@ -318,7 +318,7 @@ NetworkSpec ParseNetworkNode(const YAML::Node& node, const std::string& where,
   errors.ThrowIfAny();  // shape inference needs a complete graph
   InferShapes(&net, &errors);
   errors.ThrowIfAny();
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   return net;
 }
 

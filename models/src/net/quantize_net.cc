@@ -199,15 +199,17 @@ void BuildLayerSpecs(QuantizedNetwork* qnet,
   }
 }
 
-void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator) {
-  SetAccumulator(qnet, AccumulatorOverride{accumulator.bits, accumulator.overflow});
+QuantizedNetwork WithAccumulator(QuantizedNetwork qnet, const AccumulatorSpec& accumulator) {
+  return WithAccumulator(std::move(qnet),
+                         AccumulatorOverride{accumulator.bits, accumulator.overflow});
 }
 
-void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorOverride& accumulator) {
-  for (size_t i = 0; i < qnet->layers.size(); ++i) {
-    accumulator.ApplyTo(&qnet->layers[i].spec.accumulator);
-    accumulator.ApplyTo(&qnet->net.layers[i].precision.accumulator);
+QuantizedNetwork WithAccumulator(QuantizedNetwork qnet, const AccumulatorOverride& accumulator) {
+  for (size_t i = 0; i < qnet.layers.size(); ++i) {
+    accumulator.ApplyTo(&qnet.layers[i].spec.accumulator);
+    accumulator.ApplyTo(&qnet.net.layers[i].precision.accumulator);
   }
+  return qnet;
 }
 
 IntTensor QuantizeInput(const FloatTensor& x, const QuantParams& p, RoundingMode mode) {

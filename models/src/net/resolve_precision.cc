@@ -30,7 +30,8 @@ void Producers(const NetworkSpec& net, const std::string& tensor, std::set<std::
 
 }  // namespace
 
-void ResolvePrecision(NetworkSpec* net) {
+// The resolution in place, on the copy ResolvePrecision returns.
+static void ResolveInPlace(NetworkSpec* net) {
   const PrecisionPolicy& pol = net->policy;
   ErrorList errors(net->file);
   ValidateOperand(pol.weights, true, "precision.weights", &errors);
@@ -122,6 +123,11 @@ void ResolvePrecision(NetworkSpec* net) {
     net->tensor_precision[l.name] = p.output;
   }
   errors.ThrowIfAny();
+}
+
+NetworkSpec ResolvePrecision(NetworkSpec net) {
+  ResolveInPlace(&net);
+  return net;
 }
 
 }  // namespace quasar::models

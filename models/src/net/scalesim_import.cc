@@ -151,7 +151,7 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
   errors.ThrowIfAny();
   InferShapes(&net, &errors);
   errors.ThrowIfAny();
-  ResolvePrecision(&net);
+  net = ResolvePrecision(std::move(net));
   return net;
 }
 

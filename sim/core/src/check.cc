@@ -16,7 +16,7 @@ bool CheckedRun::bit_exact() const {
 models::QuantizedNetwork ReferenceForHardware(models::QuantizedNetwork qnet,
                                               const compiler::Schedule& schedule,
                                               const models::ArchSpec& arch) {
-  models::SetAccumulator(&qnet, arch.mac.accumulator);
+  qnet = models::WithAccumulator(std::move(qnet), arch.mac.accumulator);
   for (size_t i = 0; i < qnet.layers.size() && i < schedule.layers.size(); ++i) {
     models::LayerSpec& spec = qnet.layers[i].spec;
     if (spec.op == models::LayerOp::kBinaryConv2d) {

@@ -33,7 +33,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
     throw InputError("layer " + layer.name + ": the network's accumulator has " +
                      std::to_string(spec.accumulator.bits) + " bits, the accelerator's " +
                      std::to_string(schedule.bits.acc_bits) +
-                     " (run it with the accelerator's accumulator, SetAccumulator)");
+                     " (run it with the accelerator's accumulator, WithAccumulator)");
   }
   binary_conv_ = spec.op == models::LayerOp::kBinaryConv2d;
   chunked_ = binary_conv_ && schedule.bits.binary && xnor_lanes;

@@ -15,7 +15,7 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
   const models::FloatNetParams params = models::MakeFloatParams(net, seed);
   models::QuantizedNetwork q = models::QuantizePostTraining(net, params, seed, calib_samples);
   if (acc) {
-    models::SetAccumulator(&q, *acc);
+    q = models::WithAccumulator(std::move(q), *acc);
   }
   const auto inputs = models::MakeInputs(net, seed, 0);
   const auto ref = models::RunFloatNetwork(net, params, inputs);

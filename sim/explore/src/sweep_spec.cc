@@ -233,7 +233,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
             *s.first_last_bits == 0 ? std::optional<int>() : std::optional<int>(*s.first_last_bits);
       }
       try {
-        models::ResolvePrecision(&net);
+        net = models::ResolvePrecision(std::move(net));
       } catch (const InputError& e) {
         errors.Add("precisions[" + std::to_string(p) + "]",
                    "network '" + s.networks[n] + "': " + e.what());

@@ -109,10 +109,10 @@ NetworkSpec ParseNetwork(const std::string& yaml_text, const std::string& where,
 // go to `errors` keyed "layers[i].field". Used by the parser and by importers.
 void InferShapes(NetworkSpec* net, ErrorList* errors);
 
-// (Re)resolves every layer's and tensor's precision from net->policy and the layer overrides;
-// call after changing the policy (as `--bits` does). Throws InputError on a combination the
-// golden kernels cannot run (for example per-channel activations).
-void ResolvePrecision(NetworkSpec* net);
+// `net` with every layer's and tensor's precision (re)resolved from its policy and the layer
+// overrides; call after changing the policy (as `--bits` does). Throws InputError on a
+// combination the golden kernels cannot run (for example per-channel activations).
+NetworkSpec ResolvePrecision(NetworkSpec net);
 
 // Writes a NetworkSpec back as version-1 YAML that ParseNetwork reads into the same spec.
 std::string NetworkToYaml(const NetworkSpec& net);

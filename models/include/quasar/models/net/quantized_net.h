@@ -63,8 +63,8 @@ QuantizedNetwork QuantizePostTraining(const NetworkSpec& net, const FloatNetPara
 
 // Overrides every layer's accumulator (for what-if runs: a narrower or a widened register):
 // all of it, or only the fields an override sets.
-void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorSpec& accumulator);
-void SetAccumulator(QuantizedNetwork* qnet, const AccumulatorOverride& accumulator);
+QuantizedNetwork WithAccumulator(QuantizedNetwork qnet, const AccumulatorSpec& accumulator);
+QuantizedNetwork WithAccumulator(QuantizedNetwork qnet, const AccumulatorOverride& accumulator);
 
 // Quantizes a float network input with its parameters; binary inputs take sign(x) (+1 at 0).
 IntTensor QuantizeInput(const FloatTensor& x, const QuantParams& p, RoundingMode mode);
