@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "quasar/models/cost/energy.h"
 #include "quasar/models/error.h"
 
 namespace quasar::cli {
@@ -30,16 +31,20 @@ std::string Label(const ComparisonColumn& c) {
 }
 
 std::string EnergyData(const std::vector<const ComparisonColumn*>& cols) {
-  std::string out =
-      "label MAC PE_registers input_SRAM weight_SRAM output_SRAM DRAM post_processing leakage\n";
+  std::string out = "label";
+  for (const models::EnergyComponent& part : models::EnergyComponents()) {
+    out += fmt::format(" {}", part.plot_column);
+  }
+  out += "\n";
   for (const ComparisonColumn* c : cols) {
     if (!c->perf.ok()) {
       continue;
     }
-    const models::EnergyBreakdown& e = c->perf.energy;
-    out += fmt::format("\"{}\" {} {} {} {} {} {} {} {}\n", Label(*c), e.mac / 1e6,
-                       e.pe_registers / 1e6, e.input_sram / 1e6, e.weight_sram / 1e6,
-                       e.output_sram / 1e6, e.dram / 1e6, e.post_processing / 1e6, e.leakage / 1e6);
+    out += fmt::format("\"{}\"", Label(*c));
+    for (const models::EnergyComponent& part : models::EnergyComponents()) {
+      out += fmt::format(" {}", c->perf.energy.*part.field / 1e6);
+    }
+    out += "\n";
   }
   return out;
 }
@@ -105,9 +110,9 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
                         "set boxwidth 0.7\n"
                         "set key outside right top\n"
                         "set xtics rotate by -30\n"
-                        "plot for [i=2:9] '{0}compare_energy.dat' using i:xtic(1) "
+                        "plot for [i=2:{1}] '{0}compare_energy.dat' using i:xtic(1) "
                         "title columnheader(i)\n",
-                        base));
+                        base, 1 + models::EnergyComponents().size()));
   WriteFile(base + "compare_latency_energy.gp",
             fmt::format("set terminal svg size 700,500 dynamic background rgb 'white'\n"
                         "set output '{0}compare_latency_energy.svg'\n"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quasar/compiler/mapper.h"
+#include "quasar/models/cost/energy.h"
 #include "quasar/models/error.h"
 
 namespace quasar::cli {
@@ -67,15 +68,22 @@ std::string WarningsText(const compiler::Schedule& s) {
   return out;
 }
 
-std::vector<std::pair<std::string, double>> EnergyParts(const models::EnergyBreakdown& e) {
-  return {{"MAC", e.mac},
-          {"PE registers", e.pe_registers},
-          {"input SRAM", e.input_sram},
-          {"weight SRAM", e.weight_sram},
-          {"output SRAM", e.output_sram},
-          {"DRAM", e.dram},
-          {"post-processing", e.post_processing},
-          {"leakage", e.leakage}};
+// What the text report adds to an area component's label: the PEs of the array, the size of an
+// SRAM.
+std::string AreaDetail(const models::AreaComponent& c, const models::ArchSpec& a,
+                       const models::AreaBreakdown& ar) {
+  using A = models::AreaBreakdown;
+  if (c.field == &A::pe_array) {
+    return fmt::format(" ({} PEs of {:.1f} um2)", a.PeCount(), ar.pe);
+  }
+  const std::pair<double A::*, const models::BufferSpec*> srams[] = {
+      {&A::input_sram, &a.input}, {&A::weight_sram, &a.weight}, {&A::output_sram, &a.output}};
+  for (const auto& [field, buffer] : srams) {
+    if (c.field == field) {
+      return fmt::format(" ({} KiB)", buffer->kib);
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -214,21 +222,21 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   out += fmt::format("DRAM            read {:.3f} MB, write {:.3f} MB\n",
                      perf.dram_read_bytes / 1e6, perf.dram_write_bytes / 1e6);
   out += fmt::format("energy          {:.3f} uJ per inference\n", energy / 1e6);
-  for (const auto& [name, pj] : EnergyParts(perf.energy)) {
-    out += fmt::format("  {:<16} {:>12.3f} uJ {:>6.1f} %\n", name, pj / 1e6, Percent(pj, energy));
+  for (const models::EnergyComponent& c : models::EnergyComponents()) {
+    const double pj = perf.energy.*c.field;
+    out +=
+        fmt::format("  {:<16} {:>12.3f} uJ {:>6.1f} %\n", c.label, pj / 1e6, Percent(pj, energy));
   }
   out += fmt::format("efficiency      {:.3f} TOPS/W\n", perf.tops_per_watt);
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();
   out += fmt::format("area            {:.4f} mm2\n", area / 1e6);
-  const std::vector<std::pair<std::string, double>> area_parts = {
-      {fmt::format("PE array ({} PEs of {:.1f} um2)", a.PeCount(), ar.pe), ar.pe_array},
-      {fmt::format("input SRAM ({} KiB)", a.input.kib), ar.input_sram},
-      {fmt::format("weight SRAM ({} KiB)", a.weight.kib), ar.weight_sram},
-      {fmt::format("output SRAM ({} KiB)", a.output.kib), ar.output_sram},
-      {"post-processing", ar.post_processing}};
-  for (const auto& [name, um2] : area_parts) {
-    out += fmt::format("  {:<34} {:>10.4f} mm2 {:>6.1f} %\n", name, um2 / 1e6, Percent(um2, area));
+  for (const models::AreaComponent& c : models::AreaComponents()) {
+    if (c.in_total) {
+      const double um2 = ar.*c.field;
+      out += fmt::format("  {:<34} {:>10.4f} mm2 {:>6.1f} %\n", c.label + AreaDetail(c, a, ar),
+                         um2 / 1e6, Percent(um2, area));
+    }
   }
   if (ar.rtl_mac) {
     out += fmt::format(

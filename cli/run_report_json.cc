@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/models/cost/energy.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -44,31 +45,27 @@ Json EventsJson(const models::EventCounts& e, bool with_widths) {
 }
 
 Json EnergyJson(const models::EnergyBreakdown& e) {
-  return Json{{"mac", e.mac},
-              {"pe_registers", e.pe_registers},
-              {"input_sram", e.input_sram},
-              {"weight_sram", e.weight_sram},
-              {"output_sram", e.output_sram},
-              {"dram", e.dram},
-              {"post_processing", e.post_processing},
-              {"leakage", e.leakage},
-              {"total", e.Total()}};
+  Json j;
+  for (const models::EnergyComponent& c : models::EnergyComponents()) {
+    j[c.key] = e.*c.field;
+  }
+  j["total"] = e.Total();
+  return j;
 }
 
 Json AreaJson(const models::AreaBreakdown& a) {
-  return Json{{"pe", a.pe},
-              {"pe_array", a.pe_array},
-              {"input_sram", a.input_sram},
-              {"weight_sram", a.weight_sram},
-              {"output_sram", a.output_sram},
-              {"post_processing", a.post_processing},
-              {"total", a.Total()},
-              {"rtl_mac", a.rtl_mac ? Json{{"config", a.rtl_mac->config},
-                                           {"cells", a.rtl_mac->cells},
-                                           {"relative_to_int8", a.rtl_mac->relative_to_int8},
-                                           {"exact", a.rtl_mac->exact},
-                                           {"tool", a.rtl_mac->tool}}
-                                    : Json()}};
+  Json j;
+  for (const models::AreaComponent& c : models::AreaComponents()) {
+    j[c.key] = a.*c.field;
+  }
+  j["total"] = a.Total();
+  j["rtl_mac"] = a.rtl_mac ? Json{{"config", a.rtl_mac->config},
+                                  {"cells", a.rtl_mac->cells},
+                                  {"relative_to_int8", a.rtl_mac->relative_to_int8},
+                                  {"exact", a.rtl_mac->exact},
+                                  {"tool", a.rtl_mac->tool}}
+                           : Json();
+  return j;
 }
 
 Json LayerJson(const LayerSchedule& l, const sim::LayerPerf& p) {

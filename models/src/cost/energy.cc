@@ -3,6 +3,7 @@
 
 #include "quasar/models/cost/energy.h"
 
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -76,24 +77,56 @@ double MacEnergy(const EventCounts& e, const ArchSpec& arch, const CostTable& ta
 
 }  // namespace
 
+const std::array<EnergyComponent, 8>& EnergyComponents() {
+  using E = EnergyBreakdown;
+  static const std::array<EnergyComponent, 8> table = {{
+      {"mac", "MAC", "MAC", &E::mac},
+      {"pe_registers", "PE registers", "PE_registers", &E::pe_registers},
+      {"input_sram", "input SRAM", "input_SRAM", &E::input_sram},
+      {"weight_sram", "weight SRAM", "weight_SRAM", &E::weight_sram},
+      {"output_sram", "output SRAM", "output_SRAM", &E::output_sram},
+      {"dram", "DRAM", "DRAM", &E::dram},
+      {"post_processing", "post-processing", "post_processing", &E::post_processing},
+      {"leakage", "leakage", "leakage", &E::leakage},
+  }};
+  return table;
+}
+
+const std::array<AreaComponent, 6>& AreaComponents() {
+  using A = AreaBreakdown;
+  static const std::array<AreaComponent, 6> table = {{
+      {"pe", "PE", false, &A::pe},
+      {"pe_array", "PE array", true, &A::pe_array},
+      {"input_sram", "input SRAM", true, &A::input_sram},
+      {"weight_sram", "weight SRAM", true, &A::weight_sram},
+      {"output_sram", "output SRAM", true, &A::output_sram},
+      {"post_processing", "post-processing", true, &A::post_processing},
+  }};
+  return table;
+}
+
 double EnergyBreakdown::Total() const {
-  return mac + pe_registers + input_sram + weight_sram + output_sram + dram + post_processing +
-         leakage;
+  double total = 0;
+  for (const EnergyComponent& c : EnergyComponents()) {
+    total += this->*c.field;
+  }
+  return total;
 }
 
 void EnergyBreakdown::Add(const EnergyBreakdown& o) {
-  mac += o.mac;
-  pe_registers += o.pe_registers;
-  input_sram += o.input_sram;
-  weight_sram += o.weight_sram;
-  output_sram += o.output_sram;
-  dram += o.dram;
-  post_processing += o.post_processing;
-  leakage += o.leakage;
+  for (const EnergyComponent& c : EnergyComponents()) {
+    this->*c.field += o.*c.field;
+  }
 }
 
 double AreaBreakdown::Total() const {
-  return pe_array + input_sram + weight_sram + output_sram + post_processing;
+  double total = 0;
+  for (const AreaComponent& c : AreaComponents()) {
+    if (c.in_total) {
+      total += this->*c.field;
+    }
+  }
+  return total;
 }
 
 AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table) {

@@ -75,20 +75,11 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
       [](C c) { return std::optional(c.perf.utilization * 100); });
   add("energy_uj", "energy/inference", "uJ",
       [](C c) { return std::optional(c.perf.energy.Total() / 1e6); });
-  const std::pair<const char*, double models::EnergyBreakdown::*> parts[] = {
-      {"mac", &models::EnergyBreakdown::mac},
-      {"pe_registers", &models::EnergyBreakdown::pe_registers},
-      {"input_sram", &models::EnergyBreakdown::input_sram},
-      {"weight_sram", &models::EnergyBreakdown::weight_sram},
-      {"output_sram", &models::EnergyBreakdown::output_sram},
-      {"dram", &models::EnergyBreakdown::dram},
-      {"post_processing", &models::EnergyBreakdown::post_processing},
-      {"leakage", &models::EnergyBreakdown::leakage}};
-  for (const auto& [name, member] : parts) {
-    std::string label = std::string("  ") + name;
+  for (const models::EnergyComponent& part : models::EnergyComponents()) {
+    std::string label = std::string("  ") + part.key;
     std::replace(label.begin(), label.end(), '_', ' ');
-    add(std::string("energy_") + name + "_uj", label, "uJ",
-        [m = member](C c) { return std::optional(c.perf.energy.*m / 1e6); });
+    add(std::string("energy_") + part.key + "_uj", label, "uJ",
+        [m = part.field](C c) { return std::optional(c.perf.energy.*m / 1e6); });
   }
   add("tops_per_watt", "TOPS/W", "", [](C c) { return std::optional(c.perf.tops_per_watt); });
   add(

@@ -4,6 +4,7 @@
 // Backends only count; every pricing rule is here, so all backends are priced identically. The
 // rules, their formulas and sources are in docs/energy-area.md, section "From events to a report".
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,7 +33,7 @@ struct EnergyBreakdown {
   double post_processing = 0;
   double leakage = 0;  // LeakagePj(whole chip area, cycles / (clock_mhz · 10^6))
 
-  double Total() const;                    // sum of every component
+  double Total() const;                    // sum of every component (EnergyComponents())
   void Add(const EnergyBreakdown& other);  // component by component
 };
 
@@ -54,8 +55,30 @@ struct AreaBreakdown {
   // it and a configuration matched.
   std::optional<RtlMacArea> rtl_mac;
 
-  double Total() const;  // pe_array + the three SRAMs + post_processing (pe is inside pe_array)
+  // pe_array + the three SRAMs + post_processing (pe is inside pe_array): the in_total rows of
+  // AreaComponents().
+  double Total() const;
 };
+
+// The components of each breakdown, listed once (the tables are in energy.cc): Total(), Add() and
+// every report (`quasar run` table, JSON and CSV, `quasar compare` rows and plots) iterate them in
+// this order, so a new component is a field of the struct plus a row of its table (and the
+// array's size one up).
+struct EnergyComponent {
+  const char* key;          // JSON key (energy_pj.<key>); CSV column energy_<key>_pj; compare
+                            // metric energy_<key>_uj, labelled with the key's '_' as ' '
+  const char* label;        // row of the `quasar run` text table ("PE registers")
+  const char* plot_column;  // column header of compare_energy.dat, one word ("PE_registers")
+  double EnergyBreakdown::*field;
+};
+struct AreaComponent {
+  const char* key;    // JSON key (area_um2.<key>)
+  const char* label;  // row of the `quasar run` text table, which lists the in_total components
+  bool in_total;      // summed by Total(); false for `pe`, which pe_array contains
+  double AreaBreakdown::*field;
+};
+const std::array<EnergyComponent, 8>& EnergyComponents();
+const std::array<AreaComponent, 6>& AreaComponents();
 
 // The area of `arch` priced with `table`.
 AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table);
