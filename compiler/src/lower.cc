@@ -1,6 +1,7 @@
 #include "quasar/compiler/lower.h"
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/ops.h"
 
 namespace quasar::compiler {
 
@@ -8,28 +9,12 @@ using models::NetLayer;
 using models::NetOp;
 
 std::optional<GemmShape> LowerToGemm(const NetLayer& l, const models::NetworkSpec& net) {
-  const models::Shape& x = net.ShapeOf(l.inputs[0]);
-  const models::Shape& y = l.output_shape;
-  switch (l.op) {
-    case NetOp::kConv2d:
-    case NetOp::kDepthwiseConv2d: {
-      const int64_t groups = l.op == NetOp::kDepthwiseConv2d ? x[1] : l.geometry.groups;
-      return GemmShape{groups, y[0] * y[2] * y[3], (x[1] / groups) * l.kernel_h * l.kernel_w,
-                       y[1] / groups};
-    }
-    case NetOp::kFullyConnected:
-      return GemmShape{1, x[0], x[1], l.out_channels};
-    case NetOp::kMatMul: {
-      const models::Shape& b = net.ShapeOf(l.inputs[1]);
-      int64_t batches = 1;
-      for (size_t i = 0; i + 2 < x.size(); ++i) {
-        batches *= x[i];
-      }
-      return GemmShape{batches, x[x.size() - 2], x.back(), b.back()};
-    }
-    default:
-      return std::nullopt;
+  const models::OpDef& op = models::OpOf(l.op);
+  if (op.lowering != models::OpLowering::kGemm) {
+    return std::nullopt;
   }
+  const models::GemmDims d = op.gemm(l, net);
+  return GemmShape{d.count, d.m, d.k, d.n};
 }
 
 Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geometry) {

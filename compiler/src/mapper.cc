@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/ops.h"
 
 namespace quasar::compiler {
 namespace {
@@ -65,40 +66,22 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.bits.out_bits = out_p.bits;
   l.bits.acc_bits = arch.mac.accumulator.bits;
 
-  switch (layer.op) {
-    case NetOp::kFlatten:
-    case NetOp::kReshape:
+  const models::OpDef& op = models::OpOf(layer.op);
+  const models::PostEvents post = op.post_events(layer, net);
+  l.post_multiplies_per_out = post.multiplies, l.post_adds_per_out = post.adds;
+  l.post_compares_per_out = post.compares;
+  switch (op.lowering) {
+    case models::OpLowering::kView:
       l.kind = LayerKind::kView;
       return l;
-    case NetOp::kAdd:  // TFLite's quantized add: rescale both inputs, add, requantize, clamp
+    case models::OpLowering::kPost:  // data movement and arithmetic on the post unit
       l.kind = LayerKind::kPost;
-      l.post_multiplies_per_out = 3, l.post_adds_per_out = 3, l.post_compares_per_out = 2;
       return l;
-    case NetOp::kMaxPool:
-      l.kind = LayerKind::kPost;
-      l.post_compares_per_out = static_cast<int>(layer.kernel_h * layer.kernel_w - 1);
-      return l;
-    case NetOp::kAvgPool:
-    case NetOp::kGlobalAvgPool: {
-      l.kind = LayerKind::kPost;
-      const int64_t window =
-          layer.op == NetOp::kAvgPool ? layer.kernel_h * layer.kernel_w : x[2] * x[3];
-      l.post_adds_per_out = static_cast<int>(window), l.post_multiplies_per_out = 1;
-      l.post_compares_per_out = 2;
-      return l;
-    }
-    case NetOp::kTranspose:
-      l.kind = LayerKind::kPost;  // data movement through the post-processing unit
-      return l;
-    default:
+    case models::OpLowering::kGemm:
       break;
   }
-
   l.kind = LayerKind::kGemm;
   l.gemm = *LowerToGemm(layer, net);
-  // Requantization of every output: fixed-point multiply, rounding and zero-point adds, clamp
-  // (DESIGN.md section 2; the ReLU is the clamp's lower bound).
-  l.post_multiplies_per_out = 1, l.post_adds_per_out = 2, l.post_compares_per_out = 2;
   const models::OperandPrecision w_p = layer.op == NetOp::kMatMul
                                            ? net.tensor_precision.at(layer.inputs[1])
                                            : layer.precision.weights;

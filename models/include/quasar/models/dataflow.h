@@ -32,12 +32,24 @@ struct DataflowTraits {
   int rtl_code;            // the RTL array's DATAFLOW parameter (rtl/sv/quasar_array.sv)
 
   // Whether `operand` spans `dim` (A: M and K; B: K and N; the output: M and N).
-  static bool Spans(GemmOperand operand, GemmDim dim);
+  static constexpr bool Spans(GemmOperand operand, GemmDim dim) {
+    return operand == GemmOperand::kA   ? dim != GemmDim::kN
+           : operand == GemmOperand::kB ? dim != GemmDim::kM
+                                        : dim != GemmDim::kK;
+  }
 };
 
-// Every dataflow, in the order of the enum.
-const std::array<DataflowTraits, 3>& AllDataflows();
-const DataflowTraits& TraitsOf(Dataflow d);
+// Every dataflow, in the order of the enum (inline: the analytical model reads it per tile).
+inline constexpr std::array<DataflowTraits, 3> kDataflowTraits = {{
+    {Dataflow::kOutputStationary, "os", GemmDim::kM, GemmDim::kN, GemmDim::kK, GemmOperand::kOut,
+     0},
+    {Dataflow::kWeightStationary, "ws", GemmDim::kK, GemmDim::kN, GemmDim::kM, GemmOperand::kB, 1},
+    {Dataflow::kInputStationary, "is", GemmDim::kK, GemmDim::kM, GemmDim::kN, GemmOperand::kA, 2},
+}};
+inline const std::array<DataflowTraits, 3>& AllDataflows() { return kDataflowTraits; }
+inline const DataflowTraits& TraitsOf(Dataflow d) {
+  return kDataflowTraits[static_cast<size_t>(d)];
+}
 
 std::string DataflowName(Dataflow d);                            // "os" | "ws" | "is"
 std::optional<Dataflow> ParseDataflow(const std::string& name);  // "os" | "ws" | "is"

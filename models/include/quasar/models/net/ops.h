@@ -1,0 +1,69 @@
+#pragma once
+// The op registry: one OpDef per network op, holding the traits every layer of Quasar reads
+// from one place: its name, the attribute keys it takes, whether it has weights or only moves
+// data, how the accelerator runs it (a GEMM on the PE array, the post-processing unit alone, or
+// a free change of view), its GEMM, and the post-processing unit's work per output. Each op
+// family is one file of models/src/net/ops/ and one line of Ops() (ops.cc).
+//
+// Not yet here (still one switch per concern): the attribute parser and writer
+// (network_parse.cc, network_write.cc), the shape rule (shape_infer.cc) and the float and
+// integer kernels (float_net.cc, quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/network.h"
+
+namespace quasar::models {
+
+// How the accelerator runs a layer (compiler::LayerKind mirrors it).
+enum class OpLowering {
+  kGemm,  // on the PE array, as `count` GEMMs of M x K x N
+  kPost,  // through the post-processing unit only
+  kView,  // a change of shape: no data moves
+};
+
+// count GEMMs of out[M, N] = A[M, K] x B[K, N].
+struct GemmDims {
+  int64_t count = 1, m = 0, k = 0, n = 0;
+};
+
+// The post-processing unit's operations per output element (docs/energy-area.md).
+struct PostEvents {
+  int multiplies = 0, adds = 0, compares = 0;
+};
+
+struct OpDef {
+  NetOp op;
+  const char* name;               // as in the network format
+  std::vector<std::string> keys;  // the keys it takes besides name, op, input(s), output_shape
+  bool has_weights = false;       // a weight tensor (and a bias by default)
+  bool moves_data_only = false;   // the output keeps the input's quantization
+  OpLowering lowering = OpLowering::kPost;
+  // kGemm: the layer's GEMMs, from its shapes (the parser has inferred them).
+  GemmDims (*gemm)(const NetLayer& layer, const NetworkSpec& net) = nullptr;
+  // The post-processing unit's work per output element (kGemm: the requantization).
+  PostEvents (*post_events)(const NetLayer& layer, const NetworkSpec& net) = nullptr;
+};
+
+// Every op, in the order of the NetOp enum.
+const std::vector<OpDef>& Ops();
+const OpDef& OpOf(NetOp op);
+
+// The op families (one file each in models/src/net/ops/).
+std::vector<OpDef> ConvOps();            // conv2d, depthwise_conv2d
+std::vector<OpDef> FullyConnectedOps();  // fully_connected
+std::vector<OpDef> MatMulOps();          // matmul
+std::vector<OpDef> AddOps();             // add
+std::vector<OpDef> PoolOps();            // max_pool, avg_pool, global_avg_pool
+std::vector<OpDef> ViewOps();            // flatten, reshape
+std::vector<OpDef> TransposeOps();       // transpose
+
+// The requantization of a GEMM's outputs: fixed-point multiply, rounding and zero-point adds,
+// clamp (DESIGN.md section 2; the ReLU is the clamp's lower bound).
+PostEvents RequantizeEvents(const NetLayer& layer, const NetworkSpec& net);
+// The keys of a weighted layer (conv, depthwise) before its own.
+std::vector<std::string> WeightedConvKeys();
+
+}  // namespace quasar::models

@@ -1,0 +1,79 @@
+// The op registry (models/net/ops.h): one row per NetOp, in place, whose traits agree with each
+// other (weights lower to a GEMM, data-only ops do not, every op prices its post-unit work), and
+// whose names and keys are what the network format reads.
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+#include "quasar/models/net/network.h"
+#include "quasar/models/net/ops.h"
+
+using namespace quasar::models;
+
+TEST_CASE("the op registry has one consistent row per op") {
+  const std::vector<OpDef>& ops = Ops();
+  REQUIRE(ops.size() == 11);
+  std::set<std::string> names;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const OpDef& d = ops[i];
+    INFO(d.name);
+    CHECK(static_cast<size_t>(d.op) == i);
+    CHECK(&OpOf(d.op) == &d);
+    CHECK(NetOpName(d.op) == d.name);
+    CHECK(ParseNetOp(d.name) == std::optional<NetOp>(d.op));
+    names.insert(d.name);
+    CHECK(d.post_events != nullptr);
+    CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
+    if (d.has_weights) {
+      CHECK(d.lowering == OpLowering::kGemm);
+      CHECK(std::find(d.keys.begin(), d.keys.end(), "bias") != d.keys.end());
+    }
+    if (d.moves_data_only) {
+      CHECK(d.lowering != OpLowering::kGemm);
+    }
+    CHECK(NetOpHasWeights(d.op) == d.has_weights);
+    CHECK(NetOpMovesDataOnly(d.op) == d.moves_data_only);
+  }
+  CHECK(names.size() == ops.size());
+  CHECK(std::string(NetOpChoices()).find("global_avg_pool") != std::string::npos);
+}
+
+TEST_CASE("the registry's GEMMs and post-unit work on a small network") {
+  const NetworkSpec net = ParseNetwork(R"(version: 1
+name: t
+inputs: [{name: x, shape: [2, 4, 8, 8]}]
+layers:
+  - {name: c, op: conv2d, input: x, out_channels: 6, kernel: 3, padding: 1, groups: 2}
+  - {name: d, op: depthwise_conv2d, input: c, kernel: 3, padding: 1, multiplier: 2}
+  - {name: m, op: max_pool, input: d, kernel: 2, stride: 2}
+  - {name: a, op: avg_pool, input: m, kernel: 2, stride: 2}
+  - {name: g, op: global_avg_pool, input: a}
+  - {name: f, op: flatten, input: g}
+  - {name: fc, op: fully_connected, input: f, out_features: 3}
+precision: {weights: {bits: 8}, activations: {bits: 8}}
+)",
+                                       "t.yaml");
+  auto gemm = [&](const char* name) {
+    const NetLayer& l = *net.FindLayer(name);
+    return OpOf(l.op).gemm(l, net);
+  };
+  auto post = [&](const char* name) {
+    const NetLayer& l = *net.FindLayer(name);
+    return OpOf(l.op).post_events(l, net);
+  };
+  // conv: 2 groups of M = 2 * 8 * 8 pixels, K = 4 / 2 * 3 * 3 taps, N = 6 / 2 channels.
+  const GemmDims c = gemm("c");
+  CHECK((c.count == 2 && c.m == 128 && c.k == 18 && c.n == 3));
+  // depthwise, multiplier 2: one group per input channel (6), K = 9, N = 2.
+  const GemmDims d = gemm("d");
+  CHECK((d.count == 6 && d.m == 128 && d.k == 9 && d.n == 2));
+  const GemmDims fc = gemm("fc");
+  CHECK((fc.count == 1 && fc.m == 2 && fc.k == 12 && fc.n == 3));
+  CHECK(post("c").multiplies == 1);
+  CHECK(post("c").adds == 2);
+  CHECK(post("m").compares == 3);           // 2 x 2 window: 3 compares
+  CHECK(post("a").adds == 4);               // 2 x 2 window summed
+  CHECK(post("g").adds == 4);  // the 2 x 2 plane the pools leave
+  CHECK(post("f").adds + post("f").multiplies + post("f").compares == 0);
+}
