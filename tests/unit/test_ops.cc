@@ -24,6 +24,7 @@ TEST_CASE("the op registry has one consistent row per op") {
     CHECK(ParseNetOp(d.name) == std::optional<NetOp>(d.op));
     names.insert(d.name);
     CHECK(d.post_events != nullptr);
+    CHECK(d.shape != nullptr);
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
     if (d.has_weights) {
       CHECK(d.lowering == OpLowering::kGemm);

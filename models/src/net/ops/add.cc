@@ -8,7 +8,17 @@ namespace quasar::models {
 std::vector<OpDef> AddOps() {
   return {{NetOp::kAdd, "add", {"activation", "precision"}, false, false, OpLowering::kPost,
            nullptr,
-           [](const NetLayer&, const NetworkSpec&) { return PostEvents{3, 3, 2}; }}};
+           [](const NetLayer&, const NetworkSpec&) { return PostEvents{3, 3, 2}; },
+           [](NetLayer*, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+              int128*) {
+             if (*in[1] != *in[0]) {
+               e.Add("inputs", "add needs two tensors of one shape, got " +
+                                   ShapeToString(*in[0]) + " and " + ShapeToString(*in[1]));
+               return false;
+             }
+             *out = *in[0];
+             return true;
+           }}};
 }
 
 }  // namespace quasar::models

@@ -3,6 +3,7 @@
 // depthwise has one group per input channel.
 
 #include "quasar/models/net/ops.h"
+#include "shape_util.h"
 
 namespace quasar::models {
 namespace {
@@ -14,6 +15,33 @@ GemmDims ConvGemm(const NetLayer& l, const NetworkSpec& net) {
   return {groups, y[0] * y[2] * y[3], (x[1] / groups) * l.kernel_h * l.kernel_w, y[1] / groups};
 }
 
+bool ConvShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+               int128* macs) {
+  using namespace shape;
+  const Shape& x = *in[0];
+  if (!NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
+    return false;
+  }
+  const bool dw = l->op == NetOp::kDepthwiseConv2d;
+  const int64_t groups = dw ? x[1] : l->geometry.groups;
+  const int64_t c_out = dw ? x[1] * l->multiplier : l->out_channels;
+  if (!dw && (x[1] % groups != 0 || c_out % groups != 0)) {
+    e.Add("groups", "must divide the input channels (" + Num(x[1]) + ") and out_channels (" +
+                        Num(c_out) + "), got " + Num(groups));
+    return false;
+  }
+  int64_t ho = 0, wo = 0;
+  if (!WindowOutput(*l, x, e, &ho, &wo)) {
+    return false;
+  }
+  l->out_channels = c_out;
+  l->weight_shape = {c_out, x[1] / groups, l->kernel_h, l->kernel_w};
+  *out = {x[0], c_out, ho, wo};
+  *macs = Product({x[0], c_out, ho, wo}, 0, 4) *
+          Product({x[1] / groups, l->kernel_h, l->kernel_w}, 0, 3);
+  return true;
+}
+
 }  // namespace
 
 std::vector<OpDef> ConvOps() {
@@ -22,9 +50,9 @@ std::vector<OpDef> ConvOps() {
   depthwise.push_back("multiplier");
   return {
       {NetOp::kConv2d, "conv2d", conv, true, false, OpLowering::kGemm, ConvGemm,
-       RequantizeEvents},
+       RequantizeEvents, ConvShape},
       {NetOp::kDepthwiseConv2d, "depthwise_conv2d", depthwise, true, false, OpLowering::kGemm,
-       ConvGemm, RequantizeEvents},
+       ConvGemm, RequantizeEvents, ConvShape},
   };
 }
 

@@ -1,6 +1,7 @@
 // fully_connected: one GEMM of M = batch, K = input features, N = output features.
 
 #include "quasar/models/net/ops.h"
+#include "shape_util.h"
 
 namespace quasar::models {
 
@@ -12,7 +13,18 @@ std::vector<OpDef> FullyConnectedOps() {
              const Shape& x = net.ShapeOf(l.inputs[0]);
              return GemmDims{1, x[0], x[1], l.out_channels};
            },
-           RequantizeEvents}};
+           RequantizeEvents,
+           [](NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+              int128* macs) {
+             const Shape& x = *in[0];
+             if (!shape::NeedRank(*l, x, 2, "[N, K] (insert a flatten before it)", e)) {
+               return false;
+             }
+             l->weight_shape = {l->out_channels, x[1]};
+             *out = {x[0], l->out_channels};
+             *macs = shape::Product({x[0], l->out_channels}, 0, 2) * x[1];
+             return true;
+           }}};
 }
 
 }  // namespace quasar::models

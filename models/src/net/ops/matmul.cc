@@ -1,6 +1,8 @@
 // matmul of two activations, a [..., M, K] x b [..., K, N]: one GEMM per leading (batch) index.
 
 #include "quasar/models/net/ops.h"
+#include "quasar/models/ref/gemm.h"
+#include "shape_util.h"
 
 namespace quasar::models {
 
@@ -15,7 +17,18 @@ std::vector<OpDef> MatMulOps() {
              }
              return GemmDims{batches, x[x.size() - 2], x.back(), b.back()};
            },
-           RequantizeEvents}};
+           RequantizeEvents,
+           [](NetLayer*, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+              int128* macs) {
+             try {
+               *out = MatMulOutputShape(*in[0], *in[1]);  // the kernels' own rule
+             } catch (const InputError& err) {
+               e.Add("inputs", err.what());
+               return false;
+             }
+             *macs = shape::Product(*out, 0, out->size()) * in[0]->back();
+             return true;
+           }}};
 }
 
 }  // namespace quasar::models

@@ -3,6 +3,10 @@
 
 #include "quasar/models/net/ops.h"
 
+#include <algorithm>
+
+#include "shape_util.h"
+
 namespace quasar::models {
 namespace {
 
@@ -10,6 +14,40 @@ PostEvents AverageEvents(const NetLayer& l, const NetworkSpec& net) {
   const Shape& x = net.ShapeOf(l.inputs[0]);
   const int64_t window = l.op == NetOp::kAvgPool ? l.kernel_h * l.kernel_w : x[2] * x[3];
   return {1, static_cast<int>(window), 2};
+}
+
+bool WindowPoolShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
+                     Shape* out, int128*) {
+  using namespace shape;
+  const Shape& x = *in[0];
+  if (!NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
+    return false;
+  }
+  // A window may not start or end in padding only (PyTorch: "pad should be at most half of
+  // effective kernel size", aten/src/ATen/native/Pool.h pool2d_shape_check).
+  const Conv2dGeometry& g = l->geometry;
+  if (std::max(g.pad_top, g.pad_bottom) > l->kernel_h / 2 ||
+      std::max(g.pad_left, g.pad_right) > l->kernel_w / 2) {
+    e.Add("padding", "must be at most half the pooling window (" + Num(l->kernel_h) + "x" +
+                         Num(l->kernel_w) + ")");
+    return false;
+  }
+  int64_t ho = 0, wo = 0;
+  if (!WindowOutput(*l, x, e, &ho, &wo)) {
+    return false;
+  }
+  *out = {x[0], x[1], ho, wo};
+  return true;
+}
+
+bool GlobalPoolShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
+                     Shape* out, int128*) {
+  const Shape& x = *in[0];
+  if (!shape::NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
+    return false;
+  }
+  *out = {x[0], x[1], 1, 1};
+  return true;
 }
 
 }  // namespace
@@ -20,11 +58,12 @@ std::vector<OpDef> PoolOps() {
        OpLowering::kPost, nullptr,
        [](const NetLayer& l, const NetworkSpec&) {
          return PostEvents{0, 0, static_cast<int>(l.kernel_h * l.kernel_w - 1)};
-       }},
+       },
+       WindowPoolShape},
       {NetOp::kAvgPool, "avg_pool", {"kernel", "stride", "padding", "count_include_pad"}, false,
-       true, OpLowering::kPost, nullptr, AverageEvents},
+       true, OpLowering::kPost, nullptr, AverageEvents, WindowPoolShape},
       {NetOp::kGlobalAvgPool, "global_avg_pool", {}, false, true, OpLowering::kPost, nullptr,
-       AverageEvents},
+       AverageEvents, GlobalPoolShape},
   };
 }
 

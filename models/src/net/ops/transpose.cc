@@ -2,11 +2,35 @@
 
 #include "quasar/models/net/ops.h"
 
+#include <algorithm>
+
+#include "shape_util.h"
+
 namespace quasar::models {
 
 std::vector<OpDef> TransposeOps() {
   return {{NetOp::kTranspose, "transpose", {"perm"}, false, true, OpLowering::kPost, nullptr,
-           [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; }}};
+           [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
+           [](NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+              int128*) {
+             const Shape& x = *in[0];
+             std::vector<int64_t> sorted = l->perm;
+             std::sort(sorted.begin(), sorted.end());
+             bool ok = sorted.size() == x.size();
+             for (size_t i = 0; ok && i < sorted.size(); ++i) {
+               ok = sorted[i] == static_cast<int64_t>(i);
+             }
+             if (!ok) {
+               e.Add("perm", "must be a permutation of 0.." +
+                                 shape::Num(static_cast<int64_t>(x.size()) - 1) +
+                                 " for the input " + ShapeToString(x));
+               return false;
+             }
+             for (int64_t p : l->perm) {
+               out->push_back(x[static_cast<size_t>(p)]);
+             }
+             return true;
+           }}};
 }
 
 }  // namespace quasar::models

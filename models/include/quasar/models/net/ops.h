@@ -5,14 +5,16 @@
 // a free change of view), its GEMM, and the post-processing unit's work per output. Each op
 // family is one file of models/src/net/ops/ and one line of Ops() (ops.cc).
 //
-// Not yet here (still one switch per concern): the attribute parser and writer
-// (network_parse.cc, network_write.cc), the shape rule (shape_infer.cc) and the float and
-// integer kernels (float_net.cc, quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
+// Its shape rule is here too. Not yet here (still one switch per concern): the attribute parser
+// and writer (network_parse.cc, network_write.cc) and the float and integer kernels
+// (float_net.cc, quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "quasar/models/error.h"
+#include "quasar/models/int128.h"
 #include "quasar/models/net/network.h"
 
 namespace quasar::models {
@@ -34,6 +36,22 @@ struct PostEvents {
   int multiplies = 0, adds = 0, compares = 0;
 };
 
+// Records a layer's problems under its key ("layers[3:conv1].groups").
+struct LayerErrors {
+  ErrorList* errors;
+  std::string key;
+  void Add(const std::string& field, const std::string& problem) const {
+    errors->Add(field.empty() ? key : key + "." + field, problem);
+  }
+};
+
+// A shape rule: from the shapes of the layer's inputs (in its `inputs` order), the output shape
+// and the multiply-accumulates (padding taps included, as the kernels count), and the layer's
+// weight_shape (and a convolution's out_channels). Records errors and returns false when the
+// layer does not fit its inputs. Element and MAC limits are checked by the caller.
+using ShapeRule = bool (*)(NetLayer* layer, const std::vector<const Shape*>& inputs,
+                           const LayerErrors& errors, Shape* out, int128* macs);
+
 struct OpDef {
   NetOp op;
   const char* name;               // as in the network format
@@ -45,6 +63,7 @@ struct OpDef {
   GemmDims (*gemm)(const NetLayer& layer, const NetworkSpec& net) = nullptr;
   // The post-processing unit's work per output element (kGemm: the requantization).
   PostEvents (*post_events)(const NetLayer& layer, const NetworkSpec& net) = nullptr;
+  ShapeRule shape = nullptr;
 };
 
 // Every op, in the order of the NetOp enum.

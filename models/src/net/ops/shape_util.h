@@ -1,0 +1,33 @@
+#pragma once
+// Internal to the shape rules of the op registry (ops/*.cc) and shape inference
+// (shape_infer.cc): limits on element and MAC counts, products formed in 128 bits, and the
+// checks several rules share.
+
+#include <string>
+
+#include "quasar/models/int128.h"
+#include "quasar/models/net/ops.h"
+
+namespace quasar::models::shape {
+
+// Limits that keep every count in int64 with room to spare: a tensor of 2^40 elements is
+// already 4 TiB of int32, and 2^50 MACs a thousand times VGG-16. Products are formed in 128 bits
+// and checked against them.
+inline constexpr int128 kMaxElements = int128{1} << 40;
+inline constexpr int128 kMaxMacs = int128{1} << 50;  // per layer; network totals stay far from 2^63
+
+// The product of s[from, to), saturated just above kMaxElements.
+int128 Product(const Shape& s, size_t from, size_t to);
+
+inline std::string Num(int64_t v) { return std::to_string(v); }
+
+// False (with an error under "input") unless `x` has `rank` dimensions; `what` describes it.
+bool NeedRank(const NetLayer& l, const Shape& x, size_t rank, const char* what,
+              const LayerErrors& e);
+
+// Spatial output of a window op; records an error and returns false when the window does not
+// fit.
+bool WindowOutput(const NetLayer& l, const Shape& in, const LayerErrors& e, int64_t* ho,
+                  int64_t* wo);
+
+}  // namespace quasar::models::shape
