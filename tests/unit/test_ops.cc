@@ -25,6 +25,7 @@ TEST_CASE("the op registry has one consistent row per op") {
     names.insert(d.name);
     CHECK(d.post_events != nullptr);
     CHECK(d.shape != nullptr);
+    CHECK(d.run_float != nullptr);
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
     if (d.has_weights) {
       CHECK(d.lowering == OpLowering::kGemm);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/ref/float_ops.h"
 
@@ -141,44 +142,12 @@ std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
   }
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetLayer& l = net.layers[i];
-    const FloatTensor& x = t.at(l.inputs[0]);
-    PoolParams pool{l.kernel_h, l.kernel_w, l.geometry, l.count_include_pad};
-    FloatTensor y;
-    switch (l.op) {
-      case NetOp::kConv2d:
-      case NetOp::kDepthwiseConv2d:
-      case NetOp::kFullyConnected: {
-        const FloatLayerParams& p = params.at(l.name);
-        y = l.op == NetOp::kConv2d ? FloatConv2d(x, p.weights, p.bias, l.geometry)
-            : l.op == NetOp::kDepthwiseConv2d
-                ? FloatDepthwiseConv2d(x, p.weights, p.bias, l.geometry)
-                : FloatFullyConnected(x, p.weights, p.bias);
-        break;
-      }
-      case NetOp::kMatMul:
-        y = FloatMatMul(x, t.at(l.inputs[1]));
-        break;
-      case NetOp::kAdd:
-        y = FloatAdd(x, t.at(l.inputs[1]));
-        break;
-      case NetOp::kMaxPool:
-        y = FloatMaxPool2d(x, pool);
-        break;
-      case NetOp::kAvgPool:
-        y = FloatAvgPool2d(x, pool);
-        break;
-      case NetOp::kGlobalAvgPool:
-        pool = PoolParams{x.dim(2), x.dim(3), Conv2dGeometry{}, false};
-        y = FloatAvgPool2d(x, pool);
-        break;
-      case NetOp::kFlatten:
-      case NetOp::kReshape:
-        y = FloatTensor(l.output_shape, x.data);
-        break;
-      case NetOp::kTranspose:
-        y = Transpose(x, l.perm);
-        break;
+    std::vector<const FloatTensor*> in;
+    for (const std::string& name : l.inputs) {
+      in.push_back(&t.at(name));
     }
+    FloatTensor y =  // the op's float kernel (ops.h)
+        OpOf(l.op).run_float(l, in, NetOpHasWeights(l.op) ? &params.at(l.name) : nullptr);
     ApplyActivation(&y, l.activation);
     t[l.name] = std::move(y);
     if (on_layer) {

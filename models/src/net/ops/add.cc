@@ -2,6 +2,7 @@
 // add: rescale both inputs, add, requantize, clamp.
 
 #include "quasar/models/net/ops.h"
+#include "quasar/models/ref/float_ops.h"
 
 namespace quasar::models {
 
@@ -18,6 +19,9 @@ std::vector<OpDef> AddOps() {
              }
              *out = *in[0];
              return true;
+           },
+           [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+             return FloatAdd(*in[0], *in[1]);
            }}};
 }
 

@@ -3,6 +3,7 @@
 // depthwise has one group per input channel.
 
 #include "quasar/models/net/ops.h"
+#include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -50,9 +51,15 @@ std::vector<OpDef> ConvOps() {
   depthwise.push_back("multiplier");
   return {
       {NetOp::kConv2d, "conv2d", conv, true, false, OpLowering::kGemm, ConvGemm,
-       RequantizeEvents, ConvShape},
+       RequantizeEvents, ConvShape,
+       [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
+          const FloatLayerParams* p) { return FloatConv2d(*in[0], p->weights, p->bias, l.geometry); }},
       {NetOp::kDepthwiseConv2d, "depthwise_conv2d", depthwise, true, false, OpLowering::kGemm,
-       ConvGemm, RequantizeEvents, ConvShape},
+       ConvGemm, RequantizeEvents, ConvShape,
+       [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
+          const FloatLayerParams* p) {
+         return FloatDepthwiseConv2d(*in[0], p->weights, p->bias, l.geometry);
+       }},
   };
 }
 

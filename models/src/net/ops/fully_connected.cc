@@ -1,6 +1,7 @@
 // fully_connected: one GEMM of M = batch, K = input features, N = output features.
 
 #include "quasar/models/net/ops.h"
+#include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -24,7 +25,9 @@ std::vector<OpDef> FullyConnectedOps() {
              *out = {x[0], l->out_channels};
              *macs = shape::Product({x[0], l->out_channels}, 0, 2) * x[1];
              return true;
-           }}};
+           },
+           [](const NetLayer&, const std::vector<const FloatTensor*>& in,
+              const FloatLayerParams* p) { return FloatFullyConnected(*in[0], p->weights, p->bias); }}};
 }
 
 }  // namespace quasar::models

@@ -1,6 +1,7 @@
 // matmul of two activations, a [..., M, K] x b [..., K, N]: one GEMM per leading (batch) index.
 
 #include "quasar/models/net/ops.h"
+#include "quasar/models/ref/float_ops.h"
 #include "quasar/models/ref/gemm.h"
 #include "shape_util.h"
 
@@ -28,6 +29,9 @@ std::vector<OpDef> MatMulOps() {
              }
              *macs = shape::Product(*out, 0, out->size()) * in[0]->back();
              return true;
+           },
+           [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+             return FloatMatMul(*in[0], *in[1]);
            }}};
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -50,6 +51,10 @@ bool GlobalPoolShape(NetLayer* l, const std::vector<const Shape*>& in, const Lay
   return true;
 }
 
+PoolParams WindowOf(const NetLayer& l) {
+  return PoolParams{l.kernel_h, l.kernel_w, l.geometry, l.count_include_pad};
+}
+
 }  // namespace
 
 std::vector<OpDef> PoolOps() {
@@ -59,11 +64,21 @@ std::vector<OpDef> PoolOps() {
        [](const NetLayer& l, const NetworkSpec&) {
          return PostEvents{0, 0, static_cast<int>(l.kernel_h * l.kernel_w - 1)};
        },
-       WindowPoolShape},
+       WindowPoolShape,
+       [](const NetLayer& l, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+         return FloatMaxPool2d(*in[0], WindowOf(l));
+       }},
       {NetOp::kAvgPool, "avg_pool", {"kernel", "stride", "padding", "count_include_pad"}, false,
-       true, OpLowering::kPost, nullptr, AverageEvents, WindowPoolShape},
+       true, OpLowering::kPost, nullptr, AverageEvents, WindowPoolShape,
+       [](const NetLayer& l, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+         return FloatAvgPool2d(*in[0], WindowOf(l));
+       }},
       {NetOp::kGlobalAvgPool, "global_avg_pool", {}, false, true, OpLowering::kPost, nullptr,
-       AverageEvents, GlobalPoolShape},
+       AverageEvents, GlobalPoolShape,
+       [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+         const FloatTensor& x = *in[0];
+         return FloatAvgPool2d(x, PoolParams{x.dim(2), x.dim(3), Conv2dGeometry{}, false});
+       }},
   };
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -30,7 +31,9 @@ std::vector<OpDef> TransposeOps() {
                out->push_back(x[static_cast<size_t>(p)]);
              }
              return true;
-           }}};
+           },
+           [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
+              const FloatLayerParams*) { return Transpose(*in[0], l.perm); }}};
 }
 
 }  // namespace quasar::models

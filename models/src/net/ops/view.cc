@@ -42,15 +42,20 @@ bool ReshapeShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerE
   return true;
 }
 
+FloatTensor SameData(const NetLayer& l, const std::vector<const FloatTensor*>& in,
+                     const FloatLayerParams*) {
+  return FloatTensor(l.output_shape, in[0]->data);
+}
+
 }  // namespace
 
 std::vector<OpDef> ViewOps() {
   const auto none = [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; };
   return {
       {NetOp::kFlatten, "flatten", {}, false, true, OpLowering::kView, nullptr, none,
-       FlattenShape},
+       FlattenShape, SameData},
       {NetOp::kReshape, "reshape", {"shape"}, false, true, OpLowering::kView, nullptr, none,
-       ReshapeShape},
+       ReshapeShape, SameData},
   };
 }
 

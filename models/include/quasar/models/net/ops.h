@@ -5,9 +5,9 @@
 // a free change of view), its GEMM, and the post-processing unit's work per output. Each op
 // family is one file of models/src/net/ops/ and one line of Ops() (ops.cc).
 //
-// Its shape rule is here too. Not yet here (still one switch per concern): the attribute parser
-// and writer (network_parse.cc, network_write.cc) and the float and integer kernels
-// (float_net.cc, quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
+// Its shape rule and float kernel are here too. Not yet here (still one switch per concern):
+// the attribute parser and writer (network_parse.cc, network_write.cc) and the integer kernels
+// (quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
 
 #include <cstdint>
 #include <string>
@@ -15,6 +15,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 
 namespace quasar::models {
@@ -64,6 +65,10 @@ struct OpDef {
   // The post-processing unit's work per output element (kGemm: the requantization).
   PostEvents (*post_events)(const NetLayer& layer, const NetworkSpec& net) = nullptr;
   ShapeRule shape = nullptr;
+  // The float reference of the layer, before its activation: `inputs` in the layer's `inputs`
+  // order, `params` its float weights and bias (ops with weights; null otherwise).
+  FloatTensor (*run_float)(const NetLayer& layer, const std::vector<const FloatTensor*>& inputs,
+                           const FloatLayerParams* params) = nullptr;
 };
 
 // Every op, in the order of the NetOp enum.
