@@ -26,6 +26,16 @@ TEST_CASE("the op registry has one consistent row per op") {
     CHECK(d.post_events != nullptr);
     CHECK(d.shape != nullptr);
     CHECK(d.run_float != nullptr);
+    CHECK(d.int_spec != nullptr);
+    CHECK(d.int_inputs != nullptr);
+    // An op runs a kernel or moves integers: it has a move_ints exactly when its spec says so.
+    LayerSpec spec;
+    const NetLayer probe;  // int_spec of ops without weights reads no layer field it lacks
+    if (!d.has_weights && d.op != NetOp::kMatMul && d.op != NetOp::kAdd &&
+        d.op != NetOp::kGlobalAvgPool) {
+      const bool runs = d.int_spec(probe, NetworkSpec{}, {}, nullptr, false, &spec);
+      CHECK(runs == (d.move_ints == nullptr));
+    }
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
     if (d.has_weights) {
       CHECK(d.lowering == OpLowering::kGemm);

@@ -9,6 +9,7 @@
 #include "quasar/models/calib/weight_quantizers.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/quantized_net.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/requant.h"
 
 namespace quasar::models {
@@ -153,49 +154,9 @@ void BuildLayerSpecs(QuantizedNetwork* qnet,
     s.kernel_h = l.kernel_h;
     s.kernel_w = l.kernel_w;
     s.count_include_pad = l.count_include_pad;
-    switch (l.op) {
-      case NetOp::kConv2d:
-      case NetOp::kDepthwiseConv2d:
-      case NetOp::kFullyConnected: {
-        s.weights = weight_params.at(l.name);
-        s.bias = ql.bias ? BiasConvention::kInt32 : BiasConvention::kNone;
-        const bool xnor = s.input.type.kind == IntKind::kBinary &&
-                          s.weights.type.kind == IntKind::kBinary && l.op == NetOp::kConv2d;
-        s.op = l.op == NetOp::kConv2d ? (xnor ? LayerOp::kBinaryConv2d : LayerOp::kConv2d)
-               : l.op == NetOp::kDepthwiseConv2d ? LayerOp::kDepthwiseConv2d
-                                                 : LayerOp::kFullyConnected;
-        // Zero padding, as the float network pads: the XNOR kernel's border correction.
-        s.binary_pad = BinaryPad::kZero;
-        break;
-      }
-      case NetOp::kMatMul:
-        s.op = LayerOp::kMatMul;
-        s.weights = qnet->tensors.at(l.inputs[1]);
-        break;
-      case NetOp::kAdd:
-        s.op = LayerOp::kAdd;
-        s.input2 = qnet->tensors.at(l.inputs[1]);
-        break;
-      case NetOp::kMaxPool:
-        s.op = LayerOp::kMaxPool;
-        break;
-      case NetOp::kAvgPool:
-        s.op = LayerOp::kAvgPool;
-        break;
-      case NetOp::kGlobalAvgPool: {
-        const Shape& x = net.ShapeOf(l.inputs[0]);
-        s.op = LayerOp::kAvgPool;
-        s.kernel_h = x[2];
-        s.kernel_w = x[3];
-        s.geometry = Conv2dGeometry{};
-        break;
-      }
-      case NetOp::kFlatten:
-      case NetOp::kReshape:
-      case NetOp::kTranspose:
-        ql.runs_kernel = false;
-        break;
-    }
+    const QuantParams* w = NetOpHasWeights(l.op) ? &weight_params.at(l.name) : nullptr;
+    // The op's integer layer (ops.h).
+    ql.runs_kernel = OpOf(l.op).int_spec(l, net, qnet->tensors, w, ql.bias.has_value(), &s);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/fidelity.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/ref/float_ops.h"
 
@@ -32,19 +33,15 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
     report.op = l.op;
     report.accumulator_bits = ql.spec.accumulator.bits;
     IntTensor y;
+    const OpDef& op = OpOf(l.op);
     if (!ql.runs_kernel) {
-      y = l.op == NetOp::kTranspose ? Transpose(x, l.perm) : IntTensor(l.output_shape, x.data);
+      y = op.move_ints(l, x);
     } else {
-      LayerInputs in;
-      in.x = x;
-      if (l.op == NetOp::kAdd) {
-        in.x2 = run.tensors.at(l.inputs[1]);
-      } else if (l.op == NetOp::kMatMul) {
-        in.weights = run.tensors.at(l.inputs[1]);
-      } else if (NetOpHasWeights(l.op)) {
-        in.weights = ql.weights;
-        in.bias_int = ql.bias;
+      std::vector<const IntTensor*> ins;
+      for (const std::string& name : l.inputs) {
+        ins.push_back(&run.tensors.at(name));
       }
+      const LayerInputs in = op.int_inputs(ins, ql);
       LayerResult r;
       try {
         r = RunLayer(ql.spec, in);

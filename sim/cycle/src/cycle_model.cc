@@ -13,6 +13,7 @@
 #include "quasar/compiler/lower.h"
 #include "quasar/models/error.h"
 #include "quasar/models/layer.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/ref/float_ops.h"
 
 namespace quasar::sim::cycle {
@@ -77,17 +78,15 @@ void RunToIdle(Accelerator& top) {
 // and transpose functions (models/ref/pool_add.h, float_ops.h) are its specification.
 models::IntTensor RunPostLayer(const models::NetLayer& l, const models::QuantizedLayer& ql,
                                const std::map<std::string, models::IntTensor>& tensors) {
-  const models::IntTensor& x = tensors.at(l.inputs[0]);
+  const models::OpDef& op = models::OpOf(l.op);
   if (!ql.runs_kernel) {
-    return l.op == models::NetOp::kTranspose ? models::Transpose(x, l.perm)
-                                             : models::IntTensor(l.output_shape, x.data);
+    return op.move_ints(l, tensors.at(l.inputs[0]));
   }
-  models::LayerInputs in;
-  in.x = x;
-  if (l.op == models::NetOp::kAdd) {
-    in.x2 = tensors.at(l.inputs[1]);
+  std::vector<const models::IntTensor*> ins;
+  for (const std::string& name : l.inputs) {
+    ins.push_back(&tensors.at(name));
   }
-  return models::RunLayer(ql.spec, in).output;
+  return models::RunLayer(ql.spec, op.int_inputs(ins, ql)).output;
 }
 
 // The cycle model's measured cycles and counted events of the layer `top` just ran.

@@ -22,6 +22,18 @@ std::vector<OpDef> AddOps() {
            },
            [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
              return FloatAdd(*in[0], *in[1]);
+           },
+           [](const NetLayer& l, const NetworkSpec&, const std::map<std::string, QuantParams>& t,
+              const QuantParams*, bool, LayerSpec* s) {
+             s->op = LayerOp::kAdd;
+             s->input2 = t.at(l.inputs[1]);
+             return true;
+           },
+           nullptr,
+           [](const std::vector<const IntTensor*>& in, const QuantizedLayer& ql) {
+             LayerInputs r = OneInput(in, ql);
+             r.x2 = *in[1];
+             return r;
            }}};
 }
 

@@ -53,13 +53,28 @@ std::vector<OpDef> ConvOps() {
       {NetOp::kConv2d, "conv2d", conv, true, false, OpLowering::kGemm, ConvGemm,
        RequantizeEvents, ConvShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
-          const FloatLayerParams* p) { return FloatConv2d(*in[0], p->weights, p->bias, l.geometry); }},
+          const FloatLayerParams* p) { return FloatConv2d(*in[0], p->weights, p->bias, l.geometry); },
+       [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+          const QuantParams* w, bool has_bias, LayerSpec* s) {
+         // Binary inputs and weights run on the XNOR-popcount kernel.
+         const bool xnor =
+             s->input.type.kind == IntKind::kBinary && w->type.kind == IntKind::kBinary;
+         WeightedSpec(xnor ? LayerOp::kBinaryConv2d : LayerOp::kConv2d, *w, has_bias, s);
+         return true;
+       },
+       nullptr, WithWeights},
       {NetOp::kDepthwiseConv2d, "depthwise_conv2d", depthwise, true, false, OpLowering::kGemm,
        ConvGemm, RequantizeEvents, ConvShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
           const FloatLayerParams* p) {
          return FloatDepthwiseConv2d(*in[0], p->weights, p->bias, l.geometry);
-       }},
+       },
+       [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+          const QuantParams* w, bool has_bias, LayerSpec* s) {
+         WeightedSpec(LayerOp::kDepthwiseConv2d, *w, has_bias, s);
+         return true;
+       },
+       nullptr, WithWeights},
   };
 }
 

@@ -27,7 +27,13 @@ std::vector<OpDef> FullyConnectedOps() {
              return true;
            },
            [](const NetLayer&, const std::vector<const FloatTensor*>& in,
-              const FloatLayerParams* p) { return FloatFullyConnected(*in[0], p->weights, p->bias); }}};
+              const FloatLayerParams* p) { return FloatFullyConnected(*in[0], p->weights, p->bias); },
+           [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+              const QuantParams* w, bool has_bias, LayerSpec* s) {
+             WeightedSpec(LayerOp::kFullyConnected, *w, has_bias, s);
+             return true;
+           },
+           nullptr, WithWeights}};
 }
 
 }  // namespace quasar::models

@@ -32,6 +32,19 @@ std::vector<OpDef> MatMulOps() {
            },
            [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
              return FloatMatMul(*in[0], *in[1]);
+           },
+           // The second activation is the kernel's weight operand.
+           [](const NetLayer& l, const NetworkSpec&, const std::map<std::string, QuantParams>& t,
+              const QuantParams*, bool, LayerSpec* s) {
+             s->op = LayerOp::kMatMul;
+             s->weights = t.at(l.inputs[1]);
+             return true;
+           },
+           nullptr,
+           [](const std::vector<const IntTensor*>& in, const QuantizedLayer& ql) {
+             LayerInputs r = OneInput(in, ql);
+             r.weights = *in[1];
+             return r;
            }}};
 }
 

@@ -32,6 +32,26 @@ const OpDef& OpOf(NetOp op) { return Ops().at(static_cast<size_t>(op)); }
 
 PostEvents RequantizeEvents(const NetLayer&, const NetworkSpec&) { return {1, 2, 2}; }
 
+LayerInputs OneInput(const std::vector<const IntTensor*>& inputs, const QuantizedLayer&) {
+  LayerInputs in;
+  in.x = *inputs[0];
+  return in;
+}
+
+LayerInputs WithWeights(const std::vector<const IntTensor*>& inputs, const QuantizedLayer& layer) {
+  LayerInputs in = OneInput(inputs, layer);
+  in.weights = layer.weights;
+  in.bias_int = layer.bias;
+  return in;
+}
+
+void WeightedSpec(LayerOp op, const QuantParams& weights, bool has_bias, LayerSpec* s) {
+  s->op = op;
+  s->weights = weights;
+  s->bias = has_bias ? BiasConvention::kInt32 : BiasConvention::kNone;
+  s->binary_pad = BinaryPad::kZero;
+}
+
 std::vector<std::string> WeightedConvKeys() {
   return {"bias",   "activation", "weights_file", "bias_file", "precision",
           "kernel", "stride",     "padding",      "dilation"};

@@ -67,18 +67,41 @@ std::vector<OpDef> PoolOps() {
        WindowPoolShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
          return FloatMaxPool2d(*in[0], WindowOf(l));
-       }},
+       },
+       [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+          const QuantParams*, bool, LayerSpec* s) {
+         s->op = LayerOp::kMaxPool;
+         return true;
+       },
+       nullptr, OneInput},
       {NetOp::kAvgPool, "avg_pool", {"kernel", "stride", "padding", "count_include_pad"}, false,
        true, OpLowering::kPost, nullptr, AverageEvents, WindowPoolShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
          return FloatAvgPool2d(*in[0], WindowOf(l));
-       }},
+       },
+       [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+          const QuantParams*, bool, LayerSpec* s) {
+         s->op = LayerOp::kAvgPool;
+         return true;
+       },
+       nullptr, OneInput},
       {NetOp::kGlobalAvgPool, "global_avg_pool", {}, false, true, OpLowering::kPost, nullptr,
        AverageEvents, GlobalPoolShape,
        [](const NetLayer&, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
          const FloatTensor& x = *in[0];
          return FloatAvgPool2d(x, PoolParams{x.dim(2), x.dim(3), Conv2dGeometry{}, false});
-       }},
+       },
+       // The average pool over the whole plane.
+       [](const NetLayer& l, const NetworkSpec& net, const std::map<std::string, QuantParams>&,
+          const QuantParams*, bool, LayerSpec* s) {
+         const Shape& x = net.ShapeOf(l.inputs[0]);
+         s->op = LayerOp::kAvgPool;
+         s->kernel_h = x[2];
+         s->kernel_w = x[3];
+         s->geometry = Conv2dGeometry{};
+         return true;
+       },
+       nullptr, OneInput},
   };
 }
 

@@ -33,7 +33,10 @@ std::vector<OpDef> TransposeOps() {
              return true;
            },
            [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
-              const FloatLayerParams*) { return Transpose(*in[0], l.perm); }}};
+              const FloatLayerParams*) { return Transpose(*in[0], l.perm); },
+           [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+              const QuantParams*, bool, LayerSpec*) { return false; },
+           [](const NetLayer& l, const IntTensor& x) { return Transpose(x, l.perm); }, OneInput}};
 }
 
 }  // namespace quasar::models

@@ -47,15 +47,22 @@ FloatTensor SameData(const NetLayer& l, const std::vector<const FloatTensor*>& i
   return FloatTensor(l.output_shape, in[0]->data);
 }
 
+bool NoKernel(const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+              const QuantParams*, bool, LayerSpec*) {
+  return false;
+}
+
+IntTensor SameInts(const NetLayer& l, const IntTensor& x) { return IntTensor(l.output_shape, x.data); }
+
 }  // namespace
 
 std::vector<OpDef> ViewOps() {
   const auto none = [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; };
   return {
       {NetOp::kFlatten, "flatten", {}, false, true, OpLowering::kView, nullptr, none,
-       FlattenShape, SameData},
+       FlattenShape, SameData, NoKernel, SameInts, OneInput},
       {NetOp::kReshape, "reshape", {"shape"}, false, true, OpLowering::kView, nullptr, none,
-       ReshapeShape, SameData},
+       ReshapeShape, SameData, NoKernel, SameInts, OneInput},
   };
 }
 

@@ -2,12 +2,12 @@
 // The op registry: one OpDef per network op, holding the traits every layer of Quasar reads
 // from one place: its name, the attribute keys it takes, whether it has weights or only moves
 // data, how the accelerator runs it (a GEMM on the PE array, the post-processing unit alone, or
-// a free change of view), its GEMM, and the post-processing unit's work per output. Each op
-// family is one file of models/src/net/ops/ and one line of Ops() (ops.cc).
+// a free change of view), its GEMM, the post-processing unit's work per output, its shape rule,
+// its float kernel and its integer layer. Each op family is one file of models/src/net/ops/ and
+// one line of Ops() (ops.cc).
 //
-// Its shape rule and float kernel are here too. Not yet here (still one switch per concern):
-// the attribute parser and writer (network_parse.cc, network_write.cc) and the integer kernels
-// (quantize_net.cc, run_qnet.cc, and the cycle model's post unit).
+// Its shape rule, float kernel and integer layer are here too. Not yet here: the attribute
+// parser and writer (network_parse.cc, network_write.cc, one switch each).
 
 #include <cstdint>
 #include <string>
@@ -17,6 +17,7 @@
 #include "quasar/models/int128.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/net/quantized_net.h"
 
 namespace quasar::models {
 
@@ -69,6 +70,17 @@ struct OpDef {
   // order, `params` its float weights and bias (ops with weights; null otherwise).
   FloatTensor (*run_float)(const NetLayer& layer, const std::vector<const FloatTensor*>& inputs,
                            const FloatLayerParams* params) = nullptr;
+  // The integer layer. `int_spec` fills what is op-specific in the LayerSpec the golden kernels
+  // run (its LayerOp, operand parameters) from the layer, the network's tensor parameters and,
+  // for ops with weights, the weights' parameters; it returns false for an op that runs no
+  // kernel and only moves integers, whose output `move_ints` then gives.
+  bool (*int_spec)(const NetLayer& layer, const NetworkSpec& net,
+                   const std::map<std::string, QuantParams>& tensors, const QuantParams* weights,
+                   bool has_bias, LayerSpec* spec) = nullptr;
+  IntTensor (*move_ints)(const NetLayer& layer, const IntTensor& x) = nullptr;
+  // The tensors RunLayer takes, from the layer's inputs (in order) and its quantized weights.
+  LayerInputs (*int_inputs)(const std::vector<const IntTensor*>& inputs,
+                            const QuantizedLayer& layer) = nullptr;
 };
 
 // Every op, in the order of the NetOp enum.
@@ -89,5 +101,11 @@ std::vector<OpDef> TransposeOps();       // transpose
 PostEvents RequantizeEvents(const NetLayer& layer, const NetworkSpec& net);
 // The keys of a weighted layer (conv, depthwise) before its own.
 std::vector<std::string> WeightedConvKeys();
+// RunLayer's tensors of a one-input op, and of an op with weights (and its int32 bias).
+LayerInputs OneInput(const std::vector<const IntTensor*>& inputs, const QuantizedLayer& layer);
+LayerInputs WithWeights(const std::vector<const IntTensor*>& inputs, const QuantizedLayer& layer);
+// The LayerSpec of an op with weights: `op`, the weights' parameters, an int32 bias if it has
+// one, zero padding for the XNOR kernel's border correction (as the float network pads).
+void WeightedSpec(LayerOp op, const QuantParams& weights, bool has_bias, LayerSpec* spec);
 
 }  // namespace quasar::models
