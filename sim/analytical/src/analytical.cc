@@ -27,8 +27,7 @@ struct StageWork {
 // Runs the lockstep pipeline over the tiles; returns the cycles and accumulates DRAM and post
 // busy time into `p`.
 int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec& arch,
-                    LayerPerf* p) {
-  const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
+                    const DramModel& dram, LayerPerf* p) {
   const bool overlap =
       arch.input.double_buffered && arch.weight.double_buffered && arch.output.double_buffered;
   const size_t n = tiles.size();
@@ -36,7 +35,7 @@ int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec&
   for (size_t s = 0; s < n + 2; ++s) {
     const int64_t load = s < n ? tiles[s].load : 0;
     const int64_t store = s >= 2 ? tiles[s - 2].store : 0;
-    const int64_t d = dram->StepCycles(load, store);
+    const int64_t d = dram.StepCycles(load, store);
     const int64_t c = s >= 1 && s <= n ? tiles[s - 1].compute : 0;
     const int64_t post = s >= 2 ? tiles[s - 2].post : 0;
     total += overlap ? std::max({d, c, post}) : d + c + post;
@@ -53,7 +52,8 @@ void AddPostOps(const LayerSchedule& l, int64_t outputs, int compare_bits, model
   e->post_compare_bits += outputs * l.post_compares_per_out * compare_bits;
 }
 
-void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
+void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, const DramModel& dram,
+                  LayerPerf* p) {
   models::EventCounts& e = p->events;
   const compiler::LayerBits& b = l.bits;
   const int64_t in_word = arch.input.word_bytes, w_word = arch.weight.word_bytes,
@@ -112,10 +112,11 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
     work.push_back(w);
   });
   p->tiles = static_cast<int64_t>(work.size());
-  p->cycles = RunPipeline(work, arch, p);
+  p->cycles = RunPipeline(work, arch, dram, p);
 }
 
-void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
+void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, const DramModel& dram,
+                  LayerPerf* p) {
   models::EventCounts& e = p->events;
   std::vector<StageWork> work;
   for (const PostChunk& c : PostChunks(l, arch)) {
@@ -133,12 +134,17 @@ void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, LayerPer
     work.push_back(w);
   }
   p->tiles = static_cast<int64_t>(work.size());
-  p->cycles = RunPipeline(work, arch, p);
+  p->cycles = RunPipeline(work, arch, dram, p);
 }
 
 }  // namespace
 
 LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
+  return EvaluateLayer(l, arch, *MakeDramModel(arch.dram));
+}
+
+LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch,
+                        const DramModel& dram) {
   LayerPerf p = NewLayerPerf(l);
   if (!p.ok() || l.kind == LayerKind::kView) {
     return p;
@@ -149,9 +155,9 @@ LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
       p.status = "tiling does not fit: " + why;
       return p;
     }
-    EvaluateGemm(l, arch, &p);
+    EvaluateGemm(l, arch, dram, &p);
   } else {
-    EvaluatePost(l, arch, &p);
+    EvaluatePost(l, arch, dram, &p);
   }
   FinishLayerPerf(arch, &p);
   return p;
@@ -160,7 +166,13 @@ LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
 double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
                  const models::CostTable& table, const models::AreaBreakdown& area,
                  compiler::Objective objective) {
-  const LayerPerf p = EvaluateLayer(l, arch);
+  return LayerCost(l, arch, table, area, objective, *MakeDramModel(arch.dram));
+}
+
+double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
+                 const models::CostTable& table, const models::AreaBreakdown& area,
+                 compiler::Objective objective, const DramModel& dram) {
+  const LayerPerf p = EvaluateLayer(l, arch, dram);
   if (!p.ok()) {
     return std::numeric_limits<double>::infinity();
   }
@@ -180,16 +192,18 @@ double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective) {
   const models::AreaBreakdown area = models::PriceArea(arch, table);
+  const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   return compiler::CompileNetwork(net, arch, objective, [&](const LayerSchedule& l) {
-    return LayerCost(l, arch, table, area, objective);
+    return LayerCost(l, arch, table, area, objective, *dram);
   });
 }
 
 NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec& arch,
                              const models::CostTable& table) {
   std::vector<LayerPerf> layers;
+  const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   for (const LayerSchedule& l : s.layers) {
-    layers.push_back(EvaluateLayer(l, arch));
+    layers.push_back(EvaluateLayer(l, arch, *dram));
   }
   return Summarize(s.network, arch, table, std::move(layers));
 }

@@ -43,6 +43,7 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
+#include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/perf.h"
 
 namespace quasar::sim {
@@ -50,6 +51,9 @@ namespace quasar::sim {
 // Timing and events of one layer under its schedule (no energy). A layer whose status is set,
 // or whose tiling does not fit, comes back with a status and zero counts.
 LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::ArchSpec& arch);
+// The same with a DRAM model made once for many layers (MakeDramModel(arch.dram)).
+LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
+                        const DramModel& dram);
 
 // The whole network: EvaluateLayer for every layer, priced with `table`, summed.
 NetworkPerf EvaluateSchedule(const compiler::Schedule& schedule, const models::ArchSpec& arch,
@@ -60,6 +64,9 @@ NetworkPerf EvaluateSchedule(const compiler::Schedule& schedule, const models::A
 double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                  const models::CostTable& table, const models::AreaBreakdown& area,
                  compiler::Objective objective);
+double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
+                 const models::CostTable& table, const models::AreaBreakdown& area,
+                 compiler::Objective objective, const DramModel& dram);
 
 // Compiles `net` for `arch` with the analytical model as the mapper's price.
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
