@@ -52,13 +52,7 @@ int main(int argc, char** argv) {
     arch.dataflow = d;
     const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
     const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
-    sim::CheckJob job;
-    job.qnet = &q;
-    job.inputs = &inputs;
-    job.schedule = &s;
-    job.arch = &arch;
-    job.table = &table;
-    job.timing_reference = &anal;
+    sim::CheckJob job{&q, &inputs, &s, &arch, &table, &anal};
     t0 = std::chrono::steady_clock::now();
     const sim::CheckedRun r = sim::RunChecked(*backend, job, {});
     // The golden run is the check's time outside the cycle model.

@@ -76,13 +76,7 @@ int main(int argc, char** argv) {
   const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
   const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
   const auto inputs = models::MakeInputs(net, 1, 0);
-  sim::CheckJob job;
-  job.qnet = &q;
-  job.inputs = &inputs;
-  job.schedule = &s;
-  job.arch = &arch;
-  job.table = &table;
-  job.timing_reference = &anal;
+  sim::CheckJob job{&q, &inputs, &s, &arch, &table, &anal};
   const std::unique_ptr<sim::Backend> backend =
       sim::BuiltinBackends().Get("systemc-rtl-array").make();
   std::string first_gemm;

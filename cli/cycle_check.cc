@@ -40,13 +40,7 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
       fmt::print(stderr, "\r[run] cycle model: layer {}/{} {:<24}", i + 1, n, name);
     }
   };
-  sim::CheckJob job;
-  job.qnet = &q;
-  job.inputs = &inputs;
-  job.schedule = &s;
-  job.arch = &t.arch;
-  job.table = &t.table;
-  job.timing_reference = &analytical;
+  sim::CheckJob job{&q, &inputs, &s, &t.arch, &t.table, &analytical};
   job.progress = [](const std::string& what) { fmt::print(stderr, "[run] {}\n", what); };
   const sim::CheckedRun run = sim::RunChecked(backend, job, opt);
   if (tty) {

@@ -277,13 +277,7 @@ Flow RunFlow(const models::NetworkSpec& net, const models::ArchSpec& arch,
   run.array_layers = options.cycle.array_layers;
   run.stop_after = options.cycle.stop_after;
   run.record_output_cycles = options.cycle.record_output_cycles;
-  sim::CheckJob job;
-  job.qnet = &f.qnet;
-  job.inputs = &inputs;
-  job.schedule = &f.schedule;
-  job.arch = &arch;
-  job.table = &table;
-  job.timing_reference = &f.analytical;
+  sim::CheckJob job{&f.qnet, &inputs, &f.schedule, &arch, &table, &f.analytical};
   sim::CheckedRun checked = sim::RunChecked(backend, job, run);
   f.qnet = std::move(checked.reference);
   f.golden = std::move(checked.golden);

@@ -131,13 +131,7 @@ TEST_CASE("RunChecked compares every element and finds the one that differs", "[
   const models::QuantizedNetwork q =
       models::QuantizePostTraining(net, models::MakeFloatParams(net, 3), 3, 2);
   const auto inputs = models::MakeInputs(net, 3, 0);
-  sim::CheckJob job;
-  job.qnet = &q;
-  job.inputs = &inputs;
-  job.schedule = &s;
-  job.arch = &arch;
-  job.table = &table;
-  job.timing_reference = &analytical;
+  sim::CheckJob job{&q, &inputs, &s, &arch, &table, &analytical};
 
   GoldenBackend exact("", 0);
   exact.float_inputs = &inputs;

@@ -143,8 +143,9 @@ std::vector<ArchField> MakeFields() {
   return f;
 }
 
-// The shortest decimal text that reads back as exactly `v`.
-std::string Number(double v) {
+}  // namespace
+
+std::string ShortestNumber(double v) {
   char buf[40];
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
@@ -158,6 +159,8 @@ std::string Number(double v) {
   }
   return buf;
 }
+
+namespace {
 
 std::string Ticked(const std::vector<std::string>& names) {
   std::string out;
@@ -187,10 +190,10 @@ std::string ArchFieldRange(const ArchField& f) {
   const std::string unit = f.unit.empty() ? "" : f.unit + ", ";
   switch (f.kind) {
     case K::kInt:
-      return unit + (f.power_of_two ? "a power of two " : "") + Number(f.lo) + ".." +
-             Number(f.hi);
+      return unit + (f.power_of_two ? "a power of two " : "") + ShortestNumber(f.lo) + ".." +
+             ShortestNumber(f.hi);
     case K::kReal:
-      return unit + "(" + Number(f.lo) + ", " + Number(f.hi) + "]";
+      return unit + "(" + ShortestNumber(f.lo) + ", " + ShortestNumber(f.hi) + "]";
     case K::kName:
       return Ticked(f.names);
     case K::kBool:
@@ -210,7 +213,7 @@ std::string ArchFieldDefault(const ArchField& f) {
     return std::to_string(*i);
   }
   if (const auto* d = std::get_if<double>(&v)) {
-    return Number(*d);
+    return ShortestNumber(*d);
   }
   if (const auto* b = std::get_if<bool>(&v)) {
     return *b ? "`true`" : "`false`";

@@ -4,36 +4,15 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
-
-#include "quasar/models/spec/arch_fields.h"
-#include "quasar/models/spec/arch_spec.h"
-
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "quasar/models/spec/arch_fields.h"
+#include "quasar/models/spec/arch_spec.h"
+
 namespace quasar::models {
 namespace {
-
-// The shortest decimal text that reads back as exactly `v` ("0.1", not yaml-cpp's default
-// "0.10000000000000001"; "700", not "700.0").
-std::string ShortestDouble(double v) {
-  char buf[40];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {  // integral: "200", never "2e+02"
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) {
-      break;
-    }
-  }
-  return buf;
-}
 
 // A map of leaves only is written in flow style ({rows: 4, cols: 4}), one holding maps as a
 // block.
@@ -52,7 +31,7 @@ void EmitValue(YAML::Emitter& out, const ArchValue& v) {
   if (const auto* i = std::get_if<int64_t>(&v)) {
     out << *i;
   } else if (const auto* d = std::get_if<double>(&v)) {
-    out << ShortestDouble(*d);
+    out << ShortestNumber(*d);
   } else if (const auto* b = std::get_if<bool>(&v)) {
     out << *b;
   } else {

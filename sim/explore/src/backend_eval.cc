@@ -24,13 +24,7 @@ NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& sche
   const models::QuantizedNetwork q = models::QuantizePostTraining(
       net, models::MakeFloatParams(net, seed), seed, calib_samples);
   const auto inputs = models::MakeInputs(net, seed, 0);
-  CheckJob job;
-  job.qnet = &q;
-  job.inputs = &inputs;
-  job.schedule = &schedule;
-  job.arch = &arch;
-  job.table = &table;
-  job.timing_reference = &analytical;
+  CheckJob job{&q, &inputs, &schedule, &arch, &table, &analytical};
   CheckedRun r = RunChecked(*backend, job, options);
   for (const LayerCheck& k : r.checks) {
     if (k.mismatches != 0) {

@@ -55,4 +55,8 @@ std::string ArchFieldDefault(const ArchField& f);
 // The key table of docs/arch-format.md (Markdown), from ArchFields().
 std::string ArchFieldsMarkdown();
 
+// The shortest decimal text that reads back as exactly `v` ("0.1", not "0.10000000000000001";
+// "700", not "700.0"): how the writer and the key table print numbers.
+std::string ShortestNumber(double v);
+
 }  // namespace quasar::models

@@ -54,7 +54,7 @@ struct CheckJob {
   const models::ArchSpec* arch = nullptr;
   const models::CostTable* table = nullptr;
   const NetworkPerf* timing_reference = nullptr;  // per-layer cycles to compare with
-  std::function<void(const std::string&)> progress;  // "golden reference", ...
+  std::function<void(const std::string&)> progress = nullptr;  // "golden reference...", ...
 };
 
 // Runs ReferenceForHardware(qnet) through the golden kernels and `backend` (which must move
