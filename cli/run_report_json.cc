@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quasar/models/cost/energy.h"
+#include "quasar/sim/explore/text.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -186,18 +187,6 @@ std::string Cell(const Json& v) {
   return v.dump();
 }
 
-// RFC 4180 quoting when a cell holds a comma, quote or line break.
-std::string Quote(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
-    return s;
-  }
-  std::string q = "\"";
-  for (char c : s) {
-    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return q + "\"";
-}
-
 // Flattens a layer object into (column, cell) pairs in key order.
 std::vector<std::pair<std::string, std::string>> Flatten(const Json& layer) {
   std::vector<std::pair<std::string, std::string>> cells;
@@ -276,7 +265,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     std::string line;
     if (header) {
       for (const auto& c : cells) {
-        line += (line.empty() ? "" : ",") + Quote(c.first);
+        line += (line.empty() ? "" : ",") + sim::explore::CsvCell(c.first);
       }
       out += line + "\n";
       line.clear();
@@ -284,7 +273,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     }
     bool first = true;
     for (const auto& c : cells) {
-      line += (first ? "" : ",") + Quote(c.second);
+      line += (first ? "" : ",") + sim::explore::CsvCell(c.second);
       first = false;
     }
     out += line + "\n";
