@@ -3,8 +3,9 @@
 // cannot disagree. A table lists each value once by its canonical name, first; further entries
 // for a value are accepted aliases (ParseEnum reads them, EnumName and EnumChoices skip them).
 //
-//   constexpr EnumTable<Dataflow, 3> kDataflows = {{{Dataflow::kOutputStationary, "os"}, ...}};
-//   std::string DataflowName(Dataflow d) { return EnumName(kDataflows, d); }
+//   constexpr EnumTable<OverflowMode, 2> kOverflowModes = {
+//       {{OverflowMode::kWrap, "wrap"}, {OverflowMode::kSaturate, "saturate"}}};
+//   std::string OverflowModeName(OverflowMode m) { return EnumName(kOverflowModes, m); }
 
 #include <array>
 #include <cstddef>

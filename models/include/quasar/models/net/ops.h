@@ -7,7 +7,9 @@
 // one line of Ops() (ops.cc).
 //
 // Its shape rule, float kernel and integer layer are here too. Not yet here: the attribute
-// parser and writer (network_parse.cc, network_write.cc, one switch each).
+// writer (a switch in network_write.cc) and reader (network_parse.cc), the input count
+// (shape_infer.cc), im2col and the operand tiles of GEMM ops (compiler/, sim/cycle/), and
+// matmul's special cases; docs/architecture.md lists them.
 
 #include <cstdint>
 #include <string>
