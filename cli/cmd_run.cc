@@ -95,6 +95,10 @@ int Run(const Options& o) {
                info.name == "systemc" ? "cycle model" : cycle->title);
     return kExitMismatch;
   }
+  if (cycle && !cycle->first_disagreement.empty()) {  // overflow counts or cycles
+    fmt::print(stderr, "error: {}\n", cycle->first_disagreement);
+    return kExitMismatch;
+  }
   return 0;
 }
 

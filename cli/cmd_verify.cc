@@ -179,6 +179,10 @@ int Verify(const VerifyOptions& o) {
                model != nullptr ? "RTL" : info.name + " backend");
     return kExitMismatch;
   }
+  if (!r.first_disagreement.empty()) {  // overflow counts or cycles
+    fmt::print(stderr, "error: {}\n", r.first_disagreement);
+    return kExitMismatch;
+  }
   return 0;
 }
 

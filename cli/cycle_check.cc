@@ -52,6 +52,7 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
   r.simulated_macs = run.simulated_macs;
   r.perf = run.run.perf;
   r.title = backend.Title(t.arch);
+  r.first_disagreement = run.FirstDisagreement();
   if (!c.save_outputs.empty()) {
     std::filesystem::create_directories(c.save_outputs);
     const size_t ran = run.run.perf.layers.size();

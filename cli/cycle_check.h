@@ -21,6 +21,7 @@ struct CycleResult {
   double wall_seconds = 0;
   int64_t simulated_macs = 0;
   std::string title;  // what the check compares with the golden run (Backend::Title)
+  std::string first_disagreement;  // sim::CheckedRun::FirstDisagreement ("" when all agree)
   bool bit_exact() const;
 };
 

@@ -60,10 +60,14 @@ class GoldenBackend final : public sim::Backend {
     if (!corrupt_layer_.empty()) {
       r.tensors.at(corrupt_layer_)[corrupt_index_] += 1;
     }
+    r.overflow_events.back() += extra_overflows;
+    r.perf.layers.back().cycles += extra_cycles;
     return r;
   }
   std::string Title(const models::ArchSpec&) const override { return "golden"; }
   const std::map<std::string, models::FloatTensor>* float_inputs = nullptr;
+  // Added to the last layer's overflow count and cycles.
+  int64_t extra_overflows = 0, extra_cycles = 0;
 
  private:
   std::string corrupt_layer_;
@@ -137,6 +141,8 @@ TEST_CASE("RunChecked compares every element and finds the one that differs", "[
   exact.float_inputs = &inputs;
   const sim::CheckedRun ok = sim::RunChecked(exact, job, {});
   CHECK(ok.bit_exact());
+  CHECK(ok.agrees());
+  CHECK(ok.FirstDisagreement().empty());
   REQUIRE(ok.checks.size() == net.layers.size());
   for (size_t i = 0; i < ok.checks.size(); ++i) {
     CHECK(ok.checks[i].name == net.layers[i].name);
@@ -154,6 +160,12 @@ TEST_CASE("RunChecked compares every element and finds the one that differs", "[
   bad.float_inputs = &inputs;
   const sim::CheckedRun r = sim::RunChecked(bad, job, {});
   CHECK(!r.bit_exact());
+  CHECK(!r.agrees());
+  CHECK(r.FirstDisagreement() ==
+        "layer c1: 1 of " + std::to_string(r.checks[0].compared) +
+            " elements differ, the first at index 37 (expected " +
+            std::to_string(r.checks[0].expected) + ", got " + std::to_string(r.checks[0].actual) +
+            ")");
   REQUIRE(r.checks.size() == 3);
   CHECK(r.checks[0].mismatches == 1);
   CHECK(r.checks[0].first_index == 37);
@@ -170,4 +182,37 @@ TEST_CASE("RunChecked compares every element and finds the one that differs", "[
   REQUIRE(f.checks.size() == 1);
   CHECK(f.checks[0].name == "fc");
   CHECK(f.bit_exact());
+}
+
+TEST_CASE("RunChecked also fails a backend whose overflow counts or cycles differ", "[core]") {
+  const models::NetworkSpec net = models::ParseNetwork(kNet, "tiny.yaml");
+  const models::ArchSpec arch = SmallArch();
+  const models::CostTable table = models::LoadArchCostTable(arch);
+  const compiler::Schedule s = sim::Compile(net, arch, table, compiler::Objective::kCycles);
+  const sim::NetworkPerf analytical = sim::EvaluateSchedule(s, arch, table);
+  const models::QuantizedNetwork q =
+      models::QuantizePostTraining(net, models::MakeFloatParams(net, 3), 3, 2);
+  const auto inputs = models::MakeInputs(net, 3, 0);
+  const sim::CheckJob job{&q, &inputs, &s, &arch, &table, &analytical};
+
+  GoldenBackend overflows("", 0);
+  overflows.float_inputs = &inputs;
+  overflows.extra_overflows = 2;
+  const sim::CheckedRun o = sim::RunChecked(overflows, job, {});
+  CHECK(o.bit_exact());
+  CHECK(!o.agrees());
+  CHECK(o.FirstDisagreement() ==
+        "layer fc: " + std::to_string(o.checks[2].golden_overflows + 2) +
+            " accumulator overflows, the golden reference " +
+            std::to_string(o.checks[2].golden_overflows));
+
+  GoldenBackend slow("", 0);
+  slow.float_inputs = &inputs;
+  slow.extra_cycles = 5;
+  const sim::CheckedRun c = sim::RunChecked(slow, job, {});
+  CHECK(c.bit_exact());
+  CHECK(!c.agrees());
+  CHECK(c.FirstDisagreement() == "layer fc: " + std::to_string(analytical.layers[2].cycles + 5) +
+                                     " cycles, the analytical model " +
+                                     std::to_string(analytical.layers[2].cycles));
 }

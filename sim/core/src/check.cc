@@ -13,6 +13,32 @@ bool CheckedRun::bit_exact() const {
   return true;
 }
 
+std::string LayerCheck::Disagreement() const {
+  if (mismatches != 0) {
+    return "layer " + name + ": " + std::to_string(mismatches) + " of " + std::to_string(compared) +
+           " elements differ, the first at index " + std::to_string(first_index) + " (expected " +
+           std::to_string(expected) + ", got " + std::to_string(actual) + ")";
+  }
+  if (overflows != golden_overflows) {
+    return "layer " + name + ": " + std::to_string(overflows) +
+           " accumulator overflows, the golden reference " + std::to_string(golden_overflows);
+  }
+  if (cycles != reference_cycles) {
+    return "layer " + name + ": " + std::to_string(cycles) + " cycles, the analytical model " +
+           std::to_string(reference_cycles);
+  }
+  return "";
+}
+
+std::string CheckedRun::FirstDisagreement() const {
+  for (const LayerCheck& c : checks) {
+    if (std::string d = c.Disagreement(); !d.empty()) {
+      return d;
+    }
+  }
+  return "";
+}
+
 models::QuantizedNetwork ReferenceForHardware(models::QuantizedNetwork qnet,
                                               const compiler::Schedule& schedule,
                                               const models::ArchSpec& arch) {

@@ -26,15 +26,9 @@ NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& sche
   const auto inputs = models::MakeInputs(net, seed, 0);
   CheckJob job{&q, &inputs, &schedule, &arch, &table, &analytical};
   CheckedRun r = RunChecked(*backend, job, options);
-  for (const LayerCheck& k : r.checks) {
-    if (k.mismatches != 0) {
-      throw BackendMismatch(info.name + " disagrees with the golden reference on " + net.name +
-                            " on " + arch.name + ": layer " + k.name + ", " +
-                            std::to_string(k.mismatches) + " of " + std::to_string(k.compared) +
-                            " elements, the first at index " + std::to_string(k.first_index) +
-                            " (expected " + std::to_string(k.expected) + ", got " +
-                            std::to_string(k.actual) + ")");
-    }
+  if (const std::string d = r.FirstDisagreement(); !d.empty()) {
+    throw BackendMismatch(info.name + " disagrees with the golden reference or the analytical "
+                          "model on " + net.name + " on " + arch.name + ": " + d);
   }
   return std::move(r.run.perf);
 }

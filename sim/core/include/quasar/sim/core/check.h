@@ -27,6 +27,10 @@ struct LayerCheck {
   int64_t first_cycle = -1;  // simulated cycle the first mismatching element was finished
   int64_t golden_overflows = 0, overflows = 0;
   int64_t reference_cycles = 0, cycles = 0;  // the timing reference's and the backend's
+
+  // "" when the layer agrees on every element, its overflow count and its cycles; otherwise
+  // what differs first, in that order, e.g. "layer c1: 3 of 864 elements differ".
+  std::string Disagreement() const;
 };
 
 struct CheckedRun {
@@ -37,7 +41,11 @@ struct CheckedRun {
   std::vector<LayerCheck> checks;
   int64_t simulated_macs = 0;  // MACs of the checked layers
 
-  bool bit_exact() const;
+  bool bit_exact() const;  // every element agrees
+  // Every element, every overflow count and every layer's cycles agree; FirstDisagreement says
+  // what does not ("" when all agree).
+  bool agrees() const { return FirstDisagreement().empty(); }
+  std::string FirstDisagreement() const;
 };
 
 // `qnet` as the accelerator computes it: every layer with the accelerator's accumulator, and
@@ -58,8 +66,9 @@ struct CheckJob {
 };
 
 // Runs ReferenceForHardware(qnet) through the golden kernels and `backend` (which must move
-// values) from the same inputs, and compares them layer by layer. Throws InputError as the
-// backend does.
+// values) from the same inputs, and compares them layer by layer: every element, the overflow
+// counts and the cycles against the job's timing reference. Throws InputError as the backend
+// does.
 CheckedRun RunChecked(const Backend& backend, const CheckJob& job, const RunOptions& options);
 
 }  // namespace quasar::sim
