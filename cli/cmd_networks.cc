@@ -18,6 +18,7 @@ using namespace quasar::models;
 
 struct Options {
   std::string net, format = "text";
+  std::vector<std::string> input_shapes;
 };
 
 // "1.81 G", "300.8 M", "61.7 k".
@@ -83,7 +84,7 @@ int ListZoo(const Options& o) {
 }
 
 int ShowNetwork(const Options& o) {
-  const NetworkSpec net = LoadNetwork(ResolveNetworkPath(o.net));
+  const NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
   if (o.format == "json") {
     nlohmann::json j = {{"name", net.name},
                         {"file", net.file},
@@ -135,7 +136,9 @@ Command AddNetworksCommand(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "networks", "List the model zoo with MAC and parameter counts, or show one network");
-  cmd->add_option("--net", o->net, "A zoo name or a network file: show it layer by layer");
+  cmd->add_option("--net", o->net,
+                  "A zoo name or a network file (.yaml, .onnx, .csv): show it layer by layer");
+  AddInputShapeOption(cmd, &o->input_shapes);
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

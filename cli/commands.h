@@ -14,6 +14,7 @@ Command AddLayerCommand(CLI::App& app);
 Command AddGenTensorCommand(CLI::App& app);
 Command AddNetworksCommand(CLI::App& app);
 Command AddImportScaleSimCommand(CLI::App& app);
+Command AddImportOnnxCommand(CLI::App& app);  // cmd_import_onnx.cc
 Command AddQuantizeCommand(CLI::App& app);
 Command AddInferCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   commands["gen-tensor"] = quasar::cli::AddGenTensorCommand(app);
   commands["networks"] = quasar::cli::AddNetworksCommand(app);
   commands["import-scalesim"] = quasar::cli::AddImportScaleSimCommand(app);
+  commands["import-onnx"] = quasar::cli::AddImportOnnxCommand(app);
   commands["quantize"] = quasar::cli::AddQuantizeCommand(app);
   commands["infer"] = quasar::cli::AddInferCommand(app);
   commands["run"] = quasar::cli::AddRunCommand(app);

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "quasar/models/error.h"
+#include "quasar/models/onnx/onnx_import.h"
 
 namespace quasar::cli {
 
@@ -74,11 +75,64 @@ std::string ResolveArchPath(const std::string& name_or_path) {
   return ResolveInDir(name_or_path, AcceleratorDir(), "--arch", "an accelerator preset of");
 }
 
+std::map<std::string, Shape> ParseInputShapes(const std::vector<std::string>& values) {
+  std::map<std::string, Shape> shapes;
+  for (const auto& v : values) {
+    const auto eq = v.find('=');
+    auto bad = [&](const std::string& why) {
+      return InputError("--input-shape '" + v + "': " + why +
+                        " (expected NAME=D0xD1x..., e.g. input=1x3x224x224)");
+    };
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+      throw bad("no NAME=shape");
+    }
+    Shape s;
+    size_t at = eq + 1;
+    while (at <= v.size()) {
+      const size_t x = std::min(v.find('x', at), v.size());
+      const std::string dim = v.substr(at, x - at);
+      if (dim.empty() || dim.size() > 12 ||
+          !std::all_of(dim.begin(), dim.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+          std::stoll(dim) < 1) {
+        throw bad("dimension '" + dim + "' is not a positive integer");
+      }
+      s.push_back(std::stoll(dim));
+      at = x + 1;
+    }
+    if (!shapes.emplace(v.substr(0, eq), s).second) {
+      throw bad("input '" + v.substr(0, eq) + "' is given twice");
+    }
+  }
+  return shapes;
+}
+
+void AddInputShapeOption(CLI::App* cmd, std::vector<std::string>* values) {
+  cmd->add_option("--input-shape", *values,
+                  "Shape of an ONNX model's input whose dimensions the file leaves open: "
+                  "NAME=1x3x224x224 (repeatable)");
+}
+
+NetworkSpec LoadAnyNetwork(const std::string& name_or_path,
+                           const std::vector<std::string>& input_shapes) {
+  const std::string path = ResolveNetworkPath(name_or_path);
+  if (fs::path(path).extension() == ".onnx") {
+    OnnxImportOptions options;
+    options.input_shapes = ParseInputShapes(input_shapes);
+    return ImportOnnx(path, options);
+  }
+  if (!input_shapes.empty()) {
+    throw InputError("--input-shape applies to .onnx models only; " + path +
+                     " states its own shapes");
+  }
+  return LoadNetwork(path);
+}
+
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
   cmd->add_option("--net", o->net,
-                  "Network: a zoo name (see `quasar networks`), a .yaml file "
-                  "or a SCALE-Sim .csv topology")
+                  "Network: a zoo name (see `quasar networks`), a .yaml file, an ONNX model "
+                  "(.onnx) or a SCALE-Sim .csv topology")
       ->required();
+  AddInputShapeOption(cmd, &o->input_shapes);
   if (!quantize) {
     return;
   }
@@ -102,7 +156,7 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
 }
 
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
-  NetworkSpec net = LoadNetwork(ResolveNetworkPath(o.net));
+  NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
   PrecisionPolicy& p = net.policy;
   if (!o.bits.empty()) {
     const auto [w, a] = ParseBitsShorthand(o.bits);

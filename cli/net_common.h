@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct NetOptions {
   std::string rounding;      // empty: the file's
   uint64_t seed = 1;
   int calib_samples = 4;
+  std::vector<std::string> input_shapes;  // NAME=1x3x224x224, for .onnx models
   // Set by AddNetOptions: which options the user gave explicitly.
   CLI::Option* seed_option = nullptr;
   std::vector<CLI::Option*> quantize_options;  // meaningless for an already quantized network
@@ -47,6 +49,16 @@ struct NetOptions {
 
 // Adds --net and, when `quantize`, the precision and calibration options.
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize);
+
+// Parses --input-shape values NAME=D0xD1x... (every dimension positive). InputError otherwise.
+std::map<std::string, models::Shape> ParseInputShapes(const std::vector<std::string>& values);
+
+// Adds --input-shape (for .onnx models) to `cmd`.
+void AddInputShapeOption(CLI::App* cmd, std::vector<std::string>* values);
+
+// Loads a network by zoo name or file: YAML, SCALE-Sim .csv, or ONNX with `input_shapes` bound.
+models::NetworkSpec LoadAnyNetwork(const std::string& name_or_path,
+                                   const std::vector<std::string>& input_shapes);
 
 // Loads the network and applies the precision options to its policy.
 models::NetworkSpec LoadNetworkWithOptions(const NetOptions& o);

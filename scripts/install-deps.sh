@@ -10,7 +10,8 @@ PACKAGES=(
   libfmt-dev                            # formatting of tables and messages
   libyaml-cpp-dev                       # YAML specs (layer, network, architecture)
   nlohmann-json3-dev                    # JSON reports and schedules
-  libonnx-dev libprotobuf-dev           # ONNX TensorProto reader for the conformance tests
+  libonnx-dev libprotobuf-dev           # ONNX import (onnx.proto classes) and the conformance tests
+  libonnx-testdata                      # ONNX's backend node tests (tests/onnx_import)
   libsystemc-dev verilator              # cycle model and RTL (later layers)
   yosys                                 # synthesis of the MAC RTL for its cell counts (rtl/synth)
   gnuplot-nox                           # plots of `quasar compare` (SVG)

@@ -3,9 +3,10 @@
 #include <limits>
 #include <stdexcept>
 
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 std::vector<std::string>& MutableCheckedTests() {

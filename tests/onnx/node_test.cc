@@ -6,13 +6,14 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 #ifndef QUASAR_ONNX_NODE_TESTS
 #error "QUASAR_ONNX_NODE_TESTS (the ONNX node-test directory) must be defined by the build"
 #endif
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 std::string FloatText(float v) {

@@ -20,9 +20,10 @@
 
 #include "conformance.h"
 #include "node_test.h"
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 constexpr const char* kSkipReason =

@@ -14,9 +14,10 @@
 #include "node_test.h"
 #include "quasar/models/ref/conv2d.h"
 #include "quasar/models/ref/gemm.h"
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 using models::IntTensor;

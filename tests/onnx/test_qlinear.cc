@@ -21,9 +21,10 @@
 #include "quasar/models/ref/conv2d.h"
 #include "quasar/models/ref/gemm.h"
 #include "quasar/models/requant.h"
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 using models::IntTensor;

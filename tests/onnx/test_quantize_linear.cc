@@ -18,9 +18,10 @@
 #include "conformance.h"
 #include "node_test.h"
 #include "quasar/models/requant.h"
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 using models::Shape;

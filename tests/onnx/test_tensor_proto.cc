@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::onnx_tests {
+using namespace models::onnx_io;  // the TensorProto reader
 namespace {
 
 onnx::TensorProto MakeTensor(int32_t data_type, std::vector<int64_t> dims) {

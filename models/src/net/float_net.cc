@@ -95,6 +95,16 @@ FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
     if (!NetOpHasWeights(l.op)) {
       continue;
     }
+    if (l.weights_data) {
+      FloatLayerParams& p = params[l.name];
+      p.weights = *l.weights_data;
+      if (l.bias_data) {
+        p.bias = *l.bias_data;
+      } else if (l.bias) {
+        p.bias.assign(static_cast<size_t>(l.out_channels), 0.0f);
+      }
+      continue;
+    }
     FloatLayerParams p = Synthesize(l, seed);
     if (!l.weights_file.empty()) {
       p.weights = LoadFloat(l.weights_file, l.weight_shape, "the weights of layer " + l.name);

@@ -7,6 +7,7 @@
 #include "net_keys.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/scalesim_import.h"
+#include "quasar/models/onnx/onnx_import.h"
 #include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
@@ -333,6 +334,9 @@ NetworkSpec LoadNetwork(const std::string& path) {
   const std::filesystem::path p(path);
   if (p.extension() == ".csv") {
     return ImportScaleSimCsv(path);
+  }
+  if (p.extension() == ".onnx") {
+    return ImportOnnx(path);
   }
   std::string base = p.parent_path().string();
   return ParseNetworkNode(LoadYamlFile(path), path, base.empty() ? "." : base);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,11 @@ struct NetLayer {
   std::vector<int64_t> perm;  // transpose
   std::string weights_file;   // optional float .npy weights (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
+  // Weights an importer holds in memory (ONNX initializers, batch norm folded in), used in
+  // place of weights_file/bias_file when set. Shared, so copies of the spec stay cheap;
+  // `quasar import-onnx` writes them out as .npy files.
+  std::shared_ptr<const FloatTensor> weights_data;
+  std::shared_ptr<const std::vector<float>> bias_data;
   PrecisionOverride precision_override;
 
   // Derived by the parser.
@@ -97,7 +103,8 @@ struct NetworkSpec {
 };
 
 // Reads and validates a network file; throws InputError listing every problem with the file,
-// key path and value. `.csv` files are imported as SCALE-Sim topologies (scalesim_import.h).
+// key path and value. `.csv` files are imported as SCALE-Sim topologies (scalesim_import.h),
+// `.onnx` files as ONNX models (onnx/onnx_import.h, with no --input-shape bindings).
 NetworkSpec LoadNetwork(const std::string& path);
 // The same from YAML text; `where` names the source in messages, `base_dir` resolves relative
 // .npy paths.

@@ -1,11 +1,11 @@
-#include "tensor_proto.h"
+#include "quasar/models/onnx/tensor_proto.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 
-namespace quasar::onnx_tests {
+namespace quasar::models::onnx_io {
 namespace {
 
 // One TensorProto.DataType code: its name, and for integer codes the width and signedness.
@@ -45,7 +45,7 @@ const TypeInfo* FindType(int32_t data_type) {
 
 std::string Describe(const onnx::TensorProto& t) {
   return "tensor '" + t.name() + "' (" + DataTypeName(t.data_type()) + ", shape " +
-         models::ShapeToString(ShapeOf(t)) + ")";
+         ShapeToString(ShapeOf(t)) + ")";
 }
 
 void Require(bool ok, const onnx::TensorProto& t, const std::string& problem) {
@@ -54,9 +54,20 @@ void Require(bool ok, const onnx::TensorProto& t, const std::string& problem) {
   }
 }
 
+// The element count `dims` give, checked before anything is allocated: dimensions are
+// non-negative and the count at most 2^40 (Quasar's tensor limit), so a corrupt or hostile
+// header cannot overflow it or ask for terabytes.
 size_t ElementCount(const onnx::TensorProto& t) {
-  Require(t.data_location() != onnx::TensorProto::EXTERNAL, t, "external data is not supported");
-  return static_cast<size_t>(models::NumElements(ShapeOf(t)));
+  Require(t.data_location() != onnx::TensorProto::EXTERNAL, t,
+          "external data is not supported (save the model with its tensors inside the file)");
+  constexpr int64_t kMaxElements = int64_t{1} << 40;
+  int64_t n = 1;
+  for (int64_t d : t.dims()) {
+    Require(d >= 0 && (d == 0 || n <= kMaxElements / d), t,
+            "dimensions must be non-negative with at most 2^40 elements");
+    n *= d;
+  }
+  return static_cast<size_t>(n);
 }
 
 // Sign-extends the low `bits` bits of `v` (bits in 1..64).
@@ -94,14 +105,20 @@ uint64_t LoadLittleEndian(const std::string& raw, size_t i, int width) {
 
 template <typename Message>
 Message ParseFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw std::runtime_error(path + ": not a readable file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw std::runtime_error("cannot open " + path);
   }
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Parsed from the stream, not from a copy of the file in memory: a model's peak memory is then
+  // its message, not twice the file.
   Message message;
-  if (!message.ParseFromString(bytes)) {
-    throw std::runtime_error("cannot parse " + path + " as " + message.GetTypeName());
+  if (!message.ParseFromIstream(&in)) {
+    throw std::runtime_error("cannot parse " + path + " as " + message.GetTypeName() +
+                             " (truncated, or not an ONNX file)");
   }
   return message;
 }
@@ -127,14 +144,23 @@ onnx::ModelProto LoadModel(const std::string& path) { return ParseFile<onnx::Mod
 
 onnx::TensorProto LoadTensor(const std::string& path) { return ParseFile<onnx::TensorProto>(path); }
 
-models::Shape ShapeOf(const onnx::TensorProto& t) {
-  return models::Shape(t.dims().begin(), t.dims().end());
+Shape ShapeOf(const onnx::TensorProto& t) {
+  return Shape(t.dims().begin(), t.dims().end());
 }
 
 std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t) {
   const int bits = IntegerBits(t.data_type());
   Require(bits > 0, t, "not an integer tensor");
   const size_t n = ElementCount(t);
+  // Elements the payload can hold (sub-byte types keep one byte per int32_data entry).
+  const size_t stored =
+      !t.raw_data().empty() ? t.raw_data().size() * 8 / static_cast<size_t>(bits)
+      : bits < 8            ? static_cast<size_t>(t.int32_data_size()) * 8 / static_cast<size_t>(bits)
+      : t.data_type() == kInt64 ? static_cast<size_t>(t.int64_data_size())
+                                : static_cast<size_t>(t.int32_data_size());
+  Require(stored >= n, t,
+          "the payload holds " + std::to_string(stored) + " elements, the dimensions " +
+              std::to_string(n));
   std::vector<int64_t> values(n);
   const bool is_signed = IsSignedInteger(t.data_type());
   if (bits < 8) {
@@ -208,4 +234,4 @@ std::vector<uint16_t> DecodeHalfBits(const onnx::TensorProto& t) {
   return values;
 }
 
-}  // namespace quasar::onnx_tests
+}  // namespace quasar::models::onnx_io

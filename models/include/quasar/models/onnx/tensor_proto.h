@@ -1,8 +1,10 @@
 #pragma once
-// A small reader for the ONNX backend node-test files: `model.onnx` (onnx.ModelProto) and the
-// `test_data_set_0/*.pb` tensors (onnx.TensorProto), decoded as QUASAR_ONNX_NODE_TESTS/INDEX.md
-// documents them: `raw_data` little-endian and row-major, or the typed fields (int32_data,
-// int64_data, float_data) when `raw_data` is empty (onnx/onnx.proto, TensorProto).
+// A small reader for ONNX files: models (onnx.ModelProto) and tensors (onnx.TensorProto, as
+// initializers and as the node tests' `test_data_set_0/*.pb`), decoded as onnx/onnx.proto
+// defines TensorProto: `raw_data` little-endian and row-major, or the typed fields (int32_data,
+// int64_data, float_data) when `raw_data` is empty; sub-byte integers packed as
+// QUASAR_ONNX_NODE_TESTS/INDEX.md documents. Callers compile with ONNX_ML=1,
+// ONNX_NAMESPACE=onnx and link onnx_proto and protobuf (quasar_models does).
 
 #include <onnx/onnx_pb.h>
 
@@ -12,7 +14,7 @@
 
 #include "quasar/models/tensor.h"
 
-namespace quasar::onnx_tests {
+namespace quasar::models::onnx_io {
 
 // The TensorProto.DataType codes that occur in the node tests (onnx/onnx.proto).
 enum DataType : int32_t {
@@ -45,7 +47,7 @@ onnx::ModelProto LoadModel(const std::string& path);
 onnx::TensorProto LoadTensor(const std::string& path);
 
 // `dims` as a Quasar shape (empty for a scalar).
-models::Shape ShapeOf(const onnx::TensorProto& t);
+Shape ShapeOf(const onnx::TensorProto& t);
 
 // The values of an integer tensor (IntegerBits() > 0), unpacked and sign-extended. Throws
 // std::runtime_error for another type or a payload whose size does not match `dims`.
@@ -57,4 +59,4 @@ std::vector<float> DecodeFloats(const onnx::TensorProto& t);
 // The bit patterns of a float16 tensor (data_type 10).
 std::vector<uint16_t> DecodeHalfBits(const onnx::TensorProto& t);
 
-}  // namespace quasar::onnx_tests
+}  // namespace quasar::models::onnx_io

@@ -1,0 +1,281 @@
+// Constants and the shape arithmetic exporters emit (x.view(x.size(0), -1) exports as Shape,
+// Gather, Unsqueeze, Concat and Reshape), folded at import: each op here takes constants (Shape
+// also a computed tensor, whose shape is known) and binds its output to a constant. Semantics:
+// onnx/docs/Operators.md of each op.
+
+#include <algorithm>
+
+#include "importer.h"
+
+namespace quasar::models::onnx_import {
+namespace {
+
+Constant Ints(Shape shape, std::vector<int64_t> values) {
+  Constant c;
+  c.shape = std::move(shape);
+  c.integer = true;
+  c.ints = std::move(values);
+  return c;
+}
+
+int64_t Axis(int64_t axis, size_t rank) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) {
+    throw NodeError("axis " + std::to_string(axis) + " is out of range for rank " +
+                    std::to_string(rank));
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+// Row-major strides of `shape`.
+std::vector<int64_t> Strides(const Shape& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;) {
+    s[i - 1] = s[i] * shape[i];
+  }
+  return s;
+}
+
+// Copies element `from` of `src` to element `to` of `dst` (same type).
+void CopyElement(const Constant& src, int64_t from, Constant* dst, int64_t to) {
+  if (src.integer) {
+    dst->ints[static_cast<size_t>(to)] = src.ints[static_cast<size_t>(from)];
+  } else {
+    dst->floats[static_cast<size_t>(to)] = src.floats[static_cast<size_t>(from)];
+  }
+}
+
+Constant Sized(const Constant& like, Shape shape) {
+  Constant c;
+  c.integer = like.integer;
+  c.shape = std::move(shape);
+  if (c.integer) {
+    c.ints.resize(static_cast<size_t>(c.size()));
+  } else {
+    c.floats.resize(static_cast<size_t>(c.size()));
+  }
+  return c;
+}
+
+void ConstantNode(const Node& node) {
+  node.KnownAttributes({"value", "value_float", "value_floats", "value_int", "value_ints"});
+  Constant c;
+  if (node.HasAttribute("value")) {
+    c = node.Tensor("value");
+  } else if (node.HasAttribute("value_int")) {
+    c = Ints({}, {node.Int("value_int", 0)});
+  } else if (node.HasAttribute("value_ints")) {
+    const auto v = node.Ints("value_ints");
+    const auto n = static_cast<int64_t>(v.size());
+    c = Ints({n}, v);
+  } else if (node.HasAttribute("value_float")) {
+    c.floats = {node.Float("value_float", 0.0f)};
+  } else {
+    throw NodeError("needs a value (value, value_float, value_int or value_ints)");
+  }
+  node.importer().BindConstant(node.Out(0), std::move(c));
+}
+
+// The shape of its input, sliced by start/end (opset 15).
+void ShapeNode(const Node& node) {
+  node.KnownAttributes({"start", "end"});
+  const Shape& x = node.In(0).shape;
+  const auto rank = static_cast<int64_t>(x.size());
+  auto clamp = [&](int64_t v) { return std::clamp(v < 0 ? v + rank : v, int64_t{0}, rank); };
+  const int64_t start = clamp(node.Int("start", 0)), end = clamp(node.Int("end", rank));
+  std::vector<int64_t> dims;
+  for (int64_t i = start; i < end; ++i) {
+    dims.push_back(x[static_cast<size_t>(i)]);
+  }
+  const auto n = static_cast<int64_t>(dims.size());
+  node.importer().BindConstant(node.Out(0), Ints({n}, std::move(dims)));
+}
+
+// out = data indexed by `indices` along `axis`: shape data[:axis] + indices + data[axis+1:].
+void Gather(const Node& node) {
+  node.KnownAttributes({"axis"});
+  const Constant& data = node.ConstantIn(0, "the data");
+  const Constant& idx = node.ConstantIn(1, "the indices");
+  if (!idx.integer) {
+    throw NodeError("the indices must be integers");
+  }
+  const auto axis = static_cast<size_t>(Axis(node.Int("axis", 0), data.shape.size()));
+  const int64_t n = data.shape[axis];
+  Shape shape(data.shape.begin(), data.shape.begin() + static_cast<std::ptrdiff_t>(axis));
+  shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
+  shape.insert(shape.end(), data.shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1,
+               data.shape.end());
+  int64_t outer = 1, inner = 1;
+  for (size_t i = 0; i < data.shape.size(); ++i) {
+    if (i < axis) {
+      outer *= data.shape[i];
+    } else if (i > axis) {
+      inner *= data.shape[i];
+    }
+  }
+  Constant out = Sized(data, shape);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t j = 0; j < idx.size(); ++j) {
+      int64_t k = idx.ints[static_cast<size_t>(j)];
+      if (k < -n || k >= n) {
+        throw NodeError("index " + std::to_string(k) + " is out of range for " +
+                        std::to_string(n) + " entries");
+      }
+      k = k < 0 ? k + n : k;
+      for (int64_t i = 0; i < inner; ++i) {
+        CopyElement(data, (o * n + k) * inner + i, &out, (o * idx.size() + j) * inner + i);
+      }
+    }
+  }
+  node.importer().BindConstant(node.Out(0), std::move(out));
+}
+
+void Concat(const Node& node) {
+  node.KnownAttributes({"axis"});
+  std::vector<const Constant*> parts;
+  for (int i = 0; i < node.proto().input_size(); ++i) {
+    if (node.Has(i)) {
+      parts.push_back(&node.ConstantIn(i, "an input (Concat of computed tensors is not supported)"));
+    }
+  }
+  if (parts.empty()) {
+    throw NodeError("has no inputs");
+  }
+  const Constant& first = *parts[0];
+  const auto axis = static_cast<size_t>(Axis(node.Int("axis", 0), first.shape.size()));
+  Shape shape = first.shape;
+  shape[axis] = 0;
+  for (const Constant* p : parts) {
+    Shape a = p->shape, b = first.shape;
+    if (p->integer != first.integer || a.size() != b.size() ||
+        !std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(axis), b.begin()) ||
+        !std::equal(a.begin() + static_cast<std::ptrdiff_t>(axis) + 1, a.end(),
+                    b.begin() + static_cast<std::ptrdiff_t>(axis) + 1)) {
+      throw NodeError("the inputs " + Dims(first.shape) + " and " + Dims(p->shape) +
+                      " do not concatenate along axis " + std::to_string(axis));
+    }
+    shape[axis] += p->shape[axis];
+  }
+  int64_t outer = 1;
+  for (size_t i = 0; i < axis; ++i) {
+    outer *= shape[i];
+  }
+  Constant out = Sized(first, shape);
+  const int64_t row = out.size() / std::max<int64_t>(outer, 1);
+  for (int64_t o = 0; o < outer; ++o) {
+    int64_t at = o * row;
+    for (const Constant* p : parts) {
+      const int64_t part = p->size() / std::max<int64_t>(outer, 1);
+      for (int64_t i = 0; i < part; ++i) {
+        CopyElement(*p, o * part + i, &out, at++);
+      }
+    }
+  }
+  node.importer().BindConstant(node.Out(0), std::move(out));
+}
+
+// Cast of a constant to float32 or an integer type (TensorProto.DataType `to`); a cast of a
+// computed float tensor to float32 passes it through.
+void Cast(const Node& node) {
+  node.KnownAttributes({"to", "saturate"});
+  const int64_t to = node.Int("to", 0);
+  const bool to_float = to == 1;
+  const bool to_int = to == 2 || to == 3 || to == 4 || to == 5 || to == 6 || to == 7 || to == 9;
+  const Value& x = node.In(0);
+  if (!x.is_constant()) {
+    if (!to_float) {
+      throw NodeError("casts a computed tensor to data type " + std::to_string(to) +
+                      "; float models compute in float32");
+    }
+    node.importer().PassThrough(node.proto().input(0), node.Out(0));
+    return;
+  }
+  if (!to_float && !to_int) {
+    throw NodeError("cast to data type " + std::to_string(to) + " is not supported");
+  }
+  const Constant& c = *x.constant;
+  Constant out;
+  out.shape = c.shape;
+  out.integer = to_int;
+  for (int64_t i = 0; i < c.size(); ++i) {
+    const auto j = static_cast<size_t>(i);
+    if (to_int) {
+      out.ints.push_back(c.integer ? c.ints[j] : static_cast<int64_t>(c.floats[j]));
+    } else {
+      out.floats.push_back(c.integer ? static_cast<float>(c.ints[j]) : c.floats[j]);
+    }
+  }
+  node.importer().BindConstant(node.Out(0), std::move(out));
+}
+
+// Slice (opset 10: starts, ends, axes, steps as inputs), clamped as the spec says.
+void Slice(const Node& node) {
+  node.KnownAttributes({});
+  const Constant& data = node.ConstantIn(0, "the data");
+  auto ints = [&](int i, const char* what) -> std::vector<int64_t> {
+    if (!node.Has(i)) {
+      return {};
+    }
+    const Constant& c = node.ConstantIn(i, what);
+    if (!c.integer) {
+      throw NodeError(std::string(what) + " must be integers");
+    }
+    return c.ints;
+  };
+  const auto starts = ints(1, "starts"), ends = ints(2, "ends");
+  auto axes = ints(3, "axes"), steps = ints(4, "steps");
+  if (starts.size() != ends.size()) {
+    throw NodeError("starts and ends differ in length");
+  }
+  if (axes.empty()) {
+    for (size_t i = 0; i < starts.size(); ++i) {
+      axes.push_back(static_cast<int64_t>(i));
+    }
+  }
+  if (steps.empty()) {
+    steps.assign(starts.size(), 1);
+  }
+  if (axes.size() != starts.size() || steps.size() != starts.size()) {
+    throw NodeError("axes and steps must be as long as starts");
+  }
+  const size_t rank = data.shape.size();
+  std::vector<int64_t> begin(rank, 0), step(rank, 1);
+  Shape shape = data.shape;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const auto a = static_cast<size_t>(Axis(axes[i], rank));
+    const int64_t dim = data.shape[a], s = steps[i];
+    if (s == 0) {
+      throw NodeError("a step is 0");
+    }
+    auto clamp = [&](int64_t v) {
+      v = v < 0 ? v + dim : v;
+      return s > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
+    };
+    const int64_t b = clamp(starts[i]), e = clamp(ends[i]);
+    begin[a] = b;
+    step[a] = s;
+    shape[a] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s)
+                     : std::max<int64_t>(0, (b - e - s - 1) / -s);
+  }
+  Constant out = Sized(data, shape);
+  const auto in_strides = Strides(data.shape), out_strides = Strides(shape);
+  for (int64_t o = 0; o < out.size(); ++o) {
+    int64_t from = 0, rest = o;
+    for (size_t d = 0; d < rank; ++d) {
+      const int64_t coord = rest / out_strides[d];
+      rest %= out_strides[d];
+      from += (begin[d] + coord * step[d]) * in_strides[d];
+    }
+    CopyElement(data, from, &out, o);
+  }
+  node.importer().BindConstant(node.Out(0), std::move(out));
+}
+
+}  // namespace
+
+std::vector<Converter> ConstantConverters() {
+  return {{"Constant", 1, ConstantNode}, {"Shape", 1, ShapeNode}, {"Gather", 1, Gather},
+          {"Concat", 4, Concat},         {"Cast", 6, Cast},       {"Slice", 10, Slice}};
+}
+
+}  // namespace quasar::models::onnx_import

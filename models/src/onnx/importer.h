@@ -1,0 +1,154 @@
+#pragma once
+// The ONNX importer's state and the converter registry. The driver (onnx_import.cc) walks the
+// graph's nodes in order and hands each to the converter registered for its op type; a
+// converter reads its inputs (activations or constants) and attributes through Node, and either
+// appends Quasar layers, folds its result to a constant, fuses itself into the layer before
+// it, or throws NodeError saying what it cannot take.
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/network.h"
+#include "quasar/models/onnx/onnx_import.h"
+
+namespace quasar::models::onnx_import {
+
+// A constant tensor: an initializer, a Constant node, or folded shape arithmetic.
+struct Constant {
+  Shape shape;
+  bool integer = false;
+  std::vector<float> floats;  // when !integer
+  std::vector<int64_t> ints;  // when integer
+  int64_t size() const { return NumElements(shape); }
+};
+
+// What an ONNX tensor name stands for: a Quasar tensor (a network input or a layer's output)
+// with its shape, or a constant.
+struct Value {
+  std::string tensor;  // empty for a constant
+  Shape shape;
+  std::shared_ptr<const Constant> constant;
+  bool is_constant() const { return constant != nullptr; }
+};
+
+// A node the importer cannot take; the message says why, the driver adds which node.
+class NodeError : public std::runtime_error {
+ public:
+  explicit NodeError(const std::string& problem) : std::runtime_error(problem) {}
+};
+
+class Importer;
+
+// One node with the importer's state: typed access to its inputs and attributes.
+class Node {
+ public:
+  Node(const onnx::NodeProto& proto, Importer* importer) : proto_(proto), im_(importer) {}
+  const onnx::NodeProto& proto() const { return proto_; }
+  Importer& importer() const { return *im_; }
+
+  // Input `i` is given (an omitted optional input has an empty name).
+  bool Has(int i) const;
+  const Value& In(int i) const;  // throws NodeError if not given
+  // Input `i` as an activation / as a constant; NodeError naming `what` otherwise.
+  const Value& Activation(int i, const char* what) const;
+  const Constant& ConstantIn(int i, const char* what) const;
+  const std::string& Out(int i) const;
+
+  // Throws NodeError for an attribute outside `known`, so none is silently ignored.
+  void KnownAttributes(std::initializer_list<const char*> known) const;
+  bool HasAttribute(const char* name) const;
+  int64_t Int(const char* name, int64_t default_value) const;
+  float Float(const char* name, float default_value) const;
+  std::string String(const char* name, const std::string& default_value) const;
+  std::vector<int64_t> Ints(const char* name) const;  // empty if absent
+  Constant Tensor(const char* name) const;            // a tensor attribute (Constant's value)
+
+ private:
+  const onnx::AttributeProto* Find(const char* name) const;
+  const onnx::NodeProto& proto_;
+  Importer* im_;
+};
+
+class Importer {
+ public:
+  Importer(std::string file, int64_t opset) : file_(std::move(file)), opset_(opset) {}
+
+  const std::string& file() const { return file_; }
+  int64_t opset() const { return opset_; }
+  NetworkSpec& net() { return net_; }
+
+  // Consumers of each ONNX tensor name (graph outputs count as one), filled before conversion.
+  void CountUse(const std::string& onnx_name) {
+    ++uses_[onnx_name];
+    ++remaining_[onnx_name];
+  }
+  // After `node` is converted: a constant no later node reads is freed (a layer holds its own
+  // copy of its weights).
+  void Consumed(const onnx::NodeProto& node);
+  bool Defined(const std::string& onnx_name) const { return values_.count(onnx_name) > 0; }
+  const Value& Get(const std::string& onnx_name) const { return values_.at(onnx_name); }
+  void Bind(const std::string& onnx_name, Value v) { values_[onnx_name] = std::move(v); }
+  void BindConstant(const std::string& onnx_name, Constant c);
+  void AddInput(const std::string& onnx_name, const Shape& shape);
+
+  // Appends `layer` (its inputs name Quasar tensors), infers its shape with the op's rule and
+  // binds `onnx_output` to its output. The layer's name is made unique from `layer.name`.
+  void AddLayer(NetLayer layer, const std::string& onnx_output);
+
+  // The layer whose output `onnx_name` is, when that output has no other consumer and is not a
+  // graph output (so a following BatchNormalization, Relu or Clip may fold into it); else null.
+  NetLayer* SoleProducer(const std::string& onnx_name);
+  // Binds `to` to what `from` stands for: a pass-through (Identity, Dropout) or a node folded
+  // into the layer before it.
+  void PassThrough(const std::string& from, const std::string& to);
+
+ private:
+  std::string file_;
+  int64_t opset_;
+  NetworkSpec net_;
+  std::map<std::string, Value> values_;
+  std::map<std::string, int> uses_;
+  std::map<std::string, int> remaining_;    // uses not yet converted
+  std::map<std::string, size_t> layer_of_;  // Quasar tensor -> index in net_.layers
+  std::set<std::string> names_;             // Quasar tensor names in use
+  std::map<std::string, int> live_;         // Quasar tensor -> ONNX names still read that
+                                            // stand for it
+};
+
+// A converter: the op type it takes, the lowest opset whose form it reads, and the function.
+struct Converter {
+  const char* op_type;
+  int64_t since_opset;
+  void (*convert)(const Node& node);
+};
+
+// Every converter (onnx_converters.cc), and the op families (one file each).
+const std::vector<Converter>& Converters();
+std::vector<Converter> ConvConverters();        // Conv, Gemm, MatMul, BatchNormalization
+std::vector<Converter> ActivationConverters();  // Relu, Clip
+std::vector<Converter> PoolConverters();        // MaxPool, AveragePool, GlobalAveragePool
+std::vector<Converter> TensorConverters();      // Add, Flatten, Reshape, Transpose, Identity,
+                                                // Dropout
+std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic on constants
+
+// The 2-D window of Conv, MaxPool and AveragePool over input x [N, C, H, W] (window.cc), and
+// its kernel_shape (checked against the weights [C_out, C/g, KH, KW] when given).
+Conv2dGeometry WindowGeometry(const Node& node, const Shape& x, int64_t kh, int64_t kw);
+std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
+
+// Decodes an initializer or tensor attribute (float32 or an integer type). NodeError otherwise.
+Constant DecodeConstant(const onnx::TensorProto& t);
+// A float constant's values as a FloatTensor.
+FloatTensor ToFloatTensor(const Constant& c);
+// "1x3x224x224".
+std::string Dims(const Shape& s);
+
+}  // namespace quasar::models::onnx_import

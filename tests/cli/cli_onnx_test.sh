@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End-to-end checks of ONNX import from the command line: `import-onnx -o DIR` writes a network
+# that every command reads; `import-onnx --check` lists unsupported nodes and exits 2; `--net
+# model.onnx` works wherever --net does; dynamic dimensions need --input-shape; bad models and
+# bad --input-shape values exit 2 with the file or value named.
+# Usage: cli_onnx_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+src=$2
+data=$src/tests/data/onnx
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+# import-onnx writes YAML + .npy; the written network has the model's MACs and parameters.
+expect 0 "64080 MACs, 466 parameters" -- "$q" import-onnx "$data/tiny_cnn.onnx" -o "$tmp/tiny"
+expect 0 "" -- test -f "$tmp/tiny/tiny_cnn.yaml"
+expect 0 "" -- test -f "$tmp/tiny/weights/_conv1_Conv.npy"
+expect 0 "total: 64080 MACs" -- "$q" networks --net "$tmp/tiny/tiny_cnn.yaml"
+expect 0 "total: 64080 MACs" -- "$q" networks --net "$data/tiny_cnn.onnx"
+# The YAML and the .onnx give the same golden run (same weights, same quantization).
+"$q" infer --net "$data/tiny_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/a.json"
+"$q" infer --net "$tmp/tiny/tiny_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/b.json"
+expect 0 "" -- test -s "$tmp/a.json"
+expect 0 "" -- diff "$tmp/a.json" "$tmp/b.json"
+
+# --net model.onnx in run, compile, compare and quantize.
+expect 0 "" -- "$q" run --net "$data/tiny_cnn.onnx" --arch edge_32x32_os
+expect 0 "" -- "$q" compile --net "$data/view_cnn.onnx" --arch edge_32x32_os --out "$tmp/s.json"
+expect 0 "w4a4" -- "$q" compare --net "$data/view_cnn.onnx" --arch edge_32x32_os
+expect 0 "" -- "$q" quantize --net "$data/tiny_cnn.onnx" --bits w4a4 --out "$tmp/q"
+
+# --check: every node imports (exit 0); a model with unsupported nodes lists them (exit 2).
+expect 0 "every node imports" -- "$q" import-onnx --check "$data/tiny_cnn.onnx"
+sed 's/MaxPool/LpPool_/g' "$data/tiny_cnn.onnx" > "$tmp/lp.onnx"
+expect 2 "LpPool_" -- "$q" import-onnx --check "$tmp/lp.onnx"
+expect 2 '"op_type": "LpPool_"' -- "$q" import-onnx --check "$tmp/lp.onnx" --format json
+expect 2 "LpPool_ is not supported" -- "$q" networks --net "$tmp/lp.onnx"
+
+# Dynamic batch: bound with --input-shape, refused without it.
+expect 2 "--input-shape input=" -- "$q" networks --net "$data/tiny_cnn_dynamic.onnx"
+expect 0 "total: 256320 MACs" -- \
+  "$q" networks --net "$data/tiny_cnn_dynamic.onnx" --input-shape input=4x3x16x16
+expect 0 "" -- "$q" run --net "$data/tiny_cnn_dynamic.onnx" --input-shape input=2x3x16x16 \
+  --arch edge_32x32_os
+expect 2 "not a positive integer" -- \
+  "$q" networks --net "$data/tiny_cnn_dynamic.onnx" --input-shape input=4x0x16x16
+expect 2 "NAME=shape" -- "$q" networks --net "$data/tiny_cnn_dynamic.onnx" --input-shape 4x3
+expect 2 "applies to .onnx models only" -- "$q" networks --net lenet5 --input-shape input=1x1x28x28
+
+# Bad files: named, exit 2, never a crash.
+head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"
+expect 2 "cut.onnx" -- "$q" networks --net "$tmp/cut.onnx"
+echo "not a model" > "$tmp/text.onnx"
+expect 2 "text.onnx" -- "$q" run --net "$tmp/text.onnx" --arch edge_32x32_os
+expect 2 "-o DIR" -- "$q" import-onnx "$data/tiny_cnn.onnx"
+finish

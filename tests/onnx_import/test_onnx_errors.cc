@@ -1,0 +1,164 @@
+// Bad models exit 2 (InputError), naming the file, the node and what is wrong: never a crash,
+// never a silently wrong network. Each case edits a known-good model (tiny_cnn.onnx).
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "quasar/models/onnx/onnx_import.h"
+#include "quasar/models/onnx/tensor_proto.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using Catch::Matchers::Contains;
+using onnx_test::DataPath;
+using onnx_test::WriteTemp;
+
+onnx::ModelProto Tiny() { return onnx_io::LoadModel(DataPath("tiny_cnn.onnx")); }
+
+onnx::NodeProto* NodeOf(onnx::ModelProto* m, const std::string& op_type, int nth = 0) {
+  for (auto& n : *m->mutable_graph()->mutable_node()) {
+    if (n.op_type() == op_type && nth-- == 0) {
+      return &n;
+    }
+  }
+  FAIL("no " << op_type << " node");
+  return nullptr;
+}
+
+void SetIntAttribute(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  for (auto& a : *n->mutable_attribute()) {
+    if (a.name() == name) {
+      a.set_i(v);
+      return;
+    }
+  }
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+// ImportOnnx(path) throws an InputError whose message contains each of `parts`.
+void ExpectError(const std::string& path, std::initializer_list<std::string> parts,
+                 const OnnxImportOptions& options = {}) {
+  try {
+    ImportOnnx(path, options);
+    FAIL("imported " << path);
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CHECK_THAT(what, Contains(path));
+    for (const auto& p : parts) {
+      CHECK_THAT(what, Contains(p));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A truncated, non-ONNX or missing file is an input error naming it") {
+  std::ifstream in(DataPath("tiny_cnn.onnx"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ExpectError(WriteTemp("truncated.onnx", bytes.substr(0, bytes.size() / 2)), {"cannot parse"});
+  ExpectError(WriteTemp("text.onnx", "name: not a model\n"), {});
+  ExpectError(WriteTemp("empty.onnx", ""), {"no graph"});
+  ExpectError(std::filesystem::temp_directory_path().string(), {"not a readable file"});
+  ExpectError("/nonexistent/model.onnx", {"not a readable file"});
+}
+
+TEST_CASE("A missing initializer or a cyclic graph names the node and the tensor") {
+  auto m = Tiny();
+  const std::string weight = NodeOf(&m, "Conv")->input(1);
+  auto* inits = m.mutable_graph()->mutable_initializer();
+  for (int i = 0; i < inits->size(); ++i) {
+    if (inits->Get(i).name() == weight) {
+      inits->DeleteSubrange(i, 1);
+      break;
+    }
+  }
+  ExpectError(WriteTemp("missing_init.onnx", m), {"/conv1/Conv", weight, "missing initializer"});
+
+  auto cyclic = Tiny();
+  auto* conv = NodeOf(&cyclic, "Conv");
+  conv->set_input(0, NodeOf(&cyclic, "Relu")->output(0));  // conv reads what the relu after it makes
+  ExpectError(WriteTemp("cyclic.onnx", cyclic), {"/conv1/Conv", "cyclic"});
+}
+
+TEST_CASE("Every unsupported node is listed at once, with its op type, domain and opset") {
+  auto m = Tiny();
+  NodeOf(&m, "MaxPool")->set_op_type("LpPool");
+  NodeOf(&m, "GlobalAveragePool")->set_op_type("GlobalLpPool");
+  auto* custom = NodeOf(&m, "Flatten");
+  custom->set_domain("com.example");
+  const std::string path = WriteTemp("unsupported.onnx", m);
+  const auto issues = CheckOnnx(path);
+  REQUIRE(issues.size() == 3);
+  CHECK(issues[0].op_type == "LpPool");
+  CHECK(issues[0].node == "/pool/MaxPool");
+  CHECK(issues[0].opset == 13);
+  CHECK_THAT(issues[0].problem, Contains("not supported"));
+  CHECK(issues[1].op_type == "GlobalLpPool");
+  CHECK(issues[2].domain == "com.example");
+  ExpectError(path, {"LpPool", "GlobalLpPool", "com.example"});
+  CHECK(CheckOnnx(DataPath("tiny_cnn.onnx")).empty());
+}
+
+TEST_CASE("An opset out of range, external data or a non-float tensor is refused clearly") {
+  auto old = Tiny();
+  old.mutable_opset_import(0)->set_version(22);
+  ExpectError(WriteTemp("opset22.onnx", old), {"opset 22", "1 to 21"});
+  auto gemm6 = Tiny();
+  gemm6.mutable_opset_import(0)->set_version(6);  // Gemm's broadcast attribute era
+  ExpectError(WriteTemp("opset6.onnx", gemm6), {"/fc/Gemm", "from opset 7"});
+
+  auto external = Tiny();
+  auto* t = external.mutable_graph()->mutable_initializer(0);
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  ExpectError(WriteTemp("external.onnx", external), {t->name(), "external data"});
+
+  auto huge = Tiny();
+  huge.mutable_graph()->mutable_initializer(0)->set_dims(0, int64_t{1} << 40);
+  ExpectError(WriteTemp("huge.onnx", huge), {"2^40"});
+
+  auto f64 = Tiny();
+  f64.mutable_graph()->mutable_initializer(0)->set_data_type(11);  // DOUBLE
+  ExpectError(WriteTemp("double.onnx", f64), {"data_type 11"});
+}
+
+TEST_CASE("Bad attribute values and unknown attributes name the node and the attribute") {
+  auto group = Tiny();
+  SetIntAttribute(NodeOf(&group, "Conv"), "group", 0);
+  ExpectError(WriteTemp("group0.onnx", group), {"/conv1/Conv", "'group'", "positive"});
+
+  auto pad = Tiny();
+  auto* a = NodeOf(&pad, "Conv")->add_attribute();
+  a->set_name("auto_pad");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s("BOGUS");
+  ExpectError(WriteTemp("autopad.onnx", pad), {"/conv1/Conv", "auto_pad", "BOGUS"});
+
+  auto unknown = Tiny();
+  SetIntAttribute(NodeOf(&unknown, "Gemm"), "foo", 1);
+  ExpectError(WriteTemp("unknown_attr.onnx", unknown), {"/fc/Gemm", "'foo'"});
+
+  auto ceil = Tiny();
+  SetIntAttribute(NodeOf(&ceil, "MaxPool"), "ceil_mode", 1);
+  ExpectError(WriteTemp("ceil.onnx", ceil), {"/pool/MaxPool", "ceil_mode"});
+}
+
+TEST_CASE("Shapes that disagree with the weights or the file are errors, not new layers") {
+  auto wide = Tiny();
+  wide.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
+      ->mutable_shape()->mutable_dim(1)->set_dim_value(5);
+  ExpectError(WriteTemp("wide.onnx", wide), {"/conv1/Conv", "weights"});
+
+  ExpectError(DataPath("tiny_cnn_dynamic.onnx"), {"'batch'", "--input-shape input="});
+  ExpectError(DataPath("tiny_cnn.onnx"), {"disagrees", "dimension 1"},
+              {{{"input", {1, 4, 16, 16}}}, {}});
+  ExpectError(DataPath("tiny_cnn.onnx"), {"'nope'", "not a graph input"},
+              {{{"nope", {1, 3, 16, 16}}}, {}});
+}
+
+}  // namespace quasar::models

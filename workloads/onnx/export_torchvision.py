@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Exports torchvision classification models to ONNX, with random weights (fine for cost), and
+PyTorch's own MACs (Conv2d and Linear, padding taps included) and parameter counts with batch
+normalization folded, for Quasar's whole-model table (docs/onnx-import.md) and the import
+benchmark (bench/onnx_import.sh). The models are large: they are generated here, never
+committed.
+
+    /usr/bin/python3 workloads/onnx/export_torchvision.py OUT_DIR [MODEL ...]
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+import torchvision
+
+MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0",
+          "squeezenet1_1", "shufflenet_v2_x1_0", "regnet_y_400mf", "vit_b_16"]
+
+
+def counts(model, x):
+    """MACs of the Conv2d and Linear layers and the parameters they keep once each batch norm
+    is folded into the convolution before it (one bias per output channel)."""
+    macs = 0
+    convs_with_bn = set()
+    mods = list(model.modules())
+    for a, b in zip(mods, mods[1:]):
+        if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
+            convs_with_bn.add(id(a))
+
+    def hook(m, inp, out):
+        nonlocal macs
+        if isinstance(m, nn.Conv2d):
+            macs += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.Linear):
+            macs += out.numel() * m.in_features
+
+    params = 0
+    for m in mods:
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.register_forward_hook(hook)
+            params += m.weight.numel()
+            if m.bias is not None or id(m) in convs_with_bn:
+                params += m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
+    with torch.no_grad():
+        model(x)
+    return macs, params
+
+
+def main():
+    out = sys.argv[1]
+    names = sys.argv[2:] or MODELS
+    os.makedirs(out, exist_ok=True)
+    figures = {}
+    for name in names:
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)(weights=None).eval()
+        x = torch.randn(1, 3, 224, 224)
+        path = os.path.join(out, name + ".onnx")
+        t = time.time()
+        torch.onnx.export(model, x, path, input_names=["input"], output_names=["output"],
+                          opset_version=13)
+        macs, params = counts(model, x)
+        figures[name] = {"macs": macs, "params": params, "bytes": os.path.getsize(path)}
+        print(f"{name}: {macs} MACs, {params} params, {os.path.getsize(path)} bytes, "
+              f"export {time.time() - t:.1f} s", flush=True)
+    with open(os.path.join(out, "pytorch_counts.json"), "w") as f:
+        json.dump(figures, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
