@@ -143,9 +143,24 @@ TEST_CASE("Bad attribute values and unknown attributes name the node and the att
   SetIntAttribute(NodeOf(&unknown, "Gemm"), "foo", 1);
   ExpectError(WriteTemp("unknown_attr.onnx", unknown), {"/fc/Gemm", "'foo'"});
 
-  auto ceil = Tiny();
-  SetIntAttribute(NodeOf(&ceil, "MaxPool"), "ceil_mode", 1);
-  ExpectError(WriteTemp("ceil.onnx", ceil), {"/pool/MaxPool", "ceil_mode"});
+  // ceil_mode becomes extra end padding, except where the last window's divisor would differ.
+  auto ceil = onnx_io::LoadModel(DataPath("view_cnn.onnx"));
+  SetIntAttribute(NodeOf(&ceil, "AveragePool"), "ceil_mode", 1);
+  SetIntAttribute(NodeOf(&ceil, "AveragePool"), "count_include_pad", 1);
+  ExpectError(WriteTemp("ceil.onnx", ceil), {"/pool/AveragePool", "ceil_mode", "divisor"});
+  SetIntAttribute(NodeOf(&ceil, "AveragePool"), "count_include_pad", 0);
+  for (auto& attr : *NodeOf(&ceil, "AveragePool")->mutable_attribute()) {
+    if (attr.name() == "pads") {
+      for (int i = 0; i < attr.ints_size(); ++i) {
+        attr.set_ints(i, 0);
+      }
+    }
+  }
+  // 6x8 by 3x3 windows with stride 2: 3x4 rounding up (2x3 down), as the Linear after it needs.
+  const NetworkSpec net = ImportOnnx(WriteTemp("ceil_ok.onnx", ceil));
+  CHECK(net.layers[2].output_shape == Shape{2, 6, 3, 4});
+  CHECK(net.layers[2].geometry.pad_bottom == 1);
+  CHECK(net.layers[2].geometry.pad_right == 1);
 }
 
 TEST_CASE("Shapes that disagree with the weights or the file are errors, not new layers") {

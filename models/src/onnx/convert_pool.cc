@@ -1,5 +1,5 @@
 // Pooling: MaxPool, AveragePool and GlobalAveragePool become Quasar's max_pool, avg_pool and
-// global_avg_pool (2-D, floor rounding). Semantics: onnx/docs/Operators.md (MaxPool: padding
+// global_avg_pool (2-D; ceil_mode as extra end padding). Semantics: onnx/docs/Operators.md (MaxPool: padding
 // never wins; AveragePool: count_include_pad, default 0).
 
 #include "importer.h"
@@ -7,14 +7,35 @@
 namespace quasar::models::onnx_import {
 namespace {
 
+// ceil_mode = 1 rounds the output extent up: out = ceil((in + pads - k) / s) + 1, dropping a
+// last window that would start in the end padding (onnx/docs/Operators.md, MaxPool; the
+// rule PyTorch's pooling shares). Quasar's windows round down, so the extra window becomes
+// extra end padding: exact for max pooling (padding never wins) and for average pooling that
+// divides by the in-bounds taps only; with count_include_pad the divisor of that window would
+// differ, so it is refused.
+void CeilToPadding(int64_t in, int64_t k, int64_t s, int64_t pad_begin, int64_t* pad_end,
+                   bool count_include_pad) {
+  const int64_t span = in + pad_begin + *pad_end - k;
+  const int64_t floor_out = span / s + 1;
+  int64_t ceil_out = (span + s - 1) / s + 1;
+  if ((ceil_out - 1) * s >= in + pad_begin) {
+    --ceil_out;  // that window would start in the end padding
+  }
+  if (ceil_out == floor_out) {
+    return;
+  }
+  if (count_include_pad) {
+    throw NodeError("ceil_mode = 1 with count_include_pad = 1 is not supported (the last "
+                    "window's divisor)");
+  }
+  *pad_end += (ceil_out - 1) * s + k - (in + pad_begin + *pad_end);
+}
+
 void Pool(const Node& node, NetOp op) {
   const Value& x = node.Activation(0, "the input");
   if (x.shape.size() != 4) {
     throw NodeError("the input has shape " + Dims(x.shape) + "; Quasar pools 2-D, over " +
                     "[N, C, H, W]");
-  }
-  if (node.Int("ceil_mode", 0) != 0) {
-    throw NodeError("ceil_mode = 1 is not supported (Quasar's windows round the output down)");
   }
   const auto [kh, kw] = KernelShape(node, nullptr);
   NetLayer l;
@@ -28,6 +49,12 @@ void Pool(const Node& node, NetOp op) {
     throw NodeError("dilated pooling windows are not supported");
   }
   l.count_include_pad = node.Int("count_include_pad", 0) != 0;
+  if (node.Int("ceil_mode", 0) != 0) {
+    CeilToPadding(x.shape[2], kh, l.geometry.stride_h, l.geometry.pad_top,
+                  &l.geometry.pad_bottom, l.count_include_pad);
+    CeilToPadding(x.shape[3], kw, l.geometry.stride_w, l.geometry.pad_left,
+                  &l.geometry.pad_right, l.count_include_pad);
+  }
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
