@@ -61,6 +61,32 @@ layers:
   - {name: residual, op: add, inputs: [out, tokens], activation: relu}
 )";
 
+const char* const kElementwiseNetYaml = R"(version: 1
+name: cycle-test-elementwise
+inputs:
+  - {name: x, shape: [2, 4, 6, 6]}
+layers:
+  - {name: c1, op: conv2d, out_channels: 8, kernel: 3, padding: 1}
+  - {name: r, op: relu, input: c1}
+  - {name: s, op: sigmoid, input: c1}
+  - {name: gate, op: mul, inputs: [r, s]}
+  - {name: squeeze, op: global_avg_pool, input: gate}
+  - {name: excite, op: hard_sigmoid, input: squeeze, alpha: 0.2, beta: 0.5}
+  - {name: scaled, op: mul, inputs: [gate, excite], output_shape: [2, 8, 6, 6]}
+  - {name: clipped, op: clip, input: scaled, min: -0.5, max: 1.5}
+  - {name: swish, op: hard_swish, input: clipped}
+  - {name: t, op: tanh, input: c1}
+  - {name: leaky, op: leaky_relu, input: t, alpha: 0.1}
+  - {name: joined, op: concat, inputs: [swish, leaky], axis: 1, output_shape: [2, 16, 6, 6]}
+  - {name: c2, op: conv2d, out_channels: 4, kernel: 1}
+  - {name: floor, op: clip, input: c2, min: 1.0, max: 3.0}
+  - {name: ratio, op: div, inputs: [c2, floor]}
+  - {name: diff, op: sub, inputs: [ratio, c2]}
+  - {name: shifted, op: affine, input: diff, alpha: -0.5, beta: 0.25}
+  - {name: flat, op: flatten, input: shifted}
+  - {name: fc, op: fully_connected, out_features: 5}
+)";
+
 const char* const kOverflowNetYaml = R"(version: 1
 name: cycle-test-overflow
 inputs:

@@ -30,6 +30,10 @@ extern const char* const kConvNetYaml;
 // An attention-like network on [4, 8] tokens: fully-connected projections, matmuls of two
 // activations (a rank-2 one and a batched one of two heads), transposes, reshapes and adds.
 extern const char* const kAttentionNetYaml;
+// The post unit's element-wise ops on an 8-channel feature map: relu, sigmoid, tanh,
+// leaky_relu, a squeeze-and-excitation gate (global average pool, hard_sigmoid, a broadcast
+// mul), clip, hard_swish, concat, div and sub of two tensors, and affine.
+extern const char* const kElementwiseNetYaml;
 // Convolutions and fully-connected layers with long reductions (K up to 1152), for narrow
 // accumulators: 8-bit operands overflow a 10- or 12-bit register.
 extern const char* const kOverflowNetYaml;

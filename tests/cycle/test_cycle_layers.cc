@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cycle_test_util.h"
+#include "quasar/models/net/ops.h"
 
 namespace quasar::test {
 namespace {
@@ -56,7 +57,7 @@ void RunEveryLayerType(const PrecisionCase& p) {
   bool binary = false, multi_tile = false;
   int64_t spills = 0, reloads = 0;
   std::set<models::NetOp> ops;
-  for (const char* yaml : {kConvNetYaml, kAttentionNetYaml}) {
+  for (const char* yaml : {kConvNetYaml, kAttentionNetYaml, kElementwiseNetYaml}) {
     const models::NetworkSpec net = LoadTestNetwork(yaml, p.bits, p.first_last_bits);
     for (const models::NetLayer& l : net.layers) {
       ops.insert(l.op);
@@ -99,8 +100,8 @@ void RunEveryLayerType(const PrecisionCase& p) {
       }
     }
   }
-  CHECK(runs == 2 * 3 * (5 + 6));
-  CHECK(ops.size() == 11);  // every NetOp, conv2d to transpose
+  CHECK(runs == 3 * 3 * (5 + 6));
+  CHECK(ops.size() == models::Ops().size());  // every NetOp, conv2d to concat
   // The configuration exercised what it is meant to: packing (8 on XNOR lanes), binary
   // layers, several tiles, partial sums spilled and read back.
   CHECK(max_pack == p.expect_pack);

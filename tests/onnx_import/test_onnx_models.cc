@@ -51,7 +51,8 @@ nlohmann::json Counts() {
 
 TEST_CASE("ONNX models exported by PyTorch import with PyTorch's MACs, parameters and outputs") {
   const auto counts = Counts();
-  for (const std::string name : {"tiny_cnn", "view_cnn", "tiny_cnn_dynamic", "view_cnn_dynamic"}) {
+  for (const std::string name :
+       {"tiny_cnn", "view_cnn", "gate_cnn", "tiny_cnn_dynamic", "view_cnn_dynamic"}) {
     SECTION(name) {
       const auto& c = counts.at(name);
       OnnxImportOptions options;

@@ -94,7 +94,13 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kAdd,            NetOp::kMaxPool,
                                   NetOp::kAvgPool,        NetOp::kGlobalAvgPool,
                                   NetOp::kFlatten,        NetOp::kReshape,
-                                  NetOp::kTranspose};
+                                  NetOp::kTranspose,      NetOp::kRelu,
+                                  NetOp::kClip,           NetOp::kSigmoid,
+                                  NetOp::kHardSigmoid,    NetOp::kHardSwish,
+                                  NetOp::kTanh,           NetOp::kLeakyRelu,
+                                  NetOp::kAffine,
+                                  NetOp::kMul,            NetOp::kSub,
+                                  NetOp::kDiv,            NetOp::kConcat};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

@@ -13,7 +13,7 @@ using namespace quasar::models;
 
 TEST_CASE("the op registry has one consistent row per op") {
   const std::vector<OpDef>& ops = Ops();
-  REQUIRE(ops.size() == 11);
+  REQUIRE(ops.size() == 23);
   std::set<std::string> names;
   for (size_t i = 0; i < ops.size(); ++i) {
     const OpDef& d = ops[i];
@@ -27,14 +27,24 @@ TEST_CASE("the op registry has one consistent row per op") {
     CHECK(d.shape != nullptr);
     CHECK(d.run_float != nullptr);
     CHECK(d.int_spec != nullptr);
-    CHECK(d.int_inputs != nullptr);
-    // An op runs a kernel or moves integers: it has a move_ints exactly when its spec says so.
     LayerSpec spec;
     const NetLayer probe;  // int_spec of ops without weights reads no layer field it lacks
-    if (!d.has_weights && d.op != NetOp::kMatMul && d.op != NetOp::kAdd &&
-        d.op != NetOp::kGlobalAvgPool) {
-      const bool runs = d.int_spec(probe, NetworkSpec{}, {}, nullptr, false, &spec);
-      CHECK(runs == (d.move_ints == nullptr));
+    if (d.runs_dequantized) {
+      // Dequantize, the float kernel, quantize: no kernel, no moved integers, on the post unit.
+      CHECK_FALSE(d.int_spec(probe, NetworkSpec{}, {}, nullptr, false, &spec));
+      CHECK(d.move_ints == nullptr);
+      CHECK(d.int_inputs == nullptr);
+      CHECK_FALSE(d.has_weights);
+      CHECK_FALSE(d.moves_data_only);
+      CHECK(d.lowering == OpLowering::kPost);
+    } else {
+      CHECK(d.int_inputs != nullptr);
+      // An op runs a kernel or moves integers: it has a move_ints exactly when its spec says so.
+      if (!d.has_weights && d.op != NetOp::kMatMul && d.op != NetOp::kAdd &&
+          d.op != NetOp::kGlobalAvgPool) {
+        const bool runs = d.int_spec(probe, NetworkSpec{}, {}, nullptr, false, &spec);
+        CHECK(runs == (d.move_ints == nullptr));
+      }
     }
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
     if (d.has_weights) {

@@ -67,6 +67,35 @@ class ViewCnn(nn.Module):
         return torch.matmul(self.fc(x), self.proj)
 
 
+class GateCnn(nn.Module):
+    """The post unit's ops as MobileNetV3, EfficientNet, SqueezeNet and RegNet export them:
+    hardswish (HardSigmoid then Mul at opset 13), a squeeze-and-excitation gate (ReduceMean,
+    Sigmoid, a broadcast Mul), a ReLU after a pool, Concat of two branches, Tanh, LeakyReLU,
+    a ceil-mode max pool, and Sub and Div of computed tensors."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.left = nn.Conv2d(8, 6, 1)
+        self.right = nn.Conv2d(8, 6, 3, padding=1)
+        self.se_down = nn.Conv2d(12, 4, 1)
+        self.se_up = nn.Conv2d(4, 12, 1)
+        self.fc = nn.Linear(12, 7)
+
+    def forward(self, x):
+        x = F.hardswish(self.bn1(self.conv1(x)))
+        x = F.relu(self.pool(x))
+        x = torch.cat([torch.tanh(self.left(x)), F.leaky_relu(self.right(x), 0.2)], dim=1)
+        s = x.mean([2, 3], keepdim=True)
+        s = torch.sigmoid(self.se_up(F.relu(self.se_down(s))))
+        x = x * s
+        x = (x - torch.sigmoid(x)) / (1.5 + torch.sigmoid(x) * 0 + 1.0)
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return self.fc(x)
+
+
 def counts(model, x):
     """MACs (padding taps included, as Quasar counts them) and parameters of `model` with its
     batch norms folded into the convolutions before them."""
@@ -125,6 +154,8 @@ def main():
     }
     torch.manual_seed(0)
     figures["tiny_cnn_dynamic"] = export("tiny_cnn_dynamic", TinyCnn(), (1, 3, 16, 16), dynamic=True)
+    torch.manual_seed(0)
+    figures["gate_cnn"] = export("gate_cnn", GateCnn(), (2, 3, 15, 15))
     torch.manual_seed(0)
     # With a symbolic batch, x.view(x.size(0), -1) exports as Shape, Gather, Unsqueeze, Concat.
     figures["view_cnn_dynamic"] = export("view_cnn_dynamic", ViewCnn(), (2, 4, 11, 13), dynamic=True)

@@ -1,11 +1,13 @@
 // Parsing and validation of the version-1 network format (docs/network-format.md).
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
 #include "net_keys.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/net/scalesim_import.h"
 #include "quasar/models/onnx/onnx_import.h"
 #include "quasar/models/spec/accumulator_reader.h"
@@ -241,6 +243,29 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   }
   if (auto p = m.IntList("perm", op == NetOp::kTranspose)) {
     layer->perm = *p;
+  }
+  // The element-wise ops' parameters: required wherever the op takes them (ops/elementwise.cc).
+  const auto takes = [&](const char* key) {
+    const auto& keys = OpOf(op).keys;
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  for (auto [key, field] : {std::pair<const char*, double*>{"alpha", &layer->alpha},
+                            {"beta", &layer->beta},
+                            {"min", &layer->clip_min},
+                            {"max", &layer->clip_max}}) {
+    if (auto v = m.Double(key, takes(key))) {
+      *field = *v;
+      if (!std::isfinite(*v)) {
+        m.Error(key, "must be a finite number, got " + std::to_string(*v));
+      }
+    }
+  }
+  if (op == NetOp::kClip && layer->clip_min > layer->clip_max) {
+    m.Error("max", "must be at least min (" + std::to_string(layer->clip_min) + "), got " +
+                       std::to_string(layer->clip_max));
+  }
+  if (auto a = m.Int("axis", takes("axis"))) {
+    layer->axis = *a;
   }
   if (auto s = m.IntList("output_shape", false)) {
     layer->output_shape = *s;  // checked against the inferred shape by InferShapes

@@ -1,9 +1,11 @@
 // NetworkSpec -> version-1 YAML (docs/network-format.md), so imports and quantized networks can
 // be saved and read back by ParseNetwork.
 
+#include <algorithm>
 #include <yaml-cpp/yaml.h>
 
 #include "quasar/models/net/network.h"
+#include "quasar/models/net/ops.h"
 
 namespace quasar::models {
 namespace {
@@ -126,6 +128,22 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   }
   if (NetOpHasWeights(l.op)) {
     out << YAML::Key << "bias" << YAML::Value << l.bias;
+  }
+  // The element-wise ops' parameters, wherever the op takes them (ops/elementwise.cc).
+  const auto& keys = OpOf(l.op).keys;
+  const auto takes = [&](const char* key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  for (auto [key, value] : {std::pair<const char*, double>{"alpha", l.alpha},
+                            {"beta", l.beta},
+                            {"min", l.clip_min},
+                            {"max", l.clip_max}}) {
+    if (takes(key)) {
+      out << YAML::Key << key << YAML::Value << value;
+    }
+  }
+  if (takes("axis")) {
+    out << YAML::Key << "axis" << YAML::Value << l.axis;
   }
   if (l.activation != Activation::kNone) {
     out << YAML::Key << "activation" << YAML::Value << ActivationName(l.activation);

@@ -34,7 +34,9 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
     report.accumulator_bits = ql.spec.accumulator.bits;
     IntTensor y;
     const OpDef& op = OpOf(l.op);
-    if (!ql.runs_kernel) {
+    if (op.runs_dequantized) {
+      y = RunDequantized(l, qnet.tensors, run.tensors, l.precision.rounding);
+    } else if (!ql.runs_kernel) {
       y = op.move_ints(l, x);
     } else {
       std::vector<const IntTensor*> ins;

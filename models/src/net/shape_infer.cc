@@ -79,12 +79,12 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
       l.inputs = {i == 0 ? (net->inputs.empty() ? std::string() : net->inputs[0].name)
                          : net->layers[i - 1].name};
     }
-    const size_t arity = (l.op == NetOp::kAdd || l.op == NetOp::kMatMul) ? 2 : 1;
+    const auto arity = static_cast<size_t>(OpOf(l.op).inputs);  // 0: one or more
+    const char* key = arity == 1 ? "input" : "inputs";
     bool ok = true;
-    if (l.inputs.size() != arity) {
-      e.Add(arity == 2 ? "inputs" : "input", NetOpName(l.op) + " reads " + std::to_string(arity) +
-                                                 " tensor(s), got " +
-                                                 std::to_string(l.inputs.size()));
+    if (arity != 0 && l.inputs.size() != arity) {
+      e.Add(key, NetOpName(l.op) + " reads " + std::to_string(arity) + " tensor(s), got " +
+                     std::to_string(l.inputs.size()));
       ok = false;
     }
     std::vector<const Shape*> in;
@@ -92,8 +92,7 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
       if (broken.count(name)) {
         ok = false;  // the producer's error is already reported
       } else if (!shapes.count(name)) {
-        e.Add(arity == 2 ? "inputs" : "input",
-              "'" + name + "' is not a network input or an earlier layer");
+        e.Add(key, "'" + name + "' is not a network input or an earlier layer");
         ok = false;
       } else {
         in.push_back(&shapes[name]);

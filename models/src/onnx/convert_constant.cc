@@ -130,12 +130,36 @@ void Gather(const Node& node) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
+// Concat of constants folds; of computed tensors it is a concat layer (ops/concat.cc).
 void Concat(const Node& node) {
   node.KnownAttributes({"axis"});
+  int computed = 0, given = 0;
+  for (int i = 0; i < node.proto().input_size(); ++i) {
+    if (node.Has(i)) {
+      ++given;
+      computed += node.In(i).is_constant() ? 0 : 1;
+    }
+  }
+  if (computed > 0) {
+    if (computed != given) {
+      throw NodeError("joins computed tensors with constants; Quasar joins computed tensors only");
+    }
+    NetLayer l;
+    l.name = node.proto().name().empty() ? "Concat" : node.proto().name();
+    l.op = NetOp::kConcat;
+    l.axis = node.Int("axis", 0);
+    for (int i = 0; i < node.proto().input_size(); ++i) {
+      if (node.Has(i)) {
+        l.inputs.push_back(node.In(i).tensor);
+      }
+    }
+    node.importer().AddLayer(std::move(l), node.Out(0));
+    return;
+  }
   std::vector<const Constant*> parts;
   for (int i = 0; i < node.proto().input_size(); ++i) {
     if (node.Has(i)) {
-      parts.push_back(&node.ConstantIn(i, "an input (Concat of computed tensors is not supported)"));
+      parts.push_back(&node.ConstantIn(i, "an input"));
     }
   }
   if (parts.empty()) {

@@ -1,6 +1,8 @@
-// Pooling: MaxPool, AveragePool and GlobalAveragePool become Quasar's max_pool, avg_pool and
-// global_avg_pool (2-D; ceil_mode as extra end padding). Semantics: onnx/docs/Operators.md (MaxPool: padding
+// Pooling: MaxPool, AveragePool, GlobalAveragePool and a spatial ReduceMean become Quasar's
+// max_pool, avg_pool and global_avg_pool (2-D; ceil_mode as extra end padding). Semantics: onnx/docs/Operators.md (MaxPool: padding
 // never wins; AveragePool: count_include_pad, default 0).
+
+#include <algorithm>
 
 #include "importer.h"
 
@@ -87,12 +89,49 @@ void GlobalAveragePool(const Node& node) {
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
+// ReduceMean over the two spatial axes of [N, C, H, W] (x.mean([2, 3]) in PyTorch) is a global
+// average pool; with keepdims = 0, then a flatten to [N, C]. Axes are an attribute before
+// opset 18 and an input from it.
+void ReduceMean(const Node& node) {
+  node.KnownAttributes({"axes", "keepdims", "noop_with_empty_axes"});
+  const Value& x = node.Activation(0, "the input");
+  std::vector<int64_t> axes = node.Ints("axes");
+  if (node.importer().opset() >= 18 && node.Has(1)) {
+    const Constant& c = node.ConstantIn(1, "the axes");
+    axes = c.ints;
+  }
+  for (int64_t& a : axes) {
+    a = a < 0 ? a + static_cast<int64_t>(x.shape.size()) : a;
+  }
+  std::sort(axes.begin(), axes.end());
+  if (x.shape.size() != 4 || axes != std::vector<int64_t>{2, 3}) {
+    throw NodeError("ReduceMean over axes other than the spatial two of [N, C, H, W] is not "
+                    "supported (input " + Dims(x.shape) + ")");
+  }
+  NetLayer pool;
+  pool.name = node.proto().name().empty() ? "ReduceMean" : node.proto().name();
+  pool.op = NetOp::kGlobalAvgPool;
+  pool.inputs = {x.tensor};
+  if (node.Int("keepdims", 1) != 0) {
+    node.importer().AddLayer(std::move(pool), node.Out(0));
+    return;
+  }
+  const std::string pooled = node.Out(0) + "#pooled";  // not an ONNX name: '#' is Quasar's
+  NetLayer flat;
+  flat.name = pool.name + "_flatten";
+  flat.op = NetOp::kFlatten;
+  node.importer().AddLayer(std::move(pool), pooled);
+  flat.inputs = {node.importer().Get(pooled).tensor};
+  node.importer().AddLayer(std::move(flat), node.Out(0));
+}
+
 }  // namespace
 
 std::vector<Converter> PoolConverters() {
   return {{"MaxPool", 8, MaxPool},
           {"AveragePool", 7, AveragePool},
-          {"GlobalAveragePool", 1, GlobalAveragePool}};
+          {"GlobalAveragePool", 1, GlobalAveragePool},
+          {"ReduceMean", 1, ReduceMean}};
 }
 
 }  // namespace quasar::models::onnx_import

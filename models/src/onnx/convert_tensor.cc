@@ -51,6 +51,10 @@ void View(const Node& node, const Shape& shape) {
 
 void Add(const Node& node) {
   node.KnownAttributes({});
+  if (node.In(0).is_constant() || node.In(1).is_constant()) {
+    FoldAdd(node);  // constants fold; a tensor plus a scalar is an affine layer
+    return;
+  }
   const Value& a = node.Activation(0, "A");
   const Value& b = node.Activation(1, "B");
   if (a.shape != b.shape) {

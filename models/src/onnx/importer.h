@@ -138,11 +138,17 @@ std::vector<Converter> PoolConverters();        // MaxPool, AveragePool, GlobalA
 std::vector<Converter> TensorConverters();      // Add, Flatten, Reshape, Transpose, Identity,
                                                 // Dropout
 std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic on constants
+std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
+                                                 // LeakyRelu, Mul, Sub, Div
 
 // The 2-D window of Conv, MaxPool and AveragePool over input x [N, C, H, W] (window.cc), and
 // its kernel_shape (checked against the weights [C_out, C/g, KH, KW] when given).
 Conv2dGeometry WindowGeometry(const Node& node, const Shape& x, int64_t kh, int64_t kw);
 std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
+
+// Add with a constant operand (convert_elementwise.cc): two constants fold; a tensor plus a
+// scalar constant is an affine layer.
+void FoldAdd(const Node& node);
 
 // Decodes an initializer or tensor attribute (float32 or an integer type). NodeError otherwise.
 Constant DecodeConstant(const onnx::TensorProto& t);

@@ -75,10 +75,15 @@ void RunToIdle(Accelerator& top) {
 }
 
 // The post-processing unit's arithmetic on a whole post-only layer: the golden pooling, add
-// and transpose functions (models/ref/pool_add.h, float_ops.h) are its specification.
+// and transpose functions (models/ref/pool_add.h, float_ops.h) and RunDequantized (ops.h) are
+// its specification.
 models::IntTensor RunPostLayer(const models::NetLayer& l, const models::QuantizedLayer& ql,
+                               const std::map<std::string, models::QuantParams>& params,
                                const std::map<std::string, models::IntTensor>& tensors) {
   const models::OpDef& op = models::OpOf(l.op);
+  if (op.runs_dequantized) {
+    return models::RunDequantized(l, params, tensors, l.precision.rounding);
+  }
   if (!ql.runs_kernel) {
     return op.move_ints(l, tensors.at(l.inputs[0]));
   }
@@ -203,7 +208,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
         run.output_cycles[nl.name] = data.TakeFinishCycles();
       }
     } else {
-      y = RunPostLayer(nl, ql, run.tensors);
+      y = RunPostLayer(nl, ql, qnet.tensors, run.tensors);
       if (l.kind == LayerKind::kPost) {
         top.StartPost(l, sim::PostChunks(l, arch));
         RunToIdle(top);

@@ -7,7 +7,7 @@
 namespace quasar::models {
 
 std::vector<OpDef> AddOps() {
-  return {{NetOp::kAdd, "add", {"activation", "precision"}, false, false, OpLowering::kPost,
+  OpDef d{NetOp::kAdd, "add", {"activation", "precision"}, false, false, OpLowering::kPost,
            nullptr,
            [](const NetLayer&, const NetworkSpec&) { return PostEvents{3, 3, 2}; },
            [](NetLayer*, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
@@ -34,7 +34,9 @@ std::vector<OpDef> AddOps() {
              LayerInputs r = OneInput(in, ql);
              r.x2 = *in[1];
              return r;
-           }}};
+           }};
+  d.inputs = 2;
+  return {d};
 }
 
 }  // namespace quasar::models

@@ -8,7 +8,7 @@
 namespace quasar::models {
 
 std::vector<OpDef> MatMulOps() {
-  return {{NetOp::kMatMul, "matmul", {"activation", "precision"}, false, false, OpLowering::kGemm,
+  OpDef d{NetOp::kMatMul, "matmul", {"activation", "precision"}, false, false, OpLowering::kGemm,
            [](const NetLayer& l, const NetworkSpec& net) {
              const Shape& x = net.ShapeOf(l.inputs[0]);
              const Shape& b = net.ShapeOf(l.inputs[1]);
@@ -45,7 +45,9 @@ std::vector<OpDef> MatMulOps() {
              LayerInputs r = OneInput(in, ql);
              r.weights = *in[1];
              return r;
-           }}};
+           }};
+  d.inputs = 2;
+  return {d};
 }
 
 }  // namespace quasar::models

@@ -10,7 +10,8 @@ const std::vector<OpDef>& Ops() {
   static const std::vector<OpDef> ops = [] {
     std::vector<OpDef> all;
     for (const auto& family : {ConvOps(), FullyConnectedOps(), MatMulOps(), AddOps(), PoolOps(),
-                               ViewOps(), TransposeOps()}) {
+                               ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
+                               ConcatOps()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::vector<OpDef> ordered(all.size(), all.front());

@@ -32,6 +32,20 @@ enum class NetOp {
   kFlatten,        // [N, ...] -> [N, prod(...)]
   kReshape,
   kTranspose,
+  // Element-wise functions on the post unit (ops/elementwise.cc), as ONNX defines them.
+  kRelu,         // max(0, x)
+  kClip,         // min(max(x, min), max)
+  kSigmoid,      // 1 / (1 + e^-x)
+  kHardSigmoid,  // max(0, min(1, alpha x + beta))
+  kHardSwish,    // x max(0, min(1, x / 6 + 1 / 2))
+  kTanh,
+  kLeakyRelu,  // x < 0 ? alpha x : x
+  kAffine,     // alpha x + beta (arithmetic with a scalar constant)
+  // Element-wise arithmetic on two tensors, the second broadcast to the first (ops/binary.cc).
+  kMul,
+  kSub,
+  kDiv,
+  kConcat,  // tensors joined along `axis` (ops/concat.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -65,6 +79,9 @@ struct NetLayer {
   Activation activation = Activation::kNone;
   Shape target_shape;         // reshape (one entry may be -1)
   std::vector<int64_t> perm;  // transpose
+  double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
+  double clip_min = 0.0, clip_max = 0.0;  // clip
+  int64_t axis = 1;                       // concat
   std::string weights_file;   // optional float .npy weights (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
   // Weights an importer holds in memory (ONNX initializers, batch norm folded in), used in

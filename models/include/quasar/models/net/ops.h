@@ -6,9 +6,8 @@
 // its float kernel and its integer layer. Each op family is one file of models/src/net/ops/ and
 // one line of Ops() (ops.cc).
 //
-// Its shape rule, float kernel and integer layer are here too. Not yet here: the attribute
-// writer (a switch in network_write.cc) and reader (network_parse.cc), the input count
-// (shape_infer.cc), im2col and the operand tiles of GEMM ops (compiler/, sim/cycle/), and
+// Its shape rule, float kernel, integer layer and input count are here too. Not yet here: the
+// attribute writer (a switch in network_write.cc) and reader (network_parse.cc), im2col and the operand tiles of GEMM ops (compiler/, sim/cycle/), and
 // matmul's special cases; docs/architecture.md lists them.
 
 #include <cstdint>
@@ -83,6 +82,10 @@ struct OpDef {
   // The tensors RunLayer takes, from the layer's inputs (in order) and its quantized weights.
   LayerInputs (*int_inputs)(const std::vector<const IntTensor*>& inputs,
                             const QuantizedLayer& layer) = nullptr;
+  int inputs = 1;  // the tensors it reads (shape inference checks the count); 0: one or more
+  // Its integer semantics is RunDequantized (dequantize, the float kernel, quantize) rather
+  // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
+  bool runs_dequantized = false;
 };
 
 // Every op, in the order of the NetOp enum.
@@ -97,6 +100,18 @@ std::vector<OpDef> AddOps();             // add
 std::vector<OpDef> PoolOps();            // max_pool, avg_pool, global_avg_pool
 std::vector<OpDef> ViewOps();            // flatten, reshape
 std::vector<OpDef> TransposeOps();       // transpose
+std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, hard_swish, tanh,
+                                         // leaky_relu, affine
+std::vector<OpDef> BinaryOps();          // mul, sub, div
+std::vector<OpDef> ConcatOps();          // concat
+
+// The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
+// parameters, the op's float kernel and the layer's activation, and the result quantized to
+// the output tensor's parameters with `rounding` (QuantizeInput), as ONNX Runtime executes an
+// op between DequantizeLinear and QuantizeLinear nodes. The golden run and the cycle model's
+// post unit both call it. `values` holds the integer tensors by name.
+IntTensor RunDequantized(const NetLayer& layer, const std::map<std::string, QuantParams>& params,
+                         const std::map<std::string, IntTensor>& values, RoundingMode rounding);
 
 // The requantization of a GEMM's outputs: fixed-point multiply, rounding and zero-point adds,
 // clamp (DESIGN.md section 2; the ReLU is the clamp's lower bound).

@@ -1,0 +1,34 @@
+// RunDequantized: the integer semantics of ops with runs_dequantized (ops.h).
+
+#include <cmath>
+
+#include "quasar/models/fidelity.h"
+#include "quasar/models/net/ops.h"
+#include "quasar/models/ref/float_ops.h"
+
+namespace quasar::models {
+
+IntTensor RunDequantized(const NetLayer& l, const std::map<std::string, QuantParams>& params,
+                         const std::map<std::string, IntTensor>& values, RoundingMode rounding) {
+  std::vector<FloatTensor> x;
+  x.reserve(l.inputs.size());
+  for (const std::string& name : l.inputs) {
+    x.push_back(DequantizeTensor(values.at(name), params.at(name), 1));  // per-tensor params
+  }
+  std::vector<const FloatTensor*> in;
+  for (const FloatTensor& t : x) {
+    in.push_back(&t);
+  }
+  FloatTensor y = OpOf(l.op).run_float(l, in, nullptr);
+  ApplyActivation(&y, l.activation);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    if (std::isnan(y[i])) {
+      throw InputError("layer " + l.name + ": " + NetOpName(l.op) + " of the dequantized inputs " +
+                       "is not a number at element " + std::to_string(i) +
+                       " (0/0 or inf - inf), which no integer represents");
+    }
+  }
+  return QuantizeInput(y, params.at(l.name), rounding);
+}
+
+}  // namespace quasar::models

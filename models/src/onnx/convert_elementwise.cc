@@ -1,0 +1,208 @@
+// Element-wise ops that become post-unit layers (or fold, on constants): Sigmoid, HardSigmoid, HardSwish, Tanh,
+// LeakyRelu (one input), and Mul, Sub, Div of two computed tensors, the second broadcast to the
+// first (Mul also the other way round). Semantics: onnx/docs/Operators.md (HardSigmoid's
+// defaults alpha 0.2, beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha
+// 1/6, beta 1/2, times x).
+
+#include <algorithm>
+
+#include "importer.h"
+
+namespace quasar::models::onnx_import {
+namespace {
+
+std::string LayerName(const Node& node) {
+  return node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+}
+
+NetLayer Unary(const Node& node, NetOp op) {
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = op;
+  l.inputs = {node.Activation(0, "the input").tensor};
+  return l;
+}
+
+void Sigmoid(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(Unary(node, NetOp::kSigmoid), node.Out(0));
+}
+
+void Tanh(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(Unary(node, NetOp::kTanh), node.Out(0));
+}
+
+void HardSwish(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(Unary(node, NetOp::kHardSwish), node.Out(0));
+}
+
+void HardSigmoid(const Node& node) {
+  node.KnownAttributes({"alpha", "beta"});
+  NetLayer l = Unary(node, NetOp::kHardSigmoid);
+  l.alpha = node.Float("alpha", 0.2f);
+  l.beta = node.Float("beta", 0.5f);
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+void LeakyRelu(const Node& node) {
+  node.KnownAttributes({"alpha"});
+  NetLayer l = Unary(node, NetOp::kLeakyRelu);
+  l.alpha = node.Float("alpha", 0.01f);
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// True when `b` broadcasts to `a` (numpy's rule, `a` keeping its shape).
+bool BroadcastsTo(const Shape& b, const Shape& a) {
+  if (b.size() > a.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < b.size(); ++i) {
+    const int64_t db = b[b.size() - 1 - i], da = a[a.size() - 1 - i];
+    if (db != da && db != 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The shape both broadcast to (numpy's rule), or NodeError.
+Shape Broadcast(const Shape& a, const Shape& b) {
+  Shape out(std::max(a.size(), b.size()), 1);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw NodeError("the constants " + Dims(a) + " and " + Dims(b) + " do not broadcast");
+    }
+    out[out.size() - 1 - i] = std::max(da, db);
+  }
+  return out;
+}
+
+// The element of `c` (broadcast to `shape`) at flat index `i` of `shape`.
+double At(const Constant& c, const Shape& shape, int64_t i) {
+  int64_t j = 0, stride = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t coord = i % shape[d];
+    i /= shape[d];
+    const size_t lead = shape.size() - c.shape.size();
+    if (d >= lead && c.shape[d - lead] != 1) {
+      j += coord * stride;
+    }
+    if (d >= lead) {
+      stride *= c.shape[d - lead];
+    }
+  }
+  return c.integer ? static_cast<double>(c.ints[static_cast<size_t>(j)])
+                   : c.floats[static_cast<size_t>(j)];
+}
+
+// Add, Sub, Mul, Div of two constants (the shape arithmetic of exporters: a channel count
+// halved, a size doubled) fold, with broadcasting; integer division truncates, as ONNX's Div on
+// integers.
+void FoldArithmetic(const Node& node, char op) {
+  const Constant &a = *node.In(0).constant, &b = *node.In(1).constant;
+  if (a.integer != b.integer) {
+    throw NodeError("combines integer and float constants");
+  }
+  Constant out;
+  out.shape = Broadcast(a.shape, b.shape);
+  out.integer = a.integer;
+  for (int64_t i = 0; i < out.size(); ++i) {
+    const double x = At(a, out.shape, i), y = At(b, out.shape, i);
+    if (out.integer) {
+      const auto p = static_cast<int64_t>(x), q = static_cast<int64_t>(y);
+      if (op == '/' && q == 0) {
+        throw NodeError("divides an integer constant by zero");
+      }
+      out.ints.push_back(op == '+' ? p + q : op == '-' ? p - q : op == '*' ? p * q : p / q);
+    } else {
+      out.floats.push_back(static_cast<float>(op == '+'   ? x + y
+                                              : op == '-' ? x - y
+                                              : op == '*' ? x * y
+                                                          : x / y));
+    }
+  }
+  node.importer().BindConstant(node.Out(0), std::move(out));
+}
+
+void Arithmetic(const Node& node, NetOp op, bool commutes) {
+  node.KnownAttributes({});
+  if (node.In(0).is_constant() && node.In(1).is_constant()) {
+    FoldArithmetic(node, op == NetOp::kAdd   ? '+'
+                         : op == NetOp::kSub ? '-'
+                         : op == NetOp::kMul ? '*'
+                                             : '/');
+    return;
+  }
+  // With one scalar constant: alpha x + beta.
+  for (int c = 0; c < 2; ++c) {
+    const Value& k = node.In(c);
+    const Value& x = node.In(1 - c);
+    if (!k.is_constant() || x.is_constant()) {
+      continue;
+    }
+    if (k.constant->size() != 1 || k.constant->integer) {
+      throw NodeError("combines a computed tensor with the constant '" + node.proto().input(c) +
+                      "' of shape " + Dims(k.shape) +
+                      "; Quasar takes one float constant for all elements here");
+    }
+    if (k.shape.size() > x.shape.size()) {
+      throw NodeError("the constant's rank " + std::to_string(k.shape.size()) +
+                      " would broadcast the tensor " + Dims(x.shape) + " to a higher rank");
+    }
+    const double v = k.constant->floats[0];
+    NetLayer l;
+    l.name = LayerName(node);
+    l.op = NetOp::kAffine;
+    l.inputs = {x.tensor};
+    l.alpha = 1.0;
+    if (op == NetOp::kMul) {
+      l.alpha = v;
+    } else if (op == NetOp::kAdd) {
+      l.beta = v;
+    } else if (op == NetOp::kSub) {
+      l.alpha = c == 1 ? 1.0 : -1.0;  // x - v, or v - x
+      l.beta = c == 1 ? -v : v;
+    } else if (c == 1 && v != 0.0) {  // x / v
+      l.alpha = 1.0 / v;
+    } else {
+      throw NodeError(c == 1 ? "divides by the constant 0" : "divides a constant by a tensor");
+    }
+    node.importer().AddLayer(std::move(l), node.Out(0));
+    return;
+  }
+  const Value& a = node.Activation(0, "A");
+  const Value& b = node.Activation(1, "B");
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = op;
+  if (BroadcastsTo(b.shape, a.shape)) {
+    l.inputs = {a.tensor, b.tensor};
+  } else if (commutes && BroadcastsTo(a.shape, b.shape)) {
+    l.inputs = {b.tensor, a.tensor};
+  } else {
+    throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) + "; Quasar broadcasts " +
+                    (commutes ? "one input to the other" : "B to A") + ", not both to a third shape");
+  }
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+void Mul(const Node& node) { Arithmetic(node, NetOp::kMul, true); }
+void Sub(const Node& node) { Arithmetic(node, NetOp::kSub, false); }
+void Div(const Node& node) { Arithmetic(node, NetOp::kDiv, false); }
+
+}  // namespace
+
+// Add with a constant operand (convert_tensor.cc's Add hands it here).
+void FoldAdd(const Node& node) { Arithmetic(node, NetOp::kAdd, true); }
+
+std::vector<Converter> ElementwiseConverters() {
+  return {{"Sigmoid", 6, Sigmoid},     {"Tanh", 6, Tanh},           {"HardSwish", 14, HardSwish},
+          {"HardSigmoid", 6, HardSigmoid}, {"LeakyRelu", 6, LeakyRelu}, {"Mul", 7, Mul},
+          {"Sub", 7, Sub},             {"Div", 7, Div}};
+}
+
+}  // namespace quasar::models::onnx_import
