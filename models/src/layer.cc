@@ -137,7 +137,7 @@ LayerResult RunLayer(const LayerSpec& spec, const LayerInputs& in) {
                         ? MaxPool2d(in.x, p)
                         : AvgPool2d(in.x, p, spec.input.zero_points[0], spec.input.type, mode);
     const OutputStage bounds =
-        MakeOutputStage(mode, 1.0f, {1.0f}, spec.output, spec.activation, spec.clamp);
+        MakeOutputStage(mode, 1.0f, {}, spec.output, spec.activation, spec.clamp);  // bounds only
     result.output = Clamp(result.output, bounds.lo, bounds.hi);
     return result;
   }

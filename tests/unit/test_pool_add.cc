@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "quasar/models/error.h"
+#include "quasar/models/layer.h"
 #include "quasar/models/ref/pool_add.h"
 #include "test_util.h"
 
@@ -104,4 +105,25 @@ TEST_CASE("ReLU and ReLU6 bounds follow the output quantization") {
   CHECK(relu.hi == 255);
   const IntTensor x({5}, std::vector<int32_t>{-128, -100, 0, -8, 127});
   CHECK(Clamp(x, relu6.lo, relu6.hi).data == std::vector<int32_t>{-128, -100, -8, -8, -8});
+}
+
+TEST_CASE("pooling and add run at any output scale: their clamp needs no multiplier") {
+  // A scale below 2^-31 (activations that shrink through an untrained network) once failed
+  // building a multiplier 1 / s_y that the bounds never used.
+  QuantParams tiny;
+  tiny.type = IntType::Signed(8);
+  tiny.scales = {1e-11f};
+  tiny.zero_points = {0};
+  LayerSpec s;
+  s.op = LayerOp::kAvgPool;
+  s.kernel_h = s.kernel_w = 2;
+  s.geometry.stride_h = s.geometry.stride_w = 2;
+  s.input = s.output = tiny;
+  s.rounding = RoundingMode::kTflite;
+  LayerInputs in;
+  in.x = IntTensor({1, 1, 2, 2}, std::vector<int32_t>{10, 20, 30, 40});
+  CHECK(RunLayer(s, in).output.data == std::vector<int32_t>{25});
+  const IntTensor a({1, 4}, std::vector<int32_t>{1, 2, 3, 4});
+  CHECK(AddQuantized(a, tiny, a, tiny, tiny, RoundingMode::kTflite, Activation::kNone).data ==
+        std::vector<int32_t>{2, 4, 6, 8});
 }

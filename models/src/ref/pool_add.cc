@@ -118,7 +118,7 @@ IntTensor AddQuantized(const IntTensor& a, const QuantParams& qa, const IntTenso
   }
   const float sa = qa.scales[0], sb = qb.scales[0], sy = out.scales[0];
   const int32_t za = qa.zero_points[0], zb = qb.zero_points[0], zy = out.zero_points[0];
-  const OutputStage bounds = MakeOutputStage(mode, 1.0f, {1.0f}, out, activation);
+  const OutputStage bounds = MakeOutputStage(mode, 1.0f, {}, out, activation);  // bounds only
   IntTensor y(a.shape);
   if (mode == RoundingMode::kTflite || mode == RoundingMode::kTfliteSingle) {
     // tensorflow/lite/kernels/add.cc: left_shift 20 for 8-bit inputs, 15 for 16-bit ones.
