@@ -78,6 +78,7 @@ layers:
   - {name: t, op: tanh, input: c1}
   - {name: leaky, op: leaky_relu, input: t, alpha: 0.1}
   - {name: joined, op: concat, inputs: [swish, leaky], axis: 1, output_shape: [2, 16, 6, 6]}
+  - {name: half, op: slice, input: joined, axis: 1, start: 2, end: 14, output_shape: [2, 12, 6, 6]}
   - {name: c2, op: conv2d, out_channels: 4, kernel: 1}
   - {name: floor, op: clip, input: c2, min: 1.0, max: 3.0}
   - {name: ratio, op: div, inputs: [c2, floor]}

@@ -36,6 +36,7 @@ layers:
   - {name: b, op: sub, inputs: [x, y]}
   - {name: j, op: concat, inputs: [x, m], axis: -1, output_shape: [1, 2, 2, 4]}
   - {name: a, op: affine, input: x, alpha: -0.5, beta: 2}
+  - {name: sl, op: slice, input: j, axis: 3, start: 1, end: -1, output_shape: [1, 2, 2, 2]}
     )";
 
 // x = [-4, -1, -0.5, 0, 0.5, 1, 3, 6] as [1, 2, 2, 2]; y = [2, -0.5] as [1, 2, 1, 1].
@@ -67,6 +68,7 @@ TEST_CASE("element-wise ops compute what ONNX defines, on values worked by hand"
   expect("d", {-2, -0.5f, -0.25f, 0, -1, -2, -6, -12});
   expect("b", {-6, -3, -2.5f, -2, 1, 1.5f, 3.5f, 6.5f});
   expect("a", {4, 2.5f, 2.25f, 2, 1.75f, 1.5f, 0.5f, -1});
+  expect("sl", {-1, -8, 0, -1, 1, -0.25f, 6, -1.5f});  // j's columns 1 and 2
   std::vector<float> s, th;
   for (float v : x) {
     s.push_back(1.0f / (1.0f + std::exp(-v)));
@@ -100,8 +102,9 @@ TEST_CASE("the integer element-wise ops are dequantize, the float op, quantize, 
     for (int64_t i = 0; i < want.size(); ++i) {
       CHECK(got[i] == want[i]);
     }
-    // Each has its own output parameters, calibrated on its float range (no pass-through).
-    CHECK_FALSE(NetOpMovesDataOnly(l.op));
+    // Each has its own output parameters, calibrated on its float range, but slice, which
+    // moves data and keeps its input's.
+    CHECK(NetOpMovesDataOnly(l.op) == (l.op == NetOp::kSlice));
   }
 }
 
@@ -126,6 +129,8 @@ TEST_CASE("element-wise ops read and write their keys, and refuse bad ones by na
   fails("  - {name: m, op: mul, input: x}\n", "reads 2 tensor(s)");
   fails("  - {name: j, op: concat, inputs: [x, y], axis: 2}\n", "does not join");
   fails("  - {name: j, op: concat, inputs: [x, x], axis: 4}\n", "axis");
+  fails("  - {name: s, op: slice, input: x, axis: 1, start: 1}\n", "end");
+  fails("  - {name: s, op: slice, input: x, axis: 1, start: 1, end: 1}\n", "is empty");
 }
 
 TEST_CASE("a division the integers cannot represent is an error naming the layer") {

@@ -100,7 +100,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kTanh,           NetOp::kLeakyRelu,
                                   NetOp::kAffine,
                                   NetOp::kMul,            NetOp::kSub,
-                                  NetOp::kDiv,            NetOp::kConcat};
+                                  NetOp::kDiv,            NetOp::kConcat,
+                                  NetOp::kSlice};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

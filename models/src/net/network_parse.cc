@@ -264,8 +264,12 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
     m.Error("max", "must be at least min (" + std::to_string(layer->clip_min) + "), got " +
                        std::to_string(layer->clip_max));
   }
-  if (auto a = m.Int("axis", takes("axis"))) {
-    layer->axis = *a;
+  for (auto [key, field] : {std::pair<const char*, int64_t*>{"axis", &layer->axis},
+                            {"start", &layer->start},
+                            {"end", &layer->end}}) {
+    if (auto v = m.Int(key, takes(key))) {
+      *field = *v;
+    }
   }
   if (auto s = m.IntList("output_shape", false)) {
     layer->output_shape = *s;  // checked against the inferred shape by InferShapes

@@ -142,8 +142,12 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
       out << YAML::Key << key << YAML::Value << value;
     }
   }
-  if (takes("axis")) {
-    out << YAML::Key << "axis" << YAML::Value << l.axis;
+  for (auto [key, value] : {std::pair<const char*, int64_t>{"axis", l.axis},
+                            {"start", l.start},
+                            {"end", l.end}}) {
+    if (takes(key)) {
+      out << YAML::Key << key << YAML::Value << value;
+    }
   }
   if (l.activation != Activation::kNone) {
     out << YAML::Key << "activation" << YAML::Value << ActivationName(l.activation);

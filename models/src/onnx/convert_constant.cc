@@ -1,6 +1,7 @@
 // Constants and the shape arithmetic exporters emit (x.view(x.size(0), -1) exports as Shape,
 // Gather, Unsqueeze, Concat and Reshape), folded at import: each op here takes constants (Shape
-// also a computed tensor, whose shape is known) and binds its output to a constant. Semantics:
+// also a computed tensor, whose shape is known) and binds its output to a constant. Concat,
+// Slice and Split of computed tensors become concat and slice layers instead. Semantics:
 // onnx/docs/Operators.md of each op.
 
 #include <algorithm>
@@ -233,8 +234,35 @@ void Cast(const Node& node) {
 }
 
 // Slice (opset 10: starts, ends, axes, steps as inputs), clamped as the spec says.
+// Slice of a computed tensor along one axis with step 1: a slice layer.
+void SliceLayer(const Node& node, const std::vector<int64_t>& starts,
+                const std::vector<int64_t>& ends, const std::vector<int64_t>& axes,
+                const std::vector<int64_t>& steps) {
+  if (starts.size() != 1 || (!axes.empty() && axes.size() != 1) ||
+      (!steps.empty() && (steps.size() != 1 || steps[0] != 1))) {
+    throw NodeError("slices a computed tensor along several axes or with a step; Quasar slices "
+                    "one axis with step 1");
+  }
+  NetLayer l;
+  l.name = node.proto().name().empty() ? "Slice" : node.proto().name();
+  l.op = NetOp::kSlice;
+  l.inputs = {node.In(0).tensor};
+  l.axis = axes.empty() ? 0 : axes[0];
+  l.start = starts[0];
+  // Exporters write INT64_MAX for "to the end"; the slice clamps it to the axis.
+  l.end = std::clamp<int64_t>(ends[0], -(int64_t{1} << 40), int64_t{1} << 40);
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
 void Slice(const Node& node) {
   node.KnownAttributes({});
+  if (!node.In(0).is_constant()) {
+    auto ints = [&](int i, const char* what) -> std::vector<int64_t> {
+      return node.Has(i) ? node.ConstantIn(i, what).ints : std::vector<int64_t>{};
+    };
+    SliceLayer(node, ints(1, "starts"), ints(2, "ends"), ints(3, "axes"), ints(4, "steps"));
+    return;
+  }
   const Constant& data = node.ConstantIn(0, "the data");
   auto ints = [&](int i, const char* what) -> std::vector<int64_t> {
     if (!node.Has(i)) {
@@ -295,11 +323,60 @@ void Slice(const Node& node) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
+// Split of a computed tensor: one slice layer per output (opset 13: `split` sizes as an input;
+// before it, an attribute; without them, equal parts).
+void Split(const Node& node) {
+  node.KnownAttributes({"axis", "split"});
+  const Value& x = node.Activation(0, "the input");
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  int64_t axis = node.Int("axis", 0);
+  if (axis < -rank || axis >= rank) {
+    throw NodeError("axis " + std::to_string(axis) + " is out of range for rank " +
+                    std::to_string(rank));
+  }
+  axis = axis < 0 ? axis + rank : axis;
+  std::vector<int64_t> sizes = node.Ints("split");
+  if (node.importer().opset() >= 13 && node.Has(1)) {
+    sizes = node.ConstantIn(1, "the split sizes").ints;
+  }
+  const int64_t extent = x.shape[static_cast<size_t>(axis)];
+  const int outputs = node.proto().output_size();
+  if (sizes.empty()) {
+    if (extent % outputs != 0) {
+      throw NodeError("cannot split " + std::to_string(extent) + " into " +
+                      std::to_string(outputs) + " equal parts");
+    }
+    sizes.assign(static_cast<size_t>(outputs), extent / outputs);
+  }
+  int64_t total = 0;
+  for (int64_t v : sizes) {
+    total += v;
+  }
+  if (static_cast<int>(sizes.size()) != outputs || total != extent) {
+    throw NodeError("the split sizes " + Dims(sizes) + " do not divide the extent " +
+                    std::to_string(extent) + " into " + std::to_string(outputs) + " outputs");
+  }
+  int64_t at = 0;
+  for (int i = 0; i < outputs; ++i) {
+    NetLayer l;
+    l.name = (node.proto().name().empty() ? "Split" : node.proto().name()) + "_" +
+             std::to_string(i);
+    l.op = NetOp::kSlice;
+    l.inputs = {x.tensor};
+    l.axis = axis;
+    l.start = at;
+    l.end = at + sizes[static_cast<size_t>(i)];
+    at = l.end;
+    node.importer().AddLayer(std::move(l), node.Out(i));
+  }
+}
+
 }  // namespace
 
 std::vector<Converter> ConstantConverters() {
   return {{"Constant", 1, ConstantNode}, {"Shape", 1, ShapeNode}, {"Gather", 1, Gather},
-          {"Concat", 4, Concat},         {"Cast", 6, Cast},       {"Slice", 10, Slice}};
+          {"Concat", 4, Concat},         {"Cast", 6, Cast},       {"Slice", 10, Slice},
+          {"Split", 2, Split}};
 }
 
 }  // namespace quasar::models::onnx_import

@@ -46,6 +46,7 @@ enum class NetOp {
   kSub,
   kDiv,
   kConcat,  // tensors joined along `axis` (ops/concat.cc)
+  kSlice,   // [start, end) of `axis`: data movement (ops/slice.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -81,7 +82,8 @@ struct NetLayer {
   std::vector<int64_t> perm;  // transpose
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
-  int64_t axis = 1;                       // concat
+  int64_t axis = 1;                       // concat, slice
+  int64_t start = 0, end = 0;             // slice: [start, end) of axis
   std::string weights_file;   // optional float .npy weights (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
   // Weights an importer holds in memory (ONNX initializers, batch norm folded in), used in

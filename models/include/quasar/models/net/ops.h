@@ -104,6 +104,7 @@ std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, h
                                          // leaky_relu, affine
 std::vector<OpDef> BinaryOps();          // mul, sub, div
 std::vector<OpDef> ConcatOps();          // concat
+std::vector<OpDef> SliceOps();           // slice
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
