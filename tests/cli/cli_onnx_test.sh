@@ -33,6 +33,19 @@ expect 0 "" -- "$q" compile --net "$data/view_cnn.onnx" --arch edge_32x32_os --o
 expect 0 "w4a4" -- "$q" compare --net "$data/view_cnn.onnx" --arch edge_32x32_os
 expect 0 "" -- "$q" quantize --net "$data/tiny_cnn.onnx" --bits w4a4 --out "$tmp/q"
 
+# A sweep file may name an ONNX model among its networks.
+cat > "$tmp/sweep.yaml" <<EOF2
+version: 1
+name: onnx-sweep
+base: edge_32x32_os
+networks: [$data/gate_cnn.onnx]
+precisions: [w8a8, w4a4]
+sweep:
+  array.rows: [8, 16]
+EOF2
+expect 0 "" -- "$q" sweep "$tmp/sweep.yaml" --out "$tmp/sweep.csv"
+expect 0 "" -- test "$(grep -c gate_cnn.onnx "$tmp/sweep.csv")" -eq 4
+
 # --check: every node imports (exit 0); a model with unsupported nodes lists them (exit 2).
 expect 0 "every node imports" -- "$q" import-onnx --check "$data/tiny_cnn.onnx"
 sed 's/MaxPool/LpPool_/g' "$data/tiny_cnn.onnx" > "$tmp/lp.onnx"

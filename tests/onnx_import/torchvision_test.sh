@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Optional (label `torchvision`; skipped, exit 77, where python3-torch or python3-torchvision is
+# missing, as on a machine set up by scripts/install-deps.sh alone): exports torchvision's
+# classifiers with random weights (workloads/onnx/export_torchvision.py, into the build tree,
+# once) and checks that every one but ViT-B/16 imports with PyTorch's own MAC and parameter
+# counts, and that ViT-B/16 is refused with its unsupported nodes listed (exit 2).
+# Usage: torchvision_test.sh <quasar binary> <source dir> <work dir>
+set -u
+q=$1
+src=$2
+dir=$3
+/usr/bin/python3 -c "import torch, torchvision, onnx" 2>/dev/null || {
+  echo "python3-torch, python3-torchvision or python3-onnx missing: skipped"
+  exit 77
+}
+# shellcheck source=../cli/expect.sh
+source "$src/tests/cli/expect.sh"
+if [ ! -f "$dir/pytorch_counts.json" ]; then
+  /usr/bin/python3 "$src/workloads/onnx/export_torchvision.py" "$dir" > "$dir.log" 2>&1 || {
+    echo "export failed:"
+    tail -20 "$dir.log"
+    exit 1
+  }
+fi
+for m in resnet18 resnet50 mobilenet_v2 mobilenet_v3_small efficientnet_b0 squeezenet1_1 \
+  shufflenet_v2_x1_0 regnet_y_400mf; do
+  want=$(/usr/bin/python3 -c "import json; c = json.load(open('$dir/pytorch_counts.json'))['$m']; print(c['macs'], c['params'])")
+  got=$("$q" networks --net "$dir/$m.onnx" --format json |
+    /usr/bin/python3 -c "import json, sys; j = json.load(sys.stdin); print(j['macs'], j['params'])")
+  expect 0 "" -- test "$got" = "$want"
+  [ "$got" = "$want" ] || echo "  $m: quasar $got, pytorch $want"
+done
+expect 2 "ConstantOfShape is not supported" -- "$q" import-onnx --check "$dir/vit_b_16.onnx"
+finish
