@@ -157,6 +157,16 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
 
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
   NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
+  if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
+    // A QDQ model's quantization is the file's: no option may recalibrate or requantize it.
+    for (const CLI::Option* opt : o.quantize_options) {
+      if (opt != nullptr && opt->count() > 0) {
+        throw InputError(opt->get_name() + " does not apply to " + o.net +
+                         ": the model fixes its own quantization (QuantizeLinear/"
+                         "DequantizeLinear), which Quasar uses as it is");
+      }
+    }
+  }
   PrecisionPolicy& p = net.policy;
   if (!o.bits.empty()) {
     const auto [w, a] = ParseBitsShorthand(o.bits);

@@ -64,6 +64,14 @@ expect 2 "not a positive integer" -- \
 expect 2 "NAME=shape" -- "$q" networks --net "$data/tiny_cnn_dynamic.onnx" --input-shape 4x3
 expect 2 "applies to .onnx models only" -- "$q" networks --net lenet5 --input-shape input=1x1x28x28
 
+# A QDQ model runs with its own quantization; options that would change it exit 2.
+expect 0 "output fc" -- "$q" infer --net "$data/qdq_cnn.onnx"
+expect 0 "uint8 asym" -- "$q" networks --net "$data/qdq_cnn.onnx"
+expect 2 "--bits does not apply" -- "$q" infer --net "$data/qdq_cnn.onnx" --bits w4a4
+expect 2 "--calib does not apply" -- "$q" run --net "$data/qdq_cnn.onnx" --arch edge_32x32_os \
+  --calib kl
+expect 2 "QDQ" -- "$q" import-onnx "$data/qdq_cnn.onnx" -o "$tmp/qdq"
+
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"
 expect 2 "cut.onnx" -- "$q" networks --net "$tmp/cut.onnx"

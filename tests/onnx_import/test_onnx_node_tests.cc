@@ -29,7 +29,7 @@ struct Outcome {
   std::string detail;  // the first mismatch, or why the test is skipped
 };
 
-// A test_data_set_0 tensor as an NpyArray (float32, or an integer type as int64).
+// A test_data_set_0 tensor as an NpyArray (float32, or its integer type).
 NpyArray ToArray(const onnx::TensorProto& t) {
   NpyArray a;
   a.shape = onnx_io::ShapeOf(t);
@@ -37,7 +37,14 @@ NpyArray ToArray(const onnx::TensorProto& t) {
     a.dtype = NpyDtype::kFloat32;
     a.floats = onnx_io::DecodeFloats(t);
   } else if (onnx_io::IntegerBits(t.data_type()) > 0) {
-    a.dtype = NpyDtype::kInt64;
+    // The file's integer type, where .npy has it (the zero point's type is the quantized type).
+    const int32_t d = t.data_type();
+    a.dtype = d == onnx_io::kInt8    ? NpyDtype::kInt8
+              : d == onnx_io::kUint8 ? NpyDtype::kUint8
+              : d == onnx_io::kInt16 ? NpyDtype::kInt16
+              : d == onnx_io::kUint16 ? NpyDtype::kUint16
+              : d == onnx_io::kInt32 ? NpyDtype::kInt32
+                                     : NpyDtype::kInt64;
     a.ints = onnx_io::DecodeIntegers(t);
   } else {
     throw InputError("input '" + t.name() + "' has type " + onnx_io::DataTypeName(t.data_type()));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "quasar/models/calib/calibration.h"
 #include "quasar/models/calib/weight_quantizers.h"
@@ -48,6 +49,45 @@ QuantParams ActivationParams(const Observer& obs, const OperandPrecision& p,
   return AffineParams(obs.Ranges(type, p.symmetric, opt), type, p.symmetric);
 }
 
+bool SameParams(const QuantParams& a, const QuantParams& b) {
+  return a.type == b.type && a.scales == b.scales && a.zero_points == b.zero_points;
+}
+
+// The parameters the model fixes for `tensor`, checked against its resolved precision.
+std::optional<QuantParams> Fixed(const NetworkSpec& net, const std::string& tensor,
+                                 const OperandPrecision& p) {
+  const auto f = net.fixed_params.find(tensor);
+  if (f == net.fixed_params.end()) {
+    return std::nullopt;
+  }
+  if (!(f->second.type == p.StorageType())) {
+    throw InputError("tensor " + tensor + ": the model quantizes it as " + f->second.type.Name() +
+                     ", its precision is " + p.Describe());
+  }
+  return f->second;
+}
+
+// Weights quantized with the parameters the model fixes (ONNX QuantizeLinear: round half to
+// even of the float32 quotient, plus the zero point, saturated), one scale per output channel
+// (the first dimension) or one for all. The float weights are the model's own integers
+// dequantized, so this gives those integers back.
+QuantizedWeights WithParams(const FloatTensor& w, const QuantParams& p, const std::string& layer) {
+  const int64_t channels = w.shape.at(0), per = w.size() / channels;
+  if (p.scales.size() != 1 && static_cast<int64_t>(p.scales.size()) != channels) {
+    throw InputError("layer " + layer + ": the model gives " + std::to_string(p.scales.size()) +
+                     " weight scales for " + std::to_string(channels) + " output channels");
+  }
+  QuantizedWeights qw;
+  qw.params = p;
+  qw.values = IntTensor(w.shape);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t i = c * per; i < (c + 1) * per; ++i) {
+      qw.values[i] = Quantize(w[i], p.scale(c), p.zero_point(c), p.type, RoundingMode::kOnnx);
+    }
+  }
+  return qw;
+}
+
 }  // namespace
 
 QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& params,
@@ -83,16 +123,23 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
   q.net = net;
   for (const NetInput& in : net.inputs) {
     const OperandPrecision& p = net.tensor_precision.at(in.name);
-    q.tensors[in.name] = ActivationParams(
-        observers.at(in.name), p, {p.calibration, net.policy.percentile, options.histogram_bins});
+    q.tensors[in.name] =
+        Fixed(net, in.name, p)
+            .value_or(ActivationParams(observers.at(in.name), p,
+                                       {p.calibration, net.policy.percentile, options.histogram_bins}));
   }
   for (const NetLayer& l : net.layers) {
     if (NetOpMovesDataOnly(l.op)) {
       q.tensors[l.name] = q.tensors.at(l.inputs[0]);
+      const auto f = net.fixed_params.find(l.name);
+      if (f != net.fixed_params.end() && !SameParams(f->second, q.tensors[l.name])) {
+        throw InputError("layer " + l.name + ": " + NetOpName(l.op) + " keeps its input's " +
+                         "quantization, but the model quantizes its output differently");
+      }
     } else {
       const OperandPrecision& p = l.precision.output;
-      q.tensors[l.name] = ActivationParams(
-          observers.at(l.name), p, {p.calibration, net.policy.percentile, options.histogram_bins});
+      q.tensors[l.name] = Fixed(net, l.name, p).value_or(ActivationParams(
+          observers.at(l.name), p, {p.calibration, net.policy.percentile, options.histogram_bins}));
     }
   }
 
@@ -107,9 +154,12 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
     const FloatLayerParams& fp = params.at(l.name);
     const OperandPrecision& pw = l.precision.weights;
     const CalibOptions wopt{pw.calibration, net.policy.percentile, options.histogram_bins};
+    const auto fixed = net.fixed_weight_params.find(l.name);
     QuantizedWeights qw =
-        QuantizeWeights(fp.weights, pw.code, pw.StorageType(), pw.bits, pw.symmetric,
-                        pw.granularity == Granularity::kPerChannel, wopt);
+        fixed != net.fixed_weight_params.end()
+            ? WithParams(fp.weights, fixed->second, l.name)
+            : QuantizeWeights(fp.weights, pw.code, pw.StorageType(), pw.bits, pw.symmetric,
+                              pw.granularity == Granularity::kPerChannel, wopt);
     const QuantParams& in = q.tensors.at(l.inputs[0]);
     const QuantParams& out = q.tensors.at(l.name);
     // A binary output is Saturate(R(acc * M) + z), which switches at acc * M = -1/2; shifting the

@@ -76,7 +76,8 @@ void Conv(const Node& node) {
   l.weights_data = std::make_shared<const FloatTensor>(ToFloatTensor(w));
   l.bias_data = BiasOf(node, 2, c_out, 1.0f);
   l.bias = l.bias_data != nullptr;
-  node.importer().AddLayer(std::move(l), node.Out(0));
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  KeepWeightQuantization(node, name, w, 0);  // OIHW: output channels first
 }
 
 // Y = alpha * A' B' + beta * C, with A' = A (transA = 0) and B' = B or B^T.
@@ -109,7 +110,12 @@ void Gemm(const Node& node) {
   }
   l.bias_data = BiasOf(node, 2, n, beta);
   l.bias = l.bias_data != nullptr;
-  node.importer().AddLayer(std::move(l), node.Out(0));
+  if (b.quant && alpha != 1.0f) {
+    throw NodeError("alpha " + std::to_string(alpha) + " would change the model's quantized "
+                    "weights");
+  }
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  KeepWeightQuantization(node, name, b, trans_b ? 0 : 1);  // the axis of N
 }
 
 // A x B: a fully_connected layer when B is a constant [K, N] and A is [M, K]; Quasar's matmul
@@ -139,7 +145,8 @@ void MatMul(const Node& node) {
   l.out_channels = n;
   l.bias = false;
   l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
-  node.importer().AddLayer(std::move(l), node.Out(0));
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  KeepWeightQuantization(node, name, b, 1);  // B is [K, N]
 }
 
 // y = scale * (x - mean) / sqrt(var + epsilon) + B per channel, folded into the weights and
@@ -159,6 +166,10 @@ void BatchNormalization(const Node& node) {
       !l->weights_data) {
     throw NodeError("BatchNormalization is folded into the Conv or Gemm whose output it alone "
                     "reads; its input '" + node.proto().input(0) + "' is not such an output");
+  }
+  if (node.importer().net().fixed_weight_params.count(l->name)) {
+    throw NodeError("BatchNormalization after a layer whose weights the model quantizes would "
+                    "change those weights");
   }
   const int64_t c = l->out_channels;
   std::vector<const Constant*> p;

@@ -21,6 +21,7 @@ Constant DecodeConstant(const onnx::TensorProto& t) {
   Constant c;
   try {
     c.shape = onnx_io::ShapeOf(t);
+    c.data_type = t.data_type();
     if (t.data_type() == onnx_io::kFloat) {
       c.floats = onnx_io::DecodeFloats(t);
     } else if (onnx_io::IntegerBits(t.data_type()) > 0) {
@@ -176,7 +177,7 @@ void Importer::AddInput(const std::string& onnx_name, const Shape& shape) {
   live_[onnx_name] = 1;
 }
 
-void Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
+std::string Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
   std::string name = layer.name;
   for (int n = 2; names_.count(name); ++n) {
     name = layer.name + "_" + std::to_string(n);
@@ -214,6 +215,7 @@ void Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
   net_.layers.push_back(std::move(layer));
   values_[onnx_output] = Value{name, out, nullptr};
   live_[name] = 1;
+  return name;
 }
 
 NetLayer* Importer::SoleProducer(const std::string& onnx_name) {

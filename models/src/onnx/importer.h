@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -27,6 +28,11 @@ struct Constant {
   bool integer = false;
   std::vector<float> floats;  // when !integer
   std::vector<int64_t> ints;  // when integer
+  int32_t data_type = 0;      // TensorProto.DataType of the file's tensor, when it is one
+  // The model's own quantization of a float constant that DequantizeLinear made from integers
+  // (weights of a QDQ model), and the axis its scales run along.
+  std::optional<QuantParams> quant;
+  int64_t quant_axis = 0;
   int64_t size() const { return NumElements(shape); }
 };
 
@@ -101,7 +107,8 @@ class Importer {
 
   // Appends `layer` (its inputs name Quasar tensors), infers its shape with the op's rule and
   // binds `onnx_output` to its output. The layer's name is made unique from `layer.name`.
-  void AddLayer(NetLayer layer, const std::string& onnx_output);
+  // Returns the layer's name.
+  std::string AddLayer(NetLayer layer, const std::string& onnx_output);
 
   // The layer whose output `onnx_name` is, when that output has no other consumer and is not a
   // graph output (so a following BatchNormalization, Relu or Clip may fold into it); else null.
@@ -140,6 +147,16 @@ std::vector<Converter> TensorConverters();      // Add, Flatten, Reshape, Transp
 std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic on constants
 std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
                                                  // LeakyRelu, Mul, Sub, Div
+std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
+
+// Records that layer `layer` takes the weights `w`'s own quantization (a QDQ model's), whose
+// per-channel scales must run along `channel_axis` of the file's tensor (qdq.cc).
+void KeepWeightQuantization(const Node& node, const std::string& layer, const Constant& w,
+                            int64_t channel_axis);
+// After conversion: a model with QDQ parameters gets the precision policy they imply (onnx
+// rounding, their types and granularity), and must quantize every tensor that owns parameters
+// (qdq.cc). Throws InputError otherwise.
+void ApplyQdqPolicy(NetworkSpec* net, const std::string& file);
 
 // The 2-D window of Conv, MaxPool and AveragePool over input x [N, C, H, W] (window.cc), and
 // its kernel_shape (checked against the weights [C_out, C/g, KH, KW] when given).

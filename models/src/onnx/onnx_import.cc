@@ -34,6 +34,27 @@ constexpr int64_t kMaxOpset = 21;
 
 bool DefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
+// The TensorProto.DataType of an .npy dtype (onnx/onnx.proto).
+int32_t OnnxTypeOf(NpyDtype d) {
+  switch (d) {
+    case NpyDtype::kInt8:
+      return onnx_io::kInt8;
+    case NpyDtype::kUint8:
+      return onnx_io::kUint8;
+    case NpyDtype::kInt16:
+      return onnx_io::kInt16;
+    case NpyDtype::kUint16:
+      return onnx_io::kUint16;
+    case NpyDtype::kInt32:
+      return onnx_io::kInt32;
+    case NpyDtype::kInt64:
+      return onnx_io::kInt64;
+    case NpyDtype::kFloat32:
+      break;
+  }
+  return onnx_io::kFloat;
+}
+
 std::string NodeLabel(const onnx::NodeProto& n, int index) {
   if (!n.name().empty()) {
     return n.name();
@@ -145,6 +166,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
       Constant k;
       k.shape = c->second.shape;
       k.integer = c->second.dtype != NpyDtype::kFloat32;
+      k.data_type = OnnxTypeOf(c->second.dtype);
       k.floats = c->second.floats;
       k.ints = c->second.ints;
       if (k.size() != static_cast<int64_t>(k.integer ? k.ints.size() : k.floats.size())) {
@@ -251,6 +273,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
                          ? std::string()
                          : ", " + model.producer_name() + " " + model.producer_version()) +
                     ")";
+  onnx_import::ApplyQdqPolicy(&net, path);
   ErrorList errors(path);
   InferShapes(&net, &errors);
   errors.ThrowIfAny();
@@ -294,6 +317,10 @@ std::string WriteNetworkWithWeights(const NetworkSpec& net, const std::string& d
   fs::create_directories(fs::path(dir) / "weights", ec);
   if (ec) {
     throw InputError(dir + ": cannot create the directory: " + ec.message());
+  }
+  if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
+    throw InputError(net.file + ": the network format cannot hold a QDQ model's quantization "
+                     "parameters yet; use the .onnx file itself (--net " + net.file + ")");
   }
   NetworkSpec out = net;
   std::set<std::string> used;

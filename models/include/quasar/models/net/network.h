@@ -15,6 +15,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/net/precision.h"
 #include "quasar/models/output_stage.h"
+#include "quasar/models/quant_params.h"
 #include "quasar/models/ref/conv2d.h"
 #include "quasar/models/tensor.h"
 
@@ -112,6 +113,11 @@ struct NetworkSpec {
   PrecisionPolicy policy;
   // Resolved quantization precision of every tensor (network inputs and layer outputs).
   std::map<std::string, OperandPrecision> tensor_precision;
+  // Quantization parameters the model file fixes (ONNX QDQ), used verbatim by QuantizeNetwork
+  // instead of calibrated ones: activations by tensor name, weights by layer name (one scale
+  // and zero point per output channel, or one for all). Empty for every other network.
+  std::map<std::string, QuantParams> fixed_params;
+  std::map<std::string, QuantParams> fixed_weight_params;
 
   int64_t TotalMacs() const;
   int64_t TotalParams() const;

@@ -1,0 +1,57 @@
+// A QDQ model (workloads/onnx/make_qdq_model.py): its quantization is used as it is, with no
+// calibration, and its integer pipeline gives, on every element, the output ONNX's reference
+// QLinearConv/QLinearMatMul arithmetic gives (computed by the script with numpy).
+
+#include <catch2/catch.hpp>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+
+using onnx_test::DataPath;
+
+TEST_CASE("A QDQ model runs with its own parameters and integers, bit for bit") {
+  const NetworkSpec net = ImportOnnx(DataPath("qdq_cnn.onnx"));
+  CHECK(net.policy.rounding == RoundingMode::kOnnx);
+  CHECK(net.fixed_params.size() == 4);  // input, conv1 (with its ReLU), dw, fc
+  CHECK(net.fixed_weight_params.size() == 3);
+  // Calibration runs on other inputs (seed 5) and changes nothing the model fixes.
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 3);
+  const QuantParams& in = q.tensors.at("input");
+  CHECK(in.type == IntType::Unsigned(8));
+  CHECK(in.scales == std::vector<float>{0.03125f});
+  CHECK(in.zero_points == std::vector<int32_t>{120});
+  CHECK(q.tensors.at("conv1").scales == std::vector<float>{0.0625f});
+  CHECK(q.tensors.at("conv1").zero_points == std::vector<int32_t>{0});
+  CHECK(q.tensors.at("flatten").zero_points == std::vector<int32_t>{131});  // dw's, moved
+  // The weights are the file's integers, every element.
+  const NpyArray w1 = ReadNpy(DataPath("qdq_cnn.w1.npy"));
+  const IntTensor& got = q.layers.at(0).weights;
+  REQUIRE(got.shape == w1.shape);
+  for (int64_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i] == w1.ints[static_cast<size_t>(i)]);
+  }
+  // The integer output on the script's input.
+  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
+  const QuantizedRun run =
+      RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  const NpyArray want = ReadNpy(DataPath("qdq_cnn.output_int.npy"));
+  const IntTensor& y = run.tensors.at(net.output);
+  REQUIRE(y.shape == want.shape);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    INFO("element " << i);
+    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+TEST_CASE("A QDQ model refuses what would change its quantization") {
+  const NetworkSpec net = ImportOnnx(DataPath("qdq_cnn.onnx"));
+  CHECK_THROWS_WITH(WriteNetworkWithWeights(net, "/tmp/quasar_qdq_write"),
+                    Catch::Matchers::Contains("QDQ"));
+}
+
+}  // namespace quasar::models

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Writes tests/data/onnx/qdq_cnn.onnx, a small QDQ model (QuantizeLinear/DequantizeLinear
+around every tensor, int8 weights per channel and per tensor, int32 biases, uint8 activations)
+built with onnx.helper, and the expected integer output of its integer pipeline, computed here
+with numpy as ONNX's reference QLinearConv/QLinearMatMul compute (onnx/reference/ops/
+op_qlinear_conv.py: the multiplier f32(f32(s_x s_w) / s_y), then round half to even of
+float64(acc) * M + z_y, saturated; QuantizeLinear: round half to even of f32(x / s)).
+
+    /usr/bin/python3 workloads/onnx/make_qdq_model.py [OUT_DIR]
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(__file__), "..", "..", "tests", "data", "onnx")
+rng = np.random.default_rng(11)
+f32 = np.float32
+
+s0, z0 = f32(0.03125), np.uint8(120)          # input
+s1, z1 = f32(0.0625), np.uint8(0)             # conv1 + relu output
+s2, z2 = f32(0.05), np.uint8(131)             # depthwise conv output
+s3, z3 = f32(0.1), np.uint8(125)              # fc output
+w1 = rng.integers(-127, 128, (8, 3, 3, 3)).astype(np.int8)
+sw1 = (rng.uniform(0.002, 0.01, 8)).astype(f32)
+b1 = rng.integers(-3000, 3000, 8).astype(np.int32)
+w2 = rng.integers(-127, 128, (8, 1, 3, 3)).astype(np.int8)
+sw2 = f32(0.008)
+w3 = rng.integers(-127, 128, (5, 72)).astype(np.int8)
+sw3 = (rng.uniform(0.001, 0.004, 5)).astype(f32)
+b3 = rng.integers(-2000, 2000, 5).astype(np.int32)
+x = rng.standard_normal((1, 3, 6, 6)).astype(f32) * f32(1.5)
+
+
+def init(name, a):
+    return numpy_helper.from_array(np.asarray(a), name)
+
+
+nodes, inits = [], []
+
+
+def q(src, dst, s, z):
+    inits.extend([init(dst + "_s", np.array(s, f32)), init(dst + "_z", np.array(z))])
+    nodes.append(helper.make_node("QuantizeLinear", [src, dst + "_s", dst + "_z"], [dst + "_q"],
+                                  name=dst + "_Q"))
+    nodes.append(helper.make_node("DequantizeLinear", [dst + "_q", dst + "_s", dst + "_z"], [dst],
+                                  name=dst + "_DQ"))
+
+
+def w(name, values, scale, axis=None):
+    inits.extend([init(name + "_int", values), init(name + "_ws", scale),
+                  init(name + "_wz", np.zeros(np.shape(scale), values.dtype))])
+    attrs = {} if axis is None else {"axis": axis}
+    nodes.append(helper.make_node("DequantizeLinear", [name + "_int", name + "_ws", name + "_wz"],
+                                  [name], name=name + "_DQ", **attrs))
+
+
+q("input", "x0", s0, z0)
+w("w1", w1, sw1, 0)
+w("b1", b1, (s0 * sw1).astype(f32), 0)
+nodes.append(helper.make_node("Conv", ["x0", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]))
+nodes.append(helper.make_node("Relu", ["c1"], ["r1"], name="relu1"))
+q("r1", "x1", s1, z1)
+w("w2", w2, np.array(sw2, f32))
+nodes.append(helper.make_node("Conv", ["x1", "w2"], ["c2"], name="dw", group=8, pads=[1, 1, 1, 1],
+                              strides=[2, 2]))
+q("c2", "x2", s2, z2)
+nodes.append(helper.make_node("Flatten", ["x2"], ["f"], name="flatten"))
+w("w3", w3, sw3, 0)
+w("b3", b3, (s2 * sw3).astype(f32), 0)
+nodes.append(helper.make_node("Gemm", ["f", "w3", "b3"], ["g"], name="fc", transB=1))
+q("g", "output", s3, z3)
+graph = helper.make_graph(nodes, "qdq_cnn",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 6, 6])],
+                          [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5])],
+                          inits)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+                          producer_name="quasar make_qdq_model.py")
+onnx.checker.check_model(model)
+
+
+# The integer pipeline.
+def requant(acc, m, z, lo=0, hi=255):
+    return np.clip(np.round(acc.astype(np.float64) * m.astype(np.float64) + float(z)), lo, hi)
+
+
+def conv(xq, zx, wq, stride, groups):
+    n, c, h, wd = xq.shape
+    xp = np.pad(xq.astype(np.int64) - int(zx), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    o, cg, kh, kw = wq.shape
+    ho, wo = (h + 2 - kh) // stride + 1, (wd + 2 - kw) // stride + 1
+    acc = np.zeros((n, o, ho, wo), np.int64)
+    for oc in range(o):
+        g = oc // (o // groups)
+        for i in range(ho):
+            for j in range(wo):
+                patch = xp[0, g * cg:(g + 1) * cg, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                acc[0, oc, i, j] = np.sum(patch * wq[oc].astype(np.int64))
+    return acc
+
+
+xq = np.clip(np.round((x / s0).astype(f32)) + int(z0), 0, 255).astype(np.int64)
+acc1 = conv(xq, z0, w1, 1, 1) + b1.reshape(1, 8, 1, 1)
+m1 = ((s0 * sw1).astype(f32) / s1).astype(f32).reshape(1, 8, 1, 1)
+y1 = requant(acc1, m1, z1, lo=int(z1))  # ReLU: the clamp at the zero point
+acc2 = conv(y1.astype(np.int64), z1, w2, 2, 8)
+m2 = np.array(f32(s1 * sw2) / s2, f32)
+y2 = requant(acc2, m2, z2)
+flat = y2.reshape(1, -1).astype(np.int64) - int(z2)
+acc3 = flat @ w3.astype(np.int64).T + b3
+m3 = ((s2 * sw3).astype(f32) / s3).astype(f32)
+y3 = requant(acc3, m3, z3).astype(np.int32)
+
+os.makedirs(OUT, exist_ok=True)
+onnx.save(model, os.path.join(OUT, "qdq_cnn.onnx"))
+np.save(os.path.join(OUT, "qdq_cnn.input.npy"), x)
+np.save(os.path.join(OUT, "qdq_cnn.output_int.npy"), y3)
+np.save(os.path.join(OUT, "qdq_cnn.w1.npy"), w1.astype(np.int32))
+print("qdq_cnn: output", y3.tolist())
