@@ -72,6 +72,11 @@ expect 2 "--calib does not apply" -- "$q" run --net "$data/qdq_cnn.onnx" --arch 
   --calib kl
 expect 2 "QDQ" -- "$q" import-onnx "$data/qdq_cnn.onnx" -o "$tmp/qdq"
 
+# A QONNX model (4-bit, binary weights): the SystemC cycle model agrees with golden bit for bit.
+expect 0 "int4 sym per-channel" -- "$q" networks --net "$data/qonnx_cnn.onnx"
+expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+  --net "$data/qonnx_cnn.onnx" --arch bitfusion_16x32 --backend systemc
+
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"
 expect 2 "cut.onnx" -- "$q" networks --net "$tmp/cut.onnx"

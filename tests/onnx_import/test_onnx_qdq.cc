@@ -55,3 +55,38 @@ TEST_CASE("A QDQ model refuses what would change its quantization") {
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("A QONNX model keeps its 8-, 4-bit and binary quantization, and runs bit for bit") {
+  // workloads/onnx/make_qonnx_model.py: Quant and BipolarQuant as Brevitas exports them.
+  const NetworkSpec net = ImportOnnx(DataPath("qonnx_cnn.onnx"));
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 3);
+  CHECK(q.tensors.at("input").type == IntType::Signed(8));
+  CHECK(q.tensors.at("input").scales == std::vector<float>{0.0625f});
+  CHECK(q.tensors.at("conv1").type == IntType::Unsigned(4));
+  CHECK(q.tensors.at("conv2").type == IntType::Signed(4));
+  CHECK(q.tensors.at("conv2").scales == std::vector<float>{0.5f});
+  CHECK(q.tensors.at("fc").type == IntType::Signed(8));
+  CHECK(net.FindLayer("fc")->precision.weights.code == QuantCode::kBinary);
+  // conv2's 4-bit narrow per-channel weights are the quantizer's integers, every element.
+  const NpyArray w2 = ReadNpy(DataPath("qonnx_cnn.w2.npy"));
+  const IntTensor& got = q.layers.at(1).weights;
+  REQUIRE(got.shape == w2.shape);
+  for (int64_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i] == w2.ints[static_cast<size_t>(i)]);
+  }
+  CHECK(q.layers.at(1).spec.weights.scales ==
+        std::vector<float>{0.04f, 0.05f, 0.03f, 0.06f});
+  const NpyArray x = ReadNpy(DataPath("qonnx_cnn.input.npy"));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  const NpyArray want = ReadNpy(DataPath("qonnx_cnn.output_int.npy"));
+  const IntTensor& y = run.tensors.at(net.output);
+  REQUIRE(y.shape == want.shape);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    INFO("element " << i);
+    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+}  // namespace quasar::models

@@ -133,9 +133,14 @@ class Importer {
 // A converter: the op type it takes, the lowest opset whose form it reads, and the function.
 struct Converter {
   const char* op_type;
-  int64_t since_opset;
+  int64_t since_opset;  // of its domain
   void (*convert)(const Node& node);
+  const char* domain = "";  // "" for ONNX's; "qonnx.custom_op.general" for QONNX's
 };
+
+// The QONNX domain, and the older names Brevitas and FINN wrote for it.
+inline constexpr const char* kQonnxDomain = "qonnx.custom_op.general";
+bool IsQonnxDomain(const std::string& domain);
 
 // Every converter (onnx_converters.cc), and the op families (one file each).
 const std::vector<Converter>& Converters();
@@ -148,6 +153,7 @@ std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic
 std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
                                                  // LeakyRelu, Mul, Sub, Div
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
+std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
 
 // Records that layer `layer` takes the weights `w`'s own quantization (a QDQ model's), whose
 // per-channel scales must run along `channel_axis` of the file's tensor (qdq.cc).

@@ -124,10 +124,12 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw InputError(path + ": the model has no graph nodes (not an ONNX model?)");
   }
-  int64_t opset = -1;
+  int64_t opset = -1, qonnx_opset = 1;
   for (const auto& imp : model.opset_import()) {
     if (DefaultDomain(imp.domain())) {
       opset = imp.version();
+    } else if (onnx_import::IsQonnxDomain(imp.domain())) {
+      qonnx_opset = imp.version();
     }
   }
   if (opset < kMinOpset || opset > kMaxOpset) {
@@ -199,23 +201,28 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
     const onnx::NodeProto& n = graph->node(i);
     auto fail = [&](const std::string& problem) {
       issues->push_back({NodeLabel(n, i), n.op_type(), n.domain(),
-                         DefaultDomain(n.domain()) ? opset : 0, problem});
+                         DefaultDomain(n.domain())                   ? opset
+                         : onnx_import::IsQonnxDomain(n.domain()) ? qonnx_opset
+                                                                   : 0,
+                         problem});
       failed.insert(n.output().begin(), n.output().end());
     };
     // An op that is not supported at all is listed even below a node that failed.
-    if (!DefaultDomain(n.domain())) {
+    const bool qonnx = onnx_import::IsQonnxDomain(n.domain());
+    if (!DefaultDomain(n.domain()) && !qonnx) {
       fail("domain '" + n.domain() + "' is not supported");
       continue;
     }
     const auto& all = Converters();
     const auto conv = std::find_if(all.begin(), all.end(), [&](const onnx_import::Converter& c) {
-      return n.op_type() == c.op_type;
+      return n.op_type() == c.op_type && (qonnx == (std::string(c.domain) != ""));
     });
     if (conv == all.end()) {
       fail("op " + n.op_type() + " is not supported");
       continue;
     }
-    if (opset < conv->since_opset) {
+    const int64_t domain_opset = qonnx ? qonnx_opset : opset;
+    if (domain_opset < conv->since_opset) {
       fail("op " + n.op_type() + " is supported from opset " + std::to_string(conv->since_opset));
       continue;
     }

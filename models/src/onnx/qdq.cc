@@ -8,6 +8,7 @@
 // (fixed_weight_params). QuantizeNetwork then uses those parameters instead of calibrating, and
 // the network runs in the `onnx` rounding mode.
 
+#include <algorithm>
 #include <cmath>
 
 #include "importer.h"
@@ -146,6 +147,23 @@ void KeepWeightQuantization(const Node& node, const std::string& layer, const Co
   node.importer().net().fixed_weight_params[layer] = *w.quant;
 }
 
+namespace {
+
+// The precision an integer type stands for (binary: the binary code).
+OperandOverride PrecisionOf(const IntType& t) {
+  OperandOverride o;
+  o.code = t.kind == IntKind::kBinary ? QuantCode::kBinary : QuantCode::kLinear;
+  o.bits = t.bits;
+  o.is_signed = t.kind != IntKind::kUnsigned;
+  return o;
+}
+
+bool AllZero(const QuantParams& p) {
+  return std::all_of(p.zero_points.begin(), p.zero_points.end(), [](int32_t z) { return z == 0; });
+}
+
+}  // namespace
+
 void ApplyQdqPolicy(NetworkSpec* net, const std::string& file) {
   if (net->fixed_params.empty() && net->fixed_weight_params.empty()) {
     return;
@@ -155,59 +173,76 @@ void ApplyQdqPolicy(NetworkSpec* net, const std::string& file) {
   // of layers that compute (not those that only move data).
   for (const NetInput& in : net->inputs) {
     if (!net->fixed_params.count(in.name)) {
-      errors.Add("input " + in.name, "has no QuantizeLinear; a QDQ model quantizes every tensor");
+      errors.Add("input " + in.name, "is not quantized by the model (QuantizeLinear, Quant); a "
+                                     "quantized model quantizes every tensor");
     }
   }
   for (const NetLayer& l : net->layers) {
     if (!NetOpMovesDataOnly(l.op) && !net->fixed_params.count(l.name)) {
-      errors.Add("layer " + l.name,
-                 "its output has no QuantizeLinear; a QDQ model quantizes every tensor");
+      errors.Add("layer " + l.name, "its output is not quantized by the model (QuantizeLinear, "
+                                    "Quant); a quantized model quantizes every tensor");
     }
     if (NetOpHasWeights(l.op) && !net->fixed_weight_params.count(l.name)) {
-      errors.Add("layer " + l.name, "its weights are float, not a DequantizeLinear of integers");
-    }
-  }
-  const IntType a = net->fixed_params.begin()->second.type;
-  for (const auto& [t, p] : net->fixed_params) {
-    if (!(p.type == a)) {
-      errors.Add("tensor " + t, "is " + p.type.Name() + " while others are " + a.Name() +
-                                    "; Quasar takes one activation type per QDQ model");
+      errors.Add("layer " + l.name, "its weights are float, not quantized by the model");
     }
   }
   errors.ThrowIfAny();
+  // The policy takes the network input's type and the first weighted layer's; a tensor or layer
+  // of another type (mixed precision: 8-bit first and last layers, 4-bit in between) gets a
+  // per-layer override, as a network file would state it.
   PrecisionPolicy& policy = net->policy;
   policy.rounding = RoundingMode::kOnnx;
   policy.first_last_bits.reset();
-  policy.activations.code = QuantCode::kLinear;
-  policy.activations.bits = a.bits;
-  policy.activations.is_signed = a.kind == IntKind::kSigned;
+  const IntType a = net->fixed_params.at(net->inputs.front().name).type;
+  PrecisionOf(a).ApplyTo(&policy.activations);
   policy.activations.symmetric = false;
-  if (!net->fixed_weight_params.empty()) {
-    const QuantParams& w0 = net->fixed_weight_params.begin()->second;
-    bool per_channel = false, symmetric = true;
-    for (const auto& [layer, p] : net->fixed_weight_params) {
-      if (!(p.type == w0.type)) {
-        errors.Add("layer " + layer, "its weights are " + p.type.Name() + " while others are " +
-                                         w0.type.Name());
-      }
-      per_channel = per_channel || p.scales.size() > 1;
-      for (int32_t z : p.zero_points) {
-        symmetric = symmetric && z == 0;
-      }
-    }
-    errors.ThrowIfAny();
-    policy.weights.code = QuantCode::kLinear;
-    policy.weights.bits = w0.type.bits;
-    policy.weights.is_signed = w0.type.kind == IntKind::kSigned;
-    policy.weights.symmetric = symmetric;
-    policy.weights.granularity = per_channel ? Granularity::kPerChannel : Granularity::kPerTensor;
-    for (NetLayer& l : net->layers) {  // a layer quantized per tensor in a per-channel model
-      const auto f = net->fixed_weight_params.find(l.name);
-      if (per_channel && f != net->fixed_weight_params.end() && f->second.scales.size() == 1) {
-        l.precision_override.weights.granularity = Granularity::kPerTensor;
-      }
+  for (const NetInput& in : net->inputs) {
+    if (!(net->fixed_params.at(in.name).type == a)) {
+      errors.Add("input " + in.name, "is " + net->fixed_params.at(in.name).type.Name() +
+                                         " while the first input is " + a.Name());
     }
   }
+  const QuantParams* w0 = nullptr;
+  for (const NetLayer& l : net->layers) {
+    if (NetOpHasWeights(l.op) && w0 == nullptr) {
+      w0 = &net->fixed_weight_params.at(l.name);
+      PrecisionOf(w0->type).ApplyTo(&policy.weights);
+      policy.weights.symmetric = AllZero(*w0);
+      policy.weights.granularity =
+          w0->scales.size() > 1 ? Granularity::kPerChannel : Granularity::kPerTensor;
+    }
+  }
+  for (NetLayer& l : net->layers) {
+    const auto out = net->fixed_params.find(l.name);
+    if (out != net->fixed_params.end() && !(out->second.type == a)) {
+      const OperandOverride o = PrecisionOf(out->second.type);
+      OperandOverride& dst = l.precision_override.activations;
+      dst.code = o.code;
+      dst.bits = o.bits;
+      dst.is_signed = o.is_signed;
+      dst.symmetric = false;
+    }
+    const auto w = net->fixed_weight_params.find(l.name);
+    if (w == net->fixed_weight_params.end()) {
+      continue;
+    }
+    const Granularity g =
+        w->second.scales.size() > 1 ? Granularity::kPerChannel : Granularity::kPerTensor;
+    OperandOverride& dst = l.precision_override.weights;
+    if (!(w->second.type == w0->type)) {
+      const OperandOverride o = PrecisionOf(w->second.type);
+      dst.code = o.code;
+      dst.bits = o.bits;
+      dst.is_signed = o.is_signed;
+    }
+    if (g != policy.weights.granularity) {
+      dst.granularity = g;
+    }
+    if (AllZero(w->second) != policy.weights.symmetric) {
+      dst.symmetric = AllZero(w->second);
+    }
+  }
+  errors.ThrowIfAny();
 }
 
 std::vector<Converter> QdqConverters() {
