@@ -90,3 +90,31 @@ TEST_CASE("A QONNX model keeps its 8-, 4-bit and binary quantization, and runs b
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("A QOperator model (QLinearConv, QLinearMatMul) runs with its parameters, bit for bit") {
+  // The QDQ network of make_qdq_model.py in QOperator form, its classifier without bias.
+  const NetworkSpec net = ImportOnnx(DataPath("qop_cnn.onnx"));
+  CHECK(net.fixed_params.size() == 5);  // also flatten's, which QLinearMatMul states (dw's)
+  CHECK(net.fixed_weight_params.size() == 3);
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 3);
+  CHECK(q.tensors.at("conv1").scales == std::vector<float>{0.0625f});
+  const NpyArray w1 = ReadNpy(DataPath("qdq_cnn.w1.npy"));
+  const IntTensor& got = q.layers.at(0).weights;
+  REQUIRE(got.shape == w1.shape);
+  for (int64_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i] == w1.ints[static_cast<size_t>(i)]);
+  }
+  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  const NpyArray want = ReadNpy(DataPath("qop_cnn.output_int.npy"));
+  const IntTensor& y = run.tensors.at(net.output);
+  REQUIRE(y.shape == want.shape);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    INFO("element " << i);
+    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+}  // namespace quasar::models

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes tests/data/onnx/qdq_cnn.onnx, a small QDQ model (QuantizeLinear/DequantizeLinear
 around every tensor, int8 weights per channel and per tensor, int32 biases, uint8 activations)
-built with onnx.helper, and the expected integer output of its integer pipeline, computed here
-with numpy as ONNX's reference QLinearConv/QLinearMatMul compute (onnx/reference/ops/
+built with onnx.helper, qop_cnn.onnx, the same network in QOperator form (QLinearConv,
+QLinearMatMul, whose classifier has no bias), and the expected integer output of each one's
+integer pipeline, computed here with numpy as ONNX's reference QLinearConv/QLinearMatMul compute (onnx/reference/ops/
 op_qlinear_conv.py: the multiplier f32(f32(s_x s_w) / s_y), then round half to even of
 float64(acc) * M + z_y, saturated; QuantizeLinear: round half to even of f32(x / s)).
 
@@ -114,9 +115,47 @@ acc3 = flat @ w3.astype(np.int64).T + b3
 m3 = ((s2 * sw3).astype(f32) / s3).astype(f32)
 y3 = requant(acc3, m3, z3).astype(np.int32)
 
+# The same network as QOperator nodes: uint8 tensors between QLinearConv and QLinearMatMul; the
+# ReLU is the saturation at conv1's output zero point 0.
+qnodes, qinits = [], []
+
+
+def qinit(name, a):
+    qinits.append(numpy_helper.from_array(np.asarray(a), name))
+
+
+for name, value in [("s0", np.array(s0, f32)), ("z0", np.array(z0)), ("w1", w1), ("sw1", sw1),
+                    ("zw1", np.zeros(8, np.int8)), ("s1", np.array(s1, f32)), ("z1", np.array(z1)),
+                    ("b1", b1), ("w2", w2), ("sw2", np.array(sw2, f32)), ("zw2", np.array(0, np.int8)),
+                    ("s2", np.array(s2, f32)), ("z2", np.array(z2)), ("w3t", np.ascontiguousarray(w3.T)),
+                    ("sw3", sw3), ("zw3", np.zeros(5, np.int8)), ("s3", np.array(s3, f32)),
+                    ("z3", np.array(z3))]:
+    qinit(name, value)
+qnodes += [
+    helper.make_node("QuantizeLinear", ["input", "s0", "z0"], ["xq"], name="quantize"),
+    helper.make_node("QLinearConv", ["xq", "s0", "z0", "w1", "sw1", "zw1", "s1", "z1", "b1"], ["a1"],
+                     name="conv1", pads=[1, 1, 1, 1]),
+    helper.make_node("QLinearConv", ["a1", "s1", "z1", "w2", "sw2", "zw2", "s2", "z2"], ["a2"],
+                     name="dw", group=8, pads=[1, 1, 1, 1], strides=[2, 2]),
+    helper.make_node("Flatten", ["a2"], ["f"], name="flatten"),
+    helper.make_node("QLinearMatMul", ["f", "s2", "z2", "w3t", "sw3", "zw3", "s3", "z3"], ["yq"],
+                     name="fc"),
+    helper.make_node("DequantizeLinear", ["yq", "s3", "z3"], ["output"], name="dequantize"),
+]
+qgraph = helper.make_graph(qnodes, "qop_cnn",
+                           [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 6, 6])],
+                           [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5])],
+                           qinits)
+qmodel = helper.make_model(qgraph, opset_imports=[helper.make_opsetid("", 13)],
+                           producer_name="quasar make_qdq_model.py")
+onnx.checker.check_model(qmodel)
+y3_nobias = requant(flat @ w3.astype(np.int64).T, m3, z3).astype(np.int32)
+
 os.makedirs(OUT, exist_ok=True)
+onnx.save(qmodel, os.path.join(OUT, "qop_cnn.onnx"))
+np.save(os.path.join(OUT, "qop_cnn.output_int.npy"), y3_nobias)
 onnx.save(model, os.path.join(OUT, "qdq_cnn.onnx"))
 np.save(os.path.join(OUT, "qdq_cnn.input.npy"), x)
 np.save(os.path.join(OUT, "qdq_cnn.output_int.npy"), y3)
 np.save(os.path.join(OUT, "qdq_cnn.w1.npy"), w1.astype(np.int32))
-print("qdq_cnn: output", y3.tolist())
+print("qdq_cnn: output", y3.tolist(), "qop_cnn: output", y3_nobias.tolist())

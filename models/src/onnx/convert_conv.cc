@@ -45,14 +45,18 @@ const Constant& FloatWeights(const Node& node, int i, size_t rank) {
   return w;
 }
 
-void Conv(const Node& node) {
-  node.KnownAttributes({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
-  const Value& x = node.Activation(0, "the input");
+}  // namespace
+
+std::string ConvLayer(const Node& node, const Value& x, const Constant& w,
+                      std::shared_ptr<const std::vector<float>> bias) {
   if (x.shape.size() != 4) {
     throw NodeError("the input has shape " + Dims(x.shape) + "; Quasar's convolutions are 2-D, " +
                     "over [N, C, H, W]");
   }
-  const Constant& w = FloatWeights(node, 1, 4);
+  if (w.integer || w.shape.size() != 4) {
+    throw NodeError("the weights must be a float32 tensor of rank 4, got " +
+                    (w.integer ? std::string("integers") : "shape " + Dims(w.shape)));
+  }
   const auto [kh, kw] = KernelShape(node, &w.shape);
   const int64_t group = node.Int("group", 1);
   if (group < 1) {
@@ -74,10 +78,21 @@ void Conv(const Node& node) {
   }
   l.out_channels = c_out;
   l.weights_data = std::make_shared<const FloatTensor>(ToFloatTensor(w));
-  l.bias_data = BiasOf(node, 2, c_out, 1.0f);
+  l.bias_data = std::move(bias);
   l.bias = l.bias_data != nullptr;
   const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
   KeepWeightQuantization(node, name, w, 0);  // OIHW: output channels first
+  return name;
+}
+
+namespace {
+
+void Conv(const Node& node) {
+  node.KnownAttributes({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  const Value& x = node.Activation(0, "the input");
+  const Constant& w = FloatWeights(node, 1, 4);
+  const int64_t c_out = w.shape[0];
+  ConvLayer(node, x, w, BiasOf(node, 2, c_out, 1.0f));
 }
 
 // Y = alpha * A' B' + beta * C, with A' = A (transA = 0) and B' = B or B^T.

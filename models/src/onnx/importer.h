@@ -154,6 +154,25 @@ std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, Ha
                                                  // LeakyRelu, Mul, Sub, Div
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
+std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul
+
+// A conv2d or depthwise_conv2d layer of input `x`, weights `w` (OIHW) and `bias` (null: none),
+// with Conv's attributes read from `node`; binds the node's output 0 and returns the layer's
+// name (convert_conv.cc; Conv and QLinearConv share it).
+std::string ConvLayer(const Node& node, const Value& x, const Constant& w,
+                      std::shared_ptr<const std::vector<float>> bias);
+
+// The scale (input `si`) and zero point (input `zi`, optional; its type is the quantized type,
+// `default_type` without it) of a quantizing node for a tensor of shape `shape`: one of each,
+// or one per index of the axis in attribute `axis_attribute` (default 1; null: `*axis` as
+// given) (qdq.cc).
+QuantParams ParamsOf(const Node& node, int si, int zi, const Shape& shape, int64_t* axis,
+                     int32_t default_type, const char* axis_attribute = "axis");
+// Fixes a computed tensor's parameters (one scale), or checks them against earlier ones.
+void FixTensorParams(const Node& node, const std::string& tensor, const QuantParams& p);
+// Integer constant `q` dequantized with `p` along `axis`, remembering `p` (float32, as
+// DequantizeLinear).
+Constant DequantizeConstant(const Constant& q, const QuantParams& p, int64_t axis);
 
 // Records that layer `layer` takes the weights `w`'s own quantization (a QDQ model's), whose
 // per-channel scales must run along `channel_axis` of the file's tensor (qdq.cc).

@@ -26,10 +26,10 @@ IntType TypeOf(int32_t data_type) {
   return onnx_io::IsSignedInteger(data_type) ? IntType::Signed(bits) : IntType::Unsigned(bits);
 }
 
-// The scale (input `si`) and zero point (input `zi`, optional) of a Q or DQ node for a tensor
-// of shape `shape`: one of each, or one per index of `axis`.
+}  // namespace
+
 QuantParams ParamsOf(const Node& node, int si, int zi, const Shape& shape, int64_t* axis,
-                     int32_t default_type) {
+                     int32_t default_type, const char* axis_attribute) {
   const Constant& scale = node.ConstantIn(si, "the scale");
   if (scale.integer) {
     throw NodeError("the scale must be float32");
@@ -52,7 +52,7 @@ QuantParams ParamsOf(const Node& node, int si, int zi, const Shape& shape, int64
     }
   }
   const auto rank = static_cast<int64_t>(shape.size());
-  *axis = node.Int("axis", 1);
+  *axis = axis_attribute != nullptr ? node.Int(axis_attribute, 1) : *axis;
   if (p.scales.size() > 1) {
     if (*axis < -rank || *axis >= rank) {
       throw NodeError("axis " + std::to_string(*axis) + " is out of range for rank " +
@@ -67,24 +67,57 @@ QuantParams ParamsOf(const Node& node, int si, int zi, const Shape& shape, int64
   return p;
 }
 
+namespace {
+
 bool Same(const QuantParams& a, const QuantParams& b) {
   return a.type == b.type && a.scales == b.scales && a.zero_points == b.zero_points;
 }
+
+}  // namespace
+
+void FixTensorParams(const Node& node, const std::string& tensor, const QuantParams& p) {
+  if (p.scales.size() != 1) {
+    throw NodeError("quantizes a computed tensor per axis; Quasar's activations are per tensor");
+  }
+  auto& fixed = node.importer().net().fixed_params;
+  const auto [at, fresh] = fixed.emplace(tensor, p);
+  if (!fresh && !Same(at->second, p)) {
+    throw NodeError("quantizes '" + tensor + "' with other parameters than an earlier "
+                    "quantizer of the same tensor");
+  }
+}
+
+Constant DequantizeConstant(const Constant& q, const QuantParams& p, int64_t axis) {
+  if (!q.integer) {
+    throw NodeError("dequantizes a float constant");
+  }
+  Constant out;
+  out.shape = q.shape;
+  out.data_type = onnx_io::kFloat;
+  out.floats.resize(q.ints.size());
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < q.shape.size(); ++d) {
+    inner *= q.shape[d];
+  }
+  const int64_t channels = p.scales.size() > 1 ? q.shape[static_cast<size_t>(axis)] : 1;
+  for (int64_t i = 0; i < q.size(); ++i) {
+    const int64_t c = channels > 1 ? (i / inner) % channels : 0;
+    // float32 arithmetic, as the operator's float output type.
+    out.floats[static_cast<size_t>(i)] =
+        static_cast<float>(q.ints[static_cast<size_t>(i)] - p.zero_point(c)) * p.scale(c);
+  }
+  out.quant = p;
+  out.quant_axis = axis;
+  return out;
+}
+
+namespace {
 
 void QuantizeLinear(const Node& node) {
   node.KnownAttributes({"axis", "saturate"});
   const Value& x = node.Activation(0, "the input");
   int64_t axis = 1;
-  QuantParams p = ParamsOf(node, 1, 2, x.shape, &axis, onnx_io::kUint8);
-  if (p.scales.size() != 1) {
-    throw NodeError("quantizes a computed tensor per axis; Quasar's activations are per tensor");
-  }
-  auto& fixed = node.importer().net().fixed_params;
-  const auto [at, fresh] = fixed.emplace(x.tensor, p);
-  if (!fresh && !Same(at->second, p)) {
-    throw NodeError("quantizes '" + node.proto().input(0) + "' with other parameters than an "
-                    "earlier QuantizeLinear of the same tensor");
-  }
+  FixTensorParams(node, x.tensor, ParamsOf(node, 1, 2, x.shape, &axis, onnx_io::kUint8));
   node.importer().PassThrough(node.proto().input(0), node.Out(0));
 }
 
@@ -112,24 +145,7 @@ void DequantizeLinear(const Node& node) {
   if (!(p.type == TypeOf(q.data_type))) {
     throw NodeError("the zero point's type differs from the input's");
   }
-  Constant out;
-  out.shape = q.shape;
-  out.data_type = onnx_io::kFloat;
-  out.floats.resize(q.ints.size());
-  int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(axis) + 1; d < q.shape.size(); ++d) {
-    inner *= q.shape[d];
-  }
-  const int64_t channels = p.scales.size() > 1 ? q.shape[static_cast<size_t>(axis)] : 1;
-  for (int64_t i = 0; i < q.size(); ++i) {
-    const int64_t c = channels > 1 ? (i / inner) % channels : 0;
-    // float32 arithmetic, as the operator's float output type.
-    out.floats[static_cast<size_t>(i)] =
-        static_cast<float>(q.ints[static_cast<size_t>(i)] - p.zero_point(c)) * p.scale(c);
-  }
-  out.quant = p;
-  out.quant_axis = axis;
-  node.importer().BindConstant(node.Out(0), std::move(out));
+  node.importer().BindConstant(node.Out(0), DequantizeConstant(q, p, axis));
 }
 
 }  // namespace
