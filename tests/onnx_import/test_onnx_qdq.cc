@@ -3,6 +3,7 @@
 // QLinearConv/QLinearMatMul arithmetic gives (computed by the script with numpy).
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
@@ -115,6 +116,35 @@ TEST_CASE("A QOperator model (QLinearConv, QLinearMatMul) runs with its paramete
     INFO("element " << i);
     CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
   }
+}
+
+}  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("A QONNX model exported from PyTorch runs as PyTorch's fake quantization does") {
+  // workloads/onnx/export_qonnx_torch.py: an autograd.Function whose symbolic emits Quant.
+  // PyTorch computes each layer in float on the quantized grid and rounds once at the next
+  // quantizer; the integer pipeline accumulates exactly and rounds once at the requantization,
+  // so the two may differ only where a value falls within float rounding of a tie: at most one
+  // output step, and the test counts how often.
+  const NetworkSpec net = ImportOnnx(DataPath("qonnx_torch.onnx"));
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  const NpyArray x = ReadNpy(DataPath("qonnx_torch.input.npy"));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  const NpyArray want = ReadNpy(DataPath("qonnx_torch.output.npy"));
+  const IntTensor& y = run.tensors.at(net.output);
+  const QuantParams& p = q.tensors.at(net.output);
+  CHECK(p.scales == std::vector<float>{1.0f / 64});
+  REQUIRE(y.shape == want.shape);
+  int exact = 0;
+  for (int64_t i = 0; i < y.size(); ++i) {
+    const float step = (y[i] - p.zero_points[0]) * p.scales[0] - want.floats[static_cast<size_t>(i)];
+    INFO("element " << i);
+    CHECK(std::abs(step) <= p.scales[0] * 1.001f);
+    exact += std::abs(step) < 1e-6f;
+  }
+  CHECK(exact == y.size());  // on this input, every element
 }
 
 }  // namespace quasar::models

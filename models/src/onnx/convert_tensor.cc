@@ -199,6 +199,9 @@ Constant Permuted(const Constant& c, const std::vector<int64_t>& perm) {
     seen[static_cast<size_t>(p)] = true;
   }
   Constant out = c;
+  if (out.quant) {  // a weight's quantization axis moves with it
+    out.quant_axis = std::find(perm.begin(), perm.end(), c.quant_axis) - perm.begin();
+  }
   std::vector<int64_t> in_strides(rank, 1);
   for (size_t i = rank; i-- > 1;) {
     in_strides[i - 1] = in_strides[i] * c.shape[i];
