@@ -82,7 +82,8 @@ TEST_CASE("A missing initializer or a cyclic graph names the node and the tensor
 
   auto cyclic = Tiny();
   auto* conv = NodeOf(&cyclic, "Conv");
-  conv->set_input(0, NodeOf(&cyclic, "Relu")->output(0));  // conv reads what the relu after it makes
+  // The conv reads what the relu after it makes.
+  conv->set_input(0, NodeOf(&cyclic, "Relu")->output(0));
   ExpectError(WriteTemp("cyclic.onnx", cyclic), {"/conv1/Conv", "cyclic"});
 }
 

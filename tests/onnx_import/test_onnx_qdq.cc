@@ -139,7 +139,8 @@ TEST_CASE("A QONNX model exported from PyTorch runs as PyTorch's fake quantizati
   REQUIRE(y.shape == want.shape);
   int exact = 0;
   for (int64_t i = 0; i < y.size(); ++i) {
-    const float step = (y[i] - p.zero_points[0]) * p.scales[0] - want.floats[static_cast<size_t>(i)];
+    const float got = static_cast<float>(y[i] - p.zero_points[0]) * p.scales[0];
+    const float step = got - want.floats[static_cast<size_t>(i)];
     INFO("element " << i);
     CHECK(std::abs(step) <= p.scales[0] * 1.001f);
     exact += std::abs(step) < 1e-6f;

@@ -123,10 +123,9 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
   q.net = net;
   for (const NetInput& in : net.inputs) {
     const OperandPrecision& p = net.tensor_precision.at(in.name);
+    const CalibOptions opt{p.calibration, net.policy.percentile, options.histogram_bins};
     q.tensors[in.name] =
-        Fixed(net, in.name, p)
-            .value_or(ActivationParams(observers.at(in.name), p,
-                                       {p.calibration, net.policy.percentile, options.histogram_bins}));
+        Fixed(net, in.name, p).value_or(ActivationParams(observers.at(in.name), p, opt));
   }
   for (const NetLayer& l : net.layers) {
     if (NetOpMovesDataOnly(l.op)) {

@@ -1,6 +1,7 @@
-// Element-wise ops that become post-unit layers (or fold, on constants): Sigmoid, HardSigmoid, HardSwish, Tanh,
-// LeakyRelu (one input), and Mul, Sub, Div of two computed tensors, the second broadcast to the
-// first (Mul also the other way round). Semantics: onnx/docs/Operators.md (HardSigmoid's
+// Element-wise ops that become post-unit layers: Sigmoid, HardSigmoid, HardSwish, Tanh,
+// LeakyRelu (one input); Mul, Sub, Div of two computed tensors, the second broadcast to the first
+// (Mul also the other way round); Mul, Add, Sub, Div of a tensor and a scalar constant (affine);
+// and the same ops on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's
 // defaults alpha 0.2, beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha
 // 1/6, beta 1/2, times x).
 
@@ -184,8 +185,9 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
   } else if (commutes && BroadcastsTo(a.shape, b.shape)) {
     l.inputs = {b.tensor, a.tensor};
   } else {
-    throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) + "; Quasar broadcasts " +
-                    (commutes ? "one input to the other" : "B to A") + ", not both to a third shape");
+    throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) +
+                    "; Quasar broadcasts " + (commutes ? "one input to the other" : "B to A") +
+                    ", not both to a third shape");
   }
   node.importer().AddLayer(std::move(l), node.Out(0));
 }

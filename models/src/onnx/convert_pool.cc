@@ -1,6 +1,7 @@
 // Pooling: MaxPool, AveragePool, GlobalAveragePool and a spatial ReduceMean become Quasar's
-// max_pool, avg_pool and global_avg_pool (2-D; ceil_mode as extra end padding). Semantics: onnx/docs/Operators.md (MaxPool: padding
-// never wins; AveragePool: count_include_pad, default 0).
+// max_pool, avg_pool and global_avg_pool (2-D; ceil_mode as extra end padding). Semantics:
+// onnx/docs/Operators.md (MaxPool: padding never wins; AveragePool: count_include_pad, default
+// 0).
 
 #include <algorithm>
 

@@ -7,8 +7,9 @@
 // one line of Ops() (ops.cc).
 //
 // Its shape rule, float kernel, integer layer and input count are here too. Not yet here: the
-// attribute writer (a switch in network_write.cc) and reader (network_parse.cc), im2col and the operand tiles of GEMM ops (compiler/, sim/cycle/), and
-// matmul's special cases; docs/architecture.md lists them.
+// attribute writer (a switch in network_write.cc) and reader (network_parse.cc), im2col and
+// the operand tiles of GEMM ops (compiler/, sim/cycle/), and matmul's special cases;
+// docs/architecture.md lists them.
 
 #include <cstdint>
 #include <string>

@@ -46,7 +46,8 @@ struct OnnxNodeIssue {
 // that failed is not. Throws InputError for a
 // problem with the file itself (unreadable, not ONNX, no graph, an opset out of range, a bad
 // graph input).
-std::vector<OnnxNodeIssue> CheckOnnx(const std::string& path, const OnnxImportOptions& options = {});
+std::vector<OnnxNodeIssue> CheckOnnx(const std::string& path,
+                                     const OnnxImportOptions& options = {});
 
 // The network of `path`. Throws InputError naming the file and, for a node, its name, op type
 // and the problem; a model with several unsupported nodes lists them all.
