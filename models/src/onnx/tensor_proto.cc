@@ -153,9 +153,9 @@ std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t) {
   Require(bits > 0, t, "not an integer tensor");
   const size_t n = ElementCount(t);
   // Elements the payload can hold (sub-byte types keep one byte per int32_data entry).
-  const auto width = static_cast<size_t>(bits);
-  const size_t stored = !t.raw_data().empty() ? t.raw_data().size() * 8 / width
-                        : bits < 8 ? static_cast<size_t>(t.int32_data_size()) * 8 / width
+  const auto element_bits = static_cast<size_t>(bits);
+  const size_t stored = !t.raw_data().empty() ? t.raw_data().size() * 8 / element_bits
+                        : bits < 8 ? static_cast<size_t>(t.int32_data_size()) * 8 / element_bits
                         : t.data_type() == kInt64 ? static_cast<size_t>(t.int64_data_size())
                                                   : static_cast<size_t>(t.int32_data_size());
   Require(stored >= n, t,
