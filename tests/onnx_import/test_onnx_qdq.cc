@@ -149,3 +149,26 @@ TEST_CASE("A QONNX model exported from PyTorch runs as PyTorch's fake quantizati
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("ONNX Runtime's QLinear contrib ops run as dequantize, op, quantize, bit for bit") {
+  // make_qdq_model.py: QLinearConv, then com.microsoft QLinearSigmoid, QLinearAdd,
+  // QLinearLeakyRelu, QLinearConcat and QLinearMul, each with its own output parameters.
+  const NetworkSpec net = ImportOnnx(DataPath("qlinear_contrib.onnx"));
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  CHECK(q.tensors.at("sigmoid").scales == std::vector<float>{1.0f / 256});
+  CHECK(q.tensors.at("leaky").zero_points == std::vector<int32_t>{10});
+  CHECK(net.FindLayer("leaky")->alpha == Approx(0.1));
+  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  const NpyArray want = ReadNpy(DataPath("qlinear_contrib.output_int.npy"));
+  const IntTensor& y = run.tensors.at(net.output);
+  REQUIRE(y.shape == want.shape);
+  for (int64_t i = 0; i < y.size(); ++i) {
+    INFO("element " << i);
+    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+}  // namespace quasar::models

@@ -2,7 +2,8 @@
 """Writes tests/data/onnx/qdq_cnn.onnx, a small QDQ model (QuantizeLinear/DequantizeLinear
 around every tensor, int8 weights per channel and per tensor, int32 biases, uint8 activations)
 built with onnx.helper, qop_cnn.onnx, the same network in QOperator form (QLinearConv,
-QLinearMatMul, whose classifier has no bias), and the expected integer output of each one's
+QLinearMatMul, whose classifier has no bias), qlinear_contrib.onnx, conv1 followed by ONNX
+Runtime's com.microsoft QLinear ops, and the expected integer output of each one's
 integer pipeline, computed here with numpy as ONNX's reference QLinearConv/QLinearMatMul compute (onnx/reference/ops/
 op_qlinear_conv.py: the multiplier f32(f32(s_x s_w) / s_y), then round half to even of
 float64(acc) * M + z_y, saturated; QuantizeLinear: round half to even of f32(x / s)).
@@ -151,8 +152,68 @@ qmodel = helper.make_model(qgraph, opset_imports=[helper.make_opsetid("", 13)],
 onnx.checker.check_model(qmodel)
 y3_nobias = requant(flat @ w3.astype(np.int64).T, m3, z3).astype(np.int32)
 
+# ONNX Runtime's com.microsoft QLinear ops after conv1 (onnxruntime docs/ContribOperators.md):
+# each dequantizes its inputs, runs the float op in float32 and quantizes (round half to even).
+ms = "com.microsoft"
+ss, zs = f32(1 / 256), np.uint8(0)
+sa, za = f32(0.08), np.uint8(3)
+sl, zl = f32(0.07), np.uint8(10)
+sc, zc = f32(0.09), np.uint8(5)
+sm, zm = f32(0.2), np.uint8(2)
+cnodes, cinits = [], []
+for name, value in [("s0", np.array(s0, f32)), ("z0", np.array(z0)), ("w1", w1), ("sw1", sw1),
+                    ("zw1", np.zeros(8, np.int8)), ("s1", np.array(s1, f32)), ("z1", np.array(z1)),
+                    ("b1", b1), ("ss", np.array(ss, f32)), ("zs", np.array(zs)),
+                    ("sa", np.array(sa, f32)), ("za", np.array(za)), ("sl", np.array(sl, f32)),
+                    ("zl", np.array(zl)), ("sc", np.array(sc, f32)), ("zc", np.array(zc)),
+                    ("sm", np.array(sm, f32)), ("zm", np.array(zm))]:
+    cinits.append(numpy_helper.from_array(np.asarray(value), name))
+cnodes += [
+    helper.make_node("QuantizeLinear", ["input", "s0", "z0"], ["xq"], name="quantize"),
+    helper.make_node("QLinearConv", ["xq", "s0", "z0", "w1", "sw1", "zw1", "s1", "z1", "b1"], ["a1"],
+                     name="conv1", pads=[1, 1, 1, 1]),
+    helper.make_node("QLinearSigmoid", ["a1", "s1", "z1", "ss", "zs"], ["sg"], name="sigmoid",
+                     domain=ms),
+    helper.make_node("QLinearAdd", ["a1", "s1", "z1", "sg", "ss", "zs", "sa", "za"], ["ad"],
+                     name="add", domain=ms),
+    helper.make_node("QLinearLeakyRelu", ["ad", "sa", "za", "sl", "zl"], ["lr"], name="leaky",
+                     domain=ms, alpha=0.1),
+    helper.make_node("QLinearConcat", ["sc", "zc", "lr", "sl", "zl", "a1", "s1", "z1"], ["cc"],
+                     name="concat", domain=ms, axis=1),
+    helper.make_node("QLinearMul", ["cc", "sc", "zc", "cc", "sc", "zc", "sm", "zm"], ["ml"],
+                     name="mul", domain=ms),
+    helper.make_node("DequantizeLinear", ["ml", "sm", "zm"], ["output"], name="dequantize"),
+]
+cgraph = helper.make_graph(cnodes, "qlinear_contrib",
+                           [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 6, 6])],
+                           [helper.make_tensor_value_info("output", TensorProto.FLOAT,
+                                                          [1, 16, 6, 6])],
+                           cinits)
+cmodel = helper.make_model(cgraph, opset_imports=[helper.make_opsetid("", 13),
+                                                  helper.make_opsetid(ms, 1)],
+                           producer_name="quasar make_qdq_model.py")
+
+
+def deq(q, s, z):
+    return (q.astype(np.int64) - int(z)).astype(f32) * f32(s)
+
+
+def quant(v, s, z):
+    return np.clip(np.round((v / f32(s)).astype(f32)) + int(z), 0, 255).astype(np.int64)
+
+
+a1 = y1.astype(np.int64)
+sg = quant(f32(1) / (f32(1) + np.exp(-deq(a1, s1, z1))), ss, zs)
+ad = quant((deq(a1, s1, z1) + deq(sg, ss, zs)).astype(f32), sa, za)
+dv = deq(ad, sa, za)
+lr = quant(np.where(dv < 0, f32(0.1) * dv, dv).astype(f32), sl, zl)
+cc = quant(np.concatenate([deq(lr, sl, zl), deq(a1, s1, z1)], axis=1), sc, zc)
+ml = quant((deq(cc, sc, zc) * deq(cc, sc, zc)).astype(f32), sm, zm).astype(np.int32)
+
 os.makedirs(OUT, exist_ok=True)
 onnx.save(qmodel, os.path.join(OUT, "qop_cnn.onnx"))
+onnx.save(cmodel, os.path.join(OUT, "qlinear_contrib.onnx"))
+np.save(os.path.join(OUT, "qlinear_contrib.output_int.npy"), ml)
 np.save(os.path.join(OUT, "qop_cnn.output_int.npy"), y3_nobias)
 onnx.save(model, os.path.join(OUT, "qdq_cnn.onnx"))
 np.save(os.path.join(OUT, "qdq_cnn.input.npy"), x)

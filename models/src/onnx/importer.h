@@ -135,11 +135,13 @@ struct Converter {
   const char* op_type;
   int64_t since_opset;  // of its domain
   void (*convert)(const Node& node);
-  const char* domain = "";  // "" for ONNX's; "qonnx.custom_op.general" for QONNX's
+  const char* domain = "";  // "" for ONNX's, kQonnxDomain, kMicrosoftDomain
 };
 
 // The QONNX domain, and the older names Brevitas and FINN wrote for it.
 inline constexpr const char* kQonnxDomain = "qonnx.custom_op.general";
+// ONNX Runtime's contrib ops (QLinearAdd, QLinearSigmoid, ...).
+inline constexpr const char* kMicrosoftDomain = "com.microsoft";
 bool IsQonnxDomain(const std::string& domain);
 
 // Every converter (onnx_converters.cc), and the op families (one file each).
@@ -154,7 +156,7 @@ std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, Ha
                                                  // LeakyRelu, Mul, Sub, Div
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
-std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul
+std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul, com.microsoft
 
 // A conv2d or depthwise_conv2d layer of input `x`, weights `w` (OIHW) and `bias` (null: none),
 // with Conv's attributes read from `node`; binds the node's output 0 and returns the layer's

@@ -124,12 +124,14 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
   if (!model.has_graph() || model.graph().node_size() == 0) {
     throw InputError(path + ": the model has no graph nodes (not an ONNX model?)");
   }
-  int64_t opset = -1, qonnx_opset = 1;
+  int64_t opset = -1, qonnx_opset = 1, microsoft_opset = 1;
   for (const auto& imp : model.opset_import()) {
     if (DefaultDomain(imp.domain())) {
       opset = imp.version();
     } else if (onnx_import::IsQonnxDomain(imp.domain())) {
       qonnx_opset = imp.version();
+    } else if (imp.domain() == onnx_import::kMicrosoftDomain) {
+      microsoft_opset = imp.version();
     }
   }
   if (opset < kMinOpset || opset > kMaxOpset) {
@@ -203,25 +205,29 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
       issues->push_back({NodeLabel(n, i), n.op_type(), n.domain(),
                          DefaultDomain(n.domain())                   ? opset
                          : onnx_import::IsQonnxDomain(n.domain()) ? qonnx_opset
-                                                                   : 0,
+                         : n.domain() == onnx_import::kMicrosoftDomain ? microsoft_opset
+                                                                        : 0,
                          problem});
       failed.insert(n.output().begin(), n.output().end());
     };
     // An op that is not supported at all is listed even below a node that failed.
     const bool qonnx = onnx_import::IsQonnxDomain(n.domain());
-    if (!DefaultDomain(n.domain()) && !qonnx) {
+    const bool microsoft = n.domain() == onnx_import::kMicrosoftDomain;
+    if (!DefaultDomain(n.domain()) && !qonnx && !microsoft) {
       fail("domain '" + n.domain() + "' is not supported");
       continue;
     }
     const auto& all = Converters();
+    const std::string domain = qonnx ? onnx_import::kQonnxDomain
+                               : DefaultDomain(n.domain()) ? "" : n.domain();
     const auto conv = std::find_if(all.begin(), all.end(), [&](const onnx_import::Converter& c) {
-      return n.op_type() == c.op_type && (qonnx == (std::string(c.domain) != ""));
+      return n.op_type() == c.op_type && domain == c.domain;
     });
     if (conv == all.end()) {
       fail("op " + n.op_type() + " is not supported");
       continue;
     }
-    const int64_t domain_opset = qonnx ? qonnx_opset : opset;
+    const int64_t domain_opset = qonnx ? qonnx_opset : microsoft ? microsoft_opset : opset;
     if (domain_opset < conv->since_opset) {
       fail("op " + n.op_type() + " is supported from opset " + std::to_string(conv->since_opset));
       continue;

@@ -1,4 +1,6 @@
-// QOperator models: QLinearConv and QLinearMatMul (onnx/docs/Operators.md), whose tensors
+// QOperator models: QLinearConv and QLinearMatMul (onnx/docs/Operators.md), and ONNX Runtime's
+// com.microsoft QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearConcat and
+// QLinearGlobalAveragePool, whose tensors
 // between ops are integers with the scales and zero points given beside them. Each becomes the
 // Quasar layer of its float counterpart with those parameters kept, as in a QDQ model: the
 // input's parameters must be (or become) the input tensor's, the integer weights fold to float
@@ -89,10 +91,111 @@ void QLinearMatMul(const Node& node) {
   FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
 }
 
+// ONNX Runtime's contrib QLinear ops (com.microsoft, docs/ContribOperators.md of
+// onnxruntime): each input's and the output's scale and zero point beside it, the op between
+// them as the float op's layer (add, mul, sigmoid, leaky_relu, concat, global_avg_pool).
+std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
+  NetLayer l;
+  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.op = op;
+  l.inputs = std::move(inputs);
+  return node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// (A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point).
+void Binary(const Node& node, NetOp op) {
+  node.KnownAttributes({});
+  const Value& a = QuantizedInput(node, 0, "A");
+  const Value& b = QuantizedInput(node, 3, "B");
+  if (op == NetOp::kAdd && a.shape != b.shape) {
+    throw NodeError("adds " + Dims(a.shape) + " and " + Dims(b.shape) +
+                    "; Quasar's add sums two tensors of one shape");
+  }
+  const std::string name = Layer(node, op, {a.tensor, b.tensor});
+  FixOutput(node, 6, name, a.shape);
+}
+
+void QLinearAdd(const Node& node) { Binary(node, NetOp::kAdd); }
+void QLinearMul(const Node& node) { Binary(node, NetOp::kMul); }
+
+// (X, X_scale, X_zero_point, Y_scale, Y_zero_point).
+void Unary(const Node& node, NetOp op, double alpha) {
+  const Value& x = QuantizedInput(node, 0, "X");
+  NetLayer l;
+  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.op = op;
+  l.inputs = {x.tensor};
+  l.alpha = alpha;
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  FixOutput(node, 3, name, x.shape);
+}
+
+void QLinearSigmoid(const Node& node) {
+  node.KnownAttributes({});
+  Unary(node, NetOp::kSigmoid, 0.0);
+}
+
+void QLinearLeakyRelu(const Node& node) {
+  node.KnownAttributes({"alpha"});
+  Unary(node, NetOp::kLeakyRelu, node.Float("alpha", 0.01f));
+}
+
+// Quasar's global_avg_pool keeps its input's quantization: the output's must be the input's.
+void QLinearGlobalAveragePool(const Node& node) {
+  node.KnownAttributes({"channels_last"});
+  if (node.Int("channels_last", 0) != 0) {
+    throw NodeError("channels_last = 1 is not supported (Quasar's tensors are NCHW)");
+  }
+  const Value& x = QuantizedInput(node, 0, "X");
+  int64_t axis = 0;
+  const QuantParams out = ParamsOf(node, 3, 4, x.shape, &axis, onnx_io::kUint8, nullptr);
+  const QuantParams& in = node.importer().net().fixed_params.at(x.tensor);
+  if (!(out.type == in.type && out.scales == in.scales && out.zero_points == in.zero_points)) {
+    throw NodeError("its output scale or zero point differs from its input's; Quasar's "
+                    "global_avg_pool keeps its input's quantization");
+  }
+  NetLayer l;
+  l.name = node.proto().name().empty() ? "QLinearGlobalAveragePool" : node.proto().name();
+  l.op = NetOp::kGlobalAvgPool;
+  l.inputs = {x.tensor};
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// (Y_scale, Y_zero_point, then X_i, X_i_scale, X_i_zero_point for each input), `axis`.
+void QLinearConcat(const Node& node) {
+  node.KnownAttributes({"axis"});
+  if (node.proto().input_size() < 5 || (node.proto().input_size() - 2) % 3 != 0) {
+    throw NodeError("needs Y_scale, Y_zero_point and one (X, scale, zero point) per input");
+  }
+  std::vector<std::string> inputs;
+  Shape first;
+  for (int i = 2; i < node.proto().input_size(); i += 3) {
+    const Value& x = QuantizedInput(node, i, "an input");
+    inputs.push_back(x.tensor);
+    if (first.empty()) {
+      first = x.shape;
+    }
+  }
+  NetLayer l;
+  l.name = node.proto().name().empty() ? "QLinearConcat" : node.proto().name();
+  l.op = NetOp::kConcat;
+  l.inputs = inputs;
+  l.axis = node.Int("axis", 0);
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  FixOutput(node, 0, name, first);
+}
+
 }  // namespace
 
 std::vector<Converter> QOperatorConverters() {
-  return {{"QLinearConv", 10, QLinearConv}, {"QLinearMatMul", 10, QLinearMatMul}};
+  return {{"QLinearConv", 10, QLinearConv},
+          {"QLinearMatMul", 10, QLinearMatMul},
+          {"QLinearAdd", 1, QLinearAdd, kMicrosoftDomain},
+          {"QLinearMul", 1, QLinearMul, kMicrosoftDomain},
+          {"QLinearSigmoid", 1, QLinearSigmoid, kMicrosoftDomain},
+          {"QLinearLeakyRelu", 1, QLinearLeakyRelu, kMicrosoftDomain},
+          {"QLinearGlobalAveragePool", 1, QLinearGlobalAveragePool, kMicrosoftDomain},
+          {"QLinearConcat", 1, QLinearConcat, kMicrosoftDomain}};
 }
 
 }  // namespace quasar::models::onnx_import
