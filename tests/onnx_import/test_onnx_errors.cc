@@ -178,3 +178,23 @@ TEST_CASE("Shapes that disagree with the weights or the file are errors, not new
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("QLinearGlobalAveragePool imports only where its output keeps its input's parameters") {
+  auto m = onnx_io::LoadModel(DataPath("qlinear_contrib.onnx"));
+  onnx::NodeProto* n = NodeOf(&m, "QLinearSigmoid");  // inputs X, X_scale, X_zp, Y_scale, Y_zp
+  n->set_op_type("QLinearGlobalAveragePool");
+  auto issues = CheckOnnx(WriteTemp("qgap_other.onnx", m));
+  REQUIRE_FALSE(issues.empty());
+  CHECK(issues[0].op_type == "QLinearGlobalAveragePool");
+  CHECK_THAT(issues[0].problem, Contains("keeps its input's quantization"));
+  n->set_input(3, n->input(1));  // the output's parameters are now the input's
+  n->set_input(4, n->input(2));
+  issues = CheckOnnx(WriteTemp("qgap_same.onnx", m));
+  REQUIRE_FALSE(issues.empty());  // the QLinearAdd after it now adds [1,8,6,6] and [1,8,1,1]
+  CHECK(issues[0].op_type == "QLinearAdd");
+  CHECK_THAT(issues[0].problem, Contains("one shape"));
+}
+
+}  // namespace quasar::models
