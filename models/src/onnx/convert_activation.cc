@@ -23,7 +23,7 @@ NetLayer* Producer(const Node& node) {
 // A layer of its own on the post unit, when there is no layer to fuse into.
 void Standalone(const Node& node, NetOp op, double lo = 0.0, double hi = 0.0) {
   NetLayer l;
-  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.name = LayerName(node);
   l.op = op;
   l.inputs = {node.In(0).tensor};
   l.clip_min = lo;

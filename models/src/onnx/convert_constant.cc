@@ -146,7 +146,7 @@ void Concat(const Node& node) {
       throw NodeError("joins computed tensors with constants; Quasar joins computed tensors only");
     }
     NetLayer l;
-    l.name = node.proto().name().empty() ? "Concat" : node.proto().name();
+    l.name = LayerName(node);
     l.op = NetOp::kConcat;
     l.axis = node.Int("axis", 0);
     for (int i = 0; i < node.proto().input_size(); ++i) {
@@ -244,7 +244,7 @@ void SliceLayer(const Node& node, const std::vector<int64_t>& starts,
                     "one axis with step 1");
   }
   NetLayer l;
-  l.name = node.proto().name().empty() ? "Slice" : node.proto().name();
+  l.name = LayerName(node);
   l.op = NetOp::kSlice;
   l.inputs = {node.In(0).tensor};
   l.axis = axes.empty() ? 0 : axes[0];
@@ -359,7 +359,7 @@ void Split(const Node& node) {
   int64_t at = 0;
   for (int i = 0; i < outputs; ++i) {
     NetLayer l;
-    l.name = (node.proto().name().empty() ? "Split" : node.proto().name()) + "_" +
+    l.name = LayerName(node) + "_" +
              std::to_string(i);
     l.op = NetOp::kSlice;
     l.inputs = {x.tensor};

@@ -9,10 +9,6 @@
 namespace quasar::models::onnx_import {
 namespace {
 
-std::string LayerName(const Node& node) {
-  return node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
-}
-
 std::shared_ptr<const std::vector<float>> BiasOf(const Node& node, int i, int64_t n,
                                                  float scale) {
   if (!node.Has(i)) {
@@ -46,6 +42,30 @@ const Constant& FloatWeights(const Node& node, int i, size_t rank) {
 }
 
 }  // namespace
+
+std::string MatMulByConstant(const Node& node, const Value& a, const Constant& b) {
+  if (b.shape.size() != 2 || a.shape.size() != 2) {
+    throw NodeError("multiplies " + Dims(a.shape) + " by " + Dims(b.shape) +
+                    "; Quasar takes a [M, K] tensor by constant [K, N] weights here");
+  }
+  const int64_t k = b.shape[0], n = b.shape[1];
+  FloatTensor weights({n, k});  // [out, in], as fully_connected keeps them
+  for (int64_t o = 0; o < n; ++o) {
+    for (int64_t i = 0; i < k; ++i) {
+      weights[o * k + i] = b.floats[static_cast<size_t>(i * n + o)];
+    }
+  }
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kFullyConnected;
+  l.inputs = {a.tensor};
+  l.out_channels = n;
+  l.bias = false;
+  l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  KeepWeightQuantization(node, name, b, 1);  // B is [K, N]
+  return name;
+}
 
 std::string ConvLayer(const Node& node, const Value& x, const Constant& w,
                       std::shared_ptr<const std::vector<float>> bias) {
@@ -147,21 +167,7 @@ void MatMul(const Node& node) {
     node.importer().AddLayer(std::move(l), node.Out(0));
     return;
   }
-  const Constant& b = FloatWeights(node, 1, 2);
-  const int64_t k = b.shape[0], n = b.shape[1];
-  FloatTensor weights({n, k});
-  for (int64_t o = 0; o < n; ++o) {
-    for (int64_t i = 0; i < k; ++i) {
-      weights[o * k + i] = b.floats[static_cast<size_t>(i * n + o)];
-    }
-  }
-  l.op = NetOp::kFullyConnected;
-  l.inputs = {a.tensor};
-  l.out_channels = n;
-  l.bias = false;
-  l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
-  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
-  KeepWeightQuantization(node, name, b, 1);  // B is [K, N]
+  MatMulByConstant(node, a, FloatWeights(node, 1, 2));
 }
 
 // y = scale * (x - mean) / sqrt(var + epsilon) + B per channel, folded into the weights and

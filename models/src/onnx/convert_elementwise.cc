@@ -12,10 +12,6 @@
 namespace quasar::models::onnx_import {
 namespace {
 
-std::string LayerName(const Node& node) {
-  return node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
-}
-
 NetLayer Unary(const Node& node, NetOp op) {
   NetLayer l;
   l.name = LayerName(node);

@@ -42,7 +42,7 @@ void Pool(const Node& node, NetOp op) {
   }
   const auto [kh, kw] = KernelShape(node, nullptr);
   NetLayer l;
-  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.name = LayerName(node);
   l.op = op;
   l.inputs = {x.tensor};
   l.kernel_h = kh;
@@ -84,7 +84,7 @@ void GlobalAveragePool(const Node& node) {
     throw NodeError("the input has shape " + Dims(x.shape) + "; Quasar pools [N, C, H, W]");
   }
   NetLayer l;
-  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.name = LayerName(node);
   l.op = NetOp::kGlobalAvgPool;
   l.inputs = {x.tensor};
   node.importer().AddLayer(std::move(l), node.Out(0));
@@ -110,7 +110,7 @@ void ReduceMean(const Node& node) {
                     "supported (input " + Dims(x.shape) + ")");
   }
   NetLayer pool;
-  pool.name = node.proto().name().empty() ? "ReduceMean" : node.proto().name();
+  pool.name = LayerName(node);
   pool.op = NetOp::kGlobalAvgPool;
   pool.inputs = {x.tensor};
   if (node.Int("keepdims", 1) != 0) {

@@ -10,10 +10,6 @@
 namespace quasar::models::onnx_import {
 namespace {
 
-std::string LayerName(const Node& node) {
-  return node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
-}
-
 int64_t Axis(int64_t axis, size_t rank, const char* what) {
   const auto r = static_cast<int64_t>(rank);
   if (axis < -r || axis >= r) {

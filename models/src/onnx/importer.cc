@@ -50,6 +50,10 @@ FloatTensor ToFloatTensor(const Constant& c) {
   return FloatTensor(c.shape, c.floats);
 }
 
+std::string LayerName(const Node& node) {
+  return node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+}
+
 // ---- Node ------------------------------------------------------------------------------------
 
 bool Node::Has(int i) const { return i < proto_.input_size() && !proto_.input(i).empty(); }

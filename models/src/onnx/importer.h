@@ -194,6 +194,15 @@ std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
 // scalar constant is an affine layer.
 void FoldAdd(const Node& node);
 
+// The name a node's layer takes: the node's, or its op type when the file gives none (made
+// unique by Importer::AddLayer).
+std::string LayerName(const Node& node);
+
+// A fully_connected layer without bias of input `a` [M, K] and constant weights `b` [K, N]
+// (MatMul's and QLinearMatMul's layout), which keeps `b`'s quantization if it has one
+// (convert_conv.cc). Binds the node's output 0 and returns the layer's name.
+std::string MatMulByConstant(const Node& node, const Value& a, const Constant& b);
+
 // Decodes an initializer or tensor attribute (float32 or an integer type). NodeError otherwise.
 Constant DecodeConstant(const onnx::TensorProto& t);
 // A float constant's values as a FloatTensor.

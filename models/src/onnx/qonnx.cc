@@ -79,10 +79,6 @@ void Quant(const Node& node) {
     }
   }
   if (!x.is_constant()) {
-    if (p.scales.size() != 1) {
-      throw NodeError("quantizes a computed tensor per channel; Quasar's activations are per "
-                      "tensor");
-    }
     if (narrow) {
       throw NodeError("narrow range on a computed tensor is not supported (Quasar's activation "
                       "types are full range)");
@@ -91,13 +87,7 @@ void Quant(const Node& node) {
       throw NodeError("rounding_mode " + rounding + " on a computed tensor is not supported "
                       "(Quasar quantizes activations half to even)");
     }
-    auto& fixed = node.importer().net().fixed_params;
-    const auto [at, fresh] = fixed.emplace(x.tensor, p);
-    if (!fresh && !(at->second.type == p.type && at->second.scales == p.scales &&
-                    at->second.zero_points == p.zero_points)) {
-      throw NodeError("quantizes '" + node.proto().input(0) + "' with other parameters than an "
-                      "earlier quantizer of the same tensor");
-    }
+    FixTensorParams(node, x.tensor, p);
     node.importer().PassThrough(node.proto().input(0), node.Out(0));
     return;
   }
@@ -144,15 +134,7 @@ void BipolarQuant(const Node& node) {
   p.scales = scale.floats;
   p.zero_points.assign(p.scales.size(), 0);
   if (!x.is_constant()) {
-    if (p.scales.size() != 1) {
-      throw NodeError("quantizes a computed tensor per channel; activations are per tensor");
-    }
-    auto& fixed = node.importer().net().fixed_params;
-    const auto [at, fresh] = fixed.emplace(x.tensor, p);
-    if (!fresh && !(at->second.type == p.type && at->second.scales == p.scales)) {
-      throw NodeError("quantizes '" + node.proto().input(0) + "' with other parameters than an "
-                      "earlier quantizer of the same tensor");
-    }
+    FixTensorParams(node, x.tensor, p);
     node.importer().PassThrough(node.proto().input(0), node.Out(0));
     return;
   }

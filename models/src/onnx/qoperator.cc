@@ -14,7 +14,7 @@
 namespace quasar::models::onnx_import {
 namespace {
 
-// The activation of input 0 with parameters (inputs 1, 2), fixed or checked.
+// The activation of input `index`, its parameters (the two inputs after it) fixed or checked.
 const Value& QuantizedInput(const Node& node, int index, const char* what) {
   const Value& x = node.Activation(index, what);
   int64_t axis = 0;
@@ -67,27 +67,7 @@ void QLinearConv(const Node& node) {
 void QLinearMatMul(const Node& node) {
   node.KnownAttributes({});
   const Value& a = QuantizedInput(node, 0, "a");
-  const Constant b = Weights(node, 3, 1);
-  if (b.shape.size() != 2 || a.shape.size() != 2) {
-    throw NodeError("multiplies " + Dims(a.shape) + " by " + Dims(b.shape) +
-                    "; Quasar takes a [M, K] tensor by constant [K, N] weights here");
-  }
-  const int64_t k = b.shape[0], n = b.shape[1];
-  FloatTensor weights({n, k});
-  for (int64_t o = 0; o < n; ++o) {
-    for (int64_t i = 0; i < k; ++i) {
-      weights[o * k + i] = b.floats[static_cast<size_t>(i * n + o)];
-    }
-  }
-  NetLayer l;
-  l.name = node.proto().name().empty() ? "QLinearMatMul" : node.proto().name();
-  l.op = NetOp::kFullyConnected;
-  l.inputs = {a.tensor};
-  l.out_channels = n;
-  l.bias = false;
-  l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
-  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
-  KeepWeightQuantization(node, name, b, 1);
+  const std::string name = MatMulByConstant(node, a, Weights(node, 3, 1));
   FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
 }
 
@@ -96,7 +76,7 @@ void QLinearMatMul(const Node& node) {
 // them as the float op's layer (add, mul, sigmoid, leaky_relu, concat, global_avg_pool).
 std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
   NetLayer l;
-  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.name = LayerName(node);
   l.op = op;
   l.inputs = std::move(inputs);
   return node.importer().AddLayer(std::move(l), node.Out(0));
@@ -122,7 +102,7 @@ void QLinearMul(const Node& node) { Binary(node, NetOp::kMul); }
 void Unary(const Node& node, NetOp op, double alpha) {
   const Value& x = QuantizedInput(node, 0, "X");
   NetLayer l;
-  l.name = node.proto().name().empty() ? node.proto().op_type() : node.proto().name();
+  l.name = LayerName(node);
   l.op = op;
   l.inputs = {x.tensor};
   l.alpha = alpha;
@@ -155,7 +135,7 @@ void QLinearGlobalAveragePool(const Node& node) {
                     "global_avg_pool keeps its input's quantization");
   }
   NetLayer l;
-  l.name = node.proto().name().empty() ? "QLinearGlobalAveragePool" : node.proto().name();
+  l.name = LayerName(node);
   l.op = NetOp::kGlobalAvgPool;
   l.inputs = {x.tensor};
   node.importer().AddLayer(std::move(l), node.Out(0));
@@ -177,7 +157,7 @@ void QLinearConcat(const Node& node) {
     }
   }
   NetLayer l;
-  l.name = node.proto().name().empty() ? "QLinearConcat" : node.proto().name();
+  l.name = LayerName(node);
   l.op = NetOp::kConcat;
   l.inputs = inputs;
   l.axis = node.Int("axis", 0);

@@ -53,11 +53,6 @@ FloatTensor Broadcast(const FloatTensor& a, const FloatTensor& b, F f) {
   return y;
 }
 
-bool NoKernel(const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
-              const QuantParams*, bool, LayerSpec*) {
-  return false;
-}
-
 using FloatKernel = FloatTensor (*)(const NetLayer&, const std::vector<const FloatTensor*>&,
                                     const FloatLayerParams*);
 using Events = PostEvents (*)(const NetLayer&, const NetworkSpec&);

@@ -76,8 +76,7 @@ std::vector<OpDef> ConcatOps() {
           RequantizeEvents,
           ConcatShape,
           ConcatFloat,
-          [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
-             const QuantParams*, bool, LayerSpec*) { return false; },
+          NoKernel,
           nullptr,
           nullptr};
   d.inputs = 0;

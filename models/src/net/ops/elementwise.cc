@@ -20,11 +20,6 @@ bool SameShape(NetLayer*, const std::vector<const Shape*>& in, const LayerErrors
   return true;
 }
 
-bool NoKernel(const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
-              const QuantParams*, bool, LayerSpec*) {
-  return false;
-}
-
 template <typename F>
 FloatTensor Map(const FloatTensor& x, F f) {
   FloatTensor y(x.shape);

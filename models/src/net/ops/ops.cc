@@ -33,6 +33,11 @@ const OpDef& OpOf(NetOp op) { return Ops().at(static_cast<size_t>(op)); }
 
 PostEvents RequantizeEvents(const NetLayer&, const NetworkSpec&) { return {1, 2, 2}; }
 
+bool NoKernel(const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
+              const QuantParams*, bool, LayerSpec*) {
+  return false;
+}
+
 LayerInputs OneInput(const std::vector<const IntTensor*>& inputs, const QuantizedLayer&) {
   LayerInputs in;
   in.x = *inputs[0];

@@ -70,8 +70,7 @@ std::vector<OpDef> SliceOps() {
            nullptr, [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; }, SliceShape,
            [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
               const FloatLayerParams*) { return SliceOf(l, *in[0]); },
-           [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
-              const QuantParams*, bool, LayerSpec*) { return false; },
+           NoKernel,
            [](const NetLayer& l, const IntTensor& x) { return SliceOf(l, x); }, OneInput}};
 }
 

@@ -47,11 +47,6 @@ FloatTensor SameData(const NetLayer& l, const std::vector<const FloatTensor*>& i
   return FloatTensor(l.output_shape, in[0]->data);
 }
 
-bool NoKernel(const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
-              const QuantParams*, bool, LayerSpec*) {
-  return false;
-}
-
 IntTensor SameInts(const NetLayer& l, const IntTensor& x) { return IntTensor(l.output_shape, x.data); }
 
 }  // namespace

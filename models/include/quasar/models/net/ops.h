@@ -120,6 +120,10 @@ IntTensor RunDequantized(const NetLayer& layer, const std::map<std::string, Quan
 PostEvents RequantizeEvents(const NetLayer& layer, const NetworkSpec& net);
 // The keys of a weighted layer (conv, depthwise) before its own.
 std::vector<std::string> WeightedConvKeys();
+// The int_spec of an op that runs no golden kernel (it moves integers, or runs dequantized).
+bool NoKernel(const NetLayer& layer, const NetworkSpec& net,
+              const std::map<std::string, QuantParams>& tensors, const QuantParams* weights,
+              bool has_bias, LayerSpec* spec);
 // RunLayer's tensors of a one-input op, and of an op with weights (and its int32 bias).
 LayerInputs OneInput(const std::vector<const IntTensor*>& inputs, const QuantizedLayer& layer);
 LayerInputs WithWeights(const std::vector<const IntTensor*>& inputs, const QuantizedLayer& layer);
