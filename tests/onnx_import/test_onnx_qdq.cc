@@ -12,8 +12,29 @@
 #include "test_util.h"
 
 namespace quasar::models {
+namespace {
 
 using onnx_test::DataPath;
+
+// `got` equals the integers of tests/data/onnx/<npy>, every element.
+void ExpectInts(const IntTensor& got, const std::string& npy) {
+  const NpyArray want = ReadNpy(DataPath(npy));
+  REQUIRE(got.shape == want.shape);
+  for (int64_t i = 0; i < got.size(); ++i) {
+    INFO(npy << " element " << i);
+    CHECK(got[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+// The golden run of `q` on the float input in <input_npy> gives the integers of <output_npy>.
+void ExpectOutput(const QuantizedNetwork& q, const std::string& input_npy,
+                  const std::string& output_npy) {
+  const NpyArray x = ReadNpy(DataPath(input_npy));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  ExpectInts(run.tensors.at(q.net.output), output_npy);
+}
+
+}  // namespace
 
 TEST_CASE("A QDQ model runs with its own parameters and integers, bit for bit") {
   const NetworkSpec net = ImportOnnx(DataPath("qdq_cnn.onnx"));
@@ -30,23 +51,9 @@ TEST_CASE("A QDQ model runs with its own parameters and integers, bit for bit") 
   CHECK(q.tensors.at("conv1").zero_points == std::vector<int32_t>{0});
   CHECK(q.tensors.at("flatten").zero_points == std::vector<int32_t>{131});  // dw's, moved
   // The weights are the file's integers, every element.
-  const NpyArray w1 = ReadNpy(DataPath("qdq_cnn.w1.npy"));
-  const IntTensor& got = q.layers.at(0).weights;
-  REQUIRE(got.shape == w1.shape);
-  for (int64_t i = 0; i < got.size(); ++i) {
-    CHECK(got[i] == w1.ints[static_cast<size_t>(i)]);
-  }
+  ExpectInts(q.layers.at(0).weights, "qdq_cnn.w1.npy");
   // The integer output on the script's input.
-  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
-  const QuantizedRun run =
-      RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
-  const NpyArray want = ReadNpy(DataPath("qdq_cnn.output_int.npy"));
-  const IntTensor& y = run.tensors.at(net.output);
-  REQUIRE(y.shape == want.shape);
-  for (int64_t i = 0; i < y.size(); ++i) {
-    INFO("element " << i);
-    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
-  }
+  ExpectOutput(q, "qdq_cnn.input.npy", "qdq_cnn.output_int.npy");
 }
 
 TEST_CASE("A QDQ model refuses what would change its quantization") {
@@ -55,9 +62,6 @@ TEST_CASE("A QDQ model refuses what would change its quantization") {
                     Catch::Matchers::Contains("QDQ"));
 }
 
-}  // namespace quasar::models
-
-namespace quasar::models {
 
 TEST_CASE("A QONNX model keeps its 8-, 4-bit and binary quantization, and runs bit for bit") {
   // workloads/onnx/make_qonnx_model.py: Quant and BipolarQuant as Brevitas exports them.
@@ -71,28 +75,12 @@ TEST_CASE("A QONNX model keeps its 8-, 4-bit and binary quantization, and runs b
   CHECK(q.tensors.at("fc").type == IntType::Signed(8));
   CHECK(net.FindLayer("fc")->precision.weights.code == QuantCode::kBinary);
   // conv2's 4-bit narrow per-channel weights are the quantizer's integers, every element.
-  const NpyArray w2 = ReadNpy(DataPath("qonnx_cnn.w2.npy"));
-  const IntTensor& got = q.layers.at(1).weights;
-  REQUIRE(got.shape == w2.shape);
-  for (int64_t i = 0; i < got.size(); ++i) {
-    CHECK(got[i] == w2.ints[static_cast<size_t>(i)]);
-  }
+  ExpectInts(q.layers.at(1).weights, "qonnx_cnn.w2.npy");
   CHECK(q.layers.at(1).spec.weights.scales ==
         std::vector<float>{0.04f, 0.05f, 0.03f, 0.06f});
-  const NpyArray x = ReadNpy(DataPath("qonnx_cnn.input.npy"));
-  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
-  const NpyArray want = ReadNpy(DataPath("qonnx_cnn.output_int.npy"));
-  const IntTensor& y = run.tensors.at(net.output);
-  REQUIRE(y.shape == want.shape);
-  for (int64_t i = 0; i < y.size(); ++i) {
-    INFO("element " << i);
-    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
-  }
+  ExpectOutput(q, "qonnx_cnn.input.npy", "qonnx_cnn.output_int.npy");
 }
 
-}  // namespace quasar::models
-
-namespace quasar::models {
 
 TEST_CASE("A QOperator model (QLinearConv, QLinearMatMul) runs with its parameters, bit for bit") {
   // The QDQ network of make_qdq_model.py in QOperator form, its classifier without bias.
@@ -101,26 +89,10 @@ TEST_CASE("A QOperator model (QLinearConv, QLinearMatMul) runs with its paramete
   CHECK(net.fixed_weight_params.size() == 3);
   const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 3);
   CHECK(q.tensors.at("conv1").scales == std::vector<float>{0.0625f});
-  const NpyArray w1 = ReadNpy(DataPath("qdq_cnn.w1.npy"));
-  const IntTensor& got = q.layers.at(0).weights;
-  REQUIRE(got.shape == w1.shape);
-  for (int64_t i = 0; i < got.size(); ++i) {
-    CHECK(got[i] == w1.ints[static_cast<size_t>(i)]);
-  }
-  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
-  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
-  const NpyArray want = ReadNpy(DataPath("qop_cnn.output_int.npy"));
-  const IntTensor& y = run.tensors.at(net.output);
-  REQUIRE(y.shape == want.shape);
-  for (int64_t i = 0; i < y.size(); ++i) {
-    INFO("element " << i);
-    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
-  }
+  ExpectInts(q.layers.at(0).weights, "qdq_cnn.w1.npy");
+  ExpectOutput(q, "qdq_cnn.input.npy", "qop_cnn.output_int.npy");
 }
 
-}  // namespace quasar::models
-
-namespace quasar::models {
 
 TEST_CASE("A QONNX model exported from PyTorch runs as PyTorch's fake quantization does") {
   // workloads/onnx/export_qonnx_torch.py: an autograd.Function whose symbolic emits Quant.
@@ -148,9 +120,6 @@ TEST_CASE("A QONNX model exported from PyTorch runs as PyTorch's fake quantizati
   CHECK(exact == y.size());  // on this input, every element
 }
 
-}  // namespace quasar::models
-
-namespace quasar::models {
 
 TEST_CASE("ONNX Runtime's QLinear contrib ops run as dequantize, op, quantize, bit for bit") {
   // make_qdq_model.py: QLinearConv, then com.microsoft QLinearSigmoid, QLinearAdd,
@@ -160,15 +129,7 @@ TEST_CASE("ONNX Runtime's QLinear contrib ops run as dequantize, op, quantize, b
   CHECK(q.tensors.at("sigmoid").scales == std::vector<float>{1.0f / 256});
   CHECK(q.tensors.at("leaky").zero_points == std::vector<int32_t>{10});
   CHECK(net.FindLayer("leaky")->alpha == Approx(0.1));
-  const NpyArray x = ReadNpy(DataPath("qdq_cnn.input.npy"));
-  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
-  const NpyArray want = ReadNpy(DataPath("qlinear_contrib.output_int.npy"));
-  const IntTensor& y = run.tensors.at(net.output);
-  REQUIRE(y.shape == want.shape);
-  for (int64_t i = 0; i < y.size(); ++i) {
-    INFO("element " << i);
-    CHECK(y[i] == want.ints[static_cast<size_t>(i)]);
-  }
+  ExpectOutput(q, "qdq_cnn.input.npy", "qlinear_contrib.output_int.npy");
 }
 
 }  // namespace quasar::models

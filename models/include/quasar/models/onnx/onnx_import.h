@@ -1,12 +1,14 @@
 #pragma once
 // ONNX import: a model file (onnx.ModelProto, onnx/onnx.proto) read into a NetworkSpec whose
-// weighted layers carry the file's weights in memory (NetLayer::weights_data). Float models
-// only for now: batch normalization is folded into the Conv or Gemm before it, ReLU and Clip
-// fuse into the layer before them where they can, other element-wise ops, Concat, Slice and
-// Split become post-unit layers, and the shape arithmetic exporters emit is folded to
-// constants. Quasar's precision policy and calibration then quantize the network as they do a
-// network file. The supported ops, and how each maps, are in docs/onnx-import.md; the
-// converters are one file per op family under models/src/onnx/.
+// weighted layers carry the file's weights in memory (NetLayer::weights_data). In a float
+// model, batch normalization folds into the Conv or Gemm before it, ReLU and Clip fuse into the
+// layer before them where they can, other element-wise ops, Concat, Slice and Split become
+// post-unit layers, and the shape arithmetic exporters emit folds to constants; Quasar's
+// precision policy and calibration then quantize the network as they do a network file. A
+// quantized model (QDQ, QOperator, QONNX) also fixes its quantization parameters
+// (NetworkSpec::fixed_params, fixed_weight_params), which quantization uses verbatim. The
+// supported ops, and how each maps, are in docs/onnx-import.md; the converters are one file per
+// op family under models/src/onnx/.
 //
 // This header does not expose protobuf: callers need neither ONNX's headers nor its defines.
 
