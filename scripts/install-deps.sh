@@ -15,6 +15,9 @@ PACKAGES=(
   libsystemc-dev verilator              # cycle model and RTL (later layers)
   yosys                                 # synthesis of the MAC RTL for its cell counts (rtl/synth)
   gnuplot-nox                           # plots of `quasar compare` (SVG)
+  zlib1g-dev libpng-dev                 # datasets: gzip-compressed IDX/CSV files, PNG folders
+  dataset-fashion-mnist                 # Fashion-MNIST (workloads/datasets/fashion-mnist.yaml)
+  python3-sklearn                       # its digits.csv.gz (workloads/datasets/digits.yaml)
 )
 
 missing=()

@@ -1,0 +1,106 @@
+// IDX files, the format of MNIST and Fashion-MNIST (yann.lecun.com/exdb/mnist, "THE IDX FILE
+// FORMAT"): two zero bytes, a type byte (0x08: unsigned byte), a rank byte, the dimensions as
+// big-endian 32-bit integers, then the data in row-major order. Only the samples asked for are
+// decompressed.
+
+#include <cstdio>
+
+#include "quasar/models/error.h"
+#include "readers.h"
+
+namespace quasar::models::data {
+namespace {
+
+// Reads the header; returns the dimensions.
+Shape ReadHeader(GzInput* in) {
+  unsigned char magic[4];
+  in->Read(magic, 4, "the IDX header");
+  if (magic[0] != 0 || magic[1] != 0) {
+    throw InputError(in->path() + ": not an IDX file (it does not start with two zero bytes)");
+  }
+  if (magic[2] != 0x08) {
+    char type[8];
+    std::snprintf(type, sizeof type, "0x%02x", magic[2]);
+    throw InputError(in->path() + ": IDX data type " + type +
+                     " is not supported (unsigned byte, 0x08, only)");
+  }
+  if (magic[3] == 0 || magic[3] > 4) {
+    throw InputError(in->path() + ": IDX rank " + std::to_string(magic[3]) +
+                     " is not 1 (labels), 3 ([N, H, W]) or 4 ([N, C, H, W])");
+  }
+  Shape dims(magic[3]);
+  for (int64_t& d : dims) {
+    unsigned char b[4];
+    in->Read(b, 4, "the IDX dimensions");
+    d = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
+    if (d <= 0 || d > (int64_t{1} << 24)) {
+      throw InputError(in->path() + ": IDX dimension " + std::to_string(d) +
+                       " is outside [1, 2^24]");
+    }
+  }
+  return dims;
+}
+
+// Reads `rows` of an [N, ...] file; `size` bytes per row.
+std::vector<unsigned char> ReadRows(GzInput* in, int64_t n, int64_t size, Rows rows) {
+  const int64_t end = EndOf(rows, n, in->path());
+  in->Skip(static_cast<uint64_t>(rows.begin * size), "the data");
+  std::vector<unsigned char> bytes(static_cast<size_t>((end - rows.begin) * size));
+  in->Read(bytes.data(), bytes.size(), "the data (the header promises " + std::to_string(n) +
+                                           " samples of " + std::to_string(size) + " bytes)");
+  return bytes;
+}
+
+}  // namespace
+
+std::string IdxLabelsPath(const std::string& images) {
+  const size_t slash = images.find_last_of('/');
+  const size_t start = slash == std::string::npos ? 0 : slash + 1;
+  std::string labels = images;
+  const size_t at = labels.find("images", start);
+  if (at == std::string::npos) {
+    return "";
+  }
+  labels.replace(at, 6, "labels");
+  const size_t idx3 = labels.find("idx3", start);
+  if (idx3 != std::string::npos) {
+    labels.replace(idx3, 4, "idx1");
+  }
+  return labels;
+}
+
+RawData ReadIdx(const std::string& images, const std::string& labels, Rows rows) {
+  RawData d;
+  {
+    GzInput in(images);
+    const Shape dims = ReadHeader(&in);
+    if (dims.size() != 3 && dims.size() != 4) {
+      throw InputError(images + ": IDX images have rank 3 ([N, H, W]) or 4 ([N, C, H, W]), got " +
+                       std::to_string(dims.size()));
+    }
+    d.sample_shape.assign(dims.begin() + 1, dims.end());
+    if (d.sample_shape.size() == 2) {
+      d.sample_shape.insert(d.sample_shape.begin(), 1);
+    }
+    int64_t size = 1;
+    for (int64_t x : d.sample_shape) {
+      size *= x;
+    }
+    const auto bytes = ReadRows(&in, dims[0], size, rows);
+    d.values.assign(bytes.begin(), bytes.end());
+    GzInput lin(labels);
+    const Shape ldims = ReadHeader(&lin);
+    if (ldims.size() != 1) {
+      throw InputError(labels + ": IDX labels have rank 1, got " + std::to_string(ldims.size()));
+    }
+    if (ldims[0] != dims[0]) {
+      throw InputError(labels + ": " + std::to_string(ldims[0]) + " labels for the " +
+                       std::to_string(dims[0]) + " images of " + images);
+    }
+    const auto lbytes = ReadRows(&lin, ldims[0], 1, rows);
+    d.labels.assign(lbytes.begin(), lbytes.end());
+  }
+  return d;
+}
+
+}  // namespace quasar::models::data
