@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "accuracy_report.h"
 #include "commands.h"
 #include "net_common.h"
 #include "quasar/models/error.h"
@@ -22,6 +24,9 @@ using namespace quasar::models;
 
 struct Options {
   NetOptions net;
+  DataOptions data;
+  std::string expect_top1;
+  int threads = 0;
   std::string qnet, format = "text", save_output, json_file;
   int acc_bits = 0;
   std::string overflow;
@@ -34,7 +39,66 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 // JSON has no infinity: identical tensors report null.
 nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
+// `infer --data`: accuracy over the test split instead of one input's SQNR.
+int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams& params,
+              const Dataset& data) {
+  AccuracyOptions options;
+  options.images = o.data.images;
+  options.threads = o.threads;
+  options.progress = ImageProgress("accuracy");
+  const auto t0 = std::chrono::steady_clock::now();
+  const AccuracyReport r = EvaluateAccuracy(q, params, data, options);
+  const double seconds = Seconds(t0);
+  nlohmann::json j = {{"network", q.net.name},
+                      {"data", data.name},
+                      {"rounding", RoundingModeName(q.net.policy.rounding)},
+                      {"seconds", seconds},
+                      {"accuracy", AccuracyJson(r, !o.json_file.empty())}};
+  int64_t agree = -1;
+  if (!o.expect_top1.empty()) {
+    // Predictions made elsewhere (e.g. PyTorch's fake-quantized forward pass), one per image.
+    const NpyArray a = ReadNpy(o.expect_top1);
+    if (a.dtype == NpyDtype::kFloat32 || a.shape.size() != 1 ||
+        a.shape[0] < r.images) {
+      throw InputError(o.expect_top1 + ": --expect-top1 takes a rank-1 integer array of at "
+                       "least " + std::to_string(r.images) + " predictions");
+    }
+    agree = 0;
+    for (int64_t i = 0; i < r.images; ++i) {
+      agree += a.ints[static_cast<size_t>(i)] == r.int_pred[static_cast<size_t>(i)];
+    }
+    j["expected_top1_agreement"] = static_cast<double>(agree) / static_cast<double>(r.images);
+  }
+  if (!o.json_file.empty()) {
+    std::ofstream file(o.json_file);
+    file << j.dump(2) << "\n";
+    if (!file) {
+      throw InputError("--json: cannot write " + o.json_file);
+    }
+  }
+  if (o.format == "json") {
+    j["accuracy"] = AccuracyJson(r, false);
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("{}: golden integer run vs float reference on {} ({} rounding)\n", q.net.name,
+             data.name, RoundingModeName(q.net.policy.rounding));
+  PrintAccuracy(r, data.test.source);
+  if (agree >= 0) {
+    fmt::print("integer top-1 = {}: {}\n", o.expect_top1, Percent(agree, r.images));
+  }
+  fmt::print("time: {:.2f} s ({:.0f} images/s, float and integer runs)\n", seconds,
+             static_cast<double>(r.images) / seconds);
+  return 0;
+}
+
 int Run(const Options& o) {
+  std::optional<Dataset> data;
+  if (!o.data.data.empty()) {
+    data = LoadDataWithOptions(o.data, o.net);
+  } else if (o.data.images > 0 || !o.expect_top1.empty()) {
+    throw InputError("--images and --expect-top1 need --data");
+  }
   QuantizedNetwork q;
   FloatNetParams params;
   uint64_t seed = o.net.seed;
@@ -60,7 +124,7 @@ int Run(const Options& o) {
     }
     const NetworkSpec net = LoadNetworkWithOptions(o.net);
     params = MakeFloatParams(net, o.net.seed);
-    q = QuantizeWithOptions(o.net, net, params);
+    q = QuantizeWithOptions(o.net, net, params, data ? &*data : nullptr);
   }
   AccumulatorOverride acc;  // only what the options set; each layer keeps the rest
   if (o.acc_bits != 0) {
@@ -70,6 +134,9 @@ int Run(const Options& o) {
     acc.overflow = *ParseOverflowMode(o.overflow);
   }
   q = WithAccumulator(std::move(q), acc);
+  if (data) {
+    return RunOnData(o, q, params, *data);
+  }
   const NetworkSpec& net = q.net;
   const auto inputs = MakeInputs(net, seed, 0);
   auto t0 = std::chrono::steady_clock::now();
@@ -179,6 +246,11 @@ Command AddInferCommand(CLI::App& app) {
       ->check(CLI::Range(8, 64));
   cmd->add_option("--overflow", o->overflow, "Override the accumulator overflow mode")
       ->check(CLI::IsMember({"wrap", "saturate"}));
+  AddDataOptions(cmd, &o->data);
+  cmd->add_option("--expect-top1", o->expect_top1,
+                  "With --data: a .npy of predictions to compare the integer top-1 with");
+  cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)");
   cmd->add_option("--json", o->json_file, "Also write the JSON report to this file");
   cmd->add_option("--format", o->format, "Output format")

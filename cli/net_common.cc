@@ -1,12 +1,15 @@
 #include "net_common.h"
 
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "quasar/models/error.h"
+#include "quasar/models/eval/accuracy.h"
 #include "quasar/models/onnx/onnx_import.h"
 
 namespace quasar::cli {
@@ -217,10 +220,53 @@ NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
 }
 
 QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const NetworkSpec& net,
-                                     const FloatNetParams& params) {
+                                     const FloatNetParams& params, const Dataset* data) {
+  if (data != nullptr) {
+    CheckNetworkFitsData(net, *data);
+    QuantizeOptions options;
+    // Hundreds of samples: one line, redrawn where a person watches, else none per sample.
+    const bool tty = isatty(fileno(stderr)) != 0;
+    options.progress = [tty](const std::string& msg) {
+      if (msg.rfind("calibration sample ", 0) == 0) {
+        if (tty) {
+          fmt::print(stderr, "\r[quantize] {}", msg);
+        }
+        return;
+      }
+      fmt::print(stderr, "{}[quantize] {}\n", tty ? "\n" : "", msg);
+    };
+    fmt::print(stderr, "[quantize] calibrating on {} samples of {}\n",
+               data->calibration.size(), data->calibration.source);
+    QuantizedNetwork q = QuantizeNetwork(net, params, CalibrationInputs(net, *data), options);
+    q.seed = o.seed;
+    return q;
+  }
   return QuantizePostTraining(net, params, o.seed, o.calib_samples, [](const std::string& msg) {
     fmt::print(stderr, "[quantize] {}\n", msg);
   });
+}
+
+void AddDataOptions(CLI::App* cmd, DataOptions* o) {
+  cmd->add_option("--data", o->data,
+                  "Labelled data for accuracy: a dataset name (" + [] {
+                    std::string names;
+                    for (const auto& n : DatasetNames()) {
+                      names += (names.empty() ? "" : ", ") + n;
+                    }
+                    return names;
+                  }() + "), a dataset .yaml, IDX images, a .npy batch, a .csv or a PNG folder");
+  cmd->add_option("--images", o->images, "Evaluate the first N test images (default: all)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+}
+
+Dataset LoadDataWithOptions(const DataOptions& d, const NetOptions& net) {
+  const bool calib_given = std::any_of(net.quantize_options.begin(), net.quantize_options.end(),
+                                       [](const CLI::Option* opt) {
+                                         return opt != nullptr && opt->get_name() ==
+                                                                      "--calib-samples" &&
+                                                opt->count() > 0;
+                                       });
+  return LoadDataset(d.data, calib_given ? net.calib_samples : 256);
 }
 
 }  // namespace quasar::cli

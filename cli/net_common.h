@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/models/data/dataset.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/quantized_net.h"
@@ -63,9 +64,21 @@ models::NetworkSpec LoadAnyNetwork(const std::string& name_or_path,
 // Loads the network and applies the precision options to its policy.
 models::NetworkSpec LoadNetworkWithOptions(const NetOptions& o);
 
-// Synthesises (or loads) float weights, calibrates on `calib_samples` inputs (samples 1..n; the
-// evaluation input is sample 0, held out) and quantizes; progress goes to stderr.
+// Calibrates and quantizes: on `data`'s calibration split when given (checked to fit the network),
+// else on `calib_samples` synthetic inputs (samples 1..n; the evaluation input is sample 0, held
+// out); progress goes to stderr.
 models::QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const models::NetworkSpec& net,
-                                             const models::FloatNetParams& params);
+                                             const models::FloatNetParams& params,
+                                             const models::Dataset* data = nullptr);
+
+// --data NAME|PATH and --images N, for the commands that measure accuracy.
+struct DataOptions {
+  std::string data;
+  int64_t images = -1;  // -1: the whole test split
+};
+void AddDataOptions(CLI::App* cmd, DataOptions* o);
+// Loads --data, setting aside `net`'s calibration count (--calib-samples when given, else 256)
+// for a bare path's calibration split.
+models::Dataset LoadDataWithOptions(const DataOptions& d, const NetOptions& net);
 
 }  // namespace quasar::cli

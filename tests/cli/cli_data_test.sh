@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# End-to-end checks of accuracy runs on labelled data: `infer --data` on the digits CNN, its
+# JSON, determinism across thread counts, agreement with PyTorch's predictions, and bad data.
+# Usage: cli_data_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+net=$src/tests/data/digits/digits_cnn.yaml
+
+expect 0 "360 images of" -- "$q" infer --net "$net" --data digits --bits w8a8
+expect 0 "top-5" -- "$q" infer --net "$net" --data digits --bits w8a8
+expect 0 '"integer_top1"' -- "$q" infer --net "$net" --data digits --format json
+expect 0 '"images": 40' -- "$q" infer --net "$net" --data digits --images 40 --format json
+# PyTorch's float predictions: the float reference agrees on all of them, the 8-bit run on most.
+expect 0 "integer top-1 = $src/tests/data/digits/torch_top1.npy" -- \
+  "$q" infer --net "$net" --data digits --bits w8a8 --expect-top1 "$src/tests/data/digits/torch_top1.npy"
+# The same report for 1 and 2 threads (the time aside).
+"$q" infer --net "$net" --data digits --bits w4a4 --threads 1 --format json 2>/dev/null |
+  grep -v seconds > "$tmp/t1.json"
+"$q" infer --net "$net" --data digits --bits w4a4 --threads 2 --format json 2>/dev/null |
+  grep -v seconds > "$tmp/t2.json"
+expect 0 "" -- cmp "$tmp/t1.json" "$tmp/t2.json"
+expect 0 "360 images" -- "$q" infer --net "$net" --data digits --json "$tmp/r.json"
+expect 0 '"integer_predictions"' -- cat "$tmp/r.json"
+
+# Bad data: named file, exit 2.
+expect 2 "samples are [1, 8, 8], the network input 'image' is [1, 1, 32, 32]" -- \
+  "$q" infer --net lenet5 --data digits
+expect 2 "not a dataset name (digits, fashion-mnist)" -- "$q" infer --net "$net" --data nosuch
+printf '1,2,3,0\n4,5,6,1\n' > "$tmp/tiny.csv"
+expect 2 "tiny.csv: samples are [3]" -- "$q" infer --net "$net" --data "$tmp/tiny.csv" --calib-samples 1
+mkdir -p "$tmp/png"
+printf 'file,label\na.png,1\n' > "$tmp/png/labels.csv"
+printf 'not a png' > "$tmp/png/a.png"
+expect 2 "a.png: not a readable PNG file" -- "$q" infer --net "$net" --data "$tmp/png"
+expect 2 "--images and --expect-top1 need --data" -- "$q" infer --net "$net" --images 3
+printf 'x' > "$tmp/bad.npy"
+expect 2 "bad.npy" -- "$q" infer --net "$net" --data digits --expect-top1 "$tmp/bad.npy"
+finish
