@@ -11,11 +11,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "accuracy_report.h"
 #include "compare_plots.h"
 #include "net_common.h"
 #include "quasar/models/cost/cost_table.h"
@@ -40,7 +43,30 @@ struct CompareOptions {
   std::string format = "table", out, plots, json;
   bool no_fidelity = false;
   std::string backend = "analytical";
+  DataOptions data;
+  std::vector<std::string> qat;  // PRECISION=MODEL
+  int threads = 0;
 };
+
+// --qat w4a4=model.onnx,...: the quantization-aware-trained model of each precision.
+std::map<std::string, std::string> ParseQat(const std::vector<std::string>& values,
+                                            const std::vector<std::string>& precisions) {
+  std::map<std::string, std::string> out;
+  for (const std::string& v : values) {
+    const size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+      throw InputError("--qat takes PRECISION=MODEL (e.g. w4a4=lenet5_w4a4.onnx), got '" + v + "'");
+    }
+    const std::string p = v.substr(0, eq);
+    if (std::find(precisions.begin(), precisions.end(), p) == precisions.end()) {
+      throw InputError("--qat " + v + ": '" + p + "' is not one of --precisions");
+    }
+    if (!out.emplace(p, v.substr(eq + 1)).second) {
+      throw InputError("--qat names precision '" + p + "' twice");
+    }
+  }
+  return out;
+}
 
 ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
                           const models::ArchSpec& arch, const models::CostTable& table,
@@ -60,6 +86,20 @@ ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
     c.overflow_events = f->overflow_events;
   }
   return c;
+}
+
+// Fills the accuracy of a column pair on data: the SQNR and accumulator rows then describe the
+// test set, not one synthetic input.
+void SetAccuracy(const sim::explore::AccuracySummary& ptq,
+                 const std::optional<sim::explore::AccuracySummary>& qat,
+                 std::vector<ComparisonColumn*> cols) {
+  for (ComparisonColumn* c : cols) {
+    c->ptq = ptq;
+    c->qat = qat;
+    c->output_sqnr_db = ptq.sqnr_mean_db;
+    c->required_acc_bits = ptq.required_acc_bits;
+    c->overflow_events = ptq.overflow_events;
+  }
 }
 
 std::string Cell(const std::optional<double>& v) {
@@ -186,13 +226,39 @@ int CompareColumns(const CompareOptions& o) {
   }
   const models::CostTable table = models::LoadArchCostTable(file_arch);
   const sim::BackendInfo& backend = sim::BuiltinBackends().Get(o.backend);
+  const std::map<std::string, std::string> qat = ParseQat(o.qat, o.precisions);
+  if (o.data.data.empty() && (!qat.empty() || o.data.images > 0)) {
+    throw InputError("--qat and --images need --data: accuracy is measured on labelled data");
+  }
+  if (!o.data.data.empty() && o.no_fidelity) {
+    throw InputError("--data measures accuracy; --no-fidelity skips it: give one of them");
+  }
+  std::optional<models::Dataset> data;
+  models::AccuracyOptions accuracy;
+  if (!o.data.data.empty()) {
+    data = LoadDataWithOptions(o.data, o.net);
+    accuracy.images = o.data.images;
+    accuracy.threads = o.threads;
+  }
   std::vector<ComparisonColumn> same, iso;
   for (const std::string& p : o.precisions) {
     NetOptions no = o.net;
     no.bits = p;
     const models::NetworkSpec net = LoadNetworkWithOptions(no);
     std::optional<sim::explore::Fidelity> f;
-    if (!o.no_fidelity) {
+    std::optional<sim::explore::AccuracySummary> ptq, qat_acc;
+    if (data) {
+      accuracy.progress = ImageProgress(p + " PTQ");
+      ptq = sim::explore::MeasureAccuracy(net, *data, base.mac.accumulator, accuracy);
+      if (auto it = qat.find(p); it != qat.end()) {
+        NetOptions qo;  // the model fixes its own quantization: no option applies
+        qo.net = it->second;
+        qo.input_shapes = o.net.input_shapes;
+        accuracy.progress = ImageProgress(p + " QAT");
+        qat_acc = sim::explore::MeasureAccuracy(LoadNetworkWithOptions(qo), *data,
+                                                base.mac.accumulator, accuracy);
+      }
+    } else if (!o.no_fidelity) {
       fmt::print(stderr, "[compare] {}: quantizing, golden and float runs\n", p);
       f = sim::explore::MeasureFidelity(net, o.net.seed, o.net.calib_samples, base.mac.accumulator);
     }
@@ -204,12 +270,29 @@ int CompareColumns(const CompareOptions& o) {
           sim::explore::IsoAreaArch(file_arch, table, sim::explore::NetworkMacWidths(net));
       iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f, backend, o.net));
     }
+    if (ptq) {
+      std::vector<ComparisonColumn*> cols;
+      if (o.view != "iso-area") {
+        cols.push_back(&same.back());
+      }
+      if (o.view != "same-array") {
+        cols.push_back(&iso.back());
+      }
+      SetAccuracy(*ptq, qat_acc, cols);
+    }
   }
   const std::string net_name = same.empty() ? iso[0].perf.network : same[0].perf.network;
   nlohmann::ordered_json j;
   j["network"] = net_name;
   j["arch"] = base.name;
   j["precisions"] = o.precisions;
+  if (data) {
+    const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
+    j["data"] = {{"name", data->name},
+                 {"source", data->test.source},
+                 {"images", c0.ptq->images},
+                 {"float_top1", c0.ptq->float_top1}};
+  }
   j["same_array"] = Json(same);
   j["iso_area"] = Json(iso);
   if (!o.json.empty()) {
@@ -224,6 +307,15 @@ int CompareColumns(const CompareOptions& o) {
     text = Csv(all);
   } else {
     text = fmt::format("quasar compare: {} on {}\n", net_name, ArchLine(base));
+    if (data) {
+      const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
+      text += fmt::format(
+          "accuracy on {} images of {} ({}): float top-1 {:.2f} %; PTQ = the float network "
+          "quantized by Quasar (calibrated on {} train samples), QAT = the model trained at that "
+          "precision, both run by the golden integer reference\n",
+          c0.ptq->images, data->name, data->test.source, 100 * c0.ptq->float_top1,
+          data->calibration.size());
+    }
     if (!same.empty()) {
       text += Table(same, "Same array, each precision (" +
                               std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
@@ -275,6 +367,13 @@ Command AddCompareCommand(CLI::App& app) {
                   "golden reference for every column (exit 4 on a disagreement)")
       ->check(CLI::IsMember(sim::BuiltinBackends().Names()))
       ->capture_default_str();
+  AddDataOptions(cmd, &o->data);
+  cmd->add_option("--qat", o->qat,
+                  "With --data: PRECISION=MODEL pairs (comma-separated), the model trained with "
+                  "quantization at that precision (QDQ or QONNX .onnx), for the top-1 QAT row")
+      ->delimiter(',');
+  cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-fidelity", o->no_fidelity,
                 "Skip the golden and float runs (no SQNR, no accumulator width)");
   cmd->add_option("--format", o->format, "Output format")

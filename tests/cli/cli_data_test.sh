@@ -40,4 +40,18 @@ expect 2 "a.png: not a readable PNG file" -- "$q" infer --net "$net" --data "$tm
 expect 2 "--images and --expect-top1 need --data" -- "$q" infer --net "$net" --images 3
 printf 'x' > "$tmp/bad.npy"
 expect 2 "bad.npy" -- "$q" infer --net "$net" --data digits --expect-top1 "$tmp/bad.npy"
+
+# compare --data: accuracy rows per precision; --qat needs a precision of the list and --data.
+expect 0 "top-1 PTQ (%)" -- "$q" compare --net "$net" --data digits --precisions w8a8,w4a4 \
+  --view same-array
+expect 0 '"ptq_top1_pct"' -- "$q" compare --net "$net" --data digits --precisions w8a8 \
+  --format json
+# Any network may stand as a QAT model; here the float network itself at its file's policy.
+expect 0 "top-1 QAT (%)" -- "$q" compare --net "$net" --data digits --precisions w8a8 \
+  --view same-array --qat "w8a8=$net"
+expect 2 "'w4a4' is not one of --precisions" -- \
+  "$q" compare --net "$net" --data digits --precisions w8a8 --qat "w4a4=$net"
+expect 2 "--qat and --images need --data" -- "$q" compare --net "$net" --qat "w8a8=$net"
+expect 2 "--data measures accuracy; --no-fidelity skips it" -- \
+  "$q" compare --net "$net" --data digits --no-fidelity
 finish

@@ -98,6 +98,33 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
       false);
   add(
       "output_sqnr_db", "output SQNR vs float", "dB", [](C c) { return c.output_sqnr_db; }, false);
+  // Accuracy rows only when some column was measured on data.
+  const bool ptq = std::any_of(columns.begin(), columns.end(), [](C c) { return c.ptq.has_value(); });
+  const bool qat = std::any_of(columns.begin(), columns.end(), [](C c) { return c.qat.has_value(); });
+  auto pct = [](const std::optional<AccuracySummary>& a, double AccuracySummary::*m) {
+    return a ? std::optional<double>(100 * (*a).*m) : std::nullopt;
+  };
+  if (ptq) {
+    add(
+        "ptq_top1_pct", "top-1 PTQ", "%",
+        [&](C c) { return pct(c.ptq, &AccuracySummary::top1); }, false);
+  }
+  if (qat) {
+    add(
+        "qat_top1_pct", "top-1 QAT", "%",
+        [&](C c) { return pct(c.qat, &AccuracySummary::top1); }, false);
+    add(
+        "qat_float_top1_pct", "  QAT model in float", "%",
+        [&](C c) { return pct(c.qat, &AccuracySummary::float_top1); }, false);
+  }
+  if (ptq) {
+    add(
+        "ptq_agreement_pct", "PTQ top-1 = float top-1", "%",
+        [&](C c) { return pct(c.ptq, &AccuracySummary::agreement); }, false);
+    add(
+        "ptq_sqnr_p5_db", "PTQ output SQNR, 5th pct", "dB",
+        [](C c) { return c.ptq ? std::optional(c.ptq->sqnr_p5_db) : std::nullopt; }, false);
+  }
   return rows;
 }
 

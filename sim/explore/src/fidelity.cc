@@ -1,5 +1,7 @@
-// MeasureFidelity (compare.h): one golden run of a quantized network against its float network.
+// MeasureFidelity (compare.h): one golden run of a quantized network against its float network;
+// MeasureAccuracy: golden runs over a labelled test set.
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -26,6 +28,41 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
     }
   }
   throw std::logic_error("MeasureFidelity: no layer produces the output " + net.output);
+}
+
+AccuracySummary Summarize(const models::AccuracyReport& r) {
+  const auto frac = [&](int64_t n) {
+    return r.images > 0 ? static_cast<double>(n) / static_cast<double>(r.images) : 0.0;
+  };
+  AccuracySummary s;
+  s.images = r.images;
+  s.float_top1 = frac(r.float_top1);
+  s.top1 = frac(r.int_top1);
+  if (r.has_top5()) {
+    s.top5 = frac(r.int_top5);
+  }
+  s.agreement = frac(r.agree_top1);
+  s.sqnr_mean_db = r.sqnr_mean_db();
+  s.sqnr_p5_db = r.sqnr_p5_db();
+  for (const models::LayerAccumulatorUse& l : r.layers) {
+    s.required_acc_bits = std::max(s.required_acc_bits, l.bound_bits);
+    s.observed_acc_bits = std::max(s.observed_acc_bits, l.observed_bits);
+  }
+  s.overflow_events = r.overflow_events;
+  return s;
+}
+
+AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Dataset& data,
+                                const std::optional<models::AccumulatorSpec>& acc,
+                                const models::AccuracyOptions& options) {
+  models::CheckNetworkFitsData(net, data);
+  const models::FloatNetParams params = models::MakeFloatParams(net, 1);
+  models::QuantizedNetwork q =
+      models::QuantizeNetwork(net, params, models::CalibrationInputs(net, data));
+  if (acc) {
+    q = models::WithAccumulator(std::move(q), *acc);
+  }
+  return Summarize(models::EvaluateAccuracy(q, params, data, options));
 }
 
 }  // namespace quasar::sim::explore

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/eval/accuracy.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/analytical.h"
@@ -46,6 +47,26 @@ struct Fidelity {
 Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
                          const std::optional<models::AccumulatorSpec>& acc);
 
+// Accuracy of a quantized network over a test set (models::EvaluateAccuracy), as fractions.
+struct AccuracySummary {
+  int64_t images = 0;
+  double float_top1 = 0;             // the float reference's
+  double top1 = 0;                   // the integer run's
+  std::optional<double> top5;        // more than 5 classes only
+  double agreement = 0;              // integer top-1 = float top-1
+  double sqnr_mean_db = 0, sqnr_p5_db = 0;  // output vs float, over the images
+  int required_acc_bits = 0;  // widest accumulator a layer needs for any input
+  int observed_acc_bits = 0;  // widest final accumulator value over the images, in bits
+  int64_t overflow_events = 0;
+};
+AccuracySummary Summarize(const models::AccuracyReport& r);
+// Quantizes `net` with its own float weights, calibrated on `data`'s calibration split (a
+// quantized model, QDQ or QONNX, keeps its own parameters), sets `acc` when given, and evaluates
+// it on the test split.
+AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Dataset& data,
+                                const std::optional<models::AccumulatorSpec>& acc,
+                                const models::AccuracyOptions& options);
+
 // One precision on one accelerator.
 struct ComparisonColumn {
   std::string precision;  // as given, e.g. "w4a4"
@@ -58,6 +79,9 @@ struct ComparisonColumn {
   std::optional<double> output_sqnr_db;    // output vs the float network
   std::optional<int> required_acc_bits;    // widest accumulator a layer needs for any input
   std::optional<int64_t> overflow_events;  // in the golden run with the accelerator's accumulator
+  // On labelled data (compare --data): the float network quantized after training, and the
+  // model trained with quantization at this precision (compare --qat), when given.
+  std::optional<AccuracySummary> ptq, qat;
 };
 
 // The metric rows of the comparison, in report order: (label, unit, value per column). A value
