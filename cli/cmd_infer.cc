@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "accuracy_report.h"
 #include "commands.h"
@@ -49,10 +50,15 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
   const auto t0 = std::chrono::steady_clock::now();
   const AccuracyReport r = EvaluateAccuracy(q, params, data, options);
   const double seconds = Seconds(t0);
+  const int threads = o.threads > 0 ? o.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   nlohmann::json j = {{"network", q.net.name},
                       {"data", data.name},
                       {"rounding", RoundingModeName(q.net.policy.rounding)},
                       {"seconds", seconds},
+                      {"threads", threads},
+                      {"golden_thread_seconds", r.golden_seconds},
+                      {"float_thread_seconds", r.float_seconds},
                       {"accuracy", AccuracyJson(r, !o.json_file.empty())}};
   int64_t agree = -1;
   if (!o.expect_top1.empty()) {
@@ -87,8 +93,10 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
   if (agree >= 0) {
     fmt::print("integer top-1 = {}: {}\n", o.expect_top1, Percent(agree, r.images));
   }
-  fmt::print("time: {:.2f} s ({:.0f} images/s, float and integer runs)\n", seconds,
-             static_cast<double>(r.images) / seconds);
+  fmt::print("time: {:.2f} s, {:.0f} images/s ({} threads; of the thread time, golden runs "
+             "{:.2f} s, float runs {:.2f} s)\n",
+             seconds, static_cast<double>(r.images) / seconds, threads, r.golden_seconds,
+             r.float_seconds);
   return 0;
 }
 

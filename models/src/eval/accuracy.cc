@@ -31,6 +31,7 @@ struct ImageResult {
   int float_rank = 0, int_rank = 0;
   int32_t float_pred = 0, int_pred = 0;
   double sqnr = 0;
+  double golden_seconds = 0, float_seconds = 0;
   std::vector<KernelStats> stats;  // per layer
 };
 
@@ -117,11 +118,16 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
       try {
         const std::map<std::string, FloatTensor> inputs = {
             {in.name, data.test.Sample(i, in.shape)}};
+        const auto t0 = std::chrono::steady_clock::now();
         const auto ref = RunFloatNetwork(net, params, inputs);
+        const auto t1 = std::chrono::steady_clock::now();
         const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
+        const auto t2 = std::chrono::steady_clock::now();
         const FloatTensor& f = ref.at(net.output);
         const FloatTensor q = DequantizeTensor(run.tensors.at(net.output), out_params, out_axis);
         ImageResult& r = results[static_cast<size_t>(i)];
+        r.float_seconds = std::chrono::duration<double>(t1 - t0).count();
+        r.golden_seconds = std::chrono::duration<double>(t2 - t1).count();
         const int label = data.test.labels[static_cast<size_t>(i)];
         r.float_rank = RankOf(f.data, label);
         r.int_rank = RankOf(q.data, label);
@@ -178,6 +184,8 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
     report.float_pred.push_back(r.float_pred);
     report.int_pred.push_back(r.int_pred);
     report.sqnr_db.push_back(r.sqnr);
+    report.golden_seconds += r.golden_seconds;
+    report.float_seconds += r.float_seconds;
     report.float_top1 += r.float_rank == 0;
     report.int_top1 += r.int_rank == 0;
     report.float_top5 += r.float_rank < 5;

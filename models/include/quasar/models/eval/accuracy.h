@@ -43,6 +43,9 @@ struct AccuracyReport {
   std::vector<double> sqnr_db;                        // per image: integer output vs float
   std::vector<LayerAccumulatorUse> layers;            // weighted and matmul layers, in order
   int64_t overflow_events = 0;
+  // Time spent in the golden integer runs and in the float reference runs, summed over the
+  // worker threads (thread-seconds).
+  double golden_seconds = 0, float_seconds = 0;
 
   bool has_top5() const { return classes > 5; }
   // Mean of the finite per-image SQNRs (+inf: an output equal to the float one, left out and
