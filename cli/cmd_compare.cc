@@ -82,6 +82,7 @@ ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
   AttachRtlArea(arch, &c.perf.area);
   if (f) {
     c.output_sqnr_db = f->output_sqnr_db;
+    c.output_sqnr_p5_db = f->output_sqnr_p5_db;
     c.required_acc_bits = f->required_acc_bits;
     c.overflow_events = f->overflow_events;
   }
@@ -97,6 +98,7 @@ void SetAccuracy(const sim::explore::AccuracySummary& ptq,
     c->ptq = ptq;
     c->qat = qat;
     c->output_sqnr_db = ptq.sqnr_mean_db;
+    c->output_sqnr_p5_db = ptq.sqnr_p5_db;
     c->required_acc_bits = ptq.required_acc_bits;
     c->overflow_events = ptq.overflow_events;
   }
@@ -241,6 +243,7 @@ int CompareColumns(const CompareOptions& o) {
     accuracy.threads = o.threads;
   }
   std::vector<ComparisonColumn> same, iso;
+  std::optional<std::string> fidelity_note;
   for (const std::string& p : o.precisions) {
     NetOptions no = o.net;
     no.bits = p;
@@ -261,6 +264,15 @@ int CompareColumns(const CompareOptions& o) {
     } else if (!o.no_fidelity) {
       fmt::print(stderr, "[compare] {}: quantizing, golden and float runs\n", p);
       f = sim::explore::MeasureFidelity(net, o.net.seed, o.net.calib_samples, base.mac.accumulator);
+      fidelity_note = fmt::format(
+          "fidelity: output SQNR against the float network over {} held-out {} input{}{}",
+          f->inputs, f->inputs > 1 ? "synthetic" : "evaluation", f->inputs > 1 ? "s" : "",
+          f->synthetic_weights
+              ? fmt::format("; the weights are synthetic (seed {}), so SQNR compares precisions "
+                            "but says nothing of accuracy (--data measures it on a trained "
+                            "network, docs/accuracy.md)",
+                            o.net.seed)
+              : "");
     }
     if (o.view != "iso-area") {
       same.push_back(Evaluate(p, "same-array", base, table, net, objective, f, backend, o.net));
@@ -286,6 +298,9 @@ int CompareColumns(const CompareOptions& o) {
   j["network"] = net_name;
   j["arch"] = base.name;
   j["precisions"] = o.precisions;
+  if (fidelity_note) {
+    j["fidelity_note"] = *fidelity_note;
+  }
   if (data) {
     const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
     j["data"] = {{"name", data->name},
@@ -307,6 +322,9 @@ int CompareColumns(const CompareOptions& o) {
     text = Csv(all);
   } else {
     text = fmt::format("quasar compare: {} on {}\n", net_name, ArchLine(base));
+    if (fidelity_note) {
+      text += *fidelity_note + "\n";
+    }
     if (data) {
       const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
       text += fmt::format(

@@ -97,7 +97,11 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
       },
       false);
   add(
-      "output_sqnr_db", "output SQNR vs float", "dB", [](C c) { return c.output_sqnr_db; }, false);
+      "output_sqnr_db", "output SQNR vs float, mean", "dB", [](C c) { return c.output_sqnr_db; },
+      false);
+  add(
+      "output_sqnr_p5_db", "  5th percentile", "dB", [](C c) { return c.output_sqnr_p5_db; },
+      false);
   // Accuracy rows only when some column was measured on data.
   const bool ptq = std::any_of(columns.begin(), columns.end(), [](C c) { return c.ptq.has_value(); });
   const bool qat = std::any_of(columns.begin(), columns.end(), [](C c) { return c.qat.has_value(); });
@@ -121,9 +125,6 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
     add(
         "ptq_agreement_pct", "PTQ top-1 = float top-1", "%",
         [&](C c) { return pct(c.ptq, &AccuracySummary::agreement); }, false);
-    add(
-        "ptq_sqnr_p5_db", "PTQ output SQNR, 5th pct", "dB",
-        [](C c) { return c.ptq ? std::optional(c.ptq->sqnr_p5_db) : std::nullopt; }, false);
   }
   return rows;
 }

@@ -91,8 +91,13 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   return row;
 }
 
+// The mean output SQNR over MeasureFidelity's held-out inputs; one thread each, since the sweep
+// runs (network, precision) pairs in parallel already.
 double OutputSqnrDb(const models::NetworkSpec& net) {
-  return MeasureFidelity(net, kFidelitySeed, kFidelityCalibSamples, std::nullopt).output_sqnr_db;
+  FidelityOptions options;
+  options.threads = 1;
+  return MeasureFidelity(net, kFidelitySeed, kFidelityCalibSamples, std::nullopt, options)
+      .output_sqnr_db;
 }
 
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,

@@ -33,19 +33,33 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
                              MacWidths widths);
 
-// How faithful a quantized network is, from one golden run against the float network.
+// How faithful a quantized network is, from golden runs against the float network on inputs
+// that calibration never saw.
 struct Fidelity {
-  double output_sqnr_db = 0;  // +infinity when the quantized output equals the float one
+  int inputs = 0;             // how many inputs were run
+  bool synthetic_weights = false;  // some weighted layer names no weights file
+  // Over the inputs: the mean of the finite output SQNRs (+infinity if every output equals the
+  // float one) and the nearest-rank 5th percentile.
+  double output_sqnr_db = 0;
+  double output_sqnr_p5_db = 0;
   int required_acc_bits = 0;  // widest accumulator a layer needs for any input
-  int64_t overflow_events = 0;
+  int64_t overflow_events = 0;  // summed over the inputs
 };
 // Quantizes `net` (its resolved precision) after training: synthetic weights of `seed`,
-// calibrated on `calib_samples` synthetic inputs, or on as many as the inputs' calibration files
-// list (models::MakeInputs reads them). Then runs the golden kernels, with `acc` when given
-// (otherwise each layer's own accumulator), and the float network on the held-out input 0.
+// calibrated on `calib_samples` synthetic inputs (samples 1..n), or on as many as the inputs'
+// calibration files list (models::MakeInputs reads them). Then runs the golden kernels, with
+// `acc` when given (otherwise each layer's own accumulator), and the float network on
+// `inputs` held-out synthetic inputs (sample 0 and samples n+1 ...), or, when a network input
+// names a file or calibration files, on its evaluation sample 0 alone. `threads` (0: all cores)
+// run the inputs in parallel; the result does not depend on it.
 // `quasar compare` and `quasar sweep` (fidelity: true) both measure with this.
+struct FidelityOptions {
+  int inputs = 32;
+  int threads = 0;
+};
 Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
-                         const std::optional<models::AccumulatorSpec>& acc);
+                         const std::optional<models::AccumulatorSpec>& acc,
+                         const FidelityOptions& options = {});
 
 // Accuracy of a quantized network over a test set (models::EvaluateAccuracy), as fractions.
 struct AccuracySummary {
@@ -76,7 +90,8 @@ struct ComparisonColumn {
   // From the golden run (the same for both views: the arithmetic does not depend on the array).
   // All nullopt when the golden run was skipped. An SQNR of +infinity means the quantized output
   // equals the float one.
-  std::optional<double> output_sqnr_db;    // output vs the float network
+  std::optional<double> output_sqnr_db;    // output vs the float network, mean over the inputs
+  std::optional<double> output_sqnr_p5_db;  // and its 5th percentile
   std::optional<int> required_acc_bits;    // widest accumulator a layer needs for any input
   std::optional<int64_t> overflow_events;  // in the golden run with the accelerator's accumulator
   // On labelled data (compare --data): the float network quantized after training, and the
