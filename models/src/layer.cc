@@ -163,7 +163,9 @@ LayerResult RunLayer(const LayerSpec& spec, const LayerInputs& in) {
     throw InputError(LayerOpName(spec.op) + " needs a weights tensor");
   }
   const IntTensor& w = *in.weights;
-  CheckValues(w, spec.weights.type, "weights");
+  if (!in.weights_checked) {
+    CheckValues(w, spec.weights.type, "weights");
+  }
   const auto [channels, k] = ChannelsAndK(spec, in.x, w);
   if (spec.weights.zero_points.size() != 1 &&
       static_cast<int64_t>(spec.weights.zero_points.size()) != channels) {

@@ -206,6 +206,10 @@ void BuildLayerSpecs(QuantizedNetwork* qnet,
     const QuantParams* w = NetOpHasWeights(l.op) ? &weight_params.at(l.name) : nullptr;
     // The op's integer layer (ops.h).
     ql.runs_kernel = OpOf(l.op).int_spec(l, net, qnet->tensors, w, ql.bias.has_value(), &s);
+    // Checked once here, so the golden runs need not (LayerInputs::weights_checked).
+    if (ql.runs_kernel && w != nullptr) {
+      CheckValues(ql.weights, s.weights.type, "layer " + l.name + ": weights");
+    }
   }
 }
 

@@ -43,7 +43,8 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
       for (const std::string& name : l.inputs) {
         ins.push_back(&run.tensors.at(name));
       }
-      const LayerInputs in = op.int_inputs(ins, ql);
+      LayerInputs in = op.int_inputs(ins, ql);
+      in.weights_checked = true;  // checked when the network was quantized or loaded
       LayerResult r;
       try {
         r = RunLayer(ql.spec, in);

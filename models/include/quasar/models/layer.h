@@ -19,6 +19,9 @@ struct LayerInputs {
   std::optional<IntTensor> weights;     // weighted ops
   std::optional<IntTensor> bias_int;    // bias convention int32
   std::optional<FloatTensor> bias_float;  // bias convention float
+  // The weights are known to lie in spec.weights.type (a QuantizedNetwork's are checked when it
+  // is built or loaded), so RunLayer need not scan them again on every run.
+  bool weights_checked = false;
 };
 
 // Three views of the accumulator width a weighted layer needs (signed bits).
