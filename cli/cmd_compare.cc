@@ -143,6 +143,9 @@ std::string Table(const std::vector<ComparisonColumn>& cols, const std::string& 
   }
   for (const ComparisonColumn& c : cols) {
     out += fmt::format("{}: {}\n", c.precision, ArchLine(c.arch));
+    if (!c.note.empty()) {
+      out += fmt::format("  note: {}\n", c.note);
+    }
     if (!c.perf.ok()) {
       out += fmt::format("  cannot run: {}\n", c.perf.status);
     }
@@ -174,6 +177,7 @@ nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
                    {"precision_scaling", models::PrecisionScalingName(c.arch.mac.scaling)},
                    {"binary_lanes", c.arch.mac.binary_lanes}}},
                  {"status", c.perf.status},
+                 {"note", c.note},
                  {"overflow_events", c.overflow_events ? nlohmann::ordered_json(*c.overflow_events)
                                                        : nlohmann::ordered_json()},
                  {"metrics", m}});
@@ -199,6 +203,28 @@ std::string Csv(const std::vector<ComparisonColumn>& cols) {
     out += "," + sim::explore::CsvCell(c.perf.status) + "\n";
   }
   return out;
+}
+
+// Where the iso-area PE areas come from, with the binary-to-8-bit ratio of each source.
+std::string IsoAreaSources(const models::ArchSpec& base, const models::CostTable& table,
+                           const models::RtlMacCells& cells) {
+  auto plain = [&](int bits) {
+    models::ArchSpec a = base;
+    a.mac.weight_bits = a.mac.activation_bits = bits;
+    a.mac.scaling = models::PrecisionScaling::kNone;
+    a.mac.binary_lanes = 0;
+    return a;
+  };
+  const double table_ratio =
+      models::PriceArea(plain(1), table).pe / models::PriceArea(plain(8), table).pe;
+  const auto rtl = models::MatchRtlMac(cells, plain(1).mac);
+  return fmt::format(
+      "PE areas: \"PEs\" prices each PE by the technology table ({}; its binary PE, {:.3f} of "
+      "the 8-bit one, is extrapolated); \"sized by RTL gates\" scales the table's 8-bit PE by the "
+      "gate count of the project's synthesized MAC instead ({}{}; docs/rtl-area.md). The two "
+      "bracket the iso-area density.\n",
+      table.name, table_ratio, cells.tool,
+      rtl ? fmt::format(", binary {:.3f} of 8-bit", rtl->relative_to_int8) : "");
 }
 
 int CompareColumns(const CompareOptions& o);
@@ -244,6 +270,14 @@ int CompareColumns(const CompareOptions& o) {
   }
   std::vector<ComparisonColumn> same, iso;
   std::optional<std::string> fidelity_note;
+  std::optional<models::RtlMacCells> rtl_cells;
+  if (o.view != "same-array") {
+    try {
+      rtl_cells = models::LoadRtlMacCells(models::DefaultRtlMacCellsPath());
+    } catch (const InputError& e) {
+      fmt::print(stderr, "[compare] note: no RTL-sized iso-area rows: {}\n", e.what());
+    }
+  }
   for (const std::string& p : o.precisions) {
     NetOptions no = o.net;
     no.bits = p;
@@ -278,9 +312,31 @@ int CompareColumns(const CompareOptions& o) {
       same.push_back(Evaluate(p, "same-array", base, table, net, objective, f, backend, o.net));
     }
     if (o.view != "same-array") {
-      const models::ArchSpec arch =
-          sim::explore::IsoAreaArch(file_arch, table, sim::explore::NetworkMacWidths(net));
+      const sim::explore::MacWidths widths = sim::explore::NetworkMacWidths(net);
+      const models::ArchSpec arch = sim::explore::IsoAreaArch(file_arch, table, widths);
       iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f, backend, o.net));
+      if (rtl_cells) {
+        if (const auto rtl_arch =
+                sim::explore::IsoAreaArchByRtl(file_arch, table, widths, *rtl_cells)) {
+          const compiler::Schedule s = sim::Compile(net, *rtl_arch, table, objective);
+          const sim::NetworkPerf perf = sim::explore::RunOnBackend(
+              sim::BuiltinBackends().Get("analytical"), s, *rtl_arch, table, net, o.net.seed,
+              o.net.calib_samples);
+          iso.back().rtl_sized_pes = rtl_arch->PeCount();
+          if (perf.ok()) {
+            iso.back().rtl_sized_latency_s = perf.latency_s;
+          }
+        }
+      }
+      const int w_bits = net.policy.weights.StorageType().bits;
+      const int a_bits = net.policy.activations.StorageType().bits;
+      if (widths.w_bits > w_bits || widths.a_bits > a_bits) {
+        iso.back().note = fmt::format(
+            "its array is sized for {}x{}-bit operands, not {}x{}: layers kept wider (the "
+            "first/last-layer rule, --first-last-bits) run on every PE, so this column shows the "
+            "density of the widest layers' MAC",
+            widths.w_bits, widths.a_bits, w_bits, a_bits);
+      }
     }
     if (ptq) {
       std::vector<ComparisonColumn*> cols;
@@ -346,12 +402,15 @@ int CompareColumns(const CompareOptions& o) {
           Table(iso, fmt::format("Iso-area: a plain MAC of each precision's widest operands, as "
                                  "many PEs as fit the {:.3f} mm2 PE array",
                                  models::PriceArea(file_arch, table).pe_array / 1e6));
+      if (rtl_cells) {
+        text += IsoAreaSources(file_arch, table, *rtl_cells);
+      }
     }
   }
   WriteReport(text, o.out, o.format, "compare");
   std::fflush(stdout);  // the report before the plots' messages on stderr
   if (!o.plots.empty()) {
-    WriteComparePlots(o.plots, same, iso);
+    WriteComparePlots(o.plots, net_name, base.name, same, iso);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,12 +50,18 @@ std::string EnergyData(const std::vector<const ComparisonColumn*>& cols) {
   return out;
 }
 
-std::string ScatterData(const std::vector<ComparisonColumn>& same,
-                        const std::vector<ComparisonColumn>& iso) {
+// One block per series present (gnuplot's `index` counts blocks, so an empty series would shift
+// the others' labels): latency_ms energy_uj precision.
+struct Series {
+  std::string title;
+  const std::vector<ComparisonColumn>* cols;
+};
+
+std::string ScatterData(const std::vector<Series>& series) {
   std::string out;
-  for (const auto* series : {&same, &iso}) {
-    out += "# latency_ms energy_uj precision\n";
-    for (const ComparisonColumn& c : *series) {
+  for (const Series& s : series) {
+    out += "# " + s.title + ": latency_ms energy_uj precision\n";
+    for (const ComparisonColumn& c : *s.cols) {
       if (c.perf.ok()) {
         out += fmt::format("{} {} \"{}\"\n", c.perf.latency_s * 1e3, c.perf.energy.Total() / 1e6,
                            c.precision);
@@ -65,9 +72,44 @@ std::string ScatterData(const std::vector<ComparisonColumn>& same,
   return out;
 }
 
+// energy_uj ptq_top1_pct qat_top1_pct (NaN: not measured) precision, for the columns that ran.
+std::string AccuracyData(const std::vector<ComparisonColumn>& cols) {
+  std::string out = "# energy_uj ptq_top1_pct qat_top1_pct precision\n";
+  for (const ComparisonColumn& c : cols) {
+    if (c.perf.ok() && c.ptq) {
+      out += fmt::format("{} {} {} \"{}\"\n", c.perf.energy.Total() / 1e6, 100 * c.ptq->top1,
+                         c.qat ? fmt::format("{}", 100 * c.qat->top1) : std::string("NaN"),
+                         c.precision);
+    }
+  }
+  return out;
+}
+
+std::string Quoted(std::string s) {  // for a single-quoted gnuplot string
+  for (char& ch : s) {
+    if (ch == '\'') {
+      ch = '"';
+    }
+  }
+  return s;
+}
+
 }  // namespace
 
-std::vector<std::string> WriteComparePlots(const std::string& dir,
+std::string ComparePlotStem(const std::string& network, const std::string& arch) {
+  std::string stem = "compare-" + network + "-" + arch;
+  for (char& ch : stem) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+    if (!ok) {
+      ch = '_';
+    }
+  }
+  return stem;
+}
+
+std::vector<std::string> WriteComparePlots(const std::string& dir, const std::string& network,
+                                           const std::string& arch,
                                            const std::vector<ComparisonColumn>& same,
                                            const std::vector<ComparisonColumn>& iso) {
   if (dir.find('\'') != std::string::npos || dir.find('"') != std::string::npos) {
@@ -78,7 +120,8 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
   if (ec) {
     throw InputError("--plots: cannot create " + dir + ": " + ec.message());
   }
-  const std::string base = std::filesystem::absolute(dir).string() + "/";
+  const std::string base =
+      std::filesystem::absolute(dir).string() + "/" + ComparePlotStem(network, arch) + "-";
   bool any = false;
   for (const auto* series : {&same, &iso}) {
     for (const ComparisonColumn& c : *series) {
@@ -96,13 +139,25 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
   for (const ComparisonColumn& c : iso) {
     cols.push_back(&c);
   }
-  WriteFile(base + "compare_energy.dat", EnergyData(cols));
-  WriteFile(base + "compare_scatter.dat", ScatterData(same, iso));
-  WriteFile(base + "compare_energy.gp",
+  std::vector<Series> series;
+  if (!same.empty()) {
+    series.push_back({"same array", &same});
+  }
+  if (!iso.empty()) {
+    series.push_back({"iso-area", &iso});
+  }
+  const std::string views = same.empty()  ? "iso-area arrays"
+                            : iso.empty() ? "same array"
+                                          : "same array and iso-area arrays";
+  const std::string who = Quoted(network + " on " + arch + ", " + views);
+  std::vector<std::string> names = {"energy", "latency-energy"};
+  WriteFile(base + "energy.dat", EnergyData(cols));
+  WriteFile(base + "scatter.dat", ScatterData(series));
+  WriteFile(base + "energy.gp",
             fmt::format("set terminal svg size 900,500 dynamic background rgb 'white'\n"
-                        "set output '{0}compare_energy.svg'\n"
+                        "set output '{0}energy.svg'\n"
                         "set termoption noenhanced\n"
-                        "set title 'Energy per inference by component'\n"
+                        "set title 'Energy per inference by component: {2}'\n"
                         "set ylabel 'uJ per inference'\n"
                         "set style data histograms\n"
                         "set style histogram rowstacked\n"
@@ -110,24 +165,55 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
                         "set boxwidth 0.7\n"
                         "set key outside right top\n"
                         "set xtics rotate by -30\n"
-                        "plot for [i=2:{1}] '{0}compare_energy.dat' using i:xtic(1) "
+                        "plot for [i=2:{1}] '{0}energy.dat' using i:xtic(1) "
                         "title columnheader(i)\n",
-                        base, 1 + models::EnergyComponents().size()));
-  WriteFile(base + "compare_latency_energy.gp",
+                        base, 1 + models::EnergyComponents().size(), who));
+  std::string plot;
+  for (size_t i = 0; i < series.size(); ++i) {
+    plot += fmt::format(
+        "{}'{}scatter.dat' index {} using 1:2 with points pt {} ps 1.5 title '{}', \\\n"
+        "     '' index {} using 1:2:3 with labels offset 1.5,{} notitle",
+        i == 0 ? "plot " : ", \\\n     ", base, i, i == 0 ? 7 : 5, series[i].title, i,
+        i == 0 ? "0.8" : "-0.8");
+  }
+  WriteFile(base + "latency-energy.gp",
             fmt::format("set terminal svg size 700,500 dynamic background rgb 'white'\n"
-                        "set output '{0}compare_latency_energy.svg'\n"
+                        "set output '{0}latency-energy.svg'\n"
                         "set termoption noenhanced\n"
-                        "set title 'Latency vs energy per inference'\n"
+                        "set title 'Latency vs energy per inference: {1}'\n"
                         "set xlabel 'latency (ms)'\n"
                         "set ylabel 'energy (uJ)'\n"
                         "set grid\n"
                         "set key below\n"
-                        "plot '{0}compare_scatter.dat' index 0 using 1:2 with points pt 7 ps 1.5 "
-                        "title 'same array', \\\n"
-                        "     '' index 0 using 1:2:3 with labels offset 1.5,0.8 notitle, \\\n"
-                        "     '' index 1 using 1:2 with points pt 5 ps 1.5 title 'iso-area', \\\n"
-                        "     '' index 1 using 1:2:3 with labels offset 1.5,-0.8 notitle\n",
-                        base));
+                        "{2}\n",
+                        base, who, plot));
+  // Accuracy against the energy of the first view present.
+  const std::vector<ComparisonColumn>& acc_cols = same.empty() ? iso : same;
+  const bool has_accuracy =
+      std::any_of(acc_cols.begin(), acc_cols.end(), [](const ComparisonColumn& c) { return c.ptq.has_value(); });
+  if (has_accuracy) {
+    const bool has_qat = std::any_of(acc_cols.begin(), acc_cols.end(),
+                                     [](const ComparisonColumn& c) { return c.qat.has_value(); });
+    WriteFile(base + "accuracy.dat", AccuracyData(acc_cols));
+    WriteFile(base + "accuracy.gp",
+              fmt::format("set terminal svg size 700,500 dynamic background rgb 'white'\n"
+                          "set output '{0}accuracy.svg'\n"
+                          "set termoption noenhanced\n"
+                          "set title 'Top-1 vs energy per inference: {1}'\n"
+                          "set xlabel 'energy (uJ), {2}'\n"
+                          "set ylabel 'top-1 (%)'\n"
+                          "set grid\n"
+                          "set key below\n"
+                          "plot '{0}accuracy.dat' using 1:2 with points pt 7 ps 1.5 "
+                          "title 'PTQ (Quasar calibration)', \\\n"
+                          "     '' using 1:2:4 with labels offset 1.5,0.8 notitle{3}\n",
+                          base, Quoted(network + " on " + arch),
+                          same.empty() ? "iso-area arrays" : "same array",
+                          has_qat ? ", \\\n     '' using 1:3 with points pt 5 ps 1.5 "
+                                    "title 'QAT (trained at the precision)'"
+                                  : ""));
+    names.push_back("accuracy");
+  }
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
     fmt::print(stderr,
                "[compare] note: gnuplot is not installed (apt-get install gnuplot-nox); the plot "
@@ -136,7 +222,7 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
     return {};
   }
   std::vector<std::string> svgs;
-  for (const char* name : {"compare_energy", "compare_latency_energy"}) {
+  for (const std::string& name : names) {
     const std::string gp = base + name + ".gp";
     if (std::system(("gnuplot '" + gp + "' 2> '" + base + name + ".log'").c_str()) != 0) {
       throw InputError("--plots: gnuplot failed on " + gp + " (see " + base + name + ".log)");
@@ -144,7 +230,11 @@ std::vector<std::string> WriteComparePlots(const std::string& dir,
     std::filesystem::remove(base + name + ".log");
     svgs.push_back(base + name + ".svg");
   }
-  fmt::print(stderr, "[compare] plots: {}\n", fmt::format("{}, {}", svgs[0], svgs[1]));
+  std::string list;
+  for (const std::string& svg : svgs) {
+    list += (list.empty() ? "" : ", ") + svg;
+  }
+  fmt::print(stderr, "[compare] plots: {}\n", list);
   return svgs;
 }
 

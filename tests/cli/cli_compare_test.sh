@@ -58,10 +58,26 @@ assert iso["w8a8"]["metrics"]["pes"] < iso["w4a4"]["metrics"]["pes"] < iso["w2a2
 for c in iso.values():
     assert c["metrics"]["pe_array_area_mm2"] <= j["same_array"][0]["metrics"]["pe_array_area_mm2"] * (1 + 1e-9)
 ' "$tmp/c.json"
-expect 0 "compare_energy.svg" -- cat "$tmp/err.txt"
-expect 0 "" -- grep -q "<svg" "$tmp/plots/compare_energy.svg"
-expect 0 "" -- grep -q "<svg" "$tmp/plots/compare_latency_energy.svg"
-expect 0 "" -- grep -q "w4a4" "$tmp/plots/compare_scatter.dat"
+stem="$tmp/plots/compare-lenet5-bitfusion-16x32"
+expect 0 "compare-lenet5-bitfusion-16x32-energy.svg" -- cat "$tmp/err.txt"
+expect 0 "" -- grep -q "<svg" "$stem-energy.svg"
+expect 0 "" -- grep -q "<svg" "$stem-latency-energy.svg"
+expect 0 "" -- grep -q "w4a4" "$stem-scatter.dat"
+# Titles name the network, the accelerator and the view.
+expect 0 "lenet5 on bitfusion-16x32, same array and iso-area arrays" -- cat "$stem-energy.gp"
+# Another network's plots land beside these, not over them; an iso-area-only run titles its one
+# series "iso-area" (it was labelled "same array").
+"$q" compare --net alexnet --precisions w8a8 --view iso-area --no-fidelity --plots "$tmp/plots" \
+  > /dev/null 2>&1
+expect 0 "" -- test -f "$stem-energy.svg"
+expect 0 "title 'iso-area'" -- cat "$tmp/plots/compare-alexnet-bitfusion-16x32-latency-energy.gp"
+expect 1 "" -- grep -q "same array'" "$tmp/plots/compare-alexnet-bitfusion-16x32-latency-energy.gp"
+# Iso-area PE counts by both area sources, and a note where wider first/last layers set the MAC.
+expect 0 "PEs, sized by RTL gates" -- cat "$tmp/table.txt"
+expect 0 "binary 0.210 of 8-bit" -- \
+  "$q" compare --net lenet5 --precisions w8a8,w1a1 --view iso-area --no-fidelity
+expect 0 "its array is sized for 8x8-bit operands, not 4x4" -- \
+  "$q" compare --net lenet5 --precisions w4a4 --first-last-bits 8 --view iso-area --no-fidelity
 
 # CSV: a header and one row per view and precision; --no-fidelity leaves SQNR empty.
 "$q" compare --net lenet5 --precisions w8a8,w4a4 --format csv --no-fidelity --view same-array \

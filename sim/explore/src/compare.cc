@@ -27,15 +27,11 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net) {
   return m;
 }
 
-models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
-                             MacWidths widths) {
-  models::ArchSpec arch = base;
-  arch.mac.weight_bits = widths.w_bits;
-  arch.mac.activation_bits = widths.a_bits;
-  arch.mac.scaling = models::PrecisionScaling::kNone;
-  arch.mac.binary_lanes = 0;
-  const double budget = models::PriceArea(base, table).pe_array;
-  const double pe = models::PriceArea(arch, table).pe;
+namespace {
+
+// `base`'s rows and cols scaled by sqrt(budget / (pe * PEs)), into `arch` (its MAC already set).
+models::ArchSpec FitArea(const models::ArchSpec& base, models::ArchSpec arch, double budget,
+                         double pe, MacWidths widths) {
   const double scale = std::sqrt(budget / (pe * static_cast<double>(base.PeCount())));
   // At most the ArchSpec limit of 4096 a side.
   arch.rows = std::clamp<int64_t>(static_cast<int64_t>(std::floor(base.rows * scale)), 1, 4096);
@@ -47,6 +43,37 @@ models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTab
   arch.name =
       base.name + "-iso-w" + std::to_string(widths.w_bits) + "a" + std::to_string(widths.a_bits);
   return arch;
+}
+
+models::ArchSpec PlainMac(const models::ArchSpec& base, MacWidths widths) {
+  models::ArchSpec arch = base;
+  arch.mac.weight_bits = widths.w_bits;
+  arch.mac.activation_bits = widths.a_bits;
+  arch.mac.scaling = models::PrecisionScaling::kNone;
+  arch.mac.binary_lanes = 0;
+  return arch;
+}
+
+}  // namespace
+
+models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
+                             MacWidths widths) {
+  const models::ArchSpec arch = PlainMac(base, widths);
+  return FitArea(base, arch, models::PriceArea(base, table).pe_array,
+                 models::PriceArea(arch, table).pe, widths);
+}
+
+std::optional<models::ArchSpec> IsoAreaArchByRtl(const models::ArchSpec& base,
+                                                 const models::CostTable& table, MacWidths widths,
+                                                 const models::RtlMacCells& cells) {
+  const models::ArchSpec arch = PlainMac(base, widths);
+  const auto match = models::MatchRtlMac(cells, arch.mac);
+  if (!match) {
+    return std::nullopt;
+  }
+  const double pe8 = models::PriceArea(PlainMac(base, {8, 8}), table).pe;
+  return FitArea(base, arch, models::PriceArea(base, table).pe_array,
+                 pe8 * match->relative_to_int8, widths);
 }
 
 std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns) {
@@ -88,6 +115,16 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
   add(
       "pe_array_area_mm2", "  PE array", "mm2",
       [](C c) { return std::optional(c.perf.area.pe_array / 1e6); }, false);
+  if (std::any_of(columns.begin(), columns.end(),
+                  [](C c) { return c.rtl_sized_pes.has_value(); })) {
+    add(
+        "rtl_sized_pes", "PEs, sized by RTL gates", "",
+        [](C c) { return c.rtl_sized_pes ? std::optional(double(*c.rtl_sized_pes)) : std::nullopt; },
+        false);
+    add("rtl_sized_latency_ms", "latency, sized by RTL gates", "ms", [](C c) {
+      return c.rtl_sized_latency_s ? std::optional(*c.rtl_sized_latency_s * 1e3) : std::nullopt;
+    });
+  }
   add("dram_mb", "DRAM traffic", "MB",
       [](C c) { return std::optional((c.perf.dram_read_bytes + c.perf.dram_write_bytes) / 1e6); });
   add(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/cost/rtl_area.h"
 #include "quasar/models/eval/accuracy.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
@@ -32,6 +33,14 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 // different shape may hold a few more PEs.) The name gets the suffix "-iso-w<W>a<A>".
 models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
                              MacWidths widths);
+// The same array sized by the project's synthesized MAC instead of the table's PE areas: the
+// table's plain 8 x 8 PE area times the gate-count ratio of the synthesized MAC of `widths` to
+// the 8 x 8 one (rtl/synth/mac_cells.yaml, docs/rtl-area.md). The table extrapolates a binary
+// PE to 0.045 of an 8-bit one while the RTL's binary MAC is 0.21 of its 8-bit MAC, so the two
+// bracket the iso-area density. nullopt when no synthesized MAC has these widths.
+std::optional<models::ArchSpec> IsoAreaArchByRtl(const models::ArchSpec& base,
+                                                 const models::CostTable& table, MacWidths widths,
+                                                 const models::RtlMacCells& cells);
 
 // How faithful a quantized network is, from golden runs against the float network on inputs
 // that calibration never saw.
@@ -97,6 +106,11 @@ struct ComparisonColumn {
   // On labelled data (compare --data): the float network quantized after training, and the
   // model trained with quantization at this precision (compare --qat), when given.
   std::optional<AccuracySummary> ptq, qat;
+  std::string note;  // said under the table and in the JSON, when not empty
+  // Iso-area columns: the array sized by the RTL's gate ratio instead (IsoAreaArchByRtl), when
+  // a synthesized MAC matches; its PE count and analytical latency.
+  std::optional<int64_t> rtl_sized_pes;
+  std::optional<double> rtl_sized_latency_s;
 };
 
 // The metric rows of the comparison, in report order: (label, unit, value per column). A value
