@@ -30,6 +30,30 @@ expect 0 '"integer_predictions"' -- cat "$tmp/r.json"
 # Bad data: named file, exit 2.
 expect 2 "samples are [1, 8, 8], the network input 'image' is [1, 1, 32, 32]" -- \
   "$q" infer --net lenet5 --data digits
+# A network of another class count or channel count than the data.
+cat > "$tmp/five.yaml" <<'YAML'
+version: 1
+name: five
+inputs: [{name: image, shape: [1, 1, 8, 8]}]
+layers:
+  - {name: flatten, op: flatten}
+  - {name: fc, op: fully_connected, out_features: 5}
+YAML
+expect 2 "10 classes, the network output 'fc' has 5 values [1, 5]" -- \
+  "$q" infer --net "$tmp/five.yaml" --data digits
+sed 's/\[1, 1, 8, 8\]/[1, 3, 8, 8]/; s/out_features: 5/out_features: 10/' "$tmp/five.yaml" > "$tmp/rgb.yaml"
+expect 2 "samples are [1, 8, 8], the network input 'image' is [1, 3, 8, 8] (image size or channel count differ)" -- \
+  "$q" infer --net "$tmp/rgb.yaml" --data digits
+# A label count that does not match the images, and a corrupt IDX file, by path.
+printf '\0\0\x08\x03\0\0\0\x02\0\0\0\x08\0\0\0\x08' > "$tmp/t-images-idx3-ubyte"
+head -c 128 /dev/zero >> "$tmp/t-images-idx3-ubyte"
+printf '\0\0\x08\x01\0\0\0\x03\x01\x02\x03' > "$tmp/t-labels-idx1-ubyte"
+expect 2 "t-labels-idx1-ubyte: 3 labels for the 2 images" -- \
+  "$q" infer --net "$net" --data "$tmp/t-images-idx3-ubyte" --calib-samples 1
+head -c 40 "$tmp/t-images-idx3-ubyte" > "$tmp/u-images-idx3-ubyte"
+cp "$tmp/t-labels-idx1-ubyte" "$tmp/u-labels-idx1-ubyte"
+expect 2 "u-images-idx3-ubyte: ends inside the data" -- \
+  "$q" infer --net "$net" --data "$tmp/u-images-idx3-ubyte" --calib-samples 1
 expect 2 "not a dataset name (digits, fashion-mnist)" -- "$q" infer --net "$net" --data nosuch
 printf '1,2,3,0\n4,5,6,1\n' > "$tmp/tiny.csv"
 expect 2 "tiny.csv: samples are [3]" -- "$q" infer --net "$net" --data "$tmp/tiny.csv" --calib-samples 1
