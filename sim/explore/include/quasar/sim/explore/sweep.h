@@ -148,8 +148,9 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
                         std::optional<double> sqnr_db, const BackendInfo* backend = nullptr);
 
 // The output SQNR (dB) of a network with its resolved precision: synthetic weights (seed 1),
-// calibrated on 4 synthetic inputs (or the network's calibration files), the golden run of
-// sample 0 against the float run. +infinity when they are identical.
+// calibrated on 4 synthetic inputs (or the network's calibration files), the mean over
+// MeasureFidelity's 32 held-out inputs of the golden run against the float run (compare.h).
+// +infinity when they are identical.
 double OutputSqnrDb(const models::NetworkSpec& net);
 
 // Runs every configuration not in `done` (indexed by configuration; empty or one entry per
