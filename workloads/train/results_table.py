@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Prints workloads/models/results.json (written by train.py) as the Markdown table of
+workloads/models/README.md.
+
+    /usr/bin/python3 workloads/train/results_table.py [workloads/models/results.json]
+"""
+import json
+import os
+import sys
+
+ORDER = ["float", "w8a8", "w4a4", "w2a2", "ternary", "binary"]
+NETS = ["lenet5", "bnn", "resnet8"]
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "models", "results.json")
+    with open(path) as f:
+        r = json.load(f)
+    print("| model | epochs | training s | float top-1 | model top-1 | ONNX bytes | "
+          "integer-emulation agreement | Quasar `--check` | Quasar `infer` output SQNR |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    keys = sorted(r, key=lambda k: (NETS.index(r[k]["net"]), ORDER.index(r[k]["precision"])))
+    for k in keys:
+        e = r[k]
+        infer = e.get("quasar_infer", "")
+        sqnr = infer.split("SQNR ")[1].split(" dB")[0] + " dB" if "SQNR" in infer else infer
+        agree = e.get("onnx_f64_agrees_with_torch_top1")
+        print(f"| `{k}` | {e['epochs']:g} | {e['train_seconds']:.0f} | "
+              f"{100 * e['float_test_top1']:.2f}% | {100 * e['test_top1']:.2f}% | "
+              f"{e['onnx_bytes']:,} | "
+              f"{'' if agree is None else f'{100 * agree:.2f}%'} | {e.get('quasar_check', '')} | "
+              f"{sqnr} |")
+
+
+if __name__ == "__main__":
+    main()
