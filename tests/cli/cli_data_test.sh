@@ -65,6 +65,14 @@ expect 2 "--images and --expect-top1 need --data" -- "$q" infer --net "$net" --i
 printf 'x' > "$tmp/bad.npy"
 expect 2 "bad.npy" -- "$q" infer --net "$net" --data digits --expect-top1 "$tmp/bad.npy"
 
+# The QAT models trained in PyTorch (workloads/models): Quasar's integer run of the QONNX file
+# predicts what PyTorch's fake-quantized forward pass predicted, on every one of 1,000 images.
+for p in w4a4 w2a2 ternary; do
+  m=$src/workloads/models/lenet5_fmnist_$p
+  expect 0 "integer top-1 = $m.torch_top1.npy: 100.00 %" -- \
+    "$q" infer --net "$m.onnx" --data fashion-mnist --images 1000 --expect-top1 "$m.torch_top1.npy"
+done
+
 # compare --data: accuracy rows per precision; --qat needs a precision of the list and --data.
 expect 0 "top-1 PTQ (%)" -- "$q" compare --net "$net" --data digits --precisions w8a8,w4a4 \
   --view same-array
