@@ -1,6 +1,8 @@
 #include "quasar/models/ref/binary_conv2d.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
@@ -58,65 +60,86 @@ Tensor<int64_t> BinaryConv2dAccumulate(const IntTensor& x, const IntTensor& w,
   const int64_t og = o / g.groups;
   const uint64_t pad_bit = params.pad == BinaryPad::kMinusOne ? 1u : 0u;
 
+  // Taps in (ic, ky, kx) order, packed 64 per word: the weights' sign bits once per output
+  // channel, the input's once per output position (shared by every channel of its group).
+  const int64_t k = cg * kh * kw;
+  const int64_t words = (k + 63) / 64;
+  std::vector<uint64_t> w_bits(static_cast<size_t>(o * words), 0);
+  for (int64_t oc = 0; oc < o; ++oc) {
+    for (int64_t t = 0; t < k; ++t) {
+      w_bits[static_cast<size_t>(oc * words + t / 64)] |= SignBit(w[oc * k + t]) << (t % 64);
+    }
+  }
+  // Popcount of bits [begin, end) of `v`.
+  auto pop_range = [](const uint64_t* v, int64_t begin, int64_t end) {
+    int count = 0;
+    while (begin < end) {
+      const int64_t word = begin / 64, lo = begin % 64;
+      const int64_t hi = std::min<int64_t>(64, lo + (end - begin));
+      const uint64_t mask = (hi - lo == 64 ? ~uint64_t{0} : ((uint64_t{1} << (hi - lo)) - 1)) << lo;
+      count += __builtin_popcountll(v[word] & mask);
+      begin += hi - lo;
+    }
+    return count;
+  };
+
   Tensor<int64_t> out(out_shape);
   int64_t events = 0;
+  std::vector<uint64_t> a_bits(static_cast<size_t>(words)), pad_mask(static_cast<size_t>(words));
+  std::vector<uint64_t> x_xor(static_cast<size_t>(words));
   for (int64_t n = 0; n < n_batch; ++n) {
-    for (int64_t oc = 0; oc < o; ++oc) {
-      const int64_t group = oc / og;
+    for (int64_t group = 0; group < g.groups; ++group) {
       for (int64_t oy = 0; oy < ho; ++oy) {
         for (int64_t ox = 0; ox < wo; ++ox) {
-          int64_t acc = bias.empty() ? 0
-                                     : AccumulateLoad(bias[static_cast<size_t>(oc)],
-                                                      params.accumulator, &events);
-          // A lane group of up to kMaxBinaryLanes taps is packed 64 taps per word; its
-          // popcount is summed word by word and added to the accumulator once.
-          uint64_t a_word = 0, w_word = 0;
-          int filled = 0, in_word = 0, xor_count = 0;
-          int64_t correction = 0;  // kZero: sum of the weights met by padding taps
-          auto pop_word = [&]() {
-            xor_count += __builtin_popcountll(a_word ^ w_word);
-            a_word = w_word = 0;
-            in_word = 0;
-          };
-          auto flush = [&]() {
-            if (filled == 0) {
-              return;
-            }
-            pop_word();
-            acc = AccumulateAdd(acc, filled - 2 * xor_count, params.accumulator, &events);
-            filled = 0;
-            xor_count = 0;
-          };
-          for (int64_t ic = 0; ic < cg; ++ic) {
+          std::fill(a_bits.begin(), a_bits.end(), 0);
+          std::fill(pad_mask.begin(), pad_mask.end(), 0);
+          int64_t pad_taps = 0;  // kZero: taps on padding
+          for (int64_t ic = 0, t = 0; ic < cg; ++ic) {
             const int64_t ci = group * cg + ic;
             for (int64_t ky = 0; ky < kh; ++ky) {
-              for (int64_t kx = 0; kx < kw; ++kx) {
+              for (int64_t kx = 0; kx < kw; ++kx, ++t) {
                 const int64_t iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
                 const int64_t ix = ox * g.stride_w - g.pad_left + kx * g.dilation_w;
-                const int32_t wv = w[((oc * cg + ic) * kh + ky) * kw + kx];
                 uint64_t a_bit = pad_bit;
                 if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
                   a_bit = SignBit(x[((n * c + ci) * h + iy) * wd + ix]);
                 } else if (params.pad == BinaryPad::kZero) {
-                  correction += wv;  // the +1 padding tap contributed +1 * wv
+                  pad_mask[static_cast<size_t>(t / 64)] |= uint64_t{1} << (t % 64);
+                  ++pad_taps;
                 }
-                a_word |= a_bit << in_word;
-                w_word |= SignBit(wv) << in_word;
-                ++filled;
-                if (++in_word == 64) {
-                  pop_word();
-                }
-                if (filled == params.lanes) {
-                  flush();
-                }
+                a_bits[static_cast<size_t>(t / 64)] |= a_bit << (t % 64);
               }
             }
           }
-          flush();
-          if (correction != 0) {
-            acc = AccumulateAdd(acc, -correction, params.accumulator, &events);
+          for (int64_t oc = group * og; oc < (group + 1) * og; ++oc) {
+            const uint64_t* wb = &w_bits[static_cast<size_t>(oc * words)];
+            int64_t acc = bias.empty() ? 0
+                                       : AccumulateLoad(bias[static_cast<size_t>(oc)],
+                                                        params.accumulator, &events);
+            for (int64_t i = 0; i < words; ++i) {
+              x_xor[static_cast<size_t>(i)] = a_bits[static_cast<size_t>(i)] ^ wb[i];
+            }
+            // A lane group of `lanes` taps (the last one shorter) adds its popcount once:
+            // filled - 2 * (taps whose signs differ).
+            for (int64_t begin = 0; begin < k; begin += params.lanes) {
+              const int64_t end = std::min<int64_t>(k, begin + params.lanes);
+              acc = AccumulateAdd(acc, (end - begin) - 2 * pop_range(x_xor.data(), begin, end),
+                                  params.accumulator, &events);
+            }
+            // kZero: a padding tap entered as +1 and contributed +w; take back the sum of w
+            // over padding taps, (+1 taps) - (-1 taps).
+            if (pad_taps > 0) {
+              int64_t minus = 0;
+              for (int64_t i = 0; i < words; ++i) {
+                minus += __builtin_popcountll(pad_mask[static_cast<size_t>(i)] & wb[i]);
+              }
+              const int64_t correction = pad_taps - 2 * minus;
+              if (correction != 0) {
+                acc = AccumulateAdd(acc, -correction, params.accumulator, &events);
+              }
+            }
+            out[((n * o + oc) * ho + oy) * wo + ox] = acc;
           }
-          out[((n * o + oc) * ho + oy) * wo + ox] = acc;
         }
       }
     }
