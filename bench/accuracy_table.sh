@@ -7,12 +7,12 @@
 #          its top-1 equals PyTorch's fake-quantized forward pass (<model>.torch_top1.npy).
 # Then the accumulator study on LeNet-5 QAT w8a8 and w4a4: each layer's observed, bound and
 # textbook widths, and the top-1 at narrower accumulators, wrapping and saturating.
-# Usage: bench/accuracy_table.sh QUASAR_BINARY [NETS]   (NETS default: "lenet5 bnn:1000 resnet8")
-# NET:N evaluates the first N test images only (the golden binary convolution of the BNN, bit by
-# bit as the hardware's XNOR lanes, runs at about 0.1 GMAC/s).
+# Usage: bench/accuracy_table.sh QUASAR_BINARY [NETS] [--no-accumulators]
+# NETS default: "lenet5 bnn resnet8"; NET:N evaluates the first N test images only.
 set -euo pipefail
 q=$(realpath "$1")
-nets=${2:-lenet5 bnn:1000 resnet8}
+nets=${2:-lenet5 bnn resnet8}
+accumulators=${3:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 models=$here/workloads/models
 # json EXPR: prints EXPR of the JSON on stdin; `j` is the document, `a` its "accuracy" object.
@@ -45,6 +45,7 @@ for entry in $nets; do
     echo "| $n | $count | $bits | $ftop | $ptq | $qat | $agree |"
   done
 done
+[ "$accumulators" = "--no-accumulators" ] && exit 0
 echo
 echo "Accumulators over the test set (LeNet-5 QAT; bits: observed / bound for any input / textbook):"
 for name in w8a8 w4a4; do
