@@ -144,8 +144,8 @@ class ActQuant(nn.Module):
     activation types are full range).
 
     kind: 'int' (Quant, learned step [LSQ], trained as log(step) [TQT]), 'fixed' (Quant,
-    constant step, used for the network input), 'bipolar' (BipolarQuant with the constant scale
-    1, binary activations [BNN]), or 'none' (identity: float models).
+    constant step, used for the network input), 'bipolar' (BipolarQuant, binary activations
+    [BNN]; constant scale 1, or `tie`'s scale), or 'none' (identity: float models).
     `scale` is the step in use: exp(log_scale) while training, the frozen value after freeze()
     (a buffer, exported as the Quant's scale initializer).
     """

@@ -17,20 +17,24 @@ def main():
         os.path.dirname(os.path.abspath(__file__)), "..", "models", "results.json")
     with open(path) as f:
         r = json.load(f)
-    print("| model | epochs | training s | float top-1 | model top-1 | ONNX bytes | "
-          "integer-emulation agreement | Quasar `--check` | Quasar `infer` output SQNR |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("| model | epochs | training s | float top-1 | model top-1 (PyTorch) | ONNX bytes | "
+          "verify_onnx agreement | Quasar `--check` | Quasar `infer` SQNR (synthetic input) | "
+          "Quasar integer top-1 | Quasar = torch_top1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     keys = sorted(r, key=lambda k: (NETS.index(r[k]["net"]), ORDER.index(r[k]["precision"])))
     for k in keys:
         e = r[k]
         infer = e.get("quasar_infer", "")
         sqnr = infer.split("SQNR ")[1].split(" dB")[0] + " dB" if "SQNR" in infer else infer
         agree = e.get("onnx_f64_agrees_with_torch_top1")
+        qacc = e.get("quasar_data_integer_top1")
+        qagree = e.get("quasar_data_agrees_with_torch_top1")
         print(f"| `{k}` | {e['epochs']:g} | {e['train_seconds']:.0f} | "
               f"{100 * e['float_test_top1']:.2f}% | {100 * e['test_top1']:.2f}% | "
               f"{e['onnx_bytes']:,} | "
               f"{'' if agree is None else f'{100 * agree:.2f}%'} | {e.get('quasar_check', '')} | "
-              f"{sqnr} |")
+              f"{sqnr} | {'' if qacc is None else f'{100 * qacc:.2f}%'} | "
+              f"{'' if qagree is None else f'{100 * qagree:.2f}%'} |")
 
 
 if __name__ == "__main__":
