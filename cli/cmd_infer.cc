@@ -40,6 +40,15 @@ double Seconds(std::chrono::steady_clock::time_point t0) {
 // JSON has no infinity: identical tensors report null.
 nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
+// --json FILE: the report, indented.
+void WriteJsonFile(const std::string& path, const nlohmann::json& j) {
+  std::ofstream file(path);
+  file << j.dump(2) << "\n";
+  if (!file) {
+    throw InputError("--json: cannot write " + path);
+  }
+}
+
 // `infer --data`: accuracy over the test split instead of one input's SQNR.
 int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams& params,
               const Dataset& data) {
@@ -76,11 +85,7 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
     j["expected_top1_agreement"] = static_cast<double>(agree) / static_cast<double>(r.images);
   }
   if (!o.json_file.empty()) {
-    std::ofstream file(o.json_file);
-    file << j.dump(2) << "\n";
-    if (!file) {
-      throw InputError("--json: cannot write " + o.json_file);
-    }
+    WriteJsonFile(o.json_file, j);
   }
   if (o.format == "json") {
     j["accuracy"] = AccuracyJson(r, false);
@@ -208,11 +213,7 @@ int Run(const Options& o) {
       j["layers"].push_back(lj);
     }
     if (!o.json_file.empty()) {
-      std::ofstream file(o.json_file);
-      file << j.dump(2) << "\n";
-      if (!file) {
-        throw InputError("--json: cannot write " + o.json_file);
-      }
+      WriteJsonFile(o.json_file, j);
     }
     if (o.format == "json") {
       fmt::print("{}\n", j.dump(2));

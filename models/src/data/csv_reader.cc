@@ -15,22 +15,11 @@ RawData ReadCsv(const std::string& path, Rows rows) {
   const std::vector<unsigned char> bytes = ReadFileBytes(path);
   const std::string text(bytes.begin(), bytes.end());
   RawData d;
-  int64_t features = -1, line_no = 0;
+  int64_t features = -1;
   std::vector<float> row;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) {
-      eol = text.size();
-    }
-    std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
+  ForEachLine(text, [&](const std::string& line, int64_t line_no) {
     if (line.find_first_not_of(" \t") == std::string::npos) {
-      continue;
+      return;
     }
     const std::string where = path + ": line " + std::to_string(line_no);
     row.clear();
@@ -72,7 +61,7 @@ RawData ReadCsv(const std::string& path, Rows rows) {
     }
     d.labels.push_back(static_cast<int32_t>(label));
     d.values.insert(d.values.end(), row.begin(), row.end() - 1);
-  }
+  });
   if (features < 0) {
     throw InputError(path + ": no samples");
   }

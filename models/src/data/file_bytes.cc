@@ -41,6 +41,23 @@ std::vector<unsigned char> ReadFileBytes(const std::string& path) {
   return bytes;
 }
 
+void ForEachLine(const std::string& text,
+                 const std::function<void(const std::string&, int64_t)>& f) {
+  int64_t line_no = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) {
+      eol = text.size();
+    }
+    std::string line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    f(line, ++line_no);
+  }
+}
+
 GzInput::GzInput(std::string path) : path_(std::move(path)) {
   std::error_code ec;
   if (std::filesystem::is_directory(path_, ec)) {

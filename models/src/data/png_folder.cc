@@ -22,21 +22,9 @@ std::vector<Entry> ReadLabels(const std::string& path) {
   const std::vector<unsigned char> bytes = ReadFileBytes(path);
   const std::string text(bytes.begin(), bytes.end());
   std::vector<Entry> entries;
-  size_t pos = 0;
-  int line_no = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) {
-      eol = text.size();
-    }
-    std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
+  ForEachLine(text, [&](const std::string& line, int64_t line_no) {
     if (line.empty() || (line_no == 1 && line == "file,label")) {
-      continue;
+      return;
     }
     const size_t comma = line.rfind(',');
     const std::string label = comma == std::string::npos ? "" : line.substr(comma + 1);
@@ -46,7 +34,7 @@ std::vector<Entry> ReadLabels(const std::string& path) {
                        "' is not 'file,label' with a non-negative integer label");
     }
     entries.push_back({line.substr(0, comma), std::stoi(label)});
-  }
+  });
   if (entries.empty()) {
     throw InputError(path + ": no images listed");
   }

@@ -4,6 +4,7 @@
 // is an InputError that starts with the file it concerns.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ int64_t EndOf(Rows rows, int64_t n, const std::string& source);
 // A whole file, gunzipped when it is gzip data (zlib reads plain files unchanged). InputError
 // for a missing file, a directory, or a corrupt or truncated gzip stream.
 std::vector<unsigned char> ReadFileBytes(const std::string& path);
+
+// Calls f(line, line_number) for every line of `text` ('\n' or "\r\n" ends, numbered from 1).
+void ForEachLine(const std::string& text,
+                 const std::function<void(const std::string&, int64_t)>& f);
 
 // A file read in order, gunzipped as it goes, for readers that stop early.
 class GzInput {

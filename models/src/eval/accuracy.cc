@@ -33,6 +33,7 @@ struct ImageResult {
   double sqnr = 0;
   double golden_seconds = 0, float_seconds = 0;
   std::vector<KernelStats> stats;  // per layer
+  std::vector<LayerRunReport> reports;  // image 0 only: the widths, which hold for any input
 };
 
 int32_t Argmax(const std::vector<float>& v) {
@@ -137,6 +138,9 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
         for (const LayerRunReport& l : run.layers) {
           r.stats.push_back(l.stats);
         }
+        if (i == 0) {
+          r.reports = run.layers;
+        }
       } catch (...) {
         std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) {
@@ -201,12 +205,11 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
       }
     }
   }
-  // The widths that hold for any input do not depend on the image: one run gives them.
+  // The widths that hold for any input do not depend on the image: image 0's run gives them.
   if (total > 0) {
-    const QuantizedRun first = RunQuantizedNetwork(
-        qnet, {{in.name, data.test.Sample(0, in.shape)}});
-    for (size_t l = 0; l < first.layers.size(); ++l) {
-      const LayerRunReport& lr = first.layers[l];
+    const std::vector<LayerRunReport>& first = results[0].reports;
+    for (size_t l = 0; l < first.size(); ++l) {
+      const LayerRunReport& lr = first[l];
       report.overflow_events += layer_stats[l].overflow_events;
       if (!lr.width || !layer_stats[l].has_range()) {
         continue;
