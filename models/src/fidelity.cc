@@ -1,5 +1,6 @@
 #include "quasar/models/fidelity.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -85,6 +86,28 @@ FloatTensor DequantizeTensor(const IntTensor& q, const QuantParams& p, int chann
     out[i] = Dequantize(q[i], p.scale(c), p.zero_point(c));
   }
   return out;
+}
+
+double MeanFiniteSqnrDb(const std::vector<double>& sqnr_db) {
+  double sum = 0;
+  int64_t n = 0;
+  for (double v : sqnr_db) {
+    if (std::isfinite(v)) {
+      sum += v;
+      ++n;
+    }
+  }
+  return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::infinity();
+}
+
+double SqnrPercentile5Db(const std::vector<double>& sqnr_db) {
+  if (sqnr_db.empty()) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  std::vector<double> v = sqnr_db;
+  std::sort(v.begin(), v.end());
+  const size_t rank = static_cast<size_t>(std::ceil(0.05 * static_cast<double>(v.size())));
+  return v[std::max<size_t>(rank, 1) - 1];
 }
 
 }  // namespace quasar::models

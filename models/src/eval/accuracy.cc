@@ -7,13 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <exception>
-#include <mutex>
+#include <functional>
 #include <thread>
 
 #include "quasar/models/accumulator.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fidelity.h"
+#include "quasar/models/parallel.h"
 
 namespace quasar::models {
 namespace {
@@ -53,28 +53,9 @@ int RankOf(const std::vector<float>& scores, int label) {
   return rank;
 }
 
-double AccuracyReport::sqnr_mean_db() const {
-  double sum = 0;
-  int64_t n = 0;
-  for (double v : sqnr_db) {
-    if (std::isfinite(v)) {
-      sum += v;
-      ++n;
-    }
-  }
-  return n > 0 ? sum / static_cast<double>(n) : INFINITY;
-}
+double AccuracyReport::sqnr_mean_db() const { return MeanFiniteSqnrDb(sqnr_db); }
 
-double AccuracyReport::sqnr_p5_db() const {
-  if (sqnr_db.empty()) {
-    return NAN;
-  }
-  std::vector<double> v = sqnr_db;
-  std::sort(v.begin(), v.end());
-  // Nearest rank: the ceil(0.05 N)-th smallest value.
-  const size_t rank = static_cast<size_t>(std::ceil(0.05 * static_cast<double>(v.size())));
-  return v[std::max<size_t>(rank, 1) - 1];
-}
+double AccuracyReport::sqnr_p5_db() const { return SqnrPercentile5Db(sqnr_db); }
 
 int64_t AccuracyReport::exact_outputs() const {
   return std::count_if(sqnr_db.begin(), sqnr_db.end(),
@@ -107,70 +88,49 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
   const int out_axis = static_cast<int>(net.ShapeOf(net.output).size()) > 1 ? 1 : 0;
 
   std::vector<ImageResult> results(static_cast<size_t>(total));
-  std::atomic<int64_t> next{0}, done{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&]() {
-    for (;;) {
-      const int64_t i = next.fetch_add(1);
-      if (i >= total) {
-        return;
+  std::atomic<int64_t> done{0};
+  std::atomic<bool> failed{false};
+  const auto work = [&](size_t index) {
+    const int64_t i = static_cast<int64_t>(index);
+    try {
+      const std::map<std::string, FloatTensor> inputs = {
+          {in.name, data.test.Sample(i, in.shape)}};
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto ref = RunFloatNetwork(net, params, inputs);
+      const auto t1 = std::chrono::steady_clock::now();
+      const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
+      const auto t2 = std::chrono::steady_clock::now();
+      const FloatTensor& f = ref.at(net.output);
+      const FloatTensor q = DequantizeTensor(run.tensors.at(net.output), out_params, out_axis);
+      ImageResult& r = results[index];
+      r.float_seconds = std::chrono::duration<double>(t1 - t0).count();
+      r.golden_seconds = std::chrono::duration<double>(t2 - t1).count();
+      const int label = data.test.labels[index];
+      r.float_rank = RankOf(f.data, label);
+      r.int_rank = RankOf(q.data, label);
+      r.float_pred = Argmax(f.data);
+      r.int_pred = Argmax(q.data);
+      r.sqnr = SqnrDb(f, q);
+      for (const LayerRunReport& l : run.layers) {
+        r.stats.push_back(l.stats);
       }
-      try {
-        const std::map<std::string, FloatTensor> inputs = {
-            {in.name, data.test.Sample(i, in.shape)}};
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto ref = RunFloatNetwork(net, params, inputs);
-        const auto t1 = std::chrono::steady_clock::now();
-        const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
-        const auto t2 = std::chrono::steady_clock::now();
-        const FloatTensor& f = ref.at(net.output);
-        const FloatTensor q = DequantizeTensor(run.tensors.at(net.output), out_params, out_axis);
-        ImageResult& r = results[static_cast<size_t>(i)];
-        r.float_seconds = std::chrono::duration<double>(t1 - t0).count();
-        r.golden_seconds = std::chrono::duration<double>(t2 - t1).count();
-        const int label = data.test.labels[static_cast<size_t>(i)];
-        r.float_rank = RankOf(f.data, label);
-        r.int_rank = RankOf(q.data, label);
-        r.float_pred = Argmax(f.data);
-        r.int_pred = Argmax(q.data);
-        r.sqnr = SqnrDb(f, q);
-        for (const LayerRunReport& l : run.layers) {
-          r.stats.push_back(l.stats);
-        }
-        if (i == 0) {
-          r.reports = run.layers;
-        }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) {
-          failure = std::current_exception();
-        }
-        next = total;  // stop the others early
+      if (i == 0) {
+        r.reports = run.layers;
       }
-      ++done;
+    } catch (...) {
+      failed = true;  // ends the progress loop; ParallelFor rethrows
+      throw;
     }
+    ++done;
   };
-  const int threads = std::max(
-      1, std::min<int>(options.threads > 0 ? options.threads
-                                           : static_cast<int>(std::thread::hardware_concurrency()),
-                       static_cast<int>(std::max<int64_t>(total, 1))));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back(work);
-  }
-  if (options.progress) {
-    while (done.load() < total && !failure) {
+  const auto report_progress = [&] {
+    while (done.load() < total && !failed) {
       options.progress(done.load(), total);
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-  }
-  for (auto& t : pool) {
-    t.join();
-  }
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
+  };
+  ParallelFor(static_cast<size_t>(total), options.threads, work,
+              options.progress ? std::function<void()>(report_progress) : std::function<void()>());
   if (options.progress) {
     options.progress(total, total);
   }

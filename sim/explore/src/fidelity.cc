@@ -2,18 +2,13 @@
 // MeasureAccuracy: golden runs over a labelled test set.
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <map>
-#include <mutex>
-#include <thread>
-#include <stdexcept>
 #include <vector>
 
 #include "quasar/models/fidelity.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
+#include "quasar/models/parallel.h"
 #include "quasar/sim/explore/compare.h"
 
 namespace quasar::sim::explore {
@@ -40,51 +35,22 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
   const int first_after = calib_samples + 1;
   std::vector<double> sqnr(static_cast<size_t>(n));
   std::vector<int64_t> overflows(static_cast<size_t>(n));
-  int required = 0;
-  std::mutex required_mutex;
-  std::atomic<int> next{0};
-  std::exception_ptr failure;
-  auto work = [&] {
-    for (int i = next++; i < n; i = next++) {
-      try {
-        const auto inputs = models::MakeInputs(net, seed, i == 0 ? 0 : first_after + i - 1);
-        const auto ref = models::RunFloatNetwork(net, params, inputs);
-        const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
-        const models::FloatTensor out = models::DequantizeTensor(
-            run.tensors.at(net.output), q.tensors.at(net.output), 0);
-        sqnr[static_cast<size_t>(i)] = models::SqnrDb(ref.at(net.output), out);
-        overflows[static_cast<size_t>(i)] = run.overflow_events;
-        std::lock_guard<std::mutex> lock(required_mutex);
-        required = std::max(required, run.required_bits);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(required_mutex);
-        if (!failure) {
-          failure = std::current_exception();
-        }
-        next = n;
-      }
-    }
-  };
-  const int threads = std::min(
-      n, options.threads > 0 ? options.threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(work);
-  }
-  work();
-  for (auto& t : pool) {
-    t.join();
-  }
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
-  models::AccuracyReport spread;  // its SQNR statistics, one home for their definition
-  spread.sqnr_db = sqnr;
+  std::vector<int> required(static_cast<size_t>(n));
+  models::ParallelFor(static_cast<size_t>(n), options.threads, [&](size_t i) {
+    const auto inputs =
+        models::MakeInputs(net, seed, i == 0 ? 0 : first_after + static_cast<int>(i) - 1);
+    const auto ref = models::RunFloatNetwork(net, params, inputs);
+    const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
+    const models::FloatTensor out =
+        models::DequantizeTensor(run.tensors.at(net.output), q.tensors.at(net.output), 0);
+    sqnr[i] = models::SqnrDb(ref.at(net.output), out);
+    overflows[i] = run.overflow_events;
+    required[i] = run.required_bits;
+  });
   f.inputs = n;
-  f.output_sqnr_db = spread.sqnr_mean_db();
-  f.output_sqnr_p5_db = spread.sqnr_p5_db();
-  f.required_acc_bits = required;
+  f.output_sqnr_db = models::MeanFiniteSqnrDb(sqnr);
+  f.output_sqnr_p5_db = models::SqnrPercentile5Db(sqnr);
+  f.required_acc_bits = *std::max_element(required.begin(), required.end());
   for (int64_t o : overflows) {
     f.overflow_events += o;
   }

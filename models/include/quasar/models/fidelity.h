@@ -2,6 +2,8 @@
 // How close a quantized network's output is to its float reference: the signal-to-quantization-
 // noise ratio, and the dequantization that brings integer tensors back to real values for it.
 
+#include <vector>
+
 #include "quasar/models/quant_params.h"
 #include "quasar/models/tensor.h"
 
@@ -14,6 +16,12 @@ namespace quasar::models {
 // Throws InputError if the shapes differ (naming both) or an element is NaN or infinite (naming
 // the tensor, the flat index and the value).
 double SqnrDb(const FloatTensor& reference, const FloatTensor& test);
+
+// The statistics of SQNRs over many inputs. The mean leaves out infinite values (+inf: an output
+// equal to the float one) and is +infinity when none is finite; the 5th percentile is the
+// nearest-rank one of all values (the ceil(0.05 N)-th smallest), NaN for none.
+double MeanFiniteSqnrDb(const std::vector<double>& sqnr_db);
+double SqnrPercentile5Db(const std::vector<double>& sqnr_db);
 
 // Real values of a quantized tensor: f32(q - zero_point) * scale elementwise, as Dequantize() in
 // requant.h. Parameters are per tensor (one scale, one zero point) or per channel along
