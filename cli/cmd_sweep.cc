@@ -39,7 +39,7 @@ struct Options {
   int jobs = 0;
   std::string backend = "analytical";
   bool resume = false;
-  std::optional<double> max_area, max_latency, max_energy, min_sqnr;
+  std::optional<double> max_area, max_latency, max_energy, min_sqnr, min_top1;
 };
 
 // The sweep file: a path, or the name of a file in workloads/sweeps/.
@@ -157,6 +157,10 @@ int Run(const Options& o) {
     throw InputError("--min-sqnr needs `fidelity: true` in " + spec.file);
   }
   SetConstraint(o.min_sqnr, "--min-sqnr", true, &spec.constraints.min_sqnr_db);
+  if (o.min_top1 && !spec.data) {
+    throw InputError("--min-top1 needs `data:` (a labelled dataset) in " + spec.file);
+  }
+  SetConstraint(o.min_top1, "--min-top1", true, &spec.constraints.min_top1_pct);
   if (!o.format.empty() && o.out.size() > 1) {
     throw InputError("--format applies to a single --out; name the files .csv and .json instead");
   }
@@ -324,6 +328,10 @@ Command AddSweepCommand(CLI::App& app) {
                   "Front only among designs of at most this energy per inference (uJ)");
   cmd->add_option("--min-sqnr", o->min_sqnr,
                   "Front only among designs of at least this output SQNR (dB; needs fidelity)");
+  cmd->add_option("--min-top1", o->min_top1,
+                  "Front only among designs of at least this top-1 accuracy (percent; needs "
+                  "data:)")
+      ->check(CLI::Range(0.0, 100.0));
   return [o]() { return Run(*o); };
 }
 

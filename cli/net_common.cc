@@ -266,7 +266,7 @@ Dataset LoadDataWithOptions(const DataOptions& d, const NetOptions& net) {
                                                                       "--calib-samples" &&
                                                 opt->count() > 0;
                                        });
-  return LoadDataset(d.data, calib_given ? net.calib_samples : 256);
+  return LoadDataset(d.data, calib_given ? net.calib_samples : models::kDefaultDataCalibrationSamples);
 }
 
 }  // namespace quasar::cli

@@ -142,4 +142,27 @@ expect 2 "cannot resume: its header is not this sweep's columns" -- \
   "$q" sweep "$tmp/one.yaml" --out "$tmp/a.csv" --resume
 expect 0 "" -- cmp "$tmp/a.csv" "$tmp/b.csv"  # the refused resume left the file alone
 
+# Accuracy on labelled data (the digits CNN on the 8x8 digits) under swept accumulators.
+cat > "$tmp/d.yaml" <<YAML
+version: 1
+base: edge_32x32_os
+networks: [$src/tests/data/digits/digits_cnn.yaml]
+precisions: [w8a8]
+fidelity: true
+data: digits
+images: 100
+sweep:
+  mac.accumulator.bits: [10, 32]
+YAML
+expect 0 "minimizing latency, energy, area, -top-1" -- "$q" sweep "$tmp/d.yaml" \
+  --out "$tmp/d.csv"
+expect 0 "(1 within the constraints)" -- "$q" sweep "$tmp/d.yaml" --out "$tmp/d4.csv" \
+  --min-top1 50
+expect 0 "top1_pct,agreement_pct,sqnr_db,sqnr_p5_db" -- head -1 "$tmp/d.csv"
+expect 0 "accumulator 10 bits wrap" -- "$q" sweep "$tmp/d.yaml" --out "$tmp/d2.csv" --jobs 1
+expect 0 "" -- cmp "$tmp/d.csv" "$tmp/d2.csv"
+expect 2 "--min-top1 needs \`data:\`" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.csv" --min-top1 50
+sed 's/^data: digits/data: nosuch.csv/' "$tmp/d.yaml" > "$tmp/d3.yaml"
+expect 2 "d3.yaml: data: " -- "$q" sweep "$tmp/d3.yaml" --out "$tmp/x.csv"
+
 finish

@@ -55,7 +55,7 @@ std::vector<bool> ParetoFront(const std::vector<std::vector<double>>& points,
 }
 
 bool MeetsConstraints(const Constraints& c, double area_mm2, double latency_s, double energy_uj,
-                      std::optional<double> sqnr_db) {
+                      std::optional<double> sqnr_db, std::optional<double> top1_pct) {
   if (c.max_area_mm2 && !(area_mm2 <= *c.max_area_mm2)) {
     return false;
   }
@@ -66,6 +66,9 @@ bool MeetsConstraints(const Constraints& c, double area_mm2, double latency_s, d
     return false;
   }
   if (c.min_sqnr_db && !(sqnr_db && *sqnr_db >= *c.min_sqnr_db)) {
+    return false;
+  }
+  if (c.min_top1_pct && !(top1_pct && *top1_pct >= *c.min_top1_pct)) {
     return false;
   }
   return true;

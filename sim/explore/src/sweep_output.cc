@@ -22,9 +22,20 @@ std::vector<std::string> ResultColumns(const SweepSpec& spec) {
                                 "inferences_per_s", "utilization", "energy_pj", "energy_uj",
                                 "tops_per_watt",    "area_mm2",    "dram_bytes"};
   if (spec.fidelity) {
+    if (spec.data) {
+      c.push_back("top1_pct");
+      c.push_back("agreement_pct");
+    }
     c.push_back("sqnr_db");
+    c.push_back("sqnr_p5_db");
   }
   return c;
+}
+
+// The cells that may be unknown (empty in CSV, null in JSON): the fidelity columns.
+bool Optional(const std::string& column) {
+  return column == "top1_pct" || column == "agreement_pct" || column == "sqnr_db" ||
+         column == "sqnr_p5_db";
 }
 
 // The result cells of a row, in ResultColumns order; `number` formats a double.
@@ -41,8 +52,14 @@ std::vector<std::string> ResultCells(const SweepSpec& spec, const SweepRow& r, F
                                 number(r.tops_per_watt),
                                 number(r.area_mm2),
                                 std::to_string(r.dram_bytes)};
+  const auto cell = [&](const std::optional<double>& v) { return v ? number(*v) : std::string(); };
   if (spec.fidelity) {
-    c.push_back(r.sqnr_db ? number(*r.sqnr_db) : std::string());
+    if (spec.data) {
+      c.push_back(cell(r.top1_pct));
+      c.push_back(cell(r.agreement_pct));
+    }
+    c.push_back(cell(r.sqnr_db));
+    c.push_back(cell(r.sqnr_p5_db));
   }
   return c;
 }
@@ -108,7 +125,8 @@ std::string ContextDiff(const std::string& file, const std::string& now,
   const std::vector<std::pair<std::string, std::string>> items = {
       {"arch", "the base architecture"}, {"tech", "its technology table"},
       {"objective", "the objective"},    {"first_last_bits", "first_last_bits"},
-      {"fidelity", "fidelity"},          {"network", "the network file of '" + network + "'"}};
+      {"fidelity", "fidelity"},          {"data", "the data (data:, images:)"},
+      {"network", "the network file of '" + network + "'"}};
   std::string out;
   for (const auto& [name, what] : items) {
     const std::string a = ContextItem(file, name), b = ContextItem(now, name);
@@ -144,7 +162,8 @@ SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows) {
     const SweepRow& r = rows[i];
     m.within_constraints[i] =
         r.feasible() &&
-        MeetsConstraints(spec.constraints, r.area_mm2, r.latency_s, r.energy_pj / 1e6, r.sqnr_db);
+        MeetsConstraints(spec.constraints, r.area_mm2, r.latency_s, r.energy_pj / 1e6, r.sqnr_db,
+                         r.top1_pct);
   }
   for (const std::string& network : spec.networks) {
     std::vector<size_t> members;
@@ -156,7 +175,9 @@ SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows) {
       }
       const SweepRow& r = rows[i];
       std::vector<double> p = {r.latency_s, r.energy_pj, r.area_mm2};
-      if (spec.fidelity) {
+      if (spec.data) {
+        p.push_back(r.top1_pct ? -*r.top1_pct : std::nan(""));  // maximize top-1
+      } else if (spec.fidelity) {
         p.push_back(r.sqnr_db ? -*r.sqnr_db : std::nan(""));  // maximize SQNR
       }
       members.push_back(i);
@@ -218,7 +239,14 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
   out += "  \"constraints\": {\"max_area_mm2\": " + opt(c.max_area_mm2) +
          ", \"max_latency_s\": " + opt(c.max_latency_s) +
          ", \"max_energy_uj\": " + opt(c.max_energy_uj) +
-         ", \"min_sqnr_db\": " + opt(c.min_sqnr_db) + "},\n";
+         ", \"min_sqnr_db\": " + opt(c.min_sqnr_db) +
+         (spec.data ? ", \"min_top1_pct\": " + opt(c.min_top1_pct) : std::string()) + "},\n";
+  if (spec.data) {
+    out += "  \"data\": " + JsonString(spec.data_name) + ",\n  \"images\": " +
+           std::to_string(spec.images < 0 ? spec.data->test.size()
+                                          : std::min(spec.images, spec.data->test.size())) +
+           ",\n";
+  }
   const std::vector<std::string> columns = SweepColumns(spec);
   out += "  \"columns\": [";
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -239,7 +267,7 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
     for (size_t k = 0; k < results.size(); ++k) {
       const bool text = k < 2;  // status, reason
       const std::string cell =
-          spec.fidelity && results[k] == "sqnr_db" && !r.sqnr_db ? std::string("null") : cells[k];
+          Optional(results[k]) && cells[k].empty() ? std::string("null") : cells[k];
       out += ", " + JsonString(results[k]) + ": " + (text ? JsonString(cell) : cell);
     }
     out += ", \"within_constraints\": " + Bool(marks.within_constraints[i]) +
@@ -338,8 +366,19 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
     ++k;
     r.dram_bytes = integer();
     ++k;
-    if (spec.fidelity && !cells[k].empty()) {
-      r.sqnr_db = number();
+    auto optional_number = [&]() {
+      const std::optional<double> v =
+          cells[k].empty() ? std::nullopt : std::optional<double>(number());
+      ++k;
+      return v;
+    };
+    if (spec.fidelity) {
+      if (spec.data) {
+        r.top1_pct = optional_number();
+        r.agreement_pct = optional_number();
+      }
+      r.sqnr_db = optional_number();
+      r.sqnr_p5_db = optional_number();
     }
     if (r.status != "feasible" && r.status != "infeasible" && r.status != "invalid") {
       throw InputError(path + ": line " + std::to_string(line_no) +
@@ -377,7 +416,7 @@ std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
     out += "Pareto front of " + network + ": " + std::to_string(front.size()) + " of " +
            std::to_string(feasible) + " feasible configurations (" + std::to_string(within) +
            " within the constraints); minimizing latency, energy, area" +
-           (spec.fidelity ? ", -SQNR" : "") + "\n";
+           (spec.data ? ", -top-1" : spec.fidelity ? ", -SQNR" : "") + "\n";
     std::vector<std::string> head = {"config"};
     if (spec.precisions.size() > 1) {
       head.push_back("precision");
@@ -388,8 +427,12 @@ std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
     for (const char* h : {"latency ms", "energy uJ", "area mm2", "TOPS/W", "util %"}) {
       head.push_back(h);
     }
+    if (spec.data) {
+      head.push_back("top-1 %");
+    }
     if (spec.fidelity) {
       head.push_back("SQNR dB");
+      head.push_back("p5 dB");
     }
     std::vector<std::vector<std::string>> table = {head};
     for (size_t j = 0; j < front.size() && j < limit; ++j) {
@@ -404,8 +447,12 @@ std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
       cells.push_back(Fixed(r.area_mm2, 3));
       cells.push_back(Fixed(r.tops_per_watt, 3));
       cells.push_back(Fixed(r.utilization * 100, 1));
+      if (spec.data) {
+        cells.push_back(r.top1_pct ? Fixed(*r.top1_pct, 2) : "-");
+      }
       if (spec.fidelity) {
         cells.push_back(r.sqnr_db ? Fixed(*r.sqnr_db, 2) : "-");
+        cells.push_back(r.sqnr_p5_db ? Fixed(*r.sqnr_p5_db, 2) : "-");
       }
       table.push_back(std::move(cells));
     }

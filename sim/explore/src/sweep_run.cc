@@ -1,17 +1,19 @@
 // Running a sweep (sweep.h): one configuration through the mapper and the analytical model, the
-// output SQNR of a (network, precision) pair, and the thread pool that evaluates the missing
-// configurations while the calling thread hands rows out in configuration order.
+// fidelity of a (network, precision, accumulator), and the evaluation of the missing
+// configurations on a thread pool while the calling thread hands rows out in configuration order.
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
-#include <exception>
+#include <map>
 #include <mutex>
-#include <thread>
+#include <tuple>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
+#include "quasar/models/parallel.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
@@ -50,6 +52,21 @@ size_t PairOf(const SweepSpec& spec, const SweepConfig& c) {
   return c.network * spec.precisions.size() + c.precision;
 }
 
+// What a fidelity run depends on besides the spec: the pair and the accumulator.
+using FidelityKey = std::tuple<size_t, int, models::OverflowMode>;
+
+FidelityKey FidelityKeyOf(const SweepSpec& spec, const SweepConfig& c) {
+  const models::AccumulatorSpec acc = AccumulatorFor(spec, c);
+  return {PairOf(spec, c), acc.bits, acc.overflow};
+}
+
+// `fraction` of `images` as a percentage, from the count it stands for (so 9055 of 10000 is
+// 90.55, not 90.55000000000001).
+double Percent(double fraction, int64_t images) {
+  const double count = std::round(fraction * static_cast<double>(images));
+  return images > 0 ? 100.0 * count / static_cast<double>(images) : 0.0;
+}
+
 }  // namespace
 
 std::string SweepRow::Key() const {
@@ -61,9 +78,15 @@ std::string SweepRow::Key() const {
 }
 
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
-                        std::optional<double> sqnr_db, const BackendInfo* backend) {
+                        const std::optional<SweepFidelity>& fidelity,
+                        const BackendInfo* backend) {
   SweepRow row = NewRow(spec, config);
-  row.sqnr_db = sqnr_db;
+  if (fidelity) {
+    row.sqnr_db = fidelity->sqnr_db;
+    row.sqnr_p5_db = fidelity->sqnr_p5_db;
+    row.top1_pct = fidelity->top1_pct;
+    row.agreement_pct = fidelity->agreement_pct;
+  }
   models::ArchSpec arch;
   try {
     arch = ArchFor(spec, config);
@@ -91,13 +114,27 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   return row;
 }
 
-// The mean output SQNR over MeasureFidelity's held-out inputs; one thread each, since the sweep
-// runs (network, precision) pairs in parallel already.
-double OutputSqnrDb(const models::NetworkSpec& net) {
+SweepFidelity MeasureSweepFidelity(const SweepSpec& spec, size_t pair,
+                                   const models::AccumulatorSpec& acc, int threads) {
+  const models::NetworkSpec& net = spec.nets.at(pair);
+  SweepFidelity f;
+  if (spec.data) {
+    models::AccuracyOptions options;
+    options.images = spec.images;
+    options.threads = threads;
+    const AccuracySummary a = MeasureAccuracy(net, *spec.data, acc, options);
+    f.sqnr_db = a.sqnr_mean_db;
+    f.sqnr_p5_db = a.sqnr_p5_db;
+    f.top1_pct = Percent(a.top1, a.images);
+    f.agreement_pct = Percent(a.agreement, a.images);
+    return f;
+  }
   FidelityOptions options;
-  options.threads = 1;
-  return MeasureFidelity(net, kFidelitySeed, kFidelityCalibSamples, std::nullopt, options)
-      .output_sqnr_db;
+  options.threads = threads;
+  const Fidelity m = MeasureFidelity(net, kFidelitySeed, kFidelityCalibSamples, acc, options);
+  f.sqnr_db = m.output_sqnr_db;
+  f.sqnr_p5_db = m.output_sqnr_p5_db;
+  return f;
 }
 
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
@@ -109,78 +146,47 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   SweepResult result;
   std::vector<std::optional<SweepRow>> rows(total);
   std::vector<size_t> missing;
-  std::vector<bool> pair_needed(spec.nets.size(), false);
   for (size_t i = 0; i < total; ++i) {
     if (!done.empty() && done[i]) {
       rows[i] = done[i];
       ++result.reused;
     } else {
       missing.push_back(i);
-      pair_needed[PairOf(spec, ConfigAt(spec, i))] = true;
     }
   }
   const bool serial = options.backend != nullptr && !options.backend->concurrent;
-  const size_t jobs = static_cast<size_t>(
-      serial ? 1
-             : options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = serial ? 1 : models::ThreadCount(options.jobs);
 
-  // Runs work(i) for i in [0, n) on the pool; rethrows the first exception.
-  auto parallel = [&](size_t n, const std::function<void(size_t)>& work,
-                      const std::function<void()>& wait) {
-    std::atomic<size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    std::vector<std::thread> threads;
-    for (size_t t = 0; t < std::min(jobs, n); ++t) {
-      threads.emplace_back([&] {
-        for (size_t i = next++; i < n; i = next++) {
-          try {
-            work(i);
-          } catch (...) {
-            std::lock_guard<std::mutex> lock(error_mutex);
-            if (!error) {
-              error = std::current_exception();
-            }
-            next = n;  // stop handing out work
-          }
-        }
-      });
-    }
-    if (wait) {
-      try {
-        wait();
-      } catch (...) {  // e.g. a row callback that cannot write: stop the workers first
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) {
-          error = std::current_exception();
-        }
-        next = n;
-      }
-    }
-    for (auto& t : threads) {
-      t.join();
-    }
-    if (error) {
-      std::rethrow_exception(error);
-    }
-  };
-
-  // The SQNR of each (network, precision) pair a missing row needs, once per pair.
-  std::vector<std::optional<double>> sqnr(spec.nets.size());
+  // The fidelity of each (network, precision, accumulator) a missing row needs, measured once.
+  // The runs share the threads: each gets jobs / runs of them (at least one).
+  std::map<FidelityKey, SweepFidelity> fidelity;
   if (spec.fidelity) {
-    std::vector<size_t> pairs;
-    for (size_t p = 0; p < spec.nets.size(); ++p) {
-      if (pair_needed[p]) {
-        pairs.push_back(p);
-        if (options.note) {
-          options.note("fidelity: " + spec.networks[p / spec.precisions.size()] + " " +
-                       spec.precisions[p % spec.precisions.size()]);
-        }
+    std::vector<FidelityKey> keys;
+    for (size_t i : missing) {
+      const FidelityKey key = FidelityKeyOf(spec, ConfigAt(spec, i));
+      if (fidelity.emplace(key, SweepFidelity{}).second) {
+        keys.push_back(key);
       }
     }
-    parallel(pairs.size(), [&](size_t i) { sqnr[pairs[i]] = OutputSqnrDb(spec.nets[pairs[i]]); },
-             {});
-    result.fidelity_runs = pairs.size();
+    std::sort(keys.begin(), keys.end());
+    for (const FidelityKey& k : keys) {
+      if (options.note) {
+        const size_t p = std::get<0>(k);
+        options.note("fidelity: " + spec.networks[p / spec.precisions.size()] + " " +
+                     spec.precisions[p % spec.precisions.size()] + ", accumulator " +
+                     std::to_string(std::get<1>(k)) + " bits " +
+                     models::OverflowModeName(std::get<2>(k)));
+      }
+    }
+    const int per_run = std::max(1, jobs / static_cast<int>(std::max<size_t>(keys.size(), 1)));
+    models::ParallelFor(keys.size(), jobs, [&](size_t i) {
+      const auto& [pair, bits, overflow] = keys[i];
+      models::AccumulatorSpec acc;
+      acc.bits = bits;
+      acc.overflow = overflow;
+      fidelity.at(keys[i]) = MeasureSweepFidelity(spec, pair, acc, per_run);
+    });
+    result.fidelity_runs = keys.size();
   }
 
   // Workers fill `rows`; this thread hands out the completed prefix in order.
@@ -193,7 +199,11 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
     const size_t index = missing[i];
     const SweepConfig c = ConfigAt(spec, index);
     try {
-      SweepRow row = EvaluateConfig(spec, c, sqnr[PairOf(spec, c)], options.backend);
+      std::optional<SweepFidelity> f;
+      if (spec.fidelity) {
+        f = fidelity.at(FidelityKeyOf(spec, c));
+      }
+      SweepRow row = EvaluateConfig(spec, c, f, options.backend);
       ++evaluated;
       std::lock_guard<std::mutex> lock(mutex);
       rows[index] = std::move(row);
@@ -232,7 +242,7 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       lock.lock();
     }
   };
-  parallel(missing.size(), work, hand_out);
+  models::ParallelFor(missing.size(), jobs, work, hand_out);
   result.evaluated = evaluated;
   result.rows.reserve(total);
   for (auto& r : rows) {

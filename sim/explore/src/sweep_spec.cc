@@ -8,10 +8,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
+#include "quasar/models/eval/accuracy.h"
 #include "quasar/models/net/precision.h"
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/sim/explore/sweep.h"
@@ -86,7 +88,8 @@ void ReadConstraints(const MapReader& root, SweepSpec* s) {
   if (!c) {
     return;
   }
-  c->RejectUnknownKeys({"max_area_mm2", "max_latency_s", "max_energy_uj", "min_sqnr_db"});
+  c->RejectUnknownKeys(
+      {"max_area_mm2", "max_latency_s", "max_energy_uj", "min_sqnr_db", "min_top1_pct"});
   auto positive = [&](const char* key, std::optional<double>* out) {
     if (auto v = c->Double(key, false)) {
       if (!(*v > 0) || !std::isfinite(*v)) {
@@ -108,6 +111,69 @@ void ReadConstraints(const MapReader& root, SweepSpec* s) {
       s->constraints.min_sqnr_db = *v;
     }
   }
+  if (auto v = c->Double("min_top1_pct", false)) {
+    if (!(*v >= 0 && *v <= 100)) {
+      c->Error("min_top1_pct", "must be a percentage in 0..100, got " +
+                                   c->Get("min_top1_pct").Scalar());
+    } else if (!s->data) {
+      c->Error("min_top1_pct", "needs data: (a labelled dataset), got " +
+                                   c->Get("min_top1_pct").Scalar());
+    } else {
+      s->constraints.min_top1_pct = *v;
+    }
+  }
+}
+
+// `data:` and `images:`: the labelled data of the fidelity runs, loaded once and checked against
+// every network. A value with a '/' or an extension is a path relative to the sweep file.
+void ReadData(const MapReader& root, const std::string& base_dir,
+              const std::vector<models::NetworkSpec>& nets, const std::vector<std::string>& names,
+              SweepSpec* s) {
+  const auto images = root.Int("images", false);
+  const auto data = root.String("data", false);
+  if (images && (*images < 1 || !data)) {
+    root.Error("images", std::string(data ? "must be >= 1" : "needs data:") + ", got " +
+                             root.Get("images").Scalar());
+  }
+  if (!data) {
+    return;
+  }
+  if (!s->fidelity) {
+    root.Error("data", "needs fidelity: true, got '" + *data + "'");
+    return;
+  }
+  const fs::path p(*data);
+  const bool is_path = data->find('/') != std::string::npos || p.has_extension();
+  const std::string where = is_path && p.is_relative() ? (fs::path(base_dir) / p).string() : *data;
+  try {
+    auto loaded = std::make_shared<models::Dataset>(
+        models::LoadDataset(where, models::kDefaultDataCalibrationSamples));
+    for (size_t i = 0; i < nets.size(); ++i) {
+      try {
+        models::CheckNetworkFitsData(nets[i], *loaded);
+      } catch (const InputError& e) {
+        root.Error("data", "network '" + names[i] + "': " + e.what());
+      }
+    }
+    s->data = std::move(loaded);
+    s->data_name = *data;
+    s->images = images && *images >= 1 ? *images : -1;
+  } catch (const InputError& e) {
+    root.Error("data", e.what());
+  }
+}
+
+// A fingerprint of the data a sweep evaluates on: the splits' sources, shapes and contents.
+std::string DataText(const models::Dataset& d, int64_t images) {
+  std::string out = d.name + ';' + std::to_string(d.classes) + ";images=" + std::to_string(images);
+  for (const models::DataSplit* split : {&d.calibration, &d.test}) {
+    out += ';' + split->source + ';' + std::to_string(split->size());
+    out.append(reinterpret_cast<const char*>(split->values.data()),
+               split->values.size() * sizeof(float));
+    out.append(reinterpret_cast<const char*>(split->labels.data()),
+               split->labels.size() * sizeof(int32_t));
+  }
+  return out;
 }
 
 }  // namespace
@@ -132,7 +198,8 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   }
   const MapReader root(node, "", &errors);
   root.RejectUnknownKeys({"version", "name", "description", "base", "networks", "precisions",
-                          "first_last_bits", "objective", "fidelity", "sweep", "constraints"});
+                          "first_last_bits", "objective", "fidelity", "data", "images", "sweep",
+                          "constraints"});
   if (auto v = root.Int("version", true); v && *v != 1) {
     root.Error("version", "must be 1, got " + root.Get("version").Scalar());
   }
@@ -210,6 +277,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
     }
   }
   s.fidelity = root.Bool("fidelity", false).value_or(false);
+  ReadData(root, base_dir, loaded, s.networks, &s);
   if (auto sweep = root.Map("sweep", false)) {
     ReadAxes(*sweep, &s, &errors);
   }
@@ -251,11 +319,23 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
       "arch=" + HashHex(models::ArchSpecToYaml(s.base)) + ";tech=" + HashHex(TableText(s.table)) +
       ";objective=" + compiler::ObjectiveName(s.objective) + ";first_last_bits=" +
       (s.first_last_bits ? std::to_string(*s.first_last_bits) : std::string("file")) +
-      ";fidelity=" + (s.fidelity ? "true" : "false");
+      ";fidelity=" + (s.fidelity ? "true" : "false") +
+      (s.data ? ";data=" + HashHex(DataText(*s.data, s.images)) : std::string());
   for (const std::string& h : net_hashes) {
     s.contexts.push_back(common + ";network=" + h);
   }
   return s;
+}
+
+models::AccumulatorSpec AccumulatorFor(const SweepSpec& spec, const SweepConfig& config) {
+  ArchSpec a;
+  a.mac.accumulator = spec.base.mac.accumulator;
+  for (size_t i = 0; i < spec.axes.size(); ++i) {
+    if (spec.axes[i].key.rfind("mac.accumulator.", 0) == 0) {
+      a = WithAxisValue(a, spec.axes[i].key, spec.axes[i].values[config.value[i]]);
+    }
+  }
+  return a.mac.accumulator;
 }
 
 SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths) {

@@ -55,6 +55,9 @@ std::string DatasetDir();
 // Dataset names (file stems of DatasetDir()), sorted.
 std::vector<std::string> DatasetNames();
 
+// How many samples of a bare data path calibrate when the user does not say (--calib-samples).
+constexpr int kDefaultDataCalibrationSamples = 256;
+
 // Loads a dataset by name, dataset file or data path (see above). `calibration_samples` is how
 // many samples a bare path sets aside for calibration. Throws InputError naming the file (and
 // key, or sample) for a missing or corrupt file, inconsistent sample shapes, a label count that

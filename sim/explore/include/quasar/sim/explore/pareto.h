@@ -30,13 +30,17 @@ struct Constraints {
   std::optional<double> max_latency_s;
   std::optional<double> max_energy_uj;
   std::optional<double> min_sqnr_db;
+  std::optional<double> min_top1_pct;  // top-1 accuracy, percent (sweeps with data)
 
-  bool empty() const { return !max_area_mm2 && !max_latency_s && !max_energy_uj && !min_sqnr_db; }
+  bool empty() const {
+    return !max_area_mm2 && !max_latency_s && !max_energy_uj && !min_sqnr_db && !min_top1_pct;
+  }
 };
 
 // Whether a design with these figures meets every bound of `c`. A bound on SQNR with no SQNR
-// known (`sqnr_db` empty) is not met. Bounds are inclusive.
+// known (`sqnr_db` empty) is not met, nor one on top-1 with no top-1 known. Bounds are
+// inclusive.
 bool MeetsConstraints(const Constraints& c, double area_mm2, double latency_s, double energy_uj,
-                      std::optional<double> sqnr_db);
+                      std::optional<double> sqnr_db, std::optional<double> top1_pct = std::nullopt);
 
 }  // namespace quasar::sim::explore

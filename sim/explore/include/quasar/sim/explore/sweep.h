@@ -10,12 +10,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "quasar/compiler/schedule.h"
+#include "quasar/models/accumulator.h"
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/data/dataset.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
@@ -62,6 +65,12 @@ struct SweepSpec {
   // entries), objective, first_last_bits ("file" when absent), fidelity, network (a hash of the
   // network file's contents). --resume refuses rows of another context.
   std::vector<std::string> contexts;
+  // `data:` (needs fidelity): the labelled data the fidelity runs evaluate accuracy on, as
+  // `quasar compare --data` does, instead of synthetic inputs; `images:` the first N test images
+  // (-1: all). Shared, since a spec is copied and the data do not change.
+  std::string data_name;  // as written
+  std::shared_ptr<const models::Dataset> data;
+  int64_t images = -1;
 
   // networks x precisions x the product of the axes' value counts.
   size_t ConfigCount() const;
@@ -94,7 +103,21 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index);
 // rejects (e.g. bit_fusion with a 6-bit MAC) is an InputError with the format's message.
 models::ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config);
 
+// The accumulator a configuration's fidelity run uses: the base accelerator's, with the
+// configuration's values of the swept `mac.accumulator.*` fields (the hardware's accumulator
+// decides the integer results, as in `quasar compare`).
+models::AccumulatorSpec AccumulatorFor(const SweepSpec& spec, const SweepConfig& config);
+
 // ---- Running (sweep_run.cc) ----
+
+// What a fidelity run measured for one (network, precision, accumulator): the output SQNR
+// against the float network (mean of the finite values, nearest-rank 5th percentile) over the
+// inputs, and with `data:` the integer run's top-1 and its top-1 agreement with the float run
+// (percent of the images).
+struct SweepFidelity {
+  double sqnr_db = 0, sqnr_p5_db = 0;
+  std::optional<double> top1_pct, agreement_pct;
+};
 
 // One configuration's result: the output row.
 struct SweepRow {
@@ -109,6 +132,8 @@ struct SweepRow {
   int64_t dram_bytes = 0;
   std::optional<double> sqnr_db;  // with fidelity: the output SQNR of (network, precision)
   std::string context;            // the spec's contexts[network] it was computed in
+  std::optional<double> sqnr_p5_db;      // with fidelity: its 5th percentile over the inputs
+  std::optional<double> top1_pct, agreement_pct;  // with data, percent (SweepFidelity)
 
   bool feasible() const { return status == "feasible"; }
   // The configuration's identity for --resume: network, precision and the swept values.
@@ -134,7 +159,7 @@ struct SweepResult {
   std::vector<SweepRow> rows;  // every configuration, in order
   size_t evaluated = 0;        // configurations compiled and evaluated by this call
   size_t reused = 0;           // rows taken from `done`
-  size_t fidelity_runs = 0;    // (network, precision) pairs run through golden + float
+  size_t fidelity_runs = 0;    // (network, precision, accumulator) run through golden + float
 };
 
 // Evaluates one configuration: sim::Compile with the spec's objective, then the schedule on
@@ -142,20 +167,24 @@ struct SweepResult {
 // fidelity run's seed and calibration), priced with the spec's table. Never throws for a
 // configuration that cannot run: the row says why ("infeasible", or "invalid" for a combination
 // of values the arch format rejects); a backend that cannot run the job at all, or disagrees
-// with the golden reference, throws (InputError, BackendMismatch). `sqnr_db` is copied into the
+// with the golden reference, throws (InputError, BackendMismatch). `fidelity` is copied into the
 // row.
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
-                        std::optional<double> sqnr_db, const BackendInfo* backend = nullptr);
+                        const std::optional<SweepFidelity>& fidelity,
+                        const BackendInfo* backend = nullptr);
 
-// The output SQNR (dB) of a network with its resolved precision: synthetic weights (seed 1),
-// calibrated on 4 synthetic inputs (or the network's calibration files), the mean over
-// MeasureFidelity's 32 held-out inputs of the golden run against the float run (compare.h).
-// +infinity when they are identical.
-double OutputSqnrDb(const models::NetworkSpec& net);
+// The fidelity of the spec's (network, precision) pair `pair` (index network * precisions +
+// precision) with accumulator `acc`, on `threads` threads (0: all cores; the result does not
+// depend on it). Without data: synthetic weights (seed 1), calibrated on 4 synthetic inputs (or
+// the network's calibration files), then MeasureFidelity's 32 held-out inputs (compare.h).
+// With data: MeasureAccuracy on the spec's data and images (its calibration split calibrates a
+// float network; a quantized model keeps its parameters).
+SweepFidelity MeasureSweepFidelity(const SweepSpec& spec, size_t pair,
+                                   const models::AccumulatorSpec& acc, int threads);
 
 // Runs every configuration not in `done` (indexed by configuration; empty or one entry per
-// configuration) on `options.jobs` threads, and returns all rows in order. With fidelity, the
-// SQNR of each (network, precision) pair that a missing row needs is computed once, first.
+// configuration) on `options.jobs` threads, and returns all rows in order. With fidelity, each
+// (network, precision, accumulator) that a missing row needs is measured once, first.
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
                      const std::vector<std::optional<SweepRow>>& done = {});
 
@@ -163,12 +192,13 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
 
 // The output columns, in order: config, network, precision, one per axis (its key), status,
 // reason, cycles, latency_s, inferences_per_s, utilization, energy_pj, energy_uj, tops_per_watt,
-// area_mm2, dram_bytes, [sqnr_db with fidelity], within_constraints, pareto, context.
+// area_mm2, dram_bytes, [with fidelity: top1_pct and agreement_pct with data, sqnr_db,
+// sqnr_p5_db], within_constraints, pareto, context.
 std::vector<std::string> SweepColumns(const SweepSpec& spec);
 
 // Marks computed over all rows: whether each row meets the constraints, and whether it is on
 // its network's Pareto front (feasible rows meeting the constraints; minimize latency, energy,
-// area and, with fidelity, -SQNR).
+// area and, with fidelity, -SQNR, or with data -top-1).
 struct SweepMarks {
   std::vector<bool> within_constraints;
   std::vector<bool> pareto;
