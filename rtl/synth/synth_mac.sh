@@ -11,7 +11,7 @@
 # parameters with chparam, `synth -flatten`, map to a generic two-input gate library with
 # `abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX` (abc adds NOT where it needs one), `opt_clean`,
 # `stat`. Every cell counts as one, whatever its type: these are technology-independent gate
-# counts, not µm². Takes about 2 s for the four configurations (yosys 0.23).
+# counts, not µm². Takes about 10 s for the 24 configurations (yosys 0.23).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,12 +37,24 @@ fi
 #    accumulator addition per cycle, the binary counterpart of the plain MACs above.
 # Wider MACs synthesize quickly too (16 x 16 bits: ~2 s), but are not in the list: the models'
 # comparison is 8 vs 4 vs 2 bits vs binary.
+#  - the same four at accumulators of 16 and 24 bits, and saturating at 16, 24 and 32 bits: the
+#    accumulator's share of the MAC, from which the area model scales a PE whose accumulator is
+#    not the presets' 32-bit wrapping one (models/src/cost/rtl_area.cc, AccumulatorAreaFactor).
 configs=(
   "int8   8 8 1 32 1 0 0"
   "int4   4 4 1 32 1 0 0"
   "int2   2 2 1 32 1 0 0"
   "binary 2 2 1 32 1 1 0"
 )
+for base in "int8 8 8 0" "int4 4 4 0" "int2 2 2 0" "binary 2 2 1"; do
+  read -r bname ba bw bx <<<"$base"
+  for acc in 16 24; do
+    configs+=("${bname}_acc${acc} $ba $bw 1 $acc 1 $bx 0")
+  done
+  for acc in 16 24 32; do
+    configs+=("${bname}_acc${acc}_sat $ba $bw 1 $acc 1 $bx 1")
+  done
+done
 
 bool() { if [ "$1" = 1 ]; then echo true; else echo false; fi; }
 

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
@@ -59,13 +60,22 @@ TEST_CASE("the committed mac_cells.yaml parses and records its synthesis", "[rtl
   CHECK(c.file == CellsPath());
   CHECK_THAT(c.tool, Contains("Yosys 0.23"));
   CHECK_THAT(c.flow, Contains("abc -g"));
-  REQUIRE(c.configurations.size() == 4);
-  for (const RtlMacConfig& cfg : c.configurations) {
+  // int8, int4, int2, binary at 32 bits wrapping, then each at 16 and 24 bits wrapping and at
+  // 16, 24 and 32 bits saturating, named <operands>_acc<bits>[_sat].
+  REQUIRE(c.configurations.size() == 24);
+  for (size_t i = 0; i < c.configurations.size(); ++i) {
+    const RtlMacConfig& cfg = c.configurations[i];
     INFO(cfg.name);
-    CHECK(cfg.acc_bits == 32);
+    const std::string base = cfg.name.substr(0, cfg.name.find('_'));
+    const std::string suffix = i < 4 ? "" : "_acc" + std::to_string(cfg.acc_bits) +
+                                                (cfg.saturate ? "_sat" : "");
+    CHECK(cfg.name == base + suffix);
+    CHECK(cfg.acc_bits == (i < 4 ? 32 : cfg.acc_bits));
+    CHECK((cfg.acc_bits == 16 || cfg.acc_bits == 24 || cfg.acc_bits == 32));
+    CHECK(cfg.saturate == (cfg.name.size() > 4 && cfg.name.substr(cfg.name.size() - 4) == "_sat"));
+    CHECK(cfg.xnor == (base == "binary"));
     CHECK(cfg.lanes == 1);
     CHECK(cfg.is_signed);
-    CHECK_FALSE(cfg.saturate);
     CHECK(cfg.cells > 0);
     int64_t sum = 0;
     for (const auto& kv : cfg.cell_types) {
@@ -113,8 +123,76 @@ TEST_CASE("a MacSpec matches the synthesized MAC of its operand widths", "[rtl_a
   narrow_acc.is_signed = false;
   const auto m16acc = MatchRtlMac(Committed(), narrow_acc);
   REQUIRE(m16acc);
-  CHECK(m16acc->config == "int8");
+  CHECK(m16acc->config == "int8_acc16_sat");  // the accumulator matches, the signedness not
   CHECK_FALSE(m16acc->exact);
+  narrow_acc.is_signed = true;
+  CHECK(MatchRtlMac(Committed(), narrow_acc)->exact);
+  // 20 bits: the nearest width (16 and 24 tie; file order takes 16).
+  narrow_acc.accumulator.bits = 20;
+  narrow_acc.accumulator.overflow = quasar::models::OverflowMode::kWrap;
+  CHECK(MatchRtlMac(Committed(), narrow_acc)->config == "int8_acc16");
+}
+
+TEST_CASE("the accumulator scales the MAC area by the synthesized cells", "[rtl_area]") {
+  using quasar::models::OverflowMode;
+  const auto factor = [](int a, int w, int acc, OverflowMode mode) {
+    MacSpec m = Mac(a, w);
+    m.accumulator.bits = acc;
+    m.accumulator.overflow = mode;
+    const auto f = AccumulatorAreaFactor(Committed(), m);
+    REQUIRE(f);
+    return *f;
+  };
+  const auto cells = [](const std::string& name) { return double(Config(name).cells); };
+  for (const auto& [bits, name] : {std::pair{8, "int8"}, {4, "int4"}, {2, "int2"}, {1, "binary"}}) {
+    INFO(name);
+    const std::string n = name;
+    CHECK(factor(bits, bits, 32, OverflowMode::kWrap) == 1.0);
+    // At a synthesized width: exactly the ratio of the cell counts.
+    CHECK(factor(bits, bits, 16, OverflowMode::kWrap) == cells(n + "_acc16") / cells(n));
+    CHECK(factor(bits, bits, 24, OverflowMode::kSaturate) == cells(n + "_acc24_sat") / cells(n));
+    CHECK(factor(bits, bits, 32, OverflowMode::kSaturate) == cells(n + "_acc32_sat") / cells(n));
+    // Between them linear, and linear past the ends.
+    CHECK(factor(bits, bits, 20, OverflowMode::kWrap) ==
+          Approx((cells(n + "_acc16") + cells(n + "_acc24")) / 2 / cells(n)));
+    const double per_bit = (cells(n) - cells(n + "_acc24")) / 8;
+    CHECK(factor(bits, bits, 48, OverflowMode::kWrap) ==
+          Approx((cells(n) + 16 * per_bit) / cells(n)));
+    CHECK(factor(bits, bits, 12, OverflowMode::kWrap) ==
+          Approx((cells(n + "_acc16") - 4 * (cells(n + "_acc24") - cells(n + "_acc16")) / 8) /
+                 cells(n)));
+    // Narrower saves, saturation costs.
+    CHECK(factor(bits, bits, 16, OverflowMode::kWrap) < factor(bits, bits, 24, OverflowMode::kWrap));
+    CHECK(factor(bits, bits, 24, OverflowMode::kWrap) < 1.0);
+    CHECK(factor(bits, bits, 32, OverflowMode::kSaturate) > 1.0);
+  }
+  MacSpec fusion = Mac(8, 8);
+  fusion.scaling = PrecisionScaling::kBitFusion;
+  CHECK_FALSE(AccumulatorAreaFactor(Committed(), fusion));
+  CHECK_FALSE(AccumulatorAreaFactor(Committed(), Mac(16, 16)));
+  // A file with one width per operand pair cannot tell a slope.
+  CHECK_FALSE(AccumulatorAreaFactor(ParseRtlMacCells(OneConfig(), "one.yaml"), Mac(8, 8)));
+}
+
+TEST_CASE("PriceArea scales the PE by the accumulator factor of a loaded table", "[rtl_area]") {
+  const CostTable table = LoadCostTable("horowitz45", DefaultTechnologyDir());
+  REQUIRE(table.rtl_mac_cells);
+  ArchSpec edge = LoadArchSpec(Preset("edge_32x32_os.yaml"));
+  const AreaBreakdown at32 = PriceArea(edge, table);
+  CHECK(at32.accumulator_factor == 1.0);
+  CHECK(at32.pe == table.PeAreaUm2(8, 8, false));
+  edge.mac.accumulator.bits = 16;
+  const AreaBreakdown at16 = PriceArea(edge, table);
+  const double f = *AccumulatorAreaFactor(Committed(), edge.mac);
+  CHECK(at16.accumulator_factor == f);
+  CHECK(at16.pe == table.PeAreaUm2(8, 8, false) * f);
+  CHECK(at16.pe_array == at16.pe * edge.rows * edge.cols);
+  CHECK(at16.Total() < at32.Total());
+  // A table without cell counts prices the table's PE whatever the accumulator.
+  CostTable bare = table;
+  bare.rtl_mac_cells = nullptr;
+  CHECK(PriceArea(edge, bare).pe == table.PeAreaUm2(8, 8, false));
+  CHECK(PriceArea(edge, bare).accumulator_factor == 1.0);
 }
 
 TEST_CASE("MACs that were not synthesized match nothing", "[rtl_area]") {

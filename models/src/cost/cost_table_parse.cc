@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/cost/rtl_area.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/models/spec/yaml_reader.h"
@@ -315,7 +316,11 @@ CostTable ParseCostTable(const std::string& yaml_text, const std::string& where,
 }
 
 CostTable LoadCostTable(const std::string& name_or_path, const std::string& technology_dir) {
-  return LoadImpl(name_or_path, technology_dir, 0);
+  CostTable table = LoadImpl(name_or_path, technology_dir, 0);
+  static const std::shared_ptr<const RtlMacCells> cells =
+      std::make_shared<const RtlMacCells>(LoadRtlMacCells(DefaultRtlMacCellsPath()));
+  table.rtl_mac_cells = cells;
+  return table;
 }
 
 CostTable LoadArchCostTable(const ArchSpec& arch, const std::string& technology_dir) {

@@ -133,6 +133,12 @@ AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table) {
   AreaBreakdown a;
   a.pe = table.PeAreaUm2(arch.mac.activation_bits, arch.mac.weight_bits,
                          arch.mac.scaling == PrecisionScaling::kBitFusion);
+  if (table.rtl_mac_cells) {
+    if (const auto f = AccumulatorAreaFactor(*table.rtl_mac_cells, arch.mac)) {
+      a.accumulator_factor = *f;
+      a.pe *= *f;
+    }
+  }
   if (arch.mac.binary_lanes > 0) {
     a.pe += arch.mac.binary_lanes * table.PeAreaUm2(1, 1, false);
   }

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <sstream>
 #include <tuple>
 
@@ -74,6 +76,15 @@ bool ReadConfig(const MapReader& m, RtlMacConfig* c) {
     }
   }
   return m.errors()->messages().size() == before;
+}
+
+// Whether `c` has `mac`'s operands: 1 x 1 bits (binary) an XNOR configuration, other widths a
+// one-lane integer configuration of the same widths.
+bool SameOperands(const RtlMacConfig& c, const MacSpec& mac) {
+  const bool binary = mac.weight_bits == 1 && mac.activation_bits == 1;
+  return binary ? c.xnor
+                : !c.xnor && c.lanes == 1 && c.a_bits == mac.activation_bits &&
+                      c.w_bits == mac.weight_bits;
 }
 
 bool IsPlainInt8(const RtlMacConfig& c) {
@@ -182,11 +193,8 @@ std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& m
   }
   const int acc = mac.accumulator.bits;
   const bool sat = mac.accumulator.overflow == OverflowMode::kSaturate;
-  const bool binary = mac.weight_bits == 1 && mac.activation_bits == 1;
   const RtlMacConfig* match = Closest(cells, acc, mac.is_signed, sat, [&](const RtlMacConfig& c) {
-    return binary ? c.xnor
-                  : !c.xnor && c.lanes == 1 && c.a_bits == mac.activation_bits &&
-                        c.w_bits == mac.weight_bits;
+    return SameOperands(c, mac);
   });
   if (match == nullptr) {
     return std::nullopt;
@@ -203,6 +211,42 @@ std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& m
   r.relative_to_int8 = static_cast<double>(match->cells) / static_cast<double>(ref->cells);
   r.exact = Distance(*match, acc, mac.is_signed, sat) == std::tuple<int, int, int>{0, 0, 0};
   return r;
+}
+
+std::optional<double> AccumulatorAreaFactor(const RtlMacCells& cells, const MacSpec& mac) {
+  if (mac.scaling != PrecisionScaling::kNone) {
+    return std::nullopt;
+  }
+  // Cells against accumulator width of the MACs with these operands and overflow mode.
+  const auto cells_at = [&](bool saturate, int acc_bits) -> std::optional<double> {
+    std::map<int, int64_t> by_width;  // the first configuration of each width (file order)
+    for (const RtlMacConfig& c : cells.configurations) {
+      if (SameOperands(c, mac) && c.saturate == saturate) {
+        by_width.emplace(c.acc_bits, c.cells);
+      }
+    }
+    if (by_width.size() < 2) {
+      return std::nullopt;
+    }
+    // The segment holding acc_bits, or the end segment nearest to it.
+    auto hi = by_width.upper_bound(acc_bits);
+    if (hi == by_width.begin()) {
+      ++hi;
+    } else if (hi == by_width.end()) {
+      --hi;
+    }
+    const auto lo = std::prev(hi);
+    const double slope = static_cast<double>(hi->second - lo->second) /
+                         static_cast<double>(hi->first - lo->first);
+    return static_cast<double>(lo->second) + slope * static_cast<double>(acc_bits - lo->first);
+  };
+  const auto at = cells_at(mac.accumulator.overflow == OverflowMode::kSaturate,
+                           mac.accumulator.bits);
+  const auto reference = cells_at(false, 32);
+  if (!at || !reference || !(*at > 0) || !(*reference > 0)) {
+    return std::nullopt;  // too few widths synthesized, or a line extended past zero cells
+  }
+  return *at / *reference;
 }
 
 }  // namespace quasar::models

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,12 +27,18 @@ struct CostEntry {
   std::string source;
 };
 
+struct RtlMacCells;  // rtl_area.h
+
 struct CostTable {
   std::string name;  // "horowitz45"
   std::string node;  // "45nm"
   std::string file;  // where it was read from ("" when parsed from text)
   // Every entry the format defines, complete after parsing (docs/energy-area.md lists them).
   std::map<std::string, CostEntry> entries;
+  // The project's synthesized MAC cell counts (rtl_area.h), attached by LoadCostTable: the PE
+  // area then follows the accumulator's width and overflow mode (AccumulatorAreaFactor). Null
+  // for a table parsed from text, whose PE areas stay as the table gives them.
+  std::shared_ptr<const RtlMacCells> rtl_mac_cells;
 
   const CostEntry& Entry(const std::string& key) const;  // std::logic_error if absent
 
@@ -69,6 +76,7 @@ std::string DefaultTechnologyDir();
 
 // Loads a table. A bare name ("horowitz45") is looked up as <technology_dir>/<name>.yaml;
 // anything containing '/' or ending in ".yaml" is a path. Throws InputError listing every problem.
+// Attaches the cell counts of DefaultRtlMacCellsPath() (read once per process).
 CostTable LoadCostTable(const std::string& name_or_path,
                         const std::string& technology_dir = DefaultTechnologyDir());
 

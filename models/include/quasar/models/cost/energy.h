@@ -39,8 +39,9 @@ struct EnergyBreakdown {
 
 // Area of the chip, in µm². DRAM is off chip and has none.
 struct AreaBreakdown {
-  // One PE: PeAreaUm2(activation_bits, weight_bits, scaling == kBitFusion), read as including the
-  // PE's operand and accumulator registers (Bit Fusion's synthesized PE areas include them), plus
+  // One PE: PeAreaUm2(activation_bits, weight_bits, scaling == kBitFusion) × accumulator_factor,
+  // read as including the PE's operand and accumulator registers (Bit Fusion's synthesized PE
+  // areas include them; the whole PE is scaled as its MAC logic is, an assumption), plus
   // binary_lanes × PeAreaUm2(1, 1, false) for the XNOR-popcount lanes (an assumption: the table's
   // product-proportional extrapolation below its 2 × 2 PE).
   double pe = 0;
@@ -54,6 +55,11 @@ struct AreaBreakdown {
   // the table's `pe`. Gates, not µm², so not part of Total(). Empty unless AttachRtlMacArea filled
   // it and a configuration matched.
   std::optional<RtlMacArea> rtl_mac;
+  // The factor `pe` (without its XNOR lanes) was scaled by for the accumulator: the synthesized
+  // MAC's cells at this accumulator over its cells at the presets' 32-bit wrapping one
+  // (AccumulatorAreaFactor; the table's PE areas are read as at that accumulator). 1 when the
+  // table has no cell counts or no MAC of these operands was synthesized at two widths.
+  double accumulator_factor = 1;
 
   // pe_array + the three SRAMs + post_processing (pe is inside pe_array): the in_total rows of
   // AreaComponents().

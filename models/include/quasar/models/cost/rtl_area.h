@@ -72,4 +72,13 @@ struct RtlMacArea {
 // whole MAC (one lane and a 32-bit accumulator add), not one lane of a popcount tree.
 std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& mac);
 
+// How the MAC's area changes with its accumulator: cells at `mac`'s accumulator width and
+// overflow mode over cells at the presets' 32-bit wrapping accumulator, both for `mac`'s operands
+// (as MatchRtlMac matches them). Cells against width are piecewise linear through the
+// synthesized widths of that overflow mode (an adder, a register-free overflow check and a
+// saturating mux are each linear in the width), extended linearly past the end ones. nullopt
+// for a precision-scalable MAC, operands with fewer than two synthesized widths in either mode
+// needed, or a line extended to zero cells. 1 at 32 bits wrapping.
+std::optional<double> AccumulatorAreaFactor(const RtlMacCells& cells, const MacSpec& mac);
+
 }  // namespace quasar::models
