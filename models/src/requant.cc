@@ -199,4 +199,29 @@ int32_t QuantizeBias(float bias, float s_x, float s_w, RoundingMode mode) {
   return 0;
 }
 
+std::optional<int64_t> FirstNonNegativeAccumulator(const Multiplier& m, int32_t zero_point) {
+  const double real = m.mode == RoundingMode::kTflite || m.mode == RoundingMode::kTfliteSingle
+                          ? std::ldexp(static_cast<double>(m.fixed), m.shift - 31)
+                          : m.real;
+  if (!(real > 0)) {
+    return std::nullopt;
+  }
+  constexpr int32_t kLo = std::numeric_limits<int32_t>::min();
+  constexpr int32_t kHi = std::numeric_limits<int32_t>::max();
+  constexpr double kLimit = 1e15;  // far beyond int32 accumulators, exact in double and int64
+  const auto non_negative = [&](int64_t acc) {
+    return Requantize(acc, m, zero_point, kLo, kHi) >= 0;
+  };
+  // About (-1/2 - zero_point) / M, then stepped to the exact first one.
+  int64_t a = static_cast<int64_t>(std::clamp(
+      std::ceil((-0.5 - static_cast<double>(zero_point)) / real), -kLimit, kLimit));
+  for (int guard = 0; guard < 64 && non_negative(a - 1); ++guard) {
+    --a;
+  }
+  for (int guard = 0; guard < 64 && !non_negative(a); ++guard) {
+    ++a;
+  }
+  return a;
+}
+
 }  // namespace quasar::models

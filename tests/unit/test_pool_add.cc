@@ -78,17 +78,22 @@ TEST_CASE("quantized add rescales, and fused ReLU clamps at the zero point") {
 }
 
 TEST_CASE("quantized add into a binary output takes the sign, never 0") {
-  // Real sums 1.5, -1.5, 0.25, 0 on a binary output of scale 1: round gives 2, -2, 0, 0, which
-  // clamp to 1, -1, 0, 0; a binary tensor holds no 0, so 0 becomes +1 as in a layer's output stage.
-  const IntTensor a({1, 4}, std::vector<int32_t>{3, -3, 1, 0});
-  const IntTensor b({1, 4}, std::vector<int32_t>{0, 0, -1, 0});
+  // Real sums 1.5, -1.5, 0.25, 0, -0.25 on a binary output of scale 1: the sign of the sum, with
+  // sign(0) = +1 (QONNX BipolarQuant: x >= 0), as a layer's binary output is the sign of its
+  // accumulator. -0.25 is -1 although it rounds to 0 at the output's scale.
+  const IntTensor a({1, 5}, std::vector<int32_t>{3, -3, 1, 0, 0});
+  const IntTensor b({1, 5}, std::vector<int32_t>{0, 0, -1, 0, -1});
   const QuantParams qa{IntType::Signed(8), {0.5f}, {0}};
   const QuantParams qb{IntType::Signed(8), {0.25f}, {0}};
   const QuantParams qy{IntType::Binary(), {1.0f}, {0}};
-  for (RoundingMode mode : {RoundingMode::kTflite, RoundingMode::kOnnx}) {
+  for (RoundingMode mode : {RoundingMode::kTflite, RoundingMode::kTfliteSingle, RoundingMode::kOnnx,
+                            RoundingMode::kTorchQnnpack}) {
     INFO(RoundingModeName(mode));
     const IntTensor y = AddQuantized(a, qa, b, qb, qy, mode, Activation::kNone);
-    CHECK(y.data == std::vector<int32_t>{1, -1, 1, 1});
+    CHECK(y.data == std::vector<int32_t>{1, -1, 1, 1, -1});
+    // A fused ReLU leaves no negative sum: every output +1.
+    CHECK(AddQuantized(a, qa, b, qb, qy, mode, Activation::kRelu).data ==
+          std::vector<int32_t>{1, 1, 1, 1, 1});
   }
 }
 

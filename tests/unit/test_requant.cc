@@ -222,3 +222,33 @@ TEST_CASE("float bias quantization follows each framework's rule") {
           static_cast<int32_t>(std::nearbyint(b / scale)));
   }
 }
+
+TEST_CASE("FirstNonNegativeAccumulator is exactly where the requantized value turns >= 0") {
+  // The threshold a binary output's bias carries (quantize_net.cc): every mode, multipliers from
+  // 1e-4 to 0.9, zero points around 0, ties included (s_y = 2 s_x s_w puts -1/2 on the grid).
+  uint32_t state = 12345;
+  const auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<double>(state >> 8) / static_cast<double>(1u << 24);
+  };
+  for (RoundingMode mode : {RoundingMode::kTflite, RoundingMode::kTfliteSingle, RoundingMode::kOnnx,
+                            RoundingMode::kTorchQnnpack}) {
+    INFO(RoundingModeName(mode));
+    for (int trial = 0; trial < 300; ++trial) {
+      const float s_x = static_cast<float>(0.01 + next());
+      const float s_w = static_cast<float>(0.001 + 0.1 * next());
+      const float s_y = trial % 3 == 0 ? 2 * s_x * s_w
+                                       : static_cast<float>(s_x * s_w / (1e-4 + 0.9 * next()));
+      const int32_t zp = trial % 4 == 0 ? 0 : static_cast<int32_t>(next() * 11) - 5;
+      const Multiplier m = MakeMultiplier(mode, s_x, s_w, s_y);
+      const auto a = FirstNonNegativeAccumulator(m, zp);
+      REQUIRE(a);
+      for (int64_t k = 0; k < 3; ++k) {
+        CHECK(Requantize(*a + k, m, zp, kMin32, kMax32) >= 0);
+        CHECK(Requantize(*a - 1 - k, m, zp, kMin32, kMax32) < 0);
+      }
+    }
+  }
+  // A multiplier that flushes to zero has no such accumulator.
+  CHECK_FALSE(FirstNonNegativeAccumulator(MultiplierFromReal(RoundingMode::kTflite, 0.0), 0));
+}

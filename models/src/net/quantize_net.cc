@@ -161,19 +161,34 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
                               pw.granularity == Granularity::kPerChannel, wopt);
     const QuantParams& in = q.tensors.at(l.inputs[0]);
     const QuantParams& out = q.tensors.at(l.name);
-    // A binary output is Saturate(R(acc * M) + z), which switches at acc * M = -1/2; shifting the
-    // bias by -s_y/2 moves the switch to 0, the sign of the float output (a folded threshold,
-    // as FINN folds batch norm and sign into thresholds).
+    // A binary output is the sign of the accumulator: the bias also carries the threshold that
+    // makes the output stage switch at accumulator 0 (FirstNonNegativeAccumulator).
     const bool binary_out = out.type.kind == IntKind::kBinary;
     if (l.bias || binary_out) {
       const int64_t channels = l.out_channels;
       IntTensor bias({channels});
       for (int64_t oc = 0; oc < channels; ++oc) {
-        float b = fp.bias.empty() ? 0.0f : fp.bias[static_cast<size_t>(oc)];
+        const float b = fp.bias.empty() ? 0.0f : fp.bias[static_cast<size_t>(oc)];
+        const float s_w = qw.params.scale(oc);
+        int64_t bias_q = QuantizeBias(b, in.scales[0], s_w, net.policy.rounding);
         if (binary_out) {
-          b -= 0.5f * out.scales[0];
+          const Multiplier m =
+              MakeMultiplier(l.precision.rounding, in.scales[0], s_w, out.scales[0]);
+          const std::optional<int64_t> first = FirstNonNegativeAccumulator(m, out.zero_points[0]);
+          if (!first) {
+            throw InputError("layer " + l.name + ": its binary output's multiplier s_x*s_w/s_y " +
+                             "is zero in channel " + std::to_string(oc) +
+                             ", so the output cannot follow the sign of the accumulator");
+          }
+          bias_q += *first;
+          if (bias_q < std::numeric_limits<int32_t>::min() ||
+              bias_q > std::numeric_limits<int32_t>::max()) {
+            throw InputError("layer " + l.name + ": the threshold of its binary output in " +
+                             "channel " + std::to_string(oc) + " needs a bias of " +
+                             std::to_string(bias_q) + ", outside int32");
+          }
         }
-        bias[oc] = QuantizeBias(b, in.scales[0], qw.params.scale(oc), net.policy.rounding);
+        bias[oc] = static_cast<int32_t>(bias_q);
       }
       q.layers[i].bias = std::move(bias);
     }

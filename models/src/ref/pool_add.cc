@@ -119,6 +119,11 @@ IntTensor AddQuantized(const IntTensor& a, const QuantParams& qa, const IntTenso
   const float sa = qa.scales[0], sb = qb.scales[0], sy = out.scales[0];
   const int32_t za = qa.zero_points[0], zb = qb.zero_points[0], zy = out.zero_points[0];
   const OutputStage bounds = MakeOutputStage(mode, 1.0f, {}, out, activation);  // bounds only
+  // A binary output is the sign of the sum, 0 giving +1 (QONNX BipolarQuant: x >= 0), as a
+  // layer's binary output is the sign of its accumulator; a fused ReLU leaves no negative sum.
+  const bool binary = out.type.kind == IntKind::kBinary;
+  const bool relu = bounds.lo >= zy;
+  const auto SignOf = [relu](bool negative) { return negative && !relu ? -1 : 1; };
   IntTensor y(a.shape);
   if (mode == RoundingMode::kTflite || mode == RoundingMode::kTfliteSingle) {
     // tensorflow/lite/kernels/add.cc: left_shift 20 for 8-bit inputs, 15 for 16-bit ones.
@@ -131,16 +136,17 @@ IntTensor AddQuantized(const IntTensor& a, const QuantParams& qa, const IntTenso
     for (int64_t i = 0; i < a.size(); ++i) {
       const int64_t s1 = ScaleAccumulator((int64_t{a[i]} - za) * (int64_t{1} << left_shift), m1);
       const int64_t s2 = ScaleAccumulator((int64_t{b[i]} - zb) * (int64_t{1} << left_shift), m2);
-      // Binary outputs take the sign (0 maps to +1), as the output stage of a layer does.
-      y[i] = out.type.Saturate(Requantize(s1 + s2, mo, zy, bounds.lo, bounds.hi));
+      y[i] = binary ? SignOf(s1 + s2 < 0)
+                    : out.type.Saturate(Requantize(s1 + s2, mo, zy, bounds.lo, bounds.hi));
     }
     return y;
   }
   for (int64_t i = 0; i < a.size(); ++i) {
     const float real =
         sa * static_cast<float>(int64_t{a[i]} - za) + sb * static_cast<float>(int64_t{b[i]} - zb);
-    const int32_t q = Quantize(real, sy, zy, out.type, mode);
-    y[i] = out.type.Saturate(std::clamp(q, bounds.lo, bounds.hi));
+    y[i] = binary ? SignOf(real < 0)
+                  : out.type.Saturate(
+                        std::clamp(Quantize(real, sy, zy, out.type, mode), bounds.lo, bounds.hi));
   }
   return y;
 }

@@ -7,6 +7,7 @@
 // MakeMultiplier(), exactly as the framework prepares it from the float scales.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "quasar/models/int_type.h"
@@ -79,5 +80,14 @@ float Dequantize(int32_t q, float scale, int32_t zero_point);
 //   torch-qnnpack: round_half_even(f32(b * f32(1 / f32(s_w * s_x)))), saturated to int32
 //     (aten/src/ATen/native/quantized/cpu/QuantUtils.h QuantizeBias -> quantize_val).
 int32_t QuantizeBias(float bias, float s_x, float s_w, RoundingMode mode);
+
+// The first accumulator whose requantized value is >= 0: Requantize(acc, m, zero_point, ...)
+// >= 0 exactly for acc >= the result (Requantize is monotonic in acc), found by evaluating
+// Requantize itself, so it holds whatever the mode rounds. A layer whose output is binary (±1;
+// IntType::Saturate: a negative requantized value gives -1) adds it to its quantized bias, so that
+// its output is the sign of its accumulator (acc >= 0 gives +1, as QONNX BipolarQuant: x >= 0) on
+// the same integers as any other layer: a folded threshold, as FINN folds batch norm and sign
+// into thresholds. nullopt for a multiplier that is zero (every requantized value is zero_point).
+std::optional<int64_t> FirstNonNegativeAccumulator(const Multiplier& m, int32_t zero_point);
 
 }  // namespace quasar::models

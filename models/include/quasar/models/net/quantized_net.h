@@ -46,8 +46,9 @@ struct QuantizeOptions {
 // each tensor; chooses each tensor's parameters by its resolved precision (linear: the
 // calibration method's range then AffineParams; binary: scale mean|x| (XNOR-Net's beta),
 // ternary: a symmetric 3-level grid); quantizes the weights by their code; and quantizes the
-// float biases by the rounding mode's framework rule (QuantizeBias). A binary output's bias is
-// shifted by -s_y/2 so that the requantized sign switches at 0 exactly (docs/calibration.md).
+// float biases by the rounding mode's framework rule (QuantizeBias). A binary output's bias also
+// carries the output stage's threshold (FirstNonNegativeAccumulator), so the output is the sign
+// of the accumulator, 0 giving +1 (docs/calibration.md).
 QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& params,
                                  const std::vector<std::map<std::string, FloatTensor>>& calibration,
                                  const QuantizeOptions& options = {});
