@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "net_common.h"
 #include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/sweep.h"
@@ -175,6 +176,15 @@ int Run(const Options& o) {
       throw InputError("--out " + path + ": a second " + FormatOf(path, o.format) + " output");
     }
     slot = path;
+  }
+  for (size_t n = 0; spec.fidelity && n < spec.networks.size(); ++n) {
+    if (models::HasSyntheticWeights(spec.nets[n * spec.precisions.size()])) {
+      fmt::print(stderr,
+                 "[sweep] note: {} has synthetic weights (seed 1): its fidelity compares "
+                 "precisions but says nothing of accuracy{}\n",
+                 spec.networks[n],
+                 spec.data ? "" : " (data: measures accuracy on a trained network, docs/sweep.md)");
+    }
   }
   if (spec.precisions.size() > 1 && !spec.fidelity) {
     fmt::print(stderr,

@@ -160,6 +160,8 @@ expect 0 "(1 within the constraints)" -- "$q" sweep "$tmp/d.yaml" --out "$tmp/d4
   --min-top1 50
 expect 0 "top1_pct,agreement_pct,sqnr_db,sqnr_p5_db" -- head -1 "$tmp/d.csv"
 expect 0 "accumulator 10 bits wrap" -- "$q" sweep "$tmp/d.yaml" --out "$tmp/d2.csv" --jobs 1
+expect 0 "lenet5 has synthetic weights (seed 1)" -- "$q" sweep \
+  "$src/workloads/sweeps/precisions_fidelity.yaml" --out "$tmp/pf.csv"
 expect 0 "" -- cmp "$tmp/d.csv" "$tmp/d2.csv"
 expect 2 "--min-top1 needs \`data:\`" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.csv" --min-top1 50
 sed 's/^data: digits/data: nosuch.csv/' "$tmp/d.yaml" > "$tmp/d3.yaml"

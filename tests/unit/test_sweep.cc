@@ -443,7 +443,9 @@ TEST_CASE("Sweep fidelity computes the SQNR once per network and precision", "[s
   const SweepMarks m = MarkFront(s, r.rows);
   CHECK((m.pareto[0] || m.pareto[1]));
   CHECK((m.pareto[2] || m.pareto[3]));
-  CHECK(SweepCsvHeader(s).find(",sqnr_db,") != std::string::npos);
+  CHECK(SweepCsvHeader(s).find(",sqnr_db,sqnr_p5_db,") != std::string::npos);
+  // The zoo's LeNet-5 has synthetic weights, and the JSON says so.
+  CHECK(SweepJson(s, r.rows, m).find("\"synthetic_weights\": [\"lenet5\"]") != std::string::npos);
   // Resuming every row needs no fidelity run.
   std::vector<std::optional<SweepRow>> done(r.rows.begin(), r.rows.end());
   CHECK(RunSweep(s, {}, done).fidelity_runs == 0);
@@ -514,6 +516,7 @@ TEST_CASE("Sweep fidelity follows the swept accumulator and measures accuracy on
     CHECK(back[i]->sqnr_p5_db == r.rows[i].sqnr_p5_db);
   }
   CHECK(SweepJson(s, r.rows, m).find("\"images\": 200") != std::string::npos);
+  CHECK(SweepJson(s, r.rows, m).find("\"synthetic_weights\": []") != std::string::npos);
 }
 
 TEST_CASE("Sweep data: errors name the key", "[sweep][data]") {

@@ -13,8 +13,9 @@ to an integer pipeline (it differs from Quasar's only where a requantization fal
     /usr/bin/python3 workloads/train/verify_onnx.py workloads/models/lenet5_fmnist_w4a4.onnx ...
 
 Ops: the ONNX operator definitions (github.com/onnx/onnx docs/Operators.md) for Conv, Gemm,
-Relu, MaxPool, Flatten, Add, ReduceMean, BatchNormalization, Identity, Constant; QONNX Quant
-and BipolarQuant as in quant.py ([QONNX-Quant], [QONNX-Bip]).
+Relu, MaxPool, Flatten, Add, ReduceMean, BatchNormalization, Identity, Constant, and
+QuantizeLinear / DequantizeLinear ([ONNX-Q], [ONNX-DQ]: the QDQ form of the 8-bit models,
+qdq.py); QONNX Quant and BipolarQuant as in quant.py ([QONNX-Quant], [QONNX-Bip]).
 """
 import os
 import sys
@@ -38,6 +39,7 @@ def run_graph(model, x):
     g = model.graph
     env = {i.name: torch.from_numpy(numpy_helper.to_array(i).astype(np.float64))
            for i in g.initializer}
+    dtypes = {i.name: numpy_helper.to_array(i).dtype for i in g.initializer}
     env[g.input[0].name] = x
     codes = {}  # tensor name -> (integer codes, scale) for outputs of Quant / BipolarQuant
     consts = set(env) - {g.input[0].name}
@@ -60,6 +62,25 @@ def run_graph(model, x):
             else:
                 q = torch.round(torch.clamp(x0 / s, lo, hi))
             codes[n.output[0]] = (q, s)
+            y = q * s
+        elif op == "QuantizeLinear":  # [ONNX-Q]: saturate(round_half_even(x / s) + z)
+            x0, s = i[0], i[1]
+            z = i[2] if len(i) > 2 and i[2] is not None else torch.zeros(())
+            lo, hi = (0, 255) if dtypes.get(n.input[2]) == np.uint8 else (-128, 127)
+            assert float(z.abs().max()) == 0.0
+            q = torch.clamp(torch.round(x0 / s), lo, hi)
+            codes[n.output[0]] = (q, s)
+            y = q
+        elif op == "DequantizeLinear":  # [ONNX-DQ]: (q - z) s, per tensor or along `axis`
+            q, s = i[0], i[1]
+            assert len(i) < 3 or i[2] is None or float(i[2].abs().max()) == 0.0
+            if s.dim() == 1 and q.dim() > 1:
+                axis = a.get("axis", 1)
+                s = s.reshape([-1 if d == axis else 1 for d in range(q.dim())])
+            if n.input[0] in consts:  # weights: integer codes
+                codes[n.output[0]] = (q, s)
+            elif n.input[0] in codes:
+                codes[n.output[0]] = (codes[n.input[0]][0], s)
             y = q * s
         elif op == "BipolarQuant":
             q = torch.where(i[0] >= 0, 1.0, -1.0).double()

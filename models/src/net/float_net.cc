@@ -117,6 +117,12 @@ FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
   return params;
 }
 
+bool HasSyntheticWeights(const NetworkSpec& net) {
+  return std::any_of(net.layers.begin(), net.layers.end(), [](const NetLayer& l) {
+    return NetOpHasWeights(l.op) && l.weights_file.empty() && !l.weights_data;
+  });
+}
+
 std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t seed, int sample) {
   std::map<std::string, FloatTensor> inputs;
   for (const NetInput& in : net.inputs) {

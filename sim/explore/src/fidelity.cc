@@ -26,10 +26,7 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
   for (const models::NetInput& in : net.inputs) {
     real_inputs = real_inputs || !in.file.empty() || !in.calibration.empty();
   }
-  for (const models::NetLayer& l : net.layers) {
-    f.synthetic_weights = f.synthetic_weights ||
-                          (models::OpOf(l.op).has_weights && l.weights_file.empty() && !l.weights_data);
-  }
+  f.synthetic_weights = models::HasSyntheticWeights(net);
   // Sample 0, then the samples after the calibration ones (1..n).
   const int n = real_inputs ? 1 : std::max(1, options.inputs);
   const int first_after = calib_samples + 1;

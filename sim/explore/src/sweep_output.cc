@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/sim/explore/sweep.h"
 #include "quasar/sim/explore/text.h"
 
@@ -241,6 +242,18 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
          ", \"max_energy_uj\": " + opt(c.max_energy_uj) +
          ", \"min_sqnr_db\": " + opt(c.min_sqnr_db) +
          (spec.data ? ", \"min_top1_pct\": " + opt(c.min_top1_pct) : std::string()) + "},\n";
+  if (spec.fidelity) {
+    // The networks whose fidelity is on synthetic weights: their SQNR compares precisions only.
+    out += "  \"synthetic_weights\": [";
+    bool first = true;
+    for (size_t n = 0; n < spec.networks.size(); ++n) {
+      if (models::HasSyntheticWeights(spec.nets[n * spec.precisions.size()])) {
+        out += (first ? "" : ", ") + JsonString(spec.networks[n]);
+        first = false;
+      }
+    }
+    out += "],\n";
+  }
   if (spec.data) {
     out += "  \"data\": " + JsonString(spec.data_name) + ",\n  \"images\": " +
            std::to_string(spec.images < 0 ? spec.data->test.size()

@@ -35,6 +35,11 @@ using FloatNetParams = std::map<std::string, FloatLayerParams>;  // by layer nam
 // Box-Muller), so values are identical on every platform and compiler.
 FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed);
 
+// Whether MakeFloatParams synthesises some weighted layer's weights (it names no weights file and
+// holds no weights, as zoo networks do): such a network's fidelity compares precisions but says
+// nothing of accuracy.
+bool HasSyntheticWeights(const NetworkSpec& net);
+
 // One input sample for every network input: sample 0 (the evaluation input) from the input's
 // `file`, samples 1, 2, ... (calibration) from its `calibration` files in turn, when given;
 // otherwise standard-normal values clipped to +-4 from (seed, sample, input name).
