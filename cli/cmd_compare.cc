@@ -245,6 +245,17 @@ int CompareColumns(const CompareOptions& o) {
   if (o.precisions.empty()) {
     throw InputError("--precisions: give at least one, e.g. w8a8,w4a4");
   }
+  for (size_t i = 0; i < o.precisions.size(); ++i) {
+    const std::string& p = o.precisions[i];
+    if (p.empty()) {
+      throw InputError("--precisions: an empty entry (item " + std::to_string(i + 1) +
+                       "), give e.g. w8a8,w4a4");
+    }
+    if (std::find(o.precisions.begin(), o.precisions.begin() + static_cast<long>(i), p) !=
+        o.precisions.begin() + static_cast<long>(i)) {
+      throw InputError("--precisions: '" + p + "' appears twice");
+    }
+  }
   const compiler::Objective objective = ParseObjectiveOption(o.objective);
   // --scaling changes the same array only; the iso-area budget is the file's PE array.
   const models::ArchSpec file_arch = models::LoadArchSpec(ResolveArchPath(o.arch));

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "net_common.h"
 #include "quasar/models/error.h"
 #include "quasar/models/int_type.h"
 #include "quasar/models/npy.h"
@@ -26,7 +27,9 @@ Command AddGenTensorCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--min", opt->lo, "Smallest value (default: the type's minimum)");
   cmd->add_option("--max", opt->hi, "Largest value (default: the type's maximum)");
-  cmd->add_option("--seed", opt->seed, "Random seed (same seed, same tensor)")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Random seed (same seed, same tensor)")
+      ->check(NonNegativeInteger())
+      ->capture_default_str();
   cmd->add_option("--out", opt->out, "Output .npy path")->required();
   return [opt]() {
     const auto type = models::ParseIntType(opt->type);

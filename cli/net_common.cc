@@ -155,6 +155,7 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
           ->check(CLI::Range(1, 1000))
           ->capture_default_str()};
   o->seed_option = cmd->add_option("--seed", o->seed, "Seed of the synthetic weights and inputs")
+                       ->check(NonNegativeInteger())
                        ->capture_default_str();
 }
 
@@ -257,6 +258,17 @@ void AddDataOptions(CLI::App* cmd, DataOptions* o) {
                   }() + "), a dataset .yaml, IDX images, a .npy batch, a .csv or a PNG folder");
   cmd->add_option("--images", o->images, "Evaluate the first N test images (default: all)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+}
+
+const CLI::Validator& NonNegativeInteger() {
+  static const CLI::Validator check(
+      [](const std::string& value) -> std::string {
+        const bool digits = !value.empty() && value.find_first_not_of("0123456789") ==
+                                                  std::string::npos;
+        return digits ? "" : "must be a non-negative integer, got '" + value + "'";
+      },
+      "UINT");
+  return check;
 }
 
 Dataset LoadDataWithOptions(const DataOptions& d, const NetOptions& net) {

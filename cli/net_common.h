@@ -72,6 +72,9 @@ models::QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const models::
                                              const models::Dataset* data = nullptr);
 
 // --data NAME|PATH and --images N, for the commands that measure accuracy.
+// A CLI11 check for unsigned options (seeds): CLI11 would wrap "-1" to 2^64 - 1.
+const CLI::Validator& NonNegativeInteger();
+
 struct DataOptions {
   std::string data;
   int64_t images = -1;  // -1: the whole test split

@@ -129,5 +129,10 @@ expect 0 "no precision can run on the accelerator; no plots" -- \
 expect 2 "compare takes its precisions from --precisions, not --bits" -- \
   "$q" compare --net lenet5 --bits w4a4
 expect 2 "w9q9" -- "$q" compare --net lenet5 --precisions w8a8,w9q9 --no-fidelity
+expect 2 "--precisions: 'w8a8' appears twice" -- "$q" compare --net lenet5 \
+  --precisions w8a8,w4a4,w8a8 --no-fidelity
+expect 2 "--precisions" -- "$q" compare --net lenet5 --precisions "" --no-fidelity
+expect 2 "--seed: must be a non-negative integer, got '-1'" -- "$q" compare --net lenet5 \
+  --seed -1 --no-fidelity
 expect 2 "--view" -- "$q" compare --net lenet5 --view sideways
 finish
