@@ -9,11 +9,15 @@
 # textbook widths, and the top-1 at narrower accumulators, wrapping and saturating.
 # Usage: bench/accuracy_table.sh QUASAR_BINARY [NETS] [--no-accumulators]
 # NETS default: "lenet5 bnn resnet8"; NET:N evaluates the first N test images only.
+# With QUASAR_JSON_DIR set, each QAT model's `infer --format json` report is also saved there as
+# <model>.json (workloads/models/results.json takes its integer top-1 and agreement from them).
 set -euo pipefail
 q=$(realpath "$1")
 nets=${2:-lenet5 bnn resnet8}
 accumulators=${3:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 models=$here/workloads/models
 # json EXPR: prints EXPR of the JSON on stdin; `j` is the document, `a` its "accuracy" object.
 json() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); a=j['accuracy']; print($1)"; }
@@ -29,8 +33,10 @@ for entry in $nets; do
   fi
   f=$models/${n}_fmnist_float.onnx
   [ -f "$f" ] || continue
-  ftop=$("$q" infer --net "$f" --data fashion-mnist "${images[@]}" --format json 2>/dev/null |
-    json "'%.2f' % (100*a['float_top1'])")
+  "$q" infer --net "$f" --data fashion-mnist "${images[@]}" --format json \
+    --expect-top1 "$models/${n}_fmnist_float.torch_top1.npy" 2>/dev/null > "$tmp/float.json"
+  ftop=$(json "'%.2f' % (100*a['float_top1'])" < "$tmp/float.json")
+  if [ -n "${QUASAR_JSON_DIR:-}" ]; then cp "$tmp/float.json" "$QUASAR_JSON_DIR/${n}_fmnist_float.json"; fi
   for p in w8a8:w8a8 w4a4:w4a4 w2a2:w2a2 wta4:ternary w1a1:binary; do
     bits=${p%%:*} name=${p#*:}
     ptq=$("$q" infer --net "$f" --bits "$bits" --first-last-bits 8 --data fashion-mnist "${images[@]}" \
@@ -38,9 +44,12 @@ for entry in $nets; do
     m=$models/${n}_fmnist_$name.onnx
     qat="-" agree="-"
     if [ -f "$m" ]; then
-      read -r qat agree < <("$q" infer --net "$m" --data fashion-mnist "${images[@]}" \
-        --expect-top1 "$models/${n}_fmnist_$name.torch_top1.npy" --format json 2>/dev/null |
-        json "'%.2f %.2f' % (100*a['integer_top1'], 100*j['expected_top1_agreement'])")
+      "$q" infer --net "$m" --data fashion-mnist "${images[@]}" \
+        --expect-top1 "$models/${n}_fmnist_$name.torch_top1.npy" --format json 2>/dev/null \
+        > "$tmp/qat.json"
+      read -r qat agree < <(json "'%.2f %.2f' % (100*a['integer_top1'], \
+        100*j['expected_top1_agreement'])" < "$tmp/qat.json")
+      if [ -n "${QUASAR_JSON_DIR:-}" ]; then cp "$tmp/qat.json" "$QUASAR_JSON_DIR/${n}_fmnist_$name.json"; fi
     fi
     echo "| $n | $count | $bits | $ftop | $ptq | $qat | $agree |"
   done
