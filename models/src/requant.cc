@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 #include "quasar/models/error.h"
@@ -220,6 +221,10 @@ std::optional<int64_t> FirstNonNegativeAccumulator(const Multiplier& m, int32_t 
   }
   for (int guard = 0; guard < 64 && !non_negative(a); ++guard) {
     ++a;
+  }
+  if (!non_negative(a) || non_negative(a - 1)) {
+    throw std::logic_error("FirstNonNegativeAccumulator: the estimate of " + std::to_string(a) +
+                           " was more than 64 steps off");
   }
   return a;
 }

@@ -161,14 +161,13 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // The runs share the threads: each gets jobs / runs of them (at least one).
   std::map<FidelityKey, SweepFidelity> fidelity;
   if (spec.fidelity) {
-    std::vector<FidelityKey> keys;
     for (size_t i : missing) {
-      const FidelityKey key = FidelityKeyOf(spec, ConfigAt(spec, i));
-      if (fidelity.emplace(key, SweepFidelity{}).second) {
-        keys.push_back(key);
-      }
+      fidelity.emplace(FidelityKeyOf(spec, ConfigAt(spec, i)), SweepFidelity{});
     }
-    std::sort(keys.begin(), keys.end());
+    std::vector<FidelityKey> keys;  // in the map's (sorted) order
+    for (const auto& entry : fidelity) {
+      keys.push_back(entry.first);
+    }
     for (const FidelityKey& k : keys) {
       if (options.note) {
         const size_t p = std::get<0>(k);
