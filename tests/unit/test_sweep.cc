@@ -2,7 +2,7 @@
 // duplicates, ties, candidates, NaN, constraints), the sweep file's keys and error messages, the
 // order of configurations, and running a small LeNet-5 sweep: identical output on 1 and 2
 // threads, resuming from a cut CSV evaluates only the missing rows, infeasible and invalid
-// configurations, per-network fronts and the fidelity objective.
+// configurations, per-network fronts. Fidelity and accuracy sweeps: test_sweep_fidelity.cc.
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -13,39 +13,24 @@
 #include <string>
 
 #include "quasar/models/error.h"
-#include "quasar/sim/explore/compare.h"
 #include "quasar/sim/explore/pareto.h"
 #include "quasar/sim/explore/sweep.h"
+#include "sweep_test_util.h"
 
 using namespace quasar;
 using namespace quasar::sim::explore;
 
 namespace {
 
-const SweepPaths kPaths{std::string(QUASAR_SOURCE_DIR) + "/workloads/networks",
-                        std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators"};
-
-SweepSpec Parse(const std::string& text) { return ParseSweep(text, "s.yaml", ".", kPaths); }
+using quasar::test::ErrorOf;
+using quasar::test::Parse;
+using quasar::test::TempPath;
 
 // A LeNet-5 sweep of 2 precisions x 2 x 2 x 2 = 16 configurations.
 const char* kSmall =
     "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w4a4]\n"
     "sweep:\n  array.rows: [4, 8]\n  array.cols: {from: 4, to: 8, factor: 2}\n"
     "  array.dataflow: [os, ws]\n";
-
-// The InputError message of parsing `text`, or "" if it parses.
-std::string ErrorOf(const std::string& text) {
-  try {
-    Parse(text);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-std::string TempPath(const std::string& name) {
-  return (std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp")) + "/" + name;
-}
 
 }  // namespace
 
@@ -252,12 +237,12 @@ TEST_CASE("Resume refuses rows computed in another context", "[sweep]") {
   std::filesystem::copy_file(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/lenet5.yaml",
                              dir + "/net.yaml", std::filesystem::copy_options::overwrite_existing);
   const std::string own = "version: 1\nbase: edge_32x32_os\nnetworks: [net.yaml]\n";
-  const SweepSpec a = ParseSweep(own, "o.yaml", dir, kPaths);
+  const SweepSpec a = ParseSweep(own, "o.yaml", dir, quasar::test::SweepTestPaths());
   const SweepResult ra = RunSweep(a, {});
   std::ofstream(path, std::ios::binary) << SweepCsv(a, ra.rows, MarkFront(a, ra.rows));
   CHECK(ReadSweepCsv(a, path)[0].has_value());
   std::ofstream(dir + "/net.yaml", std::ios::app) << "# edited\n";
-  CHECK_THROWS_WITH(ReadSweepCsv(ParseSweep(own, "o.yaml", dir, kPaths), path),
+  CHECK_THROWS_WITH(ReadSweepCsv(ParseSweep(own, "o.yaml", dir, quasar::test::SweepTestPaths()), path),
                     Catch::Contains("the network file of 'net.yaml' (file: "));
   std::filesystem::remove_all(dir);
   std::remove(path.c_str());
@@ -425,110 +410,5 @@ TEST_CASE("Sweep fronts are per network and respect the constraints", "[sweep]")
   CHECK(std::none_of(m.pareto.begin(), m.pareto.end(), [](bool b) { return b; }));
   const std::string table = FrontTable(s, r.rows, m);
   CHECK(table.find("Pareto front of lenet5: 0 of 4 feasible configurations (0 within") !=
-        std::string::npos);
-}
-
-TEST_CASE("Sweep fidelity computes the SQNR once per network and precision", "[sweep]") {
-  const SweepSpec s = Parse(
-      "version: 1\nbase: bitfusion_16x32\nnetworks: [lenet5]\nprecisions: [w8a8, w2a2]\n"
-      "fidelity: true\nsweep:\n  array.rows: [8, 16]\n");
-  const SweepResult r = RunSweep(s, {});
-  CHECK(r.fidelity_runs == 2);
-  REQUIRE(r.rows.size() == 4);
-  REQUIRE(r.rows[0].sqnr_db);
-  REQUIRE(r.rows[3].sqnr_db);
-  CHECK(*r.rows[0].sqnr_db == *r.rows[1].sqnr_db);
-  CHECK(*r.rows[0].sqnr_db > *r.rows[2].sqnr_db + 10);  // 8 bits are far more faithful
-  // With SQNR as an objective the 8-bit rows are not dominated by the faster 2-bit ones.
-  const SweepMarks m = MarkFront(s, r.rows);
-  CHECK((m.pareto[0] || m.pareto[1]));
-  CHECK((m.pareto[2] || m.pareto[3]));
-  CHECK(SweepCsvHeader(s).find(",sqnr_db,sqnr_p5_db,") != std::string::npos);
-  // The zoo's LeNet-5 has synthetic weights, and the JSON says so.
-  CHECK(SweepJson(s, r.rows, m).find("\"synthetic_weights\": [\"lenet5\"]") != std::string::npos);
-  // Resuming every row needs no fidelity run.
-  std::vector<std::optional<SweepRow>> done(r.rows.begin(), r.rows.end());
-  CHECK(RunSweep(s, {}, done).fidelity_runs == 0);
-}
-
-TEST_CASE("Sweep fidelity follows the swept accumulator and measures accuracy on data:",
-          "[sweep][data]") {
-  const std::string net = std::string(QUASAR_SOURCE_DIR) + "/tests/data/digits/digits_cnn.yaml";
-  const SweepSpec s = Parse(
-      "version: 1\nbase: edge_32x32_os\nnetworks: [" + net +
-      "]\nprecisions: [w8a8, w4a4]\nfidelity: true\ndata: digits\nimages: 200\n"
-      "constraints: {min_top1_pct: 80}\n"
-      "sweep:\n  mac.accumulator.bits: [12, 32]\n  mac.accumulator.overflow: [wrap, saturate]\n"
-      "  array.rows: [8, 16]\n");
-  REQUIRE(s.data);
-  CHECK(s.contexts[0].find(";data=") != std::string::npos);
-  CHECK(SweepCsvHeader(s).find(",dram_bytes,top1_pct,agreement_pct,sqnr_db,sqnr_p5_db,") !=
-        std::string::npos);
-  SweepOptions one;
-  one.jobs = 1;
-  const SweepResult r = RunSweep(s, one);
-  CHECK(r.fidelity_runs == 8);  // 2 precisions x 2 widths x 2 overflow modes
-  REQUIRE(r.rows.size() == 16);
-  // Rows 0..7 are w8a8: (12, wrap) x rows 8, 16; (12, saturate); (32, wrap); (32, saturate).
-  for (const SweepRow& row : r.rows) {
-    REQUIRE(row.top1_pct);
-    REQUIRE(row.agreement_pct);
-    REQUIRE(row.sqnr_db);
-    REQUIRE(row.sqnr_p5_db);
-    CHECK(*row.sqnr_p5_db <= *row.sqnr_db);
-  }
-  for (size_t i = 0; i < 16; i += 2) {  // the array does not change the arithmetic
-    CHECK(*r.rows[i].top1_pct == *r.rows[i + 1].top1_pct);
-    CHECK(*r.rows[i].sqnr_db == *r.rows[i + 1].sqnr_db);
-  }
-  // Each row's figures are MeasureAccuracy's with that accumulator, on the first 200 images.
-  for (size_t i : {0, 2, 4, 6, 8, 14}) {
-    const SweepConfig c = ConfigAt(s, i);
-    const models::AccumulatorSpec acc = AccumulatorFor(s, c);
-    CHECK(acc.bits == (i % 8 < 4 ? 12 : 32));
-    models::AccuracyOptions o;
-    o.images = 200;
-    const AccuracySummary a = MeasureAccuracy(s.nets[c.precision], *s.data, acc, o);
-    CHECK(a.images == 200);
-    CHECK(*r.rows[i].top1_pct == Approx(100 * a.top1).epsilon(1e-12));
-    CHECK(*r.rows[i].agreement_pct == Approx(100 * a.agreement).epsilon(1e-12));
-    CHECK(*r.rows[i].sqnr_db == a.sqnr_mean_db);
-  }
-  // 32 bits never overflow here: wrap = saturate. 12 bits do, and the modes then differ.
-  CHECK(*r.rows[4].sqnr_db == *r.rows[6].sqnr_db);
-  CHECK(*r.rows[0].sqnr_db != *r.rows[4].sqnr_db);
-  CHECK(*r.rows[0].sqnr_db != *r.rows[2].sqnr_db);
-  // The 4th objective is top-1; the bound applies to it.
-  const SweepMarks m = MarkFront(s, r.rows);
-  for (size_t i = 0; i < r.rows.size(); ++i) {
-    CHECK(m.within_constraints[i] == (*r.rows[i].top1_pct >= 80));
-  }
-  CHECK(FrontTable(s, r.rows, m).find("-top-1") != std::string::npos);
-  // Resume reads every figure back.
-  const std::string path = TempPath("quasar_sweep_data.csv");
-  std::ofstream(path) << SweepCsv(s, r.rows, m);
-  const auto back = ReadSweepCsv(s, path);
-  std::remove(path.c_str());
-  for (size_t i = 0; i < r.rows.size(); ++i) {
-    REQUIRE(back[i]);
-    CHECK(back[i]->top1_pct == r.rows[i].top1_pct);
-    CHECK(back[i]->agreement_pct == r.rows[i].agreement_pct);
-    CHECK(back[i]->sqnr_p5_db == r.rows[i].sqnr_p5_db);
-  }
-  CHECK(SweepJson(s, r.rows, m).find("\"images\": 200") != std::string::npos);
-  CHECK(SweepJson(s, r.rows, m).find("\"synthetic_weights\": []") != std::string::npos);
-}
-
-TEST_CASE("Sweep data: errors name the key", "[sweep][data]") {
-  const std::string head = "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\n";
-  CHECK(ErrorOf(head + "data: digits\n").find("s.yaml: data: needs fidelity: true") !=
-        std::string::npos);
-  CHECK(ErrorOf(head + "images: 10\n").find("s.yaml: images: needs data:") != std::string::npos);
-  CHECK(ErrorOf(head + "fidelity: true\nconstraints: {min_top1_pct: 50}\n")
-            .find("min_top1_pct: needs data:") != std::string::npos);
-  // LeNet-5 takes 32x32 images, the digits are 8x8.
-  CHECK(ErrorOf(head + "fidelity: true\ndata: digits\n").find("data: network 'lenet5'") !=
-        std::string::npos);
-  CHECK(ErrorOf(head + "fidelity: true\ndata: nosuchset\n").find("s.yaml: data: ") !=
         std::string::npos);
 }
