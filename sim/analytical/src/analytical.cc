@@ -9,6 +9,7 @@
 #include "quasar/sim/gemm_timing.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
+#include "tile_rules.h"
 
 namespace quasar::sim {
 namespace {
@@ -18,11 +19,10 @@ using compiler::LayerKind;
 using compiler::LayerSchedule;
 using compiler::PackedBytes;
 using compiler::TileStep;
-
-// One tile's pipeline work (timing rule 2 of analytical.h).
-struct StageWork {
-  int64_t load = 0, store = 0, compute = 0, post = 0;
-};
+using detail::AddPostOps;
+using detail::AddTransfers;
+using detail::ComputeTile;
+using detail::StageWork;
 
 // Runs the lockstep pipeline over the tiles; returns the cycles and accumulates DRAM and post
 // busy time into `p`.
@@ -46,69 +46,18 @@ int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec&
   return total;
 }
 
-void AddPostOps(const LayerSchedule& l, int64_t outputs, int compare_bits, models::EventCounts* e) {
-  e->post_multiplies += outputs * l.post_multiplies_per_out;
-  e->post_adds += outputs * l.post_adds_per_out;
-  e->post_compare_bits += outputs * l.post_compares_per_out * compare_bits;
-}
-
 void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, const DramModel& dram,
                   LayerPerf* p) {
-  models::EventCounts& e = p->events;
-  const compiler::LayerBits& b = l.bits;
-  const int64_t in_word = arch.input.word_bytes, w_word = arch.weight.word_bytes,
-                out_word = arch.output.word_bytes;
-  const int64_t pack = l.pack;
   std::vector<StageWork> work;
   work.reserve(static_cast<size_t>(l.gemm.count * l.TilesM() * l.TilesK() * l.TilesN()));
   compiler::ForEachTile(l, [&](const TileStep& t) {
+    const detail::TileCompute c = ComputeTile(l, arch, t.mt, t.kt, t.nt, t.k0 > 0);
     StageWork w;
-    const int64_t kp = l.PackedK(t.kt);
-    const GemmTiming g =
-        TimeGemm(compiler::GemmShape{1, t.mt, kp, t.nt}, arch.rows, arch.cols, arch.dataflow);
-    w.compute = g.cycles;
-    p->folds += g.folds;
-    p->mapped_pe_folds += g.mapped_pe_folds;
-    const int64_t macs = t.mt * t.kt * t.nt, packed_ops = t.mt * kp * t.nt, outs = t.mt * t.nt;
-    e.macs += macs;
-    e.pe_cycles += arch.rows * arch.cols * g.cycles;
-    // Array-side SRAM traffic: a packed element carries `pack` operands.
-    e.input_reads += SramWords(g.a_reads, pack * b.a_bits, in_word);
-    e.weight_reads += SramWords(g.b_reads, pack * b.w_bits, w_word);
-    e.output_writes += SramWords(g.out_writes, b.acc_bits, out_word);
-    e.output_reads += SramWords(g.out_reads + (t.k0 > 0 ? outs : 0), b.acc_bits, out_word);
-    // PE registers: moving operands and partial sums, and the stationary operand's preload.
-    e.register_bit_writes +=
-        RegisterBitWrites(arch.dataflow, b, pack, macs, packed_ops, outs, g.mapped_pe_folds);
-    // DRAM side.
-    if (t.load_a) {
-      const int64_t bytes =
-          PackedBytes(compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt), b.a_bits);
-      w.load += bytes;
-      e.input_writes += CeilDiv(bytes, in_word);
-    }
-    if (t.load_b) {
-      const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits);
-      w.load += bytes;
-      e.weight_writes += CeilDiv(bytes, w_word);
-    }
-    if (t.psum_in) {
-      const int64_t bytes = PackedBytes(outs, b.acc_bits);
-      w.load += bytes;
-      e.output_writes += CeilDiv(bytes, out_word);
-    }
-    if (t.store) {
-      e.output_reads += SramWords(outs, b.acc_bits, out_word);
-      if (t.final_out) {
-        w.post = PostCycles(outs, arch.post_elements_per_cycle);
-        w.store = PackedBytes(outs, b.out_bits);
-        AddPostOps(l, outs, b.acc_bits, &e);
-      } else {
-        w.store = PackedBytes(outs, b.acc_bits);
-      }
-    }
-    e.dram_read_bytes += w.load;
-    e.dram_write_bytes += w.store;
+    w.compute = c.cycles;
+    p->folds += c.folds;
+    p->mapped_pe_folds += c.mapped_pe_folds;
+    p->events.AddCounts(c.events);
+    AddTransfers(l, arch, t, &w, &p->events);
     work.push_back(w);
   });
   p->tiles = static_cast<int64_t>(work.size());

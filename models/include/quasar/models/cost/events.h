@@ -39,9 +39,9 @@ struct EventCounts {
   // ---- time ----
   int64_t cycles = 0;  // wall-clock cycles of the layer, for leakage
 
-  // Adds `o`'s counts; the widths (mac_*_bits, acc_bits, binary) are per layer and stay this
-  // object's: sum energies, not counts, across layers of different precision.
-  void AddCounts(const EventCounts& o);
+  // Adds `times` x `o`'s counts; the widths (mac_*_bits, acc_bits, binary) are per layer and
+  // stay this object's: sum energies, not counts, across layers of different precision.
+  void AddCounts(const EventCounts& o, int64_t times = 1);
 };
 
 }  // namespace quasar::models
