@@ -53,12 +53,7 @@ static int64_t InputRows(const LayerSchedule& l, int64_t oy_first, int64_t oy_la
   return std::min(l.in_h, span);
 }
 
-int64_t InputFootprint(const LayerSchedule& l, int64_t m0, int64_t mt, int64_t k0, int64_t kt) {
-  if (l.kernel_h == 0) {
-    return mt * kt;  // fully connected, matmul: A is the input itself
-  }
-  const int64_t window = l.kernel_h * l.kernel_w;
-  const int64_t channels = (k0 + kt - 1) / window - k0 / window + 1;
+int64_t InputRowsOf(const LayerSchedule& l, int64_t m0, int64_t mt) {
   const int64_t pixels = l.out_h * l.out_w;
   int64_t rows = 0;
   for (int64_t b = m0 / pixels; b <= (m0 + mt - 1) / pixels; ++b) {
@@ -66,7 +61,19 @@ int64_t InputFootprint(const LayerSchedule& l, int64_t m0, int64_t mt, int64_t k
     const int64_t last = std::min(m0 + mt, (b + 1) * pixels) - 1 - b * pixels;
     rows += InputRows(l, first / l.out_w, last / l.out_w);
   }
-  return std::min(mt * kt, channels * rows * l.in_w);
+  return rows;
+}
+
+int64_t InputChannelsOf(const LayerSchedule& l, int64_t k0, int64_t kt) {
+  const int64_t window = l.kernel_h * l.kernel_w;
+  return (k0 + kt - 1) / window - k0 / window + 1;
+}
+
+int64_t InputFootprint(const LayerSchedule& l, int64_t m0, int64_t mt, int64_t k0, int64_t kt) {
+  if (l.kernel_h == 0) {
+    return mt * kt;  // fully connected, matmul: A is the input itself
+  }
+  return std::min(mt * kt, InputChannelsOf(l, k0, kt) * InputRowsOf(l, m0, mt) * l.in_w);
 }
 
 int64_t InputFootprintBound(const LayerSchedule& l, int64_t mt, int64_t kt) {

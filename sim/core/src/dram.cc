@@ -1,5 +1,6 @@
 #include "quasar/sim/core/dram.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace quasar::sim {
@@ -12,6 +13,13 @@ int64_t LatencyBandwidthDram::StepCycles(int64_t load_bytes, int64_t store_bytes
   const auto transfer =
       static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / spec_.bytes_per_cycle));
   return (load_bytes > 0 ? spec_.latency_cycles : 0) + transfer;
+}
+
+int64_t LatencyBandwidthDram::MinCycles(int64_t load_steps, int64_t load_bytes,
+                                        int64_t store_bytes) const {
+  const double transfer =
+      std::floor(static_cast<double>(load_bytes + store_bytes) / spec_.bytes_per_cycle) - 1;
+  return load_steps * spec_.latency_cycles + std::max<int64_t>(0, static_cast<int64_t>(transfer));
 }
 
 const std::vector<DramModelInfo>& DramModels() {

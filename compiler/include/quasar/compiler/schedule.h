@@ -134,6 +134,11 @@ inline int64_t PackedBytes(int64_t elements, int bits) { return (elements * bits
 // [m0, m0 + mt) touch, across the input channels its reduction range [k0, k0 + kt) covers. For
 // fully connected and matmul layers, mt * kt.
 int64_t InputFootprint(const LayerSchedule& l, int64_t m0, int64_t mt, int64_t k0, int64_t kt);
+// Its two factors for a convolution (footprint = min(mt * kt, channels * rows * in_w)): the input
+// rows, summed over images, that output pixels [m0, m0 + mt) touch, and the input channels that
+// reduction range [k0, k0 + kt) covers.
+int64_t InputRowsOf(const LayerSchedule& l, int64_t m0, int64_t mt);
+int64_t InputChannelsOf(const LayerSchedule& l, int64_t k0, int64_t kt);
 // An upper bound of InputFootprint over every tile of extents mt x kt (for capacity checks).
 int64_t InputFootprintBound(const LayerSchedule& l, int64_t mt, int64_t kt);
 

@@ -33,7 +33,9 @@
 // Derived figures: stall cycles = cycles - compute cycles (exposed DRAM and post-processing
 // time); utilization = MACs / (cycles * PEs * pack); mapping efficiency as TimeGemm's.
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,43 @@ double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& a
 double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                  const models::CostTable& table, const models::AreaBreakdown& area,
                  compiler::Objective objective, const DramModel& dram);
+
+// The mapper's bound (mapper.h): a kGemm layer under its tiling summed over classes of equal
+// tiles (gemm_bound.cc) instead of tile by tile, so it costs a few dozen applications of the
+// per-tile rules whatever the number of tiles.
+struct GemmBound {
+  models::EventCounts events;  // exactly EvaluateLayer's events, but `cycles` = min_cycles
+  int64_t compute_cycles = 0;  // exactly EvaluateLayer's compute_cycles
+  int64_t post_cycles = 0;     // exactly EvaluateLayer's post_cycles
+  int64_t min_cycles = 0;      // <= EvaluateLayer's cycles: the pipeline's slowest stage in all
+                               // (the sum of the three without double buffering)
+};
+// Bounds many tilings of one layer: keeps, for the last layer it saw, its A tiles grouped by
+// footprint for each tile extent, so each extent's tiles are walked once.
+class GemmBounder {
+ public:
+  GemmBound Bound(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
+                  const DramModel& dram);
+
+ private:
+  struct TileGroup {
+    int64_t start = 0, extent = 0, times = 0;  // a representative tile, and how many are alike
+  };
+  const std::vector<TileGroup>& Groups(const compiler::LayerSchedule& layer, int dim,
+                                       int64_t tile);
+  std::array<int64_t, 12> layer_{};
+  std::map<int64_t, std::vector<TileGroup>> groups_[2];  // m, k: tile extent -> groups
+};
+GemmBound BoundGemm(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
+                    const DramModel& dram);
+
+// A lower bound of LayerCost for the same layer and tiling (the mapper skips tilings whose bound
+// exceeds the best cost found): the cycles bound for kCycles, else the exact events priced at
+// the cycles bound. `bounder` may be null.
+double LayerCostBound(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
+                      const models::CostTable& table, const models::AreaBreakdown& area,
+                      compiler::Objective objective, const DramModel& dram,
+                      GemmBounder* bounder = nullptr);
 
 // Compiles `net` for `arch` with the analytical model as the mapper's price.
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,

@@ -20,6 +20,13 @@ class DramModel {
   virtual ~DramModel() = default;
   // Cycles of one pipeline step that reads `load_bytes` and writes `store_bytes`.
   virtual int64_t StepCycles(int64_t load_bytes, int64_t store_bytes) const = 0;
+  // A lower bound of the sum of StepCycles over any steps that read `load_bytes` and write
+  // `store_bytes` in all, `load_steps` or more of them reading. The mapper's bound uses it to
+  // skip tilings that cannot win (analytical.h, BoundGemm); 0 is always a valid answer.
+  virtual int64_t MinCycles(int64_t load_steps, int64_t load_bytes, int64_t store_bytes) const {
+    (void)load_steps, (void)load_bytes, (void)store_bytes;
+    return 0;
+  }
 };
 
 // One channel with a latency per step that reads (writes are posted) and a bandwidth shared by
@@ -28,6 +35,9 @@ class LatencyBandwidthDram final : public DramModel {
  public:
   explicit LatencyBandwidthDram(const models::DramSpec& spec) : spec_(spec) {}
   int64_t StepCycles(int64_t load_bytes, int64_t store_bytes) const override;
+  // load_steps latencies + (load + store) / bytes_per_cycle, rounded down and less one cycle, so
+  // that floating-point rounding of the steps' ceilings cannot put it above their sum.
+  int64_t MinCycles(int64_t load_steps, int64_t load_bytes, int64_t store_bytes) const override;
 
  private:
   models::DramSpec spec_;
