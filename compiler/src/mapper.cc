@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <array>
 #include <map>
+#include <set>
 #include <tuple>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
 
@@ -47,7 +50,17 @@ std::pair<int, int> SpatialDims(models::Dataflow d) {
   return {static_cast<int>(t.rows), static_cast<int>(t.cols)};
 }
 
+constexpr models::EnumTable<MapperSearch, 3> kSearches = {{{MapperSearch::kMaximal, "maximal"},
+                                                          {MapperSearch::kFast, "fast"},
+                                                          {MapperSearch::kDense, "dense"}}};
+
 }  // namespace
+
+std::string MapperSearchName(MapperSearch s) { return models::EnumName(kSearches, s); }
+
+std::optional<MapperSearch> ParseMapperSearch(const std::string& name) {
+  return models::ParseEnum(kSearches, name);
+}
 
 LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkSpec& net,
                            const models::ArchSpec& arch) {
@@ -137,6 +150,35 @@ std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
   return out;
 }
 
+std::vector<int64_t> DenseExtents(int64_t extent, int64_t align) {
+  std::vector<int64_t> out;
+  // For every tile count n, the extents that cut E into n tiles form the interval
+  // [ceil(E / n), ceil(E / (n - 1)) - 1] (n >= 2; [E, E] for n = 1): its ends (the most even
+  // cut, and the one with the smallest last tile), and its smallest and largest multiples of
+  // the array side (tiles that fill their folds). The counts are enumerated through the distinct
+  // values of ceil(E / n), of which there are about 2 sqrt(E): those with ceil(E / n) <= v - 1
+  // start at n = ceil(E / (v - 1)).
+  int64_t prev = 0;  // ceil(E / (n - 1)), the smallest extent with one tile fewer
+  for (int64_t n = 1;;) {
+    const int64_t lo = CeilDiv(extent, n), hi = n == 1 ? extent : prev - 1;
+    out.push_back(lo);
+    out.push_back(hi);
+    if (align > 1) {
+      const int64_t up = CeilDiv(lo, align) * align, down = hi / align * align;
+      if (up <= hi) out.push_back(up);
+      if (down >= lo) out.push_back(down);
+    }
+    if (lo == 1) break;
+    prev = lo;
+    n = CeilDiv(extent, lo - 1);
+  }
+  // And every extent CandidateExtents gives, so that this search contains the fast one.
+  for (int64_t v : CandidateExtents(extent, align)) out.push_back(v);
+  std::sort(out.begin(), out.end(), std::greater<>());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
                 std::string* why) {
   // The largest tile is the tiling clipped to the GEMM.
@@ -160,32 +202,66 @@ bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::Arch
   return a <= ua && b <= ub && o <= uo;
 }
 
-std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch) {
-  const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
-  const int64_t extent[3] = {l.gemm.m, l.gemm.k, l.gemm.n};
+namespace {
+
+using Extents = std::array<int64_t, 3>;  // m, k, n
+
+// What the searches share: the layer's extents and units, the extents each dimension tries, and
+// the fit test.
+struct Space {
+  const LayerSchedule& l;
+  const models::ArchSpec& arch;
+  int64_t extent[3];
+  int64_t unit[3];  // elements, or packed words along K
   std::vector<int64_t> ext[3];
-  for (int d = 0; d < 3; ++d) {
-    int64_t align = 1;
-    if (d == row_dim) align = arch.rows;
-    if (d == col_dim) align = arch.cols;
-    if (d == 1) {
-      // Whole packed words of the reduction: extents in packed elements, times the pack (a tile
-      // boundary inside a word would leave lanes idle, and split an XNOR lane group the golden
-      // kernel keeps whole).
-      for (int64_t v : CandidateExtents(CeilDiv(extent[d], l.pack), align)) {
-        const int64_t k = std::min(extent[d], v * l.pack);
-        if (ext[d].empty() || k < ext[d].back()) ext[d].push_back(k);
+
+  Space(const LayerSchedule& layer, const models::ArchSpec& a, MapperSearch search)
+      : l(layer), arch(a), extent{layer.gemm.m, layer.gemm.k, layer.gemm.n},
+        unit{1, layer.pack, 1} {
+    for (int d = 0; d < 3; ++d) {
+      const int64_t align = Side(d);
+      // Extents in units (a reduction tile boundary inside a packed word would leave lanes
+      // idle, and split an XNOR lane group the golden kernel keeps whole), then in elements.
+      const int64_t units = CeilDiv(extent[d], unit[d]);
+      for (int64_t v : search == MapperSearch::kDense ? DenseExtents(units, align)
+                                                           : CandidateExtents(units, align)) {
+        const int64_t e = std::min(extent[d], v * unit[d]);
+        if (ext[d].empty() || e < ext[d].back()) ext[d].push_back(e);
       }
-    } else {
-      ext[d] = CandidateExtents(extent[d], align);
     }
   }
-  auto fits = [&](size_t i, size_t j, size_t k) {
-    return TilingFits(l, Tiling{ext[0][i], ext[1][j], ext[2][k], LoopOrder::kMNK}, arch);
-  };
-  std::vector<Tiling> out;
-  // Every buffer's need grows with each extent, so for each (m, k) pair the largest n that fits
-  // is the first that fits, and the tiling is maximal if neither m nor k can then grow.
+  // The array side dimension d is spread over (1 for the temporal one).
+  int64_t Side(int d) const {
+    const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
+    return d == row_dim ? arch.rows : d == col_dim ? arch.cols : 1;
+  }
+  bool Fits(const Extents& t) const {
+    return TilingFits(l, Tiling{t[0], t[1], t[2], LoopOrder::kMNK}, arch);
+  }
+  // The largest extent of dimension d that fits with t's other two (every buffer's need grows
+  // with each extent, so bisection finds it), or 0 if none does.
+  int64_t LargestFit(Extents t, int d) const {
+    int64_t lo = 0, hi = CeilDiv(extent[d], unit[d]);  // in units; lo fits (or is 0)
+    while (lo < hi) {
+      const int64_t mid = hi - (hi - lo) / 2;
+      t[d] = std::min(extent[d], mid * unit[d]);
+      if (Fits(t)) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return std::min(extent[d], lo * unit[d]);
+  }
+};
+
+// kFast: the maximal legal tilings over CandidateExtents (no dimension can grow to its next
+// extent and still fit; since every buffer's need grows with each extent, they are found in
+// O(L^2) checks for L extents per dimension); then each of those with one dimension raised to
+// the largest extent that fits, and that extent rounded down to whole array sides.
+void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
+  const auto& ext = sp.ext;
+  auto fits = [&](size_t i, size_t j, size_t k) { return sp.Fits({ext[0][i], ext[1][j], ext[2][k]}); };
   for (size_t i = 0; i < ext[0].size(); ++i) {
     for (size_t j = 0; j < ext[1].size(); ++j) {
       size_t k = 0;
@@ -193,52 +269,186 @@ std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchS
       if (k == ext[2].size() || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k))) {
         continue;
       }
-      {
-        const int64_t tiles[3] = {CeilDiv(extent[0], ext[0][i]), CeilDiv(extent[1], ext[1][j]),
-                                  CeilDiv(extent[2], ext[2][k])};
-        std::vector<std::string> seen;
-        for (LoopOrder o : kAllLoopOrders) {
-          // The sequence of dimensions with more than one tile decides the visiting order.
-          std::string key;
-          for (char c : LoopOrderName(o)) {
-            const int d = c == 'm' ? 0 : c == 'k' ? 1 : 2;
-            if (tiles[d] > 1) key += c;
-          }
-          if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
-          seen.push_back(key);
-          out.push_back(Tiling{ext[0][i], ext[1][j], ext[2][k], o});
+      const Extents t{ext[0][i], ext[1][j], ext[2][k]};
+      out->insert(t);
+      for (int d = 0; raise && d < 3; ++d) {
+        Extents raised = t;
+        raised[d] = sp.LargestFit(t, d);
+        out->insert(raised);
+        const int64_t side = sp.Side(d) * sp.unit[d];  // whole array sides of packed words
+        if (raised[d] > side && raised[d] % side != 0) {
+          raised[d] -= raised[d] % side;
+          out->insert(raised);
         }
       }
     }
   }
-  return out;
 }
 
-void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost) {
-  if (l->kind != LayerKind::kGemm || !l->ok()) {
-    return;
-  }
-  const std::vector<Tiling> candidates = CandidateTilings(*l, arch);
-  l->candidates = static_cast<int64_t>(candidates.size());
-  l->feasible_candidates = 0;
-  double best = std::numeric_limits<double>::infinity();
-  Tiling chosen;
-  for (const Tiling& t : candidates) {
-    l->tiling = t;
-    const double c = cost(*l);
-    if (std::isfinite(c)) {
-      ++l->feasible_candidates;
-      if (c < best) {
-        best = c;
-        chosen = t;
+// kDense: every fitting combination of DenseExtents, and for every pair of two dimensions'
+// extents the largest extent of the third that fits.
+void DenseTilings(const Space& sp, std::set<Extents>* out) {
+  const auto& ext = sp.ext;
+  for (int64_t m : ext[0]) {
+    for (int64_t k : ext[1]) {
+      for (int64_t n : ext[2]) {
+        if (sp.Fits({m, k, n})) out->insert({m, k, n});
       }
     }
   }
-  if (l->feasible_candidates == 0) {
+  for (int d = 0; d < 3; ++d) {
+    const int a = (d + 1) % 3, b = (d + 2) % 3;
+    for (int64_t va : ext[a]) {
+      for (int64_t vb : ext[b]) {
+        Extents t{};
+        t[a] = va, t[b] = vb;
+        t[d] = sp.LargestFit(t, d);
+        if (t[d] == 0) continue;
+        out->insert(t);
+        const int64_t side = sp.Side(d) * sp.unit[d];
+        if (t[d] > side && t[d] % side != 0) {
+          t[d] -= t[d] % side;
+          out->insert(t);
+        }
+      }
+    }
+  }
+}
+
+// The loop orders that visit the tiles of `t` in distinct sequences: the sequence of the
+// dimensions with more than one tile decides it.
+std::vector<LoopOrder> DistinctOrders(const Space& sp, const Extents& t) {
+  std::vector<LoopOrder> out;
+  std::vector<std::string> seen;
+  for (LoopOrder o : kAllLoopOrders) {
+    std::string key;
+    for (char c : LoopOrderName(o)) {
+      const int d = c == 'm' ? 0 : c == 'k' ? 1 : 2;
+      if (CeilDiv(sp.extent[d], t[d]) > 1) key += c;
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(key);
+    out.push_back(o);
+  }
+  return out;
+}
+
+// The best of `candidates` by branch and bound: price them in the order of their bounds and
+// stop at the first bound above the best price, which no later candidate can then beat. Ties
+// go to the earlier candidate, as if every one had been priced. Returns the index of the best
+// (candidates.size() if none could be priced) and its price.
+size_t BestOf(const std::vector<Tiling>& candidates, LayerSchedule* l, const CostFn& cost,
+              const CostFn& bound, double* best) {
+  const size_t n = candidates.size();
+  std::vector<double> lower(n, -std::numeric_limits<double>::infinity());
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    if (bound) {
+      l->tiling = candidates[i];
+      lower[i] = bound(*l);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return lower[a] < lower[b]; });
+  *best = std::numeric_limits<double>::infinity();
+  size_t chosen = n;
+  for (size_t i : order) {
+    if (bound && std::isfinite(lower[i])) ++l->feasible_candidates;
+  }
+  for (size_t i : order) {
+    if (lower[i] > *best) break;
+    l->tiling = candidates[i];
+    const double c = cost(*l);
+    ++l->priced;
+    if (!bound && std::isfinite(c)) ++l->feasible_candidates;
+    if (std::isfinite(c) && (c < *best || (c == *best && i < chosen))) {
+      *best = c;
+      chosen = i;
+    }
+  }
+  return chosen;
+}
+
+// Coordinate descent from `chosen` over the dense search's extents: one dimension at a time
+// takes each of its DenseExtents (with the other two kept, every distinct loop order), and the
+// tiling moves whenever the price drops; until no single dimension improves it.
+void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
+             const CostFn& bound, double* best, Tiling* chosen) {
+  const Space sp(*l, arch, MapperSearch::kDense);
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (int d = 0; d < 3; ++d) {
+      const Extents base{chosen->m, chosen->k, chosen->n};
+      for (int64_t v : sp.ext[d]) {
+        Extents t = base;
+        t[d] = v;
+        if (v == base[d] || !sp.Fits(t)) continue;
+        for (LoopOrder o : DistinctOrders(sp, t)) {
+          l->tiling = Tiling{t[0], t[1], t[2], o};
+          ++l->candidates, ++l->feasible_candidates;
+          if (bound && bound(*l) >= *best) continue;
+          const double c = cost(*l);
+          ++l->priced;
+          if (c < *best) {
+            *best = c;
+            *chosen = l->tiling;
+            improved = true;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch,
+                                     MapperSearch search) {
+  const Space sp(l, arch, search);
+  std::set<Extents> tilings;
+  if (search == MapperSearch::kDense) {
+    DenseTilings(sp, &tilings);
+  } else {
+    FastTilings(sp, search == MapperSearch::kFast, &tilings);
+  }
+  std::vector<Tiling> out;
+  // Largest tiles first, each with every loop order that gives a distinct tile sequence.
+  for (auto it = tilings.rbegin(); it != tilings.rend(); ++it) {
+    for (LoopOrder o : DistinctOrders(sp, *it)) out.push_back(Tiling{(*it)[0], (*it)[1], (*it)[2], o});
+  }
+  return out;
+}
+
+void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
+              const CostFn& bound, MapperSearch search) {
+  if (l->kind != LayerKind::kGemm || !l->ok()) {
+    return;
+  }
+  l->candidates = l->feasible_candidates = l->priced = 0;
+  // The dense search starts from the fast one's result, so that it never does worse.
+  const MapperSearch first = search == MapperSearch::kDense ? MapperSearch::kFast : search;
+  std::vector<Tiling> candidates = CandidateTilings(*l, arch, first);
+  l->candidates += static_cast<int64_t>(candidates.size());
+  double best = 0;
+  const size_t i = BestOf(candidates, l, cost, bound, &best);
+  const bool found = i < candidates.size();
+  Tiling chosen = found ? candidates[i] : Tiling{};
+  if (found && search == MapperSearch::kDense) {
+    // A good price first makes the bound prune more of the dense candidates.
+    Descend(l, arch, cost, bound, &best, &chosen);
+    candidates = CandidateTilings(*l, arch, MapperSearch::kDense);
+    l->candidates += static_cast<int64_t>(candidates.size());
+    double dense_best = 0;
+    const size_t j = BestOf(candidates, l, cost, bound, &dense_best);
+    if (j < candidates.size() && dense_best < best) chosen = candidates[j];
+  }
+  if (!found) {
     // Report what the smallest tile needs.
     std::string why;
     TilingFits(*l, Tiling{1, l->pack, 1, LoopOrder::kMNK}, arch, &why);
     l->tiling = Tiling{l->gemm.m, l->gemm.k, l->gemm.n, LoopOrder::kMNK};
+    l->feasible_candidates = 0;
     l->status = why.empty() ? std::string("no tiling could be priced")
                             : "no tiling fits the buffers: even a 1 x " + std::to_string(l->pack) +
                                   " x 1 tile's " + why;
@@ -248,7 +458,8 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
 }
 
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                        Objective objective, const CostFn& cost) {
+                        Objective objective, const CostFn& cost, const CostFn& bound,
+                        MapperSearch search) {
   Schedule s;
   s.network = net.name;
   s.arch = arch.name;
@@ -270,9 +481,10 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
         l.tiling = it->second.tiling;
         l.candidates = it->second.candidates;
         l.feasible_candidates = it->second.feasible_candidates;
+        l.priced = it->second.priced;
         l.status = it->second.status;
       } else {
-        MapLayer(&l, arch, cost);
+        MapLayer(&l, arch, cost, bound, search);
         memo.emplace(key, l);
       }
     }

@@ -206,7 +206,7 @@ TEST_CASE("the mapper prices every maximal legal tiling and keeps the cheapest")
   LayerSchedule l;
   l.kind = LayerKind::kGemm;
   l.gemm = GemmShape{1, 40, 64, 30};
-  const auto candidates = CandidateTilings(l, arch);
+  const auto candidates = CandidateTilings(l, arch, MapperSearch::kMaximal);
   REQUIRE_FALSE(candidates.empty());
   for (const Tiling& t : candidates) {
     CHECK(TilingFits(l, t, arch));
@@ -223,7 +223,7 @@ TEST_CASE("the mapper prices every maximal legal tiling and keeps the cheapest")
     best = std::min(best, price(s));
   }
   LayerSchedule mapped = l;
-  MapLayer(&mapped, arch, price);
+  MapLayer(&mapped, arch, price, nullptr, MapperSearch::kMaximal);
   CHECK(mapped.ok());
   CHECK(mapped.candidates == static_cast<int64_t>(candidates.size()));
   CHECK(mapped.feasible_candidates == mapped.candidates);

@@ -139,12 +139,18 @@ double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
 }
 
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                           const models::CostTable& table, compiler::Objective objective) {
+                           const models::CostTable& table, compiler::Objective objective,
+                           compiler::MapperSearch search) {
   const models::AreaBreakdown area = models::PriceArea(arch, table);
   const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
-  return compiler::CompileNetwork(net, arch, objective, [&](const LayerSchedule& l) {
-    return LayerCost(l, arch, table, area, objective, *dram);
-  });
+  GemmBounder bounder;
+  return compiler::CompileNetwork(
+      net, arch, objective,
+      [&](const LayerSchedule& l) { return LayerCost(l, arch, table, area, objective, *dram); },
+      [&](const LayerSchedule& l) {
+        return LayerCostBound(l, arch, table, area, objective, *dram, &bounder);
+      },
+      search);
 }
 
 NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec& arch,

@@ -85,15 +85,24 @@ int64_t Reps(const int dims[3], const int64_t tiles[3], const bool in_s[3]) {
 
 }  // namespace
 
-const std::vector<GemmBounder::TileGroup>& GemmBounder::Groups(const LayerSchedule& l, int dim,
-                                                             int64_t tile) {
-  const std::array<int64_t, 12> layer = {l.gemm.count, l.gemm.m,   l.gemm.k,   l.gemm.n,
-                                         l.in_h,       l.in_w,     l.out_h,    l.out_w,
-                                         l.kernel_h,   l.kernel_w, l.stride_h, l.dilation_h};
+void GemmBounder::SeeLayer(const LayerSchedule& l) {
+  // Everything the cached figures depend on besides the tile extents.
+  const std::array<int64_t, 22> layer = {
+      l.gemm.count,    l.gemm.m,        l.gemm.k,          l.gemm.n,        l.in_h,
+      l.in_w,          l.out_h,         l.out_w,           l.kernel_h,      l.kernel_w,
+      l.stride_h,      l.dilation_h,    l.pack,            l.bits.a_bits,   l.bits.w_bits,
+      l.bits.out_bits, l.bits.acc_bits, l.bits.mac_a_bits, l.bits.mac_w_bits, l.bits.binary,
+      l.post_multiplies_per_out + 1000 * l.post_adds_per_out, l.post_compares_per_out};
   if (layer != layer_) {
     layer_ = layer;
     groups_[0].clear(), groups_[1].clear();
+    array_extents_ = {0, 0, 0};
   }
+}
+
+const std::vector<GemmBounder::TileGroup>& GemmBounder::Groups(const LayerSchedule& l, int dim,
+                                                             int64_t tile) {
+  SeeLayer(l);
   auto [it, fresh] = groups_[dim].try_emplace(tile);
   if (!fresh) {
     return it->second;
@@ -135,7 +144,14 @@ GemmBound GemmBounder::Bound(const LayerSchedule& l, const models::ArchSpec& arc
   const int64_t reps_a = Reps(dims, tiles, in_a), reps_b = Reps(dims, tiles, in_b),
                 visits = Reps(dims, tiles, in_out);
 
-  // The array side, order-independent.
+  // The array side, order-independent: the same for every loop order of one tiling, which the
+  // mapper bounds one after another.
+  SeeLayer(l);
+  const std::array<int64_t, 3> extents = {l.tiling.m, l.tiling.k, l.tiling.n};
+  if (extents == array_extents_) {
+    r.compute_cycles = array_side_.compute_cycles;
+    e = array_side_.events;
+  } else {
   for (int i = 0; i < cm.size; ++i) {
     for (int j = 0; j < ck.size; ++j) {
       for (int q = 0; q < cn.size; ++q) {
@@ -146,6 +162,10 @@ GemmBound GemmBounder::Bound(const LayerSchedule& l, const models::ArchSpec& arc
         e.AddCounts(c.events, times);
       }
     }
+  }
+  array_extents_ = extents;
+  array_side_.compute_cycles = r.compute_cycles;
+  array_side_.events = e;
   }
   // A: every distinct (m, k) tile, reps_a times.
   int64_t load_bytes = 0, store_bytes = 0;

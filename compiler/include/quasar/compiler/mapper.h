@@ -25,6 +25,8 @@
 
 #include <functional>
 #include <limits>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "quasar/compiler/schedule.h"
@@ -40,27 +42,47 @@ namespace quasar::compiler {
 LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkSpec& net,
                            const models::ArchSpec& arch);
 
-// The extents the search tries for one dimension of size `extent` aligned to `align`.
+// How much of the space the mapper searches (see the top of this file).
+enum class MapperSearch {
+  kMaximal,  // CandidateExtents' maximal tilings (the search of earlier versions)
+  kFast,     // those, each with one dimension raised to its largest fit, and that rounded down
+             // to whole array sides (the default)
+  kDense,    // every fitting combination of DenseExtents, and the largest fits of each pair
+};
+std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "dense"
+std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
+
+// The extents the fast search starts from for one dimension of size `extent` aligned to
+// `align`: the balanced halvings.
 std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align);
+// The extents the dense search tries: every distinct ceil(E / n), and align times every
+// distinct ceil(ceil(E / align) / n) clipped to E, largest first.
+std::vector<int64_t> DenseExtents(int64_t extent, int64_t align);
 
 // Whether every tile of `tiling` fits the buffers; if not and `why` is given, says which buffer.
 bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
                 std::string* why = nullptr);
 
-// The maximal legal tilings of a kGemm layer with their distinct loop orders, in search order.
-std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch);
+// The tilings `search` tries for a kGemm layer, all of which fit, each with every loop order that
+// gives a distinct tile sequence; largest tiles first.
+std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch,
+                                     MapperSearch search = MapperSearch::kFast);
 
 // Price of a layer under its current tiling; +infinity when it cannot run.
 using CostFn = std::function<double(const LayerSchedule&)>;
 
 // Picks the cheapest candidate tiling for a kGemm layer and records the search (candidates,
 // feasible_candidates); sets `status` when nothing fits. Other kinds are left as they are.
-void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& cost);
+// `bound`, when given, is a lower bound of `cost` for every tiling; candidates whose bound
+// exceeds the best price found are not priced, which leaves the choice unchanged.
+void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& cost,
+              const CostFn& bound = nullptr, MapperSearch search = MapperSearch::kFast);
 
 // PrepareLayer + MapLayer for every layer. Layers with the same GEMM, geometry and widths are
 // searched once. Never throws for a configuration that does not fit: the layer's status says.
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                        Objective objective, const CostFn& cost);
+                        Objective objective, const CostFn& cost, const CostFn& bound = nullptr,
+                        MapperSearch search = MapperSearch::kFast);
 
 // Why `schedule` cannot be run for `net` on `arch` (a Schedule read from a file, say), or an empty
 // string: the layer count, names, kinds, GEMM shapes, widths and packing must be those

@@ -90,6 +90,8 @@ struct LayerSchedule {
   // Mapper report.
   int64_t candidates = 0;  // tilings x loop orders evaluated
   int64_t feasible_candidates = 0;
+  int64_t priced = 0;  // candidates the cost model priced (the others were skipped by their
+                       // bound, mapper.h); not part of the schedule file
   std::string status;                 // empty when the layer can run; otherwise why it cannot
   std::vector<std::string> warnings;  // e.g. the accumulator is narrower than required_acc_bits
 

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/compiler/mapper.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
@@ -81,7 +82,8 @@ struct GemmBound {
                                // (the sum of the three without double buffering)
 };
 // Bounds many tilings of one layer: keeps, for the last layer it saw, its A tiles grouped by
-// footprint for each tile extent, so each extent's tiles are walked once.
+// footprint for each tile extent, so each extent's tiles are walked once, and the array side of
+// the last tiling, which every loop order of it shares. The same arch for every call.
 class GemmBounder {
  public:
   GemmBound Bound(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
@@ -93,8 +95,11 @@ class GemmBounder {
   };
   const std::vector<TileGroup>& Groups(const compiler::LayerSchedule& layer, int dim,
                                        int64_t tile);
-  std::array<int64_t, 12> layer_{};
+  void SeeLayer(const compiler::LayerSchedule& layer);  // clears the caches for a new layer
+  std::array<int64_t, 22> layer_{};
   std::map<int64_t, std::vector<TileGroup>> groups_[2];  // m, k: tile extent -> groups
+  std::array<int64_t, 3> array_extents_{};               // the tiling array_side_ is of
+  GemmBound array_side_;  // its compute_cycles and order-independent events
 };
 GemmBound BoundGemm(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                     const DramModel& dram);
@@ -109,7 +114,8 @@ double LayerCostBound(const compiler::LayerSchedule& layer, const models::ArchSp
 
 // Compiles `net` for `arch` with the analytical model as the mapper's price.
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                           const models::CostTable& table, compiler::Objective objective);
+                           const models::CostTable& table, compiler::Objective objective,
+                           compiler::MapperSearch search = compiler::MapperSearch::kFast);
 
 // Registers the analytical model as backend "analytical" (EvaluateSchedule; moves no values).
 void RegisterAnalyticalBackend(BackendRegistry* registry);
