@@ -114,7 +114,8 @@ int Verify(const VerifyOptions& o) {
                            : info.name == "systemc-rtl-mac" ? "mac"
                                                             : info.name;
   const compiler::Schedule s =
-      sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective));
+      sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective),
+                   SearchOption(o.target));
   for (const compiler::LayerSchedule& l : s.layers) {
     for (const std::string& name : o.layers) {
       if (l.name == name && l.kind != compiler::LayerKind::kGemm) {

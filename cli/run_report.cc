@@ -99,6 +99,16 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                       "What the mapper minimizes per layer: cycles, energy or edp "
                       "(energy x delay)")
           ->capture_default_str();
+  cmd->add_option("--search", o->search,
+                  "The mapper's search: fast (default), dense (every tile count's extents; "
+                  "seconds per network, docs/analytical-model.md) or maximal (the search of "
+                  "earlier versions)")
+      ->check(CLI::IsMember({"maximal", "fast", "dense"}))
+      ->capture_default_str();
+}
+
+compiler::MapperSearch SearchOption(const TargetOptions& o) {
+  return *compiler::ParseMapperSearch(o.search);
 }
 
 void WriteReport(const std::string& text, const std::string& out, const std::string& format,

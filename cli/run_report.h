@@ -8,6 +8,7 @@
 #include <string>
 
 #include "net_common.h"
+#include "quasar/compiler/mapper.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/net/network.h"
@@ -27,9 +28,10 @@ struct TargetOptions {
   std::string arch;  // preset name or path
   std::string objective = "cycles";
   CLI::Option* objective_option = nullptr;  // to tell an explicit --objective from the default
+  std::string search = "fast";               // the mapper's search (mapper.h MapperSearch)
 };
 
-// Adds --arch, --net with the precision options, and --objective.
+// Adds --arch, --net with the precision options, --objective and --search.
 void AddTargetOptions(CLI::App* cmd, TargetOptions* o);
 
 struct Target {
@@ -51,6 +53,8 @@ void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area);
 void WriteReport(const std::string& text, const std::string& out, const std::string& format,
                  const std::string& tag);
 
+// Parses --search (validated by the option itself).
+compiler::MapperSearch SearchOption(const TargetOptions& o);
 // Parses --objective; InputError naming the value otherwise.
 compiler::Objective ParseObjectiveOption(const std::string& value);
 
