@@ -8,7 +8,8 @@
 //   gap         layers the fast search leaves above the dense one, and the largest gap;
 // and the time each search took, summed over the networks (one run, so their ratio is measured
 // under the same load).
-// Usage: bench_mapper [network.yaml ...] (default: every network of workloads/networks).
+// Usage: bench_mapper [--no-dense] [network.yaml ...] (default: every network of
+// workloads/networks; the dense search takes seconds per network, --no-dense skips it).
 // See docs/benchmarks.md.
 
 #include <fmt/core.h>
@@ -46,6 +47,8 @@ struct Tally {
 int main(int argc, char** argv) {
   const std::string src = QUASAR_SOURCE_DIR;
   std::vector<std::string> nets(argv + 1, argv + argc);
+  const bool with_dense = nets.empty() || nets.front() != "--no-dense";
+  if (!with_dense) nets.erase(nets.begin());
   if (nets.empty()) nets = Files(src + "/workloads/networks");
   std::vector<models::NetworkSpec> networks;
   for (const std::string& n : nets) networks.push_back(models::LoadNetwork(n));
@@ -67,13 +70,14 @@ int main(int argc, char** argv) {
         sim::NetworkPerf perf[3];
         const MapperSearch searches[3] = {MapperSearch::kMaximal, MapperSearch::kFast,
                                           MapperSearch::kDense};
-        for (int s = 0; s < 3; ++s) {
+        for (int s = 0; s < (with_dense ? 3 : 2); ++s) {
           const auto t0 = std::chrono::steady_clock::now();
           const compiler::Schedule schedule =
               sim::Compile(net, arch, table, compiler::Objective::kCycles, searches[s]);
           t.seconds[s] += Seconds(t0);
           perf[s] = sim::EvaluateSchedule(schedule, arch, table);
         }
+        if (!with_dense) perf[2] = perf[1];
         for (size_t i = 0; i < perf[0].layers.size(); ++i) {
           const sim::LayerPerf &maximal = perf[0].layers[i], &fast = perf[1].layers[i],
                                &dense = perf[2].layers[i];

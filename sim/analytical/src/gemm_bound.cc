@@ -96,6 +96,7 @@ void GemmBounder::SeeLayer(const LayerSchedule& l) {
   if (layer != layer_) {
     layer_ = layer;
     groups_[0].clear(), groups_[1].clear();
+    a_passes_.clear();
     array_extents_ = {0, 0, 0};
   }
 }
@@ -126,6 +127,30 @@ const std::vector<GemmBounder::TileGroup>& GemmBounder::Groups(const LayerSchedu
     }
   }
   for (const auto& kv : by_key) it->second.push_back(kv.second);
+  return it->second;
+}
+
+const GemmBounder::APass& GemmBounder::PassOfA(const LayerSchedule& l,
+                                               const models::ArchSpec& arch) {
+  SeeLayer(l);
+  auto [it, fresh] = a_passes_.try_emplace({l.tiling.m, l.tiling.k});
+  if (!fresh) {
+    return it->second;
+  }
+  const std::vector<TileGroup>& ms = Groups(l, 0, l.tiling.m);
+  const std::vector<TileGroup>& ks = Groups(l, 1, l.tiling.k);
+  for (const TileGroup& mg : ms) {
+    for (const TileGroup& kg : ks) {
+      TileStep t;
+      t.m0 = mg.start, t.mt = mg.extent, t.k0 = kg.start, t.kt = kg.extent;
+      t.load_a = true;
+      detail::StageWork tw;
+      models::EventCounts te;
+      detail::AddTransfers(l, arch, t, &tw, &te);
+      it->second.events.AddCounts(te, mg.times * kg.times);
+      it->second.bytes += mg.times * kg.times * tw.load;
+    }
+  }
   return it->second;
 }
 
@@ -167,23 +192,11 @@ GemmBound GemmBounder::Bound(const LayerSchedule& l, const models::ArchSpec& arc
   array_side_.compute_cycles = r.compute_cycles;
   array_side_.events = e;
   }
-  // A: every distinct (m, k) tile, reps_a times.
+  // A: every distinct (m, k) tile, reps_a times; one pass of them depends on (tm, tk) only.
   int64_t load_bytes = 0, store_bytes = 0;
-  const std::vector<TileGroup>& ms = Groups(l, 0, l.tiling.m);
-  const std::vector<TileGroup>& ks = Groups(l, 1, l.tiling.k);
-  for (const TileGroup& mg : ms) {
-    for (const TileGroup& kg : ks) {
-      TileStep t;
-      t.m0 = mg.start, t.mt = mg.extent, t.k0 = kg.start, t.kt = kg.extent;
-      t.load_a = true;
-      detail::StageWork tw;
-      models::EventCounts te;
-      detail::AddTransfers(l, arch, t, &tw, &te);
-      const int64_t times = g.count * reps_a * mg.times * kg.times;
-      e.AddCounts(te, times);
-      load_bytes += times * tw.load;
-    }
-  }
+  const APass& a = PassOfA(l, arch);
+  e.AddCounts(a.events, g.count * reps_a);
+  load_bytes += g.count * reps_a * a.bytes;
   // B: every distinct (k, n) tile, reps_b times.
   for (int j = 0; j < ck.size; ++j) {
     for (int q = 0; q < cn.size; ++q) {

@@ -7,21 +7,31 @@
 // never depends on a simulator and the search always optimizes exactly what is later reported.
 //
 // Search space per GEMM layer (the "spatial" dimensions are those the dataflow maps onto the
-// array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M):
-//  - extents: for a dimension of size E mapped to an array side of a PEs (a = rows or cols, times
-//    pack for the reduction; the temporal dimension has a = 1, or pack when it is the
-//    reduction), the balanced splits
-//    a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then ceil(a / 2^i) below one array side, down
-//    to 1, largest first (about log2(E) + 1 of them);
-//  - a tiling is legal when its worst tile fits the usable (half, if double buffered) capacity of
-//    each buffer: the input footprint at a_bits, the weight tile at w_bits, the output tile at
-//    acc_bits;
-//  - only maximal legal tilings are priced (no dimension can grow to its next extent and still
-//    fit; since every buffer's need grows with each extent, they are found in O(L^2) checks for
-//    L extents per dimension), each with every loop order that gives a distinct tile sequence
-//    (orders differing only in dimensions of one tile visit the same tiles);
-//  - the cheapest wins; ties keep the earlier candidate (larger tiles, then mnk, mkn, nmk, ...),
-//    so a schedule is deterministic.
+// array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M). Extents
+// along K are counted in packed words (times pack, or all of K). A tiling is legal when its
+// worst tile fits the usable (half, if double buffered) capacity of each buffer: the input
+// footprint at a_bits, the weight tile at w_bits, the output tile at acc_bits. Every buffer's
+// need grows with each extent. Three searches (MapperSearch):
+//  - maximal: for a dimension of size E mapped to an array side of a PEs (a = 1 for the
+//    temporal dimension), the balanced splits a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then
+//    ceil(a / 2^i) below one array side, down to 1 (CandidateExtents, about log2(E) + 1); only
+//    maximal legal tilings of those (no dimension can grow to its next extent and still fit;
+//    O(L^2) checks for L extents per dimension);
+//  - fast (the default): those, plus each with one dimension raised to the largest extent that
+//    fits with the other two (bisection), and that rounded down to whole array sides: an extent
+//    that fits exactly is priced, not only its nearest halving;
+//  - dense: every fitting combination of DenseExtents (for each tile count n, the ends of the
+//    interval of extents giving n tiles and its smallest and largest multiples of the array
+//    side; about 4 x 2 sqrt(E) per dimension), and for every pair of two dimensions' extents the
+//    largest fitting extent of the third, starting from the fast search's result improved by
+//    coordinate descent. Seconds per network.
+// Each tiling is tried with every loop order that gives a distinct tile sequence (orders
+// differing only in dimensions of one tile visit the same tiles). The candidates are priced in
+// the order of a lower bound of their price (branch and bound, `bound`), stopping at the first
+// bound above the best price; the cheapest wins and ties keep the earlier candidate (larger
+// tiles, then mnk, mkn, nmk, ...), exactly as if every candidate had been priced, so a schedule
+// is deterministic. tests/unit/test_mapper_optimal.cc compares the searches with brute force
+// over every tm x tk x tn and order; docs/analytical-model.md section 3 gives the results.
 
 #include <functional>
 #include <limits>

@@ -36,6 +36,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -82,7 +83,8 @@ struct GemmBound {
                                // (the sum of the three without double buffering)
 };
 // Bounds many tilings of one layer: keeps, for the last layer it saw, its A tiles grouped by
-// footprint for each tile extent, so each extent's tiles are walked once, and the array side of
+// footprint for each tile extent and one pass over them for each (tm, tk), so each extent's
+// tiles are walked once, and the array side of
 // the last tiling, which every loop order of it shares. The same arch for every call.
 class GemmBounder {
  public:
@@ -95,6 +97,13 @@ class GemmBounder {
   };
   const std::vector<TileGroup>& Groups(const compiler::LayerSchedule& layer, int dim,
                                        int64_t tile);
+  // Loading every distinct A tile once: its events and bytes, for a tiling's (tm, tk).
+  struct APass {
+    models::EventCounts events;
+    int64_t bytes = 0;
+  };
+  const APass& PassOfA(const compiler::LayerSchedule& layer, const models::ArchSpec& arch);
+  std::map<std::pair<int64_t, int64_t>, APass> a_passes_;
   void SeeLayer(const compiler::LayerSchedule& layer);  // clears the caches for a new layer
   std::array<int64_t, 22> layer_{};
   std::map<int64_t, std::vector<TileGroup>> groups_[2];  // m, k: tile extent -> groups
