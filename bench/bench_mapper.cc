@@ -6,6 +6,8 @@
 //               earlier versions), and the largest saving;
 //   slower      layers it maps in more (must be 0: its candidates contain the maximal ones);
 //   gap         layers the fast search leaves above the dense one, and the largest gap;
+//   total -%    the layers' cycles summed: what the fast search saves over the maximal one;
+//   total +%    ... and what it leaves above the dense one;
 // and the time each search took, summed over the networks (one run, so their ratio is measured
 // under the same load).
 // Usage: bench_mapper [--no-dense] [network.yaml ...] (default: every network of
@@ -39,6 +41,7 @@ std::vector<std::string> Files(const std::string& dir) {
 struct Tally {
   int layers = 0, faster = 0, slower = 0, gaps = 0;
   double best_saving = 0, worst_gap = 0;
+  int64_t cycles[3] = {0, 0, 0};  // summed over the layers compared
   double seconds[3] = {0, 0, 0};  // maximal, fast, dense
 };
 
@@ -53,9 +56,13 @@ int main(int argc, char** argv) {
   std::vector<models::NetworkSpec> networks;
   for (const std::string& n : nets) networks.push_back(models::LoadNetwork(n));
   fmt::print("{} networks; cycles objective; layer cycles compared per search\n", networks.size());
-  fmt::print("{:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>5} {:>8} {:>11} {:>9} {:>10}\n",
+  fmt::print("{:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>5} {:>8} {:>8} {:>8} {:>11} {:>9} {:>10}\n",
              "accelerator", "sram", "layers", "faster", "saving %", "slower", "gap", "gap %",
-             "maximal ms", "fast ms", "dense ms");
+             "total -%", "total +%", "maximal ms", "fast ms", "dense ms");
+  // 100 (a - b) / base.
+  auto pct = [](int64_t a, int64_t b, int64_t base) {
+    return base == 0 ? 0.0 : 100.0 * static_cast<double>(a - b) / static_cast<double>(base);
+  };
   Tally all;
   for (const std::string& a : Files(src + "/workloads/accelerators")) {
     const models::ArchSpec preset = models::LoadArchSpec(a);
@@ -83,6 +90,7 @@ int main(int argc, char** argv) {
                                &dense = perf[2].layers[i];
           if (maximal.kind != "gemm" || !maximal.ok() || !fast.ok() || !dense.ok()) continue;
           ++t.layers;
+          t.cycles[0] += maximal.cycles, t.cycles[1] += fast.cycles, t.cycles[2] += dense.cycles;
           if (fast.cycles < maximal.cycles) {
             ++t.faster;
             t.best_saving = std::max(
@@ -97,19 +105,27 @@ int main(int argc, char** argv) {
           }
         }
       }
-      fmt::print("{:<22} {:>5}x {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>11.1f} {:>9.1f} {:>10.1f}\n",
-                 arch.name, scale, t.layers, t.faster, t.best_saving, t.slower, t.gaps,
-                 t.worst_gap, t.seconds[0] * 1e3, t.seconds[1] * 1e3, t.seconds[2] * 1e3);
+      fmt::print(
+          "{:<22} {:>5}x {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>11.1f} "
+          "{:>9.1f} {:>10.1f}\n",
+          arch.name, scale, t.layers, t.faster, t.best_saving, t.slower, t.gaps, t.worst_gap,
+          pct(t.cycles[0], t.cycles[1], t.cycles[0]), pct(t.cycles[1], t.cycles[2], t.cycles[2]), t.seconds[0] * 1e3,
+          t.seconds[1] * 1e3, t.seconds[2] * 1e3);
       std::fflush(stdout);
       all.layers += t.layers, all.faster += t.faster, all.slower += t.slower, all.gaps += t.gaps;
       all.best_saving = std::max(all.best_saving, t.best_saving);
+      for (int s = 0; s < 3; ++s) all.cycles[s] += t.cycles[s];
       all.worst_gap = std::max(all.worst_gap, t.worst_gap);
       for (int s = 0; s < 3; ++s) all.seconds[s] += t.seconds[s];
     }
   }
-  fmt::print("{:<22} {:>6} {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>11.1f} {:>9.1f} {:>10.1f}\n",
-             "all", "", all.layers, all.faster, all.best_saving, all.slower, all.gaps,
-             all.worst_gap, all.seconds[0] * 1e3, all.seconds[1] * 1e3, all.seconds[2] * 1e3);
+  fmt::print(
+      "{:<22} {:>6} {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>11.1f} {:>9.1f} "
+      "{:>10.1f}\n",
+      "all", "", all.layers, all.faster, all.best_saving, all.slower, all.gaps, all.worst_gap,
+      pct(all.cycles[0], all.cycles[1], all.cycles[0]),
+      pct(all.cycles[1], all.cycles[2], all.cycles[2]), all.seconds[0] * 1e3,
+      all.seconds[1] * 1e3, all.seconds[2] * 1e3);
   fmt::print("fast / maximal compile time: {:.2f}; dense / fast: {:.1f}\n",
              all.seconds[1] / all.seconds[0], all.seconds[2] / all.seconds[1]);
   return all.slower == 0 ? 0 : 1;

@@ -129,4 +129,13 @@ assert cycles[2] < cycles[0], cycles
 expect 2 "--search: exhaustive not in {maximal,fast,dense}" -- \
   "$q" compile --arch edge_32x32_os --net lenet5 --search exhaustive --out "$tmp/x.json"
 
+# A SCALE-Sim configuration and topology run as they are (docs/scalesim.md); a bad .cfg exits 2
+# naming its section and key.
+expect 0 "array       32 x 32 PEs" -- "$q" run --arch "$src/workloads/scalesim/os_32x32.cfg" \
+  --net "$src/workloads/scalesim/alexnet_conv.csv"
+sed 's/IfmapSramSzkB:  64/IfmapSramSzkB:  64kB/' "$src/workloads/scalesim/os_32x32.cfg" \
+  > "$tmp/bad.cfg"
+expect 2 "[architecture_presets] IfmapSramSzkB: must be an integer, got '64kB'" -- \
+  "$q" run --arch "$tmp/bad.cfg" --net lenet5
+
 finish

@@ -2,6 +2,7 @@
 // formulas, and parsing and validation of the version-1 format (docs/arch-format.md).
 
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/models/spec/scalesim_config.h"
 
 #include <algorithm>
 #include <map>
@@ -274,6 +275,11 @@ ArchSpec ParseArchSpec(const std::string& yaml_text, const std::string& where) {
   return ParseArchNode(LoadYamlText(yaml_text, where), where);
 }
 
-ArchSpec LoadArchSpec(const std::string& path) { return ParseArchNode(LoadYamlFile(path), path); }
+ArchSpec LoadArchSpec(const std::string& path) {
+  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".cfg") == 0) {
+    return ImportScaleSimConfig(path);
+  }
+  return ParseArchNode(LoadYamlFile(path), path);
+}
 
 }  // namespace quasar::models

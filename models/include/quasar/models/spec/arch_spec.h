@@ -97,6 +97,7 @@ struct ArchSpec {
 
 // Reads and validates an architecture file; every problem is reported together in one
 // quasar::InputError ("<file>: <key.path>: <problem>, got <value>"), malformed YAML with its line.
+// A path ending in ".cfg" is a SCALE-Sim configuration (scalesim_config.h).
 ArchSpec LoadArchSpec(const std::string& path);
 // The same from text; `where` names it in messages and becomes ArchSpec::file.
 ArchSpec ParseArchSpec(const std::string& yaml_text, const std::string& where);
