@@ -195,3 +195,28 @@ TEST_CASE("where the pipeline's ends are exposed, an uneven cut inside one tile 
   WARN("dense search above the optimum on " << dense << " of 18 layer cases, fast search on "
                                             << fast);
 }
+
+TEST_CASE("the bound spares most of the pricing on a real network, choosing the same tilings") {
+  const models::NetworkSpec net =
+      models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/resnet18.yaml");
+  const models::ArchSpec arch = models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) +
+                                                     "/workloads/accelerators/edge_32x32_os.yaml");
+  const Pricing p(arch, Objective::kCycles);
+  const compiler::Schedule s = sim::Compile(net, arch, p.table, Objective::kCycles);
+  int64_t candidates = 0, priced = 0;
+  for (const LayerSchedule& l : s.layers) {
+    if (l.kind != LayerKind::kGemm) continue;
+    INFO(l.name);
+    LayerSchedule again = compiler::PrepareLayer(net.layers[static_cast<size_t>(l.index)], net,
+                                                 arch);
+    compiler::MapLayer(&again, arch, [&](const LayerSchedule& x) { return p.Cost(x); });
+    CHECK(again.tiling.m == l.tiling.m);
+    CHECK(again.tiling.k == l.tiling.k);
+    CHECK(again.tiling.n == l.tiling.n);
+    CHECK(again.tiling.order == l.tiling.order);
+    CHECK(again.priced == again.candidates);  // without a bound, every candidate is priced
+    candidates += l.candidates, priced += l.priced;
+  }
+  WARN("the bound left " << priced << " of " << candidates << " candidates to price");
+  CHECK(priced * 2 < candidates);
+}

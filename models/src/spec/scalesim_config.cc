@@ -4,6 +4,7 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -77,27 +78,33 @@ const std::string* Get(const Ini& ini, const std::string& section, const std::st
   return &k->second;
 }
 
-// A positive integer (SCALE-Sim reads them with Python's int()).
+// `text` as an integer (SCALE-Sim reads them with Python's int()), if it is one.
+std::optional<int64_t> ParseInteger(const std::string& text) {
+  size_t used = 0;
+  int64_t x = 0;
+  try {
+    x = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return used == text.size() ? std::optional<int64_t>(x) : std::nullopt;
+}
+
+// A required positive integer, or 0 with an error naming the section and key.
 int64_t Integer(const Ini& ini, const std::string& section, const std::string& key,
                 ErrorList* errors) {
   const std::string* v = Get(ini, section, key, errors);
   if (v == nullptr) return 0;
-  size_t used = 0;
-  int64_t x = 0;
-  try {
-    x = std::stoll(*v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v->size()) {
+  const std::optional<int64_t> x = ParseInteger(*v);
+  if (!x) {
     errors->Add("[" + section + "] " + key, "must be an integer, got '" + *v + "'");
     return 0;
   }
-  if (x < 1) {
+  if (*x < 1) {
     errors->Add("[" + section + "] " + key, "must be positive, got " + *v);
     return 0;
   }
-  return x;
+  return *x;
 }
 
 // A single-quoted YAML scalar.
@@ -133,15 +140,8 @@ ArchSpec ParseScaleSimConfig(const std::string& text, const std::string& where) 
       std::string item;
       int64_t smallest = 0;
       while (std::getline(in, item, ',')) {
-        const std::string t = Trim(item);
-        size_t used = 0;
-        int64_t b = 0;
-        try {
-          b = std::stoll(t, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used == 0 || used != t.size() || b < 1) {
+        const int64_t b = ParseInteger(Trim(item)).value_or(0);
+        if (b < 1) {
           errors.Add("[" + arch + "] Bandwidth",
                      "must be positive integers (words per cycle), comma-separated, got '" +
                          *list + "'");
