@@ -93,15 +93,16 @@ int main(int argc, char** argv) {
           t.cycles[0] += maximal.cycles, t.cycles[1] += fast.cycles, t.cycles[2] += dense.cycles;
           if (fast.cycles < maximal.cycles) {
             ++t.faster;
-            t.best_saving = std::max(
-                t.best_saving, 100.0 * static_cast<double>(maximal.cycles - fast.cycles) /
-                                   static_cast<double>(maximal.cycles));
+            t.best_saving =
+                std::max(t.best_saving, 100.0 * static_cast<double>(maximal.cycles - fast.cycles) /
+                                            static_cast<double>(maximal.cycles));
           }
           t.slower += fast.cycles > maximal.cycles;
           if (fast.cycles > dense.cycles) {
             ++t.gaps;
-            t.worst_gap = std::max(t.worst_gap, 100.0 * static_cast<double>(fast.cycles - dense.cycles) /
-                                                    static_cast<double>(dense.cycles));
+            t.worst_gap =
+                std::max(t.worst_gap, 100.0 * static_cast<double>(fast.cycles - dense.cycles) /
+                                          static_cast<double>(dense.cycles));
           }
         }
       }
@@ -109,8 +110,8 @@ int main(int argc, char** argv) {
           "{:<22} {:>5}x {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>11.1f} "
           "{:>9.1f} {:>10.1f}\n",
           arch.name, scale, t.layers, t.faster, t.best_saving, t.slower, t.gaps, t.worst_gap,
-          pct(t.cycles[0], t.cycles[1], t.cycles[0]), pct(t.cycles[1], t.cycles[2], t.cycles[2]), t.seconds[0] * 1e3,
-          t.seconds[1] * 1e3, t.seconds[2] * 1e3);
+          pct(t.cycles[0], t.cycles[1], t.cycles[0]), pct(t.cycles[1], t.cycles[2], t.cycles[2]),
+          t.seconds[0] * 1e3, t.seconds[1] * 1e3, t.seconds[2] * 1e3);
       std::fflush(stdout);
       all.layers += t.layers, all.faster += t.faster, all.slower += t.slower, all.gaps += t.gaps;
       all.best_saving = std::max(all.best_saving, t.best_saving);
@@ -124,8 +125,8 @@ int main(int argc, char** argv) {
       "{:>10.1f}\n",
       "all", "", all.layers, all.faster, all.best_saving, all.slower, all.gaps, all.worst_gap,
       pct(all.cycles[0], all.cycles[1], all.cycles[0]),
-      pct(all.cycles[1], all.cycles[2], all.cycles[2]), all.seconds[0] * 1e3,
-      all.seconds[1] * 1e3, all.seconds[2] * 1e3);
+      pct(all.cycles[1], all.cycles[2], all.cycles[2]), all.seconds[0] * 1e3, all.seconds[1] * 1e3,
+      all.seconds[2] * 1e3);
   fmt::print("fast / maximal compile time: {:.2f}; dense / fast: {:.1f}\n",
              all.seconds[1] / all.seconds[0], all.seconds[2] / all.seconds[1]);
   return all.slower == 0 ? 0 : 1;

@@ -23,7 +23,8 @@ struct Options {
 int Run(const Options& o) {
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
-  const compiler::Schedule s = sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target));
+  const compiler::Schedule s =
+      sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target));
   compiler::SaveSchedule(s, o.out);
   fmt::print("{}", CompileSummary(s, t));
   fmt::print("schedule written to {}\n", o.out);

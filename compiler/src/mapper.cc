@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <map>
 #include <set>
 #include <tuple>
@@ -51,8 +51,8 @@ std::pair<int, int> SpatialDims(models::Dataflow d) {
 }
 
 constexpr models::EnumTable<MapperSearch, 3> kSearches = {{{MapperSearch::kMaximal, "maximal"},
-                                                          {MapperSearch::kFast, "fast"},
-                                                          {MapperSearch::kDense, "dense"}}};
+                                                           {MapperSearch::kFast, "fast"},
+                                                           {MapperSearch::kDense, "dense"}}};
 
 }  // namespace
 
@@ -216,7 +216,9 @@ struct Space {
   std::vector<int64_t> ext[3];
 
   Space(const LayerSchedule& layer, const models::ArchSpec& a, MapperSearch search)
-      : l(layer), arch(a), extent{layer.gemm.m, layer.gemm.k, layer.gemm.n},
+      : l(layer),
+        arch(a),
+        extent{layer.gemm.m, layer.gemm.k, layer.gemm.n},
         unit{1, layer.pack, 1} {
     for (int d = 0; d < 3; ++d) {
       const int64_t align = Side(d);
@@ -224,7 +226,7 @@ struct Space {
       // idle, and split an XNOR lane group the golden kernel keeps whole), then in elements.
       const int64_t units = CeilDiv(extent[d], unit[d]);
       for (int64_t v : search == MapperSearch::kDense ? DenseExtents(units, align)
-                                                           : CandidateExtents(units, align)) {
+                                                      : CandidateExtents(units, align)) {
         const int64_t e = std::min(extent[d], v * unit[d]);
         if (ext[d].empty() || e < ext[d].back()) ext[d].push_back(e);
       }
@@ -261,7 +263,9 @@ struct Space {
 // the largest extent that fits, and that extent rounded down to whole array sides.
 void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
   const auto& ext = sp.ext;
-  auto fits = [&](size_t i, size_t j, size_t k) { return sp.Fits({ext[0][i], ext[1][j], ext[2][k]}); };
+  auto fits = [&](size_t i, size_t j, size_t k) {
+    return sp.Fits({ext[0][i], ext[1][j], ext[2][k]});
+  };
   for (size_t i = 0; i < ext[0].size(); ++i) {
     for (size_t j = 0; j < ext[1].size(); ++j) {
       size_t k = 0;
@@ -415,7 +419,8 @@ std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchS
   std::vector<Tiling> out;
   // Largest tiles first, each with every loop order that gives a distinct tile sequence.
   for (auto it = tilings.rbegin(); it != tilings.rend(); ++it) {
-    for (LoopOrder o : DistinctOrders(sp, *it)) out.push_back(Tiling{(*it)[0], (*it)[1], (*it)[2], o});
+    for (LoopOrder o : DistinctOrders(sp, *it))
+      out.push_back(Tiling{(*it)[0], (*it)[1], (*it)[2], o});
   }
   return out;
 }

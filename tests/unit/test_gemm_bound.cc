@@ -23,8 +23,7 @@ std::string Workload(const std::string& rel) {
   return std::string(QUASAR_SOURCE_DIR) + "/workloads/" + rel;
 }
 
-void CheckBound(const LayerSchedule& l, const models::ArchSpec& arch,
-                sim::GemmBounder* bounder) {
+void CheckBound(const LayerSchedule& l, const models::ArchSpec& arch, sim::GemmBounder* bounder) {
   const sim::LayerPerf p = sim::EvaluateLayer(l, arch);
   REQUIRE(p.ok());
   const std::unique_ptr<sim::DramModel> dram = sim::MakeDramModel(arch.dram);

@@ -35,8 +35,11 @@ struct Pricing {
   Objective objective;
 
   Pricing(models::ArchSpec a, Objective o)
-      : arch(std::move(a)), table(models::LoadCostTable("horowitz45")),
-        area(models::PriceArea(arch, table)), dram(sim::MakeDramModel(arch.dram)), objective(o) {}
+      : arch(std::move(a)),
+        table(models::LoadCostTable("horowitz45")),
+        area(models::PriceArea(arch, table)),
+        dram(sim::MakeDramModel(arch.dram)),
+        objective(o) {}
   double Cost(const LayerSchedule& l) const {
     return sim::LayerCost(l, arch, table, area, objective, *dram);
   }
@@ -140,8 +143,8 @@ std::pair<int, int> Compare(const std::vector<Case>& cases, bool dense_is_optima
       for (const LayerSchedule& l : Layers(p.arch)) {
         INFO(c.rows << "x" << c.cols << " " << c.dataflow << ", " << c.buffer_kib
                     << " KiB buffers, " << c.bytes_per_cycle << " B/cycle, "
-                    << compiler::ObjectiveName(objective) << ", layer " << l.name << " "
-                    << l.gemm.m << "x" << l.gemm.k << "x" << l.gemm.n);
+                    << compiler::ObjectiveName(objective) << ", layer " << l.name << " " << l.gemm.m
+                    << "x" << l.gemm.k << "x" << l.gemm.n);
         Tiling optimum, found;
         const double brute = BruteForce(l, p, &optimum);
         REQUIRE(std::isfinite(brute));
@@ -207,8 +210,8 @@ TEST_CASE("the bound spares most of the pricing on a real network, choosing the 
   for (const LayerSchedule& l : s.layers) {
     if (l.kind != LayerKind::kGemm) continue;
     INFO(l.name);
-    LayerSchedule again = compiler::PrepareLayer(net.layers[static_cast<size_t>(l.index)], net,
-                                                 arch);
+    LayerSchedule again =
+        compiler::PrepareLayer(net.layers[static_cast<size_t>(l.index)], net, arch);
     compiler::MapLayer(&again, arch, [&](const LayerSchedule& x) { return p.Cost(x); });
     CHECK(again.tiling.m == l.tiling.m);
     CHECK(again.tiling.k == l.tiling.k);

@@ -76,15 +76,16 @@ TEST_CASE("SCALE-Sim configurations are read as configparser reads them") {
 }
 
 TEST_CASE("a bad SCALE-Sim configuration names its section, key and value") {
-  CHECK(ErrorOf("[general]\nrun_name = x\n").find(
-            "bad.cfg: [architecture_presets]: missing section") != std::string::npos);
+  CHECK(ErrorOf("[general]\nrun_name = x\n")
+            .find("bad.cfg: [architecture_presets]: missing section") != std::string::npos);
   const std::string no_run = Config("");
   CHECK(ErrorOf(no_run.substr(0, no_run.find("[run_presets]")))
             .find("[run_presets]: missing section") != std::string::npos);
   std::string text = Config("");
   text.replace(text.find("IfmapSramSzkB: 64"), 17, "IfmapSramSzkB: 64kB");
-  CHECK(ErrorOf(text).find("[architecture_presets] IfmapSramSzkB: must be an integer, got '64kB'") !=
-        std::string::npos);
+  CHECK(
+      ErrorOf(text).find("[architecture_presets] IfmapSramSzkB: must be an integer, got '64kB'") !=
+      std::string::npos);
   text = Config("");
   text.replace(text.find("ArrayWidth: 8"), 13, "ArrayWidth: 0");
   CHECK(ErrorOf(text).find("ArrayWidth: must be positive, got 0") != std::string::npos);

@@ -142,9 +142,9 @@ ArchSpec ParseScaleSimConfig(const std::string& text, const std::string& where) 
       while (std::getline(in, item, ',')) {
         const int64_t b = ParseInteger(Trim(item)).value_or(0);
         if (b < 1) {
-          errors.Add("[" + arch + "] Bandwidth",
-                     "must be positive integers (words per cycle), comma-separated, got '" +
-                         *list + "'");
+          errors.Add(
+              "[" + arch + "] Bandwidth",
+              "must be positive integers (words per cycle), comma-separated, got '" + *list + "'");
           smallest = 0;
           break;
         }

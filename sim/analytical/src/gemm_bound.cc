@@ -87,12 +87,28 @@ int64_t Reps(const int dims[3], const int64_t tiles[3], const bool in_s[3]) {
 
 void GemmBounder::SeeLayer(const LayerSchedule& l) {
   // Everything the cached figures depend on besides the tile extents.
-  const std::array<int64_t, 22> layer = {
-      l.gemm.count,    l.gemm.m,        l.gemm.k,          l.gemm.n,        l.in_h,
-      l.in_w,          l.out_h,         l.out_w,           l.kernel_h,      l.kernel_w,
-      l.stride_h,      l.dilation_h,    l.pack,            l.bits.a_bits,   l.bits.w_bits,
-      l.bits.out_bits, l.bits.acc_bits, l.bits.mac_a_bits, l.bits.mac_w_bits, l.bits.binary,
-      l.post_multiplies_per_out + 1000 * l.post_adds_per_out, l.post_compares_per_out};
+  const std::array<int64_t, 22> layer = {l.gemm.count,
+                                         l.gemm.m,
+                                         l.gemm.k,
+                                         l.gemm.n,
+                                         l.in_h,
+                                         l.in_w,
+                                         l.out_h,
+                                         l.out_w,
+                                         l.kernel_h,
+                                         l.kernel_w,
+                                         l.stride_h,
+                                         l.dilation_h,
+                                         l.pack,
+                                         l.bits.a_bits,
+                                         l.bits.w_bits,
+                                         l.bits.out_bits,
+                                         l.bits.acc_bits,
+                                         l.bits.mac_a_bits,
+                                         l.bits.mac_w_bits,
+                                         l.bits.binary,
+                                         l.post_multiplies_per_out + 1000 * l.post_adds_per_out,
+                                         l.post_compares_per_out};
   if (layer != layer_) {
     layer_ = layer;
     groups_[0].clear(), groups_[1].clear();
@@ -102,7 +118,7 @@ void GemmBounder::SeeLayer(const LayerSchedule& l) {
 }
 
 const std::vector<GemmBounder::TileGroup>& GemmBounder::Groups(const LayerSchedule& l, int dim,
-                                                             int64_t tile) {
+                                                               int64_t tile) {
   SeeLayer(l);
   auto [it, fresh] = groups_[dim].try_emplace(tile);
   if (!fresh) {
@@ -177,20 +193,20 @@ GemmBound GemmBounder::Bound(const LayerSchedule& l, const models::ArchSpec& arc
     r.compute_cycles = array_side_.compute_cycles;
     e = array_side_.events;
   } else {
-  for (int i = 0; i < cm.size; ++i) {
-    for (int j = 0; j < ck.size; ++j) {
-      for (int q = 0; q < cn.size; ++q) {
-        const int64_t times = g.count * cm.c[i].times * ck.c[j].times * cn.c[q].times;
-        const detail::TileCompute c = detail::ComputeTile(
-            l, arch, cm.c[i].extent, ck.c[j].extent, cn.c[q].extent, ck.c[j].start > 0);
-        r.compute_cycles += times * c.cycles;
-        e.AddCounts(c.events, times);
+    for (int i = 0; i < cm.size; ++i) {
+      for (int j = 0; j < ck.size; ++j) {
+        for (int q = 0; q < cn.size; ++q) {
+          const int64_t times = g.count * cm.c[i].times * ck.c[j].times * cn.c[q].times;
+          const detail::TileCompute c = detail::ComputeTile(l, arch, cm.c[i].extent, ck.c[j].extent,
+                                                            cn.c[q].extent, ck.c[j].start > 0);
+          r.compute_cycles += times * c.cycles;
+          e.AddCounts(c.events, times);
+        }
       }
     }
-  }
-  array_extents_ = extents;
-  array_side_.compute_cycles = r.compute_cycles;
-  array_side_.events = e;
+    array_extents_ = extents;
+    array_side_.compute_cycles = r.compute_cycles;
+    array_side_.events = e;
   }
   // A: every distinct (m, k) tile, reps_a times; one pass of them depends on (tm, tk) only.
   int64_t load_bytes = 0, store_bytes = 0;
@@ -254,8 +270,7 @@ GemmBound BoundGemm(const LayerSchedule& l, const models::ArchSpec& arch, const 
 
 double LayerCostBound(const LayerSchedule& l, const models::ArchSpec& arch,
                       const models::CostTable& table, const models::AreaBreakdown& area,
-                      compiler::Objective objective, const DramModel& dram,
-                      GemmBounder* bounder) {
+                      compiler::Objective objective, const DramModel& dram, GemmBounder* bounder) {
   if (!l.ok() || l.kind != compiler::LayerKind::kGemm) {
     return LayerCost(l, arch, table, area, objective, dram);
   }
