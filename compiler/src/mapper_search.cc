@@ -1,0 +1,344 @@
+// The mapper's searches (mapper.h): the extents each dimension tries, the tilings each search
+// enumerates, and the branch and bound that prices them. PrepareLayer, the fit test and the
+// network-level compilation are in mapper.cc.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "quasar/compiler/mapper.h"
+#include "quasar/models/enum_names.h"
+
+namespace quasar::compiler {
+namespace {
+
+// Which GEMM dimensions lie on the rows and the columns of the array: 0 = m, 1 = k, 2 = n.
+std::pair<int, int> SpatialDims(models::Dataflow d) {
+  const models::DataflowTraits& t = models::TraitsOf(d);
+  return {static_cast<int>(t.rows), static_cast<int>(t.cols)};
+}
+
+constexpr models::EnumTable<MapperSearch, 3> kSearches = {{{MapperSearch::kMaximal, "maximal"},
+                                                           {MapperSearch::kFast, "fast"},
+                                                           {MapperSearch::kDense, "dense"}}};
+
+}  // namespace
+
+std::string MapperSearchName(MapperSearch s) { return models::EnumName(kSearches, s); }
+
+std::optional<MapperSearch> ParseMapperSearch(const std::string& name) {
+  return models::ParseEnum(kSearches, name);
+}
+
+std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
+  std::vector<int64_t> out;
+  auto push = [&](int64_t v) {
+    if (out.empty() || v < out.back()) {
+      out.push_back(v);
+    }
+  };
+  const int64_t blocks = CeilDiv(extent, align);
+  for (int64_t b = blocks;; b = CeilDiv(b, 2)) {
+    push(std::min(extent, align * b));
+    if (b == 1) {
+      break;
+    }
+  }
+  for (int64_t v = CeilDiv(std::min(align, extent), 2); v >= 1; v = v == 1 ? 0 : CeilDiv(v, 2)) {
+    push(v);
+  }
+  return out;
+}
+
+std::vector<int64_t> DenseExtents(int64_t extent, int64_t align) {
+  std::vector<int64_t> out;
+  // For every tile count n, the extents that cut E into n tiles form the interval
+  // [ceil(E / n), ceil(E / (n - 1)) - 1] (n >= 2; [E, E] for n = 1): its ends (the most even
+  // cut, and the one with the smallest last tile), and its smallest and largest multiples of
+  // the array side (tiles that fill their folds). The counts are enumerated through the distinct
+  // values of ceil(E / n), of which there are about 2 sqrt(E): those with ceil(E / n) <= v - 1
+  // start at n = ceil(E / (v - 1)).
+  int64_t prev = 0;  // ceil(E / (n - 1)), the smallest extent with one tile fewer
+  for (int64_t n = 1;;) {
+    const int64_t lo = CeilDiv(extent, n), hi = n == 1 ? extent : prev - 1;
+    out.push_back(lo);
+    out.push_back(hi);
+    if (align > 1) {
+      const int64_t up = CeilDiv(lo, align) * align, down = hi / align * align;
+      if (up <= hi) out.push_back(up);
+      if (down >= lo) out.push_back(down);
+    }
+    if (lo == 1) break;
+    prev = lo;
+    n = CeilDiv(extent, lo - 1);
+  }
+  // And every extent CandidateExtents gives, so that this search contains the fast one.
+  for (int64_t v : CandidateExtents(extent, align)) out.push_back(v);
+  std::sort(out.begin(), out.end(), std::greater<>());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+namespace {
+
+using Extents = std::array<int64_t, 3>;  // m, k, n
+
+// What the searches share: the layer's extents and units, the extents each dimension tries, and
+// the fit test.
+struct Space {
+  const LayerSchedule& l;
+  const models::ArchSpec& arch;
+  int64_t extent[3];
+  int64_t unit[3];  // elements, or packed words along K
+  std::vector<int64_t> ext[3];
+
+  Space(const LayerSchedule& layer, const models::ArchSpec& a, MapperSearch search)
+      : l(layer),
+        arch(a),
+        extent{layer.gemm.m, layer.gemm.k, layer.gemm.n},
+        unit{1, layer.pack, 1} {
+    for (int d = 0; d < 3; ++d) {
+      const int64_t align = Side(d);
+      // Extents in units (a reduction tile boundary inside a packed word would leave lanes
+      // idle, and split an XNOR lane group the golden kernel keeps whole), then in elements.
+      const int64_t units = CeilDiv(extent[d], unit[d]);
+      for (int64_t v : search == MapperSearch::kDense ? DenseExtents(units, align)
+                                                      : CandidateExtents(units, align)) {
+        const int64_t e = std::min(extent[d], v * unit[d]);
+        if (ext[d].empty() || e < ext[d].back()) ext[d].push_back(e);
+      }
+    }
+  }
+  // The array side dimension d is spread over (1 for the temporal one).
+  int64_t Side(int d) const {
+    const auto [row_dim, col_dim] = SpatialDims(arch.dataflow);
+    return d == row_dim ? arch.rows : d == col_dim ? arch.cols : 1;
+  }
+  bool Fits(const Extents& t) const {
+    return TilingFits(l, Tiling{t[0], t[1], t[2], LoopOrder::kMNK}, arch);
+  }
+  // The largest extent of dimension d that fits with t's other two (every buffer's need grows
+  // with each extent, so bisection finds it), or 0 if none does.
+  int64_t LargestFit(Extents t, int d) const {
+    int64_t lo = 0, hi = CeilDiv(extent[d], unit[d]);  // in units; lo fits (or is 0)
+    while (lo < hi) {
+      const int64_t mid = hi - (hi - lo) / 2;
+      t[d] = std::min(extent[d], mid * unit[d]);
+      if (Fits(t)) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return std::min(extent[d], lo * unit[d]);
+  }
+};
+
+// kFast: the maximal legal tilings over CandidateExtents (no dimension can grow to its next
+// extent and still fit; since every buffer's need grows with each extent, they are found in
+// O(L^2) checks for L extents per dimension); then each of those with one dimension raised to
+// the largest extent that fits, and that extent rounded down to whole array sides.
+void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
+  const auto& ext = sp.ext;
+  auto fits = [&](size_t i, size_t j, size_t k) {
+    return sp.Fits({ext[0][i], ext[1][j], ext[2][k]});
+  };
+  for (size_t i = 0; i < ext[0].size(); ++i) {
+    for (size_t j = 0; j < ext[1].size(); ++j) {
+      size_t k = 0;
+      while (k < ext[2].size() && !fits(i, j, k)) ++k;
+      if (k == ext[2].size() || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k))) {
+        continue;
+      }
+      const Extents t{ext[0][i], ext[1][j], ext[2][k]};
+      out->insert(t);
+      for (int d = 0; raise && d < 3; ++d) {
+        Extents raised = t;
+        raised[d] = sp.LargestFit(t, d);
+        out->insert(raised);
+        const int64_t side = sp.Side(d) * sp.unit[d];  // whole array sides of packed words
+        if (raised[d] > side && raised[d] % side != 0) {
+          raised[d] -= raised[d] % side;
+          out->insert(raised);
+        }
+      }
+    }
+  }
+}
+
+// kDense: every fitting combination of DenseExtents, and for every pair of two dimensions'
+// extents the largest extent of the third that fits.
+void DenseTilings(const Space& sp, std::set<Extents>* out) {
+  const auto& ext = sp.ext;
+  for (int64_t m : ext[0]) {
+    for (int64_t k : ext[1]) {
+      for (int64_t n : ext[2]) {
+        if (sp.Fits({m, k, n})) out->insert({m, k, n});
+      }
+    }
+  }
+  for (int d = 0; d < 3; ++d) {
+    const int a = (d + 1) % 3, b = (d + 2) % 3;
+    for (int64_t va : ext[a]) {
+      for (int64_t vb : ext[b]) {
+        Extents t{};
+        t[a] = va, t[b] = vb;
+        t[d] = sp.LargestFit(t, d);
+        if (t[d] == 0) continue;
+        out->insert(t);
+        const int64_t side = sp.Side(d) * sp.unit[d];
+        if (t[d] > side && t[d] % side != 0) {
+          t[d] -= t[d] % side;
+          out->insert(t);
+        }
+      }
+    }
+  }
+}
+
+// The loop orders that visit the tiles of `t` in distinct sequences: the sequence of the
+// dimensions with more than one tile decides it.
+std::vector<LoopOrder> DistinctOrders(const Space& sp, const Extents& t) {
+  std::vector<LoopOrder> out;
+  std::vector<std::string> seen;
+  for (LoopOrder o : kAllLoopOrders) {
+    std::string key;
+    for (char c : LoopOrderName(o)) {
+      const int d = c == 'm' ? 0 : c == 'k' ? 1 : 2;
+      if (CeilDiv(sp.extent[d], t[d]) > 1) key += c;
+    }
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(key);
+    out.push_back(o);
+  }
+  return out;
+}
+
+// The best of `candidates` by branch and bound: price them in the order of their bounds and
+// stop at the first bound above the best price, which no later candidate can then beat. Ties
+// go to the earlier candidate, as if every one had been priced. Returns the index of the best
+// (candidates.size() if none could be priced) and its price.
+size_t BestOf(const std::vector<Tiling>& candidates, LayerSchedule* l, const CostFn& cost,
+              const CostFn& bound, double* best) {
+  const size_t n = candidates.size();
+  std::vector<double> lower(n, -std::numeric_limits<double>::infinity());
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    if (bound) {
+      l->tiling = candidates[i];
+      lower[i] = bound(*l);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return lower[a] < lower[b]; });
+  *best = std::numeric_limits<double>::infinity();
+  size_t chosen = n;
+  for (size_t i : order) {
+    if (bound && std::isfinite(lower[i])) ++l->feasible_candidates;
+  }
+  for (size_t i : order) {
+    if (lower[i] > *best) break;
+    l->tiling = candidates[i];
+    const double c = cost(*l);
+    ++l->priced;
+    if (!bound && std::isfinite(c)) ++l->feasible_candidates;
+    if (std::isfinite(c) && (c < *best || (c == *best && i < chosen))) {
+      *best = c;
+      chosen = i;
+    }
+  }
+  return chosen;
+}
+
+// Coordinate descent from `chosen` over the dense search's extents: one dimension at a time
+// takes each of its DenseExtents (with the other two kept, every distinct loop order), and the
+// tiling moves whenever the price drops; until no single dimension improves it.
+void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
+             const CostFn& bound, double* best, Tiling* chosen) {
+  const Space sp(*l, arch, MapperSearch::kDense);
+  for (bool improved = true; improved;) {
+    improved = false;
+    for (int d = 0; d < 3; ++d) {
+      const Extents base{chosen->m, chosen->k, chosen->n};
+      for (int64_t v : sp.ext[d]) {
+        Extents t = base;
+        t[d] = v;
+        if (v == base[d] || !sp.Fits(t)) continue;
+        for (LoopOrder o : DistinctOrders(sp, t)) {
+          l->tiling = Tiling{t[0], t[1], t[2], o};
+          ++l->candidates, ++l->feasible_candidates;
+          if (bound && bound(*l) >= *best) continue;
+          const double c = cost(*l);
+          ++l->priced;
+          if (c < *best) {
+            *best = c;
+            *chosen = l->tiling;
+            improved = true;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch,
+                                     MapperSearch search) {
+  const Space sp(l, arch, search);
+  std::set<Extents> tilings;
+  if (search == MapperSearch::kDense) {
+    DenseTilings(sp, &tilings);
+  } else {
+    FastTilings(sp, search == MapperSearch::kFast, &tilings);
+  }
+  std::vector<Tiling> out;
+  // Largest tiles first, each with every loop order that gives a distinct tile sequence.
+  for (auto it = tilings.rbegin(); it != tilings.rend(); ++it) {
+    for (LoopOrder o : DistinctOrders(sp, *it))
+      out.push_back(Tiling{(*it)[0], (*it)[1], (*it)[2], o});
+  }
+  return out;
+}
+
+void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
+              const CostFn& bound, MapperSearch search) {
+  if (l->kind != LayerKind::kGemm || !l->ok()) {
+    return;
+  }
+  l->candidates = l->feasible_candidates = l->priced = 0;
+  // The dense search starts from the fast one's result, so that it never does worse.
+  const MapperSearch first = search == MapperSearch::kDense ? MapperSearch::kFast : search;
+  std::vector<Tiling> candidates = CandidateTilings(*l, arch, first);
+  l->candidates += static_cast<int64_t>(candidates.size());
+  double best = 0;
+  const size_t i = BestOf(candidates, l, cost, bound, &best);
+  const bool found = i < candidates.size();
+  Tiling chosen = found ? candidates[i] : Tiling{};
+  if (found && search == MapperSearch::kDense) {
+    // A good price first makes the bound prune more of the dense candidates.
+    Descend(l, arch, cost, bound, &best, &chosen);
+    candidates = CandidateTilings(*l, arch, MapperSearch::kDense);
+    l->candidates += static_cast<int64_t>(candidates.size());
+    double dense_best = 0;
+    const size_t j = BestOf(candidates, l, cost, bound, &dense_best);
+    if (j < candidates.size() && dense_best < best) chosen = candidates[j];
+  }
+  if (!found) {
+    // Report what the smallest tile needs.
+    std::string why;
+    TilingFits(*l, Tiling{1, l->pack, 1, LoopOrder::kMNK}, arch, &why);
+    l->tiling = Tiling{l->gemm.m, l->gemm.k, l->gemm.n, LoopOrder::kMNK};
+    l->feasible_candidates = 0;
+    l->status = why.empty() ? std::string("no tiling could be priced")
+                            : "no tiling fits the buffers: even a 1 x " + std::to_string(l->pack) +
+                                  " x 1 tile's " + why;
+    return;
+  }
+  l->tiling = chosen;
+}
+
+}  // namespace quasar::compiler
