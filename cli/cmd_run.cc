@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -17,6 +19,7 @@
 #include "quasar/models/error.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
+#include "quasar/sim/scalesim_reports.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -26,8 +29,31 @@ struct Options {
   TargetOptions target;
   std::string schedule, format = "table", out;
   std::string backend = "analytical";
+  std::string scalesim_reports;  // a directory for SCALE-Sim's report files
   CycleOptionsCli cycle;
 };
+
+// Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to `dir`.
+void WriteScaleSimReports(const compiler::Schedule& s, const models::ArchSpec& arch,
+                          const std::string& dir) {
+  const sim::ScaleSimReports r = sim::MakeScaleSimReports(s, arch);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::pair<const char*, const std::string*> files[] = {
+      {"COMPUTE_REPORT.csv", &r.compute},
+      {"BANDWIDTH_REPORT.csv", &r.bandwidth},
+      {"DETAILED_ACCESS_REPORT.csv", &r.detail}};
+  for (const auto& [name, text] : files) {
+    const std::string path = (std::filesystem::path(dir) / name).string();
+    std::ofstream f(path, std::ios::binary);
+    f << *text;
+    f.close();
+    if (!f) {
+      throw InputError("--scalesim-reports: cannot write " + path);
+    }
+  }
+  fmt::print(stderr, "[run] SCALE-Sim reports written to {}\n", dir);
+}
 
 int Run(const Options& o) {
   const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
@@ -37,6 +63,12 @@ int Run(const Options& o) {
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
+  if (!o.scalesim_reports.empty() && t.arch.conventions != models::Conventions::kScaleSim) {
+    throw InputError(
+        "--scalesim-reports needs conventions: scalesim (--conventions scalesim, "
+        "or the key in " +
+        t.arch.file + ")");
+  }
   compiler::Schedule s;
   std::string note;
   if (o.schedule.empty()) {
@@ -84,6 +116,9 @@ int Run(const Options& o) {
     text = RunTable(s, perf, t, note) + (cycle ? CheckTable(*cycle) : "");
   }
   WriteReport(text, o.out, o.format, "run");
+  if (!o.scalesim_reports.empty()) {
+    WriteScaleSimReports(s, t.arch, o.scalesim_reports);
+  }
   if (!perf.ok()) {
     if (o.format != "table" || !o.out.empty()) {
       fmt::print(stderr, "infeasible: {}\n", perf.status);
@@ -118,6 +153,9 @@ Command AddRunCommand(CLI::App& app) {
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--scalesim-reports", o->scalesim_reports,
+                  "conventions scalesim: also write SCALE-Sim's COMPUTE_REPORT.csv, "
+                  "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to DIR (docs/scalesim.md)");
   cmd->add_option("--backend", o->backend,
                   "A backend of `quasar backends`: analytical (closed form), systemc (cycle "
                   "model with real values, checked against the golden reference), ...")

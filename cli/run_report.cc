@@ -105,6 +105,12 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                   "earlier versions)")
       ->check(CLI::IsMember({"maximal", "fast", "dense"}))
       ->capture_default_str();
+  cmd->add_option("--conventions", o->conventions,
+                  "Overrides the accelerator's `conventions`: quasar, or scalesim (SCALE-Sim "
+                  "v2's whole-layer folds and cycle counts, analytical backend only; "
+                  "docs/scalesim.md)")
+      ->check(CLI::IsMember({models::ConventionsName(models::Conventions::kQuasar),
+                             models::ConventionsName(models::Conventions::kScaleSim)}));
 }
 
 compiler::MapperSearch SearchOption(const TargetOptions& o) {
@@ -146,6 +152,9 @@ Target LoadTarget(const TargetOptions& o) {
   Target t;
   const std::string arch_path = ResolveArchPath(o.arch);
   t.arch = models::LoadArchSpec(arch_path);
+  if (!o.conventions.empty()) {
+    t.arch.conventions = *models::ParseConventions(o.conventions);
+  }
   t.table = models::LoadArchCostTable(t.arch);
   t.net = LoadNetworkWithOptions(o.net);
   return t;
@@ -174,6 +183,12 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
       a.mac.is_signed ? "signed" : "unsigned", a.mac.accumulator.bits,
       models::PrecisionScalingName(a.mac.scaling), a.mac.binary_lanes);
   out += fmt::format("dataflow    {}\n", models::DataflowName(a.dataflow));
+  if (a.conventions != models::Conventions::kQuasar) {
+    out += fmt::format(
+        "conventions {} (SCALE-Sim v2's: whole-layer folds, its cycle counts, no stalls or "
+        "post-processing; docs/scalesim.md)\n",
+        models::ConventionsName(a.conventions));
+  }
   out += fmt::format("clock       {} MHz\n", a.clock_mhz);
   out += fmt::format("technology  {} ({})\n", t.table.name, t.table.node);
   out += fmt::format("objective   {}{}\n\n", compiler::ObjectiveName(s.objective), objective_note);

@@ -29,9 +29,10 @@ struct TargetOptions {
   std::string objective = "cycles";
   CLI::Option* objective_option = nullptr;  // to tell an explicit --objective from the default
   std::string search = "fast";               // the mapper's search (mapper.h MapperSearch)
+  std::string conventions;  // overrides ArchSpec::conventions unless empty
 };
 
-// Adds --arch, --net with the precision options, --objective and --search.
+// Adds --arch, --net with the precision options, --objective, --search and --conventions.
 void AddTargetOptions(CLI::App* cmd, TargetOptions* o);
 
 struct Target {

@@ -100,6 +100,9 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
         l.bits.acc_bits, l.required_acc_bits, l.gemm.k, in_p.Describe(), w_p.Describe(),
         arch.mac.accumulator.overflow == models::OverflowMode::kSaturate ? "saturate" : "wrap"));
   }
+  if (arch.conventions == models::Conventions::kScaleSim && l.pack > 1) {
+    l.pack = 1;  // SCALE-Sim's PEs complete one product per cycle whatever the widths
+  }
   if (l.pack == 0) {
     l.status = fmt::format(
         "the {}-bit x {}-bit MAC (precision_scaling {}) cannot run {}-bit activations x {}-bit "

@@ -310,6 +310,12 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
     return;
   }
   l->candidates = l->feasible_candidates = l->priced = 0;
+  if (arch.conventions == models::Conventions::kScaleSim) {
+    // SCALE-Sim maps the whole layer, whatever the buffers hold (sim/scalesim_model.h):
+    // PrepareLayer's tiling.
+    l->candidates = l->feasible_candidates = 1;
+    return;
+  }
   // The dense search starts from the fast one's result, so that it never does worse.
   const MapperSearch first = search == MapperSearch::kDense ? MapperSearch::kFast : search;
   std::vector<Tiling> candidates = CandidateTilings(*l, arch, first);

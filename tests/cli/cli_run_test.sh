@@ -138,4 +138,26 @@ sed 's/IfmapSramSzkB:  64/IfmapSramSzkB:  64kB/' "$src/workloads/scalesim/os_32x
 expect 2 "[architecture_presets] IfmapSramSzkB: must be an integer, got '64kB'" -- \
   "$q" run --arch "$tmp/bad.cfg" --net lenet5
 
+# --conventions scalesim writes SCALE-Sim's reports: its COMPUTE_REPORT.csv of its own test layer
+# on its example config, as scale-sim-v2 itself writes it (tests/unit/test_scalesim_model.cc).
+printf '%s\n%s\n' "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, \
+Num Filter, Strides," "Inc5b_3x3, 7, 7, 3, 3, 192, 384, 1," > "$tmp/test.csv"
+expect 0 "SCALE-Sim reports written to $tmp/ss" -- "$q" run --conventions scalesim \
+  --arch "$src/workloads/scalesim/os_32x32.cfg" --net "$tmp/test.csv" --scalesim-reports "$tmp/ss"
+printf '%s\n%s\n' "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, \
+Compute Util %," "0, 21479, 0, 75.42250570324504, 78.125, 75.41899441340782," > "$tmp/want.csv"
+expect 0 "" -- cmp "$tmp/want.csv" "$tmp/ss/COMPUTE_REPORT.csv"
+expect 0 "SRAM IFMAP Reads" -- cat "$tmp/ss/DETAILED_ACCESS_REPORT.csv"
+expect 0 "Avg IFMAP SRAM BW" -- cat "$tmp/ss/BANDWIDTH_REPORT.csv"
+# The same conventions from the accelerator file; the run's report says which it used.
+"$q" arch --arch edge_32x32_os | sed 's/^conventions: quasar/conventions: scalesim/' \
+  > "$tmp/ss_arch.yaml"
+expect 0 "conventions scalesim" -- "$q" run --arch "$tmp/ss_arch.yaml" --net lenet5
+expect 2 "--scalesim-reports needs conventions: scalesim" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --scalesim-reports "$tmp/no"
+expect 2 "conventions: scalesim is a mode of the analytical model" -- "$q" run \
+  --arch edge_32x32_os --net lenet5 --conventions scalesim --backend systemc
+expect 2 "--conventions: scale not in {quasar,scalesim}" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --conventions scale
+
 finish

@@ -266,7 +266,7 @@ TEST_CASE("ArchSpecToYaml round trips every field") {
 TEST_CASE("validation messages name the file, key path and value") {
   CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: 700\nfrequency: 1")) ==
         "arch.yaml: frequency: unknown key (allowed: version, name, description, source, array, "
-        "mac, buffers, dram, clock_mhz, technology, post_processing)");
+        "mac, buffers, dram, clock_mhz, technology, post_processing, conventions)");
   CHECK(ParseError(Edit("rows: 128", "rows: 0")) ==
         "arch.yaml: array.rows: must be in 1..4096, got 0");
   CHECK(ParseError(Edit("cols: 128", "cols: 5000")) ==

@@ -138,6 +138,14 @@ std::vector<ArchField> MakeFields() {
        "throughput of the requantization / activation / pooling unit",
        [](const ArchSpec& a) -> ArchValue { return a.post_elements_per_cycle; },
        [](ArchSpec* a, const ArchValue& v) { a->post_elements_per_cycle = std::get<double>(v); }},
+      {"conventions", K::kName, false, 0, 0, "",
+       {ConventionsName(Conventions::kQuasar), ConventionsName(Conventions::kScaleSim)}, false,
+       false, true, false,
+       "the analytical model's conventions: Quasar's, or SCALE-Sim v2's (docs/scalesim.md)",
+       [](const ArchSpec& a) -> ArchValue { return ConventionsName(a.conventions); },
+       [](ArchSpec* a, const ArchValue& v) {
+         a->conventions = *ParseConventions(std::get<std::string>(v));
+       }},
   };
   f.insert(f.end(), rest.begin(), rest.end());
   return f;

@@ -2,7 +2,6 @@
 // formulas, and parsing and validation of the version-1 format (docs/arch-format.md).
 
 #include "quasar/models/spec/arch_spec.h"
-#include "quasar/models/spec/scalesim_config.h"
 
 #include <algorithm>
 #include <map>
@@ -12,6 +11,7 @@
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/arch_fields.h"
+#include "quasar/models/spec/scalesim_config.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
@@ -23,6 +23,15 @@ std::string PrecisionScalingName(PrecisionScaling s) { return EnumName(kScalings
 
 std::optional<PrecisionScaling> ParsePrecisionScaling(const std::string& name) {
   return ParseEnum(kScalings, name);
+}
+
+constexpr EnumTable<Conventions, 2> kConventions = {
+    {{Conventions::kQuasar, "quasar"}, {Conventions::kScaleSim, "scalesim"}}};
+
+std::string ConventionsName(Conventions c) { return EnumName(kConventions, c); }
+
+std::optional<Conventions> ParseConventions(const std::string& name) {
+  return ParseEnum(kConventions, name);
 }
 
 namespace {
@@ -160,8 +169,7 @@ struct CombinationCheck {
 
 // Bit Fusion fuses 2-bit BitBricks in powers of two, so each MAC width must be a power of two
 // of at least one brick: then every narrower power-of-two operand divides it.
-void CheckBitFusionWidths(const MapReader& mac, const std::set<std::string>& failed,
-                          ArchSpec* a) {
+void CheckBitFusionWidths(const MapReader& mac, const std::set<std::string>& failed, ArchSpec* a) {
   if (a->mac.scaling != PrecisionScaling::kBitFusion) {
     return;
   }

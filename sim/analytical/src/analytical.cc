@@ -1,14 +1,17 @@
 #include "quasar/sim/analytical.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 
 #include "quasar/compiler/mapper.h"
-#include "quasar/sim/gemm_timing.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
+#include "quasar/sim/gemm_timing.h"
+#include "quasar/sim/scalesim_model.h"
 #include "tile_rules.h"
 
 namespace quasar::sim {
@@ -86,6 +89,41 @@ void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, const Dr
   p->cycles = RunPipeline(work, arch, dram, p);
 }
 
+// conventions: scalesim. Each of the layer's GEMMs is a SCALE-Sim layer of its own (it splits a
+// depthwise layer per channel); the post-processing unit and DRAM timing are not modelled.
+void EvaluateScaleSim(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
+  p->pack = 1;
+  if (l.kind != LayerKind::kGemm) {
+    return;
+  }
+  const compiler::GemmShape& g = l.gemm;
+  if (l.tiling.m < g.m || l.tiling.k < g.k || l.tiling.n < g.n) {
+    p->status = fmt::format(
+        "conventions: scalesim maps whole layers, but the schedule tiles this one {} x {} x {} "
+        "(M x K x N = {} x {} x {})",
+        l.tiling.m, l.tiling.k, l.tiling.n, g.m, g.k, g.n);
+    return;
+  }
+  const ScaleSimLayer s =
+      ScaleSimGemm(g, InputFootprint(l, 0, g.m, 0, g.k), arch.rows, arch.cols, arch.dataflow);
+  const int64_t n = g.count;
+  p->tiles = n;
+  p->cycles = p->compute_cycles = n * s.total_cycles;
+  p->folds = n * s.folds;
+  p->mapped_pe_folds = n * s.mapped_pe_folds;
+  models::EventCounts& e = p->events;
+  e.macs = n * s.macs;
+  e.pe_cycles = arch.PeCount() * p->cycles;
+  e.input_reads = n * s.ifmap_sram_reads;
+  e.weight_reads = n * s.filter_sram_reads;
+  e.output_writes = n * s.ofmap_sram_writes;
+  e.input_writes = n * s.ifmap_dram_reads;  // fills from DRAM
+  e.weight_writes = n * s.filter_dram_reads;
+  e.output_reads = n * s.ofmap_dram_writes;  // read out to DRAM
+  e.dram_read_bytes = n * (s.ifmap_dram_reads + s.filter_dram_reads);
+  e.dram_write_bytes = n * s.ofmap_dram_writes;
+}
+
 }  // namespace
 
 LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch) {
@@ -98,7 +136,9 @@ LayerPerf EvaluateLayer(const LayerSchedule& l, const models::ArchSpec& arch,
   if (!p.ok() || l.kind == LayerKind::kView) {
     return p;
   }
-  if (l.kind == LayerKind::kGemm) {
+  if (arch.conventions == models::Conventions::kScaleSim) {
+    EvaluateScaleSim(l, arch, &p);
+  } else if (l.kind == LayerKind::kGemm) {
     std::string why;
     if (!compiler::TilingFits(l, l.tiling, arch, &why)) {
       p.status = "tiling does not fit: " + why;

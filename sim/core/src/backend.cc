@@ -8,6 +8,15 @@ namespace quasar::sim {
 
 void Backend::Check(const models::ArchSpec&, const RunOptions&) const {}
 
+void RequireQuasarConventions(const models::ArchSpec& arch, const std::string& backend) {
+  if (arch.conventions != models::Conventions::kQuasar) {
+    throw InputError(arch.file + ": conventions: " + models::ConventionsName(arch.conventions) +
+                     " is a mode of the analytical model; the " + backend +
+                     " runs Quasar's own tiles (use --backend analytical, or conventions: "
+                     "quasar)");
+  }
+}
+
 void BackendRegistry::Add(BackendInfo info) {
   if (Find(info.name) != nullptr) {
     throw std::logic_error("backend '" + info.name + "' registered twice");

@@ -13,6 +13,7 @@ class CycleBackend final : public Backend {
   }
   std::string Title(const models::ArchSpec&) const override { return "SystemC cycle model"; }
   void Check(const models::ArchSpec& arch, const RunOptions& options) const override {
+    RequireQuasarConventions(arch, Title(arch));
     if (options.trace_path.empty()) {
       return;
     }

@@ -28,6 +28,7 @@ class RtlBackend final : public Backend {
   explicit RtlBackend(RtlKind kind) : kind_(kind) {}
 
   void Check(const models::ArchSpec& arch, const RunOptions& options) const override {
+    RequireQuasarConventions(arch, Title(arch));
     if (ModelFor(arch, kind_) == nullptr) {
       throw InputError(NoRtlModelMessage(arch, kind_));
     }

@@ -23,6 +23,15 @@ enum class PrecisionScaling {
 std::string PrecisionScalingName(PrecisionScaling s);  // "none" | "bit_fusion"
 std::optional<PrecisionScaling> ParsePrecisionScaling(const std::string& name);
 
+// Whose modelling conventions the analytical model applies (docs/scalesim.md).
+enum class Conventions {
+  kQuasar,    // tiles under buffer capacity, partial sums at accumulator width, the pipeline
+              // of docs/analytical-model.md
+  kScaleSim,  // scale-sim-v2's: whole-layer folds, one-byte words, its per-fold cycle counts
+};
+std::string ConventionsName(Conventions c);  // "quasar" | "scalesim"
+std::optional<Conventions> ParseConventions(const std::string& name);
+
 // One on-chip SRAM.
 struct BufferSpec {
   int64_t kib = 256;            // capacity in KiB (1024 bytes), 1..1048576
@@ -87,6 +96,7 @@ struct ArchSpec {
   // relative path is relative to the directory of `file`); checked by the cost model.
   std::string technology = "horowitz45";
   double post_elements_per_cycle = 32;  // requantization/activation/pooling outputs per cycle
+  Conventions conventions = Conventions::kQuasar;
 
   int64_t PeCount() const { return rows * cols; }
   // PeCount() * ProductsPerCycle(w_bits, a_bits) * clock_mhz * 10^6.

@@ -78,6 +78,10 @@ class Backend {
   virtual void Check(const models::ArchSpec& arch, const RunOptions& options) const;
 };
 
+// Throws InputError when `arch` asks for conventions other than Quasar's: backends that move
+// values run Quasar's tiles (`conventions: scalesim` is the analytical model's, docs/scalesim.md).
+void RequireQuasarConventions(const models::ArchSpec& arch, const std::string& backend);
+
 struct BackendInfo {
   std::string name;
   std::string description;  // one line
