@@ -204,10 +204,9 @@ std::vector<LoopOrder> DistinctOrders(const Space& sp, const Extents& t) {
   std::vector<LoopOrder> out;
   std::vector<std::string> seen;
   for (LoopOrder o : kAllLoopOrders) {
-    std::string key;
-    for (char c : LoopOrderName(o)) {
-      const int d = c == 'm' ? 0 : c == 'k' ? 1 : 2;
-      if (CeilDiv(sp.extent[d], t[d]) > 1) key += c;
+    std::string key;  // the dimensions with more than one tile, in loop order
+    for (int d : LoopDimsOf(o)) {
+      if (CeilDiv(sp.extent[d], t[d]) > 1) key += "mkn"[d];
     }
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
     seen.push_back(key);

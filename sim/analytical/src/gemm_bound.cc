@@ -63,15 +63,9 @@ DimClasses Classes(int64_t extent, int64_t tile, bool split_first) {
   return r;
 }
 
-// The loop dimensions of `order`, outermost first: 0 = m, 1 = k, 2 = n.
-void LoopDims(compiler::LoopOrder order, int dims[3]) {
-  const std::string name = compiler::LoopOrderName(order);
-  for (int i = 0; i < 3; ++i) dims[i] = name[i] == 'm' ? 0 : name[i] == 'k' ? 1 : 2;
-}
-
 // How many times each distinct tile of an operand indexed by `in_s` (per dimension) is loaded,
 // per group.
-int64_t Reps(const int dims[3], const int64_t tiles[3], const bool in_s[3]) {
+int64_t Reps(const std::array<int, 3>& dims, const int64_t tiles[3], const bool in_s[3]) {
   int inner = -1;
   for (int q = 0; q < 3; ++q) {
     if (in_s[dims[q]] && tiles[dims[q]] > 1) inner = q;
@@ -178,8 +172,7 @@ GemmBound GemmBounder::Bound(const LayerSchedule& l, const models::ArchSpec& arc
   const DimClasses cm = Classes(g.m, l.tiling.m, false), ck = Classes(g.k, l.tiling.k, true),
                    cn = Classes(g.n, l.tiling.n, false);
   const int64_t tiles[3] = {cm.tiles, ck.tiles, cn.tiles};
-  int dims[3];
-  LoopDims(l.tiling.order, dims);
+  const std::array<int, 3> dims = compiler::LoopDimsOf(l.tiling.order);
   const bool in_a[3] = {true, true, false}, in_b[3] = {false, true, true},
              in_out[3] = {true, false, true};
   const int64_t reps_a = Reps(dims, tiles, in_a), reps_b = Reps(dims, tiles, in_b),

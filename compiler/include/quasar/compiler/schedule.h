@@ -16,6 +16,7 @@
 // (bits per element, not bytes) in DRAM and SRAM.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,13 @@ std::string LoopOrderName(LoopOrder o);  // "mnk", ...
 std::optional<LoopOrder> ParseLoopOrder(const std::string& name);
 inline constexpr LoopOrder kAllLoopOrders[] = {LoopOrder::kMNK, LoopOrder::kMKN, LoopOrder::kNMK,
                                                LoopOrder::kNKM, LoopOrder::kKMN, LoopOrder::kKNM};
+// The GEMM dimensions `order` loops over, outermost first: 0 = m, 1 = k, 2 = n.
+inline std::array<int, 3> LoopDimsOf(LoopOrder order) {
+  // By LoopOrder, in the enum's order: mnk, mkn, nmk, nkm, kmn, knm.
+  static constexpr std::array<std::array<int, 3>, 6> kDims = {
+      {{0, 2, 1}, {0, 1, 2}, {2, 0, 1}, {2, 1, 0}, {1, 0, 2}, {1, 2, 0}}};
+  return kDims[static_cast<size_t>(order)];
+}
 
 // What the mapper minimizes.
 enum class Objective { kCycles, kEnergy, kEdp };
@@ -151,28 +159,7 @@ void ForEachTile(const LayerSchedule& l, Fn&& fn) {
   const GemmShape& g = l.gemm;
   const Tiling& t = l.tiling;
   const int64_t tiles[3] = {l.TilesM(), l.TilesK(), l.TilesN()};  // by dimension m, k, n
-  // Loop dimensions, outermost first: 0 = m, 1 = k, 2 = n.
-  int dims[3] = {0, 2, 1};
-  switch (t.order) {
-    case LoopOrder::kMNK:
-      dims[0] = 0, dims[1] = 2, dims[2] = 1;
-      break;
-    case LoopOrder::kMKN:
-      dims[0] = 0, dims[1] = 1, dims[2] = 2;
-      break;
-    case LoopOrder::kNMK:
-      dims[0] = 2, dims[1] = 0, dims[2] = 1;
-      break;
-    case LoopOrder::kNKM:
-      dims[0] = 2, dims[1] = 1, dims[2] = 0;
-      break;
-    case LoopOrder::kKMN:
-      dims[0] = 1, dims[1] = 0, dims[2] = 2;
-      break;
-    case LoopOrder::kKNM:
-      dims[0] = 1, dims[1] = 2, dims[2] = 0;
-      break;
-  }
+  const std::array<int, 3> dims = LoopDimsOf(t.order);  // outermost first
   const int64_t total = tiles[0] * tiles[1] * tiles[2];
   // visited[m_tile * tiles_n + n_tile]: the output tile has been computed before (for psum_in).
   std::vector<bool> visited(static_cast<size_t>(tiles[0] * tiles[2]), false);
