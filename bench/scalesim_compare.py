@@ -138,6 +138,8 @@ def main():
                     help="paths under the checkout's topologies/ (GEMM_mnk/ files are M, N, K)")
     ap.add_argument("--budget", type=float, default=2e7,
                     help="skip a layer whose SCALE-Sim demand matrices exceed this many elements")
+    ap.add_argument("--min-elements", type=float, default=0,
+                    help="also skip layers at or below this many elements (to extend a run)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     args.quasar = os.path.abspath(args.quasar)
@@ -156,7 +158,8 @@ def main():
                 for i, line in enumerate(lines[1:]):
                     row = line.split(",")
                     m, k, n, copies = gemm_of(row, gemm_mode)
-                    if demand_elements(m, k, n, copies, size, df) > args.budget:
+                    elements = demand_elements(m, k, n, copies, size, df)
+                    if elements > args.budget or elements <= args.min_elements:
                         skipped[(size, df)] += 1
                         continue
                     text = lines[0] + "\n" + line + "\n"

@@ -132,7 +132,7 @@ ArchSpec ParseScaleSimConfig(const std::string& text, const std::string& where) 
     errors.Add("[" + arch + "] Dataflow", "must be os, ws or is, got '" + *dataflow + "'");
   }
   const std::string* mode = Get(ini, "run_presets", "InterfaceBandwidth", &errors);
-  double bytes_per_cycle = 65536;
+  double bytes_per_cycle = kScaleSimCalcBytesPerCycle;
   if (mode != nullptr && *mode == "USER") {
     const std::string* list = Get(ini, arch, "Bandwidth", &errors);
     if (list != nullptr) {

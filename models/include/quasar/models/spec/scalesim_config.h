@@ -25,6 +25,9 @@
 
 namespace quasar::models {
 
+// The DRAM bandwidth a CALC-mode configuration gets: the largest an ArchSpec may have.
+inline constexpr double kScaleSimCalcBytesPerCycle = 65536;
+
 // Throws InputError naming the file, the section and key, and the value for a missing section
 // or key, a non-numeric size, an unknown dataflow or bandwidth mode, or a value out of the
 // ArchSpec's range.
