@@ -84,7 +84,11 @@ layers:
   - {name: ratio, op: div, inputs: [c2, floor]}
   - {name: diff, op: sub, inputs: [ratio, c2]}
   - {name: shifted, op: affine, input: diff, alpha: -0.5, beta: 0.25}
-  - {name: flat, op: flatten, input: shifted}
+  - {name: g, op: erf, input: shifted}
+  - {name: squared, op: pow, input: g, exponent: 2}
+  - {name: root, op: sqrt, input: squared}
+  - {name: probs, op: softmax, input: root, axis: 1}
+  - {name: flat, op: flatten, input: probs}
   - {name: fc, op: fully_connected, out_features: 5}
 )";
 

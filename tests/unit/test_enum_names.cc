@@ -98,8 +98,9 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kClip,           NetOp::kSigmoid,
                                   NetOp::kHardSigmoid,    NetOp::kHardSwish,
                                   NetOp::kTanh,           NetOp::kLeakyRelu,
-                                  NetOp::kAffine,
-                                  NetOp::kMul,            NetOp::kSub,
+                                  NetOp::kAffine,         NetOp::kErf,
+                                  NetOp::kSqrt,           NetOp::kPow,
+                                  NetOp::kSoftmax,        NetOp::kMul,            NetOp::kSub,
                                   NetOp::kDiv,            NetOp::kConcat,
                                   NetOp::kSlice};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);

@@ -252,7 +252,8 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   for (auto [key, field] : {std::pair<const char*, double*>{"alpha", &layer->alpha},
                             {"beta", &layer->beta},
                             {"min", &layer->clip_min},
-                            {"max", &layer->clip_max}}) {
+                            {"max", &layer->clip_max},
+                            {"exponent", &layer->exponent}}) {
     if (auto v = m.Double(key, takes(key))) {
       *field = *v;
       if (!std::isfinite(*v)) {

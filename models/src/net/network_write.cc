@@ -137,7 +137,8 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   for (auto [key, value] : {std::pair<const char*, double>{"alpha", l.alpha},
                             {"beta", l.beta},
                             {"min", l.clip_min},
-                            {"max", l.clip_max}}) {
+                            {"max", l.clip_max},
+                            {"exponent", l.exponent}}) {
     if (takes(key)) {
       out << YAML::Key << key << YAML::Value << value;
     }

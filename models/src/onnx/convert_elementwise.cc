@@ -1,5 +1,5 @@
 // Element-wise ops that become post-unit layers: Sigmoid, HardSigmoid, HardSwish, Tanh,
-// LeakyRelu (one input); Mul, Sub, Div of two computed tensors, the second broadcast to the first
+// LeakyRelu, Erf, Sqrt (one input), Pow (a constant exponent), Softmax (along one axis); Mul, Sub, Div of two computed tensors, the second broadcast to the first
 // (Mul also the other way round); Mul, Add, Sub, Div of a tensor and a scalar constant (affine);
 // and the same ops on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's
 // defaults alpha 0.2, beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha
@@ -33,6 +33,54 @@ void Tanh(const Node& node) {
 void HardSwish(const Node& node) {
   node.KnownAttributes({});
   node.importer().AddLayer(Unary(node, NetOp::kHardSwish), node.Out(0));
+}
+
+void Erf(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(Unary(node, NetOp::kErf), node.Out(0));
+}
+
+void Sqrt(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(Unary(node, NetOp::kSqrt), node.Out(0));
+}
+
+// Pow of a computed base and one constant exponent (LayerNormalization as older exporters write
+// it: x^2 of the centred input).
+void Pow(const Node& node) {
+  node.KnownAttributes({});
+  const Constant& e = node.ConstantIn(1, "the exponent");
+  if (e.size() != 1) {
+    throw NodeError("has an exponent of shape " + Dims(e.shape) +
+                    "; Quasar takes one constant exponent for all elements");
+  }
+  NetLayer l = Unary(node, NetOp::kPow);
+  l.exponent = e.integer ? static_cast<double>(e.ints[0]) : e.floats[0];
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// Softmax along `axis`. Before opset 13 the input is coerced to 2-D at `axis` (default 1) and
+// normalized over everything from it on, which is the one-axis softmax only when `axis` is the
+// last; other axes are refused.
+void Softmax(const Node& node) {
+  node.KnownAttributes({"axis"});
+  NetLayer l = Unary(node, NetOp::kSoftmax);
+  const auto rank = static_cast<int64_t>(node.In(0).shape.size());
+  const bool coerced = node.importer().opset() < 13;
+  int64_t axis = node.Int("axis", coerced ? 1 : -1);
+  if (axis < -rank || axis >= rank) {
+    throw NodeError("has axis " + std::to_string(axis) + " for an input of rank " +
+                    std::to_string(rank));
+  }
+  axis = axis < 0 ? axis + rank : axis;
+  if (coerced && axis != rank - 1) {
+    throw NodeError("normalizes (opset " + std::to_string(node.importer().opset()) +
+                    ", before 13) over the dimensions from axis " + std::to_string(axis) +
+                    " of a rank-" + std::to_string(rank) +
+                    " input together; Quasar's softmax runs along one axis (the last here)");
+  }
+  l.axis = axis;
+  node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
 void HardSigmoid(const Node& node) {
@@ -200,7 +248,8 @@ void FoldAdd(const Node& node) { Arithmetic(node, NetOp::kAdd, true); }
 std::vector<Converter> ElementwiseConverters() {
   return {{"Sigmoid", 6, Sigmoid},     {"Tanh", 6, Tanh},           {"HardSwish", 14, HardSwish},
           {"HardSigmoid", 6, HardSigmoid}, {"LeakyRelu", 6, LeakyRelu}, {"Mul", 7, Mul},
-          {"Sub", 7, Sub},             {"Div", 7, Div}};
+          {"Sub", 7, Sub},             {"Div", 7, Div},             {"Erf", 9, Erf},
+          {"Sqrt", 6, Sqrt},           {"Pow", 7, Pow},             {"Softmax", 1, Softmax}};
 }
 
 }  // namespace quasar::models::onnx_import

@@ -25,7 +25,8 @@ IntTensor RunDequantized(const NetLayer& l, const std::map<std::string, QuantPar
     if (std::isnan(y[i])) {
       throw InputError("layer " + l.name + ": " + NetOpName(l.op) + " of the dequantized inputs " +
                        "is not a number at element " + std::to_string(i) +
-                       " (0/0 or inf - inf), which no integer represents");
+                       " (0/0, inf - inf, the square root of a negative value, ...), which no integer "
+                       "represents");
     }
   }
   return QuantizeInput(y, params.at(l.name), rounding);

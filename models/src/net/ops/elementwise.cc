@@ -1,6 +1,7 @@
 // Element-wise functions on the post-processing unit: relu, clip, sigmoid, hard_sigmoid,
-// hard_swish, tanh, leaky_relu, each as onnx/docs/Operators.md defines it, and affine
-// (alpha x + beta: ONNX's Mul, Add, Sub or Div with a scalar constant). Their integer
+// hard_swish, tanh, leaky_relu, erf, sqrt, each as onnx/docs/Operators.md defines it, affine
+// (alpha x + beta: ONNX's Mul, Add, Sub or Div with a scalar constant) and pow (ONNX's Pow with a
+// scalar constant exponent). Their integer
 // semantics is RunDequantized: dequantize, the function, quantize to the output's own
 // parameters, as ONNX Runtime runs these ops between QDQ nodes. A post unit evaluates them
 // with a table of the 2^bits input codes, priced as one requantization per output
@@ -83,6 +84,20 @@ std::vector<OpDef> ElementwiseOps() {
                [](const NetLayer& l, In x, P) {
                  const auto a = static_cast<float>(l.alpha), b = static_cast<float>(l.beta);
                  return Map(*x[0], [=](float v) { return a * v + b; });
+               }),
+      Function(NetOp::kErf, "erf", {},
+               [](const NetLayer&, In x, P) {
+                 return Map(*x[0], [](float v) { return std::erf(v); });
+               }),
+      // A negative input gives NaN, which RunDequantized reports naming the layer.
+      Function(NetOp::kSqrt, "sqrt", {},
+               [](const NetLayer&, In x, P) {
+                 return Map(*x[0], [](float v) { return std::sqrt(v); });
+               }),
+      Function(NetOp::kPow, "pow", {"exponent"},
+               [](const NetLayer& l, In x, P) {
+                 const auto e = static_cast<float>(l.exponent);
+                 return Map(*x[0], [=](float v) { return std::pow(v, e); });
                }),
   };
 }

@@ -11,7 +11,7 @@ const std::vector<OpDef>& Ops() {
     std::vector<OpDef> all;
     for (const auto& family : {ConvOps(), FullyConnectedOps(), MatMulOps(), AddOps(), PoolOps(),
                                ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
-                               ConcatOps(), SliceOps()}) {
+                               ConcatOps(), SliceOps(), SoftmaxOps()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::vector<OpDef> ordered(all.size(), all.front());

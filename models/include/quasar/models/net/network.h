@@ -42,6 +42,10 @@ enum class NetOp {
   kTanh,
   kLeakyRelu,  // x < 0 ? alpha x : x
   kAffine,     // alpha x + beta (arithmetic with a scalar constant)
+  kErf,        // the error function (GELU's)
+  kSqrt,
+  kPow,      // x ^ exponent (ONNX's Pow with a scalar constant exponent)
+  kSoftmax,  // e^x / sum of e^x along `axis` (ops/softmax.cc)
   // Element-wise arithmetic on two tensors, the second broadcast to the first (ops/binary.cc).
   kMul,
   kSub,
@@ -83,7 +87,8 @@ struct NetLayer {
   std::vector<int64_t> perm;  // transpose
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
-  int64_t axis = 1;                       // concat, slice
+  double exponent = 1.0;                  // pow
+  int64_t axis = 1;                       // concat, slice, softmax
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
   std::string weights_file;   // optional float .npy weights (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias

@@ -102,7 +102,8 @@ std::vector<OpDef> PoolOps();            // max_pool, avg_pool, global_avg_pool
 std::vector<OpDef> ViewOps();            // flatten, reshape
 std::vector<OpDef> TransposeOps();       // transpose
 std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, hard_swish, tanh,
-                                         // leaky_relu, affine
+                                         // leaky_relu, affine, erf, sqrt, pow
+std::vector<OpDef> SoftmaxOps();         // softmax
 std::vector<OpDef> BinaryOps();          // mul, sub, div
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice

@@ -1,0 +1,85 @@
+// softmax: e^x / sum of e^x along `axis` (onnx/docs/Operators.md, Softmax-13; negative axes
+// count from the end). On the post-processing unit, dequantize, op, quantize (RunDequantized) as
+// ONNX Runtime runs it between QDQ nodes. The float reference subtracts the row's maximum before
+// exponentiating, which leaves the result unchanged and keeps e^x finite. Cost, an assumption
+// stated in docs/onnx-import.md: per output, e^x from a table of the input codes, one add into the
+// row's sum, one multiply by the sum's reciprocal, and the requantization (2 multiplies, 3 adds,
+// 2 compares); the one reciprocal per row is not counted.
+
+#include <algorithm>
+#include <cmath>
+
+#include "quasar/models/net/ops.h"
+#include "shape_util.h"
+
+namespace quasar::models {
+namespace {
+
+bool SoftmaxShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
+                  Shape* out, int128*) {
+  const Shape& x = *in[0];
+  const auto rank = static_cast<int64_t>(x.size());
+  if (l->axis < -rank || l->axis >= rank) {
+    e.Add("axis", "must be in -" + shape::Num(rank) + ".." + shape::Num(rank - 1) +
+                      " for the input " + ShapeToString(x) + ", got " + shape::Num(l->axis));
+    return false;
+  }
+  *out = x;
+  return true;
+}
+
+FloatTensor Softmax(const NetLayer& l, const std::vector<const FloatTensor*>& in,
+                    const FloatLayerParams*) {
+  const FloatTensor& x = *in[0];
+  const auto rank = static_cast<int64_t>(x.shape.size());
+  const auto axis = static_cast<size_t>(l.axis < 0 ? l.axis + rank : l.axis);
+  int64_t outer = 1, inner = 1;
+  for (size_t d = 0; d < axis; ++d) {
+    outer *= x.shape[d];
+  }
+  for (size_t d = axis + 1; d < x.shape.size(); ++d) {
+    inner *= x.shape[d];
+  }
+  const int64_t n = x.shape[axis];
+  FloatTensor y(x.shape);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const int64_t base = o * n * inner + i;
+      float top = x[base];
+      for (int64_t j = 1; j < n; ++j) {
+        top = std::max(top, x[base + j * inner]);
+      }
+      float sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        y[base + j * inner] = std::exp(x[base + j * inner] - top);
+        sum += y[base + j * inner];
+      }
+      for (int64_t j = 0; j < n; ++j) {
+        y[base + j * inner] /= sum;
+      }
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+std::vector<OpDef> SoftmaxOps() {
+  OpDef d{NetOp::kSoftmax,
+          "softmax",
+          {"axis", "precision"},
+          false,
+          false,
+          OpLowering::kPost,
+          nullptr,
+          [](const NetLayer&, const NetworkSpec&) { return PostEvents{2, 3, 2}; },
+          SoftmaxShape,
+          Softmax,
+          NoKernel,
+          nullptr,
+          nullptr};
+  d.runs_dequantized = true;
+  return {d};
+}
+
+}  // namespace quasar::models
