@@ -88,7 +88,9 @@ layers:
   - {name: squared, op: pow, input: g, exponent: 2}
   - {name: root, op: sqrt, input: squared}
   - {name: probs, op: softmax, input: root, axis: 1}
-  - {name: flat, op: flatten, input: probs}
+  - {name: row_mean, op: reduce_mean, input: probs, axis: -1}
+  - {name: centred, op: sub, inputs: [probs, row_mean]}
+  - {name: flat, op: flatten, input: centred}
   - {name: fc, op: fully_connected, out_features: 5}
 )";
 

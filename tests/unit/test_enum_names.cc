@@ -100,7 +100,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kTanh,           NetOp::kLeakyRelu,
                                   NetOp::kAffine,         NetOp::kErf,
                                   NetOp::kSqrt,           NetOp::kPow,
-                                  NetOp::kSoftmax,        NetOp::kMul,            NetOp::kSub,
+                                  NetOp::kSoftmax,        NetOp::kReduceMean,
+                                  NetOp::kMul,            NetOp::kSub,
                                   NetOp::kDiv,            NetOp::kConcat,
                                   NetOp::kSlice};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);

@@ -93,6 +93,31 @@ void GlobalAveragePool(const Node& node) {
 // ReduceMean over the two spatial axes of [N, C, H, W] (x.mean([2, 3]) in PyTorch) is a global
 // average pool; with keepdims = 0, then a flatten to [N, C]. Axes are an attribute before
 // opset 18 and an input from it.
+// ReduceMean over one axis: reduce_mean, then a reshape that drops the axis when keepdims is 0.
+void ReduceMeanAxis(const Node& node, const Value& x, int64_t axis) {
+  if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) {
+    throw NodeError("has axis " + std::to_string(axis) + " for an input " + Dims(x.shape));
+  }
+  NetLayer mean;
+  mean.name = LayerName(node);
+  mean.op = NetOp::kReduceMean;
+  mean.inputs = {x.tensor};
+  mean.axis = axis;
+  if (node.Int("keepdims", 1) != 0) {
+    node.importer().AddLayer(std::move(mean), node.Out(0));
+    return;
+  }
+  const std::string kept = node.Out(0) + "#kept";  // not an ONNX name: '#' is Quasar's
+  NetLayer drop;
+  drop.name = mean.name + "_reshape";
+  drop.op = NetOp::kReshape;
+  drop.target_shape = x.shape;
+  drop.target_shape.erase(drop.target_shape.begin() + axis);
+  node.importer().AddLayer(std::move(mean), kept);
+  drop.inputs = {node.importer().Get(kept).tensor};
+  node.importer().AddLayer(std::move(drop), node.Out(0));
+}
+
 void ReduceMean(const Node& node) {
   node.KnownAttributes({"axes", "keepdims", "noop_with_empty_axes"});
   const Value& x = node.Activation(0, "the input");
@@ -105,9 +130,13 @@ void ReduceMean(const Node& node) {
     a = a < 0 ? a + static_cast<int64_t>(x.shape.size()) : a;
   }
   std::sort(axes.begin(), axes.end());
+  if (axes.size() == 1) {
+    ReduceMeanAxis(node, x, axes[0]);
+    return;
+  }
   if (x.shape.size() != 4 || axes != std::vector<int64_t>{2, 3}) {
-    throw NodeError("ReduceMean over axes other than the spatial two of [N, C, H, W] is not "
-                    "supported (input " + Dims(x.shape) + ")");
+    throw NodeError("ReduceMean over several axes other than the spatial two of [N, C, H, W] is "
+                    "not supported (input " + Dims(x.shape) + "; one axis, or H and W)");
   }
   NetLayer pool;
   pool.name = LayerName(node);

@@ -11,7 +11,8 @@ const std::vector<OpDef>& Ops() {
     std::vector<OpDef> all;
     for (const auto& family : {ConvOps(), FullyConnectedOps(), MatMulOps(), AddOps(), PoolOps(),
                                ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
-                               ConcatOps(), SliceOps(), SoftmaxOps()}) {
+                               ConcatOps(), SliceOps(), SoftmaxOps(),
+                               ReduceMeanOps()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::vector<OpDef> ordered(all.size(), all.front());

@@ -46,6 +46,7 @@ enum class NetOp {
   kSqrt,
   kPow,      // x ^ exponent (ONNX's Pow with a scalar constant exponent)
   kSoftmax,  // e^x / sum of e^x along `axis` (ops/softmax.cc)
+  kReduceMean,  // the mean along `axis`, kept as extent 1 (ops/reduce_mean.cc)
   // Element-wise arithmetic on two tensors, the second broadcast to the first (ops/binary.cc).
   kMul,
   kSub,
@@ -88,7 +89,7 @@ struct NetLayer {
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow
-  int64_t axis = 1;                       // concat, slice, softmax
+  int64_t axis = 1;                       // concat, slice, softmax, reduce_mean
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
   std::string weights_file;   // optional float .npy weights (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias

@@ -104,6 +104,7 @@ std::vector<OpDef> TransposeOps();       // transpose
 std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, hard_swish, tanh,
                                          // leaky_relu, affine, erf, sqrt, pow
 std::vector<OpDef> SoftmaxOps();         // softmax
+std::vector<OpDef> ReduceMeanOps();      // reduce_mean
 std::vector<OpDef> BinaryOps();          // mul, sub, div
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice
