@@ -112,38 +112,6 @@ bool BroadcastsTo(const Shape& b, const Shape& a) {
   return true;
 }
 
-// The shape both broadcast to (numpy's rule), or NodeError.
-Shape Broadcast(const Shape& a, const Shape& b) {
-  Shape out(std::max(a.size(), b.size()), 1);
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
-    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
-    if (da != db && da != 1 && db != 1) {
-      throw NodeError("the constants " + Dims(a) + " and " + Dims(b) + " do not broadcast");
-    }
-    out[out.size() - 1 - i] = std::max(da, db);
-  }
-  return out;
-}
-
-// The element of `c` (broadcast to `shape`) at flat index `i` of `shape`.
-double At(const Constant& c, const Shape& shape, int64_t i) {
-  int64_t j = 0, stride = 1;
-  for (size_t d = shape.size(); d-- > 0;) {
-    const int64_t coord = i % shape[d];
-    i /= shape[d];
-    const size_t lead = shape.size() - c.shape.size();
-    if (d >= lead && c.shape[d - lead] != 1) {
-      j += coord * stride;
-    }
-    if (d >= lead) {
-      stride *= c.shape[d - lead];
-    }
-  }
-  return c.integer ? static_cast<double>(c.ints[static_cast<size_t>(j)])
-                   : c.floats[static_cast<size_t>(j)];
-}
-
 // Add, Sub, Mul, Div of two constants (the shape arithmetic of exporters: a channel count
 // halved, a size doubled) fold, with broadcasting; integer division truncates, as ONNX's Div on
 // integers.
@@ -153,10 +121,10 @@ void FoldArithmetic(const Node& node, char op) {
     throw NodeError("combines integer and float constants");
   }
   Constant out;
-  out.shape = Broadcast(a.shape, b.shape);
+  out.shape = BroadcastShapes(a.shape, b.shape);
   out.integer = a.integer;
   for (int64_t i = 0; i < out.size(); ++i) {
-    const double x = At(a, out.shape, i), y = At(b, out.shape, i);
+    const double x = ConstantAt(a, out.shape, i), y = ConstantAt(b, out.shape, i);
     if (out.integer) {
       const auto p = static_cast<int64_t>(x), q = static_cast<int64_t>(y);
       if (op == '/' && q == 0) {
@@ -241,6 +209,38 @@ void Sub(const Node& node) { Arithmetic(node, NetOp::kSub, false); }
 void Div(const Node& node) { Arithmetic(node, NetOp::kDiv, false); }
 
 }  // namespace
+
+// The shape both broadcast to (numpy's rule), or NodeError.
+Shape BroadcastShapes(const Shape& a, const Shape& b) {
+  Shape out(std::max(a.size(), b.size()), 1);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw NodeError("the constants " + Dims(a) + " and " + Dims(b) + " do not broadcast");
+    }
+    out[out.size() - 1 - i] = std::max(da, db);
+  }
+  return out;
+}
+
+// The element of `c` (broadcast to `shape`) at flat index `i` of `shape`.
+double ConstantAt(const Constant& c, const Shape& shape, int64_t i) {
+  int64_t j = 0, stride = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    const int64_t coord = i % shape[d];
+    i /= shape[d];
+    const size_t lead = shape.size() - c.shape.size();
+    if (d >= lead && c.shape[d - lead] != 1) {
+      j += coord * stride;
+    }
+    if (d >= lead) {
+      stride *= c.shape[d - lead];
+    }
+  }
+  return c.integer ? static_cast<double>(c.ints[static_cast<size_t>(j)])
+                   : c.floats[static_cast<size_t>(j)];
+}
 
 // Add with a constant operand (convert_tensor.cc's Add hands it here).
 void FoldAdd(const Node& node) { Arithmetic(node, NetOp::kAdd, true); }

@@ -152,6 +152,7 @@ std::vector<Converter> PoolConverters();        // MaxPool, AveragePool, GlobalA
 std::vector<Converter> TensorConverters();      // Add, Flatten, Reshape, Transpose, Identity,
                                                 // Dropout
 std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic on constants
+std::vector<Converter> FoldConverters();  // ConstantOfShape, Equal, Where, Expand of constants
 std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
                                                  // LeakyRelu, Mul, Sub, Div
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
@@ -209,5 +210,9 @@ Constant DecodeConstant(const onnx::TensorProto& t);
 FloatTensor ToFloatTensor(const Constant& c);
 // "1x3x224x224".
 std::string Dims(const Shape& s);
+// The shape `a` and `b` broadcast to (numpy's rule), or NodeError (convert_elementwise.cc).
+Shape BroadcastShapes(const Shape& a, const Shape& b);
+// The element of `c`, broadcast to `shape`, at flat index `i` of `shape`, as a double.
+double ConstantAt(const Constant& c, const Shape& shape, int64_t i);
 
 }  // namespace quasar::models::onnx_import

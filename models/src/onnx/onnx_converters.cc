@@ -9,7 +9,7 @@ const std::vector<Converter>& Converters() {
   static const std::vector<Converter> all = [] {
     std::vector<Converter> v;
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
-                        ConstantConverters, ElementwiseConverters, QdqConverters, QonnxConverters,
+                        ConstantConverters, FoldConverters, ElementwiseConverters, QdqConverters, QonnxConverters,
                         QOperatorConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());

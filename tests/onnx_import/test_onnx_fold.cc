@@ -1,0 +1,116 @@
+// ConstantOfShape, Equal, Where and Expand fold on constants (convert_fold.cc): a hand-built
+// model whose MatMul weights are made by all four, checked through Quasar's float reference on
+// every element, and a computed operand refused naming the node.
+
+#include <catch2/catch.hpp>
+
+#include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using onnx_test::WriteTemp;
+
+void IntConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
+                 std::vector<int64_t> values) {
+  onnx::TensorProto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) t->add_dims(d);
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+void FloatConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
+                   std::vector<float> values) {
+  onnx::TensorProto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  for (float v : values) t->add_float_data(v);
+}
+
+onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op,
+                         std::vector<std::string> inputs, const std::string& output) {
+  onnx::NodeProto* n = g->add_node();
+  n->set_op_type(op);
+  n->set_name(output);
+  for (const auto& i : inputs) n->add_input(i);
+  n->add_output(output);
+  return n;
+}
+
+void FloatIo(onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims) {
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+// y = x [1, 4] x B, B = Where(Equal(a, b), ConstantOfShape([4, 4], 2), Expand(t, [4, 1])) with
+// a = [[0], [1], [2], [3]] and b = [[0, 1, 2, 3]]: B is 2 on the diagonal and t[j] elsewhere.
+onnx::ModelProto FoldModel() {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(14);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("fold");
+  FloatIo(g->add_input(), "x", {1, 4});
+  FloatIo(g->add_output(), "y", {1, 4});
+  IntConstant(g, "shape44", {2}, {4, 4});
+  IntConstant(g, "shape41", {2}, {4, 1});
+  IntConstant(g, "a", {4, 1}, {0, 1, 2, 3});
+  IntConstant(g, "b", {1, 4}, {0, 1, 2, 3});
+  FloatConstant(g, "t", {1, 4}, {1, 2, 3, 4});
+  onnx::NodeProto* fill = AddNode(g, "ConstantOfShape", {"shape44"}, "twos");
+  onnx::AttributeProto* value = fill->add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+  value->mutable_t()->add_dims(1);
+  value->mutable_t()->add_float_data(2.0f);
+  AddNode(g, "Equal", {"a", "b"}, "diagonal");
+  AddNode(g, "Expand", {"t", "shape41"}, "rows");
+  AddNode(g, "Where", {"diagonal", "twos", "rows"}, "B");
+  AddNode(g, "MatMul", {"x", "B"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("ConstantOfShape, Equal, Where and Expand fold on constants") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("fold.onnx", FoldModel()));
+  REQUIRE(net.layers.size() == 1);
+  CHECK(net.layers[0].op == NetOp::kFullyConnected);
+  const auto params = MakeFloatParams(net, 1);
+  const FloatTensor x({1, 4}, {1, 1, 1, 1});
+  const FloatTensor y = RunFloatNetwork(net, params, {{net.inputs.at(0).name, x}}).at(net.output);
+  // Column j of B sums to 2 + 3 t[j].
+  const std::vector<float> want = {5, 8, 11, 14};
+  REQUIRE(y.size() == 4);
+  for (int64_t j = 0; j < 4; ++j) {
+    INFO("element " << j);
+    CHECK(y[j] == want[static_cast<size_t>(j)]);
+  }
+}
+
+TEST_CASE("Expand of a computed tensor is refused naming the node") {
+  onnx::ModelProto m = FoldModel();
+  onnx::GraphProto* g = m.mutable_graph();
+  // Expand the input itself.
+  for (onnx::NodeProto& n : *g->mutable_node()) {
+    if (n.op_type() == "Expand") n.set_input(0, "x");
+  }
+  try {
+    ImportOnnx(WriteTemp("fold_bad.onnx", m));
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("rows") &&
+                             Catch::Matchers::Contains("Expand") &&
+                             Catch::Matchers::Contains("folds this op on constants only"));
+  }
+}
+
+}  // namespace quasar::models
