@@ -107,8 +107,7 @@ TEST_CASE("Expand of a computed tensor is refused naming the node") {
     ImportOnnx(WriteTemp("fold_bad.onnx", m));
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK_THAT(e.what(), Catch::Matchers::Contains("rows") &&
-                             Catch::Matchers::Contains("Expand") &&
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("rows") && Catch::Matchers::Contains("Expand") &&
                              Catch::Matchers::Contains("folds this op on constants only"));
   }
 }

@@ -92,8 +92,7 @@ void Where(const Node& node) {
   if (x.integer != y.integer) {
     throw NodeError("chooses between an integer and a float constant");
   }
-  Constant out =
-      Filled(BroadcastShapes(cond.shape, BroadcastShapes(x.shape, y.shape)), x.integer);
+  Constant out = Filled(BroadcastShapes(cond.shape, BroadcastShapes(x.shape, y.shape)), x.integer);
   for (int64_t i = 0; i < out.size(); ++i) {
     const bool pick_x = ConstantAt(cond, out.shape, i) != 0;
     Set(&out, i, ConstantAt(pick_x ? x : y, out.shape, i));

@@ -72,7 +72,9 @@ std::vector<OpDef> SoftmaxOps() {
           false,
           OpLowering::kPost,
           nullptr,
-          [](const NetLayer&, const NetworkSpec&) { return PostEvents{2, 3, 2}; },
+          [](const NetLayer&, const NetworkSpec&) {
+            return PostEvents{2, 3, 2};
+          },
           SoftmaxShape,
           Softmax,
           NoKernel,
