@@ -12,36 +12,21 @@
 namespace quasar::models {
 namespace {
 
-size_t AxisOf(int64_t axis, size_t rank) {
-  return static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
-}
-
 bool ReduceMeanShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
                      Shape* out, int128*) {
-  const Shape& x = *in[0];
-  const auto rank = static_cast<int64_t>(x.size());
-  if (l->axis < -rank || l->axis >= rank) {
-    e.Add("axis", "must be in -" + shape::Num(rank) + ".." + shape::Num(rank - 1) +
-                      " for the input " + ShapeToString(x) + ", got " + shape::Num(l->axis));
+  if (!shape::CheckAxis(l->axis, *in[0], e)) {
     return false;
   }
-  *out = x;
-  (*out)[AxisOf(l->axis, x.size())] = 1;
+  *out = *in[0];
+  (*out)[shape::AxisIndex(l->axis, out->size())] = 1;
   return true;
 }
 
 FloatTensor ReduceMean(const NetLayer& l, const std::vector<const FloatTensor*>& in,
                        const FloatLayerParams*) {
   const FloatTensor& x = *in[0];
-  const size_t axis = AxisOf(l.axis, x.shape.size());
-  int64_t outer = 1, inner = 1;
-  for (size_t d = 0; d < axis; ++d) {
-    outer *= x.shape[d];
-  }
-  for (size_t d = axis + 1; d < x.shape.size(); ++d) {
-    inner *= x.shape[d];
-  }
-  const int64_t n = x.shape[axis];
+  const size_t axis = shape::AxisIndex(l.axis, x.shape.size());
+  const auto [outer, n, inner] = shape::SplitAt(x.shape, axis);
   Shape shape = x.shape;
   shape[axis] = 1;
   FloatTensor y(shape);
@@ -59,7 +44,7 @@ FloatTensor ReduceMean(const NetLayer& l, const std::vector<const FloatTensor*>&
 
 PostEvents ReduceMeanEvents(const NetLayer& l, const NetworkSpec& net) {
   const Shape& x = net.ShapeOf(l.inputs[0]);
-  const int64_t n = x[AxisOf(l.axis, x.size())];
+  const int64_t n = x[shape::AxisIndex(l.axis, x.size())];
   return PostEvents{1, static_cast<int>(std::min<int64_t>(n, 1 << 30)) + 2, 2};
 }
 

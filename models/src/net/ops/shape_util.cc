@@ -15,6 +15,32 @@ int128 Product(const Shape& s, size_t from, size_t to) {
   return p;
 }
 
+size_t AxisIndex(int64_t axis, size_t rank) {
+  return static_cast<size_t>(axis < 0 ? axis + static_cast<int64_t>(rank) : axis);
+}
+
+bool CheckAxis(int64_t axis, const Shape& x, const LayerErrors& e) {
+  const auto rank = static_cast<int64_t>(x.size());
+  if (axis < -rank || axis >= rank) {
+    e.Add("axis", "must be in -" + Num(rank) + ".." + Num(rank - 1) + " for the input " +
+                      ShapeToString(x) + ", got " + Num(axis));
+    return false;
+  }
+  return true;
+}
+
+AxisSplit SplitAt(const Shape& s, size_t axis) {
+  AxisSplit a;
+  for (size_t d = 0; d < axis; ++d) {
+    a.outer *= s[d];
+  }
+  a.n = s[axis];
+  for (size_t d = axis + 1; d < s.size(); ++d) {
+    a.inner *= s[d];
+  }
+  return a;
+}
+
 bool NeedRank(const NetLayer& l, const Shape& x, size_t rank, const char* what,
               const LayerErrors& e) {
   if (x.size() != rank) {

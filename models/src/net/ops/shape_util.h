@@ -21,6 +21,18 @@ int128 Product(const Shape& s, size_t from, size_t to);
 
 inline std::string Num(int64_t v) { return std::to_string(v); }
 
+// The index of `axis` in a rank-`rank` shape (negative counts from the end); with `x` and `e`,
+// false and an error under "axis" naming the input when it is out of range.
+size_t AxisIndex(int64_t axis, size_t rank);
+bool CheckAxis(int64_t axis, const Shape& x, const LayerErrors& e);
+
+// A shape split at `axis`: the elements before it, along it and after it (row-major, so element
+// (o, j, i) is at (o * n + j) * inner + i).
+struct AxisSplit {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+AxisSplit SplitAt(const Shape& s, size_t axis);
+
 // False (with an error under "input") unless `x` has `rank` dimensions; `what` describes it.
 bool NeedRank(const NetLayer& l, const Shape& x, size_t rank, const char* what,
               const LayerErrors& e);

@@ -17,16 +17,13 @@ std::pair<int64_t, int64_t> Range(const NetLayer& l, int64_t extent) {
   return {clamp(l.start), clamp(l.end)};
 }
 
-bool SliceShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
-                Shape* out, int128*) {
+bool SliceShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+                int128*) {
   const Shape& x = *in[0];
-  const auto rank = static_cast<int64_t>(x.size());
-  if (l->axis < -rank || l->axis >= rank) {
-    e.Add("axis", "must be in -" + shape::Num(rank) + ".." + shape::Num(rank - 1) +
-                      " for the input " + ShapeToString(x) + ", got " + shape::Num(l->axis));
+  if (!shape::CheckAxis(l->axis, x, e)) {
     return false;
   }
-  const auto axis = static_cast<size_t>(l->axis < 0 ? l->axis + rank : l->axis);
+  const size_t axis = shape::AxisIndex(l->axis, x.size());
   const auto [b, f] = Range(*l, x[axis]);
   if (f <= b) {
     e.Add("end", "the slice [" + shape::Num(l->start) + ", " + shape::Num(l->end) + ") of axis " +
@@ -41,22 +38,15 @@ bool SliceShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
 
 template <typename T>
 Tensor<T> SliceOf(const NetLayer& l, const Tensor<T>& x) {
-  const auto rank = static_cast<int64_t>(x.shape.size());
-  const auto axis = static_cast<size_t>(l.axis < 0 ? l.axis + rank : l.axis);
+  const size_t axis = shape::AxisIndex(l.axis, x.shape.size());
   const auto [b, f] = Range(l, x.shape[axis]);
-  int64_t outer = 1, inner = 1;
-  for (size_t d = 0; d < axis; ++d) {
-    outer *= x.shape[d];
-  }
-  for (size_t d = axis + 1; d < x.shape.size(); ++d) {
-    inner *= x.shape[d];
-  }
+  const auto [outer, n, inner] = shape::SplitAt(x.shape, axis);
   Tensor<T> y(l.output_shape);
   int64_t at = 0;
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = b; i < f; ++i) {
       for (int64_t k = 0; k < inner; ++k) {
-        y[at++] = x[(o * x.shape[axis] + i) * inner + k];
+        y[at++] = x[(o * n + i) * inner + k];
       }
     }
   }
@@ -66,12 +56,20 @@ Tensor<T> SliceOf(const NetLayer& l, const Tensor<T>& x) {
 }  // namespace
 
 std::vector<OpDef> SliceOps() {
-  return {{NetOp::kSlice, "slice", {"axis", "start", "end"}, false, true, OpLowering::kPost,
-           nullptr, [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; }, SliceShape,
+  return {{NetOp::kSlice,
+           "slice",
+           {"axis", "start", "end"},
+           false,
+           true,
+           OpLowering::kPost,
+           nullptr,
+           [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
+           SliceShape,
            [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
               const FloatLayerParams*) { return SliceOf(l, *in[0]); },
            NoKernel,
-           [](const NetLayer& l, const IntTensor& x) { return SliceOf(l, x); }, OneInput}};
+           [](const NetLayer& l, const IntTensor& x) { return SliceOf(l, x); },
+           OneInput}};
 }
 
 }  // namespace quasar::models

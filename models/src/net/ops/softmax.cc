@@ -17,30 +17,17 @@ namespace {
 
 bool SoftmaxShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
                   Shape* out, int128*) {
-  const Shape& x = *in[0];
-  const auto rank = static_cast<int64_t>(x.size());
-  if (l->axis < -rank || l->axis >= rank) {
-    e.Add("axis", "must be in -" + shape::Num(rank) + ".." + shape::Num(rank - 1) +
-                      " for the input " + ShapeToString(x) + ", got " + shape::Num(l->axis));
+  if (!shape::CheckAxis(l->axis, *in[0], e)) {
     return false;
   }
-  *out = x;
+  *out = *in[0];
   return true;
 }
 
 FloatTensor Softmax(const NetLayer& l, const std::vector<const FloatTensor*>& in,
                     const FloatLayerParams*) {
   const FloatTensor& x = *in[0];
-  const auto rank = static_cast<int64_t>(x.shape.size());
-  const auto axis = static_cast<size_t>(l.axis < 0 ? l.axis + rank : l.axis);
-  int64_t outer = 1, inner = 1;
-  for (size_t d = 0; d < axis; ++d) {
-    outer *= x.shape[d];
-  }
-  for (size_t d = axis + 1; d < x.shape.size(); ++d) {
-    inner *= x.shape[d];
-  }
-  const int64_t n = x.shape[axis];
+  const auto [outer, n, inner] = shape::SplitAt(x.shape, shape::AxisIndex(l.axis, x.shape.size()));
   FloatTensor y(x.shape);
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
