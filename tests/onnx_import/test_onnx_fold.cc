@@ -1,6 +1,7 @@
-// ConstantOfShape, Equal, Where and Expand fold on constants (convert_fold.cc): a hand-built
-// model whose MatMul weights are made by all four, checked through Quasar's float reference on
-// every element, and a computed operand refused naming the node.
+// Hand-built models: ConstantOfShape, Equal, Where and Expand fold on constants
+// (convert_fold.cc), a model whose MatMul weights are made by all four checked through Quasar's
+// float reference on every element, and a computed operand refused naming the node; PRelu with
+// one slope is leaky_relu, with a slope per channel refused.
 
 #include <catch2/catch.hpp>
 
@@ -109,6 +110,40 @@ TEST_CASE("Expand of a computed tensor is refused naming the node") {
   } catch (const InputError& e) {
     CHECK_THAT(e.what(), Catch::Matchers::Contains("rows") && Catch::Matchers::Contains("Expand") &&
                              Catch::Matchers::Contains("folds this op on constants only"));
+  }
+}
+
+TEST_CASE("PRelu with one slope is leaky_relu; a slope per channel is refused") {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(14);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("prelu");
+  FloatIo(g->add_input(), "x", {1, 4});
+  FloatIo(g->add_output(), "y", {1, 4});
+  FloatConstant(g, "slope", {1}, {0.25f});
+  AddNode(g, "PRelu", {"x", "slope"}, "y");
+  const NetworkSpec net = ImportOnnx(WriteTemp("prelu.onnx", m));
+  REQUIRE(net.layers.size() == 1);
+  CHECK(net.layers[0].op == NetOp::kLeakyRelu);
+  CHECK(net.layers[0].alpha == 0.25);
+  const FloatTensor x({1, 4}, {-4, -1, 0, 3});
+  const FloatTensor y =
+      RunFloatNetwork(net, MakeFloatParams(net, 1), {{net.inputs.at(0).name, x}}).at(net.output);
+  const std::vector<float> want = {-1, -0.25f, 0, 3};
+  for (int64_t j = 0; j < 4; ++j) {
+    INFO("element " << j);
+    CHECK(y[j] == want[static_cast<size_t>(j)]);
+  }
+
+  g->mutable_initializer(0)->set_dims(0, 4);
+  for (int i = 0; i < 3; ++i) g->mutable_initializer(0)->add_float_data(0.5f);
+  try {
+    ImportOnnx(WriteTemp("prelu_channels.onnx", m));
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("PRelu") &&
+                             Catch::Matchers::Contains("has a slope of shape 4"));
   }
 }
 

@@ -1,9 +1,9 @@
 // Element-wise ops that become post-unit layers: Sigmoid, HardSigmoid, HardSwish, Tanh,
-// LeakyRelu, Erf, Sqrt (one input), Pow (a constant exponent), Softmax (along one axis); Mul, Sub, Div of two computed tensors, the second broadcast to the first
-// (Mul also the other way round); Mul, Add, Sub, Div of a tensor and a scalar constant (affine);
-// and the same ops on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's
-// defaults alpha 0.2, beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha
-// 1/6, beta 1/2, times x).
+// LeakyRelu, PRelu with one slope, Erf, Sqrt (one input), Pow (a constant exponent), Softmax (along
+// one axis); Mul, Sub, Div of two computed tensors, the second broadcast to the first (Mul also the
+// other way round); Mul, Add, Sub, Div of a tensor and a scalar constant (affine); and the same ops
+// on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's defaults alpha 0.2,
+// beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha 1/6, beta 1/2, times x).
 
 #include <algorithm>
 
@@ -88,6 +88,20 @@ void HardSigmoid(const Node& node) {
   NetLayer l = Unary(node, NetOp::kHardSigmoid);
   l.alpha = node.Float("alpha", 0.2f);
   l.beta = node.Float("beta", 0.5f);
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// PRelu with one slope for every element (PyTorch's nn.PReLU() default) is LeakyRelu with that
+// slope; a slope per channel or per element is refused.
+void PRelu(const Node& node) {
+  node.KnownAttributes({});
+  const Constant& slope = node.ConstantIn(1, "the slope");
+  if (slope.size() != 1 || slope.integer) {
+    throw NodeError("has a slope of shape " + Dims(slope.shape) +
+                    "; Quasar takes one float slope for all elements (leaky_relu)");
+  }
+  NetLayer l = Unary(node, NetOp::kLeakyRelu);
+  l.alpha = slope.floats[0];
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
@@ -197,8 +211,8 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
   } else if (commutes && BroadcastsTo(a.shape, b.shape)) {
     l.inputs = {b.tensor, a.tensor};
   } else {
-    throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) +
-                    "; Quasar broadcasts " + (commutes ? "one input to the other" : "B to A") +
+    throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) + "; Quasar broadcasts " +
+                    (commutes ? "one input to the other" : "B to A") +
                     ", not both to a third shape");
   }
   node.importer().AddLayer(std::move(l), node.Out(0));
@@ -246,10 +260,19 @@ double ConstantAt(const Constant& c, const Shape& shape, int64_t i) {
 void FoldAdd(const Node& node) { Arithmetic(node, NetOp::kAdd, true); }
 
 std::vector<Converter> ElementwiseConverters() {
-  return {{"Sigmoid", 6, Sigmoid},     {"Tanh", 6, Tanh},           {"HardSwish", 14, HardSwish},
-          {"HardSigmoid", 6, HardSigmoid}, {"LeakyRelu", 6, LeakyRelu}, {"Mul", 7, Mul},
-          {"Sub", 7, Sub},             {"Div", 7, Div},             {"Erf", 9, Erf},
-          {"Sqrt", 6, Sqrt},           {"Pow", 7, Pow},             {"Softmax", 1, Softmax}};
+  return {{"Sigmoid", 6, Sigmoid},
+          {"Tanh", 6, Tanh},
+          {"HardSwish", 14, HardSwish},
+          {"HardSigmoid", 6, HardSigmoid},
+          {"LeakyRelu", 6, LeakyRelu},
+          {"Mul", 7, Mul},
+          {"Sub", 7, Sub},
+          {"Div", 7, Div},
+          {"Erf", 9, Erf},
+          {"Sqrt", 6, Sqrt},
+          {"Pow", 7, Pow},
+          {"Softmax", 1, Softmax},
+          {"PRelu", 7, PRelu}};
 }
 
 }  // namespace quasar::models::onnx_import
