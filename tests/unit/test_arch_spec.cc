@@ -37,6 +37,7 @@ dram: {bytes_per_cycle: 32, latency_cycles: 100}
 clock_mhz: 700
 technology: horowitz45
 post_processing: {elements_per_cycle: 32}
+conventions: quasar
 )";
 
 const char* kMinimal = R"(
@@ -91,6 +92,7 @@ void CheckSame(const ArchSpec& a, const ArchSpec& b) {
   CHECK(a.clock_mhz == b.clock_mhz);
   CHECK(a.technology == b.technology);
   CHECK(a.post_elements_per_cycle == b.post_elements_per_cycle);
+  CHECK(a.conventions == b.conventions);
 }
 
 }  // namespace
@@ -107,6 +109,7 @@ TEST_CASE("the documented example parses") {
   // 16384 PEs x 1 product x 700 MHz.
   CHECK(a.PeakMacsPerSecond(8, 8) == Approx(16384.0 * 700e6));
   CHECK(a.PeakMacsPerSecond(16, 8) == 0.0);  // an int8 MAC cannot run 16-bit weights
+  CHECK(a.conventions == Conventions::kQuasar);
 }
 
 TEST_CASE("every preset parses") {
@@ -149,6 +152,7 @@ TEST_CASE("every preset parses") {
 
 TEST_CASE("absent keys take the documented defaults") {
   const ArchSpec a = ParseArchSpec(kMinimal, "min.yaml");
+  CHECK(a.conventions == Conventions::kQuasar);
   CHECK(a.description.empty());
   CHECK(a.source.empty());
   CHECK(a.dataflow == Dataflow::kOutputStationary);
@@ -251,6 +255,7 @@ TEST_CASE("ArchSpecToYaml round trips every field") {
   a.clock_mhz = 333.3333333333333;
   a.technology = "tables/my node.yaml";
   a.post_elements_per_cycle = 2.5;
+  a.conventions = Conventions::kScaleSim;
   const std::string yaml = ArchSpecToYaml(a);
   const ArchSpec b = ParseArchSpec(yaml, "written.yaml");
   CheckSame(a, b);
@@ -273,6 +278,8 @@ TEST_CASE("validation messages name the file, key path and value") {
         "arch.yaml: array.cols: must be in 1..4096, got 5000");
   CHECK(ParseError(Edit("dataflow: ws", "dataflow: xs")) ==
         "arch.yaml: array.dataflow: must be os, ws or is, got 'xs'");
+  CHECK(ParseError(Edit("conventions: quasar", "conventions: scale-sim")) ==
+        "arch.yaml: conventions: must be quasar or scalesim, got 'scale-sim'");
   CHECK(ParseError(Edit("bits: 32", "bits: 70")) ==
         "arch.yaml: mac.accumulator.bits: must be in 8..64, got 70");
   CHECK(ParseError(Edit("overflow: wrap", "overflow: clamp")) ==
