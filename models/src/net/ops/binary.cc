@@ -58,11 +58,7 @@ using FloatKernel = FloatTensor (*)(const NetLayer&, const std::vector<const Flo
 using Events = PostEvents (*)(const NetLayer&, const NetworkSpec&);
 
 OpDef Binary(NetOp op, const char* name, Events events, FloatKernel kernel) {
-  OpDef d{op,     name,           {"precision"}, false,    false,   OpLowering::kPost, nullptr,
-          events, BroadcastShape, kernel,        NoKernel, nullptr, nullptr};
-  d.inputs = 2;
-  d.runs_dequantized = true;
-  return d;
+  return DequantizedPostOp(op, name, {}, events, BroadcastShape, kernel, 2);
 }
 
 }  // namespace
@@ -73,18 +69,30 @@ std::vector<OpDef> BinaryOps() {
   using L = const NetLayer&;
   using N = const NetworkSpec&;
   return {
-      Binary(NetOp::kMul, "mul", [](L, N) { return PostEvents{2, 3, 2}; },
-             [](const NetLayer&, In x, P) {
-               return Broadcast(*x[0], *x[1], [](float a, float b) { return a * b; });
-             }),
-      Binary(NetOp::kSub, "sub", [](L, N) { return PostEvents{3, 3, 2}; },
-             [](const NetLayer&, In x, P) {
-               return Broadcast(*x[0], *x[1], [](float a, float b) { return a - b; });
-             }),
-      Binary(NetOp::kDiv, "div", [](L, N) { return PostEvents{3, 3, 2}; },
-             [](const NetLayer&, In x, P) {
-               return Broadcast(*x[0], *x[1], [](float a, float b) { return a / b; });
-             }),
+      Binary(
+          NetOp::kMul, "mul",
+          [](L, N) {
+            return PostEvents{2, 3, 2};
+          },
+          [](const NetLayer&, In x, P) {
+            return Broadcast(*x[0], *x[1], [](float a, float b) { return a * b; });
+          }),
+      Binary(
+          NetOp::kSub, "sub",
+          [](L, N) {
+            return PostEvents{3, 3, 2};
+          },
+          [](const NetLayer&, In x, P) {
+            return Broadcast(*x[0], *x[1], [](float a, float b) { return a - b; });
+          }),
+      Binary(
+          NetOp::kDiv, "div",
+          [](L, N) {
+            return PostEvents{3, 3, 2};
+          },
+          [](const NetLayer&, In x, P) {
+            return Broadcast(*x[0], *x[1], [](float a, float b) { return a / b; });
+          }),
   };
 }
 

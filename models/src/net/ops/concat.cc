@@ -15,8 +15,8 @@ int64_t Normalized(int64_t axis, size_t rank) {
   return axis < -r || axis >= r ? -1 : (axis < 0 ? axis + r : axis);
 }
 
-bool ConcatShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
-                 Shape* out, int128*) {
+bool ConcatShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+                 int128*) {
   const Shape& first = *in[0];
   const int64_t axis = Normalized(l->axis, first.size());
   if (axis < 0) {
@@ -66,22 +66,8 @@ FloatTensor ConcatFloat(const NetLayer& l, const std::vector<const FloatTensor*>
 }  // namespace
 
 std::vector<OpDef> ConcatOps() {
-  OpDef d{NetOp::kConcat,
-          "concat",
-          {"axis", "precision"},
-          false,
-          false,
-          OpLowering::kPost,
-          nullptr,
-          RequantizeEvents,
-          ConcatShape,
-          ConcatFloat,
-          NoKernel,
-          nullptr,
-          nullptr};
-  d.inputs = 0;
-  d.runs_dequantized = true;
-  return {d};
+  return {DequantizedPostOp(NetOp::kConcat, "concat", {"axis"}, RequantizeEvents, ConcatShape,
+                            ConcatFloat, /*inputs=*/0)};  // one or more
 }
 
 }  // namespace quasar::models

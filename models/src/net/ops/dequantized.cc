@@ -8,6 +8,20 @@
 
 namespace quasar::models {
 
+OpDef DequantizedPostOp(NetOp op, const char* name, std::vector<std::string> keys,
+                        PostEvents (*events)(const NetLayer&, const NetworkSpec&), ShapeRule shape,
+                        FloatTensor (*kernel)(const NetLayer&,
+                                              const std::vector<const FloatTensor*>&,
+                                              const FloatLayerParams*),
+                        int inputs) {
+  keys.push_back("precision");
+  OpDef d{op,    name,   std::move(keys), false,   false,  OpLowering::kPost, nullptr, events,
+          shape, kernel, NoKernel,        nullptr, nullptr};
+  d.inputs = inputs;
+  d.runs_dequantized = true;
+  return d;
+}
+
 IntTensor RunDequantized(const NetLayer& l, const std::map<std::string, QuantParams>& params,
                          const std::map<std::string, IntTensor>& values, RoundingMode rounding) {
   std::vector<FloatTensor> x;
@@ -23,10 +37,11 @@ IntTensor RunDequantized(const NetLayer& l, const std::map<std::string, QuantPar
   ApplyActivation(&y, l.activation);
   for (int64_t i = 0; i < y.size(); ++i) {
     if (std::isnan(y[i])) {
-      throw InputError("layer " + l.name + ": " + NetOpName(l.op) + " of the dequantized inputs " +
-                       "is not a number at element " + std::to_string(i) +
-                       " (0/0, inf - inf, the square root of a negative value, ...), which no integer "
-                       "represents");
+      throw InputError(
+          "layer " + l.name + ": " + NetOpName(l.op) + " of the dequantized inputs " +
+          "is not a number at element " + std::to_string(i) +
+          " (0/0, inf - inf, the square root of a negative value, ...), which no integer "
+          "represents");
     }
   }
   return QuantizeInput(y, params.at(l.name), rounding);

@@ -32,11 +32,7 @@ using FloatKernel = FloatTensor (*)(const NetLayer&, const std::vector<const Flo
                                     const FloatLayerParams*);
 
 OpDef Function(NetOp op, const char* name, std::vector<std::string> keys, FloatKernel kernel) {
-  keys.push_back("precision");
-  OpDef d{op,       name,    std::move(keys), false,    false,   OpLowering::kPost, nullptr,
-          RequantizeEvents, SameShape, kernel, NoKernel, nullptr, nullptr};
-  d.runs_dequantized = true;
-  return d;
+  return DequantizedPostOp(op, name, std::move(keys), RequantizeEvents, SameShape, kernel);
 }
 
 }  // namespace
@@ -85,10 +81,9 @@ std::vector<OpDef> ElementwiseOps() {
                  const auto a = static_cast<float>(l.alpha), b = static_cast<float>(l.beta);
                  return Map(*x[0], [=](float v) { return a * v + b; });
                }),
-      Function(NetOp::kErf, "erf", {},
-               [](const NetLayer&, In x, P) {
-                 return Map(*x[0], [](float v) { return std::erf(v); });
-               }),
+      Function(
+          NetOp::kErf, "erf", {},
+          [](const NetLayer&, In x, P) { return Map(*x[0], [](float v) { return std::erf(v); }); }),
       // A negative input gives NaN, which RunDequantized reports naming the layer.
       Function(NetOp::kSqrt, "sqrt", {},
                [](const NetLayer&, In x, P) {

@@ -51,21 +51,8 @@ PostEvents ReduceMeanEvents(const NetLayer& l, const NetworkSpec& net) {
 }  // namespace
 
 std::vector<OpDef> ReduceMeanOps() {
-  OpDef d{NetOp::kReduceMean,
-          "reduce_mean",
-          {"axis", "precision"},
-          false,
-          false,
-          OpLowering::kPost,
-          nullptr,
-          ReduceMeanEvents,
-          ReduceMeanShape,
-          ReduceMean,
-          NoKernel,
-          nullptr,
-          nullptr};
-  d.runs_dequantized = true;
-  return {d};
+  return {DequantizedPostOp(NetOp::kReduceMean, "reduce_mean", {"axis"}, ReduceMeanEvents,
+                            ReduceMeanShape, ReduceMean)};
 }
 
 }  // namespace quasar::models

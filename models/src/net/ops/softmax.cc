@@ -52,23 +52,12 @@ FloatTensor Softmax(const NetLayer& l, const std::vector<const FloatTensor*>& in
 }  // namespace
 
 std::vector<OpDef> SoftmaxOps() {
-  OpDef d{NetOp::kSoftmax,
-          "softmax",
-          {"axis", "precision"},
-          false,
-          false,
-          OpLowering::kPost,
-          nullptr,
-          [](const NetLayer&, const NetworkSpec&) {
-            return PostEvents{2, 3, 2};
-          },
-          SoftmaxShape,
-          Softmax,
-          NoKernel,
-          nullptr,
-          nullptr};
-  d.runs_dequantized = true;
-  return {d};
+  return {DequantizedPostOp(
+      NetOp::kSoftmax, "softmax", {"axis"},
+      [](const NetLayer&, const NetworkSpec&) {
+        return PostEvents{2, 3, 2};
+      },
+      SoftmaxShape, Softmax)};
 }
 
 }  // namespace quasar::models

@@ -117,6 +117,15 @@ std::vector<OpDef> SliceOps();           // slice
 IntTensor RunDequantized(const NetLayer& layer, const std::map<std::string, QuantParams>& params,
                          const std::map<std::string, IntTensor>& values, RoundingMode rounding);
 
+// The row of an op on the post unit whose integer semantics is RunDequantized: `keys` (plus
+// "precision"), its events per output, shape rule, float kernel and input count.
+OpDef DequantizedPostOp(NetOp op, const char* name, std::vector<std::string> keys,
+                        PostEvents (*events)(const NetLayer&, const NetworkSpec&), ShapeRule shape,
+                        FloatTensor (*kernel)(const NetLayer&,
+                                              const std::vector<const FloatTensor*>&,
+                                              const FloatLayerParams*),
+                        int inputs = 1);
+
 // The requantization of a GEMM's outputs: fixed-point multiply, rounding and zero-point adds,
 // clamp (DESIGN.md section 2; the ReLU is the clamp's lower bound).
 PostEvents RequantizeEvents(const NetLayer& layer, const NetworkSpec& net);
