@@ -28,8 +28,9 @@ void CeilToPadding(int64_t in, int64_t k, int64_t s, int64_t pad_begin, int64_t*
     return;
   }
   if (count_include_pad) {
-    throw NodeError("ceil_mode = 1 with count_include_pad = 1 is not supported (the last "
-                    "window's divisor)");
+    throw NodeError(
+        "ceil_mode = 1 with count_include_pad = 1 is not supported (the last "
+        "window's divisor)");
   }
   *pad_end += (ceil_out - 1) * s + k - (in + pad_begin + *pad_end);
 }
@@ -53,10 +54,10 @@ void Pool(const Node& node, NetOp op) {
   }
   l.count_include_pad = node.Int("count_include_pad", 0) != 0;
   if (node.Int("ceil_mode", 0) != 0) {
-    CeilToPadding(x.shape[2], kh, l.geometry.stride_h, l.geometry.pad_top,
-                  &l.geometry.pad_bottom, l.count_include_pad);
-    CeilToPadding(x.shape[3], kw, l.geometry.stride_w, l.geometry.pad_left,
-                  &l.geometry.pad_right, l.count_include_pad);
+    CeilToPadding(x.shape[2], kh, l.geometry.stride_h, l.geometry.pad_top, &l.geometry.pad_bottom,
+                  l.count_include_pad);
+    CeilToPadding(x.shape[3], kw, l.geometry.stride_w, l.geometry.pad_left, &l.geometry.pad_right,
+                  l.count_include_pad);
   }
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
@@ -71,9 +72,8 @@ void MaxPool(const Node& node) {
 }
 
 void AveragePool(const Node& node) {
-  node.KnownAttributes(
-      {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
-       "strides"});
+  node.KnownAttributes({"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape",
+                        "pads", "strides"});
   Pool(node, NetOp::kAvgPool);
 }
 
@@ -90,34 +90,24 @@ void GlobalAveragePool(const Node& node) {
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
-// ReduceMean over the two spatial axes of [N, C, H, W] (x.mean([2, 3]) in PyTorch) is a global
-// average pool; with keepdims = 0, then a flatten to [N, C]. Axes are an attribute before
-// opset 18 and an input from it.
-// ReduceMean over one axis: reduce_mean, then a reshape that drops the axis when keepdims is 0.
-void ReduceMeanAxis(const Node& node, const Value& x, int64_t axis) {
-  if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) {
-    throw NodeError("has axis " + std::to_string(axis) + " for an input " + Dims(x.shape));
-  }
-  NetLayer mean;
-  mean.name = LayerName(node);
-  mean.op = NetOp::kReduceMean;
-  mean.inputs = {x.tensor};
-  mean.axis = axis;
+// Adds `reduce` for the node's output; with keepdims = 0, then `drop` (a flatten or reshape that
+// removes the reduced axes) reading it.
+void AddReduction(const Node& node, NetLayer reduce, NetLayer drop) {
   if (node.Int("keepdims", 1) != 0) {
-    node.importer().AddLayer(std::move(mean), node.Out(0));
+    node.importer().AddLayer(std::move(reduce), node.Out(0));
     return;
   }
   const std::string kept = node.Out(0) + "#kept";  // not an ONNX name: '#' is Quasar's
-  NetLayer drop;
-  drop.name = mean.name + "_reshape";
-  drop.op = NetOp::kReshape;
-  drop.target_shape = x.shape;
-  drop.target_shape.erase(drop.target_shape.begin() + axis);
-  node.importer().AddLayer(std::move(mean), kept);
+  drop.name = reduce.name + "_" + NetOpName(drop.op);
+  node.importer().AddLayer(std::move(reduce), kept);
   drop.inputs = {node.importer().Get(kept).tensor};
   node.importer().AddLayer(std::move(drop), node.Out(0));
 }
 
+// ReduceMean over the two spatial axes of [N, C, H, W] (x.mean([2, 3]) in PyTorch) is a global
+// average pool, with keepdims = 0 then a flatten to [N, C]; over one axis it is reduce_mean,
+// with keepdims = 0 then a reshape that drops the axis. Axes are an attribute before opset 18
+// and an input from it.
 void ReduceMean(const Node& node) {
   node.KnownAttributes({"axes", "keepdims", "noop_with_empty_axes"});
   const Value& x = node.Activation(0, "the input");
@@ -130,29 +120,28 @@ void ReduceMean(const Node& node) {
     a = a < 0 ? a + static_cast<int64_t>(x.shape.size()) : a;
   }
   std::sort(axes.begin(), axes.end());
+  NetLayer reduce, drop;
+  reduce.name = LayerName(node);
+  reduce.inputs = {x.tensor};
   if (axes.size() == 1) {
-    ReduceMeanAxis(node, x, axes[0]);
-    return;
+    if (axes[0] < 0 || axes[0] >= static_cast<int64_t>(x.shape.size())) {
+      throw NodeError("has axis " + std::to_string(axes[0]) + " for an input " + Dims(x.shape));
+    }
+    reduce.op = NetOp::kReduceMean;
+    reduce.axis = axes[0];
+    drop.op = NetOp::kReshape;
+    drop.target_shape = x.shape;
+    drop.target_shape.erase(drop.target_shape.begin() + axes[0]);
+  } else if (x.shape.size() == 4 && axes == std::vector<int64_t>{2, 3}) {
+    reduce.op = NetOp::kGlobalAvgPool;
+    drop.op = NetOp::kFlatten;
+  } else {
+    throw NodeError(
+        "ReduceMean over several axes other than the spatial two of [N, C, H, W] is "
+        "not supported (input " +
+        Dims(x.shape) + "; one axis, or H and W)");
   }
-  if (x.shape.size() != 4 || axes != std::vector<int64_t>{2, 3}) {
-    throw NodeError("ReduceMean over several axes other than the spatial two of [N, C, H, W] is "
-                    "not supported (input " + Dims(x.shape) + "; one axis, or H and W)");
-  }
-  NetLayer pool;
-  pool.name = LayerName(node);
-  pool.op = NetOp::kGlobalAvgPool;
-  pool.inputs = {x.tensor};
-  if (node.Int("keepdims", 1) != 0) {
-    node.importer().AddLayer(std::move(pool), node.Out(0));
-    return;
-  }
-  const std::string pooled = node.Out(0) + "#pooled";  // not an ONNX name: '#' is Quasar's
-  NetLayer flat;
-  flat.name = pool.name + "_flatten";
-  flat.op = NetOp::kFlatten;
-  node.importer().AddLayer(std::move(pool), pooled);
-  flat.inputs = {node.importer().Get(pooled).tensor};
-  node.importer().AddLayer(std::move(flat), node.Out(0));
+  AddReduction(node, std::move(reduce), std::move(drop));
 }
 
 }  // namespace
