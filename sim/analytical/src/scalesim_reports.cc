@@ -82,7 +82,7 @@ ScaleSimReports MakeScaleSimReports(const compiler::Schedule& s, const models::A
     const ScaleSimLayer x = ScaleSimGemm(g, compiler::InputFootprint(l, 0, g.m, 0, g.k), arch.rows,
                                          arch.cols, arch.dataflow);
     for (int64_t i = 0; i < g.count; ++i, ++id) {
-      r.compute += fmt::format("{}, {}, {}, {}, {}, {},\n", id, x.total_cycles, x.stall_cycles,
+      r.compute += fmt::format("{}, {}, 0, {}, {}, {},\n", id, x.total_cycles,  // no stalls
                                PythonFloatText(x.overall_util_percent),
                                PythonFloatText(x.mapping_eff_percent),
                                PythonFloatText(x.compute_util_percent));

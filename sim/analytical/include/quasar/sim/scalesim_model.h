@@ -38,8 +38,7 @@ namespace quasar::sim {
 struct ScaleSimLayer {
   int64_t row_folds = 0, col_folds = 0, folds = 0;
   int64_t cycles_per_fold = 0;
-  int64_t total_cycles = 0;  // COMPUTE_REPORT "Total Cycles"
-  int64_t stall_cycles = 0;  // "Stall Cycles"
+  int64_t total_cycles = 0;  // COMPUTE_REPORT "Total Cycles" ("Stall Cycles" is 0: CALC mode)
   int64_t macs = 0;
   int64_t mapped_pe_folds = 0;      // sum over folds of used PEs
   double overall_util_percent = 0;  // "Overall Util %"
