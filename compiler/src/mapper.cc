@@ -49,9 +49,9 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.index = static_cast<int>(&layer - net.layers.data());
   l.name = layer.name;
   l.op = models::NetOpName(layer.op);
-  const models::Shape& x = net.ShapeOf(layer.inputs[0]);
-  const models::OperandPrecision& in_p = net.tensor_precision.at(layer.inputs[0]);
   const models::OperandPrecision& out_p = net.tensor_precision.at(layer.name);
+  const models::OperandPrecision& in_p =  // a constant reads none: its value is its output
+      layer.inputs.empty() ? out_p : net.tensor_precision.at(layer.inputs[0]);
   l.out_elements = models::NumElements(layer.output_shape);
   for (const std::string& t : layer.inputs) {
     l.in_elements += models::NumElements(net.ShapeOf(t));
@@ -86,6 +86,7 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.pack = l.bits.binary ? arch.mac.BinaryProductsPerCycle()
                          : arch.mac.ProductsPerCycle(l.bits.mac_w_bits, l.bits.mac_a_bits);
   if (layer.op == NetOp::kConv2d || layer.op == NetOp::kDepthwiseConv2d) {
+    const models::Shape& x = net.ShapeOf(layer.inputs[0]);
     l.in_h = x[2], l.in_w = x[3];
     l.out_h = layer.output_shape[2], l.out_w = layer.output_shape[3];
     l.kernel_h = layer.kernel_h, l.kernel_w = layer.kernel_w;

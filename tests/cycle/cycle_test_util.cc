@@ -83,7 +83,9 @@ layers:
   - {name: floor, op: clip, input: c2, min: 1.0, max: 3.0}
   - {name: ratio, op: div, inputs: [c2, floor]}
   - {name: diff, op: sub, inputs: [ratio, c2]}
-  - {name: shifted, op: affine, input: diff, alpha: -0.5, beta: 0.25}
+  - {name: gain, op: constant, value_file: scale_4x1x1.npy}
+  - {name: gained, op: mul, inputs: [diff, gain]}
+  - {name: shifted, op: affine, input: gained, alpha: -0.5, beta: 0.25}
   - {name: g, op: erf, input: shifted}
   - {name: squared, op: pow, input: g, exponent: 2}
   - {name: root, op: sqrt, input: squared}
@@ -165,7 +167,8 @@ models::NetworkSpec LoadTestNetwork(const std::string& yaml_or_zoo, const std::s
       yaml_or_zoo.find('\n') == std::string::npos
           ? models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" +
                                 yaml_or_zoo + ".yaml")
-          : models::ParseNetwork(yaml_or_zoo, "test-network");
+          : models::ParseNetwork(yaml_or_zoo, "test-network",  // constants' value files:
+                                 std::string(QUASAR_SOURCE_DIR) + "/tests/data/constant");
   models::PrecisionPolicy& p = net.policy;
   if (!bits.empty()) {
     // As cli/net_common.cc LoadNetworkWithOptions applies --bits: code and width only.

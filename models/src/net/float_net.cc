@@ -73,13 +73,7 @@ FloatLayerParams Synthesize(const NetLayer& l, uint64_t seed) {
 }
 
 FloatTensor LoadFloat(const std::string& path, const Shape& want, const std::string& what) {
-  FloatTensor t = ToFloatTensor(ReadNpy(path), path);
-  for (int64_t i = 0; i < t.size(); ++i) {
-    if (!std::isfinite(t[i])) {
-      throw InputError(path + ": " + what + ": element " + std::to_string(i) + " is " +
-                       std::to_string(t[i]) + ", not a finite number");
-    }
-  }
+  FloatTensor t = ReadFiniteFloats(path, what);
   if (t.shape != want) {
     throw InputError(path + ": " + what + " has shape " + ShapeToString(t.shape) +
                      ", the network needs " + ShapeToString(want));
@@ -88,6 +82,17 @@ FloatTensor LoadFloat(const std::string& path, const Shape& want, const std::str
 }
 
 }  // namespace
+
+FloatTensor ReadFiniteFloats(const std::string& path, const std::string& what) {
+  FloatTensor t = ToFloatTensor(ReadNpy(path), path);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (!std::isfinite(t[i])) {
+      throw InputError(path + ": " + what + ": element " + std::to_string(i) + " is " +
+                       std::to_string(t[i]) + ", not a finite number");
+    }
+  }
+  return t;
+}
 
 FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
   FloatNetParams params;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "net_keys.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/scalesim_import.h"
@@ -277,6 +278,15 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   }
   if (auto f = m.String("weights_file", false)) {
     layer->weights_file = ResolvePath(*f, base_dir);
+  }
+  if (auto f = m.String("value_file", takes("value_file"))) {  // a constant's value, read now:
+    layer->weights_file = ResolvePath(*f, base_dir);           // its shape is the layer's
+    try {
+      layer->weights_data = std::make_shared<const FloatTensor>(
+          ReadFiniteFloats(layer->weights_file, "the value of constant " + layer->name));
+    } catch (const InputError& e) {
+      m.Error("value_file", e.what());
+    }
   }
   if (auto f = m.String("bias_file", false)) {
     layer->bias_file = ResolvePath(*f, base_dir);

@@ -82,7 +82,7 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   out << YAML::Key << "op" << YAML::Value << NetOpName(l.op);
   if (l.inputs.size() == 1) {
     out << YAML::Key << "input" << YAML::Value << l.inputs[0];
-  } else {
+  } else if (!l.inputs.empty()) {  // a constant reads none
     out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << l.inputs;
   }
   const Conv2dGeometry& g = l.geometry;
@@ -154,7 +154,8 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
     out << YAML::Key << "activation" << YAML::Value << ActivationName(l.activation);
   }
   if (!l.weights_file.empty()) {
-    out << YAML::Key << "weights_file" << YAML::Value << l.weights_file;
+    out << YAML::Key << (takes("value_file") ? "value_file" : "weights_file") << YAML::Value
+        << l.weights_file;
   }
   if (!l.bias_file.empty()) {
     out << YAML::Key << "bias_file" << YAML::Value << l.bias_file;

@@ -125,10 +125,12 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
   // Pools, flatten, reshape and transpose keep their input's quantization; a file that says
   // otherwise would silently rescale the tensor.
   for (const NetLayer& l : q.net.layers) {
+    if (!NetOpMovesDataOnly(l.op)) {
+      continue;
+    }
     const QuantParams& in = q.tensors.at(l.inputs[0]);
     const QuantParams& out = q.tensors.at(l.name);
-    if (NetOpMovesDataOnly(l.op) &&
-        (in.scales != out.scales || in.zero_points != out.zero_points || in.type != out.type)) {
+    if ((in.scales != out.scales || in.zero_points != out.zero_points || in.type != out.type)) {
       tensors->Error(l.name, "must equal the quantization of its input '" + l.inputs[0] + "' (" +
                                  NetOpName(l.op) + " keeps it)");
     }

@@ -210,7 +210,9 @@ void BuildLayerSpecs(QuantizedNetwork* qnet,
     s = LayerSpec{};
     ql.runs_kernel = true;
     s.geometry = l.geometry;
-    s.input = qnet->tensors.at(l.inputs[0]);
+    if (!l.inputs.empty()) {  // a constant reads none
+      s.input = qnet->tensors.at(l.inputs[0]);
+    }
     s.output = qnet->tensors.at(l.name);
     s.rounding = l.precision.rounding;
     s.activation = l.activation;

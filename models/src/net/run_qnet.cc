@@ -27,7 +27,6 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetLayer& l = net.layers[i];
     const QuantizedLayer& ql = qnet.layers[i];
-    const IntTensor& x = run.tensors.at(l.inputs[0]);
     LayerRunReport report;
     report.name = l.name;
     report.op = l.op;
@@ -37,7 +36,7 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
     if (op.runs_dequantized) {
       y = RunDequantized(l, qnet.tensors, run.tensors, l.precision.rounding);
     } else if (!ql.runs_kernel) {
-      y = op.move_ints(l, x);
+      y = op.move_ints(l, run.tensors.at(l.inputs[0]));
     } else {
       std::vector<const IntTensor*> ins;
       for (const std::string& name : l.inputs) {

@@ -75,14 +75,18 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
     if (shapes.count(l.name) || broken.count(l.name)) {
       e.Add("name", "'" + l.name + "' is already the name of an earlier tensor");
     }
-    if (l.inputs.empty()) {
+    const int reads = OpOf(l.op).inputs;  // 0: one or more; kNoInputs: none
+    if (l.inputs.empty() && reads != kNoInputs) {
       l.inputs = {i == 0 ? (net->inputs.empty() ? std::string() : net->inputs[0].name)
                          : net->layers[i - 1].name};
     }
-    const auto arity = static_cast<size_t>(OpOf(l.op).inputs);  // 0: one or more
+    const size_t arity = reads == kNoInputs ? 0 : static_cast<size_t>(reads);
     const char* key = arity == 1 ? "input" : "inputs";
     bool ok = true;
-    if (arity != 0 && l.inputs.size() != arity) {
+    if (reads == kNoInputs && !l.inputs.empty()) {
+      e.Add(key, NetOpName(l.op) + " reads no tensor, got " + std::to_string(l.inputs.size()));
+      ok = false;
+    } else if (arity != 0 && l.inputs.size() != arity) {
       e.Add(key, NetOpName(l.op) + " reads " + std::to_string(arity) + " tensor(s), got " +
                      std::to_string(l.inputs.size()));
       ok = false;

@@ -21,6 +21,10 @@ struct FloatLayerParams {
 };
 using FloatNetParams = std::map<std::string, FloatLayerParams>;  // by layer name
 
+// A float32 .npy file whose every element is finite; InputError naming `path` and `what` (and
+// the first bad element) otherwise.
+FloatTensor ReadFiniteFloats(const std::string& path, const std::string& what);
+
 // Weights for every weighted layer: read from weights_file/bias_file when the layer names them
 // (shapes checked against the inferred ones), otherwise synthesised from `seed`:
 //   - Laplace-distributed weights (heavy-tailed, as trained convolution weights are modelled in

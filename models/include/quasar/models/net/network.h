@@ -53,6 +53,7 @@ enum class NetOp {
   kDiv,
   kConcat,  // tensors joined along `axis` (ops/concat.cc)
   kSlice,   // [start, end) of `axis`: data movement (ops/slice.cc)
+  kConstant,  // a tensor stored with the model, read by later layers (ops/constant.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -91,10 +92,11 @@ struct NetLayer {
   double exponent = 1.0;                  // pow
   int64_t axis = 1;                       // concat, slice, softmax, reduce_mean
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
-  std::string weights_file;   // optional float .npy weights (absolute path after parsing)
+  std::string weights_file;   // optional float .npy weights, or a constant's value_file
+                              // (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
   // Weights an importer holds in memory (ONNX initializers, batch norm folded in), used in
-  // place of weights_file/bias_file when set. Shared, so copies of the spec stay cheap;
+  // place of weights_file/bias_file when set; a constant's value (the parser loads it). Shared, so copies of the spec stay cheap;
   // `quasar import-onnx` writes them out as .npy files.
   std::shared_ptr<const FloatTensor> weights_data;
   std::shared_ptr<const std::vector<float>> bias_data;

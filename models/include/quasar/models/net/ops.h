@@ -83,11 +83,15 @@ struct OpDef {
   // The tensors RunLayer takes, from the layer's inputs (in order) and its quantized weights.
   LayerInputs (*int_inputs)(const std::vector<const IntTensor*>& inputs,
                             const QuantizedLayer& layer) = nullptr;
-  int inputs = 1;  // the tensors it reads (shape inference checks the count); 0: one or more
+  int inputs = 1;  // the tensors it reads (shape inference checks the count); 0: one or more;
+                   // kNoInputs: none
   // Its integer semantics is RunDequantized (dequantize, the float kernel, quantize) rather
   // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
   bool runs_dequantized = false;
 };
+
+// OpDef::inputs of an op that reads no tensor (constant).
+inline constexpr int kNoInputs = -1;
 
 // Every op, in the order of the NetOp enum.
 const std::vector<OpDef>& Ops();
@@ -108,6 +112,7 @@ std::vector<OpDef> ReduceMeanOps();      // reduce_mean
 std::vector<OpDef> BinaryOps();          // mul, sub, div
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice
+std::vector<OpDef> ConstantOps();        // constant
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
