@@ -13,42 +13,11 @@
 namespace quasar::models {
 namespace {
 
+using onnx_test::AddNode;
+using onnx_test::FloatConstant;
+using onnx_test::FloatIo;
+using onnx_test::IntConstant;
 using onnx_test::WriteTemp;
-
-void IntConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
-                 std::vector<int64_t> values) {
-  onnx::TensorProto* t = g->add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::INT64);
-  for (int64_t d : dims) t->add_dims(d);
-  for (int64_t v : values) t->add_int64_data(v);
-}
-
-void FloatConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
-                   std::vector<float> values) {
-  onnx::TensorProto* t = g->add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t->add_dims(d);
-  for (float v : values) t->add_float_data(v);
-}
-
-onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op,
-                         std::vector<std::string> inputs, const std::string& output) {
-  onnx::NodeProto* n = g->add_node();
-  n->set_op_type(op);
-  n->set_name(output);
-  for (const auto& i : inputs) n->add_input(i);
-  n->add_output(output);
-  return n;
-}
-
-void FloatIo(onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims) {
-  v->set_name(name);
-  auto* t = v->mutable_type()->mutable_tensor_type();
-  t->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
-}
 
 // y = x [1, 4] x B, B = Where(Equal(a, b), ConstantOfShape([4, 4], 2), Expand(t, [4, 1])) with
 // a = [[0], [1], [2], [3]] and b = [[0, 1, 2, 3]]: B is 2 on the diagonal and t[j] elsewhere.

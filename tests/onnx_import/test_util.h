@@ -1,11 +1,13 @@
 #pragma once
-// Paths of the ONNX import tests' data and a writer for hand-edited models.
+// Paths of the ONNX import tests' data, a writer for hand-edited models, and builders of
+// hand-made ones.
 
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace quasar::onnx_test {
 
@@ -23,6 +25,43 @@ inline std::string WriteTemp(const std::string& name, const std::string& bytes) 
 
 inline std::string WriteTemp(const std::string& name, const onnx::ModelProto& m) {
   return WriteTemp(name, m.SerializeAsString());
+}
+
+// Builders of hand-made models: an int64 or float initializer, a node named after its one
+// output, a float graph input or output of fixed dimensions.
+inline void IntConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
+                 std::vector<int64_t> values) {
+  onnx::TensorProto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) t->add_dims(d);
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+inline void FloatConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
+                   std::vector<float> values) {
+  onnx::TensorProto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  for (float v : values) t->add_float_data(v);
+}
+
+inline onnx::NodeProto* AddNode(onnx::GraphProto* g, const std::string& op,
+                         std::vector<std::string> inputs, const std::string& output) {
+  onnx::NodeProto* n = g->add_node();
+  n->set_op_type(op);
+  n->set_name(output);
+  for (const auto& i : inputs) n->add_input(i);
+  n->add_output(output);
+  return n;
+}
+
+inline void FloatIo(onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims) {
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
 }
 
 }  // namespace quasar::onnx_test

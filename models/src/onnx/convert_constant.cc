@@ -93,8 +93,51 @@ void ShapeNode(const Node& node) {
 }
 
 // out = data indexed by `indices` along `axis`: shape data[:axis] + indices + data[axis+1:].
+// Gather of a computed tensor at one constant index (ViT's class token, x[:, 0]): a slice layer
+// of that index, then a reshape dropping the axis when the index is a scalar.
+void GatherOne(const Node& node) {
+  const Value& x = node.In(0);
+  const Constant& idx = node.ConstantIn(1, "the indices");
+  if (!idx.integer || idx.size() != 1) {
+    throw NodeError("gathers " + (idx.integer ? std::to_string(idx.size()) + " indices" :
+                                                std::string("at float indices")) +
+                    " from a computed tensor; Quasar gathers one constant index there");
+  }
+  const auto axis = static_cast<size_t>(Axis(node.Int("axis", 0), x.shape.size()));
+  const int64_t n = x.shape[axis];
+  int64_t k = idx.ints[0];
+  if (k < -n || k >= n) {
+    throw NodeError("index " + std::to_string(k) + " is out of range for " + std::to_string(n) +
+                    " entries");
+  }
+  k = k < 0 ? k + n : k;
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kSlice;
+  l.inputs = {x.tensor};
+  l.axis = static_cast<int64_t>(axis);
+  l.start = k;
+  l.end = k + 1;
+  if (!idx.shape.empty()) {  // [1] keeps the axis
+    node.importer().AddLayer(std::move(l), node.Out(0));
+    return;
+  }
+  const std::string sliced = node.importer().AddLayer(std::move(l), node.Out(0) + "#slice");
+  NetLayer drop;
+  drop.name = LayerName(node) + "_squeeze";
+  drop.op = NetOp::kReshape;
+  drop.inputs = {sliced};
+  drop.target_shape = x.shape;
+  drop.target_shape.erase(drop.target_shape.begin() + static_cast<std::ptrdiff_t>(axis));
+  node.importer().AddLayer(std::move(drop), node.Out(0));
+}
+
 void Gather(const Node& node) {
   node.KnownAttributes({"axis"});
+  if (node.Has(0) && !node.In(0).is_constant()) {
+    GatherOne(node);
+    return;
+  }
   const Constant& data = node.ConstantIn(0, "the data");
   const Constant& idx = node.ConstantIn(1, "the indices");
   if (!idx.integer) {
@@ -131,27 +174,22 @@ void Gather(const Node& node) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
-// Concat of constants folds; of computed tensors it is a concat layer (ops/concat.cc).
+// Concat of constants folds; with a computed tensor it is a concat layer (ops/concat.cc), its
+// constant inputs constant layers (ops/constant.cc).
 void Concat(const Node& node) {
   node.KnownAttributes({"axis"});
-  int computed = 0, given = 0;
+  int computed = 0;
   for (int i = 0; i < node.proto().input_size(); ++i) {
-    if (node.Has(i)) {
-      ++given;
-      computed += node.In(i).is_constant() ? 0 : 1;
-    }
+    computed += node.Has(i) && !node.In(i).is_constant() ? 1 : 0;
   }
-  if (computed > 0) {
-    if (computed != given) {
-      throw NodeError("joins computed tensors with constants; Quasar joins computed tensors only");
-    }
+  if (computed > 0) {  // constants joined to computed tensors are constant layers
     NetLayer l;
     l.name = LayerName(node);
     l.op = NetOp::kConcat;
     l.axis = node.Int("axis", 0);
     for (int i = 0; i < node.proto().input_size(); ++i) {
       if (node.Has(i)) {
-        l.inputs.push_back(node.In(i).tensor);
+        l.inputs.push_back(node.TensorIn(i));
       }
     }
     node.importer().AddLayer(std::move(l), node.Out(0));

@@ -44,11 +44,22 @@ const Constant& FloatWeights(const Node& node, int i, size_t rank) {
 }  // namespace
 
 std::string MatMulByConstant(const Node& node, const Value& a, const Constant& b) {
-  if (b.shape.size() != 2 || a.shape.size() != 2) {
+  if (b.shape.size() != 2 || a.shape.size() < 2) {
     throw NodeError("multiplies " + Dims(a.shape) + " by " + Dims(b.shape) +
-                    "; Quasar takes a [M, K] tensor by constant [K, N] weights here");
+                    "; Quasar takes a [..., M, K] tensor by constant [K, N] weights here");
   }
   const int64_t k = b.shape[0], n = b.shape[1];
+  // [..., M, K] is the fully_connected layer's rows [prod(...) M, K], reshaped back after.
+  const bool batched = a.shape.size() > 2;
+  std::string x = a.tensor;
+  if (batched) {
+    NetLayer rows;
+    rows.name = LayerName(node) + "_rows";
+    rows.op = NetOp::kReshape;
+    rows.inputs = {a.tensor};
+    rows.target_shape = {NumElements(a.shape) / a.shape.back(), a.shape.back()};
+    x = node.importer().AddLayer(std::move(rows), node.Out(0) + "#rows");
+  }
   FloatTensor weights({n, k});  // [out, in], as fully_connected keeps them
   for (int64_t o = 0; o < n; ++o) {
     for (int64_t i = 0; i < k; ++i) {
@@ -58,12 +69,22 @@ std::string MatMulByConstant(const Node& node, const Value& a, const Constant& b
   NetLayer l;
   l.name = LayerName(node);
   l.op = NetOp::kFullyConnected;
-  l.inputs = {a.tensor};
+  l.inputs = {x};
   l.out_channels = n;
   l.bias = false;
   l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
-  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  const std::string name =
+      node.importer().AddLayer(std::move(l), batched ? node.Out(0) + "#fc" : node.Out(0));
   KeepWeightQuantization(node, name, b, 1);  // B is [K, N]
+  if (batched) {
+    NetLayer back;
+    back.name = LayerName(node) + "_out";
+    back.op = NetOp::kReshape;
+    back.inputs = {name};
+    back.target_shape = a.shape;
+    back.target_shape.back() = n;
+    node.importer().AddLayer(std::move(back), node.Out(0));
+  }
   return name;
 }
 
@@ -153,8 +174,8 @@ void Gemm(const Node& node) {
   KeepWeightQuantization(node, name, b, trans_b ? 0 : 1);  // the axis of N
 }
 
-// A x B: a fully_connected layer when B is a constant [K, N] and A is [M, K]; Quasar's matmul
-// when both are computed.
+// A x B: a fully_connected layer when B is a constant [K, N] and A is [..., M, K] (between two
+// reshapes when A has more than two dimensions); Quasar's matmul when both are computed.
 void MatMul(const Node& node) {
   node.KnownAttributes({});
   const Value& a = node.Activation(0, "A");

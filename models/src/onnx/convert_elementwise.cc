@@ -1,8 +1,9 @@
 // Element-wise ops that become post-unit layers: Sigmoid, HardSigmoid, HardSwish, Tanh,
 // LeakyRelu, PRelu with one slope, Erf, Sqrt (one input), Pow (a constant exponent), Softmax (along
-// one axis); Mul, Sub, Div of two computed tensors, the second broadcast to the first (Mul also the
-// other way round); Mul, Add, Sub, Div of a tensor and a scalar constant (affine); and the same ops
-// on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's defaults alpha 0.2,
+// one axis); Mul, Sub, Div of two tensors, the second broadcast to the first (Mul also the other
+// way round), a constant one read through a constant layer; Add of a tensor and a constant (one
+// shape: add; broadcast: sub of the negated constant); Mul, Add, Sub, Div of a tensor and a
+// scalar constant (affine); and the same ops on two constants, folded. Semantics: onnx/docs/Operators.md (HardSigmoid's defaults alpha 0.2,
 // beta 0.5; LeakyRelu's alpha 0.01; HardSwish is HardSigmoid with alpha 1/6, beta 1/2, times x).
 
 #include <algorithm>
@@ -155,6 +156,35 @@ void FoldArithmetic(const Node& node, char op) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
+// Add of a float constant [N] (or [1, ..., N]) to the output of a fully_connected layer without
+// bias, directly or through the reshape back of a batched MatMul (PyTorch's nn.Linear on
+// [B, T, D] tokens exports as MatMul then Add): the constant becomes that layer's bias, added
+// in the accumulator as Gemm's C is. Returns false where the pattern does not hold.
+bool FoldBias(const Node& node, int first) {
+  const Value& c = node.In(1 - first);
+  if (!c.is_constant() || c.constant->integer || c.shape.empty()) {
+    return false;
+  }
+  Importer& im = node.importer();
+  NetLayer* l = im.SoleProducer(node.proto().input(first));
+  if (l != nullptr && l->op == NetOp::kReshape) {
+    l = im.ReadOnceLayer(l->inputs[0]);
+  }
+  if (l == nullptr || l->op != NetOp::kFullyConnected || l->bias || l->bias_data ||
+      l->activation != Activation::kNone || !l->weights_data) {
+    return false;
+  }
+  const int64_t n = l->out_channels;
+  const Shape& out = node.In(first).shape;
+  if (c.shape.back() != n || c.constant->size() != n || out.empty() || out.back() != n) {
+    return false;
+  }
+  l->bias = true;
+  l->bias_data = std::make_shared<const std::vector<float>>(c.constant->floats);
+  im.PassThrough(node.proto().input(first), node.Out(0));
+  return true;
+}
+
 void Arithmetic(const Node& node, NetOp op, bool commutes) {
   node.KnownAttributes({});
   if (node.In(0).is_constant() && node.In(1).is_constant()) {
@@ -172,9 +202,7 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
       continue;
     }
     if (k.constant->size() != 1 || k.constant->integer) {
-      throw NodeError("combines a computed tensor with the constant '" + node.proto().input(c) +
-                      "' of shape " + Dims(k.shape) +
-                      "; Quasar takes one float constant for all elements here");
+      break;  // a tensor of constants: a constant layer, below
     }
     if (k.shape.size() > x.shape.size()) {
       throw NodeError("the constant's rank " + std::to_string(k.shape.size()) +
@@ -201,19 +229,43 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
     node.importer().AddLayer(std::move(l), node.Out(0));
     return;
   }
-  const Value& a = node.Activation(0, "A");
-  const Value& b = node.Activation(1, "B");
-  NetLayer l;
-  l.name = LayerName(node);
-  l.op = op;
+  // Two tensors, a constant one read through a constant layer (ops/constant.cc); the second
+  // broadcasts to the first.
+  const Value& a = node.In(0);
+  const Value& b = node.In(1);
+  int first = 0;
   if (BroadcastsTo(b.shape, a.shape)) {
-    l.inputs = {a.tensor, b.tensor};
+    first = 0;
   } else if (commutes && BroadcastsTo(a.shape, b.shape)) {
-    l.inputs = {b.tensor, a.tensor};
+    first = 1;
   } else {
     throw NodeError("combines " + Dims(a.shape) + " and " + Dims(b.shape) + "; Quasar broadcasts " +
                     (commutes ? "one input to the other" : "B to A") +
                     ", not both to a third shape");
+  }
+  const Value& y = node.In(1 - first);
+  if (op == NetOp::kAdd && FoldBias(node, first)) {
+    return;
+  }
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = op;
+  if (op == NetOp::kAdd && y.shape != node.In(first).shape) {
+    if (!y.is_constant()) {
+      throw NodeError("adds " + Dims(a.shape) + " and " + Dims(b.shape) +
+                      "; Quasar broadcasts a constant to a computed tensor, not the other way");
+    }
+    // Quasar's add sums two tensors of one shape; x + c with c broadcast is x - (-c), exactly
+    // in float (IEEE 754 negation is exact), and in integers c's negation quantized on its own.
+    Constant negated = *y.constant;
+    for (float& v : negated.floats) {
+      v = -v;
+    }
+    l.op = NetOp::kSub;
+    l.inputs = {node.TensorIn(first),
+                node.importer().ConstantLayer(node.proto().input(1 - first) + "_neg", negated)};
+  } else {
+    l.inputs = {node.TensorIn(first), node.TensorIn(1 - first)};
   }
   node.importer().AddLayer(std::move(l), node.Out(0));
 }

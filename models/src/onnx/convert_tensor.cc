@@ -48,7 +48,8 @@ void View(const Node& node, const Shape& shape) {
 void Add(const Node& node) {
   node.KnownAttributes({});
   if (node.In(0).is_constant() || node.In(1).is_constant()) {
-    FoldAdd(node);  // constants fold; a tensor plus a scalar is an affine layer
+    FoldAdd(node);  // constants fold; a tensor plus a scalar is an affine layer, plus a
+                    // constant tensor an add (or sub) with a constant layer
     return;
   }
   const Value& a = node.Activation(0, "A");

@@ -84,6 +84,11 @@ const Constant& Node::ConstantIn(int i, const char* what) const {
   return *v.constant;
 }
 
+std::string Node::TensorIn(int i) const {
+  const Value& v = In(i);
+  return v.is_constant() ? im_->ConstantLayer(proto_.input(i), *v.constant) : v.tensor;
+}
+
 const std::string& Node::Out(int i) const {
   if (i >= proto_.output_size() || proto_.output(i).empty()) {
     throw NodeError("output " + std::to_string(i) + " is missing");
@@ -182,6 +187,37 @@ void Importer::AddInput(const std::string& onnx_name, const Shape& shape) {
 }
 
 std::string Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
+  const std::string name = Append(std::move(layer));
+  values_[onnx_output] = Value{name, net_.layers.back().output_shape, nullptr};
+  return name;
+}
+
+std::string Importer::ConstantLayer(const std::string& onnx_name, const Constant& c) {
+  const auto done = constant_layers_.find(onnx_name);
+  if (done != constant_layers_.end()) {
+    return done->second;
+  }
+  if (c.integer) {
+    throw NodeError("reads the integer constant '" + onnx_name +
+                    "' as a tensor; Quasar's constant layers hold float values");
+  }
+  NetLayer layer;
+  layer.name = onnx_name;
+  layer.op = NetOp::kConstant;
+  layer.weights_data = std::make_shared<const FloatTensor>(c.shape, c.floats);
+  const std::string name = Append(std::move(layer));
+  if (c.quant) {  // a QDQ model's DequantizeLinear of an integer initializer: its own parameters
+    if (c.quant->scales.size() != 1) {
+      throw NodeError("reads the constant '" + onnx_name + "', quantized per axis, as a tensor; "
+                      "Quasar quantizes tensors with one scale");
+    }
+    net_.fixed_params[name] = *c.quant;
+  }
+  constant_layers_[onnx_name] = name;
+  return name;
+}
+
+std::string Importer::Append(NetLayer layer) {
   std::string name = layer.name;
   for (int n = 2; names_.count(name); ++n) {
     name = layer.name + "_" + std::to_string(n);
@@ -208,7 +244,8 @@ std::string Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
     }
     throw NodeError("as Quasar's " + NetOpName(layer.op) + ": " + all);
   }
-  if (layer.weights_data && layer.weights_data->shape != layer.weight_shape) {
+  if (NetOpHasWeights(layer.op) && layer.weights_data &&
+      layer.weights_data->shape != layer.weight_shape) {
     throw NodeError("the weights have shape " + Dims(layer.weights_data->shape) +
                     "; on its input " + Dims(*shapes.at(0)) + " the layer needs " +
                     Dims(layer.weight_shape));
@@ -217,7 +254,6 @@ std::string Importer::AddLayer(NetLayer layer, const std::string& onnx_output) {
   names_.insert(name);
   layer_of_[name] = net_.layers.size();
   net_.layers.push_back(std::move(layer));
-  values_[onnx_output] = Value{name, out, nullptr};
   live_[name] = 1;
   return name;
 }
@@ -233,6 +269,18 @@ NetLayer* Importer::SoleProducer(const std::string& onnx_name) {
   }
   // No other ONNX name may still stand for the same output (an Identity of it read elsewhere).
   return live_[v->second.tensor] == 1 ? &net_.layers[at->second] : nullptr;
+}
+
+NetLayer* Importer::ReadOnceLayer(const std::string& tensor) {
+  const auto at = layer_of_.find(tensor);
+  if (at == layer_of_.end() || live_[tensor] != 1) {
+    return nullptr;
+  }
+  int readers = 0;
+  for (const NetLayer& l : net_.layers) {
+    readers += static_cast<int>(std::count(l.inputs.begin(), l.inputs.end(), tensor));
+  }
+  return readers == 1 ? &net_.layers[at->second] : nullptr;
 }
 
 void Importer::Consumed(const onnx::NodeProto& node) {

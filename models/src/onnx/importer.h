@@ -66,6 +66,9 @@ class Node {
   // Input `i` as an activation / as a constant; NodeError naming `what` otherwise.
   const Value& Activation(int i, const char* what) const;
   const Constant& ConstantIn(int i, const char* what) const;
+  // Input `i` as a Quasar tensor: a computed one, or a float constant as a constant layer
+  // (Importer::ConstantLayer).
+  std::string TensorIn(int i) const;
   const std::string& Out(int i) const;
 
   // Throws NodeError for an attribute outside `known`, so none is silently ignored.
@@ -109,15 +112,26 @@ class Importer {
   // binds `onnx_output` to its output. The layer's name is made unique from `layer.name`.
   // Returns the layer's name.
   std::string AddLayer(NetLayer layer, const std::string& onnx_output);
+  // The constant layer (ops/constant.cc) holding float constant `c`, named after `onnx_name`,
+  // for a layer that reads it as a tensor; made at the first such read, shared by later ones.
+  // The ONNX name stays bound to the constant, so shape arithmetic still folds it. NodeError
+  // for an integer constant.
+  std::string ConstantLayer(const std::string& onnx_name, const Constant& c);
 
   // The layer whose output `onnx_name` is, when that output has no other consumer and is not a
   // graph output (so a following BatchNormalization, Relu or Clip may fold into it); else null.
   NetLayer* SoleProducer(const std::string& onnx_name);
+  // The layer named `tensor` when exactly one layer reads its output and it is not the network
+  // output (the fully_connected inside a batched MatMul's reshapes); else null.
+  NetLayer* ReadOnceLayer(const std::string& tensor);
   // Binds `to` to what `from` stands for: a pass-through (Identity, Dropout) or a node folded
   // into the layer before it.
   void PassThrough(const std::string& from, const std::string& to);
 
  private:
+  // Appends `layer` with a unique name and its inferred shape; returns its name.
+  std::string Append(NetLayer layer);
+
   std::string file_;
   int64_t opset_;
   NetworkSpec net_;
@@ -128,6 +142,7 @@ class Importer {
   std::set<std::string> names_;             // Quasar tensor names in use
   std::map<std::string, int> live_;         // Quasar tensor -> ONNX names still read that
                                             // stand for it
+  std::map<std::string, std::string> constant_layers_;  // ONNX constant -> its constant layer
 };
 
 // A converter: the op type it takes, the lowest opset whose form it reads, and the function.

@@ -1,0 +1,118 @@
+// Constants read as tensors (a ViT's front and head, hand-built): Concat of a constant class
+// token with the tokens, Add of a position embedding of one shape, MatMul of [1, T, D] tokens
+// by constant weights (reshape, fully_connected, reshape) and its bias Add (folded into the
+// fully_connected layer), Mul by a broadcast constant in front, Add of a broadcast constant
+// elsewhere (sub of its negation), Gather of one token; each becomes the layers stated, and
+// Quasar's float reference gives the float result on every element. A Gather of
+// several computed indices and an integer constant read as a tensor are refused by node.
+
+#include <catch2/catch.hpp>
+
+#include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using onnx_test::AddNode;
+using onnx_test::FloatConstant;
+using onnx_test::FloatIo;
+using onnx_test::IntConstant;
+using onnx_test::WriteTemp;
+
+// x [1, 3, 4] -> Concat(cls, x) -> + pos -> MatMul W [4, 2] -> + bias [2] -> gamma [2] * ->
+// + shift [2] -> Gather index 0 of axis 1 -> y [1, 2]. Values are small halves, so every sum is exact in float.
+onnx::ModelProto VitFront() {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(14);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("vit_front");
+  FloatIo(g->add_input(), "x", {1, 3, 4});
+  FloatIo(g->add_output(), "y", {1, 2});
+  FloatConstant(g, "cls", {1, 1, 4}, {1, -1, 0.5f, 2});
+  std::vector<float> pos;
+  for (int i = 0; i < 16; ++i) pos.push_back(0.5f * static_cast<float>(i % 5) - 1);
+  FloatConstant(g, "pos", {1, 4, 4}, pos);
+  FloatConstant(g, "W", {4, 2}, {1, 0.5f, -1, 2, 0, 1, 0.5f, -0.5f});
+  FloatConstant(g, "bias", {2}, {0.25f, -1.5f});
+  FloatConstant(g, "gamma", {2}, {2, -0.5f});
+  FloatConstant(g, "shift", {2}, {1, 0.5f});
+  IntConstant(g, "first", {}, {0});
+  AddNode(g, "Concat", {"cls", "x"}, "tokens")->add_attribute()->set_name("axis");
+  g->mutable_node(0)->mutable_attribute(0)->set_type(onnx::AttributeProto::INT);
+  g->mutable_node(0)->mutable_attribute(0)->set_i(1);
+  AddNode(g, "Add", {"tokens", "pos"}, "embedded");
+  AddNode(g, "MatMul", {"embedded", "W"}, "projected");
+  AddNode(g, "Add", {"projected", "bias"}, "biased");
+  AddNode(g, "Mul", {"gamma", "biased"}, "scaled");
+  AddNode(g, "Add", {"scaled", "shift"}, "shifted");
+  onnx::NodeProto* gather = AddNode(g, "Gather", {"shifted", "first"}, "y");
+  onnx::AttributeProto* axis = gather->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(1);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("constants read as tensors become constant layers, and the float result holds") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("vit_front.onnx", VitFront()));
+  std::vector<std::string> ops;
+  for (const NetLayer& l : net.layers) {
+    ops.push_back(NetOpName(l.op));
+  }
+  CHECK(ops == std::vector<std::string>{"constant", "concat", "constant", "add", "reshape",
+                                        "fully_connected", "reshape", "constant", "mul",
+                                        "constant", "sub", "slice", "reshape"});
+  CHECK(net.FindLayer("cls")->output_shape == Shape{1, 1, 4});
+  CHECK(net.FindLayer("shift_neg")->weights_data->data == std::vector<float>{-1, -0.5f});
+  const NetLayer& fc = *net.FindLayer("projected");
+  CHECK(fc.op == NetOp::kFullyConnected);
+  CHECK(fc.output_shape == Shape{4, 2});
+  CHECK(fc.bias);
+  REQUIRE(fc.bias_data);
+  CHECK(*fc.bias_data == std::vector<float>{0.25f, -1.5f});
+
+  const FloatTensor x({1, 3, 4}, {0.5f, 1, -2, 0, 1.5f, -0.5f, 1, 2, 0, 0, -1, 0.5f});
+  const FloatTensor y =
+      RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  REQUIRE(y.shape == Shape{1, 2});
+  // Token 0 is the class token plus pos[0]: [1 - 1, -1 - 0.5, 0.5 + 0, 2 + 0.5].
+  const std::vector<float> t0 = {0, -1.5f, 0.5f, 2.5f};
+  const std::vector<float> w = {1, 0.5f, -1, 2, 0, 1, 0.5f, -0.5f}, bias = {0.25f, -1.5f},
+                           gamma = {2, -0.5f}, shift = {1, 0.5f};
+  for (size_t n = 0; n < 2; ++n) {
+    float acc = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      acc += t0[k] * w[k * 2 + n];
+    }
+    INFO("element " << n);
+    CHECK(y[static_cast<int64_t>(n)] == gamma[n] * (acc + bias[n]) + shift[n]);
+  }
+}
+
+TEST_CASE("a Gather of several computed indices and an integer constant tensor are refused") {
+  onnx::ModelProto m = VitFront();
+  onnx::GraphProto* g = m.mutable_graph();
+  onnx::TensorProto* first = g->mutable_initializer(6);
+  REQUIRE(first->name() == "first");
+  first->add_dims(2);
+  first->add_int64_data(1);
+  CHECK_THROWS_WITH(ImportOnnx(WriteTemp("vit_gather2.onnx", m)),
+                    Catch::Matchers::Contains("node y (Gather)") &&
+                        Catch::Matchers::Contains("gathers 2 indices from a computed tensor"));
+
+  m = VitFront();
+  g = m.mutable_graph();
+  IntConstant(g, "int_pos", {1, 4, 4}, std::vector<int64_t>(16, 1));
+  g->mutable_node(1)->set_input(1, "int_pos");
+  CHECK_THROWS_WITH(ImportOnnx(WriteTemp("vit_intpos.onnx", m)),
+                    Catch::Matchers::Contains("node embedded (Add)") &&
+                        Catch::Matchers::Contains("integer constant 'int_pos'"));
+}
+
+}  // namespace quasar::models
