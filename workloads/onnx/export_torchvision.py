@@ -21,8 +21,10 @@ MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficie
 
 
 def counts(model, x):
-    """MACs of the Conv2d and Linear layers and the parameters they keep once each batch norm
-    is folded into the convolution before it (one bias per output channel)."""
+    """MACs of the Conv2d and Linear layers and of multi-head attention (its input and output
+    projections, Q K^T and the weighted sum of V, which PyTorch computes without calling its
+    out_proj module), and the parameters they keep once each batch norm is folded into the
+    convolution before it (one bias per output channel)."""
     macs = 0
     convs_with_bn = set()
     mods = list(model.modules())
@@ -36,6 +38,12 @@ def counts(model, x):
             macs += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
         elif isinstance(m, nn.Linear):
             macs += out.numel() * m.in_features
+        elif isinstance(m, nn.MultiheadAttention):
+            q = out[0]  # the attention output has the query's shape: [T, B, D], or [B, T, D]
+            # with batch_first (the hook sees no keyword arguments, so not the query itself)
+            t, d = q.shape[1 if m.batch_first else 0], m.embed_dim
+            rows = q.numel() // d
+            macs += rows * d * 3 * d + rows * d * d + 2 * (rows // t) * t * t * d
 
     params = 0
     for m in mods:
@@ -44,6 +52,9 @@ def counts(model, x):
             params += m.weight.numel()
             if m.bias is not None or id(m) in convs_with_bn:
                 params += m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
+        elif isinstance(m, nn.MultiheadAttention):  # its out_proj is a Linear, counted above
+            m.register_forward_hook(hook)
+            params += m.in_proj_weight.numel() + m.in_proj_bias.numel()
     with torch.no_grad():
         model(x)
     return macs, params
