@@ -92,7 +92,10 @@ layers:
   - {name: probs, op: softmax, input: root, axis: 1}
   - {name: row_mean, op: reduce_mean, input: probs, axis: -1}
   - {name: centred, op: sub, inputs: [probs, row_mean]}
-  - {name: flat, op: flatten, input: centred}
+  - {name: ln_scale, op: constant, value_file: scale_6.npy}
+  - {name: ln_bias, op: constant, value_file: bias_6.npy}
+  - {name: normed, op: layer_norm, inputs: [centred, ln_scale, ln_bias], axis: -1, epsilon: 0.001}
+  - {name: flat, op: flatten, input: normed}
   - {name: fc, op: fully_connected, out_features: 5}
 )";
 

@@ -103,7 +103,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kSoftmax,        NetOp::kReduceMean,
                                   NetOp::kMul,            NetOp::kSub,
                                   NetOp::kDiv,            NetOp::kConcat,
-                                  NetOp::kSlice,          NetOp::kConstant};
+                                  NetOp::kSlice,          NetOp::kConstant,
+                                  NetOp::kLayerNorm};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

@@ -254,7 +254,8 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
                             {"beta", &layer->beta},
                             {"min", &layer->clip_min},
                             {"max", &layer->clip_max},
-                            {"exponent", &layer->exponent}}) {
+                            {"exponent", &layer->exponent},
+                            {"epsilon", &layer->epsilon}}) {
     if (auto v = m.Double(key, takes(key))) {
       *field = *v;
       if (!std::isfinite(*v)) {

@@ -138,7 +138,8 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
                             {"beta", l.beta},
                             {"min", l.clip_min},
                             {"max", l.clip_max},
-                            {"exponent", l.exponent}}) {
+                            {"exponent", l.exponent},
+                            {"epsilon", l.epsilon}}) {
     if (takes(key)) {
       out << YAML::Key << key << YAML::Value << value;
     }

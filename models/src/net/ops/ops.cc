@@ -12,7 +12,8 @@ const std::vector<OpDef>& Ops() {
     for (const auto& family : {ConvOps(), FullyConnectedOps(), MatMulOps(), AddOps(), PoolOps(),
                                ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
                                ConcatOps(), SliceOps(), SoftmaxOps(),
-                               ReduceMeanOps(), ConstantOps()}) {
+                               ReduceMeanOps(), ConstantOps(),
+                               LayerNormOps()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::vector<OpDef> ordered(all.size(), all.front());

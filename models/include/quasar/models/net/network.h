@@ -54,6 +54,7 @@ enum class NetOp {
   kConcat,  // tensors joined along `axis` (ops/concat.cc)
   kSlice,   // [start, end) of `axis`: data movement (ops/slice.cc)
   kConstant,  // a tensor stored with the model, read by later layers (ops/constant.cc)
+  kLayerNorm,  // normalized over the dimensions from `axis` on, scaled, shifted (ops/layer_norm.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -90,7 +91,8 @@ struct NetLayer {
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow
-  int64_t axis = 1;                       // concat, slice, softmax, reduce_mean
+  double epsilon = 1e-5;                  // layer_norm
+  int64_t axis = 1;                       // concat, slice, softmax, reduce_mean, layer_norm
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
   std::string weights_file;   // optional float .npy weights, or a constant's value_file
                               // (absolute path after parsing)

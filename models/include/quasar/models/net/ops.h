@@ -113,6 +113,7 @@ std::vector<OpDef> BinaryOps();          // mul, sub, div
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice
 std::vector<OpDef> ConstantOps();        // constant
+std::vector<OpDef> LayerNormOps();       // layer_norm
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
