@@ -4,9 +4,12 @@
 // fully_connected layer), Mul by a broadcast constant in front, Add of a broadcast constant
 // elsewhere (sub of its negation), Gather of one token; each becomes the layers stated, and
 // Quasar's float reference gives the float result on every element. A Gather of
-// several computed indices and an integer constant read as a tensor are refused by node.
+// several computed indices and an integer constant read as a tensor are refused by node. A
+// layer normalization written out node by node becomes one layer_norm layer, unless another
+// node reads one of its intermediates.
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
@@ -113,6 +116,89 @@ TEST_CASE("a Gather of several computed indices and an integer constant tensor a
   CHECK_THROWS_WITH(ImportOnnx(WriteTemp("vit_intpos.onnx", m)),
                     Catch::Matchers::Contains("node embedded (Add)") &&
                         Catch::Matchers::Contains("integer constant 'int_pos'"));
+}
+
+}  // namespace quasar::models
+
+namespace quasar::models {
+namespace {
+
+// y = LayerNorm(x) over the last axis, written out node by node as PyTorch exports it before
+// opset 17; with `leak`, the output is also multiplied by the standard deviation (read twice).
+onnx::ModelProto DecomposedLayerNorm(bool leak) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(14);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("layer_norm");
+  FloatIo(g->add_input(), "x", {1, 3, 4});
+  FloatIo(g->add_output(), "y", {1, 3, 4});
+  onnx_test::FloatConstant(g, "two", {}, {2});
+  onnx_test::FloatConstant(g, "eps", {}, {1e-5f});
+  onnx_test::FloatConstant(g, "weight", {4}, {1, 0.5f, -2, 1.5f});
+  onnx_test::FloatConstant(g, "bias", {4}, {0.25f, 0, -1, 2});
+  auto reduce = [&](const std::string& in, const std::string& out) {
+    onnx::NodeProto* n = AddNode(g, "ReduceMean", {in}, out);
+    onnx::AttributeProto* a = n->add_attribute();
+    a->set_name("axes");
+    a->set_type(onnx::AttributeProto::INTS);
+    a->add_ints(-1);
+  };
+  reduce("x", "mean");
+  AddNode(g, "Sub", {"x", "mean"}, "centred");
+  AddNode(g, "Pow", {"centred", "two"}, "squared");
+  reduce("squared", "var");
+  AddNode(g, "Add", {"var", "eps"}, "var_eps");
+  AddNode(g, "Sqrt", {"var_eps"}, "std");
+  AddNode(g, "Div", {"centred", "std"}, "normed");
+  AddNode(g, "Mul", {"normed", "weight"}, "scaled");
+  AddNode(g, "Add", {"scaled", "bias"}, leak ? "shifted" : "y");
+  if (leak) {
+    AddNode(g, "Mul", {"shifted", "std"}, "y");
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a layer normalization written out node by node imports as one layer_norm") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("layer_norm.onnx", DecomposedLayerNorm(false)));
+  std::vector<std::string> ops;
+  for (const NetLayer& l : net.layers) {
+    ops.push_back(NetOpName(l.op));
+  }
+  CHECK(ops == std::vector<std::string>{"constant", "constant", "layer_norm"});
+  const NetLayer& ln = net.layers.back();
+  CHECK(ln.name == "y");
+  CHECK(ln.inputs == std::vector<std::string>{"x", "weight", "bias"});
+  CHECK(ln.epsilon == Approx(1e-5).epsilon(1e-6));
+  CHECK(net.FindLayer("bias")->weights_data->data == std::vector<float>{0.25f, 0, -1, 2});
+
+  const FloatTensor x({1, 3, 4}, {1, 2, 3, 4, -1, 0, 1, 6, 0.5f, 0.5f, 0.5f, 0.5f});
+  const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  const std::vector<float> w = {1, 0.5f, -2, 1.5f}, b = {0.25f, 0, -1, 2};
+  for (int64_t r = 0; r < 3; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < 4; ++j) mean += x[r * 4 + j] / 4.0;
+    for (int64_t j = 0; j < 4; ++j) var += (x[r * 4 + j] - mean) * (x[r * 4 + j] - mean) / 4.0;
+    for (int64_t j = 0; j < 4; ++j) {
+      INFO("row " << r << " element " << j);
+      const auto k = static_cast<size_t>(j);
+      CHECK(y[r * 4 + j] ==
+            Approx((x[r * 4 + j] - mean) / std::sqrt(var + 1e-5) * w[k] + b[k]).epsilon(1e-5).margin(1e-6));
+    }
+  }
+}
+
+TEST_CASE("a layer normalization whose intermediate another node reads stays unfused") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("layer_norm_leak.onnx", DecomposedLayerNorm(true)));
+  int reduce_means = 0, layer_norms = 0;
+  for (const NetLayer& l : net.layers) {
+    reduce_means += l.op == NetOp::kReduceMean ? 1 : 0;
+    layer_norms += l.op == NetOp::kLayerNorm ? 1 : 0;
+  }
+  CHECK(reduce_means == 2);
+  CHECK(layer_norms == 0);
 }
 
 }  // namespace quasar::models

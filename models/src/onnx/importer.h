@@ -99,6 +99,15 @@ class Importer {
     ++uses_[onnx_name];
     ++remaining_[onnx_name];
   }
+  void CountGraphOutput(const std::string& onnx_name) {
+    CountUse(onnx_name);
+    graph_outputs_.insert(onnx_name);
+  }
+  // Some node reads `onnx_name` (a graph output alone does not).
+  bool ReadByNodes(const std::string& onnx_name) const {
+    const auto u = uses_.find(onnx_name);
+    return u != uses_.end() && u->second > static_cast<int>(graph_outputs_.count(onnx_name));
+  }
   // After `node` is converted: a constant no later node reads is freed (a layer holds its own
   // copy of its weights).
   void Consumed(const onnx::NodeProto& node);
@@ -137,6 +146,7 @@ class Importer {
   NetworkSpec net_;
   std::map<std::string, Value> values_;
   std::map<std::string, int> uses_;
+  std::set<std::string> graph_outputs_;
   std::map<std::string, int> remaining_;    // uses not yet converted
   std::map<std::string, size_t> layer_of_;  // Quasar tensor -> index in net_.layers
   std::set<std::string> names_;             // Quasar tensor names in use
@@ -170,6 +180,7 @@ std::vector<Converter> ConstantConverters();    // Constant and shape arithmetic
 std::vector<Converter> FoldConverters();  // ConstantOfShape, Equal, Where, Expand of constants
 std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
                                                  // LeakyRelu, Mul, Sub, Div
+std::vector<Converter> NormConverters();         // LayerNormalization
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
 std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul, com.microsoft
@@ -205,6 +216,11 @@ void ApplyQdqPolicy(NetworkSpec* net, const std::string& file);
 // its kernel_shape (checked against the weights [C_out, C/g, KH, KW] when given).
 Conv2dGeometry WindowGeometry(const Node& node, const Shape& x, int64_t kh, int64_t kw);
 std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
+
+// Replaces each layer normalization written out node by node (reduce_mean, sub, pow,
+// reduce_mean, affine, sqrt, div, mul, sub of the negated shift) by one layer_norm layer;
+// returns how many (fuse_layer_norm.cc). A model with QDQ parameters is left alone.
+int FuseLayerNorms(NetworkSpec* net);
 
 // Add with a constant operand (convert_elementwise.cc): two constants fold; a tensor plus a
 // scalar constant is an affine layer.

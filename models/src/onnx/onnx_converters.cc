@@ -9,8 +9,8 @@ const std::vector<Converter>& Converters() {
   static const std::vector<Converter> all = [] {
     std::vector<Converter> v;
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
-                        ConstantConverters, FoldConverters, ElementwiseConverters, QdqConverters, QonnxConverters,
-                        QOperatorConverters}) {
+                        ConstantConverters, FoldConverters, ElementwiseConverters, NormConverters,
+                        QdqConverters, QonnxConverters, QOperatorConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());
     }

@@ -195,7 +195,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
     }
   }
   for (const auto& out : graph->output()) {
-    im.CountUse(out.name());
+    im.CountGraphOutput(out.name());
   }
 
   std::set<std::string> failed;  // outputs of nodes that could not be imported
@@ -286,6 +286,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
                          ? std::string()
                          : ", " + model.producer_name() + " " + model.producer_version()) +
                     ")";
+  onnx_import::FuseLayerNorms(&net);
   onnx_import::ApplyQdqPolicy(&net, path);
   ErrorList errors(path);
   InferShapes(&net, &errors);
