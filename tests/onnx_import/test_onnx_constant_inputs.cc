@@ -3,13 +3,15 @@
 // by constant weights (reshape, fully_connected, reshape) and its bias Add (folded into the
 // fully_connected layer), Mul by a broadcast constant in front, Add of a broadcast constant
 // elsewhere (sub of its negation), Gather of one token; each becomes the layers stated, and
-// Quasar's float reference gives the float result on every element. A Gather of
+// Quasar's float reference gives the float result on every element, also once written out
+// and read back. A Gather of
 // several computed indices and an integer constant read as a tensor are refused by node. A
 // layer normalization written out node by node becomes one layer_norm layer, unless another
 // node reads one of its intermediates.
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
@@ -95,6 +97,22 @@ TEST_CASE("constants read as tensors become constant layers, and the float resul
     }
     INFO("element " << n);
     CHECK(y[static_cast<int64_t>(n)] == gamma[n] * (acc + bias[n]) + shift[n]);
+  }
+}
+
+TEST_CASE("constant layers are written out as .npy files and read back bit for bit") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("vit_front.onnx", VitFront()));
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "quasar_onnx_vit_front_out").string();
+  std::filesystem::remove_all(dir);
+  const NetworkSpec again = LoadNetwork(WriteNetworkWithWeights(net, dir));
+  CHECK(again.FindLayer("cls")->weights_file == dir + "/weights/cls.npy");
+  const FloatTensor x({1, 3, 4}, {0.5f, 1, -2, 0, 1.5f, -0.5f, 1, 2, 0, 0, -1, 0.5f});
+  const auto a = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}});
+  const auto b = RunFloatNetwork(again, MakeFloatParams(again, 1), {{"x", x}});
+  for (const NetLayer& l : net.layers) {
+    INFO(l.name);
+    CHECK(a.at(l.name).data == b.at(l.name).data);
   }
 }
 
