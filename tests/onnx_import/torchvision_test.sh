@@ -3,19 +3,21 @@
 # missing, as on a machine set up by scripts/install-deps.sh alone): exports torchvision's
 # classifiers with random weights (workloads/onnx/export_torchvision.py, into the build tree,
 # once) and checks that every one, ViT-B/16 included, imports with PyTorch's own MAC and
-# parameter counts.
-# Usage: torchvision_test.sh <quasar binary> <source dir> <work dir>
+# parameter counts, and that Quasar's float reference gives PyTorch's output on each
+# (test_onnx_torchvision.cc, run by the ONNX import test binary).
+# Usage: torchvision_test.sh <quasar binary> <source dir> <work dir> <onnx import test binary>
 set -u
 q=$1
 src=$2
 dir=$3
+tests=$4
 /usr/bin/python3 -c "import torch, torchvision, onnx" 2>/dev/null || {
   echo "python3-torch, python3-torchvision or python3-onnx missing: skipped"
   exit 77
 }
 # shellcheck source=../cli/expect.sh
 source "$src/tests/cli/expect.sh"
-if [ ! -f "$dir/pytorch_counts.json" ]; then
+if [ ! -f "$dir/pytorch_counts.json" ] || [ ! -f "$dir/vit_b_16.output.npy" ]; then
   /usr/bin/python3 "$src/workloads/onnx/export_torchvision.py" "$dir" > "$dir.log" 2>&1 || {
     echo "export failed:"
     tail -20 "$dir.log"
@@ -31,4 +33,6 @@ for m in resnet18 resnet50 mobilenet_v2 mobilenet_v3_small efficientnet_b0 squee
   [ "$got" = "$want" ] || echo "  $m: quasar $got, pytorch $want"
 done
 expect 0 "every node imports" -- "$q" import-onnx --check "$dir/vit_b_16.onnx"
+export QUASAR_TORCHVISION_DIR=$dir
+expect 0 "All tests passed" -- "$tests" "[torchvision]"
 finish

@@ -2,8 +2,10 @@
 """Exports torchvision classification models to ONNX, with random weights (fine for cost), and
 PyTorch's own MACs (Conv2d and Linear, padding taps included) and parameter counts with batch
 normalization folded, for Quasar's whole-model table (docs/onnx-import.md) and the import
-benchmark (bench/onnx_import.sh). The models are large: they are generated here, never
-committed.
+benchmark (bench/onnx_import.sh); and, per model, its input and PyTorch's float output
+(NAME.input.npy, NAME.output.npy) for the float comparison of tests/onnx_import. A Linear layer
+that torchvision initializes to zero (ViT's head) gets random weights, so that the output is not
+identically zero. The models are large: they are generated here, never committed.
 
     /usr/bin/python3 workloads/onnx/export_torchvision.py OUT_DIR [MODEL ...]
 """
@@ -12,6 +14,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 from torch import nn
 import torchvision
@@ -68,12 +71,19 @@ def main():
     for name in names:
         torch.manual_seed(0)
         model = getattr(torchvision.models, name)(weights=None).eval()
+        for m in model.modules():
+            if isinstance(m, nn.Linear) and not m.weight.any():
+                nn.init.normal_(m.weight, std=0.02)
         x = torch.randn(1, 3, 224, 224)
         path = os.path.join(out, name + ".onnx")
         t = time.time()
         torch.onnx.export(model, x, path, input_names=["input"], output_names=["output"],
                           opset_version=13)
         macs, params = counts(model, x)
+        with torch.no_grad():
+            y = model(x)
+        np.save(os.path.join(out, name + ".input.npy"), x.numpy())
+        np.save(os.path.join(out, name + ".output.npy"), y.numpy())
         figures[name] = {"macs": macs, "params": params, "bytes": os.path.getsize(path)}
         print(f"{name}: {macs} MACs, {params} params, {os.path.getsize(path)} bytes, "
               f"export {time.time() - t:.1f} s", flush=True)
