@@ -85,7 +85,8 @@ layers:
   - {name: diff, op: sub, inputs: [ratio, c2]}
   - {name: gain, op: constant, value_file: scale_4x1x1.npy}
   - {name: gained, op: mul, inputs: [diff, gain]}
-  - {name: shifted, op: affine, input: gained, alpha: -0.5, beta: 0.25}
+  - {name: leak, op: prelu, inputs: [gained, gain]}
+  - {name: shifted, op: affine, input: leak, alpha: -0.5, beta: 0.25}
   - {name: g, op: erf, input: shifted}
   - {name: squared, op: pow, input: g, exponent: 2}
   - {name: root, op: sqrt, input: squared}

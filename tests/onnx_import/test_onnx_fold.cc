@@ -1,7 +1,8 @@
 // Hand-built models: ConstantOfShape, Equal, Where and Expand fold on constants
 // (convert_fold.cc), a model whose MatMul weights are made by all four checked through Quasar's
 // float reference on every element, and a computed operand refused naming the node; PRelu with
-// one slope is leaky_relu, with a slope per channel refused.
+// one slope is leaky_relu, with a slope per element a prelu layer, one that does not broadcast
+// refused.
 
 #include <catch2/catch.hpp>
 
@@ -82,7 +83,7 @@ TEST_CASE("Expand of a computed tensor is refused naming the node") {
   }
 }
 
-TEST_CASE("PRelu with one slope is leaky_relu; a slope per channel is refused") {
+TEST_CASE("PRelu with one slope is leaky_relu, with a slope per element prelu") {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(14);
@@ -107,12 +108,27 @@ TEST_CASE("PRelu with one slope is leaky_relu; a slope per channel is refused") 
 
   g->mutable_initializer(0)->set_dims(0, 4);
   for (int i = 0; i < 3; ++i) g->mutable_initializer(0)->add_float_data(0.5f);
+  const NetworkSpec per = ImportOnnx(WriteTemp("prelu_channels.onnx", m));
+  REQUIRE(per.layers.size() == 2);
+  CHECK(per.layers[0].op == NetOp::kConstant);
+  CHECK(per.layers[1].op == NetOp::kPRelu);
+  const FloatTensor yp =
+      RunFloatNetwork(per, MakeFloatParams(per, 1), {{per.inputs.at(0).name, x}}).at(per.output);
+  const std::vector<float> want_per = {-1, -0.5f, 0, 3};  // slopes 0.25, 0.5, 0.5, 0.5
+  for (int64_t j = 0; j < 4; ++j) {
+    INFO("element " << j);
+    CHECK(yp[j] == want_per[static_cast<size_t>(j)]);
+  }
+
+  g->mutable_initializer(0)->set_dims(0, 3);  // 3 slopes do not broadcast to 4 elements
+  g->mutable_initializer(0)->mutable_float_data()->RemoveLast();
   try {
-    ImportOnnx(WriteTemp("prelu_channels.onnx", m));
+    ImportOnnx(WriteTemp("prelu_bad.onnx", m));
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK_THAT(e.what(), Catch::Matchers::Contains("PRelu") &&
-                             Catch::Matchers::Contains("has a slope of shape 4"));
+                             Catch::Matchers::Contains("has a slope of shape 3 that does not "
+                                                       "broadcast to X 1x4"));
   }
 }
 

@@ -1,5 +1,5 @@
 // The post unit's element-wise ops (relu, clip, sigmoid, hard_sigmoid, hard_swish, tanh,
-// leaky_relu, affine, mul, sub, div, concat): their keys in the network format, their shape
+// leaky_relu, affine, mul, sub, div, prelu, concat): their keys in the network format, their shape
 // rules, their float kernels on values worked by hand, and their integer semantics, which must
 // be dequantize, the float op, quantize (RunDequantized) on every element.
 
@@ -34,6 +34,7 @@ layers:
   - {name: m, op: mul, inputs: [x, y]}
   - {name: d, op: div, inputs: [x, y]}
   - {name: b, op: sub, inputs: [x, y]}
+  - {name: p, op: prelu, inputs: [x, y]}
   - {name: j, op: concat, inputs: [x, m], axis: -1, output_shape: [1, 2, 2, 4]}
   - {name: a, op: affine, input: x, alpha: -0.5, beta: 2}
   - {name: sl, op: slice, input: j, axis: 3, start: 1, end: -1, output_shape: [1, 2, 2, 2]}
@@ -67,6 +68,7 @@ TEST_CASE("element-wise ops compute what ONNX defines, on values worked by hand"
   expect("m", {-8, -2, -1, 0, -0.25f, -0.5f, -1.5f, -3});
   expect("d", {-2, -0.5f, -0.25f, 0, -1, -2, -6, -12});
   expect("b", {-6, -3, -2.5f, -2, 1, 1.5f, 3.5f, 6.5f});
+  expect("p", {-8, -2, -1, 0, 0.5f, 1, 3, 6});  // slopes 2 and -0.5 on the negatives only
   expect("a", {4, 2.5f, 2.25f, 2, 1.75f, 1.5f, 0.5f, -1});
   expect("sl", {-1, -8, 0, -1, 1, -0.25f, 6, -1.5f});  // j's columns 1 and 2
   std::vector<float> s, th;

@@ -104,7 +104,7 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kMul,            NetOp::kSub,
                                   NetOp::kDiv,            NetOp::kConcat,
                                   NetOp::kSlice,          NetOp::kConstant,
-                                  NetOp::kLayerNorm};
+                                  NetOp::kLayerNorm,      NetOp::kPRelu};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

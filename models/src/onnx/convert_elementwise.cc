@@ -92,20 +92,6 @@ void HardSigmoid(const Node& node) {
   node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
-// PRelu with one slope for every element (PyTorch's nn.PReLU() default) is LeakyRelu with that
-// slope; a slope per channel or per element is refused.
-void PRelu(const Node& node) {
-  node.KnownAttributes({});
-  const Constant& slope = node.ConstantIn(1, "the slope");
-  if (slope.size() != 1 || slope.integer) {
-    throw NodeError("has a slope of shape " + Dims(slope.shape) +
-                    "; Quasar takes one float slope for all elements (leaky_relu)");
-  }
-  NetLayer l = Unary(node, NetOp::kLeakyRelu);
-  l.alpha = slope.floats[0];
-  node.importer().AddLayer(std::move(l), node.Out(0));
-}
-
 void LeakyRelu(const Node& node) {
   node.KnownAttributes({"alpha"});
   NetLayer l = Unary(node, NetOp::kLeakyRelu);
@@ -125,6 +111,31 @@ bool BroadcastsTo(const Shape& b, const Shape& a) {
     }
   }
   return true;
+}
+
+// PRelu with one constant slope for every element (PyTorch's nn.PReLU() default) is LeakyRelu
+// with that slope; with a slope per channel or per element (broadcast to X, as the spec's
+// unidirectional broadcasting says) it is a prelu layer, a constant slope read through a
+// constant layer.
+void PRelu(const Node& node) {
+  node.KnownAttributes({});
+  const Value& slope = node.In(1);
+  if (slope.is_constant() && slope.constant->size() == 1 && !slope.constant->integer) {
+    NetLayer l = Unary(node, NetOp::kLeakyRelu);
+    l.alpha = slope.constant->floats[0];
+    node.importer().AddLayer(std::move(l), node.Out(0));
+    return;
+  }
+  const Value& x = node.Activation(0, "X");
+  if (!BroadcastsTo(slope.shape, x.shape)) {
+    throw NodeError("has a slope of shape " + Dims(slope.shape) + " that does not broadcast to " +
+                    "X " + Dims(x.shape));
+  }
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kPRelu;
+  l.inputs = {x.tensor, node.TensorIn(1)};
+  node.importer().AddLayer(std::move(l), node.Out(0));
 }
 
 // Add, Sub, Mul, Div of two constants (the shape arithmetic of exporters: a channel count

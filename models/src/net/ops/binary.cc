@@ -1,8 +1,9 @@
-// mul, sub, div: element-wise arithmetic on two tensors, the second broadcast to the first
+// mul, sub, div, prelu: element-wise arithmetic on two tensors, the second broadcast to the first
 // (numpy's rule: dimensions aligned from the right, each equal or 1 in the second; the first
-// keeps its shape, as in a squeeze-and-excitation block's x * s, s [N, C, 1, 1]). Integer
-// semantics: RunDequantized. Post-unit work per output, as add's: rescale both inputs, combine,
-// requantize (div priced as a multiply by the reciprocal).
+// keeps its shape, as in a squeeze-and-excitation block's x * s, s [N, C, 1, 1]). prelu is
+// ONNX's PRelu, a < 0 ? a * slope : a with a slope per channel or element. Integer semantics:
+// RunDequantized. Post-unit work per output, as add's: rescale both inputs, combine, requantize
+// (div priced as a multiply by the reciprocal; prelu as mul, plus the sign's compare).
 
 #include "quasar/models/net/ops.h"
 #include "shape_util.h"
@@ -92,6 +93,14 @@ std::vector<OpDef> BinaryOps() {
           },
           [](const NetLayer&, In x, P) {
             return Broadcast(*x[0], *x[1], [](float a, float b) { return a / b; });
+          }),
+      Binary(
+          NetOp::kPRelu, "prelu",
+          [](L, N) {
+            return PostEvents{2, 3, 3};
+          },
+          [](const NetLayer&, In x, P) {
+            return Broadcast(*x[0], *x[1], [](float a, float s) { return a < 0 ? a * s : a; });
           }),
   };
 }

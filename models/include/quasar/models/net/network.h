@@ -55,6 +55,7 @@ enum class NetOp {
   kSlice,   // [start, end) of `axis`: data movement (ops/slice.cc)
   kConstant,  // a tensor stored with the model, read by later layers (ops/constant.cc)
   kLayerNorm,  // normalized over the dimensions from `axis` on, scaled, shifted (ops/layer_norm.cc)
+  kPRelu,      // a < 0 ? a * slope : a, the slope tensor broadcast to a (ops/binary.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);

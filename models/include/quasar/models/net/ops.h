@@ -109,7 +109,7 @@ std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, h
                                          // leaky_relu, affine, erf, sqrt, pow
 std::vector<OpDef> SoftmaxOps();         // softmax
 std::vector<OpDef> ReduceMeanOps();      // reduce_mean
-std::vector<OpDef> BinaryOps();          // mul, sub, div
+std::vector<OpDef> BinaryOps();          // mul, sub, div, prelu
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice
 std::vector<OpDef> ConstantOps();        // constant
