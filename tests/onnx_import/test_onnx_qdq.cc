@@ -1,6 +1,8 @@
 // A QDQ model (workloads/onnx/make_qdq_model.py): its quantization is used as it is, with no
 // calibration, and its integer pipeline gives, on every element, the output ONNX's reference
-// QLinearConv/QLinearMatMul arithmetic gives (computed by the script with numpy).
+// QLinearConv/QLinearMatMul arithmetic gives (computed by the script with numpy). A hand-built
+// QDQ model with int4 weights and int16 activations (TensorProto types 22 and 5) keeps both,
+// the file's int4 integers and QuantizeLinear's round-half-to-even on ties.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -130,6 +132,96 @@ TEST_CASE("ONNX Runtime's QLinear contrib ops run as dequantize, op, quantize, b
   CHECK(q.tensors.at("leaky").zero_points == std::vector<int32_t>{10});
   CHECK(net.FindLayer("leaky")->alpha == Approx(0.1));
   ExpectOutput(q, "qdq_cnn.input.npy", "qlinear_contrib.output_int.npy");
+}
+
+}  // namespace quasar::models
+
+namespace quasar::models {
+namespace {
+
+// A scalar initializer of TensorProto type `type` (5 int16, 22 int4) holding `v` in raw_data.
+void ZeroPoint(onnx::GraphProto* g, const std::string& name, int type) {
+  onnx::TensorProto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(type);
+  t->set_raw_data(std::string(type == 5 ? 2 : 1, '\0'));
+}
+
+// x [1, 4] -> QuantizeLinear/DequantizeLinear int16 (scale 2^-7) -> MatMul by W [4, 3], int4
+// (scale 2^-3) dequantized -> QuantizeLinear/DequantizeLinear int16 (scale 2^-6) -> y. Powers of
+// two make the requantization multiplier exactly 2^-4.
+onnx::ModelProto Int4Int16Model(const std::vector<int>& w) {
+  onnx::ModelProto m;
+  m.set_ir_version(9);
+  m.add_opset_import()->set_version(21);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("int4_int16");
+  onnx_test::FloatIo(g->add_input(), "x", {1, 4});
+  onnx_test::FloatIo(g->add_output(), "y", {1, 3});
+  onnx_test::FloatConstant(g, "s_x", {}, {1.0f / 128});
+  onnx_test::FloatConstant(g, "s_w", {}, {1.0f / 8});
+  onnx_test::FloatConstant(g, "s_y", {}, {1.0f / 64});
+  ZeroPoint(g, "zp16", 5);
+  ZeroPoint(g, "zp4", 22);
+  onnx::TensorProto* wq = g->add_initializer();
+  wq->set_name("w_q");
+  wq->set_data_type(22);  // int4: two per byte, the first element in the low nibble
+  wq->add_dims(4);
+  wq->add_dims(3);
+  std::string packed((w.size() + 1) / 2, '\0');
+  for (size_t i = 0; i < w.size(); ++i) {
+    packed[i / 2] = static_cast<char>(packed[i / 2] | ((w[i] & 0xf) << (i % 2 ? 4 : 0)));
+  }
+  wq->set_raw_data(packed);
+  onnx_test::AddNode(g, "QuantizeLinear", {"x", "s_x", "zp16"}, "x_q");
+  onnx_test::AddNode(g, "DequantizeLinear", {"x_q", "s_x", "zp16"}, "x_d");
+  onnx_test::AddNode(g, "DequantizeLinear", {"w_q", "s_w", "zp4"}, "w_d");
+  onnx_test::AddNode(g, "MatMul", {"x_d", "w_d"}, "mm");
+  onnx_test::AddNode(g, "QuantizeLinear", {"mm", "s_y", "zp16"}, "y_q");
+  onnx_test::AddNode(g, "DequantizeLinear", {"y_q", "s_y", "zp16"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("A QDQ model with int4 weights and int16 activations keeps both, bit for bit") {
+  const std::vector<int> w = {-8, 7, 0, 3, -1, 5, 2, -4, 6, -7, 1, -2};  // W [4, 3], row-major
+  const NetworkSpec net = ImportOnnx(onnx_test::WriteTemp("int4_int16.onnx", Int4Int16Model(w)));
+  REQUIRE(net.layers.size() == 1);
+  const NetLayer& fc = net.layers[0];
+  CHECK(fc.op == NetOp::kFullyConnected);
+  CHECK(net.fixed_weight_params.at(fc.name).type == IntType::Signed(4));
+  CHECK(net.fixed_params.at("x").type == IntType::Signed(16));
+  CHECK(net.fixed_params.at(fc.name).type == IntType::Signed(16));
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  // The weights are the file's int4 values, as fully_connected keeps them: [out, in].
+  const IntTensor& wi = q.layers.at(0).weights;
+  REQUIRE(wi.shape == Shape{3, 4});
+  for (int64_t o = 0; o < 3; ++o) {
+    for (int64_t i = 0; i < 4; ++i) {
+      INFO("weight " << o << ", " << i);
+      CHECK(wi[o * 4 + i] == w[static_cast<size_t>(i * 3 + o)]);
+    }
+  }
+  // x is [126, -66, 35, 256] / 128, exactly, in int16; y = round_half_even(acc / 16), and the
+  // accumulators [-2928, 1064, -632] put two outputs on ties (66.5 -> 66, -39.5 -> -40).
+  const FloatTensor x({1, 4}, {0.984375f, -0.515625f, 0.2734375f, 2});
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"x", x}});
+  const std::vector<int64_t> xq = {126, -66, 35, 256};
+  const IntTensor& y = run.tensors.at(q.net.output);
+  REQUIRE(y.size() == 3);
+  for (int64_t o = 0; o < 3; ++o) {
+    int64_t acc = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      acc += xq[i] * w[i * 3 + static_cast<size_t>(o)];
+    }
+    INFO("output " << o << ", accumulator " << acc);
+    CHECK(y[o] == static_cast<int64_t>(std::nearbyint(static_cast<double>(acc) / 16)));
+  }
+  CHECK(y[1] == 66);  // the tie, to even
+  for (int64_t i = 0; i < 4; ++i) {  // the input quantized to int16, every element
+    CHECK(run.tensors.at("x")[i] == xq[static_cast<size_t>(i)]);
+  }
 }
 
 }  // namespace quasar::models
