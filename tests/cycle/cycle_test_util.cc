@@ -96,7 +96,8 @@ layers:
   - {name: ln_scale, op: constant, value_file: scale_6.npy}
   - {name: ln_bias, op: constant, value_file: bias_6.npy}
   - {name: normed, op: layer_norm, inputs: [centred, ln_scale, ln_bias], axis: -1, epsilon: 0.001}
-  - {name: flat, op: flatten, input: normed}
+  - {name: padded, op: pad, input: normed, pads: [0, 0, 1, 0, 0, 0, 0, 2], mode: reflect}
+  - {name: flat, op: flatten, input: padded}
   - {name: fc, op: fully_connected, out_features: 5}
 )";
 

@@ -68,6 +68,9 @@ TEST_CASE("every enum's names round-trip through its parser") {
   CheckRoundTrip<Dataflow>({Dataflow::kOutputStationary, Dataflow::kWeightStationary,
                             Dataflow::kInputStationary},
                            DataflowName, ParseDataflow);
+  CheckRoundTrip<PadMode>({PadMode::kConstant, PadMode::kReflect, PadMode::kEdge}, PadModeName,
+                          ParsePadMode);
+  CHECK(PadModeChoices() == "constant, reflect, edge");
   CheckRoundTrip<PrecisionScaling>({PrecisionScaling::kNone, PrecisionScaling::kBitFusion},
                                    PrecisionScalingName, ParsePrecisionScaling);
   CheckRoundTrip<OverflowMode>({OverflowMode::kWrap, OverflowMode::kSaturate}, OverflowModeName,
@@ -104,7 +107,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kMul,            NetOp::kSub,
                                   NetOp::kDiv,            NetOp::kConcat,
                                   NetOp::kSlice,          NetOp::kConstant,
-                                  NetOp::kLayerNorm,      NetOp::kPRelu};
+                                  NetOp::kLayerNorm,      NetOp::kPRelu,
+                                  NetOp::kPad};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

@@ -245,6 +245,22 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   if (auto p = m.IntList("perm", op == NetOp::kTranspose)) {
     layer->perm = *p;
   }
+  if (auto p = m.IntList("pads", op == NetOp::kPad)) {
+    layer->pads = *p;
+  }
+  if (auto v = m.Double("value", false)) {
+    layer->pad_value = *v;
+    if (!std::isfinite(*v)) {
+      m.Error("value", "must be a finite number, got " + std::to_string(*v));
+    }
+  }
+  if (auto mode = m.String("mode", false)) {
+    if (auto parsed = ParsePadMode(*mode)) {
+      layer->pad_mode = *parsed;
+    } else {
+      m.Error("mode", "must be one of " + PadModeChoices() + ", got '" + *mode + "'");
+    }
+  }
   // The element-wise ops' parameters: required wherever the op takes them (ops/elementwise.cc).
   const auto takes = [&](const char* key) {
     const auto& keys = OpOf(op).keys;

@@ -102,6 +102,11 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
     case NetOp::kTranspose:
       EmitList(out, "perm", l.perm);
       break;
+    case NetOp::kPad:
+      EmitList(out, "pads", l.pads);
+      out << YAML::Key << "mode" << YAML::Value << PadModeName(l.pad_mode);
+      out << YAML::Key << "value" << YAML::Value << l.pad_value;
+      break;
     default:
       break;
   }

@@ -36,7 +36,7 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
     if (op.runs_dequantized) {
       y = RunDequantized(l, qnet.tensors, run.tensors, l.precision.rounding);
     } else if (!ql.runs_kernel) {
-      y = op.move_ints(l, run.tensors.at(l.inputs[0]));
+      y = op.move_ints(l, run.tensors.at(l.inputs[0]), qnet.tensors.at(l.inputs[0]));
     } else {
       std::vector<const IntTensor*> ins;
       for (const std::string& name : l.inputs) {

@@ -19,15 +19,6 @@ Constant Ints(Shape shape, std::vector<int64_t> values) {
   return c;
 }
 
-int64_t Axis(int64_t axis, size_t rank) {
-  const auto r = static_cast<int64_t>(rank);
-  if (axis < -r || axis >= r) {
-    throw NodeError("axis " + std::to_string(axis) + " is out of range for rank " +
-                    std::to_string(rank));
-  }
-  return axis < 0 ? axis + r : axis;
-}
-
 // Row-major strides of `shape`.
 std::vector<int64_t> Strides(const Shape& shape) {
   std::vector<int64_t> s(shape.size(), 1);

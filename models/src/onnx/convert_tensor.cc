@@ -1,7 +1,7 @@
 // Element-wise sums and changes of view: Add becomes Quasar's add; Flatten, Reshape, Squeeze
 // and Unsqueeze become flatten or reshape (or fold, on a constant); Transpose becomes
-// transpose; Identity and Dropout (inference) pass their input through. Semantics:
-// onnx/docs/Operators.md of each op.
+// transpose; Pad becomes pad; Identity and Dropout (inference) pass their input through.
+// Semantics: onnx/docs/Operators.md of each op.
 
 #include <algorithm>
 
@@ -273,10 +273,69 @@ void Dropout(const Node& node) {
 
 }  // namespace
 
+// Pad (opset 2: `pads`, `mode`, `value` attributes; from 11 pads and constant_value as inputs,
+// from 18 an `axes` input naming the dimensions the pads are for): a pad layer. Wrap mode and
+// negative pads (crops) are refused.
+void Pad(const Node& node) {
+  const Value& x = node.Activation(0, "data");
+  const size_t rank = x.shape.size();
+  std::vector<int64_t> pads;
+  double value = 0;
+  if (node.importer().opset() >= 11) {
+    node.KnownAttributes({"mode"});
+    const Constant& p = node.ConstantIn(1, "pads");
+    if (!p.integer) {
+      throw NodeError("pads must be integers");
+    }
+    pads = p.ints;
+    if (node.Has(2)) {
+      const Constant& v = node.ConstantIn(2, "constant_value");
+      if (v.size() != 1) {
+        throw NodeError("constant_value must be one value");
+      }
+      value = v.integer ? static_cast<double>(v.ints[0]) : v.floats[0];
+    }
+    if (node.Has(3)) {  // pads for these axes only: every axis's before, then every after
+      const std::vector<int64_t>& axes = node.ConstantIn(3, "axes").ints;
+      if (pads.size() != 2 * axes.size()) {
+        throw NodeError("pads holds " + std::to_string(pads.size()) + " counts for " +
+                        std::to_string(axes.size()) + " axes");
+      }
+      std::vector<int64_t> full(2 * rank, 0);
+      for (size_t k = 0; k < axes.size(); ++k) {
+        const auto a = static_cast<size_t>(Axis(axes[k], rank));
+        full[a] = pads[k];
+        full[rank + a] = pads[axes.size() + k];
+      }
+      pads = full;
+    }
+  } else {
+    node.KnownAttributes({"mode", "pads", "value"});
+    pads = node.Ints("pads");
+    value = node.Float("value", 0.0f);
+  }
+  const std::string mode = node.String("mode", "constant");
+  const auto parsed = ParsePadMode(mode);
+  if (!parsed) {
+    throw NodeError("mode '" + mode + "' is not supported (" + PadModeChoices() + ")");
+  }
+  if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) {
+    throw NodeError("has negative pads (a crop); Quasar pads only");
+  }
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kPad;
+  l.inputs = {x.tensor};
+  l.pads = pads;
+  l.pad_mode = *parsed;
+  l.pad_value = value;
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
 std::vector<Converter> TensorConverters() {
   return {{"Add", 7, Add},           {"Flatten", 1, Flatten},     {"Reshape", 5, Reshape},
           {"Squeeze", 1, Squeeze},   {"Unsqueeze", 1, Unsqueeze}, {"Transpose", 1, Transpose},
-          {"Identity", 1, Identity}, {"Dropout", 7, Dropout}};
+          {"Identity", 1, Identity}, {"Dropout", 7, Dropout},       {"Pad", 2, Pad}};
 }
 
 }  // namespace quasar::models::onnx_import

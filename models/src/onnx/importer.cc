@@ -167,6 +167,15 @@ Constant Node::Tensor(const char* name) const {
   return DecodeConstant(a->t());
 }
 
+int64_t Axis(int64_t axis, size_t rank) {
+  const auto r = static_cast<int64_t>(rank);
+  if (axis < -r || axis >= r) {
+    throw NodeError("axis " + std::to_string(axis) + " is out of range for rank " +
+                    std::to_string(rank));
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
 // ---- Importer --------------------------------------------------------------------------------
 
 void Importer::BindConstant(const std::string& onnx_name, Constant c) {

@@ -226,6 +226,9 @@ int FuseLayerNorms(NetworkSpec* net);
 // scalar constant is an affine layer.
 void FoldAdd(const Node& node);
 
+// `axis` of a rank-`rank` tensor in [0, rank) (negative counts from the end), or NodeError.
+int64_t Axis(int64_t axis, size_t rank);
+
 // The name a node's layer takes: the node's, or its op type when the file gives none (made
 // unique by Importer::AddLayer).
 std::string LayerName(const Node& node);

@@ -85,7 +85,7 @@ models::IntTensor RunPostLayer(const models::NetLayer& l, const models::Quantize
     return models::RunDequantized(l, params, tensors, l.precision.rounding);
   }
   if (!ql.runs_kernel) {
-    return op.move_ints(l, tensors.at(l.inputs[0]));
+    return op.move_ints(l, tensors.at(l.inputs[0]), params.at(l.inputs[0]));
   }
   std::vector<const models::IntTensor*> ins;
   for (const std::string& name : l.inputs) {

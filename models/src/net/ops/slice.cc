@@ -68,7 +68,7 @@ std::vector<OpDef> SliceOps() {
            [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
               const FloatLayerParams*) { return SliceOf(l, *in[0]); },
            NoKernel,
-           [](const NetLayer& l, const IntTensor& x) { return SliceOf(l, x); },
+           [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return SliceOf(l, x); },
            OneInput}};
 }
 

@@ -36,7 +36,8 @@ std::vector<OpDef> TransposeOps() {
               const FloatLayerParams*) { return Transpose(*in[0], l.perm); },
            [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
               const QuantParams*, bool, LayerSpec*) { return false; },
-           [](const NetLayer& l, const IntTensor& x) { return Transpose(x, l.perm); }, OneInput}};
+           [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return Transpose(x, l.perm); },
+           OneInput}};
 }
 
 }  // namespace quasar::models

@@ -47,7 +47,9 @@ FloatTensor SameData(const NetLayer& l, const std::vector<const FloatTensor*>& i
   return FloatTensor(l.output_shape, in[0]->data);
 }
 
-IntTensor SameInts(const NetLayer& l, const IntTensor& x) { return IntTensor(l.output_shape, x.data); }
+IntTensor SameInts(const NetLayer& l, const IntTensor& x, const QuantParams&) {
+  return IntTensor(l.output_shape, x.data);
+}
 
 }  // namespace
 

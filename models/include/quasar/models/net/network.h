@@ -56,6 +56,7 @@ enum class NetOp {
   kConstant,  // a tensor stored with the model, read by later layers (ops/constant.cc)
   kLayerNorm,  // normalized over the dimensions from `axis` on, scaled, shifted (ops/layer_norm.cc)
   kPRelu,      // a < 0 ? a * slope : a, the slope tensor broadcast to a (ops/binary.cc)
+  kPad,        // elements added before and after each dimension (ops/pad.cc)
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -63,6 +64,12 @@ const char* NetOpChoices();
 bool NetOpHasWeights(NetOp op);     // conv2d, depthwise_conv2d, fully_connected
 bool NetOpMovesDataOnly(NetOp op);  // pools, flatten, reshape, transpose: output keeps the
                                     // input's quantization
+
+// How a pad layer fills (ops/pad.cc): with 0, mirrored about the edge, or repeating the edge.
+enum class PadMode { kConstant, kReflect, kEdge };
+std::string PadModeName(PadMode m);
+std::optional<PadMode> ParsePadMode(const std::string& name);
+std::string PadModeChoices();
 
 // One named input tensor of the network.
 struct NetInput {
@@ -89,6 +96,9 @@ struct NetLayer {
   Activation activation = Activation::kNone;
   Shape target_shape;         // reshape (one entry may be -1)
   std::vector<int64_t> perm;  // transpose
+  std::vector<int64_t> pads;  // pad: before, then after, each dimension (ONNX's order)
+  PadMode pad_mode = PadMode::kConstant;  // pad
+  double pad_value = 0.0;                 // pad, constant mode
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow

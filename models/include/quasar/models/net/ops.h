@@ -79,7 +79,9 @@ struct OpDef {
   bool (*int_spec)(const NetLayer& layer, const NetworkSpec& net,
                    const std::map<std::string, QuantParams>& tensors, const QuantParams* weights,
                    bool has_bias, LayerSpec* spec) = nullptr;
-  IntTensor (*move_ints)(const NetLayer& layer, const IntTensor& x) = nullptr;
+  // `params` are x's quantization (a pad fills with the code of a real 0, its zero point).
+  IntTensor (*move_ints)(const NetLayer& layer, const IntTensor& x,
+                         const QuantParams& params) = nullptr;
   // The tensors RunLayer takes, from the layer's inputs (in order) and its quantized weights.
   LayerInputs (*int_inputs)(const std::vector<const IntTensor*>& inputs,
                             const QuantizedLayer& layer) = nullptr;
@@ -113,6 +115,7 @@ std::vector<OpDef> BinaryOps();          // mul, sub, div, prelu
 std::vector<OpDef> ConcatOps();          // concat
 std::vector<OpDef> SliceOps();           // slice
 std::vector<OpDef> ConstantOps();        // constant
+std::vector<OpDef> PadOps();             // pad
 std::vector<OpDef> LayerNormOps();       // layer_norm
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
