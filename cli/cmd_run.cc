@@ -98,7 +98,7 @@ int Run(const Options& o) {
   // every other backend.
   sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
   std::optional<CycleResult> cycle;
-  if (info.name != "analytical" && perf.ok()) {
+  if (!info.timing_reference && perf.ok()) {
     const std::unique_ptr<sim::Backend> backend = info.make();
     if (info.moves_values) {
       cycle = RunCheckedBackend(*backend, s, t, o.target, o.cycle, perf);

@@ -249,7 +249,7 @@ int Run(const Options& o) {
   Progress progress;
   ex::SweepOptions options;
   options.jobs = jobs;
-  options.backend = backend.name == "analytical" ? nullptr : &backend;
+  options.backend = backend.timing_reference ? nullptr : &backend;
   options.on_row = [&](const ex::SweepRow& r) {
     if (rows_out.is_open() && (done.empty() || !done[r.index])) {  // kept rows are there already
       rows_out << ex::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;

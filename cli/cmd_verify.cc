@@ -71,11 +71,17 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
   if (o.backend_option->count() > 0 && o.rtl_option->count() > 0) {
     throw InputError("--rtl and --backend both choose the backend: give one");
   }
-  const std::string name =
-      o.backend_option->count() > 0 ? o.backend : "systemc-rtl-" + o.rtl;
-  const sim::BackendInfo& info = sim::BuiltinBackends().Get(name);
+  if (o.backend_option->count() == 0) {
+    for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
+      if (b.rtl_mode == o.rtl) {
+        return b;
+      }
+    }
+    throw InputError("--rtl " + o.rtl + ": no backend of this build runs it");
+  }
+  const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
   if (!info.moves_values) {
-    throw InputError("--backend " + name +
+    throw InputError("--backend " + o.backend +
                      " moves no values: verify needs a backend that computes the outputs");
   }
   return info;
@@ -84,7 +90,7 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
 int Verify(const VerifyOptions& o) {
   const Target t = LoadTarget(o.target);
   const sim::BackendInfo& info = VerifyBackend(o);
-  const bool rtl_array = info.name == "systemc-rtl-array";
+  const bool rtl_array = info.rtl_mode == "array";
   if (!rtl_array && (!o.trace.empty() || !o.stuck_at.empty())) {
     throw InputError(std::string(o.trace.empty() ? "--stuck-at" : "--trace") +
                      " needs --rtl array (the waveform and the fault are the array's)");
@@ -107,12 +113,10 @@ int Verify(const VerifyOptions& o) {
   if (!o.stuck_at.empty()) {
     c.run.stuck_at = ParseStuckAt(o.stuck_at, t.arch);
   }
-  const RtlModelInfo* model = info.name == "systemc-rtl-array" ? sim::rtl::FindArrayFor(t.arch)
-                              : info.name == "systemc-rtl-mac" ? sim::rtl::FindMacBankFor(t.arch)
-                                                               : nullptr;
-  const std::string mode = info.name == "systemc-rtl-array" ? "array"
-                           : info.name == "systemc-rtl-mac" ? "mac"
-                                                            : info.name;
+  const std::string& mode = info.rtl_mode;  // empty for a backend without RTL
+  const RtlModelInfo* model = mode == "array" ? sim::rtl::FindArrayFor(t.arch)
+                              : mode == "mac" ? sim::rtl::FindMacBankFor(t.arch)
+                                              : nullptr;
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective),
                    SearchOption(o.target));

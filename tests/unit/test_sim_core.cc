@@ -95,6 +95,8 @@ TEST_CASE("the backend registry finds by name and refuses duplicates", "[core]")
   REQUIRE(r.Find("analytical") != nullptr);
   CHECK(!r.Find("analytical")->moves_values);
   CHECK(r.Find("analytical")->concurrent);
+  CHECK(r.Find("analytical")->timing_reference);
+  CHECK(r.Find("analytical")->rtl_mode.empty());
   CHECK(r.Find("nope") == nullptr);
   CHECK_THROWS_AS(sim::RegisterAnalyticalBackend(&r), std::logic_error);
   try {

@@ -15,8 +15,8 @@ NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& sche
   backend->Check(arch, options);
   const NetworkPerf analytical = EvaluateSchedule(schedule, arch, table);
   if (!info.moves_values) {
-    return info.name == "analytical" ? analytical
-                                     : backend->Run(Job{&schedule, &arch, &table}, options).perf;
+    return info.timing_reference ? analytical
+                                 : backend->Run(Job{&schedule, &arch, &table}, options).perf;
   }
   if (!analytical.ok()) {
     return analytical;  // a layer cannot run: no backend runs it
