@@ -59,8 +59,15 @@ void WriteScaleSimReports(const compiler::Schedule& s, const models::ArchSpec& a
 int Run(const Options& o) {
   const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
   if (!info.moves_values && (!o.cycle.run.trace_path.empty() || !o.cycle.save_outputs.empty())) {
+    std::string names;
+    for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
+      if (b.moves_values) {
+        names += (names.empty() ? "" : ", ") + b.name;
+      }
+    }
     throw InputError(std::string(o.cycle.run.trace_path.empty() ? "--save-outputs" : "--trace") +
-                     " needs --backend systemc");
+                     " needs a backend that moves values (this build has: " + names + "); " +
+                     info.name + " moves none");
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
