@@ -22,6 +22,7 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
+#include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/pareto.h"
 
 namespace quasar::sim::explore {
@@ -168,10 +169,12 @@ struct SweepResult {
 // configuration that cannot run: the row says why ("infeasible", or "invalid" for a combination
 // of values the arch format rejects); a backend that cannot run the job at all, or disagrees
 // with the golden reference, throws (InputError, BackendMismatch). `fidelity` is copied into the
-// row.
+// row. `values`, when given, supplies the quantized network of a backend that moves values
+// (RunSweep's, quantized once per (network, precision)); otherwise this call quantizes it.
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
                         const std::optional<SweepFidelity>& fidelity,
-                        const BackendInfo* backend = nullptr);
+                        const BackendInfo* backend = nullptr,
+                        const BackendValuesSource& values = nullptr);
 
 // The fidelity of the spec's (network, precision) pair `pair` (index network * precisions +
 // precision) with accumulator `acc`, on `threads` threads (0: all cores; the result does not
