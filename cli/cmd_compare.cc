@@ -26,7 +26,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
-#include "quasar/sim/explore/text.h"
+#include "quasar/report/text.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -194,13 +194,13 @@ std::string Csv(const std::vector<ComparisonColumn>& cols) {
   out += ",status\n";
   for (size_t i = 0; i < cols.size(); ++i) {
     const ComparisonColumn& c = cols[i];
-    out += fmt::format("{},{},{},{},{}", sim::explore::CsvCell(c.view),
-                       sim::explore::CsvCell(c.precision), sim::explore::CsvCell(c.arch.name),
+    out += fmt::format("{},{},{},{},{}", report::CsvCell(c.view),
+                       report::CsvCell(c.precision), report::CsvCell(c.arch.name),
                        c.arch.rows, c.arch.cols);
     for (const MetricRow& r : rows) {
       out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
     }
-    out += "," + sim::explore::CsvCell(c.perf.status) + "\n";
+    out += "," + report::CsvCell(c.perf.status) + "\n";
   }
   return out;
 }

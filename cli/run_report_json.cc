@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "quasar/models/cost/energy.h"
-#include "quasar/sim/explore/text.h"
+#include "quasar/report/text.h"
 #include "run_report.h"
 
 namespace quasar::cli {
@@ -265,7 +265,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     std::string line;
     if (header) {
       for (const auto& c : cells) {
-        line += (line.empty() ? "" : ",") + sim::explore::CsvCell(c.first);
+        line += (line.empty() ? "" : ",") + report::CsvCell(c.first);
       }
       out += line + "\n";
       line.clear();
@@ -273,7 +273,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     }
     bool first = true;
     for (const auto& c : cells) {
-      line += (first ? "" : ",") + sim::explore::CsvCell(c.second);
+      line += (first ? "" : ",") + report::CsvCell(c.second);
       first = false;
     }
     out += line + "\n";
