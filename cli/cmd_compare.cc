@@ -27,7 +27,7 @@
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
 #include "quasar/report/text.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {

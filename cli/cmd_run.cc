@@ -21,7 +21,7 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {

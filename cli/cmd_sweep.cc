@@ -26,7 +26,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/sweep.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {

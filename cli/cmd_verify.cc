@@ -20,7 +20,7 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {

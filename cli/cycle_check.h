@@ -11,7 +11,7 @@
 #include "quasar/compiler/schedule.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/check.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "quasar/models/cost/energy.h"
+#include "quasar/report/run.h"
 #include "quasar/report/text.h"
-#include "run_report.h"
 
-namespace quasar::cli {
+namespace quasar::report {
 
 using compiler::LayerKind;
 using compiler::LayerSchedule;
@@ -265,7 +265,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     std::string line;
     if (header) {
       for (const auto& c : cells) {
-        line += (line.empty() ? "" : ",") + report::CsvCell(c.first);
+        line += (line.empty() ? "" : ",") + CsvCell(c.first);
       }
       out += line + "\n";
       line.clear();
@@ -273,7 +273,7 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
     }
     bool first = true;
     for (const auto& c : cells) {
-      line += (first ? "" : ",") + report::CsvCell(c.second);
+      line += (first ? "" : ",") + CsvCell(c.second);
       first = false;
     }
     out += line + "\n";
@@ -281,4 +281,4 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
   return out;
 }
 
-}  // namespace quasar::cli
+}  // namespace quasar::report
