@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "accuracy_report.h"
+#include "image_progress.h"
 #include "compare_plots.h"
 #include "net_common.h"
 #include "quasar/models/cost/cost_table.h"

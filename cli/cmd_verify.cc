@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "cycle_check.h"
 #include "quasar/models/error.h"
+#include "quasar/report/verify.h"
 #include "quasar/rtl/params.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
@@ -146,38 +147,16 @@ int Verify(const VerifyOptions& o) {
                    ? "RTL waveform written to " + o.trace
                    : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }
-  const auto& stuck = c.run.stuck_at;
-  std::string text;
-  if (o.format == "json") {
-    nlohmann::ordered_json j;
-    j["network"] = t.net.name;
-    j["arch"] = t.arch.name;
-    if (model != nullptr) {
-      j["rtl"] = {{"mode", mode},
-                  {"model", model->name},
-                  {"preset", model->preset},
-                  {"verilator_args", model->verilator_args}};
-      if (stuck) {
-        j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
-      }
-    } else {
-      j["backend"] = info.name;
-    }
-    j["check"] = CheckJson(r);
-    text = j.dump(2) + "\n";
-  } else {
-    text =
-        fmt::format("quasar verify: {} on {}\n", t.net.name, t.arch.name) +
-        (model != nullptr
-             ? fmt::format("RTL: {} model {} ({}), {}\n", mode, model->name,
-                           model->preset.empty() ? "test model" : model->preset,
-                           model->verilator_args)
-             : fmt::format("backend: {}\n", info.name)) +
-        (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
-                             stuck->second)
-               : "") +
-        CheckTable(r);
+  report::VerifySubject subject;
+  subject.network = t.net.name;
+  subject.arch = t.arch.name;
+  if (model != nullptr) {
+    subject.rtl = report::VerifyRtl{mode, model->name, model->preset, model->verilator_args};
   }
+  subject.backend = info.name;
+  subject.stuck_at = c.run.stuck_at;
+  const std::string text = o.format == "json" ? report::VerifyJson(subject, r).dump(2) + "\n"
+                                              : report::VerifyTable(subject, r);
   WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
     fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
