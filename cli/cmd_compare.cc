@@ -236,68 +236,28 @@ int CompareColumns(const CompareOptions& o) {
       SetAccuracy(*ptq, qat_acc, cols);
     }
   }
-  const std::string net_name = same.empty() ? iso[0].perf.network : same[0].perf.network;
-  nlohmann::ordered_json j;
-  j["network"] = net_name;
-  j["arch"] = base.name;
-  j["precisions"] = o.precisions;
-  if (fidelity_note) {
-    j["fidelity_note"] = *fidelity_note;
+  report::Comparison cmp;
+  cmp.base = base;
+  cmp.precisions = o.precisions;
+  cmp.fidelity_note = fidelity_note;
+  cmp.data = data ? &*data : nullptr;
+  cmp.same = std::move(same);
+  cmp.iso = std::move(iso);
+  cmp.iso_pe_array_mm2 = models::PriceArea(file_arch, table).pe_array / 1e6;
+  if (!cmp.iso.empty() && rtl_cells) {
+    cmp.iso_area_sources = report::IsoAreaSources(file_arch, table, *rtl_cells);
   }
-  if (data) {
-    const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
-    j["data"] = {{"name", data->name},
-                 {"source", data->test.source},
-                 {"images", c0.ptq->images},
-                 {"float_top1", c0.ptq->float_top1}};
-  }
-  j["same_array"] = report::CompareJson(same);
-  j["iso_area"] = report::CompareJson(iso);
+  const std::string net_name = cmp.Network();
   if (!o.json.empty()) {
-    WriteReport(j.dump(2) + "\n", o.json, "json", "compare");
+    WriteReport(report::ComparisonJson(cmp).dump(2) + "\n", o.json, "json", "compare");
   }
-  std::string text;
-  if (o.format == "json") {
-    text = j.dump(2) + "\n";
-  } else if (o.format == "csv") {
-    std::vector<ComparisonColumn> all = same;
-    all.insert(all.end(), iso.begin(), iso.end());
-    text = report::CompareCsv(all);
-  } else {
-    text = fmt::format("quasar compare: {} on {}\n", net_name, report::ArchLine(base));
-    if (fidelity_note) {
-      text += *fidelity_note + "\n";
-    }
-    if (data) {
-      const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
-      text += fmt::format(
-          "accuracy on {} images of {} ({}): float top-1 {:.2f} %; PTQ = the float network "
-          "quantized by Quasar (calibrated on {} train samples), QAT = the model trained at that "
-          "precision, both run by the golden integer reference\n",
-          c0.ptq->images, data->name, data->test.source, 100 * c0.ptq->float_top1,
-          data->calibration.size());
-    }
-    if (!same.empty()) {
-      text += report::CompareTable(same, "Same array, each precision (" +
-                              std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
-                                              ? "with Bit Fusion precision scaling"
-                                              : "no precision scaling") +
-                              ")");
-    }
-    if (!iso.empty()) {
-      text +=
-          report::CompareTable(iso, fmt::format("Iso-area: a plain MAC of each precision's widest operands, as "
-                                 "many PEs as fit the {:.3f} mm2 PE array",
-                                 models::PriceArea(file_arch, table).pe_array / 1e6));
-      if (rtl_cells) {
-        text += report::IsoAreaSources(file_arch, table, *rtl_cells);
-      }
-    }
-  }
+  const std::string text = o.format == "json"  ? report::ComparisonJson(cmp).dump(2) + "\n"
+                           : o.format == "csv" ? report::ComparisonCsv(cmp)
+                                               : report::ComparisonTable(cmp);
   WriteReport(text, o.out, o.format, "compare");
   std::fflush(stdout);  // the report before the plots' messages on stderr
   if (!o.plots.empty()) {
-    report::WriteComparePlots(o.plots, net_name, base.name, same, iso);
+    report::WriteComparePlots(o.plots, net_name, base.name, cmp.same, cmp.iso);
   }
   return 0;
 }

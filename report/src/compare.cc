@@ -232,4 +232,71 @@ std::string IsoAreaSources(const models::ArchSpec& base, const models::CostTable
       rtl ? fmt::format(", binary {:.3f} of 8-bit", rtl->relative_to_int8) : "");
 }
 
+std::string Comparison::Network() const {
+  return same.empty() ? iso[0].perf.network : same[0].perf.network;
+}
+
+nlohmann::ordered_json ComparisonJson(const Comparison& c) {
+  const std::vector<ComparisonColumn>& same = c.same;
+  const std::vector<ComparisonColumn>& iso = c.iso;
+  const models::Dataset* data = c.data;
+  nlohmann::ordered_json j;
+  j["network"] = c.Network();
+  j["arch"] = c.base.name;
+  j["precisions"] = c.precisions;
+  if (c.fidelity_note) {
+    j["fidelity_note"] = *c.fidelity_note;
+  }
+  if (data) {
+    const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
+    j["data"] = {{"name", data->name},
+                 {"source", data->test.source},
+                 {"images", c0.ptq->images},
+                 {"float_top1", c0.ptq->float_top1}};
+  }
+  j["same_array"] = CompareJson(same);
+  j["iso_area"] = CompareJson(iso);
+  return j;
+}
+
+std::string ComparisonCsv(const Comparison& c) {
+  std::vector<ComparisonColumn> all = c.same;
+  all.insert(all.end(), c.iso.begin(), c.iso.end());
+  return CompareCsv(all);
+}
+
+std::string ComparisonTable(const Comparison& c) {
+  const std::vector<ComparisonColumn>& same = c.same;
+  const std::vector<ComparisonColumn>& iso = c.iso;
+  const models::Dataset* data = c.data;
+  const models::ArchSpec& base = c.base;
+  std::string text = fmt::format("quasar compare: {} on {}\n", c.Network(), ArchLine(base));
+  if (c.fidelity_note) {
+    text += *c.fidelity_note + "\n";
+  }
+  if (data) {
+    const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
+    text += fmt::format(
+        "accuracy on {} images of {} ({}): float top-1 {:.2f} %; PTQ = the float network "
+        "quantized by Quasar (calibrated on {} train samples), QAT = the model trained at that "
+        "precision, both run by the golden integer reference\n",
+        c0.ptq->images, data->name, data->test.source, 100 * c0.ptq->float_top1,
+        data->calibration.size());
+  }
+  if (!same.empty()) {
+    text += CompareTable(same, "Same array, each precision (" +
+                                   std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
+                                                   ? "with Bit Fusion precision scaling"
+                                                   : "no precision scaling") +
+                                   ")");
+  }
+  if (!iso.empty()) {
+    text += CompareTable(iso, fmt::format("Iso-area: a plain MAC of each precision's widest "
+                                          "operands, as many PEs as fit the {:.3f} mm2 PE array",
+                                          c.iso_pe_array_mm2));
+    text += c.iso_area_sources;
+  }
+  return text;
+}
+
 }  // namespace quasar::report
