@@ -192,20 +192,21 @@ nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols) {
 
 std::string CompareCsv(const std::vector<ComparisonColumn>& cols) {
   const std::vector<MetricRow> rows = ComparisonMetrics(cols);
-  std::string out = "view,precision,arch,rows,cols";
+  std::vector<std::string> head = {"view", "precision", "arch", "rows", "cols"};
   for (const MetricRow& r : rows) {
-    out += "," + r.key;
+    head.push_back(r.key);
   }
-  out += ",status\n";
+  head.push_back("status");
+  std::string out = CsvLine(head);
   for (size_t i = 0; i < cols.size(); ++i) {
     const ComparisonColumn& c = cols[i];
-    out += fmt::format("{},{},{},{},{}", CsvCell(c.view),
-                       CsvCell(c.precision), CsvCell(c.arch.name),
-                       c.arch.rows, c.arch.cols);
+    std::vector<std::string> cells = {c.view, c.precision, c.arch.name,
+                                      std::to_string(c.arch.rows), std::to_string(c.arch.cols)};
     for (const MetricRow& r : rows) {
-      out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
+      cells.push_back(r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
     }
-    out += "," + CsvCell(c.perf.status) + "\n";
+    cells.push_back(c.perf.status);
+    out += CsvLine(cells);
   }
   return out;
 }

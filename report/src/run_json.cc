@@ -261,22 +261,16 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
   std::string out;
   bool header = true;
   for (const Json& r : rows) {
-    const auto cells = Flatten(r);
-    std::string line;
+    std::vector<std::string> names, values;
+    for (auto& [name, value] : Flatten(r)) {
+      names.push_back(std::move(name));
+      values.push_back(std::move(value));
+    }
     if (header) {
-      for (const auto& c : cells) {
-        line += (line.empty() ? "" : ",") + CsvCell(c.first);
-      }
-      out += line + "\n";
-      line.clear();
+      out += CsvLine(names);
       header = false;
     }
-    bool first = true;
-    for (const auto& c : cells) {
-      line += (first ? "" : ",") + CsvCell(c.second);
-      first = false;
-    }
-    out += line + "\n";
+    out += CsvLine(values);
   }
   return out;
 }

@@ -158,13 +158,7 @@ std::vector<std::string> SweepColumns(const SweepSpec& spec) {
   return c;
 }
 
-std::string SweepCsvHeader(const SweepSpec& spec) {
-  std::string line;
-  for (const std::string& c : SweepColumns(spec)) {
-    line += (line.empty() ? "" : ",") + CsvCell(c);
-  }
-  return line + "\n";
-}
+std::string SweepCsvHeader(const SweepSpec& spec) { return CsvLine(SweepColumns(spec)); }
 
 std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
                          std::optional<bool> within_constraints, std::optional<bool> pareto) {
@@ -176,11 +170,7 @@ std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
   cells.push_back(within_constraints ? Bool(*within_constraints) : "");
   cells.push_back(pareto ? Bool(*pareto) : "");
   cells.push_back(row.context);
-  std::string line;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    line += (i ? "," : "") + CsvCell(cells[i]);
-  }
-  return line + "\n";
+  return CsvLine(cells);
 }
 
 std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
