@@ -206,9 +206,8 @@ int CompareColumns(const CompareOptions& o) {
         if (const auto rtl_arch =
                 sim::explore::IsoAreaArchByRtl(file_arch, table, widths, *rtl_cells)) {
           const compiler::Schedule s = sim::Compile(net, *rtl_arch, table, objective);
-          const sim::NetworkPerf perf = sim::explore::RunOnBackend(
-              sim::BuiltinBackends().Get("analytical"), s, *rtl_arch, table, net, o.net.seed,
-              o.net.calib_samples);
+          // The analytical model's latency (the timing reference), whatever --backend is.
+          const sim::NetworkPerf perf = sim::EvaluateSchedule(s, *rtl_arch, table);
           iso.back().rtl_sized_pes = rtl_arch->PeCount();
           if (perf.ok()) {
             iso.back().rtl_sized_latency_s = perf.latency_s;
