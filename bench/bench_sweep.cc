@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
 
 using namespace quasar;
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto r = sim::explore::RunSweep(spec, o);
     const double s = Seconds(t0);
-    const std::string csv = SweepCsv(spec, r.rows, MarkFront(spec, r.rows));
+    const std::string csv = report::SweepCsv(spec, r.rows, MarkFront(spec, r.rows));
     if (first_csv.empty()) {
       first_csv = csv;
     } else if (csv != first_csv) {

@@ -18,22 +18,21 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "accuracy_report.h"
-#include "compare_plots.h"
+#include "image_progress.h"
 #include "net_common.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/error.h"
+#include "quasar/report/compare.h"
+#include "quasar/report/compare_plots.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
-#include "quasar/sim/explore/text.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {
 
 using sim::explore::ComparisonColumn;
-using sim::explore::MetricRow;
 
 struct CompareOptions {
   NetOptions net;
@@ -102,129 +101,6 @@ void SetAccuracy(const sim::explore::AccuracySummary& ptq,
     c->required_acc_bits = ptq.required_acc_bits;
     c->overflow_events = ptq.overflow_events;
   }
-}
-
-std::string Cell(const std::optional<double>& v) {
-  if (!v) {
-    return "-";
-  }
-  if (std::isinf(*v)) {
-    return *v > 0 ? "inf" : "-inf";
-  }
-  const double a = std::fabs(*v);
-  if (*v == std::round(*v) && a < 1e6) {
-    return fmt::format("{:.0f}", *v);  // counts and widths
-  }
-  return a != 0 && (a >= 1e6 || a < 1e-3) ? fmt::format("{:.3e}", *v)
-                                          : fmt::format("{:.{}f}", *v, a >= 100 ? 1 : 3);
-}
-
-std::string ArchLine(const models::ArchSpec& a) {
-  return fmt::format(
-      "{} ({}x{} {}, {}x{}-bit MAC{}{})", a.name, a.rows, a.cols, models::DataflowName(a.dataflow),
-      a.mac.weight_bits, a.mac.activation_bits,
-      a.mac.scaling == models::PrecisionScaling::kBitFusion ? ", Bit Fusion" : "",
-      a.mac.binary_lanes > 0 ? fmt::format(", {} XNOR lanes", a.mac.binary_lanes) : "");
-}
-
-std::string Table(const std::vector<ComparisonColumn>& cols, const std::string& title) {
-  std::string out = "\n" + title + "\n";
-  out += fmt::format("{:<30}", "metric");
-  for (const ComparisonColumn& c : cols) {
-    out += fmt::format(" {:>12}", c.precision);
-  }
-  out += "\n";
-  for (const MetricRow& r : sim::explore::ComparisonMetrics(cols)) {
-    out += fmt::format("{:<30}", r.label + (r.unit.empty() ? "" : " (" + r.unit + ")"));
-    for (const auto& v : r.values) {
-      out += fmt::format(" {:>12}", Cell(v));
-    }
-    out += "\n";
-  }
-  for (const ComparisonColumn& c : cols) {
-    out += fmt::format("{}: {}\n", c.precision, ArchLine(c.arch));
-    if (!c.note.empty()) {
-      out += fmt::format("  note: {}\n", c.note);
-    }
-    if (!c.perf.ok()) {
-      out += fmt::format("  cannot run: {}\n", c.perf.status);
-    }
-  }
-  return out;
-}
-
-nlohmann::ordered_json Json(const std::vector<ComparisonColumn>& cols) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::array();
-  const std::vector<MetricRow> rows = sim::explore::ComparisonMetrics(cols);
-  for (size_t i = 0; i < cols.size(); ++i) {
-    const ComparisonColumn& c = cols[i];
-    nlohmann::ordered_json m;
-    for (const MetricRow& r : rows) {
-      // JSON has no infinity: an SQNR of +inf (output equal to float) is the string "inf".
-      m[r.key] = !r.values[i] ? nlohmann::ordered_json()
-                 : std::isinf(*r.values[i])
-                     ? nlohmann::ordered_json(*r.values[i] > 0 ? "inf" : "-inf")
-                     : nlohmann::ordered_json(*r.values[i]);
-    }
-    j.push_back({{"precision", c.precision},
-                 {"view", c.view},
-                 {"arch",
-                  {{"name", c.arch.name},
-                   {"rows", c.arch.rows},
-                   {"cols", c.arch.cols},
-                   {"weight_bits", c.arch.mac.weight_bits},
-                   {"activation_bits", c.arch.mac.activation_bits},
-                   {"precision_scaling", models::PrecisionScalingName(c.arch.mac.scaling)},
-                   {"binary_lanes", c.arch.mac.binary_lanes}}},
-                 {"status", c.perf.status},
-                 {"note", c.note},
-                 {"overflow_events", c.overflow_events ? nlohmann::ordered_json(*c.overflow_events)
-                                                       : nlohmann::ordered_json()},
-                 {"metrics", m}});
-  }
-  return j;
-}
-
-std::string Csv(const std::vector<ComparisonColumn>& cols) {
-  const std::vector<MetricRow> rows = sim::explore::ComparisonMetrics(cols);
-  std::string out = "view,precision,arch,rows,cols";
-  for (const MetricRow& r : rows) {
-    out += "," + r.key;
-  }
-  out += ",status\n";
-  for (size_t i = 0; i < cols.size(); ++i) {
-    const ComparisonColumn& c = cols[i];
-    out += fmt::format("{},{},{},{},{}", sim::explore::CsvCell(c.view),
-                       sim::explore::CsvCell(c.precision), sim::explore::CsvCell(c.arch.name),
-                       c.arch.rows, c.arch.cols);
-    for (const MetricRow& r : rows) {
-      out += "," + (r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
-    }
-    out += "," + sim::explore::CsvCell(c.perf.status) + "\n";
-  }
-  return out;
-}
-
-// Where the iso-area PE areas come from, with the binary-to-8-bit ratio of each source.
-std::string IsoAreaSources(const models::ArchSpec& base, const models::CostTable& table,
-                           const models::RtlMacCells& cells) {
-  auto plain = [&](int bits) {
-    models::ArchSpec a = base;
-    a.mac.weight_bits = a.mac.activation_bits = bits;
-    a.mac.scaling = models::PrecisionScaling::kNone;
-    a.mac.binary_lanes = 0;
-    return a;
-  };
-  const double table_ratio =
-      models::PriceArea(plain(1), table).pe / models::PriceArea(plain(8), table).pe;
-  const auto rtl = models::MatchRtlMac(cells, plain(1).mac);
-  return fmt::format(
-      "PE areas: \"PEs\" prices each PE by the technology table ({}; its binary PE, {:.3f} of "
-      "the 8-bit one, is extrapolated); \"sized by RTL gates\" scales the table's 8-bit PE by the "
-      "gate count of the project's synthesized MAC instead ({}{}; docs/rtl-area.md). The two "
-      "bracket the iso-area density.\n",
-      table.name, table_ratio, cells.tool,
-      rtl ? fmt::format(", binary {:.3f} of 8-bit", rtl->relative_to_int8) : "");
 }
 
 int CompareColumns(const CompareOptions& o);
@@ -330,9 +206,8 @@ int CompareColumns(const CompareOptions& o) {
         if (const auto rtl_arch =
                 sim::explore::IsoAreaArchByRtl(file_arch, table, widths, *rtl_cells)) {
           const compiler::Schedule s = sim::Compile(net, *rtl_arch, table, objective);
-          const sim::NetworkPerf perf = sim::explore::RunOnBackend(
-              sim::BuiltinBackends().Get("analytical"), s, *rtl_arch, table, net, o.net.seed,
-              o.net.calib_samples);
+          // The analytical model's latency (the timing reference), whatever --backend is.
+          const sim::NetworkPerf perf = sim::EvaluateSchedule(s, *rtl_arch, table);
           iso.back().rtl_sized_pes = rtl_arch->PeCount();
           if (perf.ok()) {
             iso.back().rtl_sized_latency_s = perf.latency_s;
@@ -360,68 +235,28 @@ int CompareColumns(const CompareOptions& o) {
       SetAccuracy(*ptq, qat_acc, cols);
     }
   }
-  const std::string net_name = same.empty() ? iso[0].perf.network : same[0].perf.network;
-  nlohmann::ordered_json j;
-  j["network"] = net_name;
-  j["arch"] = base.name;
-  j["precisions"] = o.precisions;
-  if (fidelity_note) {
-    j["fidelity_note"] = *fidelity_note;
+  report::Comparison cmp;
+  cmp.base = base;
+  cmp.precisions = o.precisions;
+  cmp.fidelity_note = fidelity_note;
+  cmp.data = data ? &*data : nullptr;
+  cmp.same = std::move(same);
+  cmp.iso = std::move(iso);
+  cmp.iso_pe_array_mm2 = models::PriceArea(file_arch, table).pe_array / 1e6;
+  if (!cmp.iso.empty() && rtl_cells) {
+    cmp.iso_area_sources = report::IsoAreaSources(file_arch, table, *rtl_cells);
   }
-  if (data) {
-    const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
-    j["data"] = {{"name", data->name},
-                 {"source", data->test.source},
-                 {"images", c0.ptq->images},
-                 {"float_top1", c0.ptq->float_top1}};
-  }
-  j["same_array"] = Json(same);
-  j["iso_area"] = Json(iso);
+  const std::string net_name = cmp.Network();
   if (!o.json.empty()) {
-    WriteReport(j.dump(2) + "\n", o.json, "json", "compare");
+    WriteReport(report::ComparisonJson(cmp).dump(2) + "\n", o.json, "json", "compare");
   }
-  std::string text;
-  if (o.format == "json") {
-    text = j.dump(2) + "\n";
-  } else if (o.format == "csv") {
-    std::vector<ComparisonColumn> all = same;
-    all.insert(all.end(), iso.begin(), iso.end());
-    text = Csv(all);
-  } else {
-    text = fmt::format("quasar compare: {} on {}\n", net_name, ArchLine(base));
-    if (fidelity_note) {
-      text += *fidelity_note + "\n";
-    }
-    if (data) {
-      const ComparisonColumn& c0 = same.empty() ? iso[0] : same[0];
-      text += fmt::format(
-          "accuracy on {} images of {} ({}): float top-1 {:.2f} %; PTQ = the float network "
-          "quantized by Quasar (calibrated on {} train samples), QAT = the model trained at that "
-          "precision, both run by the golden integer reference\n",
-          c0.ptq->images, data->name, data->test.source, 100 * c0.ptq->float_top1,
-          data->calibration.size());
-    }
-    if (!same.empty()) {
-      text += Table(same, "Same array, each precision (" +
-                              std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
-                                              ? "with Bit Fusion precision scaling"
-                                              : "no precision scaling") +
-                              ")");
-    }
-    if (!iso.empty()) {
-      text +=
-          Table(iso, fmt::format("Iso-area: a plain MAC of each precision's widest operands, as "
-                                 "many PEs as fit the {:.3f} mm2 PE array",
-                                 models::PriceArea(file_arch, table).pe_array / 1e6));
-      if (rtl_cells) {
-        text += IsoAreaSources(file_arch, table, *rtl_cells);
-      }
-    }
-  }
+  const std::string text = o.format == "json"  ? report::ComparisonJson(cmp).dump(2) + "\n"
+                           : o.format == "csv" ? report::ComparisonCsv(cmp)
+                                               : report::ComparisonTable(cmp);
   WriteReport(text, o.out, o.format, "compare");
   std::fflush(stdout);  // the report before the plots' messages on stderr
   if (!o.plots.empty()) {
-    WriteComparePlots(o.plots, net_name, base.name, same, iso);
+    report::WriteComparePlots(o.plots, net_name, base.name, cmp.same, cmp.iso);
   }
   return 0;
 }

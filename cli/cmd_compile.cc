@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/sim/analytical.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {

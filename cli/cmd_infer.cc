@@ -12,7 +12,8 @@
 #include <optional>
 #include <thread>
 
-#include "accuracy_report.h"
+#include "image_progress.h"
+#include "quasar/report/accuracy.h"
 #include "commands.h"
 #include "net_common.h"
 #include "quasar/models/error.h"
@@ -68,7 +69,7 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
                       {"threads", threads},
                       {"golden_thread_seconds", r.golden_seconds},
                       {"float_thread_seconds", r.float_seconds},
-                      {"accuracy", AccuracyJson(r, !o.json_file.empty())}};
+                      {"accuracy", report::AccuracyJson(r, !o.json_file.empty())}};
   int64_t agree = -1;
   if (!o.expect_top1.empty()) {
     // Predictions made elsewhere (e.g. PyTorch's fake-quantized forward pass), one per image.
@@ -88,15 +89,15 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
     WriteJsonFile(o.json_file, j);
   }
   if (o.format == "json") {
-    j["accuracy"] = AccuracyJson(r, false);
+    j["accuracy"] = report::AccuracyJson(r, false);
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
   fmt::print("{}: golden integer run vs float reference on {} ({} rounding)\n", q.net.name,
              data.name, RoundingModeName(q.net.policy.rounding));
-  PrintAccuracy(r, data.test.source);
+  report::PrintAccuracy(r, data.test.source);
   if (agree >= 0) {
-    fmt::print("integer top-1 = {}: {}\n", o.expect_top1, Percent(agree, r.images));
+    fmt::print("integer top-1 = {}: {}\n", o.expect_top1, report::Percent(agree, r.images));
   }
   fmt::print("time: {:.2f} s, {:.0f} images/s ({} threads; of the thread time, golden runs "
              "{:.2f} s, float runs {:.2f} s)\n",

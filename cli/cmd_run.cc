@@ -21,7 +21,7 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {
@@ -59,8 +59,15 @@ void WriteScaleSimReports(const compiler::Schedule& s, const models::ArchSpec& a
 int Run(const Options& o) {
   const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
   if (!info.moves_values && (!o.cycle.run.trace_path.empty() || !o.cycle.save_outputs.empty())) {
+    std::string names;
+    for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
+      if (b.moves_values) {
+        names += (names.empty() ? "" : ", ") + b.name;
+      }
+    }
     throw InputError(std::string(o.cycle.run.trace_path.empty() ? "--save-outputs" : "--trace") +
-                     " needs --backend systemc");
+                     " needs a backend that moves values (this build has: " + names + "); " +
+                     info.name + " moves none");
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
@@ -98,7 +105,7 @@ int Run(const Options& o) {
   // every other backend.
   sim::NetworkPerf perf = sim::EvaluateSchedule(s, t.arch, t.table);
   std::optional<CycleResult> cycle;
-  if (info.name != "analytical" && perf.ok()) {
+  if (!info.timing_reference && perf.ok()) {
     const std::unique_ptr<sim::Backend> backend = info.make();
     if (info.moves_values) {
       cycle = RunCheckedBackend(*backend, s, t, o.target, o.cycle, perf);

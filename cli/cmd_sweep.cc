@@ -22,10 +22,11 @@
 #include "net_common.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
+#include "quasar/report/sweep.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/sweep.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {
@@ -100,7 +101,7 @@ void WriteWhole(const std::string& path, const std::string& text) {
 size_t ReadRows(const ex::SweepSpec& spec, const std::string& path,
                 std::vector<std::optional<ex::SweepRow>>* done) {
   size_t dropped = 0, added = 0;
-  std::vector<std::optional<ex::SweepRow>> rows = ex::ReadSweepCsv(spec, path, &dropped);
+  std::vector<std::optional<ex::SweepRow>> rows = report::ReadSweepCsv(spec, path, &dropped);
   done->resize(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     if (rows[i] && !(*done)[i]) {
@@ -231,10 +232,10 @@ int Run(const Options& o) {
   if (!csv.empty()) {
     const std::string tmp = partial + ".tmp";
     rows_out.open(tmp, std::ios::binary | std::ios::trunc);
-    rows_out << ex::SweepCsvHeader(spec);
+    rows_out << report::SweepCsvHeader(spec);
     for (const auto& r : done) {
       if (r) {
-        rows_out << ex::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
+        rows_out << report::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
       }
     }
     if (!rows_out.flush()) {
@@ -249,10 +250,10 @@ int Run(const Options& o) {
   Progress progress;
   ex::SweepOptions options;
   options.jobs = jobs;
-  options.backend = backend.name == "analytical" ? nullptr : &backend;
+  options.backend = backend.timing_reference ? nullptr : &backend;
   options.on_row = [&](const ex::SweepRow& r) {
     if (rows_out.is_open() && (done.empty() || !done[r.index])) {  // kept rows are there already
-      rows_out << ex::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;
+      rows_out << report::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;
       if (!rows_out) {
         throw InputError("cannot write " + partial);
       }
@@ -275,12 +276,12 @@ int Run(const Options& o) {
   // The marks need every row: rewrite the files whole.
   const ex::SweepMarks marks = ex::MarkFront(spec, result.rows);
   if (!csv.empty()) {
-    WriteWhole(csv, ex::SweepCsv(spec, result.rows, marks));
+    WriteWhole(csv, report::SweepCsv(spec, result.rows, marks));
     std::error_code ec;
     fs::remove(partial, ec);  // a leftover one only repeats the CSV's rows
   }
   if (!json.empty()) {
-    WriteWhole(json, ex::SweepJson(spec, result.rows, marks));
+    WriteWhole(json, report::SweepJson(spec, result.rows, marks));
   }
   size_t feasible = 0;
   for (const auto& r : result.rows) {
@@ -295,7 +296,7 @@ int Run(const Options& o) {
       fmt::print(stderr, "[sweep] {} written to {}\n", path == csv ? "csv" : "json", path);
     }
   }
-  fmt::print("{}", ex::FrontTable(spec, result.rows, marks));
+  fmt::print("{}", report::FrontTable(spec, result.rows, marks));
   return 0;
 }
 

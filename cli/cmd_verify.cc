@@ -16,11 +16,12 @@
 #include "commands.h"
 #include "cycle_check.h"
 #include "quasar/models/error.h"
+#include "quasar/report/verify.h"
 #include "quasar/rtl/params.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 namespace {
@@ -71,11 +72,17 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
   if (o.backend_option->count() > 0 && o.rtl_option->count() > 0) {
     throw InputError("--rtl and --backend both choose the backend: give one");
   }
-  const std::string name =
-      o.backend_option->count() > 0 ? o.backend : "systemc-rtl-" + o.rtl;
-  const sim::BackendInfo& info = sim::BuiltinBackends().Get(name);
+  if (o.backend_option->count() == 0) {
+    for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
+      if (b.rtl_mode == o.rtl) {
+        return b;
+      }
+    }
+    throw InputError("--rtl " + o.rtl + ": no backend of this build runs it");
+  }
+  const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
   if (!info.moves_values) {
-    throw InputError("--backend " + name +
+    throw InputError("--backend " + o.backend +
                      " moves no values: verify needs a backend that computes the outputs");
   }
   return info;
@@ -84,7 +91,7 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
 int Verify(const VerifyOptions& o) {
   const Target t = LoadTarget(o.target);
   const sim::BackendInfo& info = VerifyBackend(o);
-  const bool rtl_array = info.name == "systemc-rtl-array";
+  const bool rtl_array = info.rtl_mode == "array";
   if (!rtl_array && (!o.trace.empty() || !o.stuck_at.empty())) {
     throw InputError(std::string(o.trace.empty() ? "--stuck-at" : "--trace") +
                      " needs --rtl array (the waveform and the fault are the array's)");
@@ -107,12 +114,10 @@ int Verify(const VerifyOptions& o) {
   if (!o.stuck_at.empty()) {
     c.run.stuck_at = ParseStuckAt(o.stuck_at, t.arch);
   }
-  const RtlModelInfo* model = info.name == "systemc-rtl-array" ? sim::rtl::FindArrayFor(t.arch)
-                              : info.name == "systemc-rtl-mac" ? sim::rtl::FindMacBankFor(t.arch)
-                                                               : nullptr;
-  const std::string mode = info.name == "systemc-rtl-array" ? "array"
-                           : info.name == "systemc-rtl-mac" ? "mac"
-                                                            : info.name;
+  const std::string& mode = info.rtl_mode;  // empty for a backend without RTL
+  const RtlModelInfo* model = mode == "array" ? sim::rtl::FindArrayFor(t.arch)
+                              : mode == "mac" ? sim::rtl::FindMacBankFor(t.arch)
+                                              : nullptr;
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective),
                    SearchOption(o.target));
@@ -142,38 +147,16 @@ int Verify(const VerifyOptions& o) {
                    ? "RTL waveform written to " + o.trace
                    : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }
-  const auto& stuck = c.run.stuck_at;
-  std::string text;
-  if (o.format == "json") {
-    nlohmann::ordered_json j;
-    j["network"] = t.net.name;
-    j["arch"] = t.arch.name;
-    if (model != nullptr) {
-      j["rtl"] = {{"mode", mode},
-                  {"model", model->name},
-                  {"preset", model->preset},
-                  {"verilator_args", model->verilator_args}};
-      if (stuck) {
-        j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
-      }
-    } else {
-      j["backend"] = info.name;
-    }
-    j["check"] = CheckJson(r);
-    text = j.dump(2) + "\n";
-  } else {
-    text =
-        fmt::format("quasar verify: {} on {}\n", t.net.name, t.arch.name) +
-        (model != nullptr
-             ? fmt::format("RTL: {} model {} ({}), {}\n", mode, model->name,
-                           model->preset.empty() ? "test model" : model->preset,
-                           model->verilator_args)
-             : fmt::format("backend: {}\n", info.name)) +
-        (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
-                             stuck->second)
-               : "") +
-        CheckTable(r);
+  report::VerifySubject subject;
+  subject.network = t.net.name;
+  subject.arch = t.arch.name;
+  if (model != nullptr) {
+    subject.rtl = report::VerifyRtl{mode, model->name, model->preset, model->verilator_args};
   }
+  subject.backend = info.name;
+  subject.stuck_at = c.run.stuck_at;
+  const std::string text = o.format == "json" ? report::VerifyJson(subject, r).dump(2) + "\n"
+                                              : report::VerifyTable(subject, r);
   WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
     fmt::print(stderr, "error: the {} disagrees with the golden reference\n",

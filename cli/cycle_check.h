@@ -1,7 +1,7 @@
 #pragma once
 // `quasar run --backend` and `quasar verify` with a backend that moves values: runs the network
-// through the golden kernels and the backend, and reports for every layer whether the two agree
-// on every output element (docs/run-output.md, "Bit-exact check").
+// through the golden kernels and the backend (docs/run-output.md, "Bit-exact check"); the result
+// and its table and JSON are the report library's (quasar/report/check.h).
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -9,21 +9,14 @@
 #include <vector>
 
 #include "quasar/compiler/schedule.h"
+#include "quasar/report/check.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/check.h"
-#include "run_report.h"
+#include "target.h"
 
 namespace quasar::cli {
 
-struct CycleResult {
-  sim::NetworkPerf perf;  // the backend's timing and events, priced
-  std::vector<sim::LayerCheck> checks;
-  double wall_seconds = 0;
-  int64_t simulated_macs = 0;
-  std::string title;  // what the check compares with the golden run (Backend::Title)
-  std::string first_disagreement;  // sim::CheckedRun::FirstDisagreement ("" when all agree)
-  bool bit_exact() const;
-};
+using report::CycleResult;
 
 struct CycleOptionsCli {
   std::string save_outputs;  // directory for one .npy per layer output
@@ -39,9 +32,5 @@ struct CycleOptionsCli {
 CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Schedule& s,
                               const Target& t, const TargetOptions& o, const CycleOptionsCli& c,
                               const sim::NetworkPerf& analytical);
-
-// The per-layer check as a table, and as JSON (one object per layer).
-std::string CheckTable(const CycleResult& r);
-nlohmann::ordered_json CheckJson(const CycleResult& r);
 
 }  // namespace quasar::cli

@@ -89,10 +89,10 @@ expect 0 "VCD trace written to" -- "$q" run --arch edge_32x32_os --net lenet5 --
   --trace "$tmp/t32.vcd"
 expect 0 "" -- grep -q " pe_31_31 " "$tmp/t32.vcd"
 
-# Options that need the SystemC backend, and unknown backends: exit 2.
-expect 2 "--trace needs --backend systemc" -- "$q" run --arch edge_32x32_os --net lenet5 \
+# Options that need a backend that moves values, and unknown backends: exit 2.
+expect 2 "--trace needs a backend that moves values (this build has: systemc" -- "$q" run --arch edge_32x32_os --net lenet5 \
   --trace "$tmp/x.vcd"
-expect 2 "--save-outputs needs --backend systemc" -- "$q" run --arch edge_32x32_os --net lenet5 \
+expect 2 "--save-outputs needs a backend that moves values (this build has: systemc" -- "$q" run --arch edge_32x32_os --net lenet5 \
   --save-outputs "$tmp/x"
 expect 2 "--backend" -- "$q" run --arch edge_32x32_os --net lenet5 --backend verilog
 # A trace must be a writable .vcd: refused before any work, nothing left behind.

@@ -8,6 +8,7 @@
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
 #include "quasar/models/net/network.h"
+#include "quasar/report/compare.h"
 #include "quasar/sim/explore/compare.h"
 
 namespace quasar::test {
@@ -89,7 +90,7 @@ TEST_CASE("Comparison metrics have one value per column, none where a column can
   bad.precision = "w1a1";
   bad.perf.status = "layer x cannot run";
   bad.output_sqnr_db.reset();
-  const auto rows = sim::explore::ComparisonMetrics({ok, bad});
+  const auto rows = report::ComparisonMetrics({ok, bad});
   REQUIRE(rows.size() > 10);
   bool saw_latency = false, saw_sqnr = false, saw_energy = false;
   for (const auto& r : rows) {

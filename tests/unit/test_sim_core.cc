@@ -4,6 +4,7 @@
 // element, so that the check must find that element and nothing else.
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "quasar/models/error.h"
@@ -74,6 +75,21 @@ class GoldenBackend final : public sim::Backend {
   int64_t corrupt_index_;
 };
 
+// What the RunChecked tests check: the tiny network compiled for the small array, its analytical
+// report (the timing reference), the network quantized from synthetic weights (seed 3, two
+// calibration samples), its inputs (sample 0) and the job that holds them.
+struct CheckFixture {
+  const models::NetworkSpec net = models::ParseNetwork(kNet, "tiny.yaml");
+  const models::ArchSpec arch = SmallArch();
+  const models::CostTable table = models::LoadArchCostTable(arch);
+  const compiler::Schedule s = sim::Compile(net, arch, table, compiler::Objective::kCycles);
+  const sim::NetworkPerf analytical = sim::EvaluateSchedule(s, arch, table);
+  const models::QuantizedNetwork q =
+      models::QuantizePostTraining(net, models::MakeFloatParams(net, 3), 3, 2);
+  const std::map<std::string, models::FloatTensor> inputs = models::MakeInputs(net, 3, 0);
+  const sim::CheckJob job{&q, &inputs, &s, &arch, &table, &analytical};
+};
+
 }  // namespace
 
 TEST_CASE("the latency-bandwidth DRAM model, worked by hand", "[core]") {
@@ -95,6 +111,8 @@ TEST_CASE("the backend registry finds by name and refuses duplicates", "[core]")
   REQUIRE(r.Find("analytical") != nullptr);
   CHECK(!r.Find("analytical")->moves_values);
   CHECK(r.Find("analytical")->concurrent);
+  CHECK(r.Find("analytical")->timing_reference);
+  CHECK(r.Find("analytical")->rtl_mode.empty());
   CHECK(r.Find("nope") == nullptr);
   CHECK_THROWS_AS(sim::RegisterAnalyticalBackend(&r), std::logic_error);
   try {
@@ -126,16 +144,8 @@ TEST_CASE("the analytical backend returns EvaluateSchedule's report", "[core]") 
   CHECK(got.tensors.empty());
 }
 
-TEST_CASE("RunChecked compares every element and finds the one that differs", "[core]") {
-  const models::NetworkSpec net = models::ParseNetwork(kNet, "tiny.yaml");
-  const models::ArchSpec arch = SmallArch();
-  const models::CostTable table = models::LoadArchCostTable(arch);
-  const compiler::Schedule s = sim::Compile(net, arch, table, compiler::Objective::kCycles);
-  const sim::NetworkPerf analytical = sim::EvaluateSchedule(s, arch, table);
-  const models::QuantizedNetwork q =
-      models::QuantizePostTraining(net, models::MakeFloatParams(net, 3), 3, 2);
-  const auto inputs = models::MakeInputs(net, 3, 0);
-  sim::CheckJob job{&q, &inputs, &s, &arch, &table, &analytical};
+TEST_CASE_METHOD(CheckFixture, "RunChecked compares every element and finds the one that differs",
+                 "[core]") {
 
   GoldenBackend exact("", 0);
   exact.float_inputs = &inputs;
@@ -184,16 +194,8 @@ TEST_CASE("RunChecked compares every element and finds the one that differs", "[
   CHECK(f.bit_exact());
 }
 
-TEST_CASE("RunChecked also fails a backend whose overflow counts or cycles differ", "[core]") {
-  const models::NetworkSpec net = models::ParseNetwork(kNet, "tiny.yaml");
-  const models::ArchSpec arch = SmallArch();
-  const models::CostTable table = models::LoadArchCostTable(arch);
-  const compiler::Schedule s = sim::Compile(net, arch, table, compiler::Objective::kCycles);
-  const sim::NetworkPerf analytical = sim::EvaluateSchedule(s, arch, table);
-  const models::QuantizedNetwork q =
-      models::QuantizePostTraining(net, models::MakeFloatParams(net, 3), 3, 2);
-  const auto inputs = models::MakeInputs(net, 3, 0);
-  const sim::CheckJob job{&q, &inputs, &s, &arch, &table, &analytical};
+TEST_CASE_METHOD(CheckFixture,
+                 "RunChecked also fails a backend whose overflow counts or cycles differ", "[core]") {
 
   GoldenBackend overflows("", 0);
   overflows.float_inputs = &inputs;

@@ -14,11 +14,13 @@
 
 #include "quasar/models/error.h"
 #include "quasar/sim/explore/pareto.h"
+#include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
 #include "sweep_test_util.h"
 
 using namespace quasar;
 using namespace quasar::sim::explore;
+using namespace quasar::report;
 
 namespace {
 

@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "quasar/sim/explore/compare.h"
+#include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
 #include "sweep_test_util.h"
 
 using namespace quasar;
 using namespace quasar::sim::explore;
+using namespace quasar::report;
 using quasar::test::ErrorOf;
 using quasar::test::Parse;
 using quasar::test::TempPath;

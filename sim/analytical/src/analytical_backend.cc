@@ -25,7 +25,8 @@ class AnalyticalBackend final : public Backend {
 void RegisterAnalyticalBackend(BackendRegistry* registry) {
   registry->Add({"analytical",
                  "closed-form timing and events per fold and tile (docs/analytical-model.md)",
-                 /*moves_values=*/false, /*concurrent=*/true,
+                 /*moves_values=*/false, /*concurrent=*/true, /*timing_reference=*/true,
+                 /*rtl_mode=*/"",
                  [] { return std::make_unique<AnalyticalBackend>(); }});
 }
 

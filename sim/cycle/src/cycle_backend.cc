@@ -50,7 +50,8 @@ BackendRun RunCycleJob(const Job& job, const RunOptions& options, CycleOptions b
 void RegisterCycleBackend(BackendRegistry* registry) {
   registry->Add({"systemc",
                  "SystemC cycle model with real values on the C++ PE array (docs/cycle-model.md)",
-                 /*moves_values=*/true, /*concurrent=*/false,
+                 /*moves_values=*/true, /*concurrent=*/false, /*timing_reference=*/false,
+                 /*rtl_mode=*/"",
                  [] { return std::make_unique<CycleBackend>(); }});
 }
 

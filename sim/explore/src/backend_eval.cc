@@ -1,5 +1,7 @@
 #include "quasar/sim/explore/backend_eval.h"
 
+#include <optional>
+
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/sim/analytical.h"
@@ -7,24 +9,39 @@
 
 namespace quasar::sim::explore {
 
+BackendValues QuantizeForBackend(const models::NetworkSpec& net, uint64_t seed,
+                                 int calib_samples) {
+  return {
+      models::QuantizePostTraining(net, models::MakeFloatParams(net, seed), seed, calib_samples),
+      models::MakeInputs(net, seed, 0)};
+}
+
 NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& schedule,
                          const models::ArchSpec& arch, const models::CostTable& table,
                          const models::NetworkSpec& net, uint64_t seed, int calib_samples) {
+  std::optional<BackendValues> values;
+  return RunOnBackend(info, schedule, arch, table, net, [&]() -> const BackendValues& {
+    values = QuantizeForBackend(net, seed, calib_samples);
+    return *values;
+  });
+}
+
+NetworkPerf RunOnBackend(const BackendInfo& info, const compiler::Schedule& schedule,
+                         const models::ArchSpec& arch, const models::CostTable& table,
+                         const models::NetworkSpec& net, const BackendValuesSource& values) {
   const std::unique_ptr<Backend> backend = info.make();
   const RunOptions options;
   backend->Check(arch, options);
   const NetworkPerf analytical = EvaluateSchedule(schedule, arch, table);
   if (!info.moves_values) {
-    return info.name == "analytical" ? analytical
-                                     : backend->Run(Job{&schedule, &arch, &table}, options).perf;
+    return info.timing_reference ? analytical
+                                 : backend->Run(Job{&schedule, &arch, &table}, options).perf;
   }
   if (!analytical.ok()) {
     return analytical;  // a layer cannot run: no backend runs it
   }
-  const models::QuantizedNetwork q = models::QuantizePostTraining(
-      net, models::MakeFloatParams(net, seed), seed, calib_samples);
-  const auto inputs = models::MakeInputs(net, seed, 0);
-  CheckJob job{&q, &inputs, &schedule, &arch, &table, &analytical};
+  const BackendValues& v = values();
+  CheckJob job{&v.qnet, &v.inputs, &schedule, &arch, &table, &analytical};
   CheckedRun r = RunChecked(*backend, job, options);
   if (const std::string d = r.FirstDisagreement(); !d.empty()) {
     throw BackendMismatch(info.name + " disagrees with the golden reference or the analytical "

@@ -1,6 +1,7 @@
 // Running a sweep (sweep.h): one configuration through the mapper and the analytical model, the
 // fidelity of a (network, precision, accumulator), and the evaluation of the missing
 // configurations on a thread pool while the calling thread hands rows out in configuration order.
+// A backend that moves values runs each (network, precision) quantized once.
 
 #include <algorithm>
 #include <atomic>
@@ -79,7 +80,7 @@ std::string SweepRow::Key() const {
 
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
                         const std::optional<SweepFidelity>& fidelity,
-                        const BackendInfo* backend) {
+                        const BackendInfo* backend, const BackendValuesSource& values) {
   SweepRow row = NewRow(spec, config);
   if (fidelity) {
     row.sqnr_db = fidelity->sqnr_db;
@@ -99,6 +100,7 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   const compiler::Schedule s = Compile(net, arch, spec.table, spec.objective);
   const NetworkPerf perf =
       backend == nullptr ? EvaluateSchedule(s, arch, spec.table)
+      : values           ? RunOnBackend(*backend, s, arch, spec.table, net, values)
                          : RunOnBackend(*backend, s, arch, spec.table, net, kFidelitySeed,
                                         kFidelityCalibSamples);
   row.status = perf.ok() ? "feasible" : "infeasible";
@@ -188,6 +190,11 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
     result.fidelity_runs = keys.size();
   }
 
+  // A backend that moves values runs each (network, precision) quantized once, when a
+  // configuration of it first needs it.
+  std::vector<std::once_flag> quantized_once(spec.nets.size());
+  std::vector<BackendValues> quantized(spec.nets.size());
+
   // Workers fill `rows`; this thread hands out the completed prefix in order.
   std::mutex mutex;
   std::condition_variable ready;
@@ -202,7 +209,14 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       if (spec.fidelity) {
         f = fidelity.at(FidelityKeyOf(spec, c));
       }
-      SweepRow row = EvaluateConfig(spec, c, f, options.backend);
+      const size_t pair = PairOf(spec, c);
+      SweepRow row = EvaluateConfig(spec, c, f, options.backend, [&]() -> const BackendValues& {
+        std::call_once(quantized_once[pair], [&] {
+          quantized[pair] =
+              QuantizeForBackend(spec.nets[pair], kFidelitySeed, kFidelityCalibSamples);
+        });
+        return quantized[pair];
+      });
       ++evaluated;
       std::lock_guard<std::mutex> lock(mutex);
       rows[index] = std::move(row);

@@ -114,11 +114,13 @@ std::string NoRtlModelMessage(const models::ArchSpec& arch, RtlKind kind) {
 void RegisterRtlBackends(BackendRegistry* registry) {
   registry->Add({"systemc-rtl-array",
                  "the cycle model with the Verilated RTL array built for the accelerator",
-                 /*moves_values=*/true, /*concurrent=*/false,
+                 /*moves_values=*/true, /*concurrent=*/false, /*timing_reference=*/false,
+                 /*rtl_mode=*/"array",
                  [] { return std::make_unique<RtlBackend>(RtlKind::kArray); }});
   registry->Add({"systemc-rtl-mac",
                  "the cycle model's C++ PE registers around Verilated MAC units (any array size)",
-                 /*moves_values=*/true, /*concurrent=*/false,
+                 /*moves_values=*/true, /*concurrent=*/false, /*timing_reference=*/false,
+                 /*rtl_mode=*/"mac",
                  [] { return std::make_unique<RtlBackend>(RtlKind::kMacBank); }});
 }
 

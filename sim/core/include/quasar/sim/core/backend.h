@@ -87,6 +87,12 @@ struct BackendInfo {
   std::string description;  // one line
   bool moves_values = false;  // needs Job::qnet and Job::inputs; returns tensors
   bool concurrent = true;     // may run from several threads at once (SystemC may not)
+  // The timing reference: its report is sim::EvaluateSchedule's, which `run` gives without
+  // running the backend and against which a backend that moves values is checked layer by layer
+  // (the analytical model).
+  bool timing_reference = false;
+  // The value of `quasar verify --rtl` that chooses this backend ("array", "mac"; empty: none).
+  std::string rtl_mode;
   std::function<std::unique_ptr<Backend>()> make;
 };
 

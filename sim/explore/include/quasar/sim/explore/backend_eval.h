@@ -6,12 +6,16 @@
 // BackendMismatch.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/tensor.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/perf.h"
@@ -24,9 +28,26 @@ class BackendMismatch : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a backend that moves values runs: a network quantized after training (synthetic weights
+// of `seed`, `calib_samples` calibration inputs) and its inputs (sample 0 of `seed`). It depends
+// only on the network and its precision, not on the accelerator.
+struct BackendValues {
+  models::QuantizedNetwork qnet;
+  std::map<std::string, models::FloatTensor> inputs;
+};
+BackendValues QuantizeForBackend(const models::NetworkSpec& net, uint64_t seed, int calib_samples);
+
+// Gives RunOnBackend the BackendValues of its network; called at most once per run, and only
+// when the backend moves values and every layer can run.
+using BackendValuesSource = std::function<const BackendValues&()>;
+
 // The performance of `schedule` (compiled from `net` for `arch`) on `backend`, priced with
 // `table`. Throws InputError when the backend cannot run the job, BackendMismatch when it
 // disagrees with the golden reference.
+NetworkPerf RunOnBackend(const BackendInfo& backend, const compiler::Schedule& schedule,
+                         const models::ArchSpec& arch, const models::CostTable& table,
+                         const models::NetworkSpec& net, const BackendValuesSource& values);
+// As above, quantizing `net` for this run alone (QuantizeForBackend).
 NetworkPerf RunOnBackend(const BackendInfo& backend, const compiler::Schedule& schedule,
                          const models::ArchSpec& arch, const models::CostTable& table,
                          const models::NetworkSpec& net, uint64_t seed, int calib_samples);

@@ -3,7 +3,8 @@
 // quantized network asks of a MAC, the iso-area accelerator for a precision (a narrower MAC is
 // smaller, so more PEs fit the same PE-array area), and one column of the comparison (a
 // precision on one accelerator: performance from the analytical model, fidelity from a golden
-// run against the float network). docs/compare.md.
+// run against the float network). Its metric rows and reports are the report library's
+// (quasar/report/compare.h). docs/compare.md.
 
 #include <cstdint>
 #include <optional>
@@ -112,15 +113,5 @@ struct ComparisonColumn {
   std::optional<int64_t> rtl_sized_pes;
   std::optional<double> rtl_sized_latency_s;
 };
-
-// The metric rows of the comparison, in report order: (label, unit, value per column). A value
-// is nullopt where it does not apply (an infeasible column, fidelity not measured).
-struct MetricRow {
-  std::string key;    // JSON/CSV name, e.g. "latency_ms"
-  std::string label;  // table label, e.g. "latency"
-  std::string unit;   // e.g. "ms"
-  std::vector<std::optional<double>> values;
-};
-std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns);
 
 }  // namespace quasar::sim::explore

@@ -22,6 +22,7 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
+#include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/pareto.h"
 
 namespace quasar::sim::explore {
@@ -168,10 +169,12 @@ struct SweepResult {
 // configuration that cannot run: the row says why ("infeasible", or "invalid" for a combination
 // of values the arch format rejects); a backend that cannot run the job at all, or disagrees
 // with the golden reference, throws (InputError, BackendMismatch). `fidelity` is copied into the
-// row.
+// row. `values`, when given, supplies the quantized network of a backend that moves values
+// (RunSweep's, quantized once per (network, precision)); otherwise this call quantizes it.
 SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
                         const std::optional<SweepFidelity>& fidelity,
-                        const BackendInfo* backend = nullptr);
+                        const BackendInfo* backend = nullptr,
+                        const BackendValuesSource& values = nullptr);
 
 // The fidelity of the spec's (network, precision) pair `pair` (index network * precisions +
 // precision) with accumulator `acc`, on `threads` threads (0: all cores; the result does not
@@ -188,50 +191,14 @@ SweepFidelity MeasureSweepFidelity(const SweepSpec& spec, size_t pair,
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
                      const std::vector<std::optional<SweepRow>>& done = {});
 
-// ---- Output (sweep_output.cc) ----
-
-// The output columns, in order: config, network, precision, one per axis (its key), status,
-// reason, cycles, latency_s, inferences_per_s, utilization, energy_pj, energy_uj, tops_per_watt,
-// area_mm2, dram_bytes, [with fidelity: top1_pct and agreement_pct with data, sqnr_db,
-// sqnr_p5_db], within_constraints, pareto, context.
-std::vector<std::string> SweepColumns(const SweepSpec& spec);
-
-// Marks computed over all rows: whether each row meets the constraints, and whether it is on
-// its network's Pareto front (feasible rows meeting the constraints; minimize latency, energy,
-// area and, with fidelity, -SQNR, or with data -top-1).
+// Marks computed over all rows (sweep_marks.cc): whether each row meets the constraints, and
+// whether it is on its network's Pareto front (feasible rows meeting the constraints; minimize
+// latency, energy, area and, with fidelity, -SQNR, or with data -top-1). The output columns,
+// CSV, JSON and front table are the report library's (quasar/report/sweep.h).
 struct SweepMarks {
   std::vector<bool> within_constraints;
   std::vector<bool> pareto;
 };
 SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows);
-
-// The CSV header line, and one row's line (RFC 4180 quoting; marks empty when not given, as in
-// the rows written while the sweep runs). Numbers are written in the shortest form that reads
-// back exactly, so a resumed file is byte-identical to an uninterrupted one.
-std::string SweepCsvHeader(const SweepSpec& spec);
-std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
-                         std::optional<bool> within_constraints, std::optional<bool> pareto);
-// The whole CSV (header, every row with its marks).
-std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                     const SweepMarks& marks);
-// The JSON document: {"sweep", "base", "objective", "constraints", "columns", "rows": [...]},
-// each row an object with the CSV's columns (numbers as numbers, NaN/infinity as null).
-std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                      const SweepMarks& marks);
-
-// Reads a CSV written by this sweep (complete or an interrupted prefix) for --resume: rows whose
-// configuration key is one of the spec's configurations, indexed by configuration; a last line
-// cut short is ignored; the rows need not be in order. InputError when the header is not this
-// sweep's columns, or when a row of a configuration has another context than the spec's (the
-// message names what differs: base architecture, technology, objective, first_last_bits,
-// fidelity or network file). `dropped` (optional) receives how many rows matched no
-// configuration.
-std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
-                                                  size_t* dropped = nullptr);
-
-// A text table of the front rows (each network's, sorted by latency, then energy, area, index),
-// with the swept values and the objectives; at most `limit` rows per network.
-std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                       const SweepMarks& marks, size_t limit = 50);
 
 }  // namespace quasar::sim::explore

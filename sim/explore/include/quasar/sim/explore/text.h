@@ -1,12 +1,11 @@
 #pragma once
-// Text helpers of `quasar sweep` and `compare`: numbers that read back exactly, CSV cells
-// (RFC 4180), JSON strings and fingerprints.
+// Text helpers of a sweep's files and contexts: numbers that read back exactly and fingerprints.
+// The reports' CSV and JSON cells are quasar/report/text.h.
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace quasar::sim::explore {
 
@@ -27,68 +26,6 @@ inline std::string FormatNumber(double v) {
   return std::string(buf, r.ptr);
 }
 
-// One CSV cell: quoted when it holds a comma, quote or line break.
-inline std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
-    return s;
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return out + "\"";
-}
-
-// Splits one CSV line (no line breaks inside cells) into cells; false when a quote is unclosed.
-inline bool SplitCsvLine(const std::string& line, std::vector<std::string>* cells) {
-  cells->clear();
-  std::string cell;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells->push_back(cell);
-      cell.clear();
-    } else {
-      cell += c;
-    }
-  }
-  cells->push_back(cell);
-  return !quoted;
-}
-
-// A JSON string literal.
-inline std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 // The 64-bit FNV-1a hash of `s` as 16 hex digits: a fingerprint that is the same on every
 // platform and build (std::hash is not).
 inline std::string HashHex(const std::string& s) {
@@ -103,8 +40,5 @@ inline std::string HashHex(const std::string& s) {
   }
   return out;
 }
-
-// A JSON number; null for NaN and infinities (JSON has neither).
-inline std::string JsonNumber(double v) { return std::isfinite(v) ? FormatNumber(v) : "null"; }
 
 }  // namespace quasar::sim::explore

@@ -13,7 +13,7 @@
 
 #include "quasar/sim/explore/compare.h"
 
-namespace quasar::cli {
+namespace quasar::report {
 
 // Returns the SVG files written (empty when gnuplot is missing). InputError when `dir` cannot
 // be written.
@@ -26,4 +26,4 @@ std::vector<std::string> WriteComparePlots(const std::string& dir, const std::st
 // letters, digits, '.', '_' and '-' replaced by '_'.
 std::string ComparePlotStem(const std::string& network, const std::string& arch);
 
-}  // namespace quasar::cli
+}  // namespace quasar::report

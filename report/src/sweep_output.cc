@@ -1,5 +1,5 @@
-// A sweep's output (sweep.h, docs/sweep.md): the columns, the constraint and Pareto marks, the
-// CSV and JSON writers, reading a CSV back for --resume, and the table of the front.
+// A sweep's output (report/sweep.h, docs/sweep.md): the columns, the CSV and JSON writers,
+// reading a CSV back for --resume, and the table of the front.
 
 #include <algorithm>
 #include <cerrno>
@@ -10,10 +10,13 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
-#include "quasar/sim/explore/sweep.h"
-#include "quasar/sim/explore/text.h"
+#include "quasar/report/sweep.h"
+#include "quasar/report/text.h"
 
-namespace quasar::sim::explore {
+namespace quasar::report {
+
+using sim::explore::Constraints;
+using sim::explore::SweepAxis;
 
 namespace {
 
@@ -155,51 +158,7 @@ std::vector<std::string> SweepColumns(const SweepSpec& spec) {
   return c;
 }
 
-SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows) {
-  SweepMarks m;
-  m.within_constraints.resize(rows.size());
-  m.pareto.assign(rows.size(), false);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const SweepRow& r = rows[i];
-    m.within_constraints[i] =
-        r.feasible() &&
-        MeetsConstraints(spec.constraints, r.area_mm2, r.latency_s, r.energy_pj / 1e6, r.sqnr_db,
-                         r.top1_pct);
-  }
-  for (const std::string& network : spec.networks) {
-    std::vector<size_t> members;
-    std::vector<std::vector<double>> points;
-    std::vector<bool> candidate;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].network != network) {
-        continue;
-      }
-      const SweepRow& r = rows[i];
-      std::vector<double> p = {r.latency_s, r.energy_pj, r.area_mm2};
-      if (spec.data) {
-        p.push_back(r.top1_pct ? -*r.top1_pct : std::nan(""));  // maximize top-1
-      } else if (spec.fidelity) {
-        p.push_back(r.sqnr_db ? -*r.sqnr_db : std::nan(""));  // maximize SQNR
-      }
-      members.push_back(i);
-      points.push_back(std::move(p));
-      candidate.push_back(m.within_constraints[i]);
-    }
-    const std::vector<bool> front = ParetoFront(points, candidate);
-    for (size_t j = 0; j < members.size(); ++j) {
-      m.pareto[members[j]] = front[j];
-    }
-  }
-  return m;
-}
-
-std::string SweepCsvHeader(const SweepSpec& spec) {
-  std::string line;
-  for (const std::string& c : SweepColumns(spec)) {
-    line += (line.empty() ? "" : ",") + CsvCell(c);
-  }
-  return line + "\n";
-}
+std::string SweepCsvHeader(const SweepSpec& spec) { return CsvLine(SweepColumns(spec)); }
 
 std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
                          std::optional<bool> within_constraints, std::optional<bool> pareto) {
@@ -211,11 +170,7 @@ std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
   cells.push_back(within_constraints ? Bool(*within_constraints) : "");
   cells.push_back(pareto ? Bool(*pareto) : "");
   cells.push_back(row.context);
-  std::string line;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    line += (i ? "," : "") + CsvCell(cells[i]);
-  }
-  return line + "\n";
+  return CsvLine(cells);
 }
 
 std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
@@ -489,4 +444,4 @@ std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
   return out;
 }
 
-}  // namespace quasar::sim::explore
+}  // namespace quasar::report

@@ -1,7 +1,8 @@
 #pragma once
-// What `quasar run` and `quasar compile` share: the accelerator, technology and network a run
-// targets, the schedule check, and the writers of the performance report (table, JSON, CSV;
-// every field is documented in docs/run-output.md).
+// What `quasar run`, `compile` and `verify` share on the command line: the options that choose
+// the accelerator, technology and network a run targets, loading them, the schedule check, and
+// writing a report to stdout or a file. The reports themselves are the report library's
+// (quasar/report/run.h).
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/report/run.h"
 #include "quasar/sim/analytical.h"
 
 namespace quasar::cli {
@@ -35,11 +37,8 @@ struct TargetOptions {
 // Adds --arch, --net with the precision options, --objective, --search and --conventions.
 void AddTargetOptions(CLI::App* cmd, TargetOptions* o);
 
-struct Target {
-  models::NetworkSpec net;
-  models::ArchSpec arch;
-  models::CostTable table;  // the arch's `technology`, a name or a path relative to its file
-};
+// The network, accelerator and technology table a run targets (the report library's).
+using report::Target;
 
 // Loads the accelerator, its technology table and the network with the precision options.
 Target LoadTarget(const TargetOptions& o);
@@ -63,21 +62,5 @@ compiler::Objective ParseObjectiveOption(const std::string& value);
 // GEMMs and operand widths this network and accelerator give; InputError naming the first
 // layer that differs otherwise.
 void CheckScheduleMatches(const compiler::Schedule& s, const Target& t, const std::string& where);
-
-// The human-readable report: header, one row per layer, totals, energy and area breakdowns,
-// warnings and, for an infeasible configuration, the reason. `objective_note` follows the
-// objective's name in the header (e.g. where the schedule came from).
-std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Target& t,
-                     const std::string& objective_note);
-
-// The JSON report (one object; keys in the documented order).
-nlohmann::ordered_json RunJson(const compiler::Schedule& s, const sim::NetworkPerf& perf,
-                               const Target& t);
-
-// The CSV report: a header line, one row per layer, a final TOTAL row.
-std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Target& t);
-
-// `quasar compile`'s per-layer summary of the mapping.
-std::string CompileSummary(const compiler::Schedule& s, const Target& t);
 
 }  // namespace quasar::cli

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "quasar/models/cost/energy.h"
-#include "quasar/sim/explore/text.h"
-#include "run_report.h"
+#include "quasar/report/run.h"
+#include "quasar/report/text.h"
 
-namespace quasar::cli {
+namespace quasar::report {
 
 using compiler::LayerKind;
 using compiler::LayerSchedule;
@@ -261,24 +261,18 @@ std::string RunCsv(const compiler::Schedule& s, const sim::NetworkPerf& perf, co
   std::string out;
   bool header = true;
   for (const Json& r : rows) {
-    const auto cells = Flatten(r);
-    std::string line;
+    std::vector<std::string> names, values;
+    for (auto& [name, value] : Flatten(r)) {
+      names.push_back(std::move(name));
+      values.push_back(std::move(value));
+    }
     if (header) {
-      for (const auto& c : cells) {
-        line += (line.empty() ? "" : ",") + sim::explore::CsvCell(c.first);
-      }
-      out += line + "\n";
-      line.clear();
+      out += CsvLine(names);
       header = false;
     }
-    bool first = true;
-    for (const auto& c : cells) {
-      line += (first ? "" : ",") + sim::explore::CsvCell(c.second);
-      first = false;
-    }
-    out += line + "\n";
+    out += CsvLine(values);
   }
   return out;
 }
 
-}  // namespace quasar::cli
+}  // namespace quasar::report

@@ -1,6 +1,6 @@
 // Plots of `quasar compare` through gnuplot (compare_plots.h).
 
-#include "compare_plots.h"
+#include "quasar/report/compare_plots.h"
 
 #include <fmt/core.h>
 
@@ -12,7 +12,7 @@
 #include "quasar/models/cost/energy.h"
 #include "quasar/models/error.h"
 
-namespace quasar::cli {
+namespace quasar::report {
 namespace {
 
 using sim::explore::ComparisonColumn;
@@ -238,4 +238,4 @@ std::vector<std::string> WriteComparePlots(const std::string& dir, const std::st
   return svgs;
 }
 
-}  // namespace quasar::cli
+}  // namespace quasar::report

@@ -1,18 +1,13 @@
 #pragma once
-// The accuracy report of `infer --data` (and the accuracy columns of compare): text and JSON.
+// The accuracy report of `infer --data` (docs/accuracy.md): text and JSON.
 
 #include <cstdint>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "quasar/models/eval/accuracy.h"
 
-namespace quasar::cli {
-
-// A progress bar on stderr ("[label] done/total images, N/s"), drawn only when stderr is a
-// terminal; the end of the run clears it.
-std::function<void(int64_t, int64_t)> ImageProgress(const std::string& label);
+namespace quasar::report {
 
 // Every figure of the report; per-image predictions only when `per_image`.
 nlohmann::json AccuracyJson(const models::AccuracyReport& r, bool per_image);
@@ -25,4 +20,4 @@ void PrintAccuracy(const models::AccuracyReport& r, const std::string& data_name
 // A fraction as a percentage with two decimals.
 std::string Percent(int64_t count, int64_t total);
 
-}  // namespace quasar::cli
+}  // namespace quasar::report

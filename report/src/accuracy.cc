@@ -1,14 +1,12 @@
-#include "accuracy_report.h"
+// The accuracy report of `quasar infer --data` (quasar/report/accuracy.h, docs/accuracy.md).
+
+#include "quasar/report/accuracy.h"
 
 #include <fmt/core.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <memory>
 
-namespace quasar::cli {
+namespace quasar::report {
 namespace {
 
 nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
@@ -21,25 +19,6 @@ double Fraction(int64_t count, int64_t total) {
 
 std::string Percent(int64_t count, int64_t total) {
   return fmt::format("{:.2f} %", 100.0 * Fraction(count, total));
-}
-
-std::function<void(int64_t, int64_t)> ImageProgress(const std::string& label) {
-  if (isatty(fileno(stderr)) == 0) {
-    return {};
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  return [label, t0](int64_t done, int64_t total) {
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int width = 30;
-    const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    fmt::print(stderr, "\r[{}] [{}{}] {}/{} images, {:.0f}/s", label, std::string(filled, '#'),
-               std::string(width - filled, '.'), done, total,
-               s > 0 ? static_cast<double>(done) / s : 0.0);
-    if (done == total) {
-      fmt::print(stderr, "\n");
-    }
-  };
 }
 
 nlohmann::json AccuracyJson(const models::AccuracyReport& r, bool per_image) {
@@ -101,4 +80,4 @@ void PrintAccuracy(const models::AccuracyReport& r, const std::string& data_name
   }
 }
 
-}  // namespace quasar::cli
+}  // namespace quasar::report

@@ -1,0 +1,54 @@
+#pragma once
+// The output of `quasar sweep` (docs/sweep.md): its columns, the CSV and JSON writers, reading a
+// CSV back for --resume, and the table of the Pareto front. What a sweep computes (its
+// configurations, rows and marks) is sim/explore's sweep.h.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quasar/sim/explore/sweep.h"
+
+namespace quasar::report {
+
+using sim::explore::SweepMarks;
+using sim::explore::SweepRow;
+using sim::explore::SweepSpec;
+
+// The output columns, in order: config, network, precision, one per axis (its key), status,
+// reason, cycles, latency_s, inferences_per_s, utilization, energy_pj, energy_uj, tops_per_watt,
+// area_mm2, dram_bytes, [with fidelity: top1_pct and agreement_pct with data, sqnr_db,
+// sqnr_p5_db], within_constraints, pareto, context.
+std::vector<std::string> SweepColumns(const SweepSpec& spec);
+
+// The CSV header line, and one row's line (RFC 4180 quoting; marks empty when not given, as in
+// the rows written while the sweep runs). Numbers are written in the shortest form that reads
+// back exactly, so a resumed file is byte-identical to an uninterrupted one.
+std::string SweepCsvHeader(const SweepSpec& spec);
+std::string SweepCsvLine(const SweepSpec& spec, const SweepRow& row,
+                         std::optional<bool> within_constraints, std::optional<bool> pareto);
+// The whole CSV (header, every row with its marks).
+std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                     const SweepMarks& marks);
+// The JSON document: {"sweep", "base", "objective", "constraints", "columns", "rows": [...]},
+// each row an object with the CSV's columns (numbers as numbers, NaN/infinity as null).
+std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                      const SweepMarks& marks);
+
+// Reads a CSV written by this sweep (complete or an interrupted prefix) for --resume: rows whose
+// configuration key is one of the spec's configurations, indexed by configuration; a last line
+// cut short is ignored; the rows need not be in order. InputError when the header is not this
+// sweep's columns, or when a row of a configuration has another context than the spec's (the
+// message names what differs: base architecture, technology, objective, first_last_bits,
+// fidelity or network file). `dropped` (optional) receives how many rows matched no
+// configuration.
+std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
+                                                  size_t* dropped = nullptr);
+
+// A text table of the front rows (each network's, sorted by latency, then energy, area, index),
+// with the swept values and the objectives; at most `limit` rows per network.
+std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                       const SweepMarks& marks, size_t limit = 50);
+
+}  // namespace quasar::report

@@ -1,0 +1,33 @@
+#pragma once
+// The report of `quasar verify` (docs/verify.md): what was checked, the RTL model or the backend
+// and an injected fault, then the bit-exact check (check.h), as text or JSON.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "quasar/report/check.h"
+
+namespace quasar::report {
+
+// The Verilated model an RTL backend ran.
+struct VerifyRtl {
+  std::string mode;  // `verify --rtl`: array or mac
+  std::string model, preset, verilator_args;
+};
+
+struct VerifySubject {
+  std::string network, arch;
+  std::optional<VerifyRtl> rtl;  // an RTL backend's model; otherwise the backend's name is said
+  std::string backend;
+  std::optional<std::pair<int64_t, int>> stuck_at;  // (PE, bit) of an injected fault
+};
+
+// {"network", "arch", "rtl" (with "stuck_at") or "backend", "check"}.
+nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r);
+// The header lines, then CheckTable.
+std::string VerifyTable(const VerifySubject& v, const CycleResult& r);
+
+}  // namespace quasar::report

@@ -1,0 +1,42 @@
+// The report of `quasar verify` (quasar/report/verify.h, docs/verify.md).
+
+#include "quasar/report/verify.h"
+
+#include <fmt/core.h>
+
+namespace quasar::report {
+
+nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r) {
+  const auto& stuck = v.stuck_at;
+  nlohmann::ordered_json j;
+  j["network"] = v.network;
+  j["arch"] = v.arch;
+  if (v.rtl) {
+    j["rtl"] = {{"mode", v.rtl->mode},
+                {"model", v.rtl->model},
+                {"preset", v.rtl->preset},
+                {"verilator_args", v.rtl->verilator_args}};
+    if (stuck) {
+      j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
+    }
+  } else {
+    j["backend"] = v.backend;
+  }
+  j["check"] = CheckJson(r);
+  return j;
+}
+
+std::string VerifyTable(const VerifySubject& v, const CycleResult& r) {
+  const auto& stuck = v.stuck_at;
+  return fmt::format("quasar verify: {} on {}\n", v.network, v.arch) +
+         (v.rtl ? fmt::format("RTL: {} model {} ({}), {}\n", v.rtl->mode, v.rtl->model,
+                              v.rtl->preset.empty() ? "test model" : v.rtl->preset,
+                              v.rtl->verilator_args)
+                : fmt::format("backend: {}\n", v.backend)) +
+         (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n",
+                              stuck->first, stuck->second)
+                : "") +
+         CheckTable(r);
+}
+
+}  // namespace quasar::report
