@@ -68,6 +68,9 @@ TEST_CASE("every enum's names round-trip through its parser") {
   CheckRoundTrip<Dataflow>({Dataflow::kOutputStationary, Dataflow::kWeightStationary,
                             Dataflow::kInputStationary},
                            DataflowName, ParseDataflow);
+  CheckRoundTrip<Granularity>({Granularity::kPerTensor, Granularity::kPerChannel}, GranularityName,
+                              ParseGranularity);
+  CHECK(GranularityChoices() == "per_tensor or per_channel");
   CheckRoundTrip<PadMode>({PadMode::kConstant, PadMode::kReflect, PadMode::kEdge}, PadModeName,
                           ParsePadMode);
   CHECK(PadModeChoices() == "constant, reflect, edge");

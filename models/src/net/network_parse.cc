@@ -49,12 +49,10 @@ OperandOverride ReadOperand(const MapReader& m) {
     o.symmetric = *s;
   }
   if (auto g = m.String("granularity", false)) {
-    if (*g == "per_channel") {
-      o.granularity = Granularity::kPerChannel;
-    } else if (*g == "per_tensor") {
-      o.granularity = Granularity::kPerTensor;
+    if (auto parsed = ParseGranularity(*g)) {
+      o.granularity = *parsed;
     } else {
-      m.Error("granularity", "must be per_tensor or per_channel, got '" + *g + "'");
+      m.Error("granularity", "must be " + GranularityChoices() + ", got '" + *g + "'");
     }
   }
   if (auto c = m.String("calibration", false)) {

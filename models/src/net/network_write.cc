@@ -37,8 +37,7 @@ void EmitOperand(YAML::Emitter& out, const char* key, const OperandPrecision& p)
   }
   out << YAML::Key << "signed" << YAML::Value << p.is_signed;
   out << YAML::Key << "symmetric" << YAML::Value << p.symmetric;
-  out << YAML::Key << "granularity" << YAML::Value
-      << (p.granularity == Granularity::kPerChannel ? "per_channel" : "per_tensor");
+  out << YAML::Key << "granularity" << YAML::Value << GranularityName(p.granularity);
   out << YAML::Key << "calibration" << YAML::Value << CalibMethodName(p.calibration);
   out << YAML::EndMap;
 }
@@ -61,8 +60,7 @@ void EmitOverride(YAML::Emitter& out, const char* key, const OperandOverride& o)
     out << YAML::Key << "symmetric" << YAML::Value << *o.symmetric;
   }
   if (o.granularity) {
-    out << YAML::Key << "granularity" << YAML::Value
-        << (*o.granularity == Granularity::kPerChannel ? "per_channel" : "per_tensor");
+    out << YAML::Key << "granularity" << YAML::Value << GranularityName(*o.granularity);
   }
   if (o.calibration) {
     out << YAML::Key << "calibration" << YAML::Value << CalibMethodName(*o.calibration);

@@ -2,7 +2,20 @@
 
 #include <cctype>
 
+#include "quasar/models/enum_names.h"
+
 namespace quasar::models {
+
+namespace {
+constexpr EnumTable<Granularity, 2> kGranularities = {
+    {{Granularity::kPerTensor, "per_tensor"}, {Granularity::kPerChannel, "per_channel"}}};
+}  // namespace
+
+std::string GranularityName(Granularity g) { return EnumName(kGranularities, g); }
+std::optional<Granularity> ParseGranularity(const std::string& name) {
+  return ParseEnum(kGranularities, name);
+}
+std::string GranularityChoices() { return EnumChoices(kGranularities, " or "); }
 
 IntType OperandPrecision::StorageType() const {
   switch (code) {

@@ -17,6 +17,10 @@
 namespace quasar::models {
 
 enum class Granularity { kPerTensor, kPerChannel };
+// "per_tensor", "per_channel", as the network format writes them (one table, precision.cc).
+std::string GranularityName(Granularity g);
+std::optional<Granularity> ParseGranularity(const std::string& name);
+std::string GranularityChoices();
 
 // The resolved quantization of one operand kind (the weights of a layer, or a tensor of
 // activations).
