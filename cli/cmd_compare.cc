@@ -28,6 +28,7 @@
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
 #include "target.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -302,11 +303,14 @@ Command AddCompareCommand(CLI::App& app) {
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
-  cmd->add_option("--json", o->json, "Also write the JSON report to this file");
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
+      ->check(OutputFile());
+  cmd->add_option("--json", o->json, "Also write the JSON report to this file")
+      ->check(OutputFile());
   cmd->add_option("--plots", o->plots,
                   "Write plots to this directory: energy breakdown bars and latency vs energy "
-                  "(SVG, drawn by gnuplot; the .dat and .gp files are written in any case)");
+                  "(SVG, drawn by gnuplot; the .dat and .gp files are written in any case)")
+      ->check(OutputDir());
   return [o]() { return Compare(*o); };
 }
 

@@ -11,6 +11,7 @@
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/sim/analytical.h"
 #include "target.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -44,7 +45,8 @@ Command AddCompileCommand(CLI::App& app) {
       "Map a network onto an accelerator and write the schedule (JSON); exit 3 if a layer "
       "cannot run");
   AddTargetOptions(cmd, &o->target);
-  cmd->add_option("--out", o->out, "The schedule file to write (JSON)")->required();
+  cmd->add_option("--out", o->out, "The schedule file to write (JSON)")->required()
+      ->check(OutputFile());
   return [o]() { return Run(*o); };
 }
 

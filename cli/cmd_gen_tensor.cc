@@ -11,6 +11,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/int_type.h"
 #include "quasar/models/npy.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 
@@ -30,7 +31,8 @@ Command AddGenTensorCommand(CLI::App& app) {
   cmd->add_option("--seed", opt->seed, "Random seed (same seed, same tensor)")
       ->check(NonNegativeInteger())
       ->capture_default_str();
-  cmd->add_option("--out", opt->out, "Output .npy path")->required();
+  cmd->add_option("--out", opt->out, "Output .npy path")->required()
+      ->check(OutputFile());
   return [opt]() {
     const auto type = models::ParseIntType(opt->type);
     if (!type) {

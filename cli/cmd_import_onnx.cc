@@ -9,6 +9,7 @@
 #include "net_common.h"
 #include "quasar/models/error.h"
 #include "quasar/models/onnx/onnx_import.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -73,7 +74,8 @@ Command AddImportOnnxCommand(CLI::App& app) {
       "Convert an ONNX model into Quasar's network format (YAML + .npy weights), or --check "
       "which of its nodes cannot be imported (exit 2 if any)");
   cmd->add_option("model", o->model, "ONNX model (.onnx)")->required();
-  cmd->add_option("-o,--out", o->out, "Directory to write <name>.yaml and weights/ into");
+  cmd->add_option("-o,--out", o->out, "Directory to write <name>.yaml and weights/ into")
+      ->check(OutputDir());
   cmd->add_flag("--check", o->check, "List every node that cannot be imported; write nothing");
   cmd->add_option("--format", o->format, "Output format of --check")
       ->check(CLI::IsMember({"text", "json"}))

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -18,6 +17,8 @@
 #include "net_common.h"
 #include "quasar/models/error.h"
 #include "quasar/models/npy.h"
+#include "output_paths.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 namespace {
@@ -43,11 +44,7 @@ nlohmann::json Db(double v) { return std::isfinite(v) ? nlohmann::json(v) : nloh
 
 // --json FILE: the report, indented.
 void WriteJsonFile(const std::string& path, const nlohmann::json& j) {
-  std::ofstream file(path);
-  file << j.dump(2) << "\n";
-  if (!file) {
-    throw InputError("--json: cannot write " + path);
-  }
+  WriteTextFile(path, j.dump(2) + "\n", "--json");
 }
 
 // `infer --data`: accuracy over the test split instead of one input's SQNR.
@@ -261,8 +258,10 @@ Command AddInferCommand(CLI::App& app) {
                   "With --data: a .npy of predictions to compare the integer top-1 with");
   cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)");
-  cmd->add_option("--json", o->json_file, "Also write the JSON report to this file");
+  cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)")
+      ->check(OutputFile());
+  cmd->add_option("--json", o->json_file, "Also write the JSON report to this file")
+      ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

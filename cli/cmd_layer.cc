@@ -10,6 +10,7 @@
 #include "quasar/models/layer.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/spec/layer_spec.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -127,7 +128,8 @@ Command AddLayerCommand(CLI::App& app) {
   cmd->add_option("--input2", o->input2, "Second operand of an add (.npy)");
   cmd->add_option("--weights", o->weights, "Weights (.npy, OIHW or [O, K] or [K, N])");
   cmd->add_option("--bias", o->bias, "Bias (.npy: int32/int64 or float32, per the spec)");
-  cmd->add_option("--out", o->out, "Output tensor (.npy)")->required();
+  cmd->add_option("--out", o->out, "Output tensor (.npy)")->required()
+      ->check(OutputFile());
   cmd->add_option("--format", o->format, "Summary format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

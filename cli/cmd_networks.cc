@@ -3,13 +3,14 @@
 
 #include <fmt/core.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "net_common.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/scalesim_import.h"
+#include "output_paths.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 namespace {
@@ -119,12 +120,10 @@ struct ImportOptions {
 
 int Import(const ImportOptions& o) {
   const NetworkSpec net = ImportScaleSimCsv(o.csv);
-  std::ofstream out(o.out);
-  out << "# Imported from the SCALE-Sim topology " << o.csv << " by quasar import-scalesim.\n"
-      << NetworkToYaml(net);
-  if (!out) {
-    throw InputError(o.out + ": cannot write file");
-  }
+  WriteTextFile(o.out,
+                "# Imported from the SCALE-Sim topology " + o.csv + " by quasar import-scalesim.\n" +
+                    NetworkToYaml(net),
+                "--out");
   fmt::print("{}: {} layers, {} MACs, {} parameters -> {}\n", o.csv, net.layers.size(),
              net.TotalMacs(), net.TotalParams(), o.out);
   return 0;
@@ -150,7 +149,8 @@ Command AddImportScaleSimCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "import-scalesim", "Convert a SCALE-Sim topology CSV into Quasar's network format");
   cmd->add_option("csv", o->csv, "SCALE-Sim topology (.csv)")->required();
-  cmd->add_option("-o,--out", o->out, "Network file to write (.yaml)")->required();
+  cmd->add_option("-o,--out", o->out, "Network file to write (.yaml)")->required()
+      ->check(OutputFile());
   return [o]() { return Import(*o); };
 }
 

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "net_common.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -89,7 +90,8 @@ Command AddQuantizeCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "quantize", "Post-training quantization of a network (calibration, integer weights)");
   AddNetOptions(cmd, &o->net, true);
-  cmd->add_option("--out", o->out, "Save the quantized network to this directory");
+  cmd->add_option("--out", o->out, "Save the quantized network to this directory")
+      ->check(OutputDir());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -9,7 +9,6 @@
 #include <fmt/core.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -22,6 +21,8 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
 #include "target.h"
+#include "output_paths.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 namespace {
@@ -46,12 +47,7 @@ void WriteScaleSimReports(const compiler::Schedule& s, const models::ArchSpec& a
       {"DETAILED_ACCESS_REPORT.csv", &r.detail}};
   for (const auto& [name, text] : files) {
     const std::string path = (std::filesystem::path(dir) / name).string();
-    std::ofstream f(path, std::ios::binary);
-    f << *text;
-    f.close();
-    if (!f) {
-      throw InputError("--scalesim-reports: cannot write " + path);
-    }
+    WriteTextFile(path, *text, "--scalesim-reports");
   }
   fmt::print(stderr, "[run] SCALE-Sim reports written to {}\n", dir);
 }
@@ -166,19 +162,23 @@ Command AddRunCommand(CLI::App& app) {
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
+      ->check(OutputFile());
   cmd->add_option("--scalesim-reports", o->scalesim_reports,
                   "conventions scalesim: also write SCALE-Sim's COMPUTE_REPORT.csv, "
-                  "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to DIR (docs/scalesim.md)");
+                  "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to DIR (docs/scalesim.md)")
+      ->check(OutputDir());
   cmd->add_option("--backend", o->backend,
                   "A backend of `quasar backends`: analytical (closed form), systemc (cycle "
                   "model with real values, checked against the golden reference), ...")
       ->check(CLI::IsMember(sim::BuiltinBackends().Names()))
       ->capture_default_str();
   cmd->add_option("--trace", o->cycle.run.trace_path,
-                  "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)");
+                  "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)")
+      ->check(OutputFile());
   cmd->add_option("--save-outputs", o->cycle.save_outputs,
-                  "systemc: write every layer's output to DIR/<layer>.npy");
+                  "systemc: write every layer's output to DIR/<layer>.npy")
+      ->check(OutputDir());
   return [o]() { return Run(*o); };
 }
 

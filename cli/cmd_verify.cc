@@ -22,6 +22,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
 #include "target.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -225,13 +226,16 @@ Command AddVerifyCommand(CLI::App& app) {
       cmd->add_option("--backend", o->backend,
                       "Check this backend of `quasar backends` instead (one that moves values)")
           ->check(CLI::IsMember(sim::BuiltinBackends().Names()));
-  cmd->add_option("--trace", o->trace, "Write a VCD waveform of every RTL signal (for GTKWave)");
+  cmd->add_option("--trace", o->trace, "Write a VCD waveform of every RTL signal (for GTKWave)")
+      ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
+      ->check(OutputFile());
   cmd->add_option("--save-outputs", o->save_outputs,
-                  "Write every layer's output to DIR/<layer>.npy");
+                  "Write every layer's output to DIR/<layer>.npy")
+      ->check(OutputDir());
   cmd->add_option("--stuck-at", o->stuck_at,
                   "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
                   "bit of the PE's partial-sum register stuck at 1");

@@ -4,14 +4,16 @@
 // 3 `run` / `compile`: a layer cannot run on the accelerator (the report says why);
 // 4 `run --backend` (a backend that moves values), `verify`: the backend disagrees with the
 //   golden reference;
-// 1 internal failure.
+// 1 internal failure. A write error on standard output turns exit code 0 into 2.
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
 #include <string>
+#include <system_error>
 
 #include "commands.h"
+#include "output_paths.h"
 #include "quasar/models/error.h"
 
 // libsystemc.so brings its own main(), which calls sc_main(); Quasar drives SystemC from its
@@ -54,18 +56,33 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  int code = 2;
   try {
     for (auto& [name, run] : commands) {
       if (app.got_subcommand(name)) {
-        return run();
+        code = run();
+        break;
       }
     }
-    return 2;
   } catch (const quasar::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return 2;
+    code = 2;
+  } catch (const std::system_error& e) {
+    // fmt::print throws this when a write to standard output fails part-way.
+    const bool output_lost = e.code().category() == std::generic_category() ||
+                             e.code().category() == std::system_category();
+    std::cerr << (output_lost ? "error: cannot write output: " : "internal error: ") << e.what()
+              << "\n";
+    code = output_lost ? 2 : 1;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";
-    return 1;
+    code = 1;
   }
+  // A report lost on the way out (full disk, closed pipe) is never a success.
+  const std::string lost = quasar::cli::FlushStdout();
+  if (!lost.empty()) {
+    std::cerr << "error: cannot write standard output: " << lost << "\n";
+    return code == 0 ? 2 : code;
+  }
+  return code;
 }

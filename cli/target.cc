@@ -2,12 +2,12 @@
 
 #include <fmt/core.h>
 
-#include <fstream>
 #include <string>
 
 #include "quasar/models/cost/energy.h"
 #include "quasar/models/cost/rtl_area.h"
 #include "quasar/models/error.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 
@@ -46,12 +46,7 @@ void WriteReport(const std::string& text, const std::string& out, const std::str
     fmt::print("{}", text);
     return;
   }
-  std::ofstream file(out, std::ios::binary);
-  file << text;
-  file.close();
-  if (!file) {
-    throw InputError("--out: cannot write " + out);
-  }
+  WriteTextFile(out, text, "--out");
   fmt::print(stderr, "[{}] {} report written to {}\n", tag, format, out);
 }
 

@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "quasar/models/cost/energy.h"
 #include "quasar/models/error.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::report {
 namespace {
@@ -18,12 +18,7 @@ namespace {
 using sim::explore::ComparisonColumn;
 
 void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  f.close();
-  if (!f) {
-    throw InputError("--plots: cannot write " + path);
-  }
+  WriteTextFile(path, text, "--plots");
 }
 
 // "same-array w4a4" -> "same w4a4": short bar labels.

@@ -98,8 +98,8 @@ expect 2 "--backend" -- "$q" run --arch edge_32x32_os --net lenet5 --backend ver
 # A trace must be a writable .vcd: refused before any work, nothing left behind.
 expect 2 "must end in .vcd" -- "$q" run --arch "$tmp/edge8.yaml" --net lenet5 --backend systemc \
   --trace "$tmp/t.txt"
-expect 2 "cannot write" -- "$q" run --arch "$tmp/edge8.yaml" --net lenet5 --backend systemc \
-  --trace "$tmp/no/such/dir/t.vcd"
+expect 2 "--trace: cannot create $tmp/no/such/dir/t.vcd" -- "$q" run --arch "$tmp/edge8.yaml" \
+  --net lenet5 --backend systemc --trace "$tmp/no/such/dir/t.vcd"
 expect 0 "" -- test ! -e "$tmp/t.txt"
 expect 2 "at most 1024 PEs" -- "$q" run --arch tpu_like_128x128_ws --net lenet5 \
   --backend systemc --trace "$tmp/big.vcd"

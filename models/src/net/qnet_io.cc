@@ -5,13 +5,13 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/spec/layer_spec.h"
 #include "quasar/models/spec/yaml_reader.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
@@ -33,11 +33,7 @@ void EmitQuant(YAML::Emitter& out, const QuantParams& q) {
 }
 
 void WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) {
-    throw InputError(path.string() + ": cannot write file");
-  }
+  WriteTextFile(path.string(), text, "quantized network");
 }
 
 }  // namespace

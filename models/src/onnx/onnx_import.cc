@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "importer.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/onnx/tensor_proto.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
@@ -361,11 +361,7 @@ std::string WriteNetworkWithWeights(const NetworkSpec& net, const std::string& d
   }
   const fs::path yaml = fs::path(dir) / (FileStem(net.name) + ".yaml");
   const std::string text = NetworkToYaml(out);
-  std::FILE* f = std::fopen(yaml.string().c_str(), "wb");
-  const bool written = f != nullptr && std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (f == nullptr || std::fclose(f) != 0 || !written) {
-    throw InputError(yaml.string() + ": cannot write the network file");
-  }
+  WriteTextFile(yaml.string(), text, "network file");
   return yaml.string();
 }
 

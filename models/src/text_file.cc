@@ -1,0 +1,29 @@
+// WriteTextFile (text_file.h): stdio, so that the reason of a failure (errno) is at hand.
+
+#include "quasar/models/text_file.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "quasar/models/error.h"
+
+namespace quasar {
+
+void WriteTextFile(const std::string& path, const std::string& text, const std::string& what) {
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    throw InputError(what + ": cannot write " + path + ": " + std::strerror(errno));
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const int write_errno = errno;
+  const bool closed = std::fclose(f) == 0;  // flushes: a full disk often fails only here
+  if (!written || !closed) {
+    const int e = !written ? write_errno : errno;
+    throw InputError(what + ": cannot write " + path + ": " +
+                     (e != 0 ? std::strerror(e) : "write error"));
+  }
+}
+
+}  // namespace quasar
