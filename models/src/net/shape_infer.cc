@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -108,6 +109,7 @@ void InferShapes(NetworkSpec* net, ErrorList* errors) {
       broken.insert(l.name);
     }
   }
+  IndexTensors(net);
   if (net->output.empty() && !net->layers.empty()) {
     net->output = net->layers.back().name;
   } else if (!net->output.empty() && !net->FindLayer(net->output)) {
@@ -131,7 +133,44 @@ int64_t NetworkSpec::TotalParams() const {
   return total;
 }
 
+namespace {
+
+// The index entry of `tensor` if it is current for `net`, else nothing.
+std::optional<int64_t> Indexed(const NetworkSpec& net, const std::string& tensor) {
+  if (!net.tensor_index) {
+    return std::nullopt;
+  }
+  const auto it = net.tensor_index->find(tensor);
+  if (it == net.tensor_index->end()) {
+    return std::nullopt;
+  }
+  const int64_t at = it->second;
+  if (at >= 0) {
+    const auto i = static_cast<size_t>(at);
+    return i < net.layers.size() && net.layers[i].name == tensor ? std::optional(at) : std::nullopt;
+  }
+  const auto i = static_cast<size_t>(-1 - at);
+  return i < net.inputs.size() && net.inputs[i].name == tensor ? std::optional(at) : std::nullopt;
+}
+
+}  // namespace
+
+void IndexTensors(NetworkSpec* net) {
+  auto index = std::make_shared<std::unordered_map<std::string, int64_t>>();
+  index->reserve(net->inputs.size() + net->layers.size());
+  for (size_t i = 0; i < net->inputs.size(); ++i) {
+    index->emplace(net->inputs[i].name, -1 - static_cast<int64_t>(i));  // the first one wins
+  }
+  for (size_t i = 0; i < net->layers.size(); ++i) {
+    index->emplace(net->layers[i].name, static_cast<int64_t>(i));
+  }
+  net->tensor_index = std::move(index);
+}
+
 const NetLayer* NetworkSpec::FindLayer(const std::string& layer_name) const {
+  if (const std::optional<int64_t> at = Indexed(*this, layer_name); at && *at >= 0) {
+    return &layers[static_cast<size_t>(*at)];
+  }
   for (const auto& l : layers) {
     if (l.name == layer_name) {
       return &l;
@@ -141,6 +180,10 @@ const NetLayer* NetworkSpec::FindLayer(const std::string& layer_name) const {
 }
 
 const Shape& NetworkSpec::ShapeOf(const std::string& tensor) const {
+  if (const std::optional<int64_t> at = Indexed(*this, tensor)) {
+    return *at >= 0 ? layers[static_cast<size_t>(*at)].output_shape
+                    : inputs[static_cast<size_t>(-1 - *at)].shape;
+  }
   for (const auto& in : inputs) {
     if (in.name == tensor) {
       return in.shape;

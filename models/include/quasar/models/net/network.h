@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "quasar/models/error.h"
@@ -140,6 +141,12 @@ struct NetworkSpec {
   std::map<std::string, QuantParams> fixed_params;
   std::map<std::string, QuantParams> fixed_weight_params;
 
+  // Where each tensor is produced, for constant-time lookups: a layer's index, or -1 - i for
+  // network input i. Derived by InferShapes (which every reader ends with); a lookup checks the
+  // entry it finds and falls back to a scan, so a spec edited afterwards is never answered
+  // wrongly, only more slowly. Shared, so copies of the spec stay cheap.
+  std::shared_ptr<const std::unordered_map<std::string, int64_t>> tensor_index;
+
   int64_t TotalMacs() const;
   int64_t TotalParams() const;
   const NetLayer* FindLayer(const std::string& name) const;
@@ -161,6 +168,9 @@ NetworkSpec ParseNetwork(const std::string& yaml_text, const std::string& where,
 // and come earlier, shapes agree, channels divide by groups, stated output_shapes match). Errors
 // go to `errors` keyed "layers[i].field". Used by the parser and by importers.
 void InferShapes(NetworkSpec* net, ErrorList* errors);
+
+// (Re)builds `net->tensor_index` from its inputs and layers (InferShapes calls it).
+void IndexTensors(NetworkSpec* net);
 
 // `net` with every layer's and tensor's precision (re)resolved from its policy and the layer
 // overrides; call after changing the policy (as `--bits` does). Throws InputError on a
