@@ -254,7 +254,13 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  std::string text = buffer.str();
+  // A shard's part file (SweepShardLine) starts with its shard line: its rows are resumable too.
+  const std::string shard_line = "# quasar sweep shard ";
+  if (text.compare(0, shard_line.size(), shard_line) == 0) {
+    const size_t end = text.find('\n');
+    text.erase(0, end == std::string::npos ? text.size() : end + 1);
+  }
   std::vector<std::optional<SweepRow>> rows(spec.ConfigCount());
   if (dropped) {
     *dropped = 0;
