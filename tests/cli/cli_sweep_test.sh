@@ -114,6 +114,11 @@ expect 0 "" -- test "$(grep -c ',true,,arch=\|,false,,arch=' "$tmp/p1.csv")" -eq
 expect 0 "24 configurations from 3 part files" -- "$q" sweep-merge --out "$tmp/m.csv" \
   "$tmp/p2.csv" "$tmp/p0.csv" "$tmp/p1.csv"
 expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m.csv"
+# The JSON of a merged sweep: --resume keeps every row of the merged CSV and writes both.
+expect 0 "(0 evaluated, 24 resumed" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/m.csv" \
+  --out "$tmp/m.json" --resume
+expect 0 "" -- cmp "$tmp/a.json" "$tmp/m.json"
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m.csv"
 # A finished part resumes to itself; more shards than configurations leave empty parts.
 expect 0 "0 to evaluate" -- "$q" sweep "$tmp/s.yaml" --shard 1/3 --out "$tmp/p1.csv" --resume
 expect 0 "" -- test "$(wc -l < "$tmp/p1.csv")" -eq 10
