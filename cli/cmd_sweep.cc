@@ -161,9 +161,9 @@ class Progress {
       const size_t decile = total ? 10 * done / total : 10;
       if (decile > last_decile_ || done == total) {
         last_decile_ = decile;
-        fmt::print(stderr, "[sweep] {}/{} configurations ({:.0f}%), {:.1f} configs/s, ETA {:.0f} s\n",
-                   done, total, 100.0 * static_cast<double>(done) / static_cast<double>(total),
-                   rate, eta);
+        fmt::print(stderr, "[sweep] {}/{} configurations ({:.0f}%), {:.1f} configs/s{}\n", done,
+                   total, 100.0 * static_cast<double>(done) / static_cast<double>(total), rate,
+                   done < total ? fmt::format(", ETA {:.0f} s", eta) : "");
       }
     }
   }
@@ -404,7 +404,9 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   if (!ranks) {
     options.progress = [&](size_t d, size_t t) { progress.Update(d, t, reused); };
   }
-  options.note = [](const std::string& msg) { fmt::print(stderr, "[sweep] {}\n", msg); };
+  if (root) {  // one rank speaks
+    options.note = [](const std::string& msg) { fmt::print(stderr, "[sweep] {}\n", msg); };
+  }
   if (shard) {
     options.shard_index = shard->index;
     options.shard_count = shard->count;
