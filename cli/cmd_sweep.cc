@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/sweep.h"
+#include "sweep_mpi.h"
 #include "target.h"
 
 namespace quasar::cli {
@@ -41,6 +43,8 @@ struct Options {
   int jobs = 0;
   std::string backend = "analytical";
   bool resume = false;
+  std::string shard;  // "I/N", empty: the whole sweep
+  bool mpi = false;   // initialize MPI even without a launcher's environment
   std::optional<double> max_area, max_latency, max_energy, min_sqnr, min_top1;
 };
 
@@ -64,6 +68,25 @@ std::string FormatOf(const std::string& path, const std::string& format) {
   }
   throw InputError("--out " + path + ": cannot tell the format from the extension (use .csv or " +
                    ".json, or --format csv|json)");
+}
+
+// `--shard I/N`: this process evaluates the configurations whose index % N is I (round robin, so
+// each shard gets its share of every network and of every slow corner of the space).
+struct Shard {
+  size_t index = 0, count = 1;
+};
+Shard ParseShard(const std::string& text) {
+  const auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  const size_t slash = text.find('/');
+  const std::string i = slash == std::string::npos ? text : text.substr(0, slash);
+  const std::string n = slash == std::string::npos ? "" : text.substr(slash + 1);
+  if (!digits(i) || !digits(n) || std::stoul(n) < 1 || std::stoul(i) >= std::stoul(n)) {
+    throw InputError("--shard must be I/N with N >= 1 and 0 <= I < N (e.g. 0/4), got '" + text +
+                     "'");
+  }
+  return {std::stoul(i), std::stoul(n)};
 }
 
 // Overrides a constraint of the sweep file with an option's value, checked.
@@ -138,8 +161,9 @@ class Progress {
       const size_t decile = total ? 10 * done / total : 10;
       if (decile > last_decile_ || done == total) {
         last_decile_ = decile;
-        fmt::print(stderr, "[sweep] {}/{} configurations ({:.0f}%), {:.1f} configs/s\n", done,
-                   total, 100.0 * static_cast<double>(done) / static_cast<double>(total), rate);
+        fmt::print(stderr, "[sweep] {}/{} configurations ({:.0f}%), {:.1f} configs/s{}\n", done,
+                   total, 100.0 * static_cast<double>(done) / static_cast<double>(total), rate,
+                   done < total ? fmt::format(", ETA {:.0f} s", eta) : "");
       }
     }
   }
@@ -150,7 +174,51 @@ class Progress {
   size_t last_decile_ = 0;
 };
 
-int Run(const Options& o) {
+// Rank 0 of an MPI run: writes the new rows of every rank to the partial file in configuration
+// order (rows that arrive early wait in memory), skipping the rows kept by --resume.
+class OrderedRows {
+ public:
+  OrderedRows(std::ofstream* out, std::string path,
+              const std::vector<std::optional<ex::SweepRow>>& done, size_t total)
+      : out_(out), path_(std::move(path)), done_(done), total_(total) {}
+
+  void Add(size_t index, std::string line) {
+    pending_.emplace(index, std::move(line));
+    for (;;) {
+      while (next_ < total_ && !done_.empty() && done_[next_]) {
+        ++next_;
+      }
+      const auto it = pending_.find(next_);
+      if (it == pending_.end()) {
+        return;
+      }
+      *out_ << it->second << std::flush;
+      if (!*out_) {
+        throw InputError("cannot write " + path_);
+      }
+      pending_.erase(it);
+      ++next_;
+      ++written_;
+    }
+  }
+  size_t written() const { return written_; }
+  // Every row written (the kept ones are in the file already).
+  bool complete() {
+    while (next_ < total_ && !done_.empty() && done_[next_]) {
+      ++next_;
+    }
+    return next_ == total_ && pending_.empty();
+  }
+
+ private:
+  std::ofstream* out_;
+  std::string path_;
+  const std::vector<std::optional<ex::SweepRow>>& done_;
+  size_t total_, next_ = 0, written_ = 0;
+  std::map<size_t, std::string> pending_;
+};
+
+int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   ex::SweepSpec spec = ex::LoadSweep(ResolveSweepPath(o.file), {ZooDir(), AcceleratorDir()});
   SetConstraint(o.max_area, "--max-area", false, &spec.constraints.max_area_mm2);
   SetConstraint(o.max_latency, "--max-latency", false, &spec.constraints.max_latency_s);
@@ -178,7 +246,26 @@ int Run(const Options& o) {
     }
     slot = path;
   }
-  for (size_t n = 0; spec.fidelity && n < spec.networks.size(); ++n) {
+  const Shard shard_value = o.shard.empty() ? Shard{} : ParseShard(o.shard);
+  const Shard* shard = o.shard.empty() ? nullptr : &shard_value;
+  if (shard && (csv.empty() || !json.empty())) {
+    throw InputError("--shard writes a CSV part file (merged by `quasar sweep-merge`): give one "
+                     "--out FILE.csv");
+  }
+  if (shard && o.mpi) {
+    throw InputError("--shard and --mpi: give one (an MPI run shards over its ranks)");
+  }
+  // Under an MPI launcher (or --mpi) the ranks share the configurations (sweep_mpi.h); rank 0
+  // gathers the rows in the CSV's partial file and writes the outputs.
+  *mpi_slot = shard ? nullptr : SweepMpi::Start(o.mpi);
+  SweepMpi* mpi = mpi_slot->get();
+  const bool ranks = mpi != nullptr && mpi->size() > 1;
+  const bool root = !ranks || mpi->rank() == 0;
+  if (ranks && csv.empty()) {
+    throw InputError("an MPI run gathers the rows in <out>.partial: give --out FILE.csv (and a "
+                     ".json too if wanted)");
+  }
+  for (size_t n = 0; root && spec.fidelity && n < spec.networks.size(); ++n) {
     if (models::HasSyntheticWeights(spec.nets[n * spec.precisions.size()])) {
       fmt::print(stderr,
                  "[sweep] note: {} has synthetic weights (seed 1): its fidelity compares "
@@ -187,18 +274,24 @@ int Run(const Options& o) {
                  spec.data ? "" : " (data: measures accuracy on a trained network, docs/sweep.md)");
     }
   }
-  if (spec.precisions.size() > 1 && !spec.fidelity) {
+  if (root && spec.precisions.size() > 1 && !spec.fidelity) {
     fmt::print(stderr,
                "[sweep] note: {} precisions without `fidelity: true`: SQNR is not an objective, "
                "so a lower precision that runs faster dominates the front (docs/sweep.md)\n",
                spec.precisions.size());
   }
   const size_t total = spec.ConfigCount();
+  // The configurations this process evaluates: every one, or its shard's.
+  const auto mine = [&](size_t i) { return !shard || i % shard->count == shard->index; };
+  size_t count = 0;
+  for (size_t i = 0; i < total; ++i) {
+    count += mine(i) ? 1 : 0;
+  }
   // The rows are written to `partial` as they are known and renamed over `csv` when complete.
   const std::string partial = csv.empty() ? "" : csv + ".partial";
   std::vector<std::optional<ex::SweepRow>> done;
   size_t reused = 0;
-  if (o.resume) {
+  if (o.resume && root) {
     if (csv.empty()) {
       throw InputError("--resume reads the CSV output: give --out FILE.csv");
     }
@@ -212,9 +305,34 @@ int Run(const Options& o) {
         }
       }
     }
+    if (shard) {  // rows of other shards stay in the partial file but are not this run's
+      reused = 0;
+      for (size_t i = 0; i < done.size(); ++i) {
+        reused += done[i] && mine(i) ? 1 : 0;
+      }
+    }
     if (!fs::exists(csv) && !fs::exists(partial)) {
       fmt::print(stderr, "[sweep] --resume: {} does not exist yet, starting from the beginning\n",
                  csv);
+    }
+  }
+  if (ranks) {  // every rank skips the rows rank 0 kept
+    std::vector<char> kept;
+    if (root) {
+      kept.assign(total, 0);
+      for (size_t i = 0; i < done.size(); ++i) {
+        kept[i] = done[i] ? 1 : 0;
+      }
+    }
+    mpi->Broadcast(&kept);
+    if (!root && std::find(kept.begin(), kept.end(), 1) != kept.end()) {
+      done.assign(total, std::nullopt);
+      for (size_t i = 0; i < total; ++i) {
+        if (kept[i]) {
+          done[i].emplace();  // a placeholder: only rank 0 writes rows
+          done[i]->index = i;
+        }
+      }
     }
   }
   const sim::BackendInfo& backend = sim::BuiltinBackends().Get(o.backend);
@@ -222,14 +340,19 @@ int Run(const Options& o) {
       !backend.concurrent ? 1
       : o.jobs > 0        ? o.jobs
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  fmt::print(stderr, "[sweep] {}: {} configurations, {} to evaluate on {} thread{}{}\n", spec.file,
-             total, total - reused, jobs, jobs == 1 ? "" : "s",
-             reused ? fmt::format(" ({} resumed from {})", reused, csv) : "");
+  if (root) {
+    fmt::print(stderr, "[sweep] {}: {} configurations{}, {} to evaluate on {}{} thread{}{}\n",
+               spec.file, total,
+               shard ? fmt::format(" (shard {}/{}: {})", shard->index, shard->count, count) : "",
+               count - reused, ranks ? fmt::format("{} MPI ranks x ", mpi->size()) : "", jobs,
+               jobs == 1 ? "" : "s",
+               reused ? fmt::format(" ({} resumed from {})", reused, csv) : "");
+  }
 
   // The partial file starts with every kept row, so no row is ever only in memory, and replaces
   // an earlier one (read above) only once it holds them all; the CSV itself is left alone.
   std::ofstream rows_out;
-  if (!csv.empty()) {
+  if (!csv.empty() && root) {
     const std::string tmp = partial + ".tmp";
     rows_out.open(tmp, std::ios::binary | std::ios::trunc);
     rows_out << report::SweepCsvHeader(spec);
@@ -251,7 +374,26 @@ int Run(const Options& o) {
   ex::SweepOptions options;
   options.jobs = jobs;
   options.backend = backend.timing_reference ? nullptr : &backend;
+  OrderedRows gathered(&rows_out, partial, done, total);
+  const auto gather = [&](size_t index, std::string line) {
+    gathered.Add(index, std::move(line));
+    progress.Update(reused + gathered.written(), total, reused);
+  };
   options.on_row = [&](const ex::SweepRow& r) {
+    if (ranks) {  // rank 0 writes every rank's rows in order; the others send theirs
+      if (done.empty() || !done[r.index]) {
+        std::string line = report::SweepCsvLine(spec, r, std::nullopt, std::nullopt);
+        if (root) {
+          gather(r.index, std::move(line));
+        } else {
+          mpi->SendRow(r.index, line);
+        }
+      }
+      if (root) {
+        mpi->Receive(false, gather);
+      }
+      return;
+    }
     if (rows_out.is_open() && (done.empty() || !done[r.index])) {  // kept rows are there already
       rows_out << report::SweepCsvLine(spec, r, std::nullopt, std::nullopt) << std::flush;
       if (!rows_out) {
@@ -259,20 +401,66 @@ int Run(const Options& o) {
       }
     }
   };
-  options.progress = [&](size_t d, size_t t) { progress.Update(d, t, reused); };
-  options.note = [](const std::string& msg) { fmt::print(stderr, "[sweep] {}\n", msg); };
+  if (!ranks) {
+    options.progress = [&](size_t d, size_t t) { progress.Update(d, t, reused); };
+  }
+  if (root) {  // one rank speaks
+    options.note = [](const std::string& msg) { fmt::print(stderr, "[sweep] {}\n", msg); };
+  }
+  if (shard) {
+    options.shard_index = shard->index;
+    options.shard_count = shard->count;
+  } else if (ranks) {
+    options.shard_index = static_cast<size_t>(mpi->rank());
+    options.shard_count = static_cast<size_t>(mpi->size());
+  }
   const auto t0 = std::chrono::steady_clock::now();
   ex::SweepResult result;
   try {
     result = ex::RunSweep(spec, options, done);
   } catch (const ex::BackendMismatch& e) {
     fmt::print(stderr, "error: {}\n", e.what());
+    if (ranks) {
+      mpi->Abort(kExitMismatch);
+    }
     return kExitMismatch;
+  }
+  if (ranks && !root) {
+    mpi->SendEnd();
+    return 0;
+  }
+  if (ranks) {  // the other ranks' rows, then every row back from the partial file
+    mpi->Receive(true, gather);
+    if (!gathered.complete()) {
+      throw std::logic_error("sweep: a rank's rows are missing");
+    }
+    rows_out.close();
+    std::vector<std::optional<ex::SweepRow>> all = report::ReadSweepCsv(spec, partial);
+    result.rows.clear();
+    for (auto& r : all) {
+      if (!r) {
+        throw std::logic_error("sweep: " + partial + " lacks a row");
+      }
+      result.rows.push_back(std::move(*r));
+    }
+    result.evaluated = gathered.written();
+    result.reused = reused;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rows_out.close();
 
+  if (shard) {  // a part file: no front (it needs every shard's rows)
+    WriteWhole(csv, report::SweepShardCsv(spec, result.rows, shard->index, shard->count));
+    std::error_code ec;
+    fs::remove(partial, ec);
+    fmt::print(stderr,
+               "[sweep] shard {}/{}: {} of {} configurations ({} evaluated, {} resumed) in "
+               "{:.2f} s, written to {}; merge the parts with `quasar sweep-merge`\n",
+               shard->index, shard->count, count, total, result.evaluated, result.reused,
+               seconds, csv);
+    return 0;
+  }
   // The marks need every row: rewrite the files whole.
   const ex::SweepMarks marks = ex::MarkFront(spec, result.rows);
   if (!csv.empty()) {
@@ -298,6 +486,20 @@ int Run(const Options& o) {
   }
   fmt::print("{}", report::FrontTable(spec, result.rows, marks));
   return 0;
+}
+
+// An error on one rank of an MPI run ends every rank (the others would wait for its rows).
+int Run(const Options& o) {
+  std::unique_ptr<SweepMpi> mpi;
+  try {
+    return RunSweepCommand(o, &mpi);
+  } catch (const std::exception& e) {
+    if (mpi && mpi->size() > 1) {
+      fmt::print(stderr, "error: {}\n", e.what());
+      mpi->Abort(dynamic_cast<const InputError*>(&e) ? 2 : 1);
+    }
+    throw;
+  }
 }
 
 }  // namespace
@@ -332,6 +534,12 @@ Command AddSweepCommand(CLI::App& app) {
                 "Keep the rows of the existing CSV --out (and of its .partial file left by an "
                 "interrupted run) that belong to this sweep and evaluate only the missing "
                 "configurations");
+  cmd->add_option("--shard", o->shard,
+                  "I/N: evaluate only the configurations whose index % N is I and write them to "
+                  "a CSV part file; `quasar sweep-merge` joins the N parts (docs/sweep.md)");
+  cmd->add_flag("--mpi", o->mpi,
+                "Run as the ranks of an MPI job even without an MPI launcher's environment "
+                "(mpirun is detected by itself; builds with MPI only)");
   cmd->add_option("--max-area", o->max_area, "Front only among designs of at most this area (mm2)");
   cmd->add_option("--max-latency", o->max_latency,
                   "Front only among designs of at most this latency (s)");

@@ -21,6 +21,7 @@ Command AddRunCommand(CLI::App& app);
 Command AddCompileCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);  // cmd_compare.cc
 Command AddSweepCommand(CLI::App& app);    // cmd_sweep.cc
+Command AddSweepMergeCommand(CLI::App& app);  // cmd_sweep_merge.cc
 Command AddBackendsCommand(CLI::App& app);  // cmd_backends.cc
 Command AddArchCommand(CLI::App& app);      // cmd_arch.cc
 #ifdef QUASAR_WITH_RTL

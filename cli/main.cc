@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   commands["compile"] = quasar::cli::AddCompileCommand(app);
   commands["compare"] = quasar::cli::AddCompareCommand(app);
   commands["sweep"] = quasar::cli::AddSweepCommand(app);
+  commands["sweep-merge"] = quasar::cli::AddSweepMergeCommand(app);
   commands["backends"] = quasar::cli::AddBackendsCommand(app);
   commands["arch"] = quasar::cli::AddArchCommand(app);
 #ifdef QUASAR_WITH_RTL

@@ -18,6 +18,7 @@ PACKAGES=(
   zlib1g-dev libpng-dev                 # datasets: gzip-compressed IDX/CSV files, PNG folders
   dataset-fashion-mnist                 # Fashion-MNIST (workloads/datasets/fashion-mnist.yaml)
   python3-sklearn                       # its digits.csv.gz (workloads/datasets/digits.yaml)
+  libopenmpi-dev openmpi-bin            # the MPI mode of `quasar sweep` (mpirun; docs/sweep.md)
 )
 
 missing=()

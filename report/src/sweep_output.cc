@@ -254,7 +254,15 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  std::string text = buffer.str();
+  // A shard's part file (SweepShardLine) starts with its shard line: its rows are resumable too.
+  const std::string shard_line = "# quasar sweep shard ";
+  size_t header_line = 1;
+  if (text.compare(0, shard_line.size(), shard_line) == 0) {
+    const size_t end = text.find('\n');
+    text.erase(0, end == std::string::npos ? text.size() : end + 1);
+    header_line = 2;
+  }
   std::vector<std::optional<SweepRow>> rows(spec.ConfigCount());
   if (dropped) {
     *dropped = 0;
@@ -268,7 +276,7 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
   const std::vector<std::string> columns = SweepColumns(spec);
   const size_t n_axes = spec.axes.size();
   std::vector<std::string> cells;
-  size_t pos = header.size(), line_no = 1;
+  size_t pos = header.size(), line_no = header_line;
   while (pos < text.size()) {
     const size_t end = text.find('\n', pos);
     if (end == std::string::npos) {

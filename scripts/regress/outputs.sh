@@ -91,10 +91,10 @@ normalize() {
     s/^(\s*"wall_seconds": )[0-9.eE+-]+/$1\@T\@/;
     # sweep, stderr: "[sweep] 64 configurations (...) in 0.14 s"
     s/^(\[sweep\] \d+ configurations \(.*\) in )[0-9.]+( s\b)/$1\@T\@$2/;
-    # sweep, stderr: progress every 10% with the rate. Which counts get a line depends on thread
+    # sweep, stderr: progress every 10% with the rate and the ETA. Which counts get a line depends on thread
     # timing (the hand-out thread reports what is finished when it wakes), so only the last
     # line (done = total) is kept, rate replaced.
-    $_ = "" if m{^\[sweep\] (\d+)/(\d+) configurations \(\d+%\), [0-9.]+ configs/s$} && $1 != $2;
+    $_ = "" if m{^\[sweep\] (\d+)/(\d+) configurations \(\d+%\), [0-9.]+ configs/s(, ETA \d+ s)?$} && $1 != $2;
     s{^(\[sweep\] (\d+)/\2 configurations \(100%\), )[0-9.]+( configs/s)$}{$1\@T\@$3};
   '
 }

@@ -101,6 +101,63 @@ expect 2 "context: cannot resume: its rows differ from this sweep in the objecti
   "$q" sweep "$tmp/g2.yaml" --out "$tmp/g.csv" --resume
 expect 0 "" -- cmp "$tmp/g1.csv" "$tmp/g.csv"
 
+# Shards: --shard I/N evaluates configurations I, I+N, ... into a part file; sweep-merge joins
+# the parts (in any order) into the single-process file, marks recomputed over all rows.
+for i in 0 1 2; do
+  expect 0 "(shard $i/3: 8), 8 to evaluate" -- "$q" sweep "$tmp/s.yaml" --shard "$i/3" \
+    --out "$tmp/p$i.csv" -j 1
+done
+expect 0 "# quasar sweep shard 1/3 of 24 configurations, sweep " -- head -1 "$tmp/p1.csv"
+expect 0 "" -- test "$(tail -n +3 "$tmp/p1.csv" | cut -d, -f1 | tr '\n' ' ')" = \
+  "1 4 7 10 13 16 19 22 "
+expect 0 "" -- test "$(grep -c ',true,,arch=\|,false,,arch=' "$tmp/p1.csv")" -eq 8  # no front yet
+expect 0 "24 configurations from 3 part files" -- "$q" sweep-merge --out "$tmp/m.csv" \
+  "$tmp/p2.csv" "$tmp/p0.csv" "$tmp/p1.csv"
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m.csv"
+# The JSON of a merged sweep: --resume keeps every row of the merged CSV and writes both.
+expect 0 "(0 evaluated, 24 resumed" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/m.csv" \
+  --out "$tmp/m.json" --resume
+expect 0 "" -- cmp "$tmp/a.json" "$tmp/m.json"
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m.csv"
+# A finished part resumes to itself; more shards than configurations leave empty parts.
+expect 0 "0 to evaluate" -- "$q" sweep "$tmp/s.yaml" --shard 1/3 --out "$tmp/p1.csv" --resume
+expect 0 "" -- test "$(wc -l < "$tmp/p1.csv")" -eq 10
+for i in $(seq 0 24); do
+  "$q" sweep "$tmp/s.yaml" --shard "$i/25" --out "$tmp/w$i.csv" -j 1 > /dev/null 2>&1
+done
+expect 0 "" -- test "$(wc -l < "$tmp/w24.csv")" -eq 2
+"$q" sweep-merge --out "$tmp/m25.csv" "$tmp"/w*.csv > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m25.csv"
+# Bad --shard values and outputs.
+for bad in 3/3 1/0 x 1/ /2 "1/2/3" "0 /2"; do
+  expect 2 "--shard must be I/N with N >= 1 and 0 <= I < N (e.g. 0/4), got '$bad'" -- \
+    "$q" sweep "$tmp/s.yaml" --shard "$bad" --out "$tmp/x.csv"
+done
+expect 2 "--shard writes a CSV part file" -- "$q" sweep "$tmp/s.yaml" --shard 0/2 \
+  --out "$tmp/x.json"
+# Refused merges name the file and leave the output alone: a missing or repeated shard, parts of
+# another split or another sweep (other constraints), a file that is no part, a part cut short.
+expect 2 "shard 2/3 is missing (2 of 3 part files given)" -- "$q" sweep-merge --out "$tmp/m.csv" \
+  "$tmp/p0.csv" "$tmp/p1.csv"
+expect 2 "p0.csv: shard 0/3 again (also $tmp/p0.csv)" -- "$q" sweep-merge --out "$tmp/m.csv" \
+  "$tmp/p0.csv" "$tmp/p1.csv" "$tmp/p2.csv" "$tmp/p0.csv"
+"$q" sweep "$tmp/s.yaml" --shard 1/2 --out "$tmp/h1.csv" > /dev/null 2>&1
+expect 2 "h1.csv: shard 1/2, but $tmp/p0.csv is shard 0/3" -- "$q" sweep-merge \
+  --out "$tmp/m.csv" "$tmp/p0.csv" "$tmp/h1.csv" "$tmp/p2.csv"
+"$q" sweep "$tmp/s.yaml" --shard 2/3 --max-area 0.5 --out "$tmp/q2.csv" > /dev/null 2>&1
+expect 2 "q2.csv: comes from another sweep than $tmp/p0.csv" -- "$q" sweep-merge \
+  --out "$tmp/m.csv" "$tmp/p0.csv" "$tmp/p1.csv" "$tmp/q2.csv"
+expect 2 "a.csv: line 1: not a part file of a sharded sweep" -- "$q" sweep-merge \
+  --out "$tmp/m.csv" "$tmp/a.csv"
+head -6 "$tmp/p1.csv" > "$tmp/p1cut.csv"
+expect 2 "p1cut.csv: shard 1/3 ends at line 6 before configuration 13 of 24" -- \
+  "$q" sweep-merge --out "$tmp/m.csv" "$tmp/p0.csv" "$tmp/p1cut.csv" "$tmp/p2.csv"
+sed '4d' "$tmp/p1.csv" > "$tmp/p1gap.csv"
+expect 2 "p1gap.csv: line 4: config: shard 1/3 of 24 configurations expects configuration 4, got '7'" \
+  -- "$q" sweep-merge --out "$tmp/m.csv" "$tmp/p0.csv" "$tmp/p1gap.csv" "$tmp/p2.csv"
+expect 0 "" -- cmp "$tmp/a.csv" "$tmp/m.csv"
+expect 0 "" -- test ! -e "$tmp/m.csv.tmp"
+
 # Constraints: an area no design meets empties the front; the option overrides the file.
 expect 0 "0 of 24 feasible configurations (0 within the constraints)" -- \
   "$q" sweep "$tmp/s.yaml" --out "$tmp/d.csv" --max-area 0.001
@@ -163,6 +220,11 @@ expect 0 "accumulator 10 bits wrap" -- "$q" sweep "$tmp/d.yaml" --out "$tmp/d2.c
 expect 0 "lenet5 has synthetic weights (seed 1)" -- "$q" sweep \
   "$src/workloads/sweeps/precisions_fidelity.yaml" --out "$tmp/pf.csv"
 expect 0 "" -- cmp "$tmp/d.csv" "$tmp/d2.csv"
+# Sharded with fidelity on data: the top-1 column is the fourth objective of the merged front.
+"$q" sweep "$tmp/d.yaml" --shard 1/2 --out "$tmp/dp1.csv" > /dev/null 2>&1
+"$q" sweep "$tmp/d.yaml" --shard 0/2 --out "$tmp/dp0.csv" > /dev/null 2>&1
+"$q" sweep-merge --out "$tmp/dm.csv" "$tmp/dp0.csv" "$tmp/dp1.csv" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/d.csv" "$tmp/dm.csv"
 expect 2 "--min-top1 needs \`data:\`" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.csv" --min-top1 50
 sed 's/^data: digits/data: nosuch.csv/' "$tmp/d.yaml" > "$tmp/d3.yaml"
 expect 2 "d3.yaml: data: " -- "$q" sweep "$tmp/d3.yaml" --out "$tmp/x.csv"

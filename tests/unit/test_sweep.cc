@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "quasar/models/error.h"
@@ -413,4 +414,52 @@ TEST_CASE("Sweep fronts are per network and respect the constraints", "[sweep]")
   const std::string table = FrontTable(s, r.rows, m);
   CHECK(table.find("Pareto front of lenet5: 0 of 4 feasible configurations (0 within") !=
         std::string::npos);
+}
+
+TEST_CASE("Shards hand out their own rows, and their part files merge into the whole CSV",
+          "[sweep][shard]") {
+  const SweepSpec s = Parse(kSmall);
+  SweepOptions all;
+  all.jobs = 2;
+  const SweepResult whole = RunSweep(s, all);
+  REQUIRE(whole.rows.size() == 16);
+  std::vector<std::string> parts;
+  for (size_t shard = 0; shard < 3; ++shard) {
+    SweepOptions o;
+    o.jobs = 2;
+    o.shard_index = shard;
+    o.shard_count = 3;
+    std::vector<size_t> order;
+    o.on_row = [&](const SweepRow& r) { order.push_back(r.index); };
+    size_t last_total = 0;
+    o.progress = [&](size_t, size_t total) { last_total = total; };
+    const SweepResult r = RunSweep(s, o);
+    const size_t expected = shard == 0 ? 6 : 5;  // 0, 3, ..., 15 and 1, 4, ..., 13
+    REQUIRE(r.rows.size() == expected);
+    CHECK(r.evaluated == expected);
+    CHECK(last_total == expected);
+    REQUIRE(order.size() == expected);
+    for (size_t k = 0; k < expected; ++k) {
+      CHECK(order[k] == shard + 3 * k);
+      CHECK(r.rows[k].index == shard + 3 * k);
+      CHECK(SweepCsvLine(s, r.rows[k], std::nullopt, std::nullopt) ==
+            SweepCsvLine(s, whole.rows[shard + 3 * k], std::nullopt, std::nullopt));
+    }
+    const std::string path = TempPath("shard" + std::to_string(shard) + ".csv");
+    std::ofstream(path, std::ios::binary) << SweepShardCsv(s, r.rows, shard, 3);
+    parts.push_back(path);
+  }
+  std::ostringstream merged;
+  CHECK(MergeSweepShards({parts[2], parts[0], parts[1]}, merged) == 16);
+  CHECK(merged.str() == SweepCsv(s, whole.rows, MarkFront(s, whole.rows)));
+  std::ostringstream ignored;
+  CHECK_THROWS_AS(MergeSweepShards({parts[0], parts[1]}, ignored), InputError);
+  CHECK_THROWS_AS(MergeSweepShards({parts[0], parts[1], parts[1]}, ignored), InputError);
+  // Other constraints make another sweep: its part is refused.
+  SweepSpec other = s;
+  other.constraints.max_area_mm2 = 1.0;
+  CHECK(SweepFingerprint(other) != SweepFingerprint(s));
+  for (const std::string& p : parts) {
+    std::remove(p.c_str());
+  }
 }

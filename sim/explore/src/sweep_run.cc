@@ -145,10 +145,19 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   if (!done.empty() && done.size() != total) {
     throw std::logic_error("RunSweep: `done` needs one entry per configuration");
   }
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
+    throw std::logic_error("RunSweep: shard_index must be below shard_count");
+  }
   SweepResult result;
   std::vector<std::optional<SweepRow>> rows(total);
+  // The configurations of this shard, in order (all of them without sharding).
+  std::vector<size_t> mine;
+  for (size_t i = options.shard_index; i < total; i += options.shard_count) {
+    mine.push_back(i);
+  }
+  const size_t count = mine.size();
   std::vector<size_t> missing;
-  for (size_t i = 0; i < total; ++i) {
+  for (size_t i : mine) {
     if (!done.empty() && done[i]) {
       rows[i] = done[i];
       ++result.reused;
@@ -232,14 +241,14 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   auto hand_out = [&] {
     size_t emitted = 0, reported = 0;
     std::unique_lock<std::mutex> lock(mutex);
-    while (emitted < total) {
-      ready.wait(lock, [&] { return failed || rows[emitted] || finished > reported; });
+    while (emitted < count) {
+      ready.wait(lock, [&] { return failed || rows[mine[emitted]] || finished > reported; });
       if (failed) {
         return;
       }
       std::vector<const SweepRow*> batch;
-      while (emitted < total && rows[emitted]) {
-        batch.push_back(&*rows[emitted++]);
+      while (emitted < count && rows[mine[emitted]]) {
+        batch.push_back(&*rows[mine[emitted++]]);
       }
       const size_t now = finished;
       lock.unlock();  // rows already set are never written again
@@ -249,7 +258,7 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
         }
       }
       if (options.progress && now > reported) {
-        options.progress(now, total);
+        options.progress(now, count);
       }
       reported = now;
       lock.lock();
@@ -257,9 +266,9 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   };
   models::ParallelFor(missing.size(), jobs, work, hand_out);
   result.evaluated = evaluated;
-  result.rows.reserve(total);
-  for (auto& r : rows) {
-    result.rows.push_back(std::move(*r));
+  result.rows.reserve(count);
+  for (size_t i : mine) {
+    result.rows.push_back(std::move(*rows[i]));
   }
   return result;
 }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,28 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
 // configuration.
 std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
                                                   size_t* dropped = nullptr);
+
+// ---- Shards (sweep_shard.cc): `quasar sweep --shard I/N` and `quasar sweep-merge` ----
+
+// A fingerprint of everything a sweep's output depends on: its columns, networks, precisions,
+// swept values, the contexts of its rows and its constraints (after the options). Parts of
+// sweeps with another fingerprint are not merged.
+std::string SweepFingerprint(const SweepSpec& spec);
+
+// A shard's part file: the line "# quasar sweep shard I/N of T configurations, sweep <hash>",
+// the CSV header, then the rows of the shard (configurations I, I+N, I+2N, ...) in order, with
+// their within_constraints mark and an empty pareto mark (the front needs every row).
+std::string SweepShardLine(const SweepSpec& spec, size_t index, size_t count);
+std::string SweepShardCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows, size_t index,
+                          size_t count);
+
+// Merges the part files of every shard of one sweep (any order of `paths`) into the sweep's CSV,
+// written to `out`: the rows in configuration order with the Pareto marks recomputed over all
+// rows, the same bytes as the single-process sweep's CSV. InputError (naming the file) when a
+// file is not a part file, the parts come from different sweeps or shard counts, a shard is
+// missing or given twice, or a part lacks a row or holds one of another shard. Returns the
+// number of rows.
+size_t MergeSweepShards(const std::vector<std::string>& paths, std::ostream& out);
 
 // A text table of the front rows (each network's, sorted by latency, then energy, area, index),
 // with the swept values and the objectives; at most `limit` rows per network.

@@ -154,10 +154,14 @@ struct SweepOptions {
   std::function<void(size_t done, size_t total)> progress;
   // Called in the calling thread with a short message before each fidelity run.
   std::function<void(const std::string&)> note;
+  // Sharding (`--shard I/N`, MPI ranks): only the configurations whose index % shard_count is
+  // shard_index are evaluated and handed out (in order), `progress` counts those, and
+  // SweepResult::rows holds only them. 0/1 (the default) is the whole sweep.
+  size_t shard_index = 0, shard_count = 1;
 };
 
 struct SweepResult {
-  std::vector<SweepRow> rows;  // every configuration, in order
+  std::vector<SweepRow> rows;  // every configuration (of the shard), in order
   size_t evaluated = 0;        // configurations compiled and evaluated by this call
   size_t reused = 0;           // rows taken from `done`
   size_t fidelity_runs = 0;    // (network, precision, accumulator) run through golden + float
@@ -200,5 +204,16 @@ struct SweepMarks {
   std::vector<bool> pareto;
 };
 SweepMarks MarkFront(const SweepSpec& spec, const std::vector<SweepRow>& rows);
+
+// The parts of MarkFront, also used where only the rows are known (`quasar sweep-merge` reads
+// them back from shard files, whose rows carry their within_constraints mark):
+// whether one row is feasible and meets the spec's constraints (a mark of the row alone) ...
+bool WithinConstraints(const SweepSpec& spec, const SweepRow& row);
+// ... and the Pareto front of each network (rows grouped by their `network`) among the
+// candidates, over latency, energy, area and the fourth objective (none, -SQNR or -top-1).
+enum class FrontObjective { kNone, kSqnr, kTop1 };
+FrontObjective FrontObjectiveOf(const SweepSpec& spec);
+std::vector<bool> ParetoMarks(const std::vector<SweepRow>& rows,
+                              const std::vector<bool>& candidate, FrontObjective fourth);
 
 }  // namespace quasar::sim::explore
