@@ -29,6 +29,7 @@
 #include "quasar/sim/explore/sweep.h"
 #include "sweep_mpi.h"
 #include "target.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -517,6 +518,7 @@ Command AddSweepCommand(CLI::App& app) {
                   "Output file, CSV or JSON by its extension (.csv, .json); give it twice for "
                   "both")
       ->required()
+      ->check(OutputFile())
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "quasar/models/error.h"
 #include "quasar/report/sweep.h"
+#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -62,7 +63,7 @@ Command AddSweepMergeCommand(CLI::App& app) {
       "Join the part files of `quasar sweep --shard I/N` (every shard, any order) into the "
       "sweep's CSV with its Pareto marks, the same bytes as one `quasar sweep` (docs/sweep.md)");
   cmd->add_option("parts", o->parts, "The part files, one per shard")->required();
-  cmd->add_option("--out", o->out, "The merged CSV")->required();
+  cmd->add_option("--out", o->out, "The merged CSV")->required()->check(OutputFile());
   return [o]() { return Run(*o); };
 }
 

@@ -25,6 +25,8 @@ expect 2 "--out: cannot create $missing/x.npy" -- \
 expect 2 "--json: $tmp is a directory" -- "$q" infer --net lenet5 --json "$tmp"
 expect 2 "--out: cannot create $missing/n.yaml" -- \
   "$q" import-scalesim "$tmp/file" -o "$missing/n.yaml"
+expect 2 "--out: cannot create $missing/s.csv" -- "$q" sweep array_sizes --out "$missing/s.csv"
+expect 2 "--out: cannot create $missing/m.csv" -- "$q" sweep-merge --out "$missing/m.csv" "$tmp/file"
 expect 2 "--trace: cannot create $missing/t.vcd" -- \
   "$q" run --net lenet5 --arch edge_32x32_os --backend systemc --trace "$missing/t.vcd"
 
