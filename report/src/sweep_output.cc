@@ -192,6 +192,13 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
   out += "  \"base\": " + JsonString(spec.base_name) + ",\n";
   out += "  \"objective\": " + JsonString(compiler::ObjectiveName(spec.objective)) + ",\n";
   out += "  \"fidelity\": " + Bool(spec.fidelity) + ",\n";
+  if (spec.sample) {  // only sampled sweeps carry the key, so enumerated outputs stay as they were
+    out += "  \"sample\": {\"method\": " +
+           JsonString(sim::explore::SampleMethodName(spec.sample->method)) +
+           ", \"count\": " + std::to_string(spec.sample->count) +
+           ", \"seed\": " + std::to_string(spec.sample->seed) +
+           ", \"points\": " + std::to_string(spec.points.size()) + "},\n";
+  }
   out += "  \"constraints\": {\"max_area_mm2\": " + opt(c.max_area_mm2) +
          ", \"max_latency_s\": " + opt(c.max_latency_s) +
          ", \"max_energy_uj\": " + opt(c.max_energy_uj) +

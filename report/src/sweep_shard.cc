@@ -100,6 +100,9 @@ std::string SweepFingerprint(const SweepSpec& spec) {
     list(a.values);
   }
   list(spec.contexts);
+  if (spec.sample) {
+    s += "sample=" + sim::explore::SampleText(*spec.sample) + '\x1e';
+  }
   const auto bound = [&](const std::optional<double>& v) {
     s += (v ? FormatNumber(*v) : std::string("-")) + '\x1f';
   };

@@ -229,4 +229,34 @@ expect 2 "--min-top1 needs \`data:\`" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/x.
 sed 's/^data: digits/data: nosuch.csv/' "$tmp/d.yaml" > "$tmp/d3.yaml"
 expect 2 "d3.yaml: data: " -- "$q" sweep "$tmp/d3.yaml" --out "$tmp/x.csv"
 
+# A sampled sweep: 6 of the 75 points of three axes, at each network and precision; the same
+# seed gives the same bytes, the shards merge into it, and the JSON records the sample.
+cat > "$tmp/sample.yaml" <<'YAML'
+version: 1
+base: edge_32x32_os
+networks: [lenet5]
+precisions: [w8a8, w4a4]
+sweep:
+  array.rows: [4, 8, 16, 32, 64]
+  array.cols: [4, 8, 16, 32, 64]
+  array.dataflow: [os, ws, is]
+sample: {method: lhs, count: 6, seed: 42}
+YAML
+expect 0 "" -- "$q" sweep "$tmp/sample.yaml" --out "$tmp/sa.csv" --out "$tmp/sa.json" --jobs 2
+expect 0 "" -- test "$(wc -l < "$tmp/sa.csv")" -eq 13
+"$q" sweep "$tmp/sample.yaml" --out "$tmp/sb.csv" --jobs 1 > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/sa.csv" "$tmp/sb.csv"
+expect 0 '"sample": {"method": "lhs", "count": 6, "seed": 42, "points": 6}' -- cat "$tmp/sa.json"
+"$q" sweep "$tmp/sample.yaml" --shard 0/2 --out "$tmp/sp0.csv" > /dev/null 2>&1
+"$q" sweep "$tmp/sample.yaml" --shard 1/2 --out "$tmp/sp1.csv" > /dev/null 2>&1
+"$q" sweep-merge --out "$tmp/sm.csv" "$tmp/sp0.csv" "$tmp/sp1.csv" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/sa.csv" "$tmp/sm.csv"
+# Another seed is another sweep: its shards do not merge with these.
+sed 's/seed: 42/seed: 43/' "$tmp/sample.yaml" > "$tmp/sample43.yaml"
+"$q" sweep "$tmp/sample43.yaml" --shard 1/2 --out "$tmp/sq1.csv" > /dev/null 2>&1
+expect 2 "sq1.csv" -- "$q" sweep-merge --out "$tmp/sx.csv" "$tmp/sp0.csv" "$tmp/sq1.csv"
+sed 's/method: lhs, count: 6/method: random, count: 76/' "$tmp/sample.yaml" > "$tmp/sample76.yaml"
+expect 2 "sample76.yaml: sample.count: exceeds the 75 points" -- "$q" sweep "$tmp/sample76.yaml" \
+  --out "$tmp/x.csv"
+
 finish

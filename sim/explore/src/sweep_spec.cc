@@ -67,8 +67,12 @@ std::string TableText(const models::CostTable& t) {
 // product past 2^64 cannot wrap around to an accepted count).
 std::optional<size_t> CappedCount(const SweepSpec& s, size_t limit) {
   std::vector<size_t> sizes = {s.networks.size(), s.precisions.size()};
-  for (const SweepAxis& a : s.axes) {
-    sizes.push_back(a.values.size());
+  if (s.sample) {
+    sizes.push_back(static_cast<size_t>(s.sample->count));
+  } else {
+    for (const SweepAxis& a : s.axes) {
+      sizes.push_back(a.values.size());
+    }
   }
   size_t n = 1;
   for (size_t k : sizes) {
@@ -81,6 +85,68 @@ std::optional<size_t> CappedCount(const SweepSpec& s, size_t limit) {
     n *= k;
   }
   return n;
+}
+
+// `sample: {method, count, seed}` (sweep_sample.h); the points are drawn once the axes are read.
+void ReadSample(const MapReader& root, SweepSpec* s) {
+  auto m = root.Map("sample", false);
+  if (!m) {
+    return;
+  }
+  m->RejectUnknownKeys({"method", "count", "seed"});
+  SweepSample sample;
+  bool ok = true;
+  if (auto method = m->String("method", true)) {
+    if (auto parsed = ParseSampleMethod(*method)) {
+      sample.method = *parsed;
+    } else {
+      m->Error("method", "must be random or lhs, got '" + *method + "'");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (auto count = m->Int("count", true)) {
+    if (*count < 1 || static_cast<size_t>(*count) > kMaxConfigs) {
+      m->Error("count", "must be in 1.." + std::to_string(kMaxConfigs) + ", got " +
+                            std::to_string(*count));
+      ok = false;
+    }
+    sample.count = *count;
+  } else {
+    ok = false;
+  }
+  if (auto seed = m->Int("seed", true)) {
+    if (*seed < 0) {
+      m->Error("seed", "must be an integer >= 0, got " + std::to_string(*seed));
+      ok = false;
+    }
+    sample.seed = static_cast<uint64_t>(*seed);
+  } else {
+    ok = false;
+  }
+  if (s->axes.empty()) {
+    root.Error("sample", "needs swept fields under `sweep:` to sample from");
+    ok = false;
+  }
+  if (!ok) {
+    return;
+  }
+  // `random` draws distinct points: at most the whole space.
+  long double space = 1;
+  std::vector<size_t> sizes;
+  for (const SweepAxis& a : s->axes) {
+    space *= static_cast<long double>(a.values.size());
+    sizes.push_back(a.values.size());
+  }
+  if (sample.method == SampleMethod::kRandom && static_cast<long double>(sample.count) > space) {
+    m->Error("count", "exceeds the " + std::to_string(static_cast<uint64_t>(space)) +
+                          " points of the swept fields (enumerate them instead), got " +
+                          std::to_string(sample.count));
+    return;
+  }
+  s->sample = sample;
+  s->points = DrawSample(sample, sizes);
 }
 
 void ReadConstraints(const MapReader& root, SweepSpec* s) {
@@ -180,6 +246,9 @@ std::string DataText(const models::Dataset& d, int64_t images) {
 
 size_t SweepSpec::ConfigCount() const {
   size_t n = networks.size() * precisions.size();
+  if (sample) {
+    return n * points.size();
+  }
   for (const SweepAxis& a : axes) {
     n *= a.values.size();
   }
@@ -199,7 +268,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   const MapReader root(node, "", &errors);
   root.RejectUnknownKeys({"version", "name", "description", "base", "networks", "precisions",
                           "first_last_bits", "objective", "fidelity", "data", "images", "sweep",
-                          "constraints"});
+                          "constraints", "sample"});
   if (auto v = root.Int("version", true); v && *v != 1) {
     root.Error("version", "must be 1, got " + root.Get("version").Scalar());
   }
@@ -281,6 +350,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   if (auto sweep = root.Map("sweep", false)) {
     ReadAxes(*sweep, &s, &errors);
   }
+  ReadSample(root, &s);
   ReadConstraints(root, &s);
   if (errors.empty() && !CappedCount(s, kMaxConfigs)) {
     errors.Add("sweep", "gives more than " + std::to_string(kMaxConfigs) +
@@ -355,8 +425,15 @@ SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths) {
 SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
   SweepConfig c;
   c.index = index;
-  c.value.resize(spec.axes.size());
   size_t rest = index;
+  if (spec.sample) {
+    c.value = spec.points[rest % spec.points.size()];
+    rest /= spec.points.size();
+    c.precision = rest % spec.precisions.size();
+    c.network = rest / spec.precisions.size();
+    return c;
+  }
+  c.value.resize(spec.axes.size());
   for (size_t i = spec.axes.size(); i-- > 0;) {
     c.value[i] = rest % spec.axes[i].values.size();
     rest /= spec.axes[i].values.size();

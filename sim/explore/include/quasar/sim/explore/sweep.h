@@ -24,6 +24,7 @@
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/pareto.h"
+#include "quasar/sim/explore/sweep_sample.h"
 
 namespace quasar::sim::explore {
 
@@ -73,7 +74,12 @@ struct SweepSpec {
   std::shared_ptr<const models::Dataset> data;
   int64_t images = -1;
 
-  // networks x precisions x the product of the axes' value counts.
+  // `sample:` (sweep_sample.h): the points of the axes' product the sweep evaluates instead of
+  // all of them, each one value index per axis, in enumeration order; empty when it enumerates.
+  std::optional<SweepSample> sample;
+  std::vector<std::vector<size_t>> points;
+
+  // networks x precisions x (the sampled points, or the product of the axes' value counts).
   size_t ConfigCount() const;
 };
 
