@@ -22,6 +22,8 @@ struct Options {
 };
 
 int Run(const Options& o) {
+  RefuseValueOptions(o.target.net, "compile maps the network and computes no values to "
+                                   "calibrate, round or seed");
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
   const compiler::Schedule s =

@@ -17,7 +17,7 @@ namespace {
 using namespace quasar::models;
 
 struct Options {
-  std::string model, out, format = "text";
+  std::string model, out, format = "table";
   bool check = false;
   std::vector<std::string> input_shapes;
 };
@@ -78,7 +78,7 @@ Command AddImportOnnxCommand(CLI::App& app) {
       ->check(OutputDir());
   cmd->add_flag("--check", o->check, "List every node that cannot be imported; write nothing");
   cmd->add_option("--format", o->format, "Output format of --check")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   AddInputShapeOption(cmd, &o->input_shapes);
   return [o]() { return Import(*o); };

@@ -30,7 +30,7 @@ struct Options {
   DataOptions data;
   std::string expect_top1;
   int threads = 0;
-  std::string qnet, format = "text", save_output, json_file;
+  std::string qnet, format = "table", save_output, json_file;
   int acc_bits = 0;
   std::string overflow;
 };
@@ -263,7 +263,7 @@ Command AddInferCommand(CLI::App& app) {
   cmd->add_option("--json", o->json_file, "Also write the JSON report to this file")
       ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   return [o]() { return Run(*o); };
 }

@@ -24,7 +24,7 @@ IntTensor ReadInts(const std::string& path, const IntType& type) {
 }
 
 struct Options {
-  std::string spec, input, input2, weights, bias, out, format = "text";
+  std::string spec, input, input2, weights, bias, out, format = "table";
 };
 
 int Run(const Options& o) {
@@ -131,7 +131,7 @@ Command AddLayerCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output tensor (.npy)")->required()
       ->check(OutputFile());
   cmd->add_option("--format", o->format, "Summary format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   return [o]() { return Run(*o); };
 }

@@ -18,7 +18,7 @@ namespace {
 using namespace quasar::models;
 
 struct Options {
-  std::string net, format = "text";
+  std::string net, format = "table";
   std::vector<std::string> input_shapes;
 };
 
@@ -139,7 +139,7 @@ Command AddNetworksCommand(CLI::App& app) {
                   "A zoo name or a network file (.yaml, .onnx, .csv): show it layer by layer");
   AddInputShapeOption(cmd, &o->input_shapes);
   cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   return [o]() { return o->net.empty() ? ListZoo(*o) : ShowNetwork(*o); };
 }

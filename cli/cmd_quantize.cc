@@ -16,7 +16,7 @@ using namespace quasar::models;
 
 struct Options {
   NetOptions net;
-  std::string out, format = "text";
+  std::string out, format = "table";
 };
 
 // "int8 s=0.0213 z=-128" or "int4 per-channel s=[0.011..0.094] z=0".
@@ -93,7 +93,7 @@ Command AddQuantizeCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Save the quantized network to this directory")
       ->check(OutputDir());
   cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   return [o]() { return Run(*o); };
 }

@@ -52,18 +52,28 @@ void WriteScaleSimReports(const compiler::Schedule& s, const models::ArchSpec& a
   fmt::print(stderr, "[run] SCALE-Sim reports written to {}\n", dir);
 }
 
+// The backends of this build that move values, for messages.
+std::string MovingBackendNames() {
+  std::string names;
+  for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
+    if (b.moves_values) {
+      names += (names.empty() ? "" : ", ") + b.name;
+    }
+  }
+  return names;
+}
+
 int Run(const Options& o) {
   const sim::BackendInfo& info = sim::BuiltinBackends().Get(o.backend);
   if (!info.moves_values && (!o.cycle.run.trace_path.empty() || !o.cycle.save_outputs.empty())) {
-    std::string names;
-    for (const sim::BackendInfo& b : sim::BuiltinBackends().All()) {
-      if (b.moves_values) {
-        names += (names.empty() ? "" : ", ") + b.name;
-      }
-    }
     throw InputError(std::string(o.cycle.run.trace_path.empty() ? "--save-outputs" : "--trace") +
-                     " needs a backend that moves values (this build has: " + names + "); " +
-                     info.name + " moves none");
+                     " needs a backend that moves values (this build has: " +
+                     MovingBackendNames() + "); " + info.name + " moves none");
+  }
+  if (!info.moves_values) {
+    RefuseValueOptions(o.target.net, "the " + info.name +
+                                         " backend computes no values to calibrate, round or "
+                                         "seed (backends that do: " + MovingBackendNames() + ")");
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);

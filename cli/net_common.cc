@@ -139,24 +139,38 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
   if (!quantize) {
     return;
   }
-  o->quantize_options = {
-      cmd->add_option("--bits", o->bits,
-                      "Precision shorthand w<W>a<A>: w8a8, w4a4, w2a2, w1a1 (binary), wta8 "
-                      "(ternary weights), wp4a8 (pow2 weights)"),
-      cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl"),
-      cmd->add_option("--weight-calib", o->weight_calib,
-                      "Weight calibration (linear codes): minmax, percentile, mse, kl"),
-      cmd->add_option("--first-last-bits", o->first_last_bits,
-                      "Keep the first and last weighted layers at this many bits (0: off; "
-                      "default: the network file's rule)"),
-      cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack"),
+  CLI::Option* bits = cmd->add_option(
+      "--bits", o->bits,
+      "Precision shorthand w<W>a<A>: w8a8, w4a4, w2a2, w1a1 (binary), wta8 (ternary weights), "
+      "wp4a8 (pow2 weights)");
+  CLI::Option* calib =
+      cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl");
+  CLI::Option* weight_calib = cmd->add_option(
+      "--weight-calib", o->weight_calib, "Weight calibration (linear codes): minmax, percentile, mse, kl");
+  CLI::Option* first_last = cmd->add_option(
+      "--first-last-bits", o->first_last_bits,
+      "Keep the first and last weighted layers at this many bits (0: off; default: the network "
+      "file's rule)");
+  CLI::Option* rounding =
+      cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack");
+  CLI::Option* calib_samples =
       cmd->add_option("--calib-samples", o->calib_samples,
                       "Calibration inputs (held out from the evaluation input)")
           ->check(CLI::Range(1, 1000))
-          ->capture_default_str()};
+          ->capture_default_str();
   o->seed_option = cmd->add_option("--seed", o->seed, "Seed of the synthetic weights and inputs")
                        ->check(NonNegativeInteger())
                        ->capture_default_str();
+  o->quantize_options = {bits, calib, weight_calib, first_last, rounding, calib_samples};
+  o->value_options = {calib, weight_calib, rounding, calib_samples, o->seed_option};
+}
+
+void RefuseValueOptions(const NetOptions& o, const std::string& why) {
+  for (const CLI::Option* opt : o.value_options) {
+    if (opt->count() > 0) {
+      throw InputError(opt->get_name() + " has no effect here: " + why);
+    }
+  }
 }
 
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {

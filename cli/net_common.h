@@ -46,7 +46,14 @@ struct NetOptions {
   // Set by AddNetOptions: which options the user gave explicitly.
   CLI::Option* seed_option = nullptr;
   std::vector<CLI::Option*> quantize_options;  // meaningless for an already quantized network
+  // The options that only shape computed values (calibration, rounding, seed): meaningless
+  // where no value is computed.
+  std::vector<CLI::Option*> value_options;
 };
+
+// InputError naming the first value option given (NetOptions::value_options), saying `why` it
+// has no effect, if any was given.
+void RefuseValueOptions(const NetOptions& o, const std::string& why);
 
 // Adds --net and, when `quantize`, the precision and calibration options.
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize);

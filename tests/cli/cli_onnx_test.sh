@@ -69,7 +69,7 @@ expect 0 "output fc" -- "$q" infer --net "$data/qdq_cnn.onnx"
 expect 0 "uint8 asym" -- "$q" networks --net "$data/qdq_cnn.onnx"
 expect 2 "--bits does not apply" -- "$q" infer --net "$data/qdq_cnn.onnx" --bits w4a4
 expect 2 "--calib does not apply" -- "$q" run --net "$data/qdq_cnn.onnx" --arch edge_32x32_os \
-  --calib kl
+  --backend systemc --calib kl
 expect 2 "QDQ" -- "$q" import-onnx "$data/qdq_cnn.onnx" -o "$tmp/qdq"
 
 # A QONNX model (4-bit, binary weights): the SystemC cycle model agrees with golden bit for bit.

@@ -160,4 +160,13 @@ expect 2 "conventions: scalesim is a mode of the analytical model" -- "$q" run \
 expect 2 "--conventions: scale not in {quasar,scalesim}" -- "$q" run --arch edge_32x32_os \
   --net lenet5 --conventions scale
 
+# Options that shape only computed values are refused where none are computed.
+expect 2 "--calib has no effect here: the analytical backend computes no values" -- \
+  "$q" run --arch edge_32x32_os --net lenet5 --calib kl
+expect 2 "--rounding has no effect here" -- "$q" run --arch edge_32x32_os --net lenet5 --rounding onnx
+expect 2 "--seed has no effect here: compile maps the network" -- \
+  "$q" compile --arch edge_32x32_os --net lenet5 --seed 3 --out "$tmp/unused.json"
+expect 2 "--calib-samples has no effect here" -- \
+  "$q" compile --arch edge_32x32_os --net lenet5 --calib-samples 2 --out "$tmp/unused.json"
+
 finish
