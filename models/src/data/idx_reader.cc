@@ -50,10 +50,10 @@ constexpr int64_t kMaxIdxBytes = int64_t{1} << 40;
 int64_t SampleBytes(const Shape& dims, const std::string& path) {
   int64_t size = 1;
   for (size_t i = 1; i < dims.size(); ++i) {
-    size *= dims[i];  // <= 2^40 * 2^24: no overflow
-    if (size > kMaxIdxBytes) {
+    if (dims[i] > kMaxIdxBytes / size) {  // checked before multiplying, so it cannot overflow
       throw InputError(path + ": IDX samples of more than 2^40 bytes");
     }
+    size *= dims[i];
   }
   return size;
 }
