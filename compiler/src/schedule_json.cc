@@ -388,8 +388,10 @@ Json Parse(const std::string& text, const std::string& where, ErrorList* errors)
   };
   try {
     return Json::parse(text, callback);
-  } catch (const Json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 1: ...".
+  } catch (const Json::exception& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 1: ...";
+    // a number too large for a double is not a parse_error but out_of_range.406, "number
+    // overflow parsing '1E999'" (https://json.nlohmann.me/home/exceptions/#jsonexceptionout_of_range406).
     std::string what = e.what();
     const auto start = what.find("] ");
     throw InputError(where + ": malformed JSON: " +

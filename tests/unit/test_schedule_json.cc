@@ -270,6 +270,10 @@ TEST_CASE("Schedule JSON errors name the file, JSON path and value", "[schedule_
       {Edit(R"("version":1)", R"("version":2)"), {"sched.json: version: must be 1, got 2"}},
       {"this is not JSON", {"sched.json: malformed JSON", "line 1"}},
       {"", {"sched.json: malformed JSON"}},
+      // A number no double holds (found by fuzz/fuzz_schedule_json.cc; nlohmann's
+      // out_of_range.406, not a parse_error).
+      {Edit(R"("version":1)", R"("version":1E999)"),
+       {"sched.json: malformed JSON: number overflow parsing '1E999'"}},
       {"[1, 2]", {"sched.json: a schedule must be a JSON object, got [1,2]"}},
       {Edit(R"("pack":1)", R"("pack":0)"), {"layers[0].pack: must be in 1..2147483647, got 0"}},
       {Edit(R"("a_bits":8)", R"("a_bits":65)"),

@@ -3,6 +3,7 @@
 // big-endian 32-bit integers, then the data in row-major order. Only the samples asked for are
 // decompressed.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "quasar/models/error.h"
@@ -41,13 +42,41 @@ Shape ReadHeader(GzInput* in) {
   return dims;
 }
 
-// Reads `rows` of an [N, ...] file; `size` bytes per row.
+// A bound on what a header may promise (2^40 bytes, 1 TiB), so that the product of its
+// dimensions (each up to 2^24) cannot overflow.
+constexpr int64_t kMaxIdxBytes = int64_t{1} << 40;
+
+// The bytes per sample of `dims` ([N, ...]); InputError naming the file past kMaxIdxBytes.
+int64_t SampleBytes(const Shape& dims, const std::string& path) {
+  int64_t size = 1;
+  for (size_t i = 1; i < dims.size(); ++i) {
+    if (dims[i] > kMaxIdxBytes / size) {  // checked before multiplying, so it cannot overflow
+      throw InputError(path + ": IDX samples of more than 2^40 bytes");
+    }
+    size *= dims[i];
+  }
+  return size;
+}
+
+// Reads `rows` of an [N, ...] file; `size` bytes per row. The buffer grows as the data arrive,
+// so a header promising more than the file holds fails at the end of the file, having allocated
+// no more than the file held.
 std::vector<unsigned char> ReadRows(GzInput* in, int64_t n, int64_t size, Rows rows) {
   const int64_t end = EndOf(rows, n, in->path());
+  const std::string what = "the data (the header promises " + std::to_string(n) +
+                           " samples of " + std::to_string(size) + " bytes)";
+  if (size > 0 && n > kMaxIdxBytes / size) {
+    throw InputError(in->path() + ": " + what + ": more than 2^40 bytes");
+  }
   in->Skip(static_cast<uint64_t>(rows.begin * size), "the data");
-  std::vector<unsigned char> bytes(static_cast<size_t>((end - rows.begin) * size));
-  in->Read(bytes.data(), bytes.size(), "the data (the header promises " + std::to_string(n) +
-                                           " samples of " + std::to_string(size) + " bytes)");
+  const size_t total = static_cast<size_t>((end - rows.begin) * size);
+  constexpr size_t kChunk = size_t{1} << 24;
+  std::vector<unsigned char> bytes;
+  while (bytes.size() < total) {
+    const size_t at = bytes.size();
+    bytes.resize(at + std::min(kChunk, total - at));
+    in->Read(bytes.data() + at, bytes.size() - at, what);
+  }
   return bytes;
 }
 
@@ -82,10 +111,7 @@ RawData ReadIdx(const std::string& images, const std::string& labels, Rows rows)
     if (d.sample_shape.size() == 2) {
       d.sample_shape.insert(d.sample_shape.begin(), 1);
     }
-    int64_t size = 1;
-    for (int64_t x : d.sample_shape) {
-      size *= x;
-    }
+    const int64_t size = SampleBytes(dims, images);
     const auto bytes = ReadRows(&in, dims[0], size, rows);
     d.values.assign(bytes.begin(), bytes.end());
     GzInput lin(labels);

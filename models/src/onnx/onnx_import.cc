@@ -156,7 +156,8 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
     std::string().swap(*t.mutable_raw_data());
     google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
   }
-  for (const auto& [name, value] : o.input_shapes) {
+  for (const auto& bound : o.input_shapes) {
+    const std::string& name = bound.first;  // not a structured binding: lambdas capture it
     const auto& in = graph->input();
     if (std::none_of(in.begin(), in.end(), [&](const auto& v) { return v.name() == name; })) {
       throw InputError(path + ": --input-shape names '" + name + "', which is not a graph input");

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "importer.h"
 #include "quasar/models/onnx/tensor_proto.h"
@@ -54,9 +55,11 @@ void Quant(const Node& node) {
   const Constant& scale = node.ConstantIn(1, "the scale");
   const Constant& zero = node.ConstantIn(2, "the zero point");
   const Constant& width = node.ConstantIn(3, "the bit width");
-  const double b = width.integer ? static_cast<double>(width.ints[0]) : width.floats[0];
   const bool is_signed = node.Int("signed", 1) != 0, narrow = node.Int("narrow", 0) != 0;
   const std::string rounding = node.String("rounding_mode", "ROUND");
+  const double b = width.size() != 1 ? 0.0
+                   : width.integer   ? static_cast<double>(width.ints[0])
+                                     : width.floats[0];
   if (width.size() != 1 || b != std::floor(b) || b < (is_signed ? 2 : 1) || b > 16) {
     throw NodeError("the bit width must be one integer in " + std::string(is_signed ? "2" : "1") +
                     "..16");
@@ -66,8 +69,10 @@ void Quant(const Node& node) {
     throw NodeError("Quasar takes one zero point and float32 scales");
   }
   const double z = zero.integer ? static_cast<double>(zero.ints[0]) : zero.floats[0];
-  if (z != std::floor(z)) {
-    throw NodeError("the zero point " + std::to_string(z) + " is not an integer");
+  // Quasar's zero points are int32 (QuantParams); a larger one (or an infinite one) cannot be
+  // held, let alone be a point of a 16-bit type.
+  if (z != std::floor(z) || std::fabs(z) > std::numeric_limits<int32_t>::max()) {
+    throw NodeError("the zero point " + std::to_string(z) + " is not an int32 integer");
   }
   QuantParams p;
   p.type = is_signed ? IntType::Signed(bits) : IntType::Unsigned(bits);
