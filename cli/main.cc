@@ -7,6 +7,7 @@
 // 1 internal failure. A write error on standard output turns exit code 0 into 2.
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <string>
@@ -69,11 +70,11 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     code = 2;
   } catch (const std::system_error& e) {
-    // fmt::print throws this when a write to standard output fails part-way.
-    const bool output_lost = e.code().category() == std::generic_category() ||
-                             e.code().category() == std::system_category();
-    std::cerr << (output_lost ? "error: cannot write output: " : "internal error: ") << e.what()
-              << "\n";
+    // fmt::print throws this when a write to standard output fails part-way; any other system
+    // error is internal.
+    const bool output_lost = std::ferror(stdout) != 0;
+    std::cerr << (output_lost ? "error: cannot write standard output: " : "internal error: ")
+              << e.what() << "\n";
     code = output_lost ? 2 : 1;
   } catch (const std::exception& e) {
     std::cerr << "internal error: " << e.what() << "\n";

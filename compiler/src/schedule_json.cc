@@ -13,6 +13,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::compiler {
 namespace {
@@ -451,15 +452,7 @@ void SaveSchedule(const Schedule& s, const std::string& path) {
 }
 
 Schedule LoadSchedule(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path + ": cannot open file");
-  }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    throw InputError(path + ": cannot read file");
-  }
-  return ScheduleFromJson(text, path);
+  return ScheduleFromJson(ReadTextFile(path, "file"), path);
 }
 
 }  // namespace quasar::compiler

@@ -5,6 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "quasar/models/error.h"
 
@@ -24,6 +27,23 @@ void WriteTextFile(const std::string& path, const std::string& text, const std::
     throw InputError(what + ": cannot write " + path + ": " +
                      (e != 0 ? std::strerror(e) : "write error"));
   }
+}
+
+std::string ReadTextFile(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path + ": is a directory, not " + (what == "file" ? "a file" : what));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InputError(path + ": cannot open " + what);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw InputError(path + ": cannot read " + what);
+  }
+  return text.str();
 }
 
 }  // namespace quasar

@@ -12,6 +12,7 @@
 #include "quasar/models/net/float_net.h"
 #include "quasar/report/sweep.h"
 #include "quasar/report/text.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::report {
 
@@ -255,13 +256,7 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
 
 std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
                                                   size_t* dropped) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path + ": cannot read the sweep output to resume from");
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
+  std::string text = ReadTextFile(path, "the sweep output to resume from");
   // A shard's part file (SweepShardLine) starts with its shard line: its rows are resumable too.
   const std::string shard_line = "# quasar sweep shard ";
   size_t header_line = 1;

@@ -55,11 +55,21 @@ else
   passed=$((passed + 1))
 fi
 
+# A directory where an input file belongs is named as such (not an internal error).
+mkdir -p "$tmp/d.yaml" "$tmp/d.json" "$tmp/d.npy"
+expect 2 "$tmp/d.yaml: is a directory, not a file" -- "$q" layer --spec "$tmp/d.yaml" \
+  --input "$tmp/d.npy" --weights "$tmp/d.npy" --out "$tmp/y.npy"
+expect 2 "$tmp/d.json: is a directory, not a file" -- "$q" run --net lenet5 --arch edge_32x32_os \
+  --schedule "$tmp/d.json"
+expect 2 "$tmp/d.npy: is a directory" -- "$q" layer \
+  --spec "$(dirname "$0")/../../workloads/layers/resnet18_conv2_3x3.yaml" --input "$tmp/d.npy" \
+  --weights "$tmp/d.npy" --out "$tmp/y.npy"
+
 # Standard output on a full disk: a short report (lost when the buffer is flushed at the end) and
 # a long one (lost part-way) both exit 2 naming standard output.
 if [ -w /dev/full ]; then
   expect 2 "cannot write standard output" -- sh -c "'$q' networks > /dev/full"
-  expect 2 "cannot write output" -- \
+  expect 2 "cannot write standard output" -- \
     sh -c "'$q' run --net resnet50 --arch edge_32x32_os --format json > /dev/full"
 fi
 

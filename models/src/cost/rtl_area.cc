@@ -13,6 +13,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/spec/yaml_reader.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
@@ -178,13 +179,7 @@ RtlMacCells ParseRtlMacCells(const std::string& yaml_text, const std::string& wh
 }
 
 RtlMacCells LoadRtlMacCells(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw InputError(path + ": cannot open file");
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseRtlMacCells(text.str(), path);
+  return ParseRtlMacCells(ReadTextFile(path, "file"), path);
 }
 
 std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& mac) {

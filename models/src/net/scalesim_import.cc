@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quasar/models/spec/geometry_reader.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
@@ -156,13 +157,8 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
 }
 
 NetworkSpec ImportScaleSimCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw InputError(path + ": cannot open file");
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseScaleSimCsv(text.str(), path, std::filesystem::path(path).stem().string());
+  return ParseScaleSimCsv(ReadTextFile(path, "file"), path,
+                          std::filesystem::path(path).stem().string());
 }
 
 }  // namespace quasar::models

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quasar/models/error.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
@@ -177,16 +178,7 @@ ArchSpec ParseScaleSimConfig(const std::string& text, const std::string& where) 
 }
 
 ArchSpec ImportScaleSimConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(path + ": cannot open the SCALE-Sim configuration");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    throw InputError(path + ": cannot read the SCALE-Sim configuration");
-  }
-  return ParseScaleSimConfig(text.str(), path);
+  return ParseScaleSimConfig(ReadTextFile(path, "the SCALE-Sim configuration"), path);
 }
 
 }  // namespace quasar::models

@@ -1,6 +1,7 @@
 #include "quasar/models/spec/yaml_reader.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 namespace quasar::models {
@@ -27,6 +28,10 @@ InputError MalformedYaml(const std::string& where, const YAML::ParserException& 
 }  // namespace
 
 YAML::Node LoadYamlFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path + ": is a directory, not a file");
+  }
   std::ifstream in(path);
   if (!in) {
     throw InputError(path + ": cannot open file");

@@ -1,6 +1,6 @@
 #pragma once
-// Writing a whole text file, checked: the one place where Quasar's reports, schedules, network
-// files and plot scripts reach the disk.
+// Whole text files, checked: the one place where Quasar's reports, schedules, network files
+// and plot scripts reach the disk, and where the text readers get a file's contents.
 
 #include <string>
 
@@ -11,5 +11,10 @@ namespace quasar {
 // so a lost output is never a success. `what` names the option or file kind ("--out", "network
 // file").
 void WriteTextFile(const std::string& path, const std::string& text, const std::string& what);
+
+// The whole contents of the file at `path`. InputError "<path>: is a directory, not <what>",
+// "<path>: cannot open <what>" or "<path>: cannot read <what>" otherwise (`what`: "file", "the
+// SCALE-Sim configuration", ...), never a stream exception.
+std::string ReadTextFile(const std::string& path, const std::string& what);
 
 }  // namespace quasar
