@@ -141,6 +141,12 @@ bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::Arch
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
                         Objective objective, const CostFn& cost, const CostFn& bound,
                         MapperSearch search) {
+  return CompileNetwork(net, arch, objective,
+                        [&](LayerSchedule* l) { MapLayer(l, arch, cost, bound, search); });
+}
+
+Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        Objective objective, const LayerMapFn& map) {
   Schedule s;
   s.network = net.name;
   s.arch = arch.name;
@@ -165,7 +171,7 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
         l.priced = it->second.priced;
         l.status = it->second.status;
       } else {
-        MapLayer(&l, arch, cost, bound, search);
+        map(&l);
         memo.emplace(key, l);
       }
     }
