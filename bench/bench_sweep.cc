@@ -11,8 +11,9 @@
 //  - clock: edge_32x32_os x os/ws x clock 100..1600 MHz (16) x overflow (2), 64 configurations,
 //    32 per set of timing fields: nearly every evaluation reused (the rate of the cached path).
 // One untimed warm-up run (uncached) of the first shape first.
-// Usage: bench_sweep [network.yaml] [threads] [shape] (threads: 2 by default; shape: one of
-// the shapes only, for profiling). See docs/benchmarks.md.
+// Usage: bench_sweep [network.yaml] [threads] [shape [cached]] (threads: 2 by default; shape:
+// that shape only; `cached`: only its cached run, no warm-up and no check, for profiling the
+// cached path alone with valgrind --tool=callgrind). See docs/benchmarks.md.
 
 #include <fmt/core.h>
 
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   fmt::print("{:>10} {:>8} {:>9} {:>9} {:>11} {:>11} {:>9}\n", "shape", "configs", "cache",
              "seconds", "configs/s", "vs off", "reused");
   const std::string only = argc > 3 ? argv[3] : "";
+  const bool cached_only = argc > 4 && std::string(argv[4]) == "cached";
   bool first = true;
   for (const Shape& shape : kShapes) {
     if (!only.empty() && only != shape.name) {
@@ -91,6 +93,12 @@ int main(int argc, char** argv) {
         "version: 1\nbase: edge_32x32_os\nnetworks: [" + net + "]\nsweep:\n" + shape.axes;
     sim::explore::SweepSpec spec = sim::explore::ParseSweep(text, "bench", ".", paths);
     const size_t n = spec.ConfigCount();
+    if (cached_only) {
+      const Timed on = Run(spec, jobs);
+      fmt::print("{:>10} {:>8} {:>9} {:>9.3f} {:>11.1f}\n", shape.name, n, "on", on.seconds,
+                 static_cast<double>(n) / on.seconds);
+      continue;
+    }
     spec.eval_cache = nullptr;
     if (first) {
       sim::explore::RunSweep(spec, {});  // warm-up (page faults, allocator), not timed
@@ -114,6 +122,8 @@ int main(int argc, char** argv) {
                on.seconds, rate_on, rate_on / rate_off,
                lookups > 0 ? 100.0 * static_cast<double>(cache->hits()) / lookups : 0.0);
   }
-  fmt::print("outputs identical with and without the cache on every shape\n");
+  if (!cached_only) {
+    fmt::print("outputs identical with and without the cache on every shape\n");
+  }
   return 0;
 }
