@@ -59,7 +59,10 @@ Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
 struct KeyHash {
   size_t operator()(const Key& k) const {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int64_t v : k) {  // splitmix64's finalizer on each value, combined
+    // Each value mixed by splitmix64's finalizer (constants from Vigna's splitmix64.c,
+    // prng.di.unimi.it; Steele, Lea and Flood, OOPSLA 2014), folded in as boost::hash_combine
+    // does (seed + 0x9e3779b9 + (seed << 6) + (seed >> 2), 64-bit golden ratio here).
+    for (int64_t v : k) {
       uint64_t x = static_cast<uint64_t>(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
       x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
       x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -95,8 +98,7 @@ struct EvalCache::Impl {
   Shard shards[kShards];
   std::atomic<size_t> hits{0}, misses{0};
 
-
-  // Runs `lookup(entry)` under the shard's lock: it returns true if the entry answered.
+  // Runs `lookup(entry)` under the shard's lock: an engaged optional if the entry answers.
   // Otherwise computes with `compute()` outside the lock and stores it with `store(entry, v)`.
   template <typename Lookup, typename Compute, typename Store>
   auto Get(const Key& key, Lookup lookup, Compute compute, Store store) {

@@ -1,12 +1,12 @@
 #pragma once
 // EvalCache: the analytical model's per-layer results remembered across calls, so that a sweep's
 // configurations that share a layer's timing reuse its evaluation (docs/benchmarks.md, "Sweep
-// throughput"; docs/architecture.md, decision on the evaluation cache).
+// throughput"; docs/architecture.md, decision 45).
 //
-// What is remembered. A layer's candidate tilings and their bounds for the mapper (MapLayer
-// below), EvaluateLayer's LayerPerf (cycles, stage times, tiles, folds, events) and
-// the mapper's GemmBound of a layer under one tiling. Both are integer counts that depend only on
-// the layer's schedule (every numeric field of LayerSchedule: kind, GEMM, widths, packing,
+// What is remembered. EvaluateLayer's LayerPerf (cycles, stage times, tiles, folds, events) and
+// the mapper's GemmBound of a layer under one tiling, and a layer's fast-search candidate tilings
+// with their bounds (MapLayer below). All are integer counts that depend only on the layer's
+// schedule (every numeric field of LayerSchedule: kind, GEMM, widths, packing,
 // tiling, geometry, element counts, post-processing work) and on the accelerator's timing fields:
 // rows, cols, dataflow, each buffer's capacity, word and double buffering, the DRAM's bandwidth
 // and latency, the post-processing rate and the conventions (the fields analytical.cc,
@@ -15,7 +15,7 @@
 // technology, the MAC's fields (they reach a layer only through its widths and packing, which are
 // in the key) and the names. Energy is never cached: callers price the counts with their own
 // table, clock and area each time, so a cached result is the uncached one bit for bit, and the
-// mapper, which prices every candidate through it, chooses exactly the same tilings
+// mapper, which prices every candidate from these counts, chooses exactly the same tilings
 // (tests/unit/test_eval_cache.cc compares both on several networks and accelerators).
 //
 // Thread-safe (sharded, one mutex per shard). Bounded: a shard that reaches its share of
