@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -141,22 +142,27 @@ bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::Arch
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
                         Objective objective, const CostFn& cost, const CostFn& bound,
                         MapperSearch search) {
+  return CompileNetwork(net, arch, objective,
+                        [&](LayerSchedule* l) { MapLayer(l, arch, cost, bound, search); });
+}
+
+Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        Objective objective, const LayerMapFn& map) {
   Schedule s;
   s.network = net.name;
   s.arch = arch.name;
   s.objective = objective;
   // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
-  std::map<std::string, LayerSchedule> memo;
+  std::map<std::array<int64_t, 23>, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
     LayerSchedule l = PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
       const LayerBits& b = l.bits;
-      const std::string key =
-          fmt::format("{} {} {} {} | {} {} {} {} {} {} {} {} | {} {} {} {} {} {} {} | {} {} {} {}",
-                      l.gemm.count, l.gemm.m, l.gemm.k, l.gemm.n, l.in_h, l.in_w, l.out_h, l.out_w,
-                      l.kernel_h, l.kernel_w, l.stride_h, l.dilation_h, b.a_bits, b.w_bits,
-                      b.out_bits, b.mac_a_bits, b.mac_w_bits, b.acc_bits, b.binary, l.pack,
-                      l.post_multiplies_per_out, l.post_adds_per_out, l.post_compares_per_out);
+      const std::array<int64_t, 23> key = {
+          l.gemm.count, l.gemm.m, l.gemm.k, l.gemm.n, l.in_h, l.in_w, l.out_h, l.out_w,
+          l.kernel_h, l.kernel_w, l.stride_h, l.dilation_h, b.a_bits, b.w_bits,
+          b.out_bits, b.mac_a_bits, b.mac_w_bits, b.acc_bits, b.binary, l.pack,
+          l.post_multiplies_per_out, l.post_adds_per_out, l.post_compares_per_out};
       auto it = memo.find(key);
       if (it != memo.end()) {
         l.tiling = it->second.tiling;
@@ -165,7 +171,7 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
         l.priced = it->second.priced;
         l.status = it->second.status;
       } else {
-        MapLayer(&l, arch, cost, bound, search);
+        map(&l);
         memo.emplace(key, l);
       }
     }

@@ -215,41 +215,23 @@ std::vector<LoopOrder> DistinctOrders(const Space& sp, const Extents& t) {
   return out;
 }
 
-// The best of `candidates` by branch and bound: price them in the order of their bounds and
-// stop at the first bound above the best price, which no later candidate can then beat. Ties
-// go to the earlier candidate, as if every one had been priced. Returns the index of the best
-// (candidates.size() if none could be priced) and its price.
+// The best of `candidates` by branch and bound (PickCheapest), pricing `l` under each tiling.
 size_t BestOf(const std::vector<Tiling>& candidates, LayerSchedule* l, const CostFn& cost,
               const CostFn& bound, double* best) {
-  const size_t n = candidates.size();
-  std::vector<double> lower(n, -std::numeric_limits<double>::infinity());
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) {
-    order[i] = i;
-    if (bound) {
+  IndexedPrice by_bound;
+  if (bound) {
+    by_bound = [&](size_t i) {
       l->tiling = candidates[i];
-      lower[i] = bound(*l);
-    }
+      return bound(*l);
+    };
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return lower[a] < lower[b]; });
-  *best = std::numeric_limits<double>::infinity();
-  size_t chosen = n;
-  for (size_t i : order) {
-    if (bound && std::isfinite(lower[i])) ++l->feasible_candidates;
-  }
-  for (size_t i : order) {
-    if (lower[i] > *best) break;
-    l->tiling = candidates[i];
-    const double c = cost(*l);
-    ++l->priced;
-    if (!bound && std::isfinite(c)) ++l->feasible_candidates;
-    if (std::isfinite(c) && (c < *best || (c == *best && i < chosen))) {
-      *best = c;
-      chosen = i;
-    }
-  }
-  return chosen;
+  return PickCheapest(
+      candidates.size(), by_bound,
+      [&](size_t i) {
+        l->tiling = candidates[i];
+        return cost(*l);
+      },
+      l, best);
 }
 
 // Coordinate descent from `chosen` over the dense search's extents: one dimension at a time
@@ -284,6 +266,36 @@ void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
 }
 
 }  // namespace
+
+size_t PickCheapest(size_t n, const IndexedPrice& bound, const IndexedPrice& cost,
+                    LayerSchedule* l, double* best) {
+  std::vector<double> lower(n, -std::numeric_limits<double>::infinity());
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    order[i] = i;
+    if (bound) {
+      lower[i] = bound(i);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return lower[a] < lower[b]; });
+  *best = std::numeric_limits<double>::infinity();
+  size_t chosen = n;
+  for (size_t i : order) {
+    if (bound && std::isfinite(lower[i])) ++l->feasible_candidates;
+  }
+  for (size_t i : order) {
+    if (lower[i] > *best) break;
+    const double c = cost(i);
+    ++l->priced;
+    if (!bound && std::isfinite(c)) ++l->feasible_candidates;
+    if (std::isfinite(c) && (c < *best || (c == *best && i < chosen))) {
+      *best = c;
+      chosen = i;
+    }
+  }
+  return chosen;
+}
 
 std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch,
                                      MapperSearch search) {
@@ -332,7 +344,12 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
     const size_t j = BestOf(candidates, l, cost, bound, &dense_best);
     if (j < candidates.size() && dense_best < best) chosen = candidates[j];
   }
-  if (!found) {
+  SetMapping(l, arch, found ? std::optional<Tiling>(chosen) : std::nullopt);
+}
+
+void SetMapping(LayerSchedule* l, const models::ArchSpec& arch,
+                const std::optional<Tiling>& chosen) {
+  if (!chosen) {
     // Report what the smallest tile needs.
     std::string why;
     TilingFits(*l, Tiling{1, l->pack, 1, LoopOrder::kMNK}, arch, &why);
@@ -343,7 +360,7 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
                                   " x 1 tile's " + why;
     return;
   }
-  l->tiling = chosen;
+  l->tiling = *chosen;
 }
 
 }  // namespace quasar::compiler

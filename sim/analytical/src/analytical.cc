@@ -10,6 +10,7 @@
 #include "quasar/compiler/mapper.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
+#include "quasar/sim/eval_cache.h"
 #include "quasar/sim/gemm_timing.h"
 #include "quasar/sim/scalesim_model.h"
 #include "tile_rules.h"
@@ -160,8 +161,14 @@ double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
 
 double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
                  const models::CostTable& table, const models::AreaBreakdown& area,
-                 compiler::Objective objective, const DramModel& dram) {
-  const LayerPerf p = EvaluateLayer(l, arch, dram);
+                 compiler::Objective objective, const DramModel& dram, EvalCache* cache) {
+  return PriceCost(cache != nullptr ? cache->Evaluate(l, arch, dram) : EvaluateLayer(l, arch, dram),
+                   arch, table, area, objective);
+}
+
+double PriceCost(const LayerPerf& p, const models::ArchSpec& arch,
+                 const models::CostTable& table, const models::AreaBreakdown& area,
+                 compiler::Objective objective) {
   if (!p.ok()) {
     return std::numeric_limits<double>::infinity();
   }
@@ -180,13 +187,20 @@ double LayerCost(const LayerSchedule& l, const models::ArchSpec& arch,
 
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective,
-                           compiler::MapperSearch search) {
+                           compiler::MapperSearch search, EvalCache* cache) {
   const models::AreaBreakdown area = models::PriceArea(arch, table);
   const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   GemmBounder bounder;
+  if (cache != nullptr) {
+    return compiler::CompileNetwork(net, arch, objective, [&](LayerSchedule* l) {
+      cache->MapLayer(l, arch, table, area, objective, *dram, search, &bounder);
+    });
+  }
   return compiler::CompileNetwork(
       net, arch, objective,
-      [&](const LayerSchedule& l) { return LayerCost(l, arch, table, area, objective, *dram); },
+      [&](const LayerSchedule& l) {
+        return LayerCost(l, arch, table, area, objective, *dram);
+      },
       [&](const LayerSchedule& l) {
         return LayerCostBound(l, arch, table, area, objective, *dram, &bounder);
       },
@@ -194,11 +208,13 @@ compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpe
 }
 
 NetworkPerf EvaluateSchedule(const compiler::Schedule& s, const models::ArchSpec& arch,
-                             const models::CostTable& table) {
+                             const models::CostTable& table, EvalCache* cache) {
   std::vector<LayerPerf> layers;
+  layers.reserve(s.layers.size());
   const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   for (const LayerSchedule& l : s.layers) {
-    layers.push_back(EvaluateLayer(l, arch, *dram));
+    layers.push_back(cache != nullptr ? cache->Evaluate(l, arch, *dram)
+                                      : EvaluateLayer(l, arch, *dram));
   }
   return Summarize(s.network, arch, table, std::move(layers));
 }

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "quasar/sim/analytical.h"
+#include "quasar/sim/eval_cache.h"
 #include "tile_rules.h"
 
 namespace quasar::sim {
@@ -263,11 +264,19 @@ GemmBound BoundGemm(const LayerSchedule& l, const models::ArchSpec& arch, const 
 
 double LayerCostBound(const LayerSchedule& l, const models::ArchSpec& arch,
                       const models::CostTable& table, const models::AreaBreakdown& area,
-                      compiler::Objective objective, const DramModel& dram, GemmBounder* bounder) {
+                      compiler::Objective objective, const DramModel& dram, GemmBounder* bounder,
+                      EvalCache* cache) {
   if (!l.ok() || l.kind != compiler::LayerKind::kGemm) {
-    return LayerCost(l, arch, table, area, objective, dram);
+    return LayerCost(l, arch, table, area, objective, dram, cache);
   }
-  const GemmBound b = bounder != nullptr ? bounder->Bound(l, arch, dram) : BoundGemm(l, arch, dram);
+  const GemmBound b = cache != nullptr     ? cache->Bound(l, arch, dram, bounder)
+                      : bounder != nullptr ? bounder->Bound(l, arch, dram)
+                                           : BoundGemm(l, arch, dram);
+  return PriceBound(b, arch, table, area, objective);
+}
+
+double PriceBound(const GemmBound& b, const models::ArchSpec& arch, const models::CostTable& table,
+                  const models::AreaBreakdown& area, compiler::Objective objective) {
   if (objective == compiler::Objective::kCycles) {
     return static_cast<double>(b.min_cycles);
   }

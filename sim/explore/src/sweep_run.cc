@@ -97,9 +97,11 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
     return row;
   }
   const models::NetworkSpec& net = spec.nets[PairOf(spec, config)];
-  const compiler::Schedule s = Compile(net, arch, spec.table, spec.objective);
+  EvalCache* cache = spec.eval_cache.get();
+  const compiler::Schedule s =
+      Compile(net, arch, spec.table, spec.objective, compiler::MapperSearch::kFast, cache);
   const NetworkPerf perf =
-      backend == nullptr ? EvaluateSchedule(s, arch, spec.table)
+      backend == nullptr ? EvaluateSchedule(s, arch, spec.table, cache)
       : values           ? RunOnBackend(*backend, s, arch, spec.table, net, values)
                          : RunOnBackend(*backend, s, arch, spec.table, net, kFidelitySeed,
                                         kFidelityCalibSamples);

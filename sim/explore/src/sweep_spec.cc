@@ -261,6 +261,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   ErrorList errors(where);
   SweepSpec s;
   s.file = where;
+  s.eval_cache = std::make_shared<EvalCache>();
   if (!node.IsMap()) {
     errors.Add("", "a sweep file must be a YAML mapping, got " + models::Describe(node));
     errors.ThrowIfAny();

@@ -88,11 +88,31 @@ using CostFn = std::function<double(const LayerSchedule&)>;
 void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& cost,
               const CostFn& bound = nullptr, MapperSearch search = MapperSearch::kFast);
 
+// MapLayer's branch and bound over `n` candidates given by index: prices them in the order of
+// `bound(i)` (stable; all -infinity when `bound` is null) and stops at the first bound above the
+// best price; ties go to the lower index, as if every candidate had been priced. Counts
+// `l->feasible_candidates` and `l->priced` as MapLayer does (it calls this); returns the
+// chosen index (n if none could be priced) and its price in `best`. Callers that keep each
+// candidate's price inputs (sim/eval_cache.h) run the same search without re-deriving them.
+using IndexedPrice = std::function<double(size_t)>;
+size_t PickCheapest(size_t n, const IndexedPrice& bound, const IndexedPrice& cost,
+                    LayerSchedule* l, double* best);
+// MapLayer's last step: the chosen tiling, or (nullopt) the status of a layer nothing fits.
+void SetMapping(LayerSchedule* l, const models::ArchSpec& arch,
+                const std::optional<Tiling>& chosen);
+
+// How one layer is mapped: MapLayer with the compilation's prices by default.
+using LayerMapFn = std::function<void(LayerSchedule*)>;
+
 // PrepareLayer + MapLayer for every layer. Layers with the same GEMM, geometry and widths are
 // searched once. Never throws for a configuration that does not fit: the layer's status says.
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
                         Objective objective, const CostFn& cost, const CostFn& bound = nullptr,
                         MapperSearch search = MapperSearch::kFast);
+// The same with `map` in place of MapLayer for each distinct kGemm layer that can run (it must
+// give MapLayer's result).
+Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        Objective objective, const LayerMapFn& map);
 
 // Why `schedule` cannot be run for `net` on `arch` (a Schedule read from a file, say), or an empty
 // string: the layer count, names, kinds, GEMM shapes, widths and packing must be those

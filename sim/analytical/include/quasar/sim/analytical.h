@@ -52,6 +52,8 @@
 
 namespace quasar::sim {
 
+class EvalCache;  // eval_cache.h: per-layer counts remembered across calls (null: none)
+
 // Timing and events of one layer under its schedule (no energy). A layer whose status is set,
 // or whose tiling does not fit, comes back with a status and zero counts.
 LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::ArchSpec& arch);
@@ -59,9 +61,10 @@ LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::Arch
 LayerPerf EvaluateLayer(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                         const DramModel& dram);
 
-// The whole network: EvaluateLayer for every layer, priced with `table`, summed.
+// The whole network: EvaluateLayer for every layer, priced with `table`, summed. With `cache`,
+// the layers' counts come from it (the same figures, eval_cache.h).
 NetworkPerf EvaluateSchedule(const compiler::Schedule& schedule, const models::ArchSpec& arch,
-                             const models::CostTable& table);
+                             const models::CostTable& table, EvalCache* cache = nullptr);
 
 // The mapper's price of a layer for `objective` (cycles, pJ, or cycles x pJ); +infinity when the
 // layer cannot run with its tiling.
@@ -70,7 +73,14 @@ double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& a
                  compiler::Objective objective);
 double LayerCost(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                  const models::CostTable& table, const models::AreaBreakdown& area,
-                 compiler::Objective objective, const DramModel& dram);
+                 compiler::Objective objective, const DramModel& dram,
+                 EvalCache* cache = nullptr);
+
+// LayerCost's price of a layer's counts: +infinity when it cannot run, else cycles (ties broken
+// by energy), pJ or cycles x pJ.
+double PriceCost(const LayerPerf& perf, const models::ArchSpec& arch,
+                 const models::CostTable& table, const models::AreaBreakdown& area,
+                 compiler::Objective objective);
 
 // The mapper's bound (mapper.h): a kGemm layer under its tiling summed over classes of equal
 // tiles (gemm_bound.cc) instead of tile by tile, so it costs a few dozen applications of the
@@ -119,12 +129,20 @@ GemmBound BoundGemm(const compiler::LayerSchedule& layer, const models::ArchSpec
 double LayerCostBound(const compiler::LayerSchedule& layer, const models::ArchSpec& arch,
                       const models::CostTable& table, const models::AreaBreakdown& area,
                       compiler::Objective objective, const DramModel& dram,
-                      GemmBounder* bounder = nullptr);
+                      GemmBounder* bounder = nullptr, EvalCache* cache = nullptr);
 
-// Compiles `net` for `arch` with the analytical model as the mapper's price.
+// LayerCostBound's price of a kGemm layer's bound.
+double PriceBound(const GemmBound& bound, const models::ArchSpec& arch,
+                  const models::CostTable& table, const models::AreaBreakdown& area,
+                  compiler::Objective objective);
+
+// Compiles `net` for `arch` with the analytical model as the mapper's price. With `cache`, the
+// prices' counts and bounds come from it: the same schedule (eval_cache.h), faster when
+// accelerators share timing fields (a sweep over the clock, say) or are compiled again.
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective,
-                           compiler::MapperSearch search = compiler::MapperSearch::kFast);
+                           compiler::MapperSearch search = compiler::MapperSearch::kFast,
+                           EvalCache* cache = nullptr);
 
 // Registers the analytical model as backend "analytical" (EvaluateSchedule; moves no values).
 void RegisterAnalyticalBackend(BackendRegistry* registry);

@@ -22,6 +22,7 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/backend.h"
+#include "quasar/sim/eval_cache.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/pareto.h"
 #include "quasar/sim/explore/sweep_sample.h"
@@ -73,6 +74,12 @@ struct SweepSpec {
   std::string data_name;  // as written
   std::shared_ptr<const models::Dataset> data;
   int64_t images = -1;
+  // The analytical model's per-layer counts, shared by the configurations (and the spec's
+  // copies): configurations that differ only in fields no count reads (the clock, the MAC's
+  // fields where the layers' widths and packing stay the same) reuse the mapper's evaluations;
+  // the rows are the same with or without it (eval_cache.h). ParseSweep makes one; null turns
+  // it off (bench_sweep measures both).
+  std::shared_ptr<EvalCache> eval_cache;
 
   // `sample:` (sweep_sample.h): the points of the axes' product the sweep evaluates instead of
   // all of them, each one value index per axis, in enumeration order; empty when it enumerates.

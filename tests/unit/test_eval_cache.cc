@@ -1,0 +1,208 @@
+// The evaluation cache (sim/eval_cache.h) changes nothing but the time: schedules compiled and
+// evaluated through it are the uncached ones byte for byte (the schedule JSON, every mapper
+// count, every figure of the report), on several networks, accelerators and objectives sharing
+// one cache (so a key that missed a field would mix them up); accelerators that differ only in
+// the clock or the accumulator's overflow mode reuse every evaluation, one that differs in a
+// timing field does not; threads sharing a small cache (emptied as it fills) agree; and a sweep
+// gives the same rows with and without it.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quasar/compiler/schedule_json.h"
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/spec/arch_spec.h"
+#include "quasar/report/sweep.h"
+#include "quasar/sim/analytical.h"
+#include "quasar/sim/eval_cache.h"
+#include "sweep_test_util.h"
+
+using namespace quasar;
+using compiler::Objective;
+
+namespace {
+
+models::NetworkSpec Zoo(const std::string& name) {
+  return models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" + name +
+                             ".yaml");
+}
+models::ArchSpec Preset(const std::string& name) {
+  return models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/" + name +
+                              ".yaml");
+}
+
+// Every mapper count the JSON leaves out (priced), then the JSON.
+void RequireSameSchedule(const compiler::Schedule& a, const compiler::Schedule& b) {
+  REQUIRE(a.layers.size() == b.layers.size());
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    INFO(a.layers[i].name);
+    CHECK(a.layers[i].priced == b.layers[i].priced);
+    CHECK(a.layers[i].candidates == b.layers[i].candidates);
+    CHECK(a.layers[i].feasible_candidates == b.layers[i].feasible_candidates);
+  }
+  REQUIRE(compiler::ScheduleToJson(a) == compiler::ScheduleToJson(b));
+}
+
+void RequireSamePerf(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
+  REQUIRE(a.status == b.status);
+  REQUIRE(a.layers.size() == b.layers.size());
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const sim::LayerPerf &x = a.layers[i], &y = b.layers[i];
+    INFO(x.name);
+    CHECK(x.name == y.name);
+    CHECK(x.op == y.op);
+    CHECK(x.status == y.status);
+    CHECK(x.cycles == y.cycles);
+    CHECK(x.compute_cycles == y.compute_cycles);
+    CHECK(x.dram_cycles == y.dram_cycles);
+    CHECK(x.post_cycles == y.post_cycles);
+    CHECK(x.tiles == y.tiles);
+    CHECK(x.folds == y.folds);
+    CHECK(x.events.dram_read_bytes == y.events.dram_read_bytes);
+    CHECK(x.events.register_bit_writes == y.events.register_bit_writes);
+    CHECK(x.energy.Total() == y.energy.Total());  // exactly: the same counts priced the same way
+  }
+  CHECK(a.cycles == b.cycles);
+  CHECK(a.energy.Total() == b.energy.Total());
+  CHECK(a.latency_s == b.latency_s);
+  CHECK(a.utilization == b.utilization);
+  CHECK(a.tops_per_watt == b.tops_per_watt);
+}
+
+}  // namespace
+
+TEST_CASE("Compiling and evaluating through the cache gives the uncached results exactly",
+          "[eval_cache]") {
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  sim::EvalCache cache;  // one for all: a key missing a field would mix the accelerators up
+  for (const char* net_name : {"lenet5", "resnet18", "bnn_cifar10", "bert_base_layer"}) {
+    const models::NetworkSpec net = Zoo(net_name);
+    for (const char* arch_name : {"edge_32x32_os", "eyeriss_12x14", "bitfusion_16x32",
+                                  "binary_64x64"}) {
+      const models::ArchSpec arch = Preset(arch_name);
+      for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
+        INFO(net_name << " on " << arch_name << ", " << compiler::ObjectiveName(o));
+        const compiler::Schedule plain = sim::Compile(net, arch, table, o);
+        const size_t misses = cache.misses();
+        const compiler::Schedule cached =
+            sim::Compile(net, arch, table, o, compiler::MapperSearch::kFast, &cache);
+        if (o == Objective::kCycles) {  // a new accelerator or network: new evaluations (the
+          CHECK(cache.misses() > misses);  // other objectives reuse them: counts are not prices)
+        }
+        RequireSameSchedule(plain, cached);
+        RequireSamePerf(sim::EvaluateSchedule(plain, arch, table),
+                        sim::EvaluateSchedule(cached, arch, table, &cache));
+        // Again: every evaluation now comes from the cache.
+        const size_t before = cache.misses();
+        RequireSameSchedule(
+            plain, sim::Compile(net, arch, table, o, compiler::MapperSearch::kFast, &cache));
+        CHECK(cache.misses() == before);
+      }
+    }
+  }
+}
+
+TEST_CASE("The cache is keyed by the timing fields: the clock is not one, the DRAM is",
+          "[eval_cache]") {
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  const models::NetworkSpec net = Zoo("resnet18");
+  const models::ArchSpec base = Preset("edge_32x32_os");
+  sim::EvalCache cache;
+  sim::Compile(net, base, table, Objective::kEdp, compiler::MapperSearch::kFast, &cache);
+  const size_t misses = cache.misses();
+  REQUIRE(misses > 0);
+
+  // The clock prices leakage (energy, EDP) but counts nothing: every evaluation is reused, and
+  // the choice is still the uncached one.
+  models::ArchSpec slow = base;
+  slow.clock_mhz = 125;
+  slow.mac.accumulator.overflow = models::OverflowMode::kSaturate;
+  for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
+    const compiler::Schedule s =
+        sim::Compile(net, slow, table, o, compiler::MapperSearch::kFast, &cache);
+    RequireSameSchedule(sim::Compile(net, slow, table, o), s);
+    RequireSamePerf(sim::EvaluateSchedule(s, slow, table),
+                    sim::EvaluateSchedule(s, slow, table, &cache));
+  }
+  CHECK(cache.hits() > 0);
+  // kEdp's evaluations were all made for `base`; the other objectives price other candidates.
+  const size_t after_clock = cache.misses();
+  sim::Compile(net, slow, table, Objective::kEdp, compiler::MapperSearch::kFast, &cache);
+  CHECK(cache.misses() == after_clock);
+
+  // The DRAM's bandwidth, the buffers and the post-processing rate change the counts: new keys.
+  models::ArchSpec narrow_dram = base;
+  narrow_dram.dram.bytes_per_cycle = 4;
+  models::ArchSpec small_buffers = base;
+  small_buffers.weight.kib = 16;
+  models::ArchSpec slow_post = base;
+  slow_post.post_elements_per_cycle = 4;
+  for (const models::ArchSpec& a : {narrow_dram, small_buffers, slow_post}) {
+    const size_t before = cache.misses();
+    const compiler::Schedule s =
+        sim::Compile(net, a, table, Objective::kEdp, compiler::MapperSearch::kFast, &cache);
+    CHECK(cache.misses() > before);
+    RequireSameSchedule(sim::Compile(net, a, table, Objective::kEdp), s);
+    RequireSamePerf(sim::EvaluateSchedule(s, a, table), sim::EvaluateSchedule(s, a, table, &cache));
+  }
+}
+
+TEST_CASE("Threads sharing a small cache get the uncached schedules", "[eval_cache]") {
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  const models::NetworkSpec net = Zoo("resnet18");
+  std::vector<models::ArchSpec> arches;
+  for (int64_t rows : {8, 16, 32}) {
+    for (double clock : {200.0, 800.0}) {
+      models::ArchSpec a = Preset("edge_32x32_os");
+      a.rows = rows;
+      a.clock_mhz = clock;
+      arches.push_back(a);
+    }
+  }
+  std::vector<std::string> plain;
+  for (const models::ArchSpec& a : arches) {
+    plain.push_back(compiler::ScheduleToJson(sim::Compile(net, a, table, Objective::kCycles)));
+  }
+  sim::EvalCache cache(64);  // small: shards are emptied while the threads use them
+  std::vector<std::vector<std::string>> cached(2, std::vector<std::string>(arches.size()));
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < arches.size(); ++i) {
+        const size_t j = t == 0 ? i : arches.size() - 1 - i;  // opposite orders
+        cached[t][j] = compiler::ScheduleToJson(sim::Compile(
+            net, arches[j], table, Objective::kCycles, compiler::MapperSearch::kFast, &cache));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t t = 0; t < 2; ++t) {
+    for (size_t i = 0; i < arches.size(); ++i) {
+      INFO("thread " << t << ", configuration " << i);
+      CHECK(cached[t][i] == plain[i]);
+    }
+  }
+}
+
+TEST_CASE("A sweep gives the same rows with and without its evaluation cache", "[eval_cache]") {
+  sim::explore::SweepSpec spec = test::Parse(R"(version: 1
+base: edge_32x32_os
+networks: [resnet18]
+objective: edp
+sweep:
+  array.rows: [8, 32]
+  dram.bytes_per_cycle: [8, 32]
+  clock_mhz: [100, 700]
+  mac.accumulator.overflow: [wrap, saturate]
+)");
+  REQUIRE(spec.eval_cache != nullptr);  // ParseSweep makes one
+  const auto with = sim::explore::RunSweep(spec, {});
+  CHECK(spec.eval_cache->hits() > 0);
+  const std::string csv = report::SweepCsv(spec, with.rows, MarkFront(spec, with.rows));
+  spec.eval_cache = nullptr;
+  const auto without = sim::explore::RunSweep(spec, {});
+  CHECK(report::SweepCsv(spec, without.rows, MarkFront(spec, without.rows)) == csv);
+}
