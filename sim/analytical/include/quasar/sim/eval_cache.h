@@ -1,7 +1,7 @@
 #pragma once
 // EvalCache: the analytical model's per-layer results remembered across calls, so that a sweep's
 // configurations that share a layer's timing reuse its evaluation (docs/benchmarks.md, "Sweep
-// throughput"; docs/architecture.md, decision 45).
+// throughput"; docs/architecture.md, decision 49).
 //
 // What is remembered. EvaluateLayer's LayerPerf (cycles, stage times, tiles, folds, events) and
 // the mapper's GemmBound of a layer under one tiling, and a layer's fast-search candidate tilings
