@@ -161,26 +161,36 @@ bool ReadField(const MapReader& m, const std::string& leaf, const ArchField& f, 
   return false;
 }
 
-// A combination of fields the format forbids, checked right after the field `after` is read.
+// A problem of a combination of fields: the key path it is reported at, and the message.
+struct CombinationProblem {
+  std::string key;
+  std::string problem;
+};
+
+// A combination of fields the format forbids, checked right after the field `after` is read;
+// `failed` holds the fields that could not be read (not reported again).
 struct CombinationCheck {
   const char* after;
-  void (*check)(const MapReader& parent, const std::set<std::string>& failed, ArchSpec* a);
+  void (*check)(const ArchSpec& a, const std::set<std::string>& failed,
+                std::vector<CombinationProblem>* problems);
 };
 
 // Bit Fusion fuses 2-bit BitBricks in powers of two, so each MAC width must be a power of two
 // of at least one brick: then every narrower power-of-two operand divides it.
-void CheckBitFusionWidths(const MapReader& mac, const std::set<std::string>& failed, ArchSpec* a) {
-  if (a->mac.scaling != PrecisionScaling::kBitFusion) {
+void CheckBitFusionWidths(const ArchSpec& a, const std::set<std::string>& failed,
+                          std::vector<CombinationProblem>* problems) {
+  if (a.mac.scaling != PrecisionScaling::kBitFusion) {
     return;
   }
-  for (const char* key : {"weight_bits", "activation_bits"}) {
-    const bool weights = std::string(key) == "weight_bits";
-    const int bits = weights ? a->mac.weight_bits : a->mac.activation_bits;
-    if (!failed.count(std::string("mac.") + key) && (bits < 2 || !IsPowerOfTwo(bits))) {
-      mac.Error(key,
-                "precision_scaling bit_fusion needs a power of two in 2..16 (a whole number of "
-                "2-bit BitBricks that narrower power-of-two operands divide), got " +
-                    std::to_string(bits));
+  for (const char* key : {"mac.weight_bits", "mac.activation_bits"}) {
+    const bool weights = std::string(key) == "mac.weight_bits";
+    const int bits = weights ? a.mac.weight_bits : a.mac.activation_bits;
+    if (!failed.count(key) && (bits < 2 || !IsPowerOfTwo(bits))) {
+      problems->push_back(
+          {key,
+           "precision_scaling bit_fusion needs a power of two in 2..16 (a whole number of "
+           "2-bit BitBricks that narrower power-of-two operands divide), got " +
+               std::to_string(bits)});
     }
   }
 }
@@ -269,7 +279,11 @@ ArchSpec ParseArchNode(const YAML::Node& node, const std::string& where) {
     }
     for (const CombinationCheck& c : kCombinationChecks) {
       if (f.key == c.after) {
-        c.check(*m, failed, &a);
+        std::vector<CombinationProblem> problems;
+        c.check(a, failed, &problems);
+        for (const CombinationProblem& p : problems) {
+          errors.Add(p.key, p.problem);
+        }
       }
     }
   }
@@ -281,6 +295,18 @@ ArchSpec ParseArchNode(const YAML::Node& node, const std::string& where) {
 
 ArchSpec ParseArchSpec(const std::string& yaml_text, const std::string& where) {
   return ParseArchNode(LoadYamlText(yaml_text, where), where);
+}
+
+void CheckArchCombinations(const ArchSpec& a) {
+  ErrorList errors(a.file);
+  for (const CombinationCheck& c : kCombinationChecks) {
+    std::vector<CombinationProblem> problems;
+    c.check(a, {}, &problems);
+    for (const CombinationProblem& p : problems) {
+      errors.Add(p.key, p.problem);
+    }
+  }
+  errors.ThrowIfAny();
 }
 
 ArchSpec LoadArchSpec(const std::string& path) {

@@ -452,10 +452,10 @@ ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config) {
   if (spec.axes.empty()) {
     return a;
   }
-  // The arch format's own checks of the combination (a Bit Fusion MAC's widths, for one).
-  ArchSpec checked = models::ParseArchSpec(models::ArchSpecToYaml(a), a.file);
-  checked.file = a.file;
-  return checked;
+  // The arch format's own checks of the combination (a Bit Fusion MAC's widths, for one); each
+  // value alone was checked against its field's range when the sweep file was read.
+  models::CheckArchCombinations(a);
+  return a;
 }
 
 }  // namespace quasar::sim::explore

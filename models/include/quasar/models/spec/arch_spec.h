@@ -114,4 +114,9 @@ ArchSpec ParseArchSpec(const std::string& yaml_text, const std::string& where);
 // Version-1 YAML with every key explicit; ParseArchSpec reads it back to an equal ArchSpec.
 std::string ArchSpecToYaml(const ArchSpec& arch);
 
+// The format's checks of combinations of fields each valid alone (a Bit Fusion MAC's widths),
+// on a spec built in memory: the same InputError ParseArchSpec(ArchSpecToYaml(a), a.file) would
+// throw for them, without the round trip (a sweep checks every configuration).
+void CheckArchCombinations(const ArchSpec& a);
+
 }  // namespace quasar::models
