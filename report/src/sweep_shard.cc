@@ -6,10 +6,10 @@
 // (sim::explore::ParetoMarks, the function MarkFront uses).
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
 
 #include "quasar/models/error.h"
 #include "quasar/report/sweep.h"
@@ -18,6 +18,34 @@
 namespace quasar::report {
 
 namespace {
+
+// Splits "# quasar sweep shard I/N of T configurations, sweep H" (I, N, T: 1..18 decimal
+// digits; H: 16 lowercase hex digits) into m[1..4]; false if the line has another form.
+bool ParseShardLine(const std::string& line, std::string m[5]) {
+  size_t at = 0;
+  const auto literal = [&](const char* text) {
+    const std::string t(text);
+    if (line.compare(at, t.size(), t) != 0) {
+      return false;
+    }
+    at += t.size();
+    return true;
+  };
+  const auto field = [&](std::string* out, size_t min, size_t max, const char* digits) {
+    const size_t end = std::min(line.find_first_not_of(digits, at), line.size());
+    if (end - at < min || end - at > max) {
+      return false;
+    }
+    *out = line.substr(at, end - at);
+    at = end;
+    return true;
+  };
+  const char* dec = "0123456789";
+  return literal("# quasar sweep shard ") && field(&m[1], 1, 18, dec) && literal("/") &&
+         field(&m[2], 1, 18, dec) && literal(" of ") && field(&m[3], 1, 18, dec) &&
+         literal(" configurations, sweep ") && field(&m[4], 16, 16, "0123456789abcdef") &&
+         at == line.size();
+}
 
 // One part file being merged.
 struct Part {
@@ -45,10 +73,8 @@ std::ifstream OpenPart(const std::string& path, Part* part) {
   part->path = path;
   std::string line;
   bool cut = false;
-  static const std::regex kShard(
-      R"(# quasar sweep shard ([0-9]{1,18})/([0-9]{1,18}) of ([0-9]{1,18}) configurations, sweep ([0-9a-f]{16}))");
-  std::smatch m;
-  if (!ReadLine(in, &line, &cut) || !std::regex_match(line, m, kShard)) {
+  std::string m[5];  // the shard line's fields, m[1..4] as a regex's groups would number them
+  if (!ReadLine(in, &line, &cut) || !ParseShardLine(line, m)) {
     throw InputError(path + ": line 1: not a part file of a sharded sweep (`quasar sweep --shard " +
                      "I/N` starts it with '# quasar sweep shard I/N of T configurations, sweep " +
                      "<hash>'), got '" + line + "'");
@@ -58,8 +84,7 @@ std::ifstream OpenPart(const std::string& path, Part* part) {
   part->total = std::stoull(m[3]);
   part->fingerprint = m[4];
   if (part->count == 0 || part->index >= part->count) {
-    throw InputError(path + ": line 1: shard must be I/N with I < N, got " + m[1].str() + "/" +
-                     m[2].str());
+    throw InputError(path + ": line 1: shard must be I/N with I < N, got " + m[1] + "/" + m[2]);
   }
   if (!ReadLine(in, &part->header, &cut) || cut) {
     throw InputError(path + ": line 2: the CSV header is missing");
