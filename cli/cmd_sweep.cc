@@ -30,6 +30,8 @@
 #include "sweep_mpi.h"
 #include "target.h"
 #include "output_paths.h"
+#include "quasar/models/text_file.h"
+#include "sweep_progress.h"
 
 namespace quasar::cli {
 namespace {
@@ -106,13 +108,7 @@ void SetConstraint(const std::optional<double>& value, const std::string& flag, 
 // Writes `text` to `path` through a temporary file, so a reader never sees half of it.
 void WriteWhole(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    if (!f.flush()) {
-      throw InputError("cannot write " + tmp);
-    }
-  }
+  WriteTextFile(tmp, text, "--out");
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec) {
@@ -139,41 +135,6 @@ size_t ReadRows(const ex::SweepSpec& spec, const std::string& path,
   }
   return added;
 }
-
-// Progress on stderr: a bar redrawn in place on a terminal, else a line every 10%.
-class Progress {
- public:
-  Progress() : tty_(isatty(fileno(stderr)) != 0), t0_(std::chrono::steady_clock::now()) {}
-
-  void Update(size_t done, size_t total, size_t reused) {
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    const double rate = s > 0 ? static_cast<double>(done - reused) / s : 0;
-    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-    if (tty_) {
-      constexpr size_t kWidth = 30;
-      const size_t filled = total ? kWidth * done / total : kWidth;
-      fmt::print(stderr, "\r[sweep] [{}{}] {}/{} {:.1f} configs/s ETA {:.0f} s   ",
-                 std::string(filled, '#'), std::string(kWidth - filled, '.'), done, total, rate,
-                 eta);
-      if (done == total) {
-        fmt::print(stderr, "\n");
-      }
-    } else {
-      const size_t decile = total ? 10 * done / total : 10;
-      if (decile > last_decile_ || done == total) {
-        last_decile_ = decile;
-        fmt::print(stderr, "[sweep] {}/{} configurations ({:.0f}%), {:.1f} configs/s{}\n", done,
-                   total, 100.0 * static_cast<double>(done) / static_cast<double>(total), rate,
-                   done < total ? fmt::format(", ETA {:.0f} s", eta) : "");
-      }
-    }
-  }
-
- private:
-  bool tty_;
-  std::chrono::steady_clock::time_point t0_;
-  size_t last_decile_ = 0;
-};
 
 // Rank 0 of an MPI run: writes the new rows of every rank to the partial file in configuration
 // order (rows that arrive early wait in memory), skipping the rows kept by --resume.
@@ -371,7 +332,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
       throw InputError("cannot write " + partial + ": " + ec.message());
     }
   }
-  Progress progress;
+  SweepProgress progress;
   ex::SweepOptions options;
   options.jobs = jobs;
   options.backend = backend.timing_reference ? nullptr : &backend;
