@@ -6,6 +6,8 @@
 # Each target's corpus grows in build-fuzz/corpus/<name>/ (seeded from the files targets.txt
 # names), its log goes to build-fuzz/logs/<name>.log and a crashing input to
 # build-fuzz/artifacts/<name>/. Exits 1 if any target found something, after running them all.
+# QUASAR_FUZZ_FLAGS adds libFuzzer options, e.g. QUASAR_FUZZ_FLAGS=-runs=1000000 stops each target
+# after a million executions (or SECONDS, whichever comes first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -36,7 +38,7 @@ while read -r name _library globs; do
   fi
   log="$build/logs/$name.log"
   if "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" ${QUASAR_FUZZ_FLAGS:-} \
       "$corpus" "${extra[@]}" >"$log" 2>&1; then
     status=ok
   else
@@ -44,7 +46,8 @@ while read -r name _library globs; do
     failed+=("$name")
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz $name: ${runs:-?} executions in ${seconds} s, corpus $(ls "$corpus" | wc -l) files: $status"
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  echo "fuzz $name: ${runs:-?} executions in ${took:-$seconds} s, corpus $(ls "$corpus" | wc -l) files: $status"
 done < <(grep '^[a-z]' fuzz/targets.txt)
 if [ ${#failed[@]} -gt 0 ]; then
   echo "findings in: ${failed[*]} (logs in $build/logs/, inputs in $build/artifacts/)" >&2
