@@ -53,11 +53,11 @@ struct Options {
 
 // The sweep file: a path, or the name of a file in workloads/sweeps/.
 std::string ResolveSweepPath(const std::string& name) {
-  if (fs::is_regular_file(name)) {
+  if (IsRegularFile(name)) {
     return name;
   }
   const fs::path named = fs::path(QUASAR_SOURCE_DIR) / "workloads/sweeps" / (name + ".yaml");
-  return fs::is_regular_file(named) ? named.string() : name;  // LoadSweep reports a missing file
+  return IsRegularFile(named.string()) ? named.string() : name;  // LoadSweep reports a missing file
 }
 
 // "csv" or "json" for an output file: --format when given, else the extension.
@@ -258,7 +258,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
       throw InputError("--resume reads the CSV output: give --out FILE.csv");
     }
     for (const std::string& path : {csv, partial}) {
-      if (fs::exists(path)) {
+      if (PathExists(path)) {
         const size_t added = ReadRows(spec, path, &done);
         reused += added;
         if (path == partial) {
@@ -273,7 +273,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
         reused += done[i] && mine(i) ? 1 : 0;
       }
     }
-    if (!fs::exists(csv) && !fs::exists(partial)) {
+    if (!PathExists(csv) && !PathExists(partial)) {
       fmt::print(stderr, "[sweep] --resume: {} does not exist yet, starting from the beginning\n",
                  csv);
     }

@@ -21,6 +21,7 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
+#include "quasar/models/text_file.h"
 #include "target.h"
 #include "output_paths.h"
 
@@ -144,7 +145,7 @@ int Verify(const VerifyOptions& o) {
   if (!o.trace.empty()) {
     // The VCD opens when the RTL array first runs a layer.
     fmt::print(stderr, "[verify] {}\n",
-               std::filesystem::exists(o.trace)
+               PathExists(o.trace)
                    ? "RTL waveform written to " + o.trace
                    : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }

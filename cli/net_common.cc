@@ -11,6 +11,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/eval/accuracy.h"
 #include "quasar/models/onnx/onnx_import.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 
@@ -42,11 +43,11 @@ std::vector<std::string> YamlStems(const std::string& dir) {
 // `name_or_path` when it is a file, else <dir>/<name>.yaml; InputError listing `dir` otherwise.
 std::string ResolveInDir(const std::string& name_or_path, const std::string& dir,
                          const std::string& flag, const std::string& what) {
-  if (fs::is_regular_file(name_or_path)) {
+  if (IsRegularFile(name_or_path)) {
     return name_or_path;
   }
   const fs::path named = fs::path(dir) / (name_or_path + ".yaml");
-  if (fs::is_regular_file(named)) {
+  if (IsRegularFile(named.string())) {
     return named.string();
   }
   std::string names;

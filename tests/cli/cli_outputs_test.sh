@@ -65,6 +65,16 @@ expect 2 "$tmp/d.npy: is a directory" -- "$q" layer \
   --spec "$(dirname "$0")/../../workloads/layers/resnet18_conv2_3x3.yaml" --input "$tmp/d.npy" \
   --weights "$tmp/d.npy" --out "$tmp/y.npy"
 
+# A name longer than the file system allows (ENAMETOOLONG) is not found, not an internal error
+# (std::filesystem's throwing checks made these exit 1; the sweep case was a fuzzing finding).
+long=$(printf 'network%.0s' $(seq 40))
+expect 2 "--net: '$long' is neither a file nor" -- "$q" run --net "$long" --arch edge_32x32_os
+expect 2 "--arch: '$long' is neither a file nor" -- "$q" run --net lenet5 --arch "$long"
+expect 2 "$long" -- "$q" sweep "$long.yaml" --out "$tmp/s.csv"
+printf 'version: 1\nname: n\nbase: edge_32x32_os\nnetworks: [%s]\nsweep: {array.rows: [8]}\n' \
+  "$long" > "$tmp/long.yaml"
+expect 2 "$long" -- "$q" sweep "$tmp/long.yaml" --out "$tmp/s.csv"
+
 # Standard output on a full disk: a short report (lost when the buffer is flushed at the end) and
 # a long one (lost part-way) both exit 2 naming standard output.
 if [ -w /dev/full ]; then

@@ -15,6 +15,7 @@
 #include "quasar/models/layer.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/ref/float_ops.h"
+#include "quasar/models/text_file.h"
 
 namespace quasar::sim::cycle {
 namespace {
@@ -118,7 +119,7 @@ void CheckTracePath(const std::string& path) {
   if (path.size() <= 4 || path.substr(path.size() - 4) != ".vcd") {
     throw InputError("--trace: the file name must end in .vcd, got '" + path + "'");
   }
-  const bool existed = std::filesystem::exists(path);
+  const bool existed = PathExists(path);
   std::ofstream probe(path, std::ios::binary | std::ios::app);
   if (!probe) {
     throw InputError("--trace: cannot write " + path);

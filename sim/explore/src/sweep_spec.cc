@@ -18,6 +18,7 @@
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/sim/explore/sweep.h"
 #include "quasar/sim/explore/text.h"
+#include "quasar/models/text_file.h"
 #include "sweep_fields.h"
 
 namespace quasar::sim::explore {
@@ -37,10 +38,10 @@ std::string ResolvePath(const std::string& name, const std::string& base_dir,
   const fs::path p(name);
   if (name.find('/') != std::string::npos || p.has_extension()) {
     const fs::path full = p.is_absolute() ? p : fs::path(base_dir) / p;
-    return fs::is_regular_file(full) ? full.string() : std::string();
+    return IsRegularFile(full.string()) ? full.string() : std::string();
   }
   const fs::path named = fs::path(dir) / (name + ".yaml");
-  return fs::is_regular_file(named) ? named.string() : std::string();
+  return IsRegularFile(named.string()) ? named.string() : std::string();
 }
 
 // The whole contents of a file ("" when it cannot be read: the loader reports that).
@@ -410,7 +411,7 @@ models::AccumulatorSpec AccumulatorFor(const SweepSpec& spec, const SweepConfig&
 }
 
 SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths) {
-  if (!fs::is_regular_file(path)) {
+  if (!IsRegularFile(path)) {
     throw InputError(path + ": no such sweep file");
   }
   std::ifstream in(path);
