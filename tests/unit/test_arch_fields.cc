@@ -88,9 +88,18 @@ TEST_CASE("the parser refuses values outside each field's range, naming the rang
                   .empty());
         break;
       case ArchFieldKind::kReal:
-        CHECK_THAT(ErrorFor(f.key, "0"), Catch::Contains(f.key + ": must be a number > 0 and <= "));
+        // Every rate has a positive lower bound: 0, and rates so small that the cycle counts
+        // they make leave int64 (1e-15 bytes per cycle, a 1e-300 MHz clock), are refused.
+        REQUIRE(f.lo > 0);
+        CHECK_THAT(ErrorFor(f.key, "0"),
+                   Catch::Contains(f.key + ": must be a number >= " + ShortestNumber(f.lo) +
+                                   " and <= "));
+        CHECK_THAT(ErrorFor(f.key, "1e-15"), Catch::Contains(f.key + ": must be a number >= "));
+        CHECK_THAT(ErrorFor(f.key, "1e-300"), Catch::Contains(f.key + ": must be a number >= "));
         CHECK_THAT(ErrorFor(f.key, "1e30"), Catch::Contains(f.unit));
         CHECK(ErrorFor(f.key, "1").empty());
+        CHECK(ErrorFor(f.key, ShortestNumber(f.lo)).empty());
+        CHECK(ErrorFor(f.key, ShortestNumber(f.hi)).empty());
         break;
       case ArchFieldKind::kName:
         CHECK_THAT(ErrorFor(f.key, "nope"), Catch::Contains(f.key + ": must be " + f.names[0]));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -263,8 +264,10 @@ TEST_CASE("ArchSpecToYaml round trips every field") {
   CHECK(yaml.find("elements_per_cycle: 2.5}") != std::string::npos);
   a.clock_mhz = 200;
   CHECK(ArchSpecToYaml(a).find("clock_mhz: 200\n") != std::string::npos);  // not 2e+02
-  a.clock_mhz = 1e-300;  // tiny but valid: the exponent form reads back
-  CHECK(ParseArchSpec(ArchSpecToYaml(a), "tiny.yaml").clock_mhz == 1e-300);
+  // The smallest clock's next double (17 significant digits) reads back exactly. (This was
+  // 1e-300 MHz in exponent form, which the range now refuses: clocks are at least 1 kHz.)
+  a.clock_mhz = std::nextafter(0.001, 1.0);
+  CHECK(ParseArchSpec(ArchSpecToYaml(a), "tiny.yaml").clock_mhz == std::nextafter(0.001, 1.0));
   CHECK(ArchSpecToYaml(b) == yaml);
 }
 
@@ -301,26 +304,31 @@ TEST_CASE("validation messages name the file, key path and value") {
         "arch.yaml: buffers.output.banks: unknown key (allowed: kib, word_bytes, "
         "double_buffered)");
   CHECK(ParseError(Edit("bytes_per_cycle: 32", "bytes_per_cycle: 0")) ==
-        "arch.yaml: dram.bytes_per_cycle: must be a number > 0 and <= 65536 bytes per cycle, "
+        "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001 and <= 65536 bytes per cycle, "
         "got 0");
   CHECK(ParseError(Edit("bytes_per_cycle: 32", "bytes_per_cycle: -4.5")) ==
-        "arch.yaml: dram.bytes_per_cycle: must be a number > 0 and <= 65536 bytes per cycle, "
+        "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001 and <= 65536 bytes per cycle, "
         "got -4.5");
   CHECK(ParseError(Edit("bytes_per_cycle: 32", "bytes_per_cycle: .nan")) ==
-        "arch.yaml: dram.bytes_per_cycle: must be a number > 0 and <= 65536 bytes per cycle, "
+        "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001 and <= 65536 bytes per cycle, "
         "got .nan");
+  CHECK(ParseError(Edit("bytes_per_cycle: 32", "bytes_per_cycle: 1e-15")) ==  // was accepted
+        "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001 and <= 65536 bytes per "
+        "cycle, got 1e-15");
+  CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: 1e-300")) ==
+        "arch.yaml: clock_mhz: must be a number >= 0.001 and <= 100000 MHz, got 1e-300");
   CHECK(ParseError(Edit("latency_cycles: 100", "latency_cycles: 1.5")) ==
         "arch.yaml: dram.latency_cycles: must be an integer, got '1.5'");
   CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: .inf")) ==
-        "arch.yaml: clock_mhz: must be a number > 0 and <= 100000 MHz, got .inf");
+        "arch.yaml: clock_mhz: must be a number >= 0.001 and <= 100000 MHz, got .inf");
   CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: 700000000")) ==  // Hz, not MHz
-        "arch.yaml: clock_mhz: must be a number > 0 and <= 100000 MHz, got 700000000");
+        "arch.yaml: clock_mhz: must be a number >= 0.001 and <= 100000 MHz, got 700000000");
   CHECK(ParseError(Edit("clock_mhz: 700", "clock_mhz: fast")) ==
         "arch.yaml: clock_mhz: must be a number, got 'fast'");
   CHECK(ParseError(Edit("technology: horowitz45", "technology: ''")) ==
         "arch.yaml: technology: must not be empty, got ''");
   CHECK(ParseError(Edit("elements_per_cycle: 32", "elements_per_cycle: 0")) ==
-        "arch.yaml: post_processing.elements_per_cycle: must be a number > 0 and <= 1048576 "
+        "arch.yaml: post_processing.elements_per_cycle: must be a number >= 0.001 and <= 1048576 "
         "elements per cycle, got 0");
   CHECK(ParseError(Edit("version: 1", "version: 2")) == "arch.yaml: version: must be 1, got 2");
   CHECK(ParseError(Edit("array: {rows: 128, cols: 128, dataflow: ws}", "array: 128")) ==
@@ -378,8 +386,8 @@ colour: red
       "arch.yaml: mac.accumulator.bits: must be in 8..64, got 70",
       "arch.yaml: mac.weight_bits: precision_scaling bit_fusion needs a power of two",
       "arch.yaml: buffers.input.kib: must be in 1..1048576, got 0",
-      "arch.yaml: dram.bytes_per_cycle: must be a number > 0",
-      "arch.yaml: clock_mhz: must be a number > 0",
+      "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001",
+      "arch.yaml: clock_mhz: must be a number >= 0.001",
   };
   size_t at = 0;
   for (const std::string& e : expected) {

@@ -13,6 +13,7 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/check.h"
+#include "quasar/sim/core/cycle_count.h"
 #include "quasar/sim/core/dram.h"
 
 using namespace quasar;
@@ -102,6 +103,40 @@ TEST_CASE("the latency-bandwidth DRAM model, worked by hand", "[core]") {
   REQUIRE(!sim::DramModels().empty());
   CHECK(sim::DramModels().front().name == "latency_bandwidth");
   CHECK(sim::MakeDramModel(models::DramSpec{8, 10})->StepCycles(33, 0) == 15);
+}
+
+TEST_CASE("cycle counts past 2^53 are input errors naming the rate, never wrapped numbers",
+          "[core]") {
+  CHECK(sim::CyclesAtRate(0, 1e-300, "bytes", "dram.bytes_per_cycle") == 0);
+  CHECK(sim::CyclesAtRate(33, 8, "bytes", "dram.bytes_per_cycle") == 5);
+  CHECK(sim::CyclesAtRate(1, 1.0 / sim::kMaxCycles, "bytes", "dram.bytes_per_cycle") ==
+        sim::kMaxCycles);
+  CHECK_THROWS_WITH(sim::CyclesAtRate(71158, 1e-15, "bytes", "dram.bytes_per_cycle"),
+                    Catch::Contains("71158 bytes at dram.bytes_per_cycle = 1e-15") &&
+                        Catch::Contains("more than 2^53"));
+  CHECK_THROWS_AS(sim::CyclesAtRate(2, 1.0 / sim::kMaxCycles, "elements", "x"), InputError);
+  CHECK(sim::AddCycles(sim::kMaxCycles - 1, 1, "t") == sim::kMaxCycles);
+  CHECK_THROWS_WITH(sim::AddCycles(sim::kMaxCycles, 1, "the network"),
+                    Catch::StartsWith("the network would take more than 2^53"));
+  CHECK_THROWS_AS(sim::AddCycles(INT64_MAX, INT64_MAX, "t"), InputError);  // no wrap first
+
+  // A starved accelerator built in memory (the format refuses such rates: arch_fields.cc) is an
+  // InputError from the model too. It used to report fewer cycles than a normal one (1e-15), or
+  // negative cycles and an internal error (1e-20).
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  const models::NetworkSpec net =
+      models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/lenet5.yaml");
+  for (double rate : {1e-15, 1e-20}) {
+    models::ArchSpec arch = models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) +
+                                                 "/workloads/accelerators/edge_32x32_os.yaml");
+    arch.dram.bytes_per_cycle = rate;
+    CHECK_THROWS_WITH(sim::Compile(net, arch, table, compiler::Objective::kCycles),
+                      Catch::Contains("dram.bytes_per_cycle"));
+    arch.dram.bytes_per_cycle = 16;
+    arch.post_elements_per_cycle = rate;
+    CHECK_THROWS_WITH(sim::Compile(net, arch, table, compiler::Objective::kCycles),
+                      Catch::Contains("post_processing.elements_per_cycle"));
+  }
 }
 
 TEST_CASE("the backend registry finds by name and refuses duplicates", "[core]") {

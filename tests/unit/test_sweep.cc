@@ -153,8 +153,12 @@ TEST_CASE("Sweep file errors name the file, key path and value", "[sweep]") {
   CHECK(ErrorOf(head + "sweep: {array.rows: [8, 8]}\n")
             .find("sweep.array.rows[1]: repeats an earlier value, got 8") != std::string::npos);
   CHECK(ErrorOf(head + "sweep: {clock_mhz: -5}\n")
-            .find("sweep.clock_mhz: must be a number > 0 and <= 100000, got -5") !=
+            .find("sweep.clock_mhz: must be a number >= 0.001 and <= 100000, got -5") !=
         std::string::npos);
+  // A starved configuration used to be accepted, and reported fewer cycles than a normal one.
+  CHECK(ErrorOf(head + "sweep: {dram.bytes_per_cycle: [16, 1e-15]}\n")
+            .find("sweep.dram.bytes_per_cycle[1]: must be a number >= 0.001 and <= 65536, got "
+                  "1e-15") != std::string::npos);
   CHECK(ErrorOf(head + "sweep: {array.rows: {from: 8, to: 64, step: 8, factor: 2}}\n")
             .find("sweep.array.rows: a range {from, to, step | factor} needs exactly one") !=
         std::string::npos);

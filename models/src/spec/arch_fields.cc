@@ -1,7 +1,11 @@
 // The accelerator format's fields (arch_fields.h). Limits: extents stay far below int64 so that
 // products such as rows * cols * lanes, or a buffer's bytes, cannot overflow in the cost models;
 // the upper bounds on rates are far above any real design and catch values given in the wrong
-// unit (a clock in Hz or kHz, a bandwidth in bytes per second).
+// unit (a clock in Hz or kHz, a bandwidth in bytes per second). The lower bound of every rate is
+// kMinRate: one byte or element per thousand cycles, a 1 kHz clock. Below it the figures stop
+// being physical long before they stop being finite (a DRAM transfer of a 1 MiB tile at 1e-15
+// bytes per cycle is 10^21 cycles, past int64), and what is left is caught by the cycle counts'
+// own bound (sim/core/cycle_count.h).
 
 #include "quasar/models/spec/arch_fields.h"
 
@@ -12,6 +16,8 @@ namespace quasar::models {
 namespace {
 
 using K = ArchFieldKind;
+
+constexpr double kMinRate = 0.001;
 
 std::vector<std::string> DataflowNames() {
   std::vector<std::string> names;
@@ -116,7 +122,7 @@ std::vector<ArchField> MakeFields() {
     f.insert(f.end(), fields.begin(), fields.end());
   }
   const std::vector<ArchField> rest = {
-      {"dram.bytes_per_cycle", K::kReal, false, 0, 65536, "bytes per cycle", {}, false, false,
+      {"dram.bytes_per_cycle", K::kReal, false, kMinRate, 65536, "bytes per cycle", {}, false, false,
        true, false, "sustained DRAM bandwidth, in accelerator cycles",
        [](const ArchSpec& a) -> ArchValue { return a.dram.bytes_per_cycle; },
        [](ArchSpec* a, const ArchValue& v) { a->dram.bytes_per_cycle = std::get<double>(v); }},
@@ -124,7 +130,7 @@ std::vector<ArchField> MakeFields() {
        "from a DRAM request to its first byte",
        [](const ArchSpec& a) -> ArchValue { return a.dram.latency_cycles; },
        [](ArchSpec* a, const ArchValue& v) { a->dram.latency_cycles = std::get<int64_t>(v); }},
-      {"clock_mhz", K::kReal, false, 0, 100000, "MHz", {}, false, false, true, false,
+      {"clock_mhz", K::kReal, false, kMinRate, 100000, "MHz", {}, false, false, true, false,
        "accelerator clock",
        [](const ArchSpec& a) -> ArchValue { return a.clock_mhz; },
        [](ArchSpec* a, const ArchValue& v) { a->clock_mhz = std::get<double>(v); }},
@@ -133,7 +139,7 @@ std::vector<ArchField> MakeFields() {
        "by the cost model",
        [](const ArchSpec& a) -> ArchValue { return a.technology; },
        [](ArchSpec* a, const ArchValue& v) { a->technology = std::get<std::string>(v); }},
-      {"post_processing.elements_per_cycle", K::kReal, false, 0, 1048576, "elements per cycle",
+      {"post_processing.elements_per_cycle", K::kReal, false, kMinRate, 1048576, "elements per cycle",
        {}, false, false, true, false,
        "throughput of the requantization / activation / pooling unit",
        [](const ArchSpec& a) -> ArchValue { return a.post_elements_per_cycle; },
@@ -201,7 +207,7 @@ std::string ArchFieldRange(const ArchField& f) {
       return unit + (f.power_of_two ? "a power of two " : "") + ShortestNumber(f.lo) + ".." +
              ShortestNumber(f.hi);
     case K::kReal:
-      return unit + "(" + ShortestNumber(f.lo) + ", " + ShortestNumber(f.hi) + "]";
+      return unit + ShortestNumber(f.lo) + ".." + ShortestNumber(f.hi);
     case K::kName:
       return Ticked(f.names);
     case K::kBool:
@@ -210,6 +216,12 @@ std::string ArchFieldRange(const ArchField& f) {
       return f.non_empty ? "non-empty text" : "text";
   }
   return "";
+}
+
+bool RealInRange(const ArchField& f, double v) { return v >= f.lo && v <= f.hi; }
+
+std::string RealRangeRule(const ArchField& f) {
+  return "must be a number >= " + ShortestNumber(f.lo) + " and <= " + ShortestNumber(f.hi);
 }
 
 std::string ArchFieldDefault(const ArchField& f) {

@@ -118,9 +118,8 @@ bool ReadField(const MapReader& m, const std::string& leaf, const ArchField& f, 
       if (!v) {
         return !present && !f.required;
       }
-      if (!(*v > f.lo && *v <= f.hi)) {  // also rejects NaN
-        m.Error(leaf, "must be a number > " + Number(f.lo) + " and <= " + Number(f.hi) + " " +
-                          f.unit + ", got " + Raw(m, leaf));
+      if (!RealInRange(f, *v)) {
+        m.Error(leaf, RealRangeRule(f) + " " + f.unit + ", got " + Raw(m, leaf));
         return false;
       }
       f.set(a, *v);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "quasar/compiler/mapper.h"
+#include "quasar/sim/core/cycle_count.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
 #include "quasar/sim/eval_cache.h"
@@ -42,10 +43,13 @@ int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec&
     const int64_t d = dram.StepCycles(load, store);
     const int64_t c = s >= 1 && s <= n ? tiles[s - 1].compute : 0;
     const int64_t post = s >= 2 ? tiles[s - 2].post : 0;
-    total += overlap ? std::max({d, c, post}) : d + c + post;
-    p->dram_cycles += d;
-    p->post_cycles += post;
-    p->compute_cycles += c;
+    const int64_t step = overlap ? std::max({d, c, post})
+                                 : AddCycles(AddCycles(d, c, "a pipeline step"), post,
+                                             "a pipeline step");
+    total = AddCycles(total, step, "the layer");
+    p->dram_cycles = AddCycles(p->dram_cycles, d, "the layer's DRAM transfers");
+    p->post_cycles = AddCycles(p->post_cycles, post, "the layer's post-processing");
+    p->compute_cycles = AddCycles(p->compute_cycles, c, "the layer's compute");
   }
   return total;
 }

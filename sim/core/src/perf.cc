@@ -1,6 +1,12 @@
 #include "quasar/sim/core/perf.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
+
+#include "quasar/models/error.h"
+#include "quasar/sim/core/cycle_count.h"
 
 namespace quasar::sim {
 
@@ -51,9 +57,9 @@ NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
       p.energy = models::PriceEvents(p.events, arch, table, r.area);
       r.energy.Add(p.energy);
     }
-    r.cycles += p.cycles;
-    r.compute_cycles += p.compute_cycles;
-    r.stall_cycles += p.stall_cycles;
+    r.cycles = AddCycles(r.cycles, p.cycles, "the network");
+    r.compute_cycles = AddCycles(r.compute_cycles, p.compute_cycles, "the network's compute");
+    r.stall_cycles = AddCycles(r.stall_cycles, p.stall_cycles, "the network's stalls");
     r.macs += p.events.macs;
     r.dram_read_bytes += p.events.dram_read_bytes;
     r.dram_write_bytes += p.events.dram_write_bytes;
@@ -63,6 +69,15 @@ NetworkPerf Summarize(const std::string& network, const models::ArchSpec& arch,
       max_pack = std::max<int64_t>(max_pack, p.pack);
     }
     r.layers.push_back(std::move(p));
+  }
+  // Range-checked floating point: the counts are bounded (cycle_count.h) and the clock is at
+  // least 1 kHz (arch_fields.cc), so only a technology table's values can make a figure
+  // infinite.
+  if (!std::isfinite(r.energy.Total()) || !std::isfinite(r.area.Total())) {
+    throw InputError(fmt::format(
+        "the energy or area of {} on {} is not finite: technology table '{}' has a value too "
+        "large to price these counts",
+        network, arch.name, table.name));
   }
   const double hz = arch.clock_mhz * 1e6;
   r.latency_s = static_cast<double>(r.cycles) / hz;

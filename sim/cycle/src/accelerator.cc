@@ -6,6 +6,7 @@
 
 #include "quasar/compiler/lower.h"
 #include "quasar/models/error.h"
+#include "quasar/sim/core/cycle_count.h"
 
 namespace quasar::sim::cycle {
 
@@ -295,7 +296,7 @@ void Accelerator::DmaStep(int64_t s) {
   }
   events.dram_read_bytes += load;
   events.dram_write_bytes += store;
-  dram_cycles += dram_.Transfer(load, store);
+  dram_cycles = AddCycles(dram_cycles, dram_.Transfer(load, store), "the layer's DRAM transfers");
 }
 
 // Step s + 1 computes tile s on the array, cycle by cycle.
@@ -351,7 +352,7 @@ void Accelerator::ArrayStep(int64_t s) {
                            std::to_string(c.cycles) + " cycles");
   }
   overflow_events += array_->overflow_events();
-  compute_cycles += c.cycles;
+  compute_cycles = AddCycles(compute_cycles, c.cycles, "the layer's compute");
   folds += c.folds;
   mapped_pe_folds += c.mapped_pe_folds;
   const int64_t pack = l.pack, kp = l.PackedK(t.kt);
@@ -391,7 +392,7 @@ void Accelerator::PostStep(int64_t s) {
       events.post_compare_bits += outs * l.post_compares_per_out * l.bits.acc_bits;
     }
   }
-  post_cycles += p;
+  post_cycles = AddCycles(post_cycles, p, "the layer's post-processing");
   WaitCycles(p);
 }
 

@@ -83,9 +83,8 @@ std::optional<std::string> ReadValue(const Field& f, const YAML::Node& node,
     errors->Add(path, "must be a number, got " + models::Describe(node));
     return std::nullopt;
   }
-  if (!(v > f.lo && v <= f.hi)) {  // also rejects NaN
-    errors->Add(path, "must be a number > " + FormatNumber(f.lo) + " and <= " + FormatNumber(f.hi) +
-                          ", got " + raw);
+  if (!models::RealInRange(f, v)) {
+    errors->Add(path, models::RealRangeRule(f) + ", got " + raw);
     return std::nullopt;
   }
   return FormatNumber(v);

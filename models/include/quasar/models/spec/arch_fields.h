@@ -17,7 +17,7 @@ namespace quasar::models {
 
 enum class ArchFieldKind {
   kInt,   // an integer in [lo, hi]
-  kReal,  // a number in (lo, hi]
+  kReal,  // a number in [lo, hi], lo > 0
   kName,  // one of `names`
   kBool,  // true | false
   kText,  // free text (`non_empty`: not "")
@@ -50,6 +50,10 @@ const ArchField* FindArchField(const std::string& key);
 // The field's range or names as the key table shows them, e.g. "bits, 1..16" or "`os`, `ws`,
 // `is`".
 std::string ArchFieldRange(const ArchField& f);
+// kReal: whether `v` is in the field's range (false for NaN), and the rule an error states,
+// "must be a number >= 0.001 and <= 65536".
+bool RealInRange(const ArchField& f, double v);
+std::string RealRangeRule(const ArchField& f);
 // The default value (ArchSpec{}'s) as the key table shows it, "" for required fields.
 std::string ArchFieldDefault(const ArchField& f);
 // The key table of docs/arch-format.md (Markdown), from ArchFields().

@@ -11,6 +11,7 @@
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/core/cycle_count.h"
 
 namespace quasar::sim {
 
@@ -21,8 +22,7 @@ inline int64_t SramWords(int64_t elements, int64_t bits, int64_t word_bytes) {
 
 // Cycles of the post-processing unit for `elements` at `per_cycle` elements per cycle.
 inline int64_t PostCycles(int64_t elements, double per_cycle) {
-  return elements == 0 ? 0
-                       : static_cast<int64_t>(std::ceil(static_cast<double>(elements) / per_cycle));
+  return CyclesAtRate(elements, per_cycle, "elements", "post_processing.elements_per_cycle");
 }
 
 // One chunk of a post-only layer (add, pools, transpose): as few chunks as the input and output
