@@ -17,11 +17,10 @@ void WriteTextFile(const std::string& path, const std::string& text, const std::
 // SCALE-Sim configuration", ...), never a stream exception.
 std::string ReadTextFile(const std::string& path, const std::string& what);
 
-// Whether `path` names a regular file (following links) or a directory. False on any error,
+// Whether `path` names a regular file (following links), or anything. False on any error,
 // never an exception: a name too long for the file system (ENAMETOOLONG), a component that is
 // not a directory or denied (std::filesystem's throwing forms made those internal errors).
 bool IsRegularFile(const std::string& path);
-bool IsDirectory(const std::string& path);
 bool PathExists(const std::string& path);
 
 }  // namespace quasar
