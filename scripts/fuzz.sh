@@ -44,6 +44,7 @@ while read -r name _library globs; do
   else
     status=FOUND
     failed+=("$name")
+    tail -n 40 "$log" >&2  # the report (a CI log keeps it)
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)

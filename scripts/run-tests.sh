@@ -3,7 +3,10 @@
 # build everything with AddressSanitizer and UndefinedBehaviorSanitizer and run every test that
 # does not run SystemC (label `systemc`: SystemC's coroutine stacks are not instrumented, and
 # ASan reports false positives on their stack switches). Skip that part with
-# QUASAR_SKIP_SANITIZERS=1.
+# QUASAR_SKIP_SANITIZERS=1. Last, every libFuzzer target of fuzz/ runs briefly from its seeds
+# (scripts/fuzz.sh: a clang 14 build of the readers, QUASAR_FUZZ_SECONDS each, 6 by default, so
+# under 2 minutes of fuzzing for the 13 targets); a finding fails the run. Skip it with
+# QUASAR_SKIP_FUZZ=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -25,4 +28,9 @@ if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
   cmake --build build-asan -j"$(nproc)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" -LE systemc --output-on-failure)
+fi
+if [ "${QUASAR_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== every fuzz target for ${QUASAR_FUZZ_SECONDS:-6} s (clang 14, libFuzzer) =="
+  QUASAR_FUZZ_BUILD=build-fuzz-ci QUASAR_FUZZ_FLAGS="-seed=1 ${QUASAR_FUZZ_FLAGS:-}" \
+    bash scripts/fuzz.sh "${QUASAR_FUZZ_SECONDS:-6}"
 fi
