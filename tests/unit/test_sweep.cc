@@ -193,6 +193,17 @@ TEST_CASE("Sweep ranges of integer fields need integer bounds and never repeat",
         std::string::npos);
   CHECK(Parse(head + "sweep: {array.rows: {from: 1, to: 4, step: 1}}\n").axes[0].values ==
         std::vector<std::string>{"1", "2", "3", "4"});
+  // Values of real ranges are the decimals one writes, not the sums' binary residue (they were
+  // 995.4000000000001 for 100 + 8954 * 0.1, and 110.00000000000001 for 100 * 1.1).
+  const std::vector<std::string> by_step =
+      Parse(head + "sweep: {clock_mhz: {from: 995, to: 996, step: 0.1}}\n").axes[0].values;
+  CHECK(by_step == std::vector<std::string>{"995", "995.1", "995.2", "995.3", "995.4", "995.5",
+                                            "995.6", "995.7", "995.8", "995.9", "996"});
+  CHECK(Parse(head + "sweep: {clock_mhz: {from: 100, to: 1000, step: 0.1}}\n")
+            .axes[0]
+            .values[8954] == "995.4");
+  CHECK(Parse(head + "sweep: {clock_mhz: {from: 100, to: 150, factor: 1.1}}\n").axes[0].values ==
+        std::vector<std::string>{"100", "110", "121", "133.1", "146.41"});
   // A step below the doubles' resolution repeats values: 1, 1 + 1e-16 (= 1), 1 + 2e-16.
   CHECK(ErrorOf(head + "sweep: {clock_mhz: {from: 1, to: 1.0000000000000002, step: 1e-16}}\n")
             .find("s.yaml: sweep.clock_mhz[1]: repeats an earlier value of the range") !=

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "quasar/models/error.h"
@@ -90,6 +92,15 @@ std::optional<std::string> ReadValue(const Field& f, const YAML::Node& node,
   return FormatNumber(v);
 }
 
+// `v` rounded to 15 significant decimal digits, which every decimal a range file can give
+// (from, step, factor) holds exactly: a range's values are the decimals one would write
+// (100 + 8954 * 0.1 is 995.4, not 995.4000000000001; 100 * 1.1 is 110, not 110.00000000000001).
+double RangeValue(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return std::strtod(buf, nullptr);
+}
+
 // A range {from, to, step} or {from, to, factor} of a numeric field; empty on error.
 std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std::string& path,
                                    ErrorList* errors) {
@@ -136,7 +147,7 @@ std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std
   if (has_step) {
     const double n = std::floor((*to - *from) / *by + 1e-9);
     for (double i = 0; i <= n && raw.size() <= kMaxAxisValues; ++i) {
-      raw.push_back(*from + i * *by);
+      raw.push_back(RangeValue(*from + i * *by));
     }
   } else {
     if (*from <= 0) {
@@ -144,7 +155,7 @@ std::vector<std::string> ReadRange(const Field& f, const MapReader& m, const std
       return {};
     }
     for (double v = *from; v <= *to + tolerance && raw.size() <= kMaxAxisValues; v *= *by) {
-      raw.push_back(v);
+      raw.push_back(RangeValue(v));
     }
   }
   if (raw.size() > kMaxAxisValues) {
