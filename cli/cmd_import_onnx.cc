@@ -73,7 +73,7 @@ Command AddImportOnnxCommand(CLI::App& app) {
       "import-onnx",
       "Convert an ONNX model into Quasar's network format (YAML + .npy weights), or --check "
       "which of its nodes cannot be imported (exit 2 if any)");
-  cmd->add_option("model", o->model, "ONNX model (.onnx)")->required();
+  cmd->add_option("model", o->model, "ONNX model (.onnx)")->required()->check(InputFile());
   cmd->add_option("-o,--out", o->out, "Directory to write <name>.yaml and weights/ into")
       ->check(OutputDir());
   cmd->add_flag("--check", o->check, "List every node that cannot be imported; write nothing");

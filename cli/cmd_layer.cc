@@ -123,11 +123,17 @@ Command AddLayerCommand(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd =
       app.add_subcommand("layer", "Run one quantized layer through the golden integer reference");
-  cmd->add_option("--spec", o->spec, "Layer spec (YAML, see docs/layer-spec.md)")->required();
-  cmd->add_option("--input", o->input, "Input activations (.npy, NCHW or [N, K])")->required();
-  cmd->add_option("--input2", o->input2, "Second operand of an add (.npy)");
-  cmd->add_option("--weights", o->weights, "Weights (.npy, OIHW or [O, K] or [K, N])");
-  cmd->add_option("--bias", o->bias, "Bias (.npy: int32/int64 or float32, per the spec)");
+  cmd->add_option("--spec", o->spec, "Layer spec (YAML, see docs/layer-spec.md)")
+      ->required()
+      ->check(InputFile());
+  cmd->add_option("--input", o->input, "Input activations (.npy, NCHW or [N, K])")
+      ->required()
+      ->check(InputFile());
+  cmd->add_option("--input2", o->input2, "Second operand of an add (.npy)")->check(InputFile());
+  cmd->add_option("--weights", o->weights, "Weights (.npy, OIHW or [O, K] or [K, N])")
+      ->check(InputFile());
+  cmd->add_option("--bias", o->bias, "Bias (.npy: int32/int64 or float32, per the spec)")
+      ->check(InputFile());
   cmd->add_option("--out", o->out, "Output tensor (.npy)")->required()
       ->check(OutputFile());
   cmd->add_option("--format", o->format, "Summary format")

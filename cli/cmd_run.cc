@@ -168,7 +168,8 @@ Command AddRunCommand(CLI::App& app) {
       "exit 3 if a layer cannot run, 4 if the cycle model disagrees");
   AddTargetOptions(cmd, &o->target);
   cmd->add_option("--schedule", o->schedule,
-                  "Run this schedule (written by `quasar compile`) instead of compiling");
+                  "Run this schedule (written by `quasar compile`) instead of compiling")
+      ->check(InputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();

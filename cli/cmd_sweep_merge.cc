@@ -62,7 +62,9 @@ Command AddSweepMergeCommand(CLI::App& app) {
       "sweep-merge",
       "Join the part files of `quasar sweep --shard I/N` (every shard, any order) into the "
       "sweep's CSV with its Pareto marks, the same bytes as one `quasar sweep` (docs/sweep.md)");
-  cmd->add_option("parts", o->parts, "The part files, one per shard")->required();
+  cmd->add_option("parts", o->parts, "The part files, one per shard")
+      ->required()
+      ->check(InputFile());
   cmd->add_option("--out", o->out, "The merged CSV")->required()->check(OutputFile());
   return [o]() { return Run(*o); };
 }

@@ -1,4 +1,4 @@
-// Output-path validators (output_paths.h). access(2) answers for the process's own rights,
+// Path validators (output_paths.h). access(2) answers for the process's own rights,
 // including read-only file systems (EROFS), which is what a later open would meet.
 
 #include "output_paths.h"
@@ -57,6 +57,24 @@ std::string CheckFile(const std::string& value) {
   return why.empty() ? "" : "cannot create " + value + ": " + why;
 }
 
+std::string CheckInputFile(const std::string& value) {
+  if (value.empty()) {
+    return "an empty path";
+  }
+  std::error_code ec;
+  const fs::file_status st = fs::status(value, ec);
+  if (!fs::exists(st)) {
+    return "cannot read " + value + ": " + (ec ? ec.message() : "no such file");
+  }
+  if (fs::is_directory(st)) {
+    return value + " is a directory, not a file";
+  }
+  if (::access(value.c_str(), R_OK) != 0) {
+    return "cannot read " + value + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
 std::string CheckDir(const std::string& value) {
   if (value.empty()) {
     return "an empty path";
@@ -77,6 +95,12 @@ std::string CheckDir(const std::string& value) {
 }
 
 }  // namespace
+
+const CLI::Validator& InputFile() {
+  static const CLI::Validator v(
+      [](std::string& value) { return CheckInputFile(value); }, "FILE (read)", "INPUT_FILE");
+  return v;
+}
 
 const CLI::Validator& OutputFile() {
   static const CLI::Validator v(

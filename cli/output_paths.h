@@ -1,12 +1,17 @@
 #pragma once
-// Output paths checked when the command line is parsed, before any work (docs/reliability.md):
-// a report, schedule or directory the command could not write is refused at once with exit code
-// 2, naming the option and the path, instead of failing after minutes of work.
+// Paths checked when the command line is parsed, before any work (docs/reliability.md): a file
+// the command could not read, or a report, schedule or directory it could not write, is refused
+// at once with exit code 2, naming the option and the path, instead of failing after minutes of
+// work. (Options taking a name or a path, such as --net and --arch, are resolved by their
+// loaders, first thing in each command.)
 
 #include <CLI/CLI.hpp>
 #include <string>
 
 namespace quasar::cli {
+
+// A file the command reads: an existing regular file it may read.
+const CLI::Validator& InputFile();
 
 // A file the command writes: an existing regular file that is writable, or a new file in an
 // existing, writable directory.

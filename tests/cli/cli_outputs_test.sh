@@ -55,13 +55,25 @@ else
   passed=$((passed + 1))
 fi
 
+mkdir -p "$tmp/d.yaml" "$tmp/d.json" "$tmp/d.npy"
+# Files read are checked when the command line is parsed: a missing file or a directory is exit
+# 2 naming the option, before any work.
+expect 2 "--schedule: cannot read $missing/s.json: No such file or directory" -- "$q" run \
+  --net resnet50 --arch edge_32x32_os --schedule "$missing/s.json"
+expect 2 "cannot read $tmp/part_0.csv: No such file or directory" -- "$q" sweep-merge \
+  --out "$tmp/all.csv" "$tmp/part_0.csv"
+expect 2 "model: $tmp/d.json is a directory, not a file" -- "$q" import-onnx "$tmp/d.json" --check
+expect 2 "--bias: cannot read $tmp/nope.npy" -- "$q" layer \
+  --spec "$(dirname "$0")/../../workloads/layers/resnet18_conv2_3x3.yaml" --input "$tmp/file" \
+  --bias "$tmp/nope.npy" --out "$tmp/y.npy"
+
 # A directory where an input file belongs is named as such (not an internal error).
 mkdir -p "$tmp/d.yaml" "$tmp/d.json" "$tmp/d.npy"
-expect 2 "$tmp/d.yaml: is a directory, not a file" -- "$q" layer --spec "$tmp/d.yaml" \
+expect 2 "--spec: $tmp/d.yaml is a directory, not a file" -- "$q" layer --spec "$tmp/d.yaml" \
   --input "$tmp/d.npy" --weights "$tmp/d.npy" --out "$tmp/y.npy"
-expect 2 "$tmp/d.json: is a directory, not a file" -- "$q" run --net lenet5 --arch edge_32x32_os \
+expect 2 "--schedule: $tmp/d.json is a directory, not a file" -- "$q" run --net lenet5 --arch edge_32x32_os \
   --schedule "$tmp/d.json"
-expect 2 "$tmp/d.npy: is a directory" -- "$q" layer \
+expect 2 "--input: $tmp/d.npy is a directory, not a file" -- "$q" layer \
   --spec "$(dirname "$0")/../../workloads/layers/resnet18_conv2_3x3.yaml" --input "$tmp/d.npy" \
   --weights "$tmp/d.npy" --out "$tmp/y.npy"
 

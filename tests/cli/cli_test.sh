@@ -45,7 +45,7 @@ expect 0 "overflows  0" -- "$q" layer --spec "$tmp/conv.yaml" --input "$tmp/x.np
 sed 's/scale: 0.01/scale: -1/' "$tmp/conv.yaml" > "$tmp/bad.yaml"
 expect 2 "bad.yaml: weights.scale: must be a finite number > 0, got -1" -- "$q" layer \
   --spec "$tmp/bad.yaml" --input "$tmp/x.npy" --weights "$tmp/w.npy" --out "$tmp/y.npy"
-expect 2 "missing.yaml: cannot open file" -- "$q" layer --spec "$tmp/missing.yaml" \
+expect 2 "--spec: cannot read $tmp/missing.yaml: No such file or directory" -- "$q" layer --spec "$tmp/missing.yaml" \
   --input "$tmp/x.npy" --weights "$tmp/w.npy" --out "$tmp/y.npy"
 printf 'not a numpy file' > "$tmp/garbage.npy"
 expect 2 "garbage.npy" -- "$q" layer --spec "$tmp/conv.yaml" --input "$tmp/garbage.npy" \
