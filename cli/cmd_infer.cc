@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "image_progress.h"
+#include "layer_outputs.h"
 #include "quasar/report/accuracy.h"
 #include "commands.h"
 #include "net_common.h"
@@ -30,7 +31,7 @@ struct Options {
   DataOptions data;
   std::string expect_top1;
   int threads = 0;
-  std::string qnet, format = "table", save_output, json_file;
+  std::string qnet, format = "table", save_outputs, json_file;
   int acc_bits = 0;
   std::string overflow;
 };
@@ -106,6 +107,10 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
 int Run(const Options& o) {
   std::optional<Dataset> data;
   if (!o.data.data.empty()) {
+    if (!o.save_outputs.empty()) {
+      throw InputError("--save-outputs writes one input's layer outputs; it has no effect with "
+                       "--data (accuracy over a test split)");
+    }
     data = LoadDataWithOptions(o.data, o.net);
   } else if (o.data.images > 0 || !o.expect_top1.empty()) {
     throw InputError("--images and --expect-top1 need --data");
@@ -176,8 +181,8 @@ int Run(const Options& o) {
   for (const auto& r : run.layers) {
     macs += r.stats.macs;
   }
-  if (!o.save_output.empty()) {
-    WriteNpy(o.save_output, run.tensors.at(net.output), NpyDtypeFor(q.tensors.at(net.output).type));
+  if (!o.save_outputs.empty()) {
+    WriteLayerOutputs(o.save_outputs, q, run.tensors, net.layers.size(), "[infer]");
   }
   {
     nlohmann::json j = {{"network", net.name},
@@ -258,8 +263,8 @@ Command AddInferCommand(CLI::App& app) {
                   "With --data: a .npy of predictions to compare the integer top-1 with");
   cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)")
-      ->check(OutputFile());
+  AddSaveOutputsOption(cmd, &o->save_outputs,
+                       "Write every layer's output to DIR/<layer>.npy (without --data)");
   cmd->add_option("--json", o->json_file, "Also write the JSON report to this file")
       ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "cycle_check.h"
+#include "layer_outputs.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/scalesim_config.h"
@@ -186,9 +187,8 @@ Command AddRunCommand(CLI::App& app) {
   cmd->add_option("--trace", o->cycle.run.trace_path,
                   "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)")
       ->check(OutputFile());
-  cmd->add_option("--save-outputs", o->cycle.save_outputs,
-                  "systemc: write every layer's output to DIR/<layer>.npy")
-      ->check(OutputDir());
+  AddSaveOutputsOption(cmd, &o->cycle.save_outputs,
+                       "systemc: write every layer's output to DIR/<layer>.npy");
   return [o]() { return Run(*o); };
 }
 

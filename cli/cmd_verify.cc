@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "cycle_check.h"
+#include "layer_outputs.h"
 #include "quasar/models/error.h"
 #include "quasar/report/verify.h"
 #include "quasar/rtl/params.h"
@@ -233,9 +234,7 @@ Command AddVerifyCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
       ->check(OutputFile());
-  cmd->add_option("--save-outputs", o->save_outputs,
-                  "Write every layer's output to DIR/<layer>.npy")
-      ->check(OutputDir());
+  AddSaveOutputsOption(cmd, &o->save_outputs, "Write every layer's output to DIR/<layer>.npy");
   cmd->add_option("--stuck-at", o->stuck_at,
                   "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
                   "bit of the PE's partial-sum register stuck at 1");
