@@ -20,6 +20,7 @@
 #include "quasar/models/npy.h"
 #include "output_paths.h"
 #include "quasar/models/text_file.h"
+#include "timing.h"
 
 namespace quasar::cli {
 namespace {
@@ -34,6 +35,7 @@ struct Options {
   std::string qnet, format = "table", save_outputs, json_file;
   int acc_bits = 0;
   std::string overflow;
+  bool timing = false;
 };
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
@@ -63,11 +65,13 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
   nlohmann::json j = {{"network", q.net.name},
                       {"data", data.name},
                       {"rounding", RoundingModeName(q.net.policy.rounding)},
-                      {"seconds", seconds},
                       {"threads", threads},
-                      {"golden_thread_seconds", r.golden_seconds},
-                      {"float_thread_seconds", r.float_seconds},
                       {"accuracy", report::AccuracyJson(r, !o.json_file.empty())}};
+  if (o.timing) {
+    j["seconds"] = seconds;
+    j["golden_thread_seconds"] = r.golden_seconds;
+    j["float_thread_seconds"] = r.float_seconds;
+  }
   int64_t agree = -1;
   if (!o.expect_top1.empty()) {
     // Predictions made elsewhere (e.g. PyTorch's fake-quantized forward pass), one per image.
@@ -105,6 +109,10 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
 }
 
 int Run(const Options& o) {
+  RefuseUselessTiming(o.timing, o.format == "json" || !o.json_file.empty()
+                                    ? ""
+                                    : "it adds the wall-clock figures to the JSON report "
+                                      "(--format json or --json FILE)");
   std::optional<Dataset> data;
   if (!o.data.data.empty()) {
     if (!o.save_outputs.empty()) {
@@ -192,9 +200,11 @@ int Run(const Options& o) {
                         {"macs", macs},
                         {"overflow_events", run.overflow_events},
                         {"required_accumulator_bits", run.required_bits},
-                        {"float_seconds", float_s},
-                        {"golden_seconds", golden_s},
                         {"layers", nlohmann::json::array()}};
+    if (o.timing) {
+      j["float_seconds"] = float_s;
+      j["golden_seconds"] = golden_s;
+    }
     for (size_t i = 0; i < run.layers.size(); ++i) {
       const LayerRunReport& r = run.layers[i];
       nlohmann::json lj = {{"name", r.name},
@@ -270,6 +280,7 @@ Command AddInferCommand(CLI::App& app) {
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  AddTimingOption(cmd, &o->timing);
   return [o]() { return Run(*o); };
 }
 

@@ -22,6 +22,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
 #include "target.h"
+#include "timing.h"
 #include "output_paths.h"
 #include "quasar/models/text_file.h"
 
@@ -34,6 +35,7 @@ struct Options {
   std::string backend = "analytical";
   std::string scalesim_reports;  // a directory for SCALE-Sim's report files
   CycleOptionsCli cycle;
+  bool timing = false;
 };
 
 // Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to `dir`.
@@ -71,6 +73,12 @@ int Run(const Options& o) {
                      " needs a backend that moves values (this build has: " +
                      MovingBackendNames() + "); " + info.name + " moves none");
   }
+  RefuseUselessTiming(o.timing,
+                      !info.moves_values ? "the " + info.name + " backend measures no wall time "
+                                           "(backends that do: " + MovingBackendNames() + ")"
+                      : o.format != "json" ? "it adds the wall time to the JSON report "
+                                             "(--format json)"
+                                           : "");
   if (!info.moves_values) {
     RefuseValueOptions(o.target.net, "the " + info.name +
                                          " backend computes no values to calibrate, round or "
@@ -129,7 +137,7 @@ int Run(const Options& o) {
   if (o.format == "json") {
     nlohmann::ordered_json j = RunJson(s, perf, t);
     j["backend"] = o.backend;
-    j["check"] = cycle ? CheckJson(*cycle) : nlohmann::ordered_json();
+    j["check"] = cycle ? CheckJson(*cycle, o.timing) : nlohmann::ordered_json();
     text = j.dump(2) + "\n";
   } else if (o.format == "csv") {
     text = RunCsv(s, perf, t);
@@ -189,6 +197,7 @@ Command AddRunCommand(CLI::App& app) {
       ->check(OutputFile());
   AddSaveOutputsOption(cmd, &o->cycle.save_outputs,
                        "systemc: write every layer's output to DIR/<layer>.npy");
+  AddTimingOption(cmd, &o->timing);
   return [o]() { return Run(*o); };
 }
 

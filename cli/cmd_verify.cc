@@ -23,6 +23,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
 #include "target.h"
+#include "timing.h"
 #include "output_paths.h"
 
 namespace quasar::cli {
@@ -37,6 +38,7 @@ struct VerifyOptions {
   std::vector<std::string> layers;
   std::string rtl = "array", trace, format = "table", out, save_outputs, stuck_at;
   std::string backend;
+  bool timing = false;
   CLI::Option* rtl_option = nullptr;  // to tell an explicit --rtl from the default
   CLI::Option* backend_option = nullptr;
 };
@@ -91,6 +93,8 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
 }
 
 int Verify(const VerifyOptions& o) {
+  RefuseUselessTiming(o.timing, o.format == "json" ? "" : "it adds the wall time to the JSON "
+                                                          "report (--format json)");
   const Target t = LoadTarget(o.target);
   const sim::BackendInfo& info = VerifyBackend(o);
   const bool rtl_array = info.rtl_mode == "array";
@@ -157,8 +161,9 @@ int Verify(const VerifyOptions& o) {
   }
   subject.backend = info.name;
   subject.stuck_at = c.run.stuck_at;
-  const std::string text = o.format == "json" ? report::VerifyJson(subject, r).dump(2) + "\n"
-                                              : report::VerifyTable(subject, r);
+  const std::string text = o.format == "json"
+                               ? report::VerifyJson(subject, r, o.timing).dump(2) + "\n"
+                               : report::VerifyTable(subject, r);
   WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
     fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
@@ -235,6 +240,7 @@ Command AddVerifyCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
       ->check(OutputFile());
   AddSaveOutputsOption(cmd, &o->save_outputs, "Write every layer's output to DIR/<layer>.npy");
+  AddTimingOption(cmd, &o->timing);
   cmd->add_option("--stuck-at", o->stuck_at,
                   "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
                   "bit of the PE's partial-sum register stuck at 1");

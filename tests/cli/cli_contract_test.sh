@@ -3,6 +3,8 @@
 # - an unknown command is named, with the nearest command and the list of commands;
 # - `--save-outputs DIR` on every command that computes layer outputs, the former
 #   `infer --save-output FILE` refused;
+# - JSON outputs byte-identical across two runs with the same seed, wall-clock fields only with
+#   --timing;
 # Usage: cli_contract_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -46,5 +48,64 @@ expect 2 "--save-output: the option is now --save-outputs DIR" -- \
   "$q" run --net lenet5 --arch edge_32x32_os --backend systemc --save-output "$tmp/out.npy"
 expect 2 "--save-outputs writes one input's layer outputs; it has no effect with --data" -- \
   "$q" infer --net "$src/tests/data/digits/digits_cnn.yaml" --data digits --save-outputs "$tmp/d"
+
+# 3. The same seed, the same JSON bytes; wall-clock fields only with --timing.
+twice() {  # twice NAME ARGS...: runs quasar ARGS twice (stdout to $tmp/NAME.1 and .2) and compares
+  local name=$1
+  shift
+  "$q" "$@" > "$tmp/$name.1" 2> /dev/null
+  "$q" "$@" > "$tmp/$name.2" 2> /dev/null
+  expect 0 "" -- test -s "$tmp/$name.1"
+  expect 0 "" -- cmp "$tmp/$name.1" "$tmp/$name.2"
+}
+twice infer infer --net lenet5 --seed 3 --format json
+expect 1 "" -- grep -q seconds "$tmp/infer.1"
+"$q" infer --net lenet5 --seed 3 --json "$tmp/i1.json" > /dev/null 2>&1
+"$q" infer --net lenet5 --seed 3 --json "$tmp/i2.json" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/i1.json" "$tmp/i2.json"
+twice quantize quantize --net lenet5 --bits w4a4 --seed 3 --format json
+"$q" quantize --net lenet5 --bits w4a4 --seed 3 --out "$tmp/q1" > /dev/null 2>&1
+"$q" quantize --net lenet5 --bits w4a4 --seed 3 --out "$tmp/q2" > /dev/null 2>&1
+expect 0 "" -- diff -r "$tmp/q1" "$tmp/q2"
+twice run run --net lenet5 --arch edge_32x32_os --format json
+twice run_systemc run --net lenet5 --arch edge_32x32_os --backend systemc --seed 3 --format json
+expect 1 "" -- grep -q wall_seconds "$tmp/run_systemc.1"
+"$q" compile --net lenet5 --arch edge_32x32_os --out "$tmp/s1.json" > /dev/null 2>&1
+"$q" compile --net lenet5 --arch edge_32x32_os --out "$tmp/s2.json" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/s1.json" "$tmp/s2.json"
+twice compare compare --net lenet5 --precisions w8a8,w4a4 --seed 3 --format json
+cat > "$tmp/s.yaml" <<'YAML'
+version: 1
+base: edge_32x32_os
+networks: [lenet5]
+precisions: [w8a8, w4a4]
+fidelity: true
+sweep:
+  array.rows: [8, 16]
+YAML
+"$q" sweep "$tmp/s.yaml" --out "$tmp/w1.json" > /dev/null 2>&1
+"$q" sweep "$tmp/s.yaml" --out "$tmp/w2.json" > /dev/null 2>&1
+expect 0 "" -- cmp "$tmp/w1.json" "$tmp/w2.json"
+if [ $has_verify = 1 ]; then
+  twice verify verify --arch rtl_4x4_ws --net lenet5 --layers f6 --seed 3 --format json
+  expect 1 "" -- grep -q wall_seconds "$tmp/verify.1"
+  expect 0 '"wall_seconds"' -- "$q" verify --arch rtl_4x4_ws --net lenet5 --layers f6 \
+    --format json --timing
+  expect 2 "--timing has no effect here: it adds the wall time to the JSON report" -- \
+    "$q" verify --arch rtl_4x4_ws --net lenet5 --layers f6 --timing
+fi
+# --timing adds them, and is refused where it would add nothing.
+expect 0 '"golden_seconds"' -- "$q" infer --net lenet5 --format json --timing
+expect 0 '"float_seconds"' -- "$q" infer --net lenet5 --format json --timing
+expect 0 '"wall_seconds"' -- "$q" run --net lenet5 --arch edge_32x32_os --backend systemc \
+  --format json --timing
+expect 2 "--timing has no effect here: it adds the wall-clock figures to the JSON report" -- \
+  "$q" infer --net lenet5 --timing
+expect 2 "--timing has no effect here: the analytical backend measures no wall time" -- \
+  "$q" run --net lenet5 --arch edge_32x32_os --format json --timing
+expect 2 "--timing has no effect here: it adds the wall time to the JSON report" -- \
+  "$q" run --net lenet5 --arch edge_32x32_os --backend systemc --timing
+expect 2 "The following argument was not expected: --timing" -- \
+  "$q" compile --net lenet5 --arch edge_32x32_os --out "$tmp/s3.json" --timing
 
 finish
