@@ -41,6 +41,7 @@ struct VerifyOptions {
   bool timing = false;
   CLI::Option* rtl_option = nullptr;  // to tell an explicit --rtl from the default
   CLI::Option* backend_option = nullptr;
+  CLI::Option* layers_option = nullptr;
 };
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
@@ -218,10 +219,10 @@ Command AddVerifyCommand(CLI::App& app) {
       "Run a network on the Verilated RTL inside the cycle model and check every output "
       "element against the golden reference; exit 4 on any mismatch");
   AddTargetOptions(cmd, &o->target);
-  cmd->add_option("--layers", o->layers,
-                  "Run only these layers on the RTL and check them (comma-separated names; "
-                  "the others run on the C++ array, and the run stops after the last)")
-      ->delimiter(',');
+  o->layers_option =
+      cmd->add_option("--layers", o->layers,
+                      "Run only these layers on the RTL and check them (comma-separated names; "
+                      "the others run on the C++ array, and the run stops after the last)");
   o->rtl_option = cmd->add_option("--rtl", o->rtl,
                                   "array: the Verilated systolic array (backend "
                                   "systemc-rtl-array); mac: the C++ array's registers around "
@@ -244,7 +245,12 @@ Command AddVerifyCommand(CLI::App& app) {
   cmd->add_option("--stuck-at", o->stuck_at,
                   "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
                   "bit of the PE's partial-sum register stuck at 1");
-  return [o]() { return Verify(*o); };
+  return [o]() {
+    if (o->layers_option->count() > 0) {
+      o->layers = ListItems("--layers", o->layers, "c3,f6");
+    }
+    return Verify(*o);
+  };
 }
 
 Command AddRtlParamsCommand(CLI::App& app) {

@@ -5,6 +5,7 @@
 #   `infer --save-output FILE` refused;
 # - JSON outputs byte-identical across two runs with the same seed, wall-clock fields only with
 #   --timing;
+# - empty or repeated list items refused, naming the option (or the sweep file's key path);
 # Usage: cli_contract_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -107,5 +108,49 @@ expect 2 "--timing has no effect here: it adds the wall time to the JSON report"
   "$q" run --net lenet5 --arch edge_32x32_os --backend systemc --timing
 expect 2 "The following argument was not expected: --timing" -- \
   "$q" compile --net lenet5 --arch edge_32x32_os --out "$tmp/s3.json" --timing
+
+# 4. Empty or repeated list items.
+expect 2 "--precisions: 'w4a4' appears twice" -- "$q" compare --net lenet5 \
+  --precisions w4a4 --precisions w8a8,w4a4 --no-fidelity
+expect 2 "--precisions: an empty entry (item 2)" -- "$q" compare --net lenet5 \
+  --precisions w8a8,,w4a4 --no-fidelity
+expect 2 "--qat: 'w4a4=m.onnx' appears twice" -- "$q" compare --net lenet5 --data digits \
+  --qat w4a4=m.onnx,w4a4=m.onnx
+expect 2 "--qat: an empty entry (item 1)" -- "$q" compare --net lenet5 --data digits --qat ""
+onnx=$src/workloads/models/lenet5_fmnist_float.onnx
+expect 2 "--input-shape: 'x=1x3' appears twice" -- "$q" networks --net "$onnx" \
+  --input-shape x=1x3 --input-shape x=1x3
+expect 2 "--input-shape: an empty entry (item 2)" -- "$q" run --net "$onnx" --arch edge_32x32_os \
+  --input-shape x=1x3 --input-shape ""
+expect 2 "--shape: an empty entry (item 3)" -- "$q" gen-tensor --shape 1,8, --out "$tmp/t.npy"
+expect 2 "--shape: an empty entry (item 1)" -- "$q" gen-tensor --shape "" --out "$tmp/t.npy"
+expect 0 "wrote" -- "$q" gen-tensor --shape 1,8,8 --out "$tmp/t.npy"  # repeated dimensions
+if [ $has_verify = 1 ]; then
+  expect 2 "--layers: 'f6' appears twice" -- "$q" verify --arch rtl_4x4_ws --net lenet5 \
+    --layers f6,c3,f6
+  expect 2 "--layers: an empty entry (item 2)" -- "$q" verify --arch rtl_4x4_ws --net lenet5 \
+    --layers f6,
+fi
+expect 2 "--out $tmp/a.csv: a second csv output" -- \
+  "$q" sweep "$tmp/s.yaml" --out "$tmp/a.csv" --out "$tmp/a.csv"
+# A sweep file's lists: a repeated or missing value names the file, key path and value.
+bad_sweep() {  # bad_sweep MESSAGE LINE...: a sweep file of these lines is refused with MESSAGE
+  local msg=$1
+  shift
+  printf '%s\n' "version: 1" "base: edge_32x32_os" "$@" > "$tmp/bad.yaml"
+  expect 2 "$tmp/bad.yaml: $msg" -- "$q" sweep "$tmp/bad.yaml" --out "$tmp/bad.csv"
+}
+bad_sweep "sweep.array.rows[2]: repeats an earlier value, got 8" "networks: [lenet5]" \
+  "sweep:" "  array.rows: [8, 16, 8]"
+bad_sweep "sweep.array.rows: must list at least one value, got []" "networks: [lenet5]" \
+  "sweep:" "  array.rows: []"
+bad_sweep "networks[1]: repeats an earlier network, got 'lenet5'" "networks: [lenet5, lenet5]" \
+  "sweep:" "  array.rows: [8]"
+bad_sweep "networks: must be a string or a non-empty list of them, got '[]'" "networks: []" \
+  "sweep:" "  array.rows: [8]"
+bad_sweep "precisions[1]: repeats an earlier precision, got 'w8a8'" "networks: [lenet5]" \
+  "precisions: [w8a8, w8a8]" "sweep:" "  array.rows: [8]"
+bad_sweep "precisions: must be a string or a non-empty list of them, got '[]'" \
+  "networks: [lenet5]" "precisions: []" "sweep:" "  array.rows: [8]"
 
 finish
