@@ -150,10 +150,11 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
       cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl");
   CLI::Option* weight_calib = cmd->add_option(
       "--weight-calib", o->weight_calib, "Weight calibration (linear codes): minmax, percentile, mse, kl");
-  CLI::Option* first_last = cmd->add_option(
-      "--first-last-bits", o->first_last_bits,
-      "Keep the first and last weighted layers at this many bits (0: off; default: the network "
-      "file's rule)");
+  CLI::Option* first_last =
+      cmd->add_option("--first-last-bits", o->first_last_bits,
+                      "Keep the first and last weighted layers at this many bits (0: off; "
+                      "default: the network file's rule)")
+          ->check(NonNegativeInteger());
   CLI::Option* rounding =
       cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack");
   CLI::Option* calib_samples =

@@ -91,7 +91,8 @@ void CheckListItems(const std::string& option, const std::vector<std::string>& i
                     const std::string& example, bool repeats_allowed = false);
 
 // --data NAME|PATH and --images N, for the commands that measure accuracy.
-// A CLI11 check for unsigned options (seeds): CLI11 would wrap "-1" to 2^64 - 1.
+// A CLI11 check for unsigned options (seeds, --first-last-bits): CLI11 would wrap "-1" to
+// 2^64 - 1, and --first-last-bits took -1 for its default (the file's rule).
 const CLI::Validator& NonNegativeInteger();
 
 struct DataOptions {

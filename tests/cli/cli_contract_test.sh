@@ -6,6 +6,7 @@
 # - JSON outputs byte-identical across two runs with the same seed, wall-clock fields only with
 #   --timing;
 # - empty or repeated list items refused, naming the option (or the sweep file's key path);
+# - negative values of unsigned options refused, naming the option.
 # Usage: cli_contract_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -153,4 +154,19 @@ bad_sweep "precisions[1]: repeats an earlier precision, got 'w8a8'" "networks: [
 bad_sweep "precisions: must be a string or a non-empty list of them, got '[]'" \
   "networks: [lenet5]" "precisions: []" "sweep:" "  array.rows: [8]"
 
+# 5. Negative values of unsigned options.
+expect 2 "--seed: must be a non-negative integer, got '-1'" -- "$q" infer --net lenet5 --seed -1
+expect 2 "--seed: must be a non-negative integer, got '-3'" -- \
+  "$q" gen-tensor --shape 2 --seed -3 --out "$tmp/t.npy"
+expect 2 "--first-last-bits: must be a non-negative integer, got '-1'" -- \
+  "$q" infer --net lenet5 --first-last-bits -1
+expect 2 "--calib-samples" -- "$q" infer --net lenet5 --calib-samples -2
+expect 2 "--threads" -- "$q" infer --net lenet5 --data digits --threads -1
+expect 2 "--threads" -- "$q" compare --net lenet5 --data digits --threads -4
+expect 2 "--images" -- "$q" infer --net lenet5 --data digits --images -5
+expect 2 "--jobs" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/j.csv" --jobs -1
+expect 2 "--acc-bits" -- "$q" infer --net lenet5 --acc-bits -16
+expect 2 "--shard must be I/N" -- "$q" sweep "$tmp/s.yaml" --out "$tmp/j.csv" --shard -1/2
+expect 2 "--shape: '-2' is not a non-negative integer" -- \
+  "$q" gen-tensor --shape 1,-2 --out "$tmp/t.npy"
 finish
