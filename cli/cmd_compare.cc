@@ -119,20 +119,6 @@ int CompareColumns(const CompareOptions& o) {
   if (!o.net.bits.empty()) {
     throw InputError("compare takes its precisions from --precisions, not --bits");
   }
-  if (o.precisions.empty()) {
-    throw InputError("--precisions: give at least one, e.g. w8a8,w4a4");
-  }
-  for (size_t i = 0; i < o.precisions.size(); ++i) {
-    const std::string& p = o.precisions[i];
-    if (p.empty()) {
-      throw InputError("--precisions: an empty entry (item " + std::to_string(i + 1) +
-                       "), give e.g. w8a8,w4a4");
-    }
-    if (std::find(o.precisions.begin(), o.precisions.begin() + static_cast<long>(i), p) !=
-        o.precisions.begin() + static_cast<long>(i)) {
-      throw InputError("--precisions: '" + p + "' appears twice");
-    }
-  }
   const compiler::Objective objective = ParseObjectiveOption(o.objective);
   // --scaling changes the same array only; the iso-area budget is the file's PE array.
   const models::ArchSpec file_arch = models::LoadArchSpec(ResolveArchPath(o.arch));
@@ -275,7 +261,6 @@ Command AddCompareCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--precisions", o->precisions,
                   "Comma-separated --bits shorthands: w8a8, w4a4, w2a2, w1a1, wta8, ...")
-      ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--view", o->view, "same-array, iso-area or both")
       ->check(CLI::IsMember({"same-array", "iso-area", "both"}))
@@ -294,8 +279,7 @@ Command AddCompareCommand(CLI::App& app) {
   AddDataOptions(cmd, &o->data);
   cmd->add_option("--qat", o->qat,
                   "With --data: PRECISION=MODEL pairs (comma-separated), the model trained with "
-                  "quantization at that precision (QDQ or QONNX .onnx), for the top-1 QAT row")
-      ->delimiter(',');
+                  "quantization at that precision (QDQ or QONNX .onnx), for the top-1 QAT row");
   cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-fidelity", o->no_fidelity,
@@ -311,7 +295,13 @@ Command AddCompareCommand(CLI::App& app) {
                   "Write plots to this directory: energy breakdown bars and latency vs energy "
                   "(SVG, drawn by gnuplot; the .dat and .gp files are written in any case)")
       ->check(OutputDir());
-  return [o]() { return Compare(*o); };
+  return [o]() {
+    o->precisions = ListItems("--precisions", o->precisions, "w8a8,w4a4");
+    if (!o->qat.empty()) {
+      o->qat = ListItems("--qat", o->qat, "w4a4=lenet5_w4a4.onnx");
+    }
+    return Compare(*o);
+  };
 }
 
 }  // namespace quasar::cli

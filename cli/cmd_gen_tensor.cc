@@ -4,7 +4,6 @@
 #include <fmt/core.h>
 
 #include <random>
-#include <sstream>
 
 #include "commands.h"
 #include "net_common.h"
@@ -40,9 +39,8 @@ Command AddGenTensorCommand(CLI::App& app) {
                        opt->type + "'");
     }
     models::Shape shape;
-    std::stringstream ss(opt->shape);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
+    for (const std::string& item :
+         ListItems("--shape", {opt->shape}, "1,8,16,16", /*repeats_allowed=*/true)) {
       try {
         size_t used = 0;
         const int64_t d = std::stoll(item, &used);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "image_progress.h"
+#include "layer_outputs.h"
 #include "quasar/report/accuracy.h"
 #include "commands.h"
 #include "net_common.h"
@@ -19,6 +20,7 @@
 #include "quasar/models/npy.h"
 #include "output_paths.h"
 #include "quasar/models/text_file.h"
+#include "timing.h"
 
 namespace quasar::cli {
 namespace {
@@ -30,9 +32,10 @@ struct Options {
   DataOptions data;
   std::string expect_top1;
   int threads = 0;
-  std::string qnet, format = "table", save_output, json_file;
+  std::string qnet, format = "table", save_outputs, json_file;
   int acc_bits = 0;
   std::string overflow;
+  bool timing = false;
 };
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
@@ -62,11 +65,13 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
   nlohmann::json j = {{"network", q.net.name},
                       {"data", data.name},
                       {"rounding", RoundingModeName(q.net.policy.rounding)},
-                      {"seconds", seconds},
                       {"threads", threads},
-                      {"golden_thread_seconds", r.golden_seconds},
-                      {"float_thread_seconds", r.float_seconds},
                       {"accuracy", report::AccuracyJson(r, !o.json_file.empty())}};
+  if (o.timing) {
+    j["seconds"] = seconds;
+    j["golden_thread_seconds"] = r.golden_seconds;
+    j["float_thread_seconds"] = r.float_seconds;
+  }
   int64_t agree = -1;
   if (!o.expect_top1.empty()) {
     // Predictions made elsewhere (e.g. PyTorch's fake-quantized forward pass), one per image.
@@ -104,8 +109,16 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
 }
 
 int Run(const Options& o) {
+  RefuseUselessTiming(o.timing, o.format == "json" || !o.json_file.empty()
+                                    ? ""
+                                    : "it adds the wall-clock figures to the JSON report "
+                                      "(--format json or --json FILE)");
   std::optional<Dataset> data;
   if (!o.data.data.empty()) {
+    if (!o.save_outputs.empty()) {
+      throw InputError("--save-outputs writes one input's layer outputs; it has no effect with "
+                       "--data (accuracy over a test split)");
+    }
     data = LoadDataWithOptions(o.data, o.net);
   } else if (o.data.images > 0 || !o.expect_top1.empty()) {
     throw InputError("--images and --expect-top1 need --data");
@@ -176,8 +189,8 @@ int Run(const Options& o) {
   for (const auto& r : run.layers) {
     macs += r.stats.macs;
   }
-  if (!o.save_output.empty()) {
-    WriteNpy(o.save_output, run.tensors.at(net.output), NpyDtypeFor(q.tensors.at(net.output).type));
+  if (!o.save_outputs.empty()) {
+    WriteLayerOutputs(o.save_outputs, q, run.tensors, net.layers.size(), "[infer]");
   }
   {
     nlohmann::json j = {{"network", net.name},
@@ -187,9 +200,11 @@ int Run(const Options& o) {
                         {"macs", macs},
                         {"overflow_events", run.overflow_events},
                         {"required_accumulator_bits", run.required_bits},
-                        {"float_seconds", float_s},
-                        {"golden_seconds", golden_s},
                         {"layers", nlohmann::json::array()}};
+    if (o.timing) {
+      j["float_seconds"] = float_s;
+      j["golden_seconds"] = golden_s;
+    }
     for (size_t i = 0; i < run.layers.size(); ++i) {
       const LayerRunReport& r = run.layers[i];
       nlohmann::json lj = {{"name", r.name},
@@ -258,13 +273,14 @@ Command AddInferCommand(CLI::App& app) {
                   "With --data: a .npy of predictions to compare the integer top-1 with");
   cmd->add_option("--threads", o->threads, "With --data: worker threads (default: all cores)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--save-output", o->save_output, "Write the network output tensor (.npy)")
-      ->check(OutputFile());
+  AddSaveOutputsOption(cmd, &o->save_outputs,
+                       "Write every layer's output to DIR/<layer>.npy (without --data)");
   cmd->add_option("--json", o->json_file, "Also write the JSON report to this file")
       ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+  AddTimingOption(cmd, &o->timing);
   return [o]() { return Run(*o); };
 }
 

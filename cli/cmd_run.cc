@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "cycle_check.h"
+#include "layer_outputs.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/scalesim_config.h"
@@ -21,6 +22,7 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
 #include "target.h"
+#include "timing.h"
 #include "output_paths.h"
 #include "quasar/models/text_file.h"
 
@@ -33,6 +35,7 @@ struct Options {
   std::string backend = "analytical";
   std::string scalesim_reports;  // a directory for SCALE-Sim's report files
   CycleOptionsCli cycle;
+  bool timing = false;
 };
 
 // Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv to `dir`.
@@ -70,6 +73,12 @@ int Run(const Options& o) {
                      " needs a backend that moves values (this build has: " +
                      MovingBackendNames() + "); " + info.name + " moves none");
   }
+  RefuseUselessTiming(o.timing,
+                      !info.moves_values ? "the " + info.name + " backend measures no wall time "
+                                           "(backends that do: " + MovingBackendNames() + ")"
+                      : o.format != "json" ? "it adds the wall time to the JSON report "
+                                             "(--format json)"
+                                           : "");
   if (!info.moves_values) {
     RefuseValueOptions(o.target.net, "the " + info.name +
                                          " backend computes no values to calibrate, round or "
@@ -128,7 +137,7 @@ int Run(const Options& o) {
   if (o.format == "json") {
     nlohmann::ordered_json j = RunJson(s, perf, t);
     j["backend"] = o.backend;
-    j["check"] = cycle ? CheckJson(*cycle) : nlohmann::ordered_json();
+    j["check"] = cycle ? CheckJson(*cycle, o.timing) : nlohmann::ordered_json();
     text = j.dump(2) + "\n";
   } else if (o.format == "csv") {
     text = RunCsv(s, perf, t);
@@ -187,9 +196,9 @@ Command AddRunCommand(CLI::App& app) {
   cmd->add_option("--trace", o->cycle.run.trace_path,
                   "systemc: write a VCD of the pipeline, buffers and every PE (at most 1024 PEs)")
       ->check(OutputFile());
-  cmd->add_option("--save-outputs", o->cycle.save_outputs,
-                  "systemc: write every layer's output to DIR/<layer>.npy")
-      ->check(OutputDir());
+  AddSaveOutputsOption(cmd, &o->cycle.save_outputs,
+                       "systemc: write every layer's output to DIR/<layer>.npy");
+  AddTimingOption(cmd, &o->timing);
   return [o]() { return Run(*o); };
 }
 

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "cycle_check.h"
+#include "layer_outputs.h"
 #include "quasar/models/error.h"
 #include "quasar/report/verify.h"
 #include "quasar/rtl/params.h"
@@ -23,6 +24,7 @@
 #include "quasar/sim/rtl/rtl_models.h"
 #include "quasar/models/text_file.h"
 #include "target.h"
+#include "timing.h"
 #include "output_paths.h"
 
 namespace quasar::cli {
@@ -37,8 +39,10 @@ struct VerifyOptions {
   std::vector<std::string> layers;
   std::string rtl = "array", trace, format = "table", out, save_outputs, stuck_at;
   std::string backend;
+  bool timing = false;
   CLI::Option* rtl_option = nullptr;  // to tell an explicit --rtl from the default
   CLI::Option* backend_option = nullptr;
+  CLI::Option* layers_option = nullptr;
 };
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
@@ -91,6 +95,8 @@ const sim::BackendInfo& VerifyBackend(const VerifyOptions& o) {
 }
 
 int Verify(const VerifyOptions& o) {
+  RefuseUselessTiming(o.timing, o.format == "json" ? "" : "it adds the wall time to the JSON "
+                                                          "report (--format json)");
   const Target t = LoadTarget(o.target);
   const sim::BackendInfo& info = VerifyBackend(o);
   const bool rtl_array = info.rtl_mode == "array";
@@ -157,8 +163,9 @@ int Verify(const VerifyOptions& o) {
   }
   subject.backend = info.name;
   subject.stuck_at = c.run.stuck_at;
-  const std::string text = o.format == "json" ? report::VerifyJson(subject, r).dump(2) + "\n"
-                                              : report::VerifyTable(subject, r);
+  const std::string text = o.format == "json"
+                               ? report::VerifyJson(subject, r, o.timing).dump(2) + "\n"
+                               : report::VerifyTable(subject, r);
   WriteReport(text, o.out, o.format, "verify");
   if (!r.bit_exact()) {
     fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
@@ -213,10 +220,10 @@ Command AddVerifyCommand(CLI::App& app) {
       "Run a network on the Verilated RTL inside the cycle model and check every output "
       "element against the golden reference; exit 4 on any mismatch");
   AddTargetOptions(cmd, &o->target);
-  cmd->add_option("--layers", o->layers,
-                  "Run only these layers on the RTL and check them (comma-separated names; "
-                  "the others run on the C++ array, and the run stops after the last)")
-      ->delimiter(',');
+  o->layers_option =
+      cmd->add_option("--layers", o->layers,
+                      "Run only these layers on the RTL and check them (comma-separated names; "
+                      "the others run on the C++ array, and the run stops after the last)");
   o->rtl_option = cmd->add_option("--rtl", o->rtl,
                                   "array: the Verilated systolic array (backend "
                                   "systemc-rtl-array); mac: the C++ array's registers around "
@@ -234,13 +241,17 @@ Command AddVerifyCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Write the report to this file instead of stdout")
       ->check(OutputFile());
-  cmd->add_option("--save-outputs", o->save_outputs,
-                  "Write every layer's output to DIR/<layer>.npy")
-      ->check(OutputDir());
+  AddSaveOutputsOption(cmd, &o->save_outputs, "Write every layer's output to DIR/<layer>.npy");
+  AddTimingOption(cmd, &o->timing);
   cmd->add_option("--stuck-at", o->stuck_at,
                   "Fault injection, to test the check: PE:BIT (PE = row * cols + col) makes that "
                   "bit of the PE's partial-sum register stuck at 1");
-  return [o]() { return Verify(*o); };
+  return [o]() {
+    if (o->layers_option->count() > 0) {
+      o->layers = ListItems("--layers", o->layers, "c3,f6");
+    }
+    return Verify(*o);
+  };
 }
 
 Command AddRtlParamsCommand(CLI::App& app) {

@@ -4,10 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 
+#include "layer_outputs.h"
 #include "quasar/models/net/float_net.h"
-#include "quasar/models/npy.h"
 
 namespace quasar::cli {
 
@@ -45,14 +44,7 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
   r.title = backend.Title(t.arch);
   r.first_disagreement = run.FirstDisagreement();
   if (!c.save_outputs.empty()) {
-    std::filesystem::create_directories(c.save_outputs);
-    const size_t ran = run.run.perf.layers.size();
-    for (size_t i = 0; i < ran; ++i) {
-      const models::NetLayer& l = q.net.layers[i];
-      models::WriteNpy(c.save_outputs + "/" + l.name + ".npy", run.run.tensors.at(l.name),
-                       models::NpyDtypeFor(q.tensors.at(l.name).type));
-    }
-    fmt::print(stderr, "[run] {} layer outputs written to {}/<layer>.npy\n", ran, c.save_outputs);
+    WriteLayerOutputs(c.save_outputs, q, run.run.tensors, run.run.perf.layers.size(), "[run]");
   }
   if (!c.run.trace_path.empty()) {
     fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);

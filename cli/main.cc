@@ -7,11 +7,13 @@
 // 1 internal failure. A write error on standard output turns exit code 0 into 2.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "commands.h"
 #include "output_paths.h"
@@ -20,6 +22,54 @@
 // libsystemc.so brings its own main(), which calls sc_main(); Quasar drives SystemC from its
 // own main, so this one is never called.
 extern "C" int sc_main(int, char**) { return 1; }
+
+namespace {
+
+// The edit distance between two words (insertions, deletions, substitutions).
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "" if `word` (the first argument, not an option) names a command, else the message: the word,
+// the nearest command when it looks misspelt, and every command.
+std::string UnknownCommand(const std::string& word,
+                           const std::map<std::string, quasar::cli::Command>& commands) {
+  if (commands.count(word) > 0) {
+    return "";
+  }
+  if (word == "verify" || word == "rtl-params") {
+    return "command '" + word + "' is not in this build: it needs the RTL (Verilator; cmake "
+           "-DQUASAR_WITH_RTL=ON)";
+  }
+  std::string names, nearest;
+  size_t best = 3;  // a misspelling: at most two edits
+  for (const auto& [name, run] : commands) {
+    names += (names.empty() ? "" : ", ") + name;
+    const size_t d = EditDistance(word, name);
+    if (d < best) {
+      best = d;
+      nearest = name;
+    }
+  }
+  return "unknown command '" + word + "'" +
+         (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") + "; the commands are: " +
+         names + " (quasar --help)";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -46,6 +96,14 @@ int main(int argc, char** argv) {
   commands["verify"] = quasar::cli::AddVerifyCommand(app);
   commands["rtl-params"] = quasar::cli::AddRtlParamsCommand(app);
 #endif
+  // CLI11 would answer any word that is not a command with "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string unknown = UnknownCommand(argv[1], commands);
+    if (!unknown.empty()) {
+      std::cerr << "error: " << unknown << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -81,6 +81,9 @@ std::string ResolveArchPath(const std::string& name_or_path) {
 
 std::map<std::string, Shape> ParseInputShapes(const std::vector<std::string>& values) {
   std::map<std::string, Shape> shapes;
+  if (!values.empty()) {
+    CheckListItems("--input-shape", values, "input=1x3x224x224");
+  }
   for (const auto& v : values) {
     const auto eq = v.find('=');
     auto bad = [&](const std::string& why) {
@@ -148,10 +151,11 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
       cmd->add_option("--calib", o->calib, "Activation calibration: minmax, percentile, mse, kl");
   CLI::Option* weight_calib = cmd->add_option(
       "--weight-calib", o->weight_calib, "Weight calibration (linear codes): minmax, percentile, mse, kl");
-  CLI::Option* first_last = cmd->add_option(
-      "--first-last-bits", o->first_last_bits,
-      "Keep the first and last weighted layers at this many bits (0: off; default: the network "
-      "file's rule)");
+  CLI::Option* first_last =
+      cmd->add_option("--first-last-bits", o->first_last_bits,
+                      "Keep the first and last weighted layers at this many bits (0: off; "
+                      "default: the network file's rule)")
+          ->check(NonNegativeInteger());
   CLI::Option* rounding =
       cmd->add_option("--rounding", o->rounding, "tflite, tflite-single, onnx, torch-qnnpack");
   CLI::Option* calib_samples =
@@ -273,6 +277,43 @@ void AddDataOptions(CLI::App* cmd, DataOptions* o) {
                   }() + "), a dataset .yaml, IDX images, a .npy batch, a .csv or a PNG folder");
   cmd->add_option("--images", o->images, "Evaluate the first N test images (default: all)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+}
+
+std::vector<std::string> ListItems(const std::string& option,
+                                   const std::vector<std::string>& values,
+                                   const std::string& example, bool repeats_allowed) {
+  std::vector<std::string> items;
+  for (const std::string& v : values) {
+    size_t at = 0;
+    while (true) {
+      const size_t comma = v.find(',', at);
+      items.push_back(v.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) {
+        break;
+      }
+      at = comma + 1;
+    }
+  }
+  CheckListItems(option, items, example, repeats_allowed);
+  return items;
+}
+
+void CheckListItems(const std::string& option, const std::vector<std::string>& items,
+                    const std::string& example, bool repeats_allowed) {
+  if (items.empty()) {
+    throw InputError(option + ": give at least one, e.g. " + example);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].empty()) {
+      throw InputError(option + ": an empty entry (item " + std::to_string(i + 1) +
+                       "), give e.g. " + example);
+    }
+    if (!repeats_allowed &&
+        std::find(items.begin(), items.begin() + static_cast<long>(i), items[i]) !=
+            items.begin() + static_cast<long>(i)) {
+      throw InputError(option + ": '" + items[i] + "' appears twice");
+    }
+  }
 }
 
 const CLI::Validator& NonNegativeInteger() {

@@ -78,8 +78,21 @@ models::QuantizedNetwork QuantizeWithOptions(const NetOptions& o, const models::
                                              const models::FloatNetParams& params,
                                              const models::Dataset* data = nullptr);
 
+// The items of a list option, checked before any work: `values` as given (each
+// comma-separated, the option repeated, or both; the option takes no CLI11 delimiter, which
+// would drop the empty item of "a,,b") split at every comma. InputError naming `option` when
+// there is no item or an item is empty ("give e.g. `example`"), and, unless `repeats_allowed`
+// (a shape's dimensions), when an item is given twice.
+std::vector<std::string> ListItems(const std::string& option,
+                                   const std::vector<std::string>& values,
+                                   const std::string& example, bool repeats_allowed = false);
+// The same checks of items that are not split at commas (file paths, NAME=SHAPE values).
+void CheckListItems(const std::string& option, const std::vector<std::string>& items,
+                    const std::string& example, bool repeats_allowed = false);
+
 // --data NAME|PATH and --images N, for the commands that measure accuracy.
-// A CLI11 check for unsigned options (seeds): CLI11 would wrap "-1" to 2^64 - 1.
+// A CLI11 check for unsigned options (seeds, --first-last-bits): CLI11 would wrap "-1" to
+// 2^64 - 1, and --first-last-bits took -1 for its default (the file's rule).
 const CLI::Validator& NonNegativeInteger();
 
 struct DataOptions {

@@ -40,7 +40,7 @@ std::string CheckTable(const CycleResult& r) {
   return out;
 }
 
-nlohmann::ordered_json CheckJson(const CycleResult& r) {
+nlohmann::ordered_json CheckJson(const CycleResult& r, bool timing) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const sim::LayerCheck& c : r.checks) {
     nlohmann::ordered_json j;
@@ -60,7 +60,9 @@ nlohmann::ordered_json CheckJson(const CycleResult& r) {
   }
   nlohmann::ordered_json j;
   j["bit_exact"] = r.bit_exact();
-  j["wall_seconds"] = r.wall_seconds;
+  if (timing) {
+    j["wall_seconds"] = r.wall_seconds;
+  }
   j["simulated_macs"] = r.simulated_macs;
   j["layers"] = layers;
   return j;

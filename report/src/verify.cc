@@ -6,7 +6,8 @@
 
 namespace quasar::report {
 
-nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r) {
+nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r,
+                                  bool timing) {
   const auto& stuck = v.stuck_at;
   nlohmann::ordered_json j;
   j["network"] = v.network;
@@ -22,7 +23,7 @@ nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r) 
   } else {
     j["backend"] = v.backend;
   }
-  j["check"] = CheckJson(r);
+  j["check"] = CheckJson(r, timing);
   return j;
 }
 

@@ -35,6 +35,8 @@ expect 2 "--scalesim-reports: cannot create $tmp/file/r: $tmp/file is not a dire
   "$q" run --net lenet5 --arch edge_32x32_os --conventions scalesim --scalesim-reports "$tmp/file/r"
 expect 2 "--save-outputs: $tmp/file: $tmp/file is not a directory" -- \
   "$q" run --net lenet5 --arch edge_32x32_os --backend systemc --save-outputs "$tmp/file"
+expect 2 "--save-outputs: cannot create $tmp/file/o: $tmp/file is not a directory" -- \
+  "$q" infer --net lenet5 --save-outputs "$tmp/file/o"
 expect 2 "--out: $tmp/file: $tmp/file is not a directory" -- \
   "$q" quantize --net lenet5 --out "$tmp/file"
 expect 2 "--plots: $tmp/file: $tmp/file is not a directory" -- \

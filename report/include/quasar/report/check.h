@@ -23,8 +23,10 @@ struct CycleResult {
   bool bit_exact() const;
 };
 
-// The per-layer check as a table, and as JSON (one object per layer).
+// The per-layer check as a table, and as JSON (one object per layer). The JSON carries the wall
+// time ("wall_seconds") only with `timing` (the CLI's --timing), so that two runs with the same
+// seed write the same bytes.
 std::string CheckTable(const CycleResult& r);
-nlohmann::ordered_json CheckJson(const CycleResult& r);
+nlohmann::ordered_json CheckJson(const CycleResult& r, bool timing);
 
 }  // namespace quasar::report

@@ -25,8 +25,9 @@ struct VerifySubject {
   std::optional<std::pair<int64_t, int>> stuck_at;  // (PE, bit) of an injected fault
 };
 
-// {"network", "arch", "rtl" (with "stuck_at") or "backend", "check"}.
-nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r);
+// {"network", "arch", "rtl" (with "stuck_at") or "backend", "check"}; `timing` as for
+// CheckJson.
+nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r, bool timing);
 // The header lines, then CheckTable.
 std::string VerifyTable(const VerifySubject& v, const CycleResult& r);
 
