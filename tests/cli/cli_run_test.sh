@@ -62,6 +62,16 @@ expect 2 "layer 0 'conv1': was compiled for a8 w8 out8 acc32 pack 1, but this ne
   "$q" run --arch edge_32x32_os --net resnet18 --bits w4a4 --schedule "$tmp/s.json"
 expect 2 "malformed JSON" -- "$q" run --arch edge_32x32_os --net resnet18 --schedule "$tmp/r.csv"
 
+# A schedule whose tiling does not fit this accelerator's buffers runs as an infeasible
+# configuration: exit 3 with the whole report and the reason (docs/run-output.md).
+sed -E 's/kib: [0-9]+/kib: 1/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/tiny.yaml"
+"$q" compile --arch edge_32x32_os --net lenet5 --out "$tmp/l.json" > /dev/null
+expect 3 "tiling does not fit" -- "$q" run --arch "$tmp/tiny.yaml" --net lenet5 \
+  --schedule "$tmp/l.json"
+"$q" run --arch "$tmp/tiny.yaml" --net lenet5 --schedule "$tmp/l.json" --format json \
+  > "$tmp/l_run.json" 2>/dev/null
+expect 0 "" -- python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["layers"]) == 8 and d["status"] == "infeasible", d' "$tmp/l_run.json"
+
 # Bad options: exit 2 naming the value.
 expect 2 "--objective must be one of cycles, energy, edp, got 'latency'" -- \
   "$q" run --arch edge_32x32_os --net lenet5 --objective latency

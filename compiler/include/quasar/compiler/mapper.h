@@ -116,7 +116,8 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
 
 // Why `schedule` cannot be run for `net` on `arch` (a Schedule read from a file, say), or an empty
 // string: the layer count, names, kinds, GEMM shapes, widths and packing must be those
-// PrepareLayer derives now, and every tiling must fit the buffers.
+// PrepareLayer derives now. A tiling that does not fit the buffers is no mismatch: evaluating
+// the layer makes it infeasible (docs/schedule-format.md).
 std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec& net,
                              const models::ArchSpec& arch);
 
