@@ -8,6 +8,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
+#include "quasar/models/quant_params.h"
 
 namespace quasar::models {
 namespace {
@@ -54,9 +55,9 @@ int64_t SingleRounding(int64_t acc, int32_t fixed, int shift) {
 }
 
 void CheckScale(float s, const char* name) {
-  if (!std::isfinite(s) || s <= 0.0f) {
-    throw InputError(std::string(name) + " must be a finite positive number, got " +
-                     std::to_string(s));
+  const std::string why = ScaleError(s);
+  if (!why.empty()) {
+    throw InputError(std::string(name) + " " + why);
   }
 }
 

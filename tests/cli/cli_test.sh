@@ -43,7 +43,7 @@ expect 0 "overflows  0" -- "$q" layer --spec "$tmp/conv.yaml" --input "$tmp/x.np
 
 # Bad input: every message names the file and, for specs, the key path and value.
 sed 's/scale: 0.01/scale: -1/' "$tmp/conv.yaml" > "$tmp/bad.yaml"
-expect 2 "bad.yaml: weights.scale: must be a finite number > 0, got -1" -- "$q" layer \
+expect 2 "bad.yaml: weights.scale: must be a normal float32 > 0 (1.17549435e-38 to 3.40282347e+38), got -1" -- "$q" layer \
   --spec "$tmp/bad.yaml" --input "$tmp/x.npy" --weights "$tmp/w.npy" --out "$tmp/y.npy"
 expect 2 "--spec: cannot read $tmp/missing.yaml: No such file or directory" -- "$q" layer --spec "$tmp/missing.yaml" \
   --input "$tmp/x.npy" --weights "$tmp/w.npy" --out "$tmp/y.npy"

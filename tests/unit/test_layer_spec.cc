@@ -71,7 +71,7 @@ colour: blue
 geometry: {stride: 0, padding: {top: -1, middle: 2}}
 input: {type: int17, scale: 0.02}
 weights: {type: int8, scale: [0.1, -0.2], zero_point: 300}
-output: {type: int8, scale: 0.5}
+output: {type: int8, scale: 1e-310}
 rounding: banker
 accumulator: {bits: 65, overflow: explode}
 )");
@@ -82,7 +82,12 @@ accumulator: {bits: 65, overflow: explode}
            "spec.yaml: geometry.padding.middle: unknown key",
            "spec.yaml: input.type: must be int1..int16",
            "got 'int17'",
-           "spec.yaml: weights.scale[1]: must be a finite number > 0, got -0.2",
+           "spec.yaml: weights.scale[1]: must be a normal float32 > 0 (1.17549435e-38 to "
+           "3.40282347e+38), got -0.2",
+           // Denormal as a double, 0 as a float32: it was accepted, and requantization then
+           // failed with "output scale ... got 0.000000", naming neither file nor key.
+           "spec.yaml: output.scale: must be a normal float32 > 0 (1.17549435e-38 to "
+           "3.40282347e+38), got 1e-310",
            "spec.yaml: weights.zero_point: must lie in the range of int8 [-128, 127], got 300",
            "spec.yaml: rounding: must be one of tflite, tflite-single, onnx, torch-qnnpack, "
            "got 'banker'",

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "importer.h"
+#include "quasar/models/quant_params.h"
 #include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::models::onnx_import {
@@ -47,8 +48,9 @@ QuantParams ParamsOf(const Node& node, int si, int zi, const Shape& shape, int64
     p.zero_points.assign(zp.ints.begin(), zp.ints.end());
   }
   for (float s : p.scales) {
-    if (!(s > 0.0f) || !std::isfinite(s)) {
-      throw NodeError("a scale is " + std::to_string(s) + "; scales must be positive and finite");
+    const std::string why = ScaleError(s);
+    if (!why.empty()) {
+      throw NodeError("a scale " + why);
     }
   }
   const auto rank = static_cast<int64_t>(shape.size());

@@ -15,6 +15,7 @@
 #include <limits>
 
 #include "importer.h"
+#include "quasar/models/quant_params.h"
 #include "quasar/models/onnx/tensor_proto.h"
 
 namespace quasar::models::onnx_import {
@@ -79,8 +80,9 @@ void Quant(const Node& node) {
   p.scales = scale.floats;
   p.zero_points.assign(p.scales.size(), static_cast<int32_t>(z));
   for (float s : p.scales) {
-    if (!(s > 0.0f) || !std::isfinite(s)) {
-      throw NodeError("a scale is " + std::to_string(s) + "; scales must be positive and finite");
+    const std::string why = ScaleError(s);
+    if (!why.empty()) {
+      throw NodeError("a scale " + why);
     }
   }
   if (!x.is_constant()) {

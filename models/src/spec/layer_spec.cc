@@ -1,10 +1,9 @@
 #include "quasar/models/spec/layer_spec.h"
 
 #include <cmath>
-#include <iomanip>
-#include <sstream>
 
 #include "quasar/models/enum_names.h"
+#include "quasar/models/quant_params.h"
 #include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/spec/yaml_reader.h"
@@ -20,21 +19,6 @@ bool IsConvLike(LayerOp op) {
   return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d || op == LayerOp::kBinaryConv2d;
 }
 bool IsPool(LayerOp op) { return op == LayerOp::kMaxPool || op == LayerOp::kAvgPool; }
-
-// Shortest text that reads back as the same double ("-0.2", not "-0.200000").
-std::string Num(double v) {
-  std::ostringstream out;
-  out << std::setprecision(17) << v;
-  std::string s = out.str();
-  for (int p = 1; p <= 17; ++p) {
-    std::ostringstream shorter;
-    shorter << std::setprecision(p) << v;
-    if (std::stod(shorter.str()) == v) {
-      return shorter.str();
-    }
-  }
-  return s;
-}
 
 void ReadGeometry(const MapReader& root, LayerSpec* spec) {
   auto g = root.Map("geometry", IsPool(spec->op));
@@ -96,8 +80,9 @@ QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
     for (size_t i = 0; i < scales->size(); ++i) {
       const double s = (*scales)[i];
       const std::string k = scales->size() == 1 ? "scale" : "scale[" + std::to_string(i) + "]";
-      if (!std::isfinite(s) || s <= 0.0 || s > 3.0e38) {
-        m->Error(k, "must be a finite number > 0, got " + Num(s));
+      const std::string why = ScaleError(s);
+      if (!why.empty()) {
+        m->Error(k, why);
       }
       q.scales.push_back(static_cast<float>(s));
     }
