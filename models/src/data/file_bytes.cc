@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "readers.h"
 
 namespace quasar::models::data {
@@ -31,6 +32,9 @@ std::vector<unsigned char> ReadFileBytes(const std::string& path) {
     if (n == 0) {
       break;
     }
+    // Checked as the (decompressed) bytes arrive: a gzip stream may expand a thousandfold.
+    CheckAllocation(bytes.size() + static_cast<size_t>(n),
+                    path + ": the contents (decompressed, read so far)");
     bytes.insert(bytes.end(), chunk, chunk + n);
   }
   int code = 0;
