@@ -273,9 +273,9 @@ NpyArray ReadNpy(const std::string& path) {
   }
   // The data match the header, so a header alone cannot ask for much. Held at once: the file,
   // the decoded values (int64 or float) and, for Fortran order, their row-major copy.
-  const uint64_t decoded = SaturatingMul(
-      static_cast<uint64_t>(count), info->dtype == NpyDtype::kFloat32 ? sizeof(float)
-                                                                      : sizeof(int64_t));
+  const uint64_t decoded =
+      SaturatingMul(static_cast<uint64_t>(count),
+                    info->dtype == NpyDtype::kFloat32 ? sizeof(float) : sizeof(int64_t));
   CheckAllocation(SaturatingAdd(file.size(), SaturatingMul(decoded, header.fortran_order ? 2 : 1)),
                   path + ": decoding " + what);
 

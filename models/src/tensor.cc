@@ -16,8 +16,9 @@ size_t CheckedTensorElements(const Shape& shape, size_t element_bytes) {
   const uint64_t bytes = ShapeBytes(shape, element_bytes);
   const uint64_t limit = MemoryLimit();
   if (bytes > limit) {  // the message is formed only when needed: tensors are made often
-    CheckAllocation(bytes, "a tensor of shape " + ShapeToString(shape) + " (" +
-                             std::to_string(element_bytes) + " bytes per element)",
+    CheckAllocation(bytes,
+                    "a tensor of shape " + ShapeToString(shape) + " (" +
+                        std::to_string(element_bytes) + " bytes per element)",
                     limit);
   }
   return static_cast<size_t>(bytes / element_bytes);

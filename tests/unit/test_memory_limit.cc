@@ -146,13 +146,19 @@ TEST_CASE("a tensor over the limit is refused before it is allocated", "[memory_
   LimitGuard limit(1 << 20);
   CHECK(IntTensor({1, 1, 256, 256}).size() == 65536);  // 256 KiB
   CHECK(FloatTensor(Shape{}).size() == 1);
-  CHECK_THAT(InputErrorMessage([] { IntTensor t({1, 1, 1024, 1024}); }),
+  CHECK_THAT(InputErrorMessage([] {
+               IntTensor t({1, 1, 1024, 1024});
+             }),
              Contains("a tensor of shape [1, 1, 1024, 1024] (4 bytes per element) would need "
                       "4194304 bytes (4.0 MiB)"));
   // The shape of issue 19, and one whose product overflows 64 bits.
-  CHECK_THAT(InputErrorMessage([] { FloatTensor t({1, 100000, 100000, 3}); }),
+  CHECK_THAT(InputErrorMessage([] {
+               FloatTensor t({1, 100000, 100000, 3});
+             }),
              Contains("would need 120000000000 bytes (111.8 GiB)"));
-  CHECK_THAT(InputErrorMessage([] { Tensor<int64_t> t({int64_t{1} << 40, int64_t{1} << 40}); }),
+  CHECK_THAT(InputErrorMessage([] {
+               Tensor<int64_t> t({int64_t{1} << 40, int64_t{1} << 40});
+             }),
              Contains("would need more than 2^64 bytes"));
 }
 
@@ -164,8 +170,7 @@ TEST_CASE("a padded convolution input over the limit is refused before it is all
   LimitGuard limit(1 << 20);
   CHECK_THAT(InputErrorMessage([&] { Conv2dAccumulate(x, w, {}, p, nullptr); }),
              Contains("the padded convolution input [1, 1, 2004, 2004]") &&
-                 Contains("padding 1000/1000/1000/1000") &&
-                 Contains("would need 16064064 bytes"));
+                 Contains("padding 1000/1000/1000/1000") && Contains("would need 16064064 bytes"));
   p.geometry.pad_top = p.geometry.pad_bottom = p.geometry.pad_left = p.geometry.pad_right = 1;
   CHECK(Conv2dAccumulate(x, w, {}, p, nullptr).shape == Shape{1, 1, 6, 6});
 }
@@ -174,8 +179,8 @@ TEST_CASE("a .npy file whose data or decoded values exceed the limit is refused"
           "[memory_limit]") {
   TempDir dir;
   const std::string path = dir.File("a.npy");
-  const std::string bytes = NpyFile(
-      "{'descr': '|i1', 'fortran_order': False, 'shape': (1000,), }", std::string(1000, '\1'));
+  const std::string bytes = NpyFile("{'descr': '|i1', 'fortran_order': False, 'shape': (1000,), }",
+                                    std::string(1000, '\1'));
   WriteFileBytes(path, bytes);
   const uint64_t file = bytes.size();  // 1000 bytes of data after the header
   CHECK(ReadNpy(path).ints.size() == 1000);
@@ -188,8 +193,7 @@ TEST_CASE("a .npy file whose data or decoded values exceed the limit is refused"
   {
     LimitGuard limit(100);
     CHECK_THAT(InputErrorMessage([&] { ReadNpy(path); }),
-               Contains(path + ": reading the file would need " + std::to_string(file) +
-                        " bytes"));
+               Contains(path + ": reading the file would need " + std::to_string(file) + " bytes"));
   }
 }
 
@@ -234,8 +238,9 @@ TEST_CASE("datasets over the limit are refused before their data are read", "[me
   WriteFileBytes(dir.File("m-labels-idx1-ubyte"), std::string{0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2});
   CHECK_NOTHROW(LoadDataset(images, 1));
   LimitGuard limit(50);
-  CHECK_THAT(InputErrorMessage([&] { LoadDataset(images, 1); }),
-             Contains(images + ": reading and converting 3 samples of 4 bytes would need 60 bytes"));
+  CHECK_THAT(
+      InputErrorMessage([&] { LoadDataset(images, 1); }),
+      Contains(images + ": reading and converting 3 samples of 4 bytes would need 60 bytes"));
 }
 
 }  // namespace

@@ -172,10 +172,9 @@ void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::
   const uint64_t limit = MemoryLimit();
   if (bytes > limit) {
     CheckAllocation(bytes,
-                    (net.name.empty() ? std::string("the network") : "network " + net.name) +
-                        ": " + what + " (its inputs and " +
-                        std::to_string(net.layers.size()) + " layer outputs, " +
-                        std::to_string(element_bytes) + " bytes per element)",
+                    (net.name.empty() ? std::string("the network") : "network " + net.name) + ": " +
+                        what + " (its inputs and " + std::to_string(net.layers.size()) +
+                        " layer outputs, " + std::to_string(element_bytes) + " bytes per element)",
                     limit);
   }
 }

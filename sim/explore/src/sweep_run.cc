@@ -153,15 +153,15 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   }
   // Every row is held until the sweep ends: one slot per configuration, and this shard's rows
   // with one string per axis (a lower bound: longer strings and fidelity runs add to it).
-  const size_t shard_rows = (total + options.shard_count - 1 - options.shard_index) /
-                            options.shard_count;
+  const size_t shard_rows =
+      (total + options.shard_count - 1 - options.shard_index) / options.shard_count;
   models::CheckAllocation(
       models::SaturatingAdd(
           models::SaturatingMul(total, sizeof(std::optional<SweepRow>)),
-          models::SaturatingMul(shard_rows, sizeof(SweepRow) + spec.axes.size() *
-                                                                   sizeof(std::string))),
-      "holding the sweep's " + std::to_string(shard_rows) + " rows (of " +
-          std::to_string(total) + " configurations) in memory");
+          models::SaturatingMul(shard_rows,
+                                sizeof(SweepRow) + spec.axes.size() * sizeof(std::string))),
+      "holding the sweep's " + std::to_string(shard_rows) + " rows (of " + std::to_string(total) +
+          " configurations) in memory");
   SweepResult result;
   std::vector<std::optional<SweepRow>> rows(total);
   // The configurations of this shard, in order (all of them without sharding).
