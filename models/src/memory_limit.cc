@@ -110,7 +110,10 @@ uint64_t PhysicalMemoryBytes() {
   return SaturatingMul(static_cast<uint64_t>(pages), static_cast<uint64_t>(page_size));
 }
 
-uint64_t DefaultMemoryLimit() { return PhysicalMemoryBytes() / 2; }
+uint64_t DefaultMemoryLimit() {
+  static const uint64_t half = PhysicalMemoryBytes() / 2;  // sysconf may be a system call
+  return half;
+}
 
 uint64_t MemoryLimit() {
   const uint64_t set = g_limit.load(std::memory_order_relaxed);
