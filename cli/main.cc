@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "output_paths.h"
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 
 // libsystemc.so brings its own main(), which calls sc_main(); Quasar drives SystemC from its
 // own main, so this one is never called.
@@ -77,6 +78,12 @@ int main(int argc, char** argv) {
       "accelerators"};
   app.set_version_flag("--version", std::string("quasar ") + QUASAR_VERSION);
   app.require_subcommand(1);
+  std::string memory_limit;  // quasar/models/memory_limit.h; before the subcommand
+  app.add_option("--memory-limit", memory_limit,
+                 "Refuse inputs whose tensors, padding, data or sweep rows would need more "
+                 "memory than SIZE bytes (suffix K, M, G or T); default QUASAR_MEMORY_LIMIT, else "
+                 "half the physical memory")
+      ->type_name("SIZE");
   std::map<std::string, quasar::cli::Command> commands;
   commands["layer"] = quasar::cli::AddLayerCommand(app);
   commands["gen-tensor"] = quasar::cli::AddGenTensorCommand(app);
@@ -118,6 +125,11 @@ int main(int argc, char** argv) {
   }
   int code = 2;
   try {
+    // Resolved once here, so a bad value is refused before any work.
+    quasar::models::SetMemoryLimit(
+        memory_limit.empty()
+            ? quasar::models::MemoryLimit()
+            : quasar::models::ParseMemorySize(memory_limit, quasar::models::kMemoryLimitOption));
     for (auto& [name, run] : commands) {
       if (app.got_subcommand(name)) {
         code = run();

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 
 namespace quasar::models {
 namespace {
@@ -227,6 +228,7 @@ std::string ReadFile(const std::string& path) {
   if (!in) Fail(path, std::string("cannot open for reading: ") + std::strerror(errno));
   const std::streamoff size = in.seekg(0, std::ios::end).tellg();
   if (!in.seekg(0) || size < 0) Fail(path, "cannot determine the file size");
+  CheckAllocation(static_cast<uint64_t>(size), path + ": reading the file");
   std::string bytes(static_cast<size_t>(size), '\0');
   if (!in.read(bytes.data(), size)) Fail(path, "read error");
   return bytes;
@@ -269,6 +271,13 @@ NpyArray ReadNpy(const std::string& path) {
                    what + " needs " + std::to_string(expected) + " data bytes, found " +
                    std::to_string(file.size() - data_start));
   }
+  // The data match the header, so a header alone cannot ask for much. Held at once: the file,
+  // the decoded values (int64 or float) and, for Fortran order, their row-major copy.
+  const uint64_t decoded =
+      SaturatingMul(static_cast<uint64_t>(count),
+                    info->dtype == NpyDtype::kFloat32 ? sizeof(float) : sizeof(int64_t));
+  CheckAllocation(SaturatingAdd(file.size(), SaturatingMul(decoded, header.fortran_order ? 2 : 1)),
+                  path + ": decoding " + what);
 
   NpyArray a{header.shape, info->dtype, {}, {}};
   const bool is_float = info->dtype == NpyDtype::kFloat32;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "quasar/models/memory_limit.h"
 #include "quasar/models/onnx/onnx_import.h"
 #include "quasar/models/onnx/tensor_proto.h"
 #include "test_util.h"
@@ -126,6 +127,22 @@ TEST_CASE("An opset out of range, external data or a non-float tensor is refused
   auto f64 = Tiny();
   f64.mutable_graph()->mutable_initializer(0)->set_data_type(11);  // DOUBLE
   ExpectError(WriteTemp("double.onnx", f64), {"data_type 11"});
+}
+
+TEST_CASE("A model or initializer over the memory limit is refused before it is read") {
+  auto big = Tiny();
+  auto* t = big.mutable_graph()->mutable_initializer(0);
+  t->set_dims(0, int64_t{1} << 28);  // the header asks for far more than the payload holds
+  const std::string name = t->name();
+  const std::string path = WriteTemp("big_initializer.onnx", big);
+  SetMemoryLimit(1 << 20);
+  ExpectError(path,
+              {"initializer '" + name + "'", "would need", "over the memory limit of 1.0 MiB"});
+  SetMemoryLimit(100);
+  ExpectError(DataPath("tiny_cnn.onnx"), {"reading the model would need", "100 bytes"});
+  SetMemoryLimit(uint64_t{64} << 30);  // within the limit: the payload check refuses it
+  ExpectError(path, {"initializer '" + name + "'", "raw_data size mismatch"});
+  SetMemoryLimit(0);  // back to the default
 }
 
 TEST_CASE("Bad attribute values and unknown attributes name the node and the attribute") {

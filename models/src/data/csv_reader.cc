@@ -7,12 +7,18 @@
 #include <string>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "readers.h"
 
 namespace quasar::models::data {
 
 RawData ReadCsv(const std::string& path, Rows rows) {
   const std::vector<unsigned char> bytes = ReadFileBytes(path);
+  // Held while parsing: the bytes, their text copy, and the values, at most one 4-byte float per
+  // two characters ("0,"): four times the text at most.
+  CheckAllocation(SaturatingMul(bytes.size(), 4),
+                  path + ": parsing " + std::to_string(bytes.size()) +
+                      " bytes of CSV (the text twice and up to one 4-byte value per 2 bytes)");
   const std::string text(bytes.begin(), bytes.end());
   RawData d;
   int64_t features = -1;

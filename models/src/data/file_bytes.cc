@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "readers.h"
 
 namespace quasar::models::data {
@@ -22,6 +23,7 @@ std::vector<unsigned char> ReadFileBytes(const std::string& path) {
   }
   std::vector<unsigned char> bytes;
   unsigned char chunk[1 << 16];
+  const uint64_t limit = MemoryLimit();
   for (;;) {
     const int n = gzread(f.get(), chunk, sizeof chunk);
     if (n < 0) {
@@ -30,6 +32,11 @@ std::vector<unsigned char> ReadFileBytes(const std::string& path) {
     }
     if (n == 0) {
       break;
+    }
+    // Checked as the (decompressed) bytes arrive: a gzip stream may expand a thousandfold.
+    if (bytes.size() + static_cast<size_t>(n) > limit) {
+      CheckAllocation(bytes.size() + static_cast<size_t>(n),
+                      path + ": the contents (decompressed, read so far)", limit);
     }
     bytes.insert(bytes.end(), chunk, chunk + n);
   }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "readers.h"
 
 namespace quasar::models::data {
@@ -68,8 +69,12 @@ std::vector<unsigned char> ReadRows(GzInput* in, int64_t n, int64_t size, Rows r
   if (size > 0 && n > kMaxIdxBytes / size) {
     throw InputError(in->path() + ": " + what + ": more than 2^40 bytes");
   }
-  in->Skip(static_cast<uint64_t>(rows.begin * size), "the data");
   const size_t total = static_cast<size_t>((end - rows.begin) * size);
+  // The rows are held as bytes, then as one 4-byte value each (RawData).
+  CheckAllocation(SaturatingMul(total, 1 + sizeof(float)),
+                  in->path() + ": reading and converting " + std::to_string(end - rows.begin) +
+                      " samples of " + std::to_string(size) + " bytes");
+  in->Skip(static_cast<uint64_t>(rows.begin * size), "the data");
   constexpr size_t kChunk = size_t{1} << 24;
   std::vector<unsigned char> bytes;
   while (bytes.size() < total) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/ref/float_ops.h"
@@ -110,7 +111,12 @@ FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
       }
       continue;
     }
-    FloatLayerParams p = Synthesize(l, seed);
+    FloatLayerParams p;
+    try {
+      p = Synthesize(l, seed);
+    } catch (const InputError& e) {  // over the memory limit: say whose weights
+      throw InputError("layer " + l.name + ": synthetic weights: " + e.what());
+    }
     if (!l.weights_file.empty()) {
       p.weights = LoadFloat(l.weights_file, l.weight_shape, "the weights of layer " + l.name);
     }
@@ -150,10 +156,34 @@ std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t s
   return inputs;
 }
 
+uint64_t NetworkTensorBytes(const NetworkSpec& net, uint64_t element_bytes) {
+  uint64_t bytes = 0;
+  for (const NetInput& in : net.inputs) {
+    bytes = SaturatingAdd(bytes, ShapeBytes(in.shape, element_bytes));
+  }
+  for (const NetLayer& l : net.layers) {
+    bytes = SaturatingAdd(bytes, ShapeBytes(l.output_shape, element_bytes));
+  }
+  return bytes;
+}
+
+void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::string& what) {
+  const uint64_t bytes = NetworkTensorBytes(net, element_bytes);
+  const uint64_t limit = MemoryLimit();
+  if (bytes > limit) {
+    CheckAllocation(bytes,
+                    (net.name.empty() ? std::string("the network") : "network " + net.name) + ": " +
+                        what + " (its inputs and " + std::to_string(net.layers.size()) +
+                        " layer outputs, " + std::to_string(element_bytes) + " bytes per element)",
+                    limit);
+  }
+}
+
 std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
                                                    const FloatNetParams& params,
                                                    const std::map<std::string, FloatTensor>& inputs,
                                                    const std::function<void(size_t)>& on_layer) {
+  CheckNetworkRun(net, sizeof(float), "the float reference run");
   std::map<std::string, FloatTensor> t = inputs;
   for (const NetInput& in : net.inputs) {
     if (!t.count(in.name) || t.at(in.name).shape != in.shape) {

@@ -15,6 +15,7 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
                                  const std::map<std::string, FloatTensor>& inputs,
                                  const std::function<void(size_t)>& on_layer) {
   const NetworkSpec& net = qnet.net;
+  CheckNetworkRun(net, sizeof(int32_t), "the quantized run");
   QuantizedRun run;
   for (const NetInput& in : net.inputs) {
     auto it = inputs.find(in.name);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "importer.h"
+#include "quasar/models/memory_limit.h"
 
 namespace quasar::models::onnx_import {
 namespace {
@@ -38,6 +39,8 @@ void CopyElement(const Constant& src, int64_t from, Constant* dst, int64_t to) {
 }
 
 Constant Sized(const Constant& like, Shape shape) {
+  CheckAllocation(ShapeBytes(shape, like.integer ? sizeof(int64_t) : sizeof(float)),
+                  "folding a constant of shape " + Dims(shape));
   Constant c;
   c.integer = like.integer;
   c.shape = std::move(shape);

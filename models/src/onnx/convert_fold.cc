@@ -5,6 +5,7 @@
 // refused: Quasar has no layer for them.
 
 #include "importer.h"
+#include "quasar/models/memory_limit.h"
 
 namespace quasar::models::onnx_import {
 namespace {
@@ -31,6 +32,8 @@ std::vector<int64_t> ShapeInput(const Node& node, int i) {
 }
 
 Constant Filled(Shape shape, bool integer) {
+  CheckAllocation(ShapeBytes(shape, integer ? sizeof(int64_t) : sizeof(float)),
+                  "folding a constant of shape " + Dims(shape));
   Constant c;
   c.shape = std::move(shape);
   c.integer = integer;

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "quasar/models/memory_limit.h"
+
 namespace quasar::models::onnx_io {
 namespace {
 
@@ -56,8 +58,9 @@ void Require(bool ok, const onnx::TensorProto& t, const std::string& problem) {
 
 // The element count `dims` give, checked before anything is allocated: dimensions are
 // non-negative and the count at most 2^40 (Quasar's tensor limit), so a corrupt or hostile
-// header cannot overflow it or ask for terabytes.
-size_t ElementCount(const onnx::TensorProto& t) {
+// header cannot overflow it or ask for terabytes; and the decoded values, `element_bytes` each,
+// within the memory limit (memory_limit.h).
+size_t ElementCount(const onnx::TensorProto& t, size_t element_bytes) {
   Require(t.data_location() != onnx::TensorProto::EXTERNAL, t,
           "external data is not supported (save the model with its tensors inside the file)");
   constexpr int64_t kMaxElements = int64_t{1} << 40;
@@ -67,6 +70,8 @@ size_t ElementCount(const onnx::TensorProto& t) {
             "dimensions must be non-negative with at most 2^40 elements");
     n *= d;
   }
+  CheckAllocation(SaturatingMul(static_cast<uint64_t>(n), element_bytes),
+                  Describe(t) + ": decoding " + std::to_string(n) + " elements");
   return static_cast<size_t>(n);
 }
 
@@ -108,6 +113,11 @@ Message ParseFile(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw std::runtime_error(path + ": not a readable file");
+  }
+  // The parsed message holds about the file's bytes.
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec) {
+    CheckAllocation(static_cast<uint64_t>(size), path + ": reading the model");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -151,7 +161,7 @@ Shape ShapeOf(const onnx::TensorProto& t) {
 std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t) {
   const int bits = IntegerBits(t.data_type());
   Require(bits > 0, t, "not an integer tensor");
-  const size_t n = ElementCount(t);
+  const size_t n = ElementCount(t, sizeof(int64_t));
   // Elements the payload can hold (sub-byte types keep one byte per int32_data entry).
   const auto element_bits = static_cast<size_t>(bits);
   const size_t stored = !t.raw_data().empty() ? t.raw_data().size() * 8 / element_bits
@@ -201,7 +211,7 @@ std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t) {
 
 std::vector<float> DecodeFloats(const onnx::TensorProto& t) {
   Require(t.data_type() == kFloat, t, "not a float32 tensor");
-  const size_t n = ElementCount(t);
+  const size_t n = ElementCount(t, sizeof(float));
   if (t.raw_data().empty()) {
     Require(static_cast<size_t>(t.float_data_size()) == n, t, "float_data size mismatch");
     return std::vector<float>(t.float_data().begin(), t.float_data().end());
@@ -217,7 +227,7 @@ std::vector<float> DecodeFloats(const onnx::TensorProto& t) {
 
 std::vector<uint16_t> DecodeHalfBits(const onnx::TensorProto& t) {
   Require(t.data_type() == kFloat16, t, "not a float16 tensor");
-  const size_t n = ElementCount(t);
+  const size_t n = ElementCount(t, sizeof(uint16_t));
   std::vector<uint16_t> values(n);
   if (t.raw_data().empty()) {
     // float16 bit patterns are stored one per int32_data entry (onnx.proto).

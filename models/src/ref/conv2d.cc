@@ -6,6 +6,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
+#include "quasar/models/memory_limit.h"
 
 namespace quasar::models {
 namespace {
@@ -146,6 +147,14 @@ Tensor<int64_t> Conv2dAccumulate(const IntTensor& x, const IntTensor& w,
   // Padded input with the zero point subtracted, so padding taps are exact zeros.
   const int64_t hp = s.h + g.pad_top + g.pad_bottom;
   const int64_t wp = s.w + g.pad_left + g.pad_right;
+  const uint64_t padded_bytes = ShapeBytes({s.n, s.c, hp, wp}, sizeof(int32_t));
+  if (padded_bytes > MemoryLimit()) {  // the message is formed only when needed: runs per layer
+    CheckAllocation(padded_bytes,
+                    "the padded convolution input " + ShapeToString({s.n, s.c, hp, wp}) +
+                        " (input " + ShapeToString(x.shape) + ", padding " +
+                        std::to_string(g.pad_top) + "/" + std::to_string(g.pad_bottom) + "/" +
+                        std::to_string(g.pad_left) + "/" + std::to_string(g.pad_right) + ")");
+  }
   std::vector<int32_t> xp(static_cast<size_t>(s.n * s.c * hp * wp), 0);
   int64_t max_abs_x = 0;
   for (int64_t nc = 0; nc < s.n * s.c; ++nc) {

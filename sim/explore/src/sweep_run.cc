@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/parallel.h"
@@ -150,6 +151,17 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
     throw std::logic_error("RunSweep: shard_index must be below shard_count");
   }
+  // Every row is held until the sweep ends: one slot per configuration, and this shard's rows
+  // with one string per axis (a lower bound: longer strings and fidelity runs add to it).
+  const size_t shard_rows =
+      (total + options.shard_count - 1 - options.shard_index) / options.shard_count;
+  models::CheckAllocation(
+      models::SaturatingAdd(
+          models::SaturatingMul(total, sizeof(std::optional<SweepRow>)),
+          models::SaturatingMul(shard_rows,
+                                sizeof(SweepRow) + spec.axes.size() * sizeof(std::string))),
+      "holding the sweep's " + std::to_string(shard_rows) + " rows (of " + std::to_string(total) +
+          " configurations) in memory");
   SweepResult result;
   std::vector<std::optional<SweepRow>> rows(total);
   // The configurations of this shard, in order (all of them without sharding).

@@ -18,6 +18,11 @@ inline int64_t NumElements(const Shape& shape) {
 
 std::string ShapeToString(const Shape& shape);  // "[1, 3, 224, 224]"
 
+// The element count of a tensor of `shape` about to be allocated with `element_bytes` per
+// element: an InputError naming the shape and the bytes it would need when they exceed the
+// memory limit (memory_limit.h), checked before anything is allocated.
+size_t CheckedTensorElements(const Shape& shape, size_t element_bytes);
+
 template <typename T>
 struct Tensor {
   Shape shape;
@@ -25,7 +30,7 @@ struct Tensor {
 
   Tensor() = default;
   explicit Tensor(Shape s, T fill = T{})
-      : shape(std::move(s)), data(static_cast<size_t>(NumElements(shape)), fill) {}
+      : shape(std::move(s)), data(CheckedTensorElements(shape, sizeof(T)), fill) {}
   Tensor(Shape s, std::vector<T> d) : shape(std::move(s)), data(std::move(d)) {}
 
   int64_t size() const { return static_cast<int64_t>(data.size()); }

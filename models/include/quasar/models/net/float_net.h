@@ -49,6 +49,13 @@ bool HasSyntheticWeights(const NetworkSpec& net);
 // otherwise standard-normal values clipped to +-4 from (seed, sample, input name).
 std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t seed, int sample);
 
+// The bytes a run of `net` holds by its end at `element_bytes` per element: every network input
+// and layer output, which RunFloatNetwork and RunQuantizedNetwork both keep (saturating, see
+// memory_limit.h). CheckNetworkRun refuses a run (`what`: "the float reference run", ...) whose
+// tensors exceed the memory limit, naming the network and the bytes; both runs call it first.
+uint64_t NetworkTensorBytes(const NetworkSpec& net, uint64_t element_bytes);
+void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::string& what);
+
 // Runs the float reference network. Returns every tensor (network inputs and layer outputs) by
 // name. `on_layer` (optional) is called after each layer with its index, for progress output.
 std::map<std::string, FloatTensor> RunFloatNetwork(
