@@ -10,23 +10,19 @@
 #include "quasar/models/net/network.h"
 #include "quasar/report/compare.h"
 #include "quasar/sim/explore/compare.h"
+#include "workloads_util.h"
 
 namespace quasar::test {
+using test::Preset;
+using test::Zoo;
+
 namespace {
 
 using sim::explore::ComparisonColumn;
 using sim::explore::IsoAreaArch;
 using sim::explore::MacWidths;
 
-models::ArchSpec Preset(const std::string& name) {
-  return models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/" + name +
-                              ".yaml");
-}
 
-models::NetworkSpec Zoo(const std::string& name) {
-  return models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" + name +
-                             ".yaml");
-}
 
 TEST_CASE("Iso-area arrays scale the array for a narrower MAC within the same PE-array area",
           "[compare]") {

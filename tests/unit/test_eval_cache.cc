@@ -19,20 +19,15 @@
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/eval_cache.h"
 #include "sweep_test_util.h"
+#include "workloads_util.h"
 
 using namespace quasar;
 using compiler::Objective;
 
-namespace {
+using test::Preset;
+using test::Zoo;
 
-models::NetworkSpec Zoo(const std::string& name) {
-  return models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" + name +
-                             ".yaml");
-}
-models::ArchSpec Preset(const std::string& name) {
-  return models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/" + name +
-                              ".yaml");
-}
+namespace {
 
 // Every mapper count the JSON leaves out (priced), then the JSON.
 void RequireSameSchedule(const compiler::Schedule& a, const compiler::Schedule& b) {

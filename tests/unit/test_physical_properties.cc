@@ -29,20 +29,15 @@
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/core/cycle_count.h"
+#include "workloads_util.h"
 
 using namespace quasar;
 using compiler::Objective;
 
-namespace {
+using test::Preset;
+using test::Zoo;
 
-models::NetworkSpec Zoo(const std::string& name) {
-  return models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" + name +
-                             ".yaml");
-}
-models::ArchSpec Preset(const std::string& name) {
-  return models::LoadArchSpec(std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators/" + name +
-                              ".yaml");
-}
+namespace {
 
 // The range of an accelerator field, from the format's own table.
 const models::ArchField& Field(const std::string& key) {
