@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -32,6 +31,7 @@
 #include "output_paths.h"
 #include "quasar/models/text_file.h"
 #include "sweep_progress.h"
+#include "sweep_ordered_rows.h"
 
 namespace quasar::cli {
 namespace {
@@ -135,50 +135,6 @@ size_t ReadRows(const ex::SweepSpec& spec, const std::string& path,
   }
   return added;
 }
-
-// Rank 0 of an MPI run: writes the new rows of every rank to the partial file in configuration
-// order (rows that arrive early wait in memory), skipping the rows kept by --resume.
-class OrderedRows {
- public:
-  OrderedRows(std::ofstream* out, std::string path,
-              const std::vector<std::optional<ex::SweepRow>>& done, size_t total)
-      : out_(out), path_(std::move(path)), done_(done), total_(total) {}
-
-  void Add(size_t index, std::string line) {
-    pending_.emplace(index, std::move(line));
-    for (;;) {
-      while (next_ < total_ && !done_.empty() && done_[next_]) {
-        ++next_;
-      }
-      const auto it = pending_.find(next_);
-      if (it == pending_.end()) {
-        return;
-      }
-      *out_ << it->second << std::flush;
-      if (!*out_) {
-        throw InputError("cannot write " + path_);
-      }
-      pending_.erase(it);
-      ++next_;
-      ++written_;
-    }
-  }
-  size_t written() const { return written_; }
-  // Every row written (the kept ones are in the file already).
-  bool complete() {
-    while (next_ < total_ && !done_.empty() && done_[next_]) {
-      ++next_;
-    }
-    return next_ == total_ && pending_.empty();
-  }
-
- private:
-  std::ofstream* out_;
-  std::string path_;
-  const std::vector<std::optional<ex::SweepRow>>& done_;
-  size_t total_, next_ = 0, written_ = 0;
-  std::map<size_t, std::string> pending_;
-};
 
 int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   ex::SweepSpec spec = ex::LoadSweep(ResolveSweepPath(o.file), {ZooDir(), AcceleratorDir()});
