@@ -32,6 +32,7 @@
 #include "quasar/models/text_file.h"
 #include "sweep_progress.h"
 #include "sweep_ordered_rows.h"
+#include "sweep_outputs.h"
 
 namespace quasar::cli {
 namespace {
@@ -103,17 +104,6 @@ void SetConstraint(const std::optional<double>& value, const std::string& flag, 
                      fmt::format("{}", *value));
   }
   *target = value;
-}
-
-// Writes `text` to `path` through a temporary file, so a reader never sees half of it.
-void WriteWhole(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  WriteTextFile(tmp, text, "--out");
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    throw InputError("cannot write " + path + ": " + ec.message());
-  }
 }
 
 // Adds the rows of a sweep CSV (the output, or a leftover <out>.partial) to `done`, keeping rows
@@ -205,8 +195,9 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   for (size_t i = 0; i < total; ++i) {
     count += mine(i) ? 1 : 0;
   }
-  // The rows are written to `partial` as they are known and renamed over `csv` when complete.
-  const std::string partial = csv.empty() ? "" : csv + ".partial";
+  // The rows file (sweep_outputs.h): the rows as they are known, from which the outputs are
+  // written when complete. Beside the CSV, where --resume finds it after an interruption.
+  const std::string partial = (csv.empty() ? json : csv) + ".partial";
   std::vector<std::optional<ex::SweepRow>> done;
   size_t reused = 0;
   if (o.resume && root) {
@@ -270,15 +261,20 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   // The partial file starts with every kept row, so no row is ever only in memory, and replaces
   // an earlier one (read above) only once it holds them all; the CSV itself is left alone.
   std::ofstream rows_out;
-  if (!csv.empty() && root) {
+  RowsFile rows_file;
+  rows_file.path = partial;
+  if (root) {
     const std::string tmp = partial + ".tmp";
     rows_out.open(tmp, std::ios::binary | std::ios::trunc);
     rows_out << report::SweepCsvHeader(spec);
+    rows_file.kept_begin = static_cast<uint64_t>(rows_out.tellp());
     for (const auto& r : done) {
       if (r) {
         rows_out << report::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
+        ++rows_file.kept;
       }
     }
+    rows_file.new_begin = static_cast<uint64_t>(rows_out.tellp());
     if (!rows_out.flush()) {
       throw InputError("cannot write " + tmp);
     }
@@ -292,6 +288,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   ex::SweepOptions options;
   options.jobs = jobs;
   options.backend = backend.timing_reference ? nullptr : &backend;
+  options.keep_rows = false;  // they go to the rows file
   OrderedRows gathered(&rows_out, partial, done, total);
   const auto gather = [&](size_t index, std::string line) {
     gathered.Add(index, std::move(line));
@@ -347,19 +344,10 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
     mpi->SendEnd();
     return 0;
   }
-  if (ranks) {  // the other ranks' rows, then every row back from the partial file
+  if (ranks) {  // the other ranks' rows
     mpi->Receive(true, gather);
     if (!gathered.complete()) {
       throw std::logic_error("sweep: a rank's rows are missing");
-    }
-    rows_out.close();
-    std::vector<std::optional<ex::SweepRow>> all = report::ReadSweepCsv(spec, partial);
-    result.rows.clear();
-    for (auto& r : all) {
-      if (!r) {
-        throw std::logic_error("sweep: " + partial + " lacks a row");
-      }
-      result.rows.push_back(std::move(*r));
     }
     result.evaluated = gathered.written();
     result.reused = reused;
@@ -367,11 +355,22 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   rows_out.close();
+  if (rows_out.fail()) {
+    throw InputError("cannot write " + partial);
+  }
 
-  if (shard) {  // a part file: no front (it needs every shard's rows)
-    WriteWhole(csv, report::SweepShardCsv(spec, result.rows, shard->index, shard->count));
-    std::error_code ec;
-    fs::remove(partial, ec);
+  // The outputs, from the rows file; a shard writes a part file (no front: it needs every
+  // shard's rows).
+  SweepOutputFiles files;
+  files.csv = csv;
+  files.json = json;
+  if (shard) {
+    files.shard = std::make_pair(shard->index, shard->count);
+  }
+  const ex::SweepFronts fronts = WriteSweepOutputs(spec, rows_file, files);
+  std::error_code ec;
+  fs::remove(partial, ec);  // the outputs hold its rows now
+  if (shard) {
     fmt::print(stderr,
                "[sweep] shard {}/{}: {} of {} configurations ({} evaluated, {} resumed) in "
                "{:.2f} s, written to {}; merge the parts with `quasar sweep-merge`\n",
@@ -379,19 +378,9 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
                seconds, csv);
     return 0;
   }
-  // The marks need every row: rewrite the files whole.
-  const ex::SweepMarks marks = ex::MarkFront(spec, result.rows);
-  if (!csv.empty()) {
-    WriteWhole(csv, report::SweepCsv(spec, result.rows, marks));
-    std::error_code ec;
-    fs::remove(partial, ec);  // a leftover one only repeats the CSV's rows
-  }
-  if (!json.empty()) {
-    WriteWhole(json, report::SweepJson(spec, result.rows, marks));
-  }
   size_t feasible = 0;
-  for (const auto& r : result.rows) {
-    feasible += r.feasible() ? 1 : 0;
+  for (size_t n = 0; n < spec.networks.size(); ++n) {
+    feasible += fronts.Of(n).feasible;
   }
   fmt::print(stderr,
              "[sweep] {} configurations ({} evaluated, {} resumed, {} feasible) in {:.2f} s{}\n",
@@ -402,7 +391,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
       fmt::print(stderr, "[sweep] {} written to {}\n", path == csv ? "csv" : "json", path);
     }
   }
-  fmt::print("{}", report::FrontTable(spec, result.rows, marks));
+  fmt::print("{}", report::FrontTable(spec, fronts));
   return 0;
 }
 

@@ -14,18 +14,47 @@
 namespace quasar {
 
 void WriteTextFile(const std::string& path, const std::string& text, const std::string& what) {
+  TextFileWriter out(path, what);
+  out.Write(text);
+  out.Close();
+}
+
+TextFileWriter::TextFileWriter(const std::string& path, const std::string& what)
+    : path_(path), what_(what) {
   errno = 0;
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) {
+  file_ = std::fopen(path.c_str(), "wb");
+  if (file_ == nullptr) {
     throw InputError(what + ": cannot write " + path + ": " + std::strerror(errno));
   }
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const int write_errno = errno;
-  const bool closed = std::fclose(f) == 0;  // flushes: a full disk often fails only here
-  if (!written || !closed) {
-    const int e = !written ? write_errno : errno;
-    throw InputError(what + ": cannot write " + path + ": " +
-                     (e != 0 ? std::strerror(e) : "write error"));
+}
+
+TextFileWriter::~TextFileWriter() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+  }
+}
+
+void TextFileWriter::Fail(int error) {
+  throw InputError(what_ + ": cannot write " + path_ + ": " +
+                   (error != 0 ? std::strerror(error) : "write error"));
+}
+
+void TextFileWriter::Write(const std::string& text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+    Fail(errno);
+  }
+}
+
+void TextFileWriter::Close() {
+  if (file_ == nullptr) {
+    return;
+  }
+  errno = 0;
+  const bool closed = std::fclose(file_) == 0;  // flushes: a full disk often fails only here
+  file_ = nullptr;
+  if (!closed) {
+    Fail(errno);
   }
 }
 

@@ -183,8 +183,7 @@ std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
   return out;
 }
 
-std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                      const SweepMarks& marks) {
+std::string SweepJsonHead(const SweepSpec& spec) {
   auto opt = [](const std::optional<double>& v) { return v ? JsonNumber(*v) : "null"; };
   const Constraints& c = spec.constraints;
   std::string out = "{\n";
@@ -229,29 +228,118 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
     out += (i ? ", " : "") + JsonString(columns[i]);
   }
   out += "],\n  \"rows\": [";
-  const std::vector<std::string> results = ResultColumns(spec);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const SweepRow& r = rows[i];
-    out += std::string(i ? "," : "") + "\n    {\"config\": " + std::to_string(r.index) +
-           ", \"network\": " + JsonString(r.network) +
-           ", \"precision\": " + JsonString(r.precision);
-    for (size_t a = 0; a < spec.axes.size(); ++a) {
-      out += ", " + JsonString(spec.axes[a].key) + ": " +
-             (spec.axes[a].numeric ? r.values[a] : JsonString(r.values[a]));
-    }
-    const std::vector<std::string> cells = ResultCells(spec, r, JsonNumber);
-    for (size_t k = 0; k < results.size(); ++k) {
-      const bool text = k < 2;  // status, reason
-      const std::string cell =
-          Optional(results[k]) && cells[k].empty() ? std::string("null") : cells[k];
-      out += ", " + JsonString(results[k]) + ": " + (text ? JsonString(cell) : cell);
-    }
-    out += ", \"within_constraints\": " + Bool(marks.within_constraints[i]) +
-           ", \"pareto\": " + Bool(marks.pareto[i]) + ", \"context\": " + JsonString(r.context) +
-           "}";
-  }
-  out += rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
   return out;
+}
+
+std::string SweepJsonRow(const SweepSpec& spec, const SweepRow& r, bool within_constraints,
+                         bool pareto, bool first) {
+  std::string out = std::string(first ? "" : ",") + "\n    {\"config\": " +
+                    std::to_string(r.index) + ", \"network\": " + JsonString(r.network) +
+                    ", \"precision\": " + JsonString(r.precision);
+  for (size_t a = 0; a < spec.axes.size(); ++a) {
+    out += ", " + JsonString(spec.axes[a].key) + ": " +
+           (spec.axes[a].numeric ? r.values[a] : JsonString(r.values[a]));
+  }
+  const std::vector<std::string> results = ResultColumns(spec);
+  const std::vector<std::string> cells = ResultCells(spec, r, JsonNumber);
+  for (size_t k = 0; k < results.size(); ++k) {
+    const bool text = k < 2;  // status, reason
+    const std::string cell =
+        Optional(results[k]) && cells[k].empty() ? std::string("null") : cells[k];
+    out += ", " + JsonString(results[k]) + ": " + (text ? JsonString(cell) : cell);
+  }
+  out += ", \"within_constraints\": " + Bool(within_constraints) +
+         ", \"pareto\": " + Bool(pareto) + ", \"context\": " + JsonString(r.context) + "}";
+  return out;
+}
+
+std::string SweepJsonTail(bool any_rows) { return any_rows ? "\n  ]\n}\n" : "]\n}\n"; }
+
+std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
+                      const SweepMarks& marks) {
+  std::string out = SweepJsonHead(spec);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out += SweepJsonRow(spec, rows[i], marks.within_constraints[i], marks.pareto[i], i == 0);
+  }
+  return out + SweepJsonTail(!rows.empty());
+}
+
+std::optional<SweepRow> ParseSweepCsvRow(const SweepSpec& spec, const std::string& line,
+                                         const std::string& path, size_t line_no) {
+  const std::vector<std::string> columns = SweepColumns(spec);
+  const size_t n_axes = spec.axes.size();
+  std::vector<std::string> cells;
+  if (!SplitCsvLine(line, &cells) || cells.size() != columns.size()) {
+    throw InputError(path + ": line " + std::to_string(line_no) + ": expected " +
+                     std::to_string(columns.size()) + " cells, got '" + line + "'");
+  }
+  SweepRow r;
+  r.network = cells[1];
+  r.precision = cells[2];
+  r.values.assign(cells.begin() + 3, cells.begin() + 3 + static_cast<long>(n_axes));
+  // The configuration index from the key (of a sampled sweep too: the sample's position).
+  const size_t net = IndexOf(spec.networks, r.network);
+  const size_t p = IndexOf(spec.precisions, r.precision);
+  bool known = net != std::string::npos && p != std::string::npos;
+  std::vector<size_t> value(n_axes);
+  for (size_t a = 0; known && a < n_axes; ++a) {
+    value[a] = IndexOf(spec.axes[a].values, r.values[a]);
+    known = value[a] != std::string::npos;
+  }
+  const std::optional<size_t> index =
+      known ? sim::explore::ConfigIndex(spec, net, p, value) : std::nullopt;
+  if (!index) {
+    return std::nullopt;
+  }
+  r.index = *index;
+  r.context = cells.back();
+  const std::string& now = spec.contexts.at(net);
+  if (r.context != now) {
+    throw InputError(path + ": line " + std::to_string(line_no) +
+                     ": context: cannot resume: its rows differ from this sweep in " +
+                     ContextDiff(r.context, now, r.network) +
+                     "; start a new output file, or run without --resume");
+  }
+  size_t k = 3 + n_axes;
+  auto integer = [&]() { return ParseIntCell(cells[k], path, line_no, columns[k]); };
+  auto number = [&]() { return ParseCell(cells[k], path, line_no, columns[k]); };
+  r.status = cells[k++];
+  r.reason = cells[k++];
+  r.cycles = integer();
+  ++k;
+  r.latency_s = number();
+  ++k;
+  r.inferences_per_s = number();
+  ++k;
+  r.utilization = number();
+  ++k;
+  r.energy_pj = number();
+  k += 2;  // energy_uj is derived
+  r.tops_per_watt = number();
+  ++k;
+  r.area_mm2 = number();
+  ++k;
+  r.dram_bytes = integer();
+  ++k;
+  auto optional_number = [&]() {
+    const std::optional<double> v =
+        cells[k].empty() ? std::nullopt : std::optional<double>(number());
+    ++k;
+    return v;
+  };
+  if (spec.fidelity) {
+    if (spec.data) {
+      r.top1_pct = optional_number();
+      r.agreement_pct = optional_number();
+    }
+    r.sqnr_db = optional_number();
+    r.sqnr_p5_db = optional_number();
+  }
+  if (r.status != "feasible" && r.status != "infeasible" && r.status != "invalid") {
+    throw InputError(path + ": line " + std::to_string(line_no) +
+                     ": status: must be feasible, infeasible or invalid, got '" + r.status + "'");
+  }
+  return r;
 }
 
 std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
@@ -275,9 +363,6 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
     throw InputError(path + ": cannot resume: its header is not this sweep's columns (" +
                      header.substr(0, header.size() - 1) + "), got '" + first + "'");
   }
-  const std::vector<std::string> columns = SweepColumns(spec);
-  const size_t n_axes = spec.axes.size();
-  std::vector<std::string> cells;
   size_t pos = header.size(), line_no = header_line;
   while (pos < text.size()) {
     const size_t end = text.find('\n', pos);
@@ -287,114 +372,45 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
     const std::string line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (!SplitCsvLine(line, &cells) || cells.size() != columns.size()) {
-      throw InputError(path + ": line " + std::to_string(line_no) + ": expected " +
-                       std::to_string(columns.size()) + " cells, got '" + line + "'");
-    }
-    SweepRow r;
-    r.network = cells[1];
-    r.precision = cells[2];
-    r.values.assign(cells.begin() + 3, cells.begin() + 3 + static_cast<long>(n_axes));
-    // The configuration index from the key, in the order of ConfigAt.
-    const size_t net = IndexOf(spec.networks, r.network);
-    size_t index = net;
-    const size_t p = IndexOf(spec.precisions, r.precision);
-    bool known = index != std::string::npos && p != std::string::npos;
-    if (known) {
-      index = index * spec.precisions.size() + p;
-    }
-    for (size_t a = 0; known && a < n_axes; ++a) {
-      const size_t v = IndexOf(spec.axes[a].values, r.values[a]);
-      known = v != std::string::npos;
-      index = index * spec.axes[a].values.size() + v;
-    }
-    if (!known) {
+    std::optional<SweepRow> r = ParseSweepCsvRow(spec, line, path, line_no);
+    if (!r) {
       if (dropped) {
         ++*dropped;
       }
       continue;
     }
-    r.index = index;
-    r.context = cells.back();
-    const std::string& now = spec.contexts.at(net);
-    if (r.context != now) {
-      throw InputError(path + ": line " + std::to_string(line_no) +
-                       ": context: cannot resume: its rows differ from this sweep in " +
-                       ContextDiff(r.context, now, r.network) +
-                       "; start a new output file, or run without --resume");
-    }
-    size_t k = 3 + n_axes;
-    auto integer = [&]() { return ParseIntCell(cells[k], path, line_no, columns[k]); };
-    auto number = [&]() { return ParseCell(cells[k], path, line_no, columns[k]); };
-    r.status = cells[k++];
-    r.reason = cells[k++];
-    r.cycles = integer();
-    ++k;
-    r.latency_s = number();
-    ++k;
-    r.inferences_per_s = number();
-    ++k;
-    r.utilization = number();
-    ++k;
-    r.energy_pj = number();
-    k += 2;  // energy_uj is derived
-    r.tops_per_watt = number();
-    ++k;
-    r.area_mm2 = number();
-    ++k;
-    r.dram_bytes = integer();
-    ++k;
-    auto optional_number = [&]() {
-      const std::optional<double> v =
-          cells[k].empty() ? std::nullopt : std::optional<double>(number());
-      ++k;
-      return v;
-    };
-    if (spec.fidelity) {
-      if (spec.data) {
-        r.top1_pct = optional_number();
-        r.agreement_pct = optional_number();
-      }
-      r.sqnr_db = optional_number();
-      r.sqnr_p5_db = optional_number();
-    }
-    if (r.status != "feasible" && r.status != "infeasible" && r.status != "invalid") {
-      throw InputError(path + ": line " + std::to_string(line_no) +
-                       ": status: must be feasible, infeasible or invalid, got '" + r.status + "'");
-    }
-    if (!rows[index]) {
-      rows[index] = std::move(r);
+    if (!rows[r->index]) {
+      rows[r->index] = std::move(r);
     }
   }
   return rows;
 }
 
-std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                       const SweepMarks& marks, size_t limit) {
+std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows, size_t limit) {
+  sim::explore::SweepFronts fronts(spec);
+  for (const SweepRow& r : rows) {
+    fronts.Add(r);
+  }
+  return FrontTable(spec, fronts, limit);
+}
+
+std::string FrontTable(const SweepSpec& spec, const sim::explore::SweepFronts& fronts,
+                       size_t limit) {
   std::string out;
-  for (const std::string& network : spec.networks) {
-    std::vector<size_t> front;
-    size_t feasible = 0, within = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (rows[i].network == network) {
-        feasible += rows[i].feasible() ? 1 : 0;
-        within += marks.within_constraints[i] ? 1 : 0;
-        if (marks.pareto[i]) {
-          front.push_back(i);
-        }
-      }
-    }
-    std::sort(front.begin(), front.end(), [&](size_t a, size_t b) {
-      const SweepRow &x = rows[a], &y = rows[b];
+  for (size_t n = 0; n < spec.networks.size(); ++n) {
+    const std::string& network = spec.networks[n];
+    const sim::explore::SweepFronts::Network figures = fronts.Of(n);
+    std::vector<SweepRow> front = figures.front;
+    std::sort(front.begin(), front.end(), [&](const SweepRow& x, const SweepRow& y) {
       if (x.latency_s != y.latency_s) return x.latency_s < y.latency_s;
       if (x.energy_pj != y.energy_pj) return x.energy_pj < y.energy_pj;
       if (x.area_mm2 != y.area_mm2) return x.area_mm2 < y.area_mm2;
       return x.index < y.index;
     });
     out += "Pareto front of " + network + ": " + std::to_string(front.size()) + " of " +
-           std::to_string(feasible) + " feasible configurations (" + std::to_string(within) +
-           " within the constraints); minimizing latency, energy, area" +
-           (spec.data ? ", -top-1" : spec.fidelity ? ", -SQNR" : "") + "\n";
+           std::to_string(figures.feasible) + " feasible configurations (" +
+           std::to_string(figures.within) + " within the constraints); minimizing latency, " +
+           "energy, area" + (spec.data ? ", -top-1" : spec.fidelity ? ", -SQNR" : "") + "\n";
     std::vector<std::string> head = {"config"};
     if (spec.precisions.size() > 1) {
       head.push_back("precision");
@@ -414,7 +430,7 @@ std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
     }
     std::vector<std::vector<std::string>> table = {head};
     for (size_t j = 0; j < front.size() && j < limit; ++j) {
-      const SweepRow& r = rows[front[j]];
+      const SweepRow& r = front[j];
       std::vector<std::string> cells = {std::to_string(r.index)};
       if (spec.precisions.size() > 1) {
         cells.push_back(r.precision);

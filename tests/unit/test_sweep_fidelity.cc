@@ -96,7 +96,7 @@ TEST_CASE("Sweep fidelity follows the swept accumulator and measures accuracy on
   for (size_t i = 0; i < r.rows.size(); ++i) {
     CHECK(m.within_constraints[i] == (*r.rows[i].top1_pct >= 80));
   }
-  CHECK(FrontTable(s, r.rows, m).find("-top-1") != std::string::npos);
+  CHECK(FrontTable(s, r.rows).find("-top-1") != std::string::npos);
   // Resume reads every figure back.
   const std::string path = TempPath("quasar_sweep_data.csv");
   std::ofstream(path) << SweepCsv(s, r.rows, m);

@@ -151,21 +151,21 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
     throw std::logic_error("RunSweep: shard_index must be below shard_count");
   }
-  // Every row is held until the sweep ends: one slot per configuration, and this shard's rows
-  // with one string per axis (a lower bound: longer strings and fidelity runs add to it).
+  // With keep_rows every row of this shard is held until the sweep ends (a lower bound: one
+  // string per axis; longer strings and fidelity runs add to it). Without, only the window.
   const size_t shard_rows =
       (total + options.shard_count - 1 - options.shard_index) / options.shard_count;
-  models::CheckAllocation(
-      models::SaturatingAdd(
-          models::SaturatingMul(total, sizeof(std::optional<SweepRow>)),
-          models::SaturatingMul(shard_rows,
-                                sizeof(SweepRow) + spec.axes.size() * sizeof(std::string))),
-      "holding the sweep's " + std::to_string(shard_rows) + " rows (of " + std::to_string(total) +
-          " configurations) in memory");
+  if (options.keep_rows) {
+    models::CheckAllocation(
+        models::SaturatingMul(shard_rows, sizeof(SweepRow) + spec.axes.size() * sizeof(std::string)),
+        "holding the sweep's " + std::to_string(shard_rows) + " rows (of " +
+            std::to_string(total) + " configurations) in memory");
+  }
   SweepResult result;
-  std::vector<std::optional<SweepRow>> rows(total);
-  // The configurations of this shard, in order (all of them without sharding).
+  // The configurations of this shard, in order (all of them without sharding), and the ones to
+  // evaluate (not in `done`).
   std::vector<size_t> mine;
+  mine.reserve(shard_rows);
   for (size_t i = options.shard_index; i < total; i += options.shard_count) {
     mine.push_back(i);
   }
@@ -173,7 +173,6 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   std::vector<size_t> missing;
   for (size_t i : mine) {
     if (!done.empty() && done[i]) {
-      rows[i] = done[i];
       ++result.reused;
     } else {
       missing.push_back(i);
@@ -218,16 +217,30 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   std::vector<std::once_flag> quantized_once(spec.nets.size());
   std::vector<BackendValues> quantized(spec.nets.size());
 
-  // Workers fill `rows`; this thread hands out the completed prefix in order.
+  // Workers put their rows in a window of kWindow slots (missing row k in slot k % kWindow);
+  // this thread hands out the completed prefix in order and frees its slots. A worker whose row
+  // is a window ahead of the first one not handed out waits, so memory stays bounded whatever
+  // the number of configurations. Workers take rows in order (ParallelFor), so the first row not
+  // handed out is always being evaluated, and no one waits for a waiting worker.
+  constexpr size_t kWindow = 1024;
+  std::vector<std::optional<SweepRow>> window(std::min(kWindow, missing.size()));
   std::mutex mutex;
-  std::condition_variable ready;
+  std::condition_variable ready, room;
   std::atomic<size_t> evaluated{0};
   bool failed = false;
   size_t finished = result.reused;
+  size_t handed = 0;  // missing rows handed out
   auto work = [&](size_t i) {
     const size_t index = missing[i];
     const SweepConfig c = ConfigAt(spec, index);
     try {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        room.wait(lock, [&] { return failed || i < handed + kWindow; });
+        if (failed) {
+          return;
+        }
+      }
       std::optional<SweepFidelity> f;
       if (spec.fidelity) {
         f = fidelity.at(FidelityKeyOf(spec, c));
@@ -242,33 +255,52 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       });
       ++evaluated;
       std::lock_guard<std::mutex> lock(mutex);
-      rows[index] = std::move(row);
+      window[i % kWindow] = std::move(row);
       ++finished;
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       failed = true;
       ready.notify_all();
+      room.notify_all();
       throw;
     }
     ready.notify_all();
   };
+  if (options.keep_rows) {
+    result.rows.reserve(count);
+  }
   auto hand_out = [&] {
     size_t emitted = 0, reported = 0;
+    // The next row in order: a kept one from `done`, or the next missing one once finished.
+    const auto next_known = [&] {
+      const size_t index = mine[emitted];
+      return (!done.empty() && done[index]) || window[handed % kWindow].has_value();
+    };
     std::unique_lock<std::mutex> lock(mutex);
     while (emitted < count) {
-      ready.wait(lock, [&] { return failed || rows[mine[emitted]] || finished > reported; });
+      ready.wait(lock, [&] { return failed || next_known() || finished > reported; });
       if (failed) {
         return;
       }
-      std::vector<const SweepRow*> batch;
-      while (emitted < count && rows[mine[emitted]]) {
-        batch.push_back(&*rows[mine[emitted++]]);
+      std::vector<SweepRow> batch;
+      while (emitted < count && next_known()) {
+        const size_t index = mine[emitted++];
+        if (!done.empty() && done[index]) {
+          batch.push_back(*done[index]);
+        } else {
+          batch.push_back(std::move(*window[handed % kWindow]));
+          window[handed++ % kWindow].reset();
+        }
       }
       const size_t now = finished;
-      lock.unlock();  // rows already set are never written again
-      for (const SweepRow* r : batch) {
+      lock.unlock();
+      room.notify_all();
+      for (SweepRow& r : batch) {
         if (options.on_row) {
-          options.on_row(*r);
+          options.on_row(r);
+        }
+        if (options.keep_rows) {
+          result.rows.push_back(std::move(r));
         }
       }
       if (options.progress && now > reported) {
@@ -278,12 +310,19 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       lock.lock();
     }
   };
-  models::ParallelFor(missing.size(), jobs, work, hand_out);
+  // A failure of on_row stops the workers waiting for room too.
+  const auto caller = [&] {
+    try {
+      hand_out();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      failed = true;
+      room.notify_all();
+      throw;
+    }
+  };
+  models::ParallelFor(missing.size(), jobs, work, caller);
   result.evaluated = evaluated;
-  result.rows.reserve(count);
-  for (size_t i : mine) {
-    result.rows.push_back(std::move(*rows[i]));
-  }
   return result;
 }
 

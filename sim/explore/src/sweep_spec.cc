@@ -445,6 +445,23 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
   return c;
 }
 
+std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,
+                                  const std::vector<size_t>& value) {
+  const size_t pair = network * spec.precisions.size() + precision;
+  if (spec.sample) {  // the points are distinct and in enumeration order (sweep_sample.h)
+    const auto it = std::lower_bound(spec.points.begin(), spec.points.end(), value);
+    if (it == spec.points.end() || *it != value) {
+      return std::nullopt;
+    }
+    return pair * spec.points.size() + static_cast<size_t>(it - spec.points.begin());
+  }
+  size_t index = pair;
+  for (size_t a = 0; a < spec.axes.size(); ++a) {
+    index = index * spec.axes[a].values.size() + value.at(a);
+  }
+  return index;
+}
+
 ArchSpec ArchFor(const SweepSpec& spec, const SweepConfig& config) {
   ArchSpec a = spec.base;
   for (size_t i = 0; i < spec.axes.size(); ++i) {

@@ -36,6 +36,13 @@ std::string SweepCsv(const SweepSpec& spec, const std::vector<SweepRow>& rows,
 // each row an object with the CSV's columns (numbers as numbers, NaN/infinity as null).
 std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
                       const SweepMarks& marks);
+// The same document in three parts, for writing it a row at a time: the head (up to the rows'
+// opening bracket), each row (`first` for the first one), and the tail (`any_rows`: whether a
+// row was written). SweepJson is Head + every Row + Tail.
+std::string SweepJsonHead(const SweepSpec& spec);
+std::string SweepJsonRow(const SweepSpec& spec, const SweepRow& row, bool within_constraints,
+                         bool pareto, bool first);
+std::string SweepJsonTail(bool any_rows);
 
 // Reads a CSV written by this sweep (complete or an interrupted prefix) for --resume: rows whose
 // configuration key is one of the spec's configurations, indexed by configuration; a last line
@@ -46,6 +53,10 @@ std::string SweepJson(const SweepSpec& spec, const std::vector<SweepRow>& rows,
 // configuration.
 std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const std::string& path,
                                                   size_t* dropped = nullptr);
+// One line of such a CSV (without its newline), `line_no` of `path` for messages: the row, or
+// nothing when its key is none of the spec's configurations; InputError as ReadSweepCsv.
+std::optional<SweepRow> ParseSweepCsvRow(const SweepSpec& spec, const std::string& line,
+                                         const std::string& path, size_t line_no);
 
 // ---- Shards (sweep_shard.cc): `quasar sweep --shard I/N` and `quasar sweep-merge` ----
 
@@ -71,7 +82,10 @@ size_t MergeSweepShards(const std::vector<std::string>& paths, std::ostream& out
 
 // A text table of the front rows (each network's, sorted by latency, then energy, area, index),
 // with the swept values and the objectives; at most `limit` rows per network.
+std::string FrontTable(const SweepSpec& spec, const sim::explore::SweepFronts& fronts,
+                       size_t limit = 50);
+// The same for all rows of a sweep (their fronts as MarkFront marks them).
 std::string FrontTable(const SweepSpec& spec, const std::vector<SweepRow>& rows,
-                       const SweepMarks& marks, size_t limit = 50);
+                       size_t limit = 50);
 
 }  // namespace quasar::report

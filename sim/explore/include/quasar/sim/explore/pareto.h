@@ -3,8 +3,11 @@
 // Pure functions on plain numbers (every objective minimized), used by `quasar sweep`
 // (sweep.h) over latency, energy, area and, with fidelity, the negated SQNR.
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace quasar::sim::explore {
@@ -22,6 +25,45 @@ bool Dominates(const std::vector<double>& a, const std::vector<double>& b);
 // in d objectives.
 std::vector<bool> ParetoFront(const std::vector<std::vector<double>>& points,
                               const std::vector<bool>& candidate = {});
+
+// The Pareto front of a stream of points, kept as they arrive, each with a payload `T` (e.g. its
+// row). After any sequence of Add calls it holds exactly the points ParetoFront would mark among
+// them: dominance is a strict partial order (irreflexive and transitive), so a point that leaves
+// was dominated by one that is, or that left for a point that is, and the non-dominated set does
+// not depend on the order of arrival. Memory is proportional to the front, not to the stream;
+// each Add costs O(f · d) for a front of f points in d objectives.
+template <typename T>
+class IncrementalFront {
+ public:
+  struct Member {
+    std::vector<double> point;
+    T payload;
+  };
+
+  // Offers a point; returns whether it is on the front of the points offered so far. A point
+  // with a NaN objective never is. Members the point dominates leave the front.
+  bool Add(std::vector<double> point, T payload) {
+    if (std::any_of(point.begin(), point.end(), [](double v) { return std::isnan(v); })) {
+      return false;
+    }
+    for (const Member& m : members_) {
+      if (Dominates(m.point, point)) {
+        return false;
+      }
+    }
+    members_.erase(std::remove_if(members_.begin(), members_.end(),
+                                  [&](const Member& m) { return Dominates(point, m.point); }),
+                   members_.end());
+    members_.push_back({std::move(point), std::move(payload)});
+    return true;
+  }
+
+  // The front, in order of arrival.
+  const std::vector<Member>& members() const { return members_; }
+
+ private:
+  std::vector<Member> members_;
+};
 
 // Upper bounds (and a lower bound for SQNR) a design must meet to enter the front; an absent
 // bound does not constrain.

@@ -112,6 +112,10 @@ struct SweepConfig {
   std::vector<size_t> value;  // one per axis
 };
 SweepConfig ConfigAt(const SweepSpec& spec, size_t index);
+// The inverse: the index of the configuration of this network, precision and value index per
+// axis, or nothing when the sweep samples its space and the point is not one of its samples.
+std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,
+                                  const std::vector<size_t>& value);
 
 // The base accelerator with the configuration's values applied. A combination the arch format
 // rejects (e.g. bit_fusion with a 6-bit MAC) is an InputError with the format's message.
@@ -171,10 +175,14 @@ struct SweepOptions {
   // shard_index are evaluated and handed out (in order), `progress` counts those, and
   // SweepResult::rows holds only them. 0/1 (the default) is the whole sweep.
   size_t shard_index = 0, shard_count = 1;
+  // Whether SweepResult::rows holds the rows. Without, a sweep's memory does not grow with its
+  // configurations: the rows go only to `on_row` (`quasar sweep` streams them to its files), and
+  // at most a window of rows that finished ahead of an earlier one waits in memory.
+  bool keep_rows = true;
 };
 
 struct SweepResult {
-  std::vector<SweepRow> rows;  // every configuration (of the shard), in order
+  std::vector<SweepRow> rows;  // every configuration (of the shard), in order; with keep_rows
   size_t evaluated = 0;        // configurations compiled and evaluated by this call
   size_t reused = 0;           // rows taken from `done`
   size_t fidelity_runs = 0;    // (network, precision, accumulator) run through golden + float
@@ -208,8 +216,8 @@ SweepFidelity MeasureSweepFidelity(const SweepSpec& spec, size_t pair,
 SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
                      const std::vector<std::optional<SweepRow>>& done = {});
 
-// Marks computed over all rows (sweep_marks.cc): whether each row meets the constraints, and
-// whether it is on its network's Pareto front (feasible rows meeting the constraints; minimize
+// Marks computed over all rows (sweep_marks.cc, through SweepFronts): whether each row meets the
+// constraints, and whether it is on its network's Pareto front (feasible rows meeting the constraints; minimize
 // latency, energy, area and, with fidelity, -SQNR, or with data -top-1). The output columns,
 // CSV, JSON and front table are the report library's (quasar/report/sweep.h).
 struct SweepMarks {
@@ -228,5 +236,36 @@ enum class FrontObjective { kNone, kSqnr, kTop1 };
 FrontObjective FrontObjectiveOf(const SweepSpec& spec);
 std::vector<bool> ParetoMarks(const std::vector<SweepRow>& rows,
                               const std::vector<bool>& candidate, FrontObjective fourth);
+// A row's point in the front's objective space: latency, energy, area and the fourth (NaN
+// when the row lacks it, which keeps the row off the front).
+std::vector<double> FrontPoint(const SweepRow& row, FrontObjective fourth);
+
+// Each network's Pareto front and counts, fed one row at a time in any order: what MarkFront
+// computes, in memory proportional to the fronts instead of the rows (IncrementalFront,
+// pareto.h). `quasar sweep` feeds it the rows as they come back from its rows file, so a sweep
+// of millions of configurations keeps only its fronts.
+class SweepFronts {
+ public:
+  explicit SweepFronts(const SweepSpec& spec);
+  // Counts the row, and offers it to its network's front when it meets the constraints.
+  void Add(const SweepRow& row);
+
+  struct Network {
+    size_t feasible = 0, within = 0;  // rows, and rows meeting the constraints
+    std::vector<SweepRow> front;      // the front rows, in configuration order
+  };
+  // The network's figures (by its position in spec.networks) once every row is added.
+  Network Of(size_t network) const;
+  // Whether configuration `index` is on its network's front, once every row is added.
+  bool OnFront(size_t index) const;
+
+ private:
+  const SweepSpec& spec_;
+  FrontObjective fourth_;
+  std::vector<size_t> feasible_, within_;
+  std::vector<IncrementalFront<SweepRow>> fronts_;  // one per network
+  mutable std::vector<size_t> on_front_;            // sorted indices, built on first query
+  mutable bool sorted_ = false;
+};
 
 }  // namespace quasar::sim::explore
