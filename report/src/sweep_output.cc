@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "quasar/models/error.h"
+#include "quasar/models/memory_limit.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/report/sweep.h"
 #include "quasar/report/text.h"
@@ -353,6 +354,10 @@ std::vector<std::optional<SweepRow>> ReadSweepCsv(const SweepSpec& spec, const s
     text.erase(0, end == std::string::npos ? text.size() : end + 1);
     header_line = 2;
   }
+  // One slot per configuration: resuming holds the rows it keeps (a sweep that runs does not).
+  models::CheckAllocation(models::SaturatingMul(spec.ConfigCount(), sizeof(std::optional<SweepRow>)),
+                          "reading back the rows of the sweep's " +
+                              std::to_string(spec.ConfigCount()) + " configurations to resume");
   std::vector<std::optional<SweepRow>> rows(spec.ConfigCount());
   if (dropped) {
     *dropped = 0;
