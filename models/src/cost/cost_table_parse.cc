@@ -289,6 +289,7 @@ CostTable ParseImpl(const std::string& yaml_text, const std::string& where,
   table.name = *name;
   table.node = *node;
   table.file = where;
+  table.Resolve();
   return table;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,13 +35,22 @@ struct CostTable {
   std::string node;  // "45nm"
   std::string file;  // where it was read from ("" when parsed from text)
   // Every entry the format defines, complete after parsing (docs/energy-area.md lists them).
-  std::map<std::string, CostEntry> entries;
+  // Ordered by std::less<> so that Entry finds a key without building a string from it.
+  std::map<std::string, CostEntry, std::less<>> entries;
   // The project's synthesized MAC cell counts (rtl_area.h), attached by LoadCostTable: the PE
   // area then follows the accumulator's width and overflow mode (AccumulatorAreaFactor). Null
   // for a table parsed from text, whose PE areas stay as the table gives them.
   std::shared_ptr<const RtlMacCells> rtl_mac_cells;
 
-  const CostEntry& Entry(const std::string& key) const;  // std::logic_error if absent
+  const CostEntry& Entry(std::string_view key) const;  // std::logic_error if absent
+
+  // The entries the prices below read, looked up by name once, when the table is complete
+  // (Resolve; the parser calls it): a sweep prices thousands of candidates per configuration,
+  // and a lookup by name cost more than the arithmetic. Copies of the table share it. A price
+  // asked of a table never resolved is a std::logic_error.
+  struct Resolved;
+  std::shared_ptr<const Resolved> resolved;
+  void Resolve();
 
   // ---- energy, pJ ----
   // a-bit × w-bit integer multiply: QKeras fit q·b² + l·b at b = √(a·w) (= q·a·w + l·√(a·w)).
