@@ -72,10 +72,15 @@ struct KeyHash {
   }
 };
 
-// The fast or maximal search of one layer: its candidates and each one's bound.
+// The fast or maximal search of one layer: its candidates, each one's bound, and the counts of
+// each candidate once one configuration has priced it (set once, under `mutex`, and never
+// changed, so a reference to a set slot stays valid): a configuration that replays the search
+// prices its candidates without a lookup in the map.
 struct Search {
   std::vector<compiler::Tiling> candidates;
   std::vector<GemmBound> bounds;
+  mutable std::mutex mutex;
+  mutable std::vector<std::optional<LayerPerf>> perfs;  // one per candidate
 };
 
 struct Entry {
@@ -187,6 +192,7 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
       [&] {
         auto r = std::make_shared<Search>();
         r->candidates = compiler::CandidateTilings(*l, arch, search);
+        r->perfs.resize(r->candidates.size());
         r->bounds.reserve(r->candidates.size());
         for (const compiler::Tiling& t : r->candidates) {
           l->tiling = t;
@@ -204,8 +210,21 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
   const size_t i = compiler::PickCheapest(
       n, [&](size_t j) { return PriceBound(sr.bounds[j], arch, table, area, objective); },
       [&](size_t j) {
+        {
+          std::lock_guard<std::mutex> lock(sr.mutex);
+          if (sr.perfs[j]) {
+            const LayerPerf& known = *sr.perfs[j];
+            return PriceCost(known, arch, table, area, objective);
+          }
+        }
         l->tiling = sr.candidates[j];
-        return PriceCost(Evaluate(*l, arch, dram), arch, table, area, objective);
+        LayerPerf p = Evaluate(*l, arch, dram);
+        const double price = PriceCost(p, arch, table, area, objective);
+        std::lock_guard<std::mutex> lock(sr.mutex);
+        if (!sr.perfs[j]) {
+          sr.perfs[j] = std::move(p);
+        }
+        return price;
       },
       l, &best);
   compiler::SetMapping(l, arch, i < n ? std::optional<compiler::Tiling>(sr.candidates[i])
