@@ -215,3 +215,45 @@ TEST_CASE("QLinearGlobalAveragePool imports only where its output keeps its inpu
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("Bad Trunc attributes and inputs name the node, its op and the value") {
+  // out_bitwidth above in_bitwidth: the first Trunc, 8 -> 6 bits, made 6 -> 8.
+  auto up = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  onnx::NodeProto* t = NodeOf(&up, "Trunc");
+  t->set_input(3, "b6");
+  t->set_input(4, "b8");
+  ExpectError(WriteTemp("trunc_up.onnx", up), {"t1", "Trunc", "out_bitwidth 8", "in_bitwidth 6"});
+  // ROUND is refused (its ties would depend on float rounding); a bogus mode is named.
+  auto round = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
+    if (a.name() == "rounding_mode") {
+      a.set_s("ROUND");
+    }
+  }
+  ExpectError(WriteTemp("trunc_round.onnx", round), {"t1", "Trunc", "ROUND"});
+  for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
+    if (a.name() == "rounding_mode") {
+      a.set_s("SIDEWAYS");
+    }
+  }
+  ExpectError(WriteTemp("trunc_bogus.onnx", round), {"t1", "Trunc", "'SIDEWAYS'"});
+  // A scale other than the input's quantization.
+  auto scale = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
+  NodeOf(&scale, "Trunc")->set_input(1, "so");
+  ExpectError(WriteTemp("trunc_scale.onnx", scale), {"output", "Trunc", "scale"});
+  // Version 2 narrow range.
+  auto narrow = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
+  SetIntAttribute(NodeOf(&narrow, "Trunc"), "narrow", 1);
+  ExpectError(WriteTemp("trunc_narrow.onnx", narrow), {"output", "Trunc", "narrow"});
+}
+
+TEST_CASE("CheckOnnx (import-onnx --check) no longer lists Trunc") {
+  for (const char* model : {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx"}) {
+    INFO(model);
+    CHECK(CheckOnnx(DataPath(model)).empty());
+  }
+}
+
+}  // namespace quasar::models

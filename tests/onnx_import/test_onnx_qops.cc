@@ -1,0 +1,108 @@
+// QONNX Trunc: the models of workloads/onnx/make_qonnx_trunc_model.py run through the importer
+// and the golden integer pipeline give, on every element, the integers that script computes
+// with numpy from the op's documented formulas.
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/ops.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using onnx_test::DataPath;
+
+// The golden run of `q` on the float input in <input_npy> gives the integers of <output_npy> in
+// `tensor` (default: the network output), every element.
+void ExpectOutput(const QuantizedNetwork& q, const std::string& input_npy,
+                  const std::string& output_npy, const std::string& tensor = "") {
+  const NpyArray x = ReadNpy(DataPath(input_npy));
+  const QuantizedRun run =
+      RunQuantizedNetwork(q, {{q.net.inputs.at(0).name, FloatTensor(x.shape, x.floats)}});
+  const IntTensor& got = run.tensors.at(tensor.empty() ? q.net.output : tensor);
+  const NpyArray want = ReadNpy(DataPath(output_npy));
+  REQUIRE(got.shape == want.shape);
+  for (int64_t i = 0; i < got.size(); ++i) {
+    INFO(output_npy << " element " << i);
+    CHECK(got[i] == want.ints[static_cast<size_t>(i)]);
+  }
+}
+
+// floor(q / 2^k) and ceil(q / 2^k) by integer arithmetic alone.
+int64_t FloorShift(int64_t q, int k) { return q >= 0 ? q >> k : -((-q + (1 << k) - 1) >> k); }
+int64_t CeilShift(int64_t q, int k) { return -FloorShift(-q, k); }
+
+}  // namespace
+
+TEST_CASE("QONNX Trunc (version 1) after average pools: FLOOR and CEIL shifts, bit for bit") {
+  // Quant int8 -> AveragePool -> Trunc 8 -> 6 FLOOR -> GlobalAveragePool -> Trunc 6 -> 4 CEIL.
+  const NetworkSpec net = ImportOnnx(DataPath("qonnx_trunc_v1.onnx"));
+  REQUIRE(net.layers.size() == 4);
+  CHECK(net.layers[1].op == NetOp::kAffine);
+  CHECK(net.layers[3].op == NetOp::kAffine);
+  CHECK(net.fixed_params.at(net.layers[1].name).type == IntType::Signed(6));
+  CHECK(net.fixed_params.at(net.layers[3].name).type == IntType::Signed(4));
+  CHECK(net.fixed_params.at(net.layers[3].name).scales == std::vector<float>{1.0f / 16});
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v1.output_int.npy");
+  ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v1.t1_int.npy", "t1");
+}
+
+TEST_CASE("QONNX Trunc (version 2) with out_scale, unsigned, CEIL and clamped, bit for bit") {
+  // Quant uint8 -> AveragePool -> Trunc to 4 bits with out_scale 8 scale, CEIL.
+  const NetworkSpec net = ImportOnnx(DataPath("qonnx_trunc_v2.onnx"));
+  REQUIRE(net.layers.size() == 2);
+  const QuantParams& p = net.fixed_params.at(net.layers[1].name);
+  CHECK(p.type == IntType::Unsigned(4));
+  CHECK(p.scales == std::vector<float>{0.25f});
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v2.output_int.npy");
+}
+
+TEST_CASE("Trunc's affine layer is the integer shift with FLOOR or CEIL for every 16-bit input") {
+  // The importer's affine (alpha = s_out / (s_in 2^k), beta = -/+ (1/2 - 2^-(k+1)) s_out) run
+  // as dequantize, op, quantize half to even, against floor / ceil of q / 2^k in integers, for
+  // every int16 q, every shift 0..15, and scales that are not powers of two.
+  for (const float s_in : {0.0625f, 0.1f, 0.0137f, 3.7f}) {
+    for (int k = 0; k <= 15; ++k) {
+      for (const bool floor : {true, false}) {
+        for (const bool v2 : {false, true}) {  // output scale s_in (v1) or s_in 2^k (v2)
+          const double shift = static_cast<double>(int64_t{1} << k);
+          const double s_out = v2 ? static_cast<double>(s_in) * shift : s_in;
+          NetLayer l;
+          l.name = "trunc";
+          l.op = NetOp::kAffine;
+          l.inputs = {"x"};
+          l.alpha = s_out / (static_cast<double>(s_in) * shift);
+          l.beta = (floor ? -1.0 : 1.0) * (0.5 - 0.5 / shift) * s_out;
+          std::map<std::string, QuantParams> params;
+          params["x"] = QuantParams{IntType::Signed(16), {s_in}, {0}};
+          params["trunc"] = QuantParams{IntType::Signed(17), {static_cast<float>(s_out)}, {0}};
+          IntTensor x({1, 65536});
+          for (int64_t i = 0; i < x.size(); ++i) {
+            x[i] = static_cast<int32_t>(i - 32768);
+          }
+          const IntTensor y =
+              RunDequantized(l, params, {{"x", x}}, RoundingMode::kOnnx);
+          int wrong = 0;
+          for (int64_t i = 0; i < x.size(); ++i) {
+            const int64_t want = floor ? FloorShift(x[i], k) : CeilShift(x[i], k);
+            wrong += y[i] != want;
+          }
+          INFO("s_in " << s_in << ", k " << k << (floor ? ", FLOOR" : ", CEIL")
+                       << (v2 ? ", v2" : ", v1"));
+          CHECK(wrong == 0);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace quasar::models
