@@ -218,7 +218,7 @@ TEST_CASE("QLinearGlobalAveragePool imports only where its output keeps its inpu
 
 namespace quasar::models {
 
-TEST_CASE("Bad Trunc attributes and inputs name the node, its op and the value") {
+TEST_CASE("Bad Trunc and QGemm attributes and inputs name the node, its op and the value") {
   // out_bitwidth above in_bitwidth: the first Trunc, 8 -> 6 bits, made 6 -> 8.
   auto up = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
   onnx::NodeProto* t = NodeOf(&up, "Trunc");
@@ -247,10 +247,28 @@ TEST_CASE("Bad Trunc attributes and inputs name the node, its op and the value")
   auto narrow = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
   SetIntAttribute(NodeOf(&narrow, "Trunc"), "narrow", 1);
   ExpectError(WriteTemp("trunc_narrow.onnx", narrow), {"output", "Trunc", "narrow"});
+
+  auto ta = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  SetIntAttribute(NodeOf(&ta, "QGemm"), "transA", 1);
+  ExpectError(WriteTemp("qgemm_transa.onnx", ta), {"fc1", "QGemm", "transA = 1"});
+  auto alpha = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  for (auto& a : *NodeOf(&alpha, "QGemm")->mutable_attribute()) {
+    if (a.name() == "alpha") {
+      a.set_f(-2.0f);
+    }
+  }
+  ExpectError(WriteTemp("qgemm_alpha.onnx", alpha), {"fc1", "QGemm", "alpha -2"});
+  auto floaty = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  onnx::NodeProto* g = NodeOf(&floaty, "QGemm");
+  g->mutable_input()->DeleteSubrange(7, 2);  // no y_scale, y_zero_point: a float output
+  ExpectError(WriteTemp("qgemm_float.onnx", floaty), {"fc1", "QGemm", "y_scale"});
+  auto c = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  NodeOf(&c, "QGemm")->set_input(6, "s_b1");  // a float C
+  ExpectError(WriteTemp("qgemm_c.onnx", c), {"fc1", "QGemm", "int32"});
 }
 
-TEST_CASE("CheckOnnx (import-onnx --check) no longer lists Trunc") {
-  for (const char* model : {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx"}) {
+TEST_CASE("CheckOnnx (import-onnx --check) no longer lists Trunc and QGemm") {
+  for (const char* model : {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx", "qgemm.onnx"}) {
     INFO(model);
     CHECK(CheckOnnx(DataPath(model)).empty());
   }

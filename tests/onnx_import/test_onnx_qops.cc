@@ -1,6 +1,7 @@
-// QONNX Trunc: the models of workloads/onnx/make_qonnx_trunc_model.py run through the importer
-// and the golden integer pipeline give, on every element, the integers that script computes
-// with numpy from the op's documented formulas.
+// QONNX Trunc and ONNX Runtime's com.microsoft QGemm: the models of workloads/onnx/
+// make_qonnx_trunc_model.py and make_qgemm_model.py run through the importer and the golden
+// integer pipeline give, on every element, the integers those scripts compute with numpy from
+// the ops' documented formulas.
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/onnx/onnx_import.h"
+#include "quasar/models/onnx/tensor_proto.h"
 #include "test_util.h"
 
 namespace quasar::models {
@@ -101,6 +103,44 @@ TEST_CASE("Trunc's affine layer is the integer shift with FLOOR or CEIL for ever
           CHECK(wrong == 0);
         }
       }
+    }
+  }
+}
+
+TEST_CASE("com.microsoft QGemm (transB, per-column scales, int32 C, alpha) runs bit for bit") {
+  // make_qgemm_model.py: QuantizeLinear, QGemm (transB = 1, b_scale per column, C, alpha 0.5),
+  // QGemm (transB = 0, one b_scale, no C), DequantizeLinear.
+  const NetworkSpec net = ImportOnnx(DataPath("qgemm.onnx"));
+  REQUIRE(net.layers.size() == 2);
+  CHECK(net.layers[0].op == NetOp::kFullyConnected);
+  CHECK(net.layers[0].bias);
+  CHECK_FALSE(net.layers[1].bias);
+  CHECK(net.fixed_params.at("fc1").type == IntType::Unsigned(8));
+  CHECK(net.fixed_params.at("fc2").zero_points == std::vector<int32_t>{-3});
+  CHECK(net.fixed_weight_params.at("fc1").scales.size() == 8);
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  // The weights are the file's integers, [out, in] (B itself for transB = 1), every element.
+  const IntTensor& w1 = q.layers.at(0).weights;
+  const auto m = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  for (const auto& t : m.graph().initializer()) {
+    if (t.name() == "b1") {
+      REQUIRE(w1.size() == 128);
+      for (int64_t i = 0; i < 128; ++i) {
+        INFO("fc1 weight " << i);
+        CHECK(w1[i] == static_cast<int8_t>(t.raw_data()[static_cast<size_t>(i)]));
+      }
+    }
+  }
+  const NpyArray x = ReadNpy(DataPath("qgemm.input.npy"));
+  const QuantizedRun run = RunQuantizedNetwork(q, {{"input", FloatTensor(x.shape, x.floats)}});
+  for (const auto& [tensor, npy] : {std::pair<std::string, std::string>{"fc1", "qgemm.fc1_int.npy"},
+                                    {"fc2", "qgemm.output_int.npy"}}) {
+    const IntTensor& got = run.tensors.at(tensor);
+    const NpyArray want = ReadNpy(DataPath(npy));
+    REQUIRE(got.shape == want.shape);
+    for (int64_t i = 0; i < got.size(); ++i) {
+      INFO(npy << " element " << i);
+      CHECK(got[i] == want.ints[static_cast<size_t>(i)]);
     }
   }
 }
