@@ -267,8 +267,9 @@ TEST_CASE("Bad Trunc and QGemm attributes and inputs name the node, its op and t
   ExpectError(WriteTemp("qgemm_c.onnx", c), {"fc1", "QGemm", "int32"});
 }
 
-TEST_CASE("CheckOnnx (import-onnx --check) no longer lists Trunc and QGemm") {
-  for (const char* model : {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx", "qgemm.onnx"}) {
+TEST_CASE("CheckOnnx (import-onnx --check) no longer lists Trunc, QGemm, QLinearMatMul of tensors") {
+  for (const char* model :
+       {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx", "qgemm.onnx", "qlinear_matmul2.onnx"}) {
     INFO(model);
     CHECK(CheckOnnx(DataPath(model)).empty());
   }

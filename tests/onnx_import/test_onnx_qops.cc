@@ -1,7 +1,8 @@
-// QONNX Trunc and ONNX Runtime's com.microsoft QGemm: the models of workloads/onnx/
-// make_qonnx_trunc_model.py and make_qgemm_model.py run through the importer and the golden
-// integer pipeline give, on every element, the integers those scripts compute with numpy from
-// the ops' documented formulas.
+// QONNX Trunc, ONNX Runtime's com.microsoft QGemm and QLinearMatMul of two computed tensors:
+// the models of workloads/onnx/make_qonnx_trunc_model.py, make_qgemm_model.py and
+// make_qlinear_matmul2_model.py run through the importer and the golden integer pipeline give,
+// on every element, the integers those scripts compute with numpy from the ops' documented
+// formulas.
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -143,6 +144,18 @@ TEST_CASE("com.microsoft QGemm (transB, per-column scales, int32 C, alpha) runs 
       CHECK(got[i] == want.ints[static_cast<size_t>(i)]);
     }
   }
+}
+
+TEST_CASE("QLinearMatMul of two computed tensors is a matmul with the file's parameters") {
+  // make_qlinear_matmul2_model.py: a and b from QLinearMatMul by constants (uint8 and int8 with
+  // a zero point of -5), then QLinearMatMul(a, b).
+  const NetworkSpec net = ImportOnnx(DataPath("qlinear_matmul2.onnx"));
+  const NetLayer* ab = net.FindLayer("ab");
+  REQUIRE(ab != nullptr);
+  CHECK(ab->op == NetOp::kMatMul);
+  CHECK(net.fixed_params.at("ab").zero_points == std::vector<int32_t>{3});
+  const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
+  ExpectOutput(q, "qlinear_matmul2.input.npy", "qlinear_matmul2.output_int.npy", "ab");
 }
 
 }  // namespace quasar::models

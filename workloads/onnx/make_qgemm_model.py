@@ -10,7 +10,9 @@ numpy from the op's definition (onnxruntime docs/ContribOperators.md, com.micros
 
 In integers: y = saturate(rne((sum_k (a - a_zp)(b' - b_zp) + C) * alpha a_scale b_scale /
 y_scale) + y_zp). Every scale and alpha is a power of two, so that multiplier is exact and the
-formula has one rounding whichever way a runtime evaluates it.
+formula has one rounding whichever way a runtime evaluates it; the script checks that no value
+falls on a tie, where adding the odd zero point -3 before rounding (ONNX's reference QLinear
+arithmetic, Quasar's `onnx` mode) or after (as written above) would differ.
 
   input [3, 16] float -> QuantizeLinear uint8 (scale 2^-4, zero point 128)
   -> QGemm 1: B [8, 16] int8 with transB = 1, b_scale per column, C int32 [8], alpha 0.5,
@@ -86,6 +88,7 @@ def qgemm(a, za, sa, bp, zb, sb, c, alpha, sy, zy, lo, hi):
     """The definition above in integers (bp = B', [K, N]); float64 is exact here."""
     acc = (a.astype(np.int64) - za) @ (bp.astype(np.int64) - zb) + c
     m = alpha * np.float64(sa) * np.asarray(sb, np.float64) / np.float64(sy)
+    assert not np.any(np.abs(acc * m - np.floor(acc * m) - 0.5) == 0), "a tie"
     return np.clip(np.round(acc * m) + zy, lo, hi).astype(np.int64)
 
 

@@ -42,6 +42,15 @@ void FixOutput(const Node& node, int scale_index, const std::string& tensor,
                            nullptr));
 }
 
+// A layer of `op` over `inputs` (Quasar tensors), bound to the node's output 0; its name.
+std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = op;
+  l.inputs = std::move(inputs);
+  return node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
 // QLinearConv(x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B).
 void QLinearConv(const Node& node) {
   node.KnownAttributes({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
@@ -65,11 +74,19 @@ void QLinearConv(const Node& node) {
 }
 
 // QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point) with
-// a constant b [K, N]: a fully_connected layer without bias.
+// a constant b [K, N]: a fully_connected layer without bias. With b computed: Quasar's matmul
+// of the two tensors (a [..., M, K] x b [..., K, N]), each input's parameters fixed or checked
+// (per tensor), the output's y_scale and y_zero_point.
 void QLinearMatMul(const Node& node) {
   node.KnownAttributes({});
   const Value& a = QuantizedInput(node, 0, "a");
-  const std::string name = MatMulByConstant(node, a, Weights(node, 3, 1));
+  if (node.In(3).is_constant()) {
+    const std::string name = MatMulByConstant(node, a, Weights(node, 3, 1));
+    FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
+    return;
+  }
+  const Value& b = QuantizedInput(node, 3, "b");
+  const std::string name = Layer(node, NetOp::kMatMul, {a.tensor, b.tensor});
   FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
 }
 
@@ -156,13 +173,6 @@ void QGemm(const Node& node) {
 // ONNX Runtime's contrib QLinear ops (com.microsoft, docs/ContribOperators.md of
 // onnxruntime): each input's and the output's scale and zero point beside it, the op between
 // them as the float op's layer (add, mul, sigmoid, leaky_relu, concat, global_avg_pool).
-std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
-  NetLayer l;
-  l.name = LayerName(node);
-  l.op = op;
-  l.inputs = std::move(inputs);
-  return node.importer().AddLayer(std::move(l), node.Out(0));
-}
 
 // (A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point).
 void Binary(const Node& node, NetOp op) {
