@@ -225,14 +225,21 @@ TEST_CASE("Bad Trunc and QGemm attributes and inputs name the node, its op and t
   t->set_input(3, "b6");
   t->set_input(4, "b8");
   ExpectError(WriteTemp("trunc_up.onnx", up), {"t1", "Trunc", "out_bitwidth 8", "in_bitwidth 6"});
-  // ROUND is refused (its ties would depend on float rounding); a bogus mode is named.
+  // ROUND needs power-of-two scales (its ties must be exact): scale 0.1 is refused; a bogus
+  // mode is named.
   auto round = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
   for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
     if (a.name() == "rounding_mode") {
       a.set_s("ROUND");
     }
   }
-  ExpectError(WriteTemp("trunc_round.onnx", round), {"t1", "Trunc", "ROUND"});
+  for (auto& init : *round.mutable_graph()->mutable_initializer()) {
+    if (init.name() == "s") {  // the Quant's and both Truncs' scale
+      const float tenth = 0.1f;
+      init.set_raw_data(std::string(reinterpret_cast<const char*>(&tenth), sizeof tenth));
+    }
+  }
+  ExpectError(WriteTemp("trunc_round.onnx", round), {"t1", "Trunc", "ROUND", "power-of-two"});
   for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
     if (a.name() == "rounding_mode") {
       a.set_s("SIDEWAYS");

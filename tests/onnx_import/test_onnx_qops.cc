@@ -41,6 +41,14 @@ void ExpectOutput(const QuantizedNetwork& q, const std::string& input_npy,
 // floor(q / 2^k) and ceil(q / 2^k) by integer arithmetic alone.
 int64_t FloorShift(int64_t q, int k) { return q >= 0 ? q >> k : -((-q + (1 << k) - 1) >> k); }
 int64_t CeilShift(int64_t q, int k) { return -FloorShift(-q, k); }
+// round_half_even(q / 2^k) in integers: floor, plus one above the half or at an odd half.
+int64_t RoundShift(int64_t q, int k) {
+  if (k == 0) {
+    return q;
+  }
+  const int64_t f = FloorShift(q, k), rest = q - f * (int64_t{1} << k), half = int64_t{1} << (k - 1);
+  return rest > half || (rest == half && (f & 1) != 0) ? f + 1 : f;
+}
 
 }  // namespace
 
@@ -56,6 +64,16 @@ TEST_CASE("QONNX Trunc (version 1) after average pools: FLOOR and CEIL shifts, b
   const QuantizedNetwork q = QuantizePostTraining(net, MakeFloatParams(net, 1), 5, 2);
   ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v1.output_int.npy");
   ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v1.t1_int.npy", "t1");
+  // The first Trunc with ROUND (half to even; the scales are powers of two).
+  auto m = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  for (auto& a : *m.mutable_graph()->mutable_node(2)->mutable_attribute()) {
+    if (a.name() == "rounding_mode") {
+      a.set_s("ROUND");
+    }
+  }
+  const NetworkSpec round = ImportOnnx(onnx_test::WriteTemp("trunc_round_ok.onnx", m));
+  const QuantizedNetwork qr = QuantizePostTraining(round, MakeFloatParams(round, 1), 5, 2);
+  ExpectOutput(qr, "qonnx_trunc.input.npy", "qonnx_trunc_v1.t1_round_int.npy", "t1");
 }
 
 TEST_CASE("QONNX Trunc (version 2) with out_scale, unsigned, CEIL and clamped, bit for bit") {
@@ -69,13 +87,20 @@ TEST_CASE("QONNX Trunc (version 2) with out_scale, unsigned, CEIL and clamped, b
   ExpectOutput(q, "qonnx_trunc.input.npy", "qonnx_trunc_v2.output_int.npy");
 }
 
-TEST_CASE("Trunc's affine layer is the integer shift with FLOOR or CEIL for every 16-bit input") {
+TEST_CASE("Trunc's affine layer is the integer shift with FLOOR, CEIL or ROUND for every int16") {
   // The importer's affine (alpha = s_out / (s_in 2^k), beta = -/+ (1/2 - 2^-(k+1)) s_out) run
-  // as dequantize, op, quantize half to even, against floor / ceil of q / 2^k in integers, for
-  // every int16 q, every shift 0..15, and scales that are not powers of two.
-  for (const float s_in : {0.0625f, 0.1f, 0.0137f, 3.7f}) {
+  // as dequantize, op, quantize half to even, against floor, ceil or round half to even of
+  // q / 2^k in integers, for
+  // every int16 q, every shift 0..15, and scales that are not powers of two. ROUND (beta = 0,
+  // ties to even) is taken with power-of-two scales only (0.0625 and 4 here).
+  for (const float s_in : {0.0625f, 0.1f, 0.0137f, 3.7f, 4.0f}) {
     for (int k = 0; k <= 15; ++k) {
-      for (const bool floor : {true, false}) {
+      for (const int mode : {0, 1, 2}) {  // FLOOR, CEIL, ROUND
+        const bool po2 = s_in == 0.0625f || s_in == 4.0f;
+        if (mode == 2 && !po2) {
+          continue;
+        }
+        const bool floor = mode == 0;
         for (const bool v2 : {false, true}) {  // output scale s_in (v1) or s_in 2^k (v2)
           const double shift = static_cast<double>(int64_t{1} << k);
           const double s_out = v2 ? static_cast<double>(s_in) * shift : s_in;
@@ -84,7 +109,7 @@ TEST_CASE("Trunc's affine layer is the integer shift with FLOOR or CEIL for ever
           l.op = NetOp::kAffine;
           l.inputs = {"x"};
           l.alpha = s_out / (static_cast<double>(s_in) * shift);
-          l.beta = (floor ? -1.0 : 1.0) * (0.5 - 0.5 / shift) * s_out;
+          l.beta = mode == 2 ? 0.0 : (floor ? -1.0 : 1.0) * (0.5 - 0.5 / shift) * s_out;
           std::map<std::string, QuantParams> params;
           params["x"] = QuantParams{IntType::Signed(16), {s_in}, {0}};
           params["trunc"] = QuantParams{IntType::Signed(17), {static_cast<float>(s_out)}, {0}};
@@ -96,10 +121,12 @@ TEST_CASE("Trunc's affine layer is the integer shift with FLOOR or CEIL for ever
               RunDequantized(l, params, {{"x", x}}, RoundingMode::kOnnx);
           int wrong = 0;
           for (int64_t i = 0; i < x.size(); ++i) {
-            const int64_t want = floor ? FloorShift(x[i], k) : CeilShift(x[i], k);
+            const int64_t want = mode == 0   ? FloorShift(x[i], k)
+                                 : mode == 1 ? CeilShift(x[i], k)
+                                             : RoundShift(x[i], k);
             wrong += y[i] != want;
           }
-          INFO("s_in " << s_in << ", k " << k << (floor ? ", FLOOR" : ", CEIL")
+          INFO("s_in " << s_in << ", k " << k << ", mode " << mode
                        << (v2 ? ", v2" : ", v1"));
           CHECK(wrong == 0);
         }

@@ -14,7 +14,8 @@ intquant_v1.md, trunc_v1.md, trunc_v2.md):
 qonnx_trunc_v1.onnx (QONNX opset 1): Quant int8 (scale 1/16) -> AveragePool 2x2 stride 2 ->
 Trunc 8 -> 6 bits FLOOR -> GlobalAveragePool -> Trunc 6 -> 4 bits CEIL. The output integers are
 R(q / T) of the last Trunc, its tensor's scale being the input's (v1).
-The integers of the first Trunc are written too (qonnx_trunc_v1.t1_int.npy).
+The integers of the first Trunc are written too (qonnx_trunc_v1.t1_int.npy), and what it gives
+with rounding_mode ROUND (qonnx_trunc_v1.t1_round_int.npy).
 qonnx_trunc_v2.onnx (QONNX opset 2): Quant uint8 (scale 1/32) -> AveragePool 2x2 stride 2 ->
 Trunc out_scale 8/32, 4 bits unsigned, CEIL (clamped to 0..15).
 
@@ -109,6 +110,9 @@ y1 = trunc_v1(global_avg(t1 * s1), s1, 6, 4, np.ceil).astype(np.int32)
 np.save(os.path.join(OUT, "qonnx_trunc.input.npy"), x)
 np.save(os.path.join(OUT, "qonnx_trunc_v1.output_int.npy"), y1)
 np.save(os.path.join(OUT, "qonnx_trunc_v1.t1_int.npy"), t1.astype(np.int32))
+# The first Trunc again with rounding_mode ROUND (the test edits the model): half to even.
+t1_round = trunc_v1(avg_pool2(q0 * s1), s1, 8, 6, np.round)
+np.save(os.path.join(OUT, "qonnx_trunc_v1.t1_round_int.npy"), t1_round.astype(np.int32))
 
 # Version 2: an unsigned input (the Quant clamps the negative values to 0).
 s2, so = 1 / 32, 8 / 32
@@ -130,6 +134,8 @@ np.save(os.path.join(OUT, "qonnx_trunc_v2.output_int.npy"), y2)
 print("qonnx_trunc_v1: output", y1.ravel().tolist())
 print("qonnx_trunc_v2: output", y2.ravel().tolist())
 # How many elements another rounding would change: the data must tell the modes apart.
+print("v1 t1 ROUND: ties (to even)", int(np.sum(np.round(avg_pool2(q0 * s1) / s1) % 4 == 2)),
+      "of", t1.size)
 print("v1 t1 FLOOR vs ROUND differ on", int(np.sum(t1 != np.round(np.round(avg_pool2(
     int_quant(x, s1, 8, True) * s1) / s1) / 4))), "of", t1.size)
 print("v2 CEIL vs ROUND differ on", int(np.sum(y2 != trunc_v2(avg_pool2(q0 * s2), s2, so, 4, False,

@@ -20,7 +20,10 @@
 // nearest is floor (ceil) of q / T. The float32 arithmetic of RunDequantized errs by less than
 // (|q| / T + 1) 2^-22, below 1/(2T) for |q| < 2^16 (16-bit inputs at most), so the result is
 // exact; Quasar's quantizer saturates to the output type as v2 clamps (and a v1 output fits).
-// ROUND of the shift (ties to even) has no such margin and is refused.
+// ROUND of the shift (ties to even) has no such margin: it is taken with beta = 0 when both
+// scales are powers of two, where every step of that arithmetic is exact (q < 2^16 times a power
+// of two, alpha a power of two, a division by one), so the quantizer's half to even sees the
+// exact q / T; otherwise it is refused.
 
 #include <cmath>
 
@@ -44,6 +47,11 @@ int Bits(const Node& node, int i, const char* what) {
                     std::to_string(b));
   }
   return static_cast<int>(b);
+}
+
+bool PowerOfTwo(double v) {
+  int e = 0;
+  return v > 0.0 && std::frexp(v, &e) == 0.5;
 }
 
 // The parameters a computed tensor carries: its own, or those of the tensor a layer that only
@@ -78,10 +86,8 @@ void Trunc(const Node& node) {
   const std::string rounding = node.String("rounding_mode", "FLOOR");
   const bool floor = rounding == "FLOOR" || rounding == "floor";
   const bool ceil = rounding == "CEIL" || rounding == "ceil";
-  if (!floor && !ceil) {
-    if (rounding == "ROUND" || rounding == "round") {
-      throw NodeError("rounding_mode ROUND is not supported (FLOOR and CEIL of the shift are)");
-    }
+  const bool round = rounding == "ROUND" || rounding == "round";
+  if (!floor && !ceil && !round) {
     throw NodeError("rounding_mode '" + rounding + "' is not one of FLOOR, CEIL, ROUND");
   }
   if (node.In(0).is_constant()) {
@@ -136,6 +142,11 @@ void Trunc(const Node& node) {
     throw NodeError("out_bitwidth " + std::to_string(out_bits) + " is outside Quasar's " +
                     (is_signed ? "2" : "1") + "..16 bits");
   }
+  if (round && (!PowerOfTwo(scale) || !PowerOfTwo(out_scale))) {
+    throw NodeError("rounding_mode ROUND needs power-of-two scales (its ties must be computed "
+                    "exactly), got scale " + std::to_string(scale) + " and output scale " +
+                    std::to_string(out_scale));
+  }
   QuantParams p;
   p.type = is_signed ? IntType::Signed(out_bits) : IntType::Unsigned(out_bits);
   p.scales = {static_cast<float>(out_scale)};
@@ -149,7 +160,7 @@ void Trunc(const Node& node) {
   l.op = NetOp::kAffine;
   l.inputs = {x.tensor};
   l.alpha = out_scale / (scale * shift);
-  l.beta = (floor ? -1.0 : 1.0) * (0.5 - 0.5 / shift) * out_scale;
+  l.beta = round ? 0.0 : (floor ? -1.0 : 1.0) * (0.5 - 0.5 / shift) * out_scale;
   const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
   FixTensorParams(node, name, p);
 }
