@@ -246,6 +246,15 @@ TEST_CASE("Bad Trunc and QGemm attributes and inputs name the node, its op and t
     }
   }
   ExpectError(WriteTemp("trunc_bogus.onnx", round), {"t1", "Trunc", "'SIDEWAYS'"});
+  // A shift of more than 15 bits: in_bitwidth 24 -> out_bitwidth 6.
+  auto wide = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  onnx::TensorProto* b24 = wide.mutable_graph()->add_initializer();
+  b24->set_name("b24");
+  b24->set_data_type(onnx::TensorProto::FLOAT);
+  const float twenty_four = 24.0f;
+  b24->set_raw_data(std::string(reinterpret_cast<const char*>(&twenty_four), sizeof twenty_four));
+  NodeOf(&wide, "Trunc")->set_input(3, "b24");
+  ExpectError(WriteTemp("trunc_wide.onnx", wide), {"t1", "Trunc", "drops 18 bits"});
   // A scale other than the input's quantization.
   auto scale = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
   NodeOf(&scale, "Trunc")->set_input(1, "so");

@@ -18,8 +18,8 @@
 // so that the quantizer rounds q / T -/+ (1/2 - 1/(2T)) to the nearest integer. q / T is a
 // multiple of 1/T, so that value lies at least 1/(2T) from any half-integer: rounding it to the
 // nearest is floor (ceil) of q / T. The float32 arithmetic of RunDequantized errs by less than
-// (|q| / T + 1) 2^-22, below 1/(2T) for |q| < 2^16 (16-bit inputs at most), so the result is
-// exact; Quasar's quantizer saturates to the output type as v2 clamps (and a v1 output fits).
+// (|q| / T + 1) 2^-22, below 1/(2T) for |q| < 2^16 (16-bit inputs at most) and T <= 2^15
+// (a larger shift is refused), so the result is exact; Quasar's quantizer saturates to the output type as v2 clamps (and a v1 output fits).
 // ROUND of the shift (ties to even) has no such margin: it is taken with beta = 0 when both
 // scales are powers of two, where every step of that arithmetic is exact (q < 2^16 times a power
 // of two, alpha a power of two, a division by one), so the quantizer's half to even sees the
@@ -137,6 +137,10 @@ void Trunc(const Node& node) {
                       " is not a power of two of at least 1");
     }
     shift = std::ldexp(1.0, e - 1);
+  }
+  if (shift > 32768.0) {
+    throw NodeError("drops " + std::to_string(std::ilogb(shift)) + " bits; Quasar truncates by "
+                    "at most 15 (the exactness argument above holds up to there)");
   }
   if (out_bits > 16 || out_bits < (is_signed ? 2 : 1)) {
     throw NodeError("out_bitwidth " + std::to_string(out_bits) + " is outside Quasar's " +
