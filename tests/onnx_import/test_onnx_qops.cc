@@ -46,7 +46,8 @@ int64_t RoundShift(int64_t q, int k) {
   if (k == 0) {
     return q;
   }
-  const int64_t f = FloorShift(q, k), rest = q - f * (int64_t{1} << k), half = int64_t{1} << (k - 1);
+  const int64_t f = FloorShift(q, k), rest = q - f * (int64_t{1} << k),
+                half = int64_t{1} << (k - 1);
   return rest > half || (rest == half && (f & 1) != 0) ? f + 1 : f;
 }
 
@@ -117,8 +118,7 @@ TEST_CASE("Trunc's affine layer is the integer shift with FLOOR, CEIL or ROUND f
           for (int64_t i = 0; i < x.size(); ++i) {
             x[i] = static_cast<int32_t>(i - 32768);
           }
-          const IntTensor y =
-              RunDequantized(l, params, {{"x", x}}, RoundingMode::kOnnx);
+          const IntTensor y = RunDequantized(l, params, {{"x", x}}, RoundingMode::kOnnx);
           int wrong = 0;
           for (int64_t i = 0; i < x.size(); ++i) {
             const int64_t want = mode == 0   ? FloorShift(x[i], k)
@@ -126,8 +126,7 @@ TEST_CASE("Trunc's affine layer is the integer shift with FLOOR, CEIL or ROUND f
                                              : RoundShift(x[i], k);
             wrong += y[i] != want;
           }
-          INFO("s_in " << s_in << ", k " << k << ", mode " << mode
-                       << (v2 ? ", v2" : ", v1"));
+          INFO("s_in " << s_in << ", k " << k << ", mode " << mode << (v2 ? ", v2" : ", v1"));
           CHECK(wrong == 0);
         }
       }

@@ -19,7 +19,8 @@
 // multiple of 1/T, so that value lies at least 1/(2T) from any half-integer: rounding it to the
 // nearest is floor (ceil) of q / T. The float32 arithmetic of RunDequantized errs by less than
 // (|q| / T + 1) 2^-22, below 1/(2T) for |q| < 2^16 (16-bit inputs at most) and T <= 2^15
-// (a larger shift is refused), so the result is exact; Quasar's quantizer saturates to the output type as v2 clamps (and a v1 output fits).
+// (a larger shift is refused), so the result is exact. Quasar's quantizer saturates to the
+// output type, as v2 clamps (v1 does not: a CEIL that reaches 2^(out_bitwidth - 1) saturates).
 // ROUND of the shift (ties to even) has no such margin: it is taken with beta = 0 when both
 // scales are powers of two, where every step of that arithmetic is exact (q < 2^16 times a power
 // of two, alpha a power of two, a division by one), so the quantizer's half to even sees the
