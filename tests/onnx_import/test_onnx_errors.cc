@@ -215,3 +215,80 @@ TEST_CASE("QLinearGlobalAveragePool imports only where its output keeps its inpu
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+
+TEST_CASE("Bad Trunc and QGemm attributes and inputs name the node, its op and the value") {
+  // out_bitwidth above in_bitwidth: the first Trunc, 8 -> 6 bits, made 6 -> 8.
+  auto up = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  onnx::NodeProto* t = NodeOf(&up, "Trunc");
+  t->set_input(3, "b6");
+  t->set_input(4, "b8");
+  ExpectError(WriteTemp("trunc_up.onnx", up), {"t1", "Trunc", "out_bitwidth 8", "in_bitwidth 6"});
+  // ROUND needs power-of-two scales (its ties must be exact): scale 0.1 is refused; a bogus
+  // mode is named.
+  auto round = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
+    if (a.name() == "rounding_mode") {
+      a.set_s("ROUND");
+    }
+  }
+  for (auto& init : *round.mutable_graph()->mutable_initializer()) {
+    if (init.name() == "s") {  // the Quant's and both Truncs' scale
+      const float tenth = 0.1f;
+      init.set_raw_data(std::string(reinterpret_cast<const char*>(&tenth), sizeof tenth));
+    }
+  }
+  ExpectError(WriteTemp("trunc_round.onnx", round), {"t1", "Trunc", "ROUND", "power-of-two"});
+  for (auto& a : *NodeOf(&round, "Trunc")->mutable_attribute()) {
+    if (a.name() == "rounding_mode") {
+      a.set_s("SIDEWAYS");
+    }
+  }
+  ExpectError(WriteTemp("trunc_bogus.onnx", round), {"t1", "Trunc", "'SIDEWAYS'"});
+  // A shift of more than 15 bits: in_bitwidth 24 -> out_bitwidth 6.
+  auto wide = onnx_io::LoadModel(DataPath("qonnx_trunc_v1.onnx"));
+  onnx::TensorProto* b24 = wide.mutable_graph()->add_initializer();
+  b24->set_name("b24");
+  b24->set_data_type(onnx::TensorProto::FLOAT);
+  const float twenty_four = 24.0f;
+  b24->set_raw_data(std::string(reinterpret_cast<const char*>(&twenty_four), sizeof twenty_four));
+  NodeOf(&wide, "Trunc")->set_input(3, "b24");
+  ExpectError(WriteTemp("trunc_wide.onnx", wide), {"t1", "Trunc", "drops 18 bits"});
+  // A scale other than the input's quantization.
+  auto scale = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
+  NodeOf(&scale, "Trunc")->set_input(1, "so");
+  ExpectError(WriteTemp("trunc_scale.onnx", scale), {"output", "Trunc", "scale"});
+  // Version 2 narrow range.
+  auto narrow = onnx_io::LoadModel(DataPath("qonnx_trunc_v2.onnx"));
+  SetIntAttribute(NodeOf(&narrow, "Trunc"), "narrow", 1);
+  ExpectError(WriteTemp("trunc_narrow.onnx", narrow), {"output", "Trunc", "narrow"});
+
+  auto ta = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  SetIntAttribute(NodeOf(&ta, "QGemm"), "transA", 1);
+  ExpectError(WriteTemp("qgemm_transa.onnx", ta), {"fc1", "QGemm", "transA = 1"});
+  auto alpha = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  for (auto& a : *NodeOf(&alpha, "QGemm")->mutable_attribute()) {
+    if (a.name() == "alpha") {
+      a.set_f(-2.0f);
+    }
+  }
+  ExpectError(WriteTemp("qgemm_alpha.onnx", alpha), {"fc1", "QGemm", "alpha -2"});
+  auto floaty = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  onnx::NodeProto* g = NodeOf(&floaty, "QGemm");
+  g->mutable_input()->DeleteSubrange(7, 2);  // no y_scale, y_zero_point: a float output
+  ExpectError(WriteTemp("qgemm_float.onnx", floaty), {"fc1", "QGemm", "y_scale"});
+  auto c = onnx_io::LoadModel(DataPath("qgemm.onnx"));
+  NodeOf(&c, "QGemm")->set_input(6, "s_b1");  // a float C
+  ExpectError(WriteTemp("qgemm_c.onnx", c), {"fc1", "QGemm", "int32"});
+}
+
+TEST_CASE("CheckOnnx (import-onnx --check) lists no Trunc, QGemm, QLinearMatMul of tensors") {
+  for (const char* model :
+       {"qonnx_trunc_v1.onnx", "qonnx_trunc_v2.onnx", "qgemm.onnx", "qlinear_matmul2.onnx"}) {
+    INFO(model);
+    CHECK(CheckOnnx(DataPath(model)).empty());
+  }
+}
+
+}  // namespace quasar::models

@@ -183,6 +183,7 @@ std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, Ha
 std::vector<Converter> NormConverters();         // LayerNormalization
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
+std::vector<Converter> QonnxTruncConverters();   // Trunc (qonnx_trunc.cc)
 std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul, com.microsoft
 
 // A conv2d or depthwise_conv2d layer of input `x`, weights `w` (OIHW) and `bias` (null: none),

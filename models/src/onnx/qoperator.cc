@@ -1,12 +1,14 @@
 // QOperator models: QLinearConv and QLinearMatMul (onnx/docs/Operators.md), and ONNX Runtime's
-// com.microsoft QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearConcat and
-// QLinearGlobalAveragePool, whose tensors
+// com.microsoft QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearConcat,
+// QLinearGlobalAveragePool and QGemm, whose tensors
 // between ops are integers with the scales and zero points given beside them. Each becomes the
 // Quasar layer of its float counterpart with those parameters kept, as in a QDQ model: the
 // input's parameters must be (or become) the input tensor's, the integer weights fold to float
 // weights that remember theirs, an int32 bias B folds to B · x_scale · w_scale, and the output
 // tensor's parameters are y_scale and y_zero_point. The graph's QuantizeLinear and
 // DequantizeLinear (qdq.cc) enter and leave the integer domain.
+
+#include <cmath>
 
 #include "importer.h"
 #include "quasar/models/onnx/tensor_proto.h"
@@ -40,6 +42,15 @@ void FixOutput(const Node& node, int scale_index, const std::string& tensor,
                            nullptr));
 }
 
+// A layer of `op` over `inputs` (Quasar tensors), bound to the node's output 0; its name.
+std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = op;
+  l.inputs = std::move(inputs);
+  return node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
 // QLinearConv(x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B).
 void QLinearConv(const Node& node) {
   node.KnownAttributes({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
@@ -63,24 +74,105 @@ void QLinearConv(const Node& node) {
 }
 
 // QLinearMatMul(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point) with
-// a constant b [K, N]: a fully_connected layer without bias.
+// a constant b [K, N]: a fully_connected layer without bias. With b computed: Quasar's matmul
+// of the two tensors (a [..., M, K] x b [..., K, N]), each input's parameters fixed or checked
+// (per tensor), the output's y_scale and y_zero_point.
 void QLinearMatMul(const Node& node) {
   node.KnownAttributes({});
   const Value& a = QuantizedInput(node, 0, "a");
-  const std::string name = MatMulByConstant(node, a, Weights(node, 3, 1));
+  if (node.In(3).is_constant()) {
+    const std::string name = MatMulByConstant(node, a, Weights(node, 3, 1));
+    FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
+    return;
+  }
+  const Value& b = QuantizedInput(node, 3, "b");
+  const std::string name = Layer(node, NetOp::kMatMul, {a.tensor, b.tensor});
   FixOutput(node, 6, name, node.importer().Get(node.Out(0)).shape);
+}
+
+// com.microsoft QGemm (onnxruntime docs/ContribOperators.md): (A, a_scale, a_zero_point, B,
+// b_scale, b_zero_point, C, y_scale, y_zero_point), Y = alpha A B' + C with A [M, K], B' = B
+// [K, N] or B^T (transB), b_scale and b_zero_point per tensor or per column of B', C int32 of
+// scale alpha a_scale b_scale and zero point 0, the output quantized with y_scale, y_zero_point.
+// A constant B becomes a fully_connected layer whose weights remember the scales alpha b_scale
+// (alpha folds into them, so M = a_scale alpha b_scale / y_scale) and C folds to its bias, as
+// QLinearConv's B does.
+void QGemm(const Node& node) {
+  node.KnownAttributes({"alpha", "transA", "transB"});
+  if (node.Int("transA", 0) != 0) {
+    throw NodeError("transA = " + std::to_string(node.Int("transA", 0)) +
+                    " is not supported (A must be [M, K])");
+  }
+  const float alpha = node.Float("alpha", 1.0f);
+  if (!(alpha > 0.0f) || !std::isfinite(alpha)) {
+    throw NodeError("alpha " + std::to_string(alpha) + " is not supported (Quasar folds alpha "
+                    "into the weight scales, which must be positive)");
+  }
+  if (!node.Has(7)) {
+    throw NodeError("has no y_scale: its float output is not supported (Quasar's layers output "
+                    "integers)");
+  }
+  const Value& a = QuantizedInput(node, 0, "A");
+  if (a.shape.size() != 2) {
+    throw NodeError("A has shape " + Dims(a.shape) + "; QGemm takes A [M, K]");
+  }
+  if (!node.In(3).is_constant()) {
+    throw NodeError("B is computed; Quasar takes QGemm by constant integer weights");
+  }
+  const bool trans_b = node.Int("transB", 0) != 0;
+  const Constant& bq = node.ConstantIn(3, "B");
+  if (bq.shape.size() != 2) {
+    throw NodeError("B has shape " + Dims(bq.shape) + "; QGemm takes a 2-D B");
+  }
+  Constant b = Weights(node, 3, trans_b ? 0 : 1);
+  const int64_t n = trans_b ? b.shape[0] : b.shape[1], k = trans_b ? b.shape[1] : b.shape[0];
+  if (a.shape[1] != k) {
+    throw NodeError("A is " + Dims(a.shape) + " and B' is [" + std::to_string(k) + ", " +
+                    std::to_string(n) + "]");
+  }
+  QuantParams& wp = *b.quant;
+  for (float& s : wp.scales) {
+    s *= alpha;  // float32, as the folded weights below
+  }
+  FloatTensor weights({n, k});  // [out, in], as fully_connected keeps them
+  for (int64_t o = 0; o < n; ++o) {
+    for (int64_t i = 0; i < k; ++i) {
+      weights[o * k + i] = alpha * b.floats[static_cast<size_t>(trans_b ? o * k + i : i * n + o)];
+    }
+  }
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kFullyConnected;
+  l.inputs = {a.tensor};
+  l.out_channels = n;
+  l.bias = false;
+  l.weights_data = std::make_shared<const FloatTensor>(std::move(weights));
+  if (node.Has(6)) {
+    const Constant& c = node.ConstantIn(6, "C");
+    const bool row = c.shape.empty() || c.shape.size() == 1 ||
+                     (c.shape.size() == 2 && c.shape[0] == 1);
+    if (!c.integer || c.data_type != onnx_io::kInt32 || !row || (c.size() != n && c.size() != 1)) {
+      throw NodeError("C must be int32, one per output column (" + std::to_string(n) +
+                      ") or one for all; got " + Dims(c.shape));
+    }
+    const float sa = node.importer().net().fixed_params.at(a.tensor).scales[0];
+    auto bias = std::make_shared<std::vector<float>>(static_cast<size_t>(n));
+    for (int64_t j = 0; j < n; ++j) {
+      (*bias)[static_cast<size_t>(j)] =
+          static_cast<float>(c.ints[c.size() == 1 ? 0 : static_cast<size_t>(j)]) *
+          (sa * wp.scale(j));
+    }
+    l.bias_data = bias;
+    l.bias = true;
+  }
+  const std::string name = node.importer().AddLayer(std::move(l), node.Out(0));
+  node.importer().net().fixed_weight_params[name] = wp;
+  FixOutput(node, 7, name, node.importer().Get(node.Out(0)).shape);
 }
 
 // ONNX Runtime's contrib QLinear ops (com.microsoft, docs/ContribOperators.md of
 // onnxruntime): each input's and the output's scale and zero point beside it, the op between
 // them as the float op's layer (add, mul, sigmoid, leaky_relu, concat, global_avg_pool).
-std::string Layer(const Node& node, NetOp op, std::vector<std::string> inputs) {
-  NetLayer l;
-  l.name = LayerName(node);
-  l.op = op;
-  l.inputs = std::move(inputs);
-  return node.importer().AddLayer(std::move(l), node.Out(0));
-}
 
 // (A, A_scale, A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point).
 void Binary(const Node& node, NetOp op) {
@@ -175,7 +267,8 @@ std::vector<Converter> QOperatorConverters() {
           {"QLinearSigmoid", 1, QLinearSigmoid, kMicrosoftDomain},
           {"QLinearLeakyRelu", 1, QLinearLeakyRelu, kMicrosoftDomain},
           {"QLinearGlobalAveragePool", 1, QLinearGlobalAveragePool, kMicrosoftDomain},
-          {"QLinearConcat", 1, QLinearConcat, kMicrosoftDomain}};
+          {"QLinearConcat", 1, QLinearConcat, kMicrosoftDomain},
+          {"QGemm", 1, QGemm, kMicrosoftDomain}};
 }
 
 }  // namespace quasar::models::onnx_import
