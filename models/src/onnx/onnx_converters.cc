@@ -10,7 +10,7 @@ const std::vector<Converter>& Converters() {
     std::vector<Converter> v;
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
                         ConstantConverters, FoldConverters, ElementwiseConverters, NormConverters,
-                        QdqConverters, QonnxConverters, QOperatorConverters}) {
+                        ResizeConverters, QdqConverters, QonnxConverters, QOperatorConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());
     }
