@@ -99,9 +99,9 @@ TEST_CASE("CNNs with Resize and Upsample give PyTorch's float outputs") {
       CHECK(linear == (name == "resize_cnn" ? 3 : 0));
       const FloatTensor x = ReadFloat(DataPath(name + ".input.npy"));
       const FloatTensor want = ReadFloat(DataPath(name + ".output.npy"));
-      const FloatTensor got = RunFloatNetwork(net, MakeFloatParams(net, 1),
-                                              {{net.inputs.at(0).name, x}})
-                                  .at(net.output);
+      const FloatTensor got =
+          RunFloatNetwork(net, MakeFloatParams(net, 1), {{net.inputs.at(0).name, x}})
+              .at(net.output);
       REQUIRE(got.shape == want.shape);
       for (int64_t i = 0; i < want.size(); ++i) {
         INFO("element " << i);
@@ -129,6 +129,36 @@ TEST_CASE("Resize-18 with axes resizes the named axes only") {
         std::vector<float>{1, 1, 2, 1, 1, 2, 3, 3, 4, 3, 3, 4});
 }
 
+TEST_CASE("Upsample-7 reads its scales attribute; nearest takes the floor of x / scale") {
+  onnx::ModelProto m;
+  m.set_ir_version(3);
+  m.add_opset_import()->set_version(7);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("upsample");
+  FloatIo(g->add_input(), "x", {1, 1, 2, 2});
+  g->add_output()->set_name("y");
+  onnx::NodeProto* n = AddNode(g, "Upsample", {"x"}, "y");
+  auto* a = n->add_attribute();
+  a->set_name("scales");
+  a->set_type(onnx::AttributeProto::FLOATS);
+  for (float s : {1.0f, 1.0f, 2.0f, 3.0f}) a->add_floats(s);
+  const NetworkSpec net = ImportOnnx(WriteTemp("upsample7.onnx", m));
+  REQUIRE(net.layers.size() == 1);
+  CHECK(net.layers[0].resize_coordinates == ResizeCoordinates::kAsymmetric);
+  CHECK(net.layers[0].resize_rounding == ResizeRounding::kFloor);
+  // ONNX's Upsample example: x_o = i / 3 along W reads columns 0 0 0 1 1 1, i / 2 along H rows
+  // 0 0 1 1.
+  const FloatTensor x({1, 1, 2, 2}, {1, 2, 3, 4});
+  const FloatTensor y = RunFloatNetwork(net, {}, {{"x", x}}).at(net.output);
+  REQUIRE(y.shape == Shape{1, 1, 4, 6});
+  CHECK(y.data == std::vector<float>{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2,  //
+                                     3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4});
+  // From opset 10 Upsample is deprecated for Resize.
+  m.mutable_opset_import(0)->set_version(10);
+  CHECK_THROWS_WITH(ImportOnnx(WriteTemp("upsample10.onnx", m)),
+                    Contains("node y (Upsample)") && Contains("deprecated"));
+}
+
 TEST_CASE("Resize forms Quasar does not take are refused naming the node and the value") {
   onnx::NodeProto* n = nullptr;
   onnx::ModelProto cubic = OneResize(13, {1, 1, 2, 2}, {}, &n);
@@ -138,7 +168,8 @@ TEST_CASE("Resize forms Quasar does not take are refused naming the node and the
   onnx::ModelProto crop = OneResize(13, {}, {1, 2, 3, 3}, &n);
   SetString(n, "mode", "linear");
   SetString(n, "coordinate_transformation_mode", "tf_crop_and_resize");
-  ExpectRefused(crop, "resize_crop.onnx", {"node y (Resize)", "'tf_crop_and_resize' is not supported"});
+  ExpectRefused(crop, "resize_crop.onnx",
+                {"node y (Resize)", "'tf_crop_and_resize' is not supported"});
 
   onnx::ModelProto channels = OneResize(13, {1, 2, 2, 2}, {}, &n);
   ExpectRefused(channels, "resize_c.onnx", {"node y (Resize)", "resizes axis 1 (C, scale 2)"});

@@ -50,24 +50,28 @@ TEST_CASE("resize_nearest picks the input element each coordinate mode and round
   // asymmetric, scale 2 along W, 1 along H: x_o = i / 2 = 0, 0.5, 1, 1.5. The ties at 0.5 and
   // 1.5 go down with round_prefer_floor and floor, up with round_prefer_ceil and ceil (1.5 -> 2
   // clamped to 1).
-  for (const auto& [mode, row] : std::vector<std::pair<std::string, std::vector<float>>>{
-           {"round_prefer_floor", {1, 1, 2, 2}},
-           {"floor", {1, 1, 2, 2}},
-           {"round_prefer_ceil", {1, 2, 2, 2}},
-           {"ceil", {1, 2, 2, 2}}}) {
+  for (const auto& [mode, row] :
+       std::vector<std::pair<std::string, std::vector<float>>>{{"round_prefer_floor", {1, 1, 2, 2}},
+                                                               {"floor", {1, 1, 2, 2}},
+                                                               {"round_prefer_ceil", {1, 2, 2, 2}},
+                                                               {"ceil", {1, 2, 2, 2}}}) {
     INFO(mode);
-    y = Resized(k2x2, "op: resize_nearest, size: [2, 4], coordinate_transformation_mode: "
-                      "asymmetric, nearest_mode: " + mode);
+    y = Resized(k2x2,
+                "op: resize_nearest, size: [2, 4], coordinate_transformation_mode: "
+                "asymmetric, nearest_mode: " +
+                    mode);
     CHECK(std::vector<float>(y.data.begin(), y.data.begin() + 4) == row);
   }
   // asymmetric, W 2 -> 6 (scale 3): x_o = 0, 1/3, 2/3, 1, 4/3, 5/3. round_prefer_floor rounds
   // 2/3 up; floor keeps the floor (ONNX's Upsample test, [1 1 1 2 2 2]).
-  y = Resized(k2x2, "op: resize_nearest, size: [2, 6], coordinate_transformation_mode: "
-                    "asymmetric");
+  y = Resized(k2x2,
+              "op: resize_nearest, size: [2, 6], coordinate_transformation_mode: "
+              "asymmetric");
   CHECK(std::vector<float>(y.data.begin(), y.data.begin() + 6) ==
         std::vector<float>{1, 1, 2, 2, 2, 2});
-  y = Resized(k2x2, "op: resize_nearest, size: [2, 6], coordinate_transformation_mode: "
-                    "asymmetric, nearest_mode: floor");
+  y = Resized(k2x2,
+              "op: resize_nearest, size: [2, 6], coordinate_transformation_mode: "
+              "asymmetric, nearest_mode: floor");
   CHECK(std::vector<float>(y.data.begin(), y.data.begin() + 6) ==
         std::vector<float>{1, 1, 1, 2, 2, 2});
 }
@@ -77,25 +81,28 @@ TEST_CASE("resize_linear interpolates between the two neighbours of x_original")
   // 0.75, 0.25 (of the clamped edge) -> each row 1, 1.25, 1.75, 2 of [1, 2]; rows likewise.
   FloatTensor y = Resized(k2x2, "op: resize_linear, scales: [2, 2]");
   REQUIRE(y.shape == Shape{1, 1, 4, 4});
-  CHECK(y.data == std::vector<float>{1,    1.25f, 1.75f, 2,     //
+  CHECK(y.data == std::vector<float>{1, 1.25f, 1.75f, 2,        //
                                      1.5f, 1.75f, 2.25f, 2.5f,  //
                                      2.5f, 2.75f, 3.25f, 3.5f,  //
-                                     3,    3.25f, 3.75f, 4});
+                                     3, 3.25f, 3.75f, 4});
   // align_corners, 2 -> 3: x_o = i · 1 / 2 = 0, 0.5, 1.
-  y = Resized(k2x2, "op: resize_linear, size: [3, 3], coordinate_transformation_mode: "
-                    "align_corners");
+  y = Resized(k2x2,
+              "op: resize_linear, size: [3, 3], coordinate_transformation_mode: "
+              "align_corners");
   CHECK(y.data == std::vector<float>{1, 1.5f, 2, 2, 2.5f, 3, 3, 3.5f, 4});
   // One output from [[1 2 3 4] [5 6 7 8]]: half_pixel samples x_o = (0.5)·2 − 0.5 = 0.5 along
   // H and 0.5·4 − 0.5 = 1.5 along W, the mean of 2, 3, 6, 7; pytorch_half_pixel samples
   // element (0, 0) when the output extent is 1.
   const FloatTensor x8({1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
   CHECK(Resized(x8, "op: resize_linear, size: [1, 1]").data == std::vector<float>{4.5f});
-  CHECK(Resized(x8, "op: resize_linear, size: [1, 1], coordinate_transformation_mode: "
-                    "pytorch_half_pixel")
+  CHECK(Resized(x8,
+                "op: resize_linear, size: [1, 1], coordinate_transformation_mode: "
+                "pytorch_half_pixel")
             .data == std::vector<float>{1});
   // scales 0.6 give floor(1.2) x floor(2.4) = 1 x 2; asymmetric x_o = i / 0.6 = 0, 5/3 along W.
-  y = Resized(x8, "op: resize_linear, scales: [0.6, 0.6], coordinate_transformation_mode: "
-                  "asymmetric");
+  y = Resized(x8,
+              "op: resize_linear, scales: [0.6, 0.6], coordinate_transformation_mode: "
+              "asymmetric");
   REQUIRE(y.shape == Shape{1, 1, 1, 2});
   CHECK(y[0] == 1);
   CHECK(y[1] == Approx(2 + 2.0 / 3).epsilon(1e-6));
@@ -145,9 +152,10 @@ TEST_CASE("resize_nearest moves integers; resize_linear is dequantize, op, quant
 }
 
 TEST_CASE("resize's keys are written back, and bad ones refused by name") {
-  const std::string doc = Net({1, 2, 3, 3}, "op: resize_nearest, scales: [0.5, 2.5], "
-                                            "coordinate_transformation_mode: "
-                                            "pytorch_half_pixel, nearest_mode: ceil") +
+  const std::string doc = Net({1, 2, 3, 3},
+                              "op: resize_nearest, scales: [0.5, 2.5], "
+                              "coordinate_transformation_mode: "
+                              "pytorch_half_pixel, nearest_mode: ceil") +
                           "  - {name: s, op: resize_linear, input: r, size: [4, 9]}\n";
   const NetworkSpec net = ParseNetwork(doc, "r.yaml");
   const std::string yaml = NetworkToYaml(net);

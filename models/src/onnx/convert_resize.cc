@@ -36,8 +36,8 @@ struct Request {
   std::string mode = "nearest";
   std::string coordinates = "asymmetric";
   std::string rounding = "floor";
-  std::vector<double> scales;   // per axis of X, or empty
-  std::vector<int64_t> sizes;   // per axis of X, or empty
+  std::vector<double> scales;  // per axis of X, or empty
+  std::vector<int64_t> sizes;  // per axis of X, or empty
 };
 
 void AddResizeLayer(const Node& node, const Value& x, const Request& r) {
@@ -53,14 +53,13 @@ void AddResizeLayer(const Node& node, const Value& x, const Request& r) {
   }
   const auto c = ParseResizeCoordinates(r.coordinates);
   if (!c) {
-    throw NodeError("coordinate_transformation_mode '" + r.coordinates +
-                    "' is not supported (" + ResizeCoordinatesChoices() + ")");
+    throw NodeError("coordinate_transformation_mode '" + r.coordinates + "' is not supported (" +
+                    ResizeCoordinatesChoices() + ")");
   }
   l.resize_coordinates = *c;
   const auto rounding = ParseResizeRounding(r.rounding);
   if (!rounding) {
-    throw NodeError("nearest_mode '" + r.rounding + "' is not one of " +
-                    ResizeRoundingChoices());
+    throw NodeError("nearest_mode '" + r.rounding + "' is not one of " + ResizeRoundingChoices());
   }
   l.resize_rounding = *rounding;
   // N and C keep their extent: Quasar resizes H and W.
@@ -69,9 +68,9 @@ void AddResizeLayer(const Node& node, const Value& x, const Request& r) {
         (!r.sizes.empty() && r.sizes[d] != x.shape[d])) {
       throw NodeError(std::string("resizes axis ") + std::to_string(d) + " (" +
                       (d == 0 ? "N" : "C") + ", scale " +
-                      (r.scales.empty() ? std::to_string(r.sizes[d]) + "/" +
-                                              std::to_string(x.shape[d])
-                                        : Num(r.scales[d])) +
+                      (r.scales.empty()
+                           ? std::to_string(r.sizes[d]) + "/" + std::to_string(x.shape[d])
+                           : Num(r.scales[d])) +
                       "); Quasar resizes H and W of [N, C, H, W] only");
     }
   }
@@ -162,8 +161,8 @@ void Resize(const Node& node) {
                             "cubic_coeff_a", "exclude_outside", "extrapolation_value"});
     } else {
       node.KnownAttributes({"mode", "coordinate_transformation_mode", "nearest_mode",
-                            "cubic_coeff_a", "exclude_outside", "extrapolation_value",
-                            "antialias", "axes", "keep_aspect_ratio_policy"});
+                            "cubic_coeff_a", "exclude_outside", "extrapolation_value", "antialias",
+                            "axes", "keep_aspect_ratio_policy"});
       if (node.Int("antialias", 0) != 0 && r.mode != "nearest") {
         throw NodeError("antialias 1 is not supported (a filter wider than two taps)");
       }
@@ -202,8 +201,7 @@ void Resize(const Node& node) {
   const size_t given = r.scales.empty() ? r.sizes.size() : r.scales.size();
   if (given != axes.size()) {
     throw NodeError(std::string(r.scales.empty() ? "sizes" : "scales") + " holds " +
-                    std::to_string(given) + " values for " + std::to_string(axes.size()) +
-                    " axes");
+                    std::to_string(given) + " values for " + std::to_string(axes.size()) + " axes");
   }
   // Per axis of X: the axes not named keep their extent.
   std::vector<double> scales(rank, 1.0);
@@ -226,6 +224,8 @@ void Resize(const Node& node) {
 
 }  // namespace
 
-std::vector<Converter> ResizeConverters() { return {{"Resize", 10, Resize}, {"Upsample", 7, Upsample}}; }
+std::vector<Converter> ResizeConverters() {
+  return {{"Resize", 10, Resize}, {"Upsample", 7, Upsample}};
+}
 
 }  // namespace quasar::models::onnx_import

@@ -169,8 +169,8 @@ FloatTensor Linear(const NetLayer& l, const std::vector<const FloatTensor*>& in,
   return y;
 }
 
-bool ResizeShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
-                 Shape* out, int128*) {
+bool ResizeShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+                 int128*) {
   const Shape& x = *in[0];
   if (!shape::NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
     return false;
@@ -181,8 +181,8 @@ bool ResizeShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerEr
   }
   if (!l->resize_size.empty()) {
     if (l->resize_size.size() != 2) {
-      e.Add("size", "must be [H, W], got " + shape::Num(static_cast<int64_t>(l->resize_size.size())) +
-                        " values");
+      e.Add("size", "must be [H, W], got " +
+                        shape::Num(static_cast<int64_t>(l->resize_size.size())) + " values");
       return false;
     }
     for (int64_t s : l->resize_size) {
@@ -226,27 +226,29 @@ std::optional<ResizeRounding> ParseResizeRounding(const std::string& name) {
 std::string ResizeRoundingChoices() { return EnumChoices(kRoundings); }
 
 std::vector<OpDef> ResizeOps() {
-  OpDef nearest{NetOp::kResizeNearest,
-                "resize_nearest",
-                {"size", "scales", "coordinate_transformation_mode", "nearest_mode"},
-                false,
-                true,
-                OpLowering::kPost,
-                nullptr,
-                [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
-                ResizeShape,
-                [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
-                   const FloatLayerParams*) { return Nearest(l, *in[0]); },
-                NoKernel,
-                [](const NetLayer& l, const IntTensor& x, const QuantParams&) {
-                  return Nearest(l, x);
-                },
-                OneInput};
-  return {nearest,
-          DequantizedPostOp(NetOp::kResizeLinear, "resize_linear",
-                            {"size", "scales", "coordinate_transformation_mode"},
-                            [](const NetLayer&, const NetworkSpec&) { return PostEvents{5, 5, 2}; },
-                            ResizeShape, Linear)};
+  OpDef nearest{
+      NetOp::kResizeNearest,
+      "resize_nearest",
+      {"size", "scales", "coordinate_transformation_mode", "nearest_mode"},
+      false,
+      true,
+      OpLowering::kPost,
+      nullptr,
+      [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
+      ResizeShape,
+      [](const NetLayer& l, const std::vector<const FloatTensor*>& in, const FloatLayerParams*) {
+        return Nearest(l, *in[0]);
+      },
+      NoKernel,
+      [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return Nearest(l, x); },
+      OneInput};
+  return {nearest, DequantizedPostOp(
+                       NetOp::kResizeLinear, "resize_linear",
+                       {"size", "scales", "coordinate_transformation_mode"},
+                       [](const NetLayer&, const NetworkSpec&) {
+                         return PostEvents{5, 5, 2};
+                       },
+                       ResizeShape, Linear)};
 }
 
 }  // namespace quasar::models
