@@ -1,5 +1,6 @@
 // Resize and Upsample (models/src/onnx/convert_resize.cc): the CNNs of
-// workloads/onnx/export_resize_model.py give PyTorch's float output on every element; the
+// workloads/onnx/export_resize_model.py give PyTorch's float output on every element; the ops
+// give ONNX's reference outputs (workloads/onnx/make_resize_cases.py) in every mode; the
 // opset-18 form (axes) on values worked by hand; every refused form names the file, the node,
 // the op type and the bad value.
 
@@ -7,6 +8,7 @@
 #include <cmath>
 
 #include "quasar/models/net/float_net.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/onnx/onnx_import.h"
 #include "test_util.h"
@@ -109,6 +111,64 @@ TEST_CASE("CNNs with Resize and Upsample give PyTorch's float outputs") {
       }
     }
   }
+}
+
+TEST_CASE("resize_nearest and resize_linear give ONNX's reference outputs in every mode") {
+  // The cases of workloads/onnx/make_resize_cases.py, in its order: nearest with scales
+  // [1.6, 0.75] in each coordinate mode and each rounding; nearest with sizes [3, 11] in each
+  // coordinate mode; linear with scales [2.3, 0.6] and sizes [1, 13] in each coordinate mode.
+  const FloatTensor x = ReadFloat(DataPath("resize_cases.x.npy"));
+  const FloatTensor expected = ReadFloat(DataPath("resize_cases.expected.npy"));
+  const std::vector<ResizeCoordinates> coords = {
+      ResizeCoordinates::kHalfPixel, ResizeCoordinates::kPytorchHalfPixel,
+      ResizeCoordinates::kAlignCorners, ResizeCoordinates::kAsymmetric};
+  std::vector<NetLayer> cases;
+  for (ResizeCoordinates c : coords) {
+    for (ResizeRounding r : {ResizeRounding::kRoundPreferFloor, ResizeRounding::kRoundPreferCeil,
+                             ResizeRounding::kFloor, ResizeRounding::kCeil}) {
+      NetLayer l;
+      l.op = NetOp::kResizeNearest;
+      l.resize_scales = {1.6f, 0.75f};  // float32, as an ONNX scales tensor holds them
+      l.resize_coordinates = c;
+      l.resize_rounding = r;
+      cases.push_back(l);
+    }
+  }
+  for (ResizeCoordinates c : coords) {
+    NetLayer l;
+    l.op = NetOp::kResizeNearest;
+    l.resize_size = {3, 11};
+    l.resize_coordinates = c;
+    cases.push_back(l);
+  }
+  for (ResizeCoordinates c : coords) {
+    NetLayer l;
+    l.op = NetOp::kResizeLinear;
+    l.resize_coordinates = c;
+    l.resize_scales = {2.3f, 0.6f};
+    cases.push_back(l);
+    l.resize_scales.clear();
+    l.resize_size = {1, 13};
+    cases.push_back(l);
+  }
+  int64_t at = 0;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    INFO("case " << k << ": " << NetOpName(cases[k].op) << " "
+                 << ResizeCoordinatesName(cases[k].resize_coordinates) << " "
+                 << ResizeRoundingName(cases[k].resize_rounding));
+    const FloatTensor y = OpOf(cases[k].op).run_float(cases[k], {&x}, nullptr);
+    REQUIRE(at + y.size() <= expected.size());
+    for (int64_t i = 0; i < y.size(); ++i) {
+      INFO("element " << i);
+      if (cases[k].op == NetOp::kResizeNearest) {  // a pick: the very element
+        CHECK(y[i] == expected[at + i]);
+      } else {  // sums formed in another order: the node tests' tolerance
+        CHECK(std::abs(y[i] - expected[at + i]) <= 1e-7 + 1e-3 * std::abs(expected[at + i]));
+      }
+    }
+    at += y.size();
+  }
+  CHECK(at == expected.size());
 }
 
 TEST_CASE("Resize-18 with axes resizes the named axes only") {
