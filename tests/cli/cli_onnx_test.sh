@@ -88,6 +88,19 @@ for m in qgemm qlinear_matmul2; do
   expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
     --net "$data/$m.onnx" --arch "$tmp/edge16.yaml" --backend systemc
 done
+# Nearest and bilinear resizes (resize_cnn.onnx): infer, the analytical model, the SystemC cycle
+# model bit for bit with golden, and the network written out gives the same golden run.
+expect 0 "resize_nearest" -- "$q" networks --net "$data/resize_cnn.onnx"
+expect 0 "" -- "$q" run --net "$data/resize_cnn.onnx" --arch edge_32x32_os
+expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+  --net "$data/resize_cnn.onnx" --arch edge_32x32_os --backend systemc
+expect 0 "" -- "$q" import-onnx "$data/resize_cnn.onnx" -o "$tmp/resize"
+"$q" infer --net "$data/resize_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/ra.json"
+"$q" infer --net "$tmp/resize/resize_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/rb.json"
+expect 0 "" -- test -s "$tmp/ra.json"
+expect 0 "" -- diff "$tmp/ra.json" "$tmp/rb.json"
 
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"

@@ -97,7 +97,10 @@ layers:
   - {name: ln_bias, op: constant, value_file: bias_6.npy}
   - {name: normed, op: layer_norm, inputs: [centred, ln_scale, ln_bias], axis: -1, epsilon: 0.001}
   - {name: padded, op: pad, input: normed, pads: [0, 0, 1, 0, 0, 0, 0, 2], mode: reflect}
-  - {name: flat, op: flatten, input: padded}
+  - {name: stretched, op: resize_nearest, input: padded, scales: [1.5, 0.5]}
+  - {name: smooth, op: resize_linear, input: stretched, size: [4, 7],
+     coordinate_transformation_mode: align_corners}
+  - {name: flat, op: flatten, input: smooth}
   - {name: fc, op: fully_connected, out_features: 5}
 )";
 

@@ -74,6 +74,14 @@ TEST_CASE("every enum's names round-trip through its parser") {
   CheckRoundTrip<PadMode>({PadMode::kConstant, PadMode::kReflect, PadMode::kEdge}, PadModeName,
                           ParsePadMode);
   CHECK(PadModeChoices() == "constant, reflect, edge");
+  CheckRoundTrip<ResizeCoordinates>(
+      {ResizeCoordinates::kHalfPixel, ResizeCoordinates::kPytorchHalfPixel,
+       ResizeCoordinates::kAlignCorners, ResizeCoordinates::kAsymmetric},
+      ResizeCoordinatesName, ParseResizeCoordinates);
+  CheckRoundTrip<ResizeRounding>({ResizeRounding::kRoundPreferFloor,
+                                  ResizeRounding::kRoundPreferCeil, ResizeRounding::kFloor,
+                                  ResizeRounding::kCeil},
+                                 ResizeRoundingName, ParseResizeRounding);
   CheckRoundTrip<PrecisionScaling>({PrecisionScaling::kNone, PrecisionScaling::kBitFusion},
                                    PrecisionScalingName, ParsePrecisionScaling);
   CheckRoundTrip<OverflowMode>({OverflowMode::kWrap, OverflowMode::kSaturate}, OverflowModeName,
@@ -111,7 +119,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kDiv,            NetOp::kConcat,
                                   NetOp::kSlice,          NetOp::kConstant,
                                   NetOp::kLayerNorm,      NetOp::kPRelu,
-                                  NetOp::kPad};
+                                  NetOp::kPad,            NetOp::kResizeNearest,
+                                  NetOp::kResizeLinear};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

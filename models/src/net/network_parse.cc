@@ -170,6 +170,35 @@ void ReadLayerPrecision(const MapReader& m, NetLayer* layer) {
   layer->precision_override.accumulator = ReadAccumulator(*p);
 }
 
+// A resize layer's keys (ops/resize.cc), read when the op takes them: the shape rule checks
+// size and scales.
+void ReadResizeKeys(const MapReader& m, bool resize, NetLayer* layer) {
+  if (!resize) {
+    return;
+  }
+  if (auto s = m.IntList("size", false)) {
+    layer->resize_size = *s;
+  }
+  if (auto s = m.DoubleList("scales", false)) {
+    layer->resize_scales = *s;
+  }
+  if (auto c = m.String("coordinate_transformation_mode", false)) {
+    if (auto parsed = ParseResizeCoordinates(*c)) {
+      layer->resize_coordinates = *parsed;
+    } else {
+      m.Error("coordinate_transformation_mode",
+              "must be one of " + ResizeCoordinatesChoices() + ", got '" + *c + "'");
+    }
+  }
+  if (auto r = m.String("nearest_mode", false)) {
+    if (auto parsed = ParseResizeRounding(*r)) {
+      layer->resize_rounding = *parsed;
+    } else {
+      m.Error("nearest_mode", "must be one of " + ResizeRoundingChoices() + ", got '" + *r + "'");
+    }
+  }
+}
+
 void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer) {
   const NetOp op = layer->op;
   CheckLayerKeys(m, op);
@@ -264,6 +293,7 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
     const auto& keys = OpOf(op).keys;
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
+  ReadResizeKeys(m, takes("size"), layer);
   for (auto [key, field] : {std::pair<const char*, double*>{"alpha", &layer->alpha},
                             {"beta", &layer->beta},
                             {"min", &layer->clip_min},

@@ -74,6 +74,21 @@ void EmitAccumulator(YAML::Emitter& out, const AccumulatorSpec& a) {
       << OverflowModeName(a.overflow) << YAML::EndMap;
 }
 
+// A resize layer's keys (ops/resize.cc).
+void EmitResize(YAML::Emitter& out, const NetLayer& l) {
+  if (!l.resize_size.empty()) {
+    EmitList(out, "size", l.resize_size);
+  }
+  if (!l.resize_scales.empty()) {
+    out << YAML::Key << "scales" << YAML::Value << YAML::Flow << l.resize_scales;
+  }
+  out << YAML::Key << "coordinate_transformation_mode" << YAML::Value
+      << ResizeCoordinatesName(l.resize_coordinates);
+  if (l.op == NetOp::kResizeNearest) {
+    out << YAML::Key << "nearest_mode" << YAML::Value << ResizeRoundingName(l.resize_rounding);
+  }
+}
+
 void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   out << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << l.name;
@@ -104,6 +119,10 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
       EmitList(out, "pads", l.pads);
       out << YAML::Key << "mode" << YAML::Value << PadModeName(l.pad_mode);
       out << YAML::Key << "value" << YAML::Value << l.pad_value;
+      break;
+    case NetOp::kResizeNearest:
+    case NetOp::kResizeLinear:
+      EmitResize(out, l);
       break;
     default:
       break;

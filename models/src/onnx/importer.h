@@ -181,6 +181,7 @@ std::vector<Converter> FoldConverters();  // ConstantOfShape, Equal, Where, Expa
 std::vector<Converter> ElementwiseConverters();  // Sigmoid, Tanh, HardSwish, HardSigmoid,
                                                  // LeakyRelu, Mul, Sub, Div
 std::vector<Converter> NormConverters();         // LayerNormalization
+std::vector<Converter> ResizeConverters();       // Resize, Upsample
 std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLinear
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
 std::vector<Converter> QonnxTruncConverters();   // Trunc (qonnx_trunc.cc)

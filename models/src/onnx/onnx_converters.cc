@@ -10,8 +10,8 @@ const std::vector<Converter>& Converters() {
     std::vector<Converter> v;
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
                         ConstantConverters, FoldConverters, ElementwiseConverters, NormConverters,
-                        QdqConverters, QonnxConverters, QonnxTruncConverters,
-                        QOperatorConverters}) {
+                        ResizeConverters, QdqConverters, QonnxConverters,
+                        QonnxTruncConverters, QOperatorConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());
     }

@@ -58,6 +58,10 @@ enum class NetOp {
   kLayerNorm,  // normalized over the dimensions from `axis` on, scaled, shifted (ops/layer_norm.cc)
   kPRelu,      // a < 0 ? a * slope : a, the slope tensor broadcast to a (ops/binary.cc)
   kPad,        // elements added before and after each dimension (ops/pad.cc)
+  // H and W of [N, C, H, W] resized as ONNX's Resize does (ops/resize.cc): the nearest input
+  // element (moves data), or bilinear interpolation (on the post unit's arithmetic).
+  kResizeNearest,
+  kResizeLinear,
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
@@ -71,6 +75,17 @@ enum class PadMode { kConstant, kReflect, kEdge };
 std::string PadModeName(PadMode m);
 std::optional<PadMode> ParsePadMode(const std::string& name);
 std::string PadModeChoices();
+
+// How a resize layer maps an output coordinate to an input one, and how a nearest resize rounds
+// it: ONNX Resize's coordinate_transformation_mode and nearest_mode (ops/resize.cc).
+enum class ResizeCoordinates { kHalfPixel, kPytorchHalfPixel, kAlignCorners, kAsymmetric };
+std::string ResizeCoordinatesName(ResizeCoordinates c);
+std::optional<ResizeCoordinates> ParseResizeCoordinates(const std::string& name);
+std::string ResizeCoordinatesChoices();
+enum class ResizeRounding { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
+std::string ResizeRoundingName(ResizeRounding r);
+std::optional<ResizeRounding> ParseResizeRounding(const std::string& name);
+std::string ResizeRoundingChoices();
 
 // One named input tensor of the network.
 struct NetInput {
@@ -100,6 +115,12 @@ struct NetLayer {
   std::vector<int64_t> pads;  // pad: before, then after, each dimension (ONNX's order)
   PadMode pad_mode = PadMode::kConstant;  // pad
   double pad_value = 0.0;                 // pad, constant mode
+  // resize_nearest, resize_linear: the output's [H, W] (empty: floor(input * scales)) and the
+  // scales [s_h, s_w] of the coordinate transform (empty: output / input).
+  std::vector<int64_t> resize_size;
+  std::vector<double> resize_scales;
+  ResizeCoordinates resize_coordinates = ResizeCoordinates::kHalfPixel;
+  ResizeRounding resize_rounding = ResizeRounding::kRoundPreferFloor;  // resize_nearest
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow

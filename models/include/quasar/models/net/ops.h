@@ -117,6 +117,7 @@ std::vector<OpDef> SliceOps();           // slice
 std::vector<OpDef> ConstantOps();        // constant
 std::vector<OpDef> PadOps();             // pad
 std::vector<OpDef> LayerNormOps();       // layer_norm
+std::vector<OpDef> ResizeOps();          // resize_nearest, resize_linear
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
