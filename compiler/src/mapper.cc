@@ -6,10 +6,12 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/spec/arch_fields.h"
 
 namespace quasar::compiler {
 namespace {
@@ -36,8 +38,10 @@ int64_t MaxMagnitude(const models::OperandPrecision& p) {
 int SignedBitsFor(int64_t k, int64_t a, int64_t w) {
   const long double bound = static_cast<long double>(k) * a * w;
   int bits = 1;
-  while (std::ldexp(1.0L, bits - 1) - 1 < bound) {
+  long double half_range = 1;  // 2^(bits - 1), doubled exactly in step with bits
+  while (half_range - 1 < bound) {
     ++bits;
+    half_range *= 2;
   }
   return bits;
 }
@@ -116,6 +120,28 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   return l;
 }
 
+std::string PrepareKey(const models::ArchSpec& arch) {
+  std::string key;
+  for (const models::ArchField& f : models::ArchFields()) {
+    if (f.key.compare(0, 4, "mac.") != 0 && f.key != "conventions") {
+      continue;
+    }
+    const models::ArchValue v = f.get(arch);
+    key += f.key + '=';
+    if (const auto* i = std::get_if<int64_t>(&v)) {
+      key += std::to_string(*i);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      key += models::ShortestNumber(*d);
+    } else if (const auto* b = std::get_if<bool>(&v)) {
+      key += *b ? "true" : "false";
+    } else {
+      key += std::get<std::string>(v);
+    }
+    key += ';';
+  }
+  return key;
+}
+
 bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
                 std::string* why) {
   // The largest tile is the tiling clipped to the GEMM.
@@ -147,7 +173,11 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
 }
 
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                        Objective objective, const LayerMapFn& map) {
+                        Objective objective, const LayerMapFn& map,
+                        const std::vector<LayerSchedule>* prepared) {
+  if (prepared != nullptr && prepared->size() != net.layers.size()) {
+    throw std::logic_error("CompileNetwork: prepared layers of another network");
+  }
   Schedule s;
   s.network = net.name;
   s.arch = arch.name;
@@ -155,7 +185,9 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
   // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
   std::map<std::array<int64_t, 23>, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
-    LayerSchedule l = PrepareLayer(layer, net, arch);
+    LayerSchedule l = prepared != nullptr
+                          ? (*prepared)[static_cast<size_t>(&layer - net.layers.data())]
+                          : PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
       const LayerBits& b = l.bits;
       const std::array<int64_t, 23> key = {

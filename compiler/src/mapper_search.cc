@@ -268,17 +268,30 @@ void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
 }  // namespace
 
 size_t PickCheapest(size_t n, const IndexedPrice& bound, const IndexedPrice& cost,
-                    LayerSchedule* l, double* best) {
+                    LayerSchedule* l, double* best, std::vector<size_t>* known_order) {
   std::vector<double> lower(n, -std::numeric_limits<double>::infinity());
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) {
-    order[i] = i;
-    if (bound) {
-      lower[i] = bound(i);
-    }
+  for (size_t i = 0; bound && i < n; ++i) {
+    lower[i] = bound(i);
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return lower[a] < lower[b]; });
+  // The stable sort by bound is the order by (bound, index): a given order that is sorted so is
+  // that order.
+  const auto before = [&](size_t a, size_t b) {
+    return lower[a] < lower[b] || (lower[a] == lower[b] && a < b);
+  };
+  std::vector<size_t> local;
+  std::vector<size_t>& order = known_order != nullptr ? *known_order : local;
+  bool sorted = order.size() == n;
+  for (size_t j = 1; sorted && j < n; ++j) {
+    sorted = before(order[j - 1], order[j]);
+  }
+  if (!sorted) {
+    order.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return lower[a] < lower[b]; });
+  }
   *best = std::numeric_limits<double>::infinity();
   size_t chosen = n;
   for (size_t i : order) {

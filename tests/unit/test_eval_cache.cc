@@ -192,8 +192,10 @@ sweep:
   dram.bytes_per_cycle: [8, 32]
   clock_mhz: [100, 700]
   mac.accumulator.overflow: [wrap, saturate]
+  mac.accumulator.bits: [16, 32]
 )");
-  REQUIRE(spec.eval_cache != nullptr);  // ParseSweep makes one
+  REQUIRE(spec.eval_cache != nullptr);  // ParseSweep makes one, and the prepared layers
+  REQUIRE(spec.prepared != nullptr);     // per MAC (the accumulator fields are MAC fields)
   const auto with = sim::explore::RunSweep(spec, {});
   CHECK(spec.eval_cache->hits() > 0);
   const std::string csv = report::SweepCsv(spec, with.rows, MarkFront(spec, with.rows));

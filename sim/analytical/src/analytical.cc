@@ -191,14 +191,18 @@ double PriceCost(const LayerPerf& p, const models::ArchSpec& arch,
 
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective,
-                           compiler::MapperSearch search, EvalCache* cache) {
+                           compiler::MapperSearch search, EvalCache* cache,
+                           const std::vector<compiler::LayerSchedule>* prepared) {
   const models::AreaBreakdown area = models::PriceArea(arch, table);
   const std::unique_ptr<DramModel> dram = MakeDramModel(arch.dram);
   GemmBounder bounder;
   if (cache != nullptr) {
-    return compiler::CompileNetwork(net, arch, objective, [&](LayerSchedule* l) {
-      cache->MapLayer(l, arch, table, area, objective, *dram, search, &bounder);
-    });
+    return compiler::CompileNetwork(
+        net, arch, objective,
+        [&](LayerSchedule* l) {
+          cache->MapLayer(l, arch, table, area, objective, *dram, search, &bounder);
+        },
+        prepared);
   }
   return compiler::CompileNetwork(
       net, arch, objective,

@@ -81,6 +81,7 @@ struct Search {
   std::vector<GemmBound> bounds;
   mutable std::mutex mutex;
   mutable std::vector<std::optional<LayerPerf>> perfs;  // one per candidate
+  mutable std::vector<size_t> order;  // the last pricing order (PickCheapest's `order`)
 };
 
 struct Entry {
@@ -207,6 +208,11 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
   l->feasible_candidates = l->priced = 0;
   double best = 0;
   const size_t n = sr.candidates.size();
+  std::vector<size_t> order;
+  {
+    std::lock_guard<std::mutex> lock(sr.mutex);
+    order = sr.order;
+  }
   const size_t i = compiler::PickCheapest(
       n, [&](size_t j) { return PriceBound(sr.bounds[j], arch, table, area, objective); },
       [&](size_t j) {
@@ -226,7 +232,11 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
         }
         return price;
       },
-      l, &best);
+      l, &best, &order);
+  {
+    std::lock_guard<std::mutex> lock(sr.mutex);
+    sr.order = std::move(order);
+  }
   compiler::SetMapping(l, arch, i < n ? std::optional<compiler::Tiling>(sr.candidates[i])
                                       : std::nullopt);
 }

@@ -99,8 +99,11 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   }
   const models::NetworkSpec& net = spec.nets[PairOf(spec, config)];
   EvalCache* cache = spec.eval_cache.get();
-  const compiler::Schedule s =
-      Compile(net, arch, spec.table, spec.objective, compiler::MapperSearch::kFast, cache);
+  const auto prepared = cache != nullptr && spec.prepared != nullptr
+                            ? spec.prepared->Get(PairOf(spec, config), net, arch)
+                            : nullptr;
+  const compiler::Schedule s = Compile(net, arch, spec.table, spec.objective,
+                                       compiler::MapperSearch::kFast, cache, prepared.get());
   const NetworkPerf perf =
       backend == nullptr ? EvaluateSchedule(s, arch, spec.table, cache)
       : values           ? RunOnBackend(*backend, s, arch, spec.table, net, values)

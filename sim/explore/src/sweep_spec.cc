@@ -396,6 +396,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   for (const std::string& h : net_hashes) {
     s.contexts.push_back(common + ";network=" + h);
   }
+  s.prepared = std::make_shared<PreparedNetworks>(s.nets.size());
   return s;
 }
 
@@ -443,6 +444,25 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
   c.precision = rest % spec.precisions.size();
   c.network = rest / spec.precisions.size();
   return c;
+}
+
+std::shared_ptr<const std::vector<compiler::LayerSchedule>> PreparedNetworks::Get(
+    size_t pair, const models::NetworkSpec& net, const models::ArchSpec& arch) {
+  const std::string key = compiler::PrepareKey(arch);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = by_pair_.at(pair).find(key);
+    if (it != by_pair_[pair].end()) {
+      return it->second;
+    }
+  }
+  auto layers = std::make_shared<std::vector<compiler::LayerSchedule>>();
+  layers->reserve(net.layers.size());
+  for (const models::NetLayer& layer : net.layers) {
+    layers->push_back(compiler::PrepareLayer(layer, net, arch));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return by_pair_[pair].emplace(key, std::move(layers)).first->second;
 }
 
 std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,

@@ -51,6 +51,10 @@ namespace quasar::compiler {
 // its operands); the tiling is left at one tile of the whole GEMM.
 LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkSpec& net,
                            const models::ArchSpec& arch);
+// What PrepareLayer reads of an accelerator, as text: every `mac.*` field of the format and
+// `conventions` (arch_fields.h). Accelerators with the same key get the same prepared layers, so
+// a caller compiling one network for many accelerators (a sweep) may prepare it once per key.
+std::string PrepareKey(const models::ArchSpec& arch);
 
 // How much of the space the mapper searches (see the top of this file).
 enum class MapperSearch {
@@ -94,9 +98,13 @@ void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& 
 // `l->feasible_candidates` and `l->priced` as MapLayer does (it calls this); returns the
 // chosen index (n if none could be priced) and its price in `best`. Callers that keep each
 // candidate's price inputs (sim/eval_cache.h) run the same search without re-deriving them.
+// `order`, when given, is the pricing order of an earlier search of the same candidates: it is
+// used when it is still sorted by this search's bounds (checked, pair by pair, in O(n)) and
+// replaced by the new order otherwise, so a caller that repeats a search under other prices
+// sorts only when the order changed.
 using IndexedPrice = std::function<double(size_t)>;
 size_t PickCheapest(size_t n, const IndexedPrice& bound, const IndexedPrice& cost,
-                    LayerSchedule* l, double* best);
+                    LayerSchedule* l, double* best, std::vector<size_t>* order = nullptr);
 // MapLayer's last step: the chosen tiling, or (nullopt) the status of a layer nothing fits.
 void SetMapping(LayerSchedule* l, const models::ArchSpec& arch,
                 const std::optional<Tiling>& chosen);
@@ -110,9 +118,11 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
                         Objective objective, const CostFn& cost, const CostFn& bound = nullptr,
                         MapperSearch search = MapperSearch::kFast);
 // The same with `map` in place of MapLayer for each distinct kGemm layer that can run (it must
-// give MapLayer's result).
+// give MapLayer's result). `prepared`, when given, holds PrepareLayer's result for every layer
+// of `net` on an accelerator of the same PrepareKey, used in place of preparing them again.
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                        Objective objective, const LayerMapFn& map);
+                        Objective objective, const LayerMapFn& map,
+                        const std::vector<LayerSchedule>* prepared = nullptr);
 
 // Why `schedule` cannot be run for `net` on `arch` (a Schedule read from a file, say), or an empty
 // string: the layer count, names, kinds, GEMM shapes, widths and packing must be those

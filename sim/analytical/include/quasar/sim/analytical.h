@@ -139,10 +139,13 @@ double PriceBound(const GemmBound& bound, const models::ArchSpec& arch,
 // Compiles `net` for `arch` with the analytical model as the mapper's price. With `cache`, the
 // prices' counts and bounds come from it: the same schedule (eval_cache.h), faster when
 // accelerators share timing fields (a sweep over the clock, say) or are compiled again.
+// `prepared` (with a cache only): the network's layers as compiler::PrepareLayer makes them for an
+// accelerator of the same compiler::PrepareKey (CompileNetwork's `prepared`).
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective,
                            compiler::MapperSearch search = compiler::MapperSearch::kFast,
-                           EvalCache* cache = nullptr);
+                           EvalCache* cache = nullptr,
+                           const std::vector<compiler::LayerSchedule>* prepared = nullptr);
 
 // Registers the analytical model as backend "analytical" (EvaluateSchedule; moves no values).
 void RegisterAnalyticalBackend(BackendRegistry* registry);

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,21 @@
 namespace quasar::sim::explore {
 
 // ---- The sweep file (sweep_spec.cc) ----
+
+// The prepared layers of a sweep's networks (SweepSpec::prepared), shared by its threads.
+class PreparedNetworks {
+ public:
+  explicit PreparedNetworks(size_t pairs) : by_pair_(pairs) {}
+  // `net` (the spec's pair `pair`) prepared for `arch`: made on the first request of its key.
+  std::shared_ptr<const std::vector<compiler::LayerSchedule>> Get(size_t pair,
+                                                                  const models::NetworkSpec& net,
+                                                                  const models::ArchSpec& arch);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::map<std::string, std::shared_ptr<const std::vector<compiler::LayerSchedule>>>>
+      by_pair_;
+};
 
 // One swept ArchSpec field and its values, in file order, as canonical text (integers in
 // decimal, numbers in the shortest form that reads back exactly, names as in the arch format).
@@ -80,6 +97,10 @@ struct SweepSpec {
   // the rows are the same with or without it (eval_cache.h). ParseSweep makes one; null turns
   // it off (bench_sweep measures both).
   std::shared_ptr<EvalCache> eval_cache;
+  // With the cache: each pair's layers as compiler::PrepareLayer makes them, per PrepareKey (the
+  // accelerator's MAC and conventions), so configurations that share a MAC prepare the network
+  // once. ParseSweep makes it (one slot per pair).
+  std::shared_ptr<PreparedNetworks> prepared;
 
   // `sample:` (sweep_sample.h): the points of the axes' product the sweep evaluates instead of
   // all of them, each one value index per axis, in enumeration order; empty when it enumerates.
