@@ -6,10 +6,12 @@
 //  - array: edge_32x32_os with rows and cols in 8..64 (powers of two) x os/ws, 32 configurations,
 //    every one with other timing fields, so none reuses another's evaluations;
 //  - architect: rows, cols 16..64 x os/ws x DRAM bytes/cycle 16, 32 x clock 250..1000 MHz (4)
-//    x accumulator overflow wrap/saturate, 576 configurations: the clock and the overflow mode
+//    x accumulator overflow wrap/saturate, 288 configurations: the clock and the overflow mode
 //    change no count, so 8 configurations share each evaluation;
 //  - clock: edge_32x32_os x os/ws x clock 100..1600 MHz (16) x overflow (2), 64 configurations,
-//    32 per set of timing fields: nearly every evaluation reused (the rate of the cached path).
+//    32 per set of timing fields: nearly every evaluation reused (the rate of the cached path);
+//  - clocks: os/ws x every MHz from 100 to 2000, 3,802 configurations: the cached path once
+//    its searches are known (the first configuration of each dataflow pays for them).
 // One untimed warm-up run (uncached) of the first shape first.
 // Usage: bench_sweep [network.yaml] [threads] [shape [cached]] (threads: 2 by default; shape:
 // that shape only; `cached`: only its cached run, no warm-up and no check, for profiling the
@@ -52,6 +54,9 @@ constexpr Shape kShapes[] = {
      "  array.dataflow: [os, ws]\n"
      "  clock_mhz: {from: 100, to: 1600, step: 100}\n"
      "  mac.accumulator.overflow: [wrap, saturate]\n"},
+    {"clocks",
+     "  array.dataflow: [os, ws]\n"
+     "  clock_mhz: {from: 100, to: 2000, step: 1}\n"},
 };
 
 struct Timed {
