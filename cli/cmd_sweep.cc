@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "commands.h"
 #include "net_common.h"
@@ -126,19 +127,23 @@ size_t ReadRows(const ex::SweepSpec& spec, const std::string& path,
   return added;
 }
 
-int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
-  ex::SweepSpec spec = ex::LoadSweep(ResolveSweepPath(o.file), {ZooDir(), AcceleratorDir()});
-  SetConstraint(o.max_area, "--max-area", false, &spec.constraints.max_area_mm2);
-  SetConstraint(o.max_latency, "--max-latency", false, &spec.constraints.max_latency_s);
-  SetConstraint(o.max_energy, "--max-energy", false, &spec.constraints.max_energy_uj);
-  if (o.min_sqnr && !spec.fidelity) {
-    throw InputError("--min-sqnr needs `fidelity: true` in " + spec.file);
+// The constraint options, over the sweep file's constraints.
+void ApplyConstraintOptions(const Options& o, ex::SweepSpec* spec) {
+  SetConstraint(o.max_area, "--max-area", false, &spec->constraints.max_area_mm2);
+  SetConstraint(o.max_latency, "--max-latency", false, &spec->constraints.max_latency_s);
+  SetConstraint(o.max_energy, "--max-energy", false, &spec->constraints.max_energy_uj);
+  if (o.min_sqnr && !spec->fidelity) {
+    throw InputError("--min-sqnr needs `fidelity: true` in " + spec->file);
   }
-  SetConstraint(o.min_sqnr, "--min-sqnr", true, &spec.constraints.min_sqnr_db);
-  if (o.min_top1 && !spec.data) {
-    throw InputError("--min-top1 needs `data:` (a labelled dataset) in " + spec.file);
+  SetConstraint(o.min_sqnr, "--min-sqnr", true, &spec->constraints.min_sqnr_db);
+  if (o.min_top1 && !spec->data) {
+    throw InputError("--min-top1 needs `data:` (a labelled dataset) in " + spec->file);
   }
-  SetConstraint(o.min_top1, "--min-top1", true, &spec.constraints.min_top1_pct);
+  SetConstraint(o.min_top1, "--min-top1", true, &spec->constraints.min_top1_pct);
+}
+
+// The CSV and JSON outputs of --out (either may be empty), by --format or their extensions.
+std::pair<std::string, std::string> OutputFiles(const Options& o) {
   if (!o.format.empty() && o.out.size() > 1) {
     throw InputError("--format applies to a single --out; name the files .csv and .json instead");
   }
@@ -154,6 +159,158 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
     }
     slot = path;
   }
+  return {csv, json};
+}
+
+// Notes on what a sweep's figures can and cannot say (rank 0 only).
+void PrintNotes(const ex::SweepSpec& spec) {
+  for (size_t n = 0; spec.fidelity && n < spec.networks.size(); ++n) {
+    if (models::HasSyntheticWeights(spec.nets[n * spec.precisions.size()])) {
+      fmt::print(stderr,
+                 "[sweep] note: {} has synthetic weights (seed 1): its fidelity compares "
+                 "precisions but says nothing of accuracy{}\n",
+                 spec.networks[n],
+                 spec.data ? "" : " (data: measures accuracy on a trained network, docs/sweep.md)");
+    }
+  }
+  if (spec.precisions.size() > 1 && !spec.fidelity) {
+    fmt::print(stderr,
+               "[sweep] note: {} precisions without `fidelity: true`: SQNR is not an objective, "
+               "so a lower precision that runs faster dominates the front (docs/sweep.md)\n",
+               spec.precisions.size());
+  }
+}
+
+// --resume: the rows of the CSV and of a leftover rows file kept in `done` (rank 0). Returns how
+// many of them are this process's (its shard's) to skip.
+size_t ReadResumedRows(const ex::SweepSpec& spec, const std::string& csv,
+                       const std::string& partial, const Shard* shard,
+                       std::vector<std::optional<ex::SweepRow>>* done) {
+  if (csv.empty()) {
+    throw InputError("--resume reads the CSV output: give --out FILE.csv");
+  }
+  size_t reused = 0;
+  for (const std::string& path : {csv, partial}) {
+    if (PathExists(path)) {
+      const size_t added = ReadRows(spec, path, done);
+      reused += added;
+      if (path == partial) {
+        fmt::print(stderr, "[sweep] --resume: {} rows from the interrupted run's {}\n", added,
+                   partial);
+      }
+    }
+  }
+  if (shard) {  // rows of other shards stay in the partial file but are not this run's
+    reused = 0;
+    for (size_t i = 0; i < done->size(); ++i) {
+      reused += (*done)[i] && i % shard->count == shard->index ? 1 : 0;
+    }
+  }
+  if (!PathExists(csv) && !PathExists(partial)) {
+    fmt::print(stderr, "[sweep] --resume: {} does not exist yet, starting from the beginning\n",
+               csv);
+  }
+  return reused;
+}
+
+// An MPI run: rank 0 tells every rank which configurations it kept, and the others mark them
+// done (placeholders: only rank 0 writes rows).
+void ShareKeptRows(SweepMpi* mpi, size_t total, std::vector<std::optional<ex::SweepRow>>* done) {
+  const bool root = mpi->rank() == 0;
+  std::vector<char> kept;
+  if (root) {
+    kept.assign(total, 0);
+    for (size_t i = 0; i < done->size(); ++i) {
+      kept[i] = (*done)[i] ? 1 : 0;
+    }
+  }
+  mpi->Broadcast(&kept);
+  if (!root && std::find(kept.begin(), kept.end(), 1) != kept.end()) {
+    done->assign(total, std::nullopt);
+    for (size_t i = 0; i < total; ++i) {
+      if (kept[i]) {
+        (*done)[i].emplace();
+        (*done)[i]->index = i;
+      }
+    }
+  }
+}
+
+// Starts the rows file with the header and every kept row, so no row is ever only in memory;
+// it replaces an earlier one (read by --resume) only once it holds them all, and the CSV itself
+// is left alone. Returns its layout; `out` stays open for the new rows.
+RowsFile StartRowsFile(const ex::SweepSpec& spec, const std::string& partial,
+                       const std::vector<std::optional<ex::SweepRow>>& done, std::ofstream* out) {
+  RowsFile rows_file;
+  rows_file.path = partial;
+  const std::string tmp = partial + ".tmp";
+  out->open(tmp, std::ios::binary | std::ios::trunc);
+  *out << report::SweepCsvHeader(spec);
+  rows_file.kept_begin = static_cast<uint64_t>(out->tellp());
+  for (const auto& r : done) {
+    if (r) {
+      *out << report::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
+      ++rows_file.kept;
+    }
+  }
+  rows_file.new_begin = static_cast<uint64_t>(out->tellp());
+  if (!out->flush()) {
+    throw InputError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, partial, ec);
+  if (ec) {
+    throw InputError("cannot write " + partial + ": " + ec.message());
+  }
+  return rows_file;
+}
+
+// Writes the outputs from the rows file, removes it and reports: for a shard its part file (no
+// front: it needs every shard's rows), otherwise the CSV and JSON and the fronts on stdout.
+int Finish(const ex::SweepSpec& spec, const RowsFile& rows_file, const std::string& csv,
+           const std::string& json, const Shard* shard, const ex::SweepResult& result,
+           double seconds) {
+  const size_t total = spec.ConfigCount();
+  SweepOutputFiles files;
+  files.csv = csv;
+  files.json = json;
+  if (shard) {
+    files.shard = std::make_pair(shard->index, shard->count);
+  }
+  const ex::SweepFronts fronts = WriteSweepOutputs(spec, rows_file, files);
+  std::error_code ec;
+  fs::remove(rows_file.path, ec);  // the outputs hold its rows now
+  if (shard) {
+    fmt::print(stderr,
+               "[sweep] shard {}/{}: {} of {} configurations ({} evaluated, {} resumed) in "
+               "{:.2f} s, written to {}; merge the parts with `quasar sweep-merge`\n",
+               shard->index, shard->count, result.evaluated + result.reused, total,
+               result.evaluated, result.reused,
+               seconds, csv);
+    return 0;
+  }
+  size_t feasible = 0;
+  for (size_t n = 0; n < spec.networks.size(); ++n) {
+    feasible += fronts.Of(n).feasible;
+  }
+  fmt::print(stderr,
+             "[sweep] {} configurations ({} evaluated, {} resumed, {} feasible) in {:.2f} s{}\n",
+             total, result.evaluated, result.reused, feasible, seconds,
+             result.fidelity_runs ? fmt::format(", {} fidelity runs", result.fidelity_runs) : "");
+  for (const std::string& path : {csv, json}) {
+    if (!path.empty()) {
+      fmt::print(stderr, "[sweep] {} written to {}\n", path == csv ? "csv" : "json", path);
+    }
+  }
+  fmt::print("{}", report::FrontTable(spec, fronts));
+  return 0;
+}
+
+int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
+  ex::SweepSpec spec = ex::LoadSweep(ResolveSweepPath(o.file), {ZooDir(), AcceleratorDir()});
+  ApplyConstraintOptions(o, &spec);
+  std::string csv, json;
+  std::tie(csv, json) = OutputFiles(o);
   const Shard shard_value = o.shard.empty() ? Shard{} : ParseShard(o.shard);
   const Shard* shard = o.shard.empty() ? nullptr : &shard_value;
   if (shard && (csv.empty() || !json.empty())) {
@@ -173,20 +330,8 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
     throw InputError("an MPI run gathers the rows in <out>.partial: give --out FILE.csv (and a "
                      ".json too if wanted)");
   }
-  for (size_t n = 0; root && spec.fidelity && n < spec.networks.size(); ++n) {
-    if (models::HasSyntheticWeights(spec.nets[n * spec.precisions.size()])) {
-      fmt::print(stderr,
-                 "[sweep] note: {} has synthetic weights (seed 1): its fidelity compares "
-                 "precisions but says nothing of accuracy{}\n",
-                 spec.networks[n],
-                 spec.data ? "" : " (data: measures accuracy on a trained network, docs/sweep.md)");
-    }
-  }
-  if (root && spec.precisions.size() > 1 && !spec.fidelity) {
-    fmt::print(stderr,
-               "[sweep] note: {} precisions without `fidelity: true`: SQNR is not an objective, "
-               "so a lower precision that runs faster dominates the front (docs/sweep.md)\n",
-               spec.precisions.size());
+  if (root) {
+    PrintNotes(spec);
   }
   const size_t total = spec.ConfigCount();
   // The configurations this process evaluates: every one, or its shard's.
@@ -201,48 +346,10 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   std::vector<std::optional<ex::SweepRow>> done;
   size_t reused = 0;
   if (o.resume && root) {
-    if (csv.empty()) {
-      throw InputError("--resume reads the CSV output: give --out FILE.csv");
-    }
-    for (const std::string& path : {csv, partial}) {
-      if (PathExists(path)) {
-        const size_t added = ReadRows(spec, path, &done);
-        reused += added;
-        if (path == partial) {
-          fmt::print(stderr, "[sweep] --resume: {} rows from the interrupted run's {}\n", added,
-                     partial);
-        }
-      }
-    }
-    if (shard) {  // rows of other shards stay in the partial file but are not this run's
-      reused = 0;
-      for (size_t i = 0; i < done.size(); ++i) {
-        reused += done[i] && mine(i) ? 1 : 0;
-      }
-    }
-    if (!PathExists(csv) && !PathExists(partial)) {
-      fmt::print(stderr, "[sweep] --resume: {} does not exist yet, starting from the beginning\n",
-                 csv);
-    }
+    reused = ReadResumedRows(spec, csv, partial, shard, &done);
   }
   if (ranks) {  // every rank skips the rows rank 0 kept
-    std::vector<char> kept;
-    if (root) {
-      kept.assign(total, 0);
-      for (size_t i = 0; i < done.size(); ++i) {
-        kept[i] = done[i] ? 1 : 0;
-      }
-    }
-    mpi->Broadcast(&kept);
-    if (!root && std::find(kept.begin(), kept.end(), 1) != kept.end()) {
-      done.assign(total, std::nullopt);
-      for (size_t i = 0; i < total; ++i) {
-        if (kept[i]) {
-          done[i].emplace();  // a placeholder: only rank 0 writes rows
-          done[i]->index = i;
-        }
-      }
-    }
+    ShareKeptRows(mpi, total, &done);
   }
   const sim::BackendInfo& backend = sim::BuiltinBackends().Get(o.backend);
   const int jobs =
@@ -258,31 +365,11 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
                reused ? fmt::format(" ({} resumed from {})", reused, csv) : "");
   }
 
-  // The partial file starts with every kept row, so no row is ever only in memory, and replaces
-  // an earlier one (read above) only once it holds them all; the CSV itself is left alone.
   std::ofstream rows_out;
   RowsFile rows_file;
   rows_file.path = partial;
   if (root) {
-    const std::string tmp = partial + ".tmp";
-    rows_out.open(tmp, std::ios::binary | std::ios::trunc);
-    rows_out << report::SweepCsvHeader(spec);
-    rows_file.kept_begin = static_cast<uint64_t>(rows_out.tellp());
-    for (const auto& r : done) {
-      if (r) {
-        rows_out << report::SweepCsvLine(spec, *r, std::nullopt, std::nullopt);
-        ++rows_file.kept;
-      }
-    }
-    rows_file.new_begin = static_cast<uint64_t>(rows_out.tellp());
-    if (!rows_out.flush()) {
-      throw InputError("cannot write " + tmp);
-    }
-    std::error_code ec;
-    fs::rename(tmp, partial, ec);
-    if (ec) {
-      throw InputError("cannot write " + partial + ": " + ec.message());
-    }
+    rows_file = StartRowsFile(spec, partial, done, &rows_out);
   }
   SweepProgress progress;
   ex::SweepOptions options;
@@ -359,40 +446,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
     throw InputError("cannot write " + partial);
   }
 
-  // The outputs, from the rows file; a shard writes a part file (no front: it needs every
-  // shard's rows).
-  SweepOutputFiles files;
-  files.csv = csv;
-  files.json = json;
-  if (shard) {
-    files.shard = std::make_pair(shard->index, shard->count);
-  }
-  const ex::SweepFronts fronts = WriteSweepOutputs(spec, rows_file, files);
-  std::error_code ec;
-  fs::remove(partial, ec);  // the outputs hold its rows now
-  if (shard) {
-    fmt::print(stderr,
-               "[sweep] shard {}/{}: {} of {} configurations ({} evaluated, {} resumed) in "
-               "{:.2f} s, written to {}; merge the parts with `quasar sweep-merge`\n",
-               shard->index, shard->count, count, total, result.evaluated, result.reused,
-               seconds, csv);
-    return 0;
-  }
-  size_t feasible = 0;
-  for (size_t n = 0; n < spec.networks.size(); ++n) {
-    feasible += fronts.Of(n).feasible;
-  }
-  fmt::print(stderr,
-             "[sweep] {} configurations ({} evaluated, {} resumed, {} feasible) in {:.2f} s{}\n",
-             total, result.evaluated, result.reused, feasible, seconds,
-             result.fidelity_runs ? fmt::format(", {} fidelity runs", result.fidelity_runs) : "");
-  for (const std::string& path : {csv, json}) {
-    if (!path.empty()) {
-      fmt::print(stderr, "[sweep] {} written to {}\n", path == csv ? "csv" : "json", path);
-    }
-  }
-  fmt::print("{}", report::FrontTable(spec, fronts));
-  return 0;
+  return Finish(spec, rows_file, csv, json, shard, result, seconds);
 }
 
 // An error on one rank of an MPI run ends every rank (the others would wait for its rows).
