@@ -285,8 +285,8 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       if (failed) {
         return;
       }
-      std::vector<SweepRow> batch;
-      while (emitted < count && next_known()) {
+      std::vector<SweepRow> batch;  // at most a window's rows, kept ones included
+      while (emitted < count && next_known() && batch.size() < kWindow) {
         const size_t index = mine[emitted++];
         if (!done.empty() && done[index]) {
           batch.push_back(*done[index]);
