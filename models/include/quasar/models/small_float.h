@@ -13,7 +13,8 @@
 //   saturate = true:  overflow and +-inf give +-max_finite;
 //   saturate = false: overflow and +-inf give +-inf where the format has infinities (E5M2), else
 //                     NaN where it has NaN (E4M3: S.1111.111), else +-max_finite (FP6/FP4 have
-//                     neither; MX v1.0 conversions to them saturate).
+//                     neither, so they saturate, as ONNX casts to them: "Downcasting RNE with
+//                     saturation", onnx.ai/onnx/technical/float6.html).
 // NaN gives the format's NaN with the input's sign (E4M3 S.1111.111, E5M2 S.11111.11, as
 // onnx/helper.py float32_to_float8e4m3 / float32_to_float8e5m2 return); a format without NaN
 // (FP6/FP4) rejects it with an InputError. Zeros keep their sign.
