@@ -3,6 +3,7 @@
 // typed fields int32_data, int64_data and float_data (onnx/onnx.proto).
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -99,6 +100,47 @@ TEST_CASE("tensor_proto_reader_typed_fields", "[onnx][reader]") {
   CHECK(IntegerBits(kInt2) == 2);
   CHECK(IsSignedInteger(kInt4));
   CHECK(!IsSignedInteger(kUint16));
+}
+
+}  // namespace quasar::onnx_tests
+
+namespace quasar::onnx_tests {
+
+TEST_CASE("tensor_proto_reader_small_floats", "[onnx][reader]") {
+  // float8e4m3fn in raw_data, one byte each: 0x38 = 0.0111.000 = 2^(7-7) = 1, 0xfe = -448,
+  // 0x01 = 2^-9 (smallest subnormal), 0x7f = NaN.
+  onnx::TensorProto e4m3 = MakeTensor(kFloat8E4M3FN, {4});
+  e4m3.set_raw_data(std::string("\x38\xfe\x01\x7f", 4));
+  CHECK(DecodeSmallFloatCodes(e4m3) == std::vector<uint32_t>{0x38, 0xfe, 0x01, 0x7f});
+  const std::vector<float> e4m3_values = DecodeSmallFloats(e4m3);
+  CHECK(e4m3_values[0] == 1.0f);
+  CHECK(e4m3_values[1] == -448.0f);
+  CHECK(e4m3_values[2] == 0.001953125f);
+  CHECK(std::isnan(e4m3_values[3]));
+
+  // float8e5m2 in int32_data, one code per entry: 0x3c = 0.01111.00 = 1, 0x7c = +inf.
+  onnx::TensorProto e5m2 = MakeTensor(kFloat8E5M2, {2});
+  e5m2.add_int32_data(0x3c);
+  e5m2.add_int32_data(0x7c);
+  CHECK(DecodeSmallFloats(e5m2)[0] == 1.0f);
+  CHECK(std::isinf(DecodeSmallFloats(e5m2)[1]));
+
+  // float4e2m1, two per byte, first in the low nibble: 0xa1 -> 0x1 = 0.5, 0xa = -1; 0x07 -> 6.
+  onnx::TensorProto e2m1 = MakeTensor(kFloat4E2M1, {3});
+  e2m1.set_raw_data(std::string("\xa1\x07", 2));
+  CHECK(DecodeSmallFloatCodes(e2m1) == std::vector<uint32_t>{0x1, 0xa, 0x7});
+  CHECK(DecodeSmallFloats(e2m1) == std::vector<float>{0.5f, -1.0f, 6.0f});
+  e2m1.clear_raw_data();
+  e2m1.add_int32_data(0xa1);
+  e2m1.add_int32_data(0x07);
+  CHECK(DecodeSmallFloats(e2m1) == std::vector<float>{0.5f, -1.0f, 6.0f});
+
+  onnx::TensorProto short_payload = MakeTensor(kFloat4E2M1, {3});
+  short_payload.set_raw_data(std::string("\x01", 1));
+  CHECK_THROWS_AS(DecodeSmallFloatCodes(short_payload), std::runtime_error);
+  CHECK_THROWS_AS(DecodeSmallFloats(MakeTensor(kUint8, {0})), std::runtime_error);
+  CHECK(SmallFloatFormatOf(kFloat8E4M3FN) == &models::FindSmallFloat("fp8_e4m3"));
+  CHECK(SmallFloatFormatOf(kInt8) == nullptr);
 }
 
 }  // namespace quasar::onnx_tests

@@ -6,18 +6,23 @@
 #include <stdexcept>
 
 #include "quasar/models/memory_limit.h"
+#include "quasar/models/small_float.h"
 
 namespace quasar::models::onnx_io {
 namespace {
 
-// One TensorProto.DataType code: its name, and for integer codes the width and signedness.
+// One TensorProto.DataType code: its name, for integer codes the width and signedness, and for
+// the OCP small floats the Quasar format (small_float.h) its codes are in.
 struct TypeInfo {
   int32_t code;
   const char* name;
   int integer_bits;  // 0 for a floating-point code
   bool is_signed;
+  const char* small_float = nullptr;  // a SmallFloatFormat name, or nullptr
 };
 
+// float8e4m3fn is OFP8 E4M3 ("supports nan, not inf"), float8e5m2 OFP8 E5M2 ("follows IEEE 754,
+// supports nan, inf") and float4e2m1 MX FP4 E2M1 (onnx/onnx.proto, TensorProto.DataType).
 constexpr TypeInfo kTypes[] = {
     {kFloat, "float32", 0, true},
     {kUint8, "uint8", 8, false},
@@ -27,11 +32,11 @@ constexpr TypeInfo kTypes[] = {
     {kInt32, "int32", 32, true},
     {kInt64, "int64", 64, true},
     {kFloat16, "float16", 0, true},
-    {kFloat8E4M3FN, "float8e4m3fn", 0, true},
-    {kFloat8E5M2, "float8e5m2", 0, true},
+    {kFloat8E4M3FN, "float8e4m3fn", 0, true, "fp8_e4m3"},
+    {kFloat8E5M2, "float8e5m2", 0, true, "fp8_e5m2"},
     {kUint4, "uint4", 4, false},
     {kInt4, "int4", 4, true},
-    {kFloat4E2M1, "float4e2m1", 0, true},
+    {kFloat4E2M1, "float4e2m1", 0, true, "fp4_e2m1"},
     {kUint2, "uint2", 2, false},
     {kInt2, "int2", 2, true},
 };
@@ -150,6 +155,12 @@ bool IsSignedInteger(int32_t data_type) {
   return info != nullptr && info->integer_bits > 0 && info->is_signed;
 }
 
+const SmallFloatFormat* SmallFloatFormatOf(int32_t data_type) {
+  const TypeInfo* info = FindType(data_type);
+  return info == nullptr || info->small_float == nullptr ? nullptr
+                                                         : &FindSmallFloat(info->small_float);
+}
+
 onnx::ModelProto LoadModel(const std::string& path) { return ParseFile<onnx::ModelProto>(path); }
 
 onnx::TensorProto LoadTensor(const std::string& path) { return ParseFile<onnx::TensorProto>(path); }
@@ -221,6 +232,34 @@ std::vector<float> DecodeFloats(const onnx::TensorProto& t) {
   for (size_t i = 0; i < n; ++i) {
     const auto bits = static_cast<uint32_t>(LoadLittleEndian(t.raw_data(), i, 4));
     std::memcpy(&values[i], &bits, sizeof bits);
+  }
+  return values;
+}
+
+std::vector<uint32_t> DecodeSmallFloatCodes(const onnx::TensorProto& t) {
+  const SmallFloatFormat* format = SmallFloatFormatOf(t.data_type());
+  Require(format != nullptr, t, "not a float8e4m3fn, float8e5m2 or float4e2m1 tensor");
+  const size_t n = ElementCount(t, sizeof(uint32_t));
+  // float8 codes take a byte each, float4 codes a nibble (first element in the low nibble);
+  // without raw_data each int32_data entry holds one such byte (onnx.proto, int32_data).
+  const size_t per_byte = format->bits() <= 4 ? 2 : 1;
+  const std::vector<uint8_t> bytes = PayloadBytes(t);
+  Require(bytes.size() == (n + per_byte - 1) / per_byte, t,
+          std::to_string(bytes.size()) + " payload bytes for " + std::to_string(n) + " elements");
+  std::vector<uint32_t> codes(n);
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned shift = per_byte == 2 ? 4 * static_cast<unsigned>(i % 2) : 0;
+    codes[i] = (bytes[i / per_byte] >> shift) & (format->code_count() - 1);
+  }
+  return codes;
+}
+
+std::vector<float> DecodeSmallFloats(const onnx::TensorProto& t) {
+  std::vector<uint32_t> codes = DecodeSmallFloatCodes(t);
+  const SmallFloatFormat& format = *SmallFloatFormatOf(t.data_type());
+  std::vector<float> values(codes.size());
+  for (size_t i = 0; i < codes.size(); ++i) {
+    values[i] = Decode(format, codes[i]);
   }
   return values;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/models/small_float.h"
 #include "quasar/models/tensor.h"
 
 namespace quasar::models::onnx_io {
@@ -55,6 +56,17 @@ std::vector<int64_t> DecodeIntegers(const onnx::TensorProto& t);
 
 // The values of a float32 tensor (data_type 1).
 std::vector<float> DecodeFloats(const onnx::TensorProto& t);
+
+// The Quasar small-float format of float8e4m3fn (OFP8 E4M3), float8e5m2 (OFP8 E5M2) and
+// float4e2m1 (MX FP4 E2M1); nullptr for any other code.
+const SmallFloatFormat* SmallFloatFormatOf(int32_t data_type);
+
+// The codes of a float8e4m3fn, float8e5m2 or float4e2m1 tensor, one per element (float4 unpacked:
+// two per byte, first element in the low nibble). Throws std::runtime_error for another type or
+// a payload whose size does not match `dims`.
+std::vector<uint32_t> DecodeSmallFloatCodes(const onnx::TensorProto& t);
+// Their exact values (small_float.h Decode).
+std::vector<float> DecodeSmallFloats(const onnx::TensorProto& t);
 
 // The bit patterns of a float16 tensor (data_type 10).
 std::vector<uint16_t> DecodeHalfBits(const onnx::TensorProto& t);
