@@ -30,6 +30,12 @@ enum class OpLowering {
   kView,  // a change of shape: no data moves
 };
 
+// Where a GEMM op's operands come from (compiler::Im2colMap, the cycle model's tiles): A is the
+// input itself (fully_connected, matmul), or gathered from a convolution's windows (B: OIHW
+// weights), or from a transposed convolution's windows over the zero-inserted input
+// (ref/conv_transpose2d.h).
+enum class GemmInput { kDirect, kConvWindows, kTransposedWindows };
+
 // count GEMMs of out[M, N] = A[M, K] x B[K, N].
 struct GemmDims {
   int64_t count = 1, m = 0, k = 0, n = 0;
@@ -90,6 +96,7 @@ struct OpDef {
   // Its integer semantics is RunDequantized (dequantize, the float kernel, quantize) rather
   // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
   bool runs_dequantized = false;
+  GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
 };
 
 // OpDef::inputs of an op that reads no tensor (constant).
@@ -118,6 +125,7 @@ std::vector<OpDef> ConstantOps();        // constant
 std::vector<OpDef> PadOps();             // pad
 std::vector<OpDef> LayerNormOps();       // layer_norm
 std::vector<OpDef> ResizeOps();          // resize_nearest, resize_linear
+std::vector<OpDef> ConvTransposeOps();   // conv_transpose2d
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
