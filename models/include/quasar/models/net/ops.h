@@ -6,9 +6,10 @@
 // its float kernel and its integer layer. Each op family is one file of models/src/net/ops/ and
 // one line of Ops() (ops.cc).
 //
-// Its shape rule, float kernel, integer layer and input count are here too. Not yet here: the
-// attribute writer (a switch in network_write.cc) and reader (network_parse.cc), im2col and
-// the operand tiles of GEMM ops (compiler/, sim/cycle/), and matmul's special cases;
+// Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
+// from (read by im2col in compiler/ and the operand tiles of sim/cycle/) are here too. Not yet
+// here: the attribute writer (a switch in network_write.cc) and reader (network_parse.cc), the
+// index rule of each GemmInput (compiler/src/lower.cc) and matmul's special cases;
 // docs/architecture.md lists them.
 
 #include <cstdint>
