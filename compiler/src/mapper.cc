@@ -90,12 +90,19 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.bits.binary = in_p.code == models::QuantCode::kBinary && w_p.code == models::QuantCode::kBinary;
   l.pack = l.bits.binary ? arch.mac.BinaryProductsPerCycle()
                          : arch.mac.ProductsPerCycle(l.bits.mac_w_bits, l.bits.mac_a_bits);
-  if (layer.op == NetOp::kConv2d || layer.op == NetOp::kDepthwiseConv2d) {
+  const models::GemmInput from = models::OpOf(layer.op).gemm_input;
+  if (from != models::GemmInput::kDirect) {
     const models::Shape& x = net.ShapeOf(layer.inputs[0]);
     l.in_h = x[2], l.in_w = x[3];
     l.out_h = layer.output_shape[2], l.out_w = layer.output_shape[3];
     l.kernel_h = layer.kernel_h, l.kernel_w = layer.kernel_w;
     l.stride_h = layer.geometry.stride_h, l.dilation_h = layer.geometry.dilation_h;
+    if (from == models::GemmInput::kTransposedWindows) {
+      // A run of output rows of a transposed convolution reads at most the rows a stride-1
+      // window of the same span reads (its rows advance 1 per `stride` output rows), so the
+      // input footprint (schedule.cc) is bounded from above as for a convolution of stride 1.
+      l.stride_h = 1;
+    }
   }
   l.tiling = Tiling{l.gemm.m, l.gemm.k, l.gemm.n, LoopOrder::kMNK};
   l.required_acc_bits = SignedBitsFor(l.gemm.k, MaxMagnitude(in_p), MaxMagnitude(w_p));

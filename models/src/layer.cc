@@ -7,6 +7,7 @@
 #include "quasar/models/int128.h"
 #include "quasar/models/ref/binary_conv2d.h"
 #include "quasar/models/ref/conv2d.h"
+#include "quasar/models/ref/conv_transpose2d.h"
 #include "quasar/models/ref/gemm.h"
 #include "quasar/models/ref/pool_add.h"
 
@@ -193,6 +194,12 @@ LayerResult RunLayer(const LayerSpec& spec, const LayerInputs& in) {
       } else {
         acc = Conv2dAccumulate(in.x, w, result.bias, p, &result.stats);
       }
+      break;
+    }
+    case LayerOp::kConvTranspose2d: {
+      IntConvParams p{spec.geometry, spec.input.zero_points[0], spec.weights.zero_points,
+                      spec.accumulator};
+      acc = ConvTranspose2dAccumulate(in.x, w, result.bias, p, &result.stats);
       break;
     }
     case LayerOp::kBinaryConv2d: {

@@ -102,6 +102,34 @@ expect 0 "" -- "$q" import-onnx "$data/resize_cnn.onnx" -o "$tmp/resize"
 expect 0 "" -- test -s "$tmp/ra.json"
 expect 0 "" -- diff "$tmp/ra.json" "$tmp/rb.json"
 
+# Transposed convolutions (convtranspose_cnn.onnx): the MACs of the zero-inserted lowering, the
+# analytical model, the SystemC cycle model bit for bit with golden (output-, weight- and
+# input-stationary arrays), and the network written out gives the same golden run.
+expect 0 "total: 60480 MACs" -- "$q" networks --net "$data/convtranspose_cnn.onnx"
+expect 0 "" -- "$q" compile --net "$data/convtranspose_cnn.onnx" --arch edge_32x32_os \
+  --out "$tmp/convt_schedule.json"
+expect 0 "" -- "$q" run --net "$data/convtranspose_cnn.onnx" --arch edge_32x32_os
+for arch in edge_32x32_os bitfusion_16x32 rtl_4x4_is; do
+  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+    --net "$data/convtranspose_cnn.onnx" --arch "$arch" --backend systemc
+done
+# A 14-bit accumulator overflows in every transposed layer: wrapped and saturated outputs still
+# agree bit for bit, as the cycle model adds in the golden kernel's order.
+for mode in wrap saturate; do
+  sed "s/accumulator: {bits: 32, overflow: wrap}/accumulator: {bits: 14, overflow: $mode}/" \
+    "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/acc14.yaml"
+  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+    --net "$data/convtranspose_cnn.onnx" --arch "$tmp/acc14.yaml" --backend systemc
+done
+expect 0 "" -- "$q" import-onnx "$data/convtranspose_cnn.onnx" -o "$tmp/convt"
+expect 0 "output_padding: [1, 0]" -- cat "$tmp/convt/convtranspose_cnn.yaml"
+"$q" infer --net "$data/convtranspose_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/ca.json"
+"$q" infer --net "$tmp/convt/convtranspose_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
+  grep -v 'seconds"\|"file"\|"net"' > "$tmp/cb.json"
+expect 0 "" -- test -s "$tmp/ca.json"
+expect 0 "" -- diff "$tmp/ca.json" "$tmp/cb.json"
+
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"
 expect 2 "cut.onnx" -- "$q" networks --net "$tmp/cut.onnx"

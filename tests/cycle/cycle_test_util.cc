@@ -33,8 +33,12 @@ layers:
      padding: {top: 0, bottom: 1, left: 0, right: 0}, activation: relu6,
      output_shape: [2, 16, 2, 2]}
   - {name: res2, op: add, inputs: [conv_pw, dw_m2]}
-  - {name: gap, op: global_avg_pool, output_shape: [2, 16, 1, 1]}
-  - {name: flat, op: flatten, output_shape: [2, 16]}
+  - {name: up, op: conv_transpose2d, out_channels: 8, kernel: 3, stride: 2, padding: 1,
+     output_padding: 1, groups: 2, activation: relu, output_shape: [2, 8, 4, 4]}
+  - {name: up_d, op: conv_transpose2d, out_channels: 4, kernel: 2, stride: [1, 2], dilation: 2,
+     padding: {top: 1, bottom: 0, left: 0, right: 1}, output_shape: [2, 4, 5, 8]}
+  - {name: gap, op: global_avg_pool, output_shape: [2, 4, 1, 1]}
+  - {name: flat, op: flatten, output_shape: [2, 4]}
   - {name: fc, op: fully_connected, out_features: 10, output_shape: [2, 10]}
 )";
 

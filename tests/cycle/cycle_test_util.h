@@ -25,7 +25,9 @@ namespace quasar::test {
 // Every layer kind the cycle model runs, on 8x8 images of 4..16 channels (batch 2): a strided
 // padded convolution, a grouped convolution (groups 2), depthwise convolutions (multipliers 1
 // and 2, asymmetric padding), residual adds, max and average pooling, a pointwise convolution
-// without bias, global average pooling, flatten and a fully-connected classifier.
+// without bias, transposed convolutions (stride 2 with output_padding and groups 2; stride
+// [1, 2], dilation 2, asymmetric padding, no bias), global average pooling, flatten and a
+// fully-connected classifier.
 extern const char* const kConvNetYaml;
 // An attention-like network on [4, 8] tokens: fully-connected projections, matmuls of two
 // activations (a rank-2 one and a batched one of two heads), transposes, reshapes and adds.

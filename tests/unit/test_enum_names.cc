@@ -120,12 +120,12 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kSlice,          NetOp::kConstant,
                                   NetOp::kLayerNorm,      NetOp::kPRelu,
                                   NetOp::kPad,            NetOp::kResizeNearest,
-                                  NetOp::kResizeLinear};
+                                  NetOp::kResizeLinear,   NetOp::kConvTranspose2d};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,
                            LayerOp::kMatMul, LayerOp::kBinaryConv2d, LayerOp::kMaxPool,
-                           LayerOp::kAvgPool, LayerOp::kAdd},
+                           LayerOp::kAvgPool, LayerOp::kAdd, LayerOp::kConvTranspose2d},
                           LayerOpName, ParseLayerOp);
   std::vector<compiler::LoopOrder> orders(std::begin(compiler::kAllLoopOrders),
                                           std::end(compiler::kAllLoopOrders));

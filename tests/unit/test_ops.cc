@@ -13,7 +13,7 @@ using namespace quasar::models;
 
 TEST_CASE("the op registry has one consistent row per op") {
   const std::vector<OpDef>& ops = Ops();
-  REQUIRE(ops.size() == 35);
+  REQUIRE(ops.size() == 36);
   std::set<std::string> names;
   for (size_t i = 0; i < ops.size(); ++i) {
     const OpDef& d = ops[i];
@@ -49,6 +49,8 @@ TEST_CASE("the op registry has one consistent row per op") {
       }
     }
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
+    // Only a GEMM op gathers its operands from windows.
+    CHECK((d.gemm_input == GemmInput::kDirect || d.lowering == OpLowering::kGemm));
     if (d.has_weights) {
       CHECK(d.lowering == OpLowering::kGemm);
       CHECK(std::find(d.keys.begin(), d.keys.end(), "bias") != d.keys.end());

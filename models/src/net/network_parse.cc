@@ -212,7 +212,8 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
     layer->inputs = *ins;
   }
   if (auto c = m.Int(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
-                     op == NetOp::kConv2d || op == NetOp::kFullyConnected)) {
+                     op == NetOp::kConv2d || op == NetOp::kFullyConnected ||
+                         op == NetOp::kConvTranspose2d)) {
     layer->out_channels = *c;
     if (*c < 1 || *c > kMaxExtent) {
       m.Error(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
@@ -230,7 +231,8 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
   if (auto k = ReadIntPair(m, "kernel", 1, 1)) {
     std::tie(layer->kernel_h, layer->kernel_w) = *k;
   }
-  const bool conv = op == NetOp::kConv2d || op == NetOp::kDepthwiseConv2d;
+  const bool conv = op == NetOp::kConv2d || op == NetOp::kDepthwiseConv2d ||
+                    op == NetOp::kConvTranspose2d;
   if ((pool || conv) && !m.Has("kernel")) {
     m.Error("kernel", "is required for " + NetOpName(op));
   }
@@ -246,6 +248,9 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
     std::tie(g.dilation_h, g.dilation_w) = *d;
   }
   ReadPadding(m, "padding", &g);
+  if (auto op_pad = ReadIntPair(m, "output_padding", 0, 0)) {
+    std::tie(g.output_pad_h, g.output_pad_w) = *op_pad;
+  }
   if (auto groups = m.Int("groups", false)) {
     g.groups = *groups;
     if (*groups < 1 || *groups > kMaxExtent) {

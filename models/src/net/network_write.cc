@@ -101,6 +101,7 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   const Conv2dGeometry& g = l.geometry;
   switch (l.op) {
     case NetOp::kConv2d:
+    case NetOp::kConvTranspose2d:
       out << YAML::Key << "out_channels" << YAML::Value << l.out_channels;
       break;
     case NetOp::kDepthwiseConv2d:
@@ -127,7 +128,8 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
     default:
       break;
   }
-  const bool conv = l.op == NetOp::kConv2d || l.op == NetOp::kDepthwiseConv2d;
+  const bool conv = l.op == NetOp::kConv2d || l.op == NetOp::kDepthwiseConv2d ||
+                    l.op == NetOp::kConvTranspose2d;
   const bool pool = l.op == NetOp::kMaxPool || l.op == NetOp::kAvgPool;
   if (conv || pool) {
     EmitPair(out, "kernel", l.kernel_h, l.kernel_w, -1);
@@ -142,8 +144,11 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
   if (conv) {
     EmitPair(out, "dilation", g.dilation_h, g.dilation_w, 1);
   }
-  if (l.op == NetOp::kConv2d && g.groups != 1) {
+  if ((l.op == NetOp::kConv2d || l.op == NetOp::kConvTranspose2d) && g.groups != 1) {
     out << YAML::Key << "groups" << YAML::Value << g.groups;
+  }
+  if (l.op == NetOp::kConvTranspose2d) {
+    EmitPair(out, "output_padding", g.output_pad_h, g.output_pad_w, 0);
   }
   if (l.op == NetOp::kAvgPool && l.count_include_pad) {
     out << YAML::Key << "count_include_pad" << YAML::Value << true;

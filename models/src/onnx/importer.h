@@ -172,6 +172,7 @@ bool IsQonnxDomain(const std::string& domain);
 // Every converter (onnx_converters.cc), and the op families (one file each).
 const std::vector<Converter>& Converters();
 std::vector<Converter> ConvConverters();        // Conv, Gemm, MatMul, BatchNormalization
+std::vector<Converter> ConvTransposeConverters();  // ConvTranspose
 std::vector<Converter> ActivationConverters();  // Relu, Clip
 std::vector<Converter> PoolConverters();        // MaxPool, AveragePool, GlobalAveragePool
 std::vector<Converter> TensorConverters();      // Add, Flatten, Reshape, Transpose, Identity,

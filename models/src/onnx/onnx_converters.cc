@@ -11,7 +11,7 @@ const std::vector<Converter>& Converters() {
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
                         ConstantConverters, FoldConverters, ElementwiseConverters, NormConverters,
                         ResizeConverters, QdqConverters, QonnxConverters,
-                        QonnxTruncConverters, QOperatorConverters}) {
+                        QonnxTruncConverters, QOperatorConverters, ConvTransposeConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());
     }

@@ -13,10 +13,12 @@ namespace {
 
 constexpr LayerOp kAllOps[] = {
     LayerOp::kConv2d,       LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected, LayerOp::kMatMul,
-    LayerOp::kBinaryConv2d, LayerOp::kMaxPool,         LayerOp::kAvgPool,        LayerOp::kAdd};
+    LayerOp::kBinaryConv2d, LayerOp::kMaxPool,         LayerOp::kAvgPool,        LayerOp::kAdd,
+    LayerOp::kConvTranspose2d};
 
 bool IsConvLike(LayerOp op) {
-  return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d || op == LayerOp::kBinaryConv2d;
+  return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d || op == LayerOp::kBinaryConv2d ||
+         op == LayerOp::kConvTranspose2d;
 }
 bool IsPool(LayerOp op) { return op == LayerOp::kMaxPool || op == LayerOp::kAvgPool; }
 
@@ -25,7 +27,8 @@ void ReadGeometry(const MapReader& root, LayerSpec* spec) {
   if (!g) {
     return;
   }
-  g->RejectUnknownKeys({"stride", "padding", "dilation", "groups", "kernel", "count_include_pad"});
+  g->RejectUnknownKeys({"stride", "padding", "dilation", "groups", "kernel", "count_include_pad",
+                        "output_padding"});
   Conv2dGeometry& geo = spec->geometry;
   if (auto s = ReadIntPair(*g, "stride", 1, 1)) {
     std::tie(geo.stride_h, geo.stride_w) = *s;
@@ -34,6 +37,12 @@ void ReadGeometry(const MapReader& root, LayerSpec* spec) {
     std::tie(geo.dilation_h, geo.dilation_w) = *d;
   }
   ReadPadding(*g, "padding", &geo);
+  if (auto op = ReadIntPair(*g, "output_padding", 0, 0)) {
+    if (spec->op != LayerOp::kConvTranspose2d && g->Has("output_padding")) {
+      g->Error("output_padding", "applies to conv_transpose2d only");
+    }
+    std::tie(geo.output_pad_h, geo.output_pad_w) = *op;
+  }
   if (auto groups = g->Int("groups", false)) {
     geo.groups = *groups;
     if (*groups < 1) {
@@ -116,14 +125,15 @@ QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
   return q;
 }
 
-constexpr EnumTable<LayerOp, 8> kLayerOps = {{{LayerOp::kConv2d, "conv2d"},
+constexpr EnumTable<LayerOp, 9> kLayerOps = {{{LayerOp::kConv2d, "conv2d"},
                                               {LayerOp::kDepthwiseConv2d, "depthwise_conv2d"},
                                               {LayerOp::kFullyConnected, "fully_connected"},
                                               {LayerOp::kMatMul, "matmul"},
                                               {LayerOp::kBinaryConv2d, "binary_conv2d"},
                                               {LayerOp::kMaxPool, "max_pool"},
                                               {LayerOp::kAvgPool, "avg_pool"},
-                                              {LayerOp::kAdd, "add"}}};
+                                              {LayerOp::kAdd, "add"},
+                                              {LayerOp::kConvTranspose2d, "conv_transpose2d"}}};
 
 std::string LayerOpName(LayerOp op) { return EnumName(kLayerOps, op); }
 
@@ -131,7 +141,8 @@ std::optional<LayerOp> ParseLayerOp(const std::string& name) { return ParseEnum(
 
 bool LayerOpHasWeights(LayerOp op) {
   return op == LayerOp::kConv2d || op == LayerOp::kDepthwiseConv2d ||
-         op == LayerOp::kFullyConnected || op == LayerOp::kMatMul || op == LayerOp::kBinaryConv2d;
+         op == LayerOp::kFullyConnected || op == LayerOp::kMatMul || op == LayerOp::kBinaryConv2d ||
+         op == LayerOp::kConvTranspose2d;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/requant.h"
 
 namespace quasar::sim::cycle {
@@ -17,7 +18,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
                      const models::IntTensor* second, bool xnor_lanes)
     : layer_(layer), ql_(ql), sched_(schedule), x_(x), b_(second) {
   const models::LayerSpec& spec = ql.spec;
-  conv_ = layer.op == NetOp::kConv2d || layer.op == NetOp::kDepthwiseConv2d;
+  conv_ = models::OpOf(layer.op).gemm_input != models::GemmInput::kDirect;
   matmul_ = layer.op == NetOp::kMatMul;
   if (!conv_ && !matmul_ && layer.op != NetOp::kFullyConnected) {
     throw InputError("layer " + layer.name + ": " + models::NetOpName(layer.op) +

@@ -12,9 +12,7 @@ namespace quasar::sim::explore {
 MacWidths NetworkMacWidths(const models::NetworkSpec& net) {
   MacWidths m;
   for (const models::NetLayer& l : net.layers) {
-    const bool weighted = l.op == models::NetOp::kConv2d ||
-                          l.op == models::NetOp::kDepthwiseConv2d ||
-                          l.op == models::NetOp::kFullyConnected;
+    const bool weighted = models::NetOpHasWeights(l.op);
     if (!weighted && l.op != models::NetOp::kMatMul) {
       continue;
     }

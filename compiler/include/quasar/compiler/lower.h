@@ -9,7 +9,9 @@
 // with multiplier m is G = C groups of K = kh * kw, N = m; a fully-connected layer is one GEMM
 // with M = N_batch, K = in, N = out; a matmul is one GEMM per batch. This is SCALE-Sim's
 // mapping (M output pixels, K window size, N filters; scale-sim-v2 topology_utils.py
-// get_transformed_mnk_dimensions) extended with groups and batches.
+// get_transformed_mnk_dimensions) extended with groups and batches. A transposed convolution
+// (conv_transpose2d) is the convolution over its zero-inserted input with the flipped kernel:
+// the same M, K (ic, ky, kx), N, with a tap on an inserted zero fed as a padding tap.
 
 #include <cstdint>
 #include <optional>
@@ -34,7 +36,7 @@ struct GemmShape {
 // flatten, reshape, transpose).
 std::optional<GemmShape> LowerToGemm(const models::NetLayer& layer, const models::NetworkSpec& net);
 
-// The im2col map of a convolution: which input element feeds A[m, k] of GEMM `group`, without
+// The im2col map of a convolution or transposed convolution (the op's GemmInput): which input element feeds A[m, k] of GEMM `group`, without
 // building A. Row m = (b, oy, ox), column k = (ic, ky, kx) of the group's input channels.
 class Im2colMap {
  public:
@@ -55,6 +57,7 @@ class Im2colMap {
   models::Conv2dGeometry g_;
   int64_t c_in_ = 0, h_ = 0, w_ = 0, kh_ = 0, kw_ = 0, ho_ = 0, wo_ = 0, c_out_ = 0;
   int64_t cin_per_group_ = 0, cout_per_group_ = 0;
+  bool transposed_ = false;
 };
 
 }  // namespace quasar::compiler

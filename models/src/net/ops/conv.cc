@@ -49,7 +49,7 @@ std::vector<OpDef> ConvOps() {
   std::vector<std::string> conv = WeightedConvKeys(), depthwise = WeightedConvKeys();
   conv.insert(conv.end(), {"out_channels", "groups"});
   depthwise.push_back("multiplier");
-  return {
+  std::vector<OpDef> ops = {
       {NetOp::kConv2d, "conv2d", conv, true, false, OpLowering::kGemm, ConvGemm,
        RequantizeEvents, ConvShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
@@ -76,6 +76,10 @@ std::vector<OpDef> ConvOps() {
        },
        nullptr, WithWeights},
   };
+  for (OpDef& d : ops) {
+    d.gemm_input = GemmInput::kConvWindows;
+  }
+  return ops;
 }
 
 }  // namespace quasar::models

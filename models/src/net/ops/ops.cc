@@ -13,7 +13,7 @@ const std::vector<OpDef>& Ops() {
                                ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
                                ConcatOps(), SliceOps(), SoftmaxOps(),
                                ReduceMeanOps(), ConstantOps(),
-                               LayerNormOps(), PadOps(), ResizeOps()}) {
+                               LayerNormOps(), PadOps(), ResizeOps(), ConvTransposeOps()}) {
       all.insert(all.end(), family.begin(), family.end());
     }
     std::vector<OpDef> ordered(all.size(), all.front());

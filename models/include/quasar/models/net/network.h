@@ -62,11 +62,13 @@ enum class NetOp {
   // element (moves data), or bilinear interpolation (on the post unit's arithmetic).
   kResizeNearest,
   kResizeLinear,
+  // The transpose of conv2d's input-to-output map, as ONNX's ConvTranspose (ops/conv_transpose.cc).
+  kConvTranspose2d,
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);
 const char* NetOpChoices();
-bool NetOpHasWeights(NetOp op);     // conv2d, depthwise_conv2d, fully_connected
+bool NetOpHasWeights(NetOp op);     // conv2d, depthwise_conv2d, fully_connected, conv_transpose2d
 bool NetOpMovesDataOnly(NetOp op);  // pools, flatten, reshape, transpose: output keeps the
                                     // input's quantization
 

@@ -6,9 +6,10 @@
 // its float kernel and its integer layer. Each op family is one file of models/src/net/ops/ and
 // one line of Ops() (ops.cc).
 //
-// Its shape rule, float kernel, integer layer and input count are here too. Not yet here: the
-// attribute writer (a switch in network_write.cc) and reader (network_parse.cc), im2col and
-// the operand tiles of GEMM ops (compiler/, sim/cycle/), and matmul's special cases;
+// Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
+// from (read by im2col in compiler/ and the operand tiles of sim/cycle/) are here too. Not yet
+// here: the attribute writer (a switch in network_write.cc) and reader (network_parse.cc), the
+// index rule of each GemmInput (compiler/src/lower.cc) and matmul's special cases;
 // docs/architecture.md lists them.
 
 #include <cstdint>
@@ -29,6 +30,12 @@ enum class OpLowering {
   kPost,  // through the post-processing unit only
   kView,  // a change of shape: no data moves
 };
+
+// Where a GEMM op's operands come from (compiler::Im2colMap, the cycle model's tiles): A is the
+// input itself (fully_connected, matmul), or gathered from a convolution's windows (B: OIHW
+// weights), or from a transposed convolution's windows over the zero-inserted input
+// (ref/conv_transpose2d.h).
+enum class GemmInput { kDirect, kConvWindows, kTransposedWindows };
 
 // count GEMMs of out[M, N] = A[M, K] x B[K, N].
 struct GemmDims {
@@ -90,6 +97,7 @@ struct OpDef {
   // Its integer semantics is RunDequantized (dequantize, the float kernel, quantize) rather
   // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
   bool runs_dequantized = false;
+  GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
 };
 
 // OpDef::inputs of an op that reads no tensor (constant).
@@ -118,6 +126,7 @@ std::vector<OpDef> ConstantOps();        // constant
 std::vector<OpDef> PadOps();             // pad
 std::vector<OpDef> LayerNormOps();       // layer_norm
 std::vector<OpDef> ResizeOps();          // resize_nearest, resize_linear
+std::vector<OpDef> ConvTransposeOps();   // conv_transpose2d
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to

@@ -22,6 +22,8 @@ struct Conv2dGeometry {
   int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t dilation_h = 1, dilation_w = 1;
   int64_t groups = 1;
+  // A transposed convolution's output_padding (conv_transpose2d only; 0 elsewhere).
+  int64_t output_pad_h = 0, output_pad_w = 0;
 };
 
 // Output extent along one axis: floor((in + pads - dilation*(k-1) - 1) / stride) + 1.

@@ -26,10 +26,12 @@ enum class LayerOp {
   kMaxPool,
   kAvgPool,
   kAdd,
+  kConvTranspose2d,  // ONNX ConvTranspose (ref/conv_transpose2d.h)
 };
 std::string LayerOpName(LayerOp op);
 std::optional<LayerOp> ParseLayerOp(const std::string& name);
-bool LayerOpHasWeights(LayerOp op);  // conv2d, depthwise_conv2d, fully_connected, matmul, binary
+bool LayerOpHasWeights(LayerOp op);  // conv2d, depthwise_conv2d, fully_connected, matmul, binary,
+                                     // conv_transpose2d
 
 // How the bias arrives: absent, already int32 with scale s_x*s_w, or float32 to be quantized by
 // the rounding mode's framework rule (QuantizeBias).
