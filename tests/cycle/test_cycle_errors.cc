@@ -40,7 +40,7 @@ TEST_CASE("A schedule of another network is an input error", "[errors]") {
   CountCycleRun();
   const std::string message =
       InputErrorOf([&] { sim::cycle::RunCycleModel(q, other, arch, inputs); });
-  CHECK_THAT(message, Catch::Contains("the schedule has 16 layers, the network 12"));
+  CHECK_THAT(message, Catch::Contains("the schedule has 16 layers, the network 14"));
 }
 
 TEST_CASE("A network accumulator other than the schedule's is an input error naming the layer",
