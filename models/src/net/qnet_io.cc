@@ -30,9 +30,11 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
   if (ec) {
     throw InputError(dir + ": cannot create directory: " + ec.message());
   }
-  // quant.yaml holds the weights' integers and parameters; a fixed `weights_quant` in
-  // network.yaml would name integer weight files it does not have.
+  // quant.yaml holds every tensor's parameters and the weights' integers: network.yaml is the
+  // topology alone (a fixed `weights_quant` there would name integer weight files it does not
+  // have, and `quant` would state the parameters twice).
   NetworkSpec topology = qnet.net;
+  topology.fixed_params.clear();
   topology.fixed_weight_params.clear();
   WriteText(fs::path(dir) / "network.yaml", NetworkToYaml(topology));
   YAML::Emitter out;
