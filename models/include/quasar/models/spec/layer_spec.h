@@ -65,8 +65,8 @@ QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
                             bool allow_per_channel);
 // Writes `q` as the flow mapping {type, scale: [...], zero_point: [...]} that ReadQuantParams
 // reads back to the same values (each float32 scale written with 17 significant digits, which
-// read back exactly). The one writer of that schema: layer specs, quantized networks
-// (quant.yaml) and the network format's `quant` and `weights_quant` keys.
+// read back exactly). The one writer of that schema, which layer specs use too: quantized
+// networks (quant.yaml) and the network format's `quant` and `weights_quant` keys.
 void EmitQuantParams(YAML::Emitter& out, const QuantParams& q);
 
 // Reads and validates a layer spec file. Throws InputError listing every problem.
