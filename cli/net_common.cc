@@ -181,12 +181,14 @@ void RefuseValueOptions(const NetOptions& o, const std::string& why) {
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
   NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
   if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
-    // A QDQ model's quantization is the file's: no option may recalibrate or requantize it.
+    // A quantized model's quantization is the file's (a QDQ, QOperator or QONNX model's, or a
+    // network file's `quant` and `weights_quant`): no option may recalibrate or requantize it.
     for (const CLI::Option* opt : o.quantize_options) {
       if (opt != nullptr && opt->count() > 0) {
         throw InputError(opt->get_name() + " does not apply to " + o.net +
                          ": the model fixes its own quantization (QuantizeLinear/"
-                         "DequantizeLinear), which Quasar uses as it is");
+                         "DequantizeLinear, QLinear ops, Quant, or a network file's quant and "
+                         "weights_quant), which Quasar uses as it is");
       }
     }
   }

@@ -70,7 +70,26 @@ expect 0 "uint8 asym" -- "$q" networks --net "$data/qdq_cnn.onnx"
 expect 2 "--bits does not apply" -- "$q" infer --net "$data/qdq_cnn.onnx" --bits w4a4
 expect 2 "--calib does not apply" -- "$q" run --net "$data/qdq_cnn.onnx" --arch edge_32x32_os \
   --backend systemc --calib kl
-expect 2 "QDQ" -- "$q" import-onnx "$data/qdq_cnn.onnx" -o "$tmp/qdq"
+
+# import-onnx -o of a quantized model (QDQ, QOperator, com.microsoft, QONNX) writes its fixed
+# quantization, integer weights and int32 biases; the written network gives the same golden run
+# as the .onnx: every layer's saved output equal byte for byte, and the same JSON report.
+for m in qdq_cnn qop_cnn qonnx_cnn qlinear_contrib qgemm qlinear_matmul2 qonnx_trunc_v1 \
+         qonnx_trunc_v2 qonnx_torch; do
+  expect 0 "" -- "$q" import-onnx "$data/$m.onnx" -o "$tmp/w_$m"
+  "$q" infer --net "$data/$m.onnx" --format json --save-outputs "$tmp/w_$m/a" 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/w_$m/a.json"
+  "$q" infer --net "$tmp/w_$m/$m.yaml" --format json --save-outputs "$tmp/w_$m/b" 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/w_$m/b.json"
+  expect 0 "" -- test -s "$tmp/w_$m/a.json"
+  expect 0 "" -- diff "$tmp/w_$m/a.json" "$tmp/w_$m/b.json"
+  for f in "$tmp/w_$m"/a/*.npy; do
+    expect 0 "" -- cmp "$f" "$tmp/w_$m/b/$(basename "$f")"
+  done
+  expect 0 "" -- test "$(ls "$tmp/w_$m"/a/*.npy | wc -l)" -eq "$(ls "$tmp/w_$m"/b/*.npy | wc -l)"
+done
+expect 0 "uint8 asym" -- "$q" networks --net "$tmp/w_qdq_cnn/qdq_cnn.yaml"
+expect 2 "--bits does not apply" -- "$q" infer --net "$tmp/w_qdq_cnn/qdq_cnn.yaml" --bits w4a4
 
 # A QONNX model (4-bit, binary weights): the SystemC cycle model agrees with golden bit for bit.
 expect 0 "int4 sym per-channel" -- "$q" networks --net "$data/qonnx_cnn.onnx"
@@ -87,6 +106,17 @@ sed 's/_bits: 8/_bits: 16/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "
 for m in qgemm qlinear_matmul2; do
   expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
     --net "$data/$m.onnx" --arch "$tmp/edge16.yaml" --backend systemc
+done
+# The written quantized networks run on the analytical model and on the SystemC cycle model,
+# bit for bit with golden.
+expect 0 "" -- "$q" run --net "$tmp/w_qonnx_cnn/qonnx_cnn.yaml" --arch bitfusion_16x32
+for m in qonnx_cnn qonnx_trunc_v1; do
+  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+    --net "$tmp/w_$m/$m.yaml" --arch bitfusion_16x32 --backend systemc
+done
+for m in qdq_cnn qgemm qlinear_matmul2; do
+  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
+    --net "$tmp/w_$m/$m.yaml" --arch "$tmp/edge16.yaml" --backend systemc
 done
 # Nearest and bilinear resizes (resize_cnn.onnx): infer, the analytical model, the SystemC cycle
 # model bit for bit with golden, and the network written out gives the same golden run.

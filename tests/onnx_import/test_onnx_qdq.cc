@@ -58,12 +58,6 @@ TEST_CASE("A QDQ model runs with its own parameters and integers, bit for bit") 
   ExpectOutput(q, "qdq_cnn.input.npy", "qdq_cnn.output_int.npy");
 }
 
-TEST_CASE("A QDQ model refuses what would change its quantization") {
-  const NetworkSpec net = ImportOnnx(DataPath("qdq_cnn.onnx"));
-  CHECK_THROWS_WITH(WriteNetworkWithWeights(net, "/tmp/quasar_qdq_write"),
-                    Catch::Matchers::Contains("QDQ"));
-}
-
 
 TEST_CASE("A QONNX model keeps its 8-, 4-bit and binary quantization, and runs bit for bit") {
   // workloads/onnx/make_qonnx_model.py: Quant and BipolarQuant as Brevitas exports them.

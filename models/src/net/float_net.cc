@@ -5,6 +5,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/memory_limit.h"
+#include "quasar/models/net/fixed_quant.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/ref/float_ops.h"
@@ -109,6 +110,10 @@ FloatNetParams MakeFloatParams(const NetworkSpec& net, uint64_t seed) {
       } else if (l.bias) {
         p.bias.assign(static_cast<size_t>(l.out_channels), 0.0f);
       }
+      continue;
+    }
+    if (!l.weights_file.empty() && net.fixed_weight_params.count(l.name)) {
+      params[l.name] = LoadFixedWeights(net, l);  // integers with the file's parameters
       continue;
     }
     FloatLayerParams p;

@@ -9,8 +9,9 @@
 namespace quasar::models {
 namespace {
 
-// Keys every layer may carry.
-const std::vector<std::string> kCommonKeys = {"name", "op", "input", "inputs", "output_shape"};
+// Keys every layer may carry ("quant": the output's fixed quantization, fixed_quant.h).
+const std::vector<std::string> kCommonKeys = {"name", "op",           "input",
+                                              "inputs", "output_shape", "quant"};
 
 const std::vector<std::string>& KeysOf(NetOp op) { return OpOf(op).keys; }
 

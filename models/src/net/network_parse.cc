@@ -13,6 +13,7 @@
 #include "quasar/models/onnx/onnx_import.h"
 #include "quasar/models/spec/accumulator_reader.h"
 #include "quasar/models/spec/geometry_reader.h"
+#include "quasar/models/spec/layer_spec.h"
 #include "quasar/models/spec/yaml_reader.h"
 
 namespace quasar::models {
@@ -123,7 +124,7 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       continue;
     }
     MapReader m(list[i], key, root.errors());
-    m.RejectUnknownKeys({"name", "shape", "file", "calibration"});
+    m.RejectUnknownKeys({"name", "shape", "file", "calibration", "quant"});
     NetInput in;
     in.name = m.String("name", true).value_or("");
     if (auto shape = m.IntList("shape", true)) {
@@ -141,6 +142,9 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       for (const auto& f : *files) {
         in.calibration.push_back(ResolvePath(f, base_dir));
       }
+    }
+    if (m.Has("quant")) {
+      net->fixed_params[in.name] = ReadQuantParams(m, "quant", false);
     }
     net->inputs.push_back(in);
   }
@@ -380,7 +384,66 @@ void ReadLayers(const MapReader& root, const std::string& base_dir, NetworkSpec*
     }
     MapReader m(list[i], LayerKey(i, layer.name), root.errors());
     ReadLayer(m, base_dir, &layer);
+    // The fixed quantization a quantized model carries (fixed_quant.h): the output's, per
+    // tensor, and the weights', per tensor or per output channel.
+    if (m.Has("quant")) {
+      net->fixed_params[layer.name] = ReadQuantParams(m, "quant", false);
+    }
+    if (m.Has("weights_quant")) {
+      net->fixed_weight_params[layer.name] = ReadQuantParams(m, "weights_quant", true);
+    }
     net->layers.push_back(layer);
+  }
+}
+
+// Checks what the shapes decide about the fixed weight parameters: one scale or one per output
+// channel, and integer weights named (the .npy files are read when the network is quantized).
+void CheckFixedWeights(const NetworkSpec& net, ErrorList* errors) {
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    const auto f = net.fixed_weight_params.find(l.name);
+    if (f == net.fixed_weight_params.end()) {
+      continue;
+    }
+    const std::string key = LayerKey(i, l.name) + ".weights_quant";
+    const int64_t channels = l.weight_shape.at(0);
+    for (size_t n : {f->second.scales.size(), f->second.zero_points.size()}) {
+      if (n != 1 && static_cast<int64_t>(n) != channels) {
+        errors->Add(key, "scale and zero_point must have 1 or " + std::to_string(channels) +
+                             " (one per output channel) values, got " + std::to_string(n));
+      }
+    }
+    if (l.weights_file.empty()) {
+      errors->Add(key, "gives the parameters of integer weights: name their .npy in weights_file");
+    }
+  }
+}
+
+// Checks that each fixed quantization's type is the one the precision policy and the layer's
+// overrides give the tensor or weights (import-onnx -o writes both; a hand-edited file may not
+// agree, and the golden run and the hardware model would then differ on the width).
+void CheckFixedTypes(const NetworkSpec& net, ErrorList* errors) {
+  const auto check = [&](const std::string& key, const QuantParams& q, const OperandPrecision& p) {
+    if (!(q.type == p.StorageType())) {
+      errors->Add(key, "is " + q.type.Name() + " but the precision gives " + p.Describe() +
+                           "; state the same type in precision");
+    }
+  };
+  for (size_t i = 0; i < net.inputs.size(); ++i) {
+    const auto f = net.fixed_params.find(net.inputs[i].name);
+    if (f != net.fixed_params.end()) {
+      check("inputs[" + std::to_string(i) + "].quant", f->second,
+            net.tensor_precision.at(net.inputs[i].name));
+    }
+  }
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const NetLayer& l = net.layers[i];
+    if (const auto f = net.fixed_params.find(l.name); f != net.fixed_params.end()) {
+      check(LayerKey(i, l.name) + ".quant", f->second, net.tensor_precision.at(l.name));
+    }
+    if (const auto f = net.fixed_weight_params.find(l.name); f != net.fixed_weight_params.end()) {
+      check(LayerKey(i, l.name) + ".weights_quant", f->second, l.precision.weights);
+    }
   }
 }
 
@@ -409,7 +472,11 @@ NetworkSpec ParseNetworkNode(const YAML::Node& node, const std::string& where,
   errors.ThrowIfAny();  // shape inference needs a complete graph
   InferShapes(&net, &errors);
   errors.ThrowIfAny();
+  CheckFixedWeights(net, &errors);
+  errors.ThrowIfAny();
   net = ResolvePrecision(std::move(net));
+  CheckFixedTypes(net, &errors);
+  errors.ThrowIfAny();
   return net;
 }
 

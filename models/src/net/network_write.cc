@@ -1,11 +1,15 @@
 // NetworkSpec -> version-1 YAML (docs/network-format.md), so imports and quantized networks can
 // be saved and read back by ParseNetwork.
 
-#include <algorithm>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
 
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/spec/layer_spec.h"
 
 namespace quasar::models {
 namespace {
@@ -89,7 +93,17 @@ void EmitResize(YAML::Emitter& out, const NetLayer& l) {
   }
 }
 
-void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
+// The fixed quantization of tensor `name` under `key`, when the network has one (fixed_quant.h).
+void EmitFixed(YAML::Emitter& out, const char* key,
+               const std::map<std::string, QuantParams>& fixed, const std::string& name) {
+  const auto f = fixed.find(name);
+  if (f != fixed.end()) {
+    out << YAML::Key << key << YAML::Value;
+    EmitQuantParams(out, f->second);
+  }
+}
+
+void EmitLayer(YAML::Emitter& out, const NetworkSpec& net, const NetLayer& l) {
   out << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << l.name;
   out << YAML::Key << "op" << YAML::Value << NetOpName(l.op);
@@ -189,6 +203,8 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
     out << YAML::Key << "bias_file" << YAML::Value << l.bias_file;
   }
   EmitList(out, "output_shape", l.output_shape);
+  EmitFixed(out, "quant", net.fixed_params, l.name);
+  EmitFixed(out, "weights_quant", net.fixed_weight_params, l.name);
   const PrecisionOverride& o = l.precision_override;
   if (!o.empty()) {
     out << YAML::Key << "precision" << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -212,6 +228,15 @@ void EmitLayer(YAML::Emitter& out, const NetLayer& l) {
 }  // namespace
 
 std::string NetworkToYaml(const NetworkSpec& net) {
+  for (const auto* fixed : {&net.fixed_params, &net.fixed_weight_params}) {
+    for (const auto& entry : *fixed) {
+      if (net.FindLayer(entry.first) == nullptr &&
+          std::none_of(net.inputs.begin(), net.inputs.end(),
+                       [&](const NetInput& in) { return in.name == entry.first; })) {
+        throw std::logic_error("fixed quantization of '" + entry.first + "', which is no tensor");
+      }
+    }
+  }
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "version" << YAML::Value << 1;
@@ -232,6 +257,7 @@ std::string NetworkToYaml(const NetworkSpec& net) {
     if (!in.calibration.empty()) {
       out << YAML::Key << "calibration" << YAML::Value << YAML::Flow << in.calibration;
     }
+    EmitFixed(out, "quant", net.fixed_params, in.name);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
@@ -249,7 +275,7 @@ std::string NetworkToYaml(const NetworkSpec& net) {
   out << YAML::Key << "output" << YAML::Value << net.output;
   out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
   for (const auto& l : net.layers) {
-    EmitLayer(out, l);
+    EmitLayer(out, net, l);
   }
   out << YAML::EndSeq << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

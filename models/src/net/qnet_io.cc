@@ -18,20 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void EmitQuant(YAML::Emitter& out, const QuantParams& q) {
-  out << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "type" << YAML::Value << q.type.Name();
-  out << YAML::Key << "scale" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (float s : q.scales) {
-    out << static_cast<double>(s);  // a float is exact as a double; 17 digits read back exactly
-  }
-  out << YAML::EndSeq << YAML::Key << "zero_point" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (int32_t z : q.zero_points) {
-    out << z;
-  }
-  out << YAML::EndSeq << YAML::EndMap;
-}
-
 void WriteText(const fs::path& path, const std::string& text) {
   WriteTextFile(path.string(), text, "quantized network");
 }
@@ -44,7 +30,13 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
   if (ec) {
     throw InputError(dir + ": cannot create directory: " + ec.message());
   }
-  WriteText(fs::path(dir) / "network.yaml", NetworkToYaml(qnet.net));
+  // quant.yaml holds every tensor's parameters and the weights' integers: network.yaml is the
+  // topology alone (a fixed `weights_quant` there would name integer weight files it does not
+  // have, and `quant` would state the parameters twice).
+  NetworkSpec topology = qnet.net;
+  topology.fixed_params.clear();
+  topology.fixed_weight_params.clear();
+  WriteText(fs::path(dir) / "network.yaml", NetworkToYaml(topology));
   YAML::Emitter out;
   out.SetDoublePrecision(17);
   out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
@@ -55,11 +47,11 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
   out << YAML::Key << "tensors" << YAML::Value << YAML::BeginMap;
   for (const auto& in : qnet.net.inputs) {
     out << YAML::Key << in.name << YAML::Value;
-    EmitQuant(out, qnet.tensors.at(in.name));
+    EmitQuantParams(out, qnet.tensors.at(in.name));
   }
   for (const auto& l : qnet.net.layers) {
     out << YAML::Key << l.name << YAML::Value;
-    EmitQuant(out, qnet.tensors.at(l.name));
+    EmitQuantParams(out, qnet.tensors.at(l.name));
   }
   out << YAML::EndMap << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
   for (size_t i = 0; i < qnet.net.layers.size(); ++i) {
@@ -76,7 +68,7 @@ void SaveQuantizedNetwork(const QuantizedNetwork& qnet, const std::string& dir) 
     out << YAML::Key << l.name << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "weights" << YAML::Value << wfile;
     out << YAML::Key << "weights_quant" << YAML::Value;
-    EmitQuant(out, ql.spec.weights);
+    EmitQuantParams(out, ql.spec.weights);
     if (ql.bias) {
       const std::string bfile = std::string(stem) + ".bias.npy";
       WriteNpy((fs::path(dir) / bfile).string(), *ql.bias, NpyDtype::kInt32);

@@ -9,6 +9,7 @@
 #include "quasar/models/calib/calibration.h"
 #include "quasar/models/calib/weight_quantizers.h"
 #include "quasar/models/error.h"
+#include "quasar/models/net/fixed_quant.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/requant.h"
@@ -65,27 +66,6 @@ std::optional<QuantParams> Fixed(const NetworkSpec& net, const std::string& tens
                      ", its precision is " + p.Describe());
   }
   return f->second;
-}
-
-// Weights quantized with the parameters the model fixes (ONNX QuantizeLinear: round half to
-// even of the float32 quotient, plus the zero point, saturated), one scale per output channel
-// (the first dimension) or one for all. The float weights are the model's own integers
-// dequantized, so this gives those integers back.
-QuantizedWeights WithParams(const FloatTensor& w, const QuantParams& p, const std::string& layer) {
-  const int64_t channels = w.shape.at(0), per = w.size() / channels;
-  if (p.scales.size() != 1 && static_cast<int64_t>(p.scales.size()) != channels) {
-    throw InputError("layer " + layer + ": the model gives " + std::to_string(p.scales.size()) +
-                     " weight scales for " + std::to_string(channels) + " output channels");
-  }
-  QuantizedWeights qw;
-  qw.params = p;
-  qw.values = IntTensor(w.shape);
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t i = c * per; i < (c + 1) * per; ++i) {
-      qw.values[i] = Quantize(w[i], p.scale(c), p.zero_point(c), p.type, RoundingMode::kOnnx);
-    }
-  }
-  return qw;
 }
 
 }  // namespace
@@ -156,7 +136,8 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
     const auto fixed = net.fixed_weight_params.find(l.name);
     QuantizedWeights qw =
         fixed != net.fixed_weight_params.end()
-            ? WithParams(fp.weights, fixed->second, l.name)
+            ? QuantizedWeights{QuantizeFixedWeights(fp.weights, fixed->second, l.name),
+                               fixed->second}
             : QuantizeWeights(fp.weights, pw.code, pw.StorageType(), pw.bits, pw.symmetric,
                               pw.granularity == Granularity::kPerChannel, wopt);
     const QuantParams& in = q.tensors.at(l.inputs[0]);

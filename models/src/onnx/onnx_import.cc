@@ -12,6 +12,7 @@
 #include <set>
 
 #include "importer.h"
+#include "quasar/models/net/fixed_quant.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/onnx/tensor_proto.h"
 #include "quasar/models/text_file.h"
@@ -333,10 +334,6 @@ std::string WriteNetworkWithWeights(const NetworkSpec& net, const std::string& d
   if (ec) {
     throw InputError(dir + ": cannot create the directory: " + ec.message());
   }
-  if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
-    throw InputError(net.file + ": the network format cannot hold a QDQ model's quantization "
-                     "parameters yet; use the .onnx file itself (--net " + net.file + ")");
-  }
   NetworkSpec out = net;
   std::set<std::string> used;
   for (NetLayer& l : out.layers) {
@@ -349,6 +346,31 @@ std::string WriteNetworkWithWeights(const NetworkSpec& net, const std::string& d
     }
     used.insert(stem);
     const std::string w = "weights/" + stem + ".npy";
+    if (net.fixed_weight_params.count(l.name)) {
+      // A quantized model's layer: its integers, with the parameters the YAML states
+      // (weights_quant), and an int32 bias of scale s_x * s_w.
+      FloatLayerParams p;
+      p.weights = *l.weights_data;
+      if (l.bias_data) {
+        p.bias = *l.bias_data;
+      }
+      const FixedLayerIntegers ints = FixedIntegersOf(net, l, p);
+      const IntType& type = net.fixed_weight_params.at(l.name).type;
+      WriteNpy((fs::path(dir) / w).string(), ints.weights, NpyDtypeFor(type));
+      l.weights_file = w;
+      l.weights_data.reset();
+      l.bias_data.reset();
+      const std::string b = "weights/" + stem + ".bias.npy";
+      if (ints.bias) {
+        WriteNpy((fs::path(dir) / b).string(), *ints.bias, NpyDtype::kInt32);
+        l.bias_file = b;
+      } else if (l.bias && !p.bias.empty()) {
+        WriteNpy((fs::path(dir) / b).string(),
+                 FloatTensor({static_cast<int64_t>(p.bias.size())}, p.bias));
+        l.bias_file = b;
+      }
+      continue;
+    }
     WriteNpy((fs::path(dir) / w).string(), *l.weights_data);
     l.weights_file = w;
     l.weights_data.reset();

@@ -231,8 +231,11 @@ void ApplyQdqPolicy(NetworkSpec* net, const std::string& file) {
     }
   }
   for (NetLayer& l : net->layers) {
+    // A layer that only moves data keeps its input's precision (an override would be ignored,
+    // and the network format refuses one).
     const auto out = net->fixed_params.find(l.name);
-    if (out != net->fixed_params.end() && !(out->second.type == a)) {
+    if (out != net->fixed_params.end() && !(out->second.type == a) &&
+        !NetOpMovesDataOnly(l.op)) {
       const OperandOverride o = PrecisionOf(out->second.type);
       OperandOverride& dst = l.precision_override.activations;
       dst.code = o.code;

@@ -1,6 +1,9 @@
 #include "quasar/models/spec/layer_spec.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cmath>
+#include <string>
 
 #include "quasar/models/enum_names.h"
 #include "quasar/models/quant_params.h"
@@ -123,6 +126,21 @@ QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
                                " values but scale has " + std::to_string(q.scales.size()));
   }
   return q;
+}
+
+void EmitQuantParams(YAML::Emitter& out, const QuantParams& q) {
+  // Scales are float32: as a double with 17 significant digits each reads back exactly.
+  out << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "type" << YAML::Value << q.type.Name();
+  out << YAML::Key << "scale" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (float s : q.scales) {
+    out << YAML::DoublePrecision(17) << static_cast<double>(s);
+  }
+  out << YAML::EndSeq << YAML::Key << "zero_point" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (int32_t z : q.zero_points) {
+    out << z;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
 }
 
 constexpr EnumTable<LayerOp, 9> kLayerOps = {{{LayerOp::kConv2d, "conv2d"},

@@ -8,7 +8,9 @@ namespace quasar::models {
 
 std::vector<OpDef> FullyConnectedOps() {
   return {{NetOp::kFullyConnected, "fully_connected",
-           {"out_features", "bias", "activation", "weights_file", "bias_file", "precision"}, true,
+           {"out_features", "bias", "activation", "weights_file", "bias_file", "precision",
+            "weights_quant"},
+           true,
            false, OpLowering::kGemm,
            [](const NetLayer& l, const NetworkSpec& net) {
              const Shape& x = net.ShapeOf(l.inputs[0]);

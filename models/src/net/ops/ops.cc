@@ -62,7 +62,7 @@ void WeightedSpec(LayerOp op, const QuantParams& weights, bool has_bias, LayerSp
 
 std::vector<std::string> WeightedConvKeys() {
   return {"bias",   "activation", "weights_file", "bias_file", "precision",
-          "kernel", "stride",     "padding",      "dilation"};
+          "kernel", "stride",     "padding",      "dilation",  "weights_quant"};
 }
 
 }  // namespace quasar::models

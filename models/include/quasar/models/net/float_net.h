@@ -26,7 +26,9 @@ using FloatNetParams = std::map<std::string, FloatLayerParams>;  // by layer nam
 FloatTensor ReadFiniteFloats(const std::string& path, const std::string& what);
 
 // Weights for every weighted layer: read from weights_file/bias_file when the layer names them
-// (shapes checked against the inferred ones), otherwise synthesised from `seed`:
+// (shapes checked against the inferred ones; integer files dequantized with the layer's fixed
+// weight parameters when the network fixes them, fixed_quant.h), otherwise synthesised from
+// `seed`:
 //   - Laplace-distributed weights (heavy-tailed, as trained convolution weights are modelled in
 //     Banner et al., "Post training 4-bit quantization", NeurIPS 2019, Sec. 3), with He fan-in
 //     scaling std = gain * sqrt(2 / fan_in) for layers followed by ReLU/ReLU6 and

@@ -158,9 +158,10 @@ struct NetworkSpec {
   PrecisionPolicy policy;
   // Resolved quantization precision of every tensor (network inputs and layer outputs).
   std::map<std::string, OperandPrecision> tensor_precision;
-  // Quantization parameters the model file fixes (ONNX QDQ), used verbatim by QuantizeNetwork
-  // instead of calibrated ones: activations by tensor name, weights by layer name (one scale
-  // and zero point per output channel, or one for all). Empty for every other network.
+  // Quantization parameters the model file fixes (a quantized ONNX model, or a network file's
+  // `quant` and `weights_quant` keys, fixed_quant.h), used verbatim by QuantizeNetwork instead
+  // of calibrated ones: activations by tensor name, weights by layer name (one scale and zero
+  // point per output channel, or one for all). Empty for every other network.
   std::map<std::string, QuantParams> fixed_params;
   std::map<std::string, QuantParams> fixed_weight_params;
 

@@ -15,6 +15,10 @@
 #include "quasar/models/rounding.h"
 #include "quasar/models/spec/yaml_reader.h"
 
+namespace YAML {
+class Emitter;
+}
+
 namespace quasar::models {
 
 enum class LayerOp {
@@ -59,6 +63,11 @@ struct LayerSpec {
 // only when `allow_per_channel`), recording every problem in the parent's ErrorList.
 QuantParams ReadQuantParams(const MapReader& parent, const std::string& key,
                             bool allow_per_channel);
+// Writes `q` as the flow mapping {type, scale: [...], zero_point: [...]} that ReadQuantParams
+// reads back to the same values (each float32 scale written with 17 significant digits, which
+// read back exactly). The one writer of that schema, which layer specs use too: quantized
+// networks (quant.yaml) and the network format's `quant` and `weights_quant` keys.
+void EmitQuantParams(YAML::Emitter& out, const QuantParams& q);
 
 // Reads and validates a layer spec file. Throws InputError listing every problem.
 LayerSpec LoadLayerSpec(const std::string& path);
