@@ -146,9 +146,13 @@ void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::stri
                      ErrorList* errors) {
   switch (p.code) {
     case QuantCode::kLinear:
-      if (p.bits < 1 || p.bits > 16) {
+      // 32 bits: a signed int32 activation, the accumulator itself (ONNX ConvInteger and
+      // MatMulInteger output it, no requantization).
+      if ((p.bits < 1 || p.bits > 16) && !(p.bits == 32 && p.is_signed && !is_weights)) {
         errors->Add(key + ".bits",
-                    "must be in 1..16 for linear quantization, got " + std::to_string(p.bits));
+                    "must be in 1..16 for linear quantization" +
+                        std::string(is_weights ? "" : " (or 32, signed: an int32 accumulator)") +
+                        ", got " + std::to_string(p.bits));
       }
       if (p.bits == 1 && p.is_signed && p.symmetric) {
         errors->Add(key + ".bits",

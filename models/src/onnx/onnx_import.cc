@@ -225,7 +225,11 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
       return n.op_type() == c.op_type && domain == c.domain;
     });
     if (conv == all.end()) {
-      fail("op " + n.op_type() + " is not supported");
+      fail(n.op_type() == "DynamicQuantizeLinear" && DefaultDomain(n.domain())
+               ? "dynamic quantization: its scale and zero point are computed from each input at "
+                 "run time, while Quasar's integer pipeline fixes them beforehand (quantize the "
+                 "model statically: QuantizeLinear with constant scales)"
+               : "op " + n.op_type() + " is not supported");
       continue;
     }
     const int64_t domain_opset = qonnx ? qonnx_opset : microsoft ? microsoft_opset : opset;
