@@ -139,6 +139,10 @@ class Importer {
   // Layers whose int32 output is their accumulator (ConvInteger, MatMulInteger by constant
   // weights; integer_ops.cc), into whose scale a following Mul by a scalar may fold.
   std::set<std::string>& accumulator_layers() { return accumulator_layers_; }
+  // Graph inputs of an integer type (TensorProto.DataType), taken where only integer ops
+  // (ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul) read them: already quantized
+  // tensors whose parameters the reading node fixes.
+  std::map<std::string, int32_t>& integer_inputs() { return integer_inputs_; }
 
  private:
   // Appends `layer` with a unique name and its inferred shape; returns its name.
@@ -157,6 +161,7 @@ class Importer {
                                             // stand for it
   std::map<std::string, std::string> constant_layers_;  // ONNX constant -> its constant layer
   std::set<std::string> accumulator_layers_;
+  std::map<std::string, int32_t> integer_inputs_;
 };
 
 // A converter: the op type it takes, the lowest opset whose form it reads, and the function.

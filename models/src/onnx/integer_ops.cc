@@ -26,12 +26,29 @@ namespace {
 // The fixed parameters of computed input `index` (`what` in messages), its zero point checked
 // against the node's (input `zi`, 0 when omitted).
 const QuantParams& InputParams(const Node& node, const Value& x, int zi, const char* what) {
-  const auto& fixed = node.importer().net().fixed_params;
-  const auto f = fixed.find(x.tensor);
+  auto& fixed = node.importer().net().fixed_params;
+  auto f = fixed.find(x.tensor);
+  const auto integer = node.importer().integer_inputs().find(x.tensor);
+  if (f == fixed.end() && integer != node.importer().integer_inputs().end()) {
+    // An integer graph input: its own integers, with the node's zero point and scale 1.
+    QuantParams p;
+    p.type = onnx_io::IsSignedInteger(integer->second) ? IntType::Signed(8) : IntType::Unsigned(8);
+    p.scales = {1.0f};
+    p.zero_points = {0};
+    if (node.Has(zi)) {
+      const Constant& z = node.ConstantIn(zi, "the zero point");
+      if (z.integer && z.size() == 1) {
+        p.zero_points = {static_cast<int32_t>(z.ints[0])};
+      }
+    }
+    f = fixed.emplace(x.tensor, p).first;
+  }
   if (f == fixed.end()) {
     throw NodeError(std::string("dynamic quantization: ") + what + " ('" + x.tensor +
                     "') has no static scale (a DynamicQuantizeLinear computes it at run time); "
-                    "Quasar takes " + node.proto().op_type() + " of a tensor a QuantizeLinear "
+                    "Quasar takes " +
+                    node.proto().op_type() +
+                    " of a tensor a QuantizeLinear "
                     "with a constant scale quantized");
   }
   int64_t zero = 0;
@@ -46,9 +63,9 @@ const QuantParams& InputParams(const Node& node, const Value& x, int zi, const c
     type = z.data_type;
   }
   const QuantParams& p = f->second;
-  const bool type_ok = type == 0 || (p.type.bits == onnx_io::IntegerBits(type) &&
-                                     (p.type.kind == IntKind::kSigned) ==
-                                         onnx_io::IsSignedInteger(type));
+  const bool type_ok =
+      type == 0 || (p.type.bits == onnx_io::IntegerBits(type) &&
+                    (p.type.kind == IntKind::kSigned) == onnx_io::IsSignedInteger(type));
   if (p.zero_points[0] != zero || !type_ok) {
     throw NodeError(std::string(what) + " ('" + x.tensor + "') is quantized as " + p.type.Name() +
                     " with zero point " + std::to_string(p.zero_points[0]) +
@@ -100,9 +117,10 @@ Constant IntegerWeights(const Node& node, int wi, int zi, int64_t axis, float s_
     const int64_t channels =
         static_cast<size_t>(axis) < w.shape.size() ? w.shape[static_cast<size_t>(axis)] : 0;
     if (!z.integer || z.data_type != w.data_type || (z.size() != 1 && z.size() != channels)) {
-      throw NodeError("the weights' zero point must be of the weights' type, one or one per "
-                      "index of axis " + std::to_string(axis) + " (" + std::to_string(channels) +
-                      "), got " + Dims(z.shape));
+      throw NodeError(
+          "the weights' zero point must be of the weights' type, one or one per "
+          "index of axis " +
+          std::to_string(axis) + " (" + std::to_string(channels) + "), got " + Dims(z.shape));
     }
     p.zero_points.assign(z.ints.begin(), z.ints.end());
   }
@@ -153,8 +171,7 @@ void MatMulInteger(const Node& node) {
 bool FoldScaleIntoAccumulator(const Node& node, int tensor_input, double c) {
   Importer& im = node.importer();
   NetLayer* l = im.SoleProducer(node.proto().input(tensor_input));
-  if (l == nullptr || !im.accumulator_layers().count(l->name) || !(c > 0.0) ||
-      !std::isfinite(c)) {
+  if (l == nullptr || !im.accumulator_layers().count(l->name) || !(c > 0.0) || !std::isfinite(c)) {
     return false;
   }
   NetworkSpec& net = im.net();
