@@ -11,6 +11,7 @@
 
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/net/precision.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/npy.h"
 #include "quasar/models/onnx/onnx_import.h"
@@ -141,6 +142,11 @@ TEST_CASE("ConvInteger and MatMulInteger import as layers whose int32 output is 
   }
 }
 
+TEST_CASE("32-bit activations are only an accumulator output the model fixes") {
+  // --bits (and a network's policy) stay 1..16; calibration has no int32 grid.
+  CHECK_THROWS_AS(ParseBitsShorthand("w8a32"), InputError);
+}
+
 TEST_CASE("ConvInteger and MatMulInteger forms Quasar cannot take are refused naming the node") {
   // ONNX Runtime's dynamic quantization: the scale is computed at run time.
   auto dynamic = Model();
@@ -184,6 +190,16 @@ TEST_CASE("ConvInteger and MatMulInteger forms Quasar cannot take are refused na
   NodeNamed(&per, "conv")->set_input(3, "z_three");
   ExpectError(WriteTemp("integer_w_zero_point.onnx", per),
               {"conv", "ConvInteger", "one per index of axis 0 (4)"});
+
+  // A dequantizing Mul per output channel (per-channel weight scales): it cannot fold into
+  // the per-tensor scale of the conv's output, so it is a mul whose float output no quantizer
+  // fixes.
+  auto per_channel = Model();
+  onnx_test::FloatConstant(per_channel.mutable_graph(), "c4", {1, 4, 1, 1},
+                           {0.001f, 0.002f, 0.003f, 0.004f});
+  NodeNamed(&per_channel, "dequant")->set_input(1, "c4");
+  ExpectError(WriteTemp("integer_mul_per_channel.onnx", per_channel),
+              {"dequant", "not quantized by the model"});
 
   // Float weights.
   auto weights = Model();

@@ -143,15 +143,16 @@ std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string
 }
 
 void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
-                     ErrorList* errors) {
+                     ErrorList* errors, bool accumulator_output) {
   switch (p.code) {
     case QuantCode::kLinear:
-      // 32 bits: a signed int32 activation, the accumulator itself (ONNX ConvInteger and
-      // MatMulInteger output it, no requantization).
-      if ((p.bits < 1 || p.bits > 16) && !(p.bits == 32 && p.is_signed && !is_weights)) {
+      // 32 bits: a layer's signed int32 output that is its accumulator (ONNX ConvInteger and
+      // MatMulInteger give it, no requantization), with parameters the model fixes.
+      if ((p.bits < 1 || p.bits > 16) && !(accumulator_output && p.bits == 32 && p.is_signed)) {
         errors->Add(key + ".bits",
                     "must be in 1..16 for linear quantization" +
-                        std::string(is_weights ? "" : " (or 32, signed: an int32 accumulator)") +
+                        std::string(accumulator_output ? " (or 32, signed: an int32 accumulator)"
+                                                       : "") +
                         ", got " + std::to_string(p.bits));
       }
       if (p.bits == 1 && p.is_signed && p.symmetric) {
