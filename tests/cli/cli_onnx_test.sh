@@ -96,14 +96,15 @@ expect 0 "int4 sym per-channel" -- "$q" networks --net "$data/qonnx_cnn.onnx"
 expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
   --net "$data/qonnx_cnn.onnx" --arch bitfusion_16x32 --backend systemc
 
-# QONNX Trunc, com.microsoft QGemm and QLinearMatMul of two tensors: the cycle model agrees with
-# golden bit for bit (uint8 activations need more than the presets' 8-bit MACs: a 16-bit copy).
+# QONNX Trunc, com.microsoft QGemm, QLinearMatMul of two tensors, ConvInteger and MatMulInteger
+# (int32 accumulator outputs): the cycle model agrees with golden bit for bit (uint8 activations
+# need more than the presets' 8-bit MACs: a 16-bit copy).
 for m in qonnx_trunc_v1 qonnx_trunc_v2; do
   expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
     --net "$data/$m.onnx" --arch bitfusion_16x32 --backend systemc
 done
 sed 's/_bits: 8/_bits: 16/' "$src/workloads/accelerators/edge_32x32_os.yaml" > "$tmp/edge16.yaml"
-for m in qgemm qlinear_matmul2; do
+for m in qgemm qlinear_matmul2 integer_ops; do
   expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
     --net "$data/$m.onnx" --arch "$tmp/edge16.yaml" --backend systemc
 done

@@ -143,12 +143,17 @@ std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string
 }
 
 void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
-                     ErrorList* errors) {
+                     ErrorList* errors, bool accumulator_output) {
   switch (p.code) {
     case QuantCode::kLinear:
-      if (p.bits < 1 || p.bits > 16) {
+      // 32 bits: a layer's signed int32 output that is its accumulator (ONNX ConvInteger and
+      // MatMulInteger give it, no requantization), with parameters the model fixes.
+      if ((p.bits < 1 || p.bits > 16) && !(accumulator_output && p.bits == 32 && p.is_signed)) {
         errors->Add(key + ".bits",
-                    "must be in 1..16 for linear quantization, got " + std::to_string(p.bits));
+                    "must be in 1..16 for linear quantization" +
+                        std::string(accumulator_output ? " (or 32, signed: an int32 accumulator)"
+                                                       : "") +
+                        ", got " + std::to_string(p.bits));
       }
       if (p.bits == 1 && p.is_signed && p.symmetric) {
         errors->Add(key + ".bits",

@@ -104,8 +104,8 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
   for (const NetInput& in : net.inputs) {
     const OperandPrecision& p = net.tensor_precision.at(in.name);
     const CalibOptions opt{p.calibration, net.policy.percentile, options.histogram_bins};
-    q.tensors[in.name] =
-        Fixed(net, in.name, p).value_or(ActivationParams(observers.at(in.name), p, opt));
+    const auto fixed = Fixed(net, in.name, p);  // calibrated only when the model fixes none
+    q.tensors[in.name] = fixed ? *fixed : ActivationParams(observers.at(in.name), p, opt);
   }
   for (const NetLayer& l : net.layers) {
     if (NetOpMovesDataOnly(l.op)) {
@@ -117,8 +117,13 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
       }
     } else {
       const OperandPrecision& p = l.precision.output;
-      q.tensors[l.name] = Fixed(net, l.name, p).value_or(ActivationParams(
-          observers.at(l.name), p, {p.calibration, net.policy.percentile, options.histogram_bins}));
+      // Calibrated only when the model fixes none (an int32 accumulator output has no grid
+      // to calibrate).
+      const auto fixed = Fixed(net, l.name, p);
+      q.tensors[l.name] =
+          fixed ? *fixed
+                : ActivationParams(observers.at(l.name), p,
+                                   {p.calibration, net.policy.percentile, options.histogram_bins});
     }
   }
 

@@ -117,7 +117,7 @@ static void ResolveInPlace(NetworkSpec* net) {
       ValidateOperand(p.weights, true, key + ".weights", &errors);
     }
     if (!o.activations.empty()) {
-      ValidateOperand(p.output, false, key + ".activations", &errors);
+      ValidateOperand(p.output, false, key + ".activations", &errors, true);
     }
     l.precision = p;
     net->tensor_precision[l.name] = p.output;

@@ -220,6 +220,9 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
                       " would broadcast the tensor " + Dims(x.shape) + " to a higher rank");
     }
     const double v = k.constant->floats[0];
+    if (op == NetOp::kMul && FoldScaleIntoAccumulator(node, 1 - c, v)) {
+      return;
+    }
     NetLayer l;
     l.name = LayerName(node);
     l.op = NetOp::kAffine;

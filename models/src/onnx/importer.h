@@ -136,6 +136,13 @@ class Importer {
   // Binds `to` to what `from` stands for: a pass-through (Identity, Dropout) or a node folded
   // into the layer before it.
   void PassThrough(const std::string& from, const std::string& to);
+  // Layers whose int32 output is their accumulator (ConvInteger, MatMulInteger by constant
+  // weights; integer_ops.cc), into whose scale a following Mul by a scalar may fold.
+  std::set<std::string>& accumulator_layers() { return accumulator_layers_; }
+  // Graph inputs of an integer type (TensorProto.DataType), taken where only integer ops
+  // (ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul) read them: already quantized
+  // tensors whose parameters the reading node fixes.
+  std::map<std::string, int32_t>& integer_inputs() { return integer_inputs_; }
 
  private:
   // Appends `layer` with a unique name and its inferred shape; returns its name.
@@ -153,6 +160,8 @@ class Importer {
   std::map<std::string, int> live_;         // Quasar tensor -> ONNX names still read that
                                             // stand for it
   std::map<std::string, std::string> constant_layers_;  // ONNX constant -> its constant layer
+  std::set<std::string> accumulator_layers_;
+  std::map<std::string, int32_t> integer_inputs_;
 };
 
 // A converter: the op type it takes, the lowest opset whose form it reads, and the function.
@@ -187,6 +196,7 @@ std::vector<Converter> QdqConverters();          // QuantizeLinear, DequantizeLi
 std::vector<Converter> QonnxConverters();        // Quant (IntQuant), BipolarQuant
 std::vector<Converter> QonnxTruncConverters();   // Trunc (qonnx_trunc.cc)
 std::vector<Converter> QOperatorConverters();    // QLinearConv, QLinearMatMul, com.microsoft
+std::vector<Converter> IntegerConverters();      // ConvInteger, MatMulInteger (integer_ops.cc)
 
 // A conv2d or depthwise_conv2d layer of input `x`, weights `w` (OIHW) and `bias` (null: none),
 // with Conv's attributes read from `node`; binds the node's output 0 and returns the layer's
@@ -224,6 +234,11 @@ std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
 // reduce_mean, affine, sqrt, div, mul, sub of the negated shift) by one layer_norm layer;
 // returns how many (fuse_layer_norm.cc). A model with QDQ parameters is left alone.
 int FuseLayerNorms(NetworkSpec* net);
+
+// Mul of input `tensor_input` by the positive scalar `c` where that input is the int32
+// accumulator of a ConvInteger or MatMulInteger layer read by nothing else: `c` folds into the
+// layer's output scale and the node passes the tensor through; false otherwise (integer_ops.cc).
+bool FoldScaleIntoAccumulator(const Node& node, int tensor_input, double c);
 
 // Add with a constant operand (convert_elementwise.cc): two constants fold; a tensor plus a
 // scalar constant is an affine layer.

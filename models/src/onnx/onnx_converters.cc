@@ -11,7 +11,8 @@ const std::vector<Converter>& Converters() {
     for (auto family : {ConvConverters, ActivationConverters, PoolConverters, TensorConverters,
                         ConstantConverters, FoldConverters, ElementwiseConverters, NormConverters,
                         ResizeConverters, QdqConverters, QonnxConverters,
-                        QonnxTruncConverters, QOperatorConverters, ConvTransposeConverters}) {
+                        QonnxTruncConverters, QOperatorConverters, ConvTransposeConverters,
+                        IntegerConverters}) {
       const auto f = family();
       v.insert(v.end(), f.begin(), f.end());
     }

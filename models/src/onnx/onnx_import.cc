@@ -64,14 +64,17 @@ std::string NodeLabel(const onnx::NodeProto& n, int index) {
 }
 
 // The graph input's shape: the file's, with symbolic or missing dimensions from `given`.
+// An int8 or uint8 graph input is taken (already quantized) where integer ops alone read it.
 Shape InputShape(const onnx::ValueInfoProto& v, const OnnxImportOptions& o,
-                 const std::string& where) {
+                 const std::string& where, bool integer_ok) {
   const auto given = o.input_shapes.find(v.name());
   const auto& type = v.type();
   if (!type.has_tensor_type()) {
     throw InputError(where + ": graph input '" + v.name() + "' is not a tensor");
   }
-  if (type.tensor_type().elem_type() != onnx_io::kFloat) {
+  const int32_t elem = type.tensor_type().elem_type();
+  const bool integer = elem == onnx_io::kInt8 || elem == onnx_io::kUint8;
+  if (elem != onnx_io::kFloat && !(integer && integer_ok)) {
     throw InputError(where + ": graph input '" + v.name() + "' has element type " +
                      onnx_io::DataTypeName(type.tensor_type().elem_type()) +
                      "; float models take float32 inputs");
@@ -183,7 +186,22 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
       im.BindConstant(v.name(), std::move(k));
       continue;
     }
-    im.AddInput(v.name(), InputShape(v, o, path));
+    // Read by integer ops alone (their quantized input), an integer input is taken as is.
+    bool integer_ok = true, read = false;
+    for (const auto& n : graph->node()) {
+      for (const auto& in : n.input()) {
+        if (in == v.name()) {
+          read = true;
+          integer_ok = integer_ok && DefaultDomain(n.domain()) &&
+                       (n.op_type() == "ConvInteger" || n.op_type() == "MatMulInteger" ||
+                        n.op_type() == "QLinearConv" || n.op_type() == "QLinearMatMul");
+        }
+      }
+    }
+    im.AddInput(v.name(), InputShape(v, o, path, integer_ok && read));
+    if (v.type().tensor_type().elem_type() != onnx_io::kFloat) {
+      im.integer_inputs()[v.name()] = v.type().tensor_type().elem_type();
+    }
   }
   if (im.net().inputs.empty()) {
     throw InputError(path + ": the graph has no inputs besides its initializers");
@@ -226,7 +244,11 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
       return n.op_type() == c.op_type && domain == c.domain;
     });
     if (conv == all.end()) {
-      fail("op " + n.op_type() + " is not supported");
+      fail(n.op_type() == "DynamicQuantizeLinear" && DefaultDomain(n.domain())
+               ? "dynamic quantization: its scale and zero point are computed from each input at "
+                 "run time, while Quasar's integer pipeline fixes them beforehand (quantize the "
+                 "model statically: QuantizeLinear with constant scales)"
+               : "op " + n.op_type() + " is not supported");
       continue;
     }
     const int64_t domain_opset = qonnx ? qonnx_opset : microsoft ? microsoft_opset : opset;
@@ -270,6 +292,16 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
   }
 
   NetworkSpec& net = im.net();
+  // An integer input keeps its type: the node reading it quantizes it as that type.
+  for (const auto& [name, type] : im.integer_inputs()) {
+    const auto f = net.fixed_params.find(name);
+    const IntType t = onnx_io::IsSignedInteger(type) ? IntType::Signed(onnx_io::IntegerBits(type))
+                                                     : IntType::Unsigned(onnx_io::IntegerBits(type));
+    if (f != net.fixed_params.end() && !(f->second.type == t)) {
+      throw InputError(path + ": graph input '" + name + "' is " + onnx_io::DataTypeName(type) +
+                       ", and a node reads it as " + f->second.type.Name());
+    }
+  }
   const std::string out = graph->output_size() > 0 ? graph->output(0).name() : "";
   if (out.empty() || !im.Defined(out)) {
     throw InputError(path + ": the graph's output '" + out + "' is not computed by any node");

@@ -91,7 +91,8 @@ struct LayerPrecision {
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text);
 
 // Checks one resolved precision; appends problems to `errors` under `key`.
+// `accumulator_output`: a layer's output, which may also be the signed 32-bit accumulator.
 void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
-                     ErrorList* errors);
+                     ErrorList* errors, bool accumulator_output = false);
 
 }  // namespace quasar::models
