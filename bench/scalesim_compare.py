@@ -10,6 +10,10 @@ python3-numpy, python3-pandas and python3-tqdm.
   /usr/bin/python3 bench/scalesim_compare.py --scalesim ../scale-sim-v2 --quasar build/cli/quasar \
       --arrays 8 32 128 --dataflows os ws is --topologies conv_nets/alexnet.csv GEMM_mnk/NCF.csv
 
+CALC mode by default; --bandwidth N runs USER mode with N words per cycle per interface, where
+the stall cycles come from SCALE-Sim's buffers (sim/analytical/include/quasar/sim/
+scalesim_stalls.h).
+
 Prints one line per (array, dataflow) with the layers compared, skipped and equal per column,
 then every differing value. Exit 1 if any compared column differs.
 """
@@ -50,12 +54,12 @@ OfmapSramSzkB: {kib}
 IfmapOffset: 0
 FilterOffset: 10000000
 OfmapOffset: 20000000
-Bandwidth: 10
+Bandwidth: {bandwidth}
 Dataflow: {dataflow}
 MemoryBanks: 1
 
 [run_presets]
-InterfaceBandwidth: CALC
+InterfaceBandwidth: {mode}
 """
 
 
@@ -134,6 +138,8 @@ def main():
     ap.add_argument("--arrays", type=int, nargs="+", default=[8, 32, 128])
     ap.add_argument("--dataflows", nargs="+", default=["os", "ws", "is"])
     ap.add_argument("--kib", type=int, default=64, help="each SRAM's size")
+    ap.add_argument("--bandwidth", type=int, default=0,
+                    help="USER mode with this many words per cycle per interface (default: CALC)")
     ap.add_argument("--topologies", nargs="+", required=True,
                     help="paths under the checkout's topologies/ (GEMM_mnk/ files are M, N, K)")
     ap.add_argument("--budget", type=float, default=2e7,
@@ -148,7 +154,9 @@ def main():
     jobs, skipped = [], {}
     for size in args.arrays:
         for df in args.dataflows:
-            cfg = CONFIG.format(name="run", rows=size, cols=size, kib=args.kib, dataflow=df)
+            cfg = CONFIG.format(name="run", rows=size, cols=size, kib=args.kib, dataflow=df,
+                                bandwidth=args.bandwidth or 10,
+                                mode="USER" if args.bandwidth else "CALC")
             skipped[(size, df)] = 0
             for t in args.topologies:
                 path = os.path.join(args.scalesim, "topologies", t)
