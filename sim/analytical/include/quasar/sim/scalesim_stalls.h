@@ -13,15 +13,18 @@
 // - Demand rows (systolic_compute_{os,ws,is}.py create_*_demand_mat): per fold, column folds
 //   outermost, each operand's fold matrix with its null prefix and suffix rows, skewed by column
 //   where v2 skews it (skew_matrix); the three matrices have the same rows (scalesim_model.h).
-// - Prefetch orders (create_*_prefetch_mat): each input operand's blocks stacked once per fold
-//   of the array dimension it spans, rolled out along anti-diagonals where v2 rolls them out.
+// - Prefetch orders (create_*_prefetch_mat): each input operand's matrix cut into blocks of one
+//   array dimension (os: ifmap by row folds, filter by column folds; ws: ifmap by row folds,
+//   filter by column folds; is: ifmap by column folds, filter by row folds), each block once,
+//   stacked, and rolled out along anti-diagonals where v2 rolls them out.
 // - Buffers: scalesim_buffers.h (read_buffer.py, write_buffer.py).
 // - The walk (double_buffered_scratchpad_mem.py service_memory_requests, lines 152-209): row i is
 //   issued at i plus the stalls so far; it stalls by the most that any of the three buffers
 //   makes it wait; "Total Cycles" is the cycle the last row's output writes finish (the issue
 //   cycle of the last row plus its write wait), "Stall Cycles" the sum over all rows.
 // - Bandwidth and sizes (single_layer_sim.py lines 132-171): one-byte words, each buffer's whole
-//   SRAM (both halves), every interface at the first Bandwidth entry's words per cycle.
+//   SRAM (both halves), every interface at the first Bandwidth entry's words per cycle (here a
+//   third of the accelerator's DRAM bandwidth, ScaleSimUserMemoryOf).
 
 #include <cstdint>
 #include <optional>
