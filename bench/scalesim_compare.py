@@ -42,6 +42,13 @@ COLUMNS = [
     ("DETAILED_ACCESS_REPORT.csv", "SRAM OFMAP Writes"),
 ]
 
+# In USER mode Quasar gives SCALE-Sim's DRAM counts too (docs/scalesim.md, "USER-mode stalls").
+USER_COLUMNS = COLUMNS + [
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM IFMAP Reads"),
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM Filter Reads"),
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM OFMAP Writes"),
+]
+
 CONFIG = """[general]
 run_name = {name}
 
@@ -96,6 +103,10 @@ def demand_elements(m, k, n, copies, size, dataflow):
     return copies * folds * (t + 3 * size) * 3 * size
 
 
+def columns_of(args):
+    return USER_COLUMNS if args.bandwidth else COLUMNS
+
+
 def run_one(job):
     """Runs one layer on both tools; returns (key, {column: (scalesim, quasar)}) or an error."""
     key, topo_text, gemm_mode, cfg_text, args = job
@@ -120,7 +131,7 @@ def run_one(job):
         if p.returncode != 0:
             return key, "quasar failed: " + p.stderr[-500:]
         result = {}
-        for report, column in COLUMNS:
+        for report, column in columns_of(args):
             ss = read_report(os.path.join(ss_dir, report))
             q = read_report(os.path.join(q_dir, report))
             if sorted(ss) != sorted(q):
@@ -184,11 +195,12 @@ def main():
 
     failed = False
     differences = []
-    print("array  dataflow  layers  skipped  " + "  ".join(c for _, c in COLUMNS))
+    columns = columns_of(args)
+    print("array  dataflow  layers  skipped  " + "  ".join(c for _, c in columns))
     for size in args.arrays:
         for df in args.dataflows:
             keys = [k for k in results if k[0] == size and k[1] == df]
-            equal = {c: 0 for _, c in COLUMNS}
+            equal = {c: 0 for _, c in columns}
             errors = 0
             for k in keys:
                 r = results[k]
@@ -196,7 +208,7 @@ def main():
                     errors += 1
                     differences.append(f"{k}: {r}")
                     continue
-                ok = {c: True for _, c in COLUMNS}
+                ok = {c: True for _, c in columns}
                 for (column, lid), (ss, q) in r.items():
                     if ss != q:
                         ok[column] = False
@@ -205,7 +217,7 @@ def main():
                     equal[c] += ok[c]
             failed |= errors > 0 or any(v != len(keys) for v in equal.values())
             print(f"{size}x{size}  {df:8s}  {len(keys):6d}  {skipped[(size, df)]:7d}  " +
-                  "  ".join(f"{equal[c]}/{len(keys)}" for _, c in COLUMNS))
+                  "  ".join(f"{equal[c]}/{len(keys)}" for _, c in columns))
     for d in differences:
         print(d)
     return 1 if failed else 0

@@ -5,7 +5,8 @@
 // python3-numpy, -pandas, -tqdm) wrote for the topology and the config beside it:
 //   PYTHONPATH=. python3 scalesim/scale.py -t TOPOLOGY.csv -c CONFIG.cfg -p runs [-i gemm]
 // with each config as UserConfig() below writes it (InterfaceBandwidth: USER, one bank). Its
-// BANDWIDTH_REPORT's first three columns are the SRAM bandwidths compared here.
+// BANDWIDTH_REPORT's first three columns are the SRAM bandwidths compared here, and its
+// DETAILED_ACCESS_REPORT's count columns (SRAM and DRAM reads and writes) the detail rows.
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -76,6 +77,9 @@ TEST_CASE("USER mode reproduces SCALE-Sim's stalls on its GEMM test topology") {
           "0, 103193, 64794, 31.754091847315223, 100.0, 81.52866242038216,\n");
     CHECK(Row(r.reports.bandwidth) ==
           "0, 2.540327347785218, 0.15877045923657612, 2.540327347785218,\n");
+    // v2's DRAM counts: one fill of each input whole, and one more output word than outputs
+    // (a drain frees a full line for a partial one inside its batch).
+    CHECK(Row(r.reports.detail) == "0, 262144, 16384, 262144, 32768, 16384, 262145,\n");
     // The analytical model's own report carries the same cycles and stalls.
     const sim::NetworkPerf perf =
         sim::EvaluateSchedule(r.schedule, r.arch, models::LoadArchCostTable(r.arch));
@@ -93,6 +97,7 @@ TEST_CASE("USER mode reproduces SCALE-Sim's stalls on its GEMM test topology") {
           "0, 1045407, 1001376, 3.1344729851627164, 100.0, 68.81720430107522,\n");
     CHECK(Row(r.reports.bandwidth) ==
           "0, 0.031344729851627166, 0.25075783881301733, 0.25075783881301733,\n");
+    CHECK(Row(r.reports.detail) == "0, 32768, 262144, 262144, 360448, 1048576, 262144,\n");
   }
   SECTION("os 8 x 8, 8 KiB, 1 word per cycle") {
     const Run r = RunScaleSim(kGemmCsv, UserConfig(8, "os", 1, 8, 8));
@@ -110,6 +115,7 @@ TEST_CASE("USER mode reproduces SCALE-Sim's write-buffer stalls") {
           "0, 264756, 226357, 12.376678904349665, 100.0, 81.52866242038216,\n");
     CHECK(Row(r.reports.bandwidth) ==
           "0, 0.9901343123479732, 0.061883394521748326, 0.9901343123479732,\n");
+    CHECK(Row(r.reports.detail) == "0, 262144, 16384, 262144, 32768, 16384, 262144,\n");
   }
   SECTION("is 8 x 8") {
     const Run r = RunScaleSim(kGemmCsv, UserConfig(8, "is", 1, 1024, 1));
@@ -125,6 +131,7 @@ TEST_CASE("USER mode reproduces SCALE-Sim's stalls on its conv test layer") {
           "0, 65840, 44361, 24.60510328068044, 78.125, 75.41899441340782,\n");
     CHECK(Row(r.reports.bandwidth) ==
           "0, 7.87363304981774, 10.078250303766707, 0.1574726609963548,\n");
+    CHECK(Row(r.reports.detail) == "0, 518400, 663552, 10368, 393240, 688170, 9600,\n");
   }
   SECTION("is 32 x 32, 64 KiB, 10 words per cycle") {
     const Run r = RunScaleSim(kTestCsv, UserConfig(32, "is", 10, 64, 64));
@@ -132,13 +139,15 @@ TEST_CASE("USER mode reproduces SCALE-Sim's stalls on its conv test layer") {
           "0, 197546, 171735, 8.200621627367802, 78.125, 58.93909626719063,\n");
     CHECK(Row(r.reports.bandwidth) ==
           "0, 0.21868324339647474, 3.358974618569852, 2.624198920757697,\n");
+    CHECK(Row(r.reports.detail) == "0, 43200, 663552, 518400, 65540, 1998970, 518400,\n");
   }
 }
 
 TEST_CASE("USER mode reproduces SCALE-Sim's stalls on a layer with null ifmap entries") {
   // 1 KiB SRAMs, 1 word per cycle, 8 x 8: the operands do not fit, every buffer stalls.
-  CHECK(Row(RunScaleSim(kOddCsv, UserConfig(8, "os", 1, 1, 1)).reports.compute) ==
-        "0, 3104, 2445, 10.873067010309278, 75.0, 51.13636363636363,\n");
+  const Run os = RunScaleSim(kOddCsv, UserConfig(8, "os", 1, 1, 1));
+  CHECK(Row(os.reports.compute) == "0, 3104, 2445, 10.873067010309278, 75.0, 51.13636363636363,\n");
+  CHECK(Row(os.reports.detail) == "0, 3240, 3000, 960, 3584, 1024, 720,\n");
   CHECK(Row(RunScaleSim(kOddCsv, UserConfig(8, "ws", 1, 1, 1)).reports.compute) ==
         "0, 3098, 2403, 10.894125242091672, 78.125, 43.269230769230774,\n");
   CHECK(Row(RunScaleSim(kOddCsv, UserConfig(8, "is", 1, 1, 1)).reports.compute) ==

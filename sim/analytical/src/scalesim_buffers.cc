@@ -21,9 +21,10 @@ ReadBuffer::ReadBuffer(const Order& order, int64_t address_count, int64_t bytes,
   const int64_t set_size = CeilDiv(bytes, 100);  // elems_per_set
   const int64_t active = CeilDiv(bytes, 2);      // active_buf_size, active_buf_frac 0.5
   const int64_t prefetch = bytes - active;       // prefetch_buf_size
-  int64_t valid = 0;
+  int64_t valid = 0, entries = 0;
   std::vector<int64_t> count(static_cast<size_t>(address_count) + 1, 0);
   order([&](int64_t a) {
+    ++entries;
     if (a >= 0) {
       ++count[static_cast<size_t>(a)];
       ++valid;
@@ -50,6 +51,10 @@ ReadBuffer::ReadBuffer(const Order& order, int64_t address_count, int64_t bytes,
   active_sets_ = std::min(num_sets_, CeilDiv(active, set_size));
   prefetch_sets_ = std::min(num_sets_ - active_sets_, CeilDiv(prefetch, set_size));
   prefetch_cycles_ = CeilDiv(prefetch, words_per_cycle) + 1;
+  first_fill_words_ =
+      std::min(CeilDiv(active, words_per_cycle), CeilDiv(entries, words_per_cycle)) *
+      words_per_cycle;
+  prefetch_words_ = CeilDiv(prefetch, words_per_cycle) * words_per_cycle;
 }
 
 bool ReadBuffer::Hit(int64_t address) const {
@@ -102,7 +107,9 @@ int64_t WriteBuffer::Drain(int64_t start) {
   if (n < 1) {
     throw std::logic_error("scalesim::WriteBuffer: a drain with nothing to drain");
   }
-  free_ += (n - 1) * width_ + lines_[static_cast<size_t>(n - 1)];
+  const int64_t words = (n - 1) * width_ + lines_[static_cast<size_t>(n - 1)];
+  free_ += words;
+  dram_writes_ += words;
   lines_.erase(lines_.begin(), lines_.begin() + n);
   return start + n - 1;
 }
@@ -128,6 +135,17 @@ int64_t WriteBuffer::WriteRow(int64_t count, int64_t cycle) {
     }
   }
   return now - cycle;
+}
+
+int64_t WriteBuffer::Finish() {
+  if (line_fill_ > 0) {
+    lines_.push_back(line_fill_);
+    line_fill_ = 0;
+  }
+  while (!lines_.empty()) {
+    drain_end_ = Drain(drain_end_) + 1;
+  }
+  return dram_writes_;
 }
 
 }  // namespace quasar::sim::scalesim

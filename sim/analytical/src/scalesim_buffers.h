@@ -39,6 +39,10 @@ class ReadBuffer {
   int64_t ServeRow(const int64_t* addresses, int64_t count, int64_t cycle);
 
   int64_t prefetches() const { return prefetches_; }
+  // The words v2 counts as read from DRAM (num_access): the initial fill's lines, ceil(active
+  // half / words_per_cycle) but at most the prefetch matrix's, and each prefetch's lines, all
+  // full width (prefetch_active_buffer lines 259-264, new_prefetch lines 338-341).
+  int64_t dram_reads() const { return first_fill_words_ + prefetches_ * prefetch_words_; }
 
  private:
   bool Hit(int64_t address) const;
@@ -50,6 +54,7 @@ class ReadBuffer {
   int64_t prefetch_cycles_ = 0;  // ceil(prefetch half / words_per_cycle) + 1
   int64_t last_prefetch_ = -1;   // completion cycle of the latest prefetch
   int64_t prefetches_ = 0;
+  int64_t first_fill_words_ = 0, prefetch_words_ = 0;
 };
 
 // write_buffer.py: the output SRAM of `bytes` one-byte words, drained through an interface of
@@ -71,6 +76,9 @@ class WriteBuffer {
   // Writes `count` elements of a demand row issued at `cycle`; returns the cycles the row
   // waits (line 188: its last element's cycle minus its issue cycle).
   int64_t WriteRow(int64_t count, int64_t cycle);
+  // After the last row: drains what is left (empty_all_buffers, 235-243) and returns the words
+  // v2 counts as written to DRAM (num_access: each drain's freed words, lines 210-215).
+  int64_t Finish();
 
  private:
   int64_t Drain(int64_t start);
@@ -80,6 +88,7 @@ class WriteBuffer {
   int64_t line_fill_ = 0;      // elements in the open line
   std::deque<int64_t> lines_;  // elements of each closed line not yet drained, in order
   int64_t drain_end_ = 0;
+  int64_t dram_writes_ = 0;
 };
 
 }  // namespace quasar::sim::scalesim

@@ -284,6 +284,9 @@ ScaleSimTiming ScaleSimUserTiming(const ScaleSimOperands& op, int64_t rows, int6
       }
     }
   }
+  out.ifmap_dram_reads = ifmap.dram_reads();
+  out.filter_dram_reads = filter.dram_reads();
+  out.ofmap_dram_writes = ofmap.Finish();
   return out;
 }
 
@@ -301,6 +304,9 @@ ScaleSimLayer ScaleSimLayerOf(const compiler::LayerSchedule& l, const models::Ar
     }
     s.total_cycles = t.total_cycles;
     s.stall_cycles = t.stall_cycles;
+    s.ifmap_dram_reads = t.ifmap_dram_reads;
+    s.filter_dram_reads = t.filter_dram_reads;
+    s.ofmap_dram_writes = t.ofmap_dram_writes;
     s.overall_util_percent = static_cast<double>(s.macs * 100) /
                              static_cast<double>(s.total_cycles * arch.rows * arch.cols);
   }

@@ -24,8 +24,9 @@
 //   in the order scale-sim-v2 sums them, so the percentages are bit-identical.
 // - Overall utilization: MACs * 100 / (total cycles * R * C) (single_layer_sim.py).
 //
-// DRAM counts are Quasar's, not SCALE-Sim's: each element of each operand read once and each
-// output written once (the whole-layer mapping's minimum). scale-sim-v2 counts the addresses its
+// DRAM counts here are Quasar's, not SCALE-Sim's CALC-mode ones: each element of each operand
+// read once and each output written once (the whole-layer mapping's minimum); in USER mode
+// ScaleSimLayerOf gives v2's. scale-sim-v2 counts the addresses its
 // set-associative prefetch model misses on, which depends on its buffer sets and address layout;
 // docs/scalesim.md compares the two.
 
@@ -49,7 +50,7 @@ struct ScaleSimLayer {
   int64_t ifmap_sram_reads = 0;     // DETAILED_ACCESS_REPORT "SRAM IFMAP Reads"
   int64_t filter_sram_reads = 0;    // "SRAM Filter Reads"
   int64_t ofmap_sram_writes = 0;    // "SRAM OFMAP Writes"
-  int64_t ifmap_dram_reads = 0;     // Quasar's counts, see above
+  int64_t ifmap_dram_reads = 0;     // Quasar's counts (CALC), see above
   int64_t filter_dram_reads = 0;
   int64_t ofmap_dram_writes = 0;
 };

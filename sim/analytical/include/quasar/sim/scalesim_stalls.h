@@ -63,6 +63,9 @@ struct ScaleSimTiming {
   int64_t total_cycles = 0;  // COMPUTE_REPORT "Total Cycles"
   int64_t stall_cycles = 0;  // "Stall Cycles"
   int64_t rows = 0;          // demand rows walked
+  // DETAILED_ACCESS_REPORT's DRAM counts: the words v2's buffers fetch and drain
+  // (scalesim_buffers.h), re-reads and whole lines included.
+  int64_t ifmap_dram_reads = 0, filter_dram_reads = 0, ofmap_dram_writes = 0;
 };
 
 // The largest walk Quasar takes on, in demand-matrix entries (its time: about a second per 10^8).
@@ -76,8 +79,9 @@ ScaleSimTiming ScaleSimUserTiming(const ScaleSimOperands& op, int64_t rows, int6
                                   models::Dataflow dataflow, const ScaleSimUserMemory& memory);
 
 // One of the layer's GEMMs on `arch` (conventions: scalesim): ScaleSimGemm's figures, with the
-// USER-mode timing in place of CALC's total when the accelerator has a USER bandwidth (then
-// "Overall Util %" divides by that total, single_layer_sim.py line 214).
+// USER-mode timing in place of CALC's total and v2's DRAM counts in place of Quasar's when the
+// accelerator has a USER bandwidth (then "Overall Util %" divides by that total,
+// single_layer_sim.py line 214).
 // Throws InputError naming the layer beyond the walk's limits.
 ScaleSimLayer ScaleSimLayerOf(const compiler::LayerSchedule& l, const models::ArchSpec& arch);
 
