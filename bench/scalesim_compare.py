@@ -14,8 +14,9 @@ CALC mode by default; --bandwidth N runs USER mode with N words per cycle per in
 the stall cycles come from SCALE-Sim's buffers (sim/analytical/include/quasar/sim/
 scalesim_stalls.h).
 
-Prints one line per (array, dataflow) with the layers compared, skipped and equal per column,
-then every differing value. Exit 1 if any compared column differs.
+Prints one line per (array, dataflow) with the layers compared, skipped, with stalls (SCALE-Sim's
+Stall Cycles not 0) and equal per column, then every differing value. Exit 1 if any compared
+column differs.
 """
 import argparse
 import concurrent.futures
@@ -196,12 +197,13 @@ def main():
     failed = False
     differences = []
     columns = columns_of(args)
-    print("array  dataflow  layers  skipped  " + "  ".join(c for _, c in columns))
+    print("array  dataflow  layers  skipped  stalled  " + "  ".join(c for _, c in columns))
     for size in args.arrays:
         for df in args.dataflows:
             keys = [k for k in results if k[0] == size and k[1] == df]
             equal = {c: 0 for _, c in columns}
             errors = 0
+            stalled = 0  # layers SCALE-Sim reports stall cycles for
             for k in keys:
                 r = results[k]
                 if isinstance(r, str):
@@ -209,6 +211,7 @@ def main():
                     differences.append(f"{k}: {r}")
                     continue
                 ok = {c: True for _, c in columns}
+                stalled += any(c == "Stall Cycles" and ss != "0" for (c, _), (ss, _) in r.items())
                 for (column, lid), (ss, q) in r.items():
                     if ss != q:
                         ok[column] = False
@@ -216,7 +219,8 @@ def main():
                 for c in ok:
                     equal[c] += ok[c]
             failed |= errors > 0 or any(v != len(keys) for v in equal.values())
-            print(f"{size}x{size}  {df:8s}  {len(keys):6d}  {skipped[(size, df)]:7d}  " +
+            print(f"{size}x{size}  {df:8s}  {len(keys):6d}  {skipped[(size, df)]:7d}  "
+                  f"{stalled:7d}  " +
                   "  ".join(f"{equal[c]}/{len(keys)}" for _, c in columns))
     for d in differences:
         print(d)
