@@ -10,8 +10,13 @@ python3-numpy, python3-pandas and python3-tqdm.
   /usr/bin/python3 bench/scalesim_compare.py --scalesim ../scale-sim-v2 --quasar build/cli/quasar \
       --arrays 8 32 128 --dataflows os ws is --topologies conv_nets/alexnet.csv GEMM_mnk/NCF.csv
 
-Prints one line per (array, dataflow) with the layers compared, skipped and equal per column,
-then every differing value. Exit 1 if any compared column differs.
+CALC mode by default; --bandwidth N runs USER mode with N words per cycle per interface, where
+the stall cycles come from SCALE-Sim's buffers (sim/analytical/include/quasar/sim/
+scalesim_stalls.h).
+
+Prints one line per (array, dataflow) with the layers compared, skipped, with stalls (SCALE-Sim's
+Stall Cycles not 0) and equal per column, then every differing value. Exit 1 if any compared
+column differs.
 """
 import argparse
 import concurrent.futures
@@ -38,6 +43,13 @@ COLUMNS = [
     ("DETAILED_ACCESS_REPORT.csv", "SRAM OFMAP Writes"),
 ]
 
+# In USER mode Quasar gives SCALE-Sim's DRAM counts too (docs/scalesim.md, "USER-mode stalls").
+USER_COLUMNS = COLUMNS + [
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM IFMAP Reads"),
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM Filter Reads"),
+    ("DETAILED_ACCESS_REPORT.csv", "DRAM OFMAP Writes"),
+]
+
 CONFIG = """[general]
 run_name = {name}
 
@@ -50,12 +62,12 @@ OfmapSramSzkB: {kib}
 IfmapOffset: 0
 FilterOffset: 10000000
 OfmapOffset: 20000000
-Bandwidth: 10
+Bandwidth: {bandwidth}
 Dataflow: {dataflow}
 MemoryBanks: 1
 
 [run_presets]
-InterfaceBandwidth: CALC
+InterfaceBandwidth: {mode}
 """
 
 
@@ -92,6 +104,10 @@ def demand_elements(m, k, n, copies, size, dataflow):
     return copies * folds * (t + 3 * size) * 3 * size
 
 
+def columns_of(args):
+    return USER_COLUMNS if args.bandwidth else COLUMNS
+
+
 def run_one(job):
     """Runs one layer on both tools; returns (key, {column: (scalesim, quasar)}) or an error."""
     key, topo_text, gemm_mode, cfg_text, args = job
@@ -116,7 +132,7 @@ def run_one(job):
         if p.returncode != 0:
             return key, "quasar failed: " + p.stderr[-500:]
         result = {}
-        for report, column in COLUMNS:
+        for report, column in columns_of(args):
             ss = read_report(os.path.join(ss_dir, report))
             q = read_report(os.path.join(q_dir, report))
             if sorted(ss) != sorted(q):
@@ -134,6 +150,8 @@ def main():
     ap.add_argument("--arrays", type=int, nargs="+", default=[8, 32, 128])
     ap.add_argument("--dataflows", nargs="+", default=["os", "ws", "is"])
     ap.add_argument("--kib", type=int, default=64, help="each SRAM's size")
+    ap.add_argument("--bandwidth", type=int, default=0,
+                    help="USER mode with this many words per cycle per interface (default: CALC)")
     ap.add_argument("--topologies", nargs="+", required=True,
                     help="paths under the checkout's topologies/ (GEMM_mnk/ files are M, N, K)")
     ap.add_argument("--budget", type=float, default=2e7,
@@ -148,7 +166,9 @@ def main():
     jobs, skipped = [], {}
     for size in args.arrays:
         for df in args.dataflows:
-            cfg = CONFIG.format(name="run", rows=size, cols=size, kib=args.kib, dataflow=df)
+            cfg = CONFIG.format(name="run", rows=size, cols=size, kib=args.kib, dataflow=df,
+                                bandwidth=args.bandwidth or 10,
+                                mode="USER" if args.bandwidth else "CALC")
             skipped[(size, df)] = 0
             for t in args.topologies:
                 path = os.path.join(args.scalesim, "topologies", t)
@@ -176,19 +196,22 @@ def main():
 
     failed = False
     differences = []
-    print("array  dataflow  layers  skipped  " + "  ".join(c for _, c in COLUMNS))
+    columns = columns_of(args)
+    print("array  dataflow  layers  skipped  stalled  " + "  ".join(c for _, c in columns))
     for size in args.arrays:
         for df in args.dataflows:
             keys = [k for k in results if k[0] == size and k[1] == df]
-            equal = {c: 0 for _, c in COLUMNS}
+            equal = {c: 0 for _, c in columns}
             errors = 0
+            stalled = 0  # layers SCALE-Sim reports stall cycles for
             for k in keys:
                 r = results[k]
                 if isinstance(r, str):
                     errors += 1
                     differences.append(f"{k}: {r}")
                     continue
-                ok = {c: True for _, c in COLUMNS}
+                ok = {c: True for _, c in columns}
+                stalled += any(c == "Stall Cycles" and ss != "0" for (c, _), (ss, _) in r.items())
                 for (column, lid), (ss, q) in r.items():
                     if ss != q:
                         ok[column] = False
@@ -196,8 +219,9 @@ def main():
                 for c in ok:
                     equal[c] += ok[c]
             failed |= errors > 0 or any(v != len(keys) for v in equal.values())
-            print(f"{size}x{size}  {df:8s}  {len(keys):6d}  {skipped[(size, df)]:7d}  " +
-                  "  ".join(f"{equal[c]}/{len(keys)}" for _, c in COLUMNS))
+            print(f"{size}x{size}  {df:8s}  {len(keys):6d}  {skipped[(size, df)]:7d}  "
+                  f"{stalled:7d}  " +
+                  "  ".join(f"{equal[c]}/{len(keys)}" for _, c in columns))
     for d in differences:
         print(d)
     return 1 if failed else 0

@@ -17,7 +17,6 @@
 #include "layer_outputs.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
-#include "quasar/models/spec/scalesim_config.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
@@ -91,12 +90,6 @@ int Run(const Options& o) {
         "--scalesim-reports needs conventions: scalesim (--conventions scalesim, "
         "or the key in " +
         t.arch.file + ")");
-  }
-  if (t.arch.conventions == models::Conventions::kScaleSim &&
-      t.arch.dram.bytes_per_cycle < models::kScaleSimCalcBytesPerCycle) {
-    fmt::print(stderr,
-               "[run] note: conventions scalesim reports SCALE-Sim's CALC-mode timing, without "
-               "stalls; its USER-mode stalls are not modelled (docs/scalesim.md)\n");
   }
   compiler::Schedule s;
   std::string note;

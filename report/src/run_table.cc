@@ -105,8 +105,8 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   out += fmt::format("dataflow    {}\n", models::DataflowName(a.dataflow));
   if (a.conventions != models::Conventions::kQuasar) {
     out += fmt::format(
-        "conventions {} (SCALE-Sim v2's: whole-layer folds, its cycle counts, no stalls or "
-        "post-processing; docs/scalesim.md)\n",
+        "conventions {} (SCALE-Sim v2's: whole-layer folds, its cycle counts and USER-mode "
+        "stalls, no post-processing; docs/scalesim.md)\n",
         models::ConventionsName(a.conventions));
   }
   out += fmt::format("clock       {} MHz\n", a.clock_mhz);

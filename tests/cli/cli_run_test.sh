@@ -159,6 +159,19 @@ Compute Util %," "0, 21479, 0, 75.42250570324504, 78.125, 75.41899441340782," > 
 expect 0 "" -- cmp "$tmp/want.csv" "$tmp/ss/COMPUTE_REPORT.csv"
 expect 0 "SRAM IFMAP Reads" -- cat "$tmp/ss/DETAILED_ACCESS_REPORT.csv"
 expect 0 "Avg IFMAP SRAM BW" -- cat "$tmp/ss/BANDWIDTH_REPORT.csv"
+# The same layer and config in USER mode, 10 words per cycle: SCALE-Sim's stalls and DRAM counts,
+# as scale-sim-v2 writes them (tests/unit/test_scalesim_stalls.cc), and no note that stalls are
+# missing.
+sed 's/InterfaceBandwidth: CALC/InterfaceBandwidth: USER/' \
+  "$src/workloads/scalesim/os_32x32.cfg" > "$tmp/user.cfg"
+"$q" run --conventions scalesim --arch "$tmp/user.cfg" --net "$tmp/test.csv" \
+  --scalesim-reports "$tmp/ssu" > /dev/null 2> "$tmp/user.err"
+printf '%s\n%s\n' "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, \
+Compute Util %," "0, 65840, 44361, 24.60510328068044, 78.125, 75.41899441340782," > "$tmp/want.csv"
+expect 0 "" -- cmp "$tmp/want.csv" "$tmp/ssu/COMPUTE_REPORT.csv"
+expect 0 "0, 518400, 663552, 10368, 393240, 688170, 9600," -- \
+  cat "$tmp/ssu/DETAILED_ACCESS_REPORT.csv"
+expect 1 "" -- grep -q "not modelled" "$tmp/user.err"
 # The same conventions from the accelerator file; the run's report says which it used.
 "$q" arch --arch edge_32x32_os | sed 's/^conventions: quasar/conventions: scalesim/' \
   > "$tmp/ss_arch.yaml"

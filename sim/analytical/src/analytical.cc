@@ -8,12 +8,14 @@
 #include <memory>
 
 #include "quasar/compiler/mapper.h"
+#include "quasar/models/error.h"
 #include "quasar/sim/core/cycle_count.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
 #include "quasar/sim/eval_cache.h"
 #include "quasar/sim/gemm_timing.h"
 #include "quasar/sim/scalesim_model.h"
+#include "quasar/sim/scalesim_stalls.h"
 #include "tile_rules.h"
 
 namespace quasar::sim {
@@ -95,7 +97,8 @@ void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, const Dr
 }
 
 // conventions: scalesim. Each of the layer's GEMMs is a SCALE-Sim layer of its own (it splits a
-// depthwise layer per channel); the post-processing unit and DRAM timing are not modelled.
+// depthwise layer per channel); the post-processing unit is not modelled, and DRAM timing only
+// as SCALE-Sim's USER-mode buffers stall the array (scalesim_stalls.h).
 void EvaluateScaleSim(const LayerSchedule& l, const models::ArchSpec& arch, LayerPerf* p) {
   p->pack = 1;
   if (l.kind != LayerKind::kGemm) {
@@ -109,11 +112,17 @@ void EvaluateScaleSim(const LayerSchedule& l, const models::ArchSpec& arch, Laye
         l.tiling.m, l.tiling.k, l.tiling.n, g.m, g.k, g.n);
     return;
   }
-  const ScaleSimLayer s =
-      ScaleSimGemm(g, InputFootprint(l, 0, g.m, 0, g.k), arch.rows, arch.cols, arch.dataflow);
+  ScaleSimLayer s;
+  try {
+    s = ScaleSimLayerOf(l, arch);
+  } catch (const InputError& e) {  // beyond the USER-mode walk's limits
+    p->status = e.what();
+    return;
+  }
   const int64_t n = g.count;
   p->tiles = n;
-  p->cycles = p->compute_cycles = n * s.total_cycles;
+  p->cycles = n * s.total_cycles;
+  p->compute_cycles = n * (s.total_cycles - s.stall_cycles);  // stall_cycles: SCALE-Sim's
   p->folds = n * s.folds;
   p->mapped_pe_folds = n * s.mapped_pe_folds;
   models::EventCounts& e = p->events;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "quasar/sim/scalesim_model.h"
+#include "quasar/sim/scalesim_stalls.h"
 
 namespace quasar::sim {
 
@@ -79,10 +80,9 @@ ScaleSimReports MakeScaleSimReports(const compiler::Schedule& s, const models::A
       continue;
     }
     const compiler::GemmShape& g = l.gemm;
-    const ScaleSimLayer x = ScaleSimGemm(g, compiler::InputFootprint(l, 0, g.m, 0, g.k), arch.rows,
-                                         arch.cols, arch.dataflow);
+    const ScaleSimLayer x = ScaleSimLayerOf(l, arch);
     for (int64_t i = 0; i < g.count; ++i, ++id) {
-      r.compute += fmt::format("{}, {}, 0, {}, {}, {},\n", id, x.total_cycles,  // no stalls
+      r.compute += fmt::format("{}, {}, {}, {}, {}, {},\n", id, x.total_cycles, x.stall_cycles,
                                PythonFloatText(x.overall_util_percent),
                                PythonFloatText(x.mapping_eff_percent),
                                PythonFloatText(x.compute_util_percent));

@@ -13,7 +13,8 @@
 //   double_buffered_scratchpad_mem.py service_memory_requests reports the cycle of the last
 //   demand row, numbered from 0 (the "- 1" of scale-sim-v2 issue #125), plus its stalls.
 // - Stall cycles: none when the interface bandwidth is CALC (read_buffer_estimate_bw.py serves
-//   every read at its hit latency; the output write buffer drains C words a cycle).
+//   every read at its hit latency; the output write buffer drains C words a cycle). In USER
+//   mode, ScaleSimLayerOf (scalesim_stalls.h) walks v2's demand rows through its buffers.
 // - SRAM reads (create_*_demand_mat, the `*_reads +=` lines): each operand once per fold of the
 //   array dimension it does not span (models::DataflowTraits::Spans); os output writes also count
 //   R + C per fold, an overcount (scale-sim-v2 issue #166) reproduced as is.
@@ -23,8 +24,9 @@
 //   in the order scale-sim-v2 sums them, so the percentages are bit-identical.
 // - Overall utilization: MACs * 100 / (total cycles * R * C) (single_layer_sim.py).
 //
-// DRAM counts are Quasar's, not SCALE-Sim's: each element of each operand read once and each
-// output written once (the whole-layer mapping's minimum). scale-sim-v2 counts the addresses its
+// DRAM counts here are Quasar's, not SCALE-Sim's CALC-mode ones: each element of each operand
+// read once and each output written once (the whole-layer mapping's minimum); in USER mode
+// ScaleSimLayerOf gives v2's. scale-sim-v2 counts the addresses its
 // set-associative prefetch model misses on, which depends on its buffer sets and address layout;
 // docs/scalesim.md compares the two.
 
@@ -38,7 +40,8 @@ namespace quasar::sim {
 struct ScaleSimLayer {
   int64_t row_folds = 0, col_folds = 0, folds = 0;
   int64_t cycles_per_fold = 0;
-  int64_t total_cycles = 0;  // COMPUTE_REPORT "Total Cycles" ("Stall Cycles" is 0: CALC mode)
+  int64_t total_cycles = 0;  // COMPUTE_REPORT "Total Cycles"
+  int64_t stall_cycles = 0;  // "Stall Cycles" (0 from ScaleSimGemm: CALC mode)
   int64_t macs = 0;
   int64_t mapped_pe_folds = 0;      // sum over folds of used PEs
   double overall_util_percent = 0;  // "Overall Util %"
@@ -47,7 +50,7 @@ struct ScaleSimLayer {
   int64_t ifmap_sram_reads = 0;     // DETAILED_ACCESS_REPORT "SRAM IFMAP Reads"
   int64_t filter_sram_reads = 0;    // "SRAM Filter Reads"
   int64_t ofmap_sram_writes = 0;    // "SRAM OFMAP Writes"
-  int64_t ifmap_dram_reads = 0;     // Quasar's counts, see above
+  int64_t ifmap_dram_reads = 0;     // Quasar's counts (CALC), see above
   int64_t filter_dram_reads = 0;
   int64_t ofmap_dram_writes = 0;
 };

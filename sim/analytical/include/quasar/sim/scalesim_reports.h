@@ -19,8 +19,9 @@ struct ScaleSimReports {
   // BANDWIDTH_REPORT.csv's SRAM columns (SCALE-Sim's DRAM bandwidths divide by the span of its
   // DRAM trace, which Quasar does not model).
   std::string bandwidth;
-  // DETAILED_ACCESS_REPORT.csv's count columns: SRAM reads and writes as SCALE-Sim counts them,
-  // DRAM counts as Quasar's whole-layer minimum (scalesim_model.h).
+  // DETAILED_ACCESS_REPORT.csv's count columns: SRAM reads and writes as SCALE-Sim counts them;
+  // DRAM counts in USER mode as SCALE-Sim counts them (scalesim_stalls.h), in CALC mode as
+  // Quasar's whole-layer minimum (scalesim_model.h).
   std::string detail;
 };
 
