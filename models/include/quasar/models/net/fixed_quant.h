@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "quasar/models/error.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/quant_params.h"
@@ -51,5 +52,13 @@ FixedLayerIntegers FixedIntegersOf(const NetworkSpec& net, const NetLayer& l,
 // (`weights_quant`): its weights_file read as integers of the weights' type, its bias_file as
 // int32 (scale s_x · s_w) or float32, shapes and ranges checked, dequantized by the rules above.
 FloatLayerParams LoadFixedWeights(const NetworkSpec& net, const NetLayer& l);
+
+// The network file's checks of its fixed quantization (fixed_quant_check.cc), each adding to
+// `errors` under the key it concerns: CheckFixedWeights, once the shapes are known, that a
+// layer's weights_quant has one scale and zero point or one per output channel and names its
+// integer weights' .npy; CheckFixedTypes, once the precision is resolved, that each quant's
+// and weights_quant's type is the one the precision gives the tensor or weights.
+void CheckFixedWeights(const NetworkSpec& net, ErrorList* errors);
+void CheckFixedTypes(const NetworkSpec& net, ErrorList* errors);
 
 }  // namespace quasar::models
