@@ -81,9 +81,7 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   }
   l.kind = LayerKind::kGemm;
   l.gemm = *LowerToGemm(layer, net);
-  const models::OperandPrecision w_p = layer.op == NetOp::kMatMul
-                                           ? net.tensor_precision.at(layer.inputs[1])
-                                           : layer.precision.weights;
+  const models::OperandPrecision w_p = models::GemmBPrecision(layer, net);
   l.bits.w_bits = w_p.bits;
   l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
   l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);

@@ -51,6 +51,15 @@ TEST_CASE("the op registry has one consistent row per op") {
     CHECK((d.lowering == OpLowering::kGemm) == (d.gemm != nullptr));
     // Only a GEMM op gathers its operands from windows.
     CHECK((d.gemm_input == GemmInput::kDirect || d.lowering == OpLowering::kGemm));
+    // A GEMM's B is its weights or its second input, never both, never neither.
+    if (d.lowering == OpLowering::kGemm) {
+      CHECK(d.has_weights == (d.gemm_b == GemmB::kWeights));
+      CHECK((d.gemm_b != GemmB::kSecondInput || d.inputs == 2));
+    } else {
+      CHECK(d.gemm_b == GemmB::kWeights);
+    }
+    CHECK(AccumulatesProducts(d.op) == (d.lowering == OpLowering::kGemm));
+    CHECK(GemmBIsInput(d.op) == (d.gemm_b == GemmB::kSecondInput));
     if (d.has_weights) {
       CHECK(d.lowering == OpLowering::kGemm);
       CHECK(std::find(d.keys.begin(), d.keys.end(), "bias") != d.keys.end());
@@ -102,4 +111,27 @@ precision: {weights: {bits: 8}, activations: {bits: 8}}
   CHECK(post("a").adds == 4);               // 2 x 2 window summed
   CHECK(post("g").adds == 4);  // the 2 x 2 plane the pools leave
   CHECK(post("f").adds + post("f").multiplies + post("f").compares == 0);
+}
+
+TEST_CASE("a GEMM's B precision is its weights' or its second input's") {
+  const NetworkSpec net = ParseNetwork(R"(version: 1
+name: t
+inputs: [{name: x, shape: [4, 6]}, {name: y, shape: [6, 5]}]
+layers:
+  - {name: fc, op: fully_connected, input: x, out_features: 3,
+     precision: {weights: {bits: 4}}}
+  - {name: q, op: relu, input: y, precision: {activations: {bits: 6}}}
+  - {name: mm, op: matmul, inputs: [x, q]}
+  - {name: r, op: relu, input: mm}
+precision: {weights: {bits: 8}, activations: {bits: 8}}
+)",
+                                       "t.yaml");
+  const NetLayer& fc = *net.FindLayer("fc");
+  const NetLayer& mm = *net.FindLayer("mm");
+  CHECK(GemmBPrecision(fc, net).bits == 4);  // the layer's weight override
+  CHECK(GemmBPrecision(mm, net).bits == 6);  // q's activations, not the policy's weights
+  CHECK(&GemmBPrecision(mm, net) == &net.tensor_precision.at("q"));
+  CHECK(AccumulatesProducts(NetOp::kMatMul));
+  CHECK_FALSE(AccumulatesProducts(NetOp::kRelu));
+  CHECK_FALSE(GemmBIsInput(NetOp::kFullyConnected));
 }

@@ -47,6 +47,14 @@ bool NetOpHasWeights(NetOp op) { return OpOf(op).has_weights; }
 
 bool NetOpMovesDataOnly(NetOp op) { return OpOf(op).moves_data_only; }
 
+bool AccumulatesProducts(NetOp op) { return OpOf(op).lowering == OpLowering::kGemm; }
+
+bool GemmBIsInput(NetOp op) { return OpOf(op).gemm_b == GemmB::kSecondInput; }
+
+const OperandPrecision& GemmBPrecision(const NetLayer& l, const NetworkSpec& net) {
+  return GemmBIsInput(l.op) ? net.tensor_precision.at(l.inputs.at(1)) : l.precision.weights;
+}
+
 std::string LayerKey(size_t index, const std::string& name) {
   return "layers[" + std::to_string(index) + (name.empty() ? "" : ":" + name) + "]";
 }

@@ -168,7 +168,7 @@ void ReadLayerPrecision(const MapReader& m, NetLayer* layer) {
   if (auto a = p->Map("activations", false)) {
     layer->precision_override.activations = ReadOperand(*a);
   }
-  if (p->Has("accumulator") && !NetOpHasWeights(layer->op) && layer->op != NetOp::kMatMul) {
+  if (p->Has("accumulator") && !AccumulatesProducts(layer->op)) {
     p->Error("accumulator",
              "applies to layers that accumulate products, not to " + NetOpName(layer->op));
   }

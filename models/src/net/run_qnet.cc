@@ -11,6 +11,13 @@
 
 namespace quasar::models {
 
+int LayerRunReport::required_bits() const {
+  if (!width) {
+    return 0;
+  }
+  return GemmBIsInput(op) ? width->type_bound_bits : width->weight_bound_bits;
+}
+
 QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
                                  const std::map<std::string, FloatTensor>& inputs,
                                  const std::function<void(size_t)>& on_layer) {

@@ -197,7 +197,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
     models::IntTensor y;
     if (l.kind == LayerKind::kGemm) {
       const models::IntTensor* second =
-          nl.op == models::NetOp::kMatMul ? &run.tensors.at(nl.inputs[1]) : nullptr;
+          models::GemmBIsInput(nl.op) ? &run.tensors.at(nl.inputs[1]) : nullptr;
       GemmLayer data(nl, ql, l, run.tensors.at(nl.inputs[0]), second, arch.mac.binary_lanes > 0);
       const bool alternate = options.make_array != nullptr &&
                              (options.array_layers.empty() || options.array_layers.count(nl.name));

@@ -11,7 +11,6 @@
 namespace quasar::sim::cycle {
 
 using compiler::TileStep;
-using models::NetOp;
 
 GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer& ql,
                      const compiler::LayerSchedule& schedule, const models::IntTensor& x,
@@ -19,16 +18,17 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
     : layer_(layer), ql_(ql), sched_(schedule), x_(x), b_(second) {
   const models::LayerSpec& spec = ql.spec;
   conv_ = models::OpOf(layer.op).gemm_input != models::GemmInput::kDirect;
-  matmul_ = layer.op == NetOp::kMatMul;
-  if (!conv_ && !matmul_ && layer.op != NetOp::kFullyConnected) {
+  b_input_ = models::GemmBIsInput(layer.op);
+  if (!models::AccumulatesProducts(layer.op)) {
     throw InputError("layer " + layer.name + ": " + models::NetOpName(layer.op) +
                      " does not run on the PE array");
   }
-  if (!matmul_) {
+  if (!b_input_) {
     b_ = &ql.weights;
   }
   if (b_ == nullptr) {
-    throw InputError("layer " + layer.name + ": matmul needs its second operand");
+    throw InputError("layer " + layer.name + ": " + models::NetOpName(layer.op) +
+                     " needs its second operand");
   }
   if (spec.accumulator.bits != schedule.bits.acc_bits) {
     throw InputError("layer " + layer.name + ": the network's accumulator has " +
@@ -46,7 +46,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
     }
   }
   const compiler::GemmShape g = sched_.gemm;
-  b_shared_ = matmul_ && b_->rank() == 2;
+  b_shared_ = b_input_ && b_->rank() == 2;
   if (ql.bias) {
     bias_ = ql.bias->data;
   }
@@ -57,7 +57,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
       (!im2col_ || (im2col_->gemm().count == g.count && im2col_->gemm().m == g.m &&
                     im2col_->gemm().k == g.k && im2col_->gemm().n == g.n)) &&
       (im2col_ || x.size() == g.count * g.m * g.k) &&
-      b_->size() == (b_shared_ || !matmul_ ? 1 : g.count) * g.k * (conv_ ? channels : g.n) &&
+      b_->size() == (b_shared_ || !b_input_ ? 1 : g.count) * g.k * (conv_ ? channels : g.n) &&
       models::NumElements(layer.output_shape) == g.count * g.m * g.n &&
       (bias_.empty() || static_cast<int64_t>(bias_.size()) == channels);
   if (!shapes_match) {
@@ -86,7 +86,7 @@ GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer
   }
   int64_t max_b = 0;
   for (int64_t i = 0; i < b_->size(); ++i) {
-    const int64_t ch = matmul_ ? i % g.n : i / (b_->size() / std::max<int64_t>(1, channels));
+    const int64_t ch = b_input_ ? i % g.n : i / (b_->size() / std::max<int64_t>(1, channels));
     max_b = std::max<int64_t>(max_b, std::abs(int64_t{(*b_)[i]} - WeightZeroPoint(ch)));
   }
   int64_t max_bias = 0;
@@ -130,7 +130,7 @@ int32_t GemmLayer::BValue(int64_t group, int64_t k, int64_t n) const {
   if (im2col_) {
     return (*b_)[im2col_->WeightIndex(group, k, n)] - WeightZeroPoint(ch);
   }
-  if (matmul_) {
+  if (b_input_) {
     const int64_t base = b_shared_ ? 0 : group * sched_.gemm.k * sched_.gemm.n;
     return (*b_)[base + k * sched_.gemm.n + n] - WeightZeroPoint(ch);
   }

@@ -6,19 +6,18 @@
 #include <cmath>
 
 #include "quasar/models/cost/energy.h"
+#include "quasar/models/net/ops.h"
 
 namespace quasar::sim::explore {
 
 MacWidths NetworkMacWidths(const models::NetworkSpec& net) {
   MacWidths m;
   for (const models::NetLayer& l : net.layers) {
-    const bool weighted = models::NetOpHasWeights(l.op);
-    if (!weighted && l.op != models::NetOp::kMatMul) {
+    if (!models::AccumulatesProducts(l.op)) {
       continue;
     }
     const models::OperandPrecision& a = net.tensor_precision.at(l.inputs[0]);
-    const models::OperandPrecision& w =
-        l.op == models::NetOp::kMatMul ? net.tensor_precision.at(l.inputs[1]) : l.precision.weights;
+    const models::OperandPrecision& w = models::GemmBPrecision(l, net);
     m.a_bits = std::max(m.a_bits, a.StorageType().bits);
     m.w_bits = std::max(m.w_bits, w.StorageType().bits);
   }

@@ -47,6 +47,7 @@ std::vector<OpDef> MatMulOps() {
              return r;
            }};
   d.inputs = 2;
+  d.gemm_b = GemmB::kSecondInput;
   return {d};
 }
 

@@ -7,9 +7,10 @@
 // one line of Ops() (ops.cc).
 //
 // Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
-// from (read by im2col in compiler/ and the operand tiles of sim/cycle/) are here too. Not yet
-// here: the attribute writer (a switch in network_write.cc) and reader (network_parse.cc), the
-// index rule of each GemmInput (compiler/src/lower.cc) and matmul's special cases;
+// from (A: read by im2col in compiler/ and the operand tiles of sim/cycle/; B: its weights or
+// its second input, read by the mapper, the cycle model, compare and the golden run's width
+// bound) are here too. Not yet here: the attribute writer (a switch in network_write.cc) and
+// reader (network_parse.cc) and the index rule of each GemmInput (compiler/src/lower.cc);
 // docs/architecture.md lists them.
 
 #include <cstdint>
@@ -36,6 +37,10 @@ enum class OpLowering {
 // weights), or from a transposed convolution's windows over the zero-inserted input
 // (ref/conv_transpose2d.h).
 enum class GemmInput { kDirect, kConvWindows, kTransposedWindows };
+
+// Where a GEMM op's B[K, N] comes from: its weights (fixed when the network is quantized), or its
+// second input, an activation with its own tensor's precision (matmul: b [..., K, N]).
+enum class GemmB { kWeights, kSecondInput };
 
 // count GEMMs of out[M, N] = A[M, K] x B[K, N].
 struct GemmDims {
@@ -98,6 +103,7 @@ struct OpDef {
   // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
   bool runs_dequantized = false;
   GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
+  GemmB gemm_b = GemmB::kWeights;              // kGemm: whether B is weights or an input
 };
 
 // OpDef::inputs of an op that reads no tensor (constant).
@@ -127,6 +133,14 @@ std::vector<OpDef> PadOps();             // pad
 std::vector<OpDef> LayerNormOps();       // layer_norm
 std::vector<OpDef> ResizeOps();          // resize_nearest, resize_linear
 std::vector<OpDef> ConvTransposeOps();   // conv_transpose2d
+
+// Whether the op accumulates products on the PE array (OpLowering::kGemm): the layers an
+// accumulator applies to and whose MAC widths the array must hold.
+bool AccumulatesProducts(NetOp op);
+// Whether a GEMM op's B is its second input (GemmB::kSecondInput) rather than its weights.
+bool GemmBIsInput(NetOp op);
+// The precision of a GEMM layer's B: its second input tensor's, or its weights'.
+const OperandPrecision& GemmBPrecision(const NetLayer& l, const NetworkSpec& net);
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to

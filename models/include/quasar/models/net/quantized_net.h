@@ -78,14 +78,10 @@ struct LayerRunReport {
   std::optional<AccumulatorWidth> width;  // weighted ops and matmul
   int accumulator_bits = 0;               // the configured register width
 
-  // The width that holds for any input: with fixed weights, the bound of those weights; for a
-  // matmul, whose second operand is itself an activation, the bound of the operand types.
-  int required_bits() const {
-    if (!width) {
-      return 0;
-    }
-    return op == NetOp::kMatMul ? width->type_bound_bits : width->weight_bound_bits;
-  }
+  // The width that holds for any input: with fixed weights, the bound of those weights; for an
+  // op whose B is its second input (matmul), itself an activation, the bound of the operand
+  // types (run_qnet.cc).
+  int required_bits() const;
 };
 
 struct QuantizedRun {

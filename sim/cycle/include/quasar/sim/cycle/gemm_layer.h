@@ -67,7 +67,9 @@ class GemmLayer {
   const models::IntTensor& x_;
   const models::IntTensor* b_;  // weights, or the matmul's second operand
   std::optional<compiler::Im2colMap> im2col_;
-  bool conv_ = false, matmul_ = false, binary_conv_ = false, chunked_ = false;
+  // b_input_: B is the layer's second input, laid out [..., K, N] (models::GemmB::kSecondInput,
+  // matmul), not its weights.
+  bool conv_ = false, b_input_ = false, binary_conv_ = false, chunked_ = false;
   bool overflow_impossible_ = false;
   int32_t x_zero_ = 0;
   int32_t pad_value_ = 0;  // what a padding tap feeds the MAC
