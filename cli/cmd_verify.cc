@@ -167,13 +167,8 @@ int Verify(const VerifyOptions& o) {
                                ? report::VerifyJson(subject, r, o.timing).dump(2) + "\n"
                                : report::VerifyTable(subject, r);
   WriteReport(text, o.out, o.format, "verify");
-  if (!r.bit_exact()) {
-    fmt::print(stderr, "error: the {} disagrees with the golden reference\n",
-               model != nullptr ? "RTL" : info.name + " backend");
-    return kExitMismatch;
-  }
-  if (!r.first_disagreement.empty()) {  // overflow counts or cycles
-    fmt::print(stderr, "error: {}\n", r.first_disagreement);
+  if (const std::string failure = report::CheckFailure(r); !failure.empty()) {
+    fmt::print(stderr, "error: {}\n", failure);
     return kExitMismatch;
   }
   return 0;

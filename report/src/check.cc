@@ -15,6 +15,13 @@ bool CycleResult::bit_exact() const {
   return true;
 }
 
+std::string CheckFailure(const CycleResult& r) {
+  if (!r.bit_exact()) {
+    return "the " + r.title + " disagrees with the golden reference";
+  }
+  return r.first_disagreement;
+}
+
 std::string CheckTable(const CycleResult& r) {
   std::string out = "\nBit-exact check: " + r.title + " vs golden reference\n";
   out += fmt::format("{:<20} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12}  {}\n", "layer", "compared",

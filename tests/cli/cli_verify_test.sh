@@ -53,7 +53,7 @@ assert sum(l["overflow_events"] for l in layers) > 0
   --save-outputs "$tmp/faulty" > "$tmp/faulty.json" 2> "$tmp/faulty.err"
 rc=$?
 expect 0 "" -- test "$rc" -eq 4
-expect 0 "error: the RTL disagrees with the golden reference" -- cat "$tmp/faulty.err"
+expect 0 "error: the RTL array rtl_4x4_os (Verilator) disagrees with the golden reference" -- cat "$tmp/faulty.err"
 expect 0 "" -- python3 -c '
 import json, sys, struct, ast
 def load(path):

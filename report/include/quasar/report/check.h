@@ -23,6 +23,11 @@ struct CycleResult {
   bool bit_exact() const;
 };
 
+// Why the check failed, as `run` and `verify` print it before exiting 4: values that disagree,
+// naming the backend by its title ("the SystemC cycle model disagrees with the golden
+// reference"), else the first overflow-count or cycle disagreement; "" when the check passed.
+std::string CheckFailure(const CycleResult& r);
+
 // The per-layer check as a table, and as JSON (one object per layer). The JSON carries the wall
 // time ("wall_seconds") only with `timing` (the CLI's --timing), so that two runs with the same
 // seed write the same bytes.
