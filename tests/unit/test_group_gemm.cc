@@ -1,0 +1,154 @@
+// Golden GEMMs with group-quantized weights (ref/group_gemm.h): W4A8 exact against double where
+// its float32 steps provably do not round, both kernels bit-exact against their stated order
+// recomputed here, and within the float32 error bound of the exact result.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "quasar/models/error.h"
+#include "quasar/models/ref/group_gemm.h"
+
+using namespace quasar;
+using namespace quasar::models;
+
+namespace {
+
+// Random codes, power-of-two scales 2^-3..2^0 and zero points for K x N weights.
+GroupQuantWeights RandomWeights(const GroupQuantSpec& spec, int64_t k, int64_t n,
+                                std::mt19937& rng) {
+  GroupQuantWeights w;
+  w.spec = spec;
+  w.k = k;
+  w.n = n;
+  std::uniform_int_distribution<int32_t> code(GroupCodeMin(spec), GroupCodeMax(spec));
+  std::uniform_int_distribution<int> exponent(-3, 0);
+  for (int64_t i = 0; i < k * n; ++i) {
+    w.codes.push_back(code(rng));
+  }
+  for (int64_t i = 0; i < w.Groups() * n; ++i) {
+    w.scales.push_back(std::ldexp(1.0f, exponent(rng)));
+    w.zero_points.push_back(spec.symmetric ? 0 : code(rng));
+  }
+  return w;
+}
+
+double Gamma(int n) {
+  const double u = std::ldexp(1.0, -24);
+  return n * u / (1 - n * u);
+}
+
+}  // namespace
+
+TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated order",
+          "[group_gemm]") {
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int32_t> act(-128, 127);
+  for (int bits : {4, 8}) {
+    for (bool symmetric : {false, true}) {
+      for (int group : {32, 64, 128}) {
+        INFO("bits " << bits << " symmetric " << symmetric << " group " << group);
+        // 4-bit, K = 256: every S_g * scale is a multiple of 2^-3 (scales 2^-3..2^0) and
+        // |sum| <= 128 * 15 * 256 < 2^19, so every float32 product and partial sum is exact (22
+        // bits), and so is the final * 2^-2. 8-bit (K = 96, |q - z| <= 255) may round: only the
+        // ordered and bound checks apply. The double reference is exact in both (multiples of
+        // 2^-5 below 2^20).
+        const int64_t k = bits == 4 ? 256 : 96;
+        const int64_t m = 2;
+        const int64_t n = 3;
+        const GroupQuantWeights w = RandomWeights({bits, group, symmetric}, k, n, rng);
+        std::vector<int32_t> a(static_cast<size_t>(m * k));
+        for (int32_t& v : a) {
+          v = act(rng);
+        }
+        const float a_scale = 0.25f;
+        const std::vector<float> y = GroupGemmInt8(a, m, a_scale, w);
+        const std::vector<float> wd = DequantizeGroupWeights(w);
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < n; ++j) {
+            double exact = 0.0;
+            double magnitude = 0.0;
+            float ordered = 0.0f;
+            for (int64_t g = 0; g * group < k; ++g) {
+              int64_t s = 0;
+              for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+                const int32_t x = a[static_cast<size_t>(i * k + kk)];
+                s += int64_t{x} * (w.Code(kk, j) - w.ZeroPoint(g, j));
+                exact += static_cast<double>(x) * a_scale * double{wd[static_cast<size_t>(kk * n + j)]};
+              }
+              ordered += static_cast<float>(s) * w.Scale(g, j);
+              magnitude += std::fabs(static_cast<double>(s) * w.Scale(g, j)) * a_scale;
+            }
+            const float got = y[static_cast<size_t>(i * n + j)];
+            REQUIRE(got == ordered * a_scale);
+            if (bits == 4) {
+              REQUIRE(double{got} == exact);
+            }
+            const int groups = static_cast<int>(w.Groups());
+            REQUIRE(std::fabs(double{got} - exact) <= Gamma(groups + 1) * magnitude);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound",
+          "[group_gemm]") {
+  std::mt19937 rng(16);
+  std::normal_distribution<float> act(0.0f, 2.0f);
+  for (bool symmetric : {false, true}) {
+    for (int group : {32, 64, 128}) {
+      INFO("symmetric " << symmetric << " group " << group);
+      const int64_t k = 300;  // a shorter last group for every size
+      const int64_t m = 2;
+      const int64_t n = 3;
+      const GroupQuantWeights w = RandomWeights({4, group, symmetric}, k, n, rng);
+      std::vector<float> a(static_cast<size_t>(m * k));
+      for (float& v : a) {
+        v = act(rng);
+      }
+      const std::vector<float> y = GroupGemmFloat(a, m, w);
+      const std::vector<float> wd = DequantizeGroupWeights(w);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float ordered = 0.0f;
+          double exact = 0.0;
+          double magnitude = 0.0;
+          for (int64_t g = 0; g * group < k; ++g) {
+            float partial = 0.0f;
+            for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+              const float x = a[static_cast<size_t>(i * k + kk)];
+              partial += x * static_cast<float>(w.Code(kk, j) - w.ZeroPoint(g, j));
+              const double term = double{x} * double{wd[static_cast<size_t>(kk * n + j)]};
+              exact += term;  // the product is exact (24 x 5 bits); the sum may round
+              magnitude += std::fabs(term);
+            }
+            ordered += partial * w.Scale(g, j);
+          }
+          const float got = y[static_cast<size_t>(i * n + j)];
+          REQUIRE(got == ordered);
+          // Each term meets one product rounding, at most group - 1 additions in its group,
+          // the scale product and at most groups - 1 additions across groups.
+          // The double reference's 300 additions add at most gamma_300 (u = 2^-53).
+          const int roundings = group + static_cast<int>(w.Groups());
+          const double reference = 400 * std::ldexp(1.0, -53);
+          REQUIRE(std::fabs(double{got} - exact) <= (Gamma(roundings) + reference) * magnitude);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations",
+          "[group_gemm]") {
+  std::mt19937 rng(1);
+  const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, rng);
+  CHECK_THROWS_AS(GroupGemmInt8(std::vector<int32_t>(63, 0), 1, 1.0f, w), InputError);
+  std::vector<int32_t> a(64, 0);
+  a[10] = 128;
+  CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, w),
+                    Catch::Contains("128") && Catch::Contains("(0, 10)"));
+  CHECK_THROWS_AS(GroupGemmFloat(std::vector<float>(65, 0.0f), 1, w), InputError);
+}
