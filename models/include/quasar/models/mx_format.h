@@ -16,11 +16,16 @@
 //   X = 2^shared_exp;  P_i = quantize_to_element_format(V_i / X), round to nearest, ties to even,
 //   saturating (clamping) to the element format's largest normal magnitude.
 // emax_elem is the exponent of the element format's largest normal number (E4M3 8, E5M2 15,
-// E2M3 2, E3M2 4, E2M1 2, INT8 0). MXINT8 clamps to -127..127 (symmetric, +-1.984375); -128 is
-// only ever read. Quasar's choices where the specification leaves them open:
-//   - an all-zero block gets the smallest scale, code 0 (2^-127), and zero elements;
-//   - a block holding a NaN or an infinity gets the NaN scale 0xFF (which makes every element of
-//     the block NaN, MX v1.0) and zero element codes;
+// E2M3 2, E3M2 4, E2M1 2, INT8 0; as the specification's reference library, microsoft/
+// microxcaling mx/formats.py, lists them). MXINT8 clamps to -127..127 (+-1.984375, that
+// library's max_norm for int8); -128 (-2) is only ever read. Where the specification leaves
+// the choice open:
+//   - an all-zero block gets the smallest scale, code 0 (2^-127), and zero elements (the
+//     library's floor(log2(FP32_MIN_NORMAL)) - emax, clamped to -127, gives the same for every
+//     float element format and 2^-126 for MXINT8; the elements are zero either way);
+//   - a block holding a NaN or an infinity gets the NaN scale 0xFF, which makes every element of
+//     the block NaN, and zero element codes (the library's shared exponent is NaN there too:
+//     mx/mx_ops.py, _quantize_mx);
 //   - a row whose length is not a multiple of the block size ends with a shorter block, quantized
 //     by the same rule over its own elements.
 
