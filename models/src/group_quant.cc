@@ -90,8 +90,8 @@ void CheckGroupQuantWeights(const GroupQuantWeights& w) {
     for (size_t i = 0; i < v.size(); ++i) {
       if (v[i] < lo || v[i] > hi) {
         throw InputError("group-quantized weights: " + std::string(what) + " " +
-                         std::to_string(v[i]) + " at " + Where(static_cast<int64_t>(i) / w.n,
-                                                               static_cast<int64_t>(i) % w.n) +
+                         std::to_string(v[i]) + " at " +
+                         Where(static_cast<int64_t>(i) / w.n, static_cast<int64_t>(i) % w.n) +
                          " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
       }
     }
@@ -109,8 +109,8 @@ GroupQuantWeights QuantizeGroupWeights(const GroupQuantSpec& spec, const std::ve
   }
   for (size_t i = 0; i < w.size(); ++i) {
     if (!std::isfinite(w[i])) {
-      throw InputError("group quantization: weight " + Where(static_cast<int64_t>(i) / n,
-                                                             static_cast<int64_t>(i) % n) +
+      throw InputError("group quantization: weight " +
+                       Where(static_cast<int64_t>(i) / n, static_cast<int64_t>(i) % n) +
                        " is not finite");
     }
   }

@@ -12,9 +12,8 @@ namespace {
 
 // MX v1.0, concrete MX-compliant formats: block size 32, scale E8M0, and the element type.
 const std::vector<MxFormat> kFormats = {
-    {"mxfp8_e4m3", "fp8_e4m3", 32}, {"mxfp8_e5m2", "fp8_e5m2", 32},
-    {"mxfp6_e2m3", "fp6_e2m3", 32}, {"mxfp6_e3m2", "fp6_e3m2", 32},
-    {"mxfp4_e2m1", "fp4_e2m1", 32}, {"mxint8", nullptr, 32},
+    {"mxfp8_e4m3", "fp8_e4m3", 32}, {"mxfp8_e5m2", "fp8_e5m2", 32}, {"mxfp6_e2m3", "fp6_e2m3", 32},
+    {"mxfp6_e3m2", "fp6_e3m2", 32}, {"mxfp4_e2m1", "fp4_e2m1", 32}, {"mxint8", nullptr, 32},
 };
 
 // MXINT8 elements: 8-bit two's complement, implicit scale 2^-6; the quantizer's range is
@@ -151,9 +150,8 @@ uint32_t QuantizeMxBlock(const MxFormat& f, const float* values, int64_t count, 
 MxMatrix QuantizeMx(const MxFormat& f, const std::vector<float>& values, int64_t rows,
                     int64_t cols) {
   if (rows < 0 || cols < 0 || static_cast<int64_t>(values.size()) != rows * cols) {
-    throw InputError(std::string(f.name) + ": " + std::to_string(values.size()) +
-                     " values for a " + std::to_string(rows) + " x " + std::to_string(cols) +
-                     " matrix");
+    throw InputError(std::string(f.name) + ": " + std::to_string(values.size()) + " values for a " +
+                     std::to_string(rows) + " x " + std::to_string(cols) + " matrix");
   }
   MxMatrix m;
   m.format = &f;

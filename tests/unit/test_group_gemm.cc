@@ -15,8 +15,9 @@ using namespace quasar::models;
 
 namespace {
 
-// Random codes, power-of-two scales 2^-3..2^0 and zero points for K x N weights.
-GroupQuantWeights RandomWeights(const GroupQuantSpec& spec, int64_t k, int64_t n,
+// Random codes and zero points for K x N weights; scales are powers of two 2^-3..2^0 when
+// `pow2`, else any floats in [2^-4, 1) (so that scaling rounds).
+GroupQuantWeights RandomWeights(const GroupQuantSpec& spec, int64_t k, int64_t n, bool pow2,
                                 std::mt19937& rng) {
   GroupQuantWeights w;
   w.spec = spec;
@@ -24,11 +25,12 @@ GroupQuantWeights RandomWeights(const GroupQuantSpec& spec, int64_t k, int64_t n
   w.n = n;
   std::uniform_int_distribution<int32_t> code(GroupCodeMin(spec), GroupCodeMax(spec));
   std::uniform_int_distribution<int> exponent(-3, 0);
+  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
   for (int64_t i = 0; i < k * n; ++i) {
     w.codes.push_back(code(rng));
   }
   for (int64_t i = 0; i < w.Groups() * n; ++i) {
-    w.scales.push_back(std::ldexp(1.0f, exponent(rng)));
+    w.scales.push_back(pow2 ? std::ldexp(1.0f, exponent(rng)) : any(rng));
     w.zero_points.push_back(spec.symmetric ? 0 : code(rng));
   }
   return w;
@@ -48,45 +50,57 @@ TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated ord
   for (int bits : {4, 8}) {
     for (bool symmetric : {false, true}) {
       for (int group : {32, 64, 128}) {
-        INFO("bits " << bits << " symmetric " << symmetric << " group " << group);
-        // 4-bit, K = 256: every S_g * scale is a multiple of 2^-3 (scales 2^-3..2^0) and
-        // |sum| <= 128 * 15 * 256 < 2^19, so every float32 product and partial sum is exact (22
-        // bits), and so is the final * 2^-2. 8-bit (K = 96, |q - z| <= 255) may round: only the
-        // ordered and bound checks apply. The double reference is exact in both (multiples of
-        // 2^-5 below 2^20).
-        const int64_t k = bits == 4 ? 256 : 96;
-        const int64_t m = 2;
-        const int64_t n = 3;
-        const GroupQuantWeights w = RandomWeights({bits, group, symmetric}, k, n, rng);
-        std::vector<int32_t> a(static_cast<size_t>(m * k));
-        for (int32_t& v : a) {
-          v = act(rng);
-        }
-        const float a_scale = 0.25f;
-        const std::vector<float> y = GroupGemmInt8(a, m, a_scale, w);
-        const std::vector<float> wd = DequantizeGroupWeights(w);
-        for (int64_t i = 0; i < m; ++i) {
-          for (int64_t j = 0; j < n; ++j) {
-            double exact = 0.0;
-            double magnitude = 0.0;
-            float ordered = 0.0f;
-            for (int64_t g = 0; g * group < k; ++g) {
-              int64_t s = 0;
-              for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
-                const int32_t x = a[static_cast<size_t>(i * k + kk)];
-                s += int64_t{x} * (w.Code(kk, j) - w.ZeroPoint(g, j));
-                exact += static_cast<double>(x) * a_scale * double{wd[static_cast<size_t>(kk * n + j)]};
+        for (bool pow2 : {true, false}) {
+          INFO("bits " << bits << " symmetric " << symmetric << " group " << group << " pow2 "
+                       << pow2);
+          // 4-bit, K = 256, power-of-two scales: every S_g * scale is a multiple of 2^-3 (scales
+          // 2^-3..2^0) and |sum| <= 128 * 15 * 256 < 2^19, so every float32 product and partial
+          // sum is exact (22 bits), and so is the final * 2^-2. 8-bit (K = 96, |q - z| <= 255)
+          // and other scales may round: only the ordered and bound checks apply. The double
+          // reference from the dequantized operands is exact with power-of-two scales
+          // (multiples of 2^-5 below 2^20). The bound is against sum_g S_g * scale_g * a_scale in
+          // double: S_g * scale_g is exact (below 2^23 times 24 bits), the few additions and the
+          // final product round at 2^-53.
+          const int64_t k = bits == 4 ? 256 : 96;
+          const int64_t m = 2;
+          const int64_t n = 3;
+          const GroupQuantWeights w = RandomWeights({bits, group, symmetric}, k, n, pow2, rng);
+          std::vector<int32_t> a(static_cast<size_t>(m * k));
+          for (int32_t& v : a) {
+            v = act(rng);
+          }
+          const float a_scale = pow2 ? 0.25f : 0.0123f;
+          const std::vector<float> y = GroupGemmInt8(a, m, a_scale, w);
+          const std::vector<float> wd = DequantizeGroupWeights(w);
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double dequantized = 0.0;
+              double exact = 0.0;
+              double magnitude = 0.0;
+              float ordered = 0.0f;
+              for (int64_t g = 0; g * group < k; ++g) {
+                int64_t s = 0;
+                for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+                  const int32_t x = a[static_cast<size_t>(i * k + kk)];
+                  s += int64_t{x} * (w.Code(kk, j) - w.ZeroPoint(g, j));
+                  dequantized += static_cast<double>(x) * a_scale *
+                                 double{wd[static_cast<size_t>(kk * n + j)]};
+                }
+                ordered += static_cast<float>(s) * w.Scale(g, j);
+                exact += static_cast<double>(s) * w.Scale(g, j);
+                magnitude += std::fabs(static_cast<double>(s) * w.Scale(g, j)) * a_scale;
               }
-              ordered += static_cast<float>(s) * w.Scale(g, j);
-              magnitude += std::fabs(static_cast<double>(s) * w.Scale(g, j)) * a_scale;
+              exact *= a_scale;
+              const float got = y[static_cast<size_t>(i * n + j)];
+              REQUIRE(got == ordered * a_scale);
+              if (bits == 4 && pow2) {
+                REQUIRE(double{got} == dequantized);
+              }
+              const int groups = static_cast<int>(w.Groups());
+              const double reference = 8 * std::ldexp(1.0, -53);
+              REQUIRE(std::fabs(double{got} - exact) <=
+                      (Gamma(groups + 1) + reference) * magnitude);
             }
-            const float got = y[static_cast<size_t>(i * n + j)];
-            REQUIRE(got == ordered * a_scale);
-            if (bits == 4) {
-              REQUIRE(double{got} == exact);
-            }
-            const int groups = static_cast<int>(w.Groups());
-            REQUIRE(std::fabs(double{got} - exact) <= Gamma(groups + 1) * magnitude);
           }
         }
       }
@@ -94,8 +108,7 @@ TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated ord
   }
 }
 
-TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound",
-          "[group_gemm]") {
+TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound", "[group_gemm]") {
   std::mt19937 rng(16);
   std::normal_distribution<float> act(0.0f, 2.0f);
   for (bool symmetric : {false, true}) {
@@ -104,13 +117,12 @@ TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound",
       const int64_t k = 300;  // a shorter last group for every size
       const int64_t m = 2;
       const int64_t n = 3;
-      const GroupQuantWeights w = RandomWeights({4, group, symmetric}, k, n, rng);
+      const GroupQuantWeights w = RandomWeights({4, group, symmetric}, k, n, false, rng);
       std::vector<float> a(static_cast<size_t>(m * k));
       for (float& v : a) {
         v = act(rng);
       }
       const std::vector<float> y = GroupGemmFloat(a, m, w);
-      const std::vector<float> wd = DequantizeGroupWeights(w);
       for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = 0; j < n; ++j) {
           float ordered = 0.0f;
@@ -121,8 +133,10 @@ TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound",
             for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
               const float x = a[static_cast<size_t>(i * k + kk)];
               partial += x * static_cast<float>(w.Code(kk, j) - w.ZeroPoint(g, j));
-              const double term = double{x} * double{wd[static_cast<size_t>(kk * n + j)]};
-              exact += term;  // the product is exact (24 x 5 bits); the sum may round
+              // x * (q - z) * scale: 24 + 5 + 24 bits, exact in double; the sum may round.
+              const double term =
+                  double{x} * double(w.Code(kk, j) - w.ZeroPoint(g, j)) * double{w.Scale(g, j)};
+              exact += term;
               magnitude += std::fabs(term);
             }
             ordered += partial * w.Scale(g, j);
@@ -141,10 +155,9 @@ TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound",
   }
 }
 
-TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations",
-          "[group_gemm]") {
+TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[group_gemm]") {
   std::mt19937 rng(1);
-  const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, rng);
+  const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, true, rng);
   CHECK_THROWS_AS(GroupGemmInt8(std::vector<int32_t>(63, 0), 1, 1.0f, w), InputError);
   std::vector<int32_t> a(64, 0);
   a[10] = 128;

@@ -50,8 +50,7 @@ TEST_CASE("group quantization: every code round-trips in every group size", "[gr
             // Power-of-two scales make (hi - lo_value) * s / max_int exact, so the quantizer
             // recovers s; zero points spread over the range.
             w.scales.push_back(std::ldexp(1.0f, static_cast<int>(col * 4 - 5)));
-            w.zero_points.push_back(symmetric ? 0
-                                              : static_cast<int32_t>((7 * col + g) % (hi + 1)));
+            w.zero_points.push_back(symmetric ? 0 : static_cast<int32_t>((7 * col + g) % (hi + 1)));
           }
         }
         w.codes.resize(static_cast<size_t>(w.k * n));
@@ -61,8 +60,9 @@ TEST_CASE("group quantization: every code round-trips in every group size", "[gr
           for (int64_t col = 0; col < n; ++col) {
             // Slots 0 and 1 of a group hold the extremes (they fix min and max), the rest the
             // codes in turn.
-            const int64_t c =
-                i == 0 ? first : i == 1 ? hi : first + (g * (group - 2) + i - 2) % count;
+            const int64_t c = i == 0   ? first
+                              : i == 1 ? hi
+                                       : first + (g * (group - 2) + i - 2) % count;
             w.codes[static_cast<size_t>(r * n + col)] = static_cast<int32_t>(c);
           }
         }

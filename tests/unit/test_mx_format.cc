@@ -57,9 +57,8 @@ TEST_CASE("E8M0: every code is 2^(code - 127), 0xFF is NaN", "[mx]") {
 }
 
 TEST_CASE("MX formats: block size 32, element widths, emax and MXINT8 values", "[mx]") {
-  const std::map<std::string, int> bits = {{"mxfp8_e4m3", 8}, {"mxfp8_e5m2", 8},
-                                           {"mxfp6_e2m3", 6}, {"mxfp6_e3m2", 6},
-                                           {"mxfp4_e2m1", 4}, {"mxint8", 8}};
+  const std::map<std::string, int> bits = {{"mxfp8_e4m3", 8}, {"mxfp8_e5m2", 8}, {"mxfp6_e2m3", 6},
+                                           {"mxfp6_e3m2", 6}, {"mxfp4_e2m1", 4}, {"mxint8", 8}};
   REQUIRE(MxFormats().size() == bits.size());
   for (const MxFormat& f : MxFormats()) {
     INFO(f.name);
@@ -170,8 +169,8 @@ TEST_CASE("MX quantizer: all-zero blocks, NaN and infinity, a short last block",
     auto [nscale, ncodes] = Quantize(f.name, {-0.0f, 0.0f});
     CHECK(nscale == 0);
     CHECK(ncodes == std::vector<uint32_t>{negative_zero, 0u});
-    for (float special : {std::numeric_limits<float>::quiet_NaN(),
-                          std::numeric_limits<float>::infinity()}) {
+    for (float special :
+         {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
       const MxMatrix m = QuantizeMx(f, {1.0f, special, 2.0f}, 1, 3);
       CHECK(m.scales == std::vector<uint32_t>{0xFF});
       CHECK(m.codes == std::vector<uint32_t>{0, 0, 0});

@@ -69,8 +69,8 @@ TEST_CASE("RoundScaledToFloat rounds once, to nearest even", "[mx_gemm]") {
   CHECK(RoundScaledToFloat(tie + 1, 0) == std::ldexp(1.0f, 70) + std::ldexp(1.0f, 47));
   CHECK(RoundScaledToFloat(-tie - 1, -10) == -(std::ldexp(1.0f, 60) + std::ldexp(1.0f, 37)));
   CHECK(std::isinf(RoundScaledToFloat(1, 128)));
-  CHECK(RoundScaledToFloat(1, -150) == 0.0f);                      // the tie below 2^-149
-  CHECK(RoundScaledToFloat(3, -151) == std::ldexp(1.0f, -149));    // 0.75 of 2^-149
+  CHECK(RoundScaledToFloat(1, -150) == 0.0f);                    // the tie below 2^-149
+  CHECK(RoundScaledToFloat(3, -151) == std::ldexp(1.0f, -149));  // 0.75 of 2^-149
 }
 
 TEST_CASE("MX GEMM: every pair of element codes is the exact product", "[mx_gemm]") {
@@ -82,8 +82,8 @@ TEST_CASE("MX GEMM: every pair of element codes is the exact product", "[mx_gemm
       const uint32_t sb = 132;
       for (uint32_t ca = 0; ca < MxElementCodeCount(fa); ++ca) {
         for (uint32_t cb = 0; cb < MxElementCodeCount(fb); ++cb) {
-          const double exact = double{DecodeMxElement(fa, ca)} *
-                               double{DecodeMxElement(fb, cb)} * std::ldexp(1.0, 2);
+          const double exact = double{DecodeMxElement(fa, ca)} * double{DecodeMxElement(fb, cb)} *
+                               std::ldexp(1.0, 2);
           const float got = MxGemm(Matrix(fa, 1, 1, {ca}, {sa}), Matrix(fb, 1, 1, {cb}, {sb}))[0];
           if (std::isnan(exact)) {
             REQUIRE(std::isnan(got));

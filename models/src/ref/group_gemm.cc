@@ -11,8 +11,8 @@ namespace {
 void CheckActivations(size_t size, int64_t m, const GroupQuantWeights& w) {
   CheckGroupQuantWeights(w);
   if (m < 0 || static_cast<int64_t>(size) != m * w.k) {
-    throw InputError("group GEMM: " + std::to_string(size) + " activations for M = " +
-                     std::to_string(m) + ", K = " + std::to_string(w.k));
+    throw InputError("group GEMM: " + std::to_string(size) +
+                     " activations for M = " + std::to_string(m) + ", K = " + std::to_string(w.k));
   }
 }
 
@@ -39,8 +39,8 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
       for (int64_t g = 0; g < w.Groups(); ++g) {
         int64_t sum = 0;
         for (int64_t k = g * w.spec.group_size; k < GroupEnd(w, g); ++k) {
-          sum += int64_t{a[static_cast<size_t>(row * w.k + k)]} *
-                 (w.Code(k, n) - w.ZeroPoint(g, n));
+          sum +=
+              int64_t{a[static_cast<size_t>(row * w.k + k)]} * (w.Code(k, n) - w.ZeroPoint(g, n));
         }
         acc += static_cast<float>(sum) * w.Scale(g, n);
       }

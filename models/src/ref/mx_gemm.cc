@@ -92,9 +92,9 @@ std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt) {
     throw InputError("MX GEMM: an operand has no format");
   }
   if (a.cols != wt.cols || a.format->block_size != wt.format->block_size) {
-    throw InputError("MX GEMM: A (" + std::string(a.format->name) + ", K = " +
-                     std::to_string(a.cols) + ") and W (" + wt.format->name + ", K = " +
-                     std::to_string(wt.cols) + ") differ in K or block size");
+    throw InputError("MX GEMM: A (" + std::string(a.format->name) +
+                     ", K = " + std::to_string(a.cols) + ") and W (" + wt.format->name +
+                     ", K = " + std::to_string(wt.cols) + ") differ in K or block size");
   }
   std::vector<float> y(static_cast<size_t>(a.rows * wt.rows), 0.0f);
   for (int64_t m = 0; m < a.rows; ++m) {

@@ -39,9 +39,7 @@ struct GroupQuantWeights {
   std::vector<int32_t> zero_points;  // Groups() * n (all 0 when symmetric)
 
   int64_t Groups() const;
-  int32_t Code(int64_t row, int64_t col) const {
-    return codes[static_cast<size_t>(row * n + col)];
-  }
+  int32_t Code(int64_t row, int64_t col) const { return codes[static_cast<size_t>(row * n + col)]; }
   float Scale(int64_t group, int64_t col) const {
     return scales[static_cast<size_t>(group * n + col)];
   }

@@ -11,7 +11,7 @@
 // E2M3/E3M2, MXFP4 E2M1) or MXINT8's 8-bit two's complement integer with an implicit scale of
 // 2^-6 (MX v1.0, integer element data type: codes -128..127 are -2 .. 1.984375).
 //
-// Quantizer (MX v1.0, conversion from a vector of scalars to an MX block):
+// Quantizer (MX v1.0 section 6.3, conversion from a vector of scalars to an MX block):
 //   shared_exp = floor(log2(max_i |V_i|)) - emax_elem, clamped to E8M0's -127..127;
 //   X = 2^shared_exp;  P_i = quantize_to_element_format(V_i / X), round to nearest, ties to even,
 //   saturating (clamping) to the element format's largest normal magnitude.

@@ -3,9 +3,10 @@
 // along K in blocks of the same size. A is an MxMatrix of M rows of K; W is given transposed,
 // an MxMatrix of N rows of K, so both are blocked along their rows.
 //
-// MX v1.0, dot product of two MX blocks: Dot(A, B) = X_A * X_B * sum_i (P_A,i * P_B,i); the
-// general dot product over several blocks sums the block dot products, and the specification
-// leaves the precision and order of that sum to the implementation. Quasar's order:
+// MX v1.0 section 6.1, dot product of two MX blocks: Dot(A, B) = X_A * X_B * sum_i (P_A,i *
+// P_B,i); section 6.2, the general dot product over several blocks, sums the block dot
+// products, and the specification leaves the precision and order of that sum to the
+// implementation. Quasar's order:
 //   1. each block's sum of element products is exact: every finite element is an integer
 //      number of its format's quantum 2^q (MxElementUnits, fewer than 2^32 of them), so each
 //      product is an integer below 2^64 in units of 2^(q_A + q_B), and 32 of them (any block
