@@ -170,7 +170,37 @@ MxMatrix QuantizeMx(const MxFormat& f, const std::vector<float>& values, int64_t
   return m;
 }
 
+void CheckMxMatrix(const MxMatrix& m) {
+  if (m.format == nullptr) {
+    throw InputError("MX matrix has no format");
+  }
+  const std::string name = m.format->name;
+  const auto expect = [&](const char* what, size_t got, int64_t want) {
+    if (m.rows < 0 || m.cols < 0 || static_cast<int64_t>(got) != want) {
+      throw InputError(name + " matrix " + std::to_string(m.rows) + " x " + std::to_string(m.cols) +
+                       ": " + what + " has " + std::to_string(got) + " entries, expected " +
+                       std::to_string(want));
+    }
+  };
+  expect("codes", m.codes.size(), m.rows * m.cols);
+  expect("scales", m.scales.size(), m.rows * m.BlocksPerRow());
+  for (size_t i = 0; i < m.codes.size(); ++i) {
+    if (m.codes[i] >= MxElementCodeCount(*m.format)) {
+      throw InputError(name + ": element code " + std::to_string(m.codes[i]) + " at index " +
+                       std::to_string(i) + " has more than " +
+                       std::to_string(MxElementBits(*m.format)) + " bits");
+    }
+  }
+  for (size_t i = 0; i < m.scales.size(); ++i) {
+    if (m.scales[i] > 0xFF) {
+      throw InputError(name + ": E8M0 scale " + std::to_string(m.scales[i]) + " at index " +
+                       std::to_string(i) + " has more than 8 bits");
+    }
+  }
+}
+
 std::vector<float> DequantizeMx(const MxMatrix& m) {
+  CheckMxMatrix(m);
   std::vector<float> out(m.codes.size());
   for (int64_t r = 0; r < m.rows; ++r) {
     for (int64_t c = 0; c < m.cols; ++c) {

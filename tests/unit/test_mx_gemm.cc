@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "quasar/models/error.h"
 #include "quasar/models/ref/mx_gemm.h"
 
 using namespace quasar;
@@ -202,4 +203,21 @@ TEST_CASE("MX GEMM: MXINT8 blocks with equal scales sum exactly", "[mx_gemm]") {
       CHECK(double{y[static_cast<size_t>(i * 3 + j)]} == exact);
     }
   }
+}
+
+TEST_CASE("MX GEMM refuses malformed operands", "[mx_gemm]") {
+  const MxFormat& fp4 = FindMxFormat("mxfp4_e2m1");
+  const MxFormat& int8 = FindMxFormat("mxint8");
+  const MxMatrix good = Matrix(fp4, 1, 2, {1, 2}, {127});
+  CHECK_THROWS_WITH(MxGemm(Matrix(fp4, 1, 2, {1}, {127}), good),
+                    Catch::Contains("codes has 1 entries, expected 2"));
+  CHECK_THROWS_WITH(MxGemm(good, Matrix(fp4, 1, 2, {1, 2}, {})),
+                    Catch::Contains("scales has 0 entries, expected 1"));
+  CHECK_THROWS_WITH(MxGemm(good, Matrix(fp4, 1, 2, {1, 16}, {127})),
+                    Catch::Contains("element code 16") && Catch::Contains("4 bits"));
+  CHECK_THROWS_WITH(MxGemm(good, Matrix(fp4, 1, 2, {1, 2}, {256})),
+                    Catch::Contains("E8M0 scale 256"));
+  CHECK_THROWS_WITH(MxGemm(good, Matrix(int8, 1, 3, {1, 2, 3}, {127})),
+                    Catch::Contains("differ in K"));
+  CHECK_THROWS_AS(MxGemm(good, MxMatrix{}), InputError);
 }

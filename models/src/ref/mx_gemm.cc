@@ -88,9 +88,8 @@ float MxBlockDot(const MxMatrix& a, int64_t a_row, const MxMatrix& wt, int64_t w
 }
 
 std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt) {
-  if (a.format == nullptr || wt.format == nullptr) {
-    throw InputError("MX GEMM: an operand has no format");
-  }
+  CheckMxMatrix(a);
+  CheckMxMatrix(wt);
   if (a.cols != wt.cols || a.format->block_size != wt.format->block_size) {
     throw InputError("MX GEMM: A (" + std::string(a.format->name) +
                      ", K = " + std::to_string(a.cols) + ") and W (" + wt.format->name +

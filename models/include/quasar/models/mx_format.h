@@ -93,7 +93,11 @@ MxMatrix QuantizeMx(const MxFormat& format, const std::vector<float>& values, in
 // One block: shared scale code and element codes of `count` values.
 uint32_t QuantizeMxBlock(const MxFormat& format, const float* values, int64_t count,
                          uint32_t* codes);
-// float32(element value * X) for every element, row-major (NaN where the scale is NaN).
+// Throws InputError when m has no format, its codes or scales do not match rows, cols and the
+// block size, or a code or scale has more bits than its format.
+void CheckMxMatrix(const MxMatrix& m);
+// float32(element value * X) for every element, row-major (NaN where the scale is NaN); checks
+// m first.
 std::vector<float> DequantizeMx(const MxMatrix& m);
 
 }  // namespace quasar::models

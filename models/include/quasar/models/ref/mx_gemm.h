@@ -35,7 +35,8 @@ float RoundScaledToFloat(int128 v, int exp2);
 float MxBlockDot(const MxMatrix& a, int64_t a_row, const MxMatrix& wt, int64_t w_row,
                  int64_t block);
 
-// Y [M, N] row-major. Throws InputError when the K lengths or block sizes differ.
+// Y [M, N] row-major. Throws InputError when an operand fails CheckMxMatrix or the K lengths or
+// block sizes differ.
 std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt);
 
 }  // namespace quasar::models
