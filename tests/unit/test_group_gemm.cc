@@ -155,6 +155,33 @@ TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound", "
   }
 }
 
+TEST_CASE("W8A8 and below: every weight code times every int8 activation is exact",
+          "[group_gemm]") {
+  // K = 1: y = float32(float32(a * (q - z)) * scale) * a_scale, with power-of-two scales exact.
+  for (int bits = 2; bits <= 8; ++bits) {
+    for (bool symmetric : {false, true}) {
+      const GroupQuantSpec spec{bits, 32, symmetric};
+      const int32_t zero = symmetric ? 0 : (1 << bits) / 3;
+      INFO("bits " << bits << " symmetric " << symmetric);
+      for (int32_t q = GroupCodeMin(spec); q <= GroupCodeMax(spec); ++q) {
+        GroupQuantWeights w;
+        w.spec = spec;
+        w.k = 1;
+        w.n = 1;
+        w.codes = {q};
+        w.scales = {0.125f};
+        w.zero_points = {zero};
+        for (int32_t a = -128; a <= 127; ++a) {
+          const float y = GroupGemmInt8({a}, 1, 4.0f, w)[0];
+          REQUIRE(double{y} == static_cast<double>(a) * 4.0 * (q - zero) * 0.125);
+          REQUIRE(double{GroupGemmFloat({static_cast<float>(a)}, 1, w)[0]} ==
+                  static_cast<double>(a) * (q - zero) * 0.125);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[group_gemm]") {
   std::mt19937 rng(1);
   const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, true, rng);

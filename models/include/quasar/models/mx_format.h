@@ -16,8 +16,8 @@
 //   X = 2^shared_exp;  P_i = quantize_to_element_format(V_i / X), round to nearest, ties to even,
 //   saturating (clamping) to the element format's largest normal magnitude.
 // emax_elem is the exponent of the element format's largest normal number (E4M3 8, E5M2 15,
-// E2M3 2, E3M2 4, E2M1 2, INT8 0; as the specification's reference library, microsoft/
-// microxcaling mx/formats.py, lists them). MXINT8 clamps to -127..127 (+-1.984375, that
+// E2M3 2, E3M2 4, E2M1 2, INT8 0; as Microsoft's MX emulation library, microsoft/microxcaling
+// mx/formats.py, lists them). MXINT8 clamps to -127..127 (+-1.984375, that
 // library's max_norm for int8); -128 (-2) is only ever read. Where the specification leaves
 // the choice open:
 //   - an all-zero block gets the smallest scale, code 0 (2^-127), and zero elements (the
