@@ -70,6 +70,14 @@ TEST_CASE("RoundScaledToFloat rounds once, to nearest even", "[mx_gemm]") {
   CHECK(RoundScaledToFloat(tie + 1, 0) == std::ldexp(1.0f, 70) + std::ldexp(1.0f, 47));
   CHECK(RoundScaledToFloat(-tie - 1, -10) == -(std::ldexp(1.0f, 60) + std::ldexp(1.0f, 37)));
   CHECK(std::isinf(RoundScaledToFloat(1, 128)));
+  // The int128 extremes: 2^127 - 1 rounds to 2^127 (infinity at exponent 1, exact at -100);
+  // -2^127 at -277 is -2^-150, the tie between 0 and 2^-149: 0; at -276 it is -2^-149.
+  const int128 top = static_cast<int128>((uint128{1} << 127) - 1);
+  CHECK(RoundScaledToFloat(top, -100) == std::ldexp(1.0f, 27));
+  CHECK(std::isinf(RoundScaledToFloat(top, 1)));
+  CHECK(RoundScaledToFloat(-top - 1, -277) == 0.0f);
+  CHECK(RoundScaledToFloat(-top - 1, -276) == -std::ldexp(1.0f, -149));
+  CHECK(RoundScaledToFloat(-top, -277) == 0.0f);                 // just below the tie
   CHECK(RoundScaledToFloat(1, -150) == 0.0f);                    // the tie below 2^-149
   CHECK(RoundScaledToFloat(3, -151) == std::ldexp(1.0f, -149));  // 0.75 of 2^-149
 }

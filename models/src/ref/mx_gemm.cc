@@ -40,14 +40,15 @@ float RoundScaledToFloat(int128 v, int exp2) {
     return 0.0f;
   }
   const bool negative = v < 0;
-  uint128 magnitude = negative ? static_cast<uint128>(-v) : static_cast<uint128>(v);
+  // Unsigned negation: well defined for the most negative int128 too.
+  uint128 magnitude = negative ? uint128{0} - static_cast<uint128>(v) : static_cast<uint128>(v);
   const int length = BitLength(magnitude);
   // float32's spacing at this magnitude: 2^(floor(log2 |value|) - 23), at least 2^-149.
   const int quantum = std::max(length - 1 + exp2 - (kFloatPrecision - 1), kFloatMinQuantumExp);
   const int shift = quantum - exp2;
   int exponent = exp2;
-  if (shift > length) {
-    magnitude = 0;  // below half the quantum
+  if (shift > length || shift >= 128) {
+    magnitude = 0;  // below half the quantum (or, at 128, exactly half of it with an even 0)
   } else if (shift > 0) {
     const uint128 remainder = magnitude & ((uint128{1} << shift) - 1);
     const uint128 half = uint128{1} << (shift - 1);
