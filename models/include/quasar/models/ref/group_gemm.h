@@ -1,0 +1,34 @@
+#pragma once
+// Golden GEMMs with group-quantized integer weights (group_quant.h): Y[M, N] = A[M, K] · W[K, N],
+// value(k, n) = (q(k, n) - zero(g, n)) * scale(g, n), groups of K.
+//
+// W4A8 (GroupGemmInt8): A is int8 codes (-128..127) with one float scale a_scale (zero point
+// 0). Per output, in this order:
+//   1. per group g, the integer sum S_g = sum_{k in g} a(m, k) * (q(k, n) - zero(g, n)) in int64
+//      (exact);
+//   2. acc = +0 (float32); for g in order: acc += float32(float32(S_g) * scale(g, n)) (float32(S_g)
+//      is exact while |S_g| < 2^24, e.g. every group of up to 512 int8 x 8-bit products);
+//   3. y = float32(acc * a_scale).
+// W4A16 (GroupGemmFloat): A is float32, standing for the fp16 activations of W4A16 kernels
+// (float32 holds every fp16 value exactly; the sums are float32, not fp16). Per output:
+//   1. per group g, P_g = sum_{k in g} a(m, k) * float32(q(k, n) - zero(g, n)) in float32, in K
+//      order from +0 (each product and each addition rounded);
+//   2. acc = +0; for g in order: acc += float32(P_g * scale(g, n)).
+
+#include <cstdint>
+#include <vector>
+
+#include "quasar/models/group_quant.h"
+
+namespace quasar::models {
+
+// a: M x K int8 codes, row-major. Throws InputError on a size mismatch or a code outside
+// -128..127 (naming its row and column).
+std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
+                                 const GroupQuantWeights& w);
+
+// a: M x K float32, row-major. Throws InputError on a size mismatch.
+std::vector<float> GroupGemmFloat(const std::vector<float>& a, int64_t m,
+                                  const GroupQuantWeights& w);
+
+}  // namespace quasar::models

@@ -1,0 +1,74 @@
+#include "quasar/models/ref/group_gemm.h"
+
+#include <algorithm>
+#include <string>
+
+#include "quasar/models/error.h"
+
+namespace quasar::models {
+namespace {
+
+void CheckActivations(size_t size, int64_t m, const GroupQuantWeights& w) {
+  CheckGroupQuantWeights(w);
+  if (m < 0 || static_cast<int64_t>(size) != m * w.k) {
+    throw InputError("group GEMM: " + std::to_string(size) +
+                     " activations for M = " + std::to_string(m) + ", K = " + std::to_string(w.k));
+  }
+}
+
+int64_t GroupEnd(const GroupQuantWeights& w, int64_t g) {
+  return std::min<int64_t>(w.k, (g + 1) * w.spec.group_size);
+}
+
+}  // namespace
+
+std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
+                                 const GroupQuantWeights& w) {
+  CheckActivations(a.size(), m, w);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] < -128 || a[i] > 127) {
+      throw InputError("group GEMM: int8 activation " + std::to_string(a[i]) + " at (" +
+                       std::to_string(static_cast<int64_t>(i) / w.k) + ", " +
+                       std::to_string(static_cast<int64_t>(i) % w.k) + ") is outside -128..127");
+    }
+  }
+  std::vector<float> y(static_cast<size_t>(m * w.n), 0.0f);
+  for (int64_t row = 0; row < m; ++row) {
+    for (int64_t n = 0; n < w.n; ++n) {
+      float acc = 0.0f;
+      for (int64_t g = 0; g < w.Groups(); ++g) {
+        int64_t sum = 0;
+        for (int64_t k = g * w.spec.group_size; k < GroupEnd(w, g); ++k) {
+          sum +=
+              int64_t{a[static_cast<size_t>(row * w.k + k)]} * (w.Code(k, n) - w.ZeroPoint(g, n));
+        }
+        acc += static_cast<float>(sum) * w.Scale(g, n);
+      }
+      y[static_cast<size_t>(row * w.n + n)] = acc * a_scale;
+    }
+  }
+  return y;
+}
+
+std::vector<float> GroupGemmFloat(const std::vector<float>& a, int64_t m,
+                                  const GroupQuantWeights& w) {
+  CheckActivations(a.size(), m, w);
+  std::vector<float> y(static_cast<size_t>(m * w.n), 0.0f);
+  for (int64_t row = 0; row < m; ++row) {
+    for (int64_t n = 0; n < w.n; ++n) {
+      float acc = 0.0f;
+      for (int64_t g = 0; g < w.Groups(); ++g) {
+        float partial = 0.0f;
+        for (int64_t k = g * w.spec.group_size; k < GroupEnd(w, g); ++k) {
+          partial += a[static_cast<size_t>(row * w.k + k)] *
+                     static_cast<float>(w.Code(k, n) - w.ZeroPoint(g, n));
+        }
+        acc += partial * w.Scale(g, n);
+      }
+      y[static_cast<size_t>(row * w.n + n)] = acc;
+    }
+  }
+  return y;
+}
+
+}  // namespace quasar::models

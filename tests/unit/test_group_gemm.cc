@@ -1,0 +1,194 @@
+// Golden GEMMs with group-quantized weights (ref/group_gemm.h): W4A8 exact against double where
+// its float32 steps provably do not round, both kernels bit-exact against their stated order
+// recomputed here, and within the float32 error bound of the exact result.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "quasar/models/error.h"
+#include "quasar/models/ref/group_gemm.h"
+
+using namespace quasar;
+using namespace quasar::models;
+
+namespace {
+
+// Random codes and zero points for K x N weights; scales are powers of two 2^-3..2^0 when
+// `pow2`, else any floats in [2^-4, 1) (so that scaling rounds).
+GroupQuantWeights RandomWeights(const GroupQuantSpec& spec, int64_t k, int64_t n, bool pow2,
+                                std::mt19937& rng) {
+  GroupQuantWeights w;
+  w.spec = spec;
+  w.k = k;
+  w.n = n;
+  std::uniform_int_distribution<int32_t> code(GroupCodeMin(spec), GroupCodeMax(spec));
+  std::uniform_int_distribution<int> exponent(-3, 0);
+  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
+  for (int64_t i = 0; i < k * n; ++i) {
+    w.codes.push_back(code(rng));
+  }
+  for (int64_t i = 0; i < w.Groups() * n; ++i) {
+    w.scales.push_back(pow2 ? std::ldexp(1.0f, exponent(rng)) : any(rng));
+    w.zero_points.push_back(spec.symmetric ? 0 : code(rng));
+  }
+  return w;
+}
+
+double Gamma(int n) {
+  const double u = std::ldexp(1.0, -24);
+  return n * u / (1 - n * u);
+}
+
+}  // namespace
+
+TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated order",
+          "[group_gemm]") {
+  std::mt19937 rng(4);
+  std::uniform_int_distribution<int32_t> act(-128, 127);
+  for (int bits : {4, 8}) {
+    for (bool symmetric : {false, true}) {
+      for (int group : {32, 64, 128}) {
+        for (bool pow2 : {true, false}) {
+          INFO("bits " << bits << " symmetric " << symmetric << " group " << group << " pow2 "
+                       << pow2);
+          // 4-bit, K = 256, power-of-two scales: every S_g * scale is a multiple of 2^-3 (scales
+          // 2^-3..2^0) and |sum| <= 128 * 15 * 256 < 2^19, so every float32 product and partial
+          // sum is exact (22 bits), and so is the final * 2^-2. 8-bit (K = 96, |q - z| <= 255)
+          // and other scales may round: only the ordered and bound checks apply. The double
+          // reference from the dequantized operands is exact with power-of-two scales
+          // (multiples of 2^-5 below 2^20). The bound is against sum_g S_g * scale_g * a_scale in
+          // double: S_g * scale_g is exact (below 2^23 times 24 bits), the few additions and the
+          // final product round at 2^-53.
+          const int64_t k = bits == 4 ? 256 : 96;
+          const int64_t m = 2;
+          const int64_t n = 3;
+          const GroupQuantWeights w = RandomWeights({bits, group, symmetric}, k, n, pow2, rng);
+          std::vector<int32_t> a(static_cast<size_t>(m * k));
+          for (int32_t& v : a) {
+            v = act(rng);
+          }
+          const float a_scale = pow2 ? 0.25f : 0.0123f;
+          const std::vector<float> y = GroupGemmInt8(a, m, a_scale, w);
+          const std::vector<float> wd = DequantizeGroupWeights(w);
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double dequantized = 0.0;
+              double exact = 0.0;
+              double magnitude = 0.0;
+              float ordered = 0.0f;
+              for (int64_t g = 0; g * group < k; ++g) {
+                int64_t s = 0;
+                for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+                  const int32_t x = a[static_cast<size_t>(i * k + kk)];
+                  s += int64_t{x} * (w.Code(kk, j) - w.ZeroPoint(g, j));
+                  dequantized += static_cast<double>(x) * a_scale *
+                                 double{wd[static_cast<size_t>(kk * n + j)]};
+                }
+                ordered += static_cast<float>(s) * w.Scale(g, j);
+                exact += static_cast<double>(s) * w.Scale(g, j);
+                magnitude += std::fabs(static_cast<double>(s) * w.Scale(g, j)) * a_scale;
+              }
+              exact *= a_scale;
+              const float got = y[static_cast<size_t>(i * n + j)];
+              REQUIRE(got == ordered * a_scale);
+              if (bits == 4 && pow2) {
+                REQUIRE(double{got} == dequantized);
+              }
+              const int groups = static_cast<int>(w.Groups());
+              const double reference = 8 * std::ldexp(1.0, -53);
+              REQUIRE(std::fabs(double{got} - exact) <=
+                      (Gamma(groups + 1) + reference) * magnitude);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound", "[group_gemm]") {
+  std::mt19937 rng(16);
+  std::normal_distribution<float> act(0.0f, 2.0f);
+  for (bool symmetric : {false, true}) {
+    for (int group : {32, 64, 128}) {
+      INFO("symmetric " << symmetric << " group " << group);
+      const int64_t k = 300;  // a shorter last group for every size
+      const int64_t m = 2;
+      const int64_t n = 3;
+      const GroupQuantWeights w = RandomWeights({4, group, symmetric}, k, n, false, rng);
+      std::vector<float> a(static_cast<size_t>(m * k));
+      for (float& v : a) {
+        v = act(rng);
+      }
+      const std::vector<float> y = GroupGemmFloat(a, m, w);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float ordered = 0.0f;
+          double exact = 0.0;
+          double magnitude = 0.0;
+          for (int64_t g = 0; g * group < k; ++g) {
+            float partial = 0.0f;
+            for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+              const float x = a[static_cast<size_t>(i * k + kk)];
+              partial += x * static_cast<float>(w.Code(kk, j) - w.ZeroPoint(g, j));
+              // x * (q - z) * scale: 24 + 5 + 24 bits, exact in double; the sum may round.
+              const double term =
+                  double{x} * double(w.Code(kk, j) - w.ZeroPoint(g, j)) * double{w.Scale(g, j)};
+              exact += term;
+              magnitude += std::fabs(term);
+            }
+            ordered += partial * w.Scale(g, j);
+          }
+          const float got = y[static_cast<size_t>(i * n + j)];
+          REQUIRE(got == ordered);
+          // Each term meets one product rounding, at most group - 1 additions in its group,
+          // the scale product and at most groups - 1 additions across groups.
+          // The double reference's 300 additions add at most gamma_300 (u = 2^-53).
+          const int roundings = group + static_cast<int>(w.Groups());
+          const double reference = 400 * std::ldexp(1.0, -53);
+          REQUIRE(std::fabs(double{got} - exact) <= (Gamma(roundings) + reference) * magnitude);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("W8A8 and below: every weight code times every int8 activation is exact",
+          "[group_gemm]") {
+  // K = 1: y = float32(float32(a * (q - z)) * scale) * a_scale, with power-of-two scales exact.
+  for (int bits = 2; bits <= 8; ++bits) {
+    for (bool symmetric : {false, true}) {
+      const GroupQuantSpec spec{bits, 32, symmetric};
+      const int32_t zero = symmetric ? 0 : (1 << bits) / 3;
+      INFO("bits " << bits << " symmetric " << symmetric);
+      for (int32_t q = GroupCodeMin(spec); q <= GroupCodeMax(spec); ++q) {
+        GroupQuantWeights w;
+        w.spec = spec;
+        w.k = 1;
+        w.n = 1;
+        w.codes = {q};
+        w.scales = {0.125f};
+        w.zero_points = {zero};
+        for (int32_t a = -128; a <= 127; ++a) {
+          const float y = GroupGemmInt8({a}, 1, 4.0f, w)[0];
+          REQUIRE(double{y} == static_cast<double>(a) * 4.0 * (q - zero) * 0.125);
+          REQUIRE(double{GroupGemmFloat({static_cast<float>(a)}, 1, w)[0]} ==
+                  static_cast<double>(a) * (q - zero) * 0.125);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[group_gemm]") {
+  std::mt19937 rng(1);
+  const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, true, rng);
+  CHECK_THROWS_AS(GroupGemmInt8(std::vector<int32_t>(63, 0), 1, 1.0f, w), InputError);
+  std::vector<int32_t> a(64, 0);
+  a[10] = 128;
+  CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, w),
+                    Catch::Contains("128") && Catch::Contains("(0, 10)"));
+  CHECK_THROWS_AS(GroupGemmFloat(std::vector<float>(65, 0.0f), 1, w), InputError);
+}
