@@ -27,13 +27,12 @@
 #include "quasar/sim/backends.h"
 #include "quasar/sim/explore/backend_eval.h"
 #include "quasar/sim/explore/compare.h"
+#include "quasar/sim/explore/compare_run.h"
 #include "target.h"
 #include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
-
-using sim::explore::ComparisonColumn;
 
 struct CompareOptions {
   NetOptions net;
@@ -68,54 +67,18 @@ std::map<std::string, std::string> ParseQat(const std::vector<std::string>& valu
   return out;
 }
 
-ComparisonColumn Evaluate(const std::string& precision, const std::string& view,
-                          const models::ArchSpec& arch, const models::CostTable& table,
-                          const models::NetworkSpec& net, compiler::Objective objective,
-                          const std::optional<sim::explore::Fidelity>& f,
-                          const sim::BackendInfo& backend, const NetOptions& no) {
-  ComparisonColumn c;
-  c.precision = precision;
-  c.view = view;
-  c.arch = arch;
-  const compiler::Schedule s = sim::Compile(net, arch, table, objective);
-  c.perf = sim::explore::RunOnBackend(backend, s, arch, table, net, no.seed, no.calib_samples);
-  AttachRtlArea(arch, &c.perf.area);
-  if (f) {
-    c.output_sqnr_db = f->output_sqnr_db;
-    c.output_sqnr_p5_db = f->output_sqnr_p5_db;
-    c.required_acc_bits = f->required_acc_bits;
-    c.overflow_events = f->overflow_events;
-  }
-  return c;
-}
-
-// Fills the accuracy of a column pair on data: the SQNR and accumulator rows then describe the
-// test set, not one synthetic input.
-void SetAccuracy(const sim::explore::AccuracySummary& ptq,
-                 const std::optional<sim::explore::AccuracySummary>& qat,
-                 std::vector<ComparisonColumn*> cols) {
-  for (ComparisonColumn* c : cols) {
-    c->ptq = ptq;
-    c->qat = qat;
-    c->output_sqnr_db = ptq.sqnr_mean_db;
-    c->output_sqnr_p5_db = ptq.sqnr_p5_db;
-    c->required_acc_bits = ptq.required_acc_bits;
-    c->overflow_events = ptq.overflow_events;
-  }
-}
-
-int CompareColumns(const CompareOptions& o);
+int RunCompare(const CompareOptions& o);
 
 int Compare(const CompareOptions& o) {
   try {
-    return CompareColumns(o);
+    return RunCompare(o);
   } catch (const sim::explore::BackendMismatch& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kExitMismatch;
   }
 }
 
-int CompareColumns(const CompareOptions& o) {
+int RunCompare(const CompareOptions& o) {
   if (!o.net.bits.empty()) {
     throw InputError("compare takes its precisions from --precisions, not --bits");
   }
@@ -142,8 +105,6 @@ int CompareColumns(const CompareOptions& o) {
     accuracy.images = o.data.images;
     accuracy.threads = o.threads;
   }
-  std::vector<ComparisonColumn> same, iso;
-  std::optional<std::string> fidelity_note;
   std::optional<models::RtlMacCells> rtl_cells;
   if (o.view != "same-array") {
     try {
@@ -152,83 +113,48 @@ int CompareColumns(const CompareOptions& o) {
       fmt::print(stderr, "[compare] note: no RTL-sized iso-area rows: {}\n", e.what());
     }
   }
-  for (const std::string& p : o.precisions) {
+  sim::explore::ComparePlan plan;
+  plan.file_arch = file_arch;
+  plan.base = base;
+  plan.table = &table;
+  plan.backend = &backend;
+  plan.precisions = o.precisions;
+  plan.same_array = o.view != "iso-area";
+  plan.iso_area = o.view != "same-array";
+  plan.objective = objective;
+  plan.seed = o.net.seed;
+  plan.calib_samples = o.net.calib_samples;
+  plan.fidelity = !o.no_fidelity;
+  plan.data = data ? &*data : nullptr;
+  plan.accuracy = accuracy;
+  plan.rtl_cells = rtl_cells ? &*rtl_cells : nullptr;
+  sim::explore::CompareHooks hooks;
+  hooks.load = [&](const std::string& p) {
     NetOptions no = o.net;
     no.bits = p;
-    const models::NetworkSpec net = LoadNetworkWithOptions(no);
-    std::optional<sim::explore::Fidelity> f;
-    std::optional<sim::explore::AccuracySummary> ptq, qat_acc;
-    if (data) {
-      accuracy.progress = ImageProgress(p + " PTQ");
-      ptq = sim::explore::MeasureAccuracy(net, *data, base.mac.accumulator, accuracy);
-      if (auto it = qat.find(p); it != qat.end()) {
-        NetOptions qo;  // the model fixes its own quantization: no option applies
-        qo.net = it->second;
-        qo.input_shapes = o.net.input_shapes;
-        accuracy.progress = ImageProgress(p + " QAT");
-        qat_acc = sim::explore::MeasureAccuracy(LoadNetworkWithOptions(qo), *data,
-                                                base.mac.accumulator, accuracy);
-      }
-    } else if (!o.no_fidelity) {
-      fmt::print(stderr, "[compare] {}: quantizing, golden and float runs\n", p);
-      f = sim::explore::MeasureFidelity(net, o.net.seed, o.net.calib_samples, base.mac.accumulator);
-      fidelity_note = fmt::format(
-          "fidelity: output SQNR against the float network over {} held-out {} input{}{}",
-          f->inputs, f->inputs > 1 ? "synthetic" : "evaluation", f->inputs > 1 ? "s" : "",
-          f->synthetic_weights
-              ? fmt::format("; the weights are synthetic (seed {}), so SQNR compares precisions "
-                            "but says nothing of accuracy (--data measures it on a trained "
-                            "network, docs/accuracy.md)",
-                            o.net.seed)
-              : "");
+    return LoadNetworkWithOptions(no);
+  };
+  hooks.load_qat = [&](const std::string& p) -> std::optional<models::NetworkSpec> {
+    const auto it = qat.find(p);
+    if (it == qat.end()) {
+      return std::nullopt;
     }
-    if (o.view != "iso-area") {
-      same.push_back(Evaluate(p, "same-array", base, table, net, objective, f, backend, o.net));
-    }
-    if (o.view != "same-array") {
-      const sim::explore::MacWidths widths = sim::explore::NetworkMacWidths(net);
-      const models::ArchSpec arch = sim::explore::IsoAreaArch(file_arch, table, widths);
-      iso.push_back(Evaluate(p, "iso-area", arch, table, net, objective, f, backend, o.net));
-      if (rtl_cells) {
-        if (const auto rtl_arch =
-                sim::explore::IsoAreaArchByRtl(file_arch, table, widths, *rtl_cells)) {
-          const compiler::Schedule s = sim::Compile(net, *rtl_arch, table, objective);
-          // The analytical model's latency (the timing reference), whatever --backend is.
-          const sim::NetworkPerf perf = sim::EvaluateSchedule(s, *rtl_arch, table);
-          iso.back().rtl_sized_pes = rtl_arch->PeCount();
-          if (perf.ok()) {
-            iso.back().rtl_sized_latency_s = perf.latency_s;
-          }
-        }
-      }
-      const int w_bits = net.policy.weights.StorageType().bits;
-      const int a_bits = net.policy.activations.StorageType().bits;
-      if (widths.w_bits > w_bits || widths.a_bits > a_bits) {
-        iso.back().note = fmt::format(
-            "its array is sized for {}x{}-bit operands, not {}x{}: layers kept wider (the "
-            "first/last-layer rule, --first-last-bits) run on every PE, so this column shows the "
-            "density of the widest layers' MAC",
-            widths.w_bits, widths.a_bits, w_bits, a_bits);
-      }
-    }
-    if (ptq) {
-      std::vector<ComparisonColumn*> cols;
-      if (o.view != "iso-area") {
-        cols.push_back(&same.back());
-      }
-      if (o.view != "same-array") {
-        cols.push_back(&iso.back());
-      }
-      SetAccuracy(*ptq, qat_acc, cols);
-    }
-  }
+    NetOptions qo;  // the model fixes its own quantization: no option applies
+    qo.net = it->second;
+    qo.input_shapes = o.net.input_shapes;
+    return LoadNetworkWithOptions(qo);
+  };
+  hooks.step = [](const std::string& line) { fmt::print(stderr, "[compare] {}\n", line); };
+  hooks.image_progress = ImageProgress;
+  hooks.attach_area = AttachRtlArea;
+  sim::explore::CompareColumns columns = sim::explore::ComparePrecisions(plan, hooks);
   report::Comparison cmp;
   cmp.base = base;
   cmp.precisions = o.precisions;
-  cmp.fidelity_note = fidelity_note;
+  cmp.fidelity_note = columns.fidelity_note;
   cmp.data = data ? &*data : nullptr;
-  cmp.same = std::move(same);
-  cmp.iso = std::move(iso);
+  cmp.same = std::move(columns.same);
+  cmp.iso = std::move(columns.iso);
   cmp.iso_pe_array_mm2 = models::PriceArea(file_arch, table).pe_array / 1e6;
   if (!cmp.iso.empty() && rtl_cells) {
     cmp.iso_area_sources = report::IsoAreaSources(file_arch, table, *rtl_cells);
