@@ -3,8 +3,8 @@
 // it implements is Fp8MacStep in models/include/quasar/models/fp8_mac.h; docs/number-formats.md
 // ("The FP8 MAC") and decision 60 of docs/architecture.md explain the choices.
 //
-// Operands are codes of one format: sign, EXP_W exponent bits, MAN_W mantissa bits (OFP8 v1.0
-// section 4.1; E4M3: EXP_W 4, MAN_W 3, BIAS 7, NAN_CODES 1). A finite code is
+// Operands are codes of one format: sign, EXP_W exponent bits, MAN_W mantissa bits (OFP8 v1.0,
+// its encoding tables; E4M3: EXP_W 4, MAN_W 3, BIAS 7, NAN_CODES 1). A finite code is
 // (-1)^s * sig * 2^(e' - BIAS - MAN_W), sig = {e != 0, m}, e' = max(e, 1), so a product is
 // (sig_a * sig_b) << (e'_a + e'_b - 2) units of 2^-F, F = 2 BIAS + 2 MAN_W - 2 (p_frac_bits):
 // an integer, exact, never rounded. It is added to the two's complement accumulator acc_in of

@@ -11,7 +11,7 @@
 //
 // Why the product is an integer. A finite code is (-1)^s * sig * 2^(e' - bias - M), with
 // sig = 2^M + m and e' = e for a normal code (e > 0), sig = m and e' = 1 for a subnormal one
-// (OFP8 v1.0, section 4.1; the formula of docs/number-formats.md). A product is then
+// (OFP8 v1.0, its encoding tables; the formula of docs/number-formats.md). A product is then
 // (-1)^(sa ^ sb) * sig_a * sig_b * 2^(e'_a + e'_b - 2 bias - 2M), and e'_a + e'_b >= 2, so with
 //   F = 2 bias + 2M - 2
 // it equals (sig_a * sig_b) << (e'_a + e'_b - 2) units of 2^-F: a non-negative shift of an
