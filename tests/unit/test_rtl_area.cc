@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
@@ -255,4 +256,50 @@ TEST_CASE("bad cell-count files name the key and the value", "[rtl_area]") {
   // yaml-cpp reports an unclosed flow sequence where the text ends.
   CHECK_THAT(message("version: 1\ntool: [oops\n"), Contains("bad.yaml:3:1: malformed YAML"));
   CHECK_THROWS_AS(LoadRtlMacCells("/nonexistent/mac_cells.yaml"), quasar::InputError);
+}
+
+TEST_CASE("the committed mac_cells.yaml lists the FP8 MAC beside the integer MACs", "[rtl_area]") {
+  const RtlMacCells& c = Committed();
+  REQUIRE(c.fp8_configurations.size() == 3);
+  const std::vector<std::pair<std::string, int>> want = {
+      {"fp8_e4m3_acc48", 48}, {"fp8_e4m3_acc48_sat", 48}, {"fp8_e4m3_acc32", 32}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    const RtlFp8MacConfig& f = c.fp8_configurations[i];
+    INFO(f.name);
+    CHECK(f.name == want[i].first);
+    CHECK(f.format == "fp8_e4m3");
+    CHECK(f.acc_bits == want[i].second);
+    CHECK(f.saturate == (f.name.find("_sat") != std::string::npos));
+    CHECK(f.cells > 0);
+  }
+  // Saturation and a wider register cost gates, as for the integer MACs.
+  CHECK(c.fp8_configurations[1].cells > c.fp8_configurations[0].cells);
+  CHECK(c.fp8_configurations[0].cells > c.fp8_configurations[2].cells);
+}
+
+TEST_CASE("bad FP8 rows of a cell-count file name the key and the value", "[rtl_area]") {
+  auto message = [](const std::string& fp8_rows) {
+    try {
+      ParseRtlMacCells(OneConfig() + "fp8_configurations:\n" + fp8_rows, "bad.yaml");
+    } catch (const quasar::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string ok = "  - {name: f, format: fp8_e4m3, acc_bits: 48, saturate: false, cells: 9}\n";
+  CHECK(message(ok) == "no error");
+  CHECK(ParseRtlMacCells(OneConfig() + "fp8_configurations:\n" + ok, "ok.yaml")
+            .fp8_configurations.at(0)
+            .acc_bits == 48);
+  CHECK_THAT(message("  - {name: f, format: fp9, acc_bits: 48, saturate: false, cells: 9}\n"),
+             Contains("fp8_configurations[0].format: ") && Contains("fp9"));
+  CHECK_THAT(message(ok + ok), Contains("fp8_configurations[1].name: appears twice"));
+  CHECK_THAT(message("  - {name: f, format: fp8_e4m3, acc_bits: 4, saturate: false, cells: 9}\n"),
+             Contains("fp8_configurations[0].acc_bits: must be an integer in 8..64, got '4'"));
+  CHECK_THAT(message("  - {name: f, format: fp8_e4m3, acc_bits: 48, saturate: false, cells: 9,\n"
+                     "     cell_types: {AND: 3}}\n"),
+             Contains("fp8_configurations[0].cell_types: must add up to cells (9), got 3"));
+  CHECK_THAT(message("  - {name: f, format: fp8_e4m3, acc_bits: 48, lanes: 2, saturate: false, "
+                     "cells: 9}\n"),
+             Contains("fp8_configurations[0].lanes: unknown key"));
 }

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "quasar/models/error.h"
+#include "quasar/models/small_float.h"
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/models/text_file.h"
 
@@ -33,6 +34,28 @@ std::optional<int64_t> IntIn(const MapReader& m, const std::string& key, int64_t
     return std::nullopt;
   }
   return v;
+}
+
+// The optional `cell_types` map of a configuration: counts per gate type adding up to `cells`.
+void ReadCellTypes(const MapReader& m, int64_t cells, std::map<std::string, int64_t>* out) {
+  if (auto types = m.Map("cell_types", false)) {
+    types->RejectDuplicateKeys();
+    int64_t sum = 0;
+    bool types_ok = true;
+    for (const std::string& type : types->Keys()) {
+      const auto n = IntIn(*types, type, 0, kMaxCells);
+      if (!n) {
+        types_ok = false;
+        continue;
+      }
+      (*out)[type] = *n;
+      sum += *n;
+    }
+    if (types_ok && cells > 0 && sum != cells) {
+      m.Error("cell_types", "must add up to cells (" + std::to_string(cells) + "), got " +
+                                std::to_string(sum) + " in " + Describe(m.Get("cell_types")));
+    }
+  }
 }
 
 // One entry of `configurations`; false if it has a problem (recorded in m's ErrorList).
@@ -58,24 +81,30 @@ bool ReadConfig(const MapReader& m, RtlMacConfig* c) {
             "least 2, got a_bits " +
                 std::to_string(c->a_bits) + ", w_bits " + std::to_string(c->w_bits));
   }
-  if (auto types = m.Map("cell_types", false)) {
-    types->RejectDuplicateKeys();
-    int64_t sum = 0;
-    bool types_ok = true;
-    for (const std::string& type : types->Keys()) {
-      const auto n = IntIn(*types, type, 0, kMaxCells);
-      if (!n) {
-        types_ok = false;
-        continue;
-      }
-      c->cell_types[type] = *n;
-      sum += *n;
-    }
-    if (types_ok && c->cells > 0 && sum != c->cells) {
-      m.Error("cell_types", "must add up to cells (" + std::to_string(c->cells) + "), got " +
-                                std::to_string(sum) + " in " + Describe(m.Get("cell_types")));
+  ReadCellTypes(m, c->cells, &c->cell_types);
+  return m.errors()->messages().size() == before;
+}
+
+// One entry of `fp8_configurations`; false if it has a problem.
+bool ReadFp8Config(const MapReader& m, RtlFp8MacConfig* c) {
+  const size_t before = m.errors()->messages().size();
+  m.RejectUnknownKeys({"name", "format", "acc_bits", "saturate", "cells", "cell_types"});
+  c->name = m.String("name", true).value_or("");
+  if (m.Has("name") && c->name.empty()) {
+    m.Error("name", "must not be empty");
+  }
+  c->format = m.String("format", true).value_or("");
+  if (m.Has("format")) {
+    try {
+      FindSmallFloat(c->format);
+    } catch (const InputError& e) {
+      m.Error("format", e.what());
     }
   }
+  c->acc_bits = static_cast<int>(IntIn(m, "acc_bits", kMinAccBits, kMaxAccBits).value_or(0));
+  c->saturate = m.Bool("saturate", true).value_or(false);
+  c->cells = IntIn(m, "cells", 1, kMaxCells).value_or(0);
+  ReadCellTypes(m, c->cells, &c->cell_types);
   return m.errors()->messages().size() == before;
 }
 
@@ -134,7 +163,8 @@ RtlMacCells ParseRtlMacCells(const std::string& yaml_text, const std::string& wh
   RtlMacCells out;
   out.file = where;
   MapReader top(root, "", &errors);
-  top.RejectUnknownKeys({"version", "tool", "flow", "gate_library", "configurations"});
+  top.RejectUnknownKeys(
+      {"version", "tool", "flow", "gate_library", "configurations", "fp8_configurations"});
   if (auto v = top.Int("version", true); v && *v != 1) {
     top.Error("version", "must be 1, got " + Describe(top.Get("version")));
   }
@@ -172,6 +202,30 @@ RtlMacCells ParseRtlMacCells(const std::string& yaml_text, const std::string& wh
       top.Error("configurations",
                 "must include a plain 8 x 8-bit MAC (a_bits 8, w_bits 8, lanes 1, xnor false), the "
                 "reference of the ratios");
+    }
+  }
+  if (top.Has("fp8_configurations")) {
+    const YAML::Node fp8 = top.Get("fp8_configurations");
+    if (!fp8.IsSequence()) {
+      top.Error("fp8_configurations", "must be a list of mappings, got " + Describe(fp8));
+    } else {
+      for (size_t i = 0; i < fp8.size(); ++i) {
+        const std::string path = "fp8_configurations[" + std::to_string(i) + "]";
+        if (!fp8[i].IsMap()) {
+          errors.Add(path, "must be a mapping, got " + Describe(fp8[i]));
+          continue;
+        }
+        RtlFp8MacConfig c;
+        if (!ReadFp8Config(MapReader(fp8[i], path, &errors), &c)) {
+          continue;
+        }
+        for (const RtlFp8MacConfig& earlier : out.fp8_configurations) {
+          if (earlier.name == c.name) {
+            errors.Add(path + ".name", "appears twice in fp8_configurations, got '" + c.name + "'");
+          }
+        }
+        out.fp8_configurations.push_back(c);
+      }
     }
   }
   errors.ThrowIfAny();

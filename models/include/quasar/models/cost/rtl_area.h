@@ -28,6 +28,18 @@ struct RtlMacConfig {
   std::map<std::string, int64_t> cell_types;  // per gate type ("NAND" -> 390), may be empty
 };
 
+// One synthesized configuration of the FP8 MAC (rtl/sv/quasar_fp8_mac.sv, the wrapper's tied
+// overflow mode). Listed beside the integer MACs for comparison; no MacSpec matches it yet (the
+// ArchSpec has no FP8 MAC type).
+struct RtlFp8MacConfig {
+  std::string name;    // "fp8_e4m3_acc48"
+  std::string format;  // a small-float format name (small_float.h): "fp8_e4m3"
+  int acc_bits = 0;    // ACC_W
+  bool saturate = false;
+  int64_t cells = 0;
+  std::map<std::string, int64_t> cell_types;
+};
+
 // The contents of mac_cells.yaml.
 struct RtlMacCells {
   std::string file;  // where it was read from
@@ -35,6 +47,7 @@ struct RtlMacCells {
   std::string flow;  // the yosys commands
   std::vector<std::string> gate_library;
   std::vector<RtlMacConfig> configurations;  // at least one plain 8 x 8 MAC (the reference)
+  std::vector<RtlFp8MacConfig> fp8_configurations;  // optional
 };
 
 // rtl/synth/mac_cells.yaml of the source tree when the build defines QUASAR_SOURCE_DIR for the
