@@ -10,28 +10,10 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/spec/layer_spec.h"
+#include "ops/op_keys.h"
 
 namespace quasar::models {
 namespace {
-
-void EmitList(YAML::Emitter& out, const char* key, const std::vector<int64_t>& v) {
-  out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-  for (int64_t x : v) {
-    out << x;
-  }
-  out << YAML::EndSeq;
-}
-
-void EmitPair(YAML::Emitter& out, const char* key, int64_t h, int64_t w, int64_t identity) {
-  if (h == identity && w == identity) {
-    return;
-  }
-  if (h == w) {
-    out << YAML::Key << key << YAML::Value << h;
-  } else {
-    EmitList(out, key, {h, w});
-  }
-}
 
 void EmitOperand(YAML::Emitter& out, const char* key, const OperandPrecision& p) {
   out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -78,21 +60,6 @@ void EmitAccumulator(YAML::Emitter& out, const AccumulatorSpec& a) {
       << OverflowModeName(a.overflow) << YAML::EndMap;
 }
 
-// A resize layer's keys (ops/resize.cc).
-void EmitResize(YAML::Emitter& out, const NetLayer& l) {
-  if (!l.resize_size.empty()) {
-    EmitList(out, "size", l.resize_size);
-  }
-  if (!l.resize_scales.empty()) {
-    out << YAML::Key << "scales" << YAML::Value << YAML::Flow << l.resize_scales;
-  }
-  out << YAML::Key << "coordinate_transformation_mode" << YAML::Value
-      << ResizeCoordinatesName(l.resize_coordinates);
-  if (l.op == NetOp::kResizeNearest) {
-    out << YAML::Key << "nearest_mode" << YAML::Value << ResizeRoundingName(l.resize_rounding);
-  }
-}
-
 // The fixed quantization of tensor `name` under `key`, when the network has one (fixed_quant.h).
 void EmitFixed(YAML::Emitter& out, const char* key,
                const std::map<std::string, QuantParams>& fixed, const std::string& name) {
@@ -104,76 +71,25 @@ void EmitFixed(YAML::Emitter& out, const char* key,
 }
 
 void EmitLayer(YAML::Emitter& out, const NetworkSpec& net, const NetLayer& l) {
+  KeyWriter keys(out);
   out << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << l.name;
   out << YAML::Key << "op" << YAML::Value << NetOpName(l.op);
   if (l.inputs.size() == 1) {
     out << YAML::Key << "input" << YAML::Value << l.inputs[0];
   } else if (!l.inputs.empty()) {  // a constant reads none
-    out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << l.inputs;
+    keys.StringList("inputs", l.inputs);
   }
-  const Conv2dGeometry& g = l.geometry;
-  switch (l.op) {
-    case NetOp::kConv2d:
-    case NetOp::kConvTranspose2d:
-      out << YAML::Key << "out_channels" << YAML::Value << l.out_channels;
-      break;
-    case NetOp::kDepthwiseConv2d:
-      out << YAML::Key << "multiplier" << YAML::Value << l.multiplier;
-      break;
-    case NetOp::kFullyConnected:
-      out << YAML::Key << "out_features" << YAML::Value << l.out_channels;
-      break;
-    case NetOp::kReshape:
-      EmitList(out, "shape", l.target_shape);
-      break;
-    case NetOp::kTranspose:
-      EmitList(out, "perm", l.perm);
-      break;
-    case NetOp::kPad:
-      EmitList(out, "pads", l.pads);
-      out << YAML::Key << "mode" << YAML::Value << PadModeName(l.pad_mode);
-      out << YAML::Key << "value" << YAML::Value << l.pad_value;
-      break;
-    case NetOp::kResizeNearest:
-    case NetOp::kResizeLinear:
-      EmitResize(out, l);
-      break;
-    default:
-      break;
-  }
-  const bool conv = l.op == NetOp::kConv2d || l.op == NetOp::kDepthwiseConv2d ||
-                    l.op == NetOp::kConvTranspose2d;
-  const bool pool = l.op == NetOp::kMaxPool || l.op == NetOp::kAvgPool;
-  if (conv || pool) {
-    EmitPair(out, "kernel", l.kernel_h, l.kernel_w, -1);
-    EmitPair(out, "stride", g.stride_h, g.stride_w, pool ? -1 : 1);
-    if (g.pad_top || g.pad_bottom || g.pad_left || g.pad_right) {
-      out << YAML::Key << "padding" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-          << "top" << YAML::Value << g.pad_top << YAML::Key << "bottom" << YAML::Value
-          << g.pad_bottom << YAML::Key << "left" << YAML::Value << g.pad_left << YAML::Key
-          << "right" << YAML::Value << g.pad_right << YAML::EndMap;
-    }
-  }
-  if (conv) {
-    EmitPair(out, "dilation", g.dilation_h, g.dilation_w, 1);
-  }
-  if ((l.op == NetOp::kConv2d || l.op == NetOp::kConvTranspose2d) && g.groups != 1) {
-    out << YAML::Key << "groups" << YAML::Value << g.groups;
-  }
-  if (l.op == NetOp::kConvTranspose2d) {
-    EmitPair(out, "output_padding", g.output_pad_h, g.output_pad_w, 0);
-  }
-  if (l.op == NetOp::kAvgPool && l.count_include_pad) {
-    out << YAML::Key << "count_include_pad" << YAML::Value << true;
+  if (OpOf(l.op).write_keys) {  // its own keys (ops/*.cc)
+    OpOf(l.op).write_keys(keys, l);
   }
   if (NetOpHasWeights(l.op)) {
     out << YAML::Key << "bias" << YAML::Value << l.bias;
   }
   // The element-wise ops' parameters, wherever the op takes them (ops/elementwise.cc).
-  const auto& keys = OpOf(l.op).keys;
   const auto takes = [&](const char* key) {
-    return std::find(keys.begin(), keys.end(), key) != keys.end();
+    const auto& own = OpOf(l.op).keys;
+    return std::find(own.begin(), own.end(), key) != own.end();
   };
   for (auto [key, value] : {std::pair<const char*, double>{"alpha", l.alpha},
                             {"beta", l.beta},
@@ -202,7 +118,7 @@ void EmitLayer(YAML::Emitter& out, const NetworkSpec& net, const NetLayer& l) {
   if (!l.bias_file.empty()) {
     out << YAML::Key << "bias_file" << YAML::Value << l.bias_file;
   }
-  EmitList(out, "output_shape", l.output_shape);
+  keys.IntList("output_shape", l.output_shape);
   EmitFixed(out, "quant", net.fixed_params, l.name);
   EmitFixed(out, "weights_quant", net.fixed_weight_params, l.name);
   const PrecisionOverride& o = l.precision_override;
@@ -250,7 +166,7 @@ std::string NetworkToYaml(const NetworkSpec& net) {
   out << YAML::Key << "inputs" << YAML::Value << YAML::BeginSeq;
   for (const auto& in : net.inputs) {
     out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << in.name;
-    EmitList(out, "shape", in.shape);
+    KeyWriter(out).IntList("shape", in.shape);
     if (!in.file.empty()) {
       out << YAML::Key << "file" << YAML::Value << in.file;
     }

@@ -3,6 +3,7 @@
 // depthwise has one group per input channel.
 
 #include "quasar/models/net/ops.h"
+#include "op_keys.h"
 #include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
@@ -79,6 +80,14 @@ std::vector<OpDef> ConvOps() {
   for (OpDef& d : ops) {
     d.gemm_input = GemmInput::kConvWindows;
   }
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.Int("out_channels", l.out_channels);
+    WriteWindowKeys(w, l, false);
+  };
+  ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.Int("multiplier", l.multiplier);
+    WriteWindowKeys(w, l, false);
+  };
   return ops;
 }
 

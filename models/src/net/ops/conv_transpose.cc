@@ -6,6 +6,7 @@
 // at most are useful (docs/network-format.md).
 
 #include "quasar/models/net/ops.h"
+#include "op_keys.h"
 #include "quasar/models/ref/conv_transpose2d.h"
 #include "shape_util.h"
 
@@ -62,6 +63,10 @@ std::vector<OpDef> ConvTransposeOps() {
           },
           nullptr, WithWeights};
   d.gemm_input = GemmInput::kTransposedWindows;
+  d.write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.Int("out_channels", l.out_channels);
+    WriteWindowKeys(w, l, false);
+  };
   return {d};
 }
 

@@ -1,13 +1,14 @@
 // fully_connected: one GEMM of M = batch, K = input features, N = output features.
 
 #include "quasar/models/net/ops.h"
+#include "op_keys.h"
 #include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
 
 std::vector<OpDef> FullyConnectedOps() {
-  return {{NetOp::kFullyConnected, "fully_connected",
+  std::vector<OpDef> ops = {{NetOp::kFullyConnected, "fully_connected",
            {"out_features", "bias", "activation", "weights_file", "bias_file", "precision",
             "weights_quant"},
            true,
@@ -36,6 +37,8 @@ std::vector<OpDef> FullyConnectedOps() {
              return true;
            },
            nullptr, WithWeights}};
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { w.Int("out_features", l.out_channels); };
+  return ops;
 }
 
 }  // namespace quasar::models

@@ -12,6 +12,7 @@
 #include "quasar/models/fidelity.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/spec/geometry_reader.h"
+#include "op_keys.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -96,7 +97,7 @@ std::optional<PadMode> ParsePadMode(const std::string& name) { return ParseEnum(
 std::string PadModeChoices() { return EnumChoices(kPadModes); }
 
 std::vector<OpDef> PadOps() {
-  return {{NetOp::kPad,
+  std::vector<OpDef> ops = {{NetOp::kPad,
            "pad",
            {"pads", "mode", "value"},
            false,
@@ -115,6 +116,12 @@ std::vector<OpDef> PadOps() {
              return Padded(l, x, QuantizeInput(value, p, l.precision.rounding)[0]);
            },
            OneInput}};
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.IntList("pads", l.pads);
+    w.String("mode", PadModeName(l.pad_mode));
+    w.Double("value", l.pad_value);
+  };
+  return ops;
 }
 
 }  // namespace quasar::models

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "op_keys.h"
 #include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
@@ -58,7 +59,7 @@ PoolParams WindowOf(const NetLayer& l) {
 }  // namespace
 
 std::vector<OpDef> PoolOps() {
-  return {
+  std::vector<OpDef> ops = {
       {NetOp::kMaxPool, "max_pool", {"kernel", "stride", "padding"}, false, true,
        OpLowering::kPost, nullptr,
        [](const NetLayer& l, const NetworkSpec&) {
@@ -103,6 +104,14 @@ std::vector<OpDef> PoolOps() {
        },
        nullptr, OneInput},
   };
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { WriteWindowKeys(w, l, true); };
+  ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) {
+    WriteWindowKeys(w, l, true);
+    if (l.count_include_pad) {
+      w.Bool("count_include_pad", true);
+    }
+  };
+  return ops;
 }
 
 }  // namespace quasar::models

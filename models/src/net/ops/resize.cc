@@ -26,6 +26,7 @@
 #include "quasar/models/enum_names.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/spec/geometry_reader.h"
+#include "op_keys.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -225,6 +226,21 @@ std::optional<ResizeRounding> ParseResizeRounding(const std::string& name) {
 }
 std::string ResizeRoundingChoices() { return EnumChoices(kRoundings); }
 
+namespace {
+
+// The keys of both resizes; resize_nearest's nearest_mode after them.
+void WriteResizeKeys(KeyWriter& w, const NetLayer& l) {
+  if (!l.resize_size.empty()) {
+    w.IntList("size", l.resize_size);
+  }
+  if (!l.resize_scales.empty()) {
+    w.DoubleList("scales", l.resize_scales);
+  }
+  w.String("coordinate_transformation_mode", ResizeCoordinatesName(l.resize_coordinates));
+}
+
+}  // namespace
+
 std::vector<OpDef> ResizeOps() {
   OpDef nearest{
       NetOp::kResizeNearest,
@@ -242,13 +258,16 @@ std::vector<OpDef> ResizeOps() {
       NoKernel,
       [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return Nearest(l, x); },
       OneInput};
-  return {nearest, DequantizedPostOp(
-                       NetOp::kResizeLinear, "resize_linear",
-                       {"size", "scales", "coordinate_transformation_mode"},
-                       [](const NetLayer&, const NetworkSpec&) {
-                         return PostEvents{5, 5, 2};
-                       },
-                       ResizeShape, Linear)};
+  nearest.write_keys = [](KeyWriter& w, const NetLayer& l) {
+    WriteResizeKeys(w, l);
+    w.String("nearest_mode", ResizeRoundingName(l.resize_rounding));
+  };
+  OpDef linear = DequantizedPostOp(
+      NetOp::kResizeLinear, "resize_linear", {"size", "scales", "coordinate_transformation_mode"},
+      [](const NetLayer&, const NetworkSpec&) { return PostEvents{5, 5, 2}; }, ResizeShape,
+      Linear);
+  linear.write_keys = WriteResizeKeys;
+  return {nearest, linear};
 }
 
 }  // namespace quasar::models

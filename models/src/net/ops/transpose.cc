@@ -4,13 +4,14 @@
 
 #include <algorithm>
 
+#include "op_keys.h"
 #include "quasar/models/ref/float_ops.h"
 #include "shape_util.h"
 
 namespace quasar::models {
 
 std::vector<OpDef> TransposeOps() {
-  return {{NetOp::kTranspose, "transpose", {"perm"}, false, true, OpLowering::kPost, nullptr,
+  std::vector<OpDef> ops = {{NetOp::kTranspose, "transpose", {"perm"}, false, true, OpLowering::kPost, nullptr,
            [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
            [](NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
               int128*) {
@@ -38,6 +39,8 @@ std::vector<OpDef> TransposeOps() {
               const QuantParams*, bool, LayerSpec*) { return false; },
            [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return Transpose(x, l.perm); },
            OneInput}};
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { w.IntList("perm", l.perm); };
+  return ops;
 }
 
 }  // namespace quasar::models

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "op_keys.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -55,12 +56,14 @@ IntTensor SameInts(const NetLayer& l, const IntTensor& x, const QuantParams&) {
 
 std::vector<OpDef> ViewOps() {
   const auto none = [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; };
-  return {
+  std::vector<OpDef> ops = {
       {NetOp::kFlatten, "flatten", {}, false, true, OpLowering::kView, nullptr, none,
        FlattenShape, SameData, NoKernel, SameInts, OneInput},
       {NetOp::kReshape, "reshape", {"shape"}, false, true, OpLowering::kView, nullptr, none,
        ReshapeShape, SameData, NoKernel, SameInts, OneInput},
   };
+  ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) { w.IntList("shape", l.target_shape); };
+  return ops;
 }
 
 }  // namespace quasar::models

@@ -9,8 +9,8 @@
 // Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
 // from (A: read by im2col in compiler/ and the operand tiles of sim/cycle/; B: its weights or
 // its second input, read by the mapper, the cycle model, compare and the golden run's width
-// bound) are here too. Not yet here: the attribute writer (a switch in network_write.cc) and
-// reader (network_parse.cc) and the index rule of each GemmInput (compiler/src/lower.cc);
+// bound) are here too, and the writer of its own attribute keys. Not yet here: their reader
+// (network_parse.cc) and the index rule of each GemmInput (compiler/src/lower.cc);
 // docs/architecture.md lists them.
 
 #include <cstdint>
@@ -24,6 +24,8 @@
 #include "quasar/models/net/quantized_net.h"
 
 namespace quasar::models {
+
+class KeyWriter;  // models/src/net/ops/op_keys.h
 
 // How the accelerator runs a layer (compiler::LayerKind mirrors it).
 enum class OpLowering {
@@ -104,6 +106,11 @@ struct OpDef {
   bool runs_dequantized = false;
   GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
   GemmB gemm_b = GemmB::kWeights;              // kGemm: whether B is weights or an input
+  // Its own attribute keys in the network format (docs/network-format.md), written after the
+  // layer's input(s); null for an op with none beyond the keys every layer may have and the
+  // parameters of `keys` that network_write.cc handles alike (alpha, beta, min, max, exponent,
+  // epsilon, axis, start, end, value_file).
+  void (*write_keys)(KeyWriter& w, const NetLayer& layer) = nullptr;
 };
 
 // OpDef::inputs of an op that reads no tensor (constant).
