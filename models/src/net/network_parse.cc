@@ -175,35 +175,6 @@ void ReadLayerPrecision(const MapReader& m, NetLayer* layer) {
   layer->precision_override.accumulator = ReadAccumulator(*p);
 }
 
-// A resize layer's keys (ops/resize.cc), read when the op takes them: the shape rule checks
-// size and scales.
-void ReadResizeKeys(const MapReader& m, bool resize, NetLayer* layer) {
-  if (!resize) {
-    return;
-  }
-  if (auto s = m.IntList("size", false)) {
-    layer->resize_size = *s;
-  }
-  if (auto s = m.DoubleList("scales", false)) {
-    layer->resize_scales = *s;
-  }
-  if (auto c = m.String("coordinate_transformation_mode", false)) {
-    if (auto parsed = ParseResizeCoordinates(*c)) {
-      layer->resize_coordinates = *parsed;
-    } else {
-      m.Error("coordinate_transformation_mode",
-              "must be one of " + ResizeCoordinatesChoices() + ", got '" + *c + "'");
-    }
-  }
-  if (auto r = m.String("nearest_mode", false)) {
-    if (auto parsed = ParseResizeRounding(*r)) {
-      layer->resize_rounding = *parsed;
-    } else {
-      m.Error("nearest_mode", "must be one of " + ResizeRoundingChoices() + ", got '" + *r + "'");
-    }
-  }
-}
-
 void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer) {
   const NetOp op = layer->op;
   CheckLayerKeys(m, op);
@@ -216,55 +187,10 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
     }
     layer->inputs = *ins;
   }
-  if (auto c = m.Int(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
-                     op == NetOp::kConv2d || op == NetOp::kFullyConnected ||
-                         op == NetOp::kConvTranspose2d)) {
-    layer->out_channels = *c;
-    if (*c < 1 || *c > kMaxExtent) {
-      m.Error(op == NetOp::kFullyConnected ? "out_features" : "out_channels",
-              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*c));
-    }
-  }
-  if (auto mult = m.Int("multiplier", false)) {
-    layer->multiplier = *mult;
-    if (*mult < 1 || *mult > kMaxExtent) {
-      m.Error("multiplier",
-              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*mult));
-    }
-  }
-  const bool pool = op == NetOp::kMaxPool || op == NetOp::kAvgPool;
-  if (auto k = ReadIntPair(m, "kernel", 1, 1)) {
-    std::tie(layer->kernel_h, layer->kernel_w) = *k;
-  }
-  const bool conv = op == NetOp::kConv2d || op == NetOp::kDepthwiseConv2d ||
-                    op == NetOp::kConvTranspose2d;
-  if ((pool || conv) && !m.Has("kernel")) {
-    m.Error("kernel", "is required for " + NetOpName(op));
-  }
-  Conv2dGeometry& g = layer->geometry;
-  if (auto s = ReadIntPair(m, "stride", pool ? -1 : 1, 1)) {
-    std::tie(g.stride_h, g.stride_w) = *s;
-    if (g.stride_h == -1) {  // pools default to non-overlapping windows
-      g.stride_h = layer->kernel_h;
-      g.stride_w = layer->kernel_w;
-    }
-  }
-  if (auto d = ReadIntPair(m, "dilation", 1, 1)) {
-    std::tie(g.dilation_h, g.dilation_w) = *d;
-  }
-  ReadPadding(m, "padding", &g);
-  if (auto op_pad = ReadIntPair(m, "output_padding", 0, 0)) {
-    std::tie(g.output_pad_h, g.output_pad_w) = *op_pad;
-  }
-  if (auto groups = m.Int("groups", false)) {
-    g.groups = *groups;
-    if (*groups < 1 || *groups > kMaxExtent) {
-      m.Error("groups",
-              "must be in 1.." + std::to_string(kMaxExtent) + ", got " + std::to_string(*groups));
-    }
+  if (OpOf(op).read_keys) {  // its own keys (ops/*.cc)
+    OpOf(op).read_keys(m, layer);
   }
   layer->bias = m.Bool("bias", false).value_or(NetOpHasWeights(op));
-  layer->count_include_pad = m.Bool("count_include_pad", false).value_or(false);
   if (auto a = m.String("activation", false)) {
     if (auto parsed = ParseActivation(*a)) {
       layer->activation = *parsed;
@@ -272,38 +198,11 @@ void ReadLayer(const MapReader& m, const std::string& base_dir, NetLayer* layer)
       m.Error("activation", "must be none, relu or relu6, got '" + *a + "'");
     }
   }
-  if (auto s = m.IntList("shape", op == NetOp::kReshape)) {
-    layer->target_shape = *s;
-    if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d > kMaxExtent; })) {
-      m.Error("shape", "every dimension must be <= " + std::to_string(kMaxExtent) + ", got " +
-                           ShapeToString(*s));
-    }
-  }
-  if (auto p = m.IntList("perm", op == NetOp::kTranspose)) {
-    layer->perm = *p;
-  }
-  if (auto p = m.IntList("pads", op == NetOp::kPad)) {
-    layer->pads = *p;
-  }
-  if (auto v = m.Double("value", false)) {
-    layer->pad_value = *v;
-    if (!std::isfinite(*v)) {
-      m.Error("value", "must be a finite number, got " + std::to_string(*v));
-    }
-  }
-  if (auto mode = m.String("mode", false)) {
-    if (auto parsed = ParsePadMode(*mode)) {
-      layer->pad_mode = *parsed;
-    } else {
-      m.Error("mode", "must be one of " + PadModeChoices() + ", got '" + *mode + "'");
-    }
-  }
   // The element-wise ops' parameters: required wherever the op takes them (ops/elementwise.cc).
   const auto takes = [&](const char* key) {
     const auto& keys = OpOf(op).keys;
     return std::find(keys.begin(), keys.end(), key) != keys.end();
   };
-  ReadResizeKeys(m, takes("size"), layer);
   for (auto [key, field] : {std::pair<const char*, double*>{"alpha", &layer->alpha},
                             {"beta", &layer->beta},
                             {"min", &layer->clip_min},

@@ -84,9 +84,17 @@ std::vector<OpDef> ConvOps() {
     w.Int("out_channels", l.out_channels);
     WriteWindowKeys(w, l, false);
   };
+  ops[0].read_keys = [](const MapReader& m, NetLayer* l) {
+    ReadExtent(m, "out_channels", true, &l->out_channels);
+    ReadWindowKeys(m, l, false);
+  };
   ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) {
     w.Int("multiplier", l.multiplier);
     WriteWindowKeys(w, l, false);
+  };
+  ops[1].read_keys = [](const MapReader& m, NetLayer* l) {
+    ReadExtent(m, "multiplier", false, &l->multiplier);
+    ReadWindowKeys(m, l, false);
   };
   return ops;
 }

@@ -67,6 +67,10 @@ std::vector<OpDef> ConvTransposeOps() {
     w.Int("out_channels", l.out_channels);
     WriteWindowKeys(w, l, false);
   };
+  d.read_keys = [](const MapReader& m, NetLayer* l) {
+    ReadExtent(m, "out_channels", true, &l->out_channels);
+    ReadWindowKeys(m, l, false);
+  };
   return {d};
 }
 

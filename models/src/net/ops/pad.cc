@@ -7,6 +7,7 @@
 // exactly.
 
 #include <algorithm>
+#include <cmath>
 
 #include "quasar/models/enum_names.h"
 #include "quasar/models/fidelity.h"
@@ -120,6 +121,24 @@ std::vector<OpDef> PadOps() {
     w.IntList("pads", l.pads);
     w.String("mode", PadModeName(l.pad_mode));
     w.Double("value", l.pad_value);
+  };
+  ops[0].read_keys = [](const MapReader& m, NetLayer* l) {
+    if (auto p = m.IntList("pads", true)) {
+      l->pads = *p;
+    }
+    if (auto v = m.Double("value", false)) {
+      l->pad_value = *v;
+      if (!std::isfinite(*v)) {
+        m.Error("value", "must be a finite number, got " + std::to_string(*v));
+      }
+    }
+    if (auto mode = m.String("mode", false)) {
+      if (auto parsed = ParsePadMode(*mode)) {
+        l->pad_mode = *parsed;
+      } else {
+        m.Error("mode", "must be one of " + PadModeChoices() + ", got '" + *mode + "'");
+      }
+    }
   };
   return ops;
 }

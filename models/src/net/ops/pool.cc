@@ -105,11 +105,16 @@ std::vector<OpDef> PoolOps() {
        nullptr, OneInput},
   };
   ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { WriteWindowKeys(w, l, true); };
+  ops[0].read_keys = [](const MapReader& m, NetLayer* l) { ReadWindowKeys(m, l, true); };
   ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) {
     WriteWindowKeys(w, l, true);
     if (l.count_include_pad) {
       w.Bool("count_include_pad", true);
     }
+  };
+  ops[1].read_keys = [](const MapReader& m, NetLayer* l) {
+    ReadWindowKeys(m, l, true);
+    l->count_include_pad = m.Bool("count_include_pad", false).value_or(false);
   };
   return ops;
 }

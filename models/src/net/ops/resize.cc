@@ -239,6 +239,24 @@ void WriteResizeKeys(KeyWriter& w, const NetLayer& l) {
   w.String("coordinate_transformation_mode", ResizeCoordinatesName(l.resize_coordinates));
 }
 
+// The keys of both resizes, read as given: the shape rule checks size and scales.
+void ReadResizeKeys(const MapReader& m, NetLayer* l) {
+  if (auto s = m.IntList("size", false)) {
+    l->resize_size = *s;
+  }
+  if (auto s = m.DoubleList("scales", false)) {
+    l->resize_scales = *s;
+  }
+  if (auto c = m.String("coordinate_transformation_mode", false)) {
+    if (auto parsed = ParseResizeCoordinates(*c)) {
+      l->resize_coordinates = *parsed;
+    } else {
+      m.Error("coordinate_transformation_mode",
+              "must be one of " + ResizeCoordinatesChoices() + ", got '" + *c + "'");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<OpDef> ResizeOps() {
@@ -262,11 +280,23 @@ std::vector<OpDef> ResizeOps() {
     WriteResizeKeys(w, l);
     w.String("nearest_mode", ResizeRoundingName(l.resize_rounding));
   };
+  nearest.read_keys = [](const MapReader& m, NetLayer* l) {
+    ReadResizeKeys(m, l);
+    if (auto r = m.String("nearest_mode", false)) {
+      if (auto parsed = ParseResizeRounding(*r)) {
+        l->resize_rounding = *parsed;
+      } else {
+        m.Error("nearest_mode",
+                "must be one of " + ResizeRoundingChoices() + ", got '" + *r + "'");
+      }
+    }
+  };
   OpDef linear = DequantizedPostOp(
       NetOp::kResizeLinear, "resize_linear", {"size", "scales", "coordinate_transformation_mode"},
       [](const NetLayer&, const NetworkSpec&) { return PostEvents{5, 5, 2}; }, ResizeShape,
       Linear);
   linear.write_keys = WriteResizeKeys;
+  linear.read_keys = ReadResizeKeys;
   return {nearest, linear};
 }
 

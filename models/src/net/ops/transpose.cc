@@ -40,6 +40,11 @@ std::vector<OpDef> TransposeOps() {
            [](const NetLayer& l, const IntTensor& x, const QuantParams&) { return Transpose(x, l.perm); },
            OneInput}};
   ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { w.IntList("perm", l.perm); };
+  ops[0].read_keys = [](const MapReader& m, NetLayer* l) {
+    if (auto p = m.IntList("perm", true)) {
+      l->perm = *p;
+    }
+  };
   return ops;
 }
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "op_keys.h"
+#include "quasar/models/spec/geometry_reader.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -63,6 +64,15 @@ std::vector<OpDef> ViewOps() {
        ReshapeShape, SameData, NoKernel, SameInts, OneInput},
   };
   ops[1].write_keys = [](KeyWriter& w, const NetLayer& l) { w.IntList("shape", l.target_shape); };
+  ops[1].read_keys = [](const MapReader& m, NetLayer* l) {
+    if (auto s = m.IntList("shape", true)) {
+      l->target_shape = *s;
+      if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d > kMaxExtent; })) {
+        m.Error("shape", "every dimension must be <= " + std::to_string(kMaxExtent) + ", got " +
+                             ShapeToString(*s));
+      }
+    }
+  };
   return ops;
 }
 

@@ -9,9 +9,8 @@
 // Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
 // from (A: read by im2col in compiler/ and the operand tiles of sim/cycle/; B: its weights or
 // its second input, read by the mapper, the cycle model, compare and the golden run's width
-// bound) are here too, and the writer of its own attribute keys. Not yet here: their reader
-// (network_parse.cc) and the index rule of each GemmInput (compiler/src/lower.cc);
-// docs/architecture.md lists them.
+// bound) are here too, and the writer and reader of its own attribute keys. Not yet here: the
+// index rule of each GemmInput (compiler/src/lower.cc); docs/architecture.md lists it.
 
 #include <cstdint>
 #include <string>
@@ -26,6 +25,7 @@
 namespace quasar::models {
 
 class KeyWriter;  // models/src/net/ops/op_keys.h
+class MapReader;  // quasar/models/spec/yaml_reader.h
 
 // How the accelerator runs a layer (compiler::LayerKind mirrors it).
 enum class OpLowering {
@@ -107,10 +107,12 @@ struct OpDef {
   GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
   GemmB gemm_b = GemmB::kWeights;              // kGemm: whether B is weights or an input
   // Its own attribute keys in the network format (docs/network-format.md), written after the
-  // layer's input(s); null for an op with none beyond the keys every layer may have and the
-  // parameters of `keys` that network_write.cc handles alike (alpha, beta, min, max, exponent,
-  // epsilon, axis, start, end, value_file).
+  // layer's input(s) and read back (after CheckLayerKeys has rejected the keys it does not
+  // take); null for an op with none beyond the keys every layer may have and the parameters of
+  // `keys` that network_write.cc and network_parse.cc handle alike (alpha, beta, min, max,
+  // exponent, epsilon, axis, start, end, value_file).
   void (*write_keys)(KeyWriter& w, const NetLayer& layer) = nullptr;
+  void (*read_keys)(const MapReader& m, NetLayer* layer) = nullptr;
 };
 
 // OpDef::inputs of an op that reads no tensor (constant).
