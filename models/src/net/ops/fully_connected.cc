@@ -37,7 +37,9 @@ std::vector<OpDef> FullyConnectedOps() {
              return true;
            },
            nullptr, WithWeights}};
-  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) { w.Int("out_features", l.out_channels); };
+  ops[0].write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.Int("out_features", l.out_channels);
+  };
   ops[0].read_keys = [](const MapReader& m, NetLayer* l) {
     ReadExtent(m, "out_features", true, &l->out_channels);
   };

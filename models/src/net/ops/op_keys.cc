@@ -76,8 +76,10 @@ void WriteWindowKeys(KeyWriter& w, const NetLayer& l, bool pool) {
   w.Pair("kernel", l.kernel_h, l.kernel_w, -1);
   w.Pair("stride", g.stride_h, g.stride_w, pool ? -1 : 1);  // a pool's is always written
   if (g.pad_top || g.pad_bottom || g.pad_left || g.pad_right) {
-    w.IntMap("padding",
-             {{"top", g.pad_top}, {"bottom", g.pad_bottom}, {"left", g.pad_left}, {"right", g.pad_right}});
+    w.IntMap("padding", {{"top", g.pad_top},
+                         {"bottom", g.pad_bottom},
+                         {"left", g.pad_left},
+                         {"right", g.pad_right}});
   }
   if (Takes(l.op, "dilation")) {
     w.Pair("dilation", g.dilation_h, g.dilation_w, 1);

@@ -23,10 +23,10 @@
 
 #include <cmath>
 
+#include "op_keys.h"
 #include "quasar/models/enum_names.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/spec/geometry_reader.h"
-#include "op_keys.h"
 #include "shape_util.h"
 
 namespace quasar::models {
@@ -286,15 +286,16 @@ std::vector<OpDef> ResizeOps() {
       if (auto parsed = ParseResizeRounding(*r)) {
         l->resize_rounding = *parsed;
       } else {
-        m.Error("nearest_mode",
-                "must be one of " + ResizeRoundingChoices() + ", got '" + *r + "'");
+        m.Error("nearest_mode", "must be one of " + ResizeRoundingChoices() + ", got '" + *r + "'");
       }
     }
   };
   OpDef linear = DequantizedPostOp(
       NetOp::kResizeLinear, "resize_linear", {"size", "scales", "coordinate_transformation_mode"},
-      [](const NetLayer&, const NetworkSpec&) { return PostEvents{5, 5, 2}; }, ResizeShape,
-      Linear);
+      [](const NetLayer&, const NetworkSpec&) {
+        return PostEvents{5, 5, 2};
+      },
+      ResizeShape, Linear);
   linear.write_keys = WriteResizeKeys;
   linear.read_keys = ReadResizeKeys;
   return {nearest, linear};

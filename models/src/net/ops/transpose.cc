@@ -11,7 +11,8 @@
 namespace quasar::models {
 
 std::vector<OpDef> TransposeOps() {
-  std::vector<OpDef> ops = {{NetOp::kTranspose, "transpose", {"perm"}, false, true, OpLowering::kPost, nullptr,
+  std::vector<OpDef> ops = {
+      {NetOp::kTranspose, "transpose", {"perm"}, false, true, OpLowering::kPost, nullptr,
            [](const NetLayer&, const NetworkSpec&) { return PostEvents{}; },
            [](NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
               int128*) {
