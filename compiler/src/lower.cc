@@ -2,12 +2,10 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
-#include "quasar/models/ref/conv_transpose2d.h"
 
 namespace quasar::compiler {
 
 using models::NetLayer;
-using models::NetOp;
 
 std::optional<GemmShape> LowerToGemm(const NetLayer& l, const models::NetworkSpec& net) {
   const models::OpDef& op = models::OpOf(l.op);
@@ -19,9 +17,8 @@ std::optional<GemmShape> LowerToGemm(const NetLayer& l, const models::NetworkSpe
 }
 
 Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geometry) {
-  const models::GemmInput from = models::OpOf(l.op).gemm_input;
-  transposed_ = from == models::GemmInput::kTransposedWindows;
-  if (from == models::GemmInput::kDirect || input.size() != 4) {
+  source_ = models::GemmInputOf(models::OpOf(l.op).gemm_input).source;
+  if (source_ == nullptr || input.size() != 4 || l.weight_shape.size() != 4) {
     throw InputError("im2col applies to convolutions on [N, C, H, W] inputs, not " +
                      models::NetOpName(l.op) + " on " + models::ShapeToString(input));
   }
@@ -33,8 +30,9 @@ Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geome
   ho_ = l.output_shape[2];
   wo_ = l.output_shape[3];
   c_out_ = l.output_shape[1];
-  const int64_t groups = l.op == NetOp::kDepthwiseConv2d ? c_in_ : g_.groups;
-  cin_per_group_ = c_in_ / groups;
+  // The weights are OIHW with I = C_in / groups (the shape rule of every windowed op).
+  cin_per_group_ = l.weight_shape[1];
+  const int64_t groups = c_in_ / cin_per_group_;
   cout_per_group_ = c_out_ / groups;
   gemm_ = GemmShape{groups, input[0] * ho_ * wo_, cin_per_group_ * kh_ * kw_, cout_per_group_};
 }
@@ -42,17 +40,9 @@ Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geome
 std::optional<int64_t> Im2colMap::InputIndex(int64_t group, int64_t m, int64_t k) const {
   const int64_t b = m / (ho_ * wo_), oy = (m / wo_) % ho_, ox = m % wo_;
   const int64_t ic = k / (kh_ * kw_), ky = (k / kw_) % kh_, kx = k % kw_;
-  if (transposed_) {  // the input pixel whose scatter reaches (oy, ox) through (ky, kx)
-    const int64_t iy = models::ConvTransposeSource(oy, ky, g_.stride_h, g_.pad_top, g_.dilation_h, h_);
-    const int64_t ix = models::ConvTransposeSource(ox, kx, g_.stride_w, g_.pad_left, g_.dilation_w, w_);
-    if (iy < 0 || ix < 0) {
-      return std::nullopt;
-    }
-    return ((b * c_in_ + group * cin_per_group_ + ic) * h_ + iy) * w_ + ix;
-  }
-  const int64_t iy = oy * g_.stride_h + ky * g_.dilation_h - g_.pad_top;
-  const int64_t ix = ox * g_.stride_w + kx * g_.dilation_w - g_.pad_left;
-  if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_) {
+  const int64_t iy = source_(oy, ky, g_.stride_h, g_.pad_top, g_.dilation_h, h_);
+  const int64_t ix = source_(ox, kx, g_.stride_w, g_.pad_left, g_.dilation_w, w_);
+  if (iy < 0 || ix < 0) {
     return std::nullopt;
   }
   const int64_t c = group * cin_per_group_ + ic;

@@ -95,11 +95,8 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
     l.out_h = layer.output_shape[2], l.out_w = layer.output_shape[3];
     l.kernel_h = layer.kernel_h, l.kernel_w = layer.kernel_w;
     l.stride_h = layer.geometry.stride_h, l.dilation_h = layer.geometry.dilation_h;
-    if (from == models::GemmInput::kTransposedWindows) {
-      // A run of output rows of a transposed convolution reads at most the rows a stride-1
-      // window of the same span reads (its rows advance 1 per `stride` output rows), so the
-      // input footprint (schedule.cc) is bounded from above as for a convolution of stride 1.
-      l.stride_h = 1;
+    if (models::GemmInputOf(from).footprint_stride_one) {
+      l.stride_h = 1;  // the input footprint (schedule.cc) bounded as for stride 1 (gemm_input.h)
     }
   }
   l.tiling = Tiling{l.gemm.m, l.gemm.k, l.gemm.n, LoopOrder::kMNK};

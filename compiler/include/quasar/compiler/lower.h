@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "quasar/models/net/gemm_input.h"
 #include "quasar/models/net/network.h"
 
 namespace quasar::compiler {
@@ -36,8 +37,9 @@ struct GemmShape {
 // flatten, reshape, transpose).
 std::optional<GemmShape> LowerToGemm(const models::NetLayer& layer, const models::NetworkSpec& net);
 
-// The im2col map of a convolution or transposed convolution (the op's GemmInput): which input element feeds A[m, k] of GEMM `group`, without
-// building A. Row m = (b, oy, ox), column k = (ic, ky, kx) of the group's input channels.
+// The im2col map of a windowed GEMM op (its GemmInput's row, models/net/gemm_input.h): which
+// input element feeds A[m, k] of GEMM `group`, without building A. Row m = (b, oy, ox), column
+// k = (ic, ky, kx) of the group's input channels.
 class Im2colMap {
  public:
   // `input` is the layer's NCHW input shape. Throws InputError if the layer is not a convolution.
@@ -57,7 +59,7 @@ class Im2colMap {
   models::Conv2dGeometry g_;
   int64_t c_in_ = 0, h_ = 0, w_ = 0, kh_ = 0, kw_ = 0, ho_ = 0, wo_ = 0, c_out_ = 0;
   int64_t cin_per_group_ = 0, cout_per_group_ = 0;
-  bool transposed_ = false;
+  models::WindowSource source_ = nullptr;
 };
 
 }  // namespace quasar::compiler

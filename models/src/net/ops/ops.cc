@@ -1,20 +1,39 @@
-// The op registry (ops.h): every op family's rows, in the order of the NetOp enum.
-
-#include <stdexcept>
+// The op registry (ops.h): every op family's rows (ops.def names them), in the order of the NetOp
+// enum.
 
 #include "quasar/models/net/ops.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace quasar::models {
 
 const std::vector<OpDef>& Ops() {
   static const std::vector<OpDef> ops = [] {
+    // Each family once, in the order ops.def first names it; each row then goes to its enum slot.
+    std::vector<std::vector<OpDef> (*)()> families;
+    auto add_family = [&families](std::vector<OpDef> (*family)()) {
+      if (std::find(families.begin(), families.end(), family) == families.end()) {
+        families.push_back(family);
+      }
+    };
+#define QUASAR_OP(enumerator, family) add_family(&family);
+#include "quasar/models/net/ops.def"
+#undef QUASAR_OP
     std::vector<OpDef> all;
-    for (const auto& family : {ConvOps(), FullyConnectedOps(), MatMulOps(), AddOps(), PoolOps(),
-                               ViewOps(), TransposeOps(), ElementwiseOps(), BinaryOps(),
-                               ConcatOps(), SliceOps(), SoftmaxOps(),
-                               ReduceMeanOps(), ConstantOps(),
-                               LayerNormOps(), PadOps(), ResizeOps(), ConvTransposeOps()}) {
-      all.insert(all.end(), family.begin(), family.end());
+    for (const auto family : families) {
+      const std::vector<OpDef> rows = family();
+      all.insert(all.end(), rows.begin(), rows.end());
+    }
+    constexpr size_t kListed = 0
+#define QUASAR_OP(enumerator, family) +1
+#include "quasar/models/net/ops.def"
+#undef QUASAR_OP
+        ;
+    if (all.size() != kListed) {
+      throw std::logic_error("op registry: " + std::to_string(all.size()) + " rows for " +
+                             std::to_string(kListed) + " ops of ops.def");
     }
     std::vector<OpDef> ordered(all.size(), all.front());
     std::vector<bool> seen(all.size(), false);

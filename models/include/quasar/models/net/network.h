@@ -22,48 +22,11 @@
 
 namespace quasar::models {
 
+// Every network op (its row of the op registry, ops.h); the list is ops.def.
 enum class NetOp {
-  kConv2d,
-  kDepthwiseConv2d,
-  kFullyConnected,
-  kMatMul,  // two activations: a [..., M, K] x b [..., K, N]
-  kAdd,     // element-wise sum of two same-shape tensors (residual connection)
-  kMaxPool,
-  kAvgPool,
-  kGlobalAvgPool,  // average over the whole H x W plane: [N, C, H, W] -> [N, C, 1, 1]
-  kFlatten,        // [N, ...] -> [N, prod(...)]
-  kReshape,
-  kTranspose,
-  // Element-wise functions on the post unit (ops/elementwise.cc), as ONNX defines them.
-  kRelu,         // max(0, x)
-  kClip,         // min(max(x, min), max)
-  kSigmoid,      // 1 / (1 + e^-x)
-  kHardSigmoid,  // max(0, min(1, alpha x + beta))
-  kHardSwish,    // x max(0, min(1, x / 6 + 1 / 2))
-  kTanh,
-  kLeakyRelu,  // x < 0 ? alpha x : x
-  kAffine,     // alpha x + beta (arithmetic with a scalar constant)
-  kErf,        // the error function (GELU's)
-  kSqrt,
-  kPow,      // x ^ exponent (ONNX's Pow with a scalar constant exponent)
-  kSoftmax,  // e^x / sum of e^x along `axis` (ops/softmax.cc)
-  kReduceMean,  // the mean along `axis`, kept as extent 1 (ops/reduce_mean.cc)
-  // Element-wise arithmetic on two tensors, the second broadcast to the first (ops/binary.cc).
-  kMul,
-  kSub,
-  kDiv,
-  kConcat,  // tensors joined along `axis` (ops/concat.cc)
-  kSlice,   // [start, end) of `axis`: data movement (ops/slice.cc)
-  kConstant,  // a tensor stored with the model, read by later layers (ops/constant.cc)
-  kLayerNorm,  // normalized over the dimensions from `axis` on, scaled, shifted (ops/layer_norm.cc)
-  kPRelu,      // a < 0 ? a * slope : a, the slope tensor broadcast to a (ops/binary.cc)
-  kPad,        // elements added before and after each dimension (ops/pad.cc)
-  // H and W of [N, C, H, W] resized as ONNX's Resize does (ops/resize.cc): the nearest input
-  // element (moves data), or bilinear interpolation (on the post unit's arithmetic).
-  kResizeNearest,
-  kResizeLinear,
-  // The transpose of conv2d's input-to-output map, as ONNX's ConvTranspose (ops/conv_transpose.cc).
-  kConvTranspose2d,
+#define QUASAR_OP(enumerator, family) enumerator,
+#include "quasar/models/net/ops.def"
+#undef QUASAR_OP
 };
 std::string NetOpName(NetOp op);
 std::optional<NetOp> ParseNetOp(const std::string& name);

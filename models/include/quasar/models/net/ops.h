@@ -3,14 +3,14 @@
 // from one place: its name, the attribute keys it takes, whether it has weights or only moves
 // data, how the accelerator runs it (a GEMM on the PE array, the post-processing unit alone, or
 // a free change of view), its GEMM, the post-processing unit's work per output, its shape rule,
-// its float kernel and its integer layer. Each op family is one file of models/src/net/ops/ and
-// one line of Ops() (ops.cc).
+// its float kernel and its integer layer. Each op family is one file of models/src/net/ops/; each
+// op is one line of ops.def, which the NetOp enum and Ops() (ops.cc) are made from.
 //
 // Its shape rule, float kernel, integer layer, input count and where a GEMM op's operands come
 // from (A: read by im2col in compiler/ and the operand tiles of sim/cycle/; B: its weights or
 // its second input, read by the mapper, the cycle model, compare and the golden run's width
-// bound) are here too, and the writer and reader of its own attribute keys. Not yet here: the
-// index rule of each GemmInput (compiler/src/lower.cc); docs/architecture.md lists it.
+// bound) are here too, and the writer and reader of its own attribute keys. The index rule of
+// each way of gathering A is a row of gemm_input.h.
 
 #include <cstdint>
 #include <string>
@@ -19,6 +19,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
 #include "quasar/models/net/float_net.h"
+#include "quasar/models/net/gemm_input.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/quantized_net.h"
 
@@ -33,12 +34,6 @@ enum class OpLowering {
   kPost,  // through the post-processing unit only
   kView,  // a change of shape: no data moves
 };
-
-// Where a GEMM op's operands come from (compiler::Im2colMap, the cycle model's tiles): A is the
-// input itself (fully_connected, matmul), or gathered from a convolution's windows (B: OIHW
-// weights), or from a transposed convolution's windows over the zero-inserted input
-// (ref/conv_transpose2d.h).
-enum class GemmInput { kDirect, kConvWindows, kTransposedWindows };
 
 // Where a GEMM op's B[K, N] comes from: its weights (fixed when the network is quantized), or its
 // second input, an activation with its own tensor's precision (matmul: b [..., K, N]).
@@ -104,8 +99,8 @@ struct OpDef {
   // Its integer semantics is RunDequantized (dequantize, the float kernel, quantize) rather
   // than a golden kernel or a move of integers: int_spec returns false, move_ints is unset.
   bool runs_dequantized = false;
-  GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A and B come from
-  GemmB gemm_b = GemmB::kWeights;              // kGemm: whether B is weights or an input
+  GemmInput gemm_input = GemmInput::kDirect;  // kGemm: where A comes from (gemm_input.h)
+  GemmB gemm_b = GemmB::kWeights;             // kGemm: whether B is weights or an input
   // Its own attribute keys in the network format (docs/network-format.md), written after the
   // layer's input(s) and read back (after CheckLayerKeys has rejected the keys it does not
   // take); null for an op with none beyond the keys every layer may have and the parameters of
@@ -122,26 +117,11 @@ inline constexpr int kNoInputs = -1;
 const std::vector<OpDef>& Ops();
 const OpDef& OpOf(NetOp op);
 
-// The op families (one file each in models/src/net/ops/).
-std::vector<OpDef> ConvOps();            // conv2d, depthwise_conv2d
-std::vector<OpDef> FullyConnectedOps();  // fully_connected
-std::vector<OpDef> MatMulOps();          // matmul
-std::vector<OpDef> AddOps();             // add
-std::vector<OpDef> PoolOps();            // max_pool, avg_pool, global_avg_pool
-std::vector<OpDef> ViewOps();            // flatten, reshape
-std::vector<OpDef> TransposeOps();       // transpose
-std::vector<OpDef> ElementwiseOps();     // relu, clip, sigmoid, hard_sigmoid, hard_swish, tanh,
-                                         // leaky_relu, affine, erf, sqrt, pow
-std::vector<OpDef> SoftmaxOps();         // softmax
-std::vector<OpDef> ReduceMeanOps();      // reduce_mean
-std::vector<OpDef> BinaryOps();          // mul, sub, div, prelu
-std::vector<OpDef> ConcatOps();          // concat
-std::vector<OpDef> SliceOps();           // slice
-std::vector<OpDef> ConstantOps();        // constant
-std::vector<OpDef> PadOps();             // pad
-std::vector<OpDef> LayerNormOps();       // layer_norm
-std::vector<OpDef> ResizeOps();          // resize_nearest, resize_linear
-std::vector<OpDef> ConvTransposeOps();   // conv_transpose2d
+// The op families (one file each in models/src/net/ops/), named by ops.def: each returns the
+// rows of its ops.
+#define QUASAR_OP(enumerator, family) std::vector<OpDef> family();
+#include "quasar/models/net/ops.def"
+#undef QUASAR_OP
 
 // Whether the op accumulates products on the PE array (OpLowering::kGemm): the layers an
 // accumulator applies to and whose MAC widths the array must hold.
