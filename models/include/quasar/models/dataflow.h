@@ -6,7 +6,7 @@
 // traffic and PE-register writes, the cycle model's PE arrays and tile sequencer (which operand
 // enters which edge, with which lane width and skew; sim/cycle/array_if.h) and the RTL's
 // DATAFLOW parameter all derive from this table, so a new dataflow whose quantities move as
-// these do is one new row here (and its module in the SystemVerilog array, rtl/sv/).
+// these do is one new row here (and its DATAFLOW case in rtl/sv/quasar_array.sv).
 //
 // The three rows are SCALE-Sim's mappings (scale-sim-v2 scalesim/compute/systolic_compute_
 // {os,ws,is}.py, set_params; DESIGN.md section 3):
