@@ -26,7 +26,7 @@ ScaleSimLayer ScaleSimGemm(const compiler::GemmShape& gemm, int64_t ifmap_elemen
   }
   const models::DataflowTraits& t = models::TraitsOf(dataflow);
   const int64_t sr = Extent(gemm, t.rows), sc = Extent(gemm, t.cols), time = Extent(gemm, t.time);
-  const bool os = dataflow == models::Dataflow::kOutputStationary;
+  const bool os = t.out == models::Movement::kHeld;  // SCALE-Sim's os formulas
   ScaleSimLayer s;
   s.row_folds = (sr + rows - 1) / rows;
   s.col_folds = (sc + cols - 1) / cols;

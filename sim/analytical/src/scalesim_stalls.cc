@@ -166,6 +166,9 @@ Streams StreamsOf(const ScaleSimOperands& op, int64_t R, int64_t C, Dataflow dat
                            }};
       break;
     }
+    default:  // a dataflow of this project's own (models/dataflow.h)
+      throw InputError("SCALE-Sim's memory model has no dataflow " +
+                       models::DataflowName(dataflow) + " (os, ws, is only)");
   }
   return s;
 }

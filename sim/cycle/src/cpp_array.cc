@@ -111,7 +111,7 @@ void Widen(int64_t* out, const T* in, size_t n) {
   }
 }
 
-// The os accumulator chain moves down one row: the bottom row leaves, `north` enters row 0.
+// The held accumulator chain moves down one row: the bottom row leaves, `north` enters row 0.
 template <typename P>
 void ShiftDown(std::vector<P>& p, size_t rows, size_t cols, const int64_t* north, int64_t* south) {
   Widen(south, &p[(rows - 1) * cols], cols);
@@ -132,15 +132,15 @@ void CppArray::Configure(const PeConfig& config) {
   cols_ = static_cast<size_t>(config.cols);
   pack_ = static_cast<size_t>(config.pack);
   row_ops_ = cols_ * pack_;
-  os_ = config.dataflow == models::Dataflow::kOutputStationary;
+  out_held_ = EdgeRolesOf(config.dataflow).out_held;
   narrow_ = !config.checked && config.acc.bits <= 32;
   fast_checked_ = config.checked && config.acc.bits <= 62;
-  s_.assign(os_ ? 0 : rows_ * row_ops_, 0);
+  s_.assign(out_held_ ? 0 : rows_ * row_ops_, 0);
   // A history twice the window and more: the window wraps around once every cols + 64 cycles.
   hist_len_ = 2 * cols_ + 64;
   hist_.assign(rows_ * hist_len_ * pack_, 0);
   pos_ = hist_len_ - cols_;
-  bring_.assign(os_ ? rows_ * row_ops_ : 0, 0);
+  bring_.assign(out_held_ ? rows_ * row_ops_ : 0, 0);
   b_newest_ = 0;
   moving_dirty_ = false;
   p_.assign(narrow_ ? 0 : rows_ * cols_, 0);
@@ -196,7 +196,7 @@ void CppArray::Advance(const EdgeIn& in) {
                   pack_ * sizeof(int32_t));
     }
   }
-  if (os_) {
+  if (out_held_) {
     b_newest_ = b_newest_ + 1 == rows_ ? 0 : b_newest_ + 1;
     const int32_t* north = in.north != nullptr ? in.north : zero_ops_.data();
     std::memcpy(&bring_[b_newest_ * row_ops_], north, row_ops_ * sizeof(int32_t));
@@ -205,14 +205,14 @@ void CppArray::Advance(const EdgeIn& in) {
 
 void CppArray::Shift(const EdgeIn& in, int64_t* south) {
   const int64_t* north_psum = in.north_psum != nullptr ? in.north_psum : zeros_.data();
-  if (os_) {
+  if (out_held_) {
     if (narrow_) {
       ShiftDown(p32_, rows_, cols_, north_psum, south);
     } else {
       ShiftDown(p_, rows_, cols_, north_psum, south);
     }
   } else {
-    // The stationary operands move down one row; north enters row 0.
+    // The held operands move down one row; north enters row 0.
     std::memmove(&s_[row_ops_], &s_[0], (rows_ - 1) * row_ops_ * sizeof(int32_t));
     const int32_t* north = in.north != nullptr ? in.north : zero_ops_.data();
     std::memcpy(&s_[0], north, row_ops_ * sizeof(int32_t));
@@ -242,7 +242,7 @@ void CppArray::ComputePlain(const EdgeIn& in, int64_t* south) {
   } else {
     p = p_.data();
   }
-  if (os_) {
+  if (out_held_) {
     for (size_t r = 0; r < rows_; ++r) {
       RowPlainInPlace<P, kPack>(p + r * cols_, MovingRow(r), BRow(r), cols_, pack_);
     }
@@ -277,7 +277,7 @@ void CppArray::ComputeChecked(const EdgeIn& in, int64_t* south) {
     }
   };
   int64_t* p = p_.data();
-  if (os_) {
+  if (out_held_) {
     for (size_t r = 0; r < rows_; ++r) {
       int64_t* acc = p + r * cols_;
       const int32_t *a = MovingRow(r), *b = BRow(r);

@@ -6,11 +6,27 @@
 namespace quasar::sim::cycle {
 namespace {
 
+using models::GemmDim;
+using models::GemmOperand;
+
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The tile's extent along an output dimension (M or N).
+int64_t Extent(const TileOperands& t, GemmDim d) { return d == GemmDim::kM ? t.m : t.n; }
+// The step between neighbours along an output dimension in the row-major m x n accumulators.
+int64_t OutStride(const TileOperands& t, GemmDim d) { return d == GemmDim::kM ? t.n : 1; }
+// The SRAM read counter of an operand.
+int64_t& Reads(GemmOperand op, TileCounts* counts) {
+  return op == GemmOperand::kA ? counts->a_reads : counts->b_reads;
+}
 
 }  // namespace
 
-TileRunner::TileRunner(ArrayIf& array, const PeConfig& config) : array_(array), cfg_(config) {
+TileRunner::TileRunner(ArrayIf& array, const PeConfig& config)
+    : array_(array),
+      cfg_(config),
+      traits_(models::TraitsOf(config.dataflow)),
+      roles_(EdgeRolesOf(config.dataflow)) {
   west_.assign(static_cast<size_t>(cfg_.rows * cfg_.pack), 0);
   north_.assign(static_cast<size_t>(cfg_.cols * cfg_.pack), 0);
   north_psum_.assign(static_cast<size_t>(cfg_.cols), 0);
@@ -63,23 +79,27 @@ void TileRunner::Feed(std::vector<int32_t>& dst, const int32_t* src, int64_t off
 TileCounts TileRunner::Run(const TileOperands& t, const CycleHook& hook) {
   TileCounts counts;
   Pack(t);
-  if (cfg_.dataflow == models::Dataflow::kOutputStationary) {
-    RunOutputStationary(t, hook, &counts);
+  if (roles_.out_held) {
+    RunOutputHeld(t, hook, &counts);
   } else {
-    RunStationary(t, hook, &counts);
+    RunPsumsMoving(t, hook, &counts);
   }
   return counts;
 }
 
-// ws and is. In ws the stationary operand is B (rows: packed k, cols: n) and A streams (T = m);
-// in is the stationary operand is A (rows: packed k, cols: m) and B streams (T = n).
-void TileRunner::RunStationary(const TileOperands& t, const CycleHook& hook, TileCounts* counts) {
-  const bool ws = cfg_.dataflow == models::Dataflow::kWeightStationary;
+const int32_t* TileRunner::Packed(models::GemmOperand op) const {
+  return op == GemmOperand::kA ? a_pk_.data() : b_pk_.data();
+}
+
+// Partial sums move south, so the rows hold the packed reduction (ws: B held, columns n, A
+// streams in time over m; is: A held, columns m, B streams over n). The held operand enters
+// the north edge, the moving one the west edge.
+void TileRunner::RunPsumsMoving(const TileOperands& t, const CycleHook& hook, TileCounts* counts) {
   const int64_t R = cfg_.rows, C = cfg_.cols, pack = cfg_.pack, kw = kp_ * pack;
-  const int64_t sc = ws ? t.n : t.m, len = ws ? t.m : t.n;
+  const int64_t sc = Extent(t, traits_.cols), len = Extent(t, traits_.time);
   // Operand rows by index: stationary[col] and moving[step], each kw long.
-  const int32_t* stationary = ws ? b_pk_.data() : a_pk_.data();
-  const int32_t* moving = ws ? a_pk_.data() : b_pk_.data();
+  const int32_t* stationary = Packed(roles_.north);
+  const int32_t* moving = Packed(roles_.west);
   const size_t group = static_cast<size_t>(pack) * sizeof(int32_t);
   for (int64_t cf = 0; cf < CeilDiv(sc, C); ++cf) {
     const int64_t c0 = cf * C, cols_used = std::min(C, sc - c0);
@@ -97,8 +117,7 @@ void TileRunner::RunStationary(const TileOperands& t, const CycleHook& hook, Til
             std::memcpy(&north_[static_cast<size_t>(c * pack)],
                         stationary + (c0 + c) * kw + (r0 + r) * pack, group);
           }
-          counts->b_reads += ws ? cols_used : 0;
-          counts->a_reads += ws ? 0 : cols_used;
+          Reads(roles_.north, counts) += cols_used;
         }
         Step(shift, hook, counts);
       }
@@ -110,14 +129,14 @@ void TileRunner::RunStationary(const TileOperands& t, const CycleHook& hook, Til
       EdgeIn comp{Phase::kCompute, west_.data(), nullptr, north_psum_.data()};
       const int64_t cycles = R + C + len - 2;
       // acc_at(c0 + c, step) = t.acc[acc0 + step * step_stride + c * col_stride].
-      const int64_t step_stride = ws ? t.n : 1, col_stride = ws ? 1 : t.n;
-      const int64_t acc0 = ws ? c0 : c0 * t.n;
+      const int64_t step_stride = OutStride(t, traits_.time);
+      const int64_t col_stride = OutStride(t, traits_.cols), acc0 = c0 * col_stride;
       for (int64_t cyc = 0; cyc < cycles; ++cyc) {
         // Rows [rlo, rhi) receive step cyc - r of operand row r0 + r.
         const int64_t rlo = std::max<int64_t>(0, cyc - len + 1);
         const int64_t rhi = std::min(rows_used, cyc + 1);
         Feed(west_, moving, cyc * kw + r0 * pack, pack - kw, rlo, rhi);
-        (ws ? counts->a_reads : counts->b_reads) += std::max<int64_t>(0, rhi - rlo);
+        Reads(roles_.west, counts) += std::max<int64_t>(0, rhi - rlo);
         // Columns [clo, chi) receive the initial value of step cyc - c.
         const int64_t clo = std::max<int64_t>(0, cyc - len + 1);
         const int64_t chi = std::min(cols_used, cyc + 1);
@@ -143,10 +162,15 @@ void TileRunner::RunStationary(const TileOperands& t, const CycleHook& hook, Til
   }
 }
 
-// os: PE (r, c) of fold (rf, cf) accumulates output (rf*R + r, cf*C + c).
-void TileRunner::RunOutputStationary(const TileOperands& t, const CycleHook& hook,
-                                     TileCounts* counts) {
+// The output is held (os): PE (r, c) of fold (rf, cf) accumulates the output at (rf*R + r,
+// cf*C + c) along the rows' and columns' dimensions (os: M, N); the operand spanning the rows
+// enters the west edge, the one spanning the columns the north edge.
+void TileRunner::RunOutputHeld(const TileOperands& t, const CycleHook& hook, TileCounts* counts) {
   const int64_t R = cfg_.rows, C = cfg_.cols, pack = cfg_.pack, kw = kp_ * pack;
+  const int64_t sr = Extent(t, traits_.rows), sc = Extent(t, traits_.cols);
+  const int64_t row_stride = OutStride(t, traits_.rows), col_stride = OutStride(t, traits_.cols);
+  // acc_at(output at fold row r0 + r, column c0 + c) = t.acc[(r0 + r) * row_stride + ...].
+  auto at = [&](int64_t row, int64_t col) { return row * row_stride + col * col_stride; };
   int64_t prev_r0 = -1, prev_c0 = 0, prev_rows = 0, prev_cols = 0;  // the fold in the array
   // R shift cycles: the previous fold's results leave, this fold's initial values enter.
   auto shift = [&](int64_t r0, int64_t rows_used, int64_t c0, int64_t cols_used) {
@@ -156,23 +180,23 @@ void TileRunner::RunOutputStationary(const TileOperands& t, const CycleHook& hoo
       std::fill(north_psum_.begin(), north_psum_.end(), 0);
       if (r < rows_used) {
         for (int64_t c = 0; c < cols_used; ++c) {
-          north_psum_[static_cast<size_t>(c)] = t.acc[(r0 + r) * t.n + c0 + c];
+          north_psum_[static_cast<size_t>(c)] = t.acc[at(r0 + r, c0 + c)];
         }
         counts->out_reads += t.init_from_sram ? cols_used : 0;
       }
       Step(in, hook, counts);
       if (prev_r0 >= 0 && r < prev_rows) {
         for (int64_t c = 0; c < prev_cols; ++c) {
-          t.acc[(prev_r0 + r) * t.n + prev_c0 + c] = south_[static_cast<size_t>(c)];
+          t.acc[at(prev_r0 + r, prev_c0 + c)] = south_[static_cast<size_t>(c)];
         }
         counts->out_writes += prev_cols;
       }
     }
   };
-  for (int64_t cf = 0; cf < CeilDiv(t.n, C); ++cf) {
-    const int64_t c0 = cf * C, cols_used = std::min(C, t.n - c0);
-    for (int64_t rf = 0; rf < CeilDiv(t.m, R); ++rf) {
-      const int64_t r0 = rf * R, rows_used = std::min(R, t.m - r0);
+  for (int64_t cf = 0; cf < CeilDiv(sc, C); ++cf) {
+    const int64_t c0 = cf * C, cols_used = std::min(C, sc - c0);
+    for (int64_t rf = 0; rf < CeilDiv(sr, R); ++rf) {
+      const int64_t r0 = rf * R, rows_used = std::min(R, sr - r0);
       ++counts->folds;
       counts->mapped_pe_folds += rows_used * cols_used;
       shift(r0, rows_used, c0, cols_used);
@@ -180,15 +204,16 @@ void TileRunner::RunOutputStationary(const TileOperands& t, const CycleHook& hoo
       EdgeIn comp{Phase::kCompute, west_.data(), north_.data(), nullptr};
       const int64_t cycles = R + C + kp_ - 2;
       for (int64_t cyc = 0; cyc < cycles; ++cyc) {
-        // Row r receives packed element cyc - r of A's row r0 + r, column c packed element
-        // cyc - c of B's column c0 + c (B is packed by column), for the valid ranges.
+        // Row r receives packed element cyc - r of the west operand's row r0 + r, column c
+        // packed element cyc - c of the north operand's row c0 + c (both packed by their
+        // spatial index), for the valid ranges.
         const int64_t lo = std::max<int64_t>(0, cyc - kp_ + 1);
         const int64_t rhi = std::min(rows_used, cyc + 1);
-        Feed(west_, a_pk_.data(), r0 * kw + cyc * pack, kw - pack, lo, rhi);
-        counts->a_reads += std::max<int64_t>(0, rhi - lo);
+        Feed(west_, Packed(roles_.west), r0 * kw + cyc * pack, kw - pack, lo, rhi);
+        Reads(roles_.west, counts) += std::max<int64_t>(0, rhi - lo);
         const int64_t chi = std::min(cols_used, cyc + 1);
-        Feed(north_, b_pk_.data(), c0 * kw + cyc * pack, kw - pack, lo, chi);
-        counts->b_reads += std::max<int64_t>(0, chi - lo);
+        Feed(north_, Packed(roles_.north), c0 * kw + cyc * pack, kw - pack, lo, chi);
+        Reads(roles_.north, counts) += std::max<int64_t>(0, chi - lo);
         Step(comp, hook, counts);
       }
     }

@@ -1,7 +1,7 @@
 // The C++ PE registers of array_if.h with every multiply-accumulate computed by a Verilated
 // MAC bank (rtl_models.h, MakeMacGridArray). The registers move exactly as array_if.h
-// specifies; only the arithmetic is delegated, so a mismatch against the golden reference
-// points at the MAC RTL.
+// specifies for the dataflow's arrangement (EdgeRolesOf); only the arithmetic is delegated, so
+// a mismatch against the golden reference points at the MAC RTL.
 
 #include <algorithm>
 #include <stdexcept>
@@ -28,6 +28,7 @@ class MacGridArray final : public cycle::ArrayIf {
                                   std::to_string(config.acc.bits) + "-bit accumulator, " +
                                   std::to_string(config.pack) + " products per cycle)");
     }
+    roles_ = cycle::EdgeRolesOf(config.dataflow);
     cfg_ = config;
     lanes_ = p.lanes;
     pes_ = static_cast<size_t>(config.rows * config.cols);
@@ -47,7 +48,7 @@ class MacGridArray final : public cycle::ArrayIf {
   void Cycle(const EdgeIn& in, int64_t* south) override {
     const size_t rows = static_cast<size_t>(cfg_.rows), cols = static_cast<size_t>(cfg_.cols);
     const size_t pack = static_cast<size_t>(cfg_.pack), lanes = static_cast<size_t>(lanes_);
-    const bool os = cfg_.dataflow == models::Dataflow::kOutputStationary;
+    const bool out_held = roles_.out_held;
     auto lane = [&](size_t r, size_t c) { return (r * cols + c) * lanes; };
     // An edge's operand group for PE row/column i, widened to the bank's lanes (0 beyond).
     auto edge = [&](const int32_t* src, size_t i, int32_t* dst) {
@@ -59,7 +60,7 @@ class MacGridArray final : public cycle::ArrayIf {
     if (in.phase == Phase::kShift) {
       std::fill(moving_.begin(), moving_.end(), 0);
       std::fill(b_.begin(), b_.end(), 0);
-      if (os) {
+      if (out_held) {
         for (size_t c = 0; c < cols; ++c) {
           south[c] = p_[(rows - 1) * cols + c];
         }
@@ -88,7 +89,7 @@ class MacGridArray final : public cycle::ArrayIf {
         std::copy(&moving_[lane(r, c - 1)], &moving_[lane(r, c)], &next_moving_[lane(r, c)]);
       }
     }
-    if (os) {
+    if (out_held) {
       for (size_t c = 0; c < cols; ++c) {
         edge(in.north, c, &next_b_[lane(0, c)]);
       }
@@ -96,14 +97,17 @@ class MacGridArray final : public cycle::ArrayIf {
         std::copy(&b_[lane(r - 1, 0)], &b_[lane(r, 0)], &next_b_[lane(r, 0)]);
       }
     }
-    // MAC operands, activation side first (the bank's lane widths; is moves the weights).
-    const bool is = cfg_.dataflow == models::Dataflow::kInputStationary;
-    const std::vector<int32_t>& a = os ? next_moving_ : is ? stationary_ : next_moving_;
-    const std::vector<int32_t>& w = os ? next_b_ : is ? next_moving_ : stationary_;
+    // MAC operands, activation side first (the bank's lane widths): the register of A and of
+    // B, by the edge each enters (west: moving east; north: moving south, or held).
+    auto reg = [&](models::GemmOperand op) -> const std::vector<int32_t>& {
+      return op == roles_.west ? next_moving_ : out_held ? next_b_ : stationary_;
+    };
+    const std::vector<int32_t>& a = reg(models::GemmOperand::kA);
+    const std::vector<int32_t>& w = reg(models::GemmOperand::kB);
     for (size_t r = 0; r < rows; ++r) {
       for (size_t c = 0; c < cols; ++c) {
         const size_t i = r * cols + c;
-        acc_in_[i] = os       ? p_[i]
+        acc_in_[i] = out_held ? p_[i]
                      : r == 0 ? (in.north_psum != nullptr ? in.north_psum[c] : 0)
                               : p_[i - cols];
       }
@@ -120,7 +124,7 @@ class MacGridArray final : public cycle::ArrayIf {
     }
     p_ = acc_out_;
     moving_.swap(next_moving_);
-    if (os) {
+    if (out_held) {
       b_.swap(next_b_);
       std::fill(south, south + cols, 0);
     } else {
@@ -137,10 +141,12 @@ class MacGridArray final : public cycle::ArrayIf {
  private:
   std::unique_ptr<MacBank> bank_;
   PeConfig cfg_;
+  cycle::EdgeRoles roles_;
   int lanes_ = 1;
   size_t pes_ = 0;
-  std::vector<int32_t> stationary_, moving_, b_;  // per PE, `lanes_` operands each
-  std::vector<int64_t> p_;                        // partial sums / accumulators
+  // Per PE, `lanes_` operands each: held (partial sums moving), moving east, moving south.
+  std::vector<int32_t> stationary_, moving_, b_;
+  std::vector<int64_t> p_;  // partial sums / accumulators
   std::vector<int32_t> next_moving_, next_b_;
   std::vector<int64_t> acc_in_, acc_out_;
   std::vector<int32_t> ovf_;

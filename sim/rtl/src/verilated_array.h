@@ -107,12 +107,19 @@ class VerilatedArray final : public sc_core::sc_module, public RtlArray {
     }
     cfg_ = config;
     const int lanes = params_.mac.lanes;
-    // Which operand each edge carries (quasar_array.sv): is moves weights, holds inputs.
-    const bool is = config.dataflow == models::Dataflow::kInputStationary;
-    west_w_ = is ? params_.mac.w_w : params_.mac.a_w;
-    north_w_ = is ? params_.mac.a_w : params_.mac.w_w;
-    west_what_ = is ? "weight" : "activation";
-    north_what_ = is ? "activation" : "weight";
+    // Which operand each edge carries (the dataflow's movement columns, EdgeRolesOf; the edges
+    // of quasar_array.sv): an edge's lanes are its operand's width.
+    const cycle::EdgeRoles roles = cycle::EdgeRolesOf(config.dataflow);
+    auto width = [&](models::GemmOperand op) {
+      return op == models::GemmOperand::kA ? params_.mac.a_w : params_.mac.w_w;
+    };
+    auto what = [](models::GemmOperand op) {
+      return op == models::GemmOperand::kA ? "activation" : "weight";
+    };
+    west_w_ = width(roles.west);
+    north_w_ = width(roles.north);
+    west_what_ = what(roles.west);
+    north_what_ = what(roles.north);
     west_bits_.Resize(config.rows * lanes * west_w_);
     north_bits_.Resize(config.cols * lanes * north_w_);
     psum_in_bits_.Resize(config.cols * params_.mac.acc_w);

@@ -12,22 +12,28 @@
 // +-1 operands, XNOR-Net, Rastegari et al., ECCV 2016, which equals the sum of the +-1
 // products the model computes).
 //
-// Registers and movement per dataflow (the SCALE-Sim dataflows; DESIGN.md section 3):
-//   ws, is  Each PE holds a stationary operand vector S[r][c] (ws: weights, is: inputs), a moving
-//           operand vector X[r][c] and a partial sum P[r][c].
+// Registers and movement, by the dataflow's movement columns (models/dataflow.h; the SCALE-Sim
+// dataflows, DESIGN.md section 3). Two arrangements exist, and EdgeRolesOf names the one of a
+// dataflow and which operand enters which edge:
+//   partial sums move south (ws, is): each PE holds the held operand's vector S[r][c] (ws:
+//           weights, is: inputs), the east-moving operand's vector X[r][c] and a partial sum
+//           P[r][c].
 //           kShift:   S shifts down one row; `north` enters row 0 (R cycles load the array).
 //                     X is cleared.
 //           kCompute: X[r][c] <- X[r][c-1] (`west` enters column 0);
 //                     P[r][c] <- (r == 0 ? north_psum[c] : P[r-1][c]) + X[r][c] . S[r][c].
 //                     `south` receives P[R-1][c], the partial sums leaving the bottom row.
-//   os      Each PE holds an accumulator P[r][c] and two moving operand vectors A[r][c], B[r][c].
+//   the output is held (os): each PE holds an accumulator P[r][c], the east-moving operand's
+//           vector A[r][c] and the south-moving operand's vector B[r][c].
 //           kShift:   the accumulator chain shifts down one row: `south` receives the old
 //                     P[R-1][c] (a finished output leaving), `north_psum` enters row 0 (an initial
 //                     value, bias or partial sum). A and B are cleared.
 //           kCompute: A[r][c] <- A[r][c-1] (`west` enters), B[r][c] <- B[r-1][c] (`north`
 //                     enters); P[r][c] <- P[r][c] + A[r][c] . B[r][c].
+// A mapping with the reduction on the columns (partial sums moving east) is not one of them.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "quasar/models/accumulator.h"
@@ -47,6 +53,35 @@ struct PeConfig {
 };
 
 enum class Phase { kShift, kCompute };
+
+// The arrangement of a dataflow on the array (above), read from its traits' movement columns.
+struct EdgeRoles {
+  bool out_held = false;  // the output stays in its PE; else the partial sums move south
+  // The operand entering the west edge (moving east) and the one entering the north edge
+  // (moving south when out_held, else shifted in and held). An edge's lanes are its operand's
+  // width (A: activation bits, B: weight bits).
+  models::GemmOperand west = models::GemmOperand::kA, north = models::GemmOperand::kB;
+};
+
+// Throws std::invalid_argument for a movement the arrays do not implement.
+inline EdgeRoles EdgeRolesOf(const models::DataflowTraits& t) {
+  using models::Movement;
+  EdgeRoles e;
+  e.out_held = t.out == Movement::kHeld;
+  const Movement north = e.out_held ? Movement::kSouth : Movement::kHeld;
+  if ((t.out != Movement::kHeld && t.out != Movement::kSouth) ||
+      !((t.a == Movement::kEast && t.b == north) || (t.b == Movement::kEast && t.a == north))) {
+    throw std::invalid_argument(std::string("the PE arrays cannot move dataflow ") + t.name +
+                                "'s operands (partial sums held or moving south, one operand "
+                                "moving east)");
+  }
+  e.west = t.a == Movement::kEast ? models::GemmOperand::kA : models::GemmOperand::kB;
+  e.north = t.a == Movement::kEast ? models::GemmOperand::kB : models::GemmOperand::kA;
+  return e;
+}
+inline EdgeRoles EdgeRolesOf(models::Dataflow dataflow) {
+  return EdgeRolesOf(models::TraitsOf(dataflow));
+}
 
 // What enters the array's edges in one cycle; a group a phase does not read may be null.
 struct EdgeIn {

@@ -6,16 +6,19 @@
 // ArrayIf implementation.
 //
 // Folds (SCALE-Sim's mapping, gemm_timing.h): the GEMM with the reduction packed to
-// Kp = ceil(kt / pack) becomes Sr x Sc spatial and T temporal (os: M, N, Kp; ws: Kp, N, M;
-// is: Kp, M, N), run as ceil(Sr/R) * ceil(Sc/C) folds, column folds outer, row folds inner.
-// One fold:
-//   ws, is  R shift cycles load the stationary operands (the row for PE row R-1 enters first),
+// Kp = ceil(kt / pack) becomes Sr x Sc spatial and T temporal (the dataflow's rows, cols and
+// time: os: M, N, Kp; ws: Kp, N, M; is: Kp, M, N), run as ceil(Sr/R) * ceil(Sc/C) folds,
+// column folds outer, row folds inner. The dataflow's movement columns (EdgeRolesOf) say which
+// operand feeds which edge. One fold:
+//   partial sums moving (ws, is)
+//           R shift cycles load the held operand (the row for PE row R-1 enters first),
 //           then R + C + T - 2 compute cycles: the moving operand of stream step t enters row r
 //           at cycle t + r; the initial value of output (t, c) enters the top of column c at
 //           cycle t + c and leaves the bottom, finished for this fold, at the end of cycle
 //           t + c + R - 1. Row folds after the first take their initial values from the
 //           results of the previous row fold (read back from the output SRAM).
-//   os      R shift cycles move this fold's initial values into the accumulators while the
+//   output held (os)
+//           R shift cycles move this fold's initial values into the accumulators while the
 //           previous fold's results leave at the bottom, then R + C + T - 2 compute cycles:
 //           PE (r, c) meets its k-th operand pair at cycle k + r + c. After the last fold, R
 //           more shift cycles drain its results.
@@ -62,11 +65,15 @@ class TileRunner {
   // Fills dst (one edge's operands) with the groups [lo, hi) of an affine walk over src.
   void Feed(std::vector<int32_t>& dst, const int32_t* src, int64_t off, int64_t stride, int64_t lo,
             int64_t hi);
-  void RunStationary(const TileOperands& t, const CycleHook& hook, TileCounts* counts);
-  void RunOutputStationary(const TileOperands& t, const CycleHook& hook, TileCounts* counts);
+  // The two arrangements of array_if.h.
+  void RunPsumsMoving(const TileOperands& t, const CycleHook& hook, TileCounts* counts);
+  void RunOutputHeld(const TileOperands& t, const CycleHook& hook, TileCounts* counts);
+  const int32_t* Packed(models::GemmOperand op) const;  // a_pk_ or b_pk_
 
   ArrayIf& array_;
   PeConfig cfg_;
+  const models::DataflowTraits& traits_;
+  EdgeRoles roles_;
   int64_t kp_ = 0;                    // packed reduction length of the current tile
   std::vector<int32_t> a_pk_, b_pk_;  // m x (kp*pack) and n x (kp*pack), zero padded
   std::vector<int32_t> west_, north_;
