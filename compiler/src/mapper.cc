@@ -11,6 +11,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/spec/arch_fields.h"
 
 namespace quasar::compiler {
@@ -28,7 +29,7 @@ int MacBits(const models::OperandPrecision& p, bool mac_signed) {
 // may sit anywhere (asymmetric), else the larger magnitude of the range.
 int64_t MaxMagnitude(const models::OperandPrecision& p) {
   const models::IntType t = p.StorageType();
-  if (!p.symmetric && p.code == models::QuantCode::kLinear) {
+  if (!p.symmetric && models::QuantCodeOf(p.code).affine) {
     return t.max() - t.min();
   }
   return std::max(std::abs(t.min()), std::abs(t.max()));
@@ -85,7 +86,7 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.bits.w_bits = w_p.bits;
   l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
   l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);
-  l.bits.binary = in_p.code == models::QuantCode::kBinary && w_p.code == models::QuantCode::kBinary;
+  l.bits.binary = models::XnorProducts(in_p.StorageType(), w_p.StorageType());
   l.pack = l.bits.binary ? arch.mac.BinaryProductsPerCycle()
                          : arch.mac.ProductsPerCycle(l.bits.mac_w_bits, l.bits.mac_a_bits);
   const models::GemmInput from = models::OpOf(layer.op).gemm_input;

@@ -58,6 +58,10 @@ std::string IntType::Name() const {
   return "?";
 }
 
+bool XnorProducts(const IntType& a, const IntType& b) {
+  return a.kind == IntKind::kBinary && b.kind == IntKind::kBinary;
+}
+
 std::optional<IntType> ParseIntType(const std::string& name) {
   if (name == "binary") {
     return IntType::Binary();

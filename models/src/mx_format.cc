@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "named_rows.h"
 #include "quasar/models/error.h"
 
 namespace quasar::models {
@@ -65,14 +66,7 @@ uint32_t EncodeE8m0(int shared_exp) {
 const std::vector<MxFormat>& MxFormats() { return kFormats; }
 
 const MxFormat& FindMxFormat(const std::string& name) {
-  std::string names;
-  for (const MxFormat& f : kFormats) {
-    if (name == f.name) {
-      return f;
-    }
-    names += (names.empty() ? "" : ", ") + std::string(f.name);
-  }
-  throw InputError("unknown MX format '" + name + "' (expected one of " + names + ")");
+  return FindNamedRowOrThrow(kFormats, name, "MX format");
 }
 
 int MxElementBits(const MxFormat& f) {

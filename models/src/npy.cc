@@ -376,10 +376,7 @@ void WriteNpy(const std::string& path, const FloatTensor& t) {
 }
 
 NpyDtype NpyDtypeFor(const IntType& t) {
-  if (t.kind == IntKind::kBinary || t.kind == IntKind::kTernary) {
-    return NpyDtype::kInt8;
-  }
-  if (t.bits <= 8) {
+  if (t.bits <= 8) {  // binary and ternary too: signed, 1 and 2 bits
     return t.is_signed() ? NpyDtype::kInt8 : NpyDtype::kUint8;
   }
   if (t.bits <= 16) {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "named_rows.h"
 #include "quasar/models/error.h"
 
 namespace quasar::models {
@@ -84,15 +85,7 @@ uint32_t NanCode(const SmallFloatFormat& f) {
 const std::vector<SmallFloatFormat>& SmallFloatFormats() { return kFormats; }
 
 const SmallFloatFormat& FindSmallFloat(const std::string& name) {
-  std::string names;
-  for (const SmallFloatFormat& f : kFormats) {
-    if (name == f.name) {
-      return f;
-    }
-    names += (names.empty() ? "" : ", ") + std::string(f.name);
-  }
-  throw InputError("unknown small floating-point format '" + name + "' (expected one of " + names +
-                   ")");
+  return FindNamedRowOrThrow(kFormats, name, "small floating-point format");
 }
 
 bool IsNan(const SmallFloatFormat& f, uint32_t code) {

@@ -4,9 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <sstream>
-#include <stdexcept>
 
-#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/requant.h"
 #include "quasar/models/rounding.h"
@@ -65,22 +63,6 @@ double MeanAbs(const FloatTensor& w, int64_t begin, int64_t size) {
 }
 
 }  // namespace
-
-constexpr EnumTable<QuantCode, 4> kQuantCodes = {{{QuantCode::kLinear, "linear"},
-                                                 {QuantCode::kPow2, "pow2"},
-                                                 {QuantCode::kBinary, "binary"},
-                                                 {QuantCode::kTernary, "ternary"}}};
-
-std::string QuantCodeName(QuantCode code) { return EnumName(kQuantCodes, code); }
-
-std::optional<QuantCode> ParseQuantCode(const std::string& name) {
-  return ParseEnum(kQuantCodes, name);
-}
-
-const char* QuantCodeChoices() {
-  static const std::string choices = EnumChoices(kQuantCodes);
-  return choices.c_str();
-}
 
 QuantizedWeights QuantizeWeightsLinear(const FloatTensor& w, const IntType& type, bool symmetric,
                                        bool per_channel, const CalibOptions& opt) {
@@ -171,24 +153,21 @@ QuantizedWeights QuantizeWeightsPow2(const FloatTensor& w, int bits, bool per_ch
       qw.values[i] = w[i] < 0 ? -magnitude : magnitude;
     }
   }
-  qw.params = ZeroPointFree(IntType::Signed(e_max + 2), std::move(scales));
+  qw.params = ZeroPointFree(Pow2WeightType(bits), std::move(scales));
   return qw;
+}
+
+IntType Pow2WeightType(int bits) {
+  // Values 0, +-2^0 .. +-2^E need E + 2 signed bits.
+  const int e_max = (1 << (bits - 1)) - 2;
+  return IntType::Signed(e_max + 2);
 }
 
 QuantizedWeights QuantizeWeights(const FloatTensor& w, QuantCode code,
                                  const IntType& type_for_linear, int bits, bool symmetric,
                                  bool per_channel, const CalibOptions& opt) {
-  switch (code) {
-    case QuantCode::kLinear:
-      return QuantizeWeightsLinear(w, type_for_linear, symmetric, per_channel, opt);
-    case QuantCode::kPow2:
-      return QuantizeWeightsPow2(w, bits, per_channel);
-    case QuantCode::kBinary:
-      return QuantizeWeightsBinary(w, per_channel);
-    case QuantCode::kTernary:
-      return QuantizeWeightsTernary(w, per_channel);
-  }
-  throw std::invalid_argument("QuantizeWeights: unknown weight code");
+  return QuantCodeOf(code).quantize_weights(
+      w, WeightCodeArgs{type_for_linear, bits, symmetric, per_channel, opt});
 }
 
 FloatTensor DequantizeWeights(const QuantizedWeights& qw) {

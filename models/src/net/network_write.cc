@@ -9,6 +9,7 @@
 
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/spec/layer_spec.h"
 #include "ops/op_keys.h"
 
@@ -18,7 +19,7 @@ namespace {
 void EmitOperand(YAML::Emitter& out, const char* key, const OperandPrecision& p) {
   out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "code" << YAML::Value << QuantCodeName(p.code);
-  if (p.code == QuantCode::kLinear || p.code == QuantCode::kPow2) {
+  if (QuantCodeOf(p.code).fixed_bits == 0) {  // a code's fixed bits go without saying
     out << YAML::Key << "bits" << YAML::Value << p.bits;
   }
   out << YAML::Key << "signed" << YAML::Value << p.is_signed;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "quasar/models/enum_names.h"
+#include "quasar/models/quant_code.h"
 
 namespace quasar::models {
 
@@ -17,41 +18,17 @@ std::optional<Granularity> ParseGranularity(const std::string& name) {
 }
 std::string GranularityChoices() { return EnumChoices(kGranularities, " or "); }
 
-IntType OperandPrecision::StorageType() const {
-  switch (code) {
-    case QuantCode::kBinary:
-      return IntType::Binary();
-    case QuantCode::kTernary:
-      return IntType::Ternary();
-    case QuantCode::kPow2:
-      // Values 0, +-2^0 .. +-2^E with E = 2^(bits-1) - 2 need E + 2 signed bits.
-      return IntType::Signed((1 << (bits - 1)) - 2 + 2);
-    case QuantCode::kLinear:
-      break;
-  }
-  return is_signed ? IntType::Signed(bits) : IntType::Unsigned(bits);
-}
+IntType OperandPrecision::StorageType() const { return QuantCodeOf(code).storage(bits, is_signed); }
 
 std::string OperandPrecision::Describe() const {
-  std::string s;
-  switch (code) {
-    case QuantCode::kBinary:
-      s = "binary";
-      break;
-    case QuantCode::kTernary:
-      s = "ternary";
-      break;
-    case QuantCode::kPow2:
-      s = "pow2-" + std::to_string(bits);
-      break;
-    case QuantCode::kLinear:
-      s = StorageType().Name() + (symmetric ? " sym" : " asym");
-      break;
-  }
+  const QuantCodeDef& def = QuantCodeOf(code);
+  std::string s = def.affine       ? StorageType().Name() + (symmetric ? " sym" : " asym")
+                  : def.fixed_bits ? std::string(def.name)
+                                   : std::string(def.name) + "-" + std::to_string(bits);
   if (granularity == Granularity::kPerChannel) {
     s += " per-channel";
   }
-  if (code == QuantCode::kLinear) {
+  if (def.affine) {
     s += " " + CalibMethodName(calibration);
   }
   return s;
@@ -60,10 +37,8 @@ std::string OperandPrecision::Describe() const {
 void OperandOverride::ApplyTo(OperandPrecision* p) const {
   if (code) {
     p->code = *code;
-    if (*code == QuantCode::kBinary) {
-      p->bits = 1;
-    } else if (*code == QuantCode::kTernary) {
-      p->bits = 2;
+    if (const int fixed = QuantCodeOf(*code).fixed_bits) {
+      p->bits = fixed;
     }
   }
   if (bits) {
@@ -144,42 +119,32 @@ std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string
 
 void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
                      ErrorList* errors, bool accumulator_output) {
-  switch (p.code) {
-    case QuantCode::kLinear:
-      // 32 bits: a layer's signed int32 output that is its accumulator (ONNX ConvInteger and
-      // MatMulInteger give it, no requantization), with parameters the model fixes.
-      if ((p.bits < 1 || p.bits > 16) && !(accumulator_output && p.bits == 32 && p.is_signed)) {
-        errors->Add(key + ".bits",
-                    "must be in 1..16 for linear quantization" +
-                        std::string(accumulator_output ? " (or 32, signed: an int32 accumulator)"
-                                                       : "") +
-                        ", got " + std::to_string(p.bits));
-      }
-      if (p.bits == 1 && p.is_signed && p.symmetric) {
-        errors->Add(key + ".bits",
-                    "a signed symmetric grid needs at least 2 bits (use code: "
-                    "binary for 1-bit {-1, +1}), got 1");
-      }
-      break;
-    case QuantCode::kPow2:
-      if (!is_weights) {
-        errors->Add(key + ".code", "pow2 applies to weights only, got pow2");
-      }
-      if (p.bits < 2 || p.bits > 5) {
-        errors->Add(key + ".bits",
-                    "must be in 2..5 for pow2 (the values +-2^(2^(bits-1)-2) "
-                    "must fit int16), got " +
-                        std::to_string(p.bits));
-      }
-      break;
-    case QuantCode::kBinary:
-    case QuantCode::kTernary:
-      if (p.bits != (p.code == QuantCode::kBinary ? 1 : 2)) {
-        errors->Add(key + ".bits", QuantCodeName(p.code) + " takes " +
-                                       (p.code == QuantCode::kBinary ? "1 bit" : "2 bits") +
-                                       " (omit bits), got " + std::to_string(p.bits));
-      }
-      break;
+  const QuantCodeDef& def = QuantCodeOf(p.code);
+  const std::string name = def.name;
+  if (def.weights_only && !is_weights) {
+    errors->Add(key + ".code", name + " applies to weights only, got " + name);
+  }
+  if (def.fixed_bits != 0) {
+    if (p.bits != def.fixed_bits) {
+      errors->Add(key + ".bits", name + " takes " + std::to_string(def.fixed_bits) +
+                                     (def.fixed_bits == 1 ? " bit" : " bits") +
+                                     " (omit bits), got " + std::to_string(p.bits));
+    }
+  } else if (p.bits < def.min_bits || p.bits > def.max_bits) {
+    // 32 bits: a layer's signed int32 output that is its accumulator (ONNX ConvInteger and
+    // MatMulInteger give it, no requantization), with parameters the model fixes.
+    const bool accumulator = def.affine && accumulator_output;
+    if (!(accumulator && p.bits == 32 && p.is_signed)) {
+      errors->Add(key + ".bits", "must be in " + std::to_string(def.min_bits) + ".." +
+                                     std::to_string(def.max_bits) + " for " + def.bits_for +
+                                     (accumulator ? " (or 32, signed: an int32 accumulator)" : "") +
+                                     ", got " + std::to_string(p.bits));
+    }
+  }
+  if (def.affine && p.bits == 1 && p.is_signed && p.symmetric) {
+    errors->Add(key + ".bits",
+                "a signed symmetric grid needs at least 2 bits (use code: "
+                "binary for 1-bit {-1, +1}), got 1");
   }
   if (!is_weights && p.granularity == Granularity::kPerChannel) {
     errors->Add(key + ".granularity",

@@ -12,6 +12,7 @@
 #include "quasar/models/net/fixed_quant.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/requant.h"
 
 namespace quasar::models {
@@ -25,29 +26,7 @@ bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
 
 QuantParams ActivationParams(const Observer& obs, const OperandPrecision& p,
                              const CalibOptions& opt) {
-  switch (p.code) {
-    case QuantCode::kBinary: {
-      // XNOR-Net's activation scale: beta = mean |x| (Rastegari et al., ECCV 2016, Sec. 3.2).
-      QuantParams q;
-      q.type = IntType::Binary();
-      const double beta = obs.MeanAbs(0);
-      q.scales = {beta > 0 ? static_cast<float>(beta) : 1.0f};
-      q.zero_points = {0};
-      return q;
-    }
-    case QuantCode::kTernary: {
-      // A symmetric 3-level grid {-s, 0, s}: the int2 narrow grid, values held as ternary.
-      QuantParams q =
-          AffineParams(obs.Ranges(IntType::Signed(2), true, opt), IntType::Signed(2), true);
-      q.type = IntType::Ternary();
-      return q;
-    }
-    case QuantCode::kPow2:  // rejected for activations by ValidateOperand
-    case QuantCode::kLinear:
-      break;
-  }
-  const IntType type = p.StorageType();
-  return AffineParams(obs.Ranges(type, p.symmetric, opt), type, p.symmetric);
+  return QuantCodeOf(p.code).activation_params(obs, p.StorageType(), p.symmetric, opt);
 }
 
 bool SameParams(const QuantParams& a, const QuantParams& b) {

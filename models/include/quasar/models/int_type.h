@@ -36,6 +36,10 @@ struct IntType {
   friend bool operator!=(const IntType& a, const IntType& b) { return !(a == b); }
 };
 
+// Whether products of two operands of these types are XNOR-popcount terms (both binary): the
+// golden kernel they run (binary_conv2d) and the MAC rate the mapper charges follow from it.
+bool XnorProducts(const IntType& a, const IntType& b);
+
 // Parses "int1".."int16", "int32", "uint1".."uint16", "binary", "ternary"; nullopt otherwise.
 std::optional<IntType> ParseIntType(const std::string& name);
 

@@ -58,9 +58,9 @@ std::vector<OpDef> ConvOps() {
        [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
           const QuantParams* w, bool has_bias, LayerSpec* s) {
          // Binary inputs and weights run on the XNOR-popcount kernel.
-         const bool xnor =
-             s->input.type.kind == IntKind::kBinary && w->type.kind == IntKind::kBinary;
-         WeightedSpec(xnor ? LayerOp::kBinaryConv2d : LayerOp::kConv2d, *w, has_bias, s);
+         const LayerOp op =
+             XnorProducts(s->input.type, w->type) ? LayerOp::kBinaryConv2d : LayerOp::kConv2d;
+         WeightedSpec(op, *w, has_bias, s);
          return true;
        },
        nullptr, WithWeights},

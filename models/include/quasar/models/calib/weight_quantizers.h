@@ -7,6 +7,7 @@
 #include <string>
 
 #include "quasar/models/calib/calibration.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/quant_params.h"
 #include "quasar/models/tensor.h"
 
@@ -18,15 +19,6 @@ struct QuantizedWeights {
   IntTensor values;
   QuantParams params;
 };
-
-// How values map to integers: linear (an affine grid), pow2 (sign and power-of-two magnitude,
-// weights only), binary {-1, +1}, ternary {-1, 0, +1}. Used for weights here and, through the
-// precision policy (net/precision.h), for activations.
-enum class QuantCode { kLinear, kPow2, kBinary, kTernary };
-
-std::string QuantCodeName(QuantCode code);  // "linear", "pow2", "binary", "ternary"
-std::optional<QuantCode> ParseQuantCode(const std::string& name);
-const char* QuantCodeChoices();  // "linear, pow2, binary, ternary"
 
 // Linear: one range per output channel (or one) by ChooseRange(opt), AffineParams, then every
 // value q = clamp(round_half_away(f32(w / s)) + z) into GridLimits(type, symmetric) (symmetric
@@ -55,9 +47,11 @@ QuantizedWeights QuantizeWeightsTernary(const FloatTensor& w, bool per_channel);
 // Scale s_c = max|W_c| / 2^E (1 for an all-zero channel); q = 0 when |w| / s < 0.5, else
 // sign(w) * 2^clamp(round_half_away(log2(|w| / s)), 0, E). Zero point 0. bits in 2..5.
 QuantizedWeights QuantizeWeightsPow2(const FloatTensor& w, int bits, bool per_channel);
+// The type of b-bit pow2 codes: IntType::Signed(E + 2), E = 2^(b-1) - 2.
+IntType Pow2WeightType(int bits);
 
-// Dispatches on `code`: linear uses type_for_linear, symmetric and opt; pow2 uses bits; binary
-// and ternary use neither.
+// The code's quantizer (its row's quantize_weights, quant_code.h): linear uses type_for_linear,
+// symmetric and opt; pow2 uses bits; binary and ternary use neither.
 QuantizedWeights QuantizeWeights(const FloatTensor& w, QuantCode code,
                                  const IntType& type_for_linear, int bits, bool symmetric,
                                  bool per_channel, const CalibOptions& opt);

@@ -12,6 +12,7 @@
 #include "quasar/models/calib/weight_quantizers.h"
 #include "quasar/models/error.h"
 #include "quasar/models/int_type.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/rounding.h"
 
 namespace quasar::models {
