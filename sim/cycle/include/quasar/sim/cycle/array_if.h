@@ -30,7 +30,8 @@
 //                     value, bias or partial sum). A and B are cleared.
 //           kCompute: A[r][c] <- A[r][c-1] (`west` enters), B[r][c] <- B[r-1][c] (`north`
 //                     enters); P[r][c] <- P[r][c] + A[r][c] . B[r][c].
-// A mapping with the reduction on the columns (partial sums moving east) is not one of them.
+// A mapping with the reduction on the columns (partial sums moving east) is not one of them: it
+// is ws or is on the array turned by a quarter (rows and cols swapped), PE for PE.
 
 #include <cstdint>
 #include <stdexcept>
