@@ -17,8 +17,8 @@ std::optional<GemmShape> LowerToGemm(const NetLayer& l, const models::NetworkSpe
 }
 
 Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geometry) {
-  source_ = models::GemmInputOf(models::OpOf(l.op).gemm_input).source;
-  if (source_ == nullptr || input.size() != 4 || l.weight_shape.size() != 4) {
+  const models::WindowSource source = models::GemmInputOf(models::OpOf(l.op).gemm_input).source;
+  if (source == nullptr || input.size() != 4 || l.weight_shape.size() != 4) {
     throw InputError("im2col applies to convolutions on [N, C, H, W] inputs, not " +
                      models::NetOpName(l.op) + " on " + models::ShapeToString(input));
   }
@@ -35,13 +35,28 @@ Im2colMap::Im2colMap(const NetLayer& l, const models::Shape& input) : g_(l.geome
   const int64_t groups = c_in_ / cin_per_group_;
   cout_per_group_ = c_out_ / groups;
   gemm_ = GemmShape{groups, input[0] * ho_ * wo_, cin_per_group_ * kh_ * kw_, cout_per_group_};
+  // The source rule along each axis, tabulated once: (output position, tap) -> input position.
+  row_of_.resize(static_cast<size_t>(ho_ * kh_));
+  for (int64_t oy = 0; oy < ho_; ++oy) {
+    for (int64_t ky = 0; ky < kh_; ++ky) {
+      row_of_[static_cast<size_t>(oy * kh_ + ky)] =
+          source(oy, ky, g_.stride_h, g_.pad_top, g_.dilation_h, h_);
+    }
+  }
+  col_of_.resize(static_cast<size_t>(wo_ * kw_));
+  for (int64_t ox = 0; ox < wo_; ++ox) {
+    for (int64_t kx = 0; kx < kw_; ++kx) {
+      col_of_[static_cast<size_t>(ox * kw_ + kx)] =
+          source(ox, kx, g_.stride_w, g_.pad_left, g_.dilation_w, w_);
+    }
+  }
 }
 
 std::optional<int64_t> Im2colMap::InputIndex(int64_t group, int64_t m, int64_t k) const {
   const int64_t b = m / (ho_ * wo_), oy = (m / wo_) % ho_, ox = m % wo_;
   const int64_t ic = k / (kh_ * kw_), ky = (k / kw_) % kh_, kx = k % kw_;
-  const int64_t iy = source_(oy, ky, g_.stride_h, g_.pad_top, g_.dilation_h, h_);
-  const int64_t ix = source_(ox, kx, g_.stride_w, g_.pad_left, g_.dilation_w, w_);
+  const int64_t iy = row_of_[static_cast<size_t>(oy * kh_ + ky)];
+  const int64_t ix = col_of_[static_cast<size_t>(ox * kw_ + kx)];
   if (iy < 0 || ix < 0) {
     return std::nullopt;
   }

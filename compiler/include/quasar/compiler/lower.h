@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "quasar/models/net/gemm_input.h"
 #include "quasar/models/net/network.h"
@@ -59,7 +60,9 @@ class Im2colMap {
   models::Conv2dGeometry g_;
   int64_t c_in_ = 0, h_ = 0, w_ = 0, kh_ = 0, kw_ = 0, ho_ = 0, wo_ = 0, c_out_ = 0;
   int64_t cin_per_group_ = 0, cout_per_group_ = 0;
-  models::WindowSource source_ = nullptr;
+  // The input row (column) that output row oy (column ox) reads through tap ky (kx), or -1:
+  // row_of_[oy * kh + ky], col_of_[ox * kw + kx].
+  std::vector<int64_t> row_of_, col_of_;
 };
 
 }  // namespace quasar::compiler
