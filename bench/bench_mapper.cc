@@ -1,17 +1,21 @@
-// Benchmark: the mapper's three searches (mapper.h) on every GEMM layer of the given networks,
+// Benchmark: the mapper's four searches (mapper.h) on every GEMM layer of the given networks,
 // on every accelerator preset, at half, once and twice the preset's buffer sizes. For each
-// preset and size it compiles each network with the maximal, the fast (default) and the dense
-// search for cycles, evaluates the schedules, and compares the layers' cycles:
+// preset and size it compiles each network with the maximal, the fast (default), the refined
+// and the dense search for cycles, evaluates the schedules, and compares the layers' cycles:
 //   faster      layers the fast search maps in fewer cycles than the maximal one (the search of
 //               earlier versions), and the largest saving;
-//   slower      layers it maps in more (must be 0: its candidates contain the maximal ones);
+//   slower      layers it maps in more, or the refined search in more than the fast one (must
+//               be 0: the fast candidates contain the maximal ones, the refined search starts
+//               from the fast one's choice);
 //   gap         layers the fast search leaves above the dense one, and the largest gap;
 //   total -%    the layers' cycles summed: what the fast search saves over the maximal one;
 //   total +%    ... and what it leaves above the dense one;
+//   r gap, r gap %, r total +%   the same three for the refined search against the dense one;
 // and the time each search took, summed over the networks (one run, so their ratio is measured
 // under the same load).
 // Usage: bench_mapper [--no-dense] [network.yaml ...] (default: every network of
-// workloads/networks; the dense search takes seconds per network, --no-dense skips it).
+// workloads/networks; the dense search takes seconds per network, --no-dense skips it and
+// compares against the refined one instead).
 // See docs/benchmarks.md.
 
 #include <fmt/core.h>
@@ -38,11 +42,13 @@ std::vector<std::string> Files(const std::string& dir) {
   return out;
 }
 
+constexpr int kSearches = 4;  // maximal, fast, refined, dense
+
 struct Tally {
-  int layers = 0, faster = 0, slower = 0, gaps = 0;
-  double best_saving = 0, worst_gap = 0;
-  int64_t cycles[3] = {0, 0, 0};  // summed over the layers compared
-  double seconds[3] = {0, 0, 0};  // maximal, fast, dense
+  int layers = 0, faster = 0, slower = 0, gaps = 0, refined_gaps = 0;
+  double best_saving = 0, worst_gap = 0, worst_refined_gap = 0;
+  int64_t cycles[kSearches] = {0, 0, 0, 0};  // summed over the layers compared
+  double seconds[kSearches] = {0, 0, 0, 0};
 };
 
 }  // namespace
@@ -56,14 +62,27 @@ int main(int argc, char** argv) {
   std::vector<models::NetworkSpec> networks;
   for (const std::string& n : nets) networks.push_back(models::LoadNetwork(n));
   fmt::print("{} networks; cycles objective; layer cycles compared per search\n", networks.size());
-  fmt::print("{:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>5} {:>8} {:>8} {:>8} {:>11} {:>9} {:>10}\n",
-             "accelerator", "sram", "layers", "faster", "saving %", "slower", "gap", "gap %",
-             "total -%", "total +%", "maximal ms", "fast ms", "dense ms");
+  fmt::print(
+      "{:<22} {:>6} {:>7} {:>7} {:>9} {:>7} {:>5} {:>8} {:>8} {:>8} {:>6} {:>8} {:>10} {:>11} "
+      "{:>9} {:>11} {:>10}\n",
+      "accelerator", "sram", "layers", "faster", "saving %", "slower", "gap", "gap %", "total -%",
+      "total +%", "r gap", "r gap %", "r total +%", "maximal ms", "fast ms", "refined ms",
+      "dense ms");
   // 100 (a - b) / base.
   auto pct = [](int64_t a, int64_t b, int64_t base) {
     return base == 0 ? 0.0 : 100.0 * static_cast<double>(a - b) / static_cast<double>(base);
   };
   Tally all;
+  const auto row = [&](const std::string& name, const std::string& size, const Tally& x) {
+    fmt::print(
+        "{:<22} {:>6} {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>6} "
+        "{:>8.2f} {:>10.3f} {:>11.1f} {:>9.1f} {:>11.1f} {:>10.1f}\n",
+        name, size, x.layers, x.faster, x.best_saving, x.slower, x.gaps, x.worst_gap,
+        pct(x.cycles[0], x.cycles[1], x.cycles[0]), pct(x.cycles[1], x.cycles[3], x.cycles[3]),
+        x.refined_gaps, x.worst_refined_gap, pct(x.cycles[2], x.cycles[3], x.cycles[3]),
+        x.seconds[0] * 1e3, x.seconds[1] * 1e3, x.seconds[2] * 1e3, x.seconds[3] * 1e3);
+    std::fflush(stdout);
+  };
   for (const std::string& a : Files(src + "/workloads/accelerators")) {
     const models::ArchSpec preset = models::LoadArchSpec(a);
     const models::CostTable table = models::LoadCostTable(preset.technology);
@@ -74,23 +93,33 @@ int main(int argc, char** argv) {
       }
       Tally t;
       for (const models::NetworkSpec& net : networks) {
-        sim::NetworkPerf perf[3];
-        const MapperSearch searches[3] = {MapperSearch::kMaximal, MapperSearch::kFast,
-                                          MapperSearch::kDense};
-        for (int s = 0; s < (with_dense ? 3 : 2); ++s) {
+        sim::NetworkPerf perf[kSearches];
+        const MapperSearch searches[kSearches] = {MapperSearch::kMaximal, MapperSearch::kFast,
+                                                  MapperSearch::kRefined, MapperSearch::kDense};
+        for (int s = 0; s < (with_dense ? kSearches : kSearches - 1); ++s) {
           const auto t0 = std::chrono::steady_clock::now();
           const compiler::Schedule schedule =
               sim::Compile(net, arch, table, compiler::Objective::kCycles, searches[s]);
           t.seconds[s] += Seconds(t0);
           perf[s] = sim::EvaluateSchedule(schedule, arch, table);
         }
-        if (!with_dense) perf[2] = perf[1];
+        if (!with_dense) perf[3] = perf[2];
         for (size_t i = 0; i < perf[0].layers.size(); ++i) {
           const sim::LayerPerf &maximal = perf[0].layers[i], &fast = perf[1].layers[i],
-                               &dense = perf[2].layers[i];
-          if (maximal.kind != "gemm" || !maximal.ok() || !fast.ok() || !dense.ok()) continue;
+                               &refined = perf[2].layers[i], &dense = perf[3].layers[i];
+          if (maximal.kind != "gemm" || !maximal.ok() || !fast.ok() || !refined.ok() ||
+              !dense.ok()) {
+            continue;
+          }
           ++t.layers;
-          t.cycles[0] += maximal.cycles, t.cycles[1] += fast.cycles, t.cycles[2] += dense.cycles;
+          for (int s = 0; s < kSearches; ++s) t.cycles[s] += perf[s].layers[i].cycles;
+          t.slower += refined.cycles > fast.cycles;  // the refined search starts from fast's
+          if (refined.cycles > dense.cycles) {
+            ++t.refined_gaps;
+            t.worst_refined_gap = std::max(
+                t.worst_refined_gap, 100.0 * static_cast<double>(refined.cycles - dense.cycles) /
+                                         static_cast<double>(dense.cycles));
+          }
           if (fast.cycles < maximal.cycles) {
             ++t.faster;
             t.best_saving =
@@ -106,28 +135,20 @@ int main(int argc, char** argv) {
           }
         }
       }
-      fmt::print(
-          "{:<22} {:>5}x {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>11.1f} "
-          "{:>9.1f} {:>10.1f}\n",
-          arch.name, scale, t.layers, t.faster, t.best_saving, t.slower, t.gaps, t.worst_gap,
-          pct(t.cycles[0], t.cycles[1], t.cycles[0]), pct(t.cycles[1], t.cycles[2], t.cycles[2]),
-          t.seconds[0] * 1e3, t.seconds[1] * 1e3, t.seconds[2] * 1e3);
-      std::fflush(stdout);
+      row(arch.name, fmt::format("{}x", scale), t);
       all.layers += t.layers, all.faster += t.faster, all.slower += t.slower, all.gaps += t.gaps;
+      all.refined_gaps += t.refined_gaps;
       all.best_saving = std::max(all.best_saving, t.best_saving);
-      for (int s = 0; s < 3; ++s) all.cycles[s] += t.cycles[s];
       all.worst_gap = std::max(all.worst_gap, t.worst_gap);
-      for (int s = 0; s < 3; ++s) all.seconds[s] += t.seconds[s];
+      all.worst_refined_gap = std::max(all.worst_refined_gap, t.worst_refined_gap);
+      for (int s = 0; s < kSearches; ++s) {
+        all.cycles[s] += t.cycles[s], all.seconds[s] += t.seconds[s];
+      }
     }
   }
-  fmt::print(
-      "{:<22} {:>6} {:>7} {:>7} {:>9.1f} {:>7} {:>5} {:>8.2f} {:>8.2f} {:>8.3f} {:>11.1f} {:>9.1f} "
-      "{:>10.1f}\n",
-      "all", "", all.layers, all.faster, all.best_saving, all.slower, all.gaps, all.worst_gap,
-      pct(all.cycles[0], all.cycles[1], all.cycles[0]),
-      pct(all.cycles[1], all.cycles[2], all.cycles[2]), all.seconds[0] * 1e3, all.seconds[1] * 1e3,
-      all.seconds[2] * 1e3);
-  fmt::print("fast / maximal compile time: {:.2f}; dense / fast: {:.1f}\n",
-             all.seconds[1] / all.seconds[0], all.seconds[2] / all.seconds[1]);
+  row("all", "", all);
+  fmt::print("fast / maximal compile time: {:.2f}; refined / fast: {:.1f}; dense / fast: {:.1f}\n",
+             all.seconds[1] / all.seconds[0], all.seconds[2] / all.seconds[1],
+             all.seconds[3] / all.seconds[1]);
   return all.slower == 0 ? 0 : 1;
 }

@@ -23,10 +23,11 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                       "(energy x delay)")
           ->capture_default_str();
   cmd->add_option("--search", o->search,
-                  "The mapper's search: fast (default), dense (every tile count's extents; "
+                  "The mapper's search: fast (default), refined (fast, then coordinate descent "
+                  "over every tile count's extents), dense (every tile count's extents; "
                   "seconds per network, docs/analytical-model.md) or maximal (the search of "
                   "earlier versions)")
-      ->check(CLI::IsMember({"maximal", "fast", "dense"}))
+      ->check(CLI::IsMember({"maximal", "fast", "refined", "dense"}))
       ->capture_default_str();
   cmd->add_option("--conventions", o->conventions,
                   "Overrides the accelerator's `conventions`: quasar, or scalesim (SCALE-Sim "

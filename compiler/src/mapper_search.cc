@@ -21,8 +21,9 @@ std::pair<int, int> SpatialDims(models::Dataflow d) {
   return {static_cast<int>(t.rows), static_cast<int>(t.cols)};
 }
 
-constexpr models::EnumTable<MapperSearch, 3> kSearches = {{{MapperSearch::kMaximal, "maximal"},
+constexpr models::EnumTable<MapperSearch, 4> kSearches = {{{MapperSearch::kMaximal, "maximal"},
                                                            {MapperSearch::kFast, "fast"},
+                                                           {MapperSearch::kRefined, "refined"},
                                                            {MapperSearch::kDense, "dense"}}};
 
 }  // namespace
@@ -340,17 +341,21 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
     l->candidates = l->feasible_candidates = 1;
     return;
   }
-  // The dense search starts from the fast one's result, so that it never does worse.
-  const MapperSearch first = search == MapperSearch::kDense ? MapperSearch::kFast : search;
+  // The refined and dense searches start from the fast one's result, so that they never do
+  // worse.
+  const bool descend = search == MapperSearch::kRefined || search == MapperSearch::kDense;
+  const MapperSearch first = descend ? MapperSearch::kFast : search;
   std::vector<Tiling> candidates = CandidateTilings(*l, arch, first);
   l->candidates += static_cast<int64_t>(candidates.size());
   double best = 0;
   const size_t i = BestOf(candidates, l, cost, bound, &best);
   const bool found = i < candidates.size();
   Tiling chosen = found ? candidates[i] : Tiling{};
-  if (found && search == MapperSearch::kDense) {
-    // A good price first makes the bound prune more of the dense candidates.
+  if (found && descend) {
+    // (For the dense search, a good price first makes the bound prune more of its candidates.)
     Descend(l, arch, cost, bound, &best, &chosen);
+  }
+  if (found && search == MapperSearch::kDense) {
     candidates = CandidateTilings(*l, arch, MapperSearch::kDense);
     l->candidates += static_cast<int64_t>(candidates.size());
     double dense_best = 0;

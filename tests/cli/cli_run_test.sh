@@ -123,20 +123,22 @@ assert m["config"] == "int8" and m["cells"] > 0 and m["relative_to_int8"] == 1.0
 "$q" run --arch bitfusion_16x32 --net lenet5 > "$tmp/bf.txt" 2>&1
 expect 1 "" -- grep -q "MAC from RTL synthesis" "$tmp/bf.txt"
 
-# --search: the dense search never gives more cycles than the fast one, nor the fast one more
-# than the maximal one, layer by layer; an unknown search exits 2.
-for s in maximal fast dense; do
+# --search: the dense search never gives more cycles than the refined one, the refined one more
+# than the fast one, nor the fast one more than the maximal one, layer by layer; an unknown
+# search exits 2.
+for s in maximal fast refined dense; do
   "$q" run --arch bitfusion_16x32 --net lenet5 --search $s --format json > "$tmp/search_$s.json"
 done
 expect 0 "" -- python3 -c '
 import json, sys
 runs = [json.load(open(f)) for f in sys.argv[1:]]
-for maximal, fast, dense in zip(*[r["layers"] for r in runs]):
-    assert dense["cycles"] <= fast["cycles"] <= maximal["cycles"], maximal["name"]
+for maximal, fast, refined, dense in zip(*[r["layers"] for r in runs]):
+    assert dense["cycles"] <= refined["cycles"] <= fast["cycles"] <= maximal["cycles"], maximal["name"]
 cycles = [r["totals"]["cycles"] for r in runs]
-assert cycles[2] < cycles[0], cycles
-' "$tmp/search_maximal.json" "$tmp/search_fast.json" "$tmp/search_dense.json"
-expect 2 "--search: exhaustive not in {maximal,fast,dense}" -- \
+assert cycles[3] < cycles[0], cycles
+' "$tmp/search_maximal.json" "$tmp/search_fast.json" "$tmp/search_refined.json" \
+  "$tmp/search_dense.json"
+expect 2 "--search: exhaustive not in {maximal,fast,refined,dense}" -- \
   "$q" compile --arch edge_32x32_os --net lenet5 --search exhaustive --out "$tmp/x.json"
 
 # A SCALE-Sim configuration and topology run as they are (docs/scalesim.md); a bad .cfg exits 2

@@ -171,7 +171,8 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
                          compiler::MapperSearch search, GemmBounder* bounder) {
   if (l->kind != compiler::LayerKind::kGemm || !l->ok() ||
       arch.conventions == models::Conventions::kScaleSim ||
-      search == compiler::MapperSearch::kDense) {
+      search == compiler::MapperSearch::kDense ||
+      search == compiler::MapperSearch::kRefined) {
     compiler::MapLayer(
         l, arch,
         [&](const LayerSchedule& x) { return LayerCost(x, arch, table, area, objective, dram, this); },

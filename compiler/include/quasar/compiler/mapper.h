@@ -11,7 +11,7 @@
 // along K are counted in packed words (times pack, or all of K). A tiling is legal when its
 // worst tile fits the usable (half, if double buffered) capacity of each buffer: the input
 // footprint at a_bits, the weight tile at w_bits, the output tile at acc_bits. Every buffer's
-// need grows with each extent. Three searches (MapperSearch):
+// need grows with each extent. Four searches (MapperSearch):
 //  - maximal: for a dimension of size E mapped to an array side of a PEs (a = 1 for the
 //    temporal dimension), the balanced splits a * ceil(ceil(E / a) / 2^j), j = 0, 1, ..., then
 //    ceil(a / 2^i) below one array side, down to 1 (CandidateExtents, about log2(E) + 1); only
@@ -20,6 +20,10 @@
 //  - fast (the default): those, plus each with one dimension raised to the largest extent that
 //    fits with the other two (bisection), and that rounded down to whole array sides: an extent
 //    that fits exactly is priced, not only its nearest halving;
+//  - refined: the fast search's choice improved by coordinate descent over DenseExtents (below):
+//    one dimension at a time takes each of its extents, the other two kept, and the tiling moves
+//    while the price drops. Tens of times the fast search's time, a small fraction of the dense
+//    one's;
 //  - dense: every fitting combination of DenseExtents (for each tile count n, the ends of the
 //    interval of extents giving n tiles and its smallest and largest multiples of the array
 //    side; about 4 x 2 sqrt(E) per dimension), and for every pair of two dimensions' extents the
@@ -62,8 +66,9 @@ enum class MapperSearch {
   kFast,     // those, each with one dimension raised to its largest fit, and that rounded down
              // to whole array sides (the default)
   kDense,    // every fitting combination of DenseExtents, and the largest fits of each pair
+  kRefined,  // kFast's choice, then coordinate descent over DenseExtents (kDense's first step)
 };
-std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "dense"
+std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
 std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
 
 // The extents the fast search starts from for one dimension of size `extent` aligned to
