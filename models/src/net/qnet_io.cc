@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "bias_rule.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/npy.h"
@@ -168,9 +169,8 @@ QuantizedNetwork LoadQuantizedNetwork(const std::string& dir) {
         m->Error("weights", e.what());
       }
     }
-    // A bias is stored whenever the layer has one or writes a binary output (its threshold
-    // shift lives in the bias); running without it would be silently wrong.
-    const bool needs_bias = l.bias || q.tensors.at(l.name).type.kind == IntKind::kBinary;
+    // Running without a bias the quantizer kept would be silently wrong.
+    const bool needs_bias = KeepsIntegerBias(l, q.tensors.at(l.name));
     if (auto f = m->String("bias", needs_bias)) {
       const std::string path = (fs::path(dir) / *f).string();
       try {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "bias_rule.h"
 #include "quasar/models/calib/calibration.h"
 #include "quasar/models/calib/weight_quantizers.h"
 #include "quasar/models/error.h"
@@ -129,7 +130,7 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
     // A binary output is the sign of the accumulator: the bias also carries the threshold that
     // makes the output stage switch at accumulator 0 (FirstNonNegativeAccumulator).
     const bool binary_out = out.type.kind == IntKind::kBinary;
-    if (l.bias || binary_out) {
+    if (KeepsIntegerBias(l, out)) {
       const int64_t channels = l.out_channels;
       IntTensor bias({channels});
       for (int64_t oc = 0; oc < channels; ++oc) {
