@@ -89,8 +89,8 @@ struct NetLayer {
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow
-  double epsilon = 1e-5;                  // layer_norm
-  int64_t axis = 1;                       // concat, slice, softmax, reduce_mean, layer_norm
+  double epsilon = 1e-5;                  // layer_norm, rms_norm
+  int64_t axis = 1;  // concat, slice, softmax, reduce_mean, layer_norm, rms_norm
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
   std::string weights_file;   // optional float .npy weights, or a constant's value_file
                               // (absolute path after parsing)
