@@ -104,6 +104,10 @@ layers:
   - {name: stretched, op: resize_nearest, input: padded, scales: [1.5, 0.5]}
   - {name: smooth, op: resize_linear, input: stretched, size: [4, 7],
      coordinate_transformation_mode: align_corners}
+  - {name: rms, op: rms_norm, input: smooth, axis: -1, epsilon: 0.001}
+  - {name: rope, op: rotary_embedding, input: rms, position_offset: 2, rotary_dim: 4}
+  - {name: swished, op: silu, input: rope}
+  - {name: gelued, op: gelu, input: swished, approximate: tanh}
   - {name: flat, op: flatten, input: smooth}
   - {name: fc, op: fully_connected, out_features: 5}
 )";

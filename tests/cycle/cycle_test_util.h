@@ -36,7 +36,8 @@ extern const char* const kAttentionNetYaml;
 // leaky_relu, a squeeze-and-excitation gate (global average pool, hard_sigmoid, a broadcast
 // mul), clip, hard_swish, concat, slice, div and sub of two tensors, a constant (its value from
 // tests/data/constant) broadcast in a mul and as a prelu's slopes, affine, a layer_norm over the
-// last axis, a reflect pad, and a nearest and a bilinear resize.
+// last axis, a reflect pad, a nearest and a bilinear resize, and beside them rms_norm,
+// rotary_embedding (the first 4 of 7 features, from position 2), silu and tanh gelu.
 extern const char* const kElementwiseNetYaml;
 // Convolutions and fully-connected layers with long reductions (K up to 1152), for narrow
 // accumulators: 8-bit operands overflow a 10- or 12-bit register.
