@@ -120,7 +120,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kSlice,          NetOp::kConstant,
                                   NetOp::kLayerNorm,      NetOp::kPRelu,
                                   NetOp::kPad,            NetOp::kResizeNearest,
-                                  NetOp::kResizeLinear,   NetOp::kConvTranspose2d};
+                                  NetOp::kResizeLinear,   NetOp::kConvTranspose2d,
+                                  NetOp::kRmsNorm,        NetOp::kRotaryEmbedding};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

@@ -92,9 +92,16 @@ struct NetLayer {
   double alpha = 0.0, beta = 0.0;  // leaky_relu (alpha), hard_sigmoid and affine (alpha, beta)
   double clip_min = 0.0, clip_max = 0.0;  // clip
   double exponent = 1.0;                  // pow
-  double epsilon = 1e-5;                  // layer_norm
-  int64_t axis = 1;                       // concat, slice, softmax, reduce_mean, layer_norm
+  double epsilon = 1e-5;                  // layer_norm, rms_norm
+  int64_t axis = 1;  // concat, slice, softmax, reduce_mean, layer_norm, rms_norm
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
+  // rotary_embedding (ops/rotary_embedding.cc): theta_i = base^(-2i / rotary_dim); row 0 of
+  // the sequence is at position `rope_offset`; the first `rope_dim` features rotate (0: all),
+  // in pairs (i, i + rope_dim / 2), or (2i, 2i + 1) when interleaved.
+  double rope_base = 10000.0;
+  int64_t rope_offset = 0;
+  int64_t rope_dim = 0;
+  bool rope_interleaved = false;
   std::string weights_file;   // optional float .npy weights, or a constant's value_file
                               // (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
