@@ -57,6 +57,11 @@ TEST_CASE("gpt2 prefill block: projections and attention MACs in closed form",
   CHECK(Macs(net, "attn.context") == heads * S * S * d);
   CHECK(OutShape(net, "attn.scores") == Shape{heads, S, S});
   CHECK(OutShape(net, "mlp_residual") == Shape{S, hidden});
+  // LayerNorm as RMSNorm of the centred input.
+  CHECK(net.FindLayer("ln_1")->op == NetOp::kRmsNorm);
+  CHECK(net.FindLayer("ln_1")->inputs == std::vector<std::string>{"ln_1.centered"});
+  CHECK(net.FindLayer("ln_1.centered")->inputs ==
+        std::vector<std::string>{"hidden_states", "ln_1.mean"});
   // The block's MACs: four projections, the FFN and the two attention matmuls.
   CHECK(net.TotalMacs() == 4 * S * hidden * hidden + 2 * S * hidden * ffn + 2 * heads * S * S * d);
 }
@@ -86,6 +91,14 @@ TEST_CASE("llama decode block: GQA folds the query group into M", "[decoder_bloc
   CHECK(Macs(net, "mlp.gate_proj") == hidden * ffn);
   CHECK(Macs(net, "mlp.up_proj") == hidden * ffn);
   CHECK(Macs(net, "mlp.down_proj") == ffn * hidden);
+  // Rotary positions continue after the cache: the new token is at position L.
+  REQUIRE(net.FindLayer("self_attn.query_rope") != nullptr);
+  CHECK(net.FindLayer("self_attn.query_rope")->op == NetOp::kRotaryEmbedding);
+  CHECK(net.FindLayer("self_attn.query_rope")->rope_offset == L);
+  CHECK(net.FindLayer("self_attn.key_rope")->rope_offset == L);
+  CHECK(net.FindLayer("self_attn.key_rope")->rope_base == 500000.0);
+  CHECK(OutShape(net, "self_attn.key_rope") == Shape{kv, 1, d});
+  CHECK(net.FindLayer("input_layernorm")->op == NetOp::kRmsNorm);
   // No biases in Llama's projections: parameters are the weights only.
   CHECK(net.FindLayer("self_attn.q_proj")->params == hidden * hidden);
 }
@@ -103,6 +116,8 @@ TEST_CASE("llama prefill block: S tokens, each KV head's g query heads in one ma
   CHECK(Macs(net, "self_attn.scores") == 8 * 8 * 8 * 8);  // heads * S * S * d
   CHECK(Macs(net, "self_attn.k_proj") == 8 * 64 * 2 * 8);  // S * hidden * kv * d
   CHECK(net.FindLayer("past_key") == nullptr);
+  CHECK(net.FindLayer("self_attn.query_rope")->rope_offset == 0);
+  CHECK(OutShape(net, "self_attn.query_rope") == Shape{8, 8, 8});
 }
 
 TEST_CASE("decode MACs grow linearly in the cache length", "[decoder_block]") {
