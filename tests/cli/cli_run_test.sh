@@ -192,4 +192,19 @@ expect 2 "--seed has no effect here: compile maps the network" -- \
 expect 2 "--calib-samples has no effect here" -- \
   "$q" compile --arch edge_32x32_os --net lenet5 --calib-samples 2 --out "$tmp/unused.json"
 
+# A decoder block's ops (rms_norm, rotary_embedding, silu, gelu) on the post unit: each layer
+# is priced, with the post-unit events its registry row states per output.
+dec=$src/tests/data/decoder/tiny_decoder.yaml
+expect 0 "TOTAL" -- "$q" run --arch edge_32x32_os --net "$dec"
+"$q" run --arch edge_32x32_os --net "$dec" --format json > "$tmp/dec.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "ok", d["status"]
+names = [l["name"] for l in d["layers"]]
+for n in ("norm", "rope", "act", "up_act", "out"):
+    assert n in names, (n, names)
+assert d["totals"]["cycles"] == sum(l["cycles"] for l in d["layers"]), "cycles"
+' "$tmp/dec.json"
+
 finish

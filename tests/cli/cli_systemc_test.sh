@@ -106,4 +106,9 @@ expect 2 "at most 1024 PEs" -- "$q" run --arch tpu_like_128x128_ws --net lenet5 
 expect 0 "" -- test ! -e "$tmp/big.vcd"
 expect 0 "" -- test ! -e "$tmp/x.vcd"
 
+# A decoder block's ops (rms_norm, rotary_embedding, silu, gelu): the cycle model's post unit
+# gives the golden reference's integers on every element.
+expect 0 "BIT-EXACT" -- "$q" run --arch edge_32x32_os \
+  --net "$src/tests/data/decoder/tiny_decoder.yaml" --backend systemc
+
 finish

@@ -121,7 +121,8 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                   NetOp::kLayerNorm,      NetOp::kPRelu,
                                   NetOp::kPad,            NetOp::kResizeNearest,
                                   NetOp::kResizeLinear,   NetOp::kConvTranspose2d,
-                                  NetOp::kRmsNorm,        NetOp::kRotaryEmbedding};
+                                  NetOp::kRmsNorm,        NetOp::kRotaryEmbedding,
+                                  NetOp::kSilu,           NetOp::kGelu};
   CheckRoundTrip(ops, NetOpName, ParseNetOp);
   CHECK(std::string(NetOpChoices()) == Joined(ops, NetOpName));
   CheckRoundTrip<LayerOp>({LayerOp::kConv2d, LayerOp::kDepthwiseConv2d, LayerOp::kFullyConnected,

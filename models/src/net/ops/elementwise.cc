@@ -1,7 +1,7 @@
 // Element-wise functions on the post-processing unit: relu, clip, sigmoid, hard_sigmoid,
 // hard_swish, tanh, leaky_relu, erf, sqrt, each as onnx/docs/Operators.md defines it, affine
-// (alpha x + beta: ONNX's Mul, Add, Sub or Div with a scalar constant) and pow (ONNX's Pow with a
-// scalar constant exponent). Their integer
+// (alpha x + beta: ONNX's Mul, Add, Sub or Div with a scalar constant), pow (ONNX's Pow with a
+// scalar constant exponent), silu and gelu (below). Their integer
 // semantics is RunDequantized: dequantize, the function, quantize to the output's own
 // parameters, as ONNX Runtime runs these ops between QDQ nodes. A post unit evaluates them
 // with a table of the 2^bits input codes, priced as one requantization per output
@@ -10,10 +10,15 @@
 #include <algorithm>
 #include <cmath>
 
+#include "op_keys.h"
+#include "quasar/models/enum_names.h"
 #include "quasar/models/net/ops.h"
 
 namespace quasar::models {
 namespace {
+
+constexpr EnumTable<GeluApproximation, 2> kGeluApproximations = {
+    {{GeluApproximation::kNone, "none"}, {GeluApproximation::kTanh, "tanh"}}};
 
 bool SameShape(NetLayer*, const std::vector<const Shape*>& in, const LayerErrors&, Shape* out,
                int128*) {
@@ -35,7 +40,54 @@ OpDef Function(NetOp op, const char* name, std::vector<std::string> keys, FloatK
   return DequantizedPostOp(op, name, std::move(keys), RequantizeEvents, SameShape, kernel);
 }
 
+// silu (Elfwing et al., "Sigmoid-Weighted Linear Units for Neural Network Function
+// Approximation in Reinforcement Learning", 2018; Ramachandran et al.'s Swish with beta 1,
+// 2017; PyTorch's torch.nn.SiLU): x * sigmoid(x), computed as x / (1 + e^-x) in float32.
+float Silu(float v) { return v / (1.0f + std::exp(-v)); }
+
+// gelu: x Phi(x), Phi the standard normal distribution function (Hendrycks & Gimpel, "Gaussian
+// Error Linear Units (GELUs)", 2016, Sec. 2), as ONNX's Gelu-20 (onnx/docs/Operators.md) with
+// its attribute `approximate`: none, 0.5 x (1 + erf(x / sqrt 2)); tanh, the paper's
+// approximation 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) (GPT-2's). In float32, the
+// constants rounded to float32 once.
+float GeluErf(float v) {
+  constexpr auto kInvSqrt2 = static_cast<float>(0.70710678118654752440);  // 1 / sqrt 2
+  return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2));
+}
+float GeluTanh(float v) {
+  constexpr auto kSqrt2OverPi = static_cast<float>(0.79788456080286535588);  // sqrt(2 / pi)
+  return 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
+}
+
+OpDef Gelu() {
+  OpDef d = Function(
+      NetOp::kGelu, "gelu", {"approximate"},
+      [](const NetLayer& l, const std::vector<const FloatTensor*>& x, const FloatLayerParams*) {
+        return Map(*x[0], l.gelu_approximate == GeluApproximation::kTanh ? GeluTanh : GeluErf);
+      });
+  d.write_keys = [](KeyWriter& w, const NetLayer& l) {
+    w.String("approximate", GeluApproximationName(l.gelu_approximate));
+  };
+  d.read_keys = [](const MapReader& m, NetLayer* l) {
+    if (auto a = m.String("approximate", false)) {
+      if (auto parsed = ParseGeluApproximation(*a)) {
+        l->gelu_approximate = *parsed;
+      } else {
+        m.Error("approximate",
+                "must be one of " + GeluApproximationChoices() + ", got '" + *a + "'");
+      }
+    }
+  };
+  return d;
+}
+
 }  // namespace
+
+std::string GeluApproximationName(GeluApproximation a) { return EnumName(kGeluApproximations, a); }
+std::optional<GeluApproximation> ParseGeluApproximation(const std::string& name) {
+  return ParseEnum(kGeluApproximations, name);
+}
+std::string GeluApproximationChoices() { return EnumChoices(kGeluApproximations); }
 
 std::vector<OpDef> ElementwiseOps() {
   using In = const std::vector<const FloatTensor*>&;
@@ -94,6 +146,8 @@ std::vector<OpDef> ElementwiseOps() {
                  const auto e = static_cast<float>(l.exponent);
                  return Map(*x[0], [=](float v) { return std::pow(v, e); });
                }),
+      Function(NetOp::kSilu, "silu", {}, [](const NetLayer&, In x, P) { return Map(*x[0], Silu); }),
+      Gelu(),
   };
 }
 

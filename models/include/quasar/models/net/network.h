@@ -52,6 +52,13 @@ std::string ResizeRoundingName(ResizeRounding r);
 std::optional<ResizeRounding> ParseResizeRounding(const std::string& name);
 std::string ResizeRoundingChoices();
 
+// How a gelu layer computes Phi(x) (ops/elementwise.cc): the error function, or GPT-2's tanh
+// approximation (ONNX Gelu-20's `approximate`: none, tanh).
+enum class GeluApproximation { kNone, kTanh };
+std::string GeluApproximationName(GeluApproximation a);
+std::optional<GeluApproximation> ParseGeluApproximation(const std::string& name);
+std::string GeluApproximationChoices();
+
 // One named input tensor of the network.
 struct NetInput {
   std::string name;
@@ -102,6 +109,7 @@ struct NetLayer {
   int64_t rope_offset = 0;
   int64_t rope_dim = 0;
   bool rope_interleaved = false;
+  GeluApproximation gelu_approximate = GeluApproximation::kNone;  // gelu
   std::string weights_file;   // optional float .npy weights, or a constant's value_file
                               // (absolute path after parsing)
   std::string bias_file;      // optional float .npy bias
