@@ -61,6 +61,14 @@ expect 0 "time to first token" -- "$q" run --arch edge_32x32_os --net gpt2_block
 "$q" run --arch edge_32x32_os --net lenet5 > "$tmp/lenet.txt" 2>&1
 expect 1 "" -- grep -q "tokens/s" "$tmp/lenet.txt"
 
+# With values: the cycle model runs a tiny decode block bit-exactly against the golden reference
+# (a 4-bit cache, RoPE at position 8).
+if "$q" backends | grep -q "^systemc"; then
+  expect 0 "0 mismatches: BIT-EXACT" -- "$q" run --arch edge_32x32_os --net llama_block \
+    --phase decode --context 8 --kv-bits 4 --dims hidden=32,heads=4,kv_heads=2,ffn=64 \
+    --backend systemc
+fi
+
 # compile and compare take the same options.
 expect 0 "schedule written" -- "$q" compile --arch edge_32x32_os --net llama_block \
   --phase decode --context 32 "${small[@]}" --out "$tmp/s.json"

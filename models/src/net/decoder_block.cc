@@ -75,10 +75,6 @@ std::string Dims(const std::vector<int64_t>& v) {
   return s + "]";
 }
 
-// Whether this build's op registry has `op` (the LLM ops: rms_norm, gelu, silu,
-// rotary_embedding); without it the block uses the composition of existing ops below.
-bool HasOp(const char* op) { return ParseNetOp(op).has_value(); }
-
 // The layer list, one flow mapping per line.
 class Writer {
  public:
@@ -119,41 +115,7 @@ void Norm(Writer* w, const std::string& name, const std::string& x, bool center,
     w->Layer(name + ".centered", "sub", {x, name + ".mean"});
     in = name + ".centered";
   }
-  if (HasOp("rms_norm")) {
-    w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + Num(eps));
-    return;
-  }
-  w->Layer(name + ".square", "mul", {in, in});
-  w->Layer(name + ".mean_square", "reduce_mean", {}, "axis: -1");
-  w->Layer(name + ".plus_eps", "affine", {}, "alpha: 1, beta: " + Num(eps));
-  w->Layer(name + ".rms", "sqrt", {});
-  w->Layer(name, "div", {in, name + ".rms"});
-}
-
-// GELU, tanh approximation (Hendrycks & Gimpel 2016, Sec. 2; GPT-2's "gelu_new"):
-// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-void GeluTanh(Writer* w, const std::string& name, const std::string& x) {
-  if (HasOp("gelu")) {
-    w->Layer(name, "gelu", {x}, "approximate: tanh");
-    return;
-  }
-  w->Layer(name + ".cube", "pow", {x}, "exponent: 3");
-  w->Layer(name + ".cube_scaled", "affine", {}, "alpha: 0.044715, beta: 0");
-  w->Layer(name + ".inner", "add", {x, name + ".cube_scaled"});
-  w->Layer(name + ".tanh_in", "affine", {}, "alpha: " + Num(std::sqrt(2.0 / M_PI)) + ", beta: 0");
-  w->Layer(name + ".tanh", "tanh", {});
-  w->Layer(name + ".half", "affine", {}, "alpha: 0.5, beta: 0.5");
-  w->Layer(name, "mul", {x, name + ".half"});
-}
-
-// SiLU(x) = x sigmoid(x) (Elfwing et al. 2018; Llama's hidden_act "silu").
-void Silu(Writer* w, const std::string& name, const std::string& x) {
-  if (HasOp("silu")) {
-    w->Layer(name, "silu", {x});
-    return;
-  }
-  w->Layer(name + ".sigmoid", "sigmoid", {x});
-  w->Layer(name, "mul", {x, name + ".sigmoid"});
+  w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + Num(eps));
 }
 
 void CheckConfig(const DecoderBlockConfig& c) {
@@ -201,7 +163,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   const bool decode = c.phase == DecoderPhase::kDecode;
   const bool bias = !llama;
   const std::string fc = std::string(", activation: none, bias: ") + (bias ? "true" : "false");
-  const bool rope = llama && HasOp("rotary_embedding");
+  const bool rope = llama;
   const std::string rope_keys =
       "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
   w->Comment("projections: [T, hidden] x [hidden, out]^T");
@@ -286,20 +248,8 @@ std::string Description(const DecoderBlockConfig& c) {
   }
   s += std::string("The norms' gain") + (llama ? " is" : " and bias are") +
        " folded into the projections that read them (exact in real arithmetic). ";
-  if (!HasOp("rms_norm")) {
-    s += std::string(llama ? "RMSNorm" : "LayerNorm") +
-         " is composed of element-wise ops (mul, reduce_mean, affine, sqrt, div). ";
-  } else if (!llama) {
+  if (!llama) {
     s += "LayerNorm is RMSNorm of x - mean(x) (the same with the same epsilon). ";
-  }
-  if (llama && !HasOp("rotary_embedding")) {
-    s += "Rotary embeddings are omitted (this build has no rotary_embedding op). ";
-  }
-  if (!llama && !HasOp("gelu")) {
-    s += "GELU (tanh approximation) is composed of pow, affine, add, tanh and mul. ";
-  }
-  if (llama && !HasOp("silu")) {
-    s += "SiLU is x * sigmoid(x) as two ops. ";
   }
   return s;
 }
@@ -345,7 +295,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
                             ", activation: none, bias: false";
     w.Layer("mlp.gate_proj", "fully_connected", {"post_attention_layernorm"}, ffn);
     w.Layer("mlp.up_proj", "fully_connected", {"post_attention_layernorm"}, ffn);
-    Silu(&w, "mlp.act_fn", "mlp.gate_proj");
+    w.Layer("mlp.act_fn", "silu", {"mlp.gate_proj"});  // x sigmoid(x), Llama's hidden_act
     w.Layer("mlp.gated", "mul", {"mlp.act_fn", "mlp.up_proj"});
     w.Layer("mlp.down_proj", "fully_connected", {},
             "out_features: " + std::to_string(d.hidden) + ", activation: none, bias: false");
@@ -358,7 +308,8 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
     Norm(&w, "ln_2", "attn_residual", true, d.norm_epsilon);
     w.Layer("mlp.c_fc", "fully_connected", {"ln_2"},
             "out_features: " + std::to_string(d.ffn) + ", activation: none");
-    GeluTanh(&w, "mlp.act", "mlp.c_fc");
+    // GPT-2's activation_function "gelu_new": the tanh approximation of GELU.
+    w.Layer("mlp.act", "gelu", {"mlp.c_fc"}, "approximate: tanh");
     w.Layer("mlp.c_proj", "fully_connected", {},
             "out_features: " + std::to_string(d.hidden) + ", activation: none");
     w.Layer("mlp_residual", "add", {"mlp.c_proj", "attn_residual"});
