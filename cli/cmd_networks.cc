@@ -135,9 +135,8 @@ int Emit(const Options& o) {
   }
   const std::optional<DecoderBlockConfig> block = DecoderConfig(o.emit, o.decoder);
   if (!block) {
-    throw InputError("--emit must name a generated block (" +
-                     BlockNames() + "), got '" +
-                     o.emit + "'");
+    throw InputError("--emit must name a generated block (" + BlockNames() + "), got '" + o.emit +
+                     "'");
   }
   const std::string yaml = DecoderBlockYaml(*block);
   const NetworkSpec net = DecoderBlock(*block);  // what is written parses
@@ -146,8 +145,8 @@ int Emit(const Options& o) {
     return 0;
   }
   WriteTextFile(o.out, yaml, "--out");
-  fmt::print(stderr, "{}: {} layers, {} MACs -> {}\n", net.name, net.layers.size(),
-             net.TotalMacs(), o.out);
+  fmt::print(stderr, "{}: {} layers, {} MACs -> {}\n", net.name, net.layers.size(), net.TotalMacs(),
+             o.out);
   return 0;
 }
 

@@ -50,8 +50,8 @@ void ApplyDims(const std::string& text, DecoderDims* d) {
     const size_t comma = std::min(text.find(',', at), text.size());
     const std::string item = text.substr(at, comma - at);
     const size_t eq = item.find('=');
-    const std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" :
-                                                                                  item.substr(eq + 1);
+    const std::string key = item.substr(0, eq),
+                      value = eq == std::string::npos ? "" : item.substr(eq + 1);
     int64_t* field = key == "hidden"     ? &d->hidden
                      : key == "heads"    ? &d->heads
                      : key == "kv_heads" ? &d->kv_heads

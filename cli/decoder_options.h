@@ -13,11 +13,11 @@
 namespace quasar::cli {
 
 struct DecoderOptions {
-  std::string phase;      // prefill (default) | decode
-  int64_t seq = 0;        // 0: kDefaultPrefillSeq
-  int64_t context = 0;    // decode: required
-  int kv_bits = 0;        // 0: the activations' precision
-  std::string dims;       // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
+  std::string phase;                  // prefill (default) | decode
+  int64_t seq = 0;                    // 0: kDefaultPrefillSeq
+  int64_t context = 0;                // decode: required
+  int kv_bits = 0;                    // 0: the activations' precision
+  std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 

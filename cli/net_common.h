@@ -57,7 +57,8 @@ struct NetOptions {
 // has no effect, if any was given.
 void RefuseValueOptions(const NetOptions& o, const std::string& why);
 
-// Adds --net, the decoder-block options and, when `quantize`, the precision and calibration options.
+// Adds --net, the decoder-block options and, when `quantize`, the precision and calibration
+// options.
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize);
 
 // Parses --input-shape values NAME=D0xD1x... (every dimension positive). InputError otherwise.

@@ -306,17 +306,19 @@ std::string ComparisonTable(const Comparison& c) {
         data->calibration.size());
   }
   if (!same.empty()) {
-    text += CompareTable(same, "Same array, each precision (" +
-                                   std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
-                                                   ? "with Bit Fusion precision scaling"
-                                                   : "no precision scaling") +
-                                   ")",
+    text += CompareTable(same,
+                         "Same array, each precision (" +
+                             std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
+                                             ? "with Bit Fusion precision scaling"
+                                             : "no precision scaling") +
+                             ")",
                          c.block ? &*c.block : nullptr);
   }
   if (!iso.empty()) {
-    text += CompareTable(iso, fmt::format("Iso-area: a plain MAC of each precision's widest "
-                                          "operands, as many PEs as fit the {:.3f} mm2 PE array",
-                                          c.iso_pe_array_mm2),
+    text += CompareTable(iso,
+                         fmt::format("Iso-area: a plain MAC of each precision's widest "
+                                     "operands, as many PEs as fit the {:.3f} mm2 PE array",
+                                     c.iso_pe_array_mm2),
                          c.block ? &*c.block : nullptr);
     text += c.iso_area_sources;
   }

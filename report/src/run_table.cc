@@ -177,20 +177,22 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   if (t.block) {
     const models::DecoderBlockConfig& b = *t.block;
     const bool decode = b.phase == models::DecoderPhase::kDecode;
-    const sim::LlmMetrics m =
-        sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6);
-    out += decode ? fmt::format("phase           decode: 1 new token over {} positions (KV "
-                                "cache of {} tokens{})\n",
-                                b.Positions(), b.context,
-                                b.kv_bits > 0 ? fmt::format(" at {} bits", b.kv_bits) : "")
-                  : fmt::format("phase           prefill: {} new tokens, time to first token "
-                                "{:.4f} ms\n",
-                                b.Tokens(), m.time_to_first_token_s * 1e3);
+    const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6);
+    out += decode ? fmt::format(
+                        "phase           decode: 1 new token over {} positions (KV "
+                        "cache of {} tokens{})\n",
+                        b.Positions(), b.context,
+                        b.kv_bits > 0 ? fmt::format(" at {} bits", b.kv_bits) : "")
+                  : fmt::format(
+                        "phase           prefill: {} new tokens, time to first token "
+                        "{:.4f} ms\n",
+                        b.Tokens(), m.time_to_first_token_s * 1e3);
     out += fmt::format("tokens          {:.2f} tokens/s, {:.6f} mJ/token (one block)\n",
                        m.tokens_per_s, m.joules_per_token * 1e3);
-    out += fmt::format("DRAM-bound      {:.1f} % of the cycles ({} cycles in layers whose DRAM "
-                       "time exceeds their compute and post-processing time)\n",
-                       100.0 * m.dram_bound_fraction, m.dram_bound_cycles);
+    out += fmt::format(
+        "DRAM-bound      {:.1f} % of the cycles ({} cycles in layers whose DRAM "
+        "time exceeds their compute and post-processing time)\n",
+        100.0 * m.dram_bound_fraction, m.dram_bound_cycles);
   }
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();

@@ -39,11 +39,9 @@ const Shape& OutShape(const NetworkSpec& net, const std::string& layer) {
 
 }  // namespace
 
-TEST_CASE("gpt2 prefill block: projections and attention MACs in closed form",
-          "[decoder_block]") {
+TEST_CASE("gpt2 prefill block: projections and attention MACs in closed form", "[decoder_block]") {
   const int64_t S = 16, hidden = 768, heads = 12, d = 64, ffn = 3072;
-  const NetworkSpec net =
-      DecoderBlock(Config(DecoderFamily::kGpt2, DecoderPhase::kPrefill, S, 0));
+  const NetworkSpec net = DecoderBlock(Config(DecoderFamily::kGpt2, DecoderPhase::kPrefill, S, 0));
   CHECK(net.inputs.size() == 1);
   CHECK(net.inputs[0].shape == Shape{S, hidden});
   // A fully connected layer of [S, in] -> [S, out]: S * in * out MACs.
@@ -69,8 +67,7 @@ TEST_CASE("gpt2 prefill block: projections and attention MACs in closed form",
 TEST_CASE("llama decode block: GQA folds the query group into M", "[decoder_block]") {
   const int64_t L = 100, hidden = 4096, heads = 32, kv = 8, d = 128, ffn = 14336;
   const int64_t g = heads / kv;
-  const NetworkSpec net =
-      DecoderBlock(Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, L));
+  const NetworkSpec net = DecoderBlock(Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, L));
   REQUIRE(net.inputs.size() == 3);
   CHECK(net.inputs[0].shape == Shape{1, hidden});
   CHECK(net.inputs[1].name == "past_key");
@@ -113,7 +110,7 @@ TEST_CASE("llama prefill block: S tokens, each KV head's g query heads in one ma
   const NetworkSpec net = DecoderBlock(c);
   CHECK(OutShape(net, "self_attn.query_groups") == Shape{2, 4 * 8, 8});
   CHECK(OutShape(net, "self_attn.scores") == Shape{2, 4 * 8, 8});
-  CHECK(Macs(net, "self_attn.scores") == 8 * 8 * 8 * 8);  // heads * S * S * d
+  CHECK(Macs(net, "self_attn.scores") == 8 * 8 * 8 * 8);   // heads * S * S * d
   CHECK(Macs(net, "self_attn.k_proj") == 8 * 64 * 2 * 8);  // S * hidden * kv * d
   CHECK(net.FindLayer("past_key") == nullptr);
   CHECK(net.FindLayer("self_attn.query_rope")->rope_offset == 0);

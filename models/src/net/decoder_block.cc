@@ -167,12 +167,9 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   const std::string rope_keys =
       "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
   w->Comment("projections: [T, hidden] x [hidden, out]^T");
-  w->Layer(q_proj, "fully_connected", {x_norm},
-           "out_features: " + std::to_string(H * D) + fc);
-  w->Layer(k_proj, "fully_connected", {x_norm},
-           "out_features: " + std::to_string(KV * D) + fc);
-  w->Layer(v_proj, "fully_connected", {x_norm},
-           "out_features: " + std::to_string(KV * D) + fc);
+  w->Layer(q_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(H * D) + fc);
+  w->Layer(k_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
+  w->Layer(v_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
   w->Comment("Q: [T, heads, d] -> [heads, T, d]" + std::string(rope ? " -> RoPE" : "") +
              " -> [kv, g*T, d]: each KV head's g query heads folded into M");
   w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + Dims({T, H, D}));
@@ -217,8 +214,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + Dims({H, T, D}));
   w->Layer(prefix + "context_t", "transpose", {}, "perm: [1, 0, 2]");
   w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({T, H * D}));
-  w->Layer(out_proj, "fully_connected", {},
-           "out_features: " + std::to_string(d.hidden) + fc);
+  w->Layer(out_proj, "fully_connected", {}, "out_features: " + std::to_string(d.hidden) + fc);
 }
 
 std::string Description(const DecoderBlockConfig& c) {
@@ -227,17 +223,18 @@ std::string Description(const DecoderBlockConfig& c) {
   std::string s = fmt::format(
       "One {} block (hidden {}, {} query heads of {}, {} KV heads, FFN {}), {}: {} new token{} "
       "attending over {} position{}. ",
-      llama ? "Llama-style decoder" : "GPT-2 decoder", d.hidden, d.heads, d.HeadDim(),
-      d.kv_heads, d.ffn, DecoderPhaseName(c.phase), c.Tokens(), c.Tokens() == 1 ? "" : "s",
-      c.Positions(), c.Positions() == 1 ? "" : "s");
+      llama ? "Llama-style decoder" : "GPT-2 decoder", d.hidden, d.heads, d.HeadDim(), d.kv_heads,
+      d.ffn, DecoderPhaseName(c.phase), c.Tokens(), c.Tokens() == 1 ? "" : "s", c.Positions(),
+      c.Positions() == 1 ? "" : "s");
   if (c.phase == DecoderPhase::kDecode) {
     s += fmt::format(
         "The KV cache of {} tokens is read from DRAM (inputs past_key, stored transposed as K^T "
         "[kv, d, L], and past_value [kv, L, d]) at {}; the concat appending the new token "
         "reads and writes the whole cache (a real append writes one row), so the cache's DRAM "
         "traffic is counted about three times. ",
-        c.context, c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
-                                 : "the activations' precision");
+        c.context,
+        c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
+                      : "the activations' precision");
   }
   s += "Omitted or approximated: the causal mask (prefill computes all S x S scores, as a "
        "systolic array does without skipping; in decode every position is visible); embeddings, "
@@ -291,8 +288,8 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
     w.Layer("attn_residual", "add", {"self_attn.o_proj", "hidden_states"});
     Norm(&w, "post_attention_layernorm", "attn_residual", false, d.norm_epsilon);
     w.Comment("SwiGLU: down(silu(gate x) * up x)");
-    const std::string ffn = "out_features: " + std::to_string(d.ffn) +
-                            ", activation: none, bias: false";
+    const std::string ffn =
+        "out_features: " + std::to_string(d.ffn) + ", activation: none, bias: false";
     w.Layer("mlp.gate_proj", "fully_connected", {"post_attention_layernorm"}, ffn);
     w.Layer("mlp.up_proj", "fully_connected", {"post_attention_layernorm"}, ffn);
     w.Layer("mlp.act_fn", "silu", {"mlp.gate_proj"});  // x sigmoid(x), Llama's hidden_act
@@ -302,8 +299,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
     w.Layer("mlp_residual", "add", {"mlp.down_proj", "attn_residual"});
   } else {
     Norm(&w, "ln_1", "hidden_states", true, d.norm_epsilon);
-    Attention(&w, c, "ln_1", "attn.", "attn.q_proj", "attn.k_proj", "attn.v_proj",
-              "attn.c_proj");
+    Attention(&w, c, "ln_1", "attn.", "attn.q_proj", "attn.k_proj", "attn.v_proj", "attn.c_proj");
     w.Layer("attn_residual", "add", {"attn.c_proj", "hidden_states"});
     Norm(&w, "ln_2", "attn_residual", true, d.norm_epsilon);
     w.Layer("mlp.c_fc", "fully_connected", {"ln_2"},

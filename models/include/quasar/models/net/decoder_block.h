@@ -41,10 +41,10 @@ DecoderDims DefaultDecoderDims(DecoderFamily f);
 struct DecoderBlockConfig {
   DecoderFamily family = DecoderFamily::kGpt2;
   DecoderPhase phase = DecoderPhase::kPrefill;
-  int64_t seq = 128;      // prefill: new tokens S
-  int64_t context = 0;    // decode: tokens already in the KV cache L (>= 1)
-  int kv_bits = 0;        // decode: the cache's bits (0: the policy's activations)
-  DecoderDims dims;       // DefaultDecoderDims(family) unless overridden
+  int64_t seq = 128;    // prefill: new tokens S
+  int64_t context = 0;  // decode: tokens already in the KV cache L (>= 1)
+  int kv_bits = 0;      // decode: the cache's bits (0: the policy's activations)
+  DecoderDims dims;     // DefaultDecoderDims(family) unless overridden
   int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
   int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }
 };

@@ -25,7 +25,6 @@ bool DramBound(const LayerPerf& l);
 
 // The metrics of `perf` for a block that makes `tokens` new tokens (decode: 1) at `clock_hz`.
 // Zeros when the run is infeasible or has no cycles.
-LlmMetrics ComputeLlmMetrics(const NetworkPerf& perf, bool decode, int64_t tokens,
-                             double clock_hz);
+LlmMetrics ComputeLlmMetrics(const NetworkPerf& perf, bool decode, int64_t tokens, double clock_hz);
 
 }  // namespace quasar::sim
