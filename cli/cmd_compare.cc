@@ -155,6 +155,7 @@ int RunCompare(const CompareOptions& o) {
   cmp.data = data ? &*data : nullptr;
   cmp.same = std::move(columns.same);
   cmp.iso = std::move(columns.iso);
+  cmp.block = DecoderConfig(o.net.net, o.net.decoder);
   cmp.iso_pe_array_mm2 = models::PriceArea(file_arch, table).pe_array / 1e6;
   if (!cmp.iso.empty() && rtl_cells) {
     cmp.iso_area_sources = report::IsoAreaSources(file_arch, table, *rtl_cells);

@@ -1,4 +1,5 @@
-// `quasar networks`: the model zoo with MAC and parameter counts, or one network layer by layer.
+// `quasar networks`: the model zoo with MAC and parameter counts, or one network layer by layer;
+// `--emit` writes a generated decoder block (decoder_block.h) as network-format YAML.
 // `quasar import-scalesim`: a SCALE-Sim topology CSV written out in the network format.
 
 #include <fmt/core.h>
@@ -18,8 +19,9 @@ namespace {
 using namespace quasar::models;
 
 struct Options {
-  std::string net, format = "table";
+  std::string net, format = "table", emit, out;
   std::vector<std::string> input_shapes;
+  DecoderOptions decoder;
 };
 
 // "1.81 G", "300.8 M", "61.7 k".
@@ -34,6 +36,15 @@ std::string Human(int64_t v) {
     return fmt::format("{:.1f} k", static_cast<double>(v) / 1e3);
   }
   return std::to_string(v);
+}
+
+// "gpt2_block, llama_block".
+std::string BlockNames() {
+  std::string s;
+  for (const std::string& n : DecoderBlockNames()) {
+    s += (s.empty() ? "" : ", ") + n;
+  }
+  return s;
 }
 
 nlohmann::json LayerJson(const NetworkSpec& net, const NetLayer& l) {
@@ -81,11 +92,15 @@ int ListZoo(const Options& o) {
                Human(n.TotalParams()), source);
   }
   fmt::print("\nzoo: {}  (details: quasar networks --net <name>)\n", ZooDir());
+  fmt::print("generated: {} (--phase, --seq, --context, --kv-bits, --dims; docs/llm.md)\n",
+             BlockNames());
   return 0;
 }
 
 int ShowNetwork(const Options& o) {
-  const NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
+  const std::optional<DecoderBlockConfig> block = DecoderConfig(o.net, o.decoder);
+  const NetworkSpec net =
+      block ? ResolvePrecision(DecoderBlock(*block)) : LoadAnyNetwork(o.net, o.input_shapes);
   if (o.format == "json") {
     nlohmann::json j = {{"name", net.name},
                         {"file", net.file},
@@ -114,6 +129,27 @@ int ShowNetwork(const Options& o) {
   return 0;
 }
 
+int Emit(const Options& o) {
+  if (!o.net.empty()) {
+    throw InputError("give --emit NAME or --net NAME, not both");
+  }
+  const std::optional<DecoderBlockConfig> block = DecoderConfig(o.emit, o.decoder);
+  if (!block) {
+    throw InputError("--emit must name a generated block (" + BlockNames() + "), got '" + o.emit +
+                     "'");
+  }
+  const std::string yaml = DecoderBlockYaml(*block);
+  const NetworkSpec net = DecoderBlock(*block);  // what is written parses
+  if (o.out.empty()) {
+    fmt::print("{}", yaml);
+    return 0;
+  }
+  WriteTextFile(o.out, yaml, "--out");
+  fmt::print(stderr, "{}: {} layers, {} MACs -> {}\n", net.name, net.layers.size(), net.TotalMacs(),
+             o.out);
+  return 0;
+}
+
 struct ImportOptions {
   std::string csv, out;
 };
@@ -138,10 +174,24 @@ Command AddNetworksCommand(CLI::App& app) {
   cmd->add_option("--net", o->net,
                   "A zoo name or a network file (.yaml, .onnx, .csv): show it layer by layer");
   AddInputShapeOption(cmd, &o->input_shapes);
+  AddDecoderOptions(cmd, &o->decoder);
+  cmd->add_option("--emit", o->emit,
+                  "Write a generated block (gpt2_block, llama_block) as network-format YAML, "
+                  "with the decoder options");
+  cmd->add_option("-o,--out", o->out, "With --emit: the file to write (default: stdout)")
+      ->check(OutputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  return [o]() { return o->net.empty() ? ListZoo(*o) : ShowNetwork(*o); };
+  return [o]() {
+    if (!o->emit.empty()) {
+      return Emit(*o);
+    }
+    if (!o->out.empty()) {
+      throw InputError("--out writes --emit's YAML; give --emit NAME");
+    }
+    return o->net.empty() ? ListZoo(*o) : ShowNetwork(*o);
+  };
 }
 
 Command AddImportScaleSimCommand(CLI::App& app) {

@@ -140,6 +140,7 @@ void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize) {
                   "(.onnx) or a SCALE-Sim .csv topology")
       ->required();
   AddInputShapeOption(cmd, &o->input_shapes);
+  AddDecoderOptions(cmd, &o->decoder);
   if (!quantize) {
     return;
   }
@@ -179,7 +180,12 @@ void RefuseValueOptions(const NetOptions& o, const std::string& why) {
 }
 
 NetworkSpec LoadNetworkWithOptions(const NetOptions& o) {
-  NetworkSpec net = LoadAnyNetwork(o.net, o.input_shapes);
+  const std::optional<DecoderBlockConfig> block = DecoderConfig(o.net, o.decoder);
+  if (block && !o.input_shapes.empty()) {
+    throw InputError("--input-shape applies to .onnx models only; " + o.net +
+                     " states its own shapes");
+  }
+  NetworkSpec net = block ? DecoderBlock(*block) : LoadAnyNetwork(o.net, o.input_shapes);
   if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
     // A quantized model's quantization is the file's (a QDQ, QOperator or QONNX model's, or a
     // network file's `quant` and `weights_quant`): no option may recalibrate or requantize it.

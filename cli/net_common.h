@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "decoder_options.h"
 #include "quasar/models/data/dataset.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
@@ -43,6 +44,7 @@ struct NetOptions {
   uint64_t seed = 1;
   int calib_samples = 4;
   std::vector<std::string> input_shapes;  // NAME=1x3x224x224, for .onnx models
+  DecoderOptions decoder;                 // --net gpt2_block, llama_block
   // Set by AddNetOptions: which options the user gave explicitly.
   CLI::Option* seed_option = nullptr;
   std::vector<CLI::Option*> quantize_options;  // meaningless for an already quantized network
@@ -55,7 +57,8 @@ struct NetOptions {
 // has no effect, if any was given.
 void RefuseValueOptions(const NetOptions& o, const std::string& why);
 
-// Adds --net and, when `quantize`, the precision and calibration options.
+// Adds --net, the decoder-block options and, when `quantize`, the precision and calibration
+// options.
 void AddNetOptions(CLI::App* cmd, NetOptions* o, bool quantize);
 
 // Parses --input-shape values NAME=D0xD1x... (every dimension positive). InputError otherwise.
@@ -68,7 +71,8 @@ void AddInputShapeOption(CLI::App* cmd, std::vector<std::string>* values);
 models::NetworkSpec LoadAnyNetwork(const std::string& name_or_path,
                                    const std::vector<std::string>& input_shapes);
 
-// Loads the network and applies the precision options to its policy.
+// Loads the network (a generated decoder block, decoder_options.h, or LoadAnyNetwork's) and
+// applies the precision options to its policy.
 models::NetworkSpec LoadNetworkWithOptions(const NetOptions& o);
 
 // Calibrates and quantizes: on `data`'s calibration split when given (checked to fit the network),

@@ -76,6 +76,7 @@ Target LoadTarget(const TargetOptions& o) {
   }
   t.table = models::LoadArchCostTable(t.arch);
   t.net = LoadNetworkWithOptions(o.net);
+  t.block = DecoderConfig(o.net.net, o.net.decoder);
   return t;
 }
 

@@ -10,6 +10,7 @@
 
 #include "quasar/models/cost/energy.h"
 #include "quasar/report/text.h"
+#include "quasar/sim/core/llm_metrics.h"
 
 namespace quasar::report {
 
@@ -34,7 +35,8 @@ std::string Cell(const std::optional<double>& v) {
 
 }  // namespace
 
-std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns) {
+std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns,
+                                         const models::DecoderBlockConfig* block) {
   std::vector<MetricRow> rows;
   auto add = [&](const std::string& key, const std::string& label, const std::string& unit,
                  auto&& value, bool needs_feasible = true) {
@@ -54,6 +56,21 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
   add("latency_ms", "latency", "ms", [](C c) { return std::optional(c.perf.latency_s * 1e3); });
   add("inferences_per_s", "inferences/s", "",
       [](C c) { return std::optional(c.perf.inferences_per_s); });
+  if (block != nullptr) {
+    const bool decode = block->phase == models::DecoderPhase::kDecode;
+    auto llm = [block, decode](C c) {
+      return sim::ComputeLlmMetrics(c.perf, decode, block->Tokens(), c.arch.clock_mhz * 1e6);
+    };
+    if (!decode) {
+      add("time_to_first_token_ms", "time to first token", "ms",
+          [llm](C c) { return std::optional(llm(c).time_to_first_token_s * 1e3); });
+    }
+    add("tokens_per_s", "tokens/s", "", [llm](C c) { return std::optional(llm(c).tokens_per_s); });
+    add("mj_per_token", "energy/token", "mJ",
+        [llm](C c) { return std::optional(llm(c).joules_per_token * 1e3); });
+    add("dram_bound_pct", "DRAM-bound cycles", "%",
+        [llm](C c) { return std::optional(llm(c).dram_bound_fraction * 100); });
+  }
   add("effective_tops", "effective TOPS", "",
       [](C c) { return std::optional(c.perf.effective_tops); });
   add("utilization_pct", "utilization", "%",
@@ -132,14 +149,15 @@ std::string ArchLine(const models::ArchSpec& a) {
       a.mac.binary_lanes > 0 ? fmt::format(", {} XNOR lanes", a.mac.binary_lanes) : "");
 }
 
-std::string CompareTable(const std::vector<ComparisonColumn>& cols, const std::string& title) {
+std::string CompareTable(const std::vector<ComparisonColumn>& cols, const std::string& title,
+                         const models::DecoderBlockConfig* block) {
   std::string out = "\n" + title + "\n";
   out += fmt::format("{:<30}", "metric");
   for (const ComparisonColumn& c : cols) {
     out += fmt::format(" {:>12}", c.precision);
   }
   out += "\n";
-  for (const MetricRow& r : ComparisonMetrics(cols)) {
+  for (const MetricRow& r : ComparisonMetrics(cols, block)) {
     out += fmt::format("{:<30}", r.label + (r.unit.empty() ? "" : " (" + r.unit + ")"));
     for (const auto& v : r.values) {
       out += fmt::format(" {:>12}", Cell(v));
@@ -158,9 +176,10 @@ std::string CompareTable(const std::vector<ComparisonColumn>& cols, const std::s
   return out;
 }
 
-nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols) {
+nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols,
+                                   const models::DecoderBlockConfig* block) {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
-  const std::vector<MetricRow> rows = ComparisonMetrics(cols);
+  const std::vector<MetricRow> rows = ComparisonMetrics(cols, block);
   for (size_t i = 0; i < cols.size(); ++i) {
     const ComparisonColumn& c = cols[i];
     nlohmann::ordered_json m;
@@ -190,8 +209,9 @@ nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols) {
   return j;
 }
 
-std::string CompareCsv(const std::vector<ComparisonColumn>& cols) {
-  const std::vector<MetricRow> rows = ComparisonMetrics(cols);
+std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
+                       const models::DecoderBlockConfig* block) {
+  const std::vector<MetricRow> rows = ComparisonMetrics(cols, block);
   std::vector<std::string> head = {"view", "precision", "arch", "rows", "cols"};
   for (const MetricRow& r : rows) {
     head.push_back(r.key);
@@ -255,15 +275,16 @@ nlohmann::ordered_json ComparisonJson(const Comparison& c) {
                  {"images", c0.ptq->images},
                  {"float_top1", c0.ptq->float_top1}};
   }
-  j["same_array"] = CompareJson(same);
-  j["iso_area"] = CompareJson(iso);
+  const models::DecoderBlockConfig* block = c.block ? &*c.block : nullptr;
+  j["same_array"] = CompareJson(same, block);
+  j["iso_area"] = CompareJson(iso, block);
   return j;
 }
 
 std::string ComparisonCsv(const Comparison& c) {
   std::vector<ComparisonColumn> all = c.same;
   all.insert(all.end(), c.iso.begin(), c.iso.end());
-  return CompareCsv(all);
+  return CompareCsv(all, c.block ? &*c.block : nullptr);
 }
 
 std::string ComparisonTable(const Comparison& c) {
@@ -285,16 +306,20 @@ std::string ComparisonTable(const Comparison& c) {
         data->calibration.size());
   }
   if (!same.empty()) {
-    text += CompareTable(same, "Same array, each precision (" +
-                                   std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
-                                                   ? "with Bit Fusion precision scaling"
-                                                   : "no precision scaling") +
-                                   ")");
+    text += CompareTable(same,
+                         "Same array, each precision (" +
+                             std::string(base.mac.scaling == models::PrecisionScaling::kBitFusion
+                                             ? "with Bit Fusion precision scaling"
+                                             : "no precision scaling") +
+                             ")",
+                         c.block ? &*c.block : nullptr);
   }
   if (!iso.empty()) {
-    text += CompareTable(iso, fmt::format("Iso-area: a plain MAC of each precision's widest "
-                                          "operands, as many PEs as fit the {:.3f} mm2 PE array",
-                                          c.iso_pe_array_mm2));
+    text += CompareTable(iso,
+                         fmt::format("Iso-area: a plain MAC of each precision's widest "
+                                     "operands, as many PEs as fit the {:.3f} mm2 PE array",
+                                     c.iso_pe_array_mm2),
+                         c.block ? &*c.block : nullptr);
     text += c.iso_area_sources;
   }
   return text;

@@ -10,6 +10,7 @@
 #include "quasar/models/cost/energy.h"
 #include "quasar/report/run.h"
 #include "quasar/report/text.h"
+#include "quasar/sim/core/llm_metrics.h"
 
 namespace quasar::report {
 
@@ -243,12 +244,34 @@ Json RunJson(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Ta
                  {"energy_pj", perf.energy.Total()},
                  {"tops_per_watt", perf.tops_per_watt},
                  {"area_um2", perf.area.Total()}};
+  if (t.block) {
+    j["llm"] = LlmJson(*t.block, perf, t.arch.clock_mhz * 1e6);
+  }
   j["energy_pj"] = EnergyJson(perf.energy);
   j["area_um2"] = AreaJson(perf.area);
   j["layers"] = Json::array();
   for (size_t i = 0; i < perf.layers.size(); ++i) {
     j["layers"].push_back(LayerJson(s.layers[i], perf.layers[i]));
   }
+  return j;
+}
+
+Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& perf,
+             double clock_hz) {
+  const bool decode = block.phase == models::DecoderPhase::kDecode;
+  const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, block.Tokens(), clock_hz);
+  Json j;
+  j["block"] = models::DecoderFamilyName(block.family);
+  j["phase"] = models::DecoderPhaseName(block.phase);
+  j["new_tokens"] = m.tokens;
+  j["positions"] = block.Positions();
+  j["context"] = decode ? Json(block.context) : Json();
+  j["kv_bits"] = decode && block.kv_bits > 0 ? Json(block.kv_bits) : Json();
+  j["time_to_first_token_s"] = decode ? Json() : Json(m.time_to_first_token_s);
+  j["tokens_per_s"] = m.tokens_per_s;
+  j["joules_per_token"] = m.joules_per_token;
+  j["dram_bound_cycles"] = m.dram_bound_cycles;
+  j["dram_bound_fraction"] = m.dram_bound_fraction;
   return j;
 }
 

@@ -13,6 +13,7 @@
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/models/cost/energy.h"
+#include "quasar/sim/core/llm_metrics.h"
 
 namespace quasar::report {
 
@@ -173,6 +174,26 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         fmt::format("  {:<16} {:>12.3f} uJ {:>6.1f} %\n", c.label, pj / 1e6, Percent(pj, energy));
   }
   out += fmt::format("efficiency      {:.3f} TOPS/W\n", perf.tops_per_watt);
+  if (t.block) {
+    const models::DecoderBlockConfig& b = *t.block;
+    const bool decode = b.phase == models::DecoderPhase::kDecode;
+    const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6);
+    out += decode ? fmt::format(
+                        "phase           decode: 1 new token over {} positions (KV "
+                        "cache of {} tokens{})\n",
+                        b.Positions(), b.context,
+                        b.kv_bits > 0 ? fmt::format(" at {} bits", b.kv_bits) : "")
+                  : fmt::format(
+                        "phase           prefill: {} new tokens, time to first token "
+                        "{:.4f} ms\n",
+                        b.Tokens(), m.time_to_first_token_s * 1e3);
+    out += fmt::format("tokens          {:.2f} tokens/s, {:.6f} mJ/token (one block)\n",
+                       m.tokens_per_s, m.joules_per_token * 1e3);
+    out += fmt::format(
+        "DRAM-bound      {:.1f} % of the cycles ({} cycles in layers whose DRAM "
+        "time exceeds their compute and post-processing time)\n",
+        100.0 * m.dram_bound_fraction, m.dram_bound_cycles);
+  }
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();
   out += fmt::format("area            {:.4f} mm2\n", area / 1e6);

@@ -125,7 +125,7 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       continue;
     }
     MapReader m(list[i], key, root.errors());
-    m.RejectUnknownKeys({"name", "shape", "file", "calibration", "quant"});
+    m.RejectUnknownKeys({"name", "shape", "file", "calibration", "quant", "precision"});
     NetInput in;
     in.name = m.String("name", true).value_or("");
     if (auto shape = m.IntList("shape", true)) {
@@ -146,6 +146,9 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
     }
     if (m.Has("quant")) {
       net->fixed_params[in.name] = ReadQuantParams(m, "quant", false);
+    }
+    if (auto p = m.Map("precision", false)) {
+      in.precision = ReadOperand(*p);
     }
     net->inputs.push_back(in);
   }

@@ -175,6 +175,7 @@ std::string NetworkToYaml(const NetworkSpec& net) {
       out << YAML::Key << "calibration" << YAML::Value << YAML::Flow << in.calibration;
     }
     EmitFixed(out, "quant", net.fixed_params, in.name);
+    EmitOverride(out, "precision", in.precision);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

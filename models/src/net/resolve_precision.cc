@@ -91,10 +91,15 @@ static void ResolveInPlace(NetworkSpec* net) {
   }
 
   net->tensor_precision.clear();
-  for (const auto& in : net->inputs) {
-    net->tensor_precision[in.name] = keep_wide.count(in.name)
-                                         ? AsLinear(pol.activations, *pol.first_last_bits)
-                                         : pol.activations;
+  for (size_t i = 0; i < net->inputs.size(); ++i) {
+    const NetInput& in = net->inputs[i];
+    OperandPrecision p = keep_wide.count(in.name) ? AsLinear(pol.activations, *pol.first_last_bits)
+                                                  : pol.activations;
+    if (!in.precision.empty()) {  // the input's own precision wins, as a layer's override does
+      in.precision.ApplyTo(&p);
+      ValidateOperand(p, false, "inputs[" + std::to_string(i) + "].precision", &errors, true);
+    }
+    net->tensor_precision[in.name] = p;
   }
   for (size_t i = 0; i < net->layers.size(); ++i) {
     NetLayer& l = net->layers[i];

@@ -10,6 +10,7 @@
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/rtl_area.h"
 #include "quasar/models/data/dataset.h"
+#include "quasar/models/net/decoder_block.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/explore/compare.h"
 
@@ -25,20 +26,26 @@ struct MetricRow {
   std::string unit;   // e.g. "ms"
   std::vector<std::optional<double>> values;
 };
-std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns);
+// With a decoder block (`block`), also its phase's rows: time to first token (prefill),
+// tokens/s, mJ/token and the DRAM-bound share of the cycles (sim/core/llm_metrics.h).
+std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& columns,
+                                         const models::DecoderBlockConfig* block = nullptr);
 
 // An accelerator on one line: name, array, dataflow, MAC widths, Bit Fusion, XNOR lanes.
 std::string ArchLine(const models::ArchSpec& a);
 
 // The metric rows under `title`, one column per precision, then each column's accelerator, note
 // and, when it cannot run, the reason.
-std::string CompareTable(const std::vector<ComparisonColumn>& cols, const std::string& title);
+std::string CompareTable(const std::vector<ComparisonColumn>& cols, const std::string& title,
+                         const models::DecoderBlockConfig* block = nullptr);
 // One object per column: precision, view, arch, status, note, overflow_events and the metrics
 // (an infinite SQNR as the string "inf").
-nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols);
+nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols,
+                                   const models::DecoderBlockConfig* block = nullptr);
 // A header line, then one line per column: view, precision, arch, rows, cols, the metrics and
 // the status.
-std::string CompareCsv(const std::vector<ComparisonColumn>& cols);
+std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
+                       const models::DecoderBlockConfig* block = nullptr);
 
 // A whole comparison as `quasar compare` reports it: the columns of both views and what the
 // report says of them.
@@ -50,6 +57,7 @@ struct Comparison {
   std::vector<ComparisonColumn> same, iso;   // one of them may be empty (--view)
   double iso_pe_array_mm2 = 0;               // the PE-array area the iso-area arrays fit
   std::string iso_area_sources;              // IsoAreaSources, said under the iso-area table
+  std::optional<models::DecoderBlockConfig> block;  // a generated decoder block: its phase rows
   // The network's name, from the first column (at least one view has columns).
   std::string Network() const;
 };

@@ -3,10 +3,12 @@
 // docs/run-output.md) and the mapping summary of `quasar compile`.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/decoder_block.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/perf.h"
@@ -18,7 +20,14 @@ struct Target {
   models::NetworkSpec net;
   models::ArchSpec arch;
   models::CostTable table;  // the arch's `technology`, a name or a path relative to its file
+  // A generated decoder block (decoder_block.h): the run also reports its phase's figures
+  // (time to first token, tokens/s, J/token, DRAM-bound fraction; sim/core/llm_metrics.h).
+  std::optional<models::DecoderBlockConfig> block;
 };
+
+// The `llm` object of the JSON report for a decoder block (docs/run-output.md).
+nlohmann::ordered_json LlmJson(const models::DecoderBlockConfig& block,
+                               const sim::NetworkPerf& perf, double clock_hz);
 
 // The human-readable report: header, one row per layer, totals, energy and area breakdowns,
 // warnings and, for an infeasible configuration, the reason. `objective_note` follows the

@@ -65,6 +65,9 @@ struct NetInput {
   Shape shape;
   std::string file;  // optional .npy of float values (absolute path after parsing)
   std::vector<std::string> calibration;  // optional .npy calibration samples (absolute paths)
+  // The input's own precision, over the policy's activations (e.g. a KV cache kept in DRAM at
+  // 4 bits): the `precision` key of a network input.
+  OperandOverride precision;
 };
 
 // One layer of the graph, as written in the file plus what the parser derives.

@@ -1,0 +1,134 @@
+#include "decoder_options.h"
+
+#include <algorithm>
+
+#include "quasar/models/error.h"
+#include "quasar/models/spec/geometry_reader.h"
+
+namespace quasar::cli {
+
+using namespace quasar::models;
+
+void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o) {
+  o->options = {
+      cmd->add_option("--phase", o->phase,
+                      "gpt2_block, llama_block: prefill (S new tokens, default) or decode (one "
+                      "token over a KV cache of --context tokens)"),
+      cmd->add_option("--seq", o->seq,
+                      "gpt2_block, llama_block, prefill: new tokens S (default " +
+                          std::to_string(kDefaultPrefillSeq) + ")"),
+      cmd->add_option("--context", o->context,
+                      "gpt2_block, llama_block, decode: tokens already in the KV cache L"),
+      cmd->add_option("--kv-bits", o->kv_bits,
+                      "gpt2_block, llama_block, decode: bits of the KV cache in DRAM (default: "
+                      "the activations')"),
+      cmd->add_option("--dims", o->dims,
+                      "gpt2_block, llama_block: other dimensions, e.g. "
+                      "hidden=256,heads=4,kv_heads=2,ffn=512")};
+}
+
+namespace {
+
+bool Given(const DecoderOptions& o, const std::string& name) {
+  return std::any_of(o.options.begin(), o.options.end(), [&](const CLI::Option* opt) {
+    return opt != nullptr && opt->get_name() == name && opt->count() > 0;
+  });
+}
+
+int64_t ParseCount(const std::string& option, const std::string& key, const std::string& v) {
+  const bool digits =
+      !v.empty() && v.size() <= 12 && v.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoll(v) < 1) {
+    throw InputError(option + " " + key + "=" + v + ": not a positive integer");
+  }
+  return std::stoll(v);
+}
+
+void ApplyDims(const std::string& text, DecoderDims* d) {
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    const size_t eq = item.find('=');
+    const std::string key = item.substr(0, eq),
+                      value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    int64_t* field = key == "hidden"     ? &d->hidden
+                     : key == "heads"    ? &d->heads
+                     : key == "kv_heads" ? &d->kv_heads
+                     : key == "ffn"      ? &d->ffn
+                                         : nullptr;
+    if (eq == std::string::npos || field == nullptr) {
+      throw InputError("--dims '" + item +
+                       "': expected KEY=N with KEY one of hidden, heads, kv_heads, ffn, e.g. "
+                       "hidden=256,heads=4,kv_heads=2,ffn=512");
+    }
+    *field = ParseCount("--dims", key, value);
+    at = comma + 1;
+  }
+}
+
+}  // namespace
+
+std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const DecoderOptions& o) {
+  const std::optional<DecoderFamily> family = ParseDecoderFamily(net);
+  if (!family) {
+    for (const CLI::Option* opt : o.options) {
+      if (opt != nullptr && opt->count() > 0) {
+        throw InputError(opt->get_name() + " applies to the generated decoder blocks (--net " +
+                         DecoderBlockNames()[0] + ", " + DecoderBlockNames()[1] + "), not to " +
+                         net);
+      }
+    }
+    return std::nullopt;
+  }
+  DecoderBlockConfig c;
+  c.family = *family;
+  c.dims = DefaultDecoderDims(*family);
+  if (!o.phase.empty()) {
+    const auto p = ParseDecoderPhase(o.phase);
+    if (!p) {
+      throw InputError("--phase must be prefill or decode, got '" + o.phase + "'");
+    }
+    c.phase = *p;
+  }
+  const bool decode = c.phase == DecoderPhase::kDecode;
+  if (decode) {
+    if (Given(o, "--seq")) {
+      throw InputError("--seq " + std::to_string(o.seq) +
+                       " applies to --phase prefill; decode runs one new token over --context");
+    }
+    if (!Given(o, "--context")) {
+      throw InputError("--phase decode needs --context L (the tokens already in the KV cache)");
+    }
+    if (o.context < 1 || o.context >= kMaxExtent) {
+      throw InputError("--context must be in 1.." + std::to_string(kMaxExtent - 1) + ", got " +
+                       std::to_string(o.context));
+    }
+    c.context = o.context;
+    if (Given(o, "--kv-bits") && (o.kv_bits < 1 || o.kv_bits > 16)) {
+      throw InputError("--kv-bits must be in 1..16, got " + std::to_string(o.kv_bits));
+    }
+    c.kv_bits = o.kv_bits;
+  } else {
+    for (const char* name : {"--context", "--kv-bits"}) {
+      if (Given(o, name)) {
+        throw InputError(std::string(name) +
+                         " applies to --phase decode (prefill reads no KV cache)");
+      }
+    }
+    if (Given(o, "--seq") && (o.seq < 1 || o.seq > kMaxExtent)) {
+      throw InputError("--seq must be in 1.." + std::to_string(kMaxExtent) + ", got " +
+                       std::to_string(o.seq));
+    }
+    c.seq = Given(o, "--seq") ? o.seq : kDefaultPrefillSeq;
+  }
+  if (Given(o, "--dims")) {
+    ApplyDims(o.dims, &c.dims);
+    if (c.family == DecoderFamily::kGpt2 && o.dims.find("kv_heads=") == std::string::npos) {
+      c.dims.kv_heads = c.dims.heads;  // multi-head attention: one KV head per query head
+    }
+  }
+  return c;
+}
+
+}  // namespace quasar::cli

@@ -1,0 +1,59 @@
+#pragma once
+// Decoder-only transformer blocks, generated as network-format YAML text (docs/llm.md) and read
+// by the normal parser: a GPT-2-small block and a Llama-style block (Llama 3 8B dimensions), in
+// one of two phases: prefill (S new tokens, no cache) or decode (one new token attending over a
+// KV cache of L tokens, network inputs `past_key` and `past_value`).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/network.h"
+
+namespace quasar::models {
+
+enum class DecoderFamily { kGpt2, kLlama };
+enum class DecoderPhase { kPrefill, kDecode };
+
+// The zoo-like name (`gpt2_block`, `llama_block`) and its parse; nullopt for any other name.
+std::string DecoderFamilyName(DecoderFamily f);
+std::optional<DecoderFamily> ParseDecoderFamily(const std::string& name);
+std::vector<std::string> DecoderBlockNames();
+std::string DecoderPhaseName(DecoderPhase p);
+std::optional<DecoderPhase> ParseDecoderPhase(const std::string& name);
+
+struct DecoderDims {
+  int64_t hidden = 0;
+  int64_t heads = 0;     // query heads
+  int64_t kv_heads = 0;  // key/value heads (== heads: multi-head attention)
+  int64_t ffn = 0;       // feed-forward width
+  double rope_base = 0;  // Llama: rotary base (theta)
+  double norm_epsilon = 0;
+  int64_t HeadDim() const { return hidden / heads; }
+};
+// GPT-2 small (Radford et al. 2019; transformers GPT2Config: n_embd 768, n_head 12, n_inner
+// 4 * 768, layer_norm_epsilon 1e-5) or Llama 3 8B ("The Llama 3 Herd of Models", Meta 2024,
+// Table 3: model dimension 4096, FFN dimension 14336, 32 attention heads, 8 key/value heads, RoPE
+// base 500000; rms_norm_eps 1e-5 from its released config.json).
+DecoderDims DefaultDecoderDims(DecoderFamily f);
+
+struct DecoderBlockConfig {
+  DecoderFamily family = DecoderFamily::kGpt2;
+  DecoderPhase phase = DecoderPhase::kPrefill;
+  int64_t seq = 128;    // prefill: new tokens S
+  int64_t context = 0;  // decode: tokens already in the KV cache L (>= 1)
+  int kv_bits = 0;      // decode: the cache's bits (0: the policy's activations)
+  DecoderDims dims;     // DefaultDecoderDims(family) unless overridden
+  int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
+  int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }
+};
+constexpr int64_t kDefaultPrefillSeq = 128;
+
+// The block as network-format YAML. InputError naming the field when the configuration is
+// inconsistent (heads not dividing hidden, kv_heads not dividing heads, a length below 1, ...).
+std::string DecoderBlockYaml(const DecoderBlockConfig& c);
+// The block parsed by ParseNetwork (precision not yet resolved with command-line options).
+NetworkSpec DecoderBlock(const DecoderBlockConfig& c);
+
+}  // namespace quasar::models

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end checks of the generated decoder blocks (docs/llm.md): `--net gpt2_block` and
+# `--net llama_block` in run, compile, compare and networks; the phase figures of the run report
+# against their definitions from the same run's cycles and energy; option errors (exit 2).
+# Usage: cli_llm_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+small=(--dims hidden=64,heads=4,kv_heads=2,ffn=128)
+
+# Decode: tokens/s = clock / cycles, J/token = energy, the DRAM-bound cycles those of the
+# layers whose DRAM time exceeds their compute and post-processing time.
+"$q" run --arch edge_32x32_os --net llama_block --phase decode --context 32 --kv-bits 4 \
+  "${small[@]}" --format json > "$tmp/decode.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t, m = d["totals"], d["llm"]
+assert d["status"] == "ok", d["status"]
+assert m["phase"] == "decode" and m["new_tokens"] == 1 and m["positions"] == 33, m
+assert m["context"] == 32 and m["kv_bits"] == 4 and m["time_to_first_token_s"] is None, m
+assert abs(m["tokens_per_s"] - t["clock_hz"] / t["cycles"]) <= 1e-9 * m["tokens_per_s"], m
+assert abs(m["joules_per_token"] - t["energy_pj"] * 1e-12) <= 1e-9 * m["joules_per_token"], m
+bound = sum(l["cycles"] for l in d["layers"]
+            if l["dram_cycles"] > max(l["compute_cycles"], l["post_cycles"]))
+assert m["dram_bound_cycles"] == bound, (m, bound)
+assert abs(m["dram_bound_fraction"] - bound / t["cycles"]) <= 1e-12, m
+names = [l["name"] for l in d["layers"]]
+assert "self_attn.key_cache" in names and "mlp.down_proj" in names, names
+sc = [l for l in d["layers"] if l["name"] == "self_attn.scores"][0]
+# [kv, g*T, d] x [kv, d, L+1]: 2 GEMMs of 2 x 16 x 33
+assert sc["gemm"] == {"count": 2, "m": 2, "k": 16, "n": 33}, sc["gemm"]
+' "$tmp/decode.json"
+
+# Prefill: the time to first token is the block's latency, tokens/s = S / latency,
+# J/token = energy / S.
+"$q" run --arch edge_32x32_os --net gpt2_block --seq 16 --dims hidden=64,heads=4,ffn=128 \
+  --format json > "$tmp/prefill.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t, m = d["totals"], d["llm"]
+lat = t["cycles"] / t["clock_hz"]
+assert m["phase"] == "prefill" and m["new_tokens"] == 16 and m["context"] is None, m
+assert abs(m["time_to_first_token_s"] - lat) <= 1e-12 * lat + 1e-18, m
+assert abs(m["tokens_per_s"] - 16 / lat) <= 1e-9 * m["tokens_per_s"], m
+assert abs(m["joules_per_token"] - t["energy_pj"] * 1e-12 / 16) <= 1e-9 * m["joules_per_token"]
+' "$tmp/prefill.json"
+
+# The table says the same; a zoo network's report has no phase lines.
+expect 0 "tokens/s" -- "$q" run --arch edge_32x32_os --net llama_block --phase decode \
+  --context 32 "${small[@]}"
+expect 0 "DRAM-bound" -- "$q" run --arch edge_32x32_os --net llama_block --phase decode \
+  --context 32 "${small[@]}"
+expect 0 "time to first token" -- "$q" run --arch edge_32x32_os --net gpt2_block --seq 8 \
+  --dims hidden=64,heads=4,ffn=128
+"$q" run --arch edge_32x32_os --net lenet5 > "$tmp/lenet.txt" 2>&1
+expect 1 "" -- grep -q "tokens/s" "$tmp/lenet.txt"
+
+# With values: the cycle model runs a tiny decode block bit-exactly against the golden reference
+# (a 4-bit cache, RoPE at position 8).
+if "$q" backends | grep -q "^systemc"; then
+  expect 0 "0 mismatches: BIT-EXACT" -- "$q" run --arch edge_32x32_os --net llama_block \
+    --phase decode --context 8 --kv-bits 4 --dims hidden=32,heads=4,kv_heads=2,ffn=64 \
+    --backend systemc
+fi
+
+# compile and compare take the same options.
+expect 0 "schedule written" -- "$q" compile --arch edge_32x32_os --net llama_block \
+  --phase decode --context 32 "${small[@]}" --out "$tmp/s.json"
+expect 0 "TOTAL" -- "$q" run --arch edge_32x32_os --net llama_block --phase decode \
+  --context 32 "${small[@]}" --schedule "$tmp/s.json"
+expect 0 "tokens/s" -- "$q" compare --arch edge_32x32_os --net llama_block --phase decode \
+  --context 32 "${small[@]}" --precisions w8a8,w4a8 --no-fidelity --view same-array
+# compare's w8a8 column is run's w8a8 run: the same tokens/s, J/token and DRAM-bound share.
+"$q" compare --arch edge_32x32_os --net llama_block --phase decode --context 32 --kv-bits 4 \
+  "${small[@]}" --precisions w8a8 --no-fidelity --view same-array --format json \
+  > "$tmp/cmp.json"
+expect 0 "" -- python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["same_array"][0]["metrics"]
+r = json.load(open(sys.argv[2]))
+m = r["llm"]
+assert abs(c["tokens_per_s"] - m["tokens_per_s"]) <= 1e-9 * m["tokens_per_s"], (c, m)
+assert abs(c["mj_per_token"] - 1e3 * m["joules_per_token"]) <= 1e-9 * c["mj_per_token"], (c, m)
+assert abs(c["dram_bound_pct"] - 100 * m["dram_bound_fraction"]) <= 1e-9, (c, m)
+assert "time_to_first_token_ms" not in c, c
+' "$tmp/cmp.json" "$tmp/decode.json"
+
+# networks: --emit writes YAML that reads back with the same MACs; the zoo list names the blocks.
+expect 0 "" -- "$q" networks --emit llama_block --phase decode --context 32 "${small[@]}" \
+  -o "$tmp/block.yaml"
+expect 0 "position_offset: 32" -- cat "$tmp/block.yaml"
+expect 0 "self_attn.key_cache" -- "$q" networks --net "$tmp/block.yaml"
+a=$("$q" networks --net "$tmp/block.yaml" --format json | python3 -c \
+  'import json,sys; print(json.load(sys.stdin)["macs"])')
+b=$("$q" networks --net llama_block --phase decode --context 32 "${small[@]}" --format json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["macs"])')
+expect 0 "" -- test "$a" = "$b"
+expect 0 "version: 1" -- "$q" networks --emit gpt2_block --seq 4
+expect 0 "llama_block" -- "$q" networks
+
+# Errors name the option and value.
+expect 2 "--phase must be prefill or decode, got 'sideways'" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --phase sideways
+expect 2 "--context must be in 1.." -- "$q" run --arch edge_32x32_os --net llama_block \
+  --phase decode --context 0
+expect 2 "--phase decode needs --context" -- "$q" run --arch edge_32x32_os --net llama_block \
+  --phase decode
+expect 2 "--context applies to --phase decode" -- "$q" run --arch edge_32x32_os \
+  --net gpt2_block --context 5
+expect 2 "--seq 4 applies to --phase prefill" -- "$q" run --arch edge_32x32_os \
+  --net gpt2_block --phase decode --context 5 --seq 4
+expect 2 "--kv-bits must be in 1..16, got 0" -- "$q" run --arch edge_32x32_os --net gpt2_block \
+  --phase decode --context 5 --kv-bits 0
+expect 2 "--seq must be in 1.." -- "$q" compile --arch edge_32x32_os --net gpt2_block --seq 0 \
+  --out "$tmp/x.json"
+expect 2 "--phase applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --phase decode
+expect 2 "--dims 'width=3'" -- "$q" run --arch edge_32x32_os --net gpt2_block --dims width=3
+expect 2 "kv_heads must divide heads 4" -- "$q" run --arch edge_32x32_os --net llama_block \
+  --dims hidden=64,heads=4,kv_heads=3
+expect 2 "--emit must name a generated block" -- "$q" networks --emit lenet5
+finish

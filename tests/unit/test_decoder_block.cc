@@ -1,0 +1,218 @@
+// The generated decoder blocks (decoder_block.h): they parse, every GEMM's MACs equal the
+// closed-form count of a transformer block, grouped-query attention has the folded shapes, decode
+// grows linearly in the cache length, and the KV cache keeps its own precision. Also the
+// LLM figures of a run (sim/core/llm_metrics.h) against their definitions.
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "quasar/models/error.h"
+#include "quasar/models/net/decoder_block.h"
+#include "quasar/sim/core/llm_metrics.h"
+
+using namespace quasar::models;
+using quasar::InputError;
+
+namespace {
+
+DecoderBlockConfig Config(DecoderFamily f, DecoderPhase p, int64_t seq, int64_t context) {
+  DecoderBlockConfig c;
+  c.family = f;
+  c.phase = p;
+  c.seq = seq;
+  c.context = context;
+  c.dims = DefaultDecoderDims(f);
+  return c;
+}
+
+int64_t Macs(const NetworkSpec& net, const std::string& layer) {
+  const NetLayer* l = net.FindLayer(layer);
+  REQUIRE(l != nullptr);
+  return l->macs;
+}
+
+const Shape& OutShape(const NetworkSpec& net, const std::string& layer) {
+  const NetLayer* l = net.FindLayer(layer);
+  REQUIRE(l != nullptr);
+  return l->output_shape;
+}
+
+}  // namespace
+
+TEST_CASE("gpt2 prefill block: projections and attention MACs in closed form", "[decoder_block]") {
+  const int64_t S = 16, hidden = 768, heads = 12, d = 64, ffn = 3072;
+  const NetworkSpec net = DecoderBlock(Config(DecoderFamily::kGpt2, DecoderPhase::kPrefill, S, 0));
+  CHECK(net.inputs.size() == 1);
+  CHECK(net.inputs[0].shape == Shape{S, hidden});
+  // A fully connected layer of [S, in] -> [S, out]: S * in * out MACs.
+  for (const char* proj : {"attn.q_proj", "attn.k_proj", "attn.v_proj", "attn.c_proj"}) {
+    CHECK(Macs(net, proj) == S * hidden * hidden);
+  }
+  CHECK(Macs(net, "mlp.c_fc") == S * hidden * ffn);
+  CHECK(Macs(net, "mlp.c_proj") == S * ffn * hidden);
+  // Scores: every head, every query token, every key position, a d-long dot product.
+  CHECK(Macs(net, "attn.scores") == heads * S * S * d);
+  CHECK(Macs(net, "attn.context") == heads * S * S * d);
+  CHECK(OutShape(net, "attn.scores") == Shape{heads, S, S});
+  CHECK(OutShape(net, "mlp_residual") == Shape{S, hidden});
+  // LayerNorm as RMSNorm of the centred input.
+  CHECK(net.FindLayer("ln_1")->op == NetOp::kRmsNorm);
+  CHECK(net.FindLayer("ln_1")->inputs == std::vector<std::string>{"ln_1.centered"});
+  CHECK(net.FindLayer("ln_1.centered")->inputs ==
+        std::vector<std::string>{"hidden_states", "ln_1.mean"});
+  // The block's MACs: four projections, the FFN and the two attention matmuls.
+  CHECK(net.TotalMacs() == 4 * S * hidden * hidden + 2 * S * hidden * ffn + 2 * heads * S * S * d);
+}
+
+TEST_CASE("llama decode block: GQA folds the query group into M", "[decoder_block]") {
+  const int64_t L = 100, hidden = 4096, heads = 32, kv = 8, d = 128, ffn = 14336;
+  const int64_t g = heads / kv;
+  const NetworkSpec net = DecoderBlock(Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, L));
+  REQUIRE(net.inputs.size() == 3);
+  CHECK(net.inputs[0].shape == Shape{1, hidden});
+  CHECK(net.inputs[1].name == "past_key");
+  CHECK(net.inputs[1].shape == Shape{kv, d, L});
+  CHECK(net.inputs[2].name == "past_value");
+  CHECK(net.inputs[2].shape == Shape{kv, L, d});
+  CHECK(OutShape(net, "self_attn.query_groups") == Shape{kv, g, d});
+  CHECK(OutShape(net, "self_attn.key_cache") == Shape{kv, d, L + 1});
+  CHECK(OutShape(net, "self_attn.value_cache") == Shape{kv, L + 1, d});
+  CHECK(OutShape(net, "self_attn.scores") == Shape{kv, g, L + 1});
+  CHECK(OutShape(net, "self_attn.context") == Shape{kv, g, d});
+  CHECK(Macs(net, "self_attn.scores") == heads * (L + 1) * d);
+  CHECK(Macs(net, "self_attn.context") == heads * (L + 1) * d);
+  CHECK(Macs(net, "self_attn.q_proj") == hidden * heads * d);
+  CHECK(Macs(net, "self_attn.k_proj") == hidden * kv * d);
+  CHECK(Macs(net, "self_attn.v_proj") == hidden * kv * d);
+  CHECK(Macs(net, "self_attn.o_proj") == hidden * hidden);
+  CHECK(Macs(net, "mlp.gate_proj") == hidden * ffn);
+  CHECK(Macs(net, "mlp.up_proj") == hidden * ffn);
+  CHECK(Macs(net, "mlp.down_proj") == ffn * hidden);
+  // Rotary positions continue after the cache: the new token is at position L.
+  REQUIRE(net.FindLayer("self_attn.query_rope") != nullptr);
+  CHECK(net.FindLayer("self_attn.query_rope")->op == NetOp::kRotaryEmbedding);
+  CHECK(net.FindLayer("self_attn.query_rope")->rope_offset == L);
+  CHECK(net.FindLayer("self_attn.key_rope")->rope_offset == L);
+  CHECK(net.FindLayer("self_attn.key_rope")->rope_base == 500000.0);
+  CHECK(OutShape(net, "self_attn.key_rope") == Shape{kv, 1, d});
+  CHECK(net.FindLayer("input_layernorm")->op == NetOp::kRmsNorm);
+  // No biases in Llama's projections: parameters are the weights only.
+  CHECK(net.FindLayer("self_attn.q_proj")->params == hidden * hidden);
+}
+
+TEST_CASE("llama prefill block: S tokens, each KV head's g query heads in one matmul",
+          "[decoder_block]") {
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kPrefill, 8, 0);
+  c.dims.hidden = 64;
+  c.dims.heads = 8;
+  c.dims.kv_heads = 2;
+  c.dims.ffn = 96;
+  const NetworkSpec net = DecoderBlock(c);
+  CHECK(OutShape(net, "self_attn.query_groups") == Shape{2, 4 * 8, 8});
+  CHECK(OutShape(net, "self_attn.scores") == Shape{2, 4 * 8, 8});
+  CHECK(Macs(net, "self_attn.scores") == 8 * 8 * 8 * 8);   // heads * S * S * d
+  CHECK(Macs(net, "self_attn.k_proj") == 8 * 64 * 2 * 8);  // S * hidden * kv * d
+  CHECK(net.FindLayer("past_key") == nullptr);
+  CHECK(net.FindLayer("self_attn.query_rope")->rope_offset == 0);
+  CHECK(OutShape(net, "self_attn.query_rope") == Shape{8, 8, 8});
+}
+
+TEST_CASE("decode MACs grow linearly in the cache length", "[decoder_block]") {
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    const DecoderDims dims = DefaultDecoderDims(f);
+    auto total = [&](int64_t L) {
+      return DecoderBlock(Config(f, DecoderPhase::kDecode, 0, L)).TotalMacs();
+    };
+    const int64_t m1 = total(1), m2 = total(257), m3 = total(513);
+    // Each cached position adds one d-long dot product per head to the scores and one to the
+    // context.
+    CHECK(m2 - m1 == 256 * 2 * dims.heads * dims.HeadDim());
+    CHECK(m3 - m2 == m2 - m1);
+  }
+}
+
+TEST_CASE("the KV cache keeps its own precision", "[decoder_block]") {
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 64);
+  c.kv_bits = 4;
+  const NetworkSpec net = ResolvePrecision(DecoderBlock(c));
+  CHECK(net.tensor_precision.at("past_key").bits == 4);
+  CHECK(net.tensor_precision.at("past_value").bits == 4);
+  CHECK(net.tensor_precision.at("self_attn.key_cache").bits == 4);
+  CHECK(net.tensor_precision.at("self_attn.value_cache").bits == 4);
+  CHECK(net.tensor_precision.at("hidden_states").bits == 8);
+  CHECK(net.tensor_precision.at("self_attn.q_proj").bits == 8);
+  // Without kv_bits the cache is at the activations' precision.
+  c.kv_bits = 0;
+  CHECK(ResolvePrecision(DecoderBlock(c)).tensor_precision.at("past_key").bits == 8);
+}
+
+TEST_CASE("a network input's precision key parses, resolves and round-trips", "[decoder_block]") {
+  const std::string yaml = R"(
+version: 1
+name: cache
+inputs:
+  - {name: x, shape: [2, 4]}
+  - {name: cache, shape: [2, 4], precision: {bits: 4, symmetric: true}}
+layers:
+  - {name: joined, op: concat, inputs: [x, cache], axis: 0}
+)";
+  const NetworkSpec net = ResolvePrecision(ParseNetwork(yaml, "t"));
+  CHECK(net.tensor_precision.at("cache").bits == 4);
+  CHECK(net.tensor_precision.at("cache").symmetric);
+  CHECK(net.tensor_precision.at("x").bits == 8);
+  const NetworkSpec again = ResolvePrecision(ParseNetwork(NetworkToYaml(net), "t2"));
+  CHECK(again.tensor_precision.at("cache").bits == 4);
+  CHECK(again.tensor_precision.at("x").bits == 8);
+  // A bad value names the input.
+  std::string yaml_bad = yaml;
+  yaml_bad.replace(yaml_bad.find("bits: 4"), 7, "bits: 40");
+  try {
+    ParseNetwork(yaml_bad, "t");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("inputs[1].precision.bits") != std::string::npos);
+  }
+}
+
+TEST_CASE("an inconsistent block is refused with the field named", "[decoder_block]") {
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 16);
+  c.dims.kv_heads = 5;
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("kv_heads must divide heads 32"));
+  c = Config(DecoderFamily::kGpt2, DecoderPhase::kDecode, 0, 0);
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("context must be in 1.."));
+  c = Config(DecoderFamily::kGpt2, DecoderPhase::kPrefill, 16, 0);
+  c.dims.heads = 7;
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("heads must divide hidden 768"));
+}
+
+TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block]") {
+  using quasar::sim::LayerPerf;
+  using quasar::sim::NetworkPerf;
+  NetworkPerf perf;
+  LayerPerf a, b, c;
+  a.cycles = 600;  // compute-bound
+  a.compute_cycles = 500;
+  a.dram_cycles = 400;
+  b.cycles = 300;  // DRAM-bound GEMM
+  b.compute_cycles = 100;
+  b.dram_cycles = 250;
+  c.cycles = 100;  // a post layer waiting on DRAM
+  c.post_cycles = 40;
+  c.dram_cycles = 90;
+  perf.layers = {a, b, c};
+  perf.cycles = 1000;
+  perf.energy.mac = 3e6;  // pJ
+  const double clock = 1e9;
+  const auto decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock);
+  CHECK(decode.tokens_per_s == Approx(1e9 / 1000.0));
+  CHECK(decode.time_to_first_token_s == 0);
+  CHECK(decode.joules_per_token == Approx(3e-6));
+  CHECK(decode.dram_bound_cycles == 400);
+  CHECK(decode.dram_bound_fraction == Approx(0.4));
+  const auto prefill = quasar::sim::ComputeLlmMetrics(perf, false, 16, clock);
+  CHECK(prefill.time_to_first_token_s == Approx(1e-6));
+  CHECK(prefill.tokens_per_s == Approx(16 / 1e-6));
+  CHECK(prefill.joules_per_token == Approx(3e-6 / 16));
+  perf.status = "infeasible";
+  CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock).tokens_per_s == 0);
+}
