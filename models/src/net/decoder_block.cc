@@ -11,39 +11,37 @@
 
 #include <cmath>
 
+#include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/geometry_reader.h"
 
 namespace quasar::models {
 
-std::string DecoderFamilyName(DecoderFamily f) {
-  return f == DecoderFamily::kGpt2 ? "gpt2_block" : "llama_block";
-}
+namespace {
+
+constexpr EnumTable<DecoderFamily, 2> kFamilies = {
+    {{DecoderFamily::kGpt2, "gpt2_block"}, {DecoderFamily::kLlama, "llama_block"}}};
+constexpr EnumTable<DecoderPhase, 2> kPhases = {
+    {{DecoderPhase::kPrefill, "prefill"}, {DecoderPhase::kDecode, "decode"}}};
+
+}  // namespace
+
+std::string DecoderFamilyName(DecoderFamily f) { return EnumName(kFamilies, f); }
 
 std::optional<DecoderFamily> ParseDecoderFamily(const std::string& name) {
-  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
-    if (DecoderFamilyName(f) == name) {
-      return f;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kFamilies, name);
 }
 
 std::vector<std::string> DecoderBlockNames() {
-  return {DecoderFamilyName(DecoderFamily::kGpt2), DecoderFamilyName(DecoderFamily::kLlama)};
+  std::vector<std::string> out;
+  for (const auto& [family, name] : kFamilies) out.push_back(name);
+  return out;
 }
 
-std::string DecoderPhaseName(DecoderPhase p) {
-  return p == DecoderPhase::kPrefill ? "prefill" : "decode";
-}
+std::string DecoderPhaseName(DecoderPhase p) { return EnumName(kPhases, p); }
 
 std::optional<DecoderPhase> ParseDecoderPhase(const std::string& name) {
-  for (DecoderPhase p : {DecoderPhase::kPrefill, DecoderPhase::kDecode}) {
-    if (DecoderPhaseName(p) == name) {
-      return p;
-    }
-  }
-  return std::nullopt;
+  return ParseEnum(kPhases, name);
 }
 
 DecoderDims DefaultDecoderDims(DecoderFamily f) {
