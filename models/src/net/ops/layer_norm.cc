@@ -20,15 +20,10 @@ namespace {
 bool LayerNormShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
                     Shape* out, int128*) {
   const Shape& x = *in[0];
-  if (!shape::CheckAxis(l->axis, x, e)) {
+  Shape normalized;
+  if (!shape::CheckNormalization(*l, x, e, &normalized)) {
     return false;
   }
-  if (!(l->epsilon > 0)) {
-    e.Add("epsilon", "must be > 0, got " + std::to_string(l->epsilon));
-    return false;
-  }
-  const Shape normalized(x.begin() + static_cast<std::ptrdiff_t>(shape::AxisIndex(l->axis, x.size())),
-                         x.end());
   for (size_t i = 1; i < 3; ++i) {
     if (*in[i] != normalized) {
       e.Add("inputs", std::string(i == 1 ? "the scale " : "the bias ") + ShapeToString(*in[i]) +

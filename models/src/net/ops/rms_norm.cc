@@ -30,15 +30,10 @@ bool RmsNormShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerE
     return false;
   }
   const Shape& x = *in[0];
-  if (!shape::CheckAxis(l->axis, x, e)) {
+  Shape normalized;
+  if (!shape::CheckNormalization(*l, x, e, &normalized)) {
     return false;
   }
-  if (!(l->epsilon > 0)) {
-    e.Add("epsilon", "must be > 0, got " + std::to_string(l->epsilon));
-    return false;
-  }
-  const Shape normalized(
-      x.begin() + static_cast<std::ptrdiff_t>(shape::AxisIndex(l->axis, x.size())), x.end());
   if (in.size() == 2 && *in[1] != normalized) {
     e.Add("inputs", "the scale " + ShapeToString(*in[1]) + " must have the normalized shape " +
                         ShapeToString(normalized) + " (the input's dimensions from axis " +

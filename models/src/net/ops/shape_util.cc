@@ -29,6 +29,19 @@ bool CheckAxis(int64_t axis, const Shape& x, const LayerErrors& e) {
   return true;
 }
 
+bool CheckNormalization(const NetLayer& l, const Shape& x, const LayerErrors& e,
+                        Shape* normalized) {
+  if (!CheckAxis(l.axis, x, e)) {
+    return false;
+  }
+  if (!(l.epsilon > 0)) {
+    e.Add("epsilon", "must be > 0, got " + std::to_string(l.epsilon));
+    return false;
+  }
+  normalized->assign(x.begin() + static_cast<std::ptrdiff_t>(AxisIndex(l.axis, x.size())), x.end());
+  return true;
+}
+
 AxisSplit SplitAt(const Shape& s, size_t axis) {
   AxisSplit a;
   for (size_t d = 0; d < axis; ++d) {

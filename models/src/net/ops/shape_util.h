@@ -26,6 +26,11 @@ inline std::string Num(int64_t v) { return std::to_string(v); }
 size_t AxisIndex(int64_t axis, size_t rank);
 bool CheckAxis(int64_t axis, const Shape& x, const LayerErrors& e);
 
+// What the normalizations (layer_norm, rms_norm) check alike: `axis` within x and `epsilon`
+// > 0, each an error under its key; then *normalized is x's shape from axis on, which their
+// scale (and bias) must have.
+bool CheckNormalization(const NetLayer& l, const Shape& x, const LayerErrors& e, Shape* normalized);
+
 // A shape split at `axis`: the elements before it, along it and after it (row-major, so element
 // (o, j, i) is at (o * n + j) * inner + i).
 struct AxisSplit {
