@@ -30,11 +30,38 @@ bound = sum(l["cycles"] for l in d["layers"]
 assert m["dram_bound_cycles"] == bound, (m, bound)
 assert abs(m["dram_bound_fraction"] - bound / t["cycles"]) <= 1e-12, m
 names = [l["name"] for l in d["layers"]]
-assert "self_attn.key_cache" in names and "mlp.down_proj" in names, names
-sc = [l for l in d["layers"] if l["name"] == "self_attn.scores"][0]
-# [kv, g*T, d] x [kv, d, L+1]: 2 GEMMs of 2 x 16 x 33
-assert sc["gemm"] == {"count": 2, "m": 2, "k": 16, "n": 33}, sc["gemm"]
+assert "self_attn.scores_past" in names and "mlp.down_proj" in names, names
+sc = {l["name"]: l for l in d["layers"]}
+# [kv, g*T, d] x [kv, d, L+1], split at the cache: 2 GEMMs of 2 x 16 x 32 and 2 of 2 x 16 x 1
+assert sc["self_attn.scores_past"]["gemm"] == {"count": 2, "m": 2, "k": 16, "n": 32}, sc
+assert sc["self_attn.scores_new"]["gemm"] == {"count": 2, "m": 2, "k": 16, "n": 1}, sc
 ' "$tmp/decode.json"
+
+# Decode reads the KV cache once: doubling L from 256 to 512 adds the cache's 256 more positions,
+# 2 * kv * d * 256 elements at --kv-bits, to the DRAM traffic, plus the scores' few elements per
+# position (kv * g = 4 per layer that moves them, 11 such moves at 8 bits: 4% here), not the three
+# passes of a cache copied by a concat. The cache's bits change nothing else: 8 against 4 bits
+# differ by half the cache's growth.
+wide=(--dims hidden=512,heads=4,kv_heads=4,ffn=128)  # d = 128, g = 1
+for L in 256 512; do
+  for b in 8 4; do
+    "$q" run --arch edge_32x32_os --net llama_block --phase decode --context $L --kv-bits $b \
+      "${wide[@]}" --format json > "$tmp/kv_${L}_$b.json"
+  done
+done
+expect 0 "" -- python3 -c '
+import json, sys
+def dram(L, b):
+    t = json.load(open("%s/kv_%d_%d.json" % (sys.argv[1], L, b)))["totals"]
+    return t["dram_read_bytes"] + t["dram_write_bytes"]
+kv, d = 4, 128
+growth = {b: dram(512, b) - dram(256, b) for b in (8, 4)}
+for b in (8, 4):
+    cache = 2 * kv * d * 256 * b // 8
+    assert cache <= growth[b] <= 1.25 * cache, (b, growth[b], cache)
+half = 2 * kv * d * 256 // 2
+assert abs(growth[8] - growth[4] - half) <= 0.01 * half, (growth, half)
+' "$tmp"
 
 # Prefill: the time to first token is the block's latency, tokens/s = S / latency,
 # J/token = energy / S.
@@ -95,7 +122,7 @@ assert "time_to_first_token_ms" not in c, c
 expect 0 "" -- "$q" networks --emit llama_block --phase decode --context 32 "${small[@]}" \
   -o "$tmp/block.yaml"
 expect 0 "position_offset: 32" -- cat "$tmp/block.yaml"
-expect 0 "self_attn.key_cache" -- "$q" networks --net "$tmp/block.yaml"
+expect 0 "self_attn.scores_past" -- "$q" networks --net "$tmp/block.yaml"
 a=$("$q" networks --net "$tmp/block.yaml" --format json | python3 -c \
   'import json,sys; print(json.load(sys.stdin)["macs"])')
 b=$("$q" networks --net llama_block --phase decode --context 32 "${small[@]}" --format json |

@@ -3,11 +3,13 @@
 // grows linearly in the cache length, and the KV cache keeps its own precision. Also the
 // LLM figures of a run (sim/core/llm_metrics.h) against their definitions.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/decoder_block.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/sim/core/llm_metrics.h"
 
 using namespace quasar::models;
@@ -75,12 +77,26 @@ TEST_CASE("llama decode block: GQA folds the query group into M", "[decoder_bloc
   CHECK(net.inputs[2].name == "past_value");
   CHECK(net.inputs[2].shape == Shape{kv, L, d});
   CHECK(OutShape(net, "self_attn.query_groups") == Shape{kv, g, d});
-  CHECK(OutShape(net, "self_attn.key_cache") == Shape{kv, d, L + 1});
-  CHECK(OutShape(net, "self_attn.value_cache") == Shape{kv, L + 1, d});
+  // The attention is split at the cache: the cache's L positions, read in place, and the new
+  // token's; the scores over L + 1 positions are joined, the two contexts added.
+  CHECK(net.FindLayer("self_attn.scores_past")->inputs ==
+        std::vector<std::string>{"self_attn.query_groups", "past_key"});
+  CHECK(net.FindLayer("self_attn.scores_new")->inputs ==
+        std::vector<std::string>{"self_attn.query_groups", "self_attn.key_kt"});
+  CHECK(net.FindLayer("self_attn.context_past")->inputs ==
+        std::vector<std::string>{"self_attn.probs_past", "past_value"});
+  CHECK(net.FindLayer("self_attn.context_new")->inputs ==
+        std::vector<std::string>{"self_attn.probs_new", "self_attn.value_t"});
+  CHECK(OutShape(net, "self_attn.scores_past") == Shape{kv, g, L});
+  CHECK(OutShape(net, "self_attn.scores_new") == Shape{kv, g, 1});
+  CHECK(OutShape(net, "self_attn.probs_past") == Shape{kv, g, L});
+  CHECK(OutShape(net, "self_attn.probs_new") == Shape{kv, g, 1});
   CHECK(OutShape(net, "self_attn.scores") == Shape{kv, g, L + 1});
   CHECK(OutShape(net, "self_attn.context") == Shape{kv, g, d});
-  CHECK(Macs(net, "self_attn.scores") == heads * (L + 1) * d);
-  CHECK(Macs(net, "self_attn.context") == heads * (L + 1) * d);
+  CHECK(Macs(net, "self_attn.scores_past") + Macs(net, "self_attn.scores_new") ==
+        heads * (L + 1) * d);
+  CHECK(Macs(net, "self_attn.context_past") + Macs(net, "self_attn.context_new") ==
+        heads * (L + 1) * d);
   CHECK(Macs(net, "self_attn.q_proj") == hidden * heads * d);
   CHECK(Macs(net, "self_attn.k_proj") == hidden * kv * d);
   CHECK(Macs(net, "self_attn.v_proj") == hidden * kv * d);
@@ -98,6 +114,46 @@ TEST_CASE("llama decode block: GQA folds the query group into M", "[decoder_bloc
   CHECK(net.FindLayer("input_layernorm")->op == NetOp::kRmsNorm);
   // No biases in Llama's projections: parameters are the weights only.
   CHECK(net.FindLayer("self_attn.q_proj")->params == hidden * hidden);
+  // The block's MACs: four projections (K and V of kv * d outputs), the FFN's three and the
+  // attention's over L + 1 positions.
+  CHECK(net.TotalMacs() ==
+        hidden * (2 * hidden + 2 * kv * d) + 3 * hidden * ffn + 2 * heads * (L + 1) * d);
+}
+
+TEST_CASE("decode reads the KV cache in place, each input once, by a matmul", "[decoder_block]") {
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    const int64_t L = 40;
+    const NetworkSpec net = DecoderBlock(Config(f, DecoderPhase::kDecode, 0, L));
+    const DecoderDims dims = DefaultDecoderDims(f);
+    const int64_t g = dims.heads / dims.kv_heads;
+    for (const char* cache : {"past_key", "past_value"}) {
+      int readers = 0;
+      for (const NetLayer& l : net.layers) {
+        for (const std::string& in : l.inputs) {
+          if (in == cache) {
+            ++readers;
+            CHECK(l.op == NetOp::kMatMul);
+          }
+        }
+      }
+      CHECK(readers == 1);
+    }
+    // No layer off the array moves a tensor of the cache's size: the largest post-unit output
+    // is the FFN's [T, ffn] or the scores' kv * g * (L + 1), below one cache input's kv * d * L.
+    const int64_t bound = std::max(dims.ffn, dims.kv_heads * g * (L + 1));
+    REQUIRE(bound < dims.kv_heads * dims.HeadDim() * L);
+    for (const NetLayer& l : net.layers) {
+      if (AccumulatesProducts(l.op)) {
+        continue;
+      }
+      int64_t n = 1;
+      for (int64_t e : l.output_shape) {
+        n *= e;
+      }
+      INFO(l.name);
+      CHECK(n <= bound);
+    }
+  }
 }
 
 TEST_CASE("llama prefill block: S tokens, each KV head's g query heads in one matmul",
@@ -137,8 +193,11 @@ TEST_CASE("the KV cache keeps its own precision", "[decoder_block]") {
   const NetworkSpec net = ResolvePrecision(DecoderBlock(c));
   CHECK(net.tensor_precision.at("past_key").bits == 4);
   CHECK(net.tensor_precision.at("past_value").bits == 4);
-  CHECK(net.tensor_precision.at("self_attn.key_cache").bits == 4);
-  CHECK(net.tensor_precision.at("self_attn.value_cache").bits == 4);
+  // The matmuls read the cache at its bits, the new token's K and V at the activations'.
+  CHECK(GemmBPrecision(*net.FindLayer("self_attn.scores_past"), net).bits == 4);
+  CHECK(GemmBPrecision(*net.FindLayer("self_attn.context_past"), net).bits == 4);
+  CHECK(GemmBPrecision(*net.FindLayer("self_attn.scores_new"), net).bits == 8);
+  CHECK(GemmBPrecision(*net.FindLayer("self_attn.context_new"), net).bits == 8);
   CHECK(net.tensor_precision.at("hidden_states").bits == 8);
   CHECK(net.tensor_precision.at("self_attn.q_proj").bits == 8);
   // Without kv_bits the cache is at the activations' precision.

@@ -4,6 +4,8 @@
 // head's g = heads / kv_heads query heads into the rows of one matmul: Q [T, heads, d] ->
 // [heads, T, d] -> [kv, g*T, d] (head h = kv*g + j reads KV head h / g, transformers'
 // repeat_kv), times K^T [kv, d, P], so the matmul's batch dimensions match without broadcasting.
+// Decode splits the score and context matmuls at the cache (its L positions, the new token's T)
+// so that they read the cache inputs in place instead of a concatenated copy.
 
 #include "quasar/models/net/decoder_block.h"
 
@@ -187,28 +189,46 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   } else {
     w->Layer(prefix + "key_kt", "transpose", {}, "perm: [1, 2, 0]");
   }
-  std::string keys = w->last();
+  const std::string keys = w->last();
   w->Comment("V: [T, kv, d] -> [kv, T, d]");
   w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + Dims({T, KV, D}));
   w->Layer(prefix + "value_t", "transpose", {}, "perm: [1, 0, 2]");
-  std::string values = w->last();
+  const std::string values = w->last();
+  const std::string none = "activation: none";
   if (decode) {
-    const std::string kv_prec =
-        c.kv_bits > 0 ? ", precision: {activations: {bits: " + std::to_string(c.kv_bits) + "}}"
-                      : "";
-    w->Comment("the cache and the new token: K^T [kv, d, L+1], V [kv, L+1, d]");
-    w->Layer(prefix + "key_cache", "concat", {"past_key", keys}, "axis: 2" + kv_prec);
-    w->Layer(prefix + "value_cache", "concat", {"past_value", values}, "axis: 1" + kv_prec);
-    keys = prefix + "key_cache";
-    values = prefix + "value_cache";
+    // Split at the cache: each matmul reads the cache inputs themselves (at their own precision)
+    // or the new token's K and V; only the small scores are joined, and the two halves of the
+    // context added, so the cache is never copied. The same MACs as over K^T [kv, d, L+1].
+    w->Comment("scores [kv, g*T, L+T] = Q [past_key | K^T]: the cache's L positions, then the "
+               "new token's T, joined along the last axis");
+    w->Layer(prefix + "scores_past", "matmul", {q, "past_key"}, none);
+    w->Layer(prefix + "scores_new", "matmul", {q, keys}, none);
+    w->Layer(prefix + "scores", "concat", {prefix + "scores_past", prefix + "scores_new"},
+             "axis: -1");
+    w->Comment("scaled by 1/sqrt(d), softmax over P (no causal mask)");
+  } else {
+    w->Comment("scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P (no causal "
+               "mask)");
+    w->Layer(prefix + "scores", "matmul", {q, keys}, none);
   }
-  w->Comment("scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P (no causal mask)");
-  w->Layer(prefix + "scores", "matmul", {q, keys}, "activation: none");
   w->Layer(prefix + "scores_scaled", "affine", {},
            "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
   w->Layer(prefix + "probs", "softmax", {}, "axis: -1");
-  w->Comment("context [kv, g*T, d] = P V -> [heads, T, d] -> [T, heads, d] -> [T, hidden]");
-  w->Layer(prefix + "context", "matmul", {w->last(), values}, "activation: none");
+  if (decode) {
+    const std::string L = std::to_string(P - T), end = std::to_string(P);
+    w->Comment("context [kv, g*T, d] = probs[..., :L] past_value + probs[..., L:] V");
+    w->Layer(prefix + "probs_past", "slice", {prefix + "probs"},
+             "axis: -1, start: 0, end: " + L);
+    w->Layer(prefix + "probs_new", "slice", {prefix + "probs"},
+             "axis: -1, start: " + L + ", end: " + end);
+    w->Layer(prefix + "context_past", "matmul", {prefix + "probs_past", "past_value"}, none);
+    w->Layer(prefix + "context_new", "matmul", {prefix + "probs_new", values}, none);
+    w->Layer(prefix + "context", "add", {prefix + "context_past", prefix + "context_new"});
+    w->Comment("context -> [heads, T, d] -> [T, heads, d] -> [T, hidden]");
+  } else {
+    w->Comment("context [kv, g*T, d] = P V -> [heads, T, d] -> [T, heads, d] -> [T, hidden]");
+    w->Layer(prefix + "context", "matmul", {w->last(), values}, none);
+  }
   w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + Dims({H, T, D}));
   w->Layer(prefix + "context_t", "transpose", {}, "perm: [1, 0, 2]");
   w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({T, H * D}));
@@ -227,9 +247,10 @@ std::string Description(const DecoderBlockConfig& c) {
   if (c.phase == DecoderPhase::kDecode) {
     s += fmt::format(
         "The KV cache of {} tokens is read from DRAM (inputs past_key, stored transposed as K^T "
-        "[kv, d, L], and past_value [kv, L, d]) at {}; the concat appending the new token "
-        "reads and writes the whole cache (a real append writes one row), so the cache's DRAM "
-        "traffic is counted about three times. ",
+        "[kv, d, L], and past_value [kv, L, d]) at {}, once: the score and context matmuls "
+        "are split into the cached positions (reading past_key and past_value) and the new "
+        "token, the scores joined by a concat and the two contexts added, so the cache is "
+        "never copied (the same MACs as over L + 1 positions). ",
         c.context,
         c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
                       : "the activations' precision");
