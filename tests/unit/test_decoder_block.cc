@@ -1,7 +1,8 @@
 // The generated decoder blocks (decoder_block.h): they parse, every GEMM's MACs equal the
 // closed-form count of a transformer block, grouped-query attention has the folded shapes, decode
-// grows linearly in the cache length, and the KV cache keeps its own precision. Also the
-// LLM figures of a run (sim/core/llm_metrics.h) against their definitions.
+// grows linearly in the cache length, decode reads the KV cache in place (no post-unit copy), and
+// the KV cache keeps its own precision. Also the LLM figures of a run (sim/core/llm_metrics.h)
+// against their definitions.
 
 #include <algorithm>
 #include <catch2/catch.hpp>

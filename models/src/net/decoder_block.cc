@@ -199,16 +199,18 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     // Split at the cache: each matmul reads the cache inputs themselves (at their own precision)
     // or the new token's K and V; only the small scores are joined, and the two halves of the
     // context added, so the cache is never copied. The same MACs as over K^T [kv, d, L+1].
-    w->Comment("scores [kv, g*T, L+T] = Q [past_key | K^T]: the cache's L positions, then the "
-               "new token's T, joined along the last axis");
+    w->Comment(
+        "scores [kv, g*T, L+T] = Q [past_key | K^T]: the cache's L positions, then the "
+        "new token's T, joined along the last axis");
     w->Layer(prefix + "scores_past", "matmul", {q, "past_key"}, none);
     w->Layer(prefix + "scores_new", "matmul", {q, keys}, none);
     w->Layer(prefix + "scores", "concat", {prefix + "scores_past", prefix + "scores_new"},
              "axis: -1");
     w->Comment("scaled by 1/sqrt(d), softmax over P (no causal mask)");
   } else {
-    w->Comment("scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P (no causal "
-               "mask)");
+    w->Comment(
+        "scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P (no causal "
+        "mask)");
     w->Layer(prefix + "scores", "matmul", {q, keys}, none);
   }
   w->Layer(prefix + "scores_scaled", "affine", {},
@@ -217,8 +219,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   if (decode) {
     const std::string L = std::to_string(P - T), end = std::to_string(P);
     w->Comment("context [kv, g*T, d] = probs[..., :L] past_value + probs[..., L:] V");
-    w->Layer(prefix + "probs_past", "slice", {prefix + "probs"},
-             "axis: -1, start: 0, end: " + L);
+    w->Layer(prefix + "probs_past", "slice", {prefix + "probs"}, "axis: -1, start: 0, end: " + L);
     w->Layer(prefix + "probs_new", "slice", {prefix + "probs"},
              "axis: -1, start: " + L + ", end: " + end);
     w->Layer(prefix + "context_past", "matmul", {prefix + "probs_past", "past_value"}, none);
