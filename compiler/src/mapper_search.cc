@@ -135,6 +135,19 @@ struct Space {
     }
     return std::min(extent[d], lo * unit[d]);
   }
+  // Calls f with `t` with dimension d at its largest fit, and with that rounded down to whole
+  // array sides when it differs (not at all if nothing fits).
+  template <typename F>
+  void Fitted(Extents t, int d, F&& f) const {
+    t[d] = LargestFit(t, d);
+    if (t[d] == 0) return;
+    f(t);
+    const int64_t side = Side(d) * unit[d];  // whole array sides of packed words
+    if (t[d] > side && t[d] % side != 0) {
+      t[d] -= t[d] % side;
+      f(t);
+    }
+  }
 };
 
 // kFast: the maximal legal tilings over CandidateExtents (no dimension can grow to its next
@@ -156,14 +169,7 @@ void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
       const Extents t{ext[0][i], ext[1][j], ext[2][k]};
       out->insert(t);
       for (int d = 0; raise && d < 3; ++d) {
-        Extents raised = t;
-        raised[d] = sp.LargestFit(t, d);
-        out->insert(raised);
-        const int64_t side = sp.Side(d) * sp.unit[d];  // whole array sides of packed words
-        if (raised[d] > side && raised[d] % side != 0) {
-          raised[d] -= raised[d] % side;
-          out->insert(raised);
-        }
+        sp.Fitted(t, d, [&](const Extents& raised) { out->insert(raised); });
       }
     }
   }
@@ -186,14 +192,7 @@ void DenseTilings(const Space& sp, std::set<Extents>* out) {
       for (int64_t vb : ext[b]) {
         Extents t{};
         t[a] = va, t[b] = vb;
-        t[d] = sp.LargestFit(t, d);
-        if (t[d] == 0) continue;
-        out->insert(t);
-        const int64_t side = sp.Side(d) * sp.unit[d];
-        if (t[d] > side && t[d] % side != 0) {
-          t[d] -= t[d] % side;
-          out->insert(t);
-        }
+        sp.Fitted(t, d, [&](const Extents& fitted) { out->insert(fitted); });
       }
     }
   }
@@ -235,34 +234,70 @@ size_t BestOf(const std::vector<Tiling>& candidates, LayerSchedule* l, const Cos
       l, best);
 }
 
-// Coordinate descent from `chosen` over the dense search's extents: one dimension at a time
-// takes each of its DenseExtents (with the other two kept, every distinct loop order), and the
-// tiling moves whenever the price drops; until no single dimension improves it.
+// Descent from `chosen` over the dense search's extents. The moves from a tiling set one
+// dimension d to one of its DenseExtents and try: the other two kept (if that fits); and a
+// trade, fitting or not, where one other dimension takes its largest fit (Fitted) and then the
+// third its largest fit given those two, so that an extent can grow at another's expense. Each
+// round prices all moves of the current tiling, in every distinct loop order, by branch and
+// bound from the current price (candidates in the order of their bounds; none whose bound
+// reaches the best price is priced), and moves to the cheapest; until no move is cheaper.
 void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
-             const CostFn& bound, double* best, Tiling* chosen) {
+             const CostFn& bound, const std::vector<Tiling>& searched, double* best,
+             Tiling* chosen) {
   const Space sp(*l, arch, MapperSearch::kDense);
-  for (bool improved = true; improved;) {
-    improved = false;
+  // A tiling priced before (or pruned by its bound) in every loop order, by the search that
+  // chose `chosen` or in an earlier round, cannot beat a price that only drops: each tiling is
+  // a move once.
+  std::set<Extents> tried;
+  for (const Tiling& t : searched) tried.insert({t.m, t.k, t.n});
+  std::vector<Tiling> moves;
+  const auto add = [&](const Extents& t) {
+    if (!tried.insert(t).second) return;
+    for (LoopOrder o : DistinctOrders(sp, t)) moves.push_back(Tiling{t[0], t[1], t[2], o});
+  };
+  std::vector<std::pair<double, size_t>> order;  // (bound, move)
+  for (;;) {
+    const Extents base{chosen->m, chosen->k, chosen->n};
+    moves.clear();
     for (int d = 0; d < 3; ++d) {
-      const Extents base{chosen->m, chosen->k, chosen->n};
       for (int64_t v : sp.ext[d]) {
+        if (v == base[d]) continue;
         Extents t = base;
         t[d] = v;
-        if (v == base[d] || !sp.Fits(t)) continue;
-        for (LoopOrder o : DistinctOrders(sp, t)) {
-          l->tiling = Tiling{t[0], t[1], t[2], o};
-          ++l->candidates, ++l->feasible_candidates;
-          if (bound && bound(*l) >= *best) continue;
-          const double c = cost(*l);
-          ++l->priced;
-          if (c < *best) {
-            *best = c;
-            *chosen = l->tiling;
-            improved = true;
-          }
+        if (sp.Fits(t)) add(t);
+        for (int e = 0; e < 3; ++e) {
+          if (e == d) continue;
+          const int f = 3 - d - e;
+          sp.Fitted(t, e, [&](const Extents& traded) {
+            add(traded);
+            sp.Fitted(traded, f, add);
+          });
         }
       }
     }
+    l->candidates += static_cast<int64_t>(moves.size());
+    l->feasible_candidates += static_cast<int64_t>(moves.size());
+    order.clear();
+    for (size_t i = 0; i < moves.size(); ++i) {
+      l->tiling = moves[i];
+      const double lower = bound ? bound(*l) : -std::numeric_limits<double>::infinity();
+      if (lower < *best) order.emplace_back(lower, i);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t pick = moves.size();
+    for (const auto& [lower, i] : order) {
+      if (lower >= *best) break;
+      l->tiling = moves[i];
+      const double c = cost(*l);
+      ++l->priced;
+      if (c < *best) {
+        *best = c;
+        pick = i;
+      }
+    }
+    if (pick == moves.size()) break;
+    *chosen = moves[pick];
   }
 }
 
@@ -353,7 +388,7 @@ void MapLayer(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost
   Tiling chosen = found ? candidates[i] : Tiling{};
   if (found && descend) {
     // (For the dense search, a good price first makes the bound prune more of its candidates.)
-    Descend(l, arch, cost, bound, &best, &chosen);
+    Descend(l, arch, cost, bound, candidates, &best, &chosen);
   }
   if (found && search == MapperSearch::kDense) {
     candidates = CandidateTilings(*l, arch, MapperSearch::kDense);

@@ -20,15 +20,17 @@
 //  - fast (the default): those, plus each with one dimension raised to the largest extent that
 //    fits with the other two (bisection), and that rounded down to whole array sides: an extent
 //    that fits exactly is priced, not only its nearest halving;
-//  - refined: the fast search's choice improved by coordinate descent over DenseExtents (below):
-//    one dimension at a time takes each of its extents, the other two kept, and the tiling moves
-//    while the price drops. Tens of times the fast search's time, a small fraction of the dense
-//    one's;
+//  - refined: the fast search's choice improved by a descent over DenseExtents (below): each
+//    round prices, by branch and bound, every move of the current tiling (one dimension set to
+//    one of its extents with the other two kept; or traded: a second dimension set to its
+//    largest fit and then the third to its own, so that one extent grows at another's expense)
+//    and moves to the cheapest, until no move is cheaper; each tiling is tried once. Tens of
+//    times the fast search's time, a small fraction of the dense one's;
 //  - dense: every fitting combination of DenseExtents (for each tile count n, the ends of the
 //    interval of extents giving n tiles and its smallest and largest multiples of the array
 //    side; about 4 x 2 sqrt(E) per dimension), and for every pair of two dimensions' extents the
-//    largest fitting extent of the third, starting from the fast search's result improved by
-//    coordinate descent. Seconds per network.
+//    largest fitting extent of the third, starting from the refined search's result. Seconds
+//    per network.
 // Each tiling is tried with every loop order that gives a distinct tile sequence (orders
 // differing only in dimensions of one tile visit the same tiles). The candidates are priced in
 // the order of a lower bound of their price (branch and bound, `bound`), stopping at the first
@@ -66,7 +68,8 @@ enum class MapperSearch {
   kFast,     // those, each with one dimension raised to its largest fit, and that rounded down
              // to whole array sides (the default)
   kDense,    // every fitting combination of DenseExtents, and the largest fits of each pair
-  kRefined,  // kFast's choice, then coordinate descent over DenseExtents (kDense's first step)
+  kRefined,  // kFast's choice, then a descent over DenseExtents with trades (kDense's first
+             // step)
 };
 std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
 std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
