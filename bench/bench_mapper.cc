@@ -13,7 +13,11 @@
 //   r gap, r gap %, r total +%   the same three for the refined search against the dense one;
 // and the time each search took, summed over the networks (one run, so their ratio is measured
 // under the same load).
-// Usage: bench_mapper [--no-dense] [network.yaml ...] (default: every network of
+// The layers the refined search leaves above the dense one are counted twice more: where the
+// dense tiling's array cycles are no fewer than the refined one's (it wins on stall cycles
+// alone: the exposed first load and last store, or DRAM steps the pipeline does not hide), and
+// the rest; `--gaps FILE` writes each such layer (CSV: both tilings, cycles and array cycles).
+// Usage: bench_mapper [--no-dense] [--gaps FILE] [network.yaml ...] (default: every network of
 // workloads/networks; the dense search takes seconds per network, --no-dense skips it and
 // compares against the refined one instead).
 // See docs/benchmarks.md.
@@ -45,7 +49,7 @@ std::vector<std::string> Files(const std::string& dir) {
 constexpr int kSearches = 4;  // maximal, fast, refined, dense
 
 struct Tally {
-  int layers = 0, faster = 0, slower = 0, gaps = 0, refined_gaps = 0;
+  int layers = 0, faster = 0, slower = 0, gaps = 0, refined_gaps = 0, stall_only_gaps = 0;
   double best_saving = 0, worst_gap = 0, worst_refined_gap = 0;
   int64_t cycles[kSearches] = {0, 0, 0, 0};  // summed over the layers compared
   double seconds[kSearches] = {0, 0, 0, 0};
@@ -58,6 +62,18 @@ int main(int argc, char** argv) {
   std::vector<std::string> nets(argv + 1, argv + argc);
   const bool with_dense = nets.empty() || nets.front() != "--no-dense";
   if (!with_dense) nets.erase(nets.begin());
+  std::FILE* gaps = nullptr;
+  if (nets.size() >= 2 && nets.front() == "--gaps") {
+    gaps = std::fopen(nets[1].c_str(), "w");
+    if (gaps == nullptr) {
+      fmt::print(stderr, "bench_mapper: --gaps: cannot write '{}'\n", nets[1]);
+      return 2;
+    }
+    fmt::print(gaps,
+               "accelerator,sram,network,layer,m,k,n,refined_tiling,dense_tiling,refined_cycles,"
+               "dense_cycles,gap_pct,refined_array_cycles,dense_array_cycles\n");
+    nets.erase(nets.begin(), nets.begin() + 2);
+  }
   if (nets.empty()) nets = Files(src + "/workloads/networks");
   std::vector<models::NetworkSpec> networks;
   for (const std::string& n : nets) networks.push_back(models::LoadNetwork(n));
@@ -94,16 +110,16 @@ int main(int argc, char** argv) {
       Tally t;
       for (const models::NetworkSpec& net : networks) {
         sim::NetworkPerf perf[kSearches];
+        compiler::Schedule schedules[kSearches];
         const MapperSearch searches[kSearches] = {MapperSearch::kMaximal, MapperSearch::kFast,
                                                   MapperSearch::kRefined, MapperSearch::kDense};
         for (int s = 0; s < (with_dense ? kSearches : kSearches - 1); ++s) {
           const auto t0 = std::chrono::steady_clock::now();
-          const compiler::Schedule schedule =
-              sim::Compile(net, arch, table, compiler::Objective::kCycles, searches[s]);
+          schedules[s] = sim::Compile(net, arch, table, compiler::Objective::kCycles, searches[s]);
           t.seconds[s] += Seconds(t0);
-          perf[s] = sim::EvaluateSchedule(schedule, arch, table);
+          perf[s] = sim::EvaluateSchedule(schedules[s], arch, table);
         }
-        if (!with_dense) perf[3] = perf[2];
+        if (!with_dense) perf[3] = perf[2], schedules[3] = schedules[2];
         for (size_t i = 0; i < perf[0].layers.size(); ++i) {
           const sim::LayerPerf &maximal = perf[0].layers[i], &fast = perf[1].layers[i],
                                &refined = perf[2].layers[i], &dense = perf[3].layers[i];
@@ -116,6 +132,18 @@ int main(int argc, char** argv) {
           t.slower += refined.cycles > fast.cycles;  // the refined search starts from fast's
           if (refined.cycles > dense.cycles) {
             ++t.refined_gaps;
+            t.stall_only_gaps += dense.compute_cycles >= refined.compute_cycles;
+            if (gaps != nullptr) {
+              const auto tiling = [](const compiler::Tiling& x) {
+                return fmt::format("{}x{}x{} {}", x.m, x.k, x.n, compiler::LoopOrderName(x.order));
+              };
+              const compiler::LayerSchedule& g = schedules[2].layers[i];
+              fmt::print(gaps, "{},{}x,{},{},{},{},{},{},{},{},{},{:.4f},{},{}\n", arch.name, scale,
+                         net.name, refined.name, g.gemm.m, g.gemm.k, g.gemm.n, tiling(g.tiling),
+                         tiling(schedules[3].layers[i].tiling), refined.cycles, dense.cycles,
+                         pct(refined.cycles, dense.cycles, dense.cycles), refined.compute_cycles,
+                         dense.compute_cycles);
+            }
             t.worst_refined_gap = std::max(
                 t.worst_refined_gap, 100.0 * static_cast<double>(refined.cycles - dense.cycles) /
                                          static_cast<double>(dense.cycles));
@@ -137,7 +165,7 @@ int main(int argc, char** argv) {
       }
       row(arch.name, fmt::format("{}x", scale), t);
       all.layers += t.layers, all.faster += t.faster, all.slower += t.slower, all.gaps += t.gaps;
-      all.refined_gaps += t.refined_gaps;
+      all.refined_gaps += t.refined_gaps, all.stall_only_gaps += t.stall_only_gaps;
       all.best_saving = std::max(all.best_saving, t.best_saving);
       all.worst_gap = std::max(all.worst_gap, t.worst_gap);
       all.worst_refined_gap = std::max(all.worst_refined_gap, t.worst_refined_gap);
@@ -147,6 +175,11 @@ int main(int argc, char** argv) {
     }
   }
   row("all", "", all);
+  fmt::print(
+      "layers the refined search leaves above the dense one: {}, of which {} where the dense "
+      "tiling's array cycles are no fewer (it wins on stall cycles alone)\n",
+      all.refined_gaps, all.stall_only_gaps);
+  if (gaps != nullptr) std::fclose(gaps);
   fmt::print("fast / maximal compile time: {:.2f}; refined / fast: {:.1f}; dense / fast: {:.1f}\n",
              all.seconds[1] / all.seconds[0], all.seconds[2] / all.seconds[1],
              all.seconds[3] / all.seconds[1]);
