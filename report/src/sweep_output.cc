@@ -130,12 +130,17 @@ std::string ContextDiff(const std::string& file, const std::string& now,
                         const std::string& network) {
   const std::vector<std::pair<std::string, std::string>> items = {
       {"arch", "the base architecture"}, {"tech", "its technology table"},
-      {"objective", "the objective"},    {"first_last_bits", "first_last_bits"},
+      {"objective", "the objective"},    {"search", "the mapper's search"},
+      {"first_last_bits", "first_last_bits"},
       {"fidelity", "fidelity"},          {"data", "the data (data:, images:)"},
       {"network", "the network file of '" + network + "'"}};
   std::string out;
   for (const auto& [name, what] : items) {
-    const std::string a = ContextItem(file, name), b = ContextItem(now, name);
+    std::string a = ContextItem(file, name), b = ContextItem(now, name);
+    if (name == "search") {  // written only when not the fast search (sweep.h, `contexts`)
+      if (a.empty()) a = "fast";
+      if (b.empty()) b = "fast";
+    }
     if (a != b) {
       out += (out.empty() ? "" : ", ") + what + " (file: " + (a.empty() ? "?" : a) +
              ", this sweep: " + b + ")";

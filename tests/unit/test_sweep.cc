@@ -14,6 +14,7 @@
 #include <string>
 
 #include "quasar/models/error.h"
+#include "quasar/sim/analytical.h"
 #include "quasar/sim/explore/pareto.h"
 #include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
@@ -245,6 +246,9 @@ TEST_CASE("Resume refuses rows computed in another context", "[sweep]") {
                       "objective (file: cycles, this sweep: energy)"));
   CHECK_THROWS_WITH(ReadSweepCsv(Parse(std::string(kSmall) + "first_last_bits: 8\n"), path),
                     Catch::Contains("first_last_bits (file: file, this sweep: 8)"));
+  // Rows of the fast search (the default, not written in the context) and another search.
+  CHECK_THROWS_WITH(ReadSweepCsv(Parse(std::string(kSmall) + "search: refined\n"), path),
+                    Catch::Contains("the mapper's search (file: fast, this sweep: refined)"));
   std::string other_base = kSmall;
   other_base.replace(other_base.find("edge_32x32_os"), 13, "eyeriss_12x14");
   CHECK_THROWS_WITH(ReadSweepCsv(Parse(other_base), path),
@@ -477,4 +481,38 @@ TEST_CASE("Shards hand out their own rows, and their part files merge into the w
   for (const std::string& p : parts) {
     std::remove(p.c_str());
   }
+}
+
+TEST_CASE("A sweep's search: the mapper's, named in the rows' context, never worse than fast",
+          "[sweep]") {
+  const SweepSpec fast = Parse(kSmall);
+  CHECK(fast.search == compiler::MapperSearch::kFast);
+  const SweepSpec refined = Parse(std::string(kSmall) + "search: refined\n");
+  CHECK(refined.search == compiler::MapperSearch::kRefined);
+  REQUIRE(refined.contexts.size() == 1);
+  CHECK(refined.contexts[0].find("objective=cycles;search=refined;first_last_bits=") !=
+        std::string::npos);
+  CHECK(fast.contexts[0].find("search=") == std::string::npos);
+  CHECK(ErrorOf(std::string(kSmall) + "search: exhaustive\n")
+            .find("s.yaml: search: must be fast, refined, dense or maximal, got 'exhaustive'") !=
+        std::string::npos);
+  // Each row as `quasar run --search` computes it: the refined search's cycles never above the
+  // fast one's, and below them on some configuration of this sweep.
+  const SweepResult a = RunSweep(fast, {}), b = RunSweep(refined, {});
+  REQUIRE(a.rows.size() == b.rows.size());
+  int faster = 0;
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    INFO("configuration " << i);
+    REQUIRE(a.rows[i].status == "feasible");
+    REQUIRE(b.rows[i].status == "feasible");
+    CHECK(b.rows[i].cycles <= a.rows[i].cycles);
+    faster += b.rows[i].cycles < a.rows[i].cycles;
+    const SweepConfig c = ConfigAt(refined, i);
+    const models::ArchSpec arch = ArchFor(refined, c);
+    const compiler::Schedule s =
+        sim::Compile(refined.nets[c.network * refined.precisions.size() + c.precision], arch,
+                     refined.table, compiler::Objective::kCycles, compiler::MapperSearch::kRefined);
+    CHECK(sim::EvaluateSchedule(s, arch, refined.table).cycles == b.rows[i].cycles);
+  }
+  CHECK(faster > 0);
 }

@@ -102,8 +102,8 @@ SweepRow EvaluateConfig(const SweepSpec& spec, const SweepConfig& config,
   const auto prepared = cache != nullptr && spec.prepared != nullptr
                             ? spec.prepared->Get(PairOf(spec, config), net, arch)
                             : nullptr;
-  const compiler::Schedule s = Compile(net, arch, spec.table, spec.objective,
-                                       compiler::MapperSearch::kFast, cache, prepared.get());
+  const compiler::Schedule s =
+      Compile(net, arch, spec.table, spec.objective, spec.search, cache, prepared.get());
   const NetworkPerf perf =
       backend == nullptr ? EvaluateSchedule(s, arch, spec.table, cache)
       : values           ? RunOnBackend(*backend, s, arch, spec.table, net, values)

@@ -269,7 +269,7 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   }
   const MapReader root(node, "", &errors);
   root.RejectUnknownKeys({"version", "name", "description", "base", "networks", "precisions",
-                          "first_last_bits", "objective", "fidelity", "data", "images", "sweep",
+                          "first_last_bits", "objective", "search", "fidelity", "data", "images", "sweep",
                           "constraints", "sample"});
   if (auto v = root.Int("version", true); v && *v != 1) {
     root.Error("version", "must be 1, got " + root.Get("version").Scalar());
@@ -347,6 +347,13 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
       root.Error("objective", "must be cycles, energy or edp, got '" + *o + "'");
     }
   }
+  if (auto m = root.String("search", false)) {
+    if (auto parsed = compiler::ParseMapperSearch(*m)) {
+      s.search = *parsed;
+    } else {
+      root.Error("search", "must be fast, refined, dense or maximal, got '" + *m + "'");
+    }
+  }
   s.fidelity = root.Bool("fidelity", false).value_or(false);
   ReadData(root, base_dir, loaded, s.networks, &s);
   if (auto sweep = root.Map("sweep", false)) {
@@ -389,7 +396,11 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
   errors.ThrowIfAny();
   const std::string common =
       "arch=" + HashHex(models::ArchSpecToYaml(s.base)) + ";tech=" + HashHex(TableText(s.table)) +
-      ";objective=" + compiler::ObjectiveName(s.objective) + ";first_last_bits=" +
+      ";objective=" + compiler::ObjectiveName(s.objective) +
+      (s.search == compiler::MapperSearch::kFast
+           ? std::string()
+           : ";search=" + compiler::MapperSearchName(s.search)) +
+      ";first_last_bits=" +
       (s.first_last_bits ? std::to_string(*s.first_last_bits) : std::string("file")) +
       ";fidelity=" + (s.fidelity ? "true" : "false") +
       (s.data ? ";data=" + HashHex(DataText(*s.data, s.images)) : std::string());

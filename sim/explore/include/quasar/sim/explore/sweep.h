@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/compiler/mapper.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/accumulator.h"
 #include "quasar/models/cost/cost_table.h"
@@ -77,12 +78,15 @@ struct SweepSpec {
   std::vector<SweepAxis> axes;  // in file order
   models::CostTable table;      // the base's technology (swept fields do not change it)
   compiler::Objective objective = compiler::Objective::kCycles;
+  // The mapper's search (`search:`, as `quasar run --search`); the fast one by default.
+  compiler::MapperSearch search = compiler::MapperSearch::kFast;
   bool fidelity = false;  // compute each pair's output SQNR (golden vs float run)
   Constraints constraints;
   // Per network: the context of its rows, everything outside a row's key (network, precision,
   // swept values) that its figures depend on, as "name=value" items joined by ';':
   // arch (a hash of the base as ArchSpecToYaml), tech (a hash of the technology table's
-  // entries), objective, first_last_bits ("file" when absent), fidelity, network (a hash of the
+  // entries), objective, search (only when not the fast one, so that rows of earlier versions
+  // still resume), first_last_bits ("file" when absent), fidelity, network (a hash of the
   // network file's contents). --resume refuses rows of another context.
   std::vector<std::string> contexts;
   // `data:` (needs fidelity): the labelled data the fidelity runs evaluate accuracy on, as
