@@ -23,8 +23,8 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                       "(energy x delay)")
           ->capture_default_str();
   cmd->add_option("--search", o->search,
-                  "The mapper's search: fast (default), refined (fast, then coordinate descent "
-                  "over every tile count's extents), dense (every tile count's extents; "
+                  "The mapper's search: fast (default), refined (fast, then a descent over every "
+                  "tile count's extents that moves or trades tile extents), dense (every tile count's extents; "
                   "seconds per network, docs/analytical-model.md) or maximal (the search of "
                   "earlier versions)")
       ->check(CLI::IsMember({"maximal", "fast", "refined", "dense"}))
