@@ -156,10 +156,15 @@ int64_t RunPipeline(const std::vector<StageWork>& tiles, int64_t groups,
     }
     if (n > 2) {  // steps 2 .. n - 1: step s equals step s + period
       const int64_t q = (n - 2) / period, r = (n - 2) % period;
-      for (int64_t i = 0; i < period; ++i) {
-        const int64_t times = q + (i < r ? 1 : 0);
+      const size_t size = tiles.size();
+      auto wrap = [&](size_t k) { return k < size ? k : k % size; };
+      for (size_t i = 0; i < size; ++i) {  // step 2 + i: as StepAt, without its bounds
+        const int64_t times = q + (static_cast<int64_t>(i) < r ? 1 : 0);
         if (times > 0) {
-          sums.Add(StepAt(tiles, n, 2 + i), times);
+          const StageWork& stored = tiles[i];
+          sums.Add(StepWork{tiles[wrap(i + 2)].load, stored.store, tiles[wrap(i + 1)].compute,
+                            stored.post},
+                   times);
         }
       }
     }
