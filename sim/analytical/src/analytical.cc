@@ -78,8 +78,11 @@ StepTimes TimeStep(const StepWork& w, bool overlap, const DramModel& dram) {
 class StepSums {
  public:
   StepSums(const LayerPerf& p, bool overlap, const DramModel& dram)
-      : dram_(p.dram_cycles), post_(p.post_cycles), compute_(p.compute_cycles),
-        overlap_(overlap), model_(dram) {}
+      : dram_(p.dram_cycles),
+        post_(p.post_cycles),
+        compute_(p.compute_cycles),
+        overlap_(overlap),
+        model_(dram) {}
   void Add(const StepWork& w, int64_t times) {
     if (run_ > 0 && w == run_work_) {
       run_ += times;
@@ -226,8 +229,8 @@ void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, const Dr
       AddTransfersWith(
           l, arch, t,
           [&] {
-            int64_t& f = footprints[static_cast<size_t>(t.m0 / l.tiling.m * tiles_k +
-                                                        t.k0 / l.tiling.k)];
+            int64_t& f =
+                footprints[static_cast<size_t>(t.m0 / l.tiling.m * tiles_k + t.k0 / l.tiling.k)];
             if (f < 0) {
               f = compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt);
             }

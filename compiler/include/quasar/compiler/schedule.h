@@ -165,7 +165,7 @@ void WalkGroup(const LayerSchedule& l, int64_t group, std::vector<bool>* visited
   const GemmShape& g = l.gemm;
   const Tiling& t = l.tiling;
   const int64_t tiles[3] = {l.TilesM(), l.TilesK(), l.TilesN()};  // by dimension m, k, n
-  const std::array<int, 3> dims = LoopDimsOf(t.order);  // outermost first
+  const std::array<int, 3> dims = LoopDimsOf(t.order);            // outermost first
   const int64_t total = tiles[0] * tiles[1] * tiles[2];
   // visited[m_tile * tiles_n + n_tile]: the output tile has been computed before (for psum_in).
   std::fill(visited->begin(), visited->end(), false);
