@@ -139,6 +139,46 @@ TEST_CASE("two M tiles overlap loads and post-processing with compute") {
   }
 }
 
+TEST_CASE("groups follow one another through the pipeline, worked by hand") {
+  // Each group is the one tile of M=5, K=4, N=3 above: load 32 bytes, compute 36, post 4, store
+  // 15 bytes. A group's load shares its step with the store of the group two steps back.
+  LayerSchedule l = Fc(5, 4, 3, Tiling{5, 4, 3, LoopOrder::kMNK});
+  SECTION("four groups, double buffered") {
+    l.gemm.count = 4;
+    const sim::LayerPerf p = sim::EvaluateLayer(l, TinyArch(true));
+    REQUIRE(p.ok());
+    // s0: load 14. s1: load 14 under compute 36. s2, s3: load 32 + store 15 bytes, 10 +
+    // ceil(47 / 8) = 16, under compute 36 and post 4. s4: store 2, compute 36, post 4. s5: post 4.
+    CHECK(p.cycles == 14 + 36 + 36 + 36 + 36 + 4);
+    CHECK(p.dram_cycles == 14 + 14 + 16 + 16 + 2 + 2);
+    CHECK(p.compute_cycles == 4 * 36);
+    CHECK(p.post_cycles == 4 * 4);
+    CHECK(p.tiles == 4);
+    CHECK(p.folds == 4 * 4);
+    CHECK(p.events.macs == 4 * 60);
+    CHECK(p.events.dram_read_bytes == 4 * 32);
+    CHECK(p.events.dram_write_bytes == 4 * 15);
+    CHECK(p.events.input_writes == 4 * 5);
+    CHECK(p.events.output_reads == 4 * (15 + 15));
+    CHECK(p.events.post_adds == 4 * 30);
+  }
+  SECTION("two groups, single buffered") {
+    l.gemm.count = 2;
+    const sim::LayerPerf p = sim::EvaluateLayer(l, TinyArch(false));
+    // s0: 14. s1: 14 + 36. s2: store 2 + compute 36 + post 4. s3: store 2 + post 4.
+    CHECK(p.cycles == 14 + 50 + 42 + 6);
+    CHECK(p.dram_cycles == 14 + 14 + 2 + 2);
+  }
+  SECTION("a layer past 2^53 cycles names its total, as the step-by-step sum reaches it") {
+    l.gemm.count = 3;
+    models::ArchSpec arch = TinyArch(true);
+    // 32 bytes take 2^52 cycles: each step stays below 2^53, the first two steps' sum passes it.
+    arch.dram.bytes_per_cycle = 1.0 / static_cast<double>(int64_t{1} << 47);
+    CHECK_THROWS_WITH(sim::EvaluateLayer(l, arch),
+                      Catch::Contains("the layer would take more than 2^53"));
+  }
+}
+
 TEST_CASE("with one output tile, k outside keeps the output on chip (no spill)") {
   const LayerSchedule l = Fc(4, 4, 2, Tiling{4, 2, 2, LoopOrder::kKMN});
   const sim::LayerPerf p = sim::EvaluateLayer(l, TinyArch());

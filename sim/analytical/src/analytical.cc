@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <utility>
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/models/error.h"
@@ -27,51 +29,226 @@ using compiler::LayerSchedule;
 using compiler::PackedBytes;
 using compiler::TileStep;
 using detail::AddPostOps;
-using detail::AddTransfers;
+using detail::AddTransfersWith;
 using detail::ComputeTile;
 using detail::StageWork;
 
-// Runs the lockstep pipeline over the tiles; returns the cycles and accumulates DRAM and post
-// busy time into `p`.
-int64_t RunPipeline(const std::vector<StageWork>& tiles, const models::ArchSpec& arch,
-                    const DramModel& dram, LayerPerf* p) {
+// What one step of the lockstep pipeline (timing rule 2) depends on: the bytes it loads and
+// stores, and the compute and post-processing cycles of the tiles in those stages.
+struct StepWork {
+  int64_t load = 0, store = 0, compute = 0, post = 0;
+  bool operator==(const StepWork& o) const {
+    return load == o.load && store == o.store && compute == o.compute && post == o.post;
+  }
+};
+// A step's DRAM, compute and post-processing cycles, and its length.
+struct StepTimes {
+  int64_t dram = 0, compute = 0, post = 0, step = 0;
+};
+
+// Step s of the pipeline over n tiles, tile i being tiles[i % tiles.size()]: tile s loads, tile
+// s - 1 computes, tile s - 2 is post-processed and stored.
+StepWork StepAt(const std::vector<StageWork>& tiles, int64_t n, int64_t s) {
+  const size_t period = tiles.size();
+  auto tile = [&](int64_t i) -> const StageWork& {
+    const size_t k = static_cast<size_t>(i);
+    return tiles[k < period ? k : k % period];
+  };
+  StepWork w;
+  w.load = s < n ? tile(s).load : 0;
+  w.store = s >= 2 ? tile(s - 2).store : 0;
+  w.compute = s >= 1 && s <= n ? tile(s - 1).compute : 0;
+  w.post = s >= 2 ? tile(s - 2).post : 0;
+  return w;
+}
+
+StepTimes TimeStep(const StepWork& w, bool overlap, const DramModel& dram) {
+  StepTimes t;
+  t.dram = dram.StepCycles(w.load, w.store);
+  t.compute = w.compute, t.post = w.post;
+  t.step = overlap ? std::max({t.dram, t.compute, t.post})
+                   : AddCycles(AddCycles(t.dram, t.compute, "a pipeline step"), t.post,
+                               "a pipeline step");
+  return t;
+}
+
+// The pipeline's cycle sums, added `times` equal steps at once; a run of equal steps, and a
+// step equal to one of the last few distinct ones, is timed once (TimeStep is a pure function of
+// its StepWork: DramModel's contract). `ok` turns false when a sum would leave [0, kMaxCycles].
+class StepSums {
+ public:
+  StepSums(const LayerPerf& p, bool overlap, const DramModel& dram)
+      : dram_(p.dram_cycles),
+        post_(p.post_cycles),
+        compute_(p.compute_cycles),
+        overlap_(overlap),
+        model_(dram) {}
+  void Add(const StepWork& w, int64_t times) {
+    if (run_ > 0 && w == run_work_) {
+      run_ += times;
+      return;
+    }
+    Flush();
+    run_work_ = w, run_ = times, run_times_ = Time(w);
+  }
+  // The sums, once every step is added; false when one would pass kMaxCycles.
+  bool Finish(int64_t* total, LayerPerf* p) {
+    Flush();
+    if (ok_) {
+      *total = total_;
+      p->dram_cycles = dram_, p->post_cycles = post_, p->compute_cycles = compute_;
+    }
+    return ok_;
+  }
+
+ private:
+  static bool AddTimes(int64_t* sum, int64_t value, int64_t times) {
+    int64_t product = 0;
+    return !__builtin_mul_overflow(value, times, &product) &&
+           !__builtin_add_overflow(*sum, product, sum) && *sum <= kMaxCycles;
+  }
+  void Flush() {
+    if (run_ > 0) {
+      const StepTimes& t = run_times_;
+      ok_ = ok_ && AddTimes(&total_, t.step, run_) && AddTimes(&dram_, t.dram, run_) &&
+            AddTimes(&post_, t.post, run_) && AddTimes(&compute_, t.compute, run_);
+    }
+    run_ = 0;
+  }
+  StepTimes Time(const StepWork& w) {
+    for (size_t i = 0; i < seen_; ++i) {
+      if (recent_[i].first == w) {
+        return recent_[i].second;
+      }
+    }
+    const StepTimes t = TimeStep(w, overlap_, model_);
+    recent_[next_] = {w, t};
+    next_ = (next_ + 1) % recent_.size();
+    seen_ = std::min(seen_ + 1, recent_.size());
+    return t;
+  }
+
+  int64_t total_ = 0, dram_, post_, compute_;
+  bool ok_ = true;
+  bool overlap_;
+  const DramModel& model_;
+  StepWork run_work_;
+  StepTimes run_times_;
+  int64_t run_ = 0;
+  std::array<std::pair<StepWork, StepTimes>, 4> recent_{};
+  size_t seen_ = 0, next_ = 0;
+};
+
+// Runs the lockstep pipeline over `groups` repetitions of `tiles` (one group's steps; every group
+// of a layer walks the same ones); returns the cycles and accumulates DRAM and post busy time
+// into `p`. The n + 2 steps are: two filling the pipeline, steps 2 .. n - 1 that repeat with the
+// period of one group, and two draining it; each distinct step is counted, not walked again.
+// Counts are non-negative, so when the sums stay within kMaxCycles no partial sum left it either;
+// otherwise, or when timing a step throws, the step-by-step walk below reports the first
+// figure that overflows, as it would have.
+int64_t RunPipeline(const std::vector<StageWork>& tiles, int64_t groups,
+                    const models::ArchSpec& arch, const DramModel& dram, LayerPerf* p) {
   const bool overlap =
       arch.input.double_buffered && arch.weight.double_buffered && arch.output.double_buffered;
-  const size_t n = tiles.size();
+  const int64_t period = static_cast<int64_t>(tiles.size());
+  const int64_t n = groups * period;
+  try {
+    StepSums sums(*p, overlap, dram);
+    for (int64_t s = 0; s < 2; ++s) {  // filling
+      sums.Add(StepAt(tiles, n, s), 1);
+    }
+    if (n > 2) {  // steps 2 .. n - 1: step s equals step s + period
+      const int64_t q = (n - 2) / period, r = (n - 2) % period;
+      const size_t size = tiles.size();
+      auto wrap = [&](size_t k) { return k < size ? k : k % size; };
+      for (size_t i = 0; i < size; ++i) {  // step 2 + i: as StepAt, without its bounds
+        const int64_t times = q + (static_cast<int64_t>(i) < r ? 1 : 0);
+        if (times > 0) {
+          const StageWork& stored = tiles[i];
+          sums.Add(StepWork{tiles[wrap(i + 2)].load, stored.store, tiles[wrap(i + 1)].compute,
+                            stored.post},
+                   times);
+        }
+      }
+    }
+    for (int64_t s = std::max<int64_t>(2, n); s < n + 2; ++s) {  // draining
+      sums.Add(StepAt(tiles, n, s), 1);
+    }
+    int64_t total = 0;
+    if (sums.Finish(&total, p)) {
+      return total;
+    }
+  } catch (...) {  // the walk below throws the first error in step order
+  }
   int64_t total = 0;
-  for (size_t s = 0; s < n + 2; ++s) {
-    const int64_t load = s < n ? tiles[s].load : 0;
-    const int64_t store = s >= 2 ? tiles[s - 2].store : 0;
-    const int64_t d = dram.StepCycles(load, store);
-    const int64_t c = s >= 1 && s <= n ? tiles[s - 1].compute : 0;
-    const int64_t post = s >= 2 ? tiles[s - 2].post : 0;
-    const int64_t step = overlap ? std::max({d, c, post})
-                                 : AddCycles(AddCycles(d, c, "a pipeline step"), post,
-                                             "a pipeline step");
-    total = AddCycles(total, step, "the layer");
-    p->dram_cycles = AddCycles(p->dram_cycles, d, "the layer's DRAM transfers");
-    p->post_cycles = AddCycles(p->post_cycles, post, "the layer's post-processing");
-    p->compute_cycles = AddCycles(p->compute_cycles, c, "the layer's compute");
+  for (int64_t s = 0; s < n + 2; ++s) {
+    const StepTimes t = TimeStep(StepAt(tiles, n, s), overlap, dram);
+    total = AddCycles(total, t.step, "the layer");
+    p->dram_cycles = AddCycles(p->dram_cycles, t.dram, "the layer's DRAM transfers");
+    p->post_cycles = AddCycles(p->post_cycles, t.post, "the layer's post-processing");
+    p->compute_cycles = AddCycles(p->compute_cycles, t.compute, "the layer's compute");
   }
   return total;
 }
 
+// A tile's compute side (ComputeTile) depends only on its extents and whether it accumulates.
+// Along each dimension every tile has the tiling's extent but perhaps the last, so a layer's
+// tiles fall into at most 16 classes (full or last along m, k and n; k0 > 0 or not), each
+// computed once and counted.
+struct ComputeClass {
+  bool known = false;
+  detail::TileCompute compute;
+  int64_t tiles = 0;
+};
+int ComputeClassOf(const LayerSchedule& l, const TileStep& t) {
+  return (t.mt != l.tiling.m ? 1 : 0) | (t.kt != l.tiling.k ? 2 : 0) |
+         (t.nt != l.tiling.n ? 4 : 0) | (t.k0 > 0 ? 8 : 0);
+}
+
+// Every group of a layer walks the same tiles (ForEachTile), so one group is walked and its
+// counts multiplied by the groups; the A tiles' input footprints are looked up by tile index.
 void EvaluateGemm(const LayerSchedule& l, const models::ArchSpec& arch, const DramModel& dram,
                   LayerPerf* p) {
-  std::vector<StageWork> work;
-  work.reserve(static_cast<size_t>(l.gemm.count * l.TilesM() * l.TilesK() * l.TilesN()));
-  compiler::ForEachTile(l, [&](const TileStep& t) {
-    const detail::TileCompute c = ComputeTile(l, arch, t.mt, t.kt, t.nt, t.k0 > 0);
-    StageWork w;
-    w.compute = c.cycles;
-    p->folds += c.folds;
-    p->mapped_pe_folds += c.mapped_pe_folds;
-    p->events.AddCounts(c.events);
-    AddTransfers(l, arch, t, &w, &p->events);
-    work.push_back(w);
-  });
-  p->tiles = static_cast<int64_t>(work.size());
-  p->cycles = RunPipeline(work, arch, dram, p);
+  const int64_t groups = l.gemm.count;
+  const int64_t tiles_m = l.TilesM(), tiles_k = l.TilesK();
+  std::vector<StageWork> work;  // one group's
+  std::array<ComputeClass, 16> classes{};
+  models::EventCounts transfers;  // one group's DRAM-side events
+  if (groups > 0) {
+    work.reserve(static_cast<size_t>(tiles_m * tiles_k * l.TilesN()));
+    std::vector<int64_t> footprints(static_cast<size_t>(tiles_m * tiles_k), -1);
+    compiler::ForEachTileOfGroup(l, 0, [&](const TileStep& t) {
+      ComputeClass& c = classes[static_cast<size_t>(ComputeClassOf(l, t))];
+      if (!c.known) {
+        c.compute = ComputeTile(l, arch, t.mt, t.kt, t.nt, t.k0 > 0);
+        c.known = true;
+      }
+      ++c.tiles;
+      StageWork w;
+      w.compute = c.compute.cycles;
+      AddTransfersWith(
+          l, arch, t,
+          [&] {
+            int64_t& f =
+                footprints[static_cast<size_t>(t.m0 / l.tiling.m * tiles_k + t.k0 / l.tiling.k)];
+            if (f < 0) {
+              f = compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt);
+            }
+            return f;
+          },
+          &w, &transfers);
+      work.push_back(w);
+    });
+  }
+  for (const ComputeClass& c : classes) {
+    const int64_t times = c.tiles * groups;
+    p->folds += times * c.compute.folds;
+    p->mapped_pe_folds += times * c.compute.mapped_pe_folds;
+    p->events.AddCounts(c.compute.events, times);
+  }
+  p->events.AddCounts(transfers, groups);
+  p->tiles = groups * static_cast<int64_t>(work.size());
+  p->cycles = RunPipeline(work, groups, arch, dram, p);
 }
 
 void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, const DramModel& dram,
@@ -93,7 +270,7 @@ void EvaluatePost(const LayerSchedule& l, const models::ArchSpec& arch, const Dr
     work.push_back(w);
   }
   p->tiles = static_cast<int64_t>(work.size());
-  p->cycles = RunPipeline(work, arch, dram, p);
+  p->cycles = RunPipeline(work, 1, arch, dram, p);
 }
 
 // conventions: scalesim. Each of the layer's GEMMs is a SCALE-Sim layer of its own (it splits a

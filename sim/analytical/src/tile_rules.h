@@ -59,17 +59,19 @@ inline void AddPostOps(const compiler::LayerSchedule& l, int64_t outputs, int co
 // The DRAM side of a tile (rule 4), as its flags say: loads of A, B and partial sums, and the
 // store of its output tile (outputs after post-processing, or partial sums). Adds the bytes and
 // post-processing time to `w` and the SRAM fills, drains, DRAM bytes and post-processing events
-// to `e`.
-inline void AddTransfers(const compiler::LayerSchedule& l, const models::ArchSpec& arch,
-                         const compiler::TileStep& t, StageWork* w, models::EventCounts* e) {
+// to `e`. `a_footprint()` is the A tile's InputFootprint, asked only when the tile loads A, so
+// that a caller may look it up instead of computing it again.
+template <typename Footprint>
+inline void AddTransfersWith(const compiler::LayerSchedule& l, const models::ArchSpec& arch,
+                             const compiler::TileStep& t, Footprint&& a_footprint, StageWork* w,
+                             models::EventCounts* e) {
   using compiler::CeilDiv;
   using compiler::PackedBytes;
   const compiler::LayerBits& b = l.bits;
   const int64_t outs = t.mt * t.nt;
   int64_t load = 0, store = 0;
   if (t.load_a) {
-    const int64_t bytes =
-        PackedBytes(compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt), b.a_bits);
+    const int64_t bytes = PackedBytes(a_footprint(), b.a_bits);
     load += bytes;
     e->input_writes += CeilDiv(bytes, arch.input.word_bytes);
   }
@@ -96,6 +98,11 @@ inline void AddTransfers(const compiler::LayerSchedule& l, const models::ArchSpe
   w->load += load, w->store += store;
   e->dram_read_bytes += load;
   e->dram_write_bytes += store;
+}
+inline void AddTransfers(const compiler::LayerSchedule& l, const models::ArchSpec& arch,
+                         const compiler::TileStep& t, StageWork* w, models::EventCounts* e) {
+  AddTransfersWith(
+      l, arch, t, [&] { return compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt); }, w, e);
 }
 
 }  // namespace quasar::sim::detail

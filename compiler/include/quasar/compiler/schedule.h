@@ -136,6 +136,10 @@ struct TileStep {
 // Visits every tile of a kGemm layer in loop order; `fn(const TileStep&)`.
 template <typename Fn>
 void ForEachTile(const LayerSchedule& l, Fn&& fn);
+// Visits the tiles of group `group` of a kGemm layer in loop order. Every group walks the same
+// steps (only TileStep::group differs), so one group's walk stands for all of them.
+template <typename Fn>
+void ForEachTileOfGroup(const LayerSchedule& l, int64_t group, Fn&& fn);
 
 // Bytes of `elements` values of `bits` each, packed densely.
 inline int64_t PackedBytes(int64_t elements, int bits) { return (elements * bits + 7) / 8; }
@@ -154,53 +158,72 @@ int64_t InputFootprintBound(const LayerSchedule& l, int64_t mt, int64_t kt);
 
 // ---------------------------------------------------------------------------------------------
 
+namespace detail {
+// One group's walk; `visited` has one entry per output tile and is reset here.
 template <typename Fn>
-void ForEachTile(const LayerSchedule& l, Fn&& fn) {
+void WalkGroup(const LayerSchedule& l, int64_t group, std::vector<bool>* visited, Fn&& fn) {
   const GemmShape& g = l.gemm;
   const Tiling& t = l.tiling;
   const int64_t tiles[3] = {l.TilesM(), l.TilesK(), l.TilesN()};  // by dimension m, k, n
-  const std::array<int, 3> dims = LoopDimsOf(t.order);  // outermost first
+  const std::array<int, 3> dims = LoopDimsOf(t.order);            // outermost first
   const int64_t total = tiles[0] * tiles[1] * tiles[2];
   // visited[m_tile * tiles_n + n_tile]: the output tile has been computed before (for psum_in).
-  std::vector<bool> visited(static_cast<size_t>(tiles[0] * tiles[2]), false);
-  auto idx_of = [&](int64_t step, int64_t* idx) {
-    int64_t rest = step;
+  std::fill(visited->begin(), visited->end(), false);
+  // The tile indices of the step after `from` in loop order (innermost dimension fastest).
+  auto advance = [&](const int64_t* from, int64_t* to) {
+    std::copy(from, from + 3, to);
     for (int d = 2; d >= 0; --d) {
-      idx[dims[d]] = rest % tiles[dims[d]];
-      rest /= tiles[dims[d]];
+      if (++to[dims[d]] < tiles[dims[d]]) {
+        return;
+      }
+      to[dims[d]] = 0;
     }
   };
-  for (int64_t group = 0; group < g.count; ++group) {
-    std::fill(visited.begin(), visited.end(), false);
-    for (int64_t s = 0; s < total; ++s) {
-      int64_t cur[3], prev[3], next[3];
-      idx_of(s, cur);
-      TileStep st;
-      st.group = group;
-      st.m0 = cur[0] * t.m, st.mt = std::min(t.m, g.m - st.m0);
-      st.k0 = cur[1] * t.k, st.kt = std::min(t.k, g.k - st.k0);
-      st.n0 = cur[2] * t.n, st.nt = std::min(t.n, g.n - st.n0);
-      if (s == 0) {
-        st.load_a = st.load_b = true;
-      } else {
-        idx_of(s - 1, prev);
-        st.load_a = prev[0] != cur[0] || prev[1] != cur[1];
-        st.load_b = prev[1] != cur[1] || prev[2] != cur[2];
-      }
-      const bool same_out_as_prev = s > 0 && prev[0] == cur[0] && prev[2] == cur[2];
-      const size_t out_tile = static_cast<size_t>(cur[0] * tiles[2] + cur[2]);
-      st.psum_in = !same_out_as_prev && visited[out_tile];
-      visited[out_tile] = true;
-      if (s + 1 == total) {
-        st.store = true;
-      } else {
-        idx_of(s + 1, next);
-        st.store = next[0] != cur[0] || next[2] != cur[2];
-      }
-      st.final_out = st.store && st.k0 + st.kt == g.k;
-      fn(st);
+  int64_t cur[3] = {0, 0, 0}, prev[3] = {0, 0, 0}, next[3] = {0, 0, 0};
+  for (int64_t s = 0; s < total; ++s) {
+    if (s > 0) {
+      std::copy(cur, cur + 3, prev);
+      std::copy(next, next + 3, cur);
     }
+    TileStep st;
+    st.group = group;
+    st.m0 = cur[0] * t.m, st.mt = std::min(t.m, g.m - st.m0);
+    st.k0 = cur[1] * t.k, st.kt = std::min(t.k, g.k - st.k0);
+    st.n0 = cur[2] * t.n, st.nt = std::min(t.n, g.n - st.n0);
+    if (s == 0) {
+      st.load_a = st.load_b = true;
+    } else {
+      st.load_a = prev[0] != cur[0] || prev[1] != cur[1];
+      st.load_b = prev[1] != cur[1] || prev[2] != cur[2];
+    }
+    const bool same_out_as_prev = s > 0 && prev[0] == cur[0] && prev[2] == cur[2];
+    const size_t out_tile = static_cast<size_t>(cur[0] * tiles[2] + cur[2]);
+    st.psum_in = !same_out_as_prev && (*visited)[out_tile];
+    (*visited)[out_tile] = true;
+    if (s + 1 == total) {
+      st.store = true;
+    } else {
+      advance(cur, next);
+      st.store = next[0] != cur[0] || next[2] != cur[2];
+    }
+    st.final_out = st.store && st.k0 + st.kt == g.k;
+    fn(st);
   }
+}
+}  // namespace detail
+
+template <typename Fn>
+void ForEachTile(const LayerSchedule& l, Fn&& fn) {
+  std::vector<bool> visited(static_cast<size_t>(l.TilesM() * l.TilesN()), false);
+  for (int64_t group = 0; group < l.gemm.count; ++group) {
+    detail::WalkGroup(l, group, &visited, fn);
+  }
+}
+
+template <typename Fn>
+void ForEachTileOfGroup(const LayerSchedule& l, int64_t group, Fn&& fn) {
+  std::vector<bool> visited(static_cast<size_t>(l.TilesM() * l.TilesN()), false);
+  detail::WalkGroup(l, group, &visited, fn);
 }
 
 }  // namespace quasar::compiler
