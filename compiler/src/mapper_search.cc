@@ -34,6 +34,8 @@ std::optional<MapperSearch> ParseMapperSearch(const std::string& name) {
   return models::ParseEnum(kSearches, name);
 }
 
+std::string MapperSearchChoices() { return models::EnumChoices(kSearches); }
+
 std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align) {
   std::vector<int64_t> out;
   auto push = [&](int64_t v) {

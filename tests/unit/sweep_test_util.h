@@ -1,6 +1,7 @@
 #pragma once
-// Shared by the sweep tests (test_sweep.cc, test_sweep_fidelity.cc): the zoo and preset paths,
-// parsing a sweep file from text, its error message, and a temporary file path.
+// Shared by the sweep tests (test_sweep.cc, test_sweep_fidelity.cc, test_sweep_search.cc): the zoo
+// and preset paths, a small sweep, parsing a sweep file from text, its error message, and a
+// temporary file path.
 
 #include <cstdlib>
 #include <string>
@@ -16,6 +17,12 @@ inline const sim::explore::SweepPaths& SweepTestPaths() {
       std::string(QUASAR_SOURCE_DIR) + "/workloads/accelerators"};
   return paths;
 }
+
+// LeNet-5 at two precisions over 2 x 2 x 2 array shapes and dataflows: 16 configurations.
+inline const char* const kSmall =
+    "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w4a4]\n"
+    "sweep:\n  array.rows: [4, 8]\n  array.cols: {from: 4, to: 8, factor: 2}\n"
+    "  array.dataflow: [os, ws]\n";
 
 // A sweep file from text, as if read from "./s.yaml".
 inline sim::explore::SweepSpec Parse(const std::string& text) {

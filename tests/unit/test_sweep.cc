@@ -14,7 +14,6 @@
 #include <string>
 
 #include "quasar/models/error.h"
-#include "quasar/sim/analytical.h"
 #include "quasar/sim/explore/pareto.h"
 #include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
@@ -27,14 +26,9 @@ using namespace quasar::report;
 namespace {
 
 using quasar::test::ErrorOf;
+using quasar::test::kSmall;  // a LeNet-5 sweep of 2 precisions x 2 x 2 x 2 = 16 configurations
 using quasar::test::Parse;
 using quasar::test::TempPath;
-
-// A LeNet-5 sweep of 2 precisions x 2 x 2 x 2 = 16 configurations.
-const char* kSmall =
-    "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nprecisions: [w8a8, w4a4]\n"
-    "sweep:\n  array.rows: [4, 8]\n  array.cols: {from: 4, to: 8, factor: 2}\n"
-    "  array.dataflow: [os, ws]\n";
 
 }  // namespace
 
@@ -481,38 +475,4 @@ TEST_CASE("Shards hand out their own rows, and their part files merge into the w
   for (const std::string& p : parts) {
     std::remove(p.c_str());
   }
-}
-
-TEST_CASE("A sweep's search: the mapper's, named in the rows' context, never worse than fast",
-          "[sweep]") {
-  const SweepSpec fast = Parse(kSmall);
-  CHECK(fast.search == compiler::MapperSearch::kFast);
-  const SweepSpec refined = Parse(std::string(kSmall) + "search: refined\n");
-  CHECK(refined.search == compiler::MapperSearch::kRefined);
-  REQUIRE(refined.contexts.size() == 1);
-  CHECK(refined.contexts[0].find("objective=cycles;search=refined;first_last_bits=") !=
-        std::string::npos);
-  CHECK(fast.contexts[0].find("search=") == std::string::npos);
-  CHECK(ErrorOf(std::string(kSmall) + "search: exhaustive\n")
-            .find("s.yaml: search: must be fast, refined, dense or maximal, got 'exhaustive'") !=
-        std::string::npos);
-  // Each row as `quasar run --search` computes it: the refined search's cycles never above the
-  // fast one's, and below them on some configuration of this sweep.
-  const SweepResult a = RunSweep(fast, {}), b = RunSweep(refined, {});
-  REQUIRE(a.rows.size() == b.rows.size());
-  int faster = 0;
-  for (size_t i = 0; i < a.rows.size(); ++i) {
-    INFO("configuration " << i);
-    REQUIRE(a.rows[i].status == "feasible");
-    REQUIRE(b.rows[i].status == "feasible");
-    CHECK(b.rows[i].cycles <= a.rows[i].cycles);
-    faster += b.rows[i].cycles < a.rows[i].cycles;
-    const SweepConfig c = ConfigAt(refined, i);
-    const models::ArchSpec arch = ArchFor(refined, c);
-    const compiler::Schedule s =
-        sim::Compile(refined.nets[c.network * refined.precisions.size() + c.precision], arch,
-                     refined.table, compiler::Objective::kCycles, compiler::MapperSearch::kRefined);
-    CHECK(sim::EvaluateSchedule(s, arch, refined.table).cycles == b.rows[i].cycles);
-  }
-  CHECK(faster > 0);
 }

@@ -340,19 +340,12 @@ SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
       s.first_last_bits = static_cast<int>(*f);
     }
   }
-  if (auto o = root.String("objective", false)) {
-    if (auto parsed = compiler::ParseObjective(*o)) {
-      s.objective = *parsed;
-    } else {
-      root.Error("objective", "must be cycles, energy or edp, got '" + *o + "'");
-    }
+  if (auto o = root.Choice("objective", compiler::ParseObjective, "cycles, energy or edp")) {
+    s.objective = *o;
   }
-  if (auto m = root.String("search", false)) {
-    if (auto parsed = compiler::ParseMapperSearch(*m)) {
-      s.search = *parsed;
-    } else {
-      root.Error("search", "must be fast, refined, dense or maximal, got '" + *m + "'");
-    }
+  if (auto m = root.Choice("search", compiler::ParseMapperSearch,
+                           "one of " + compiler::MapperSearchChoices())) {
+    s.search = *m;
   }
   s.fidelity = root.Bool("fidelity", false).value_or(false);
   ReadData(root, base_dir, loaded, s.networks, &s);

@@ -73,6 +73,7 @@ enum class MapperSearch {
 };
 std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
 std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
+std::string MapperSearchChoices();  // "maximal, fast, refined, dense", for messages
 
 // The extents the fast search starts from for one dimension of size `extent` aligned to
 // `align`: the balanced halvings.

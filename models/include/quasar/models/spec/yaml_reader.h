@@ -41,6 +41,17 @@ class MapReader {
   std::optional<std::vector<int64_t>> IntList(const std::string& key, bool required) const;
   std::optional<std::vector<double>> DoubleList(const std::string& key, bool required) const;
   std::optional<std::vector<std::string>> StringList(const std::string& key, bool required) const;
+  // An optional key naming one value of an enum, read by `parse`: nullopt when absent, or (with
+  // the error "must be <choices>, got '<name>'") when `parse` does not know the name.
+  template <typename E>
+  std::optional<E> Choice(const std::string& key, std::optional<E> (*parse)(const std::string&),
+                          const std::string& choices) const {
+    const std::optional<std::string> name = String(key, false);
+    if (!name) return std::nullopt;
+    const std::optional<E> value = parse(*name);
+    if (!value) Error(key, "must be " + choices + ", got '" + *name + "'");
+    return value;
+  }
   // A nested mapping; nullopt (and an error) if present but not a mapping.
   std::optional<MapReader> Map(const std::string& key, bool required) const;
 
