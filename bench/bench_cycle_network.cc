@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
        {models::Dataflow::kWeightStationary, models::Dataflow::kOutputStationary,
         models::Dataflow::kInputStationary}) {
     arch.dataflow = d;
-    const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
+    const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles,
+                                              compiler::MapperSearch::kFast);
     const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
     sim::CheckJob job{&q, &inputs, &s, &arch, &table, &anal};
     t0 = std::chrono::steady_clock::now();

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   const models::CostTable table = models::LoadArchCostTable(arch);
   const models::QuantizedNetwork q = models::QuantizeNetwork(
       net, models::MakeFloatParams(net, 1), {models::MakeInputs(net, 1, 1)});
-  const compiler::Schedule s = sim::Compile(q.net, arch, table, compiler::Objective::kCycles);
+  const compiler::Schedule s =
+      sim::Compile(q.net, arch, table, compiler::Objective::kCycles, compiler::MapperSearch::kFast);
   const sim::NetworkPerf anal = sim::EvaluateSchedule(s, arch, table);
   const auto inputs = models::MakeInputs(net, 1, 0);
   sim::CheckJob job{&q, &inputs, &s, &arch, &table, &anal};

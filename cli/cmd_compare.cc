@@ -39,6 +39,7 @@ struct CompareOptions {
   std::string arch = "bitfusion_16x32";
   std::vector<std::string> precisions = {"w8a8", "w4a4", "w2a2", "w1a1"};
   std::string view = "both", scaling = "arch", objective = "cycles";
+  std::string search = compiler::MapperSearchName(compiler::kDefaultMapperSearch);
   std::string format = "table", out, plots, json;
   bool no_fidelity = false;
   std::string backend = "analytical";
@@ -122,6 +123,7 @@ int RunCompare(const CompareOptions& o) {
   plan.same_array = o.view != "iso-area";
   plan.iso_area = o.view != "same-array";
   plan.objective = objective;
+  plan.search = SearchOption(o.search);
   plan.seed = o.net.seed;
   plan.calib_samples = o.net.calib_samples;
   plan.fidelity = !o.no_fidelity;
@@ -198,6 +200,7 @@ Command AddCompareCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--objective", o->objective, "What the mapper minimizes: cycles, energy, edp")
       ->capture_default_str();
+  AddSearchOption(cmd, &o->search);
   cmd->add_option("--backend", o->backend,
                   "A backend of `quasar backends`; one that moves values is checked against the "
                   "golden reference for every column (exit 4 on a disagreement)")

@@ -27,7 +27,7 @@ int Run(const Options& o) {
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
   const compiler::Schedule s =
-      sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target));
+      sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target.search));
   compiler::SaveSchedule(s, o.out);
   fmt::print("{}", CompileSummary(s, t));
   fmt::print("schedule written to {}\n", o.out);

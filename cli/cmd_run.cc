@@ -94,7 +94,7 @@ int Run(const Options& o) {
   compiler::Schedule s;
   std::string note;
   if (o.schedule.empty()) {
-    s = sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target));
+    s = sim::Compile(t.net, t.arch, t.table, objective, SearchOption(o.target.search));
   } else {
     s = compiler::LoadSchedule(o.schedule);
     if (o.target.objective_option->count() > 0 && s.objective != objective) {

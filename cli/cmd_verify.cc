@@ -128,7 +128,7 @@ int Verify(const VerifyOptions& o) {
                                               : nullptr;
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective),
-                   SearchOption(o.target));
+                   SearchOption(o.target.search));
   for (const compiler::LayerSchedule& l : s.layers) {
     for (const std::string& name : o.layers) {
       if (l.name == name && l.kind != compiler::LayerKind::kGemm) {

@@ -22,13 +22,7 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                       "What the mapper minimizes per layer: cycles, energy or edp "
                       "(energy x delay)")
           ->capture_default_str();
-  cmd->add_option("--search", o->search,
-                  "The mapper's search: fast (default), refined (fast, then a descent over every "
-                  "tile count's extents that moves or trades tile extents), dense (every tile count's extents; "
-                  "seconds per network, docs/analytical-model.md) or maximal (the search of "
-                  "earlier versions)")
-      ->check(CLI::IsMember({"maximal", "fast", "refined", "dense"}))
-      ->capture_default_str();
+  AddSearchOption(cmd, &o->search);
   cmd->add_option("--conventions", o->conventions,
                   "Overrides the accelerator's `conventions`: quasar, or scalesim (SCALE-Sim "
                   "v2's whole-layer folds and cycle counts, analytical backend only; "
@@ -37,8 +31,19 @@ void AddTargetOptions(CLI::App* cmd, TargetOptions* o) {
                              models::ConventionsName(models::Conventions::kScaleSim)}));
 }
 
-compiler::MapperSearch SearchOption(const TargetOptions& o) {
-  return *compiler::ParseMapperSearch(o.search);
+void AddSearchOption(CLI::App* cmd, std::string* search) {
+  cmd->add_option("--search", *search,
+                  "The mapper's search: refined (fast, then a descent over every tile count's "
+                  "extents that moves or trades tile extents), fast (the maximal tilings and "
+                  "largest fits, a sweep's default), dense (every tile count's extents; seconds "
+                  "per network, docs/analytical-model.md) or maximal (the search of earlier "
+                  "versions)")
+      ->check(CLI::IsMember({"maximal", "fast", "refined", "dense"}))
+      ->capture_default_str();
+}
+
+compiler::MapperSearch SearchOption(const std::string& search) {
+  return *compiler::ParseMapperSearch(search);
 }
 
 void WriteReport(const std::string& text, const std::string& out, const std::string& format,

@@ -30,7 +30,7 @@ struct TargetOptions {
   std::string arch;  // preset name or path
   std::string objective = "cycles";
   CLI::Option* objective_option = nullptr;  // to tell an explicit --objective from the default
-  std::string search = "fast";               // the mapper's search (mapper.h MapperSearch)
+  std::string search = compiler::MapperSearchName(compiler::kDefaultMapperSearch);
   std::string conventions;  // overrides ArchSpec::conventions unless empty
 };
 
@@ -53,8 +53,10 @@ void AttachRtlArea(const models::ArchSpec& arch, models::AreaBreakdown* area);
 void WriteReport(const std::string& text, const std::string& out, const std::string& format,
                  const std::string& tag);
 
+// Adds --search (refined by default, compiler::kDefaultMapperSearch) to `cmd`.
+void AddSearchOption(CLI::App* cmd, std::string* search);
 // Parses --search (validated by the option itself).
-compiler::MapperSearch SearchOption(const TargetOptions& o);
+compiler::MapperSearch SearchOption(const std::string& search);
 // Parses --objective; InputError naming the value otherwise.
 compiler::Objective ParseObjectiveOption(const std::string& value);
 

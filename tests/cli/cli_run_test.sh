@@ -140,6 +140,16 @@ assert cycles[3] < cycles[0], cycles
   "$tmp/search_dense.json"
 expect 2 "--search: exhaustive not in {maximal,fast,refined,dense}" -- \
   "$q" compile --arch edge_32x32_os --net lenet5 --search exhaustive --out "$tmp/x.json"
+# Without --search, run and compare use the refined search (decision 63).
+"$q" run --arch bitfusion_16x32 --net lenet5 --format json > "$tmp/search_default.json"
+expect 0 "" -- cmp "$tmp/search_default.json" "$tmp/search_refined.json"
+for s in default fast refined; do
+  flag="--search $s"; [ $s = default ] && flag=
+  "$q" compare --arch bitfusion_16x32 --net lenet5 --precisions w8a8,w4a4 --no-fidelity \
+    --format csv $flag > "$tmp/compare_$s.csv"
+done
+expect 0 "" -- cmp "$tmp/compare_default.csv" "$tmp/compare_refined.csv"
+expect 1 "" -- cmp -s "$tmp/compare_default.csv" "$tmp/compare_fast.csv"
 
 # A SCALE-Sim configuration and topology run as they are (docs/scalesim.md); a bad .cfg exits 2
 # naming its section and key.

@@ -117,8 +117,9 @@ expect 2 "--stuck-at: expected PE:BIT" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --stuck-at 1:32
 expect 2 "--stuck-at: expected PE:BIT" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --stuck-at 5:12x
+# The fast search's c1 tiles are 4 columns wide (the refined search's are 3, leaving PE 15 idle).
 expect 4 "PE 15 partial-sum bit 31 stuck at 1" -- \
-  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31 --search fast
 expect 0 "no layer ran on the RTL array: no waveform" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --layers s2 --trace "$tmp/s2.vcd"
 expect 2 "--trace needs --rtl array" -- \

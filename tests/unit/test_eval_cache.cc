@@ -80,7 +80,8 @@ TEST_CASE("Compiling and evaluating through the cache gives the uncached results
       const models::ArchSpec arch = Preset(arch_name);
       for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
         INFO(net_name << " on " << arch_name << ", " << compiler::ObjectiveName(o));
-        const compiler::Schedule plain = sim::Compile(net, arch, table, o);
+        const compiler::Schedule plain =
+            sim::Compile(net, arch, table, o, compiler::MapperSearch::kFast);
         const size_t misses = cache.misses();
         const compiler::Schedule cached =
             sim::Compile(net, arch, table, o, compiler::MapperSearch::kFast, &cache);
@@ -118,7 +119,7 @@ TEST_CASE("The cache is keyed by the timing fields: the clock is not one, the DR
   for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
     const compiler::Schedule s =
         sim::Compile(net, slow, table, o, compiler::MapperSearch::kFast, &cache);
-    RequireSameSchedule(sim::Compile(net, slow, table, o), s);
+    RequireSameSchedule(sim::Compile(net, slow, table, o, compiler::MapperSearch::kFast), s);
     RequireSamePerf(sim::EvaluateSchedule(s, slow, table),
                     sim::EvaluateSchedule(s, slow, table, &cache));
   }
@@ -140,7 +141,8 @@ TEST_CASE("The cache is keyed by the timing fields: the clock is not one, the DR
     const compiler::Schedule s =
         sim::Compile(net, a, table, Objective::kEdp, compiler::MapperSearch::kFast, &cache);
     CHECK(cache.misses() > before);
-    RequireSameSchedule(sim::Compile(net, a, table, Objective::kEdp), s);
+    RequireSameSchedule(sim::Compile(net, a, table, Objective::kEdp, compiler::MapperSearch::kFast),
+                        s);
     RequireSamePerf(sim::EvaluateSchedule(s, a, table), sim::EvaluateSchedule(s, a, table, &cache));
   }
 }
@@ -159,7 +161,8 @@ TEST_CASE("Threads sharing a small cache get the uncached schedules", "[eval_cac
   }
   std::vector<std::string> plain;
   for (const models::ArchSpec& a : arches) {
-    plain.push_back(compiler::ScheduleToJson(sim::Compile(net, a, table, Objective::kCycles)));
+    plain.push_back(compiler::ScheduleToJson(
+        sim::Compile(net, a, table, Objective::kCycles, compiler::MapperSearch::kFast)));
   }
   sim::EvalCache cache(64);  // small: shards are emptied while the threads use them
   std::vector<std::vector<std::string>> cached(2, std::vector<std::string>(arches.size()));

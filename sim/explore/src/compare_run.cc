@@ -18,7 +18,7 @@ ComparisonColumn Evaluate(const ComparePlan& plan, const CompareHooks& hooks,
   c.precision = precision;
   c.view = view;
   c.arch = arch;
-  const compiler::Schedule s = Compile(net, arch, *plan.table, plan.objective);
+  const compiler::Schedule s = Compile(net, arch, *plan.table, plan.objective, plan.search);
   c.perf = RunOnBackend(*plan.backend, s, arch, *plan.table, net, plan.seed, plan.calib_samples);
   hooks.attach_area(arch, &c.perf.area);
   if (f) {
@@ -55,7 +55,8 @@ ComparisonColumn IsoAreaColumn(const ComparePlan& plan, const CompareHooks& hook
   if (plan.rtl_cells) {
     if (const auto rtl_arch =
             IsoAreaArchByRtl(plan.file_arch, *plan.table, widths, *plan.rtl_cells)) {
-      const compiler::Schedule s = Compile(net, *rtl_arch, *plan.table, plan.objective);
+      const compiler::Schedule s =
+          Compile(net, *rtl_arch, *plan.table, plan.objective, plan.search);
       // The analytical model's latency (the timing reference), whatever the backend is.
       const NetworkPerf perf = EvaluateSchedule(s, *rtl_arch, *plan.table);
       c.rtl_sized_pes = rtl_arch->PeCount();

@@ -17,15 +17,17 @@
 //    ceil(a / 2^i) below one array side, down to 1 (CandidateExtents, about log2(E) + 1); only
 //    maximal legal tilings of those (no dimension can grow to its next extent and still fit;
 //    O(L^2) checks for L extents per dimension);
-//  - fast (the default): those, plus each with one dimension raised to the largest extent that
-//    fits with the other two (bisection), and that rounded down to whole array sides: an extent
-//    that fits exactly is priced, not only its nearest halving;
-//  - refined: the fast search's choice improved by a descent over DenseExtents (below): each
-//    round prices, by branch and bound, every move of the current tiling (one dimension set to
-//    one of its extents with the other two kept; or traded: a second dimension set to its
-//    largest fit and then the third to its own, so that one extent grows at another's expense)
-//    and moves to the cheapest, until no move is cheaper; each tiling is tried once. Tens of
-//    times the fast search's time, a small fraction of the dense one's;
+//  - fast (a sweep's default): those, plus each with one dimension raised to the largest
+//    extent that fits with the other two (bisection), and that rounded down to whole array
+//    sides: an extent that fits exactly is priced, not only its nearest halving;
+//  - refined (the default): the fast search's choice improved by a descent over DenseExtents
+//    (below): each round prices, by branch and bound, every move of the current tiling (one
+//    dimension set to one of its extents with the other two kept; or traded: a second dimension
+//    set to its largest fit and then the third to its own, so that one extent grows at
+//    another's expense) and moves to the cheapest, until no move is cheaper; each tiling is
+//    tried once. Tens of
+//    times the fast search's time per layer, about 3 times per network compile, a small
+//    fraction of the dense one's;
 //  - dense: every fitting combination of DenseExtents (for each tile count n, the ends of the
 //    interval of extents giving n tiles and its smallest and largest multiples of the array
 //    side; about 4 x 2 sqrt(E) per dimension), and for every pair of two dimensions' extents the
@@ -66,11 +68,15 @@ std::string PrepareKey(const models::ArchSpec& arch);
 enum class MapperSearch {
   kMaximal,  // CandidateExtents' maximal tilings (the search of earlier versions)
   kFast,     // those, each with one dimension raised to its largest fit, and that rounded down
-             // to whole array sides (the default)
+             // to whole array sides (a sweep's default: sweep.h)
   kDense,    // every fitting combination of DenseExtents, and the largest fits of each pair
   kRefined,  // kFast's choice, then a descent over DenseExtents with trades (kDense's first
-             // step)
+             // step; the default)
 };
+// The search of every command and call that does not name one: within 1 % of kDense on every
+// layer case of bench_mapper, at about 1.2 times kMaximal's compile time (docs/architecture.md,
+// decision 63).
+inline constexpr MapperSearch kDefaultMapperSearch = MapperSearch::kRefined;
 std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
 std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
 std::string MapperSearchChoices();  // "maximal, fast, refined, dense", for messages
@@ -99,7 +105,7 @@ using CostFn = std::function<double(const LayerSchedule&)>;
 // `bound`, when given, is a lower bound of `cost` for every tiling; candidates whose bound
 // exceeds the best price found are not priced, which leaves the choice unchanged.
 void MapLayer(LayerSchedule* layer, const models::ArchSpec& arch, const CostFn& cost,
-              const CostFn& bound = nullptr, MapperSearch search = MapperSearch::kFast);
+              const CostFn& bound = nullptr, MapperSearch search = kDefaultMapperSearch);
 
 // MapLayer's branch and bound over `n` candidates given by index: prices them in the order of
 // `bound(i)` (stable; all -infinity when `bound` is null) and stops at the first bound above the
@@ -125,7 +131,7 @@ using LayerMapFn = std::function<void(LayerSchedule*)>;
 // searched once. Never throws for a configuration that does not fit: the layer's status says.
 Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& arch,
                         Objective objective, const CostFn& cost, const CostFn& bound = nullptr,
-                        MapperSearch search = MapperSearch::kFast);
+                        MapperSearch search = kDefaultMapperSearch);
 // The same with `map` in place of MapLayer for each distinct kGemm layer that can run (it must
 // give MapLayer's result). `prepared`, when given, holds PrepareLayer's result for every layer
 // of `net` on an accelerator of the same PrepareKey, used in place of preparing them again.

@@ -143,7 +143,7 @@ double PriceBound(const GemmBound& bound, const models::ArchSpec& arch,
 // accelerator of the same compiler::PrepareKey (CompileNetwork's `prepared`).
 compiler::Schedule Compile(const models::NetworkSpec& net, const models::ArchSpec& arch,
                            const models::CostTable& table, compiler::Objective objective,
-                           compiler::MapperSearch search = compiler::MapperSearch::kFast,
+                           compiler::MapperSearch search = compiler::kDefaultMapperSearch,
                            EvalCache* cache = nullptr,
                            const std::vector<compiler::LayerSchedule>* prepared = nullptr);
 

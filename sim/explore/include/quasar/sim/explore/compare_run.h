@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "quasar/compiler/mapper.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/cost/energy.h"
@@ -44,6 +45,7 @@ struct ComparePlan {
   std::vector<std::string> precisions;
   bool same_array = true, iso_area = true;  // the views
   compiler::Objective objective = compiler::Objective::kCycles;
+  compiler::MapperSearch search = compiler::kDefaultMapperSearch;
   uint64_t seed = 1;       // synthetic weights and inputs
   int calib_samples = 4;
   bool fidelity = true;    // without data: the golden and float runs on synthetic inputs

@@ -78,7 +78,8 @@ struct SweepSpec {
   std::vector<SweepAxis> axes;  // in file order
   models::CostTable table;      // the base's technology (swept fields do not change it)
   compiler::Objective objective = compiler::Objective::kCycles;
-  // The mapper's search (`search:`, as `quasar run --search`); the fast one by default.
+  // The mapper's search (`search:`, as `quasar run --search`); the fast one by default, not
+  // compiler::kDefaultMapperSearch: a sweep compiles per configuration (decision 63).
   compiler::MapperSearch search = compiler::MapperSearch::kFast;
   bool fidelity = false;  // compute each pair's output SQNR (golden vs float run)
   Constraints constraints;
