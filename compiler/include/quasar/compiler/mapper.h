@@ -74,8 +74,8 @@ enum class MapperSearch {
              // step; the default)
 };
 // The search of every command and call that does not name one: within 1 % of kDense on every
-// layer case of bench_mapper, at about 1.2 times kMaximal's compile time (docs/architecture.md,
-// decision 63).
+// layer case of bench_mapper, at about 1.5 times the compile time of earlier versions
+// (docs/architecture.md, decision 63).
 inline constexpr MapperSearch kDefaultMapperSearch = MapperSearch::kRefined;
 std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
 std::optional<MapperSearch> ParseMapperSearch(const std::string& name);
