@@ -5,6 +5,19 @@
 #include <fmt/core.h>
 
 namespace quasar::report {
+namespace {
+
+// A fault that changed no output was not tested: say so rather than let BIT-EXACT read as a pass.
+std::string UnseenFaultNote(const std::pair<int64_t, int>& stuck) {
+  return fmt::format(
+      "note: the fault changed no output, so it was not tested: PE {} may lie outside every "
+      "fold of this schedule (a tile narrower than the array leaves its last rows or columns "
+      "idle), or bit {} may never differ from its fault-free value; a schedule that fills the "
+      "array (--search, --schedule) exercises it\n",
+      stuck.first, stuck.second);
+}
+
+}  // namespace
 
 nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r,
                                   bool timing) {
@@ -18,7 +31,10 @@ nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r,
                 {"preset", v.rtl->preset},
                 {"verilator_args", v.rtl->verilator_args}};
     if (stuck) {
-      j["rtl"]["stuck_at"] = {{"pe", stuck->first}, {"bit", stuck->second}};
+      // changed_output: false when the check found nothing, so the fault went untested.
+      j["rtl"]["stuck_at"] = {{"pe", stuck->first},
+                              {"bit", stuck->second},
+                              {"changed_output", !CheckFailure(r).empty()}};
     }
   } else {
     j["backend"] = v.backend;
@@ -34,10 +50,10 @@ std::string VerifyTable(const VerifySubject& v, const CycleResult& r) {
                               v.rtl->preset.empty() ? "test model" : v.rtl->preset,
                               v.rtl->verilator_args)
                 : fmt::format("backend: {}\n", v.backend)) +
-         (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n",
-                              stuck->first, stuck->second)
+         (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
+                              stuck->second)
                 : "") +
-         CheckTable(r);
+         CheckTable(r) + (stuck && CheckFailure(r).empty() ? UnseenFaultNote(*stuck) : "");
 }
 
 }  // namespace quasar::report

@@ -65,7 +65,7 @@ def load(path):
     body = data[10 + hlen:]
     return list(struct.unpack("<%d%s" % (len(body) // struct.calcsize(fmt), fmt), body))
 j = json.load(open(sys.argv[1]))
-assert j["rtl"]["stuck_at"] == {"pe": 5, "bit": 12}
+assert j["rtl"]["stuck_at"] == {"pe": 5, "bit": 12, "changed_output": True}
 assert j["check"]["bit_exact"] is False
 bad = 0
 for l in j["check"]["layers"]:
@@ -120,6 +120,16 @@ expect 2 "--stuck-at: expected PE:BIT" -- \
 # The fast search's c1 tiles are 4 columns wide (the refined search's are 3, leaving PE 15 idle).
 expect 4 "PE 15 partial-sum bit 31 stuck at 1" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31 --search fast
+# Under the refined tiles the fault changes no output: the report says it went untested.
+expect 0 "the fault changed no output, so it was not tested: PE 15" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31
+"$q" verify --arch rtl_4x4_ws --net lenet5 --layers c1 --stuck-at 15:31 --format json \
+  > "$tmp/unseen.json" 2> /dev/null
+expect 0 "" -- python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["rtl"]["stuck_at"]
+assert s == {"pe": 15, "bit": 31, "changed_output": False}, s
+' "$tmp/unseen.json"
 expect 0 "no layer ran on the RTL array: no waveform" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --layers s2 --trace "$tmp/s2.vcd"
 expect 2 "--trace needs --rtl array" -- \
