@@ -1,0 +1,182 @@
+// Decoder-only transformer blocks through ONNX import: the GPT-2-style and Llama-style blocks of
+// workloads/onnx/export_decoder_block.py (d_model 64, 4 heads, 2 KV heads for Llama, MLP 128,
+// S 16; synthetic seeded weights) import with their norms and activations fused into the ops
+// the zoo's blocks use (models/src/onnx/fuse_decoder.cc), cost the MACs of their matrix products
+// (derived by hand below), and give PyTorch's float output on every element. Expand of a computed
+// tensor (KV-head repeat), Neg and Reciprocal by hand-made models; a form Quasar does not take
+// is refused naming the node.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using Catch::Matchers::Contains;
+using onnx_test::AddNode;
+using onnx_test::DataPath;
+using onnx_test::FloatConstant;
+using onnx_test::FloatIo;
+using onnx_test::IntConstant;
+using onnx_test::WriteTemp;
+
+FloatTensor ReadFloat(const std::string& path) {
+  const NpyArray a = ReadNpy(path);
+  return FloatTensor(a.shape, std::vector<float>(a.floats.begin(), a.floats.end()));
+}
+
+std::map<NetOp, int> OpCounts(const NetworkSpec& net) {
+  std::map<NetOp, int> n;
+  for (const NetLayer& l : net.layers) ++n[l.op];
+  return n;
+}
+
+int64_t Macs(const NetworkSpec& net) {
+  int64_t m = 0;
+  for (const NetLayer& l : net.layers) m += l.macs;
+  return m;
+}
+
+// The imported block's golden float forward pass against PyTorch's output, every element.
+// Tolerance: 1e-5 absolute plus 1e-5 relative; the two compute the same float32 function with
+// sums in other orders (the largest differences measured: 3.6e-7 for GPT-2, 2.4e-7 for Llama,
+// on outputs of magnitude up to about 4).
+void CheckTorchOutput(const NetworkSpec& net, const std::string& stem) {
+  const FloatTensor x = ReadFloat(DataPath(stem + ".input.npy"));
+  const FloatTensor want = ReadFloat(DataPath(stem + ".output.npy"));
+  const FloatTensor got =
+      RunFloatNetwork(net, MakeFloatParams(net, 1), {{net.inputs.at(0).name, x}}).at(net.output);
+  REQUIRE(got.shape == want.shape);
+  for (int64_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i);
+    CHECK(std::abs(got[i] - want[i]) <= 1e-5 + 1e-5 * std::abs(want[i]));
+  }
+}
+
+constexpr int64_t S = 16, D = 64, H = 4, HD = 16, F = 128;
+
+}  // namespace
+
+TEST_CASE("A GPT-2-style block imports fused and gives PyTorch's float output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_gpt2_tiny.onnx"));
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kLayerNorm) == 2);
+  CHECK(ops.at(NetOp::kGelu) == 1);  // Div, Erf, Add, Mul, Mul fused
+  CHECK(ops.count(NetOp::kErf) == 0);
+  CHECK(ops.at(NetOp::kSoftmax) == 1);
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 4);
+  // c_attn [S, D] x [D, 3D]; Q K^T and P V per head [S, HD] x [HD, S] and [S, S] x [S, HD];
+  // attn c_proj [S, D] x [D, D]; c_fc [S, D] x [D, F]; mlp c_proj [S, F] x [F, D].
+  CHECK(Macs(net) == S * D * 3 * D + 2 * H * S * S * HD + S * D * D + S * D * F + S * F * D);
+  CheckTorchOutput(net, "decoder_gpt2_tiny");
+}
+
+TEST_CASE("A Llama-style block imports fused and gives PyTorch's float output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_llama_tiny.onnx"));
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kRmsNorm) == 2);  // Pow, ReduceMean, Add, Sqrt, Div, Mul, Mul fused
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRmsNorm) {
+      CHECK(l.inputs.size() == 2);  // with its weight as the scale
+      CHECK(l.epsilon == Approx(1e-5));
+    }
+  }
+  CHECK(ops.count(NetOp::kPow) == 0);
+  CHECK(ops.count(NetOp::kSqrt) == 0);
+  CHECK(ops.at(NetOp::kSilu) == 1);  // Sigmoid, Mul fused
+  CHECK(ops.count(NetOp::kSigmoid) == 0);
+  // Q's and K's x * cos + rotate_half(x) * sin fused, base 10000 read from the tables; the
+  // tables, read by nothing else, dropped; the concats left are the KV-head repeats (Expand).
+  std::vector<Shape> rotated;
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRotaryEmbedding) {
+      CHECK(l.rope_base == 10000.0);
+      CHECK(l.rope_offset == 0);
+      CHECK(l.rope_dim == 0);
+      CHECK(!l.rope_interleaved);
+      rotated.push_back(l.output_shape);
+    }
+  }
+  CHECK(rotated == std::vector<Shape>{{1, H, S, HD}, {1, 2, S, HD}});  // Q's 4 heads, K's 2
+  CHECK(ops.count(NetOp::kSlice) == 0);
+  CHECK(ops.at(NetOp::kConcat) == 2);
+  CHECK(ops.at(NetOp::kConstant) == 3);  // the mask and the two norms' weights
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 7);
+  // q, o [S, D] x [D, D]; k, v [S, D] x [D, 2 HD] (2 KV heads); Q K^T and P V over the 4 query
+  // heads (each KV head repeated for 2); gate, up [S, D] x [D, F]; down [S, F] x [F, D].
+  CHECK(Macs(net) == 2 * S * D * D + 2 * S * D * 2 * HD + 2 * H * S * S * HD + 3 * S * D * F);
+  CheckTorchOutput(net, "decoder_llama_tiny");
+}
+
+namespace {
+
+// x [1, 2, 1, 3] -> Expand to `shape` -> y.
+onnx::ModelProto OneExpand(std::vector<int64_t> shape) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("expand");
+  FloatIo(g->add_input(), "x", {1, 2, 1, 3});
+  g->add_output()->set_name("y");
+  IntConstant(g, "shape", {static_cast<int64_t>(shape.size())}, shape);
+  AddNode(g, "Expand", {"x", "shape"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("expand.onnx", OneExpand({2, 1, 2, 4, 1})));
+  CHECK(net.layers.back().output_shape == Shape{2, 1, 2, 4, 3});
+  const FloatTensor x({1, 2, 1, 3}, {1, 2, 3, 4, 5, 6});
+  const FloatTensor y =
+      RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  REQUIRE(y.shape == Shape{2, 1, 2, 4, 3});
+  // numpy's broadcast: y[a, 0, c, d, e] = x[0, c, 0, e].
+  for (int64_t a = 0; a < 2; ++a) {
+    for (int64_t c = 0; c < 2; ++c) {
+      for (int64_t d = 0; d < 4; ++d) {
+        for (int64_t e = 0; e < 3; ++e) {
+          CHECK(y[((a * 2 + c) * 4 + d) * 3 + e] == x[c * 3 + e]);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("unary");
+  FloatIo(g->add_input(), "x", {1, 4});
+  g->add_output()->set_name("y");
+  FloatConstant(g, "one", {}, {1.0f});
+  AddNode(g, "Neg", {"x"}, "n");
+  AddNode(g, "Reciprocal", {"n"}, "r");
+  AddNode(g, "Div", {"one", "r"}, "y");
+  const NetworkSpec net = ImportOnnx(WriteTemp("unary.onnx", m));
+  const FloatTensor x({1, 4}, {1.0f, -2.0f, 0.5f, 4.0f});
+  const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  REQUIRE(y.size() == 4);
+  for (int64_t i = 0; i < 4; ++i) {
+    CHECK(y[i] == -x[i]);  // 1 / (1 / -x), exact for these powers of two
+  }
+  g->mutable_initializer(0)->set_float_data(0, 2.0f);
+  const std::string path = WriteTemp("div_const.onnx", m);
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") &&
+                                          Contains("Div") &&
+                                          Contains("divides a constant other than 1"));
+}
+
+}  // namespace quasar::models
