@@ -180,3 +180,93 @@ TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another const
 }
 
 }  // namespace quasar::models
+
+namespace quasar::models {
+namespace {
+
+// x [1, 2, 3, 4] (2 heads, 3 positions, 4 features) -> x * cos + cat(-x[..., 2:], x[..., :2]) *
+// sin -> y, the tables [3, 4] given; as Hugging Face's apply_rotary_pos_emb exports.
+onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("rope");
+  FloatIo(g->add_input(), "x", {1, 2, 3, 4});
+  g->add_output()->set_name("y");
+  FloatConstant(g, "cos", {3, 4}, cos);
+  FloatConstant(g, "sin", {3, 4}, sin);
+  IntConstant(g, "zero", {1}, {0});
+  IntConstant(g, "two", {1}, {2});
+  IntConstant(g, "end", {1}, {INT64_MAX});
+  IntConstant(g, "last", {1}, {-1});
+  AddNode(g, "Mul", {"x", "cos"}, "xc");
+  AddNode(g, "Slice", {"x", "zero", "two", "last"}, "x1");
+  AddNode(g, "Slice", {"x", "two", "end", "last"}, "x2");
+  AddNode(g, "Neg", {"x2"}, "nx2");
+  onnx::NodeProto* cat = AddNode(g, "Concat", {"nx2", "x1"}, "rot");
+  auto* axis = cat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(-1);
+  AddNode(g, "Mul", {"rot", "sin"}, "rs");
+  AddNode(g, "Add", {"xc", "rs"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("A rotate-half rotary embedding on RoPE tables is fused; on other tables it is not") {
+  // RoPE's tables for base 100, D 4: theta_i = 100^(-2i / 4) = 1, 0.1; columns i and i + 2 alike.
+  std::vector<float> cos(12), sin(12);
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 2; ++i) {
+      const double angle = p * (i == 0 ? 1.0 : 0.1);
+      cos[p * 4 + i] = cos[p * 4 + i + 2] = static_cast<float>(std::cos(angle));
+      sin[p * 4 + i] = sin[p * 4 + i + 2] = static_cast<float>(std::sin(angle));
+    }
+  }
+  std::vector<float> xs(24);
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = 0.25f * static_cast<float>(i) - 2.0f;
+  const FloatTensor x({1, 2, 3, 4}, xs);
+  // The function written out: y[.., p, j] = x[.., p, j] cos[p, j] + r[.., p, j] sin[p, j],
+  // r = (-x[.., 2], -x[.., 3], x[.., 0], x[.., 1]).
+  auto expected = [&](const std::vector<float>& c, const std::vector<float>& s) {
+    std::vector<float> y(24);
+    for (int h = 0; h < 2; ++h) {
+      for (int p = 0; p < 3; ++p) {
+        const float* r = &xs[static_cast<size_t>((h * 3 + p) * 4)];
+        const float rot[4] = {-r[2], -r[3], r[0], r[1]};
+        for (int j = 0; j < 4; ++j) {
+          y[static_cast<size_t>((h * 3 + p) * 4 + j)] = r[j] * c[p * 4 + j] + rot[j] * s[p * 4 + j];
+        }
+      }
+    }
+    return y;
+  };
+  for (bool rope : {true, false}) {
+    INFO((rope ? "RoPE tables" : "sin[2, 1] changed by 1e-3"));
+    std::vector<float> s = sin;
+    if (!rope) s[2 * 4 + 1] += 1e-3f;
+    const NetworkSpec net = ImportOnnx(WriteTemp("rope.onnx", RotateHalf(cos, s)));
+    const auto ops = OpCounts(net);
+    if (rope) {
+      REQUIRE(net.layers.size() == 1);
+      CHECK(net.layers[0].op == NetOp::kRotaryEmbedding);
+      CHECK(net.layers[0].rope_base == 100.0);
+    } else {
+      CHECK(ops.count(NetOp::kRotaryEmbedding) == 0);
+      CHECK(ops.at(NetOp::kSlice) == 2);
+    }
+    const FloatTensor y =
+        RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+    const std::vector<float> want = expected(cos, s);
+    REQUIRE(y.size() == 24);
+    for (int64_t i = 0; i < 24; ++i) {
+      INFO("element " << i);
+      CHECK(std::abs(y[i] - want[static_cast<size_t>(i)]) <= 1e-6);
+    }
+  }
+}
+
+}  // namespace quasar::models
