@@ -151,6 +151,10 @@ TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
       }
     }
   }
+  // Each copy is a concat input: past 4096 copies the node is refused by name.
+  const std::string path = WriteTemp("expand_big.onnx", OneExpand({1, 2, 5000, 3}));
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") &&
+                                          Contains("Expand") && Contains("5000 copies"));
 }
 
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {

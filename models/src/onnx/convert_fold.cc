@@ -103,12 +103,22 @@ void Where(const Node& node) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
+constexpr int64_t kMaxExpandCopies = 4096;  // each a concat input
+
 // Expand of a computed tensor (Hugging Face's repeat_kv: K and V [B, kv, 1, S, d] expanded to
 // [B, kv, g, S, d], each KV head repeated for its g query heads): a reshape adding the leading
 // 1s when the shape has more dimensions, then along each axis of extent 1 that grows to n a
 // concat of n copies (ops/concat.cc), which is numpy's broadcast of that axis.
 void ExpandComputed(const Node& node, const Value& x, const std::vector<int64_t>& shape) {
   const Shape out = BroadcastShapes(x.shape, shape);
+  for (size_t a = 0; a < out.size(); ++a) {
+    const int64_t have = a + x.shape.size() < out.size() ? 1 : x.shape[a + x.shape.size() - out.size()];
+    if (out[a] != have && out[a] > kMaxExpandCopies) {
+      throw NodeError("expands axis " + std::to_string(a) + " of a computed tensor " +
+                      Dims(x.shape) + " to " + std::to_string(out[a]) + " copies; Quasar " +
+                      "repeats a tensor at most " + std::to_string(kMaxExpandCopies) + " times");
+    }
+  }
   Importer& im = node.importer();
   std::string t = x.tensor;
   Shape cur = x.shape;

@@ -235,8 +235,8 @@ bool MatchRotary(const NetworkSpec& net, const Readers& r, const NetLayer& x1, F
     return false;
   }
   const NetLayer* x2 = r.Layer(neg->inputs[0]);
-  if (x2 == nullptr || x2->inputs[0] != x || r.Of(x2->name).size() != 1 ||
-      !SliceOf(*x2, *xs, last, &a, &b) || a != half || b != d) {
+  if (x2 == nullptr || !SliceOf(*x2, *xs, last, &a, &b) || x2->inputs[0] != x ||
+      r.Of(x2->name).size() != 1 || a != half || b != d) {
     return false;
   }
   const NetLayer* msin = r.Sole(cat->name, NetOp::kMul);
