@@ -138,8 +138,7 @@ TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
   const NetworkSpec net = ImportOnnx(WriteTemp("expand.onnx", OneExpand({2, 1, 2, 4, 1})));
   CHECK(net.layers.back().output_shape == Shape{2, 1, 2, 4, 3});
   const FloatTensor x({1, 2, 1, 3}, {1, 2, 3, 4, 5, 6});
-  const FloatTensor y =
-      RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
   REQUIRE(y.shape == Shape{2, 1, 2, 4, 3});
   // numpy's broadcast: y[a, 0, c, d, e] = x[0, c, 0, e].
   for (int64_t a = 0; a < 2; ++a) {
@@ -153,8 +152,8 @@ TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
   }
   // Each copy is a concat input: past 4096 copies the node is refused by name.
   const std::string path = WriteTemp("expand_big.onnx", OneExpand({1, 2, 5000, 3}));
-  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") &&
-                                          Contains("Expand") && Contains("5000 copies"));
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") && Contains("Expand") &&
+                                          Contains("5000 copies"));
 }
 
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {
@@ -178,8 +177,7 @@ TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another const
   }
   g->mutable_initializer(0)->set_float_data(0, 2.0f);
   const std::string path = WriteTemp("div_const.onnx", m);
-  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") &&
-                                          Contains("Div") &&
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") && Contains("Div") &&
                                           Contains("divides a constant other than 1"));
 }
 
@@ -262,8 +260,7 @@ TEST_CASE("A rotate-half rotary embedding on RoPE tables is fused; on other tabl
       CHECK(ops.count(NetOp::kRotaryEmbedding) == 0);
       CHECK(ops.at(NetOp::kSlice) == 2);
     }
-    const FloatTensor y =
-        RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+    const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
     const std::vector<float> want = expected(cos, s);
     REQUIRE(y.size() == 24);
     for (int64_t i = 0; i < 24; ++i) {

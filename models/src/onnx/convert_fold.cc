@@ -112,7 +112,8 @@ constexpr int64_t kMaxExpandCopies = 4096;  // each a concat input
 void ExpandComputed(const Node& node, const Value& x, const std::vector<int64_t>& shape) {
   const Shape out = BroadcastShapes(x.shape, shape);
   for (size_t a = 0; a < out.size(); ++a) {
-    const int64_t have = a + x.shape.size() < out.size() ? 1 : x.shape[a + x.shape.size() - out.size()];
+    const int64_t have =
+        a + x.shape.size() < out.size() ? 1 : x.shape[a + x.shape.size() - out.size()];
     if (out[a] != have && out[a] > kMaxExpandCopies) {
       throw NodeError("expands axis " + std::to_string(a) + " of a computed tensor " +
                       Dims(x.shape) + " to " + std::to_string(out[a]) + " copies; Quasar " +

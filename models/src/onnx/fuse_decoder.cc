@@ -146,7 +146,8 @@ bool MatchGelu(const Readers& r, const NetLayer& a, Fusion* f) {
 // end and the end clamped, as ops/slice.cc reads them; false when the slice is of another axis.
 bool SliceOf(const NetLayer& l, const Shape& x, size_t axis, int64_t* start, int64_t* end) {
   const auto rank = static_cast<int64_t>(x.size());
-  if (l.op != NetOp::kSlice || (l.axis < 0 ? l.axis + rank : l.axis) != static_cast<int64_t>(axis)) {
+  if (l.op != NetOp::kSlice ||
+      (l.axis < 0 ? l.axis + rank : l.axis) != static_cast<int64_t>(axis)) {
     return false;
   }
   const int64_t n = x[axis];
@@ -190,9 +191,11 @@ double RopeBase(const FloatTensor& cos, const FloatTensor& sin, int64_t s, int64
       for (int64_t i = 0; i < half && ok; ++i) {
         const double angle = static_cast<double>(p) *
                              std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(d));
-        const auto c = static_cast<float>(std::cos(angle)), sn = static_cast<float>(std::sin(angle));
+        const auto c = static_cast<float>(std::cos(angle)),
+                   sn = static_cast<float>(std::sin(angle));
         for (int64_t col : {i, i + half}) {
-          ok = ok && std::abs(cos[p * d + col] - c) <= 2e-6 && std::abs(sin[p * d + col] - sn) <= 2e-6;
+          ok = ok && std::abs(cos[p * d + col] - c) <= 2e-6 &&
+               std::abs(sin[p * d + col] - sn) <= 2e-6;
         }
       }
     }
