@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of ONNX import from the command line: `import-onnx -o DIR` writes a network
 # that every command reads; `import-onnx --check` lists unsupported nodes and exits 2; `--net
-# model.onnx` works wherever --net does; dynamic dimensions need --input-shape; bad models and
+# model.onnx` works wherever --net does (decoder blocks included); dynamic dimensions need --input-shape; bad models and
 # bad --input-shape values exit 2 with the file or value named.
 # Usage: cli_onnx_test.sh <quasar binary> <source dir>
 set -u
@@ -160,6 +160,34 @@ expect 0 "output_padding: [1, 0]" -- cat "$tmp/convt/convtranspose_cnn.yaml"
   grep -v 'seconds"\|"file"\|"net"' > "$tmp/cb.json"
 expect 0 "" -- test -s "$tmp/ca.json"
 expect 0 "" -- diff "$tmp/ca.json" "$tmp/cb.json"
+
+# Decoder blocks exported from PyTorch (workloads/onnx/export_decoder_block.py): the imported
+# tiny blocks have the MACs of the zoo's blocks of the same dimensions, their fused ops written
+# out read back to the same golden run, and they run on the cycle model bit-exactly.
+for b in "gpt2 gpt2_block hidden=64,heads=4,ffn=128" \
+         "llama llama_block hidden=64,heads=4,kv_heads=2,ffn=128"; do
+  read -r fam zoo dims <<< "$b"
+  f="$data/decoder_${fam}_tiny.onnx"
+  zoo_total=$("$q" networks --net "$zoo" --seq 16 --dims "$dims" | grep '^total:')
+  expect 0 "" -- test -n "$zoo_total"
+  expect 0 "$zoo_total" -- "$q" networks --net "$f"
+  expect 0 "" -- "$q" import-onnx --check "$f"
+  expect 0 "" -- "$q" import-onnx "$f" -o "$tmp/$fam"
+  "$q" infer --net "$f" --bits w8a8 --format json 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/${fam}_a.json"
+  "$q" infer --net "$tmp/$fam/decoder_${fam}_tiny.yaml" --bits w8a8 --format json 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/${fam}_b.json"
+  expect 0 "" -- test -s "$tmp/${fam}_a.json"
+  expect 0 "" -- diff "$tmp/${fam}_a.json" "$tmp/${fam}_b.json"
+  expect 0 "" -- "$q" run --net "$f" --arch tpu_like_128x128_ws
+  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run --net "$f" \
+    --arch edge_32x32_os --backend systemc
+done
+expect 0 "op: gelu" -- cat "$tmp/gpt2/decoder_gpt2_tiny.yaml"
+expect 0 "op: rotary_embedding, input: /Transpose, base: 10000" -- \
+  cat "$tmp/llama/decoder_llama_tiny.yaml"
+expect 0 "op: rms_norm, inputs: [x, input_norm.weight]" -- cat "$tmp/llama/decoder_llama_tiny.yaml"
+expect 0 "op: silu" -- cat "$tmp/llama/decoder_llama_tiny.yaml"
 
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"

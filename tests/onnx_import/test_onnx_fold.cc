@@ -1,6 +1,6 @@
 // Hand-built models: ConstantOfShape, Equal, Where and Expand fold on constants
 // (convert_fold.cc), a model whose MatMul weights are made by all four checked through Quasar's
-// float reference on every element, and a computed operand refused naming the node; PRelu with
+// float reference on every element, and a computed operand of Where refused naming the node; PRelu with
 // one slope is leaky_relu, with a slope per element a prelu layer, one that does not broadcast
 // refused.
 
@@ -67,10 +67,11 @@ TEST_CASE("ConstantOfShape, Equal, Where and Expand fold on constants") {
   }
 }
 
-TEST_CASE("Expand of a computed tensor is refused naming the node") {
+TEST_CASE("Where of a computed tensor is refused naming the node") {
   onnx::ModelProto m = FoldModel();
   onnx::GraphProto* g = m.mutable_graph();
-  // Expand the input itself.
+  // Expand the input itself: the Expand becomes layers (test_onnx_decoder_block.cc), the Where
+  // reading it is refused.
   for (onnx::NodeProto& n : *g->mutable_node()) {
     if (n.op_type() == "Expand") n.set_input(0, "x");
   }
@@ -78,7 +79,8 @@ TEST_CASE("Expand of a computed tensor is refused naming the node") {
     ImportOnnx(WriteTemp("fold_bad.onnx", m));
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK_THAT(e.what(), Catch::Matchers::Contains("rows") && Catch::Matchers::Contains("Expand") &&
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("node B") &&
+                             Catch::Matchers::Contains("Where") &&
                              Catch::Matchers::Contains("folds this op on constants only"));
   }
 }

@@ -1,5 +1,6 @@
 // Element-wise ops that become post-unit layers: Sigmoid, HardSigmoid, HardSwish, Tanh,
-// LeakyRelu, PRelu with one slope, Erf, Sqrt (one input), Pow (a constant exponent), Softmax (along
+// LeakyRelu, PRelu with one slope, Erf, Sqrt, Neg (affine of alpha -1), Reciprocal and Div of 1
+// by a tensor (pow of exponent -1) (one input), Pow (a constant exponent), Softmax (along
 // one axis); Mul, Sub, Div of two tensors, the second broadcast to the first (Mul also the other
 // way round), a constant one read through a constant layer; Add of a tensor and a constant (one
 // shape: add; broadcast: sub of the negated constant); Mul, Add, Sub, Div of a tensor and a
@@ -44,6 +45,31 @@ void Erf(const Node& node) {
 void Sqrt(const Node& node) {
   node.KnownAttributes({});
   node.importer().AddLayer(Unary(node, NetOp::kSqrt), node.Out(0));
+}
+
+// Neg: y = -x, an affine layer of alpha -1 (exact in float: IEEE 754 negation). The rotate-half
+// of a rotary embedding written in torch ops negates one half of each head.
+void Neg(const Node& node) {
+  node.KnownAttributes({});
+  NetLayer l = Unary(node, NetOp::kAffine);
+  l.alpha = -1.0;
+  node.importer().AddLayer(std::move(l), node.Out(0));
+}
+
+// 1 / x as a pow layer of exponent -1 (Reciprocal; Div of the constant 1 by a tensor, as
+// torch.rsqrt exports: Div(1, Sqrt(v))). A zero input gives infinity, as Reciprocal's does.
+NetLayer ReciprocalLayer(const Node& node, int input) {
+  NetLayer l;
+  l.name = LayerName(node);
+  l.op = NetOp::kPow;
+  l.inputs = {node.Activation(input, "the input").tensor};
+  l.exponent = -1.0;
+  return l;
+}
+
+void Reciprocal(const Node& node) {
+  node.KnownAttributes({});
+  node.importer().AddLayer(ReciprocalLayer(node, 0), node.Out(0));
 }
 
 // Pow of a computed base and one constant exponent (LayerNormalization as older exporters write
@@ -237,8 +263,12 @@ void Arithmetic(const Node& node, NetOp op, bool commutes) {
       l.beta = c == 1 ? -v : v;
     } else if (c == 1 && v != 0.0) {  // x / v
       l.alpha = 1.0 / v;
+    } else if (c == 0 && v == 1.0) {  // 1 / x
+      node.importer().AddLayer(ReciprocalLayer(node, 1), node.Out(0));
+      return;
     } else {
-      throw NodeError(c == 1 ? "divides by the constant 0" : "divides a constant by a tensor");
+      throw NodeError(c == 1 ? "divides by the constant 0"
+                             : "divides a constant other than 1 by a tensor");
     }
     node.importer().AddLayer(std::move(l), node.Out(0));
     return;
@@ -336,6 +366,8 @@ std::vector<Converter> ElementwiseConverters() {
           {"Div", 7, Div},
           {"Erf", 9, Erf},
           {"Sqrt", 6, Sqrt},
+          {"Neg", 6, Neg},
+          {"Reciprocal", 6, Reciprocal},
           {"Pow", 7, Pow},
           {"Softmax", 1, Softmax},
           {"PRelu", 7, PRelu}};

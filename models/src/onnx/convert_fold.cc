@@ -2,7 +2,7 @@
 // exporters emit around Expand (torchvision's ViT expands its class token to the batch with
 // Shape, ConstantOfShape, Equal, Where and Expand). Semantics: onnx/docs/Operators.md of each op;
 // broadcasting is numpy's (multidirectional for Equal, Where and Expand). Computed operands are
-// refused: Quasar has no layer for them.
+// refused (Quasar has no layer for them), except Expand's, which becomes concats of copies.
 
 #include "importer.h"
 #include "quasar/models/memory_limit.h"
@@ -103,8 +103,59 @@ void Where(const Node& node) {
   node.importer().BindConstant(node.Out(0), std::move(out));
 }
 
+constexpr int64_t kMaxExpandCopies = 4096;  // each a concat input
+
+// Expand of a computed tensor (Hugging Face's repeat_kv: K and V [B, kv, 1, S, d] expanded to
+// [B, kv, g, S, d], each KV head repeated for its g query heads): a reshape adding the leading
+// 1s when the shape has more dimensions, then along each axis of extent 1 that grows to n a
+// concat of n copies (ops/concat.cc), which is numpy's broadcast of that axis.
+void ExpandComputed(const Node& node, const Value& x, const std::vector<int64_t>& shape) {
+  const Shape out = BroadcastShapes(x.shape, shape);
+  for (size_t a = 0; a < out.size(); ++a) {
+    const int64_t have =
+        a + x.shape.size() < out.size() ? 1 : x.shape[a + x.shape.size() - out.size()];
+    if (out[a] != have && out[a] > kMaxExpandCopies) {
+      throw NodeError("expands axis " + std::to_string(a) + " of a computed tensor " +
+                      Dims(x.shape) + " to " + std::to_string(out[a]) + " copies; Quasar " +
+                      "repeats a tensor at most " + std::to_string(kMaxExpandCopies) + " times");
+    }
+  }
+  Importer& im = node.importer();
+  std::string t = x.tensor;
+  Shape cur = x.shape;
+  const std::string base = LayerName(node);
+  if (cur.size() < out.size()) {
+    cur.insert(cur.begin(), out.size() - cur.size(), 1);
+    NetLayer r;
+    r.name = base + "_rank";
+    r.op = NetOp::kReshape;
+    r.inputs = {t};
+    r.target_shape = cur;
+    t = im.AddLayer(std::move(r), node.Out(0));
+  }
+  for (size_t a = 0; a < out.size(); ++a) {
+    if (cur[a] == out[a]) {
+      continue;
+    }
+    NetLayer c;
+    c.name = base;
+    c.op = NetOp::kConcat;
+    c.axis = static_cast<int64_t>(a);
+    c.inputs.assign(static_cast<size_t>(out[a]), t);
+    cur[a] = out[a];
+    t = im.AddLayer(std::move(c), node.Out(0));
+  }
+  if (t == x.tensor) {
+    im.PassThrough(node.proto().input(0), node.Out(0));  // the shape is the input's already
+  }
+}
+
 void Expand(const Node& node) {
   node.KnownAttributes({});
+  if (!node.In(0).is_constant()) {
+    ExpandComputed(node, node.In(0), ShapeInput(node, 1));
+    return;
+  }
   const Constant& x = Folded(node, 0, "tensor");
   const std::vector<int64_t> shape = ShapeInput(node, 1);
   Constant out = Filled(BroadcastShapes(x.shape, shape), x.integer);

@@ -8,62 +8,13 @@
 // chains whose intermediate tensors nothing else reads are fused; a QDQ model, which fixes the
 // quantization of those intermediates, is left as the file gives it.
 
-#include <map>
 #include <set>
 
+#include "fuse_readers.h"
 #include "importer.h"
 
 namespace quasar::models::onnx_import {
 namespace {
-
-// Who reads what, by layer index; the network output counts as a reader.
-class Readers {
- public:
-  explicit Readers(const NetworkSpec& net) : net_(net) {
-    for (size_t i = 0; i < net.layers.size(); ++i) {
-      index_[net.layers[i].name] = i;
-      for (const std::string& t : net.layers[i].inputs) {
-        of_[t].push_back(&net.layers[i]);
-      }
-    }
-    of_[net.output].push_back(nullptr);
-  }
-  // The layers reading `tensor` (null for the network output).
-  const std::vector<const NetLayer*>& Of(const std::string& tensor) const {
-    static const std::vector<const NetLayer*> none;
-    const auto r = of_.find(tensor);
-    return r == of_.end() ? none : r->second;
-  }
-  // The one reader of `tensor` when it is an `op` layer with no activation; else null.
-  const NetLayer* Sole(const std::string& tensor, NetOp op) const {
-    const auto& r = Of(tensor);
-    return r.size() == 1 && r[0] != nullptr && r[0]->op == op &&
-                   r[0]->activation == Activation::kNone
-               ? r[0]
-               : nullptr;
-  }
-  const NetLayer* Layer(const std::string& name) const {
-    const auto i = index_.find(name);
-    return i == index_.end() ? nullptr : &net_.layers[i->second];
-  }
-
- private:
-  const NetworkSpec& net_;
-  std::map<std::string, size_t> index_;
-  std::map<std::string, std::vector<const NetLayer*>> of_;
-};
-
-const Shape* ShapeOf(const NetworkSpec& net, const Readers& r, const std::string& tensor) {
-  if (const NetLayer* l = r.Layer(tensor)) {
-    return &l->output_shape;
-  }
-  for (const NetInput& in : net.inputs) {
-    if (in.name == tensor) {
-      return &in.shape;
-    }
-  }
-  return nullptr;
-}
 
 bool IsLastAxis(int64_t axis, const Shape& x) {
   return axis == -1 || axis == static_cast<int64_t>(x.size()) - 1;

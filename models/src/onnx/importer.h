@@ -234,6 +234,10 @@ std::pair<int64_t, int64_t> KernelShape(const Node& node, const Shape* weights);
 // reduce_mean, affine, sqrt, div, mul, sub of the negated shift) by one layer_norm layer;
 // returns how many (fuse_layer_norm.cc). A model with QDQ parameters is left alone.
 int FuseLayerNorms(NetworkSpec* net);
+// Replaces the RMSNorm, SiLU and erf GELU that PyTorch writes out node by node by one rms_norm,
+// silu or gelu layer; returns how many (fuse_decoder.cc). A model with QDQ parameters is left
+// alone.
+int FuseDecoderFunctions(NetworkSpec* net);
 
 // Mul of input `tensor_input` by the positive scalar `c` where that input is the int32
 // accumulator of a ConvInteger or MatMulInteger layer read by nothing else: `c` folds into the

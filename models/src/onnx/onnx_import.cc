@@ -321,6 +321,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
                          : ", " + model.producer_name() + " " + model.producer_version()) +
                     ")";
   onnx_import::FuseLayerNorms(&net);
+  onnx_import::FuseDecoderFunctions(&net);
   onnx_import::ApplyQdqPolicy(&net, path);
   ErrorList errors(path);
   InferShapes(&net, &errors);

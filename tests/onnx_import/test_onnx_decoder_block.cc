@@ -1,0 +1,273 @@
+// Decoder-only transformer blocks through ONNX import: the GPT-2-style and Llama-style blocks of
+// workloads/onnx/export_decoder_block.py (d_model 64, 4 heads, 2 KV heads for Llama, MLP 128,
+// S 16; synthetic seeded weights) import with their norms and activations fused into the ops
+// the zoo's blocks use (models/src/onnx/fuse_decoder.cc), cost the MACs of their matrix products
+// (derived by hand below), and give PyTorch's float output on every element. Expand of a computed
+// tensor (KV-head repeat), Neg and Reciprocal by hand-made models; a form Quasar does not take
+// is refused naming the node.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/npy.h"
+#include "quasar/models/onnx/onnx_import.h"
+#include "test_util.h"
+
+namespace quasar::models {
+namespace {
+
+using Catch::Matchers::Contains;
+using onnx_test::AddNode;
+using onnx_test::DataPath;
+using onnx_test::FloatConstant;
+using onnx_test::FloatIo;
+using onnx_test::IntConstant;
+using onnx_test::WriteTemp;
+
+FloatTensor ReadFloat(const std::string& path) {
+  const NpyArray a = ReadNpy(path);
+  return FloatTensor(a.shape, std::vector<float>(a.floats.begin(), a.floats.end()));
+}
+
+std::map<NetOp, int> OpCounts(const NetworkSpec& net) {
+  std::map<NetOp, int> n;
+  for (const NetLayer& l : net.layers) ++n[l.op];
+  return n;
+}
+
+int64_t Macs(const NetworkSpec& net) {
+  int64_t m = 0;
+  for (const NetLayer& l : net.layers) m += l.macs;
+  return m;
+}
+
+// The imported block's golden float forward pass against PyTorch's output, every element.
+// Tolerance: 1e-5 absolute plus 1e-5 relative; the two compute the same float32 function with
+// sums in other orders (the largest differences measured: 3.6e-7 for GPT-2, 2.4e-7 for Llama,
+// on outputs of magnitude up to about 4).
+void CheckTorchOutput(const NetworkSpec& net, const std::string& stem) {
+  const FloatTensor x = ReadFloat(DataPath(stem + ".input.npy"));
+  const FloatTensor want = ReadFloat(DataPath(stem + ".output.npy"));
+  const FloatTensor got =
+      RunFloatNetwork(net, MakeFloatParams(net, 1), {{net.inputs.at(0).name, x}}).at(net.output);
+  REQUIRE(got.shape == want.shape);
+  for (int64_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i);
+    CHECK(std::abs(got[i] - want[i]) <= 1e-5 + 1e-5 * std::abs(want[i]));
+  }
+}
+
+constexpr int64_t S = 16, D = 64, H = 4, HD = 16, F = 128;
+
+}  // namespace
+
+TEST_CASE("A GPT-2-style block imports fused and gives PyTorch's float output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_gpt2_tiny.onnx"));
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kLayerNorm) == 2);
+  CHECK(ops.at(NetOp::kGelu) == 1);  // Div, Erf, Add, Mul, Mul fused
+  CHECK(ops.count(NetOp::kErf) == 0);
+  CHECK(ops.at(NetOp::kSoftmax) == 1);
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 4);
+  // c_attn [S, D] x [D, 3D]; Q K^T and P V per head [S, HD] x [HD, S] and [S, S] x [S, HD];
+  // attn c_proj [S, D] x [D, D]; c_fc [S, D] x [D, F]; mlp c_proj [S, F] x [F, D].
+  CHECK(Macs(net) == S * D * 3 * D + 2 * H * S * S * HD + S * D * D + S * D * F + S * F * D);
+  CheckTorchOutput(net, "decoder_gpt2_tiny");
+}
+
+TEST_CASE("A Llama-style block imports fused and gives PyTorch's float output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_llama_tiny.onnx"));
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kRmsNorm) == 2);  // Pow, ReduceMean, Add, Sqrt, Div, Mul, Mul fused
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRmsNorm) {
+      CHECK(l.inputs.size() == 2);  // with its weight as the scale
+      CHECK(l.epsilon == Approx(1e-5));
+    }
+  }
+  CHECK(ops.count(NetOp::kPow) == 0);
+  CHECK(ops.count(NetOp::kSqrt) == 0);
+  CHECK(ops.at(NetOp::kSilu) == 1);  // Sigmoid, Mul fused
+  CHECK(ops.count(NetOp::kSigmoid) == 0);
+  // Q's and K's x * cos + rotate_half(x) * sin fused, base 10000 read from the tables; the
+  // tables, read by nothing else, dropped; the concats left are the KV-head repeats (Expand).
+  std::vector<Shape> rotated;
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRotaryEmbedding) {
+      CHECK(l.rope_base == 10000.0);
+      CHECK(l.rope_offset == 0);
+      CHECK(l.rope_dim == 0);
+      CHECK(!l.rope_interleaved);
+      rotated.push_back(l.output_shape);
+    }
+  }
+  CHECK(rotated == std::vector<Shape>{{1, H, S, HD}, {1, 2, S, HD}});  // Q's 4 heads, K's 2
+  CHECK(ops.count(NetOp::kSlice) == 0);
+  CHECK(ops.at(NetOp::kConcat) == 2);
+  CHECK(ops.at(NetOp::kConstant) == 3);  // the mask and the two norms' weights
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 7);
+  // q, o [S, D] x [D, D]; k, v [S, D] x [D, 2 HD] (2 KV heads); Q K^T and P V over the 4 query
+  // heads (each KV head repeated for 2); gate, up [S, D] x [D, F]; down [S, F] x [F, D].
+  CHECK(Macs(net) == 2 * S * D * D + 2 * S * D * 2 * HD + 2 * H * S * S * HD + 3 * S * D * F);
+  CheckTorchOutput(net, "decoder_llama_tiny");
+}
+
+namespace {
+
+// x [1, 2, 1, 3] -> Expand to `shape` -> y.
+onnx::ModelProto OneExpand(std::vector<int64_t> shape) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("expand");
+  FloatIo(g->add_input(), "x", {1, 2, 1, 3});
+  g->add_output()->set_name("y");
+  IntConstant(g, "shape", {static_cast<int64_t>(shape.size())}, shape);
+  AddNode(g, "Expand", {"x", "shape"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("expand.onnx", OneExpand({2, 1, 2, 4, 1})));
+  CHECK(net.layers.back().output_shape == Shape{2, 1, 2, 4, 3});
+  const FloatTensor x({1, 2, 1, 3}, {1, 2, 3, 4, 5, 6});
+  const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  REQUIRE(y.shape == Shape{2, 1, 2, 4, 3});
+  // numpy's broadcast: y[a, 0, c, d, e] = x[0, c, 0, e].
+  for (int64_t a = 0; a < 2; ++a) {
+    for (int64_t c = 0; c < 2; ++c) {
+      for (int64_t d = 0; d < 4; ++d) {
+        for (int64_t e = 0; e < 3; ++e) {
+          CHECK(y[((a * 2 + c) * 4 + d) * 3 + e] == x[c * 3 + e]);
+        }
+      }
+    }
+  }
+  // Each copy is a concat input: past 4096 copies the node is refused by name.
+  const std::string path = WriteTemp("expand_big.onnx", OneExpand({1, 2, 5000, 3}));
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") && Contains("Expand") &&
+                                          Contains("5000 copies"));
+}
+
+TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("unary");
+  FloatIo(g->add_input(), "x", {1, 4});
+  g->add_output()->set_name("y");
+  FloatConstant(g, "one", {}, {1.0f});
+  AddNode(g, "Neg", {"x"}, "n");
+  AddNode(g, "Reciprocal", {"n"}, "r");
+  AddNode(g, "Div", {"one", "r"}, "y");
+  const NetworkSpec net = ImportOnnx(WriteTemp("unary.onnx", m));
+  const FloatTensor x({1, 4}, {1.0f, -2.0f, 0.5f, 4.0f});
+  const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+  REQUIRE(y.size() == 4);
+  for (int64_t i = 0; i < 4; ++i) {
+    CHECK(y[i] == -x[i]);  // 1 / (1 / -x), exact for these powers of two
+  }
+  g->mutable_initializer(0)->set_float_data(0, 2.0f);
+  const std::string path = WriteTemp("div_const.onnx", m);
+  CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") && Contains("Div") &&
+                                          Contains("divides a constant other than 1"));
+}
+
+}  // namespace quasar::models
+
+namespace quasar::models {
+namespace {
+
+// x [1, 2, 3, 4] (2 heads, 3 positions, 4 features) -> x * cos + cat(-x[..., 2:], x[..., :2]) *
+// sin -> y, the tables [3, 4] given; as Hugging Face's apply_rotary_pos_emb exports.
+onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("rope");
+  FloatIo(g->add_input(), "x", {1, 2, 3, 4});
+  g->add_output()->set_name("y");
+  FloatConstant(g, "cos", {3, 4}, cos);
+  FloatConstant(g, "sin", {3, 4}, sin);
+  IntConstant(g, "zero", {1}, {0});
+  IntConstant(g, "two", {1}, {2});
+  IntConstant(g, "end", {1}, {INT64_MAX});
+  IntConstant(g, "last", {1}, {-1});
+  AddNode(g, "Mul", {"x", "cos"}, "xc");
+  AddNode(g, "Slice", {"x", "zero", "two", "last"}, "x1");
+  AddNode(g, "Slice", {"x", "two", "end", "last"}, "x2");
+  AddNode(g, "Neg", {"x2"}, "nx2");
+  onnx::NodeProto* cat = AddNode(g, "Concat", {"nx2", "x1"}, "rot");
+  auto* axis = cat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(-1);
+  AddNode(g, "Mul", {"rot", "sin"}, "rs");
+  AddNode(g, "Add", {"xc", "rs"}, "y");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("A rotate-half rotary embedding on RoPE tables is fused; on other tables it is not") {
+  // RoPE's tables for base 100, D 4: theta_i = 100^(-2i / 4) = 1, 0.1; columns i and i + 2 alike.
+  std::vector<float> cos(12), sin(12);
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 2; ++i) {
+      const double angle = p * (i == 0 ? 1.0 : 0.1);
+      cos[p * 4 + i] = cos[p * 4 + i + 2] = static_cast<float>(std::cos(angle));
+      sin[p * 4 + i] = sin[p * 4 + i + 2] = static_cast<float>(std::sin(angle));
+    }
+  }
+  std::vector<float> xs(24);
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = 0.25f * static_cast<float>(i) - 2.0f;
+  const FloatTensor x({1, 2, 3, 4}, xs);
+  // The function written out: y[.., p, j] = x[.., p, j] cos[p, j] + r[.., p, j] sin[p, j],
+  // r = (-x[.., 2], -x[.., 3], x[.., 0], x[.., 1]).
+  auto expected = [&](const std::vector<float>& c, const std::vector<float>& s) {
+    std::vector<float> y(24);
+    for (int h = 0; h < 2; ++h) {
+      for (int p = 0; p < 3; ++p) {
+        const float* r = &xs[static_cast<size_t>((h * 3 + p) * 4)];
+        const float rot[4] = {-r[2], -r[3], r[0], r[1]};
+        for (int j = 0; j < 4; ++j) {
+          y[static_cast<size_t>((h * 3 + p) * 4 + j)] = r[j] * c[p * 4 + j] + rot[j] * s[p * 4 + j];
+        }
+      }
+    }
+    return y;
+  };
+  for (bool rope : {true, false}) {
+    INFO((rope ? "RoPE tables" : "sin[2, 1] changed by 1e-3"));
+    std::vector<float> s = sin;
+    if (!rope) s[2 * 4 + 1] += 1e-3f;
+    const NetworkSpec net = ImportOnnx(WriteTemp("rope.onnx", RotateHalf(cos, s)));
+    const auto ops = OpCounts(net);
+    if (rope) {
+      REQUIRE(net.layers.size() == 1);
+      CHECK(net.layers[0].op == NetOp::kRotaryEmbedding);
+      CHECK(net.layers[0].rope_base == 100.0);
+    } else {
+      CHECK(ops.count(NetOp::kRotaryEmbedding) == 0);
+      CHECK(ops.at(NetOp::kSlice) == 2);
+    }
+    const FloatTensor y = RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+    const std::vector<float> want = expected(cos, s);
+    REQUIRE(y.size() == 24);
+    for (int64_t i = 0; i < 24; ++i) {
+      INFO("element " << i);
+      CHECK(std::abs(y[i] - want[static_cast<size_t>(i)]) <= 1e-6);
+    }
+  }
+}
+
+}  // namespace quasar::models
