@@ -306,24 +306,15 @@ void Apply(const Fusion& f, NetworkSpec* net) {
 }  // namespace
 
 int FuseDecoderFunctions(NetworkSpec* net) {
-  if (!net->fixed_params.empty()) {
-    return 0;  // a QDQ model quantizes the chain's intermediates itself
-  }
-  int fused = 0;
-  for (bool again = true; again;) {
-    again = false;
-    const Readers r(*net);
-    for (const NetLayer& l : net->layers) {
-      Fusion f;
-      if (MatchRmsNorm(*net, r, l, &f) || MatchSilu(r, l, &f) || MatchGelu(r, l, &f) ||
-          MatchRotary(*net, r, l, &f)) {
-        Apply(f, net);
-        ++fused;
-        again = true;
-        break;
-      }
+  const int fused = FuseUntilNone(net, [net](const Readers& r, const NetLayer& l) {
+    Fusion f;
+    if (!MatchRmsNorm(*net, r, l, &f) && !MatchSilu(r, l, &f) && !MatchGelu(r, l, &f) &&
+        !MatchRotary(*net, r, l, &f)) {
+      return false;
     }
-  }
+    Apply(f, net);
+    return true;
+  });
   if (fused > 0) {
     DropUnreadConstants(net);
   }

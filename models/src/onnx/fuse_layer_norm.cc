@@ -136,24 +136,14 @@ void Apply(const Chain& c, NetworkSpec* net) {
 }  // namespace
 
 int FuseLayerNorms(NetworkSpec* net) {
-  if (!net->fixed_params.empty()) {
-    return 0;  // a QDQ model quantizes the chain's intermediates itself
-  }
-  int fused = 0;
-  for (bool again = true; again;) {
-    again = false;
-    const Readers r(*net);
-    for (const NetLayer& l : net->layers) {
-      Chain c;
-      if (l.op == NetOp::kReduceMean && Match(*net, r, l, &c)) {
-        Apply(c, net);
-        ++fused;
-        again = true;
-        break;
-      }
+  return FuseUntilNone(net, [net](const Readers& r, const NetLayer& l) {
+    Chain c;
+    if (l.op != NetOp::kReduceMean || !Match(*net, r, l, &c)) {
+      return false;
     }
-  }
-  return fused;
+    Apply(c, net);
+    return true;
+  });
 }
 
 }  // namespace quasar::models::onnx_import

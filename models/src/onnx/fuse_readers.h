@@ -47,6 +47,30 @@ class Readers {
   std::map<std::string, std::vector<const NetLayer*>> of_;
 };
 
+// Fuses chains one at a time until none is left: `try_fuse(readers, layer)` fuses the chain that
+// `layer` starts, if any, and says whether it did (the network changed, so the readers are built
+// again and the scan starts over). A model with fixed quantization parameters (QDQ) quantizes
+// the chains' intermediates itself and is left as written. Returns the number of fusions.
+template <typename TryFuse>
+int FuseUntilNone(NetworkSpec* net, TryFuse try_fuse) {
+  if (!net->fixed_params.empty()) {
+    return 0;
+  }
+  int fused = 0;
+  for (bool again = true; again;) {
+    again = false;
+    const Readers r(*net);
+    for (const NetLayer& l : net->layers) {
+      if (try_fuse(r, l)) {  // `l` is gone: stop this scan
+        ++fused;
+        again = true;
+        break;
+      }
+    }
+  }
+  return fused;
+}
+
 inline const Shape* ShapeOf(const NetworkSpec& net, const Readers& r, const std::string& tensor) {
   if (const NetLayer* l = r.Layer(tensor)) {
     return &l->output_shape;
