@@ -1,7 +1,8 @@
 // Benchmark: the mapper's four searches (mapper.h) on every GEMM layer of the given networks,
 // on every accelerator preset, at half, once and twice the preset's buffer sizes. For each
-// preset and size it compiles each network with the maximal, the fast (default), the refined
-// and the dense search for cycles, evaluates the schedules, and compares the layers' cycles:
+// preset and size it compiles each network with the maximal, the fast (a sweep's default), the
+// refined (the default) and the dense search for cycles, evaluates the schedules, and compares
+// the layers' cycles:
 //   faster      layers the fast search maps in fewer cycles than the maximal one (the search of
 //               earlier versions), and the largest saving;
 //   slower      layers it maps in more, or the refined search in more than the fast one (must
