@@ -292,11 +292,7 @@ void Apply(const Fusion& f, NetworkSpec* net) {
       continue;
     }
     if (l.name == f.last) {
-      NetLayer fused = f.fused;
-      fused.name = l.name;
-      fused.output_shape = l.output_shape;
-      fused.precision_override = l.precision_override;
-      l = std::move(fused);
+      TakeOver(&l, f.fused);
     }
     kept.push_back(std::move(l));
   }

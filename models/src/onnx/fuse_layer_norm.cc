@@ -119,14 +119,11 @@ void Apply(const Chain& c, NetworkSpec* net) {
       l.name = bias;
     } else if (l.name == c.last) {
       NetLayer fused;
-      fused.name = l.name;
       fused.op = NetOp::kLayerNorm;
       fused.inputs = {c.x, c.scale, bias};
       fused.axis = -1;
       fused.epsilon = c.epsilon;
-      fused.output_shape = l.output_shape;
-      fused.precision_override = l.precision_override;
-      l = std::move(fused);
+      TakeOver(&l, std::move(fused));
     }
     kept.push_back(std::move(l));
   }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "quasar/models/net/network.h"
@@ -46,6 +47,15 @@ class Readers {
   std::map<std::string, size_t> index_;
   std::map<std::string, std::vector<const NetLayer*>> of_;
 };
+
+// Puts `fused` in the place of a chain's last layer, keeping what the rest of the network and
+// the precision policy know that layer by: its name, output shape and precision override.
+inline void TakeOver(NetLayer* last, NetLayer fused) {
+  fused.name = last->name;
+  fused.output_shape = last->output_shape;
+  fused.precision_override = last->precision_override;
+  *last = std::move(fused);
+}
 
 // Fuses chains one at a time until none is left: `try_fuse(readers, layer)` fuses the chain that
 // `layer` starts, if any, and says whether it did (the network changed, so the readers are built
