@@ -84,6 +84,18 @@ std::vector<int64_t> DenseExtents(int64_t extent, int64_t align) {
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
+std::vector<int64_t> NeighbourExtents(const std::vector<int64_t>& extents, int64_t v) {
+  const auto at = static_cast<size_t>(
+      std::lower_bound(extents.begin(), extents.end(), v, std::greater<>()) - extents.begin());
+  const bool present = at < extents.size() && extents[at] == v;
+  std::vector<int64_t> out;
+  const size_t end = std::min(extents.size(), at + kPairMoveReach + (present ? 1 : 0));
+  for (size_t i = at >= kPairMoveReach ? at - kPairMoveReach : 0; i < end; ++i) {
+    if (extents[i] != v) out.push_back(extents[i]);
+  }
+  return out;
+}
+
 namespace {
 
 using Extents = std::array<int64_t, 3>;  // m, k, n
@@ -242,7 +254,12 @@ size_t BestOf(const std::vector<Tiling>& candidates, LayerSchedule* l, const Cos
 // third its largest fit given those two, so that an extent can grow at another's expense. Each
 // round prices all moves of the current tiling, in every distinct loop order, by branch and
 // bound from the current price (candidates in the order of their bounds; none whose bound
-// reaches the best price is priced), and moves to the cheapest; until no move is cheaper.
+// reaches the best price is priced), and moves to the cheapest. Where none is cheaper, the
+// pair moves of that tiling are priced the same way: two dimensions each set to an extent near
+// its current one (NeighbourExtents), the third kept (if that fits) or at its largest fit, so that
+// two extents can shrink or grow at once. The descent goes on from a cheaper one, and ends where
+// neither kind of move is cheaper. As the pair moves come only after the single moves have
+// stopped, the descent never ends above where it would end without them.
 void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
              const CostFn& bound, const std::vector<Tiling>& searched, double* best,
              Tiling* chosen) {
@@ -257,10 +274,7 @@ void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
     if (!tried.insert(t).second) return;
     for (LoopOrder o : DistinctOrders(sp, t)) moves.push_back(Tiling{t[0], t[1], t[2], o});
   };
-  std::vector<std::pair<double, size_t>> order;  // (bound, move)
-  for (;;) {
-    const Extents base{chosen->m, chosen->k, chosen->n};
-    moves.clear();
+  const auto single_moves = [&](const Extents& base) {
     for (int d = 0; d < 3; ++d) {
       for (int64_t v : sp.ext[d]) {
         if (v == base[d]) continue;
@@ -277,6 +291,26 @@ void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
         }
       }
     }
+  };
+  const auto pair_moves = [&](const Extents& base) {
+    for (int d = 0; d < 3; ++d) {
+      for (int e = d + 1; e < 3; ++e) {
+        const int f = 3 - d - e;
+        for (int64_t vd : NeighbourExtents(sp.ext[d], base[d])) {
+          for (int64_t ve : NeighbourExtents(sp.ext[e], base[e])) {
+            Extents t = base;
+            t[d] = vd, t[e] = ve;
+            if (sp.Fits(t)) add(t);
+            sp.Fitted(t, f, add);
+          }
+        }
+      }
+    }
+  };
+  // Prices `moves` by branch and bound from *best; the index of the cheapest below it, or
+  // moves.size() if none is.
+  std::vector<std::pair<double, size_t>> order;  // (bound, move)
+  const auto cheapest = [&]() {
     l->candidates += static_cast<int64_t>(moves.size());
     l->feasible_candidates += static_cast<int64_t>(moves.size());
     order.clear();
@@ -298,7 +332,21 @@ void Descend(LayerSchedule* l, const models::ArchSpec& arch, const CostFn& cost,
         pick = i;
       }
     }
-    if (pick == moves.size()) break;
+    return pick;
+  };
+  for (;;) {
+    const Extents base{chosen->m, chosen->k, chosen->n};
+    moves.clear();
+    single_moves(base);
+    size_t pick = cheapest();
+    if (pick == moves.size()) {
+      // A minimum of the single moves (where the descent without pair moves stops): the pair
+      // moves are tried only here, so the descent never ends above that one.
+      moves.clear();
+      pair_moves(base);
+      pick = cheapest();
+      if (pick == moves.size()) break;
+    }
     *chosen = moves[pick];
   }
 }

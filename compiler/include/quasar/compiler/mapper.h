@@ -24,10 +24,11 @@
 //    (below): each round prices, by branch and bound, every move of the current tiling (one
 //    dimension set to one of its extents with the other two kept; or traded: a second dimension
 //    set to its largest fit and then the third to its own, so that one extent grows at
-//    another's expense) and moves to the cheapest, until no move is cheaper; each tiling is
-//    tried once. Tens of
-//    times the fast search's time per layer, about 3 times per network compile, a small
-//    fraction of the dense one's;
+//    another's expense) and moves to the cheapest; where none is cheaper, it prices the pair
+//    moves (two dimensions each set to a NeighbourExtents value, the third kept or at its
+//    largest fit) and goes on from the cheapest, until neither kind is cheaper; each tiling is
+//    tried once. Tens of times the fast search's time per layer, about 3 times per network
+//    compile, a small fraction of the dense one's;
 //  - dense: every fitting combination of DenseExtents (for each tile count n, the ends of the
 //    interval of extents giving n tiles and its smallest and largest multiples of the array
 //    side; about 4 x 2 sqrt(E) per dimension), and for every pair of two dimensions' extents the
@@ -70,8 +71,8 @@ enum class MapperSearch {
   kFast,     // those, each with one dimension raised to its largest fit, and that rounded down
              // to whole array sides (a sweep's default: sweep.h)
   kDense,    // every fitting combination of DenseExtents, and the largest fits of each pair
-  kRefined,  // kFast's choice, then a descent over DenseExtents with trades (kDense's first
-             // step; the default)
+  kRefined,  // kFast's choice, then a descent over DenseExtents with trades and pair moves
+             // (kDense's first step; the default)
 };
 // The search of every command and call that does not name one: within 1 % of kDense on all but
 // 15 of the zoo's 4,368 layer cases in bench_mapper (at most 5.9 %), at about 1.5 times the
@@ -87,6 +88,13 @@ std::vector<int64_t> CandidateExtents(int64_t extent, int64_t align);
 // The extents the dense search tries: every distinct ceil(E / n), and align times every
 // distinct ceil(ceil(E / align) / n) clipped to E, largest first.
 std::vector<int64_t> DenseExtents(int64_t extent, int64_t align);
+// How many extents on either side of a dimension's current one the refined search's pair moves
+// reach.
+inline constexpr size_t kPairMoveReach = 2;
+// The extents of `extents` (descending and distinct, as DenseExtents gives them) within
+// kPairMoveReach places of `v` on either side, `v` itself excluded; where `v` is not one of
+// them, its place is where it would be inserted. The values a pair move gives one dimension.
+std::vector<int64_t> NeighbourExtents(const std::vector<int64_t>& extents, int64_t v);
 
 // Whether every tile of `tiling` fits the buffers; if not and `why` is given, says which buffer.
 bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,
