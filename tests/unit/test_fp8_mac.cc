@@ -1,4 +1,4 @@
-// The golden FP8 MAC (fp8_mac.h) against independent computations in double:
+// The golden FP8 MAC (fp8_mac.h) against independent computations in double and int128:
 //  - every pair of E4M3 codes (65,536): the fixed-point product times 2^-18 equals
 //    double(Decode(a)) * double(Decode(b)). That double product is exact: each operand has at
 //    most 4 significant bits (1 + 3 mantissa bits), so the product has at most 8, far inside

@@ -7,8 +7,8 @@
 // format's product fraction bits, and added into a two's complement fixed-point accumulator of
 // 8..128 bits (Kulisch style, Kulisch & Miranker 1981) through AccumulateAddWide
 // (accumulator.h), the integer MACs' register rule: exact while the sum fits, else wrapped or
-// saturated, and counted. Integer addition is associative, so without
-// overflow the result is bit-exact and independent of the order of the products.
+// saturated, and counted. Integer addition is associative, so without overflow the result is
+// bit-exact and independent of the order of the products.
 //
 // Why the product is an integer. A finite code is (-1)^s * sig * 2^(e' - bias - M), with
 // sig = 2^M + m and e' = e for a normal code (e > 0), sig = m and e' = 1 for a subnormal one
@@ -21,7 +21,8 @@
 // E5M2 (bias 15, M 2): F = 32, the smallest product 2^-16 * 2^-16 = 2^-32 is one unit, and the
 // largest, 57344^2 = 1.75^2 * 2^30, is below 2^64 units: 65 signed bits, past a 64-bit register,
 // hence the int128 state and the widths up to 128 (an 80-bit register holds 2^15 of the largest
-// products). Fp8MacStep refuses a format whose products would not fit 128 bits.
+// products). Fp8MacStep refuses a format whose products would not fit 128 bits or whose F
+// exceeds 126 (see Fp8AccumulatorToFloat); no row of the table comes near either.
 //
 // NaN and infinity. A NaN operand (E4M3 S.1111.111, E5M2 S.11111.{01,10,11}) or an infinite one
 // (E5M2 S.11111.00; E4M3 has no infinity) makes the product non-finite: nothing is added to the
