@@ -33,26 +33,26 @@ void Fields(const SmallFloatFormat& f, uint32_t code, uint64_t* sig, int* expone
 }
 
 // |v| rounded to 24 significant bits, ties to even, as a float (exact: the result has at most
-// 24 significant bits and |v| < 2^64).
-float RoundToFloat(uint64_t magnitude) {
+// 24 significant bits and |v| <= 2^127).
+float RoundToFloat(uint128 magnitude) {
   if (magnitude == 0) {
     return 0.0f;
   }
-  int top = 63;
+  int top = 127;
   while ((magnitude >> top) == 0) {
     --top;
   }
   const int drop = top - 23;  // bits below float's 24-bit significand
   if (drop <= 0) {
-    return static_cast<float>(magnitude);  // exact
+    return static_cast<float>(static_cast<uint32_t>(magnitude));  // exact
   }
-  uint64_t kept = magnitude >> drop;
-  const uint64_t rest = magnitude & ((uint64_t{1} << drop) - 1);
-  const uint64_t half = uint64_t{1} << (drop - 1);
+  uint128 kept = magnitude >> drop;
+  const uint128 rest = magnitude & ((uint128{1} << drop) - 1);
+  const uint128 half = uint128{1} << (drop - 1);
   if (rest > half || (rest == half && (kept & 1) != 0)) {
     ++kept;  // may carry into a 25th bit: 2^24, still exact in float
   }
-  return std::ldexp(static_cast<float>(kept), drop);
+  return std::ldexp(static_cast<float>(static_cast<uint32_t>(kept)), drop);
 }
 
 }  // namespace
@@ -69,7 +69,7 @@ bool Fp8NonFinite(const SmallFloatFormat& format, uint32_t code) {
   return IsNan(format, code) || IsInfinity(format, code);
 }
 
-int64_t Fp8Product(const SmallFloatFormat& format, uint32_t a, uint32_t b) {
+int128 Fp8Product(const SmallFloatFormat& format, uint32_t a, uint32_t b) {
   if (Fp8NonFinite(format, a) || Fp8NonFinite(format, b)) {
     return 0;
   }
@@ -77,26 +77,32 @@ int64_t Fp8Product(const SmallFloatFormat& format, uint32_t a, uint32_t b) {
   int ea = 0, eb = 0;
   Fields(format, a, &sig_a, &ea);
   Fields(format, b, &sig_b, &eb);
-  // < 2^(Fp8ProductBits - 1) <= 2^63 (checked by the caller).
-  const auto magnitude = static_cast<int64_t>((sig_a * sig_b) << (ea + eb - 2));
+  // < 2^(Fp8ProductBits - 1) <= 2^127 (checked by the caller).
+  const auto magnitude = static_cast<int128>(static_cast<uint128>(sig_a * sig_b) << (ea + eb - 2));
   const bool negative = ((a ^ b) & format.sign_mask()) != 0;
   return negative ? -magnitude : magnitude;
 }
 
 Fp8MacState Fp8MacStep(const SmallFloatFormat& format, Fp8MacState state, uint32_t a, uint32_t b,
                        const AccumulatorSpec& spec, int64_t* overflow_events) {
-  if (Fp8ProductBits(format) > 64) {
+  if (spec.bits < kMinFp8AccumulatorBits || spec.bits > kMaxFp8AccumulatorBits) {
+    throw InputError(
+        "FP8 MAC: the accumulator register must have " + std::to_string(kMinFp8AccumulatorBits) +
+        ".." + std::to_string(kMaxFp8AccumulatorBits) + " bits, got " + std::to_string(spec.bits));
+  }
+  if (Fp8ProductBits(format) > kMaxFp8AccumulatorBits || Fp8ProductFractionBits(format) > 126) {
     throw InputError(std::string("FP8 MAC: the exact products of ") + format.name + " need " +
-                     std::to_string(Fp8ProductBits(format)) +
-                     " bits, more than the 64-bit accumulator register holds");
+                     std::to_string(Fp8ProductBits(format)) + " bits and " +
+                     std::to_string(Fp8ProductFractionBits(format)) +
+                     " fraction bits, more than the 128-bit register and float32's 126 hold");
   }
   if (Fp8NonFinite(format, a) || Fp8NonFinite(format, b)) {
     state.nan = true;
     return state;
   }
-  const int64_t product = Fp8Product(format, a, b);
+  const int128 product = Fp8Product(format, a, b);
   if (product != 0) {  // adding 0 never overflows, as in MacCycle (mac.h)
-    state.acc = AccumulateAdd(state.acc, product, spec, overflow_events);
+    state.acc = AccumulateAddWide(state.acc, product, spec.bits, spec.overflow, overflow_events);
   }
   return state;
 }
@@ -106,8 +112,8 @@ float Fp8AccumulatorToFloat(const SmallFloatFormat& format, const Fp8MacState& s
     return std::numeric_limits<float>::quiet_NaN();
   }
   const bool negative = state.acc < 0;
-  const uint64_t magnitude =
-      negative ? uint64_t{0} - static_cast<uint64_t>(state.acc) : static_cast<uint64_t>(state.acc);
+  const uint128 magnitude =
+      negative ? uint128{0} - static_cast<uint128>(state.acc) : static_cast<uint128>(state.acc);
   const float r = std::ldexp(RoundToFloat(magnitude), -Fp8ProductFractionBits(format));
   return negative ? -r : r;
 }

@@ -4,13 +4,15 @@
 // ("The FP8 MAC") and decision 60 of docs/architecture.md explain the choices.
 //
 // Operands are codes of one format: sign, EXP_W exponent bits, MAN_W mantissa bits (OFP8 v1.0,
-// its encoding tables; E4M3: EXP_W 4, MAN_W 3, BIAS 7, NAN_CODES 1). A finite code is
-// (-1)^s * sig * 2^(e' - BIAS - MAN_W), sig = {e != 0, m}, e' = max(e, 1), so a product is
-// (sig_a * sig_b) << (e'_a + e'_b - 2) units of 2^-F, F = 2 BIAS + 2 MAN_W - 2 (p_frac_bits):
-// an integer, exact, never rounded. It is added to the two's complement accumulator acc_in of
-// ACC_W bits, wrapping (the low ACC_W bits) or saturating to [-2^(ACC_W-1), 2^(ACC_W-1) - 1]
-// (`saturate` pin) when the exact sum leaves that range, which raises `ovf`: the rule of
-// AccumulateAdd in models/include/quasar/models/accumulator.h, as quasar_mac.sv applies it.
+// its encoding tables; E4M3: EXP_W 4, MAN_W 3, BIAS 7, NAN_CODES 1; E5M2: EXP_W 5, MAN_W 2,
+// BIAS 15, NAN_CODES 2). A finite code is (-1)^s * sig * 2^(e' - BIAS - MAN_W),
+// sig = {e != 0, m}, e' = max(e, 1), so a product is (sig_a * sig_b) << (e'_a + e'_b - 2) units
+// of 2^-F, F = 2 BIAS + 2 MAN_W - 2 (p_frac_bits): an integer, exact, never rounded (E4M3: F 18,
+// 37 signed bits; E5M2: F 32, 65 signed bits, hence ACC_W up to 128). It is added to the two's
+// complement accumulator acc_in of ACC_W bits, wrapping (the low ACC_W bits) or saturating to
+// [-2^(ACC_W-1), 2^(ACC_W-1) - 1] (`saturate` pin) when the exact sum leaves that range, which
+// raises `ovf`: the rule of AccumulateAddWide in models/include/quasar/models/accumulator.h, as
+// quasar_mac.sv applies it.
 // A NaN or infinite operand (NAN_CODES 1: only S.1..1 is NaN, E4M3; 2: exponent all ones is
 // infinity or NaN, E5M2; 0: none) adds nothing and raises nan_out; nan_out = nan_in | that,
 // so the flag is sticky when the PE feeds it back.
@@ -19,7 +21,7 @@ module quasar_fp8_mac #(
     parameter int MAN_W = 3,
     parameter int BIAS = 7,  // sets only the scale of the accumulator's LSB, 2^-p_frac_bits
     parameter int NAN_CODES = 1,  // 0 none, 1 all-ones code (E4M3), 2 IEEE-style (E5M2)
-    parameter int ACC_W = 48  // accumulator bits, 8..64
+    parameter int ACC_W = 48  // accumulator bits, 8..128
 ) (
     input  logic                   saturate,  // 1: saturate on overflow, 0: wrap
     input  logic [EXP_W+MAN_W:0]   a,
@@ -32,8 +34,8 @@ module quasar_fp8_mac #(
     output logic [           31:0] p_frac_bits,  // F: acc_out counts units of 2^-F
     output logic [           31:0] p_acc_w
 );
-  if (EXP_W < 2 || MAN_W < 1 || ACC_W < 8 || ACC_W > 64) begin : g_param_check
-    $error("quasar_fp8_mac: needs EXP_W >= 2, MAN_W >= 1, ACC_W 8..64 (EXP_W=%0d, MAN_W=%0d, ACC_W=%0d)",
+  if (EXP_W < 2 || MAN_W < 1 || ACC_W < 8 || ACC_W > 128) begin : g_param_check
+    $error("quasar_fp8_mac: needs EXP_W >= 2, MAN_W >= 1, ACC_W 8..128 (EXP_W=%0d, MAN_W=%0d, ACC_W=%0d)",
            EXP_W, MAN_W, ACC_W);
   end
   localparam int CW = 1 + EXP_W + MAN_W;  // a code

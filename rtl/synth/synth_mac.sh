@@ -13,7 +13,7 @@
 # `abc -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX` (abc adds NOT where it needs one), `opt_clean`,
 # `stat`. Every cell counts as one, whatever its type: these are technology-independent gate
 # counts, not µm². The FP8 MAC goes through the same flow with its own wrapper
-# (quasar_fp8_mac_synth.sv, which ties `saturate`). Takes about 15 s for the 27 configurations
+# (quasar_fp8_mac_synth.sv, which ties `saturate`). Takes about 15 s for the 30 configurations
 # (yosys 0.23).
 set -euo pipefail
 
@@ -127,10 +127,17 @@ done
 #    (37 bits) and 2^11 of the largest fit (docs/number-formats.md, "The FP8 MAC").
 #  - the same into 32 bits, the integer MACs' width, for a like-for-like comparison (products
 #    from 2^31 units of 2^-18 up, |a * b| >= 8192, then overflow on their own).
+#  - E5M2 (OFP8 v1.0) into an 80-bit accumulator, wrapping and saturating: every exact product
+#    (65 bits) and 2^15 of the largest fit.
+#  - the same into 48 bits, E4M3's width (products from 2^47 units of 2^-32 up, |a * b| >= 2^15,
+#    then overflow on their own).
 fp8_configs=(
   "fp8_e4m3_acc48     fp8_e4m3 4 3 7 1 48 0"
   "fp8_e4m3_acc48_sat fp8_e4m3 4 3 7 1 48 1"
   "fp8_e4m3_acc32     fp8_e4m3 4 3 7 1 32 0"
+  "fp8_e5m2_acc80     fp8_e5m2 5 2 15 2 80 0"
+  "fp8_e5m2_acc80_sat fp8_e5m2 5 2 15 2 80 1"
+  "fp8_e5m2_acc48     fp8_e5m2 5 2 15 2 48 0"
 )
 echo "fp8_configurations:" >>"$tmp/out.yaml"
 for cfg in "${fp8_configs[@]}"; do

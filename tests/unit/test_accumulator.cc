@@ -1,7 +1,6 @@
 // The accumulator register model: wrap and saturate at the boundary, event counts, widths.
 
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "quasar/models/accumulator.h"
@@ -29,6 +28,45 @@ TEST_CASE("wrap and saturate at the accumulator boundary") {
   CHECK(AccumulateAdd(INT64_MAX, INT64_MIN, sat64, &events) == -1);
   CHECK(events == 7);
   CHECK(AccumulateLoad(40000, AccumulatorSpec{16, OverflowMode::kWrap}, &events) == 40000 - 65536);
+  CHECK(events == 8);
+}
+
+TEST_CASE("the wide register rule is AccumulateAdd's up to 64 bits and holds up to 128") {
+  std::mt19937_64 rng(128);
+  int64_t narrow_events = 0, wide_events = 0;
+  for (int bits = 8; bits <= 64; ++bits) {
+    for (OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
+      const AccumulatorSpec spec{bits, mode};
+      for (int i = 0; i < 200; ++i) {
+        const int64_t acc = static_cast<int64_t>(rng()) >> (64 - bits);  // in range
+        const int64_t v = static_cast<int64_t>(rng()) >> (rng() % 64);
+        const int64_t want = AccumulateAdd(acc, v, spec, &narrow_events);
+        INFO("bits " << bits << " acc " << acc << " v " << v);
+        REQUIRE(AccumulateAddWide(acc, v, bits, mode, &wide_events) == int128{want});
+      }
+    }
+  }
+  CHECK(wide_events == narrow_events);
+  CHECK(narrow_events > 1000);
+  // 80 and 128 bits at both ends.
+  int64_t events = 0;
+  const int128 max80 = (int128{1} << 79) - 1, min80 = -(int128{1} << 79);
+  CHECK(RegisterMin(80) == min80);
+  CHECK(AccumulateAddWide(max80, 1, 80, OverflowMode::kWrap, &events) == min80);
+  CHECK(AccumulateAddWide(max80, 1, 80, OverflowMode::kSaturate, &events) == max80);
+  CHECK(AccumulateAddWide(min80, -3, 80, OverflowMode::kWrap, &events) == max80 - 2);
+  CHECK(AccumulateAddWide(min80, -3, 80, OverflowMode::kSaturate, &events) == min80);
+  CHECK(AccumulateAddWide(max80 - 1, 1, 80, OverflowMode::kSaturate, &events) == max80);
+  CHECK(events == 4);
+  const int128 min128 = RegisterMin(128), max128 = ~min128;
+  CHECK(max128 > 0);
+  CHECK(max128 + min128 == -1);
+  // The sum leaves int128 itself.
+  CHECK(AccumulateAddWide(max128, 2, 128, OverflowMode::kWrap, &events) == min128 + 1);
+  CHECK(AccumulateAddWide(max128, max128, 128, OverflowMode::kSaturate, &events) == max128);
+  CHECK(AccumulateAddWide(min128, -1, 128, OverflowMode::kWrap, &events) == max128);
+  CHECK(AccumulateAddWide(min128, min128, 128, OverflowMode::kSaturate, &events) == min128);
+  CHECK(AccumulateAddWide(max128, min128, 128, OverflowMode::kSaturate, &events) == -1);
   CHECK(events == 8);
 }
 

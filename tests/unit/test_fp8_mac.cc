@@ -1,4 +1,4 @@
-// The golden FP8 MAC (fp8_mac.h) against independent computations in double:
+// The golden FP8 MAC (fp8_mac.h) against independent computations in double and int128:
 //  - every pair of E4M3 codes (65,536): the fixed-point product times 2^-18 equals
 //    double(Decode(a)) * double(Decode(b)). That double product is exact: each operand has at
 //    most 4 significant bits (1 + 3 mantissa bits), so the product has at most 8, far inside
@@ -9,7 +9,15 @@
 //    (one rounding, to nearest even).
 //  - narrow accumulators: wrap gives the exact sum modulo 2^bits, saturate the sum clamped at
 //    every step.
-//  - NaN operands set the sticky flag and add nothing; E5M2's products do not fit 64 bits.
+//  - NaN operands set the sticky flag and add nothing.
+//  - every pair of E5M2 codes: the product times 2^-32 equals the double product (exact: at most
+//    3 significant bits per operand, 6 in the product, magnitudes in [2^-32, 57344^2]), below
+//    2^64 units (65 signed bits); seeded sequences into an 80-bit register equal the int128 sum
+//    of the decoded products scaled by 2^32 (integers below 2^64, so each scaling is exact), in
+//    any order, and their float output the int128 -> float conversion of that sum, scaled;
+//    a 48-bit register, which single products overflow, wraps and saturates like the integer
+//    MACs'; a 128-bit register at both ends; infinities count as non-finite.
+//  - registers outside 8..128 bits, and formats whose products would not fit, are refused.
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -18,8 +26,10 @@
 #include <random>
 #include <vector>
 
+#include "int128_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
+#include "quasar/models/int128.h"
 #include "quasar/models/small_float.h"
 
 using namespace quasar;
@@ -67,7 +77,7 @@ TEST_CASE("FP8 MAC: every E4M3 product is exact, an integer number of 2^-18 unit
       const double want = DecodedProduct(f, a, b);
       mismatches += s.nan || events != 0 || std::ldexp(static_cast<double>(s.acc), -18) != want ||
                     Fp8AccumulatorToFloat(f, s) != static_cast<float>(want);
-      const int64_t m = s.acc < 0 ? -s.acc : s.acc;
+      const auto m = static_cast<int64_t>(s.acc < 0 ? -s.acc : s.acc);
       largest = std::max(largest, m);
       if (m != 0) {
         smallest_non_zero = std::min(smallest_non_zero, m);
@@ -128,8 +138,7 @@ TEST_CASE("FP8 MAC: a narrow accumulator wraps modulo 2^bits or saturates at eve
       exact += p;
       clamped = std::clamp(clamped + p, lo, hi);
       w = Fp8MacStep(f, w, a[i], b[i], AccumulatorSpec{bits, OverflowMode::kWrap}, &wrap_events);
-      s = Fp8MacStep(f, s, a[i], b[i], AccumulatorSpec{bits, OverflowMode::kSaturate},
-                     &sat_events);
+      s = Fp8MacStep(f, s, a[i], b[i], AccumulatorSpec{bits, OverflowMode::kSaturate}, &sat_events);
     }
     const auto wrapped =
         static_cast<int64_t>(static_cast<uint64_t>(exact) << (64 - bits)) >> (64 - bits);
@@ -184,11 +193,236 @@ TEST_CASE("FP8 MAC: the float32 output rounds once to nearest, ties to even") {
   CHECK(mismatches == 0);
 }
 
-TEST_CASE("FP8 MAC: E5M2's exact products need 65 bits and are refused") {
+namespace {
+
+constexpr int kE5m2FractionBits = 32;  // 2^-16 * 2^-16, the smallest E5M2 product, is one unit
+
+// OFP8 v1.0: exponent field all ones is infinity (mantissa 00) or NaN (01, 10, 11).
+bool IsE5m2NonFinite(uint32_t code) { return ((code >> 2) & 0x1f) == 0x1f; }
+
+// Random finite E5M2 codes.
+std::vector<uint32_t> FiniteE5m2Codes(std::mt19937_64& rng, size_t n) {
+  std::uniform_int_distribution<uint32_t> code(0, 255);
+  std::vector<uint32_t> v;
+  while (v.size() < n) {
+    const uint32_t c = code(rng);
+    if (!IsE5m2NonFinite(c)) {
+      v.push_back(c);
+    }
+  }
+  return v;
+}
+
+// The exact E5M2 product in units of 2^-32 from the decoded values: the double product is exact
+// and an integer once scaled by 2^32, below 2^64, so the conversion is exact too.
+int128 ScaledE5m2Product(const SmallFloatFormat& f, uint32_t a, uint32_t b) {
+  return static_cast<int128>(std::ldexp(DecodedProduct(f, a, b), kE5m2FractionBits));
+}
+
+// `v` wrapped into a two's complement register of `bits` bits.
+int128 Wrapped(int128 v, int bits) {
+  const int unused = 128 - bits;
+  return static_cast<int128>(static_cast<uint128>(v) << unused) >> unused;
+}
+
+}  // namespace
+
+TEST_CASE("FP8 MAC: every E5M2 product is exact, an integer number of 2^-32 units, below 2^64") {
   const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
-  CHECK(Fp8ProductFractionBits(f) == 32);  // 2^-16 * 2^-16
-  CHECK(Fp8ProductBits(f) == 65);          // 57344^2 = 1.75^2 * 2^30 -> below 2^64 units
+  REQUIRE(Fp8ProductFractionBits(f) == kE5m2FractionBits);
+  const AccumulatorSpec spec{80, OverflowMode::kWrap};
+  int64_t mismatches = 0, non_finite_pairs = 0;
+  int128 largest = 0, smallest_non_zero = ~RegisterMin(128);
+  for (uint32_t a = 0; a < 256; ++a) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      int64_t events = 0;
+      const Fp8MacState s = Fp8MacStep(f, Fp8MacState{}, a, b, spec, &events);
+      mismatches += Fp8NonFinite(f, a) != IsE5m2NonFinite(a);
+      if (IsE5m2NonFinite(a) || IsE5m2NonFinite(b)) {
+        ++non_finite_pairs;
+        mismatches +=
+            !s.nan || s.acc != 0 || events != 0 || !std::isnan(Fp8AccumulatorToFloat(f, s));
+        continue;
+      }
+      const double want = DecodedProduct(f, a, b);
+      mismatches += s.nan || events != 0 ||
+                    std::ldexp(static_cast<double>(s.acc), -kE5m2FractionBits) != want ||
+                    s.acc != Fp8Product(f, a, b) ||
+                    Fp8AccumulatorToFloat(f, s) != static_cast<float>(want);
+      const int128 m = s.acc < 0 ? -s.acc : s.acc;
+      largest = std::max(largest, m);
+      if (m != 0) {
+        smallest_non_zero = std::min(smallest_non_zero, m);
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(non_finite_pairs == 256 * 8 * 2 - 8 * 8);  // 8 non-finite codes in either operand
+  CHECK(smallest_non_zero == 1);
+  CHECK(largest == int128{57344 * 57344LL} << kE5m2FractionBits);  // OFP8: max normal 57344
+  CHECK(largest < int128{1} << 64);
+  CHECK(largest >= int128{1} << 63);  // past a 64-bit register
+  CHECK(Fp8ProductBits(f) == 65);
+}
+
+TEST_CASE("FP8 MAC: E5M2 accumulation is exact and order-independent in an 80-bit accumulator") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  const AccumulatorSpec spec{80, OverflowMode::kSaturate};
+  std::mt19937_64 rng(52);
+  int128 largest_sum = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t n = 1 + static_cast<size_t>(trial) * 5;
+    const std::vector<uint32_t> a = FiniteE5m2Codes(rng, n), b = FiniteE5m2Codes(rng, n);
+    int128 exact = 0;
+    Fp8MacState s;
+    int64_t events = 0;
+    for (size_t i = 0; i < n; ++i) {
+      exact += ScaledE5m2Product(f, a[i], b[i]);
+      s = Fp8MacStep(f, s, a[i], b[i], spec, &events);
+    }
+    REQUIRE(events == 0);  // |sum| <= 996 * 57344^2 * 2^32 < 2^74
+    REQUIRE(s.acc == exact);
+    // One rounding: the int128 -> float conversion rounds to nearest even; 2^-32 scales exactly.
+    REQUIRE(Fp8AccumulatorToFloat(f, s) ==
+            static_cast<float>(exact) * std::ldexp(1.0f, -kE5m2FractionBits));
+    largest_sum = std::max(largest_sum, exact < 0 ? -exact : exact);
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) {
+      order[i] = i;
+    }
+    std::shuffle(order.begin(), order.end(), rng);
+    Fp8MacState r;
+    for (size_t i : order) {
+      r = Fp8MacStep(f, r, a[i], b[i], spec, &events);
+    }
+    REQUIRE(r.acc == s.acc);
+  }
+  CHECK(largest_sum > int128{1} << 64);  // sums beyond 64 bits were reached
+}
+
+TEST_CASE("FP8 MAC: a 48-bit E5M2 accumulator wraps modulo 2^48 or saturates at every step") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  const int bits = 48;  // below the 65-bit products: products from 2^47 units (2^15) overflow it
+  const int128 lo = -(int128{1} << (bits - 1)), hi = (int128{1} << (bits - 1)) - 1;
+  std::mt19937_64 rng(48);
+  int64_t wrap_events = 0, sat_events = 0, at_hi = 0, at_lo = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const size_t n = 1 + static_cast<size_t>(trial);
+    const std::vector<uint32_t> a = FiniteE5m2Codes(rng, n), b = FiniteE5m2Codes(rng, n);
+    Fp8MacState w, s;
+    int128 exact = 0, clamped = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const int128 p = ScaledE5m2Product(f, a[i], b[i]);
+      exact += p;
+      clamped = std::clamp(clamped + p, lo, hi);
+      w = Fp8MacStep(f, w, a[i], b[i], AccumulatorSpec{bits, OverflowMode::kWrap}, &wrap_events);
+      s = Fp8MacStep(f, s, a[i], b[i], AccumulatorSpec{bits, OverflowMode::kSaturate}, &sat_events);
+    }
+    REQUIRE(w.acc == Wrapped(exact, bits));
+    REQUIRE(s.acc == clamped);
+    at_hi += s.acc == hi;
+    at_lo += s.acc == lo;
+  }
+  CHECK(wrap_events > 100);
+  CHECK(sat_events > 100);
+  CHECK(at_hi > 0);
+  CHECK(at_lo > 0);
+}
+
+TEST_CASE("FP8 MAC: a 128-bit accumulator wraps and saturates at both ends") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  const int128 lo = RegisterMin(128), hi = ~lo;
+  const uint32_t max_code = 0x7b, neg_max_code = 0xfb;  // S.11110.11: +-57344
+  const int128 p = Fp8Product(f, max_code, max_code);
+  REQUIRE(p == int128{57344 * 57344LL} << kE5m2FractionBits);
   int64_t events = 0;
-  CHECK_THROWS_AS(Fp8MacStep(f, Fp8MacState{}, 0x3c, 0x3c, AccumulatorSpec{}, &events),
-                  InputError);
+  const AccumulatorSpec wrap{128, OverflowMode::kWrap}, sat{128, OverflowMode::kSaturate};
+  // hi + p leaves int128: wraps to lo + p - 1, saturates at hi.
+  CHECK(Fp8MacStep(f, Fp8MacState{hi, false}, max_code, max_code, wrap, &events).acc ==
+        lo + (p - 1));
+  CHECK(Fp8MacStep(f, Fp8MacState{hi, false}, max_code, max_code, sat, &events).acc == hi);
+  CHECK(Fp8MacStep(f, Fp8MacState{lo, false}, neg_max_code, max_code, wrap, &events).acc ==
+        hi - (p - 1));
+  CHECK(Fp8MacStep(f, Fp8MacState{lo, false}, neg_max_code, max_code, sat, &events).acc == lo);
+  CHECK(events == 4);
+  // Inside the range nothing overflows.
+  CHECK(Fp8MacStep(f, Fp8MacState{hi - p, false}, max_code, max_code, sat, &events).acc == hi);
+  CHECK(Fp8MacStep(f, Fp8MacState{lo + p, false}, neg_max_code, max_code, wrap, &events).acc == lo);
+  CHECK(events == 4);
+  // The float output at both ends: 2^127 * 2^-32, exact (hi rounds up to 2^127).
+  CHECK(Fp8AccumulatorToFloat(f, Fp8MacState{hi, false}) == std::ldexp(1.0f, 95));
+  CHECK(Fp8AccumulatorToFloat(f, Fp8MacState{lo, false}) == -std::ldexp(1.0f, 95));
+}
+
+TEST_CASE(
+    "FP8 MAC: the float32 output of a wide accumulator rounds once to nearest, ties to even") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  const auto out = [&](int128 acc) { return Fp8AccumulatorToFloat(f, Fp8MacState{acc, false}); };
+  const float scale = std::ldexp(1.0f, -kE5m2FractionBits);
+  // At 2^100 float's spacing is 2^77: 2^100 + 2^76 is a tie to the even 2^100, 2^100 + 3 * 2^76
+  // one to 2^100 + 2^78, and one unit more goes up.
+  const int128 two100 = int128{1} << 100, half = int128{1} << 76;
+  CHECK(out(two100 + half) == std::ldexp(1.0f, 100) * scale);
+  CHECK(out(two100 + 3 * half) == (std::ldexp(1.0f, 100) + std::ldexp(1.0f, 78)) * scale);
+  CHECK(out(two100 + half + 1) == (std::ldexp(1.0f, 100) + std::ldexp(1.0f, 77)) * scale);
+  CHECK(out(-(two100 + half)) == -std::ldexp(1.0f, 100) * scale);
+  CHECK(out(1) == scale);  // 2^-32, the smallest product
+  // Random values of every width against the int128 -> float conversion (nearest even).
+  std::mt19937_64 rng(128);
+  int64_t mismatches = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const auto v =
+        static_cast<int128>((static_cast<uint128>(rng()) << 64) | rng()) >> (rng() % 127);
+    mismatches += out(v) != static_cast<float>(v) * scale;
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("FP8 MAC: an E5M2 infinity or NaN sets the sticky flag and adds nothing") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  const AccumulatorSpec spec{80, OverflowMode::kSaturate};
+  int64_t events = 0;
+  Fp8MacState s = Fp8MacStep(f, Fp8MacState{}, 0x3c, 0x3c, spec, &events);  // 1 * 1
+  REQUIRE(s.acc == int128{1} << kE5m2FractionBits);
+  REQUIRE(!s.nan);
+  s = Fp8MacStep(f, s, 0x7c, 0x00, spec, &events);  // +infinity * 0: non-finite, not 0
+  CHECK(s.nan);
+  CHECK(s.acc == int128{1} << kE5m2FractionBits);
+  s = Fp8MacStep(f, s, 0x40, 0x3c, spec, &events);  // 2 * 1: added, the flag stays
+  CHECK(s.nan);
+  CHECK(s.acc == int128{3} << kE5m2FractionBits);
+  Fp8MacState t = Fp8MacStep(f, Fp8MacState{}, 0x3c, 0xfc, spec, &events);  // 1 * -infinity
+  CHECK(t.nan);
+  t = Fp8MacStep(f, Fp8MacState{}, 0x7d, 0x3c, spec, &events);  // NaN (S.11111.01) * 1
+  CHECK(t.nan);
+  CHECK(t.acc == 0);
+  CHECK(std::isnan(Fp8AccumulatorToFloat(f, s)));
+  CHECK(events == 0);
+}
+
+TEST_CASE("FP8 MAC: registers outside 8..128 bits and formats too wide for them are refused") {
+  const SmallFloatFormat& e5m2 = FindSmallFloat("fp8_e5m2");
+  const SmallFloatFormat& e4m3 = FindSmallFloat("fp8_e4m3");
+  int64_t events = 0;
+  // Code 0x01, the smallest subnormal of either format: its square is one unit, which even an
+  // 8-bit register holds.
+  for (const SmallFloatFormat* f : {&e5m2, &e4m3}) {
+    INFO(f->name);
+    for (int bits : {7, 129, 0}) {
+      CHECK_THROWS_AS(Fp8MacStep(*f, Fp8MacState{}, 0x01, 0x01,
+                                 AccumulatorSpec{bits, OverflowMode::kWrap}, &events),
+                      InputError);
+    }
+    for (int bits : {8, 64, 65, 128}) {
+      CHECK_NOTHROW(Fp8MacStep(*f, Fp8MacState{}, 0x01, 0x01,
+                               AccumulatorSpec{bits, OverflowMode::kWrap}, &events));
+    }
+  }
+  // bfloat16's layout (8 exponent bits, 7 mantissa bits, bias 127): products of 523 bits, F 266.
+  const SmallFloatFormat bf16{"bf16", 8, 7, 127, true, NanCodes::kIeee, 3.39e38, "test"};
+  CHECK(Fp8ProductBits(bf16) == 523);
+  CHECK_THROWS_WITH(Fp8MacStep(bf16, Fp8MacState{}, 0x3f80, 0x3f80,
+                               AccumulatorSpec{128, OverflowMode::kWrap}, &events),
+                    Catch::Matchers::Contains("bf16") && Catch::Matchers::Contains("523 bits"));
+  CHECK(events == 0);
 }

@@ -260,14 +260,15 @@ TEST_CASE("bad cell-count files name the key and the value", "[rtl_area]") {
 
 TEST_CASE("the committed mac_cells.yaml lists the FP8 MAC beside the integer MACs", "[rtl_area]") {
   const RtlMacCells& c = Committed();
-  REQUIRE(c.fp8_configurations.size() == 3);
+  REQUIRE(c.fp8_configurations.size() == 6);
   const std::vector<std::pair<std::string, int>> want = {
-      {"fp8_e4m3_acc48", 48}, {"fp8_e4m3_acc48_sat", 48}, {"fp8_e4m3_acc32", 32}};
+      {"fp8_e4m3_acc48", 48}, {"fp8_e4m3_acc48_sat", 48}, {"fp8_e4m3_acc32", 32},
+      {"fp8_e5m2_acc80", 80}, {"fp8_e5m2_acc80_sat", 80}, {"fp8_e5m2_acc48", 48}};
   for (size_t i = 0; i < want.size(); ++i) {
     const RtlFp8MacConfig& f = c.fp8_configurations[i];
     INFO(f.name);
     CHECK(f.name == want[i].first);
-    CHECK(f.format == "fp8_e4m3");
+    CHECK(f.format == f.name.substr(0, 8));  // "fp8_e4m3" or "fp8_e5m2"
     CHECK(f.acc_bits == want[i].second);
     CHECK(f.saturate == (f.name.find("_sat") != std::string::npos));
     CHECK(f.cells > 0);
@@ -275,6 +276,10 @@ TEST_CASE("the committed mac_cells.yaml lists the FP8 MAC beside the integer MAC
   // Saturation and a wider register cost gates, as for the integer MACs.
   CHECK(c.fp8_configurations[1].cells > c.fp8_configurations[0].cells);
   CHECK(c.fp8_configurations[0].cells > c.fp8_configurations[2].cells);
+  CHECK(c.fp8_configurations[4].cells > c.fp8_configurations[3].cells);
+  // E5M2's wider products and register cost more than E4M3's at the same mode.
+  CHECK(c.fp8_configurations[3].cells > c.fp8_configurations[0].cells);
+  CHECK(c.fp8_configurations[5].cells > c.fp8_configurations[0].cells);
 }
 
 TEST_CASE("bad FP8 rows of a cell-count file name the key and the value", "[rtl_area]") {
@@ -286,7 +291,8 @@ TEST_CASE("bad FP8 rows of a cell-count file name the key and the value", "[rtl_
     }
     return std::string("no error");
   };
-  const std::string ok = "  - {name: f, format: fp8_e4m3, acc_bits: 48, saturate: false, cells: 9}\n";
+  const std::string ok =
+      "  - {name: f, format: fp8_e4m3, acc_bits: 48, saturate: false, cells: 9}\n";
   CHECK(message(ok) == "no error");
   CHECK(ParseRtlMacCells(OneConfig() + "fp8_configurations:\n" + ok, "ok.yaml")
             .fp8_configurations.at(0)
@@ -295,7 +301,15 @@ TEST_CASE("bad FP8 rows of a cell-count file name the key and the value", "[rtl_
              Contains("fp8_configurations[0].format: ") && Contains("fp9"));
   CHECK_THAT(message(ok + ok), Contains("fp8_configurations[1].name: appears twice"));
   CHECK_THAT(message("  - {name: f, format: fp8_e4m3, acc_bits: 4, saturate: false, cells: 9}\n"),
-             Contains("fp8_configurations[0].acc_bits: must be an integer in 8..64, got '4'"));
+             Contains("fp8_configurations[0].acc_bits: must be an integer in 8..128, got '4'"));
+  CHECK(ParseRtlMacCells(OneConfig() + "fp8_configurations:\n" +
+                             "  - {name: f, format: fp8_e5m2, acc_bits: 128, saturate: false, "
+                             "cells: 9}\n",
+                         "ok.yaml")
+            .fp8_configurations.at(0)
+            .acc_bits == 128);
+  CHECK_THAT(message("  - {name: f, format: fp8_e5m2, acc_bits: 129, saturate: false, cells: 9}\n"),
+             Contains("fp8_configurations[0].acc_bits: must be an integer in 8..128, got '129'"));
   CHECK_THAT(message("  - {name: f, format: fp8_e4m3, acc_bits: 48, saturate: false, cells: 9,\n"
                      "     cell_types: {AND: 3}}\n"),
              Contains("fp8_configurations[0].cell_types: must add up to cells (9), got 3"));

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "quasar/models/error.h"
+#include "quasar/models/fp8_mac.h"
 #include "quasar/models/small_float.h"
 #include "quasar/models/spec/yaml_reader.h"
 #include "quasar/models/text_file.h"
@@ -101,7 +102,8 @@ bool ReadFp8Config(const MapReader& m, RtlFp8MacConfig* c) {
       m.Error("format", e.what());
     }
   }
-  c->acc_bits = static_cast<int>(IntIn(m, "acc_bits", kMinAccBits, kMaxAccBits).value_or(0));
+  c->acc_bits = static_cast<int>(
+      IntIn(m, "acc_bits", kMinFp8AccumulatorBits, kMaxFp8AccumulatorBits).value_or(0));
   c->saturate = m.Bool("saturate", true).value_or(false);
   c->cells = IntIn(m, "cells", 1, kMaxCells).value_or(0);
   ReadCellTypes(m, c->cells, &c->cell_types);

@@ -1,7 +1,8 @@
 #pragma once
-// The accumulator register of a MAC unit: a two's complement register of 8..64 bits that either
-// wraps or saturates, applied at every addition as hardware does, with a count of the additions
-// that overflowed. Also the accumulator width a layer needs.
+// The accumulator register of a MAC unit: a two's complement register of 8..64 bits (the FP8
+// MAC's, fp8_mac.h, up to 128) that either wraps or saturates, applied at every addition as
+// hardware does, with a count of the additions that overflowed. Also the accumulator width a layer
+// needs.
 
 #include <cstdint>
 #include <optional>
@@ -22,12 +23,12 @@ inline constexpr int kMaxAccumulatorBits = 64;
 
 // Width and overflow behaviour of an accumulator register.
 struct AccumulatorSpec {
-  int bits = 32;  // 8..64
+  int bits = 32;  // 8..64; the FP8 MAC's register 8..128 (kMaxFp8AccumulatorBits, fp8_mac.h)
   OverflowMode overflow = OverflowMode::kWrap;
 
   int64_t min() const { return bits == 64 ? INT64_MIN : -(int64_t{1} << (bits - 1)); }
   int64_t max() const { return bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1; }
-  bool Holds(int64_t v) const { return v >= min() && v <= max(); }
+  bool Holds(int64_t v) const { return v >= min() && v <= max(); }  // min, max: bits <= 64
 };
 
 // A partial AccumulatorSpec: the fields an override (a layer's, or --acc-bits/--overflow) sets.
@@ -45,25 +46,42 @@ struct AccumulatorOverride {
   }
 };
 
-// acc + v in an accumulator of `spec`: exact when the sum fits, otherwise wrapped modulo 2^bits or
-// saturated, and *overflow_events incremented. `acc` must already be in range.
+// The smallest value of a two's complement register of `bits` bits (1..128); the largest is its
+// complement, ~RegisterMin(bits).
+inline int128 RegisterMin(int bits) { return static_cast<int128>(~uint128{0} << (bits - 1)); }
+
+// acc + v in a two's complement register of `bits` bits (1..128): exact when the sum fits,
+// otherwise wrapped modulo 2^bits (the low `bits` bits, sign-extended) or saturated to the nearer
+// end, and *overflow_events incremented. `acc` must already be in range. The one home of the
+// register rule: AccumulateAdd applies it to the integer MACs' 8..64-bit registers, the FP8 MAC
+// (fp8_mac.h) to its register of up to 128 bits.
+inline int128 AccumulateAddWide(int128 acc, int128 v, int bits, OverflowMode mode,
+                                int64_t* overflow_events) {
+  const int128 lo = RegisterMin(bits), hi = ~lo;
+  int128 sum = 0;
+  // When the sum leaves int128 itself, `sum` holds it modulo 2^128: the low bits a wrap keeps;
+  // the sign of v then says which end a saturation takes.
+  const bool beyond = __builtin_add_overflow(acc, v, &sum);
+  if (!beyond && sum >= lo && sum <= hi) {
+    return sum;
+  }
+  ++*overflow_events;
+  if (mode == OverflowMode::kSaturate) {
+    return (beyond ? v < 0 : sum < lo) ? lo : hi;
+  }
+  const int unused = 128 - bits;
+  return static_cast<int128>(static_cast<uint128>(sum) << unused) >> unused;
+}
+
+// acc + v in an accumulator of `spec` (8..64 bits): AccumulateAddWide's rule, the in-range case
+// inline.
 inline int64_t AccumulateAdd(int64_t acc, int64_t v, const AccumulatorSpec& spec,
                              int64_t* overflow_events) {
   const int128 sum = static_cast<int128>(acc) + v;
   if (sum >= spec.min() && sum <= spec.max()) {
     return static_cast<int64_t>(sum);
   }
-  ++*overflow_events;
-  if (spec.overflow == OverflowMode::kSaturate) {
-    return sum < spec.min() ? spec.min() : spec.max();
-  }
-  // Two's complement wrap: keep the low `bits` bits and sign-extend.
-  const auto low = static_cast<uint64_t>(static_cast<uint128>(sum));
-  if (spec.bits == 64) {
-    return static_cast<int64_t>(low);
-  }
-  const int unused = 64 - spec.bits;
-  return static_cast<int64_t>(low << unused) >> unused;
+  return static_cast<int64_t>(AccumulateAddWide(acc, v, spec.bits, spec.overflow, overflow_events));
 }
 
 // Loads an initial value (the bias) into the register: an out-of-range value wraps or saturates

@@ -34,7 +34,7 @@ struct RtlMacConfig {
 struct RtlFp8MacConfig {
   std::string name;    // "fp8_e4m3_acc48"
   std::string format;  // a small-float format name (small_float.h): "fp8_e4m3"
-  int acc_bits = 0;    // ACC_W
+  int acc_bits = 0;    // ACC_W, 8..128 (kMaxFp8AccumulatorBits, fp8_mac.h)
   bool saturate = false;
   int64_t cells = 0;
   std::map<std::string, int64_t> cell_types;
