@@ -32,7 +32,7 @@
 
 namespace quasar::sim::explore {
 
-// ---- The sweep file (sweep_spec.cc) ----
+// ---- The sweep file (sweep_spec.cc; ConfigCount, PreparedNetworks::Get: sweep_configs.cc) ----
 
 // The prepared layers of a sweep's networks (SweepSpec::prepared), shared by its threads.
 class PreparedNetworks {
@@ -128,6 +128,8 @@ SweepSpec LoadSweep(const std::string& path, const SweepPaths& paths);
 // The same from text; `where` names it in messages and `base_dir` resolves relative paths.
 SweepSpec ParseSweep(const std::string& yaml_text, const std::string& where,
                      const std::string& base_dir, const SweepPaths& paths);
+
+// ---- Configurations (sweep_configs.cc) ----
 
 // One configuration: which network and precision, and the index of each axis' value. The order
 // is networks outermost, then precisions, then the axes in file order, the last axis varying
