@@ -75,7 +75,7 @@ enum class MapperSearch {
              // (kDense's first step; the default)
 };
 // The search of every command and call that does not name one: within 1 % of kDense on all but
-// 15 of the zoo's 4,368 layer cases in bench_mapper (at most 5.9 %), at about 1.5 times the
+// 5 of the zoo's 4,368 layer cases in bench_mapper (at most 4.7 %), at 1.5-1.8 times the
 // compile time of earlier versions (docs/architecture.md, decision 63).
 inline constexpr MapperSearch kDefaultMapperSearch = MapperSearch::kRefined;
 std::string MapperSearchName(MapperSearch s);  // "maximal" | "fast" | "refined" | "dense"
