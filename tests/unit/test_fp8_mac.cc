@@ -45,17 +45,34 @@ double DecodedProduct(const SmallFloatFormat& f, uint32_t a, uint32_t b) {
   return static_cast<double>(Decode(f, a)) * static_cast<double>(Decode(f, b));
 }
 
-// Random finite E4M3 codes.
-std::vector<uint32_t> FiniteCodes(std::mt19937_64& rng, size_t n) {
+// Random 8-bit codes for which `non_finite` is false (E4M3: IsE4m3Nan; E5M2: IsE5m2NonFinite).
+std::vector<uint32_t> FiniteCodes(std::mt19937_64& rng, size_t n,
+                                  bool (*non_finite)(uint32_t) = IsE4m3Nan) {
   std::uniform_int_distribution<uint32_t> code(0, 255);
   std::vector<uint32_t> v;
   while (v.size() < n) {
     const uint32_t c = code(rng);
-    if (!IsE4m3Nan(c)) {
+    if (!non_finite(c)) {
       v.push_back(c);
     }
   }
   return v;
+}
+
+// The products a[i] * b[i] accumulated from zero in a random order.
+Fp8MacState InShuffledOrder(const SmallFloatFormat& f, const std::vector<uint32_t>& a,
+                            const std::vector<uint32_t>& b, const AccumulatorSpec& spec,
+                            std::mt19937_64& rng, int64_t* events) {
+  std::vector<size_t> order(a.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  Fp8MacState r;
+  for (size_t i : order) {
+    r = Fp8MacStep(f, r, a[i], b[i], spec, events);
+  }
+  return r;
 }
 
 }  // namespace
@@ -109,16 +126,7 @@ TEST_CASE("FP8 MAC: accumulation is exact and order-independent in a 64-bit accu
     REQUIRE(events == 0);
     REQUIRE(std::ldexp(static_cast<double>(s.acc), -18) == sum);
     REQUIRE(Fp8AccumulatorToFloat(f, s) == static_cast<float>(sum));
-    std::vector<size_t> order(n);
-    for (size_t i = 0; i < n; ++i) {
-      order[i] = i;
-    }
-    std::shuffle(order.begin(), order.end(), rng);
-    Fp8MacState r;
-    for (size_t i : order) {
-      r = Fp8MacStep(f, r, a[i], b[i], spec, &events);
-    }
-    REQUIRE(r.acc == s.acc);
+    REQUIRE(InShuffledOrder(f, a, b, spec, rng, &events).acc == s.acc);
   }
 }
 
@@ -200,19 +208,6 @@ constexpr int kE5m2FractionBits = 32;  // 2^-16 * 2^-16, the smallest E5M2 produ
 // OFP8 v1.0: exponent field all ones is infinity (mantissa 00) or NaN (01, 10, 11).
 bool IsE5m2NonFinite(uint32_t code) { return ((code >> 2) & 0x1f) == 0x1f; }
 
-// Random finite E5M2 codes.
-std::vector<uint32_t> FiniteE5m2Codes(std::mt19937_64& rng, size_t n) {
-  std::uniform_int_distribution<uint32_t> code(0, 255);
-  std::vector<uint32_t> v;
-  while (v.size() < n) {
-    const uint32_t c = code(rng);
-    if (!IsE5m2NonFinite(c)) {
-      v.push_back(c);
-    }
-  }
-  return v;
-}
-
 // The exact E5M2 product in units of 2^-32 from the decoded values: the double product is exact
 // and an integer once scaled by 2^32, below 2^64, so the conversion is exact too.
 int128 ScaledE5m2Product(const SmallFloatFormat& f, uint32_t a, uint32_t b) {
@@ -272,7 +267,8 @@ TEST_CASE("FP8 MAC: E5M2 accumulation is exact and order-independent in an 80-bi
   int128 largest_sum = 0;
   for (int trial = 0; trial < 200; ++trial) {
     const size_t n = 1 + static_cast<size_t>(trial) * 5;
-    const std::vector<uint32_t> a = FiniteE5m2Codes(rng, n), b = FiniteE5m2Codes(rng, n);
+    const std::vector<uint32_t> a = FiniteCodes(rng, n, IsE5m2NonFinite),
+                                b = FiniteCodes(rng, n, IsE5m2NonFinite);
     int128 exact = 0;
     Fp8MacState s;
     int64_t events = 0;
@@ -286,16 +282,7 @@ TEST_CASE("FP8 MAC: E5M2 accumulation is exact and order-independent in an 80-bi
     REQUIRE(Fp8AccumulatorToFloat(f, s) ==
             static_cast<float>(exact) * std::ldexp(1.0f, -kE5m2FractionBits));
     largest_sum = std::max(largest_sum, exact < 0 ? -exact : exact);
-    std::vector<size_t> order(n);
-    for (size_t i = 0; i < n; ++i) {
-      order[i] = i;
-    }
-    std::shuffle(order.begin(), order.end(), rng);
-    Fp8MacState r;
-    for (size_t i : order) {
-      r = Fp8MacStep(f, r, a[i], b[i], spec, &events);
-    }
-    REQUIRE(r.acc == s.acc);
+    REQUIRE(InShuffledOrder(f, a, b, spec, rng, &events).acc == s.acc);
   }
   CHECK(largest_sum > int128{1} << 64);  // sums beyond 64 bits were reached
 }
@@ -308,7 +295,8 @@ TEST_CASE("FP8 MAC: a 48-bit E5M2 accumulator wraps modulo 2^48 or saturates at 
   int64_t wrap_events = 0, sat_events = 0, at_hi = 0, at_lo = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const size_t n = 1 + static_cast<size_t>(trial);
-    const std::vector<uint32_t> a = FiniteE5m2Codes(rng, n), b = FiniteE5m2Codes(rng, n);
+    const std::vector<uint32_t> a = FiniteCodes(rng, n, IsE5m2NonFinite),
+                                b = FiniteCodes(rng, n, IsE5m2NonFinite);
     Fp8MacState w, s;
     int128 exact = 0, clamped = 0;
     for (size_t i = 0; i < n; ++i) {
