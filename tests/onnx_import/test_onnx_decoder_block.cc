@@ -169,6 +169,19 @@ TEST_CASE("A Llama-style decode block imports with its KV cache and gives PyTorc
   CHECK(ops.at(NetOp::kRmsNorm) == 2);
   CHECK(ops.at(NetOp::kSilu) == 1);
   CHECK(ops.count(NetOp::kSub) == 0);
+  // The new token's q and k rotated at position L, read from the tables' one row.
+  std::vector<Shape> rotated;
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRotaryEmbedding) {
+      CHECK(l.rope_base == 10000.0);
+      CHECK(l.rope_offset == L);
+      rotated.push_back(l.output_shape);
+    }
+  }
+  CHECK(rotated == std::vector<Shape>{{1, H, 1, HD}, {1, 2, 1, HD}});
+  CHECK(ops.count(NetOp::kSlice) == 0);
+  CHECK(ops.at(NetOp::kConcat) == 4);    // the two cache appends, the two KV-head repeats
+  CHECK(ops.at(NetOp::kConstant) == 2);  // the norms' weights; the tables dropped
   CHECK(ops.at(NetOp::kMatMul) == 2);
   CHECK(ops.at(NetOp::kFullyConnected) == 7);
   // q, o [1, D] x [D, D]; k, v [1, D] x [D, 2 HD]; q K^T and p V over the 4 query heads of
@@ -247,20 +260,22 @@ TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another const
 namespace quasar::models {
 namespace {
 
-// x [1, 2, 3, 4] (2 heads, 3 positions, 4 features) -> x * cos + cat(-x[..., 2:], x[..., :2]) *
-// sin -> y, the tables [3, 4] given; as Hugging Face's apply_rotary_pos_emb exports.
-onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin) {
+// x [1, 2, S, D] (2 heads, S positions, D features) -> x * cos + cat(-x[..., D/2:],
+// x[..., :D/2]) * sin -> y, the tables [S, D] given (S 3, D 4 unless said); as Hugging Face's
+// apply_rotary_pos_emb exports.
+onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin,
+                            int64_t s = 3, int64_t d = 4) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(13);
   onnx::GraphProto* g = m.mutable_graph();
   g->set_name("rope");
-  FloatIo(g->add_input(), "x", {1, 2, 3, 4});
+  FloatIo(g->add_input(), "x", {1, 2, s, d});
   g->add_output()->set_name("y");
-  FloatConstant(g, "cos", {3, 4}, cos);
-  FloatConstant(g, "sin", {3, 4}, sin);
+  FloatConstant(g, "cos", {s, d}, cos);
+  FloatConstant(g, "sin", {s, d}, sin);
   IntConstant(g, "zero", {1}, {0});
-  IntConstant(g, "two", {1}, {2});
+  IntConstant(g, "two", {1}, {d / 2});
   IntConstant(g, "end", {1}, {INT64_MAX});
   IntConstant(g, "last", {1}, {-1});
   AddNode(g, "Mul", {"x", "cos"}, "xc");
@@ -327,6 +342,52 @@ TEST_CASE("A rotate-half rotary embedding on RoPE tables is fused; on other tabl
     for (int64_t i = 0; i < 24; ++i) {
       INFO("element " << i);
       CHECK(std::abs(y[i] - want[static_cast<size_t>(i)]) <= 1e-6);
+    }
+  }
+}
+
+TEST_CASE("RoPE tables of the rows from a later position fuse with that position offset") {
+  // A decode step's tables: one row, position p, D 8, base 100: theta_i = 100^(-2i / 8) =
+  // 1, 0.316, 0.1, 0.0316. Read while p theta_2 < pi (p < 31.4); at p 40 the angle of column 2
+  // wraps and the ops stay as written, as do tables off by 1e-3.
+  constexpr int64_t kD = 8;
+  auto tables = [](int p, std::vector<float>* cos, std::vector<float>* sin) {
+    cos->assign(kD, 0.0f);
+    sin->assign(kD, 0.0f);
+    for (int64_t i = 0; i < kD / 2; ++i) {
+      const double angle = p * std::pow(100.0, -2.0 * static_cast<double>(i) / kD);
+      (*cos)[i] = (*cos)[i + kD / 2] = static_cast<float>(std::cos(angle));
+      (*sin)[i] = (*sin)[i + kD / 2] = static_cast<float>(std::sin(angle));
+    }
+  };
+  const std::vector<float> xs = {0.5f,  -1.0f, 0.25f, 2.0f,  -0.75f, 1.5f,   -2.0f,  1.0f,
+                                 1.25f, 0.0f,  -0.5f, 0.75f, 2.5f,   -1.25f, 0.125f, -3.0f};
+  for (int p : {1, 16, 31, 40}) {
+    for (bool exact : {true, false}) {
+      INFO("position " << p << (exact ? "" : ", sin[1] changed by 1e-3"));
+      std::vector<float> cos, sin;
+      tables(p, &cos, &sin);
+      if (!exact) sin[1] += 1e-3f;
+      const NetworkSpec net = ImportOnnx(WriteTemp("rope_at.onnx", RotateHalf(cos, sin, 1, kD)));
+      const bool fused = exact && p < 40;
+      REQUIRE(OpCounts(net).count(NetOp::kRotaryEmbedding) == (fused ? 1u : 0u));
+      if (fused) {
+        REQUIRE(net.layers.size() == 1);
+        CHECK(net.layers[0].rope_base == 100.0);
+        CHECK(net.layers[0].rope_offset == p);
+      }
+      const FloatTensor x({1, 2, 1, kD}, xs);
+      const FloatTensor y =
+          RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+      REQUIRE(y.size() == 2 * kD);
+      for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t j = 0; j < kD; ++j) {
+          INFO("head " << h << ", feature " << j);
+          const float* r = &xs[static_cast<size_t>(h * kD)];
+          const float rot = j < kD / 2 ? -r[j + kD / 2] : r[j - kD / 2];
+          CHECK(std::abs(y[h * kD + j] - (r[j] * cos[j] + rot * sin[j])) <= 1e-6);
+        }
+      }
     }
   }
 }
