@@ -161,33 +161,51 @@ expect 0 "output_padding: [1, 0]" -- cat "$tmp/convt/convtranspose_cnn.yaml"
 expect 0 "" -- test -s "$tmp/ca.json"
 expect 0 "" -- diff "$tmp/ca.json" "$tmp/cb.json"
 
-# Decoder blocks exported from PyTorch (workloads/onnx/export_decoder_block.py): the imported
-# tiny blocks have the MACs of the zoo's blocks of the same dimensions, their fused ops written
-# out read back to the same golden run, and they run on the cycle model bit-exactly.
+# Decoder blocks exported from PyTorch (workloads/onnx/export_decoder_block.py), prefill (S 16)
+# and decode (one token over a KV cache of L 16, given as the graph inputs past_key and
+# past_value): the imported tiny blocks have the MACs and parameters of the zoo's blocks of the
+# same dimensions and phase (the decode block's cache concats cost no MACs), their fused ops
+# written out read back to the same golden run, and they run on the cycle model bit-exactly.
 for b in "gpt2 gpt2_block hidden=64,heads=4,ffn=128" \
          "llama llama_block hidden=64,heads=4,kv_heads=2,ffn=128"; do
   read -r fam zoo dims <<< "$b"
-  f="$data/decoder_${fam}_tiny.onnx"
-  zoo_total=$("$q" networks --net "$zoo" --seq 16 --dims "$dims" | grep '^total:')
-  expect 0 "" -- test -n "$zoo_total"
-  expect 0 "$zoo_total" -- "$q" networks --net "$f"
-  expect 0 "" -- "$q" import-onnx --check "$f"
-  expect 0 "" -- "$q" import-onnx "$f" -o "$tmp/$fam"
-  "$q" infer --net "$f" --bits w8a8 --format json 2>/dev/null |
-    grep -v 'seconds"\|"file"\|"net"' > "$tmp/${fam}_a.json"
-  "$q" infer --net "$tmp/$fam/decoder_${fam}_tiny.yaml" --bits w8a8 --format json 2>/dev/null |
-    grep -v 'seconds"\|"file"\|"net"' > "$tmp/${fam}_b.json"
-  expect 0 "" -- test -s "$tmp/${fam}_a.json"
-  expect 0 "" -- diff "$tmp/${fam}_a.json" "$tmp/${fam}_b.json"
-  expect 0 "" -- "$q" run --net "$f" --arch tpu_like_128x128_ws
-  expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run --net "$f" \
-    --arch edge_32x32_os --backend systemc
+  for phase in prefill decode; do
+    if [ "$phase" = prefill ]; then
+      stem=decoder_${fam}_tiny
+      zoo_args=(--seq 16)
+    else
+      stem=decoder_${fam}_tiny_decode
+      zoo_args=(--phase decode --context 16)
+    fi
+    f="$data/$stem.onnx"
+    zoo_total=$("$q" networks --net "$zoo" "${zoo_args[@]}" --dims "$dims" | grep '^total:')
+    expect 0 "" -- test -n "$zoo_total"
+    expect 0 "$zoo_total" -- "$q" networks --net "$f"
+    expect 0 "" -- "$q" import-onnx --check "$f"
+    expect 0 "" -- "$q" import-onnx "$f" -o "$tmp/$stem"
+    "$q" infer --net "$f" --bits w8a8 --format json 2>/dev/null |
+      grep -v 'seconds"\|"file"\|"net"' > "$tmp/${stem}_a.json"
+    "$q" infer --net "$tmp/$stem/$stem.yaml" --bits w8a8 --format json 2>/dev/null |
+      grep -v 'seconds"\|"file"\|"net"' > "$tmp/${stem}_b.json"
+    expect 0 "" -- test -s "$tmp/${stem}_a.json"
+    expect 0 "" -- diff "$tmp/${stem}_a.json" "$tmp/${stem}_b.json"
+    expect 0 "" -- "$q" run --net "$f" --arch tpu_like_128x128_ws
+    expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run --net "$f" \
+      --arch edge_32x32_os --backend systemc
+  done
 done
-expect 0 "op: gelu" -- cat "$tmp/gpt2/decoder_gpt2_tiny.yaml"
+expect 0 "op: gelu" -- cat "$tmp/decoder_gpt2_tiny/decoder_gpt2_tiny.yaml"
 expect 0 "op: rotary_embedding, input: /Transpose, base: 10000" -- \
-  cat "$tmp/llama/decoder_llama_tiny.yaml"
-expect 0 "op: rms_norm, inputs: [x, input_norm.weight]" -- cat "$tmp/llama/decoder_llama_tiny.yaml"
-expect 0 "op: silu" -- cat "$tmp/llama/decoder_llama_tiny.yaml"
+  cat "$tmp/decoder_llama_tiny/decoder_llama_tiny.yaml"
+expect 0 "op: rms_norm, inputs: [x, input_norm.weight]" -- \
+  cat "$tmp/decoder_llama_tiny/decoder_llama_tiny.yaml"
+expect 0 "op: silu" -- cat "$tmp/decoder_llama_tiny/decoder_llama_tiny.yaml"
+for stem in decoder_gpt2_tiny_decode decoder_llama_tiny_decode; do
+  expect 0 "op: concat, inputs: [past_key, " -- cat "$tmp/$stem/$stem.yaml"
+  expect 0 "op: concat, inputs: [past_value, " -- cat "$tmp/$stem/$stem.yaml"
+done
+expect 0 "op: rotary_embedding, input: /Transpose, base: 10000, position_offset: 16" -- \
+  cat "$tmp/decoder_llama_tiny_decode/decoder_llama_tiny_decode.yaml"
 
 # Bad files: named, exit 2, never a crash.
 head -c 1000 "$data/tiny_cnn.onnx" > "$tmp/cut.onnx"

@@ -2,9 +2,10 @@
 // workloads/onnx/export_decoder_block.py (d_model 64, 4 heads, 2 KV heads for Llama, MLP 128,
 // S 16; synthetic seeded weights) import with their norms and activations fused into the ops
 // the zoo's blocks use (models/src/onnx/fuse_decoder.cc), cost the MACs of their matrix products
-// (derived by hand below), and give PyTorch's float output on every element. Expand of a computed
-// tensor (KV-head repeat), Neg and Reciprocal by hand-made models; a form Quasar does not take
-// is refused naming the node.
+// (derived by hand below), and give PyTorch's float output on every element; so do their decode
+// phase (`--phase decode --context 16`: one token over a KV cache given as graph inputs, appended
+// by Concat as transformers' past_key_values are). Expand of a computed tensor (KV-head repeat),
+// Neg and Reciprocal by hand-made models; a form Quasar does not take is refused naming the node.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -44,14 +45,19 @@ int64_t Macs(const NetworkSpec& net) {
 }
 
 // The imported block's golden float forward pass against PyTorch's output, every element.
+// The first input (x) is read from <stem>.input.npy, any other (a decode block's KV cache,
+// past_key and past_value) from <stem>.<its name>.npy.
 // Tolerance: 1e-5 absolute plus 1e-5 relative; the two compute the same float32 function with
 // sums in other orders (the largest differences measured: 3.6e-7 for GPT-2, 2.4e-7 for Llama,
-// on outputs of magnitude up to about 4).
+// on outputs of magnitude up to about 4; 2.4e-7 for both decode blocks, outputs up to 3.1).
 void CheckTorchOutput(const NetworkSpec& net, const std::string& stem) {
-  const FloatTensor x = ReadFloat(DataPath(stem + ".input.npy"));
+  std::map<std::string, FloatTensor> inputs;
+  for (size_t i = 0; i < net.inputs.size(); ++i) {
+    const std::string& name = net.inputs[i].name;
+    inputs.emplace(name, ReadFloat(DataPath(stem + "." + (i == 0 ? "input" : name) + ".npy")));
+  }
   const FloatTensor want = ReadFloat(DataPath(stem + ".output.npy"));
-  const FloatTensor got =
-      RunFloatNetwork(net, MakeFloatParams(net, 1), {{net.inputs.at(0).name, x}}).at(net.output);
+  const FloatTensor got = RunFloatNetwork(net, MakeFloatParams(net, 1), inputs).at(net.output);
   REQUIRE(got.shape == want.shape);
   for (int64_t i = 0; i < want.size(); ++i) {
     INFO("element " << i);
@@ -60,6 +66,30 @@ void CheckTorchOutput(const NetworkSpec& net, const std::string& stem) {
 }
 
 constexpr int64_t S = 16, D = 64, H = 4, HD = 16, F = 128;
+constexpr int64_t L = 16, P = L + 1;  // decode: the cache's tokens; the positions attended
+
+// The decode block's cache: the graph inputs past_key and past_value [1, kv, L, HD], each read
+// by one concat along the sequence axis appending the new token's K or V (torch.cat).
+void CheckCacheConcats(const NetworkSpec& net, int64_t kv) {
+  REQUIRE(net.inputs.size() == 3);
+  CHECK(net.inputs[0].shape == Shape{1, 1, D});
+  for (int i = 1; i <= 2; ++i) {
+    CHECK(net.inputs[i].shape == Shape{1, kv, L, HD});
+    int readers = 0;
+    for (const NetLayer& l : net.layers) {
+      for (const std::string& in : l.inputs) {
+        if (in != net.inputs[i].name) continue;
+        ++readers;
+        CHECK(l.op == NetOp::kConcat);
+        CHECK(l.inputs.size() == 2);
+        CHECK(l.inputs.at(0) == net.inputs[i].name);
+        CHECK(l.axis == -2);
+        CHECK(l.output_shape == Shape{1, kv, P, HD});
+      }
+    }
+    CHECK(readers == 1);
+  }
+}
 
 }  // namespace
 
@@ -114,6 +144,50 @@ TEST_CASE("A Llama-style block imports fused and gives PyTorch's float output") 
   // heads (each KV head repeated for 2); gate, up [S, D] x [D, F]; down [S, F] x [F, D].
   CHECK(Macs(net) == 2 * S * D * D + 2 * S * D * 2 * HD + 2 * H * S * S * HD + 3 * S * D * F);
   CheckTorchOutput(net, "decoder_llama_tiny");
+}
+
+TEST_CASE("A GPT-2-style decode block imports with its KV cache and gives PyTorch's output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_gpt2_tiny_decode.onnx"));
+  CheckCacheConcats(net, H);
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kConcat) == 2);  // the cache appends alone
+  CHECK(ops.count(NetOp::kSub) == 0);  // no mask: the one query sees all P positions
+  CHECK(ops.at(NetOp::kLayerNorm) == 2);
+  CHECK(ops.at(NetOp::kGelu) == 1);
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 4);
+  // One token: c_attn [1, D] x [D, 3D]; q K^T and p V per head [1, HD] x [HD, P] and
+  // [1, P] x [P, HD]; attn c_proj, c_fc, mlp c_proj.
+  CHECK(Macs(net) == D * 3 * D + 2 * H * P * HD + D * D + D * F + F * D);
+  CheckTorchOutput(net, "decoder_gpt2_tiny_decode");
+}
+
+TEST_CASE("A Llama-style decode block imports with its KV cache and gives PyTorch's output") {
+  const NetworkSpec net = ImportOnnx(DataPath("decoder_llama_tiny_decode.onnx"));
+  CheckCacheConcats(net, 2);
+  const auto ops = OpCounts(net);
+  CHECK(ops.at(NetOp::kRmsNorm) == 2);
+  CHECK(ops.at(NetOp::kSilu) == 1);
+  CHECK(ops.count(NetOp::kSub) == 0);
+  // The new token's q and k rotated at position L, read from the tables' one row.
+  std::vector<Shape> rotated;
+  for (const NetLayer& l : net.layers) {
+    if (l.op == NetOp::kRotaryEmbedding) {
+      CHECK(l.rope_base == 10000.0);
+      CHECK(l.rope_offset == L);
+      rotated.push_back(l.output_shape);
+    }
+  }
+  CHECK(rotated == std::vector<Shape>{{1, H, 1, HD}, {1, 2, 1, HD}});
+  CHECK(ops.count(NetOp::kSlice) == 0);
+  CHECK(ops.at(NetOp::kConcat) == 4);    // the two cache appends, the two KV-head repeats
+  CHECK(ops.at(NetOp::kConstant) == 2);  // the norms' weights; the tables dropped
+  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kFullyConnected) == 7);
+  // q, o [1, D] x [D, D]; k, v [1, D] x [D, 2 HD]; q K^T and p V over the 4 query heads of
+  // P positions (the cache's 2 KV heads repeated for 2 each); gate, up, down.
+  CHECK(Macs(net) == 2 * D * D + 2 * D * 2 * HD + 2 * H * P * HD + 3 * D * F);
+  CheckTorchOutput(net, "decoder_llama_tiny_decode");
 }
 
 namespace {
@@ -186,20 +260,22 @@ TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another const
 namespace quasar::models {
 namespace {
 
-// x [1, 2, 3, 4] (2 heads, 3 positions, 4 features) -> x * cos + cat(-x[..., 2:], x[..., :2]) *
-// sin -> y, the tables [3, 4] given; as Hugging Face's apply_rotary_pos_emb exports.
-onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin) {
+// x [1, 2, S, D] (2 heads, S positions, D features) -> x * cos + cat(-x[..., D/2:],
+// x[..., :D/2]) * sin -> y, the tables [S, D] given (S 3, D 4 unless said); as Hugging Face's
+// apply_rotary_pos_emb exports.
+onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin,
+                            int64_t s = 3, int64_t d = 4) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(13);
   onnx::GraphProto* g = m.mutable_graph();
   g->set_name("rope");
-  FloatIo(g->add_input(), "x", {1, 2, 3, 4});
+  FloatIo(g->add_input(), "x", {1, 2, s, d});
   g->add_output()->set_name("y");
-  FloatConstant(g, "cos", {3, 4}, cos);
-  FloatConstant(g, "sin", {3, 4}, sin);
+  FloatConstant(g, "cos", {s, d}, cos);
+  FloatConstant(g, "sin", {s, d}, sin);
   IntConstant(g, "zero", {1}, {0});
-  IntConstant(g, "two", {1}, {2});
+  IntConstant(g, "two", {1}, {d / 2});
   IntConstant(g, "end", {1}, {INT64_MAX});
   IntConstant(g, "last", {1}, {-1});
   AddNode(g, "Mul", {"x", "cos"}, "xc");
@@ -266,6 +342,52 @@ TEST_CASE("A rotate-half rotary embedding on RoPE tables is fused; on other tabl
     for (int64_t i = 0; i < 24; ++i) {
       INFO("element " << i);
       CHECK(std::abs(y[i] - want[static_cast<size_t>(i)]) <= 1e-6);
+    }
+  }
+}
+
+TEST_CASE("RoPE tables of the rows from a later position fuse with that position offset") {
+  // A decode step's tables: one row, position p, D 8, base 100: theta_i = 100^(-2i / 8) =
+  // 1, 0.316, 0.1, 0.0316. Read while p theta_2 < pi (p < 31.4); at p 40 the angle of column 2
+  // wraps and the ops stay as written, as do tables off by 1e-3.
+  constexpr int64_t kD = 8;
+  auto tables = [](int p, std::vector<float>* cos, std::vector<float>* sin) {
+    cos->assign(kD, 0.0f);
+    sin->assign(kD, 0.0f);
+    for (int64_t i = 0; i < kD / 2; ++i) {
+      const double angle = p * std::pow(100.0, -2.0 * static_cast<double>(i) / kD);
+      (*cos)[i] = (*cos)[i + kD / 2] = static_cast<float>(std::cos(angle));
+      (*sin)[i] = (*sin)[i + kD / 2] = static_cast<float>(std::sin(angle));
+    }
+  };
+  const std::vector<float> xs = {0.5f,  -1.0f, 0.25f, 2.0f,  -0.75f, 1.5f,   -2.0f,  1.0f,
+                                 1.25f, 0.0f,  -0.5f, 0.75f, 2.5f,   -1.25f, 0.125f, -3.0f};
+  for (int p : {1, 16, 31, 40}) {
+    for (bool exact : {true, false}) {
+      INFO("position " << p << (exact ? "" : ", sin[1] changed by 1e-3"));
+      std::vector<float> cos, sin;
+      tables(p, &cos, &sin);
+      if (!exact) sin[1] += 1e-3f;
+      const NetworkSpec net = ImportOnnx(WriteTemp("rope_at.onnx", RotateHalf(cos, sin, 1, kD)));
+      const bool fused = exact && p < 40;
+      REQUIRE(OpCounts(net).count(NetOp::kRotaryEmbedding) == (fused ? 1u : 0u));
+      if (fused) {
+        REQUIRE(net.layers.size() == 1);
+        CHECK(net.layers[0].rope_base == 100.0);
+        CHECK(net.layers[0].rope_offset == p);
+      }
+      const FloatTensor x({1, 2, 1, kD}, xs);
+      const FloatTensor y =
+          RunFloatNetwork(net, MakeFloatParams(net, 1), {{"x", x}}).at(net.output);
+      REQUIRE(y.size() == 2 * kD);
+      for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t j = 0; j < kD; ++j) {
+          INFO("head " << h << ", feature " << j);
+          const float* r = &xs[static_cast<size_t>(h * kD)];
+          const float rot = j < kD / 2 ? -r[j + kD / 2] : r[j - kD / 2];
+          CHECK(std::abs(y[h * kD + j] - (r[j] * cos[j] + rot * sin[j])) <= 1e-6);
+        }
+      }
     }
   }
 }

@@ -1,10 +1,18 @@
 #!/usr/bin/python3
-"""Exports one decoder-only transformer block, prefill phase, to ONNX: a GPT-2-style block and a
-Llama-style block, each written in plain torch ops as their reference implementations write
-them, with synthetic seeded weights (torch.manual_seed; no trained model, no network access).
-Beside each model it writes a seeded input [1, S, d_model] and PyTorch's float output on it
-(<name>.input.npy, <name>.output.npy), which tests/onnx_import/test_onnx_decoder_block.cc
-compares with Quasar's golden forward pass on every element.
+"""Exports one decoder-only transformer block, prefill or decode phase, to ONNX: a GPT-2-style
+block and a Llama-style block, each written in plain torch ops as their reference
+implementations write them, with synthetic seeded weights (torch.manual_seed; no trained model,
+no network access). Beside each model it writes a seeded input [1, S, d_model] and PyTorch's
+float output on it (<name>.input.npy, <name>.output.npy), which
+tests/onnx_import/test_onnx_decoder_block.cc compares with Quasar's golden forward pass on every
+element.
+
+Decode (--phase decode --context L; <name>_decode): one new token x [1, 1, d_model] and the KV
+cache as two more graph inputs past_key, past_value [1, kv_heads, L, d_head] (synthetic seeded
+values, written as <name>.past_key.npy and <name>.past_value.npy). The new token's K and V are
+appended to the cache along the sequence axis with torch.cat, as transformers' past_key_values
+are (the Llama cache holding rotated keys), and the one query attends over L + 1 positions with
+no mask; the Llama rotary tables are the rows of position L.
 
 GPT-2 block (Radford et al. 2019; Hugging Face transformers, models/gpt2/modeling_gpt2.py):
 x + attn(ln_1(x)), then + mlp(ln_2(x)); c_attn one fused QKV projection split in three
@@ -18,14 +26,16 @@ embedding in the rotate-half layout on precomputed cos/sin tables (theta_i = bas
 grouped-query attention with the KV heads repeated (repeat_kv: unsqueeze, expand, reshape), the
 same causal mask, o_proj; RMSNorm, SwiGLU MLP down(silu(gate(x)) * up(x)).
 
-Default sizes are small (d_model 64, 4 heads, 2 KV heads, MLP 128, S 16), as the committed test
-models in tests/data/onnx/ (decoder_gpt2_tiny, decoder_llama_tiny). --gpt2-small gives GPT-2
-small (d 768, 12 heads, MLP 3072) and --llama-zoo the zoo's llama_block (d 4096, 32 heads, 8 KV
-heads, MLP 14336, rope base 500000; models/src/net/decoder_block.cc, DefaultDecoderDims); those
-are far over 1 MB and are for benchmarks (bench/onnx_decoder_block.sh), not for committing.
+Default sizes are small (d_model 64, 4 heads, 2 KV heads, MLP 128, S 16, L 16), as the committed
+test models in tests/data/onnx/ (decoder_gpt2_tiny, decoder_llama_tiny, and their _decode).
+--gpt2-small gives GPT-2 small (d 768, 12 heads, MLP 3072) and --llama-zoo the zoo's llama_block
+(d 4096, 32 heads, 8 KV heads, MLP 14336, rope base 500000; models/src/net/decoder_block.cc,
+DefaultDecoderDims); those are far over 1 MB and are for benchmarks
+(bench/onnx_decoder_block.sh), not for committing.
 
     /usr/bin/python3 workloads/onnx/export_decoder_block.py [--out-dir DIR] [--family gpt2|llama]
-        [--gpt2-small | --llama-zoo] [--seq S] [--opset N] [--separate-qkv] [--no-data]
+        [--gpt2-small | --llama-zoo] [--phase prefill|decode] [--seq S | --context L]
+        [--opset N] [--separate-qkv] [--no-data]
 """
 import argparse
 import math
@@ -62,7 +72,7 @@ class Gpt2Block(nn.Module):
         b, s, _ = t.shape
         return t.view(b, s, self.heads, self.head_dim).transpose(1, 2)
 
-    def forward(self, x):
+    def forward(self, x, past_key=None, past_value=None):
         b, s, d = x.shape
         h = self.ln_1(x)
         if self.separate:
@@ -70,7 +80,12 @@ class Gpt2Block(nn.Module):
         else:
             q, k, v = self.c_attn(h).split(d, dim=-1)
         q, k, v = self.heads_of(q), self.heads_of(k), self.heads_of(v)
-        scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.head_dim) + self.mask
+        if past_key is not None:  # decode: the new token's K, V appended to the cache
+            k = torch.cat((past_key, k), dim=-2)
+            v = torch.cat((past_value, v), dim=-2)
+        scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.head_dim)
+        if past_key is None:  # decode: the one query sees every position
+            scores = scores + self.mask
         ctx = torch.matmul(torch.softmax(scores, dim=-1), v)
         x = x + self.attn_proj(ctx.transpose(1, 2).reshape(b, s, d))
         return x + self.mlp_proj(self.act(self.c_fc(self.ln_2(x))))
@@ -92,7 +107,7 @@ def rotate_half(x):
 
 
 class LlamaBlock(nn.Module):
-    def __init__(self, d, heads, kv_heads, ffn, seq, base):
+    def __init__(self, d, heads, kv_heads, ffn, seq, base, position=0):
         super().__init__()
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, d // heads
         self.input_norm = RmsNorm(d, 1e-5)
@@ -106,7 +121,8 @@ class LlamaBlock(nn.Module):
         self.down_proj = nn.Linear(ffn, d, bias=False)
         inv_freq = 1.0 / (base ** (torch.arange(0, self.head_dim, 2, dtype=torch.float64) /
                                    self.head_dim))
-        angles = torch.outer(torch.arange(seq, dtype=torch.float64), inv_freq)
+        positions = torch.arange(position, position + seq, dtype=torch.float64)
+        angles = torch.outer(positions, inv_freq)
         angles = torch.cat((angles, angles), dim=-1)  # [S, head_dim], rotate-half layout
         self.register_buffer("cos", angles.cos().float())
         self.register_buffer("sin", angles.sin().float())
@@ -120,15 +136,20 @@ class LlamaBlock(nn.Module):
         rep = self.heads // kv
         return t[:, :, None, :, :].expand(b, kv, rep, s, hd).reshape(b, kv * rep, s, hd)
 
-    def forward(self, x):
+    def forward(self, x, past_key=None, past_value=None):
         b, s, d = x.shape
         h = self.input_norm(x)
         q = self.q_proj(h).view(b, s, self.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         q, k = self.rope(q), self.rope(k)
+        if past_key is not None:  # decode: the cache holds rotated keys, as transformers' does
+            k = torch.cat((past_key, k), dim=-2)
+            v = torch.cat((past_value, v), dim=-2)
         k, v = self.repeat_kv(k), self.repeat_kv(v)
-        scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.head_dim) + self.mask
+        scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(self.head_dim)
+        if past_key is None:
+            scores = scores + self.mask
         ctx = torch.matmul(torch.softmax(scores, dim=-1), v)
         x = x + self.o_proj(ctx.transpose(1, 2).reshape(b, s, self.heads * self.head_dim))
         h = self.post_norm(x)
@@ -148,37 +169,59 @@ def main():
     p.add_argument("--kv-heads", type=int, default=2)
     p.add_argument("--ffn", type=int, default=128)
     p.add_argument("--rope-base", type=float, default=10000.0)
-    p.add_argument("--seq", type=int, default=16)
+    p.add_argument("--phase", choices=["prefill", "decode"], default="prefill")
+    p.add_argument("--seq", type=int, default=None, help="prefill: the tokens (default 16)")
+    p.add_argument("--context", type=int, default=None,
+                   help="decode: the tokens in the KV cache (default 16)")
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--separate-qkv", action="store_true")
     p.add_argument("--no-data", action="store_true", help="write the .onnx only")
     p.add_argument("--name", default=None, help="file stem (one family only)")
     a = p.parse_args()
+    decode = a.phase == "decode"
+    if decode and a.seq is not None:
+        p.error("--seq is for prefill; decode takes one token over --context L")
+    if not decode and a.context is not None:
+        p.error("--context is for decode (--phase decode)")
+    seq = 1 if decode else (a.seq if a.seq is not None else 16)
+    context = (a.context if a.context is not None else 16) if decode else 0
+    if decode and context < 1:
+        p.error("--context must be at least 1")
     families = ["gpt2", "llama"] if a.family == "both" else [a.family]
     os.makedirs(a.out_dir, exist_ok=True)
     for fam in families:
         torch.manual_seed(20)  # synthetic weights, seeded
         if fam == "gpt2":
             d, h, f = (768, 12, 3072) if a.gpt2_small else (a.d_model, a.heads, a.ffn)
-            model = Gpt2Block(d, h, f, a.seq, a.separate_qkv)
+            kv = h
+            model = Gpt2Block(d, h, f, seq, a.separate_qkv)
             size = "small" if a.gpt2_small else "tiny"
         else:
             if a.llama_zoo:
                 d, h, kv, f, base = 4096, 32, 8, 14336, 500000.0
             else:
                 d, h, kv, f, base = a.d_model, a.heads, a.kv_heads, a.ffn, a.rope_base
-            model = LlamaBlock(d, h, kv, f, a.seq, base)
+            # decode: the new token's rotary tables are the rows of position L
+            model = LlamaBlock(d, h, kv, f, seq, base, position=context)
             size = "zoo" if a.llama_zoo else "tiny"
         model.eval()
-        stem = a.name or f"decoder_{fam}_{size}"
-        x = torch.randn(1, a.seq, d)
+        stem = a.name or f"decoder_{fam}_{size}" + ("_decode" if decode else "")
+        x = torch.randn(1, seq, d)
+        args, inputs = (x,), {"input": x}
+        if decode:  # the cache [1, kv_heads, L, d_head], synthetic seeded values
+            past_key = torch.randn(1, kv, context, d // h)
+            past_value = torch.randn(1, kv, context, d // h)
+            args = (x, past_key, past_value)
+            inputs.update(past_key=past_key, past_value=past_value)
         path = os.path.join(a.out_dir, stem + ".onnx")
-        torch.onnx.export(model, (x,), path, input_names=["x"], output_names=["y"],
+        names = ["x", "past_key", "past_value"][:len(args)]
+        torch.onnx.export(model, args, path, input_names=names, output_names=["y"],
                           opset_version=a.opset, do_constant_folding=True)
         if not a.no_data:
             with torch.no_grad():
-                y = model(x)
-            np.save(os.path.join(a.out_dir, stem + ".input.npy"), x.numpy())
+                y = model(*args)
+            for key, t in inputs.items():
+                np.save(os.path.join(a.out_dir, f"{stem}.{key}.npy"), t.numpy())
             np.save(os.path.join(a.out_dir, stem + ".output.npy"), y.numpy())
         print(path, os.path.getsize(path), "bytes")
 

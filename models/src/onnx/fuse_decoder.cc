@@ -10,13 +10,15 @@
 //     by 0.5; onnx/docs/Operators.md, Gelu-20 with approximate "none"): one gelu;
 //   the rotary embedding on precomputed cos / sin tables (Hugging Face's apply_rotary_pos_emb,
 //     rotate-half layout; ONNX's RotaryEmbedding-23 with interleaved 0): one rotary_embedding,
-//     when the tables are cos and sin of p base^(-2i / D) at rows p = 0, 1, ... (MatchRotary).
+//     when the tables are cos and sin of p base^(-2i / D) at rows p = P, P + 1, ... (P = 0 in
+//     prefill, the cache's length L in a decode step; MatchRotary).
 // As fuse_layer_norm.cc, only chains whose intermediates nothing else reads are fused, and a
 // model with QDQ parameters, which quantizes those intermediates itself, is left alone.
 
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "fuse_readers.h"
 #include "importer.h"
@@ -170,47 +172,79 @@ const FloatTensor* Table(const Readers& r, const std::string& name, int64_t s, i
   return c->weights_data.get();
 }
 
-// The tables hold cos and sin of p theta_i, theta_i = base^(-2i / D), at rows p = 0.. in the
-// rotate-half layout (column i and i + D/2 alike), each within 2e-6 of ops/rotary_embedding.cc's
-// own float32 values; returns that base, or 0. The base is read from row 1, column 1 (theta_1 =
-// atan2(sin, cos) = base^(-2 / D)), then tried rounded to 3 significant digits and as read.
-double RopeBase(const FloatTensor& cos, const FloatTensor& sin, int64_t s, int64_t d) {
+// Whether the tables hold cos and sin of (offset + p) theta_i, theta_i = base^(-2i / D), at rows
+// p = 0.. in the rotate-half layout (column i and i + D/2 alike), each within 2e-6 of
+// ops/rotary_embedding.cc's own float32 values.
+bool RopeTablesHold(const FloatTensor& cos, const FloatTensor& sin, int64_t s, int64_t d,
+                    double base, int64_t offset) {
   const int64_t half = d / 2;
-  if (s < 2 || half < 2) {
-    return 0;
-  }
-  const double theta1 = std::atan2(sin[d + 1], cos[d + 1]);
-  if (!(theta1 > 0 && theta1 < 1)) {
-    return 0;
-  }
-  const double read = std::pow(theta1, -static_cast<double>(d) / 2.0);
-  const double magnitude = std::pow(10.0, std::floor(std::log10(read)) - 2);
-  for (double base : {std::round(read / magnitude) * magnitude, read}) {
-    bool ok = true;
-    for (int64_t p = 0; p < s && ok; ++p) {
-      for (int64_t i = 0; i < half && ok; ++i) {
-        const double angle = static_cast<double>(p) *
-                             std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(d));
-        const auto c = static_cast<float>(std::cos(angle)),
-                   sn = static_cast<float>(std::sin(angle));
-        for (int64_t col : {i, i + half}) {
-          ok = ok && std::abs(cos[p * d + col] - c) <= 2e-6 &&
-               std::abs(sin[p * d + col] - sn) <= 2e-6;
+  for (int64_t p = 0; p < s; ++p) {
+    for (int64_t i = 0; i < half; ++i) {
+      const double angle = static_cast<double>(offset + p) *
+                           std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(d));
+      const auto c = static_cast<float>(std::cos(angle)), sn = static_cast<float>(std::sin(angle));
+      for (int64_t col : {i, i + half}) {
+        if (std::abs(cos[p * d + col] - c) > 2e-6 || std::abs(sin[p * d + col] - sn) > 2e-6) {
+          return false;
         }
       }
     }
-    if (ok) {
-      return base;
+  }
+  return true;
+}
+
+struct RopeRead {
+  double base = 0;  // 0: the tables are not RoPE tables
+  int64_t offset = 0;
+};
+
+// The base and the position of row 0 of RoPE tables (RopeTablesHold), or a base of 0. Rows from
+// position 0: the base is read from row 1, column 1 (theta_1 = atan2(sin, cos) = base^(-2 / D)).
+// Rows from a later position (a decode step's rows of position L): from row 0's two lowest
+// frequencies, columns D/2 - 2 and D/2 - 1 (theta_{D/2-1} / theta_{D/2-2} = base^(-2 / D)), and
+// the position is that last angle over its theta, rounded. Read so while L theta_{D/2-2} < pi,
+// L below 3,141 at D 16 and base 10000, about 10^6 at the zoo's D 128 and base 500000; past that
+// the angle wraps, the check fails and the tables stay the ops as written. Each base read is
+// tried rounded to 3 significant digits and as read.
+RopeRead ReadRope(const FloatTensor& cos, const FloatTensor& sin, int64_t s, int64_t d) {
+  const int64_t half = d / 2;
+  auto candidates = [](double read) {
+    const double magnitude = std::pow(10.0, std::floor(std::log10(read)) - 2);
+    return std::vector<double>{std::round(read / magnitude) * magnitude, read};
+  };
+  const double theta1 = s >= 2 && half >= 2 ? std::atan2(sin[d + 1], cos[d + 1]) : 0;
+  if (theta1 > 0 && theta1 < 1) {
+    for (double base : candidates(std::pow(theta1, -static_cast<double>(d) / 2.0))) {
+      if (RopeTablesHold(cos, sin, s, d, base, 0)) {
+        return {base, 0};
+      }
     }
   }
-  return 0;
+  if (half < 3) {
+    return {};
+  }
+  const double lo = std::atan2(sin[half - 1], cos[half - 1]),
+               next = std::atan2(sin[half - 2], cos[half - 2]);
+  if (!(lo > 0 && next > lo)) {
+    return {};
+  }
+  for (double base : candidates(std::pow(lo / next, -static_cast<double>(d) / 2.0))) {
+    const double theta =
+        std::pow(base, -2.0 * static_cast<double>(half - 1) / static_cast<double>(d));
+    const double offset = std::round(lo / theta);
+    if (offset >= 1 && offset <= 1e9 &&  // within rotary_embedding's position_offset range
+        RopeTablesHold(cos, sin, s, d, base, static_cast<int64_t>(offset))) {
+      return {base, static_cast<int64_t>(offset)};
+    }
+  }
+  return {};
 }
 
 // The rotary embedding written in torch ops on precomputed tables (Hugging Face's
 // apply_rotary_pos_emb: x * cos + rotate_half(x) * sin, rotate_half(x) = cat(-x2, x1)),
 // imported as mul by the cos table, slice of each half, affine -1 of the second, concat, mul by
-// the sin table, add: one rotary_embedding (rotate-half layout, all D features, position 0 at
-// row 0). Starts at the slice of the first half.
+// the sin table, add: one rotary_embedding (rotate-half layout, all D features, its position
+// offset the position of the tables' row 0). Starts at the slice of the first half.
 bool MatchRotary(const NetworkSpec& net, const Readers& r, const NetLayer& x1, Fusion* f) {
   if (x1.op != NetOp::kSlice) {
     return false;
@@ -257,16 +291,16 @@ bool MatchRotary(const NetworkSpec& net, const Readers& r, const NetLayer& x1, F
   }
   const FloatTensor* cos = Table(r, mcos->inputs[1], s, d);
   const FloatTensor* sin = Table(r, msin->inputs[1], s, d);
-  const double base = cos != nullptr && sin != nullptr ? RopeBase(*cos, *sin, s, d) : 0;
-  if (base == 0) {
+  const RopeRead rope = cos != nullptr && sin != nullptr ? ReadRope(*cos, *sin, s, d) : RopeRead{};
+  if (rope.base == 0) {
     return false;
   }
   f->drop = {x1.name, x2->name, neg->name, cat->name, msin->name, mcos->name};
   f->last = add->name;
   f->fused.op = NetOp::kRotaryEmbedding;
   f->fused.inputs = {x};
-  f->fused.rope_base = base;
-  f->fused.rope_offset = 0;
+  f->fused.rope_base = rope.base;
+  f->fused.rope_offset = rope.offset;
   f->fused.rope_dim = 0;
   f->fused.rope_interleaved = false;
   return true;
