@@ -13,6 +13,18 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=expect.sh
 source "$(dirname "$0")/expect.sh"
 
+# Two networks give the same golden run: `infer --bits w8a8 --format json` of each, without the
+# lines naming the file or the time, is not empty and equal (kept as $tmp/NAME.a.json, .b.json).
+same_golden() {
+  local a=$1 b=$2 name=$3
+  "$q" infer --net "$a" --bits w8a8 --format json 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/$name.a.json"
+  "$q" infer --net "$b" --bits w8a8 --format json 2>/dev/null |
+    grep -v 'seconds"\|"file"\|"net"' > "$tmp/$name.b.json"
+  expect 0 "" -- test -s "$tmp/$name.a.json"
+  expect 0 "" -- diff "$tmp/$name.a.json" "$tmp/$name.b.json"
+}
+
 # import-onnx writes YAML + .npy; the written network has the model's MACs and parameters.
 expect 0 "64080 MACs, 466 parameters" -- "$q" import-onnx "$data/tiny_cnn.onnx" -o "$tmp/tiny"
 expect 0 "" -- test -f "$tmp/tiny/tiny_cnn.yaml"
@@ -20,12 +32,7 @@ expect 0 "" -- test -f "$tmp/tiny/weights/_conv1_Conv.npy"
 expect 0 "total: 64080 MACs" -- "$q" networks --net "$tmp/tiny/tiny_cnn.yaml"
 expect 0 "total: 64080 MACs" -- "$q" networks --net "$data/tiny_cnn.onnx"
 # The YAML and the .onnx give the same golden run (same weights, same quantization).
-"$q" infer --net "$data/tiny_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/a.json"
-"$q" infer --net "$tmp/tiny/tiny_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/b.json"
-expect 0 "" -- test -s "$tmp/a.json"
-expect 0 "" -- diff "$tmp/a.json" "$tmp/b.json"
+same_golden "$data/tiny_cnn.onnx" "$tmp/tiny/tiny_cnn.yaml" tiny
 
 # --net model.onnx in run, compile, compare and quantize.
 expect 0 "" -- "$q" run --net "$data/tiny_cnn.onnx" --arch edge_32x32_os
@@ -126,12 +133,7 @@ expect 0 "" -- "$q" run --net "$data/resize_cnn.onnx" --arch edge_32x32_os
 expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run \
   --net "$data/resize_cnn.onnx" --arch edge_32x32_os --backend systemc
 expect 0 "" -- "$q" import-onnx "$data/resize_cnn.onnx" -o "$tmp/resize"
-"$q" infer --net "$data/resize_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/ra.json"
-"$q" infer --net "$tmp/resize/resize_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/rb.json"
-expect 0 "" -- test -s "$tmp/ra.json"
-expect 0 "" -- diff "$tmp/ra.json" "$tmp/rb.json"
+same_golden "$data/resize_cnn.onnx" "$tmp/resize/resize_cnn.yaml" resize
 
 # Transposed convolutions (convtranspose_cnn.onnx): the MACs of the zero-inserted lowering, the
 # analytical model, the SystemC cycle model bit for bit with golden (output-, weight- and
@@ -154,12 +156,7 @@ for mode in wrap saturate; do
 done
 expect 0 "" -- "$q" import-onnx "$data/convtranspose_cnn.onnx" -o "$tmp/convt"
 expect 0 "output_padding: [1, 0]" -- cat "$tmp/convt/convtranspose_cnn.yaml"
-"$q" infer --net "$data/convtranspose_cnn.onnx" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/ca.json"
-"$q" infer --net "$tmp/convt/convtranspose_cnn.yaml" --bits w8a8 --format json 2>/dev/null |
-  grep -v 'seconds"\|"file"\|"net"' > "$tmp/cb.json"
-expect 0 "" -- test -s "$tmp/ca.json"
-expect 0 "" -- diff "$tmp/ca.json" "$tmp/cb.json"
+same_golden "$data/convtranspose_cnn.onnx" "$tmp/convt/convtranspose_cnn.yaml" convt
 
 # Decoder blocks exported from PyTorch (workloads/onnx/export_decoder_block.py), prefill (S 16)
 # and decode (one token over a KV cache of L 16, given as the graph inputs past_key and
@@ -183,12 +180,7 @@ for b in "gpt2 gpt2_block hidden=64,heads=4,ffn=128" \
     expect 0 "$zoo_total" -- "$q" networks --net "$f"
     expect 0 "" -- "$q" import-onnx --check "$f"
     expect 0 "" -- "$q" import-onnx "$f" -o "$tmp/$stem"
-    "$q" infer --net "$f" --bits w8a8 --format json 2>/dev/null |
-      grep -v 'seconds"\|"file"\|"net"' > "$tmp/${stem}_a.json"
-    "$q" infer --net "$tmp/$stem/$stem.yaml" --bits w8a8 --format json 2>/dev/null |
-      grep -v 'seconds"\|"file"\|"net"' > "$tmp/${stem}_b.json"
-    expect 0 "" -- test -s "$tmp/${stem}_a.json"
-    expect 0 "" -- diff "$tmp/${stem}_a.json" "$tmp/${stem}_b.json"
+    same_golden "$f" "$tmp/$stem/$stem.yaml" "$stem"
     expect 0 "" -- "$q" run --net "$f" --arch tpu_like_128x128_ws
     expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run --net "$f" \
       --arch edge_32x32_os --backend systemc
