@@ -35,6 +35,12 @@ int64_t MaxMagnitude(const models::OperandPrecision& p) {
   return std::max(std::abs(t.min()), std::abs(t.max()));
 }
 
+// The block scale stored with an operand's values (its code's row: MX blocks), or none.
+BlockScale BlockScaleOf(const models::OperandPrecision& p) {
+  const models::QuantCodeDef& d = models::QuantCodeOf(p.code);
+  return BlockScale{d.block, d.block_scale_bits};
+}
+
 // Signed bits holding +-(k * a * w).
 int SignedBitsFor(int64_t k, int64_t a, int64_t w) {
   const long double bound = static_cast<long double>(k) * a * w;
@@ -64,6 +70,8 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   }
   l.bits.a_bits = in_p.bits;
   l.bits.out_bits = out_p.bits;
+  l.bits.a_scale = BlockScaleOf(in_p);
+  l.bits.out_scale = BlockScaleOf(out_p);
   l.bits.acc_bits = arch.mac.accumulator.bits;
 
   const models::OpDef& op = models::OpOf(layer.op);
@@ -84,11 +92,15 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.gemm = *LowerToGemm(layer, net);
   const models::OperandPrecision w_p = models::GemmBPrecision(layer, net);
   l.bits.w_bits = w_p.bits;
+  l.bits.w_scale = BlockScaleOf(w_p);
   l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
   l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);
   l.bits.binary = models::XnorProducts(in_p.StorageType(), w_p.StorageType());
   l.pack = l.bits.binary ? arch.mac.BinaryProductsPerCycle()
-                         : arch.mac.ProductsPerCycle(l.bits.mac_w_bits, l.bits.mac_a_bits);
+                         : arch.mac.ProductsPerCycle(w_p.code, in_p.code, l.bits.mac_w_bits,
+                                                     l.bits.mac_a_bits);
+  const bool formats = models::IsNumberFormat(w_p.code) || models::IsNumberFormat(in_p.code) ||
+                       arch.mac.format != models::QuantCode::kLinear;
   const models::GemmInput from = models::OpOf(layer.op).gemm_input;
   if (from != models::GemmInput::kDirect) {
     const models::Shape& x = net.ShapeOf(layer.inputs[0]);
@@ -101,7 +113,9 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
     }
   }
   l.tiling = Tiling{l.gemm.m, l.gemm.k, l.gemm.n, LoopOrder::kMNK};
-  l.required_acc_bits = SignedBitsFor(l.gemm.k, MaxMagnitude(in_p), MaxMagnitude(w_p));
+  // Integer operands only: a number format's products are not integers on a grid.
+  l.required_acc_bits =
+      formats ? 0 : SignedBitsFor(l.gemm.k, MaxMagnitude(in_p), MaxMagnitude(w_p));
   if (l.required_acc_bits > l.bits.acc_bits) {
     l.warnings.push_back(fmt::format(
         "accumulator of {} bits is narrower than the {} bits {} products of {} x {} operands can "
@@ -112,7 +126,16 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   if (arch.conventions == models::Conventions::kScaleSim && l.pack > 1) {
     l.pack = 1;  // SCALE-Sim's PEs complete one product per cycle whatever the widths
   }
-  if (l.pack == 0) {
+  if (l.pack == 0 && formats) {
+    l.status = fmt::format(
+        "the {} MAC cannot run {} activations x {} weights (a format MAC runs "
+        "its own format only, an integer MAC none)",
+        arch.mac.format == models::QuantCode::kLinear
+            ? fmt::format("{}-bit x {}-bit integer", arch.mac.activation_bits, arch.mac.weight_bits)
+            : models::QuantCodeName(arch.mac.format),
+        in_p.Describe(), w_p.Describe());
+    l.pack = 1;
+  } else if (l.pack == 0) {
     l.status = fmt::format(
         "the {}-bit x {}-bit MAC (precision_scaling {}) cannot run {}-bit activations x {}-bit "
         "weights",
@@ -150,8 +173,9 @@ bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::Arch
   // The largest tile is the tiling clipped to the GEMM.
   const Tiling t{std::min(tiling.m, l.gemm.m), std::min(tiling.k, l.gemm.k),
                  std::min(tiling.n, l.gemm.n), tiling.order};
-  const int64_t a = PackedBytes(InputFootprintBound(l, t.m, t.k), l.bits.a_bits);
-  const int64_t b = PackedBytes(t.k * t.n, l.bits.w_bits);
+  const int64_t a =
+      PackedBytes(InputFootprintBound(l, t.m, t.k), l.bits.a_bits, l.bits.a_scale, t.k);
+  const int64_t b = PackedBytes(t.k * t.n, l.bits.w_bits, l.bits.w_scale, t.k);
   const int64_t o = PackedBytes(t.m * t.n, l.bits.acc_bits);
   const int64_t ua = arch.input.UsableBytes(), ub = arch.weight.UsableBytes(),
                 uo = arch.output.UsableBytes();
@@ -186,18 +210,39 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
   s.arch = arch.name;
   s.objective = objective;
   // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
-  std::map<std::array<int64_t, 23>, LayerSchedule> memo;
+  std::map<std::array<int64_t, 26>, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
     LayerSchedule l = prepared != nullptr
                           ? (*prepared)[static_cast<size_t>(&layer - net.layers.data())]
                           : PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
       const LayerBits& b = l.bits;
-      const std::array<int64_t, 23> key = {
-          l.gemm.count, l.gemm.m, l.gemm.k, l.gemm.n, l.in_h, l.in_w, l.out_h, l.out_w,
-          l.kernel_h, l.kernel_w, l.stride_h, l.dilation_h, b.a_bits, b.w_bits,
-          b.out_bits, b.mac_a_bits, b.mac_w_bits, b.acc_bits, b.binary, l.pack,
-          l.post_multiplies_per_out, l.post_adds_per_out, l.post_compares_per_out};
+      const std::array<int64_t, 26> key = {l.gemm.count,
+                                           l.gemm.m,
+                                           l.gemm.k,
+                                           l.gemm.n,
+                                           l.in_h,
+                                           l.in_w,
+                                           l.out_h,
+                                           l.out_w,
+                                           l.kernel_h,
+                                           l.kernel_w,
+                                           l.stride_h,
+                                           l.dilation_h,
+                                           b.a_bits,
+                                           b.w_bits,
+                                           b.out_bits,
+                                           b.mac_a_bits,
+                                           b.mac_w_bits,
+                                           b.acc_bits,
+                                           b.binary,
+                                           l.pack,
+                                           b.a_scale.Key(),
+                                           b.w_scale.Key(),
+                                           b.out_scale.Key(),
+                                           l.post_multiplies_per_out,
+                                           l.post_adds_per_out,
+                                           l.post_compares_per_out};
       auto it = memo.find(key);
       if (it != memo.end()) {
         l.tiling = it->second.tiling;
@@ -259,7 +304,9 @@ std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec
     const LayerBits &gb = got.bits, &wb = want.bits;
     if (gb.a_bits != wb.a_bits || gb.w_bits != wb.w_bits || gb.out_bits != wb.out_bits ||
         gb.mac_a_bits != wb.mac_a_bits || gb.mac_w_bits != wb.mac_w_bits ||
-        gb.acc_bits != wb.acc_bits || gb.binary != wb.binary || got.pack != want.pack) {
+        gb.acc_bits != wb.acc_bits || gb.binary != wb.binary || got.pack != want.pack ||
+        gb.a_scale.Key() != wb.a_scale.Key() || gb.w_scale.Key() != wb.w_scale.Key() ||
+        gb.out_scale.Key() != wb.out_scale.Key()) {
       return fmt::format(
           "{}: was compiled for a{} w{} out{} acc{} pack {}, but this network on {} gives a{} w{} "
           "out{} acc{} pack {}",

@@ -60,6 +60,15 @@ Json LayerToJson(const LayerSchedule& l, const std::string& path) {
                {"out_bits", l.bits.out_bits},     {"mac_a_bits", l.bits.mac_a_bits},
                {"mac_w_bits", l.bits.mac_w_bits}, {"acc_bits", l.bits.acc_bits},
                {"binary", l.bits.binary}};
+  // Block scales (MX) only where an operand has them, so integer schedules read as before.
+  for (const auto& [name, scale] : {std::pair<const char*, const BlockScale&>{"a", l.bits.a_scale},
+                                    {"w", l.bits.w_scale},
+                                    {"out", l.bits.out_scale}}) {
+    if (scale.block > 0) {
+      j["bits"][std::string(name) + "_scale_block"] = scale.block;
+      j["bits"][std::string(name) + "_scale_bits"] = scale.bits;
+    }
+  }
   j["pack"] = l.pack;
   j["tiling"] = {{"m", l.tiling.m},
                  {"k", l.tiling.k},
@@ -125,6 +134,11 @@ class Reader {
   }
 
   const std::string& path() const { return path_; }
+
+  // Whether the object holds `key` (for optional keys, read with the others only then).
+  bool Has(const std::string& key) const {
+    return j_ != nullptr && j_->is_object() && j_->find(key) != j_->end();
+  }
 
   // The value of `key`, or nullptr (reported if this object exists) if it is missing.
   const Json* Get(const std::string& key) {
@@ -281,6 +295,15 @@ LayerSchedule ReadLayer(const Json& j, const std::string& path, ErrorList* error
   b.Int("mac_w_bits", 1, 64, &l.bits.mac_w_bits);
   b.Int("acc_bits", 1, 64, &l.bits.acc_bits);
   b.Bool("binary", &l.bits.binary);
+  for (const auto& [name, scale] : {std::pair<const char*, BlockScale*>{"a", &l.bits.a_scale},
+                                    {"w", &l.bits.w_scale},
+                                    {"out", &l.bits.out_scale}}) {
+    const std::string block = std::string(name) + "_scale_block";
+    if (b.Has(block) || b.Has(std::string(name) + "_scale_bits")) {
+      b.Int(block, 1, 1 << 20, &scale->block);
+      b.Int(std::string(name) + "_scale_bits", 1, 255, &scale->bits);
+    }
+  }
   b.Done();
   r.Int("pack", 1, kIntMax, &l.pack);
   Reader t = r.Object("tiling");

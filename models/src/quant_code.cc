@@ -5,6 +5,7 @@
 #include "named_rows.h"
 #include "quasar/models/calib/calibration.h"
 #include "quasar/models/calib/weight_quantizers.h"
+#include "quasar/models/error.h"
 
 namespace quasar::models {
 namespace {
@@ -15,6 +16,7 @@ IntType LinearStorage(int bits, bool is_signed) {
 IntType Pow2Storage(int bits, bool) { return Pow2WeightType(bits); }
 IntType BinaryStorage(int, bool) { return IntType::Binary(); }
 IntType TernaryStorage(int, bool) { return IntType::Ternary(); }
+IntType FormatStorage(int bits, bool) { return IntType::Signed(bits); }
 
 QuantizedWeights LinearWeights(const FloatTensor& w, const WeightCodeArgs& a) {
   return QuantizeWeightsLinear(w, a.linear_type, a.symmetric, a.per_channel, a.opt);
@@ -53,6 +55,18 @@ QuantParams TernaryActivations(const Observer& obs, const IntType&, bool, const 
   return q;
 }
 
+// A number format's row: its bits are its element's (small_float.h, mx_format.h), an MX block
+// of 32 shares an 8-bit E8M0 scale (OCP MX v1.0, Table 1), and it has no golden quantizer yet.
+QuantCodeDef FormatRow(QuantCode code, const char* name, int bits, bool mx) {
+  QuantCodeDef d{code, name, bits, bits, bits, name, false, false, FormatStorage, nullptr, nullptr};
+  d.format = name;
+  if (mx) {
+    d.block = 32;
+    d.block_scale_bits = 8;
+  }
+  return d;
+}
+
 // One row per code, in QuantCode order (QuantCodeDefs builds it on first use, so a reader during
 // static initialization finds it).
 std::vector<QuantCodeDef> MakeCodes() {
@@ -65,6 +79,14 @@ std::vector<QuantCodeDef> MakeCodes() {
        BinaryActivations},
       {QuantCode::kTernary, "ternary", 2, 2, 2, "ternary", false, false, TernaryStorage,
        TernaryWeights, TernaryActivations},
+      FormatRow(QuantCode::kFp8E4m3, "fp8_e4m3", 8, false),
+      FormatRow(QuantCode::kFp8E5m2, "fp8_e5m2", 8, false),
+      FormatRow(QuantCode::kMxfp8E4m3, "mxfp8_e4m3", 8, true),
+      FormatRow(QuantCode::kMxfp8E5m2, "mxfp8_e5m2", 8, true),
+      FormatRow(QuantCode::kMxfp6E2m3, "mxfp6_e2m3", 6, true),
+      FormatRow(QuantCode::kMxfp6E3m2, "mxfp6_e3m2", 6, true),
+      FormatRow(QuantCode::kMxfp4E2m1, "mxfp4_e2m1", 4, true),
+      FormatRow(QuantCode::kMxint8, "mxint8", 8, true),
   };
 }
 
@@ -85,6 +107,19 @@ const QuantCodeDef& QuantCodeOf(QuantCode code) {
 }
 
 std::string QuantCodeName(QuantCode code) { return QuantCodeOf(code).name; }
+
+bool IsNumberFormat(QuantCode code) { return QuantCodeOf(code).format != nullptr; }
+
+void RequireGolden(QuantCode code, const std::string& what) {
+  const QuantCodeDef& d = QuantCodeOf(code);
+  if (d.quantize_weights == nullptr) {
+    throw InputError(what + " are " + d.name +
+                     ": the number formats are priced (quasar run, compile, compare "
+                     "--no-fidelity) but the golden path (quantization, fidelity, infer, verify, "
+                     "the cycle and SystemC backends' data) does not run them yet "
+                     "(docs/formats.md)");
+  }
+}
 
 std::optional<QuantCode> ParseQuantCode(const std::string& name) {
   if (const QuantCodeDef* d = FindNamedRow(QuantCodeDefs(), name)) {

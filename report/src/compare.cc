@@ -142,6 +142,10 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
 }
 
 std::string ArchLine(const models::ArchSpec& a) {
+  if (a.mac.format != models::QuantCode::kLinear) {
+    return fmt::format("{} ({}x{} {}, {} MAC)", a.name, a.rows, a.cols,
+                       models::DataflowName(a.dataflow), models::QuantCodeName(a.mac.format));
+  }
   return fmt::format(
       "{} ({}x{} {}, {}x{}-bit MAC{}{})", a.name, a.rows, a.cols, models::DataflowName(a.dataflow),
       a.mac.weight_bits, a.mac.activation_bits,
@@ -199,7 +203,10 @@ nlohmann::ordered_json CompareJson(const std::vector<ComparisonColumn>& cols,
                    {"weight_bits", c.arch.mac.weight_bits},
                    {"activation_bits", c.arch.mac.activation_bits},
                    {"precision_scaling", models::PrecisionScalingName(c.arch.mac.scaling)},
-                   {"binary_lanes", c.arch.mac.binary_lanes}}},
+                   {"binary_lanes", c.arch.mac.binary_lanes},
+                   {"mac_format", c.arch.mac.format == models::QuantCode::kLinear
+                                      ? std::string("int")
+                                      : models::QuantCodeName(c.arch.mac.format)}}},
                  {"status", c.perf.status},
                  {"note", c.note},
                  {"overflow_events", c.overflow_events ? nlohmann::ordered_json(*c.overflow_events)

@@ -99,10 +99,14 @@ TEST_CASE("every enum's names round-trip through its parser") {
                                             CalibMethod::kMse, CalibMethod::kKl};
   CheckRoundTrip(methods, CalibMethodName, ParseCalibMethod);
   CHECK(std::string(CalibMethodChoices()) == "minmax, percentile, mse, kl");
-  const std::vector<QuantCode> codes = {QuantCode::kLinear, QuantCode::kPow2, QuantCode::kBinary,
-                                        QuantCode::kTernary};
+  const std::vector<QuantCode> codes = {
+      QuantCode::kLinear,    QuantCode::kPow2,      QuantCode::kBinary,    QuantCode::kTernary,
+      QuantCode::kFp8E4m3,   QuantCode::kFp8E5m2,   QuantCode::kMxfp8E4m3, QuantCode::kMxfp8E5m2,
+      QuantCode::kMxfp6E2m3, QuantCode::kMxfp6E3m2, QuantCode::kMxfp4E2m1, QuantCode::kMxint8};
   CheckRoundTrip(codes, QuantCodeName, ParseQuantCode);
-  CHECK(std::string(QuantCodeChoices()) == "linear, pow2, binary, ternary");
+  CHECK(std::string(QuantCodeChoices()) ==
+        "linear, pow2, binary, ternary, fp8_e4m3, fp8_e5m2, mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
+        "mxfp6_e3m2, mxfp4_e2m1, mxint8");
   const std::vector<NetOp> ops = {NetOp::kConv2d,        NetOp::kDepthwiseConv2d,
                                   NetOp::kFullyConnected, NetOp::kMatMul,
                                   NetOp::kAdd,            NetOp::kMaxPool,

@@ -19,8 +19,10 @@ using Catch::Matchers::Contains;
 namespace {
 
 // Every QuantCode value, written out here rather than read from the table.
-const std::vector<QuantCode> kAllCodes = {QuantCode::kLinear, QuantCode::kPow2, QuantCode::kBinary,
-                                          QuantCode::kTernary};
+const std::vector<QuantCode> kAllCodes = {
+    QuantCode::kLinear,    QuantCode::kPow2,      QuantCode::kBinary,    QuantCode::kTernary,
+    QuantCode::kFp8E4m3,   QuantCode::kFp8E5m2,   QuantCode::kMxfp8E4m3, QuantCode::kMxfp8E5m2,
+    QuantCode::kMxfp6E2m3, QuantCode::kMxfp6E3m2, QuantCode::kMxfp4E2m1, QuantCode::kMxint8};
 
 // Uniform values in [-1, 1), seeded, with an exact 0 first (sign(0) and the zero code).
 FloatTensor RandomValues(Shape shape, uint64_t seed) {
@@ -81,6 +83,16 @@ TEST_CASE("weight code table: names are distinct and round-trip") {
 TEST_CASE("weight code table: each quantizer returns its row's storage type") {
   const FloatTensor w = RandomValues({3, 2, 3, 3}, 7);
   for (const QuantCodeDef& d : QuantCodeDefs()) {
+    if (d.format != nullptr) {
+      // The number formats have no golden quantizer yet: refused by name, not run.
+      CHECK(d.quantize_weights == nullptr);
+      CHECK(d.activation_params == nullptr);
+      CHECK_THROWS_WITH(
+          QuantizeWeights(w, d.code, d.storage(d.fixed_bits, true), d.fixed_bits, true, true,
+                          CalibOptions{}),
+          Catch::Contains(std::string("weights are ") + d.name) && Catch::Contains("golden path"));
+      continue;
+    }
     for (int bits : BitsOf(d)) {
       for (bool is_signed : {true, false}) {
         for (bool symmetric : {true, false}) {
@@ -135,8 +147,8 @@ TEST_CASE("weight code table: activation parameters are held in the row's storag
     max_abs = std::max(max_abs, std::fabs(double{v}));
   }
   for (const QuantCodeDef& d : QuantCodeDefs()) {
-    if (d.weights_only) {
-      continue;
+    if (d.weights_only || d.format != nullptr) {
+      continue;  // the number formats have no activation quantizer yet (checked above)
     }
     for (int bits : BitsOf(d)) {
       if (d.affine && bits == 1) {

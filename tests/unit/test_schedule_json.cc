@@ -34,7 +34,7 @@ Schedule Example() {
   conv.op = "conv2d";
   conv.kind = LayerKind::kGemm;
   conv.gemm = {2, 1024, 72, 16};
-  conv.bits = {4, 2, 6, 5, 3, 24, true};
+  conv.bits = {4, 2, 6, 5, 3, 24, true, {32, 8}, {}, {128, 20}};
   conv.pack = 4;
   conv.tiling = {128, 36, 8, LoopOrder::kKNM};
   conv.in_h = 34, conv.in_w = 33, conv.out_h = 32, conv.out_w = 31;
@@ -54,7 +54,7 @@ Schedule Example() {
   add.op = "add";
   add.kind = LayerKind::kPost;
   add.gemm = {0, 0, 0, 0};
-  add.bits = {3, 1, 7, 2, 1, 64, false};
+  add.bits = {3, 1, 7, 2, 1, 64, false, {}, {}, {}};
   add.pack = 1;
   add.tiling = {1, 2, 3, LoopOrder::kNMK};
   add.stride_h = 1, add.dilation_h = 1;
@@ -92,6 +92,9 @@ void CheckSame(const LayerSchedule& a, const LayerSchedule& b) {
   CHECK(a.bits.mac_w_bits == b.bits.mac_w_bits);
   CHECK(a.bits.acc_bits == b.bits.acc_bits);
   CHECK(a.bits.binary == b.bits.binary);
+  CHECK(a.bits.a_scale.Key() == b.bits.a_scale.Key());
+  CHECK(a.bits.w_scale.Key() == b.bits.w_scale.Key());
+  CHECK(a.bits.out_scale.Key() == b.bits.out_scale.Key());
   CHECK(a.pack == b.pack);
   CHECK(a.tiling.m == b.tiling.m);
   CHECK(a.tiling.k == b.tiling.k);
@@ -282,6 +285,11 @@ TEST_CASE("Schedule JSON errors name the file, JSON path and value", "[schedule_
        {"layers[0].bits.acc_bits: must be in 1..64, got 0"}},
       {Edit(R"("binary":false)", R"("binary":0)"),
        {"layers[0].bits.binary: must be true or false, got 0"}},
+      // A block scale is read as a pair: one key without the other names the missing one.
+      {Edit(R"("binary":false)", R"("binary":false,"w_scale_bits":8)"),
+       {"layers[0].bits.w_scale_block: is required"}},
+      {Edit(R"("binary":false)", R"("binary":false,"a_scale_block":32,"a_scale_bits":256)"),
+       {"layers[0].bits.a_scale_bits: must be in 1..255, got 256"}},
       {Edit(R"("m":1024)", R"("m":"1024")"),
        {"layers[0].gemm.m: must be an integer, got \"1024\""}},
       {Edit(R"("m":1024)", R"("m":1.5)"), {"layers[0].gemm.m: must be an integer, got 1.5"}},

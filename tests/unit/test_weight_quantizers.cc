@@ -56,7 +56,9 @@ TEST_CASE("weight code names round-trip") {
     CHECK(ParseQuantCode(QuantCodeName(c)) == c);
   }
   CHECK_FALSE(ParseQuantCode("log").has_value());
-  CHECK(std::string(QuantCodeChoices()) == "linear, pow2, binary, ternary");
+  CHECK(std::string(QuantCodeChoices()) ==
+        "linear, pow2, binary, ternary, fp8_e4m3, fp8_e5m2, mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
+        "mxfp6_e3m2, mxfp4_e2m1, mxint8");
 }
 
 TEST_CASE("binary weights: sign with sign(0) = +1, alpha = mean |W| per channel") {

@@ -166,6 +166,7 @@ IntType Pow2WeightType(int bits) {
 QuantizedWeights QuantizeWeights(const FloatTensor& w, QuantCode code,
                                  const IntType& type_for_linear, int bits, bool symmetric,
                                  bool per_channel, const CalibOptions& opt) {
+  RequireGolden(code, "the weights");
   return QuantCodeOf(code).quantize_weights(
       w, WeightCodeArgs{type_for_linear, bits, symmetric, per_channel, opt});
 }

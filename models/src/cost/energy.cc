@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "quasar/models/cost/format_mac.h"
+
 namespace quasar::models {
 namespace {
 
@@ -66,6 +68,9 @@ double MacEnergy(const EventCounts& e, const ArchSpec& arch, const CostTable& ta
     const int64_t accumulations = (e.macs + lanes - 1) / lanes;
     return D(e.macs) * (table.XnorPjPerLane() + table.AddPj(PopcountBits(lanes))) +
            D(accumulations) * table.AddPj(e.acc_bits);
+  }
+  if (arch.mac.format != QuantCode::kLinear) {  // a number-format MAC (format_mac.h)
+    return D(e.macs) * FormatMacPj(table, arch.mac.format, e.acc_bits);
   }
   // The multiplier path; binary products without lanes run on it as 1 x 1-bit products.
   const int a_bits = e.binary ? 1 : e.mac_a_bits;
@@ -131,8 +136,10 @@ double AreaBreakdown::Total() const {
 
 AreaBreakdown PriceArea(const ArchSpec& arch, const CostTable& table) {
   AreaBreakdown a;
-  a.pe = table.PeAreaUm2(arch.mac.activation_bits, arch.mac.weight_bits,
-                         arch.mac.scaling == PrecisionScaling::kBitFusion);
+  a.pe = arch.mac.format != QuantCode::kLinear
+             ? FormatPeAreaUm2(table, arch.mac.format, arch.mac.accumulator.bits)
+             : table.PeAreaUm2(arch.mac.activation_bits, arch.mac.weight_bits,
+                               arch.mac.scaling == PrecisionScaling::kBitFusion);
   if (table.rtl_mac_cells) {
     if (const auto f = AccumulatorAreaFactor(*table.rtl_mac_cells, arch.mac)) {
       a.accumulator_factor = *f;

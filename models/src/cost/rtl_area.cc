@@ -239,7 +239,7 @@ RtlMacCells LoadRtlMacCells(const std::string& path) {
 }
 
 std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& mac) {
-  if (mac.scaling != PrecisionScaling::kNone) {
+  if (mac.scaling != PrecisionScaling::kNone || mac.format != QuantCode::kLinear) {
     return std::nullopt;  // the synthesized MACs are fixed-width
   }
   const int acc = mac.accumulator.bits;
@@ -265,7 +265,7 @@ std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& m
 }
 
 std::optional<double> AccumulatorAreaFactor(const RtlMacCells& cells, const MacSpec& mac) {
-  if (mac.scaling != PrecisionScaling::kNone) {
+  if (mac.scaling != PrecisionScaling::kNone || mac.format != QuantCode::kLinear) {
     return std::nullopt;
   }
   // Cells against accumulator width of the MACs with these operands and overflow mode.

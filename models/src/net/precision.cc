@@ -22,6 +22,9 @@ IntType OperandPrecision::StorageType() const { return QuantCodeOf(code).storage
 
 std::string OperandPrecision::Describe() const {
   const QuantCodeDef& def = QuantCodeOf(code);
+  if (def.format != nullptr) {
+    return def.name;  // a number format: no grid, granularity or calibration of Quasar's
+  }
   std::string s = def.affine       ? StorageType().Name() + (symmetric ? " sym" : " asym")
                   : def.fixed_bits ? std::string(def.name)
                                    : std::string(def.name) + "-" + std::to_string(bits);
@@ -92,9 +95,34 @@ std::optional<OperandOverride> ParseSide(const std::string& s, bool weights) {
   return o;
 }
 
+// A number format for both operands: its code's name, or the short name of its usual element
+// (fp8 is E4M3, the OFP8 format for weights and activations; mxfp8, mxfp6 and mxfp4 the MX
+// formats of E4M3, E2M3 and E2M1 elements, the ones OCP MX v1.0 evaluates for inference).
+std::optional<QuantCode> ParseFormatShorthand(const std::string& text) {
+  static const std::pair<const char*, QuantCode> kShort[] = {{"fp8", QuantCode::kFp8E4m3},
+                                                             {"mxfp8", QuantCode::kMxfp8E4m3},
+                                                             {"mxfp6", QuantCode::kMxfp6E2m3},
+                                                             {"mxfp4", QuantCode::kMxfp4E2m1}};
+  for (const auto& [name, code] : kShort) {
+    if (text == name) {
+      return code;
+    }
+  }
+  const std::optional<QuantCode> code = ParseQuantCode(text);
+  if (code && IsNumberFormat(*code)) {
+    return code;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text) {
+  if (const std::optional<QuantCode> format = ParseFormatShorthand(text)) {
+    OperandOverride o;
+    o.code = *format;
+    return {o, o};
+  }
   const auto a = text.find('a');
   std::optional<OperandOverride> w, act;
   if (text.size() >= 4 && text[0] == 'w' && a != std::string::npos) {
@@ -104,7 +132,8 @@ std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string
   if (!w || !act) {
     throw InputError(
         "--bits must look like w8a8, w4a4, w2a2, w1a1 (binary), wta8 (ternary "
-        "weights) or wp4a8 (power-of-two weights), got '" +
+        "weights), wp4a8 (power-of-two weights) or name a number format for both (fp8, "
+        "fp8_e5m2, mxfp8, mxfp6, mxfp4, mxint8 or a code of docs/formats.md), got '" +
         text + "'");
   }
   ErrorList errors("--bits " + text);

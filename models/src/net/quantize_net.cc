@@ -27,6 +27,7 @@ bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
 
 QuantParams ActivationParams(const Observer& obs, const OperandPrecision& p,
                              const CalibOptions& opt) {
+  RequireGolden(p.code, "the activations");
   return QuantCodeOf(p.code).activation_params(obs, p.StorageType(), p.symmetric, opt);
 }
 
@@ -55,6 +56,14 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
                                  const QuantizeOptions& options) {
   if (calibration.empty()) {
     throw InputError("quantization needs at least one calibration sample");
+  }
+  for (const NetLayer& l : net.layers) {
+    if (NetOpHasWeights(l.op)) {
+      RequireGolden(l.precision.weights.code, "layer '" + l.name + "': its weights");
+    }
+  }
+  for (const auto& [name, prec] : net.tensor_precision) {
+    RequireGolden(prec.code, "tensor '" + name + "': its activations");
   }
   auto progress = [&](const std::string& msg) {
     if (options.progress) {

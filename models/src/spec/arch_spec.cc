@@ -67,6 +67,16 @@ int MacSpec::ProductsPerCycle(int w_bits, int a_bits) const {
   return (weight_bits / w) * (activation_bits / a);
 }
 
+int MacSpec::ProductsPerCycle(QuantCode w_code, QuantCode a_code, int w_bits, int a_bits) const {
+  if (format != QuantCode::kLinear) {
+    return w_code == format && a_code == format ? 1 : 0;
+  }
+  if (IsNumberFormat(w_code) || IsNumberFormat(a_code)) {
+    return 0;
+  }
+  return ProductsPerCycle(w_bits, a_bits);
+}
+
 int MacSpec::BinaryProductsPerCycle() const {
   return binary_lanes > 0 ? binary_lanes : ProductsPerCycle(1, 1);
 }
@@ -194,7 +204,38 @@ void CheckBitFusionWidths(const ArchSpec& a, const std::set<std::string>& failed
   }
 }
 
-const CombinationCheck kCombinationChecks[] = {{"mac.precision_scaling", CheckBitFusionWidths}};
+// A format MAC multiplies its format's elements: its widths are theirs, and it has no
+// precision scaling or XNOR lanes.
+void CheckFormatMac(const ArchSpec& a, const std::set<std::string>& failed,
+                    std::vector<CombinationProblem>* problems) {
+  if (a.mac.format == QuantCode::kLinear || failed.count("mac.format")) {
+    return;
+  }
+  const QuantCodeDef& f = QuantCodeOf(a.mac.format);
+  for (const char* key : {"mac.weight_bits", "mac.activation_bits"}) {
+    const int bits =
+        std::string(key) == "mac.weight_bits" ? a.mac.weight_bits : a.mac.activation_bits;
+    if (!failed.count(key) && bits != f.fixed_bits) {
+      problems->push_back(
+          {key, std::string("mac.format ") + f.name + " multiplies " +
+                    std::to_string(f.fixed_bits) + "-bit elements, so this must be " +
+                    std::to_string(f.fixed_bits) + ", got " + std::to_string(bits)});
+    }
+  }
+  if (!failed.count("mac.precision_scaling") && a.mac.scaling != PrecisionScaling::kNone) {
+    problems->push_back({"mac.precision_scaling", std::string("mac.format ") + f.name +
+                                                      " has no precision scaling, got " +
+                                                      PrecisionScalingName(a.mac.scaling)});
+  }
+  if (!failed.count("mac.binary_lanes") && a.mac.binary_lanes != 0) {
+    problems->push_back({"mac.binary_lanes", std::string("mac.format ") + f.name +
+                                                 " has no XNOR lanes, got " +
+                                                 std::to_string(a.mac.binary_lanes)});
+  }
+}
+
+const CombinationCheck kCombinationChecks[] = {{"mac.precision_scaling", CheckBitFusionWidths},
+                                               {"mac.format", CheckFormatMac}};
 
 std::string ParentOf(const std::string& key) {
   const size_t dot = key.rfind('.');

@@ -24,7 +24,7 @@ int64_t Bits(double v) {
 }
 
 // The accelerator's timing fields (16) and every numeric field of the layer's schedule (31).
-using Key = std::array<int64_t, 47>;
+using Key = std::array<int64_t, 50>;
 constexpr size_t kTilingAt = 29;  // where KeyOf puts the tiling's m, k, n and order
 
 Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
@@ -37,19 +37,53 @@ Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
   Key k{a.rows,
         a.cols,
         static_cast<int64_t>(a.dataflow),
-        0, 0, 0, 0, 0, 0, 0, 0, 0,  // the buffers, below
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,  // the buffers, below
         Bits(a.dram.bytes_per_cycle),
         a.dram.latency_cycles,
         Bits(a.post_elements_per_cycle),
         static_cast<int64_t>(a.conventions),
         static_cast<int64_t>(l.kind),
-        g.count, g.m, g.k, g.n,
-        b.a_bits, b.w_bits, b.out_bits, b.mac_a_bits, b.mac_w_bits, b.acc_bits, b.binary,
+        g.count,
+        g.m,
+        g.k,
+        g.n,
+        b.a_bits,
+        b.w_bits,
+        b.out_bits,
+        b.mac_a_bits,
+        b.mac_w_bits,
+        b.acc_bits,
+        b.binary,
+        b.a_scale.Key(),
+        b.w_scale.Key(),
+        b.out_scale.Key(),
         l.pack,
-        t.m, t.k, t.n, static_cast<int64_t>(t.order),
-        l.in_h, l.in_w, l.out_h, l.out_w, l.kernel_h, l.kernel_w, l.stride_h, l.dilation_h,
-        l.required_acc_bits, l.in_elements, l.out_elements,
-        l.post_multiplies_per_out, l.post_adds_per_out, l.post_compares_per_out};
+        t.m,
+        t.k,
+        t.n,
+        static_cast<int64_t>(t.order),
+        l.in_h,
+        l.in_w,
+        l.out_h,
+        l.out_w,
+        l.kernel_h,
+        l.kernel_w,
+        l.stride_h,
+        l.dilation_h,
+        l.required_acc_bits,
+        l.in_elements,
+        l.out_elements,
+        l.post_multiplies_per_out,
+        l.post_adds_per_out,
+        l.post_compares_per_out};
   buffer(a.input, &k[3]);
   buffer(a.weight, &k[6]);
   buffer(a.output, &k[9]);

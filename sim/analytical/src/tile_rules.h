@@ -38,8 +38,8 @@ inline TileCompute ComputeTile(const compiler::LayerSchedule& l, const models::A
   e.macs = macs;
   e.pe_cycles = arch.rows * arch.cols * g.cycles;
   // Array-side SRAM traffic: a packed element carries `pack` operands.
-  e.input_reads = SramWords(g.a_reads, l.pack * b.a_bits, arch.input.word_bytes);
-  e.weight_reads = SramWords(g.b_reads, l.pack * b.w_bits, arch.weight.word_bytes);
+  e.input_reads = SramWords(g.a_reads, l.pack * b.a_bits, arch.input.word_bytes, b.a_scale, kp);
+  e.weight_reads = SramWords(g.b_reads, l.pack * b.w_bits, arch.weight.word_bytes, b.w_scale, kp);
   e.output_writes = SramWords(g.out_writes, b.acc_bits, arch.output.word_bytes);
   e.output_reads =
       SramWords(g.out_reads + (accumulates ? outs : 0), b.acc_bits, arch.output.word_bytes);
@@ -71,12 +71,12 @@ inline void AddTransfersWith(const compiler::LayerSchedule& l, const models::Arc
   const int64_t outs = t.mt * t.nt;
   int64_t load = 0, store = 0;
   if (t.load_a) {
-    const int64_t bytes = PackedBytes(a_footprint(), b.a_bits);
+    const int64_t bytes = PackedBytes(a_footprint(), b.a_bits, b.a_scale, t.kt);
     load += bytes;
     e->input_writes += CeilDiv(bytes, arch.input.word_bytes);
   }
   if (t.load_b) {
-    const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits);
+    const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits, b.w_scale, t.kt);
     load += bytes;
     e->weight_writes += CeilDiv(bytes, arch.weight.word_bytes);
   }
@@ -89,7 +89,7 @@ inline void AddTransfersWith(const compiler::LayerSchedule& l, const models::Arc
     e->output_reads += SramWords(outs, b.acc_bits, arch.output.word_bytes);
     if (t.final_out) {
       w->post += PostCycles(outs, arch.post_elements_per_cycle);
-      store = PackedBytes(outs, b.out_bits);
+      store = PackedBytes(outs, b.out_bits, b.out_scale);
       AddPostOps(l, outs, b.acc_bits, e);
     } else {
       store = PackedBytes(outs, b.acc_bits);

@@ -250,7 +250,8 @@ void Accelerator::DmaStep(int64_t s) {
       const int64_t outs = t.mt * t.nt;
       events.output_reads += SramWords(outs, b.acc_bits, arch_.output.word_bytes);
       if (t.final_out) {
-        store = PackedBytes(outs, b.out_bits);  // the post unit's outputs, streamed out
+        store =
+            PackedBytes(outs, b.out_bits, b.out_scale);  // the post unit's outputs, streamed out
       } else {
         store = PackedBytes(outs, b.acc_bits);
         spilled_[{t.group, t.m0, t.n0}] = acc_.at(visit_[static_cast<size_t>(s - 2)]);
@@ -260,14 +261,14 @@ void Accelerator::DmaStep(int64_t s) {
       const size_t i = static_cast<size_t>(s);
       const TileStep& t = tile_steps_[i];
       if (t.load_a) {
-        const int64_t bytes =
-            PackedBytes(compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt), b.a_bits);
+        const int64_t bytes = PackedBytes(compiler::InputFootprint(l, t.m0, t.mt, t.k0, t.kt),
+                                          b.a_bits, b.a_scale, t.kt);
         job_.layer->BuildA(t, &input_.Fill(a_slot_[i], bytes, "input"));
         events.input_writes += CeilDiv(bytes, arch_.input.word_bytes);
         load += bytes;
       }
       if (t.load_b) {
-        const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits);
+        const int64_t bytes = PackedBytes(t.kt * t.nt, b.w_bits, b.w_scale, t.kt);
         job_.layer->BuildB(t, &weight_.Fill(b_slot_[i], bytes, "weight"));
         events.weight_writes += CeilDiv(bytes, arch_.weight.word_bytes);
         load += bytes;
@@ -359,8 +360,10 @@ void Accelerator::ArrayStep(int64_t s) {
   const int64_t macs = t.mt * t.kt * t.nt, packed_ops = t.mt * kp * t.nt, outs = t.mt * t.nt;
   events.macs += macs;
   events.pe_cycles += arch_.rows * arch_.cols * c.cycles;
-  events.input_reads += SramWords(c.a_reads, pack * b.a_bits, arch_.input.word_bytes);
-  events.weight_reads += SramWords(c.b_reads, pack * b.w_bits, arch_.weight.word_bytes);
+  events.input_reads +=
+      SramWords(c.a_reads, pack * b.a_bits, arch_.input.word_bytes, b.a_scale, kp);
+  events.weight_reads +=
+      SramWords(c.b_reads, pack * b.w_bits, arch_.weight.word_bytes, b.w_scale, kp);
   events.output_writes += SramWords(c.out_writes, b.acc_bits, arch_.output.word_bytes);
   events.output_reads += SramWords(c.out_reads, b.acc_bits, arch_.output.word_bytes);
   events.register_bit_writes +=

@@ -20,6 +20,11 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net) {
     const models::OperandPrecision& w = models::GemmBPrecision(l, net);
     m.a_bits = std::max(m.a_bits, a.StorageType().bits);
     m.w_bits = std::max(m.w_bits, w.StorageType().bits);
+    for (const models::QuantCode c : {a.code, w.code}) {
+      if (models::IsNumberFormat(c)) {
+        m.format = c;
+      }
+    }
   }
   return m;
 }
@@ -37,8 +42,10 @@ models::ArchSpec FitArea(const models::ArchSpec& base, models::ArchSpec arch, do
   while (arch.rows * arch.cols * pe > budget * (1 + 1e-12) && (arch.rows > 1 || arch.cols > 1)) {
     (arch.rows >= arch.cols ? arch.rows : arch.cols) -= 1;
   }
-  arch.name =
-      base.name + "-iso-w" + std::to_string(widths.w_bits) + "a" + std::to_string(widths.a_bits);
+  arch.name = base.name + "-iso-" +
+              (widths.format != models::QuantCode::kLinear
+                   ? models::QuantCodeName(widths.format)
+                   : "w" + std::to_string(widths.w_bits) + "a" + std::to_string(widths.a_bits));
   return arch;
 }
 
@@ -48,6 +55,7 @@ models::ArchSpec PlainMac(const models::ArchSpec& base, MacWidths widths) {
   arch.mac.activation_bits = widths.a_bits;
   arch.mac.scaling = models::PrecisionScaling::kNone;
   arch.mac.binary_lanes = 0;
+  arch.mac.format = widths.format;
   return arch;
 }
 

@@ -56,6 +56,15 @@ enum class LayerKind {
 };
 std::string LayerKindName(LayerKind k);  // "gemm" | "post" | "view"
 
+// Stored values that share one scale stored beside them (an MX block: 32 values, an 8-bit E8M0
+// scale), or none (block 0): the scale is then a per-tensor or per-channel parameter.
+struct BlockScale {
+  int block = 0;
+  int bits = 0;  // below 256
+  // One number for the keys of caches that depend on it.
+  int64_t Key() const { return int64_t{block} * 256 + bits; }
+};
+
 // Operand widths of one layer. Storage widths set bytes in DRAM and SRAM; MAC widths are what the
 // multiplier sees (an unsigned b-bit operand takes b + 1 bits on a signed MAC).
 struct LayerBits {
@@ -65,6 +74,7 @@ struct LayerBits {
   int mac_a_bits = 8, mac_w_bits = 8;
   int acc_bits = 32;    // the hardware accumulator (ArchSpec), also the partial-sum width in memory
   bool binary = false;  // binary x binary: XNOR-popcount lanes (or the MAC path at 1 x 1 bits)
+  BlockScale a_scale, w_scale, out_scale;  // the block scales stored with each (quant_code.h)
 };
 
 struct Tiling {
@@ -141,8 +151,23 @@ void ForEachTile(const LayerSchedule& l, Fn&& fn);
 template <typename Fn>
 void ForEachTileOfGroup(const LayerSchedule& l, int64_t group, Fn&& fn);
 
-// Bytes of `elements` values of `bits` each, packed densely.
-inline int64_t PackedBytes(int64_t elements, int bits) { return (elements * bits + 7) / 8; }
+// Bits of `elements` values of `bits` each, packed densely, with their block scales. The blocks
+// run along the reduction (K, the MX dot product's dimension): for a tile of reduction extent
+// `k` (> 0), each of its ceil(elements / k) rows of K holds ceil(k / block) scales, so a block
+// the tile cuts is stored, and moved, with each part. With `k` = 0 (a whole tensor), one scale
+// per `block` values, the last block whole.
+inline int64_t StoredBits(int64_t elements, int64_t bits, BlockScale scale = {}, int64_t k = 0) {
+  if (scale.block <= 0) {
+    return elements * bits;
+  }
+  const int64_t scales = k > 0 ? (elements + k - 1) / k * ((k + scale.block - 1) / scale.block)
+                               : (elements + scale.block - 1) / scale.block;
+  return elements * bits + scales * scale.bits;
+}
+// The same in bytes.
+inline int64_t PackedBytes(int64_t elements, int bits, BlockScale scale = {}, int64_t k = 0) {
+  return (StoredBits(elements, bits, scale, k) + 7) / 8;
+}
 
 // Input elements a convolution tile reads from DRAM: the rows of the input its output pixels
 // [m0, m0 + mt) touch, across the input channels its reduction range [k0, k0 + kt) covers. For

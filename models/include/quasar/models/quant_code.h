@@ -27,7 +27,25 @@ struct QuantizedWeights;
 // How values map to integers: linear (an affine grid), pow2 (sign and power-of-two magnitude,
 // weights only), binary {-1, +1}, ternary {-1, 0, +1}. Used for weights and, through the
 // precision policy (net/precision.h), for activations.
-enum class QuantCode { kLinear, kPow2, kBinary, kTernary };
+//
+// The number formats of docs/number-formats.md are codes too: the OCP FP8 elements and the MX
+// block formats. They are priced (storage with their block scales, a MAC of their own,
+// mac.format in the ArchSpec) but the golden path does not run them yet: their rows have no
+// quantizer, and quantizing a network that uses them is refused by name (RequireGolden).
+enum class QuantCode {
+  kLinear,
+  kPow2,
+  kBinary,
+  kTernary,
+  kFp8E4m3,
+  kFp8E5m2,
+  kMxfp8E4m3,
+  kMxfp8E5m2,
+  kMxfp6E2m3,
+  kMxfp6E3m2,
+  kMxfp4E2m1,
+  kMxint8,
+};
 
 // What a weight quantizer may read: linear uses linear_type, symmetric and opt; pow2 uses bits;
 // binary and ternary use neither. Every quantizer reads per_channel.
@@ -55,13 +73,29 @@ struct QuantCodeDef {
   bool affine;
   bool weights_only;  // pow2: rejected for activations
   // The IntType the integer values are held in, for a precision of `bits` (and signedness, read
-  // by affine codes only).
+  // by affine codes only). A number format's codes are held as signed integers of its width.
   IntType (*storage)(int bits, bool is_signed);
+  // nullptr for the number formats, which the golden path does not run yet.
   QuantizedWeights (*quantize_weights)(const FloatTensor& w, const WeightCodeArgs& args);
-  // The parameters of a tensor of activations from its observed values, `storage` its type.
+  // The parameters of a tensor of activations from its observed values, `storage` its type
+  // (nullptr for the number formats).
   QuantParams (*activation_params)(const Observer& obs, const IntType& storage, bool symmetric,
                                    const CalibOptions& opt);
+  // A number format: its small_float.h row (FP8), or its mx_format.h row (MX). nullptr for the
+  // integer codes, whose values are integers on a grid the network's parameters scale.
+  const char* format = nullptr;
+  // Stored values that share one scale stored beside them, and that scale's bits: 32 and 8 for
+  // MX (OCP Microscaling Formats v1.0, Table 1: block size 32, scale E8M0). 0 when the scale is
+  // a per-tensor or per-channel parameter.
+  int block = 0;
+  int block_scale_bits = 0;
 };
+
+// True for the number formats (`format` set): each runs only on a MAC of its own format.
+bool IsNumberFormat(QuantCode code);
+// Throws InputError naming `what` and the code when the golden path cannot run it (the number
+// formats): "<what> are fp8_e4m3: ...".
+void RequireGolden(QuantCode code, const std::string& what);
 
 // Every code, once, in QuantCode order.
 const std::vector<QuantCodeDef>& QuantCodeDefs();

@@ -78,7 +78,8 @@ struct RtlMacArea {
 //    configuration with a_bits == activation_bits and w_bits == weight_bits and one lane; so 16-bit
 //    or mixed 8 x 4 operands match nothing in the committed file.
 //  - A precision-scalable MAC (PrecisionScaling::kBitFusion) matches nothing: the synthesized
-//    configurations are fixed-width MACs.
+//    configurations are fixed-width MACs. Nor does a number-format MAC (mac.format): its cost
+//    is format_mac.h's, and the FP8 MAC's cells are beside it in docs/formats.md.
 //  - Among several candidates, the nearest accumulator width wins, then equal signedness, then
 //    equal overflow mode, then file order.
 // The XNOR lanes of a PE with binary_lanes > 0 are not included: the binary configuration is a
@@ -91,7 +92,7 @@ std::optional<RtlMacArea> MatchRtlMac(const RtlMacCells& cells, const MacSpec& m
 // synthesized widths of that overflow mode (an adder, a register-free overflow check and a
 // saturating mux are each linear in the width), extended linearly past the end ones. nullopt
 // for a precision-scalable MAC, operands with fewer than two synthesized widths in either mode
-// needed, or a line extended to zero cells. 1 at 32 bits wrapping.
+// needed, a number-format MAC, or a line extended to zero cells. 1 at 32 bits wrapping.
 std::optional<double> AccumulatorAreaFactor(const RtlMacCells& cells, const MacSpec& mac);
 
 }  // namespace quasar::models

@@ -36,7 +36,7 @@ struct OperandPrecision {
   // The IntType the integer values are held in: int<bits>/uint<bits>, binary, ternary, and for
   // pow2 the signed type that holds +-2^E, E = 2^(bits-1) - 2.
   IntType StorageType() const;
-  // "int8 sym per-channel minmax", "uint4 asym kl", "binary", "pow2-4 per-channel".
+  // "int8 sym per-channel minmax", "uint4 asym kl", "binary", "pow2-4 per-channel", "fp8_e4m3".
   std::string Describe() const;
 };
 
@@ -88,7 +88,9 @@ struct LayerPrecision {
 
 // Parses the --bits shorthand "w<W>a<A>": each of W and A is a bit count (1 means binary), `t`
 // (ternary) or, for weights, `p<bits>` (power of two): w8a8, w4a4, w2a2, w1a1, wta8, wp4a8.
-// Returns the two overrides, or an InputError naming the text.
+// Or a number format for both operands: a format code's name (fp8_e5m2, mxint8, ...) or fp8,
+// mxfp8, mxfp6, mxfp4 (the E4M3, E4M3, E2M3 and E2M1 elements). Returns the two overrides, or an
+// InputError naming the text.
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text);
 
 // Checks one resolved precision; appends problems to `errors` under `key`.

@@ -11,6 +11,7 @@
 
 #include "quasar/models/accumulator.h"
 #include "quasar/models/dataflow.h"
+#include "quasar/models/quant_code.h"
 
 namespace quasar::models {
 
@@ -57,6 +58,10 @@ struct MacSpec {
   AccumulatorSpec accumulator;  // 8..64 bits, wrap | saturate
   PrecisionScaling scaling = PrecisionScaling::kNone;
   int binary_lanes = 0;  // XNOR-popcount lanes per PE for binary layers, 0..1024 (0: none)
+  // The number format the MAC multiplies (a code with IsNumberFormat: FP8, MX), or kLinear for
+  // an integer MAC ("int" in the file). weight_bits and activation_bits are then the format's
+  // element bits (validated).
+  QuantCode format = QuantCode::kLinear;
 
   // Products of integer operands of w_bits x a_bits one PE completes per cycle, 0 if this MAC
   // cannot run them. Widths are as the MAC sees them (an unsigned b-bit operand needs b + 1 bits
@@ -71,6 +76,10 @@ struct MacSpec {
   //    E.g. an 8x8 unit: w8a8 -> 1, w2a8 -> 4, w4a4 -> 4, w2a2 and w1a1 -> 16, w3a8 -> 2.
   // w_bits or a_bits outside 1..16 give 0.
   int ProductsPerCycle(int w_bits, int a_bits) const;
+  // The same for a layer whose operands have these codes: a format MAC completes one product
+  // per cycle of its own format (both operands in it) and none of anything else; an integer MAC
+  // runs no number format, and integer codes by ProductsPerCycle(w_bits, a_bits).
+  int ProductsPerCycle(QuantCode w_code, QuantCode a_code, int w_bits, int a_bits) const;
   // Products of binary x binary (+-1) operands one PE completes per cycle: binary_lanes
   // XNOR-popcount lanes when the PE has them (XNOR-Net, Rastegari et al., ECCV 2016: a +-1 dot
   // product is 2*popcount(xnor) - n), otherwise the MAC path, ProductsPerCycle(1, 1).

@@ -15,9 +15,11 @@
 
 namespace quasar::sim {
 
-// SRAM accesses of `elements` values of `bits` each through words of `word_bytes`.
-inline int64_t SramWords(int64_t elements, int64_t bits, int64_t word_bytes) {
-  return compiler::CeilDiv(elements * bits, 8 * word_bytes);
+// SRAM accesses of `elements` values of `bits` each, with their block scales (in rows of `k`
+// along the reduction, compiler::StoredBits), through words of `word_bytes`.
+inline int64_t SramWords(int64_t elements, int64_t bits, int64_t word_bytes,
+                         compiler::BlockScale scale = {}, int64_t k = 0) {
+  return compiler::CeilDiv(compiler::StoredBits(elements, bits, scale, k), 8 * word_bytes);
 }
 
 // Cycles of the post-processing unit for `elements` at `per_cycle` elements per cycle.
@@ -36,8 +38,8 @@ inline std::vector<PostChunk> PostChunks(const compiler::LayerSchedule& l,
                                          const models::ArchSpec& arch) {
   using compiler::CeilDiv;
   using compiler::PackedBytes;
-  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits);
-  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits);
+  const int64_t in_bytes = PackedBytes(l.in_elements, l.bits.a_bits, l.bits.a_scale);
+  const int64_t out_bytes = PackedBytes(l.out_elements, l.bits.out_bits, l.bits.out_scale);
   const int64_t chunks = std::max<int64_t>({1, CeilDiv(in_bytes, arch.input.UsableBytes()),
                                             CeilDiv(out_bytes, arch.output.UsableBytes())});
   std::vector<PostChunk> out;
@@ -45,8 +47,8 @@ inline std::vector<PostChunk> PostChunks(const compiler::LayerSchedule& l,
     PostChunk c;
     c.in_elements = (j + 1) * l.in_elements / chunks - j * l.in_elements / chunks;
     c.out_elements = (j + 1) * l.out_elements / chunks - j * l.out_elements / chunks;
-    c.load_bytes = PackedBytes(c.in_elements, l.bits.a_bits);
-    c.store_bytes = PackedBytes(c.out_elements, l.bits.out_bits);
+    c.load_bytes = PackedBytes(c.in_elements, l.bits.a_bits, l.bits.a_scale);
+    c.store_bytes = PackedBytes(c.out_elements, l.bits.out_bits, l.bits.out_scale);
     out.push_back(c);
   }
   return out;

@@ -21,9 +21,12 @@
 namespace quasar::sim::explore {
 
 // The widest weight and activation operands of a network's weighted layers and matmuls, in
-// storage bits (binary and ternary count as 1 and 2), after its precision policy is resolved.
+// storage bits (binary and ternary count as 1 and 2), after its precision policy is resolved,
+// and the number format they use, if any (the MAC is then that format's; a network mixing it
+// with integer or other-format layers cannot run on one array, which the layers report).
 struct MacWidths {
   int w_bits = 1, a_bits = 1;
+  models::QuantCode format = models::QuantCode::kLinear;
 };
 MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 
@@ -31,7 +34,8 @@ MacWidths NetworkMacWidths(const models::NetworkSpec& net);
 // signedness, buffers, DRAM and clock unchanged) and `base`'s rows and cols scaled by the same
 // factor sqrt(area ratio), rounded down (at least 1, at most 4096 each), so that the PE array
 // fits the area of `base`'s PE array priced with `table` and keeps its aspect ratio. (A
-// different shape may hold a few more PEs.) The name gets the suffix "-iso-w<W>a<A>".
+// different shape may hold a few more PEs.) The name gets the suffix "-iso-w<W>a<A>", or
+// "-iso-<format>" for a number-format MAC.
 models::ArchSpec IsoAreaArch(const models::ArchSpec& base, const models::CostTable& table,
                              MacWidths widths);
 // The same array sized by the project's synthesized MAC instead of the table's PE areas: the

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# End-to-end checks of the number formats as a precision (docs/formats.md): the ArchSpec's
+# mac.format and its errors, which MAC runs which precision, the bytes of MX block scales moved
+# by a layer, the format MAC's energy per product, `quasar compare` with formats, and the golden
+# path's refusal (exit 2, naming the layer).
+# Usage: cli_formats_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+arch() {  # arch NAME MAC-MAP
+  printf 'version: 1\nname: %s\narray: {rows: 16, cols: 16, dataflow: ws}\nmac: %s\n' "$1" "$2" \
+    > "$tmp/$1.yaml"
+}
+arch int8 '{}'
+arch fp8 '{format: fp8_e4m3}'
+arch mxint8 '{format: mxint8}'
+arch bad_widths '{format: mxfp4_e2m1}'
+arch bad_name '{format: fp16}'
+cat > "$tmp/fc.yaml" <<'YAML'
+version: 1
+name: one_fc
+inputs:
+  - {name: x, shape: [1, 256]}
+layers:
+  - {name: fc, op: fully_connected, input: x, out_features: 64}
+YAML
+
+# The ArchSpec's checks, naming the file and key.
+expect 2 "bad_widths.yaml: mac.weight_bits: mac.format mxfp4_e2m1 multiplies 4-bit elements" -- \
+  "$q" run --arch "$tmp/bad_widths.yaml" --net lenet5 --bits mxfp4
+expect 2 "bad_name.yaml: mac.format: must be int, fp8_e4m3" -- \
+  "$q" run --arch "$tmp/bad_name.yaml" --net lenet5
+# A format runs on its own MAC only (exit 3, the layer named), and runs there.
+expect 3 "layer c1: the 8-bit x 8-bit integer MAC cannot run fp8_e4m3 activations x fp8_e4m3" -- \
+  "$q" run --arch "$tmp/int8.yaml" --net lenet5 --bits fp8
+expect 3 "the fp8_e4m3 MAC cannot run int8" -- "$q" run --arch "$tmp/fp8.yaml" --net lenet5
+expect 3 "the fp8_e4m3 MAC cannot run mxfp8_e4m3" -- \
+  "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits mxfp8
+expect 0 "" -- "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8
+# The golden path refuses, naming the layer: infer, compare's fidelity, a backend that moves data.
+expect 2 "layer 'c1': its weights are fp8_e4m3" -- "$q" infer --net lenet5 --bits fp8
+expect 2 "golden path" -- "$q" compare --arch "$tmp/fp8.yaml" --net lenet5 --precisions fp8
+expect 2 "layer 'c1': its weights are fp8_e4m3" -- \
+  "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc
+expect 2 "or name a number format for both" -- "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp4
+
+# One tile holding the whole layer (the compiled schedule's tiling set to 1/256/64): MXINT8 moves
+# its E8M0 scales beside the elements, one per 32 along K. Reads: x, 256 values and 8 scales;
+# W, 64 rows of 256 values and 8 scales each (16384 + 512 bytes). Writes: 64 outputs and 2
+# scales. The same layer in FP8 has no scales: 256 + 16384 and 64 bytes.
+for f in mxint8 fp8; do
+  bits=$f; [ "$f" = fp8 ] && bits=fp8_e4m3
+  "$q" compile --arch "$tmp/$f.yaml" --net "$tmp/fc.yaml" --bits "$bits" --out "$tmp/$f.json" \
+    > /dev/null
+  python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["layers"][0]["tiling"].update({"m": 1, "k": 256, "n": 64})
+json.dump(s, open(sys.argv[1], "w"))' "$tmp/$f.json"
+  "$q" run --arch "$tmp/$f.yaml" --net "$tmp/fc.yaml" --bits "$bits" --schedule "$tmp/$f.json" \
+    --format json > "$tmp/$f.run.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+mx = json.load(open(sys.argv[1]))["totals"]
+fp = json.load(open(sys.argv[2]))["totals"]
+assert (mx["dram_read_bytes"], mx["dram_write_bytes"]) == (264 + 16896, 66), mx
+assert (fp["dram_read_bytes"], fp["dram_write_bytes"]) == (256 + 16384, 64), fp
+' "$tmp/mxint8.run.json" "$tmp/fp8.run.json"
+expect 0 "" -- python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["layers"][0]["bits"]
+assert (b["a_scale_block"], b["a_scale_bits"], b["w_scale_block"]) == (32, 8, 32), b
+assert "a_scale_block" not in json.load(open(sys.argv[2]))["layers"][0]["bits"]
+' "$tmp/mxint8.json" "$tmp/fp8.json"
+
+# The FP8 MAC's energy per product on horowitz45: a 4x4 significand multiply, a 5-bit exponent
+# add and the 32-bit register add, 0.052083 + 0.01875 + 0.1 pJ (docs/formats.md, "MAC cost").
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+mac = [l for l in d["layers"] if l["name"] == "fc"][0]
+pj = mac["energy_pj"]["mac"] / mac["events"]["macs"]
+assert abs(pj - 0.1708333) < 1e-6, pj
+' "$tmp/fp8.run.json"
+
+# compare: each format gets a MAC of its own in the iso-area view; the given integer array
+# cannot run it.
+"$q" compare --arch tpu_like_128x128_ws --net llama_block --phase decode --context 64 \
+  --dims hidden=64,heads=4,kv_heads=2,ffn=128 --precisions w8a8,fp8,mxfp4 --no-fidelity \
+  --format json > "$tmp/compare.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+iso = {c["precision"]: c for c in d["iso_area"]}
+same = {c["precision"]: c for c in d["same_array"]}
+assert iso["fp8"]["arch"]["mac_format"] == "fp8_e4m3", iso["fp8"]["arch"]
+assert iso["fp8"]["arch"]["name"].endswith("-iso-fp8_e4m3"), iso["fp8"]["arch"]
+assert iso["mxfp4"]["arch"]["mac_format"] == "mxfp4_e2m1", iso["mxfp4"]["arch"]
+assert iso["mxfp4"]["arch"]["weight_bits"] == 4, iso["mxfp4"]["arch"]
+assert iso["w8a8"]["arch"]["mac_format"] == "int", iso["w8a8"]["arch"]
+for p in ("w8a8", "fp8", "mxfp4"):
+    assert iso[p]["status"] == "", iso[p]["status"]
+# Smaller MACs, more PEs in the same area.
+assert iso["mxfp4"]["metrics"]["pes"] > iso["fp8"]["metrics"]["pes"] > iso["w8a8"]["metrics"]["pes"]
+assert same["w8a8"]["status"] == "", same["w8a8"]
+assert "cannot run" in same["fp8"]["status"], same["fp8"]
+' "$tmp/compare.json"
+
+finish
