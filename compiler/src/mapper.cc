@@ -35,8 +35,14 @@ int64_t MaxMagnitude(const models::OperandPrecision& p) {
   return std::max(std::abs(t.min()), std::abs(t.max()));
 }
 
-// The block scale stored with an operand's values (its code's row: MX blocks), or none.
+// The block scale stored with an operand's values: its code's (MX blocks), or for weights
+// quantized per group, the group's float16 scale and, asymmetric, its zero point of the weights'
+// bits (llm-awq's WQLinear stores `scales` as float16 [K / g, N] and `qzeros` packed at the
+// weights' bits, awq/quantize/qmodule.py), or none.
 BlockScale BlockScaleOf(const models::OperandPrecision& p) {
+  if (p.granularity == models::Granularity::kPerGroup) {
+    return BlockScale{p.group_size, 16 + (p.symmetric ? 0 : p.bits)};
+  }
   const models::QuantCodeDef& d = models::QuantCodeOf(p.code);
   return BlockScale{d.block, d.block_scale_bits};
 }
@@ -93,6 +99,7 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   const models::OperandPrecision w_p = models::GemmBPrecision(layer, net);
   l.bits.w_bits = w_p.bits;
   l.bits.w_scale = BlockScaleOf(w_p);
+  l.bits.w_grouped = w_p.granularity == models::Granularity::kPerGroup;
   l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
   l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);
   l.bits.binary = models::XnorProducts(in_p.StorageType(), w_p.StorageType());
@@ -210,14 +217,14 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
   s.arch = arch.name;
   s.objective = objective;
   // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
-  std::map<std::array<int64_t, 26>, LayerSchedule> memo;
+  std::map<std::array<int64_t, 27>, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
     LayerSchedule l = prepared != nullptr
                           ? (*prepared)[static_cast<size_t>(&layer - net.layers.data())]
                           : PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
       const LayerBits& b = l.bits;
-      const std::array<int64_t, 26> key = {l.gemm.count,
+      const std::array<int64_t, 27> key = {l.gemm.count,
                                            l.gemm.m,
                                            l.gemm.k,
                                            l.gemm.n,
@@ -306,7 +313,7 @@ std::string ScheduleMismatch(const Schedule& schedule, const models::NetworkSpec
         gb.mac_a_bits != wb.mac_a_bits || gb.mac_w_bits != wb.mac_w_bits ||
         gb.acc_bits != wb.acc_bits || gb.binary != wb.binary || got.pack != want.pack ||
         gb.a_scale.Key() != wb.a_scale.Key() || gb.w_scale.Key() != wb.w_scale.Key() ||
-        gb.out_scale.Key() != wb.out_scale.Key()) {
+        gb.out_scale.Key() != wb.out_scale.Key() || gb.w_grouped != wb.w_grouped) {
       return fmt::format(
           "{}: was compiled for a{} w{} out{} acc{} pack {}, but this network on {} gives a{} w{} "
           "out{} acc{} pack {}",

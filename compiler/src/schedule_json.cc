@@ -69,6 +69,9 @@ Json LayerToJson(const LayerSchedule& l, const std::string& path) {
       j["bits"][std::string(name) + "_scale_bits"] = scale.bits;
     }
   }
+  if (l.bits.w_grouped) {
+    j["bits"]["w_grouped"] = true;
+  }
   j["pack"] = l.pack;
   j["tiling"] = {{"m", l.tiling.m},
                  {"k", l.tiling.k},
@@ -303,6 +306,9 @@ LayerSchedule ReadLayer(const Json& j, const std::string& path, ErrorList* error
       b.Int(block, 1, 1 << 20, &scale->block);
       b.Int(std::string(name) + "_scale_bits", 1, 255, &scale->bits);
     }
+  }
+  if (b.Has("w_grouped")) {
+    b.Bool("w_grouped", &l.bits.w_grouped);
   }
   b.Done();
   r.Int("pack", 1, kIntMax, &l.pack);

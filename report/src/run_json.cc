@@ -29,6 +29,7 @@ Json EventsJson(const models::EventCounts& e, bool with_widths) {
   j["mac_w_bits"] = with_widths ? Json(e.mac_w_bits) : Json();
   j["acc_bits"] = with_widths ? Json(e.acc_bits) : Json();
   j["binary"] = with_widths ? Json(e.binary) : Json();
+  j["mac_w_group"] = with_widths ? Json(e.mac_w_group) : Json();
   j["pe_cycles"] = e.pe_cycles;
   j["register_bit_writes"] = e.register_bit_writes;
   j["input_reads"] = e.input_reads;

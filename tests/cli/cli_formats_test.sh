@@ -78,6 +78,34 @@ assert (b["a_scale_block"], b["a_scale_bits"], b["w_scale_block"]) == (32, 8, 32
 assert "a_scale_block" not in json.load(open(sys.argv[2]))["layers"][0]["bits"]
 ' "$tmp/mxint8.json" "$tmp/fp8.json"
 
+# Group-quantized int4 weights (GPTQ/AWQ, w4a16g128): a float16 scale and a 4-bit zero point per
+# group of 128 along K and column, 256 x 64 codes of 4 bits and 2 x 64 of 20 bits: 8512 bytes of
+# W, 512 of x at 16 bits. The MAC dequantizes each group's sum with one FP32 multiply-add,
+# (3.7 + 0.9) / 128 pJ per product beside the 16 x 4 MAC's 0.002994792 * 64 + 0.001041667 * 8
+# + 0.1 pJ.
+arch int16x4 '{weight_bits: 4, activation_bits: 16}'
+"$q" compile --arch "$tmp/int16x4.yaml" --net "$tmp/fc.yaml" --bits w4a16g128   --out "$tmp/g.json" > /dev/null
+python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["layers"][0]["tiling"].update({"m": 1, "k": 256, "n": 64})
+json.dump(s, open(sys.argv[1], "w"))' "$tmp/g.json"
+"$q" run --arch "$tmp/int16x4.yaml" --net "$tmp/fc.yaml" --bits w4a16g128   --schedule "$tmp/g.json" --format json > "$tmp/g.run.json"
+expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t, l = d["totals"], d["layers"][0]
+assert t["dram_read_bytes"] == 512 + 8512, t
+assert l["events"]["mac_w_group"] == 128, l["events"]
+pj = l["energy_pj"]["mac"] / l["events"]["macs"]
+want = 0.002994792 * 64 + 0.001041667 * 8 + 0.1 + 4.6 / 128
+assert abs(pj - want) < 1e-6, (pj, want)
+' "$tmp/g.run.json"
+expect 2 "layer 'c1': its weights are quantized per group of 32" -- \
+  "$q" infer --net lenet5 --bits w4a8g32
+expect 2 "a group size ends linear weights" -- "$q" run --arch "$tmp/int8.yaml" --net lenet5 \
+  --bits wta8g32
+
 # The FP8 MAC's energy per product on horowitz45: a 4x4 significand multiply, a 5-bit exponent
 # add and the 32-bit register add, 0.052083 + 0.01875 + 0.1 pJ (docs/formats.md, "MAC cost").
 expect 0 "" -- python3 -c '

@@ -68,9 +68,10 @@ TEST_CASE("every enum's names round-trip through its parser") {
   CheckRoundTrip<Dataflow>({Dataflow::kOutputStationary, Dataflow::kWeightStationary,
                             Dataflow::kInputStationary},
                            DataflowName, ParseDataflow);
-  CheckRoundTrip<Granularity>({Granularity::kPerTensor, Granularity::kPerChannel}, GranularityName,
-                              ParseGranularity);
-  CHECK(GranularityChoices() == "per_tensor or per_channel");
+  CheckRoundTrip<Granularity>(
+      {Granularity::kPerTensor, Granularity::kPerChannel, Granularity::kPerGroup}, GranularityName,
+      ParseGranularity);
+  CHECK(GranularityChoices() == "per_tensor, per_channel, per_group");
   CheckRoundTrip<PadMode>({PadMode::kConstant, PadMode::kReflect, PadMode::kEdge}, PadModeName,
                           ParsePadMode);
   CHECK(PadModeChoices() == "constant, reflect, edge");

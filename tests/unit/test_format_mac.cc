@@ -295,3 +295,102 @@ TEST_CASE("the golden path refuses a number format, naming the layer") {
       models::QuantizeNetwork(net, models::FloatNetParams{}, calib, {}),
       Catch::Contains("layer 'fc1': its weights are fp8_e4m3") && Catch::Contains("golden path"));
 }
+
+TEST_CASE("group-quantized weights: the shorthand, the network format and its checks") {
+  const auto [w, a] = models::ParseBitsShorthand("w4a16g128");
+  models::OperandPrecision pw, pa;
+  w.ApplyTo(&pw);
+  a.ApplyTo(&pa);
+  CHECK(pw.code == QuantCode::kLinear);
+  CHECK(pw.bits == 4);
+  CHECK(pw.granularity == models::Granularity::kPerGroup);
+  CHECK(pw.group_size == 128);
+  CHECK_FALSE(pw.symmetric);  // GPTQ/AWQ keep a zero point per group
+  CHECK(pw.Describe() == "int4 asym per-group-128 minmax");
+  CHECK(pa.bits == 16);
+  CHECK(pa.granularity == models::Granularity::kPerTensor);
+  for (const char* bad : {"w4a16g0", "w4a16g", "w4a16g70000", "wta8g32", "w4a8gx"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(models::ParseBitsShorthand(bad), InputError);
+  }
+  CHECK_THROWS_WITH(models::ParseBitsShorthand("wp4a8g32"), Catch::Contains("linear weights"));
+
+  const std::string head = R"(version: 1
+name: g
+inputs:
+  - {name: x, shape: [1, 256]}
+precision:
+  weights: )";
+  const std::string tail = R"(
+layers:
+  - {name: fc, op: fully_connected, input: x, out_features: 64}
+)";
+  auto error = [&](const std::string& weights) {
+    try {
+      models::ParseNetwork(head + weights + tail, "g.yaml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error("{bits: 4, granularity: per_group, group_size: 64}").empty());
+  CHECK_THAT(error("{bits: 4, granularity: per_group}"),
+             Catch::Contains("group_size") && Catch::Contains("got 0"));
+  CHECK_THAT(error("{bits: 4, granularity: per_channel, group_size: 64}"),
+             Catch::Contains("group_size: applies with granularity: per_group only, got 64"));
+  CHECK_THAT(error("{bits: 4, granularity: per_group, group_size: 0}"),
+             Catch::Contains("group_size: must be in 1..65536, got 0"));
+  CHECK_THAT(error("{code: ternary, granularity: per_group, group_size: 32}"),
+             Catch::Contains("per_group applies to linear weights, got code ternary"));
+  // Written back and read again, the group stays.
+  const models::NetworkSpec net = models::ParseNetwork(
+      head + "{bits: 4, granularity: per_group, group_size: 64}" + tail, "g.yaml");
+  const models::NetworkSpec again = models::ParseNetwork(models::NetworkToYaml(net), "again.yaml");
+  CHECK(again.layers[0].precision.weights.granularity == models::Granularity::kPerGroup);
+  CHECK(again.layers[0].precision.weights.group_size == 64);
+}
+
+TEST_CASE("group-quantized weights: stored scales, the MAC's dequantization, the golden refusal") {
+  const models::NetworkSpec net = models::ParseNetwork(R"(version: 1
+name: g
+inputs:
+  - {name: x, shape: [1, 256]}
+precision:
+  weights: {bits: 4, symmetric: false, granularity: per_group, group_size: 128}
+  activations: {bits: 16}
+layers:
+  - {name: fc, op: fully_connected, input: x, out_features: 64}
+)",
+                                                       "g.yaml");
+  const models::ArchSpec arch =
+      models::ParseArchSpec(ArchYaml("{weight_bits: 4, activation_bits: 16}"), "t.yaml");
+  const compiler::LayerSchedule l = compiler::PrepareLayer(net.layers[0], net, arch);
+  REQUIRE(l.ok());
+  // A float16 scale and a 4-bit zero point per group of 128 and column (llm-awq's WQLinear).
+  CHECK(l.bits.w_scale.Key() == compiler::BlockScale{128, 20}.Key());
+  CHECK(l.bits.w_grouped);
+  CHECK(compiler::DequantGroup(l.bits) == 128);
+  CHECK(l.bits.a_scale.Key() == 0);
+  // The whole weight tile: 256 x 64 codes of 4 bits and 2 x 64 scales of 20 bits.
+  CHECK(compiler::PackedBytes(256 * 64, l.bits.w_bits, l.bits.w_scale, 256) == 8192 + 320);
+  // Symmetric groups store no zero point.
+  models::NetworkSpec sym = net;
+  sym.layers[0].precision.weights.symmetric = true;
+  sym.policy.weights.symmetric = true;
+  CHECK(compiler::PrepareLayer(sym.layers[0], sym, arch).bits.w_scale.Key() ==
+        compiler::BlockScale{128, 16}.Key());
+
+  // Energy: the 16 x 4 MAC, plus an FP32 multiply (3.7 pJ) and add (0.9 pJ) per group of 128.
+  const models::CostTable t = models::LoadCostTable("horowitz45");
+  CHECK(models::GroupDequantPjPerProduct(t, 128) == Approx((3.7 + 0.9) / 128));
+  models::EventCounts e;
+  e.macs = 256;
+  e.mac_a_bits = 16, e.mac_w_bits = 4, e.acc_bits = 32, e.mac_w_group = 128;
+  CHECK(models::PriceEvents(e, arch, t, models::PriceArea(arch, t)).mac ==
+        Approx(256 * (t.MacPj(16, 4, 32) + 4.6 / 128)));
+
+  const std::vector<std::map<std::string, models::FloatTensor>> calib(1);
+  CHECK_THROWS_WITH(models::QuantizeNetwork(net, models::FloatNetParams{}, calib, {}),
+                    Catch::Contains("layer 'fc': its weights are quantized per group of 128") &&
+                        Catch::Contains("golden path"));
+}

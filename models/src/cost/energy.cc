@@ -77,7 +77,8 @@ double MacEnergy(const EventCounts& e, const ArchSpec& arch, const CostTable& ta
   const int w_bits = e.binary ? 1 : e.mac_w_bits;
   const double factor =
       arch.mac.scaling == PrecisionScaling::kBitFusion ? table.PrecisionScalablePowerFactor() : 1.0;
-  return D(e.macs) * table.MacPj(a_bits, w_bits, e.acc_bits) * factor;
+  const double dequant = e.mac_w_group > 0 ? GroupDequantPjPerProduct(table, e.mac_w_group) : 0;
+  return D(e.macs) * (table.MacPj(a_bits, w_bits, e.acc_bits) * factor + dequant);
 }
 
 }  // namespace

@@ -76,6 +76,10 @@ double FormatMacPj(const CostTable& table, QuantCode format, int acc_bits) {
   return pj + table.AddPj(BlockSumBits(s)) + per_block / s.block;
 }
 
+double GroupDequantPjPerProduct(const CostTable& table, int group) {
+  return (kFp32MultiplyVsInt32Add + kFp32AddVsInt32Add) * table.AddPj(32) / group;
+}
+
 double FormatPeAreaUm2(const CostTable& table, QuantCode format, int acc_bits) {
   return table.PeAreaUm2(8, 8, false) * FormatMacPj(table, format, acc_bits) /
          table.MacPj(8, 8, acc_bits);

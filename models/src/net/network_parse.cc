@@ -26,10 +26,11 @@ std::string ResolvePath(const std::string& file, const std::string& base_dir) {
   return fs::absolute(p.is_absolute() ? p : fs::path(base_dir) / p).lexically_normal().string();
 }
 
-// {code, bits, signed, symmetric, granularity, calibration}, every key optional.
+// {code, bits, signed, symmetric, granularity, group_size, calibration}, every key optional.
 OperandOverride ReadOperand(const MapReader& m) {
   OperandOverride o;
-  m.RejectUnknownKeys({"code", "bits", "signed", "symmetric", "granularity", "calibration"});
+  m.RejectUnknownKeys(
+      {"code", "bits", "signed", "symmetric", "granularity", "group_size", "calibration"});
   if (auto c = m.String("code", false)) {
     if (auto parsed = ParseQuantCode(*c)) {
       o.code = *parsed;
@@ -55,6 +56,13 @@ OperandOverride ReadOperand(const MapReader& m) {
       o.granularity = *parsed;
     } else {
       m.Error("granularity", "must be " + GranularityChoices() + ", got '" + *g + "'");
+    }
+  }
+  if (auto g = m.Int("group_size", false)) {
+    if (*g < 1 || *g > 65536) {
+      m.Error("group_size", "must be in 1..65536, got " + std::to_string(*g));
+    } else {
+      o.group_size = static_cast<int>(*g);
     }
   }
   if (auto c = m.String("calibration", false)) {

@@ -25,6 +25,9 @@ void EmitOperand(YAML::Emitter& out, const char* key, const OperandPrecision& p)
   out << YAML::Key << "signed" << YAML::Value << p.is_signed;
   out << YAML::Key << "symmetric" << YAML::Value << p.symmetric;
   out << YAML::Key << "granularity" << YAML::Value << GranularityName(p.granularity);
+  if (p.granularity == Granularity::kPerGroup) {
+    out << YAML::Key << "group_size" << YAML::Value << p.group_size;
+  }
   out << YAML::Key << "calibration" << YAML::Value << CalibMethodName(p.calibration);
   out << YAML::EndMap;
 }
@@ -45,6 +48,9 @@ void EmitOverride(YAML::Emitter& out, const char* key, const OperandOverride& o)
   }
   if (o.symmetric) {
     out << YAML::Key << "symmetric" << YAML::Value << *o.symmetric;
+  }
+  if (o.group_size) {
+    out << YAML::Key << "group_size" << YAML::Value << *o.group_size;
   }
   if (o.granularity) {
     out << YAML::Key << "granularity" << YAML::Value << GranularityName(*o.granularity);

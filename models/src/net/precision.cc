@@ -8,15 +8,16 @@
 namespace quasar::models {
 
 namespace {
-constexpr EnumTable<Granularity, 2> kGranularities = {
-    {{Granularity::kPerTensor, "per_tensor"}, {Granularity::kPerChannel, "per_channel"}}};
+constexpr EnumTable<Granularity, 3> kGranularities = {{{Granularity::kPerTensor, "per_tensor"},
+                                                       {Granularity::kPerChannel, "per_channel"},
+                                                       {Granularity::kPerGroup, "per_group"}}};
 }  // namespace
 
 std::string GranularityName(Granularity g) { return EnumName(kGranularities, g); }
 std::optional<Granularity> ParseGranularity(const std::string& name) {
   return ParseEnum(kGranularities, name);
 }
-std::string GranularityChoices() { return EnumChoices(kGranularities, " or "); }
+std::string GranularityChoices() { return EnumChoices(kGranularities); }
 
 IntType OperandPrecision::StorageType() const { return QuantCodeOf(code).storage(bits, is_signed); }
 
@@ -30,6 +31,8 @@ std::string OperandPrecision::Describe() const {
                                    : std::string(def.name) + "-" + std::to_string(bits);
   if (granularity == Granularity::kPerChannel) {
     s += " per-channel";
+  } else if (granularity == Granularity::kPerGroup) {
+    s += " per-group-" + std::to_string(group_size);
   }
   if (def.affine) {
     s += " " + CalibMethodName(calibration);
@@ -58,6 +61,11 @@ void OperandOverride::ApplyTo(OperandPrecision* p) const {
   }
   if (calibration) {
     p->calibration = *calibration;
+  }
+  if (group_size) {
+    p->group_size = *group_size;
+  } else if (granularity && *granularity != Granularity::kPerGroup) {
+    p->group_size = 0;  // a per-tensor or per-channel override drops the file's group
   }
 }
 
@@ -117,6 +125,20 @@ std::optional<QuantCode> ParseFormatShorthand(const std::string& text) {
 
 }  // namespace
 
+// "g<G>" ending the shorthand: G digits, 1..65536.
+std::optional<int> ParseGroup(const std::string& s) {
+  if (s.empty() || s.size() > 5) {
+    return std::nullopt;
+  }
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+  }
+  const int g = std::stoi(s);
+  return g >= 1 && g <= 65536 ? std::optional<int>(g) : std::nullopt;
+}
+
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text) {
   if (const std::optional<QuantCode> format = ParseFormatShorthand(text)) {
     OperandOverride o;
@@ -124,10 +146,23 @@ std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string
     return {o, o};
   }
   const auto a = text.find('a');
+  const auto g = text.find('g', a == std::string::npos ? 0 : a);
   std::optional<OperandOverride> w, act;
+  bool group_ok = true;
   if (text.size() >= 4 && text[0] == 'w' && a != std::string::npos) {
     w = ParseSide(text.substr(1, a - 1), true);
-    act = ParseSide(text.substr(a + 1), false);
+    act = ParseSide(text.substr(a + 1, g == std::string::npos ? std::string::npos : g - a - 1),
+                    false);
+    if (g != std::string::npos && w) {
+      const std::optional<int> group = ParseGroup(text.substr(g + 1));
+      group_ok = group && w->code == QuantCode::kLinear;
+      // GPTQ/AWQ store a zero point per group (asymmetric), as group_quant.h's default.
+      w->granularity = Granularity::kPerGroup, w->group_size = group, w->symmetric = false;
+    }
+  }
+  if (!group_ok) {
+    throw InputError("--bits: a group size ends linear weights as g1..g65536 (w4a16g128), got '" +
+                     text + "'");
   }
   if (!w || !act) {
     throw InputError(
@@ -175,10 +210,25 @@ void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::stri
                 "a signed symmetric grid needs at least 2 bits (use code: "
                 "binary for 1-bit {-1, +1}), got 1");
   }
-  if (!is_weights && p.granularity == Granularity::kPerChannel) {
+  if (!is_weights && p.granularity != Granularity::kPerTensor) {
     errors->Add(key + ".granularity",
                 "activations are quantized per tensor (the golden kernels take one input scale "
-                "and zero point), got per_channel");
+                "and zero point), got " +
+                    GranularityName(p.granularity));
+  }
+  if (p.granularity == Granularity::kPerGroup) {
+    if (p.code != QuantCode::kLinear) {
+      errors->Add(key + ".granularity", "per_group applies to linear weights, got code " + name);
+    }
+    if (p.group_size < 1 || p.group_size > 65536) {
+      errors->Add(key + ".group_size",
+                  "per_group needs a group_size in 1..65536 (weights along K per scale), got " +
+                      std::to_string(p.group_size));
+    }
+  } else if (p.group_size != 0) {
+    errors->Add(key + ".group_size", "applies with granularity: per_group only, got " +
+                                         std::to_string(p.group_size) + " with " +
+                                         GranularityName(p.granularity));
   }
 }
 

@@ -24,7 +24,7 @@ int64_t Bits(double v) {
 }
 
 // The accelerator's timing fields (16) and every numeric field of the layer's schedule (31).
-using Key = std::array<int64_t, 50>;
+using Key = std::array<int64_t, 51>;
 constexpr size_t kTilingAt = 29;  // where KeyOf puts the tiling's m, k, n and order
 
 Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {

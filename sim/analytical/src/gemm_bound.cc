@@ -82,7 +82,7 @@ int64_t Reps(const std::array<int, 3>& dims, const int64_t tiles[3], const bool 
 
 void GemmBounder::SeeLayer(const LayerSchedule& l) {
   // Everything the cached figures depend on besides the tile extents.
-  const std::array<int64_t, 25> layer = {l.gemm.count,
+  const std::array<int64_t, 26> layer = {l.gemm.count,
                                          l.gemm.m,
                                          l.gemm.k,
                                          l.gemm.n,
@@ -105,6 +105,7 @@ void GemmBounder::SeeLayer(const LayerSchedule& l) {
                                          l.bits.a_scale.Key(),
                                          l.bits.w_scale.Key(),
                                          l.bits.out_scale.Key(),
+                                         l.bits.w_grouped,
                                          l.post_multiplies_per_out + 1000 * l.post_adds_per_out,
                                          l.post_compares_per_out};
   if (layer != layer_) {

@@ -23,6 +23,7 @@ LayerPerf NewLayerPerf(const compiler::LayerSchedule& l) {
   p.events.mac_w_bits = l.bits.mac_w_bits;
   p.events.acc_bits = l.bits.acc_bits;
   p.events.binary = l.bits.binary;
+  p.events.mac_w_group = compiler::DequantGroup(l.bits);
   return p;
 }
 

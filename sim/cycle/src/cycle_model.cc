@@ -109,6 +109,7 @@ void FillPerf(const models::ArchSpec& arch, const Accelerator& top, LayerPerf* p
   e.mac_w_bits = p->events.mac_w_bits;
   e.acc_bits = p->events.acc_bits;
   e.binary = p->events.binary;
+  e.mac_w_group = p->events.mac_w_group;
   p->events = e;
   FinishLayerPerf(arch, p);
 }

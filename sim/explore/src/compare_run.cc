@@ -70,8 +70,8 @@ ComparisonColumn IsoAreaColumn(const ComparePlan& plan, const CompareHooks& hook
   if (widths.w_bits > w_bits || widths.a_bits > a_bits) {
     c.note = fmt::format(
         "its array is sized for {}x{}-bit operands, not {}x{}: layers kept wider (the "
-        "first/last-layer rule, --first-last-bits) run on every PE, so this column shows the "
-        "density of the widest layers' MAC",
+        "first/last-layer rule, --first-last-bits) or matmuls of two activations run on every "
+        "PE, so this column shows the density of the widest layers' MAC",
         widths.w_bits, widths.a_bits, w_bits, a_bits);
   }
   return c;

@@ -75,7 +75,13 @@ struct LayerBits {
   int acc_bits = 32;    // the hardware accumulator (ArchSpec), also the partial-sum width in memory
   bool binary = false;  // binary x binary: XNOR-popcount lanes (or the MAC path at 1 x 1 bits)
   BlockScale a_scale, w_scale, out_scale;  // the block scales stored with each (quant_code.h)
+  // With group-quantized weights (GPTQ/AWQ), w_scale is the group's fp16 scale and zero point;
+  // the MAC then dequantizes each group's integer sum (DequantGroup).
+  bool w_grouped = false;
 };
+// The weights' group along K when the MAC dequantizes per group (integer weights quantized per
+// group), else 0. An MX block's scale is part of its format's MAC instead.
+inline int DequantGroup(const LayerBits& b) { return b.w_grouped ? b.w_scale.block : 0; }
 
 struct Tiling {
   int64_t m = 1, k = 1, n = 1;  // tile extents in GEMM elements (k unpacked)

@@ -15,6 +15,9 @@ struct EventCounts {
   int mac_w_bits = 8;   // weight operand width
   int acc_bits = 32;    // accumulator width the products are added into
   bool binary = false;  // the products ran on XNOR-popcount lanes, not the multiplier
+  // Integer weights quantized per group of this many along K (0: not grouped): the MAC
+  // dequantizes each group's integer sum with one float multiply-add (format_mac.h).
+  int mac_w_group = 0;
   // PE-cycles the array was clocked: rows * cols * compute cycles. Reported for utilisation; not
   // priced (leakage is charged on `cycles` for the whole chip area).
   int64_t pe_cycles = 0;
@@ -39,9 +42,9 @@ struct EventCounts {
   // ---- time ----
   int64_t cycles = 0;  // wall-clock cycles of the layer, for leakage
 
-  // Adds `times` x `o`'s counts; the widths (mac_*_bits, acc_bits, binary) are per layer and
-  // stay this object's: sum energies, not counts, across layers of different precision. Inline:
-  // the mapper's bound adds counts of which most are known to be zero where it calls this.
+  // Adds `times` x `o`'s counts; the widths (mac_*_bits, acc_bits, binary, mac_w_group) are per
+  // layer and stay this object's: sum energies, not counts, across layers of different precision.
+  // Inline: the mapper's bound adds counts of which most are known to be zero where it calls this.
   void AddCounts(const EventCounts& o, int64_t times = 1) {
     macs += times * o.macs;
     pe_cycles += times * o.pe_cycles;

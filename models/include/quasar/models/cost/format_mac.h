@@ -21,8 +21,10 @@
 
 namespace quasar::models {
 
-// Horowitz ISSCC 2014, 45 nm: 32-bit float add 0.9 pJ, 32-bit integer add 0.1 pJ.
+// Horowitz ISSCC 2014, 45 nm: 32-bit float add 0.9 pJ and multiply 3.7 pJ, 32-bit integer add
+// 0.1 pJ.
 inline constexpr double kFp32AddVsInt32Add = 9.0;
+inline constexpr double kFp32MultiplyVsInt32Add = 37.0;
 
 // The widths a format's MAC is built from.
 struct FormatMacShape {
@@ -35,6 +37,12 @@ struct FormatMacShape {
 FormatMacShape FormatMacShapeOf(QuantCode format);
 // An MX block's exact sum: product_bits + ceil(log2(block)).
 int BlockSumBits(const FormatMacShape& s);
+
+// Integer weights quantized per group of `group` along K (GPTQ/AWQ) on an integer MAC: each
+// group's exact integer sum is dequantized by one FP32 multiply (by the group's scale) and one
+// FP32 add into the output, as the group-quantized golden kernel computes it (ref/group_gemm.h),
+// shared by the group's `group` products: (37 + 9) AddPj(32) / group per product.
+double GroupDequantPjPerProduct(const CostTable& table, int group);
 
 // One product and its accumulation, pJ (above). `acc_bits` is the register of a non-MX MAC.
 double FormatMacPj(const CostTable& table, QuantCode format, int acc_bits);

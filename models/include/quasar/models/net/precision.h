@@ -17,8 +17,11 @@
 
 namespace quasar::models {
 
-enum class Granularity { kPerTensor, kPerChannel };
-// "per_tensor", "per_channel", as the network format writes them (one table, precision.cc).
+// kPerGroup: integer weights with a scale (and zero point) per group of `group_size` weights
+// along K and per output column, as GPTQ/AWQ checkpoints store them (group_quant.h).
+enum class Granularity { kPerTensor, kPerChannel, kPerGroup };
+// "per_tensor", "per_channel", "per_group", as the network format writes them (one table,
+// precision.cc).
 std::string GranularityName(Granularity g);
 std::optional<Granularity> ParseGranularity(const std::string& name);
 std::string GranularityChoices();
@@ -32,11 +35,13 @@ struct OperandPrecision {
   bool symmetric = true;  // zero point 0 (signed symmetric grids are narrow: [-qmax, qmax])
   Granularity granularity = Granularity::kPerTensor;
   CalibMethod calibration = CalibMethod::kMinMax;
+  int group_size = 0;  // weights along K per scale, with kPerGroup (1..65536); else 0
 
   // The IntType the integer values are held in: int<bits>/uint<bits>, binary, ternary, and for
   // pow2 the signed type that holds +-2^E, E = 2^(bits-1) - 2.
   IntType StorageType() const;
-  // "int8 sym per-channel minmax", "uint4 asym kl", "binary", "pow2-4 per-channel", "fp8_e4m3".
+  // "int8 sym per-channel minmax", "uint4 asym kl", "binary", "pow2-4 per-channel", "fp8_e4m3",
+  // "uint4 asym per-group-128 minmax".
   std::string Describe() const;
 };
 
@@ -48,9 +53,11 @@ struct OperandOverride {
   std::optional<bool> symmetric;
   std::optional<Granularity> granularity;
   std::optional<CalibMethod> calibration;
+  std::optional<int> group_size;
 
   bool empty() const {
-    return !code && !bits && !is_signed && !symmetric && !granularity && !calibration;
+    return !code && !bits && !is_signed && !symmetric && !granularity && !calibration &&
+           !group_size;
   }
   void ApplyTo(OperandPrecision* p) const;
 };
@@ -89,8 +96,9 @@ struct LayerPrecision {
 // Parses the --bits shorthand "w<W>a<A>": each of W and A is a bit count (1 means binary), `t`
 // (ternary) or, for weights, `p<bits>` (power of two): w8a8, w4a4, w2a2, w1a1, wta8, wp4a8.
 // Or a number format for both operands: a format code's name (fp8_e5m2, mxint8, ...) or fp8,
-// mxfp8, mxfp6, mxfp4 (the E4M3, E4M3, E2M3 and E2M1 elements). Returns the two overrides, or an
-// InputError naming the text.
+// mxfp8, mxfp6, mxfp4 (the E4M3, E4M3, E2M3 and E2M1 elements). Or "w<W>a<A>g<G>": W-bit
+// linear weights, asymmetric, per group of G along K (GPTQ/AWQ's w4a16g128). Returns the two
+// overrides, or an InputError naming the text.
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text);
 
 // Checks one resolved precision; appends problems to `errors` under `key`.
