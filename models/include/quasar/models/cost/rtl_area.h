@@ -29,8 +29,8 @@ struct RtlMacConfig {
 };
 
 // One synthesized configuration of the FP8 MAC (rtl/sv/quasar_fp8_mac.sv, the wrapper's tied
-// overflow mode). Listed beside the integer MACs for comparison; no MacSpec matches it yet (the
-// ArchSpec has no FP8 MAC type).
+// overflow mode). Listed beside the integer MACs for comparison; an FP8 MacSpec (mac.format) is
+// priced by format_mac.h, whose derivation these counts check (docs/formats.md).
 struct RtlFp8MacConfig {
   std::string name;    // "fp8_e4m3_acc48"
   std::string format;  // a small-float format name (small_float.h): "fp8_e4m3"
