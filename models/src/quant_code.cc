@@ -114,10 +114,10 @@ void RequireGolden(QuantCode code, const std::string& what) {
   const QuantCodeDef& d = QuantCodeOf(code);
   if (d.quantize_weights == nullptr) {
     throw InputError(what + " are " + d.name +
-                     ": the number formats are priced (quasar run, compile, compare "
-                     "--no-fidelity) but the golden path (quantization, fidelity, infer, verify, "
-                     "the cycle and SystemC backends' data) does not run them yet "
-                     "(docs/formats.md)");
+                     ": the number formats are priced (quasar run, compile, sweep, compare) and "
+                     "their fidelity emulated in float32 (compare), but the golden path (quasar "
+                     "infer, verify, accuracy on --data, the SystemC backends' data) does not "
+                     "run them yet (docs/formats.md)");
   }
 }
 

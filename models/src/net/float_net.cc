@@ -184,10 +184,10 @@ void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::
   }
 }
 
-std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
-                                                   const FloatNetParams& params,
-                                                   const std::map<std::string, FloatTensor>& inputs,
-                                                   const std::function<void(size_t)>& on_layer) {
+std::map<std::string, FloatTensor> RunFloatNetwork(
+    const NetworkSpec& net, const FloatNetParams& params,
+    const std::map<std::string, FloatTensor>& inputs, const std::function<void(size_t)>& on_layer,
+    const std::function<void(const NetLayer&, FloatTensor*)>& rewrite) {
   CheckNetworkRun(net, sizeof(float), "the float reference run");
   std::map<std::string, FloatTensor> t = inputs;
   for (const NetInput& in : net.inputs) {
@@ -205,6 +205,9 @@ std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
     FloatTensor y =  // the op's float kernel (ops.h)
         OpOf(l.op).run_float(l, in, NetOpHasWeights(l.op) ? &params.at(l.name) : nullptr);
     ApplyActivation(&y, l.activation);
+    if (rewrite) {
+      rewrite(l, &y);
+    }
     t[l.name] = std::move(y);
     if (on_layer) {
       on_layer(i);

@@ -63,9 +63,9 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
       if (l.precision.weights.granularity == Granularity::kPerGroup) {
         throw InputError("layer '" + l.name + "': its weights are quantized per group of " +
                          std::to_string(l.precision.weights.group_size) +
-                         ": group-quantized weights are priced (quasar run, compile, compare "
-                         "--no-fidelity) but the golden path does not run them yet "
-                         "(docs/formats.md)");
+                         ": group-quantized weights are priced (quasar run, compile, sweep, "
+                         "compare) and their fidelity emulated in float32 (compare), but the "
+                         "golden path does not run them yet (docs/formats.md)");
       }
     }
   }

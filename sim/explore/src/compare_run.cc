@@ -24,8 +24,10 @@ ComparisonColumn Evaluate(const ComparePlan& plan, const CompareHooks& hooks,
   if (f) {
     c.output_sqnr_db = f->output_sqnr_db;
     c.output_sqnr_p5_db = f->output_sqnr_p5_db;
-    c.required_acc_bits = f->required_acc_bits;
-    c.overflow_events = f->overflow_events;
+    if (!f->emulated) {  // an emulated run has no accumulator to report
+      c.required_acc_bits = f->required_acc_bits;
+      c.overflow_events = f->overflow_events;
+    }
   }
   return c;
 }
@@ -82,6 +84,7 @@ ComparisonColumn IsoAreaColumn(const ComparePlan& plan, const CompareHooks& hook
 CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& hooks) {
   CompareColumns out;
   models::AccuracyOptions accuracy = plan.accuracy;
+  std::string emulated;  // the precisions whose fidelity the emulation measured
   for (const std::string& p : plan.precisions) {
     const models::NetworkSpec net = hooks.load(p);
     std::optional<Fidelity> f;
@@ -96,15 +99,23 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
     } else if (plan.fidelity) {
       hooks.step(p + ": quantizing, golden and float runs");
       f = MeasureFidelity(net, plan.seed, plan.calib_samples, plan.base.mac.accumulator);
+      if (f->emulated) {
+        emulated += (emulated.empty() ? "" : ", ") + p;
+      }
       out.fidelity_note = fmt::format(
-          "fidelity: output SQNR against the float network over {} held-out {} input{}{}",
+          "fidelity: output SQNR against the float network over {} held-out {} input{}{}{}",
           f->inputs, f->inputs > 1 ? "synthetic" : "evaluation", f->inputs > 1 ? "s" : "",
           f->synthetic_weights
               ? fmt::format("; the weights are synthetic (seed {}), so SQNR compares precisions "
                             "but says nothing of accuracy (--data measures it on a trained "
                             "network, docs/accuracy.md)",
                             plan.seed)
-              : "");
+              : "",
+          emulated.empty()
+              ? ""
+              : "; " + emulated +
+                    ": quantization emulated in float32 (every weight and activation "
+                    "quantized and dequantized, docs/formats.md), not the golden integer run");
     }
     if (plan.same_array) {
       out.same.push_back(Evaluate(plan, hooks, p, "same-array", plan.base, net, f));

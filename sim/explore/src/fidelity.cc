@@ -1,10 +1,12 @@
 // MeasureFidelity (compare.h): one golden run of a quantized network against its float network;
 // MeasureAccuracy: golden runs over a labelled test set.
 
+#include "quasar/models/fidelity.h"
+
 #include <algorithm>
 #include <vector>
 
-#include "quasar/models/fidelity.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
@@ -17,11 +19,19 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
                          const std::optional<models::AccumulatorSpec>& acc,
                          const FidelityOptions& options) {
   const models::FloatNetParams params = models::MakeFloatParams(net, seed);
-  models::QuantizedNetwork q = models::QuantizePostTraining(net, params, seed, calib_samples);
-  if (acc) {
-    q = models::WithAccumulator(std::move(q), *acc);
-  }
   Fidelity f;
+  f.emulated = models::NeedsEmulation(net);
+  std::optional<models::QuantizedNetwork> q;
+  std::optional<models::EmulatedNetwork> emulated;
+  if (f.emulated) {
+    emulated = models::EmulateQuantization(
+        net, params, models::PostTrainingCalibration(net, seed, calib_samples));
+  } else {
+    q = models::QuantizePostTraining(net, params, seed, calib_samples);
+    if (acc) {
+      q = models::WithAccumulator(std::move(*q), *acc);
+    }
+  }
   bool real_inputs = false;
   for (const models::NetInput& in : net.inputs) {
     real_inputs = real_inputs || !in.file.empty() || !in.calibration.empty();
@@ -37,9 +47,14 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
     const auto inputs =
         models::MakeInputs(net, seed, i == 0 ? 0 : first_after + static_cast<int>(i) - 1);
     const auto ref = models::RunFloatNetwork(net, params, inputs);
-    const models::QuantizedRun run = models::RunQuantizedNetwork(q, inputs);
+    if (emulated) {
+      sqnr[i] = models::SqnrDb(ref.at(net.output),
+                               models::RunEmulatedNetwork(net, *emulated, inputs).at(net.output));
+      return;
+    }
+    const models::QuantizedRun run = models::RunQuantizedNetwork(*q, inputs);
     const models::FloatTensor out =
-        models::DequantizeTensor(run.tensors.at(net.output), q.tensors.at(net.output), 0);
+        models::DequantizeTensor(run.tensors.at(net.output), q->tensors.at(net.output), 0);
     sqnr[i] = models::SqnrDb(ref.at(net.output), out);
     overflows[i] = run.overflow_events;
     required[i] = run.required_bits;

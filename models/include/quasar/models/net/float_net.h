@@ -59,10 +59,13 @@ uint64_t NetworkTensorBytes(const NetworkSpec& net, uint64_t element_bytes);
 void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::string& what);
 
 // Runs the float reference network. Returns every tensor (network inputs and layer outputs) by
-// name. `on_layer` (optional) is called after each layer with its index, for progress output.
+// name. `on_layer` (optional) is called after each layer with its index, for progress output;
+// `rewrite` (optional) may change each layer's output before the layers after it read it (the
+// quantization emulation, emulated_quant.h).
 std::map<std::string, FloatTensor> RunFloatNetwork(
     const NetworkSpec& net, const FloatNetParams& params,
     const std::map<std::string, FloatTensor>& inputs,
-    const std::function<void(size_t)>& on_layer = {});
+    const std::function<void(size_t)>& on_layer = {},
+    const std::function<void(const NetLayer&, FloatTensor*)>& rewrite = {});
 
 }  // namespace quasar::models

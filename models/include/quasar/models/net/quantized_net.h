@@ -53,6 +53,12 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
                                  const std::vector<std::map<std::string, FloatTensor>>& calibration,
                                  const QuantizeOptions& options = {});
 
+// The calibration inputs of post-training quantization: MakeInputs samples 1..n, n the most
+// calibration files a network input lists, else `calib_samples`.
+std::vector<std::map<std::string, FloatTensor>> PostTrainingCalibration(const NetworkSpec& net,
+                                                                        uint64_t seed,
+                                                                        int calib_samples);
+
 // Post-training quantization as every command runs it: calibrates on `calib_samples` inputs
 // (MakeInputs samples 1..n of `seed`; the evaluation input is sample 0, held out), or on as many
 // as the network inputs' `calibration:` files list, then QuantizeNetwork; the result records

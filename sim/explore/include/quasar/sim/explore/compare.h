@@ -58,6 +58,10 @@ struct Fidelity {
   double output_sqnr_p5_db = 0;
   int required_acc_bits = 0;  // widest accumulator a layer needs for any input
   int64_t overflow_events = 0;  // summed over the inputs
+  // The network has a number format or group-quantized weights: measured on the quantization
+  // emulated in float32 (models/net/emulated_quant.h), which has no accumulator (the two fields
+  // above stay 0).
+  bool emulated = false;
 };
 // Quantizes `net` (its resolved precision) after training: synthetic weights of `seed`,
 // calibrated on `calib_samples` synthetic inputs (samples 1..n), or on as many as the inputs'

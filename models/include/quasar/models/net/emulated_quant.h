@@ -1,0 +1,75 @@
+#pragma once
+// Quantization emulated in float32, for the precisions the golden integer path does not run: the
+// number formats (FP8, MX) and group-quantized integer weights (docs/formats.md). Every weight and
+// every activation tensor that owns parameters is replaced by its quantized value, dequantized
+// (quantize-dequantize, "fake quantization", as the OCP MX reference library, microsoft/
+// microxcaling, emulates MX), and the float reference pass runs on those values. The values are
+// exactly the formats' (the encoders of small_float.h, mx_format.h and group_quant.h); only the
+// sums are float32's rather than the hardware's (the golden kernels, ref/mx_gemm.h and
+// ref/group_gemm.h, add exact block or group sums in float32), a rounding far below the
+// quantization error these measurements are for.
+//
+// What each precision does:
+//   - integer codes (linear, pow2, binary, ternary): the weights' quantizer and the activations'
+//     calibrated parameters of the golden path (QuantizeWeights, the code's activation_params
+//     over the same observed values), so an integer layer beside a format one is quantized as
+//     the golden path quantizes it;
+//   - linear weights per group: QuantizeGroupWeights over W[K, N] (K: a weight's input taps);
+//   - FP8: a float scale, max |x| / the format's largest finite value, per output channel for
+//     weights quantized per channel, else per tensor; activations per tensor over the
+//     calibration set; encode saturating (OFP8's saturating mode);
+//   - MX: blocks of 32 along K: a weight's input taps; for activations, the channel axis of a
+//     4-D tensor (NCHW) and the last axis otherwise. (A matmul's second operand is blocked along
+//     its last axis, N rather than K: an approximation.)
+// Biases stay float.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/quant_params.h"
+#include "quasar/models/rounding.h"
+
+namespace quasar::models {
+
+// Whether `net` has a precision only the emulation runs: a number format or weights quantized
+// per group.
+bool NeedsEmulation(const NetworkSpec& net);
+
+// How one activation tensor is quantize-dequantized.
+struct EmulatedTensor {
+  OperandPrecision precision;
+  QuantParams params;  // integer codes: the calibrated grid
+  float scale = 1;     // FP8: max |x| / max finite over the calibration set (1 if all zero)
+};
+
+struct EmulatedNetwork {
+  FloatNetParams params;                          // weights quantize-dequantized
+  std::map<std::string, EmulatedTensor> tensors;  // every tensor that owns parameters
+  RoundingMode rounding = RoundingMode::kTflite;
+};
+
+// Calibrates on `calibration` (float forward passes of `params`, every owning tensor observed) and
+// quantize-dequantizes the weights. InputError for a network that fixes its own quantization
+// (fixed_quant.h), which the golden path runs instead.
+EmulatedNetwork EmulateQuantization(
+    const NetworkSpec& net, const FloatNetParams& params,
+    const std::vector<std::map<std::string, FloatTensor>>& calibration);
+
+// One tensor's quantize-dequantize (above).
+FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
+                               RoundingMode rounding);
+// A weight tensor's, by its layer's weight precision (`percentile` for the integer codes'
+// percentile calibration, the policy's).
+FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecision& p,
+                                      double percentile);
+
+// The float reference pass on the emulated network: the inputs and every owning tensor
+// quantize-dequantized as they are produced.
+std::map<std::string, FloatTensor> RunEmulatedNetwork(
+    const NetworkSpec& net, const EmulatedNetwork& e,
+    const std::map<std::string, FloatTensor>& inputs);
+
+}  // namespace quasar::models

@@ -1,0 +1,216 @@
+// Quantization emulated in float32 (emulated_quant.h).
+
+#include "quasar/models/net/emulated_quant.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quasar/models/calib/calibration.h"
+#include "quasar/models/calib/weight_quantizers.h"
+#include "quasar/models/error.h"
+#include "quasar/models/fidelity.h"
+#include "quasar/models/group_quant.h"
+#include "quasar/models/mx_format.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/quant_code.h"
+#include "quasar/models/small_float.h"
+
+namespace quasar::models {
+namespace {
+
+constexpr int kHistogramBins = 2048;  // QuantizeOptions' default, for mse and kl
+
+// Tensors that get their own parameters (as in QuantizeNetwork): network inputs and outputs of
+// layers that compute.
+bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
+  const NetLayer* l = net.FindLayer(tensor);
+  return !l || !NetOpMovesDataOnly(l->op);
+}
+
+bool IsMx(const QuantCodeDef& d) { return d.format != nullptr && d.block > 0; }
+
+// float32(x / scale) encoded saturating, decoded, times scale: each value of `v`.
+void SmallFloatQdq(const SmallFloatFormat& f, float scale, float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    v[i] = DequantizeSmallFloat(f, QuantizeSmallFloat(f, v[i], scale, true), scale);
+  }
+}
+
+// The scale that maps max |x| onto the format's largest finite value (1 when all are zero).
+float Fp8Scale(const SmallFloatFormat& f, double amax) {
+  return amax > 0 ? static_cast<float>(amax / f.max_finite) : 1.0f;
+}
+
+// Rows of `cols` values, each cut into MX blocks, quantize-dequantized in place.
+void MxQdq(const MxFormat& f, std::vector<float>* v, int64_t rows, int64_t cols) {
+  *v = DequantizeMx(QuantizeMx(f, *v, rows, cols));
+}
+
+}  // namespace
+
+bool NeedsEmulation(const NetworkSpec& net) {
+  for (const auto& [name, p] : net.tensor_precision) {
+    if (IsNumberFormat(p.code)) {
+      return true;
+    }
+  }
+  for (const NetLayer& l : net.layers) {
+    const OperandPrecision& w = l.precision.weights;
+    if (NetOpHasWeights(l.op) &&
+        (IsNumberFormat(w.code) || w.granularity == Granularity::kPerGroup)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
+                               RoundingMode rounding) {
+  const QuantCodeDef& d = QuantCodeOf(t.precision.code);
+  FloatTensor y = x;
+  if (d.format == nullptr) {
+    return DequantizeTensor(QuantizeInput(x, t.params, rounding), t.params, 0);
+  }
+  if (!IsMx(d)) {
+    SmallFloatQdq(FindSmallFloat(d.format), t.scale, y.data.data(), y.size());
+    return y;
+  }
+  const MxFormat& f = FindMxFormat(d.format);
+  if (x.rank() != 4) {  // blocks along the last axis
+    const int64_t cols = x.rank() == 0 ? 1 : x.shape.back();
+    MxQdq(f, &y.data, cols == 0 ? 0 : x.size() / cols, cols);
+    return y;
+  }
+  // NCHW: blocks along C, through an NHWC copy.
+  const int64_t n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
+  std::vector<float> nhwc(static_cast<size_t>(x.size()));
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      for (int64_t p = 0; p < hw; ++p) {
+        nhwc[static_cast<size_t>((b * hw + p) * c + ch)] = x[(b * c + ch) * hw + p];
+      }
+    }
+  }
+  MxQdq(f, &nhwc, n * hw, c);
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      for (int64_t p = 0; p < hw; ++p) {
+        y[(b * c + ch) * hw + p] = nhwc[static_cast<size_t>((b * hw + p) * c + ch)];
+      }
+    }
+  }
+  return y;
+}
+
+FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecision& p,
+                                      double percentile) {
+  const QuantCodeDef& d = QuantCodeOf(p.code);
+  const int64_t rows = w.rank() == 0 ? 1 : w.dim(0);  // output channels
+  const int64_t k = rows == 0 ? 0 : w.size() / rows;  // each one's input taps
+  FloatTensor y = w;
+  if (d.format == nullptr && p.granularity == Granularity::kPerGroup) {
+    std::vector<float> wt(static_cast<size_t>(w.size()));  // W[K][N], N the output channels
+    for (int64_t o = 0; o < rows; ++o) {
+      for (int64_t i = 0; i < k; ++i) {
+        wt[static_cast<size_t>(i * rows + o)] = w[o * k + i];
+      }
+    }
+    const GroupQuantSpec spec{p.bits, p.group_size, p.symmetric};
+    const std::vector<float> back = DequantizeGroupWeights(QuantizeGroupWeights(spec, wt, k, rows));
+    for (int64_t o = 0; o < rows; ++o) {
+      for (int64_t i = 0; i < k; ++i) {
+        y[o * k + i] = back[static_cast<size_t>(i * rows + o)];
+      }
+    }
+    return y;
+  }
+  if (d.format == nullptr) {
+    const CalibOptions opt{p.calibration, percentile, kHistogramBins};
+    return DequantizeWeights(QuantizeWeights(w, p.code, p.StorageType(), p.bits, p.symmetric,
+                                             p.granularity == Granularity::kPerChannel, opt));
+  }
+  if (IsMx(d)) {
+    MxQdq(FindMxFormat(d.format), &y.data, rows, k);
+    return y;
+  }
+  const SmallFloatFormat& f = FindSmallFloat(d.format);
+  const bool per_channel = p.granularity == Granularity::kPerChannel;
+  const int64_t groups = per_channel ? rows : 1, per = per_channel ? k : w.size();
+  for (int64_t g = 0; g < groups; ++g) {
+    float* v = y.data.data() + g * per;
+    double amax = 0;
+    for (int64_t i = 0; i < per; ++i) {
+      amax = std::max(amax, std::fabs(static_cast<double>(v[i])));
+    }
+    SmallFloatQdq(f, Fp8Scale(f, amax), v, per);
+  }
+  return y;
+}
+
+EmulatedNetwork EmulateQuantization(
+    const NetworkSpec& net, const FloatNetParams& params,
+    const std::vector<std::map<std::string, FloatTensor>>& calibration) {
+  if (!net.fixed_params.empty() || !net.fixed_weight_params.empty()) {
+    throw InputError("network " + net.name +
+                     " fixes its own quantization, which the golden path runs; the emulation of "
+                     "number formats and weight groups applies to calibrated networks only");
+  }
+  if (calibration.empty()) {
+    throw InputError("quantization needs at least one calibration sample");
+  }
+  std::map<std::string, Observer> observers;
+  for (const auto& [name, p] : net.tensor_precision) {
+    if (OwnsParams(net, name)) {
+      observers.emplace(name, Observer(false, 0));
+    }
+  }
+  for (const auto& sample : calibration) {
+    const auto tensors = RunFloatNetwork(net, params, sample);
+    for (auto& [name, obs] : observers) {
+      obs.Observe(tensors.at(name));
+    }
+  }
+  EmulatedNetwork e;
+  e.rounding = net.policy.rounding;
+  for (const auto& [name, obs] : observers) {
+    EmulatedTensor t;
+    t.precision = net.tensor_precision.at(name);
+    const QuantCodeDef& d = QuantCodeOf(t.precision.code);
+    if (d.format == nullptr) {
+      const CalibOptions opt{t.precision.calibration, net.policy.percentile, kHistogramBins};
+      t.params = d.activation_params(obs, t.precision.StorageType(), t.precision.symmetric, opt);
+    } else if (!IsMx(d)) {
+      t.scale = Fp8Scale(FindSmallFloat(d.format),
+                         std::max(std::fabs(obs.Min(0)), std::fabs(obs.Max(0))));
+    }
+    e.tensors.emplace(name, std::move(t));
+  }
+  e.params = params;
+  for (const NetLayer& l : net.layers) {
+    if (NetOpHasWeights(l.op)) {
+      FloatTensor& w = e.params.at(l.name).weights;
+      w = QuantizeDequantizeWeights(w, l.precision.weights, net.policy.percentile);
+    }
+  }
+  return e;
+}
+
+std::map<std::string, FloatTensor> RunEmulatedNetwork(
+    const NetworkSpec& net, const EmulatedNetwork& e,
+    const std::map<std::string, FloatTensor>& inputs) {
+  std::map<std::string, FloatTensor> q = inputs;
+  for (const NetInput& in : net.inputs) {
+    const auto x = inputs.find(in.name);
+    if (x != inputs.end()) {
+      q[in.name] = QuantizeDequantize(e.tensors.at(in.name), x->second, e.rounding);
+    }
+  }
+  return RunFloatNetwork(net, e.params, q, {}, [&](const NetLayer& l, FloatTensor* y) {
+    const auto t = e.tensors.find(l.name);
+    if (t != e.tensors.end()) {
+      *y = QuantizeDequantize(t->second, *y, e.rounding);
+    }
+  });
+}
+
+}  // namespace quasar::models

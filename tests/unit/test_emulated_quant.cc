@@ -1,0 +1,186 @@
+// The quantization emulated in float32 for the number formats and weight groups
+// (models/net/emulated_quant.h): each precision's quantize-dequantize against its encoder, the
+// block axes, the calibrated scales, the integer codes against the golden run, orderings the
+// formats must show, and the refusals.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "quasar/models/error.h"
+#include "quasar/models/fidelity.h"
+#include "quasar/models/group_quant.h"
+#include "quasar/models/mx_format.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/net/precision.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/small_float.h"
+
+using namespace quasar;
+using namespace quasar::models;
+
+namespace {
+
+OperandPrecision Code(QuantCode code, Granularity g = Granularity::kPerTensor) {
+  OperandPrecision p;
+  p.code = code;
+  p.bits = QuantCodeOf(code).fixed_bits;
+  p.granularity = g;
+  return p;
+}
+
+FloatTensor Ramp(Shape shape, float step) {
+  FloatTensor t(std::move(shape));
+  for (int64_t i = 0; i < t.size(); ++i) {
+    t[i] = step * static_cast<float>((i * 37) % 101 - 50);  // both signs, many magnitudes
+  }
+  return t;
+}
+
+// The zoo network with its policy set by the --bits shorthand.
+NetworkSpec WithBits(const std::string& file, const std::string& bits) {
+  NetworkSpec n = LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/" + file);
+  const auto [w, a] = ParseBitsShorthand(bits);
+  w.ApplyTo(&n.policy.weights);
+  a.ApplyTo(&n.policy.activations);
+  return ParseNetwork(NetworkToYaml(n), file);
+}
+
+double EmulatedSqnr(const NetworkSpec& net, int sample = 0) {
+  const FloatNetParams params = MakeFloatParams(net, 1);
+  const EmulatedNetwork e = EmulateQuantization(net, params, PostTrainingCalibration(net, 1, 8));
+  const auto inputs = MakeInputs(net, 1, sample);
+  return SqnrDb(RunFloatNetwork(net, params, inputs).at(net.output),
+                RunEmulatedNetwork(net, e, inputs).at(net.output));
+}
+
+}  // namespace
+
+TEST_CASE("FP8 weights: per channel, the channel's max |w| maps onto the largest finite value") {
+  const FloatTensor w = Ramp({3, 2, 3, 3}, 0.01f);
+  const FloatTensor y =
+      QuantizeDequantizeWeights(w, Code(QuantCode::kFp8E4m3, Granularity::kPerChannel), 99.99);
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e4m3");
+  for (int64_t o = 0; o < 3; ++o) {
+    double amax = 0;
+    for (int64_t i = 0; i < 18; ++i) {
+      amax = std::max(amax, std::fabs(double{w[o * 18 + i]}));
+    }
+    const float scale = static_cast<float>(amax / f.max_finite);
+    for (int64_t i = 0; i < 18; ++i) {
+      INFO(o << " " << i);
+      const float v = w[o * 18 + i];
+      CHECK(y[o * 18 + i] == DequantizeSmallFloat(f, QuantizeSmallFloat(f, v, scale, true), scale));
+    }
+  }
+  // Per tensor: one scale for all.
+  const FloatTensor t = QuantizeDequantizeWeights(w, Code(QuantCode::kFp8E5m2), 99.99);
+  const SmallFloatFormat& g = FindSmallFloat("fp8_e5m2");
+  const float scale = static_cast<float>(0.5 / g.max_finite);  // max |w| = 50 * 0.01
+  for (int64_t i = 0; i < w.size(); ++i) {
+    CHECK(t[i] == DequantizeSmallFloat(g, QuantizeSmallFloat(g, w[i], scale, true), scale));
+  }
+}
+
+TEST_CASE("MX weights: blocks of 32 along each output channel's input taps") {
+  const FloatTensor w = Ramp({4, 70}, 0.03f);  // K = 70: blocks of 32, 32 and 6
+  const FloatTensor y = QuantizeDequantizeWeights(w, Code(QuantCode::kMxfp4E2m1), 99.99);
+  const std::vector<float> want =
+      DequantizeMx(QuantizeMx(FindMxFormat("mxfp4_e2m1"), w.data, 4, 70));
+  REQUIRE(y.size() == static_cast<int64_t>(want.size()));
+  for (int64_t i = 0; i < y.size(); ++i) {
+    CHECK(y[i] == want[static_cast<size_t>(i)]);
+  }
+}
+
+TEST_CASE("group-quantized weights: groups along K of each output channel") {
+  const FloatTensor w = Ramp({3, 8}, 0.02f);  // [out 3, in 8], groups of 4
+  OperandPrecision p;
+  p.bits = 4, p.symmetric = false, p.granularity = Granularity::kPerGroup, p.group_size = 4;
+  const FloatTensor y = QuantizeDequantizeWeights(w, p, 99.99);
+  std::vector<float> wt(24);  // W[K][N]
+  for (int o = 0; o < 3; ++o) {
+    for (int i = 0; i < 8; ++i) {
+      wt[static_cast<size_t>(i * 3 + o)] = w[o * 8 + i];
+    }
+  }
+  const std::vector<float> back =
+      DequantizeGroupWeights(QuantizeGroupWeights({4, 4, false}, wt, 8, 3));
+  for (int o = 0; o < 3; ++o) {
+    for (int i = 0; i < 8; ++i) {
+      CHECK(y[o * 8 + i] == back[static_cast<size_t>(i * 3 + o)]);
+    }
+  }
+  // Each group of 4 holds at most 16 levels; a channel's two groups have their own grids.
+  std::set<float> g0(y.data.begin(), y.data.begin() + 4);
+  CHECK(g0.size() <= 4);
+}
+
+TEST_CASE("MX activations: NCHW tensors are blocked along channels, others along the last axis") {
+  EmulatedTensor t;
+  t.precision = Code(QuantCode::kMxint8);
+  // [1, 2, 1, 2]: channel 0 holds 1.0 and 64.0 at two pixels, channel 1 holds 0.0078125 (2^-7).
+  // Blocked along C, pixel 0's block is {1, 2^-7} (scale 2^-6: 2^-7 is half a step, rounds to an
+  // even 0), pixel 1's {64, 2^-7} (scale 1: 2^-7 -> 0). Blocked along W, {1, 64} and
+  // {2^-7, 2^-7} would keep 2^-7.
+  FloatTensor x({1, 2, 1, 2}, std::vector<float>{1.0f, 64.0f, 0.0078125f, 0.0078125f});
+  const FloatTensor y = QuantizeDequantize(t, x, RoundingMode::kTflite);
+  CHECK(y[0] == 1.0f);
+  CHECK(y[1] == 64.0f);
+  CHECK(y[2] == 0.0f);
+  CHECK(y[3] == 0.0f);
+  FloatTensor r({2, 2}, std::vector<float>{1.0f, 64.0f, 0.0078125f, 0.0078125f});
+  const FloatTensor z = QuantizeDequantize(t, r, RoundingMode::kTflite);
+  CHECK(z[2] == 0.0078125f);
+  CHECK(z[3] == 0.0078125f);
+}
+
+TEST_CASE("emulated integer codes agree with the golden run") {
+  // The emulation quantizes integer layers as the golden path does; only its sums are float.
+  for (const char* bits : {"w8a8", "w4a4"}) {
+    INFO(bits);
+    const NetworkSpec net = WithBits("lenet5.yaml", bits);
+    const FloatNetParams params = MakeFloatParams(net, 1);
+    const QuantizedNetwork q = QuantizePostTraining(net, params, 1, 8);
+    const auto inputs = MakeInputs(net, 1, 0);
+    const auto ref = RunFloatNetwork(net, params, inputs);
+    const QuantizedRun run = RunQuantizedNetwork(q, inputs);
+    const double golden = SqnrDb(ref.at(net.output), DequantizeTensor(run.tensors.at(net.output),
+                                                                      q.tensors.at(net.output), 0));
+    const double emulated = EmulatedSqnr(net);
+    CHECK(std::fabs(emulated - golden) < 1.5);
+  }
+}
+
+TEST_CASE("emulated formats: more bits, finer blocks and groups measure better") {
+  const double mxint8 = EmulatedSqnr(WithBits("lenet5.yaml", "mxint8"));
+  const double mxfp6 = EmulatedSqnr(WithBits("lenet5.yaml", "mxfp6"));
+  const double mxfp4 = EmulatedSqnr(WithBits("lenet5.yaml", "mxfp4"));
+  const double g32 = EmulatedSqnr(WithBits("lenet5.yaml", "w4a8g32"));
+  const double g128 = EmulatedSqnr(WithBits("lenet5.yaml", "w4a8g128"));
+  const double fp8 = EmulatedSqnr(WithBits("lenet5.yaml", "fp8"));
+  CHECK(mxint8 > mxfp6 + 6);
+  CHECK(mxfp6 > mxfp4 + 6);
+  CHECK(g32 > g128);
+  CHECK(fp8 > mxfp4);
+  CHECK(std::isfinite(mxfp4));
+  // Deterministic for a seed.
+  CHECK(EmulatedSqnr(WithBits("lenet5.yaml", "mxfp4")) == mxfp4);
+  CHECK(NeedsEmulation(WithBits("lenet5.yaml", "w4a8g32")));
+  CHECK(NeedsEmulation(WithBits("lenet5.yaml", "fp8")));
+  CHECK_FALSE(NeedsEmulation(WithBits("lenet5.yaml", "w4a4")));
+}
+
+TEST_CASE("the emulation refuses a network that fixes its own quantization") {
+  NetworkSpec net = WithBits("lenet5.yaml", "fp8");
+  net.fixed_params["c1"] = QuantParams{};
+  CHECK_THROWS_WITH(
+      EmulateQuantization(net, MakeFloatParams(net, 1), PostTrainingCalibration(net, 1, 1)),
+      Catch::Contains("fixes its own quantization"));
+  const NetworkSpec ok = WithBits("lenet5.yaml", "fp8");
+  CHECK_THROWS_WITH(EmulateQuantization(ok, MakeFloatParams(ok, 1), {}),
+                    Catch::Contains("at least one calibration sample"));
+}
