@@ -8,7 +8,9 @@
 #include <set>
 #include <string>
 
+#include "quasar/models/data/dataset.h"
 #include "quasar/models/error.h"
+#include "quasar/models/eval/accuracy.h"
 #include "quasar/models/fidelity.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/mx_format.h"
@@ -183,4 +185,47 @@ TEST_CASE("the emulation refuses a network that fixes its own quantization") {
   const NetworkSpec ok = WithBits("lenet5.yaml", "fp8");
   CHECK_THROWS_WITH(EmulateQuantization(ok, MakeFloatParams(ok, 1), {}),
                     Catch::Contains("at least one calibration sample"));
+}
+
+TEST_CASE("emulated accuracy on the digits CNN: integer codes as the golden run, formats ordered") {
+  const Dataset data = LoadDataset("digits", 128);
+  auto digits = [](const std::string& bits) {
+    NetworkSpec net =
+        LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/tests/data/digits/digits_cnn.yaml");
+    const auto [w, a] = ParseBitsShorthand(bits);
+    w.ApplyTo(&net.policy.weights);
+    a.ApplyTo(&net.policy.activations);
+    return ResolvePrecision(std::move(net));
+  };
+  auto emulated = [&](const NetworkSpec& net, int threads) {
+    const FloatNetParams params = MakeFloatParams(net, 1);
+    const EmulatedNetwork e = EmulateQuantization(net, params, CalibrationInputs(net, data));
+    AccuracyOptions o;
+    o.threads = threads;
+    return EvaluateEmulatedAccuracy(net, e, params, data, o);
+  };
+  // w8a8: the emulation's predictions are the golden run's on nearly every image.
+  const NetworkSpec w8 = digits("w8a8");
+  const FloatNetParams params = MakeFloatParams(w8, 1);
+  const AccuracyReport golden =
+      EvaluateAccuracy(QuantizeNetwork(w8, params, CalibrationInputs(w8, data)), params, data);
+  const AccuracyReport emu = emulated(w8, 2);
+  REQUIRE(emu.images == golden.images);
+  int64_t same = 0;
+  for (size_t i = 0; i < emu.int_pred.size(); ++i) {
+    same += emu.int_pred[i] == golden.int_pred[i];
+  }
+  CHECK(same >= golden.images - 3);
+  CHECK(emu.float_pred == golden.float_pred);
+  CHECK(emu.layers.empty());  // no accumulators in float
+  CHECK(emu.overflow_events == 0);
+  // The same for any thread count.
+  const AccuracyReport mx4 = emulated(digits("mxfp4"), 1);
+  const AccuracyReport mx4b = emulated(digits("mxfp4"), 3);
+  CHECK(mx4.int_pred == mx4b.int_pred);
+  CHECK(mx4.sqnr_db == mx4b.sqnr_db);
+  // Fewer bits lose more.
+  const AccuracyReport mxi8 = emulated(digits("mxint8"), 2);
+  CHECK(mxi8.sqnr_mean_db() > mx4.sqnr_mean_db() + 6);
+  CHECK(mxi8.agree_top1 >= mx4.agree_top1);
 }

@@ -13,6 +13,7 @@
 #include "quasar/models/accumulator.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fidelity.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/parallel.h"
 
 namespace quasar::models {
@@ -77,15 +78,21 @@ std::vector<std::map<std::string, FloatTensor>> CalibrationInputs(const NetworkS
   return out;
 }
 
-AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetParams& params,
-                                const Dataset& data, const AccuracyOptions& options) {
-  const NetworkSpec& net = qnet.net;
+namespace {
+
+// The quantized run of one image: its output in float (dequantized), and what else it reports
+// into `r` (the golden run: per-layer statistics).
+using QuantizedOutput =
+    std::function<FloatTensor(const std::map<std::string, FloatTensor>&, int64_t, ImageResult*)>;
+
+// Every test image (or the first options.images) through RunFloatNetwork and `run_quantized`,
+// on all cores, gathered in image order.
+AccuracyReport Evaluate(const NetworkSpec& net, const FloatNetParams& params, const Dataset& data,
+                        const AccuracyOptions& options, const QuantizedOutput& run_quantized) {
   CheckNetworkFitsData(net, data);
   const NetInput& in = OnlyInput(net);
-  const int64_t total = options.images < 0 ? data.test.size()
-                                           : std::min<int64_t>(options.images, data.test.size());
-  const QuantParams& out_params = qnet.tensors.at(net.output);
-  const int out_axis = static_cast<int>(net.ShapeOf(net.output).size()) > 1 ? 1 : 0;
+  const int64_t total =
+      options.images < 0 ? data.test.size() : std::min<int64_t>(options.images, data.test.size());
 
   std::vector<ImageResult> results(static_cast<size_t>(total));
   std::atomic<int64_t> done{0};
@@ -98,11 +105,10 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
       const auto t0 = std::chrono::steady_clock::now();
       const auto ref = RunFloatNetwork(net, params, inputs);
       const auto t1 = std::chrono::steady_clock::now();
-      const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
+      ImageResult& r = results[index];
+      const FloatTensor q = run_quantized(inputs, i, &r);
       const auto t2 = std::chrono::steady_clock::now();
       const FloatTensor& f = ref.at(net.output);
-      const FloatTensor q = DequantizeTensor(run.tensors.at(net.output), out_params, out_axis);
-      ImageResult& r = results[index];
       r.float_seconds = std::chrono::duration<double>(t1 - t0).count();
       r.golden_seconds = std::chrono::duration<double>(t2 - t1).count();
       const int label = data.test.labels[index];
@@ -111,12 +117,6 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
       r.float_pred = Argmax(f.data);
       r.int_pred = Argmax(q.data);
       r.sqnr = SqnrDb(f, q);
-      for (const LayerRunReport& l : run.layers) {
-        r.stats.push_back(l.stats);
-      }
-      if (i == 0) {
-        r.reports = run.layers;
-      }
     } catch (...) {
       failed = true;  // ends the progress loop; ParallelFor rethrows
       throw;
@@ -191,6 +191,35 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
     }
   }
   return report;
+}
+
+}  // namespace
+
+AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetParams& params,
+                                const Dataset& data, const AccuracyOptions& options) {
+  const NetworkSpec& net = qnet.net;
+  const QuantParams& out_params = qnet.tensors.at(net.output);
+  const int out_axis = static_cast<int>(net.ShapeOf(net.output).size()) > 1 ? 1 : 0;
+  return Evaluate(net, params, data, options,
+                  [&](const std::map<std::string, FloatTensor>& inputs, int64_t i, ImageResult* r) {
+                    const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
+                    for (const LayerRunReport& l : run.layers) {
+                      r->stats.push_back(l.stats);
+                    }
+                    if (i == 0) {
+                      r->reports = run.layers;
+                    }
+                    return DequantizeTensor(run.tensors.at(net.output), out_params, out_axis);
+                  });
+}
+
+AccuracyReport EvaluateEmulatedAccuracy(const NetworkSpec& net, const EmulatedNetwork& e,
+                                        const FloatNetParams& params, const Dataset& data,
+                                        const AccuracyOptions& options) {
+  return Evaluate(net, params, data, options,
+                  [&](const std::map<std::string, FloatTensor>& inputs, int64_t, ImageResult*) {
+                    return RunEmulatedNetwork(net, e, inputs).at(net.output);
+                  });
 }
 
 }  // namespace quasar::models

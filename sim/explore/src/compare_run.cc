@@ -41,8 +41,10 @@ void SetAccuracy(const AccuracySummary& ptq, const std::optional<AccuracySummary
     c->qat = qat;
     c->output_sqnr_db = ptq.sqnr_mean_db;
     c->output_sqnr_p5_db = ptq.sqnr_p5_db;
-    c->required_acc_bits = ptq.required_acc_bits;
-    c->overflow_events = ptq.overflow_events;
+    if (!ptq.emulated) {  // an emulated run has no accumulator to report
+      c->required_acc_bits = ptq.required_acc_bits;
+      c->overflow_events = ptq.overflow_events;
+    }
   }
 }
 
@@ -92,6 +94,13 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
     if (plan.data) {
       accuracy.progress = hooks.image_progress(p + " PTQ");
       ptq = MeasureAccuracy(net, *plan.data, plan.base.mac.accumulator, accuracy);
+      if (ptq->emulated) {
+        emulated += (emulated.empty() ? "" : ", ") + p;
+        out.fidelity_note = "accuracy: " + emulated +
+                            ": quantization emulated in float32 (every weight and activation "
+                            "quantized and dequantized, docs/formats.md), not the golden "
+                            "integer run";
+      }
       if (const std::optional<models::NetworkSpec> qat = hooks.load_qat(p)) {
         accuracy.progress = hooks.image_progress(p + " QAT");
         qat_acc = MeasureAccuracy(*qat, *plan.data, plan.base.mac.accumulator, accuracy);

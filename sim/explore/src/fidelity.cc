@@ -96,6 +96,13 @@ AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Da
                                 const models::AccuracyOptions& options) {
   models::CheckNetworkFitsData(net, data);
   const models::FloatNetParams params = models::MakeFloatParams(net, 1);
+  if (models::NeedsEmulation(net)) {
+    const models::EmulatedNetwork e =
+        models::EmulateQuantization(net, params, models::CalibrationInputs(net, data));
+    AccuracySummary s = Summarize(models::EvaluateEmulatedAccuracy(net, e, params, data, options));
+    s.emulated = true;
+    return s;
+  }
   models::QuantizedNetwork q =
       models::QuantizeNetwork(net, params, models::CalibrationInputs(net, data));
   if (acc) {

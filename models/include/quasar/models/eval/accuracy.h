@@ -68,6 +68,14 @@ std::vector<std::map<std::string, FloatTensor>> CalibrationInputs(const NetworkS
 AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetParams& params,
                                 const Dataset& data, const AccuracyOptions& options = {});
 
+// The same with the quantization emulated in float32 (net/emulated_quant.h) standing for the
+// integer run, for the number formats and weight groups: the `int_` counts and the SQNR are the
+// emulated network's; no accumulator is reported (`layers` empty, no overflow events).
+struct EmulatedNetwork;
+AccuracyReport EvaluateEmulatedAccuracy(const NetworkSpec& net, const EmulatedNetwork& e,
+                                        const FloatNetParams& params, const Dataset& data,
+                                        const AccuracyOptions& options = {});
+
 // The rank of `label` among `scores` (0: the top-1), ties going to the lower index.
 int RankOf(const std::vector<float>& scores, int label);
 

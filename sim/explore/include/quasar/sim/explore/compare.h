@@ -90,11 +90,13 @@ struct AccuracySummary {
   int required_acc_bits = 0;  // widest accumulator a layer needs for any input
   int observed_acc_bits = 0;  // widest final accumulator value over the images, in bits
   int64_t overflow_events = 0;
+  bool emulated = false;  // measured on the emulated quantization (no accumulator fields)
 };
 AccuracySummary Summarize(const models::AccuracyReport& r);
 // Quantizes `net` with its own float weights, calibrated on `data`'s calibration split (a
 // quantized model, QDQ or QONNX, keeps its own parameters), sets `acc` when given, and evaluates
-// it on the test split.
+// it on the test split. A network with a number format or weight groups is evaluated on the
+// quantization emulated in float32 instead (models::NeedsEmulation), without accumulators.
 AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Dataset& data,
                                 const std::optional<models::AccumulatorSpec>& acc,
                                 const models::AccuracyOptions& options);
