@@ -115,9 +115,9 @@ void RequireGolden(QuantCode code, const std::string& what) {
   if (d.quantize_weights == nullptr) {
     throw InputError(what + " are " + d.name +
                      ": the number formats are priced (quasar run, compile, sweep, compare) and "
-                     "their fidelity emulated in float32 (compare), but the golden path (quasar "
-                     "infer, verify, accuracy on --data, the SystemC backends' data) does not "
-                     "run them yet (docs/formats.md)");
+                     "their fidelity and accuracy emulated in float32 (compare), but the golden "
+                     "path (quasar infer, verify, the SystemC backends' data) does not run them "
+                     "yet (docs/formats.md)");
   }
 }
 

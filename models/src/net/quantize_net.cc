@@ -64,8 +64,9 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
         throw InputError("layer '" + l.name + "': its weights are quantized per group of " +
                          std::to_string(l.precision.weights.group_size) +
                          ": group-quantized weights are priced (quasar run, compile, sweep, "
-                         "compare) and their fidelity emulated in float32 (compare), but the "
-                         "golden path does not run them yet (docs/formats.md)");
+                         "compare) and their fidelity and accuracy emulated in float32 "
+                         "(compare), but the golden path does not run them yet "
+                         "(docs/formats.md)");
       }
     }
   }
