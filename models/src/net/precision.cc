@@ -71,6 +71,19 @@ void OperandOverride::ApplyTo(OperandPrecision* p) const {
 
 namespace {
 
+// `s` as a number of 1 to `max_digits` decimal digits, or nullopt.
+std::optional<int> Digits(const std::string& s, size_t max_digits) {
+  if (s.empty() || s.size() > max_digits) {
+    return std::nullopt;
+  }
+  for (char c : s) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+  }
+  return std::stoi(s);
+}
+
 // One side of the shorthand: "8", "1" (binary), "t" (ternary), "p4" (pow2, weights only).
 std::optional<OperandOverride> ParseSide(const std::string& s, bool weights) {
   OperandOverride o;
@@ -83,15 +96,11 @@ std::optional<OperandOverride> ParseSide(const std::string& s, bool weights) {
     o.code = QuantCode::kPow2;
     digits = s.substr(1);
   }
-  if (digits.empty() || digits.size() > 2) {
+  const std::optional<int> parsed = Digits(digits, 2);
+  if (!parsed) {
     return std::nullopt;
   }
-  for (char c : digits) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-  }
-  const int bits = std::stoi(digits);
+  const int bits = *parsed;
   if (!o.code && bits == 1) {
     o.code = QuantCode::kBinary;
     return o;
@@ -123,21 +132,13 @@ std::optional<QuantCode> ParseFormatShorthand(const std::string& text) {
   return std::nullopt;
 }
 
-}  // namespace
-
 // "g<G>" ending the shorthand: G digits, 1..65536.
 std::optional<int> ParseGroup(const std::string& s) {
-  if (s.empty() || s.size() > 5) {
-    return std::nullopt;
-  }
-  for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-  }
-  const int g = std::stoi(s);
-  return g >= 1 && g <= 65536 ? std::optional<int>(g) : std::nullopt;
+  const std::optional<int> g = Digits(s, 5);
+  return g && *g >= 1 && *g <= 65536 ? g : std::nullopt;
 }
+
+}  // namespace
 
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text) {
   if (const std::optional<QuantCode> format = ParseFormatShorthand(text)) {
