@@ -217,39 +217,13 @@ Schedule CompileNetwork(const models::NetworkSpec& net, const models::ArchSpec& 
   s.arch = arch.name;
   s.objective = objective;
   // Everything PrepareLayer sets that the price reads: shape, geometry, widths, packing.
-  std::map<std::array<int64_t, 27>, LayerSchedule> memo;
+  std::map<LayerFields, LayerSchedule> memo;
   for (const models::NetLayer& layer : net.layers) {
     LayerSchedule l = prepared != nullptr
                           ? (*prepared)[static_cast<size_t>(&layer - net.layers.data())]
                           : PrepareLayer(layer, net, arch);
     if (l.kind == LayerKind::kGemm && l.ok()) {
-      const LayerBits& b = l.bits;
-      const std::array<int64_t, 27> key = {l.gemm.count,
-                                           l.gemm.m,
-                                           l.gemm.k,
-                                           l.gemm.n,
-                                           l.in_h,
-                                           l.in_w,
-                                           l.out_h,
-                                           l.out_w,
-                                           l.kernel_h,
-                                           l.kernel_w,
-                                           l.stride_h,
-                                           l.dilation_h,
-                                           b.a_bits,
-                                           b.w_bits,
-                                           b.out_bits,
-                                           b.mac_a_bits,
-                                           b.mac_w_bits,
-                                           b.acc_bits,
-                                           b.binary,
-                                           l.pack,
-                                           b.a_scale.Key(),
-                                           b.w_scale.Key(),
-                                           b.out_scale.Key(),
-                                           l.post_multiplies_per_out,
-                                           l.post_adds_per_out,
-                                           l.post_compares_per_out};
+      const LayerFields key = LayerFieldsOf(l);
       auto it = memo.find(key);
       if (it != memo.end()) {
         l.tiling = it->second.tiling;

@@ -32,6 +32,41 @@ std::optional<Objective> ParseObjective(const std::string& name) {
 std::string LayerKindName(LayerKind k) { return models::EnumName(kLayerKinds, k); }
 
 // A tile extent beyond the GEMM is one tile (and cannot overflow the division).
+LayerFields LayerFieldsOf(const LayerSchedule& l) {
+  const LayerBits& b = l.bits;
+  return {static_cast<int64_t>(l.kind),
+          l.gemm.count,
+          l.gemm.m,
+          l.gemm.k,
+          l.gemm.n,
+          l.in_h,
+          l.in_w,
+          l.out_h,
+          l.out_w,
+          l.kernel_h,
+          l.kernel_w,
+          l.stride_h,
+          l.dilation_h,
+          b.a_bits,
+          b.w_bits,
+          b.out_bits,
+          b.mac_a_bits,
+          b.mac_w_bits,
+          b.acc_bits,
+          b.binary,
+          b.a_scale.Key(),
+          b.w_scale.Key(),
+          b.out_scale.Key(),
+          b.w_grouped,
+          l.pack,
+          l.required_acc_bits,
+          l.in_elements,
+          l.out_elements,
+          l.post_multiplies_per_out,
+          l.post_adds_per_out,
+          l.post_compares_per_out};
+}
+
 int64_t LayerSchedule::TilesM() const { return CeilDiv(gemm.m, std::min(tiling.m, gemm.m)); }
 int64_t LayerSchedule::TilesK() const { return CeilDiv(gemm.k, std::min(tiling.k, gemm.k)); }
 int64_t LayerSchedule::TilesN() const { return CeilDiv(gemm.n, std::min(tiling.n, gemm.n)); }

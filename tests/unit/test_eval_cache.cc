@@ -7,6 +7,7 @@
 // gives the same rows with and without it.
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,4 +206,82 @@ sweep:
   spec.eval_cache = nullptr;
   const auto without = sim::explore::RunSweep(spec, {});
   CHECK(report::SweepCsv(spec, without.rows, MarkFront(spec, without.rows)) == csv);
+}
+
+TEST_CASE("The search's candidates are keyed by the packing and the block scales too",
+          "[eval_cache]") {
+  // Two accelerators whose layers differ only in products per cycle (Bit Fusion packs 4-bit
+  // operands four to a PE, a plain MAC one): the fast search's candidate tilings differ (K is
+  // cut in whole packs), so one cache must not hand one accelerator's to the other.
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  models::NetworkSpec net = Zoo("lenet5");
+  models::ArchSpec fused = Preset("bitfusion_16x32");
+  models::ArchSpec plain = fused;
+  plain.mac.scaling = models::PrecisionScaling::kNone;
+  plain.name = "plain";
+  net.policy.weights.bits = 4, net.policy.activations.bits = 4;
+  net = models::ResolvePrecision(std::move(net));
+  sim::EvalCache cache;
+  for (const models::ArchSpec* arch : {&fused, &plain, &fused}) {
+    INFO(arch->name);
+    const compiler::Schedule uncached =
+        sim::Compile(net, *arch, table, Objective::kCycles, compiler::MapperSearch::kFast);
+    const compiler::Schedule cached =
+        sim::Compile(net, *arch, table, Objective::kCycles, compiler::MapperSearch::kFast, &cache);
+    RequireSameSchedule(uncached, cached);
+  }
+}
+
+TEST_CASE("LayerFieldsOf holds every field of a layer's schedule that is priced") {
+  compiler::LayerSchedule l;
+  const compiler::LayerFields base = compiler::LayerFieldsOf(l);
+  std::vector<std::function<void(compiler::LayerSchedule&)>> edits = {
+      [](auto& x) { x.kind = compiler::LayerKind::kPost; },
+      [](auto& x) { x.gemm.count = 2; },
+      [](auto& x) { x.gemm.m = 2; },
+      [](auto& x) { x.gemm.k = 2; },
+      [](auto& x) { x.gemm.n = 2; },
+      [](auto& x) { x.in_h = 2; },
+      [](auto& x) { x.in_w = 2; },
+      [](auto& x) { x.out_h = 2; },
+      [](auto& x) { x.out_w = 2; },
+      [](auto& x) { x.kernel_h = 2; },
+      [](auto& x) { x.kernel_w = 2; },
+      [](auto& x) { x.stride_h = 2; },
+      [](auto& x) { x.dilation_h = 2; },
+      [](auto& x) { x.bits.a_bits = 3; },
+      [](auto& x) { x.bits.w_bits = 3; },
+      [](auto& x) { x.bits.out_bits = 3; },
+      [](auto& x) { x.bits.mac_a_bits = 3; },
+      [](auto& x) { x.bits.mac_w_bits = 3; },
+      [](auto& x) { x.bits.acc_bits = 3; },
+      [](auto& x) { x.bits.binary = true; },
+      [](auto& x) {
+        x.bits.a_scale = {32, 8};
+      },
+      [](auto& x) {
+        x.bits.w_scale = {32, 8};
+      },
+      [](auto& x) {
+        x.bits.out_scale = {32, 8};
+      },
+      [](auto& x) { x.bits.w_grouped = true; },
+      [](auto& x) { x.pack = 2; },
+      [](auto& x) { x.required_acc_bits = 3; },
+      [](auto& x) { x.in_elements = 3; },
+      [](auto& x) { x.out_elements = 3; },
+      [](auto& x) { x.post_multiplies_per_out = 3; },
+      [](auto& x) { x.post_adds_per_out = 3; },
+      [](auto& x) { x.post_compares_per_out = 3; }};
+  CHECK(edits.size() == base.size());
+  for (size_t i = 0; i < edits.size(); ++i) {
+    INFO("edit " << i);
+    compiler::LayerSchedule x;
+    edits[i](x);
+    CHECK(compiler::LayerFieldsOf(x) != base);
+  }
+  // Not keyed: the tiling (each cache keys it apart) and the mapper's counts and messages.
+  compiler::LayerSchedule y;
+  y.tiling.m = 7, y.candidates = 9, y.status = "x", y.name = "y";
+  CHECK(compiler::LayerFieldsOf(y) == base);
 }

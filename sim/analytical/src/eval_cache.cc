@@ -2,12 +2,13 @@
 
 #include "quasar/sim/eval_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
 #include <optional>
-#include <vector>
 #include <unordered_map>
+#include <vector>
 
 #include "quasar/sim/analytical.h"
 
@@ -23,13 +24,14 @@ int64_t Bits(double v) {
   return b;
 }
 
-// The accelerator's timing fields (16) and every numeric field of the layer's schedule (31).
-using Key = std::array<int64_t, 51>;
-constexpr size_t kTilingAt = 29;  // where KeyOf puts the tiling's m, k, n and order
+// The accelerator's timing fields, every numeric field of the layer's schedule that the
+// evaluation reads (compiler::LayerFieldsOf, one list with the mapper's memo and the GEMM bound),
+// and the tiling, last.
+constexpr size_t kArchFields = 16;
+constexpr size_t kTilingAt = kArchFields + std::tuple_size<compiler::LayerFields>::value;
+using Key = std::array<int64_t, kTilingAt + 4>;
 
 Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
-  const compiler::LayerBits& b = l.bits;
-  const compiler::GemmShape& g = l.gemm;
   const compiler::Tiling& t = l.tiling;
   auto buffer = [](const models::BufferSpec& s, int64_t* out) {
     out[0] = s.kib, out[1] = s.word_bytes, out[2] = s.double_buffered;
@@ -49,44 +51,14 @@ Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
         Bits(a.dram.bytes_per_cycle),
         a.dram.latency_cycles,
         Bits(a.post_elements_per_cycle),
-        static_cast<int64_t>(a.conventions),
-        static_cast<int64_t>(l.kind),
-        g.count,
-        g.m,
-        g.k,
-        g.n,
-        b.a_bits,
-        b.w_bits,
-        b.out_bits,
-        b.mac_a_bits,
-        b.mac_w_bits,
-        b.acc_bits,
-        b.binary,
-        b.a_scale.Key(),
-        b.w_scale.Key(),
-        b.out_scale.Key(),
-        l.pack,
-        t.m,
-        t.k,
-        t.n,
-        static_cast<int64_t>(t.order),
-        l.in_h,
-        l.in_w,
-        l.out_h,
-        l.out_w,
-        l.kernel_h,
-        l.kernel_w,
-        l.stride_h,
-        l.dilation_h,
-        l.required_acc_bits,
-        l.in_elements,
-        l.out_elements,
-        l.post_multiplies_per_out,
-        l.post_adds_per_out,
-        l.post_compares_per_out};
+        static_cast<int64_t>(a.conventions)};
   buffer(a.input, &k[3]);
   buffer(a.weight, &k[6]);
   buffer(a.output, &k[9]);
+  const compiler::LayerFields layer = compiler::LayerFieldsOf(l);
+  std::copy(layer.begin(), layer.end(), k.begin() + kArchFields);
+  k[kTilingAt] = t.m, k[kTilingAt + 1] = t.k, k[kTilingAt + 2] = t.n;
+  k[kTilingAt + 3] = static_cast<int64_t>(t.order);
   return k;
 }
 
@@ -107,7 +79,8 @@ struct KeyHash {
 };
 
 // A key with its hash, computed once per lookup: the shard and the map's find and emplace read
-// the same value instead of hashing the 47 words again (a chain of 47 dependent mixing steps).
+// the same value instead of hashing the key's words again (a chain of one dependent mixing step per
+// word).
 struct HashedKey {
   Key key;
   size_t hash;

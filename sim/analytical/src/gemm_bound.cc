@@ -82,32 +82,7 @@ int64_t Reps(const std::array<int, 3>& dims, const int64_t tiles[3], const bool 
 
 void GemmBounder::SeeLayer(const LayerSchedule& l) {
   // Everything the cached figures depend on besides the tile extents.
-  const std::array<int64_t, 26> layer = {l.gemm.count,
-                                         l.gemm.m,
-                                         l.gemm.k,
-                                         l.gemm.n,
-                                         l.in_h,
-                                         l.in_w,
-                                         l.out_h,
-                                         l.out_w,
-                                         l.kernel_h,
-                                         l.kernel_w,
-                                         l.stride_h,
-                                         l.dilation_h,
-                                         l.pack,
-                                         l.bits.a_bits,
-                                         l.bits.w_bits,
-                                         l.bits.out_bits,
-                                         l.bits.acc_bits,
-                                         l.bits.mac_a_bits,
-                                         l.bits.mac_w_bits,
-                                         l.bits.binary,
-                                         l.bits.a_scale.Key(),
-                                         l.bits.w_scale.Key(),
-                                         l.bits.out_scale.Key(),
-                                         l.bits.w_grouped,
-                                         l.post_multiplies_per_out + 1000 * l.post_adds_per_out,
-                                         l.post_compares_per_out};
+  const compiler::LayerFields layer = compiler::LayerFieldsOf(l);
   if (layer != layer_) {
     layer_ = layer;
     groups_[0].clear(), groups_[1].clear();

@@ -149,6 +149,14 @@ struct TileStep {
                            // store && !final_out spills partial sums at acc_bits
 };
 
+// Every numeric field of a layer's schedule that evaluating or pricing it reads, besides its
+// tiling and the mapper's counts: kind, GEMM, geometry, widths and block scales, packing, the
+// accumulator bound, element counts and post-processing work. The one list the caches that reuse
+// a layer's results key on (the mapper's memo, the GEMM bound, the evaluation cache), so a field
+// added to the schedule reaches every key at once.
+using LayerFields = std::array<int64_t, 31>;
+LayerFields LayerFieldsOf(const LayerSchedule& l);
+
 // Visits every tile of a kGemm layer in loop order; `fn(const TileStep&)`.
 template <typename Fn>
 void ForEachTile(const LayerSchedule& l, Fn&& fn);

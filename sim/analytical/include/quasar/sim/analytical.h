@@ -115,7 +115,7 @@ class GemmBounder {
   const APass& PassOfA(const compiler::LayerSchedule& layer, const models::ArchSpec& arch);
   std::map<std::pair<int64_t, int64_t>, APass> a_passes_;
   void SeeLayer(const compiler::LayerSchedule& layer);  // clears the caches for a new layer
-  std::array<int64_t, 26> layer_{};
+  compiler::LayerFields layer_{};
   std::map<int64_t, std::vector<TileGroup>> groups_[2];  // m, k: tile extent -> groups
   std::array<int64_t, 3> array_extents_{};               // the tiling array_side_ is of
   GemmBound array_side_;  // its compute_cycles and order-independent events
