@@ -64,17 +64,21 @@ Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
 
 struct KeyHash {
   size_t operator()(const Key& k) const {
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
-    // Each value mixed by splitmix64's finalizer (constants from Vigna's splitmix64.c,
-    // prng.di.unimi.it; Steele, Lea and Flood, OOPSLA 2014), folded in as boost::hash_combine
-    // does (seed + 0x9e3779b9 + (seed << 6) + (seed >> 2), 64-bit golden ratio here).
-    for (int64_t v : k) {
-      uint64_t x = static_cast<uint64_t>(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-      h ^= x ^ (x >> 31);
+    // Four independent lanes, each word of lane i % 4 folded in by a multiply and a shift (so the
+    // four chains run side by side, where one chain of 47 dependent mixing steps was the slowest
+    // part of a cached lookup), then the lanes and the length mixed by splitmix64's finalizer
+    // (constants from Vigna's splitmix64.c, prng.di.unimi.it; Steele, Lea and Flood, OOPSLA 2014).
+    constexpr uint64_t kOdd = 0x9e3779b97f4a7c15ULL;  // 2^64 / golden ratio, odd
+    uint64_t lane[4] = {1, 2, 3, 4};
+    for (size_t i = 0; i < k.size(); ++i) {
+      uint64_t& h = lane[i % 4];
+      h = (h ^ static_cast<uint64_t>(k[i])) * kOdd;
+      h ^= h >> 32;
     }
-    return static_cast<size_t>(h);
+    uint64_t x = lane[0] + 3 * lane[1] + 5 * lane[2] + 7 * lane[3] + k.size();
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<size_t>(x ^ (x >> 31));
   }
 };
 
@@ -91,21 +95,32 @@ struct StoredHash {
   size_t operator()(const HashedKey& k) const { return k.hash; }
 };
 
+using Perf = std::shared_ptr<const LayerPerf>;  // names left empty: they are the caller's layer's
+
 // The fast or maximal search of one layer: its candidates, each one's bound, and the counts of
 // each candidate once one configuration has priced it (set once, under `mutex`, and never
-// changed, so a reference to a set slot stays valid): a configuration that replays the search
-// prices its candidates without a lookup in the map.
+// changed): a configuration that replays the search prices its candidates without a lookup in the
+// map. The counts are the map's own object, shared, not a copy.
 struct Search {
   std::vector<compiler::Tiling> candidates;
+  // Each candidate's bound: its price, when the objective prices a bound by the bound alone
+  // (BoundPriceIsCounts), else its counts, which each configuration prices. A price is 8 bytes
+  // where the counts are 168, and a sweep whose configurations all need new mappings keeps tens
+  // of thousands of them per configuration (docs/benchmarks.md, "The evaluation cache's memory").
+  std::vector<double> prices;
   std::vector<GemmBound> bounds;
   mutable std::mutex mutex;
-  mutable std::vector<std::optional<LayerPerf>> perfs;  // one per candidate
+  mutable std::vector<Perf> perfs;    // one per candidate, null until priced
   mutable std::vector<size_t> order;  // the last pricing order (PickCheapest's `order`)
 };
 
+// Each result held by pointer, allocated at its own size: an entry holds one of the three, and a
+// sweep whose configurations all need new mappings makes hundreds of thousands of entries, whose
+// memory's first touch (page faults) cost more than the lookups when the entries held the
+// results by value (docs/benchmarks.md, "The evaluation cache's memory").
 struct Entry {
-  std::optional<LayerPerf> perf;  // names left empty: they are the caller's layer's
-  std::optional<GemmBound> bound;
+  Perf perf;
+  std::shared_ptr<const GemmBound> bound;
   std::shared_ptr<const Search> search;  // under a key whose tiling is the search's marker
 };
 
@@ -157,20 +172,31 @@ struct EvalCache::Impl {
 EvalCache::EvalCache(size_t max_entries) : impl_(std::make_unique<Impl>(max_entries)) {}
 EvalCache::~EvalCache() = default;
 
+namespace {
+
+// EvaluateLayer's counts of a layer that can run, through `impl`'s map.
+template <typename Impl>
+Perf EvaluateShared(Impl* impl, const LayerSchedule& l, const models::ArchSpec& arch,
+                    const DramModel& dram) {
+  return impl->Get(
+      KeyOf(l, arch),
+      [](const Entry& e) { return e.perf ? std::optional<Perf>(e.perf) : std::nullopt; },
+      [&] {
+        auto r = std::make_shared<LayerPerf>(EvaluateLayer(l, arch, dram));
+        r->name.clear(), r->op.clear();
+        return Perf(std::move(r));
+      },
+      [](Entry& e, const Perf& v) { e.perf = v; });
+}
+
+}  // namespace
+
 LayerPerf EvalCache::Evaluate(const LayerSchedule& l, const models::ArchSpec& arch,
                               const DramModel& dram) {
   if (!l.ok() || l.kind == compiler::LayerKind::kView) {
     return EvaluateLayer(l, arch, dram);  // nothing to count
   }
-  LayerPerf p = impl_->Get(
-      KeyOf(l, arch),
-      [](const Entry& e) { return e.perf; },
-      [&] {
-        LayerPerf r = EvaluateLayer(l, arch, dram);
-        r.name.clear(), r.op.clear();
-        return r;
-      },
-      [](Entry& e, const LayerPerf& v) { e.perf = v; });
+  LayerPerf p = *EvaluateShared(impl_.get(), l, arch, dram);
   p.name = l.name;
   p.op = l.op;
   return p;
@@ -178,10 +204,15 @@ LayerPerf EvalCache::Evaluate(const LayerSchedule& l, const models::ArchSpec& ar
 
 GemmBound EvalCache::Bound(const LayerSchedule& l, const models::ArchSpec& arch,
                            const DramModel& dram, GemmBounder* bounder) {
-  return impl_->Get(
-      KeyOf(l, arch), [](const Entry& e) { return e.bound; },
-      [&] { return bounder != nullptr ? bounder->Bound(l, arch, dram) : BoundGemm(l, arch, dram); },
-      [](Entry& e, const GemmBound& v) { e.bound = v; });
+  using Shared = std::shared_ptr<const GemmBound>;
+  return *impl_->Get(
+      KeyOf(l, arch),
+      [](const Entry& e) { return e.bound ? std::optional<Shared>(e.bound) : std::nullopt; },
+      [&] {
+        return Shared(std::make_shared<GemmBound>(bounder != nullptr ? bounder->Bound(l, arch, dram)
+                                                                     : BoundGemm(l, arch, dram)));
+      },
+      [](Entry& e, const Shared& v) { e.bound = v; });
 }
 
 void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
@@ -201,10 +232,12 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
         search);
     return;
   }
-  // The search's key: the layer with a tiling no search produces (extents < 1), by search.
+  // The search's key: the layer with a tiling no search produces (extents < 1), by search and
+  // by whether it keeps prices or counts.
+  const bool prices = BoundPriceIsCounts(objective);
   Key key = KeyOf(*l, arch);
   key[kTilingAt] = key[kTilingAt + 1] = key[kTilingAt + 2] = 0;
-  key[kTilingAt + 3] = -1 - static_cast<int64_t>(search);
+  key[kTilingAt + 3] = -1 - 2 * static_cast<int64_t>(search) - (prices ? 1 : 0);
   const std::shared_ptr<const Search> found = impl_->Get(
       key,
       [](const Entry& e) {
@@ -214,11 +247,20 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
         auto r = std::make_shared<Search>();
         r->candidates = compiler::CandidateTilings(*l, arch, search);
         r->perfs.resize(r->candidates.size());
-        r->bounds.reserve(r->candidates.size());
+        if (prices) {
+          r->prices.reserve(r->candidates.size());
+        } else {
+          r->bounds.reserve(r->candidates.size());
+        }
         for (const compiler::Tiling& t : r->candidates) {
           l->tiling = t;
-          r->bounds.push_back(bounder != nullptr ? bounder->Bound(*l, arch, dram)
-                                                 : BoundGemm(*l, arch, dram));
+          GemmBound b =
+              bounder != nullptr ? bounder->Bound(*l, arch, dram) : BoundGemm(*l, arch, dram);
+          if (prices) {
+            r->prices.push_back(PriceBound(b, arch, table, area, objective));
+          } else {
+            r->bounds.push_back(std::move(b));
+          }
         }
         return std::shared_ptr<const Search>(std::move(r));
       },
@@ -234,23 +276,25 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
     order = sr.order;
   }
   const size_t i = compiler::PickCheapest(
-      n, [&](size_t j) { return PriceBound(sr.bounds[j], arch, table, area, objective); },
+      n,
       [&](size_t j) {
+        return prices ? sr.prices[j] : PriceBound(sr.bounds[j], arch, table, area, objective);
+      },
+      [&](size_t j) {
+        Perf p;
         {
           std::lock_guard<std::mutex> lock(sr.mutex);
-          if (sr.perfs[j]) {
-            const LayerPerf& known = *sr.perfs[j];
-            return PriceCost(known, arch, table, area, objective);
+          p = sr.perfs[j];
+        }
+        if (!p) {
+          l->tiling = sr.candidates[j];
+          p = EvaluateShared(impl_.get(), *l, arch, dram);
+          std::lock_guard<std::mutex> lock(sr.mutex);
+          if (!sr.perfs[j]) {
+            sr.perfs[j] = p;
           }
         }
-        l->tiling = sr.candidates[j];
-        LayerPerf p = Evaluate(*l, arch, dram);
-        const double price = PriceCost(p, arch, table, area, objective);
-        std::lock_guard<std::mutex> lock(sr.mutex);
-        if (!sr.perfs[j]) {
-          sr.perfs[j] = std::move(p);
-        }
-        return price;
+        return PriceCost(*p, arch, table, area, objective);
       },
       l, &best, &order);
   {

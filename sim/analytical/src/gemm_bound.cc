@@ -256,12 +256,16 @@ double LayerCostBound(const LayerSchedule& l, const models::ArchSpec& arch,
 
 double PriceBound(const GemmBound& b, const models::ArchSpec& arch, const models::CostTable& table,
                   const models::AreaBreakdown& area, compiler::Objective objective) {
-  if (objective == compiler::Objective::kCycles) {
+  if (BoundPriceIsCounts(objective)) {
     return static_cast<double>(b.min_cycles);
   }
   const double energy = models::PriceEvents(b.events, arch, table, area).Total();
   return objective == compiler::Objective::kEnergy ? energy
                                                    : energy * static_cast<double>(b.min_cycles);
+}
+
+bool BoundPriceIsCounts(compiler::Objective objective) {
+  return objective == compiler::Objective::kCycles;
 }
 
 }  // namespace quasar::sim

@@ -135,6 +135,9 @@ double LayerCostBound(const compiler::LayerSchedule& layer, const models::ArchSp
 double PriceBound(const GemmBound& bound, const models::ArchSpec& arch,
                   const models::CostTable& table, const models::AreaBreakdown& area,
                   compiler::Objective objective);
+// Whether PriceBound under `objective` reads the bound alone, not the arch, table or area (the
+// cycles bound for kCycles): a cached search keeps such prices instead of the bounds' counts.
+bool BoundPriceIsCounts(compiler::Objective objective);
 
 // Compiles `net` for `arch` with the analytical model as the mapper's price. With `cache`, the
 // prices' counts and bounds come from it: the same schedule (eval_cache.h), faster when
