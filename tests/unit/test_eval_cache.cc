@@ -15,6 +15,7 @@
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/cost/cost_table.h"
 #include "quasar/models/net/network.h"
+#include "quasar/models/spec/arch_fields.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/report/sweep.h"
 #include "quasar/sim/analytical.h"
@@ -66,6 +67,46 @@ void RequireSamePerf(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
   CHECK(a.latency_s == b.latency_s);
   CHECK(a.utilization == b.utilization);
   CHECK(a.tops_per_watt == b.tops_per_watt);
+}
+
+// Every count of every layer: cycles, stage times, tiles, folds and each event.
+void RequireSameCounts(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
+  REQUIRE(a.layers.size() == b.layers.size());
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const sim::LayerPerf &x = a.layers[i], &y = b.layers[i];
+    INFO(x.name);
+    CHECK(x.status == y.status);
+    CHECK(x.cycles == y.cycles);
+    CHECK(x.compute_cycles == y.compute_cycles);
+    CHECK(x.stall_cycles == y.stall_cycles);
+    CHECK(x.dram_cycles == y.dram_cycles);
+    CHECK(x.post_cycles == y.post_cycles);
+    CHECK(x.tiles == y.tiles);
+    CHECK(x.folds == y.folds);
+    CHECK(x.mapped_pe_folds == y.mapped_pe_folds);
+    const models::EventCounts &e = x.events, &f = y.events;
+    CHECK(e.macs == f.macs);
+    CHECK(e.mac_a_bits == f.mac_a_bits);
+    CHECK(e.mac_w_bits == f.mac_w_bits);
+    CHECK(e.acc_bits == f.acc_bits);
+    CHECK(e.pe_cycles == f.pe_cycles);
+    CHECK(e.register_bit_writes == f.register_bit_writes);
+    CHECK(e.input_reads == f.input_reads);
+    CHECK(e.input_writes == f.input_writes);
+    CHECK(e.weight_reads == f.weight_reads);
+    CHECK(e.weight_writes == f.weight_writes);
+    CHECK(e.output_reads == f.output_reads);
+    CHECK(e.output_writes == f.output_writes);
+    CHECK(e.dram_read_bytes == f.dram_read_bytes);
+    CHECK(e.dram_write_bytes == f.dram_write_bytes);
+    CHECK(e.post_multiplies == f.post_multiplies);
+    CHECK(e.post_adds == f.post_adds);
+    CHECK(e.post_compare_bits == f.post_compare_bits);
+    CHECK(e.cycles == f.cycles);
+    CHECK(x.required_acc_bits == y.required_acc_bits);
+    CHECK(x.acc_too_narrow == y.acc_too_narrow);
+  }
+  CHECK(a.cycles == b.cycles);
 }
 
 }  // namespace
@@ -146,6 +187,57 @@ TEST_CASE("The cache is keyed by the timing fields: the clock is not one, the DR
                         s);
     RequireSamePerf(sim::EvaluateSchedule(s, a, table), sim::EvaluateSchedule(s, a, table, &cache));
   }
+}
+
+TEST_CASE("A field that counts nothing changes no count, and one that counts changes some",
+          "[eval_cache]") {
+  // models::ArchField::counts: RunSweep hands configurations that differ only in such fields to
+  // one worker, so that they reuse one another's mappings. Each such field, set to another value,
+  // leaves every layer's schedule and counts as they were, under every objective.
+  const models::CostTable table = models::LoadCostTable("horowitz45");
+  const models::NetworkSpec net = Zoo("resnet18");
+  const models::ArchSpec base = Preset("edge_32x32_os");
+  size_t uncounted = 0;
+  for (const models::ArchField& f : models::ArchFields()) {
+    if (f.counts) {
+      continue;
+    }
+    ++uncounted;
+    INFO(f.key);
+    REQUIRE(f.sweepable);
+    models::ArchSpec other = base;
+    const models::ArchValue v = f.get(base);
+    if (f.kind == models::ArchFieldKind::kReal) {
+      f.set(&other, std::get<double>(v) * 0.5);
+    } else {
+      REQUIRE(f.kind == models::ArchFieldKind::kName);
+      REQUIRE(f.names.size() >= 2);
+      f.set(&other, std::get<std::string>(v) == f.names[0] ? f.names[1] : f.names[0]);
+    }
+    REQUIRE(f.get(other) != v);
+    for (Objective o : {Objective::kCycles, Objective::kEnergy, Objective::kEdp}) {
+      const compiler::Schedule a = sim::Compile(net, base, table, o, compiler::MapperSearch::kFast);
+      const compiler::Schedule b =
+          sim::Compile(net, other, table, o, compiler::MapperSearch::kFast);
+      if (o == Objective::kCycles) {  // the energy objectives price the clock's leakage
+        RequireSameSchedule(a, b);
+      }
+      const sim::NetworkPerf pa = sim::EvaluateSchedule(a, base, table);
+      const sim::NetworkPerf pb = sim::EvaluateSchedule(a, other, table);
+      RequireSameCounts(pa, pb);
+    }
+  }
+  CHECK(uncounted == 2);  // the clock and the overflow mode
+  // A field that counts: the array's rows change the cycles.
+  models::ArchSpec taller = base;
+  taller.rows = base.rows * 2;
+  const compiler::Schedule s =
+      sim::Compile(net, base, table, Objective::kCycles, compiler::MapperSearch::kFast);
+  CHECK(sim::EvaluateSchedule(s, base, table).cycles !=
+        sim::EvaluateSchedule(
+            sim::Compile(net, taller, table, Objective::kCycles, compiler::MapperSearch::kFast),
+            taller, table)
+            .cycles);
 }
 
 TEST_CASE("Threads sharing a small cache get the uncached schedules", "[eval_cache]") {

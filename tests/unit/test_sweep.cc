@@ -312,6 +312,45 @@ TEST_CASE("Sweep output is the same on 1 and 2 threads, rows handed out in order
   }
 }
 
+TEST_CASE("Runs of configurations that share their counts go to one worker, output unchanged",
+          "[sweep]") {
+  // The clock and the overflow mode change no count (ArchField::counts): trailing axes of them
+  // make runs of 3 x 2 configurations.
+  const char* text =
+      "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep:\n"
+      "  array.rows: [8, 16]\n  array.dataflow: [os, ws]\n  clock_mhz: [200, 400, 800]\n"
+      "  mac.accumulator.overflow: [wrap, saturate]\n";
+  SweepSpec s = Parse(text);
+  CHECK(SharedCountsRun(s) == 6);
+  // A run ends at the first axis that counts, whatever follows it.
+  CHECK(SharedCountsRun(Parse(kSmall)) == 1);
+  CHECK(SharedCountsRun(Parse(std::string(kSmall) + "  clock_mhz: [100, 200]\n")) == 2);
+  CHECK(SharedCountsRun(Parse("version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep:\n"
+                              "  clock_mhz: [100, 200]\n  array.rows: [8, 16]\n")) == 1);
+  // A sampled sweep's consecutive points share nothing in particular.
+  CHECK(SharedCountsRun(
+            Parse(std::string(text) + "sample: {method: random, count: 5, seed: 1}\n")) == 1);
+
+  // 24 configurations in runs of 6: the same rows on 1 and 2 threads, in order, and each run
+  // computes its mappings once (both threads would compute a run's first mappings at the same
+  // time if its rows were spread over them; the rows are the same either way).
+  SweepOptions two;
+  two.jobs = 2;
+  std::vector<size_t> order;
+  two.on_row = [&](const SweepRow& r) { order.push_back(r.index); };
+  const SweepResult b = RunSweep(s, two);
+  SweepOptions one;
+  one.jobs = 1;
+  s.eval_cache = nullptr;  // and without the cache
+  const SweepResult a = RunSweep(s, one);
+  REQUIRE(a.rows.size() == 24);
+  REQUIRE(order.size() == 24);
+  for (size_t i = 0; i < order.size(); ++i) {
+    CHECK(order[i] == i);
+  }
+  CHECK(SweepCsv(s, a.rows, MarkFront(s, a.rows)) == SweepCsv(s, b.rows, MarkFront(s, b.rows)));
+}
+
 TEST_CASE("A cut sweep resumes from its CSV evaluating only the missing rows", "[sweep]") {
   const SweepSpec s = Parse(kSmall);
   SweepOptions o;

@@ -111,7 +111,8 @@ std::vector<ArchField> MakeFields() {
        [](const ArchSpec& a) -> ArchValue { return OverflowModeName(a.mac.accumulator.overflow); },
        [](ArchSpec* a, const ArchValue& v) {
          a->mac.accumulator.overflow = *ParseOverflowMode(std::get<std::string>(v));
-       }},
+       },
+       false},
       {"mac.precision_scaling", K::kName, false, 0, 0, "",
        {PrecisionScalingName(PrecisionScaling::kNone),
         PrecisionScalingName(PrecisionScaling::kBitFusion)},
@@ -154,7 +155,7 @@ std::vector<ArchField> MakeFields() {
       {"clock_mhz", K::kReal, false, kMinRate, 100000, "MHz", {}, false, false, true, false,
        "accelerator clock",
        [](const ArchSpec& a) -> ArchValue { return a.clock_mhz; },
-       [](ArchSpec* a, const ArchValue& v) { a->clock_mhz = std::get<double>(v); }},
+       [](ArchSpec* a, const ArchValue& v) { a->clock_mhz = std::get<double>(v); }, false},
       {"technology", K::kText, false, 0, 0, "", {}, false, true, false, false,
        "a built-in energy/area table, or a table YAML's path (relative to this file); checked "
        "by the cost model",

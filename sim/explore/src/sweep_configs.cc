@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quasar/compiler/mapper.h"
+#include "quasar/models/spec/arch_fields.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/explore/sweep.h"
 #include "sweep_fields.h"
@@ -48,6 +49,21 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index) {
   c.precision = rest % spec.precisions.size();
   c.network = rest / spec.precisions.size();
   return c;
+}
+
+size_t SharedCountsRun(const SweepSpec& spec) {
+  size_t run = 1;
+  if (spec.sample) {
+    return run;
+  }
+  for (size_t i = spec.axes.size(); i-- > 0;) {
+    const models::ArchField* f = models::FindArchField(spec.axes[i].key);
+    if (f == nullptr || f->counts) {
+      break;
+    }
+    run *= spec.axes[i].values.size();
+  }
+  return run;
 }
 
 std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,

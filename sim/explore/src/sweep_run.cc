@@ -223,8 +223,9 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // Workers put their rows in a window of kWindow slots (missing row k in slot k % kWindow);
   // this thread hands out the completed prefix in order and frees its slots. A worker whose row
   // is a window ahead of the first one not handed out waits, so memory stays bounded whatever
-  // the number of configurations. Workers take rows in order (ParallelFor), so the first row not
-  // handed out is always being evaluated, and no one waits for a waiting worker.
+  // the number of configurations. Workers take runs of rows in order (ParallelFor, below) and
+  // evaluate each run in order, so the first row not handed out is always being evaluated, and no
+  // one waits for a waiting worker.
   constexpr size_t kWindow = 1024;
   std::vector<std::optional<SweepRow>> window(std::min(kWindow, missing.size()));
   std::mutex mutex;
@@ -257,9 +258,19 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
         return quantized[pair];
       });
       ++evaluated;
-      std::lock_guard<std::mutex> lock(mutex);
-      window[i % kWindow] = std::move(row);
-      ++finished;
+      bool head = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        window[i % kWindow] = std::move(row);
+        ++finished;
+        // Only the row the hand-out waits for wakes it: a wake per row cost more than the row
+        // itself on sweeps that reuse their evaluations (a futex wake and a context switch each).
+        // Rows finished out of order are handed out with it, and progress is reported then.
+        head = i == handed;
+      }
+      if (head) {
+        ready.notify_all();
+      }
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       failed = true;
@@ -267,7 +278,6 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       room.notify_all();
       throw;
     }
-    ready.notify_all();
   };
   if (options.keep_rows) {
     result.rows.reserve(count);
@@ -324,7 +334,17 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       throw;
     }
   };
-  models::ParallelFor(missing.size(), jobs, work, caller);
+  // Runs of configurations that share their counts go to one worker each (SharedCountsRun), at
+  // most kRun at a time so that a sweep of one such run still spreads over the workers. Sharded
+  // rows are a stride apart in the sweep, so the runs apply only to a whole sweep.
+  constexpr size_t kRun = 64;
+  const size_t run = options.shard_count == 1 ? std::min(SharedCountsRun(spec), kRun) : 1;
+  const auto work_run = [&](size_t r) {
+    for (size_t i = r * run; i < std::min(missing.size(), (r + 1) * run); ++i) {
+      work(i);
+    }
+  };
+  models::ParallelFor((missing.size() + run - 1) / run, jobs, work_run, caller);
   result.evaluated = evaluated;
   return result;
 }

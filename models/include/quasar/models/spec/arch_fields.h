@@ -39,6 +39,11 @@ struct ArchField {
   std::string doc;                 // one line, for the key table
   ArchValue (*get)(const ArchSpec&) = nullptr;
   void (*set)(ArchSpec*, const ArchValue&) = nullptr;
+  // Whether a count can change with it: a layer's mapping, cycles or events, in any backend.
+  // False for the fields that change only how the counts are priced or what values the
+  // accumulators hold (the clock, the overflow mode): a sweep's configurations that differ only
+  // in these share every mapping and evaluation (sim/explore's SharedCountsRun).
+  bool counts = true;
 };
 
 // Every field, in the format's order (the order of the writer's keys and the parser's

@@ -144,6 +144,12 @@ SweepConfig ConfigAt(const SweepSpec& spec, size_t index);
 // axis, or nothing when the sweep samples its space and the point is not one of its samples.
 std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,
                                   const std::vector<size_t>& value);
+// How many consecutive configurations, from any multiple of it, differ only in fields that
+// change no count (models::ArchField::counts): the product of the sizes of the trailing axes of
+// such fields, 1 when the last axis changes counts or the sweep samples its space. RunSweep gives
+// each run to one worker, so that the later configurations reuse the first one's mappings
+// instead of a second worker computing the same ones at the same time.
+size_t SharedCountsRun(const SweepSpec& spec);
 
 // The base accelerator with the configuration's values applied. A combination the arch format
 // rejects (e.g. bit_fusion with a 6-bit MAC) is an InputError with the format's message.
