@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <string>
@@ -168,22 +170,39 @@ struct Space {
 // extent and still fit; since every buffer's need grows with each extent, they are found in
 // O(L^2) checks for L extents per dimension); then each of those with one dimension raised to
 // the largest extent that fits, and that extent rounded down to whole array sides.
-void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
+//
+// Each dimension's extents run from the largest down, and a tiling that fits still fits with
+// any extent smaller, so first(i, j), the first n extent that fits with the i-th m and j-th k
+// extents, falls as i or j grows, and (i, j, first(i, j)) is maximal unless the larger m or k
+// extent fits with that n: first(i - 1, j) or first(i, j - 1) <= first(i, j). One row of
+// first() is kept, and each is found by bisection below the smaller of those two.
+void FastTilings(const Space& sp, bool raise, std::vector<Extents>* out) {
   const auto& ext = sp.ext;
-  auto fits = [&](size_t i, size_t j, size_t k) {
-    return sp.Fits({ext[0][i], ext[1][j], ext[2][k]});
-  };
+  const size_t nk = ext[2].size();
+  std::vector<size_t> above(ext[1].size(), nk);  // first(i - 1, j); nk: none fits
   for (size_t i = 0; i < ext[0].size(); ++i) {
+    size_t left = nk;  // first(i, j - 1)
     for (size_t j = 0; j < ext[1].size(); ++j) {
-      size_t k = 0;
-      while (k < ext[2].size() && !fits(i, j, k)) ++k;
-      if (k == ext[2].size() || (i > 0 && fits(i - 1, j, k)) || (j > 0 && fits(i, j - 1, k))) {
+      const size_t upper = std::min(above[j], left);  // fits there, if below nk
+      size_t lo = 0, hi = upper;  // first(i, j) is in [lo, hi]: hi fits or is nk
+      while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (sp.Fits({ext[0][i], ext[1][j], ext[2][mid]})) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      const size_t k = lo;
+      const bool maximal = k < nk && !(i > 0 && above[j] <= k) && !(j > 0 && left <= k);
+      above[j] = left = k;
+      if (!maximal) {
         continue;
       }
       const Extents t{ext[0][i], ext[1][j], ext[2][k]};
-      out->insert(t);
+      out->push_back(t);
       for (int d = 0; raise && d < 3; ++d) {
-        sp.Fitted(t, d, [&](const Extents& raised) { out->insert(raised); });
+        sp.Fitted(t, d, [&](const Extents& raised) { out->push_back(raised); });
       }
     }
   }
@@ -191,12 +210,12 @@ void FastTilings(const Space& sp, bool raise, std::set<Extents>* out) {
 
 // kDense: every fitting combination of DenseExtents, and for every pair of two dimensions'
 // extents the largest extent of the third that fits.
-void DenseTilings(const Space& sp, std::set<Extents>* out) {
+void DenseTilings(const Space& sp, std::vector<Extents>* out) {
   const auto& ext = sp.ext;
   for (int64_t m : ext[0]) {
     for (int64_t k : ext[1]) {
       for (int64_t n : ext[2]) {
-        if (sp.Fits({m, k, n})) out->insert({m, k, n});
+        if (sp.Fits({m, k, n})) out->push_back({m, k, n});
       }
     }
   }
@@ -206,7 +225,7 @@ void DenseTilings(const Space& sp, std::set<Extents>* out) {
       for (int64_t vb : ext[b]) {
         Extents t{};
         t[a] = va, t[b] = vb;
-        sp.Fitted(t, d, [&](const Extents& fitted) { out->insert(fitted); });
+        sp.Fitted(t, d, [&](const Extents& fitted) { out->push_back(fitted); });
       }
     }
   }
@@ -214,17 +233,23 @@ void DenseTilings(const Space& sp, std::set<Extents>* out) {
 
 // The loop orders that visit the tiles of `t` in distinct sequences: the sequence of the
 // dimensions with more than one tile decides it.
-std::vector<LoopOrder> DistinctOrders(const Space& sp, const Extents& t) {
-  std::vector<LoopOrder> out;
-  std::vector<std::string> seen;
+struct Orders {
+  std::array<LoopOrder, std::size(kAllLoopOrders)> order;
+  size_t size = 0;
+  const LoopOrder* begin() const { return order.data(); }
+  const LoopOrder* end() const { return order.data() + size; }
+};
+Orders DistinctOrders(const Space& sp, const Extents& t) {
+  Orders out;
+  std::array<int, std::size(kAllLoopOrders)> seen{};
   for (LoopOrder o : kAllLoopOrders) {
-    std::string key;  // the dimensions with more than one tile, in loop order
+    int key = 0;  // the dimensions with more than one tile, in loop order, as base-4 digits 1..3
     for (int d : LoopDimsOf(o)) {
-      if (CeilDiv(sp.extent[d], t[d]) > 1) key += "mkn"[d];
+      if (CeilDiv(sp.extent[d], t[d]) > 1) key = 4 * key + d + 1;
     }
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
-    seen.push_back(key);
-    out.push_back(o);
+    if (std::find(seen.begin(), seen.begin() + out.size, key) != seen.begin() + out.size) continue;
+    seen[out.size] = key;
+    out.order[out.size++] = o;
   }
   return out;
 }
@@ -399,17 +424,28 @@ size_t PickCheapest(size_t n, const IndexedPrice& bound, const IndexedPrice& cos
 std::vector<Tiling> CandidateTilings(const LayerSchedule& l, const models::ArchSpec& arch,
                                      MapperSearch search) {
   const Space sp(l, arch, search);
-  std::set<Extents> tilings;
+  std::vector<Extents> tilings;
   if (search == MapperSearch::kDense) {
     DenseTilings(sp, &tilings);
   } else {
     FastTilings(sp, search == MapperSearch::kFast, &tilings);
   }
+  // Largest tiles first (descending lexicographic order, each once), each with every loop order
+  // that gives a distinct tile sequence.
+  std::sort(tilings.begin(), tilings.end(), std::greater<Extents>());
+  tilings.erase(std::unique(tilings.begin(), tilings.end()), tilings.end());
+  std::vector<Orders> orders;
+  orders.reserve(tilings.size());
+  size_t count = 0;
+  for (const Extents& t : tilings) {
+    orders.push_back(DistinctOrders(sp, t));
+    count += orders.back().size;
+  }
   std::vector<Tiling> out;
-  // Largest tiles first, each with every loop order that gives a distinct tile sequence.
-  for (auto it = tilings.rbegin(); it != tilings.rend(); ++it) {
-    for (LoopOrder o : DistinctOrders(sp, *it))
-      out.push_back(Tiling{(*it)[0], (*it)[1], (*it)[2], o});
+  out.reserve(count);
+  for (size_t i = 0; i < tilings.size(); ++i) {
+    for (LoopOrder o : orders[i])
+      out.push_back(Tiling{tilings[i][0], tilings[i][1], tilings[i][2], o});
   }
   return out;
 }
