@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "bench_util.h"
+#include "quasar/models/parallel.h"
 #include "quasar/report/sweep.h"
 #include "quasar/sim/explore/sweep.h"
 
@@ -78,6 +79,7 @@ Timed Run(const sim::explore::SweepSpec& spec, int jobs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  models::KeepFreedMemory();  // as quasar's main does
   const std::string src = QUASAR_SOURCE_DIR;
   const std::string net = argc > 1 ? argv[1] : src + "/workloads/networks/resnet50.yaml";
   const int jobs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 2;

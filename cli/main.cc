@@ -19,6 +19,7 @@
 #include "output_paths.h"
 #include "quasar/models/error.h"
 #include "quasar/models/memory_limit.h"
+#include "quasar/models/parallel.h"
 
 // libsystemc.so brings its own main(), which calls sc_main(); Quasar drives SystemC from its
 // own main, so this one is never called.
@@ -73,6 +74,7 @@ std::string UnknownCommand(const std::string& word,
 }  // namespace
 
 int main(int argc, char** argv) {
+  quasar::models::KeepFreedMemory();
   CLI::App app{
       "Quasar: a hardware/software co-design simulator for quantized neural-network "
       "accelerators"};

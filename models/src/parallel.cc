@@ -1,4 +1,4 @@
-// ParallelFor (parallel.h).
+// ParallelFor and KeepFreedMemory (parallel.h).
 
 #include "quasar/models/parallel.h"
 
@@ -8,6 +8,10 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace quasar::models {
 
@@ -57,6 +61,12 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& work,
   if (error) {
     std::rethrow_exception(error);
   }
+}
+
+void KeepFreedMemory() {
+#ifdef __GLIBC__
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }
 
 }  // namespace quasar::models

@@ -101,8 +101,18 @@ using Perf = std::shared_ptr<const LayerPerf>;  // names left empty: they are th
 // each candidate once one configuration has priced it (set once, under `mutex`, and never
 // changed): a configuration that replays the search prices its candidates without a lookup in the
 // map. The counts are the map's own object, shared, not a copy.
+//
+// Workers replaying one search at once share it: what is set once is read without the lock
+// (`known`, and `order` once `order_fixed`), as a lock taken by every read of every candidate
+// was where two workers of a sweep waited on each other.
 struct Search {
-  std::vector<compiler::Tiling> candidates;
+  explicit Search(std::vector<compiler::Tiling> c)
+      : candidates(std::move(c)),
+        perfs(candidates.size()),
+        known(new std::atomic<const LayerPerf*>[candidates.size()]) {
+    for (size_t i = 0; i < candidates.size(); ++i) known[i].store(nullptr);
+  }
+  const std::vector<compiler::Tiling> candidates;
   // Each candidate's bound: its price, when the objective prices a bound by the bound alone
   // (BoundPriceIsCounts), else its counts, which each configuration prices. A price is 8 bytes
   // where the counts are 168, and a sweep whose configurations all need new mappings keeps tens
@@ -110,8 +120,12 @@ struct Search {
   std::vector<double> prices;
   std::vector<GemmBound> bounds;
   mutable std::mutex mutex;
-  mutable std::vector<Perf> perfs;    // one per candidate, null until priced
-  mutable std::vector<size_t> order;  // the last pricing order (PickCheapest's `order`)
+  mutable std::vector<Perf> perfs;  // one per candidate, null until priced; under `mutex`
+  mutable std::unique_ptr<std::atomic<const LayerPerf*>[]> known;  // perfs[i].get() once set
+  // The last pricing order (PickCheapest's `order`), under `mutex` until `order_fixed`: with
+  // `prices` the bounds' prices are the same for every configuration, and so is the order.
+  mutable std::vector<size_t> order;
+  mutable std::atomic<bool> order_fixed{false};
 };
 
 // Each result held by pointer, allocated at its own size: an entry holds one of the three, and a
@@ -244,9 +258,7 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
         return e.search ? std::optional<std::shared_ptr<const Search>>(e.search) : std::nullopt;
       },
       [&] {
-        auto r = std::make_shared<Search>();
-        r->candidates = compiler::CandidateTilings(*l, arch, search);
-        r->perfs.resize(r->candidates.size());
+        auto r = std::make_shared<Search>(compiler::CandidateTilings(*l, arch, search));
         if (prices) {
           r->prices.reserve(r->candidates.size());
         } else {
@@ -271,7 +283,9 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
   double best = 0;
   const size_t n = sr.candidates.size();
   std::vector<size_t> order;
-  {
+  if (sr.order_fixed.load(std::memory_order_acquire)) {
+    order = sr.order;
+  } else {
     std::lock_guard<std::mutex> lock(sr.mutex);
     order = sr.order;
   }
@@ -281,25 +295,28 @@ void EvalCache::MapLayer(LayerSchedule* l, const models::ArchSpec& arch,
         return prices ? sr.prices[j] : PriceBound(sr.bounds[j], arch, table, area, objective);
       },
       [&](size_t j) {
-        Perf p;
-        {
-          std::lock_guard<std::mutex> lock(sr.mutex);
-          p = sr.perfs[j];
-        }
-        if (!p) {
+        const LayerPerf* p = sr.known[j].load(std::memory_order_acquire);
+        if (p == nullptr) {
           l->tiling = sr.candidates[j];
-          p = EvaluateShared(impl_.get(), *l, arch, dram);
+          Perf made = EvaluateShared(impl_.get(), *l, arch, dram);
           std::lock_guard<std::mutex> lock(sr.mutex);
           if (!sr.perfs[j]) {
-            sr.perfs[j] = p;
+            sr.perfs[j] = std::move(made);
+            sr.known[j].store(sr.perfs[j].get(), std::memory_order_release);
           }
+          p = sr.perfs[j].get();
         }
         return PriceCost(*p, arch, table, area, objective);
       },
       l, &best, &order);
-  {
+  if (!sr.order_fixed.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> lock(sr.mutex);
-    sr.order = std::move(order);
+    if (!sr.order_fixed.load(std::memory_order_relaxed)) {
+      sr.order = std::move(order);
+      if (prices) {
+        sr.order_fixed.store(true, std::memory_order_release);
+      }
+    }
   }
   compiler::SetMapping(l, arch, i < n ? std::optional<compiler::Tiling>(sr.candidates[i])
                                       : std::nullopt);

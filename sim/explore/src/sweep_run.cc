@@ -258,19 +258,9 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
         return quantized[pair];
       });
       ++evaluated;
-      bool head = false;
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        window[i % kWindow] = std::move(row);
-        ++finished;
-        // Only the row the hand-out waits for wakes it: a wake per row cost more than the row
-        // itself on sweeps that reuse their evaluations (a futex wake and a context switch each).
-        // Rows finished out of order are handed out with it, and progress is reported then.
-        head = i == handed;
-      }
-      if (head) {
-        ready.notify_all();
-      }
+      std::lock_guard<std::mutex> lock(mutex);
+      window[i % kWindow] = std::move(row);
+      ++finished;
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       failed = true;
@@ -339,10 +329,14 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // rows are a stride apart in the sweep, so the runs apply only to a whole sweep.
   constexpr size_t kRun = 64;
   const size_t run = options.shard_count == 1 ? std::min(SharedCountsRun(spec), kRun) : 1;
+  // A run's end wakes the hand-out, not each row: a wake per row (a futex call and a context
+  // switch) cost more than a row that reuses its evaluations. The hand-out looks for finished
+  // rows before it sleeps, so a row finished while it was awake is never missed.
   const auto work_run = [&](size_t r) {
     for (size_t i = r * run; i < std::min(missing.size(), (r + 1) * run); ++i) {
       work(i);
     }
+    ready.notify_all();
   };
   models::ParallelFor((missing.size() + run - 1) / run, jobs, work_run, caller);
   result.evaluated = evaluated;
