@@ -115,8 +115,9 @@ struct Search {
   const std::vector<compiler::Tiling> candidates;
   // Each candidate's bound: its price, when the objective prices a bound by the bound alone
   // (BoundPriceIsCounts), else its counts, which each configuration prices. A price is 8 bytes
-  // where the counts are 168, and a sweep whose configurations all need new mappings keeps tens
-  // of thousands of them per configuration (docs/benchmarks.md, "The evaluation cache's memory").
+  // where the counts are 168, and a sweep whose configurations all need new mappings keeps about
+  // 1,800 of them per ResNet-50 configuration (docs/benchmarks.md, "Sweep workers that do not
+  // wait").
   std::vector<double> prices;
   std::vector<GemmBound> bounds;
   mutable std::mutex mutex;
@@ -129,9 +130,9 @@ struct Search {
 };
 
 // Each result held by pointer, allocated at its own size: an entry holds one of the three, and a
-// sweep whose configurations all need new mappings makes hundreds of thousands of entries, whose
-// memory's first touch (page faults) cost more than the lookups when the entries held the
-// results by value (docs/benchmarks.md, "The evaluation cache's memory").
+// sweep whose configurations all need new mappings makes about 160 entries per ResNet-50
+// configuration, whose memory's first touch (page faults) cost more than the lookups when the
+// entries held the results by value (docs/benchmarks.md, "Sweep workers that do not wait").
 struct Entry {
   Perf perf;
   std::shared_ptr<const GemmBound> bound;

@@ -5,7 +5,8 @@
 //
 // What is remembered. EvaluateLayer's LayerPerf (cycles, stage times, tiles, folds, events) and
 // the mapper's GemmBound of a layer under one tiling, and a layer's fast-search candidate tilings
-// with their bounds (MapLayer below). All are integer counts that depend only on the layer's
+// with their bounds, or the bounds' prices when the objective prices a bound by its cycles alone
+// (MapLayer below). All are integer counts that depend only on the layer's
 // schedule (every numeric field of LayerSchedule: kind, GEMM, widths, packing,
 // tiling, geometry, element counts, post-processing work) and on the accelerator's timing fields:
 // rows, cols, dataflow, each buffer's capacity, word and double buffering, the DRAM's bandwidth
