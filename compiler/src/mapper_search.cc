@@ -167,15 +167,18 @@ struct Space {
 };
 
 // kFast: the maximal legal tilings over CandidateExtents (no dimension can grow to its next
-// extent and still fit; since every buffer's need grows with each extent, they are found in
-// O(L^2) checks for L extents per dimension); then each of those with one dimension raised to
-// the largest extent that fits, and that extent rounded down to whole array sides.
+// extent and still fit); then each of those with one dimension raised to the largest extent that
+// fits, and that extent rounded down to whole array sides.
 //
-// Each dimension's extents run from the largest down, and a tiling that fits still fits with
-// any extent smaller, so first(i, j), the first n extent that fits with the i-th m and j-th k
-// extents, falls as i or j grows, and (i, j, first(i, j)) is maximal unless the larger m or k
-// extent fits with that n: first(i - 1, j) or first(i, j - 1) <= first(i, j). One row of
-// first() is kept, and each is found by bisection below the smaller of those two.
+// Each dimension's extents run from the largest down. A tiling that fits still fits with a
+// smaller m or n extent (every buffer's need grows with them), but not always with a smaller k
+// extent: with block-scaled inputs, a convolution's input footprint can stay the same while a
+// smaller k stores more block scales. So first(i, j), the first n extent that fits with the i-th
+// m and j-th k extents, is found by bisection over n below first(i - 1, j), which fits as m only
+// shrank; and (i, j, first(i, j)) is maximal unless the larger m or k extent fits with that n,
+// that is unless first(i - 1, j) or first(i, j - 1) <= first(i, j) (as fitting is monotone in
+// n). One row of first() is kept. tests/unit/test_mapper.cc compares the result with the
+// definition's scan, block-scaled layers included.
 void FastTilings(const Space& sp, bool raise, std::vector<Extents>* out) {
   const auto& ext = sp.ext;
   const size_t nk = ext[2].size();
@@ -183,8 +186,7 @@ void FastTilings(const Space& sp, bool raise, std::vector<Extents>* out) {
   for (size_t i = 0; i < ext[0].size(); ++i) {
     size_t left = nk;  // first(i, j - 1)
     for (size_t j = 0; j < ext[1].size(); ++j) {
-      const size_t upper = std::min(above[j], left);  // fits there, if below nk
-      size_t lo = 0, hi = upper;  // first(i, j) is in [lo, hi]: hi fits or is nk
+      size_t lo = 0, hi = above[j];  // first(i, j) is in [lo, hi]: hi fits or is nk
       while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
         if (sp.Fits({ext[0][i], ext[1][j], ext[2][mid]})) {

@@ -2,15 +2,19 @@
 // reloaded, where partial sums spill), input footprints of convolution tiles, layer preparation
 // (kinds, widths, packing, accumulator width), and the mapper's search.
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "quasar/compiler/mapper.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/dataflow.h"
 #include "quasar/models/error.h"
+#include "quasar/models/net/network.h"
 #include "quasar/sim/analytical.h"
 
 using namespace quasar::compiler;
@@ -238,6 +242,86 @@ TEST_CASE("the mapper prices every maximal legal tiling and keeps the cheapest")
   MapLayer(&refused, arch,
            [](const LayerSchedule&) { return std::numeric_limits<double>::infinity(); });
   CHECK_FALSE(refused.ok());
+}
+
+TEST_CASE("the maximal search's tilings are the definition's, block-scaled inputs included") {
+  // The definition (mapper_search.cc, FastTilings): over each dimension's CandidateExtents, the
+  // tilings (m, k, n) that fit where neither the next larger m nor the next larger k fits with
+  // the same n, and n is the largest that fits with m and k; found here by a plain scan. With
+  // MX inputs a smaller k can need more input bytes (a convolution's footprint stays, its block
+  // scales grow), so fitting is not monotone in k: the search must not assume it.
+  size_t checked = 0, not_monotone = 0;
+  for (const std::string code : {"", "mxint8", "mxfp4_e2m1"}) {
+    const std::string precision = code.empty() ? ""
+                                               : "precision:\n  weights: {code: " + code +
+                                                     "}\n  activations: {code: " + code + "}\n";
+    const NetworkSpec net = ParseNetwork(R"(version: 1
+name: c
+inputs: [{name: x, shape: [1, 64, 56, 56]}]
+)" + precision + R"(layers:
+  - {name: c1, op: conv2d, out_channels: 128, kernel: 3, padding: 1}
+  - {name: c2, op: conv2d, out_channels: 64, kernel: 1}
+  - {name: f, op: flatten}
+  - {name: fc, op: fully_connected, out_features: 100}
+)",
+                                         "c.yaml");
+    const std::string mac =
+        code.empty()       ? ""
+        : code == "mxint8" ? "mac: {format: mxint8}\n"
+                           : "mac: {format: " + code + ", weight_bits: 4, activation_bits: 4}\n";
+    for (const char* dataflow : {"os", "ws", "is"}) {
+      for (int input_kib : {8, 16, 64}) {
+        ArchSpec arch = ParseArchSpec(
+            std::string("version: 1\nname: a\narray: {rows: 32, cols: 32, dataflow: ") + dataflow +
+                "}\nbuffers: {input: {kib: " + std::to_string(input_kib) +
+                "}, weight: {kib: 32}, output: {kib: 64}}\n" + mac,
+            "a.yaml");
+        for (const quasar::models::NetLayer& layer : net.layers) {
+          const LayerSchedule l = PrepareLayer(layer, net, arch);
+          if (l.kind != LayerKind::kGemm || !l.ok()) continue;
+          INFO(code << " " << dataflow << " " << input_kib << " KiB, " << l.name);
+          const quasar::models::DataflowTraits& tr = quasar::models::TraitsOf(arch.dataflow);
+          const int64_t extent[3] = {l.gemm.m, l.gemm.k, l.gemm.n}, unit[3] = {1, l.pack, 1};
+          std::vector<int64_t> ext[3];
+          for (int d = 0; d < 3; ++d) {
+            const int64_t align = d == static_cast<int>(tr.rows)   ? arch.rows
+                                  : d == static_cast<int>(tr.cols) ? arch.cols
+                                                                   : 1;
+            for (int64_t v : CandidateExtents((extent[d] + unit[d] - 1) / unit[d], align)) {
+              const int64_t e = std::min(extent[d], v * unit[d]);
+              if (ext[d].empty() || e < ext[d].back()) ext[d].push_back(e);
+            }
+          }
+          const auto fits = [&](size_t i, size_t j, size_t k) {
+            return TilingFits(l, Tiling{ext[0][i], ext[1][j], ext[2][k], LoopOrder::kMNK}, arch);
+          };
+          std::set<std::array<int64_t, 3>> want;
+          bool monotone = true;
+          for (size_t i = 0; i < ext[0].size(); ++i) {
+            for (size_t j = 0; j < ext[1].size(); ++j) {
+              size_t k = 0;
+              while (k < ext[2].size() && !fits(i, j, k)) ++k;
+              if (j > 0 && k > 0 && fits(i, j - 1, k - 1)) monotone = false;  // larger k fits more
+              if (k == ext[2].size() || (i > 0 && fits(i - 1, j, k)) ||
+                  (j > 0 && fits(i, j - 1, k))) {
+                continue;
+              }
+              want.insert({ext[0][i], ext[1][j], ext[2][k]});
+            }
+          }
+          not_monotone += !monotone;
+          std::set<std::array<int64_t, 3>> got;
+          for (const Tiling& t : CandidateTilings(l, arch, MapperSearch::kMaximal)) {
+            got.insert({t.m, t.k, t.n});
+          }
+          CHECK(got == want);
+          ++checked;
+        }
+      }
+    }
+  }
+  CHECK(checked == 3 * 3 * 3 * 3);
+  CHECK(not_monotone > 0);  // the case the search must not assume away is among them
 }
 
 TEST_CASE("reduction tiles are whole packed words: a multiple of the pack, or all of K") {
