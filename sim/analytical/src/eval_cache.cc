@@ -65,7 +65,7 @@ Key KeyOf(const LayerSchedule& l, const models::ArchSpec& a) {
 struct KeyHash {
   size_t operator()(const Key& k) const {
     // Four independent lanes, each word of lane i % 4 folded in by a multiply and a shift (so the
-    // four chains run side by side, where one chain of 47 dependent mixing steps was the slowest
+    // four chains run side by side, where one chain of 51 dependent mixing steps was the slowest
     // part of a cached lookup), then the lanes and the length mixed by splitmix64's finalizer
     // (constants from Vigna's splitmix64.c, prng.di.unimi.it; Steele, Lea and Flood, OOPSLA 2014).
     constexpr uint64_t kOdd = 0x9e3779b97f4a7c15ULL;  // 2^64 / golden ratio, odd
@@ -83,8 +83,7 @@ struct KeyHash {
 };
 
 // A key with its hash, computed once per lookup: the shard and the map's find and emplace read
-// the same value instead of hashing the key's words again (a chain of one dependent mixing step per
-// word).
+// the same value instead of hashing the key's 51 words again.
 struct HashedKey {
   Key key;
   size_t hash;

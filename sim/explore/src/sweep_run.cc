@@ -224,8 +224,9 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // this thread hands out the completed prefix in order and frees its slots. A worker whose row
   // is a window ahead of the first one not handed out waits, so memory stays bounded whatever
   // the number of configurations. Workers take runs of rows in order (ParallelFor, below) and
-  // evaluate each run in order, so the first row not handed out is always being evaluated, and no
-  // one waits for a waiting worker.
+  // evaluate each run in order, so the first row not handed out is in a run that a worker holds,
+  // within 64 rows of that row and so never waiting for room: that worker finishes its run and
+  // wakes the hand-out, and no one waits for a waiting worker.
   constexpr size_t kWindow = 1024;
   std::vector<std::optional<SweepRow>> window(std::min(kWindow, missing.size()));
   std::mutex mutex;
@@ -235,9 +236,8 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   size_t finished = result.reused;
   size_t handed = 0;  // missing rows handed out
   auto work = [&](size_t i) {
-    const size_t index = missing[i];
-    const SweepConfig c = ConfigAt(spec, index);
     try {
+      const SweepConfig c = ConfigAt(spec, missing[i]);
       {
         std::unique_lock<std::mutex> lock(mutex);
         room.wait(lock, [&] { return failed || i < handed + kWindow; });
@@ -328,7 +328,8 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // most kRun at a time so that a sweep of one such run still spreads over the workers. Sharded
   // rows are a stride apart in the sweep, so the runs apply only to a whole sweep.
   constexpr size_t kRun = 64;
-  const size_t run = options.shard_count == 1 ? std::min(SharedCountsRun(spec), kRun) : 1;
+  const size_t run =
+      options.shard_count == 1 ? std::clamp<size_t>(SharedCountsRun(spec), 1, kRun) : 1;
   // A run's end wakes the hand-out, not each row: a wake per row (a futex call and a context
   // switch) cost more than a row that reuses its evaluations. The hand-out looks for finished
   // rows before it sleeps, so a row finished while it was awake is never missed.

@@ -22,9 +22,10 @@ void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& work,
                  const std::function<void()>& caller = {});
 
 // Tells the C library to keep up to 64 MiB of freed memory at the top of each of its arenas
-// for reuse instead of handing it back to the kernel, and to serve blocks below 32 MiB from its
-// arenas (glibc's M_TRIM_THRESHOLD and M_MMAP_THRESHOLD; a no-op elsewhere). Each thread allocates
-// from its own arena, and glibc returns an arena's freed top with madvise(MADV_DONTNEED), which
+// (so up to 64 MiB more per arena in use) for reuse instead of handing it back to the kernel, and
+// to serve blocks below 32 MiB from its arenas (glibc's M_TRIM_THRESHOLD and M_MMAP_THRESHOLD; a
+// no-op elsewhere). Threads allocate from arenas of their own (up to 8 per core), and glibc
+// returns an arena's freed top with madvise(MADV_DONTNEED), which
 // stops every core running the process to flush its TLB: on a sweep whose configurations reuse
 // their evaluations that was thousands of calls a second and 40 % of the time on 2 threads
 // (docs/benchmarks.md, "Sweep workers that do not wait"). Called once by the programs' main(),
