@@ -137,7 +137,9 @@ struct Space {
     return TilingFits(l, Tiling{t[0], t[1], t[2], LoopOrder::kMNK}, arch);
   }
   // The largest extent of dimension d that fits with t's other two (every buffer's need grows
-  // with each extent, so bisection finds it), or 0 if none does.
+  // with the m and n extents, so bisection finds it), or 0 if none does. Along k with
+  // block-scaled inputs the need is not monotone (FastTilings): there it is an extent that fits,
+  // found by the same bisection, and not always the largest.
   int64_t LargestFit(Extents t, int d) const {
     int64_t lo = 0, hi = CeilDiv(extent[d], unit[d]);  // in units; lo fits (or is 0)
     while (lo < hi) {
