@@ -293,6 +293,7 @@ int RunSweepCommand(const Options& o, std::unique_ptr<SweepMpi>* mpi_slot) {
   } else if (ranks) {
     options.shard_index = static_cast<size_t>(mpi->rank());
     options.shard_count = static_cast<size_t>(mpi->size());
+    options.shard_block = ex::SharedCountsRun(spec);
   }
   const auto t0 = std::chrono::steady_clock::now();
   ex::SweepResult result;

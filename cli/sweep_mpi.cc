@@ -21,8 +21,16 @@
 namespace quasar::cli {
 namespace {
 
-constexpr int kTagRow = 1;  // an 8-byte configuration index, then the row's CSV line
+// kTagRows: rows, each an 8-byte configuration index, the 8-byte length of its CSV line, then
+// the line. A rank sends its rows in batches: one message per row cost a rank about 0.5 ms a row
+// (the send's completion waits for rank 0's next call into MPI), which on a sweep of cheap rows
+// made 2 ranks 6 times slower than one process (docs/sweep.md, "Scaling measured here").
+constexpr int kTagRows = 1;
 constexpr int kTagEnd = 2;  // empty: the sender has sent all its rows
+// A batch goes when it holds this many bytes, or when a row comes this long after the last batch
+// went (so rank 0's rows file lags a slow rank by one row at most, and a fast one by this long).
+constexpr size_t kBatchBytes = 64 << 10;
+constexpr auto kBatchAge = std::chrono::milliseconds(20);
 
 // Waits for a non-blocking operation, yielding the core between tests: Open MPI's blocking
 // calls poll without yielding when a rank has a core to itself (MCA mpi_yield_when_idle), which
@@ -89,17 +97,31 @@ void SweepMpi::Broadcast(std::vector<char>* bytes) {
 }
 
 void SweepMpi::SendRow(size_t index, const std::string& line) {
-  std::string msg(8, '\0');
-  const uint64_t i = index;
-  std::memcpy(msg.data(), &i, 8);
-  msg += line;
+  const uint64_t header[2] = {index, line.size()};
+  const size_t at = batch_.size();
+  batch_.resize(at + sizeof header);
+  std::memcpy(batch_.data() + at, header, sizeof header);
+  batch_ += line;
+  const auto now = std::chrono::steady_clock::now();
+  if (batch_.size() >= kBatchBytes || now - last_sent_ >= kBatchAge) {
+    Flush();
+  }
+}
+
+void SweepMpi::Flush() {
+  if (batch_.empty()) {
+    return;
+  }
   MPI_Request request;
-  MPI_Isend(msg.data(), static_cast<int>(msg.size()), MPI_CHAR, 0, kTagRow, MPI_COMM_WORLD,
+  MPI_Isend(batch_.data(), static_cast<int>(batch_.size()), MPI_CHAR, 0, kTagRows, MPI_COMM_WORLD,
             &request);
   Wait(&request);
+  batch_.clear();
+  last_sent_ = std::chrono::steady_clock::now();
 }
 
 void SweepMpi::SendEnd() {
+  Flush();
   MPI_Request request;
   MPI_Isend(nullptr, 0, MPI_CHAR, 0, kTagEnd, MPI_COMM_WORLD, &request);
   Wait(&request);
@@ -127,9 +149,13 @@ void SweepMpi::Receive(bool wait, const std::function<void(size_t, std::string)>
       ++ended_;
       continue;
     }
-    uint64_t index = 0;
-    std::memcpy(&index, buffer.data(), 8);
-    sink(static_cast<size_t>(index), buffer.substr(8));
+    for (size_t at = 0; at < buffer.size();) {
+      uint64_t header[2];
+      std::memcpy(header, buffer.data() + at, sizeof header);
+      at += sizeof header;
+      sink(static_cast<size_t>(header[0]), buffer.substr(at, header[1]));
+      at += header[1];
+    }
   }
 }
 

@@ -351,6 +351,47 @@ TEST_CASE("Runs of configurations that share their counts go to one worker, outp
   CHECK(SweepCsv(s, a.rows, MarkFront(s, a.rows)) == SweepCsv(s, b.rows, MarkFront(s, b.rows)));
 }
 
+TEST_CASE("Shards dealt in blocks (MPI ranks) hand out whole blocks, the rows unchanged",
+          "[sweep][shard]") {
+  // 2 x 2 x 3 x 2 = 24 configurations in runs of 6 (clock x overflow), dealt to 3 shards in
+  // blocks of 6 and of 5 (the last block short, and blocks that cut runs).
+  const SweepSpec s = Parse(
+      "version: 1\nbase: edge_32x32_os\nnetworks: [lenet5]\nsweep:\n"
+      "  array.rows: [8, 16]\n  array.dataflow: [os, ws]\n  clock_mhz: [200, 400, 800]\n"
+      "  mac.accumulator.overflow: [wrap, saturate]\n");
+  REQUIRE(SharedCountsRun(s) == 6);
+  SweepOptions all;
+  all.jobs = 1;
+  const SweepResult whole = RunSweep(s, all);
+  REQUIRE(whole.rows.size() == 24);
+  for (size_t block : {6, 5}) {
+    std::vector<size_t> seen;
+    for (size_t shard = 0; shard < 3; ++shard) {
+      SweepOptions o;
+      o.jobs = 2;
+      o.shard_index = shard;
+      o.shard_count = 3;
+      o.shard_block = block;
+      const SweepResult r = RunSweep(s, o);
+      INFO("block " << block << ", shard " << shard);
+      size_t expected = 0;
+      for (size_t c = 0; c < 24; ++c) expected += (c / block) % 3 == shard;
+      REQUIRE(r.rows.size() == expected);
+      for (size_t k = 0; k < r.rows.size(); ++k) {
+        const size_t c = r.rows[k].index;
+        CHECK((c / block) % 3 == shard);
+        CHECK((k == 0 || c > r.rows[k - 1].index));
+        CHECK(SweepCsvLine(s, r.rows[k], std::nullopt, std::nullopt) ==
+              SweepCsvLine(s, whole.rows[c], std::nullopt, std::nullopt));
+        seen.push_back(c);
+      }
+    }
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen.size() == 24);
+    for (size_t c = 0; c < seen.size(); ++c) CHECK(seen[c] == c);
+  }
+}
+
 TEST_CASE("A cut sweep resumes from its CSV evaluating only the missing rows", "[sweep]") {
   const SweepSpec s = Parse(kSmall);
   SweepOptions o;

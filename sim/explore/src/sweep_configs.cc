@@ -62,8 +62,11 @@ size_t SharedCountsRun(const SweepSpec& spec) {
       break;
     }
     run *= spec.axes[i].values.size();
+    if (run >= kMaxSharedRun) {
+      return kMaxSharedRun;
+    }
   }
-  return run;
+  return std::max<size_t>(run, 1);
 }
 
 std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t precision,

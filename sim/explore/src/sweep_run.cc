@@ -151,13 +151,20 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   if (!done.empty() && done.size() != total) {
     throw std::logic_error("RunSweep: `done` needs one entry per configuration");
   }
-  if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
-    throw std::logic_error("RunSweep: shard_index must be below shard_count");
+  if (options.shard_count == 0 || options.shard_index >= options.shard_count ||
+      options.shard_block == 0) {
+    throw std::logic_error("RunSweep: shard_index must be below shard_count, shard_block >= 1");
   }
   // With keep_rows every row of this shard is held until the sweep ends (a lower bound: one
   // string per axis; longer strings and fidelity runs add to it). Without, only the window.
-  const size_t shard_rows =
-      (total + options.shard_count - 1 - options.shard_index) / options.shard_count;
+  // Blocks b of shard_block configurations with b % shard_count == shard_index, the last block
+  // perhaps short.
+  const size_t block = options.shard_block, blocks = (total + block - 1) / block;
+  const size_t shard_blocks =
+      (blocks + options.shard_count - 1 - options.shard_index) / options.shard_count;
+  const bool short_last =
+      total % block != 0 && (blocks - 1) % options.shard_count == options.shard_index;
+  const size_t shard_rows = shard_blocks * block - (short_last ? block - total % block : 0);
   if (options.keep_rows) {
     models::CheckAllocation(
         models::SaturatingMul(shard_rows, sizeof(SweepRow) + spec.axes.size() * sizeof(std::string)),
@@ -169,8 +176,10 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   // evaluate (not in `done`).
   std::vector<size_t> mine;
   mine.reserve(shard_rows);
-  for (size_t i = options.shard_index; i < total; i += options.shard_count) {
-    mine.push_back(i);
+  for (size_t b = options.shard_index; b < blocks; b += options.shard_count) {
+    for (size_t i = b * block; i < std::min(total, (b + 1) * block); ++i) {
+      mine.push_back(i);
+    }
   }
   const size_t count = mine.size();
   std::vector<size_t> missing;
@@ -324,12 +333,12 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       throw;
     }
   };
-  // Runs of configurations that share their counts go to one worker each (SharedCountsRun), at
-  // most kRun at a time so that a sweep of one such run still spreads over the workers. Sharded
-  // rows are a stride apart in the sweep, so the runs apply only to a whole sweep.
-  constexpr size_t kRun = 64;
-  const size_t run =
-      options.shard_count == 1 ? std::clamp<size_t>(SharedCountsRun(spec), 1, kRun) : 1;
+  // Runs of configurations that share their counts go to one worker each (SharedCountsRun). A
+  // shard's rows are consecutive within its blocks: the runs apply to a whole sweep, or to
+  // blocks of a run's length (MPI ranks); shards dealt one by one have none.
+  const size_t run = options.shard_count == 1                       ? SharedCountsRun(spec)
+                     : options.shard_block == SharedCountsRun(spec) ? options.shard_block
+                                                                    : 1;
   // A run's end wakes the hand-out, not each row: a wake per row (a futex call and a context
   // switch) cost more than a row that reuses its evaluations. The hand-out looks for finished
   // rows before it sleeps, so a row finished while it was awake is never missed.

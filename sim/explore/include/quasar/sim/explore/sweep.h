@@ -146,9 +146,12 @@ std::optional<size_t> ConfigIndex(const SweepSpec& spec, size_t network, size_t 
                                   const std::vector<size_t>& value);
 // How many consecutive configurations, from any multiple of it, differ only in fields that
 // change no count (models::ArchField::counts): the product of the sizes of the trailing axes of
-// such fields, 1 when the last axis changes counts or the sweep samples its space. RunSweep gives
-// each run to one worker, so that the later configurations reuse the first one's mappings
-// instead of a second worker computing the same ones at the same time.
+// such fields, 1 when the last axis changes counts or the sweep samples its space, and at most
+// kMaxSharedRun. RunSweep gives each run to one worker, so that the later configurations reuse
+// the first one's mappings instead of a second worker computing the same ones at the same time;
+// at most 64 so that a sweep of one long run still spreads over the workers (each then computes
+// the run's mappings once, at its start).
+inline constexpr size_t kMaxSharedRun = 64;
 size_t SharedCountsRun(const SweepSpec& spec);
 
 // The base accelerator with the configuration's values applied. A combination the arch format
@@ -205,10 +208,13 @@ struct SweepOptions {
   std::function<void(size_t done, size_t total)> progress;
   // Called in the calling thread with a short message before each fidelity run.
   std::function<void(const std::string&)> note;
-  // Sharding (`--shard I/N`, MPI ranks): only the configurations whose index % shard_count is
-  // shard_index are evaluated and handed out (in order), `progress` counts those, and
-  // SweepResult::rows holds only them. 0/1 (the default) is the whole sweep.
-  size_t shard_index = 0, shard_count = 1;
+  // Sharding (`--shard I/N`, MPI ranks): the configurations are dealt to the shards in blocks of
+  // `shard_block` consecutive ones, configuration c to shard (c / shard_block) % shard_count;
+  // only shard_index's are evaluated and handed out (in order), `progress` counts those, and
+  // SweepResult::rows holds only them. 0/1 (the default) is the whole sweep. `--shard` deals one
+  // by one (its part files and sweep-merge rely on it); MPI ranks deal SharedCountsRun(spec)
+  // at a time, so that a rank evaluates whole runs and computes each run's mappings once.
+  size_t shard_index = 0, shard_count = 1, shard_block = 1;
   // Whether SweepResult::rows holds the rows. Without, a sweep's memory does not grow with its
   // configurations: the rows go only to `on_row` (`quasar sweep` streams them to its files), and
   // at most a window of rows that finished ahead of an earlier one waits in memory.
