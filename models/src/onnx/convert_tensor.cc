@@ -4,6 +4,7 @@
 // Semantics: onnx/docs/Operators.md of each op.
 
 #include <algorithm>
+#include <limits>
 
 #include "importer.h"
 
@@ -108,6 +109,9 @@ void Reshape(const Node& node) {
     } else if (shape[i] < 0) {
       throw NodeError("the shape " + Dims(target.ints) + " has a negative entry");
     } else {
+      if (shape[i] > 0 && known > std::numeric_limits<int64_t>::max() / shape[i]) {
+        throw NodeError("the shape " + Dims(target.ints) + " has more elements than int64 counts");
+      }
       known *= shape[i];
     }
   }
