@@ -329,7 +329,7 @@ Shape BroadcastShapes(const Shape& a, const Shape& b) {
     if (da != db && da != 1 && db != 1) {
       throw NodeError("the constants " + Dims(a) + " and " + Dims(b) + " do not broadcast");
     }
-    out[out.size() - 1 - i] = std::max(da, db);
+    out[out.size() - 1 - i] = da == 1 ? db : da;  // a 1 takes the other's size, 0 included
   }
   return out;
 }
