@@ -114,6 +114,10 @@ void ExpandComputed(const Node& node, const Value& x, const std::vector<int64_t>
   for (size_t a = 0; a < out.size(); ++a) {
     const int64_t have =
         a + x.shape.size() < out.size() ? 1 : x.shape[a + x.shape.size() - out.size()];
+    if (out[a] != have && out[a] == 0) {
+      throw NodeError("expands axis " + std::to_string(a) + " of a computed tensor " +
+                      Dims(x.shape) + " to 0: an empty tensor");
+    }
     if (out[a] != have && out[a] > kMaxExpandCopies) {
       throw NodeError("expands axis " + std::to_string(a) + " of a computed tensor " +
                       Dims(x.shape) + " to " + std::to_string(out[a]) + " copies; Quasar " +

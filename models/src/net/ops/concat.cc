@@ -17,6 +17,10 @@ int64_t Normalized(int64_t axis, size_t rank) {
 
 bool ConcatShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
                  int128*) {
+  if (in.empty()) {
+    e.Add("inputs", "a concat needs at least one input");
+    return false;
+  }
   const Shape& first = *in[0];
   const int64_t axis = Normalized(l->axis, first.size());
   if (axis < 0) {
