@@ -43,32 +43,6 @@ void RequireSameSchedule(const compiler::Schedule& a, const compiler::Schedule& 
   REQUIRE(compiler::ScheduleToJson(a) == compiler::ScheduleToJson(b));
 }
 
-void RequireSamePerf(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
-  REQUIRE(a.status == b.status);
-  REQUIRE(a.layers.size() == b.layers.size());
-  for (size_t i = 0; i < a.layers.size(); ++i) {
-    const sim::LayerPerf &x = a.layers[i], &y = b.layers[i];
-    INFO(x.name);
-    CHECK(x.name == y.name);
-    CHECK(x.op == y.op);
-    CHECK(x.status == y.status);
-    CHECK(x.cycles == y.cycles);
-    CHECK(x.compute_cycles == y.compute_cycles);
-    CHECK(x.dram_cycles == y.dram_cycles);
-    CHECK(x.post_cycles == y.post_cycles);
-    CHECK(x.tiles == y.tiles);
-    CHECK(x.folds == y.folds);
-    CHECK(x.events.dram_read_bytes == y.events.dram_read_bytes);
-    CHECK(x.events.register_bit_writes == y.events.register_bit_writes);
-    CHECK(x.energy.Total() == y.energy.Total());  // exactly: the same counts priced the same way
-  }
-  CHECK(a.cycles == b.cycles);
-  CHECK(a.energy.Total() == b.energy.Total());
-  CHECK(a.latency_s == b.latency_s);
-  CHECK(a.utilization == b.utilization);
-  CHECK(a.tops_per_watt == b.tops_per_watt);
-}
-
 // Every count of every layer: cycles, stage times, tiles, folds and each event.
 void RequireSameCounts(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
   REQUIRE(a.layers.size() == b.layers.size());
@@ -107,6 +81,23 @@ void RequireSameCounts(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
     CHECK(x.acc_too_narrow == y.acc_too_narrow);
   }
   CHECK(a.cycles == b.cycles);
+}
+
+// Every count (RequireSameCounts), every name, and every figure priced from the counts.
+void RequireSamePerf(const sim::NetworkPerf& a, const sim::NetworkPerf& b) {
+  REQUIRE(a.status == b.status);
+  RequireSameCounts(a, b);
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const sim::LayerPerf &x = a.layers[i], &y = b.layers[i];
+    INFO(x.name);
+    CHECK(x.name == y.name);
+    CHECK(x.op == y.op);
+    CHECK(x.energy.Total() == y.energy.Total());  // exactly: the same counts priced the same way
+  }
+  CHECK(a.energy.Total() == b.energy.Total());
+  CHECK(a.latency_s == b.latency_s);
+  CHECK(a.utilization == b.utilization);
+  CHECK(a.tops_per_watt == b.tops_per_watt);
 }
 
 }  // namespace
