@@ -84,8 +84,7 @@ int MxElementQuantumExp(const MxFormat& f) {
   if (f.element == nullptr) {
     return kIntQuantumExp;
   }
-  const SmallFloatFormat& e = FindSmallFloat(f.element);
-  return 1 - e.bias - e.mantissa_bits;
+  return SmallFloatQuantumExp(FindSmallFloat(f.element));
 }
 
 float DecodeMxElement(const MxFormat& f, uint32_t code) {
@@ -99,14 +98,11 @@ float DecodeMxElement(const MxFormat& f, uint32_t code) {
 }
 
 int64_t MxElementUnits(const MxFormat& f, uint32_t code, bool& finite) {
-  const float value = DecodeMxElement(f, code);
-  finite = std::isfinite(value);
-  if (!finite) {
-    return 0;
+  if (f.element != nullptr) {
+    return SmallFloatUnits(FindSmallFloat(f.element), code, finite);
   }
-  // Exact: value is an integer multiple of 2^quantum_exp, fewer than 2^32 of them (E5M2's
-  // 57344 = 2^15.81 is the most: 2^31.81 units of 2^-16).
-  return static_cast<int64_t>(std::ldexp(double{value}, -MxElementQuantumExp(f)));
+  finite = true;
+  return static_cast<int64_t>(std::ldexp(double{DecodeMxElement(f, code)}, -kIntQuantumExp));
 }
 
 int64_t MxMatrix::BlocksPerRow() const {

@@ -163,4 +163,15 @@ float DequantizeSmallFloat(const SmallFloatFormat& format, uint32_t code, float 
   return Decode(format, code) * scale;
 }
 
+int SmallFloatQuantumExp(const SmallFloatFormat& f) { return 1 - f.bias - f.mantissa_bits; }
+
+int64_t SmallFloatUnits(const SmallFloatFormat& f, uint32_t code, bool& finite) {
+  const float value = Decode(f, code);
+  finite = std::isfinite(value);
+  if (!finite) {
+    return 0;
+  }
+  return static_cast<int64_t>(std::ldexp(double{value}, -SmallFloatQuantumExp(f)));
+}
+
 }  // namespace quasar::models

@@ -22,8 +22,14 @@ int64_t GroupEnd(const GroupQuantWeights& w, int64_t g) {
 
 }  // namespace
 
-std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                 const GroupQuantWeights& w) {
+float GroupAccumulate(float acc, int64_t group_sum, float scale) {
+  return acc + static_cast<float>(group_sum) * scale;
+}
+
+float GroupOutput(float acc, float a_scale) { return acc * a_scale; }
+
+void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m,
+                                const GroupQuantWeights& w) {
   CheckActivations(a.size(), m, w);
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] < -128 || a[i] > 127) {
@@ -32,6 +38,11 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
                        std::to_string(static_cast<int64_t>(i) % w.k) + ") is outside -128..127");
     }
   }
+}
+
+std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
+                                 const GroupQuantWeights& w) {
+  CheckGroupGemmInt8Operands(a, m, w);
   std::vector<float> y(static_cast<size_t>(m * w.n), 0.0f);
   for (int64_t row = 0; row < m; ++row) {
     for (int64_t n = 0; n < w.n; ++n) {
@@ -42,9 +53,9 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
           sum +=
               int64_t{a[static_cast<size_t>(row * w.k + k)]} * (w.Code(k, n) - w.ZeroPoint(g, n));
         }
-        acc += static_cast<float>(sum) * w.Scale(g, n);
+        acc = GroupAccumulate(acc, sum, w.Scale(g, n));
       }
-      y[static_cast<size_t>(row * w.n + n)] = acc * a_scale;
+      y[static_cast<size_t>(row * w.n + n)] = GroupOutput(acc, a_scale);
     }
   }
   return y;

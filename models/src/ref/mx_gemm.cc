@@ -63,6 +63,16 @@ float RoundScaledToFloat(int128 v, int exp2) {
   return negative ? -value : value;
 }
 
+float MxBlockSumToFloat(int128 sum, const MxFormat& a_format, uint32_t scale_a,
+                        const MxFormat& w_format, uint32_t scale_w) {
+  if (scale_a == kE8m0Nan || scale_w == kE8m0Nan) {
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  const int scale_exp = static_cast<int>(scale_a) + static_cast<int>(scale_w) - 2 * kE8m0Bias;
+  const int quantum = MxElementQuantumExp(a_format) + MxElementQuantumExp(w_format);
+  return RoundScaledToFloat(sum, quantum + scale_exp);
+}
+
 float MxBlockDot(const MxMatrix& a, int64_t a_row, const MxMatrix& wt, int64_t w_row,
                  int64_t block) {
   const uint32_t scale_a = a.Scale(a_row, block);
@@ -84,11 +94,10 @@ float MxBlockDot(const MxMatrix& a, int64_t a_row, const MxMatrix& wt, int64_t w
     }
     sum += static_cast<int128>(ua) * uw;
   }
-  const int quantum = MxElementQuantumExp(*a.format) + MxElementQuantumExp(*wt.format);
-  return RoundScaledToFloat(sum, quantum + scale_exp);
+  return MxBlockSumToFloat(sum, *a.format, scale_a, *wt.format, scale_w);
 }
 
-std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt) {
+void CheckMxGemmOperands(const MxMatrix& a, const MxMatrix& wt) {
   CheckMxMatrix(a);
   CheckMxMatrix(wt);
   if (a.cols != wt.cols || a.format->block_size != wt.format->block_size) {
@@ -96,6 +105,10 @@ std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt) {
                      ", K = " + std::to_string(a.cols) + ") and W (" + wt.format->name +
                      ", K = " + std::to_string(wt.cols) + ") differ in K or block size");
   }
+}
+
+std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt) {
+  CheckMxGemmOperands(a, wt);
   std::vector<float> y(static_cast<size_t>(a.rows * wt.rows), 0.0f);
   for (int64_t m = 0; m < a.rows; ++m) {
     for (int64_t n = 0; n < wt.rows; ++n) {

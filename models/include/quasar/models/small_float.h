@@ -61,6 +61,13 @@ bool IsInfinity(const SmallFloatFormat& format, uint32_t code);
 // otherwise). NaN codes give a quiet float NaN with the code's sign.
 float Decode(const SmallFloatFormat& format, uint32_t code);
 
+// Every finite value is an integer multiple of 2^SmallFloatQuantumExp, the smallest subnormal:
+// 2^(1 - bias - M).
+int SmallFloatQuantumExp(const SmallFloatFormat& format);
+// A finite code's value in units of that quantum, exact (E5M2's 57344 = 2^15.81 is the largest:
+// 2^31.81 units of 2^-16); `finite` is set false (and 0 returned) for NaN and infinity codes.
+int64_t SmallFloatUnits(const SmallFloatFormat& format, uint32_t code, bool& finite);
+
 // The code nearest to `x` (float inputs convert to double exactly), by the rules above.
 uint32_t Encode(const SmallFloatFormat& format, double x, bool saturate);
 

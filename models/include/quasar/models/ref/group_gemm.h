@@ -22,8 +22,18 @@
 
 namespace quasar::models {
 
+// Steps 2 and 3 of W4A8, the one home of these rules (the golden kernel and the cycle model's
+// post unit, sim/cycle/format_gemm.h): acc + float32(float32(S_g) * scale), and the output
+// float32(acc * a_scale).
+float GroupAccumulate(float acc, int64_t group_sum, float scale);
+float GroupOutput(float acc, float a_scale);
+
 // a: M x K int8 codes, row-major. Throws InputError on a size mismatch or a code outside
 // -128..127 (naming its row and column).
+void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m,
+                                const GroupQuantWeights& w);
+
+// After CheckGroupGemmInt8Operands.
 std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
                                  const GroupQuantWeights& w);
 

@@ -31,12 +31,21 @@ namespace quasar::models {
 // float32(v * 2^exp2), rounded once to nearest, ties to even (exact 0 gives +0).
 float RoundScaledToFloat(int128 v, int exp2);
 
+// Step 2 above: `sum`, a block's exact sum of element products in units of 2^(q_A + q_B) (the
+// elements' quanta, MxElementQuantumExp), times X_A * X_B (E8M0 codes), rounded once to float32;
+// NaN when either scale is NaN. The one home of this rule: the golden kernel and the cycle
+// model's post unit (sim/cycle/format_gemm.h) both use it.
+float MxBlockSumToFloat(int128 sum, const MxFormat& a_format, uint32_t scale_a,
+                        const MxFormat& w_format, uint32_t scale_w);
+
 // Step 1 and 2 above for block `block` of row `a_row` of a and row `w_row` of wt.
 float MxBlockDot(const MxMatrix& a, int64_t a_row, const MxMatrix& wt, int64_t w_row,
                  int64_t block);
 
-// Y [M, N] row-major. Throws InputError when an operand fails CheckMxMatrix or the K lengths or
-// block sizes differ.
+// Throws InputError when an operand fails CheckMxMatrix or the K lengths or block sizes differ.
+void CheckMxGemmOperands(const MxMatrix& a, const MxMatrix& wt);
+
+// Y [M, N] row-major, after CheckMxGemmOperands.
 std::vector<float> MxGemm(const MxMatrix& a, const MxMatrix& wt);
 
 }  // namespace quasar::models

@@ -1,0 +1,71 @@
+#pragma once
+// The number formats' GEMMs on the integer PE array (ArrayIf, through the tile sequencer), bit-
+// exact against the golden kernels (models/ref/mx_gemm.h, ref/group_gemm.h, fp8_mac.h).
+//
+// Every format reaches the array as integers. A finite small-float or MX element is an integer
+// number of its format's quantum (fp8_mac.h; MxElementUnits), a group-quantized weight is the
+// integer q - zero, and an int8 activation is its code; so each product is an integer in units
+// of the two quanta's product, and the array adds them exactly.
+//
+// Blocks (MX, groups). The reduction is cut along K into the format's blocks (MX: 32; groups:
+// the group size), and each block runs as its own reduction on the array, its accumulators
+// starting at 0: the exact block sum, in a register as wide as the block's largest sum needs
+// (ExactSumBits), so it cannot overflow. The post unit then applies the golden kernel's step to
+// each block result, in K order (the one home of each rule is the golden kernel's header):
+//   MX      acc += MxBlockSumToFloat(sum, scales)            (float32, from +0)
+//   W4A8    acc = GroupAccumulate(acc, sum, scale(g, n)),  y = GroupOutput(acc, a_scale)
+// So a block GEMM takes ceil(K / block) passes of the tile sequencer over M x block x N, and its
+// cycles are theirs (the array holds one block of the reduction at a time).
+//
+// FP8 (no blocks). The whole reduction runs as one, through the accumulator register the caller
+// gives (wrap or saturate, counted), which is the FP8 MAC's fixed-point register (fp8_mac.h); the
+// post unit converts it once (Fp8AccumulatorToFloat).
+//
+// What does not fit the array's integer lanes is refused, naming it: operands of more than 31
+// bits plus sign (E5M2 elements are up to 2^31.8 units of 2^-16, so FP8 E5M2 and MXFP8 E5M2), a
+// block sum or FP8 register of more than 64 bits (the array's int64 partial sums),
+// NaN or infinite elements (a flag the array does not carry; the golden kernels' IEEE fallback
+// stays in models/), and a pack other than 1 (a format MAC has no precision scaling). W4A16
+// (float activations) has float sums, not integer ones, and has no path here.
+
+#include <cstdint>
+#include <vector>
+
+#include "quasar/models/accumulator.h"
+#include "quasar/models/group_quant.h"
+#include "quasar/models/mx_format.h"
+#include "quasar/models/small_float.h"
+#include "quasar/sim/cycle/array_if.h"
+
+namespace quasar::sim::cycle {
+
+struct FormatGemmResult {
+  std::vector<float> y;  // M x N, row-major
+  int64_t cycles = 0;    // the tile sequencer's, over every pass
+  int64_t passes = 0;    // reductions run on the array: blocks, or 1 for FP8
+  int64_t overflow_events = 0;
+  int accumulator_bits = 0;  // the register the array ran with
+};
+
+// Signed bits of a register that holds any sum of `count` products |a| <= max_a, |b| <= max_b.
+int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count);
+
+// MX x MX (MxGemm's operands: a is M rows of K, wt is N rows of K). `array` is configured here
+// with `shape`'s dataflow, rows and cols and a block-sum register.
+FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
+                               const models::MxMatrix& wt);
+
+// W4A8 (GroupGemmInt8's operands: a is M x K int8 codes).
+FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
+                                      const std::vector<int32_t>& a, int64_t m, float a_scale,
+                                      const models::GroupQuantWeights& w);
+
+// Codes of one small-float format: a is M x K, b is K x N, row-major; each output is the FP8 MAC
+// register (`acc`) after the K products in K order (Fp8MacStep), converted once.
+FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
+                                       const models::SmallFloatFormat& format,
+                                       const std::vector<uint32_t>& a,
+                                       const std::vector<uint32_t>& b, int64_t m, int64_t k,
+                                       int64_t n, const models::AccumulatorSpec& acc);
+
+}  // namespace quasar::sim::cycle

@@ -1,0 +1,261 @@
+#include "quasar/sim/cycle/format_gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+#include "quasar/models/error.h"
+#include "quasar/models/fp8_mac.h"
+#include "quasar/models/int128.h"
+#include "quasar/models/ref/group_gemm.h"
+#include "quasar/models/ref/mx_gemm.h"
+#include "quasar/sim/cycle/tile_runner.h"
+
+namespace quasar::sim::cycle {
+namespace {
+
+using quasar::InputError;
+
+constexpr int64_t kLaneMax = std::numeric_limits<int32_t>::max();
+
+// The integer GEMM the array runs: a (M x K) and b (K x N), row-major, as the MAC sees them.
+struct IntGemm {
+  int64_t m = 0, k = 0, n = 0;
+  std::vector<int32_t> a, b;
+};
+
+// Each finite code's value in units of its format's quantum (0 for NaN and infinity), and the
+// largest magnitude; refuses a format whose units do not fit the array's 32-bit lanes.
+struct UnitTable {
+  std::vector<int32_t> units;
+  std::vector<bool> finite;
+  int64_t max_abs = 0;
+};
+
+template <typename UnitsOf>
+UnitTable MakeUnitTable(const std::string& format, uint32_t code_count, UnitsOf units_of) {
+  UnitTable t;
+  t.units.resize(code_count);
+  t.finite.resize(code_count);
+  for (uint32_t c = 0; c < code_count; ++c) {
+    bool finite = true;
+    const int64_t u = units_of(c, finite);
+    if (std::llabs(u) > kLaneMax) {
+      throw InputError("the PE array's operand lanes are 32-bit integers; " + format +
+                       " elements need " + std::to_string(u) +
+                       " units of its quantum, more than they hold");
+    }
+    t.units[c] = static_cast<int32_t>(u);
+    t.finite[c] = finite;
+    t.max_abs = std::max<int64_t>(t.max_abs, std::llabs(u));
+  }
+  return t;
+}
+
+int32_t Units(const UnitTable& t, uint32_t code, const char* operand, int64_t row, int64_t col) {
+  if (!t.finite[code]) {
+    throw InputError(std::string("the PE array adds integers; ") + operand + " element (" +
+                     std::to_string(row) + ", " + std::to_string(col) +
+                     ") is NaN or infinite (the golden kernel's IEEE fallback has no array path)");
+  }
+  return t.units[code];
+}
+
+PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, bool checked) {
+  if (shape.pack != 1 || shape.chunked) {
+    throw InputError("a number-format GEMM runs one operand pair per PE per cycle (pack 1), got " +
+                     std::to_string(shape.pack));
+  }
+  if (acc.bits > models::kMaxAccumulatorBits) {
+    throw InputError("the PE array's partial sums are 64-bit integers; this GEMM needs a " +
+                     std::to_string(acc.bits) + "-bit register");
+  }
+  PeConfig c = shape;
+  c.acc = acc;
+  c.checked = checked;
+  return c;
+}
+
+// Runs K range [k0, k1) of g as one reduction from accumulators 0: sums (M x N) and the cycles.
+int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
+                std::vector<int64_t>* sums) {
+  const int64_t kb = k1 - k0;
+  std::vector<int32_t> a(static_cast<size_t>(g.m * kb)), b(static_cast<size_t>(kb * g.n));
+  for (int64_t i = 0; i < g.m; ++i) {
+    std::copy_n(&g.a[static_cast<size_t>(i * g.k + k0)], kb, &a[static_cast<size_t>(i * kb)]);
+  }
+  std::copy_n(&g.b[static_cast<size_t>(k0 * g.n)], kb * g.n, b.begin());
+  sums->assign(static_cast<size_t>(g.m * g.n), 0);
+  TileOperands t;
+  t.m = g.m;
+  t.k = kb;
+  t.n = g.n;
+  t.a = a.data();
+  t.b = b.data();
+  t.acc = sums->data();
+  return runner.Run(t).cycles;
+}
+
+// The block GEMM of format_gemm.h: each block of `block` along K a pass, then
+// y = step(m, n, block index, exact sum, y) in K order, y from +0.
+template <typename Step>
+FormatGemmResult RunBlocks(ArrayIf& array, const PeConfig& shape, const IntGemm& g, int64_t block,
+                           int bits, Step step) {
+  FormatGemmResult r;
+  r.accumulator_bits = std::max(bits, models::kMinAccumulatorBits);
+  // The register holds every block sum, so the array may add unchecked.
+  const PeConfig cfg =
+      ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
+  array.Configure(cfg);
+  TileRunner runner(array, cfg);
+  r.y.assign(static_cast<size_t>(g.m * g.n), 0.0f);
+  std::vector<int64_t> sums;
+  for (int64_t k0 = 0, b = 0; k0 < g.k; k0 += block, ++b) {
+    r.cycles += RunPass(runner, g, k0, std::min(g.k, k0 + block), &sums);
+    ++r.passes;
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        const size_t o = static_cast<size_t>(i * g.n + j);
+        r.y[o] = step(i, j, b, sums[o], r.y[o]);
+      }
+    }
+  }
+  r.overflow_events = array.overflow_events();
+  return r;
+}
+
+}  // namespace
+
+int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count) {
+  models::uint128 bound = static_cast<models::uint128>(std::llabs(max_a)) *
+                          static_cast<models::uint128>(std::llabs(max_b)) *
+                          static_cast<models::uint128>(std::max<int64_t>(count, 0));
+  int bits = 1;  // the sign
+  for (; bound != 0; bound >>= 1) {
+    ++bits;
+  }
+  return bits;
+}
+
+FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
+                               const models::MxMatrix& wt) {
+  models::CheckMxGemmOperands(a, wt);
+  auto table = [](const models::MxFormat& f) {
+    return MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
+      return models::MxElementUnits(f, c, finite);
+    });
+  };
+  const UnitTable ta = table(*a.format), tw = table(*wt.format);
+  IntGemm g;
+  g.m = a.rows;
+  g.k = a.cols;
+  g.n = wt.rows;
+  g.a.resize(static_cast<size_t>(g.m * g.k));
+  g.b.resize(static_cast<size_t>(g.k * g.n));
+  for (int64_t i = 0; i < g.m; ++i) {
+    for (int64_t k = 0; k < g.k; ++k) {
+      g.a[static_cast<size_t>(i * g.k + k)] = Units(ta, a.Code(i, k), "A", i, k);
+    }
+  }
+  for (int64_t j = 0; j < g.n; ++j) {
+    for (int64_t k = 0; k < g.k; ++k) {
+      g.b[static_cast<size_t>(k * g.n + j)] = Units(tw, wt.Code(j, k), "W", j, k);
+    }
+  }
+  const int64_t block = a.format->block_size;
+  return RunBlocks(array, shape, g, block, ExactSumBits(ta.max_abs, tw.max_abs, block),
+                   [&](int64_t i, int64_t j, int64_t b, int64_t sum, float acc) {
+                     return acc + models::MxBlockSumToFloat(sum, *a.format, a.Scale(i, b),
+                                                            *wt.format, wt.Scale(j, b));
+                   });
+}
+
+FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
+                                      const std::vector<int32_t>& a, int64_t m, float a_scale,
+                                      const models::GroupQuantWeights& w) {
+  models::CheckGroupGemmInt8Operands(a, m, w);
+  IntGemm g;
+  g.m = m;
+  g.k = w.k;
+  g.n = w.n;
+  g.a = a;
+  g.b.resize(static_cast<size_t>(g.k * g.n));
+  const int64_t group = w.spec.group_size;
+  for (int64_t k = 0; k < g.k; ++k) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      g.b[static_cast<size_t>(k * g.n + j)] = w.Code(k, j) - w.ZeroPoint(k / group, j);
+    }
+  }
+  const int64_t max_w = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
+  FormatGemmResult r =
+      RunBlocks(array, shape, g, group, ExactSumBits(128, max_w, group),
+                [&](int64_t, int64_t j, int64_t b, int64_t sum, float acc) {
+                  return models::GroupAccumulate(acc, sum, w.Scale(b, j));
+                });
+  for (float& y : r.y) {
+    y = models::GroupOutput(y, a_scale);
+  }
+  return r;
+}
+
+FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
+                                       const models::SmallFloatFormat& format,
+                                       const std::vector<uint32_t>& a,
+                                       const std::vector<uint32_t>& b, int64_t m, int64_t k,
+                                       int64_t n, const models::AccumulatorSpec& acc) {
+  if (m < 0 || k < 0 || n < 0 || static_cast<int64_t>(a.size()) != m * k ||
+      static_cast<int64_t>(b.size()) != k * n) {
+    throw InputError(std::string(format.name) + " GEMM: " + std::to_string(a.size()) + " and " +
+                     std::to_string(b.size()) + " codes for M = " + std::to_string(m) +
+                     ", K = " + std::to_string(k) + ", N = " + std::to_string(n));
+  }
+  if (acc.bits < models::kMinFp8AccumulatorBits) {
+    throw InputError("FP8 MAC: the accumulator register must have at least " +
+                     std::to_string(models::kMinFp8AccumulatorBits) + " bits, got " +
+                     std::to_string(acc.bits));
+  }
+  const UnitTable t =
+      MakeUnitTable(format.name, format.code_count(), [&](uint32_t c, bool& finite) {
+        return models::SmallFloatUnits(format, c, finite);
+      });
+  auto units = [&](uint32_t code, const char* operand, int64_t row, int64_t col) {
+    if (code >= format.code_count()) {
+      throw InputError(std::string(format.name) + " GEMM: " + operand + " code " +
+                       std::to_string(code) + " at (" + std::to_string(row) + ", " +
+                       std::to_string(col) + ") has more than " + std::to_string(format.bits()) +
+                       " bits");
+    }
+    return Units(t, code, operand, row, col);
+  };
+  IntGemm g;
+  g.m = m;
+  g.k = k;
+  g.n = n;
+  g.a.resize(a.size());
+  g.b.resize(b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    g.a[i] = units(a[i], "A", static_cast<int64_t>(i) / k, static_cast<int64_t>(i) % k);
+  }
+  for (size_t i = 0; i < b.size(); ++i) {
+    g.b[i] = units(b[i], "B", static_cast<int64_t>(i) / n, static_cast<int64_t>(i) % n);
+  }
+  FormatGemmResult r;
+  r.accumulator_bits = acc.bits;
+  const PeConfig cfg = ArrayConfig(shape, acc, true);
+  array.Configure(cfg);
+  TileRunner runner(array, cfg);
+  std::vector<int64_t> sums(static_cast<size_t>(m * n), 0);
+  if (k > 0) {
+    r.cycles = RunPass(runner, g, 0, k, &sums);
+    r.passes = 1;
+  }
+  r.y.resize(sums.size());
+  for (size_t i = 0; i < sums.size(); ++i) {
+    r.y[i] = models::Fp8AccumulatorToFloat(format, models::Fp8MacState{sums[i], false});
+  }
+  r.overflow_events = array.overflow_events();
+  return r;
+}
+
+}  // namespace quasar::sim::cycle

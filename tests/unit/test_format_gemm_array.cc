@@ -1,0 +1,340 @@
+// The number formats' GEMMs on the cycle model's PE array (sim/cycle/format_gemm.h) against the
+// golden kernels, every output element compared bit for bit: every MX format the array's lanes
+// hold (and a mixed pair), W4A8 groups, and the small floats (every pair of finite codes, then
+// whole reductions through narrow wrapping and saturating registers), in the three dataflows on
+// arrays small enough to fold many times. Then what the array refuses.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "quasar/models/error.h"
+#include "quasar/models/fp8_mac.h"
+#include "quasar/models/ref/group_gemm.h"
+#include "quasar/models/ref/mx_gemm.h"
+#include "quasar/sim/cycle/cpp_array.h"
+#include "quasar/sim/cycle/format_gemm.h"
+#include "quasar/sim/gemm_timing.h"
+
+using namespace quasar;
+using namespace quasar::models;
+using quasar::sim::cycle::CppArray;
+using quasar::sim::cycle::ExactSumBits;
+using quasar::sim::cycle::FormatGemmResult;
+using quasar::sim::cycle::PeConfig;
+
+namespace {
+
+constexpr Dataflow kDataflows[] = {Dataflow::kOutputStationary, Dataflow::kWeightStationary,
+                                   Dataflow::kInputStationary};
+
+PeConfig ArrayShape(Dataflow df, int64_t rows, int64_t cols) {
+  PeConfig c;
+  c.dataflow = df;
+  c.rows = rows;
+  c.cols = cols;
+  return c;
+}
+
+uint32_t Bits(float v) {
+  uint32_t u = 0;
+  std::memcpy(&u, &v, sizeof u);
+  return u;
+}
+
+// Every element bit for bit (any NaN equals any NaN: the golden kernels' NaN is a quiet NaN
+// whose payload is not part of the format).
+void RequireSameBits(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  int64_t differing = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const bool same = (std::isnan(got[i]) && std::isnan(want[i])) || Bits(got[i]) == Bits(want[i]);
+    if (!same && differing++ == 0) {
+      FAIL_CHECK("element " << i << ": array " << got[i] << ", golden " << want[i]);
+    }
+  }
+  REQUIRE(differing == 0);
+}
+
+// The tile sequencer's cycles for the passes of a block GEMM: TimeGemm of each block.
+int64_t BlockCycles(const PeConfig& s, int64_t m, int64_t k, int64_t n, int64_t block) {
+  int64_t cycles = 0;
+  for (int64_t k0 = 0; k0 < k; k0 += block) {
+    cycles += sim::TimeGemm(compiler::GemmShape{1, m, std::min(block, k - k0), n}, s.rows, s.cols,
+                            s.dataflow)
+                  .cycles;
+  }
+  return cycles;
+}
+
+std::vector<uint32_t> FiniteCodes(const MxFormat& f, size_t count, std::mt19937& rng) {
+  std::uniform_int_distribution<uint32_t> dist(0, MxElementCodeCount(f) - 1);
+  std::vector<uint32_t> codes;
+  while (codes.size() < count) {
+    const uint32_t c = dist(rng);
+    if (std::isfinite(DecodeMxElement(f, c))) {
+      codes.push_back(c);
+    }
+  }
+  return codes;
+}
+
+// Random finite elements and scales 2^-20..2^20 around 1 (a NaN scale in one block of ten when
+// `nan_scales`), rows x cols.
+MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales,
+                  std::mt19937& rng) {
+  MxMatrix m;
+  m.format = &f;
+  m.rows = rows;
+  m.cols = cols;
+  m.codes = FiniteCodes(f, static_cast<size_t>(rows * cols), rng);
+  std::uniform_int_distribution<uint32_t> scale(kE8m0Bias - 20, kE8m0Bias + 20);
+  std::uniform_int_distribution<int> tenth(0, 9);
+  for (int64_t i = 0; i < rows * m.BlocksPerRow(); ++i) {
+    m.scales.push_back(nan_scales && tenth(rng) == 0 ? kE8m0Nan : scale(rng));
+  }
+  return m;
+}
+
+// The first NaN or infinite code of a small float, for the refusal tests.
+uint32_t FirstNonFinite(const SmallFloatFormat& f) {
+  for (uint32_t c = 0; c < f.code_count(); ++c) {
+    if (!std::isfinite(Decode(f, c))) {
+      return c;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("ExactSumBits: the signed register of a bounded sum", "[format_gemm]") {
+  CHECK(ExactSumBits(127, 127, 1) == 15);   // 16129 < 2^14, plus the sign
+  CHECK(ExactSumBits(128, 15, 32) == 17);   // 61440 < 2^16
+  CHECK(ExactSumBits(128, 128, 32) == 21);  // 2^19 exactly needs 20 magnitude bits
+  CHECK(ExactSumBits(0, 99, 99) == 1);
+}
+
+TEST_CASE("MX GEMMs on the PE array equal MxGemm on every element", "[format_gemm]") {
+  std::mt19937 rng(20261206);
+  std::uniform_int_distribution<int64_t> dim(1, 9), arr(1, 4);
+  const int64_t ks[] = {1, 7, 32, 33, 70, 96};
+  int64_t cases = 0, nan_outputs = 0;
+  for (const MxFormat& f : MxFormats()) {
+    if (std::string(f.name) == "mxfp8_e5m2") {
+      continue;  // refused (below)
+    }
+    for (const Dataflow df : kDataflows) {
+      for (const int64_t k : ks) {
+        const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
+        const int64_t m = dim(rng), n = dim(rng);
+        const bool nan_scales = k == 70;
+        const MxMatrix a = RandomMx(f, m, k, nan_scales, rng);
+        const MxMatrix wt = RandomMx(f, n, k, nan_scales, rng);
+        CppArray array;
+        const FormatGemmResult r = sim::cycle::MxGemmOnArray(array, shape, a, wt);
+        INFO(f.name << " dataflow " << static_cast<int>(df) << " array " << shape.rows << "x"
+                    << shape.cols << " M " << m << " K " << k << " N " << n);
+        const std::vector<float> want = MxGemm(a, wt);
+        RequireSameBits(r.y, want);
+        CHECK(r.passes == (k + 31) / 32);
+        CHECK(r.cycles == BlockCycles(shape, m, k, n, 32));
+        CHECK(r.overflow_events == 0);
+        for (const float y : want) {
+          nan_outputs += std::isnan(y) ? 1 : 0;
+        }
+        ++cases;
+      }
+    }
+  }
+  // Operands of two formats (the block sizes agree): MXFP8 E4M3 activations, MXFP4 weights.
+  const MxMatrix a = RandomMx(FindMxFormat("mxfp8_e4m3"), 5, 75, false, rng);
+  const MxMatrix wt = RandomMx(FindMxFormat("mxfp4_e2m1"), 6, 75, false, rng);
+  for (const Dataflow df : kDataflows) {
+    CppArray array;
+    RequireSameBits(sim::cycle::MxGemmOnArray(array, ArrayShape(df, 3, 2), a, wt).y, MxGemm(a, wt));
+  }
+  CHECK(cases == 5 * 3 * 6);
+  CHECK(nan_outputs > 0);  // the NaN scales reached the outputs
+}
+
+TEST_CASE("the block-sum register is as wide as the format's largest block sum", "[format_gemm]") {
+  std::mt19937 rng(5);
+  CppArray array;
+  // MXINT8: 32 products of at most 128 * 128 units: 2^19, 21 signed bits.
+  const MxMatrix a = RandomMx(FindMxFormat("mxint8"), 2, 40, false, rng);
+  CHECK(sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2), a, a)
+            .accumulator_bits == 21);
+  // MXFP8 E4M3: 448 = 229376 units of 2^-9, squared times 32: 2^40.6, 42 signed bits.
+  const MxMatrix b = RandomMx(FindMxFormat("mxfp8_e4m3"), 2, 40, false, rng);
+  CHECK(sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2), b, b)
+            .accumulator_bits == 42);
+}
+
+TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element",
+          "[format_gemm]") {
+  std::mt19937 rng(1206);
+  std::uniform_int_distribution<int32_t> act(-128, 127);
+  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
+  std::uniform_int_distribution<int64_t> arr(1, 4);
+  int64_t cases = 0;
+  for (const int bits : {2, 4, 8}) {
+    for (const bool symmetric : {false, true}) {
+      for (const int group : {32, 64, 128}) {
+        const Dataflow df = kDataflows[cases % 3];
+        const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
+        GroupQuantWeights w;
+        w.spec = GroupQuantSpec{bits, group, symmetric};
+        w.k = k;
+        w.n = n;
+        std::uniform_int_distribution<int32_t> code(GroupCodeMin(w.spec), GroupCodeMax(w.spec));
+        for (int64_t i = 0; i < k * n; ++i) {
+          w.codes.push_back(code(rng));
+        }
+        for (int64_t i = 0; i < w.Groups() * n; ++i) {
+          w.scales.push_back(any(rng));
+          w.zero_points.push_back(symmetric ? 0 : code(rng));
+        }
+        std::vector<int32_t> x(static_cast<size_t>(m * k));
+        for (int32_t& v : x) {
+          v = act(rng);
+        }
+        const float a_scale = any(rng);
+        const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
+        CppArray array;
+        const FormatGemmResult r =
+            sim::cycle::GroupGemmInt8OnArray(array, shape, x, m, a_scale, w);
+        INFO("bits " << bits << " symmetric " << symmetric << " group " << group << " dataflow "
+                     << static_cast<int>(df));
+        RequireSameBits(r.y, GroupGemmInt8(x, m, a_scale, w));
+        CHECK(r.passes == 3);
+        CHECK(r.cycles == BlockCycles(shape, m, k, n, group));
+        CHECK(r.overflow_events == 0);
+        ++cases;
+      }
+    }
+  }
+  CHECK(cases == 18);
+}
+
+TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact",
+          "[format_gemm]") {
+  // One GEMM of M x 1 times 1 x N holds every pair once: each output is one product in the FP8
+  // MAC's register, converted once (Fp8MacStep then Fp8AccumulatorToFloat).
+  for (const char* name : {"fp8_e4m3", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1"}) {
+    const SmallFloatFormat& f = FindSmallFloat(name);
+    std::vector<uint32_t> codes;
+    for (uint32_t c = 0; c < f.code_count(); ++c) {
+      if (std::isfinite(Decode(f, c))) {
+        codes.push_back(c);
+      }
+    }
+    const int64_t count = static_cast<int64_t>(codes.size());
+    const AccumulatorSpec acc{64, OverflowMode::kWrap};
+    std::vector<float> want;
+    for (const uint32_t a : codes) {
+      for (const uint32_t b : codes) {
+        int64_t events = 0;
+        want.push_back(Fp8AccumulatorToFloat(f, Fp8MacStep(f, Fp8MacState{}, a, b, acc, &events)));
+      }
+    }
+    for (const Dataflow df : kDataflows) {
+      CppArray array;
+      INFO(name << " dataflow " << static_cast<int>(df));
+      const FormatGemmResult r = sim::cycle::SmallFloatGemmOnArray(
+          array, ArrayShape(df, 4, 3), f, codes, codes, count, 1, count, acc);
+      RequireSameBits(r.y, want);
+      CHECK(r.overflow_events == 0);
+    }
+  }
+}
+
+TEST_CASE("FP8 E4M3 reductions through narrow registers wrap and saturate as the FP8 MAC does",
+          "[format_gemm]") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e4m3");
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
+  auto finite_code = [&] {
+    uint32_t c = 0;
+    do {
+      c = dist(rng);
+    } while (!std::isfinite(Decode(f, c)));
+    return c;
+  };
+  int64_t cases = 0, overflowing = 0;
+  for (const int bits : {30, 36, 40, 64}) {
+    for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
+      for (const Dataflow df : kDataflows) {
+        const int64_t m = 4, k = 57, n = 5;
+        std::vector<uint32_t> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n));
+        for (uint32_t& c : a) c = finite_code();
+        for (uint32_t& c : b) c = finite_code();
+        const AccumulatorSpec acc{bits, mode};
+        // The golden MAC: K products in K order through the register.
+        std::vector<float> want;
+        int64_t want_events = 0;
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < n; ++j) {
+            Fp8MacState s;
+            for (int64_t kk = 0; kk < k; ++kk) {
+              s = Fp8MacStep(f, s, a[static_cast<size_t>(i * k + kk)],
+                             b[static_cast<size_t>(kk * n + j)], acc, &want_events);
+            }
+            want.push_back(Fp8AccumulatorToFloat(f, s));
+          }
+        }
+        CppArray array;
+        const PeConfig shape = ArrayShape(df, 3, 2);
+        const FormatGemmResult r =
+            sim::cycle::SmallFloatGemmOnArray(array, shape, f, a, b, m, k, n, acc);
+        INFO("bits " << bits << " saturate " << (mode == OverflowMode::kSaturate) << " dataflow "
+                     << static_cast<int>(df));
+        RequireSameBits(r.y, want);
+        CHECK(r.overflow_events == want_events);
+        CHECK(r.cycles == BlockCycles(shape, m, k, n, k));
+        overflowing += want_events > 0 ? 1 : 0;
+        ++cases;
+      }
+    }
+  }
+  CHECK(cases == 24);
+  CHECK(overflowing >= 6);  // the 30-bit registers at least
+}
+
+TEST_CASE("the PE array refuses what its integer lanes cannot hold", "[format_gemm]") {
+  CppArray array;
+  const PeConfig shape = ArrayShape(Dataflow::kWeightStationary, 2, 2);
+  std::mt19937 rng(3);
+  // E5M2: 57344 is 2^31.8 units of 2^-16, past a 32-bit lane.
+  const MxMatrix e5 = RandomMx(FindMxFormat("mxfp8_e5m2"), 2, 8, false, rng);
+  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, shape, e5, e5),
+                      Catch::Contains("32-bit") && Catch::Contains("mxfp8_e5m2"));
+  const SmallFloatFormat& e5m2 = FindSmallFloat("fp8_e5m2");
+  const std::vector<uint32_t> one{0x3C};  // 1.0
+  REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e5m2, one, one, 1, 1, 1,
+                                                        {64, OverflowMode::kWrap}),
+                      Catch::Contains("fp8_e5m2"));
+  // A NaN element, named by its position.
+  const SmallFloatFormat& e4 = FindSmallFloat("fp8_e4m3");
+  const std::vector<uint32_t> a{0x38, FirstNonFinite(e4)};
+  REQUIRE_THROWS_WITH(
+      sim::cycle::SmallFloatGemmOnArray(array, shape, e4, a, a, 1, 2, 1, {64, OverflowMode::kWrap}),
+      Catch::Contains("A element (0, 1)") && Catch::Contains("NaN"));
+  // Past the array's 64-bit partial sums; below the register's least width.
+  REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e4, one, one, 1, 1, 1,
+                                                        {65, OverflowMode::kWrap}),
+                      Catch::Contains("65-bit"));
+  REQUIRE_THROWS_AS(sim::cycle::SmallFloatGemmOnArray(array, shape, e4, one, one, 1, 1, 1,
+                                                      {4, OverflowMode::kWrap}),
+                    InputError);
+  // Packed operands (precision scaling) are not a format MAC's.
+  PeConfig packed = shape;
+  packed.pack = 2;
+  const MxMatrix i8 = RandomMx(FindMxFormat("mxint8"), 2, 8, false, rng);
+  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, packed, i8, i8), Catch::Contains("pack"));
+  // The golden kernels' own checks come first: a K mismatch.
+  const MxMatrix short_k = RandomMx(FindMxFormat("mxint8"), 2, 7, false, rng);
+  REQUIRE_THROWS_AS(sim::cycle::MxGemmOnArray(array, shape, i8, short_k), InputError);
+}
