@@ -8,6 +8,7 @@
 #include "quasar/models/ref/binary_conv2d.h"
 #include "quasar/models/ref/conv2d.h"
 #include "quasar/models/ref/conv_transpose2d.h"
+#include "quasar/models/ref/float_ops.h"
 #include "quasar/models/ref/gemm.h"
 #include "quasar/models/ref/pool_add.h"
 
@@ -163,7 +164,12 @@ LayerResult RunLayer(const LayerSpec& spec, const LayerInputs& in) {
   if (!in.weights) {
     throw InputError(LayerOpName(spec.op) + " needs a weights tensor");
   }
-  const IntTensor& w = *in.weights;
+  // A matmul whose B arrives as [..., N, K]: the kernels read [..., K, N].
+  std::optional<IntTensor> transposed;
+  if (spec.transpose_b) {
+    transposed = Transpose(*in.weights, SwapLastTwoAxes(in.weights->rank()));
+  }
+  const IntTensor& w = transposed ? *transposed : *in.weights;
   if (!in.weights_checked) {
     CheckValues(w, spec.weights.type, "weights");
   }

@@ -61,6 +61,10 @@ layers:
   - {name: head_scores_t, op: transpose, perm: [1, 0, 2], output_shape: [4, 2, 4]}
   - {name: head_flat, op: reshape, shape: [4, 8]}
   - {name: mix, op: add, inputs: [head_flat, context]}
+  - {name: scores_nt, op: matmul, inputs: [q, k], transpose_b: true, output_shape: [4, 4]}
+  - {name: k_h, op: transpose, input: k_heads, perm: [1, 0, 2], output_shape: [2, 4, 4]}
+  - {name: head_scores_nt, op: matmul, inputs: [q_t, k_h], transpose_b: true, output_shape: [2, 4, 4]}
+  - {name: v_nt, op: matmul, inputs: [context, v], transpose_b: true, output_shape: [4, 4]}
   - {name: out, op: fully_connected, out_features: 8, activation: relu6}
   - {name: residual, op: add, inputs: [out, tokens], activation: relu}
 )";

@@ -6,8 +6,11 @@
 #include <set>
 #include <string>
 
+#include "quasar/models/error.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/net/quantized_net.h"
 
 using namespace quasar::models;
 
@@ -134,4 +137,49 @@ precision: {weights: {bits: 8}, activations: {bits: 8}}
   CHECK(AccumulatesProducts(NetOp::kMatMul));
   CHECK_FALSE(AccumulatesProducts(NetOp::kRelu));
   CHECK_FALSE(GemmBIsInput(NetOp::kFullyConnected));
+}
+
+TEST_CASE("matmul's transpose_b reads B [..., N, K] as a transpose followed by matmul does") {
+  const char* text = R"(version: 1
+name: t
+inputs: [{name: x, shape: [2, 3, 8]}, {name: y, shape: [2, 5, 8]}]
+layers:
+  - {name: q, op: relu, input: x}
+  - {name: k, op: relu, input: y}
+  - {name: kt, op: transpose, input: k, perm: [0, 2, 1]}
+  - {name: s, op: matmul, inputs: [q, kt]}
+  - {name: s_nt, op: matmul, inputs: [q, k], transpose_b: true}
+)";
+  const NetworkSpec net = ParseNetwork(text, "t.yaml");
+  const NetLayer& s = *net.FindLayer("s");
+  const NetLayer& nt = *net.FindLayer("s_nt");
+  CHECK(nt.transpose_b);
+  CHECK_FALSE(s.transpose_b);
+  CHECK(net.ShapeOf("s_nt") == Shape{2, 3, 5});
+  CHECK(nt.macs == s.macs);
+  CHECK(nt.macs == 2 * 3 * 5 * 8);
+  // Written only when set, and read back.
+  const std::string yaml = NetworkToYaml(net);
+  CHECK(yaml.find("transpose_b: true") != std::string::npos);
+  CHECK(yaml.find("transpose_b: false") == std::string::npos);
+  CHECK(ParseNetwork(yaml, "back.yaml").FindLayer("s_nt")->transpose_b);
+  // B's last axis must then be A's K.
+  std::string bad = text;
+  bad.replace(bad.find("shape: [2, 5, 8]"), 16, "shape: [2, 8, 5]");
+  CHECK_THROWS_WITH(ParseNetwork(bad, "bad.yaml"), Catch::Contains("layers[4:s_nt].inputs") &&
+                                                       Catch::Contains("inner dimensions differ"));
+
+  // The float reference and the golden run give both layers the same values.
+  const FloatNetParams params = MakeFloatParams(net, 3);
+  const auto inputs = MakeInputs(net, 3, 0);
+  const auto f = RunFloatNetwork(net, params, inputs);
+  CHECK(f.at("s_nt").data == f.at("s").data);
+  const QuantizedNetwork qnet = QuantizePostTraining(net, params, 3, 2);
+  const QuantizedRun run = RunQuantizedNetwork(qnet, inputs);
+  CHECK(run.tensors.at("s_nt").data == run.tensors.at("s").data);
+  int64_t nonzero = 0;
+  for (const int32_t v : run.tensors.at("s_nt").data) {
+    nonzero += v != 0 ? 1 : 0;
+  }
+  CHECK(nonzero > 10);
 }

@@ -301,6 +301,19 @@ void ApplyActivation(FloatTensor* t, Activation a) {
   }
 }
 
+std::vector<int64_t> SwapLastTwoAxes(int rank) {
+  if (rank < 2) {
+    throw InputError("a transposed matmul operand needs rank >= 2, got rank " +
+                     std::to_string(rank));
+  }
+  std::vector<int64_t> perm(static_cast<size_t>(rank));
+  for (int d = 0; d < rank; ++d) {
+    perm[static_cast<size_t>(d)] = d;
+  }
+  std::swap(perm[static_cast<size_t>(rank - 2)], perm[static_cast<size_t>(rank - 1)]);
+  return perm;
+}
+
 Shape TransposedShape(const Shape& shape, const std::vector<int64_t>& perm) {
   std::string perm_text = "[";
   for (size_t i = 0; i < perm.size(); ++i) {

@@ -132,7 +132,8 @@ int32_t GemmLayer::BValue(int64_t group, int64_t k, int64_t n) const {
   }
   if (b_input_) {
     const int64_t base = b_shared_ ? 0 : group * sched_.gemm.k * sched_.gemm.n;
-    return (*b_)[base + k * sched_.gemm.n + n] - WeightZeroPoint(ch);
+    const int64_t at = ql_.spec.transpose_b ? n * sched_.gemm.k + k : k * sched_.gemm.n + n;
+    return (*b_)[base + at] - WeightZeroPoint(ch);
   }
   return (*b_)[n * sched_.gemm.k + k] - WeightZeroPoint(ch);  // fully connected: w [out, in]
 }

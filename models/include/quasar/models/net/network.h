@@ -87,6 +87,7 @@ struct NetLayer {
   Activation activation = Activation::kNone;
   Shape target_shape;         // reshape (one entry may be -1)
   std::vector<int64_t> perm;  // transpose
+  bool transpose_b = false;   // matmul: the second input is [..., N, K], read as its transpose
   std::vector<int64_t> pads;  // pad: before, then after, each dimension (ONNX's order)
   PadMode pad_mode = PadMode::kConstant;  // pad
   double pad_value = 0.0;                 // pad, constant mode

@@ -54,6 +54,9 @@ void ApplyActivation(FloatTensor* t, Activation a);
 // out.shape[i] = shape[perm[i]]. Throws InputError naming perm and shape.
 Shape TransposedShape(const Shape& shape, const std::vector<int64_t>& perm);
 
+// The perm that swaps the last two of `rank` axes (a matmul's transpose_b); InputError below 2.
+std::vector<int64_t> SwapLastTwoAxes(int rank);
+
 // Permutes the axes of x (ONNX Transpose / numpy.transpose): out[i_0, ..., i_r-1] = x[j] with
 // j[perm[d]] = i_d. Works for FloatTensor and IntTensor alike.
 template <typename T>

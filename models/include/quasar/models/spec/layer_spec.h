@@ -57,6 +57,9 @@ struct LayerSpec {
   AccumulatorSpec accumulator;
   BinaryPad binary_pad = BinaryPad::kPlusOne;
   int binary_lanes = 64;
+  // matmul: the weights operand arrives as [..., N, K] and is read as its transpose (a network's
+  // `transpose_b`, set by the op's int_spec; layer spec files have no such key).
+  bool transpose_b = false;
 };
 
 // Reads the mapping `key` of `parent` as {type, scale, zero_point} (scale and zero_point lists

@@ -68,7 +68,7 @@ class GemmLayer {
   const models::IntTensor* b_;  // weights, or the matmul's second operand
   std::optional<compiler::Im2colMap> im2col_;
   // b_input_: B is the layer's second input, laid out [..., K, N] (models::GemmB::kSecondInput,
-  // matmul), not its weights.
+  // matmul), or [..., N, K] with the layer spec's transpose_b, not its weights.
   bool conv_ = false, b_input_ = false, binary_conv_ = false, chunked_ = false;
   bool overflow_impossible_ = false;
   int32_t x_zero_ = 0;
