@@ -192,9 +192,12 @@ expect 0 "op: rotary_embedding, input: /Transpose, base: 10000" -- \
 expect 0 "op: rms_norm, inputs: [x, input_norm.weight]" -- \
   cat "$tmp/decoder_llama_tiny/decoder_llama_tiny.yaml"
 expect 0 "op: silu" -- cat "$tmp/decoder_llama_tiny/decoder_llama_tiny.yaml"
+# The cache read in place: each input read by a matmul (past_key as K^T), never copied.
 for stem in decoder_gpt2_tiny_decode decoder_llama_tiny_decode; do
-  expect 0 "op: concat, inputs: [past_key, " -- cat "$tmp/$stem/$stem.yaml"
-  expect 0 "op: concat, inputs: [past_value, " -- cat "$tmp/$stem/$stem.yaml"
+  expect 0 "{name: /MatMul/past, op: matmul, inputs: [" -- cat "$tmp/$stem/$stem.yaml"
+  expect 0 "past_key], transpose_b: true" -- cat "$tmp/$stem/$stem.yaml"
+  expect 0 "op: matmul, inputs: [/MatMul_1/weights_past, past_value]" -- cat "$tmp/$stem/$stem.yaml"
+  expect 1 "" -- grep -q "op: concat, inputs: \\[past_" "$tmp/$stem/$stem.yaml"
 done
 expect 0 "op: rotary_embedding, input: /Transpose, base: 10000, position_offset: 16" -- \
   cat "$tmp/decoder_llama_tiny_decode/decoder_llama_tiny_decode.yaml"

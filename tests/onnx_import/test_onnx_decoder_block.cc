@@ -68,9 +68,13 @@ void CheckTorchOutput(const NetworkSpec& net, const std::string& stem) {
 constexpr int64_t S = 16, D = 64, H = 4, HD = 16, F = 128;
 constexpr int64_t L = 16, P = L + 1;  // decode: the cache's tokens; the positions attended
 
-// The decode block's cache: the graph inputs past_key and past_value [1, kv, L, HD], each read
-// by one concat along the sequence axis appending the new token's K or V (torch.cat).
-void CheckCacheConcats(const NetworkSpec& net, int64_t kv) {
+// The decode block's cache, read in place: the graph inputs past_key and past_value
+// [1, kv, L, HD] are each read by one matmul alone (fuse_kv_cache.cc), past_key as K^T
+// (transpose_b) by the scores over the cached positions, past_value by the context of their
+// weights; the query rows are grouped by KV head ([1, kv, g, ...], g query heads per KV head). No
+// layer writes the appended cache [1, kv, P, HD].
+void CheckCacheReadInPlace(const NetworkSpec& net, int64_t kv) {
+  const int64_t g = H / kv;
   REQUIRE(net.inputs.size() == 3);
   CHECK(net.inputs[0].shape == Shape{1, 1, D});
   for (int i = 1; i <= 2; ++i) {
@@ -80,14 +84,16 @@ void CheckCacheConcats(const NetworkSpec& net, int64_t kv) {
       for (const std::string& in : l.inputs) {
         if (in != net.inputs[i].name) continue;
         ++readers;
-        CHECK(l.op == NetOp::kConcat);
-        CHECK(l.inputs.size() == 2);
-        CHECK(l.inputs.at(0) == net.inputs[i].name);
-        CHECK(l.axis == -2);
-        CHECK(l.output_shape == Shape{1, kv, P, HD});
+        CHECK(l.op == NetOp::kMatMul);
+        CHECK(l.inputs.at(1) == net.inputs[i].name);
+        CHECK(l.transpose_b == (i == 1));
+        CHECK(l.output_shape == (i == 1 ? Shape{1, kv, g, L} : Shape{1, kv, g, HD}));
       }
     }
     CHECK(readers == 1);
+  }
+  for (const NetLayer& l : net.layers) {
+    CHECK(l.output_shape != Shape{1, kv, P, HD});
   }
 }
 
@@ -148,13 +154,14 @@ TEST_CASE("A Llama-style block imports fused and gives PyTorch's float output") 
 
 TEST_CASE("A GPT-2-style decode block imports with its KV cache and gives PyTorch's output") {
   const NetworkSpec net = ImportOnnx(DataPath("decoder_gpt2_tiny_decode.onnx"));
-  CheckCacheConcats(net, H);
+  CheckCacheReadInPlace(net, H);
   const auto ops = OpCounts(net);
-  CHECK(ops.at(NetOp::kConcat) == 2);  // the cache appends alone
+  CHECK(ops.at(NetOp::kConcat) == 1);  // the scores of the cached and the new positions joined
+  CHECK(ops.at(NetOp::kSlice) == 5);   // c_attn's three thirds; the weights of the two parts
   CHECK(ops.count(NetOp::kSub) == 0);  // no mask: the one query sees all P positions
   CHECK(ops.at(NetOp::kLayerNorm) == 2);
   CHECK(ops.at(NetOp::kGelu) == 1);
-  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kMatMul) == 4);  // each split at the cache
   CHECK(ops.at(NetOp::kFullyConnected) == 4);
   // One token: c_attn [1, D] x [D, 3D]; q K^T and p V per head [1, HD] x [HD, P] and
   // [1, P] x [P, HD]; attn c_proj, c_fc, mlp c_proj.
@@ -164,7 +171,7 @@ TEST_CASE("A GPT-2-style decode block imports with its KV cache and gives PyTorc
 
 TEST_CASE("A Llama-style decode block imports with its KV cache and gives PyTorch's output") {
   const NetworkSpec net = ImportOnnx(DataPath("decoder_llama_tiny_decode.onnx"));
-  CheckCacheConcats(net, 2);
+  CheckCacheReadInPlace(net, 2);
   const auto ops = OpCounts(net);
   CHECK(ops.at(NetOp::kRmsNorm) == 2);
   CHECK(ops.at(NetOp::kSilu) == 1);
@@ -179,10 +186,10 @@ TEST_CASE("A Llama-style decode block imports with its KV cache and gives PyTorc
     }
   }
   CHECK(rotated == std::vector<Shape>{{1, H, 1, HD}, {1, 2, 1, HD}});
-  CHECK(ops.count(NetOp::kSlice) == 0);
-  CHECK(ops.at(NetOp::kConcat) == 4);    // the two cache appends, the two KV-head repeats
+  CHECK(ops.at(NetOp::kSlice) == 2);     // the weights of the cached and the new positions
+  CHECK(ops.at(NetOp::kConcat) == 1);    // the scores joined; no cache append, no KV-head repeat
   CHECK(ops.at(NetOp::kConstant) == 2);  // the norms' weights; the tables dropped
-  CHECK(ops.at(NetOp::kMatMul) == 2);
+  CHECK(ops.at(NetOp::kMatMul) == 4);
   CHECK(ops.at(NetOp::kFullyConnected) == 7);
   // q, o [1, D] x [D, D]; k, v [1, D] x [D, 2 HD]; q K^T and p V over the 4 query heads of
   // P positions (the cache's 2 KV heads repeated for 2 each); gate, up, down.
@@ -228,6 +235,109 @@ TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
   const std::string path = WriteTemp("expand_big.onnx", OneExpand({1, 2, 5000, 3}));
   CHECK_THROWS_WITH(ImportOnnx(path), Contains(path) && Contains("node y") && Contains("Expand") &&
                                           Contains("5000 copies"));
+}
+
+namespace {
+
+onnx::AttributeProto* IntAttribute(onnx::NodeProto* n, const std::string& name) {
+  onnx::AttributeProto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  return a;
+}
+
+// A decode step's attention over a cache of 3 positions and 1 new one (2 heads of 4 features),
+// without the softmax: scores = q · Transpose(Concat(pk, nk)), out = scores · Concat(pv, nv).
+// With `computed_cache`, pk is Relu(pk_in), not a graph input.
+onnx::ModelProto CacheAttention(bool computed_cache) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("cache");
+  FloatIo(g->add_input(), "q", {1, 2, 1, 4});
+  FloatIo(g->add_input(), computed_cache ? "pk_in" : "pk", {1, 2, 3, 4});
+  FloatIo(g->add_input(), "nk", {1, 2, 1, 4});
+  FloatIo(g->add_input(), "pv", {1, 2, 3, 4});
+  FloatIo(g->add_input(), "nv", {1, 2, 1, 4});
+  g->add_output()->set_name("out");
+  if (computed_cache) {
+    AddNode(g, "Relu", {"pk_in"}, "pk");
+  }
+  IntAttribute(AddNode(g, "Concat", {"pk", "nk"}, "k"), "axis")->set_i(-2);
+  onnx::AttributeProto* perm = AddNode(g, "Transpose", {"k"}, "kt")->add_attribute();
+  perm->set_name("perm");
+  perm->set_type(onnx::AttributeProto::INTS);
+  for (int64_t p : {0, 1, 3, 2}) perm->add_ints(p);
+  AddNode(g, "MatMul", {"q", "kt"}, "scores");
+  IntAttribute(AddNode(g, "Concat", {"pv", "nv"}, "v"), "axis")->set_i(2);
+  AddNode(g, "MatMul", {"scores", "v"}, "out");
+  return m;
+}
+
+FloatTensor Seeded(const Shape& shape, float step) {
+  FloatTensor t(shape);
+  for (int64_t i = 0; i < t.size(); ++i) t[i] = std::sin(step * static_cast<float>(i + 1));
+  return t;
+}
+
+std::map<NetOp, int> CountOps(const NetworkSpec& net) {
+  std::map<NetOp, int> ops;
+  for (const NetLayer& l : net.layers) ++ops[l.op];
+  return ops;
+}
+
+}  // namespace
+
+TEST_CASE("A matmul reading Concat(cache, new) is split at the cache, with the same values") {
+  const NetworkSpec net = ImportOnnx(WriteTemp("cache.onnx", CacheAttention(false)));
+  auto ops = CountOps(net);
+  CHECK(ops[NetOp::kMatMul] == 4);
+  CHECK(ops[NetOp::kConcat] == 1);  // the scores of the 3 cached and the 1 new position
+  CHECK(ops[NetOp::kTranspose] == 0);
+  int cache_reads = 0;
+  for (const NetLayer& l : net.layers) {
+    for (const std::string& in : l.inputs) {
+      if (in == "pk" || in == "pv") {
+        ++cache_reads;
+        CHECK(l.op == NetOp::kMatMul);
+        CHECK(l.transpose_b == (in == "pk"));
+      }
+    }
+  }
+  CHECK(cache_reads == 2);
+  const std::map<std::string, FloatTensor> in = {{"q", Seeded({1, 2, 1, 4}, 0.7f)},
+                                                 {"pk", Seeded({1, 2, 3, 4}, 0.3f)},
+                                                 {"nk", Seeded({1, 2, 1, 4}, 1.1f)},
+                                                 {"pv", Seeded({1, 2, 3, 4}, 0.5f)},
+                                                 {"nv", Seeded({1, 2, 1, 4}, 0.9f)}};
+  const FloatTensor got = RunFloatNetwork(net, MakeFloatParams(net, 1), in).at(net.output);
+  // The attention as written, in double: K and V of the 4 positions per head.
+  REQUIRE(got.shape == Shape{1, 2, 1, 4});
+  for (int64_t h = 0; h < 2; ++h) {
+    auto key = [&](int64_t p, int64_t d) {
+      return p < 3 ? in.at("pk")[(h * 3 + p) * 4 + d] : in.at("nk")[h * 4 + d];
+    };
+    auto value = [&](int64_t p, int64_t d) {
+      return p < 3 ? in.at("pv")[(h * 3 + p) * 4 + d] : in.at("nv")[h * 4 + d];
+    };
+    for (int64_t d = 0; d < 4; ++d) {
+      double want = 0;
+      for (int64_t p = 0; p < 4; ++p) {
+        double score = 0;
+        for (int64_t e = 0; e < 4; ++e) score += double{in.at("q")[h * 4 + e]} * key(p, e);
+        want += score * value(p, d);
+      }
+      INFO("head " << h << " feature " << d);
+      CHECK(std::abs(got[h * 4 + d] - want) <= 1e-5);
+    }
+  }
+  // A cache computed in the graph, not given as an input, is left as written; the context,
+  // whose cache is an input, is still split.
+  ops = CountOps(ImportOnnx(WriteTemp("cache_computed.onnx", CacheAttention(true))));
+  CHECK(ops[NetOp::kMatMul] == 1 + 2);
+  CHECK(ops[NetOp::kTranspose] == 1);
+  CHECK(ops[NetOp::kConcat] == 1);
 }
 
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {

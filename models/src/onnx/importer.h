@@ -238,6 +238,11 @@ int FuseLayerNorms(NetworkSpec* net);
 // silu or gelu layer; returns how many (fuse_decoder.cc). A model with QDQ parameters is left
 // alone.
 int FuseDecoderFunctions(NetworkSpec* net);
+// Splits each attention matmul that reads a decode step's KV cache through a Concat(cache, new)
+// (and a transpose, a grouped-query repeat) at the cache, so the cache is read in place, as the
+// zoo's decode block reads it; returns how many (fuse_kv_cache.cc). A model with QDQ parameters
+// is left alone.
+int FuseKvCacheReads(NetworkSpec* net);
 
 // Mul of input `tensor_input` by the positive scalar `c` where that input is the int32
 // accumulator of a ConvInteger or MatMulInteger layer read by nothing else: `c` folds into the

@@ -322,6 +322,7 @@ NetworkSpec Run(const std::string& path, const OnnxImportOptions& o,
                     ")";
   onnx_import::FuseLayerNorms(&net);
   onnx_import::FuseDecoderFunctions(&net);
+  onnx_import::FuseKvCacheReads(&net);
   onnx_import::ApplyQdqPolicy(&net, path);
   ErrorList errors(path);
   InferShapes(&net, &errors);
