@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/precision.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/spec/geometry_reader.h"
 
 namespace quasar::cli {
@@ -22,12 +24,26 @@ void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o) {
       cmd->add_option("--kv-bits", o->kv_bits,
                       "gpt2_block, llama_block, decode: bits of the KV cache in DRAM (default: "
                       "the activations')"),
+      cmd->add_option("--kv-format", o->kv_format,
+                      "gpt2_block, llama_block, decode: a number format the KV cache is stored "
+                      "in (fp8_e4m3, fp8_e5m2, mxfp8_e4m3, ..., mxfp4_e2m1, or fp8, mxfp8, mxfp6, "
+                      "mxfp4), converted to --kv-bits or the activations' precision where the "
+                      "attention reads it (default: none)"),
       cmd->add_option("--dims", o->dims,
                       "gpt2_block, llama_block: other dimensions, e.g. "
                       "hidden=256,heads=4,kv_heads=2,ffn=512")};
 }
 
 namespace {
+
+QuantCode ParseKvFormat(const std::string& text) {
+  const std::optional<QuantCode> code = ParseFormatShorthand(text);
+  if (!code) {
+    throw InputError("--kv-format must be a number format (" + NumberFormatChoices() +
+                     ", or fp8, mxfp8, mxfp6, mxfp4), got '" + text + "'");
+  }
+  return *code;
+}
 
 bool Given(const DecoderOptions& o, const std::string& name) {
   return std::any_of(o.options.begin(), o.options.end(), [&](const CLI::Option* opt) {
@@ -109,8 +125,11 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
       throw InputError("--kv-bits must be in 1..16, got " + std::to_string(o.kv_bits));
     }
     c.kv_bits = o.kv_bits;
+    if (Given(o, "--kv-format")) {
+      c.kv_format = ParseKvFormat(o.kv_format);
+    }
   } else {
-    for (const char* name : {"--context", "--kv-bits"}) {
+    for (const char* name : {"--context", "--kv-bits", "--kv-format"}) {
       if (Given(o, name)) {
         throw InputError(std::string(name) +
                          " applies to --phase decode (prefill reads no KV cache)");

@@ -17,11 +17,12 @@ struct DecoderOptions {
   int64_t seq = 0;                    // 0: kDefaultPrefillSeq
   int64_t context = 0;                // decode: required
   int kv_bits = 0;                    // 0: the activations' precision
+  std::string kv_format;              // a number format the cache is stored in; empty: none
   std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 
-// Adds --phase, --seq, --context, --kv-bits and --dims.
+// Adds --phase, --seq, --context, --kv-bits, --kv-format and --dims.
 void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o);
 
 // The block `net` names with the options applied, or nullopt when `net` names no generated

@@ -47,6 +47,20 @@ BlockScale BlockScaleOf(const models::OperandPrecision& p) {
   return BlockScale{d.block, d.block_scale_bits};
 }
 
+// What an operand's values are stored as in DRAM and SRAM: a network input's storage format
+// (NetInput::storage, converted to its precision at the array's edge), else its precision.
+models::OperandPrecision StoredPrecision(const models::NetworkSpec& net, const std::string& tensor,
+                                         const models::OperandPrecision& p) {
+  const models::NetInput* in = net.FindInput(tensor);
+  if (in == nullptr || !in->storage) {
+    return p;
+  }
+  models::OperandPrecision s;
+  s.code = *in->storage;
+  s.bits = models::QuantCodeOf(s.code).fixed_bits;
+  return s;
+}
+
 // Signed bits holding +-(k * a * w).
 int SignedBitsFor(int64_t k, int64_t a, int64_t w) {
   const long double bound = static_cast<long double>(k) * a * w;
@@ -74,9 +88,11 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   for (const std::string& t : layer.inputs) {
     l.in_elements += models::NumElements(net.ShapeOf(t));
   }
-  l.bits.a_bits = in_p.bits;
+  const models::OperandPrecision in_stored =
+      layer.inputs.empty() ? in_p : StoredPrecision(net, layer.inputs[0], in_p);
+  l.bits.a_bits = in_stored.bits;
   l.bits.out_bits = out_p.bits;
-  l.bits.a_scale = BlockScaleOf(in_p);
+  l.bits.a_scale = BlockScaleOf(in_stored);
   l.bits.out_scale = BlockScaleOf(out_p);
   l.bits.acc_bits = arch.mac.accumulator.bits;
 
@@ -97,8 +113,10 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   l.kind = LayerKind::kGemm;
   l.gemm = *LowerToGemm(layer, net);
   const models::OperandPrecision w_p = models::GemmBPrecision(layer, net);
-  l.bits.w_bits = w_p.bits;
-  l.bits.w_scale = BlockScaleOf(w_p);
+  const models::OperandPrecision w_stored =
+      models::GemmBIsInput(layer.op) ? StoredPrecision(net, layer.inputs[1], w_p) : w_p;
+  l.bits.w_bits = w_stored.bits;
+  l.bits.w_scale = BlockScaleOf(w_stored);
   l.bits.w_grouped = w_p.granularity == models::Granularity::kPerGroup;
   l.bits.mac_a_bits = MacBits(in_p, arch.mac.is_signed);
   l.bits.mac_w_bits = MacBits(w_p, arch.mac.is_signed);

@@ -133,4 +133,14 @@ const char* QuantCodeChoices() {
   return choices.c_str();
 }
 
+std::string NumberFormatChoices() {
+  std::string s;
+  for (const QuantCodeDef& d : QuantCodeDefs()) {
+    if (d.format != nullptr) {
+      s += (s.empty() ? "" : ", ") + std::string(d.name);
+    }
+  }
+  return s;
+}
+
 }  // namespace quasar::models

@@ -268,6 +268,8 @@ Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& pe
   j["positions"] = block.Positions();
   j["context"] = decode ? Json(block.context) : Json();
   j["kv_bits"] = decode && block.kv_bits > 0 ? Json(block.kv_bits) : Json();
+  j["kv_format"] =
+      decode && block.kv_format ? Json(models::QuantCodeName(*block.kv_format)) : Json();
   j["time_to_first_token_s"] = decode ? Json() : Json(m.time_to_first_token_s);
   j["tokens_per_s"] = m.tokens_per_s;
   j["joules_per_token"] = m.joules_per_token;

@@ -180,9 +180,12 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
     const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6);
     out += decode ? fmt::format(
                         "phase           decode: 1 new token over {} positions (KV "
-                        "cache of {} tokens{})\n",
+                        "cache of {} tokens{}{})\n",
                         b.Positions(), b.context,
-                        b.kv_bits > 0 ? fmt::format(" at {} bits", b.kv_bits) : "")
+                        b.kv_format ? ", stored in " + models::QuantCodeName(*b.kv_format) : "",
+                        b.kv_bits > 0
+                            ? fmt::format("{} at {} bits", b.kv_format ? ", read" : "", b.kv_bits)
+                            : "")
                   : fmt::format(
                         "phase           prefill: {} new tokens, time to first token "
                         "{:.4f} ms\n",

@@ -37,6 +37,34 @@ assert sc["self_attn.scores_past"]["gemm"] == {"count": 2, "m": 2, "k": 16, "n":
 assert sc["self_attn.scores_new"]["gemm"] == {"count": 2, "m": 2, "k": 16, "n": 1}, sc
 ' "$tmp/decode.json"
 
+# A cache stored in a number format (--kv-format): the layers reading it move the format's bytes
+# and multiply at the activations' (or --kv-bits') widths. scores_past reads K^T [2, 16, 32] as
+# B: in MXFP4, 4 bits and one E8M0 scale per column of K (16 < 32: one block), 2 x (16 x 32 x 4
+# + 32 x 8) / 8 = 576 bytes instead of 2 x 16 x 32 = 1,024; context_past reads V [2, 32, 16]:
+# 2 x (32 x 16 x 4 + 16 x 8) / 8 = 544 instead of 1,024. FP8 moves int8's bytes.
+for f in none fp8 mxfp4; do
+  opt=(); [ "$f" != none ] && opt=(--kv-format "$f")
+  "$q" run --arch edge_32x32_os --net llama_block --phase decode --context 32 "${small[@]}" \
+    "${opt[@]}" --format json > "$tmp/kv_$f.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+runs = {f: json.load(open(sys.argv[1] + "/kv_" + f + ".json")) for f in ("none", "fp8", "mxfp4")}
+layer = lambda f, n: [l for l in runs[f]["layers"] if l["name"] == n][0]["events"]
+for n, drop in (("self_attn.scores_past", 1024 - 576), ("self_attn.context_past", 1024 - 544)):
+    assert layer("none", n)["dram_read_bytes"] - layer("mxfp4", n)["dram_read_bytes"] == drop, n
+    assert layer("fp8", n)["dram_read_bytes"] == layer("none", n)["dram_read_bytes"], n
+    assert layer("mxfp4", n)["mac_w_bits"] == layer("none", n)["mac_w_bits"] == 8, n
+assert runs["mxfp4"]["llm"]["kv_format"] == "mxfp4_e2m1", runs["mxfp4"]["llm"]
+assert runs["fp8"]["llm"]["kv_format"] == "fp8_e4m3" and runs["none"]["llm"]["kv_format"] is None
+' "$tmp"
+expect 0 "KV cache of 32 tokens, stored in mxfp4_e2m1, read at 4 bits)" -- "$q" run \
+  --arch edge_32x32_os --net llama_block --phase decode --context 32 --kv-format mxfp4 \
+  --kv-bits 4 "${small[@]}"
+# The golden run and the cycle model read the stored values: bit-exact on the SystemC model.
+expect 0 "BIT-EXACT" -- env SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$q" run --arch edge_32x32_os \
+  --net llama_block --phase decode --context 16 --kv-format fp8 "${small[@]}" --backend systemc
+
 # Decode reads the KV cache once: doubling L from 256 to 512 adds the cache's 256 more positions,
 # 2 * kv * d * 256 elements at --kv-bits, to the DRAM traffic, plus the scores' few elements per
 # position (kv * g = 4 per layer that moves them, 11 such moves at 8 bits: 4% here), not the three
@@ -144,6 +172,10 @@ expect 2 "--seq 4 applies to --phase prefill" -- "$q" run --arch edge_32x32_os \
   --net gpt2_block --phase decode --context 5 --seq 4
 expect 2 "--kv-bits must be in 1..16, got 0" -- "$q" run --arch edge_32x32_os --net gpt2_block \
   --phase decode --context 5 --kv-bits 0
+expect 2 "--kv-format must be a number format" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --phase decode --context 8 --kv-format int4 "${small[@]}"
+expect 2 "--kv-format applies to --phase decode" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --kv-format fp8 "${small[@]}"
 expect 2 "--seq must be in 1.." -- "$q" compile --arch edge_32x32_os --net gpt2_block --seq 0 \
   --out "$tmp/x.json"
 expect 2 "--phase applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \

@@ -234,6 +234,44 @@ layers:
   }
 }
 
+TEST_CASE("a KV cache stored in a number format: the inputs' storage key", "[decoder_block]") {
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 64);
+  c.kv_format = QuantCode::kMxfp4E2m1;
+  const NetworkSpec net = ResolvePrecision(DecoderBlock(c));
+  for (const char* cache : {"past_key", "past_value"}) {
+    REQUIRE(net.FindInput(cache) != nullptr);
+    CHECK(net.FindInput(cache)->storage == QuantCode::kMxfp4E2m1);
+    // The matmuls still read it at the activations' precision (converted at the array's edge).
+    CHECK(net.tensor_precision.at(cache).code == QuantCode::kLinear);
+    CHECK(net.tensor_precision.at(cache).bits == 8);
+  }
+  CHECK_FALSE(net.FindInput("hidden_states")->storage);
+  CHECK(net.FindInput("no_such_input") == nullptr);
+  // Written and read back.
+  const NetworkSpec again = ParseNetwork(NetworkToYaml(net), "again.yaml");
+  CHECK(again.FindInput("past_key")->storage == QuantCode::kMxfp4E2m1);
+  CHECK(NetworkToYaml(again).find("storage: mxfp4_e2m1") != std::string::npos);
+  // Decode only, number formats only.
+  c.kv_format = QuantCode::kLinear;
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("kv_format must be a number format"));
+  c = Config(DecoderFamily::kLlama, DecoderPhase::kPrefill, 16, 0);
+  c.kv_format = QuantCode::kFp8E4m3;
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("kv_format applies to the decode phase"));
+  // In a network file, an integer code is refused naming the input's key.
+  const std::string yaml = R"(
+version: 1
+name: cache
+inputs:
+  - {name: x, shape: [2, 4]}
+  - {name: cache, shape: [2, 4], storage: int8}
+layers:
+  - {name: joined, op: concat, inputs: [x, cache], axis: 0}
+)";
+  CHECK_THROWS_WITH(ParseNetwork(yaml, "t.yaml"),
+                    Catch::Contains("inputs[1].storage: must be a number format") &&
+                        Catch::Contains("got 'int8'"));
+}
+
 TEST_CASE("an inconsistent block is refused with the field named", "[decoder_block]") {
   DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 16);
   c.dims.kv_heads = 5;

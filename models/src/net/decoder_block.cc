@@ -150,6 +150,14 @@ void CheckConfig(const DecoderBlockConfig& c) {
   if (c.kv_bits < 0 || c.kv_bits > 16) {
     bad("kv_bits", "must be in 1..16 (0: the activations' precision)", std::to_string(c.kv_bits));
   }
+  if (c.kv_format && !IsNumberFormat(*c.kv_format)) {
+    bad("kv_format", "must be a number format (" + NumberFormatChoices() + ")",
+        QuantCodeName(*c.kv_format));
+  }
+  if (c.kv_format && c.phase != DecoderPhase::kDecode) {
+    bad("kv_format", "applies to the decode phase (prefill reads no KV cache)",
+        QuantCodeName(*c.kv_format));
+  }
 }
 
 // The attention of `x_norm` [T, hidden] into the output projection `out_proj` [T, hidden].
@@ -248,13 +256,15 @@ std::string Description(const DecoderBlockConfig& c) {
   if (c.phase == DecoderPhase::kDecode) {
     s += fmt::format(
         "The KV cache of {} tokens is read from DRAM (inputs past_key, stored transposed as K^T "
-        "[kv, d, L], and past_value [kv, L, d]) at {}, once: the score and context matmuls "
+        "[kv, d, L], and past_value [kv, L, d]) {}, once: the score and context matmuls "
         "are split into the cached positions (reading past_key and past_value) and the new "
         "token, the scores joined by a concat and the two contexts added, so the cache is "
         "never copied (the same MACs as over L + 1 positions). ",
         c.context,
-        c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
-                      : "the activations' precision");
+        (c.kv_format ? "stored in " + QuantCodeName(*c.kv_format) + " and converted to "
+                     : std::string("at ")) +
+            (c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
+                           : "the activations' precision"));
   }
   s += "Omitted or approximated: the causal mask (prefill computes all S x S scores, as a "
        "systolic array does without skipping; in decode every position is visible); embeddings, "
@@ -295,7 +305,8 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
   y += "inputs:\n  - {name: hidden_states, shape: " + Dims({T, d.hidden}) + "}\n";
   if (c.phase == DecoderPhase::kDecode) {
     const std::string prec =
-        c.kv_bits > 0 ? ", precision: {bits: " + std::to_string(c.kv_bits) + "}" : "";
+        (c.kv_bits > 0 ? ", precision: {bits: " + std::to_string(c.kv_bits) + "}" : "") +
+        (c.kv_format ? ", storage: " + QuantCodeName(*c.kv_format) : "");
     y += "  - {name: past_key, shape: " + Dims({KV, D, L}) + prec + "}\n";
     y += "  - {name: past_value, shape: " + Dims({KV, L, D}) + prec + "}\n";
   }

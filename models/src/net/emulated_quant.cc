@@ -11,6 +11,7 @@
 #include "quasar/models/fidelity.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/mx_format.h"
+#include "quasar/models/net/input_storage.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/quant_code.h"
 #include "quasar/models/small_float.h"
@@ -202,7 +203,8 @@ std::map<std::string, FloatTensor> RunEmulatedNetwork(
   for (const NetInput& in : net.inputs) {
     const auto x = inputs.find(in.name);
     if (x != inputs.end()) {
-      q[in.name] = QuantizeDequantize(e.tensors.at(in.name), x->second, e.rounding);
+      q[in.name] = QuantizeDequantize(e.tensors.at(in.name),
+                                      StoredInputValues(in, x->second, e.rounding), e.rounding);
     }
   }
   return RunFloatNetwork(net, e.params, q, {}, [&](const NetLayer& l, FloatTensor* y) {

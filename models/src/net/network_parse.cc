@@ -133,7 +133,7 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       continue;
     }
     MapReader m(list[i], key, root.errors());
-    m.RejectUnknownKeys({"name", "shape", "file", "calibration", "quant", "precision"});
+    m.RejectUnknownKeys({"name", "shape", "file", "calibration", "quant", "precision", "storage"});
     NetInput in;
     in.name = m.String("name", true).value_or("");
     if (auto shape = m.IntList("shape", true)) {
@@ -157,6 +157,15 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
     }
     if (auto p = m.Map("precision", false)) {
       in.precision = ReadOperand(*p);
+    }
+    if (auto s = m.String("storage", false)) {
+      const std::optional<QuantCode> code = ParseQuantCode(*s);
+      if (code && IsNumberFormat(*code)) {
+        in.storage = code;
+      } else {
+        m.Error("storage", "must be a number format (" + NumberFormatChoices() +
+                               "; an integer input's bits are its `precision`), got '" + *s + "'");
+      }
     }
     net->inputs.push_back(in);
   }

@@ -182,6 +182,9 @@ std::string NetworkToYaml(const NetworkSpec& net) {
     }
     EmitFixed(out, "quant", net.fixed_params, in.name);
     EmitOverride(out, "precision", in.precision);
+    if (in.storage) {
+      out << YAML::Key << "storage" << YAML::Value << QuantCodeName(*in.storage);
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

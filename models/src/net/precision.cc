@@ -112,6 +112,14 @@ std::optional<OperandOverride> ParseSide(const std::string& s, bool weights) {
   return o;
 }
 
+// "g<G>" ending the shorthand: G digits, 1..65536.
+std::optional<int> ParseGroup(const std::string& s) {
+  const std::optional<int> g = Digits(s, 5);
+  return g && *g >= 1 && *g <= 65536 ? g : std::nullopt;
+}
+
+}  // namespace
+
 // A number format for both operands: its code's name, or the short name of its usual element
 // (fp8 is E4M3, the OFP8 format for weights and activations; mxfp8, mxfp6 and mxfp4 the MX
 // formats of E4M3, E2M3 and E2M1 elements, the ones OCP MX v1.0 evaluates for inference).
@@ -131,14 +139,6 @@ std::optional<QuantCode> ParseFormatShorthand(const std::string& text) {
   }
   return std::nullopt;
 }
-
-// "g<G>" ending the shorthand: G digits, 1..65536.
-std::optional<int> ParseGroup(const std::string& s) {
-  const std::optional<int> g = Digits(s, 5);
-  return g && *g >= 1 && *g <= 65536 ? g : std::nullopt;
-}
-
-}  // namespace
 
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text) {
   if (const std::optional<QuantCode> format = ParseFormatShorthand(text)) {

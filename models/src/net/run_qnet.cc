@@ -5,6 +5,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/fidelity.h"
+#include "quasar/models/net/input_storage.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/ref/float_ops.h"
@@ -30,7 +31,8 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
       throw InputError("network input '" + in.name + "' must have shape " +
                        ShapeToString(in.shape));
     }
-    run.tensors[in.name] = QuantizeInput(it->second, qnet.tensors.at(in.name), net.policy.rounding);
+    run.tensors[in.name] = QuantizeInput(StoredInputValues(in, it->second, net.policy.rounding),
+                                         qnet.tensors.at(in.name), net.policy.rounding);
   }
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetLayer& l = net.layers[i];

@@ -179,6 +179,18 @@ const NetLayer* NetworkSpec::FindLayer(const std::string& layer_name) const {
   return nullptr;
 }
 
+const NetInput* NetworkSpec::FindInput(const std::string& input_name) const {
+  if (const std::optional<int64_t> at = Indexed(*this, input_name); at && *at < 0) {
+    return &inputs[static_cast<size_t>(-1 - *at)];
+  }
+  for (const auto& in : inputs) {
+    if (in.name == input_name) {
+      return &in;
+    }
+  }
+  return nullptr;
+}
+
 const Shape& NetworkSpec::ShapeOf(const std::string& tensor) const {
   if (const std::optional<int64_t> at = Indexed(*this, tensor)) {
     return *at >= 0 ? layers[static_cast<size_t>(*at)].output_shape

@@ -105,5 +105,6 @@ const QuantCodeDef& QuantCodeOf(QuantCode code);
 std::string QuantCodeName(QuantCode code);  // "linear", "pow2", "binary", "ternary"
 std::optional<QuantCode> ParseQuantCode(const std::string& name);
 const char* QuantCodeChoices();  // "linear, pow2, binary, ternary"
+std::string NumberFormatChoices();  // the number formats' names: "fp8_e4m3, fp8_e5m2, ..."
 
 }  // namespace quasar::models

@@ -44,6 +44,9 @@ struct DecoderBlockConfig {
   int64_t seq = 128;    // prefill: new tokens S
   int64_t context = 0;  // decode: tokens already in the KV cache L (>= 1)
   int kv_bits = 0;      // decode: the cache's bits (0: the policy's activations)
+  // decode: a number format the cache is stored in (NetInput::storage), converted to its
+  // precision (kv_bits or the activations') where the attention matmuls read it
+  std::optional<QuantCode> kv_format;
   DecoderDims dims;     // DefaultDecoderDims(family) unless overridden
   int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
   int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }

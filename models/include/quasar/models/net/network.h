@@ -68,6 +68,11 @@ struct NetInput {
   // The input's own precision, over the policy's activations (e.g. a KV cache kept in DRAM at
   // 4 bits): the `precision` key of a network input.
   OperandOverride precision;
+  // A number format the input is stored in (e.g. a KV cache in FP8 beside int8 activations): its
+  // values are the format's (input_storage.h), its bytes in DRAM and SRAM are the format's, and
+  // the layers reading it take it converted to its precision at the array's edge. The `storage`
+  // key of a network input; none by default.
+  std::optional<QuantCode> storage;
 };
 
 // One layer of the graph, as written in the file plus what the parser derives.
@@ -156,6 +161,7 @@ struct NetworkSpec {
   int64_t TotalMacs() const;
   int64_t TotalParams() const;
   const NetLayer* FindLayer(const std::string& name) const;
+  const NetInput* FindInput(const std::string& name) const;  // null if no input has that name
   // The shape of any tensor (a network input or a layer output); throws std::logic_error if
   // unknown (the parser has checked every name).
   const Shape& ShapeOf(const std::string& tensor) const;

@@ -101,6 +101,10 @@ struct LayerPrecision {
 // overrides, or an InputError naming the text.
 std::pair<OperandOverride, OperandOverride> ParseBitsShorthand(const std::string& text);
 
+// A number format by its code's name (fp8_e5m2, mxint8, ...) or the short name of its usual
+// element: fp8 (E4M3), mxfp8 (E4M3), mxfp6 (E2M3), mxfp4 (E2M1); nullopt for anything else.
+std::optional<QuantCode> ParseFormatShorthand(const std::string& text);
+
 // Checks one resolved precision; appends problems to `errors` under `key`.
 // `accumulator_output`: a layer's output, which may also be the signed 32-bit accumulator.
 void ValidateOperand(const OperandPrecision& p, bool is_weights, const std::string& key,
