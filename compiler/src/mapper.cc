@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "quasar/models/error.h"
+#include "quasar/models/net/input_storage.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/quant_code.h"
 #include "quasar/models/spec/arch_fields.h"
@@ -48,17 +49,11 @@ BlockScale BlockScaleOf(const models::OperandPrecision& p) {
 }
 
 // What an operand's values are stored as in DRAM and SRAM: a network input's storage format
-// (NetInput::storage, converted to its precision at the array's edge), else its precision.
+// (input_storage.h; converted to its precision at the array's edge), else its precision.
 models::OperandPrecision StoredPrecision(const models::NetworkSpec& net, const std::string& tensor,
                                          const models::OperandPrecision& p) {
   const models::NetInput* in = net.FindInput(tensor);
-  if (in == nullptr || !in->storage) {
-    return p;
-  }
-  models::OperandPrecision s;
-  s.code = *in->storage;
-  s.bits = models::QuantCodeOf(s.code).fixed_bits;
-  return s;
+  return in != nullptr ? models::StoragePrecision(*in).value_or(p) : p;
 }
 
 // Signed bits holding +-(k * a * w).

@@ -58,7 +58,15 @@ float RoundToFloat(uint128 magnitude) {
 }  // namespace
 
 int Fp8ProductFractionBits(const SmallFloatFormat& format) {
-  return 2 * format.bias + 2 * format.mantissa_bits - 2;
+  return -2 * SmallFloatQuantumExp(format);  // 2 bias + 2 M - 2: two quanta 2^(1 - bias - M)
+}
+
+void CheckFp8Accumulator(const AccumulatorSpec& spec) {
+  if (spec.bits < kMinFp8AccumulatorBits || spec.bits > kMaxFp8AccumulatorBits) {
+    throw InputError(
+        "FP8 MAC: the accumulator register must have " + std::to_string(kMinFp8AccumulatorBits) +
+        ".." + std::to_string(kMaxFp8AccumulatorBits) + " bits, got " + std::to_string(spec.bits));
+  }
 }
 
 int Fp8ProductBits(const SmallFloatFormat& format) {
@@ -85,11 +93,7 @@ int128 Fp8Product(const SmallFloatFormat& format, uint32_t a, uint32_t b) {
 
 Fp8MacState Fp8MacStep(const SmallFloatFormat& format, Fp8MacState state, uint32_t a, uint32_t b,
                        const AccumulatorSpec& spec, int64_t* overflow_events) {
-  if (spec.bits < kMinFp8AccumulatorBits || spec.bits > kMaxFp8AccumulatorBits) {
-    throw InputError(
-        "FP8 MAC: the accumulator register must have " + std::to_string(kMinFp8AccumulatorBits) +
-        ".." + std::to_string(kMaxFp8AccumulatorBits) + " bits, got " + std::to_string(spec.bits));
-  }
+  CheckFp8Accumulator(spec);
   if (Fp8ProductBits(format) > kMaxFp8AccumulatorBits || Fp8ProductFractionBits(format) > 126) {
     throw InputError(std::string("FP8 MAC: the exact products of ") + format.name + " need " +
                      std::to_string(Fp8ProductBits(format)) + " bits and " +

@@ -246,10 +246,18 @@ onnx::AttributeProto* IntAttribute(onnx::NodeProto* n, const std::string& name) 
   return a;
 }
 
+// Variations of the graph below that must not be split.
+struct CacheVariant {
+  bool computed_cache = false;  // pk = Relu(pk_in), not a graph input
+  bool cache_second = false;    // Concat(Relu(nk), pk): the first input is computed
+  bool second_reader = false;   // the joined K is also read by a Relu feeding the output
+  bool name_taken = false;      // a graph input is named like the split's first new layer
+};
+
 // A decode step's attention over a cache of 3 positions and 1 new one (2 heads of 4 features),
 // without the softmax: scores = q · Transpose(Concat(pk, nk)), out = scores · Concat(pv, nv).
-// With `computed_cache`, pk is Relu(pk_in), not a graph input.
-onnx::ModelProto CacheAttention(bool computed_cache) {
+onnx::ModelProto CacheAttention(const CacheVariant& v = {}) {
+  const bool computed_cache = v.computed_cache;
   onnx::ModelProto m;
   m.set_ir_version(8);
   m.add_opset_import()->set_version(13);
@@ -260,11 +268,22 @@ onnx::ModelProto CacheAttention(bool computed_cache) {
   FloatIo(g->add_input(), "nk", {1, 2, 1, 4});
   FloatIo(g->add_input(), "pv", {1, 2, 3, 4});
   FloatIo(g->add_input(), "nv", {1, 2, 1, 4});
-  g->add_output()->set_name("out");
+  if (v.name_taken) {
+    FloatIo(g->add_input(), "scores/past", {1});
+  }
+  g->add_output()->set_name(v.second_reader ? "out2" : "out");
   if (computed_cache) {
     AddNode(g, "Relu", {"pk_in"}, "pk");
   }
-  IntAttribute(AddNode(g, "Concat", {"pk", "nk"}, "k"), "axis")->set_i(-2);
+  if (v.cache_second) {
+    AddNode(g, "Relu", {"nk"}, "nk_relu");
+  }
+  IntAttribute(AddNode(g, "Concat",
+                       v.cache_second ? std::vector<std::string>{"nk_relu", "pk"}
+                                      : std::vector<std::string>{"pk", "nk"},
+                       "k"),
+               "axis")
+      ->set_i(-2);
   onnx::AttributeProto* perm = AddNode(g, "Transpose", {"k"}, "kt")->add_attribute();
   perm->set_name("perm");
   perm->set_type(onnx::AttributeProto::INTS);
@@ -272,6 +291,14 @@ onnx::ModelProto CacheAttention(bool computed_cache) {
   AddNode(g, "MatMul", {"q", "kt"}, "scores");
   IntAttribute(AddNode(g, "Concat", {"pv", "nv"}, "v"), "axis")->set_i(2);
   AddNode(g, "MatMul", {"scores", "v"}, "out");
+  if (v.second_reader) {  // out2 = out + the mean of Relu(k) over its positions
+    AddNode(g, "Relu", {"k"}, "k_relu");
+    onnx::AttributeProto* axes = AddNode(g, "ReduceMean", {"k_relu"}, "k_mean")->add_attribute();
+    axes->set_name("axes");
+    axes->set_type(onnx::AttributeProto::INTS);
+    axes->add_ints(2);
+    AddNode(g, "Add", {"out", "k_mean"}, "out2");
+  }
   return m;
 }
 
@@ -290,7 +317,7 @@ std::map<NetOp, int> CountOps(const NetworkSpec& net) {
 }  // namespace
 
 TEST_CASE("A matmul reading Concat(cache, new) is split at the cache, with the same values") {
-  const NetworkSpec net = ImportOnnx(WriteTemp("cache.onnx", CacheAttention(false)));
+  const NetworkSpec net = ImportOnnx(WriteTemp("cache.onnx", CacheAttention()));
   auto ops = CountOps(net);
   CHECK(ops[NetOp::kMatMul] == 4);
   CHECK(ops[NetOp::kConcat] == 1);  // the scores of the 3 cached and the 1 new position
@@ -332,12 +359,23 @@ TEST_CASE("A matmul reading Concat(cache, new) is split at the cache, with the s
       CHECK(std::abs(got[h * 4 + d] - want) <= 1e-5);
     }
   }
-  // A cache computed in the graph, not given as an input, is left as written; the context,
-  // whose cache is an input, is still split.
-  ops = CountOps(ImportOnnx(WriteTemp("cache_computed.onnx", CacheAttention(true))));
-  CHECK(ops[NetOp::kMatMul] == 1 + 2);
-  CHECK(ops[NetOp::kTranspose] == 1);
-  CHECK(ops[NetOp::kConcat] == 1);
+  // Each variation leaves the scores as written (one matmul reading a transpose of a concat);
+  // the context, whose cache is a first concat input read by the matmul alone, is still split.
+  CacheVariant computed, second, shared, taken;
+  computed.computed_cache = true;
+  second.cache_second = true;
+  shared.second_reader = true;
+  taken.name_taken = true;
+  for (const auto& [name, v] : std::vector<std::pair<std::string, CacheVariant>>{
+           {"computed", computed}, {"second", second}, {"shared", shared}, {"taken", taken}}) {
+    INFO(name);
+    const NetworkSpec n = ImportOnnx(WriteTemp("cache_" + name + ".onnx", CacheAttention(v)));
+    ops = CountOps(n);
+    CHECK(ops[NetOp::kMatMul] == 1 + 2);
+    CHECK(ops[NetOp::kTranspose] == 1);
+    CHECK(ops[NetOp::kConcat] == 1);
+    CHECK(n.FindLayer("scores")->op == NetOp::kMatMul);
+  }
 }
 
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {

@@ -141,7 +141,6 @@ TEST_CASE("MX GEMMs on the PE array equal MxGemm on every element", "[format_gem
         RequireSameBits(r.y, want);
         CHECK(r.passes == (k + 31) / 32);
         CHECK(r.cycles == BlockCycles(shape, m, k, n, 32));
-        CHECK(r.overflow_events == 0);
         for (const float y : want) {
           nan_outputs += std::isnan(y) ? 1 : 0;
         }
@@ -211,7 +210,6 @@ TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element
         RequireSameBits(r.y, GroupGemmInt8(x, m, a_scale, w));
         CHECK(r.passes == 3);
         CHECK(r.cycles == BlockCycles(shape, m, k, n, group));
-        CHECK(r.overflow_events == 0);
         ++cases;
       }
     }

@@ -17,6 +17,11 @@
 #include "quasar/models/small_float.h"
 
 namespace quasar::models {
+
+float Fp8TensorScale(const SmallFloatFormat& f, double amax) {
+  return amax > 0 ? static_cast<float>(amax / f.max_finite) : 1.0f;
+}
+
 namespace {
 
 constexpr int kHistogramBins = 2048;  // QuantizeOptions' default, for mse and kl
@@ -35,11 +40,6 @@ void SmallFloatQdq(const SmallFloatFormat& f, float scale, float* v, int64_t n) 
   for (int64_t i = 0; i < n; ++i) {
     v[i] = DequantizeSmallFloat(f, QuantizeSmallFloat(f, v[i], scale, true), scale);
   }
-}
-
-// The scale that maps max |x| onto the format's largest finite value (1 when all are zero).
-float Fp8Scale(const SmallFloatFormat& f, double amax) {
-  return amax > 0 ? static_cast<float>(amax / f.max_finite) : 1.0f;
 }
 
 // Rows of `cols` values, each cut into MX blocks, quantize-dequantized in place.
@@ -143,7 +143,7 @@ FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecisi
     for (int64_t i = 0; i < per; ++i) {
       amax = std::max(amax, std::fabs(static_cast<double>(v[i])));
     }
-    SmallFloatQdq(f, Fp8Scale(f, amax), v, per);
+    SmallFloatQdq(f, Fp8TensorScale(f, amax), v, per);
   }
   return y;
 }
@@ -165,8 +165,9 @@ EmulatedNetwork EmulateQuantization(
       observers.emplace(name, Observer(false, 0));
     }
   }
-  for (const auto& sample : calibration) {
-    const auto tensors = RunFloatNetwork(net, params, sample);
+  for (const auto& sample : calibration) {  // a stored input observed as stored
+    const auto tensors =
+        RunFloatNetwork(net, params, StoredInputs(net, sample, net.policy.rounding));
     for (auto& [name, obs] : observers) {
       obs.Observe(tensors.at(name));
     }
@@ -181,8 +182,8 @@ EmulatedNetwork EmulateQuantization(
       const CalibOptions opt{t.precision.calibration, net.policy.percentile, kHistogramBins};
       t.params = d.activation_params(obs, t.precision.StorageType(), t.precision.symmetric, opt);
     } else if (!IsMx(d)) {
-      t.scale = Fp8Scale(FindSmallFloat(d.format),
-                         std::max(std::fabs(obs.Min(0)), std::fabs(obs.Max(0))));
+      t.scale = Fp8TensorScale(FindSmallFloat(d.format),
+                               std::max(std::fabs(obs.Min(0)), std::fabs(obs.Max(0))));
     }
     e.tensors.emplace(name, std::move(t));
   }
@@ -199,12 +200,11 @@ EmulatedNetwork EmulateQuantization(
 std::map<std::string, FloatTensor> RunEmulatedNetwork(
     const NetworkSpec& net, const EmulatedNetwork& e,
     const std::map<std::string, FloatTensor>& inputs) {
-  std::map<std::string, FloatTensor> q = inputs;
+  std::map<std::string, FloatTensor> q = StoredInputs(net, inputs, e.rounding);
   for (const NetInput& in : net.inputs) {
-    const auto x = inputs.find(in.name);
-    if (x != inputs.end()) {
-      q[in.name] = QuantizeDequantize(e.tensors.at(in.name),
-                                      StoredInputValues(in, x->second, e.rounding), e.rounding);
+    const auto x = q.find(in.name);
+    if (x != q.end()) {
+      x->second = QuantizeDequantize(e.tensors.at(in.name), x->second, e.rounding);
     }
   }
   return RunFloatNetwork(net, e.params, q, {}, [&](const NetLayer& l, FloatTensor* y) {

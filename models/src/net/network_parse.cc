@@ -159,12 +159,13 @@ void ReadInputs(const MapReader& root, const std::string& base_dir, NetworkSpec*
       in.precision = ReadOperand(*p);
     }
     if (auto s = m.String("storage", false)) {
-      const std::optional<QuantCode> code = ParseQuantCode(*s);
-      if (code && IsNumberFormat(*code)) {
+      if (const std::optional<QuantCode> code = ParseFormatShorthand(*s)) {
         in.storage = code;
       } else {
         m.Error("storage", "must be a number format (" + NumberFormatChoices() +
-                               "; an integer input's bits are its `precision`), got '" + *s + "'");
+                               ", or fp8, mxfp8, mxfp6, mxfp4; an integer input's bits are its "
+                               "`precision`), got '" +
+                               *s + "'");
       }
     }
     net->inputs.push_back(in);

@@ -11,8 +11,9 @@
 #include "quasar/models/calib/weight_quantizers.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/fixed_quant.h"
-#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/net/input_storage.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/models/net/quantized_net.h"
 #include "quasar/models/quant_code.h"
 #include "quasar/models/requant.h"
 
@@ -88,7 +89,9 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
   for (size_t s = 0; s < calibration.size(); ++s) {
     progress("calibration sample " + std::to_string(s + 1) + "/" +
              std::to_string(calibration.size()) + ": float forward pass");
-    const auto tensors = RunFloatNetwork(net, params, calibration[s]);
+    // A stored input (input_storage.h) is observed as stored, as the golden run reads it.
+    const auto tensors =
+        RunFloatNetwork(net, params, StoredInputs(net, calibration[s], net.policy.rounding));
     for (auto& [name, obs] : observers) {
       obs.Observe(tensors.at(name));
     }

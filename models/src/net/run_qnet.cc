@@ -31,8 +31,9 @@ QuantizedRun RunQuantizedNetwork(const QuantizedNetwork& qnet,
       throw InputError("network input '" + in.name + "' must have shape " +
                        ShapeToString(in.shape));
     }
-    run.tensors[in.name] = QuantizeInput(StoredInputValues(in, it->second, net.policy.rounding),
-                                         qnet.tensors.at(in.name), net.policy.rounding);
+    run.tensors[in.name] =
+        QuantizeInput(StoredInputValues(net, in, it->second, net.policy.rounding),
+                      qnet.tensors.at(in.name), net.policy.rounding);
   }
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetLayer& l = net.layers[i];

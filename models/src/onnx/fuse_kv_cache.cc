@@ -26,32 +26,15 @@
 
 #include "fuse_readers.h"
 #include "importer.h"
+#include "quasar/models/ref/float_ops.h"
 
 namespace quasar::models::onnx_import {
 namespace {
 
-bool IsNetworkInput(const NetworkSpec& net, const std::string& tensor) {
-  for (const NetInput& in : net.inputs) {
-    if (in.name == tensor) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // A transpose swapping the last two axes.
 bool SwapsLastTwo(const NetLayer& t) {
-  const size_t r = t.perm.size();
-  if (t.op != NetOp::kTranspose || r < 2) {
-    return false;
-  }
-  for (size_t i = 0; i + 2 < r; ++i) {
-    if (t.perm[i] != static_cast<int64_t>(i)) {
-      return false;
-    }
-  }
-  return t.perm[r - 2] == static_cast<int64_t>(r - 1) &&
-         t.perm[r - 1] == static_cast<int64_t>(r - 2);
+  return t.op == NetOp::kTranspose && t.perm.size() >= 2 &&
+         t.perm == SwapLastTwoAxes(static_cast<int>(t.perm.size()));
 }
 
 // The layer computing `tensor` when `reader` is its only reader; else null.
@@ -77,7 +60,7 @@ struct CacheRead {
 // repeat_kv as imported: m = reshape(e) [B, kv·g, L, d], e = concat of g copies of u along axis 2,
 // u = reshape(x) [B, kv, 1, L, d], each read by the next alone. Returns g and sets `*x` (0 if `m`
 // is not such a chain).
-int64_t MatchRepeat(const Readers& r, const NetLayer& m, std::string* x,
+int64_t MatchRepeat(const NetworkSpec& net, const Readers& r, const NetLayer& m, std::string* x,
                     std::set<std::string>* drop) {
   if (m.op != NetOp::kReshape || m.output_shape.size() != 4) {
     return 0;
@@ -104,7 +87,9 @@ int64_t MatchRepeat(const Readers& r, const NetLayer& m, std::string* x,
   const Shape& us = u->output_shape;
   const Shape& ms = m.output_shape;
   const auto g = static_cast<int64_t>(e->inputs.size());
-  if (ms[0] != us[0] || ms[1] != us[1] * g || ms[2] != us[3] || ms[3] != us[4]) {
+  const Shape* xs = ShapeOf(net, r, u->inputs[0]);  // u only inserts the axis of extent 1
+  if (ms[0] != us[0] || ms[1] != us[1] * g || ms[2] != us[3] || ms[3] != us[4] || xs == nullptr ||
+      *xs != Shape{us[0], us[1], us[3], us[4]}) {
     return 0;
   }
   *x = u->inputs[0];
@@ -126,11 +111,11 @@ bool MatchCacheRead(const NetworkSpec& net, const Readers& r, const NetLayer& mm
   }
   if (b != nullptr && b->op == NetOp::kReshape) {
     std::string x;
-    c->repeat = MatchRepeat(r, *b, &x, &c->drop);
+    c->repeat = MatchRepeat(net, r, *b, &x, &c->drop);
     b = c->repeat > 0 ? r.Layer(x) : nullptr;
   }
   if (b == nullptr || b->op != NetOp::kConcat || b->activation != Activation::kNone ||
-      b->inputs.size() != 2 || !IsNetworkInput(net, b->inputs[0])) {
+      b->inputs.size() != 2 || net.FindInput(b->inputs[0]) == nullptr) {
     return false;
   }
   const size_t rank = b->output_shape.size();
@@ -231,9 +216,12 @@ std::vector<NetLayer> SplitAtCache(const NetworkSpec& net, const Readers& r, con
   return out;
 }
 
-bool NamesFree(const Readers& r, const std::vector<NetLayer>& layers, const std::string& keep) {
+// Whether the new layers' names are free: no layer or network input has them (the last one
+// keeps the matmul's own name).
+bool NamesFree(const NetworkSpec& net, const Readers& r, const std::vector<NetLayer>& layers,
+               const std::string& keep) {
   for (const NetLayer& l : layers) {
-    if (l.name != keep && r.Layer(l.name) != nullptr) {
+    if (l.name != keep && ShapeOf(net, r, l.name) != nullptr) {
       return false;
     }
   }
@@ -249,7 +237,7 @@ int FuseKvCacheReads(NetworkSpec* net) {
       return false;
     }
     std::vector<NetLayer> repl = SplitAtCache(*net, r, c);
-    if (!NamesFree(r, repl, l.name)) {
+    if (!NamesFree(*net, r, repl, l.name)) {
       return false;
     }
     const std::string name = l.name;

@@ -64,8 +64,10 @@ int32_t Units(const UnitTable& t, uint32_t code, const char* operand, int64_t ro
 
 PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, bool checked) {
   if (shape.pack != 1 || shape.chunked) {
-    throw InputError("a number-format GEMM runs one operand pair per PE per cycle (pack 1), got " +
-                     std::to_string(shape.pack));
+    throw InputError(
+        "a number-format GEMM runs one operand pair per PE per cycle, one addition "
+        "each (pack 1, not chunked), got pack " +
+        std::to_string(shape.pack) + (shape.chunked ? ", chunked" : ""));
   }
   if (acc.bits > models::kMaxAccumulatorBits) {
     throw InputError("the PE array's partial sums are 64-bit integers; this GEMM needs a " +
@@ -210,11 +212,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
                      std::to_string(b.size()) + " codes for M = " + std::to_string(m) +
                      ", K = " + std::to_string(k) + ", N = " + std::to_string(n));
   }
-  if (acc.bits < models::kMinFp8AccumulatorBits) {
-    throw InputError("FP8 MAC: the accumulator register must have at least " +
-                     std::to_string(models::kMinFp8AccumulatorBits) + " bits, got " +
-                     std::to_string(acc.bits));
-  }
+  models::CheckFp8Accumulator(acc);
   const UnitTable t =
       MakeUnitTable(format.name, format.code_count(), [&](uint32_t c, bool& finite) {
         return models::SmallFloatUnits(format, c, finite);

@@ -41,9 +41,12 @@ namespace quasar::models {
 inline constexpr int kMinFp8AccumulatorBits = kMinAccumulatorBits;
 inline constexpr int kMaxFp8AccumulatorBits = 128;
 
-// F = 2 * bias + 2 * mantissa_bits - 2: a product of two finite codes is an integer number of
-// units 2^-F.
+// F = 2 * bias + 2 * mantissa_bits - 2 = -2 * SmallFloatQuantumExp: a product of two finite codes
+// is an integer number of units 2^-F, the product of two quanta.
 int Fp8ProductFractionBits(const SmallFloatFormat& format);
+// Throws InputError naming the width when spec.bits is outside
+// kMinFp8AccumulatorBits..kMaxFp8AccumulatorBits.
+void CheckFp8Accumulator(const AccumulatorSpec& spec);
 // Two's complement bits that hold every finite product in units of 2^-F:
 // 2 * (M + 1) + 2 * (E'max - 1) + 1, E'max the largest exponent field of a finite code
 // (E4M3: 15, E5M2: 30). E4M3: 37; E5M2: 65.

@@ -31,8 +31,13 @@
 #include "quasar/models/net/network.h"
 #include "quasar/models/quant_params.h"
 #include "quasar/models/rounding.h"
+#include "quasar/models/small_float.h"
 
 namespace quasar::models {
+
+// The FP8 scale that maps max |x| = `amax` onto the format's largest finite value (1 when all
+// are zero): the emulation's FP8 tensors and a stored input's (input_storage.h).
+float Fp8TensorScale(const SmallFloatFormat& format, double amax);
 
 // Whether `net` has a precision only the emulation runs: a number format or weights quantized
 // per group.

@@ -5,13 +5,16 @@
 // dequantized, then quantized to the input's own precision at the array's edge (the golden run's
 // QuantizeInput, or the emulation's quantize-dequantize). How each format stores a tensor:
 //   - FP8: one scale per tensor, max |x| / the format's largest finite value over this tensor
-//     (1 if all zero), encode saturating (OFP8's saturating mode), as the emulation's FP8
-//     activations (emulated_quant.h) but from the tensor itself: a cache's scale is written with
-//     it, not calibrated;
-//   - MX: blocks of 32 along the last axis (the emulation's rule for tensors other than NCHW;
-//     for the zoo's K^T cache [kv, d, L] that is the positions L, not the score matmul's K).
-// The byte counts of the layers reading the input are the format's (compiler PrepareLayer); the
-// conversion to the precision at the array's edge is not priced.
+//     (1 if all zero; Fp8TensorScale), encode saturating (OFP8's saturating mode): a cache's
+//     scale is written with it, not calibrated;
+//   - MX: blocks of 32 along the axis the layers reading the input reduce over (StorageBlockAxis),
+//     as the MX dot product runs its blocks along K and as the byte counts of those layers price
+//     the block scales (compiler PrepareLayer: one scale per block of each tile's K).
+// The conversion to the precision at the array's edge is not priced.
+
+#include <map>
+#include <optional>
+#include <string>
 
 #include "quasar/models/net/network.h"
 #include "quasar/models/rounding.h"
@@ -19,7 +22,22 @@
 
 namespace quasar::models {
 
+// What `in` is stored as: its storage format at that format's bits; nullopt without storage.
+std::optional<OperandPrecision> StoragePrecision(const NetInput& in);
+
+// The axis an input's MX blocks run along: the reduction axis of the GEMM layers reading it (a
+// matmul's second operand: its second-to-last axis, its last with transpose_b; a convolution's
+// input: the channels, axis 1; any other GEMM's first operand: its last axis), or its last axis
+// when no GEMM reads it. InputError naming the input and two layers when readers reduce it along
+// different axes.
+int StorageBlockAxis(const NetworkSpec& net, const NetInput& in);
+
 // `x` as `in` stores it: unchanged without a storage format, else quantize-dequantized by it.
-FloatTensor StoredInputValues(const NetInput& in, const FloatTensor& x, RoundingMode rounding);
+FloatTensor StoredInputValues(const NetworkSpec& net, const NetInput& in, const FloatTensor& x,
+                              RoundingMode rounding);
+// Every network input of `inputs` as stored (the others as given).
+std::map<std::string, FloatTensor> StoredInputs(const NetworkSpec& net,
+                                                const std::map<std::string, FloatTensor>& inputs,
+                                                RoundingMode rounding);
 
 }  // namespace quasar::models
