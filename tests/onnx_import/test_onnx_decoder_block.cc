@@ -378,6 +378,38 @@ TEST_CASE("A matmul reading Concat(cache, new) is split at the cache, with the s
   }
 }
 
+TEST_CASE("A repeat whose reshapes do more than add an axis is not folded into the split") {
+  // A rank-3 cache [2, 3, 4] joined to [2, 4, 4], reshaped to [1, 2, 1, 4, 4], repeated twice and
+  // reshaped to [1, 4, 4, 4]: the chain of repeat_kv, but its first reshape also adds the batch
+  // axis, so the split matmuls could not read the cache itself. Imported as written, it runs.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = m.mutable_graph();
+  g->set_name("rank3");
+  FloatIo(g->add_input(), "q", {1, 4, 1, 4});
+  FloatIo(g->add_input(), "pk", {2, 3, 4});
+  FloatIo(g->add_input(), "nk", {2, 1, 4});
+  g->add_output()->set_name("scores");
+  IntConstant(g, "s5", {5}, {1, 2, 1, 4, 4});
+  IntConstant(g, "e5", {5}, {1, 2, 2, 4, 4});
+  IntConstant(g, "s4", {4}, {1, 4, 4, 4});
+  IntAttribute(AddNode(g, "Concat", {"pk", "nk"}, "k"), "axis")->set_i(1);
+  AddNode(g, "Reshape", {"k", "s5"}, "u");
+  AddNode(g, "Expand", {"u", "e5"}, "e");
+  AddNode(g, "Reshape", {"e", "s4"}, "r");
+  onnx::AttributeProto* perm = AddNode(g, "Transpose", {"r"}, "kt")->add_attribute();
+  perm->set_name("perm");
+  perm->set_type(onnx::AttributeProto::INTS);
+  for (int64_t p : {0, 1, 3, 2}) perm->add_ints(p);
+  AddNode(g, "MatMul", {"q", "kt"}, "scores");
+  const NetworkSpec net = ImportOnnx(WriteTemp("rank3_cache.onnx", m));
+  const auto ops = CountOps(net);
+  CHECK(ops.at(NetOp::kMatMul) == 1);
+  CHECK(net.FindLayer("scores")->op == NetOp::kMatMul);
+  CHECK(net.ShapeOf("scores") == Shape{1, 4, 1, 4});
+}
+
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {
   onnx::ModelProto m;
   m.set_ir_version(8);
