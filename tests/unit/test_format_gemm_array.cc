@@ -1,8 +1,8 @@
 // The number formats' GEMMs on the cycle model's PE array (sim/cycle/format_gemm.h) against the
-// golden kernels, every output element compared bit for bit: every MX format the array's lanes
-// hold (and a mixed pair), W4A8 groups, and the small floats (every pair of finite codes, then
-// whole reductions through narrow wrapping and saturating registers), in the three dataflows on
-// arrays small enough to fold many times. Then what the array refuses.
+// golden kernels, every output element compared bit for bit: every MX format (and mixed pairs,
+// one of them split into halves), W4A8 groups, and the small floats (every pair of finite codes,
+// E5M2's in halves; then whole reductions through narrow wrapping and saturating registers), in
+// the three dataflows on arrays small enough to fold many times. Then what the array refuses.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -123,9 +123,8 @@ TEST_CASE("MX GEMMs on the PE array equal MxGemm on every element", "[format_gem
   const int64_t ks[] = {1, 7, 32, 33, 70, 96};
   int64_t cases = 0, nan_outputs = 0;
   for (const MxFormat& f : MxFormats()) {
-    if (std::string(f.name) == "mxfp8_e5m2") {
-      continue;  // refused (below)
-    }
+    // E5M2 elements are wider than a lane: two halves each, four passes per block.
+    const int64_t passes_per_block = std::string(f.name) == "mxfp8_e5m2" ? 4 : 1;
     for (const Dataflow df : kDataflows) {
       for (const int64_t k : ks) {
         const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
@@ -139,8 +138,8 @@ TEST_CASE("MX GEMMs on the PE array equal MxGemm on every element", "[format_gem
                     << shape.cols << " M " << m << " K " << k << " N " << n);
         const std::vector<float> want = MxGemm(a, wt);
         RequireSameBits(r.y, want);
-        CHECK(r.passes == (k + 31) / 32);
-        CHECK(r.cycles == BlockCycles(shape, m, k, n, 32));
+        CHECK(r.passes == passes_per_block * ((k + 31) / 32));
+        CHECK(r.cycles == passes_per_block * BlockCycles(shape, m, k, n, 32));
         for (const float y : want) {
           nan_outputs += std::isnan(y) ? 1 : 0;
         }
@@ -155,7 +154,16 @@ TEST_CASE("MX GEMMs on the PE array equal MxGemm on every element", "[format_gem
     CppArray array;
     RequireSameBits(sim::cycle::MxGemmOnArray(array, ArrayShape(df, 3, 2), a, wt).y, MxGemm(a, wt));
   }
-  CHECK(cases == 5 * 3 * 6);
+  // One operand split, the other not: MXFP8 E5M2 activations, MXINT8 weights, two passes a block.
+  const MxMatrix a5 = RandomMx(FindMxFormat("mxfp8_e5m2"), 4, 70, false, rng);
+  const MxMatrix w8 = RandomMx(FindMxFormat("mxint8"), 3, 70, false, rng);
+  for (const Dataflow df : kDataflows) {
+    CppArray array;
+    const FormatGemmResult r = sim::cycle::MxGemmOnArray(array, ArrayShape(df, 2, 3), a5, w8);
+    RequireSameBits(r.y, MxGemm(a5, w8));
+    CHECK(r.passes == 2 * 3);
+  }
+  CHECK(cases == 6 * 3 * 6);
   CHECK(nan_outputs > 0);  // the NaN scales reached the outputs
 }
 
@@ -170,6 +178,10 @@ TEST_CASE("the block-sum register is as wide as the format's largest block sum",
   const MxMatrix b = RandomMx(FindMxFormat("mxfp8_e4m3"), 2, 40, false, rng);
   CHECK(sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2), b, b)
             .accumulator_bits == 42);
+  // MXFP8 E5M2, in halves of at most 2^16 - 1: 32 products of two halves, 2^37, 38 signed bits.
+  const MxMatrix c = RandomMx(FindMxFormat("mxfp8_e5m2"), 2, 40, false, rng);
+  CHECK(sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2), c, c)
+            .accumulator_bits == 38);
 }
 
 TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element",
@@ -221,8 +233,9 @@ TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact"
           "[format_gemm]") {
   // One GEMM of M x 1 times 1 x N holds every pair once: each output is one product in the FP8
   // MAC's register, converted once (Fp8MacStep then Fp8AccumulatorToFloat).
-  for (const char* name : {"fp8_e4m3", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1"}) {
+  for (const char* name : {"fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1"}) {
     const SmallFloatFormat& f = FindSmallFloat(name);
+    const bool halves = std::string(name) == "fp8_e5m2";  // 2^31.8 units: two halves each
     std::vector<uint32_t> codes;
     for (uint32_t c = 0; c < f.code_count(); ++c) {
       if (std::isfinite(Decode(f, c))) {
@@ -230,7 +243,8 @@ TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact"
       }
     }
     const int64_t count = static_cast<int64_t>(codes.size());
-    const AccumulatorSpec acc{64, OverflowMode::kWrap};
+    // E5M2's products need 65 bits (fp8_mac.h); an 80-bit register holds any one.
+    const AccumulatorSpec acc{halves ? 80 : 64, OverflowMode::kWrap};
     std::vector<float> want;
     for (const uint32_t a : codes) {
       for (const uint32_t b : codes) {
@@ -245,6 +259,7 @@ TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact"
           array, ArrayShape(df, 4, 3), f, codes, codes, count, 1, count, acc);
       RequireSameBits(r.y, want);
       CHECK(r.overflow_events == 0);
+      CHECK(r.passes == (halves ? 4 : 1));
     }
   }
 }
@@ -301,19 +316,76 @@ TEST_CASE("FP8 E4M3 reductions through narrow registers wrap and saturate as the
   CHECK(overflowing >= 6);  // the 30-bit registers at least
 }
 
+TEST_CASE("FP8 E5M2 reductions run in halves and equal the FP8 MAC's register", "[format_gemm]") {
+  const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
+  std::mt19937 rng(5206);
+  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
+  auto finite_code = [&] {
+    uint32_t c = 0;
+    do {
+      c = dist(rng);
+    } while (!std::isfinite(Decode(f, c)));
+    return c;
+  };
+  int64_t cases = 0;
+  for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
+    for (const Dataflow df : kDataflows) {
+      const int64_t m = 4, k = 57, n = 5;
+      std::vector<uint32_t> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n));
+      for (uint32_t& c : a) c = finite_code();
+      for (uint32_t& c : b) c = finite_code();
+      // 57 products of up to 2^63.6 units: 71 bits hold them; the register has 80.
+      const AccumulatorSpec acc{80, mode};
+      std::vector<float> want;
+      int64_t want_events = 0;
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          Fp8MacState s;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            s = Fp8MacStep(f, s, a[static_cast<size_t>(i * k + kk)],
+                           b[static_cast<size_t>(kk * n + j)], acc, &want_events);
+          }
+          want.push_back(Fp8AccumulatorToFloat(f, s));
+        }
+      }
+      CppArray array;
+      const PeConfig shape = ArrayShape(df, 3, 2);
+      const FormatGemmResult r =
+          sim::cycle::SmallFloatGemmOnArray(array, shape, f, a, b, m, k, n, acc);
+      INFO("saturate " << (mode == OverflowMode::kSaturate) << " dataflow "
+                       << static_cast<int>(df));
+      RequireSameBits(r.y, want);
+      CHECK(want_events == 0);
+      CHECK(r.overflow_events == 0);
+      CHECK(r.passes == 4);
+      CHECK(r.cycles == 4 * BlockCycles(shape, m, k, n, k));
+      CHECK(r.accumulator_bits == ExactSumBits(65535, 65535, k));
+      ++cases;
+    }
+  }
+  CHECK(cases == 6);
+}
+
 TEST_CASE("the PE array refuses what its integer lanes cannot hold", "[format_gemm]") {
   CppArray array;
   const PeConfig shape = ArrayShape(Dataflow::kWeightStationary, 2, 2);
   std::mt19937 rng(3);
-  // E5M2: 57344 is 2^31.8 units of 2^-16, past a 32-bit lane.
-  const MxMatrix e5 = RandomMx(FindMxFormat("mxfp8_e5m2"), 2, 8, false, rng);
-  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, shape, e5, e5),
-                      Catch::Contains("32-bit") && Catch::Contains("mxfp8_e5m2"));
+  // E5M2 runs in halves, so its register must hold the whole sum: one product of 57344^2 is
+  // 2^63.6 units of 2^-32, 65 signed bits.
   const SmallFloatFormat& e5m2 = FindSmallFloat("fp8_e5m2");
   const std::vector<uint32_t> one{0x3C};  // 1.0
   REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e5m2, one, one, 1, 1, 1,
                                                         {64, OverflowMode::kWrap}),
-                      Catch::Contains("fp8_e5m2"));
+                      Catch::Contains("fp8_e5m2") && Catch::Contains("65 bits") &&
+                          Catch::Contains("the register has 64"));
+  CHECK(sim::cycle::SmallFloatGemmOnArray(array, shape, e5m2, one, one, 1, 1, 1,
+                                          {65, OverflowMode::kWrap})
+            .y == std::vector<float>{1.0f});
+  // Past two halves of a lane: a 1-6-1 float (bias 31) reaches 1.5 * 2^62 units of 2^-31.
+  const SmallFloatFormat e6m1{"e6m1", 6, 1, 31, true, NanCodes::kIeee, 3221225472.0, "test"};
+  REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e6m1, one, one, 1, 1, 1,
+                                                        {128, OverflowMode::kWrap}),
+                      Catch::Contains("e6m1") && Catch::Contains("two 16-bit halves"));
   // A NaN element, named by its position.
   const SmallFloatFormat& e4 = FindSmallFloat("fp8_e4m3");
   const std::vector<uint32_t> a{0x38, FirstNonFinite(e4)};

@@ -18,17 +18,41 @@ namespace {
 using quasar::InputError;
 
 constexpr int64_t kLaneMax = std::numeric_limits<int32_t>::max();
+// A wider element runs as two halves of kHalfBits (format_gemm.h, "Wide elements").
+constexpr int kHalfBits = 16;
+constexpr int64_t kHalfMask = (int64_t{1} << kHalfBits) - 1;
+constexpr int64_t kSplitMax = (int64_t{1} << (2 * kHalfBits)) - 1;
 
-// The integer GEMM the array runs: a (M x K) and b (K x N), row-major, as the MAC sees them.
+// The integer GEMM of a format: a (M x K) and b (K x N), row-major, in units of each operand's
+// quantum, and each operand's largest magnitude.
 struct IntGemm {
   int64_t m = 0, k = 0, n = 0;
-  std::vector<int32_t> a, b;
+  std::vector<int64_t> a, b;
+  int64_t max_a = 0, max_b = 0;
 };
 
+// An operand's pieces: itself when it fits a lane, else its two halves.
+int Pieces(int64_t max_abs) { return max_abs <= kLaneMax ? 1 : 2; }
+int64_t PieceMax(int64_t max_abs) { return Pieces(max_abs) == 1 ? max_abs : kHalfMask; }
+// Piece p of v: v itself, or sign(v) * the p-th half of |v| (worth 2^(kHalfBits * p)).
+int32_t Piece(int64_t v, int pieces, int p) {
+  if (pieces == 1) {
+    return static_cast<int32_t>(v);
+  }
+  const int64_t half = (std::llabs(v) >> (kHalfBits * p)) & kHalfMask;
+  return static_cast<int32_t>(v < 0 ? -half : half);
+}
+
+// The register of one pass over `count` products: the exact sum of the pieces'.
+int PassBits(const IntGemm& g, int64_t count) {
+  return std::max(ExactSumBits(PieceMax(g.max_a), PieceMax(g.max_b), count),
+                  models::kMinAccumulatorBits);
+}
+
 // Each finite code's value in units of its format's quantum (0 for NaN and infinity), and the
-// largest magnitude; refuses a format whose units do not fit the array's 32-bit lanes.
+// largest magnitude; refuses a format whose units do not fit two halves of a lane.
 struct UnitTable {
-  std::vector<int32_t> units;
+  std::vector<int64_t> units;
   std::vector<bool> finite;
   int64_t max_abs = 0;
 };
@@ -41,19 +65,19 @@ UnitTable MakeUnitTable(const std::string& format, uint32_t code_count, UnitsOf 
   for (uint32_t c = 0; c < code_count; ++c) {
     bool finite = true;
     const int64_t u = units_of(c, finite);
-    if (std::llabs(u) > kLaneMax) {
-      throw InputError("the PE array's operand lanes are 32-bit integers; " + format +
-                       " elements need " + std::to_string(u) +
-                       " units of its quantum, more than they hold");
+    if (std::llabs(u) > kSplitMax) {
+      throw InputError("the PE array's operand lanes are 32-bit integers, a wider element two " +
+                       std::to_string(kHalfBits) + "-bit halves; " + format + " elements need " +
+                       std::to_string(u) + " units of its quantum, more than they hold");
     }
-    t.units[c] = static_cast<int32_t>(u);
+    t.units[c] = u;
     t.finite[c] = finite;
     t.max_abs = std::max<int64_t>(t.max_abs, std::llabs(u));
   }
   return t;
 }
 
-int32_t Units(const UnitTable& t, uint32_t code, const char* operand, int64_t row, int64_t col) {
+int64_t Units(const UnitTable& t, uint32_t code, const char* operand, int64_t row, int64_t col) {
   if (!t.finite[code]) {
     throw InputError(std::string("the PE array adds integers; ") + operand + " element (" +
                      std::to_string(row) + ", " + std::to_string(col) +
@@ -79,15 +103,25 @@ PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, 
   return c;
 }
 
-// Runs K range [k0, k1) of g as one reduction from accumulators 0: sums (M x N) and the cycles.
-int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
+// Runs K range [k0, k1) of g, A's piece pa and B's piece pb, as one reduction from
+// accumulators 0: sums (M x N) and the cycles.
+int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, int pa, int pb,
                 std::vector<int64_t>* sums) {
   const int64_t kb = k1 - k0;
+  const int na = Pieces(g.max_a), nb = Pieces(g.max_b);
   std::vector<int32_t> a(static_cast<size_t>(g.m * kb)), b(static_cast<size_t>(kb * g.n));
   for (int64_t i = 0; i < g.m; ++i) {
-    std::copy_n(&g.a[static_cast<size_t>(i * g.k + k0)], kb, &a[static_cast<size_t>(i * kb)]);
+    for (int64_t k = 0; k < kb; ++k) {
+      a[static_cast<size_t>(i * kb + k)] =
+          Piece(g.a[static_cast<size_t>(i * g.k + k0 + k)], na, pa);
+    }
   }
-  std::copy_n(&g.b[static_cast<size_t>(k0 * g.n)], kb * g.n, b.begin());
+  for (int64_t k = 0; k < kb; ++k) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      b[static_cast<size_t>(k * g.n + j)] =
+          Piece(g.b[static_cast<size_t>((k0 + k) * g.n + j)], nb, pb);
+    }
+  }
   sums->assign(static_cast<size_t>(g.m * g.n), 0);
   TileOperands t;
   t.m = g.m;
@@ -99,23 +133,41 @@ int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
   return runner.Run(t).cycles;
 }
 
-// The block GEMM of format_gemm.h: each block of `block` along K a pass, then
+// The sums of K range [k0, k1) (M x N): one pass per pair of pieces, each pass's sums weighted
+// by its pieces' 2^(kHalfBits * (pa + pb)) and added in 128 bits. Exact, unless the register the
+// array was configured with wraps or saturates (one pass then: SmallFloatGemmOnArray).
+void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
+               std::vector<models::int128>* sums, FormatGemmResult* r) {
+  sums->assign(static_cast<size_t>(g.m * g.n), 0);
+  std::vector<int64_t> pass;
+  for (int pa = 0; pa < Pieces(g.max_a); ++pa) {
+    for (int pb = 0; pb < Pieces(g.max_b); ++pb) {
+      r->cycles += RunPass(runner, g, k0, k1, pa, pb, &pass);
+      ++r->passes;
+      const models::int128 weight = models::int128{1} << (kHalfBits * (pa + pb));
+      for (size_t o = 0; o < pass.size(); ++o) {
+        (*sums)[o] += static_cast<models::int128>(pass[o]) * weight;
+      }
+    }
+  }
+}
+
+// The block GEMM of format_gemm.h: each block of `block` along K its exact sums, then
 // y = step(m, n, block index, exact sum, y) in K order, y from +0.
 template <typename Step>
 FormatGemmResult RunBlocks(ArrayIf& array, const PeConfig& shape, const IntGemm& g, int64_t block,
-                           int bits, Step step) {
+                           Step step) {
   FormatGemmResult r;
-  r.accumulator_bits = std::max(bits, models::kMinAccumulatorBits);
-  // The register holds every block sum, so the array may add unchecked.
+  r.accumulator_bits = PassBits(g, block);
+  // The register holds every pass's sum, so the array may add unchecked.
   const PeConfig cfg =
       ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
   array.Configure(cfg);
   TileRunner runner(array, cfg);
   r.y.assign(static_cast<size_t>(g.m * g.n), 0.0f);
-  std::vector<int64_t> sums;
+  std::vector<models::int128> sums;
   for (int64_t k0 = 0, b = 0; k0 < g.k; k0 += block, ++b) {
-    r.cycles += RunPass(runner, g, k0, std::min(g.k, k0 + block), &sums);
-    ++r.passes;
+    ExactSums(runner, g, k0, std::min(g.k, k0 + block), &sums, &r);
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t j = 0; j < g.n; ++j) {
         const size_t o = static_cast<size_t>(i * g.n + j);
@@ -153,6 +205,8 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
   g.m = a.rows;
   g.k = a.cols;
   g.n = wt.rows;
+  g.max_a = ta.max_abs;
+  g.max_b = tw.max_abs;
   g.a.resize(static_cast<size_t>(g.m * g.k));
   g.b.resize(static_cast<size_t>(g.k * g.n));
   for (int64_t i = 0; i < g.m; ++i) {
@@ -166,8 +220,8 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
     }
   }
   const int64_t block = a.format->block_size;
-  return RunBlocks(array, shape, g, block, ExactSumBits(ta.max_abs, tw.max_abs, block),
-                   [&](int64_t i, int64_t j, int64_t b, int64_t sum, float acc) {
+  return RunBlocks(array, shape, g, block,
+                   [&](int64_t i, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return acc + models::MxBlockSumToFloat(sum, *a.format, a.Scale(i, b),
                                                             *wt.format, wt.Scale(j, b));
                    });
@@ -181,7 +235,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
   g.m = m;
   g.k = w.k;
   g.n = w.n;
-  g.a = a;
+  g.a.assign(a.begin(), a.end());
   g.b.resize(static_cast<size_t>(g.k * g.n));
   const int64_t group = w.spec.group_size;
   for (int64_t k = 0; k < g.k; ++k) {
@@ -189,12 +243,13 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
       g.b[static_cast<size_t>(k * g.n + j)] = w.Code(k, j) - w.ZeroPoint(k / group, j);
     }
   }
-  const int64_t max_w = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
-  FormatGemmResult r =
-      RunBlocks(array, shape, g, group, ExactSumBits(128, max_w, group),
-                [&](int64_t, int64_t j, int64_t b, int64_t sum, float acc) {
-                  return models::GroupAccumulate(acc, sum, w.Scale(b, j));
-                });
+  g.max_a = 128;
+  g.max_b = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
+  FormatGemmResult r = RunBlocks(
+      array, shape, g, group, [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
+        // A group of int8 x int8 products is far inside int64 (PassBits <= 64).
+        return models::GroupAccumulate(acc, static_cast<int64_t>(sum), w.Scale(b, j));
+      });
   for (float& y : r.y) {
     y = models::GroupOutput(y, a_scale);
   }
@@ -230,6 +285,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   g.m = m;
   g.k = k;
   g.n = n;
+  g.max_a = g.max_b = t.max_abs;
   g.a.resize(a.size());
   g.b.resize(b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -239,14 +295,34 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
     g.b[i] = units(b[i], "B", static_cast<int64_t>(i) / n, static_cast<int64_t>(i) % n);
   }
   FormatGemmResult r;
-  r.accumulator_bits = acc.bits;
-  const PeConfig cfg = ArrayConfig(shape, acc, true);
-  array.Configure(cfg);
-  TileRunner runner(array, cfg);
-  std::vector<int64_t> sums(static_cast<size_t>(m * n), 0);
-  if (k > 0) {
-    r.cycles = RunPass(runner, g, 0, k, &sums);
-    r.passes = 1;
+  std::vector<models::int128> sums(static_cast<size_t>(m * n), 0);
+  if (Pieces(t.max_abs) == 1) {
+    // The array's register is the FP8 MAC's: it wraps or saturates per product, as the MAC does.
+    r.accumulator_bits = acc.bits;
+    const PeConfig cfg = ArrayConfig(shape, acc, true);
+    array.Configure(cfg);
+    TileRunner runner(array, cfg);
+    if (k > 0) {
+      ExactSums(runner, g, 0, k, &sums, &r);
+    }
+  } else {
+    // Split passes add the halves' exact sums, so the FP8 register must hold the whole sum.
+    const int needed = ExactSumBits(t.max_abs, t.max_abs, k);
+    if (needed > acc.bits) {
+      throw InputError(std::string(format.name) +
+                       " elements run on the array as two 16-bit halves, whose exact sums the "
+                       "post unit adds, so the FP8 register must hold any sum of the K = " +
+                       std::to_string(k) + " products: " + std::to_string(needed) +
+                       " bits, the register has " + std::to_string(acc.bits));
+    }
+    r.accumulator_bits = PassBits(g, k);
+    const PeConfig cfg =
+        ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
+    array.Configure(cfg);
+    TileRunner runner(array, cfg);
+    if (k > 0) {
+      ExactSums(runner, g, 0, k, &sums, &r);
+    }
   }
   r.y.resize(sums.size());
   for (size_t i = 0; i < sums.size(); ++i) {

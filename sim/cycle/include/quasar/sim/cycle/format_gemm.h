@@ -14,19 +14,27 @@
 // each block result, in K order (the one home of each rule is the golden kernel's header):
 //   MX      acc += MxBlockSumToFloat(sum, scales)            (float32, from +0)
 //   W4A8    acc = GroupAccumulate(acc, sum, scale(g, n)),  y = GroupOutput(acc, a_scale)
-// So a block GEMM takes ceil(K / block) passes of the tile sequencer over M x block x N, and its
-// cycles are theirs (the array holds one block of the reduction at a time).
+// So a block GEMM takes ceil(K / block) passes of the tile sequencer over M x block x N (times
+// the pieces' pairs, below), and its cycles are theirs (the array holds one block at a time).
 //
 // FP8 (no blocks). The whole reduction runs as one, through the accumulator register the caller
 // gives (wrap or saturate, counted), which is the FP8 MAC's fixed-point register (fp8_mac.h); the
 // post unit converts it once (Fp8AccumulatorToFloat).
 //
-// What does not fit the array's integer lanes is refused, naming it: operands of more than 31
-// bits plus sign (E5M2 elements are up to 2^31.8 units of 2^-16, so FP8 E5M2 and MXFP8 E5M2), a
-// block sum or FP8 register of more than 64 bits (the array's int64 partial sums),
-// NaN or infinite elements (a flag the array does not carry; the golden kernels' IEEE fallback
-// stays in models/), and a pack other than 1 (a format MAC has no precision scaling). W4A16
-// (float activations) has float sums, not integer ones, and has no path here.
+// Wide elements. An element of more than 31 bits plus sign (E5M2: up to 2^31.8 units of 2^-16,
+// so FP8 E5M2 and MXFP8 E5M2) runs as two 16-bit halves, v = sign(v) * (h * 2^16 + l), and each
+// pair of the operands' pieces is a pass of its own (4 for E5M2 x E5M2, 2 when one operand fits
+// a lane), its exact sum in a register of ExactSumBits(2^16 - 1, ...) bits; the post unit adds
+// the passes' sums in 128 bits, each times 2^(16 * (its halves' places)), which is the exact sum.
+// The FP8 MAC's register wraps or saturates per product, which separate passes cannot
+// reproduce, so a split FP8 GEMM needs a register that holds any sum of its K products.
+//
+// What does not fit is refused, naming it: elements wider than two halves (no format of the
+// table), a pass register or an unsplit FP8 register of more than 64 bits (the array's int64
+// partial sums), a split FP8 register narrower than its sums, NaN or infinite elements (a flag the
+// array does not carry; the golden kernels' IEEE fallback stays in models/), and a pack other
+// than 1 (a format MAC has no precision scaling). W4A16 (float activations) has float sums, not
+// integer ones, and has no path here.
 
 #include <cstdint>
 #include <vector>
@@ -42,7 +50,7 @@ namespace quasar::sim::cycle {
 struct FormatGemmResult {
   std::vector<float> y;  // M x N, row-major
   int64_t cycles = 0;    // the tile sequencer's, over every pass
-  int64_t passes = 0;    // reductions run on the array: blocks, or 1 for FP8
+  int64_t passes = 0;    // reductions run on the array: 1, 2 or 4 per block (FP8: one block)
   int64_t overflow_events = 0;
   int accumulator_bits = 0;  // the register the array ran with
 };
