@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "mx_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/ref/group_gemm.h"
@@ -69,18 +70,6 @@ int64_t BlockCycles(const PeConfig& s, int64_t m, int64_t k, int64_t n, int64_t 
   return cycles;
 }
 
-std::vector<uint32_t> FiniteCodes(const MxFormat& f, size_t count, std::mt19937& rng) {
-  std::uniform_int_distribution<uint32_t> dist(0, MxElementCodeCount(f) - 1);
-  std::vector<uint32_t> codes;
-  while (codes.size() < count) {
-    const uint32_t c = dist(rng);
-    if (std::isfinite(DecodeMxElement(f, c))) {
-      codes.push_back(c);
-    }
-  }
-  return codes;
-}
-
 // Random finite elements and scales 2^-20..2^20 around 1 (a NaN scale in one block of ten when
 // `nan_scales`), rows x cols.
 MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales,
@@ -89,7 +78,7 @@ MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales
   m.format = &f;
   m.rows = rows;
   m.cols = cols;
-  m.codes = FiniteCodes(f, static_cast<size_t>(rows * cols), rng);
+  m.codes = test::RandomFiniteMxCodes(f, static_cast<size_t>(rows * cols), rng);
   std::uniform_int_distribution<uint32_t> scale(kE8m0Bias - 20, kE8m0Bias + 20);
   std::uniform_int_distribution<int> tenth(0, 9);
   for (int64_t i = 0; i < rows * m.BlocksPerRow(); ++i) {
@@ -106,6 +95,39 @@ uint32_t FirstNonFinite(const SmallFloatFormat& f) {
     }
   }
   return 0;
+}
+
+// `count` random finite codes of a small float (every code equally likely, NaN and inf skipped).
+std::vector<uint32_t> FiniteSmallFloatCodes(const SmallFloatFormat& f, int64_t count,
+                                            std::mt19937& rng) {
+  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
+  std::vector<uint32_t> codes;
+  while (static_cast<int64_t>(codes.size()) < count) {
+    const uint32_t c = dist(rng);
+    if (std::isfinite(Decode(f, c))) {
+      codes.push_back(c);
+    }
+  }
+  return codes;
+}
+
+// The golden FP8 MAC over a (M x K) and b (K x N): per output, K products in K order through
+// the register (Fp8MacStep), converted once; overflows counted into *events.
+std::vector<float> GoldenFp8Gemm(const SmallFloatFormat& f, const std::vector<uint32_t>& a,
+                                 const std::vector<uint32_t>& b, int64_t m, int64_t k, int64_t n,
+                                 const AccumulatorSpec& acc, int64_t* events) {
+  std::vector<float> y;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      Fp8MacState s;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        s = Fp8MacStep(f, s, a[static_cast<size_t>(i * k + kk)], b[static_cast<size_t>(kk * n + j)],
+                       acc, events);
+      }
+      y.push_back(Fp8AccumulatorToFloat(f, s));
+    }
+  }
+  return y;
 }
 
 }  // namespace
@@ -268,36 +290,16 @@ TEST_CASE("FP8 E4M3 reductions through narrow registers wrap and saturate as the
           "[format_gemm]") {
   const SmallFloatFormat& f = FindSmallFloat("fp8_e4m3");
   std::mt19937 rng(99);
-  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
-  auto finite_code = [&] {
-    uint32_t c = 0;
-    do {
-      c = dist(rng);
-    } while (!std::isfinite(Decode(f, c)));
-    return c;
-  };
   int64_t cases = 0, overflowing = 0;
   for (const int bits : {30, 36, 40, 64}) {
     for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
       for (const Dataflow df : kDataflows) {
         const int64_t m = 4, k = 57, n = 5;
-        std::vector<uint32_t> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n));
-        for (uint32_t& c : a) c = finite_code();
-        for (uint32_t& c : b) c = finite_code();
+        const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, m * k, rng);
+        const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, k * n, rng);
         const AccumulatorSpec acc{bits, mode};
-        // The golden MAC: K products in K order through the register.
-        std::vector<float> want;
         int64_t want_events = 0;
-        for (int64_t i = 0; i < m; ++i) {
-          for (int64_t j = 0; j < n; ++j) {
-            Fp8MacState s;
-            for (int64_t kk = 0; kk < k; ++kk) {
-              s = Fp8MacStep(f, s, a[static_cast<size_t>(i * k + kk)],
-                             b[static_cast<size_t>(kk * n + j)], acc, &want_events);
-            }
-            want.push_back(Fp8AccumulatorToFloat(f, s));
-          }
-        }
+        const std::vector<float> want = GoldenFp8Gemm(f, a, b, m, k, n, acc, &want_events);
         CppArray array;
         const PeConfig shape = ArrayShape(df, 3, 2);
         const FormatGemmResult r =
@@ -319,35 +321,16 @@ TEST_CASE("FP8 E4M3 reductions through narrow registers wrap and saturate as the
 TEST_CASE("FP8 E5M2 reductions run in halves and equal the FP8 MAC's register", "[format_gemm]") {
   const SmallFloatFormat& f = FindSmallFloat("fp8_e5m2");
   std::mt19937 rng(5206);
-  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
-  auto finite_code = [&] {
-    uint32_t c = 0;
-    do {
-      c = dist(rng);
-    } while (!std::isfinite(Decode(f, c)));
-    return c;
-  };
   int64_t cases = 0;
   for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
     for (const Dataflow df : kDataflows) {
       const int64_t m = 4, k = 57, n = 5;
-      std::vector<uint32_t> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n));
-      for (uint32_t& c : a) c = finite_code();
-      for (uint32_t& c : b) c = finite_code();
+      const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, m * k, rng);
+      const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, k * n, rng);
       // 57 products of up to 2^63.6 units: 71 bits hold them; the register has 80.
       const AccumulatorSpec acc{80, mode};
-      std::vector<float> want;
       int64_t want_events = 0;
-      for (int64_t i = 0; i < m; ++i) {
-        for (int64_t j = 0; j < n; ++j) {
-          Fp8MacState s;
-          for (int64_t kk = 0; kk < k; ++kk) {
-            s = Fp8MacStep(f, s, a[static_cast<size_t>(i * k + kk)],
-                           b[static_cast<size_t>(kk * n + j)], acc, &want_events);
-          }
-          want.push_back(Fp8AccumulatorToFloat(f, s));
-        }
-      }
+      const std::vector<float> want = GoldenFp8Gemm(f, a, b, m, k, n, acc, &want_events);
       CppArray array;
       const PeConfig shape = ArrayShape(df, 3, 2);
       const FormatGemmResult r =

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "mx_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/ref/mx_gemm.h"
 
@@ -25,19 +26,6 @@ MxMatrix Matrix(const MxFormat& f, int64_t rows, int64_t cols, std::vector<uint3
   m.codes = std::move(codes);
   m.scales = std::move(scales);
   return m;
-}
-
-// Random finite codes of a format (every code equally likely, NaN and infinity skipped).
-std::vector<uint32_t> RandomCodes(const MxFormat& f, size_t count, std::mt19937& rng) {
-  std::uniform_int_distribution<uint32_t> dist(0, MxElementCodeCount(f) - 1);
-  std::vector<uint32_t> codes;
-  while (codes.size() < count) {
-    const uint32_t c = dist(rng);
-    if (std::isfinite(DecodeMxElement(f, c))) {
-      codes.push_back(c);
-    }
-  }
-  return codes;
 }
 
 // Whether a block's products and their sum are exact in double: every product is a multiple of
@@ -117,8 +105,8 @@ TEST_CASE("MX GEMM: one block is its exact sum rounded once", "[mx_gemm]") {
       }
       INFO(fa.name << " x " << fb.name);
       for (int trial = 0; trial < 200; ++trial) {
-        const std::vector<uint32_t> a = RandomCodes(fa, 32, rng);
-        const std::vector<uint32_t> b = RandomCodes(fb, 32, rng);
+        const std::vector<uint32_t> a = test::RandomFiniteMxCodes(fa, 32, rng);
+        const std::vector<uint32_t> b = test::RandomFiniteMxCodes(fb, 32, rng);
         const uint32_t sa = scale(rng);
         const uint32_t sb = scale(rng);
         double exact = 0.0;
@@ -195,8 +183,8 @@ TEST_CASE("MX GEMM: blocks summed in float32 in K order, within the bound", "[mx
 TEST_CASE("MX GEMM: MXINT8 blocks with equal scales sum exactly", "[mx_gemm]") {
   const MxFormat& f = FindMxFormat("mxint8");
   std::mt19937 rng(8);
-  const std::vector<uint32_t> a = RandomCodes(f, 2 * 96, rng);
-  const std::vector<uint32_t> b = RandomCodes(f, 3 * 96, rng);
+  const std::vector<uint32_t> a = test::RandomFiniteMxCodes(f, 2 * 96, rng);
+  const std::vector<uint32_t> b = test::RandomFiniteMxCodes(f, 3 * 96, rng);
   // Every block sum is an integer number of 2^-12 * 2^(4 + 2) below 2^19 units, and three of
   // them below 2^21: every float32 partial sum is exact.
   const std::vector<float> y = MxGemm(Matrix(f, 2, 96, a, std::vector<uint32_t>(6, 131)),
