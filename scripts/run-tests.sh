@@ -9,13 +9,21 @@
 # QUASAR_SKIP_FUZZ=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+phase_start=$SECONDS
+phase_done() {  # prints how long the phase that just ended took, so a slow CI run says where
+  echo "== $1 took $((SECONDS - phase_start)) s =="
+  phase_start=$SECONDS
+}
 bash scripts/install-deps.sh
+phase_done "install"
 werror=()
 if [ "${CI:-}" = "true" ]; then
   werror=(-DQUASAR_WERROR=ON)  # warnings fail the build in CI only
 fi
 bash scripts/build.sh "${werror[@]}"
+phase_done "Release build"
 (cd build && ctest -j"$(nproc)" --output-on-failure)
+phase_done "Release tests"
 if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== unit tests under ASan + UBSan =="
   # Without the RTL: its tests are SystemC tests, excluded below, and Verilated code is not ours.
@@ -26,11 +34,15 @@ if [ "${QUASAR_SKIP_SANITIZERS:-0}" != "1" ]; then
     -DQUASAR_MPI=OFF \
     "${werror[@]}" >/dev/null
   cmake --build build-asan -j"$(nproc)"
+  phase_done "ASan + UBSan build"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j"$(nproc)" -LE systemc --output-on-failure)
+  phase_done "ASan + UBSan tests"
 fi
 if [ "${QUASAR_SKIP_FUZZ:-0}" != "1" ]; then
   echo "== every fuzz target for ${QUASAR_FUZZ_SECONDS:-6} s (clang 14, libFuzzer) =="
   QUASAR_FUZZ_BUILD=build-fuzz-ci QUASAR_FUZZ_FLAGS="-seed=1 ${QUASAR_FUZZ_FLAGS:-}" \
     bash scripts/fuzz.sh "${QUASAR_FUZZ_SECONDS:-6}"
+  phase_done "fuzz build and runs"
 fi
+echo "== all of it took ${SECONDS} s =="
