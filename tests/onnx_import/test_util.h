@@ -6,8 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "quasar/models/net/network.h"
 
 namespace quasar::onnx_test {
 
@@ -62,6 +65,13 @@ inline void FloatIo(onnx::ValueInfoProto* v, const std::string& name, std::vecto
   auto* t = v->mutable_type()->mutable_tensor_type();
   t->set_elem_type(onnx::TensorProto::FLOAT);
   for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+// How many layers of each op an imported network has.
+inline std::map<models::NetOp, int> OpCounts(const models::NetworkSpec& net) {
+  std::map<models::NetOp, int> n;
+  for (const models::NetLayer& l : net.layers) ++n[l.op];
+  return n;
 }
 
 }  // namespace quasar::onnx_test
