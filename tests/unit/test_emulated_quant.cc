@@ -121,7 +121,7 @@ TEST_CASE("group-quantized weights: groups along K of each output channel") {
   CHECK(g0.size() <= 4);
 }
 
-TEST_CASE("MX activations: NCHW tensors are blocked along channels, others along the last axis") {
+TEST_CASE("MX activations no GEMM reads: NCHW blocked along channels, others along the last axis") {
   EmulatedTensor t;
   t.precision = Code(QuantCode::kMxint8);
   // [1, 2, 1, 2]: channel 0 holds 1.0 and 64.0 at two pixels, channel 1 holds 0.0078125 (2^-7).
@@ -138,6 +138,81 @@ TEST_CASE("MX activations: NCHW tensors are blocked along channels, others along
   const FloatTensor z = QuantizeDequantize(t, r, RoundingMode::kTflite);
   CHECK(z[2] == 0.0078125f);
   CHECK(z[3] == 0.0078125f);
+}
+
+TEST_CASE("MX activations are blocked along each reading GEMM's K; data movement passes them") {
+  // y = a · b over K = 64 for 2 heads: a [1, 2, 3, 64] along its last axis (not its axis 1, as a
+  // 4-D tensor stored by itself would be), b [1, 2, 64, 5] along axis 2; then bt, b given as
+  // [1, 2, 5, 64] and transposed, read by the same GEMM along the same K. The output, read by
+  // no layer, is blocked along its axis 1 (4-D).
+  const std::string net_text = R"(version: 1
+name: mxk
+inputs:
+  - {name: a, shape: [1, 2, 3, 64]}
+  - {name: B, shape: [1, 2, BSHAPE]}
+precision:
+  activations: {code: mxfp4_e2m1}
+layers:
+LAYERS)";
+  const MxFormat& f = FindMxFormat("mxfp4_e2m1");
+  const FloatTensor a = Ramp({1, 2, 3, 64}, 0.013f);
+  // a's 6 rows of 64 along K, and b's 10 columns of 64, each gathered into a row and blocked.
+  const FloatTensor qa(a.shape, DequantizeMx(QuantizeMx(f, a.data, 6, 64)));
+  const FloatTensor b = Ramp({1, 2, 64, 5}, 0.021f);
+  std::vector<float> cols(640);
+  for (int64_t h = 0; h < 2; ++h) {
+    for (int64_t j = 0; j < 5; ++j) {
+      for (int64_t k = 0; k < 64; ++k) {
+        cols[static_cast<size_t>((h * 5 + j) * 64 + k)] = b[(h * 64 + k) * 5 + j];
+      }
+    }
+  }
+  const std::vector<float> back = DequantizeMx(QuantizeMx(f, cols, 10, 64));
+  FloatTensor qb(b.shape), bt({1, 2, 5, 64}, cols);
+  for (int64_t h = 0; h < 2; ++h) {
+    for (int64_t j = 0; j < 5; ++j) {
+      for (int64_t k = 0; k < 64; ++k) {
+        qb[(h * 64 + k) * 5 + j] = back[static_cast<size_t>((h * 5 + j) * 64 + k)];
+      }
+    }
+  }
+  auto make = [&](const std::string& b_shape, const std::string& layers) {
+    std::string t = net_text;
+    t.replace(t.find("BSHAPE"), 6, b_shape);
+    t.replace(t.find("LAYERS"), 6, layers);
+    return ResolvePrecision(ParseNetwork(t, "mxk.yaml"));
+  };
+  const NetworkSpec direct = make("64, 5", "  - {name: y, op: matmul, inputs: [a, B]}\n");
+  const NetworkSpec moved = make("5, 64",
+                                 "  - {name: bt, op: transpose, input: B, perm: [0, 1, 3, 2]}\n"
+                                 "  - {name: y, op: matmul, inputs: [a, bt]}\n");
+  // The float GEMM on the blocked operands, its output blocked along axis 1: the same kernel, so
+  // bit for bit.
+  const FloatTensor want =
+      MxQuantizeDequantizeAlong(f, RunFloatNetwork(direct, {}, {{"a", qa}, {"B", qb}}).at("y"), 1);
+  for (const auto& [net, b_in] :
+       {std::pair<const NetworkSpec&, const FloatTensor&>{direct, b}, {moved, bt}}) {
+    const std::map<std::string, FloatTensor> in = {{"a", a}, {"B", b_in}};
+    const EmulatedNetwork e = EmulateQuantization(net, {}, {in});
+    const FloatTensor got = RunEmulatedNetwork(net, e, in).at("y");
+    REQUIRE(got.shape == want.shape);
+    for (int64_t i = 0; i < want.size(); ++i) {
+      INFO(net.layers.size() << " layers, element " << i);
+      CHECK(got[i] == want[i]);
+    }
+  }
+  // Blocking the operands as stored tensors instead (a along its axis 1, b along its last axis)
+  // gives other values, so the checks above tell the two apart.
+  const FloatTensor stored = MxQuantizeDequantizeAlong(
+      f,
+      RunFloatNetwork(
+          direct, {},
+          {{"a", MxQuantizeDequantizeAlong(f, a, 1)}, {"B", MxQuantizeDequantizeAlong(f, b, 3)}})
+          .at("y"),
+      1);
+  int differ = 0;
+  for (int64_t i = 0; i < want.size(); ++i) differ += stored[i] != want[i];
+  CHECK(differ > want.size() / 2);
 }
 
 TEST_CASE("emulated integer codes agree with the golden run") {

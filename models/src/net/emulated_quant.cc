@@ -12,6 +12,7 @@
 #include "quasar/models/group_quant.h"
 #include "quasar/models/mx_format.h"
 #include "quasar/models/net/input_storage.h"
+#include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/quant_code.h"
 #include "quasar/models/small_float.h"
@@ -47,7 +48,45 @@ void MxQdq(const MxFormat& f, std::vector<float>* v, int64_t rows, int64_t cols)
   *v = DequantizeMx(QuantizeMx(f, *v, rows, cols));
 }
 
+// The MX format of a tensor of precision `p`, or nullptr for another code.
+const MxFormat* MxFormatOf(const OperandPrecision& p) {
+  const QuantCodeDef& d = QuantCodeOf(p.code);
+  return IsMx(d) ? &FindMxFormat(d.format) : nullptr;
+}
+
+// Where a tensor's MX blocks run when no GEMM reads it as an operand: along the channels of a
+// 4-D (NCHW) tensor, else along the last axis.
+int MxStorageAxis(const FloatTensor& x) { return x.rank() == 4 ? 1 : std::max(x.rank() - 1, 0); }
+
 }  // namespace
+
+FloatTensor MxQuantizeDequantizeAlong(const MxFormat& f, const FloatTensor& x, int axis) {
+  const int64_t len = x.rank() == 0 ? 1 : x.dim(axis);
+  int64_t inner = 1;
+  for (int d = axis + 1; d < x.rank(); ++d) {
+    inner *= x.dim(d);
+  }
+  const int64_t outer = len == 0 || inner == 0 ? 0 : x.size() / (len * inner);
+  std::vector<float> rows(static_cast<size_t>(x.size()));  // [outer, inner, len]
+  auto at = [&](int64_t o, int64_t i, int64_t j) { return (o * len + j) * inner + i; };
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      for (int64_t j = 0; j < len; ++j) {
+        rows[static_cast<size_t>((o * inner + i) * len + j)] = x[at(o, i, j)];
+      }
+    }
+  }
+  MxQdq(f, &rows, outer * inner, len);
+  FloatTensor y = x;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      for (int64_t j = 0; j < len; ++j) {
+        y[at(o, i, j)] = rows[static_cast<size_t>((o * inner + i) * len + j)];
+      }
+    }
+  }
+  return y;
+}
 
 bool NeedsEmulation(const NetworkSpec& net) {
   for (const auto& [name, p] : net.tensor_precision) {
@@ -76,31 +115,7 @@ FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
     SmallFloatQdq(FindSmallFloat(d.format), t.scale, y.data.data(), y.size());
     return y;
   }
-  const MxFormat& f = FindMxFormat(d.format);
-  if (x.rank() != 4) {  // blocks along the last axis
-    const int64_t cols = x.rank() == 0 ? 1 : x.shape.back();
-    MxQdq(f, &y.data, cols == 0 ? 0 : x.size() / cols, cols);
-    return y;
-  }
-  // NCHW: blocks along C, through an NHWC copy.
-  const int64_t n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3);
-  std::vector<float> nhwc(static_cast<size_t>(x.size()));
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      for (int64_t p = 0; p < hw; ++p) {
-        nhwc[static_cast<size_t>((b * hw + p) * c + ch)] = x[(b * c + ch) * hw + p];
-      }
-    }
-  }
-  MxQdq(f, &nhwc, n * hw, c);
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      for (int64_t p = 0; p < hw; ++p) {
-        y[(b * c + ch) * hw + p] = nhwc[static_cast<size_t>((b * hw + p) * c + ch)];
-      }
-    }
-  }
-  return y;
+  return MxQuantizeDequantizeAlong(FindMxFormat(d.format), x, MxStorageAxis(x));
 }
 
 FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecision& p,
@@ -200,19 +215,42 @@ EmulatedNetwork EmulateQuantization(
 std::map<std::string, FloatTensor> RunEmulatedNetwork(
     const NetworkSpec& net, const EmulatedNetwork& e,
     const std::map<std::string, FloatTensor>& inputs) {
+  // An owning tensor of another code is quantize-dequantized as it is produced; an MX one as
+  // each computing layer reads it (MxOperand).
+  auto produced = [&](const std::string& name, FloatTensor* x) {
+    const auto t = e.tensors.find(name);
+    if (t != e.tensors.end() && MxFormatOf(t->second.precision) == nullptr) {
+      *x = QuantizeDequantize(t->second, *x, e.rounding);
+    }
+  };
   std::map<std::string, FloatTensor> q = StoredInputs(net, inputs, e.rounding);
   for (const NetInput& in : net.inputs) {
     const auto x = q.find(in.name);
     if (x != q.end()) {
-      x->second = QuantizeDequantize(e.tensors.at(in.name), x->second, e.rounding);
+      produced(in.name, &x->second);
     }
   }
-  return RunFloatNetwork(net, e.params, q, {}, [&](const NetLayer& l, FloatTensor* y) {
-    const auto t = e.tensors.find(l.name);
-    if (t != e.tensors.end()) {
-      *y = QuantizeDequantize(t->second, *y, e.rounding);
-    }
-  });
+  FloatRunHooks hooks;
+  hooks.rewrite = [&](const NetLayer& l, FloatTensor* y) { produced(l.name, y); };
+  hooks.read = [&](const NetLayer& l, size_t slot, const FloatTensor& x) {
+    return MxOperand(net, l, slot, x);
+  };
+  std::map<std::string, FloatTensor> out = RunFloatNetwork(net, e.params, q, hooks);
+  FloatTensor& y = out.at(net.output);
+  if (const MxFormat* f = MxFormatOf(net.tensor_precision.at(net.output))) {
+    y = MxQuantizeDequantizeAlong(*f, y, MxStorageAxis(y));
+  }
+  return out;
+}
+
+std::optional<FloatTensor> MxOperand(const NetworkSpec& net, const NetLayer& l, size_t slot,
+                                     const FloatTensor& x) {
+  const MxFormat* f = MxFormatOf(net.tensor_precision.at(l.inputs.at(slot)));
+  if (f == nullptr || NetOpMovesDataOnly(l.op)) {
+    return std::nullopt;
+  }
+  return MxQuantizeDequantizeAlong(*f, x,
+                                   GemmReductionAxis(l, slot, x.rank()).value_or(MxStorageAxis(x)));
 }
 
 }  // namespace quasar::models

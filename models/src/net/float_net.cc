@@ -184,10 +184,10 @@ void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::
   }
 }
 
-std::map<std::string, FloatTensor> RunFloatNetwork(
-    const NetworkSpec& net, const FloatNetParams& params,
-    const std::map<std::string, FloatTensor>& inputs, const std::function<void(size_t)>& on_layer,
-    const std::function<void(const NetLayer&, FloatTensor*)>& rewrite) {
+std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
+                                                   const FloatNetParams& params,
+                                                   const std::map<std::string, FloatTensor>& inputs,
+                                                   const FloatRunHooks& hooks) {
   CheckNetworkRun(net, sizeof(float), "the float reference run");
   std::map<std::string, FloatTensor> t = inputs;
   for (const NetInput& in : net.inputs) {
@@ -199,18 +199,23 @@ std::map<std::string, FloatTensor> RunFloatNetwork(
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const NetLayer& l = net.layers[i];
     std::vector<const FloatTensor*> in;
-    for (const std::string& name : l.inputs) {
-      in.push_back(&t.at(name));
+    std::vector<std::optional<FloatTensor>> read(l.inputs.size());  // the values `read` gave
+    for (size_t s = 0; s < l.inputs.size(); ++s) {
+      const FloatTensor& x = t.at(l.inputs[s]);
+      if (hooks.read) {
+        read[s] = hooks.read(l, s, x);
+      }
+      in.push_back(read[s] ? &*read[s] : &x);
     }
     FloatTensor y =  // the op's float kernel (ops.h)
         OpOf(l.op).run_float(l, in, NetOpHasWeights(l.op) ? &params.at(l.name) : nullptr);
     ApplyActivation(&y, l.activation);
-    if (rewrite) {
-      rewrite(l, &y);
+    if (hooks.rewrite) {
+      hooks.rewrite(l, &y);
     }
     t[l.name] = std::move(y);
-    if (on_layer) {
-      on_layer(i);
+    if (hooks.on_layer) {
+      hooks.on_layer(i);
     }
   }
   return t;

@@ -14,53 +14,6 @@
 #include "quasar/models/small_float.h"
 
 namespace quasar::models {
-namespace {
-
-// The axis `l` reduces its input `slot` over, when `l` is a GEMM layer reading it there.
-std::optional<int> ReductionAxis(const NetLayer& l, size_t slot, int rank) {
-  const OpDef& op = OpOf(l.op);
-  if (op.lowering != OpLowering::kGemm) {
-    return std::nullopt;
-  }
-  if (slot == 1 && op.gemm_b == GemmB::kSecondInput) {
-    return l.transpose_b ? rank - 1 : rank - 2;
-  }
-  if (slot == 0) {
-    return op.gemm_input != GemmInput::kDirect ? 1 : rank - 1;
-  }
-  return std::nullopt;
-}
-
-// x quantize-dequantized in MX blocks along `axis`.
-FloatTensor MxAlong(const MxFormat& f, const FloatTensor& x, int axis) {
-  const int64_t len = x.rank() == 0 ? 1 : x.dim(axis);
-  int64_t inner = 1;
-  for (int d = axis + 1; d < x.rank(); ++d) {
-    inner *= x.dim(d);
-  }
-  const int64_t outer = len == 0 || inner == 0 ? 0 : x.size() / (len * inner);
-  std::vector<float> rows(static_cast<size_t>(x.size()));  // [outer, inner, len]
-  auto at = [&](int64_t o, int64_t i, int64_t j) { return (o * len + j) * inner + i; };
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      for (int64_t j = 0; j < len; ++j) {
-        rows[static_cast<size_t>((o * inner + i) * len + j)] = x[at(o, i, j)];
-      }
-    }
-  }
-  const std::vector<float> back = DequantizeMx(QuantizeMx(f, rows, outer * inner, len));
-  FloatTensor y = x;
-  for (int64_t o = 0; o < outer; ++o) {
-    for (int64_t i = 0; i < inner; ++i) {
-      for (int64_t j = 0; j < len; ++j) {
-        y[at(o, i, j)] = back[static_cast<size_t>((o * inner + i) * len + j)];
-      }
-    }
-  }
-  return y;
-}
-
-}  // namespace
 
 std::optional<OperandPrecision> StoragePrecision(const NetInput& in) {
   if (!in.storage) {
@@ -81,7 +34,7 @@ int StorageBlockAxis(const NetworkSpec& net, const NetInput& in) {
       if (l.inputs[slot] != in.name) {
         continue;
       }
-      const std::optional<int> a = ReductionAxis(l, slot, rank);
+      const std::optional<int> a = GemmReductionAxis(l, slot, rank);
       if (!a) {
         continue;
       }
@@ -106,7 +59,7 @@ FloatTensor StoredInputValues(const NetworkSpec& net, const NetInput& in, const 
   }
   const QuantCodeDef& d = QuantCodeOf(p->code);
   if (d.block > 0) {
-    return MxAlong(FindMxFormat(d.format), x, StorageBlockAxis(net, in));
+    return MxQuantizeDequantizeAlong(FindMxFormat(d.format), x, StorageBlockAxis(net, in));
   }
   double amax = 0;
   for (const float v : x.data) {

@@ -55,6 +55,20 @@ const OperandPrecision& GemmBPrecision(const NetLayer& l, const NetworkSpec& net
   return GemmBIsInput(l.op) ? net.tensor_precision.at(l.inputs.at(1)) : l.precision.weights;
 }
 
+std::optional<int> GemmReductionAxis(const NetLayer& l, size_t slot, int rank) {
+  const OpDef& op = OpOf(l.op);
+  if (op.lowering != OpLowering::kGemm) {
+    return std::nullopt;
+  }
+  if (slot == 1 && op.gemm_b == GemmB::kSecondInput) {
+    return l.transpose_b ? rank - 1 : rank - 2;
+  }
+  if (slot == 0) {
+    return op.gemm_input != GemmInput::kDirect ? 1 : rank - 1;
+  }
+  return std::nullopt;
+}
+
 std::string LayerKey(size_t index, const std::string& name) {
   return "layers[" + std::to_string(index) + (name.empty() ? "" : ":" + name) + "]";
 }

@@ -18,15 +18,23 @@
 //   - FP8: a float scale, max |x| / the format's largest finite value, per output channel for
 //     weights quantized per channel, else per tensor; activations per tensor over the
 //     calibration set; encode saturating (OFP8's saturating mode);
-//   - MX: blocks of 32 along K: a weight's input taps; for activations, the channel axis of a
-//     4-D tensor (NCHW) and the last axis otherwise. (A matmul's second operand is blocked along
-//     its last axis, N rather than K: an approximation.)
+//   - MX: blocks of 32 along K. A weight's blocks run along its input taps. An activation is
+//     quantized where each computing layer reads it, not where it is produced: a GEMM's operand
+//     along the axis the GEMM reduces over (GemmReductionAxis: a matmul's first operand along its
+//     last axis, its second along its second-to-last, a convolution's input along its channels),
+//     as the OCP MX reference library quantizes a matmul's operands "along the dot product
+//     dimension" (microsoft/microxcaling, mx/matmul.py, MatMulFunction.forward: in1 on axis -1,
+//     in2 on axis -2); any other computing layer's input, and the network output, along the
+//     channels of a 4-D (NCHW) tensor and the last axis otherwise. A layer that only moves data
+//     (a reshape, a transpose) passes the values through, so the GEMM after it blocks them.
 // Biases stay float.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "quasar/models/mx_format.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/quant_params.h"
@@ -63,7 +71,16 @@ EmulatedNetwork EmulateQuantization(
     const NetworkSpec& net, const FloatNetParams& params,
     const std::vector<std::map<std::string, FloatTensor>>& calibration);
 
-// One tensor's quantize-dequantize (above).
+// `x` quantize-dequantized in MX blocks of `f` along `axis` (the blocks of each line along it).
+FloatTensor MxQuantizeDequantizeAlong(const MxFormat& f, const FloatTensor& x, int axis);
+
+// The value computing layer `l` reads at input `slot` when that tensor's precision is an MX
+// code: `x` quantize-dequantized along the layer's K, or along the tensor's default axis (above);
+// nullopt for another precision or a layer that only moves data.
+std::optional<FloatTensor> MxOperand(const NetworkSpec& net, const NetLayer& l, size_t slot,
+                                     const FloatTensor& x);
+
+// One tensor's quantize-dequantize (above; an MX tensor along its default axis).
 FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
                                RoundingMode rounding);
 // A weight tensor's, by its layer's weight precision (`percentile` for the integer codes'
@@ -72,7 +89,8 @@ FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecisi
                                       double percentile);
 
 // The float reference pass on the emulated network: the inputs and every owning tensor
-// quantize-dequantized as they are produced.
+// quantize-dequantized as they are produced, or as they are read for MX (above). The returned
+// tensors are as stored: an MX one unquantized, but for the network output.
 std::map<std::string, FloatTensor> RunEmulatedNetwork(
     const NetworkSpec& net, const EmulatedNetwork& e,
     const std::map<std::string, FloatTensor>& inputs);

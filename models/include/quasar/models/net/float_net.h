@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,14 +59,25 @@ std::map<std::string, FloatTensor> MakeInputs(const NetworkSpec& net, uint64_t s
 uint64_t NetworkTensorBytes(const NetworkSpec& net, uint64_t element_bytes);
 void CheckNetworkRun(const NetworkSpec& net, uint64_t element_bytes, const std::string& what);
 
+// Optional calls into a float run, each left empty to do nothing (the quantization emulation,
+// emulated_quant.h, uses `rewrite` and `read`).
+struct FloatRunHooks {
+  // After each layer, with its index: progress output.
+  std::function<void(size_t)> on_layer;
+  // May change each layer's output before the layers after it read it; the stored tensor is the
+  // changed one.
+  std::function<void(const NetLayer&, FloatTensor*)> rewrite;
+  // The value layer `l` reads at its input `slot` in place of the stored tensor `x`, or nullopt
+  // to read `x`; the stored tensor is unchanged.
+  std::function<std::optional<FloatTensor>(const NetLayer& l, size_t slot, const FloatTensor& x)>
+      read;
+};
+
 // Runs the float reference network. Returns every tensor (network inputs and layer outputs) by
-// name. `on_layer` (optional) is called after each layer with its index, for progress output;
-// `rewrite` (optional) may change each layer's output before the layers after it read it (the
-// quantization emulation, emulated_quant.h).
-std::map<std::string, FloatTensor> RunFloatNetwork(
-    const NetworkSpec& net, const FloatNetParams& params,
-    const std::map<std::string, FloatTensor>& inputs,
-    const std::function<void(size_t)>& on_layer = {},
-    const std::function<void(const NetLayer&, FloatTensor*)>& rewrite = {});
+// name.
+std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
+                                                   const FloatNetParams& params,
+                                                   const std::map<std::string, FloatTensor>& inputs,
+                                                   const FloatRunHooks& hooks = {});
 
 }  // namespace quasar::models

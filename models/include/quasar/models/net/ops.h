@@ -13,6 +13,7 @@
 // each way of gathering A is a row of gemm_input.h.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,11 @@ bool AccumulatesProducts(NetOp op);
 bool GemmBIsInput(NetOp op);
 // The precision of a GEMM layer's B: its second input tensor's, or its weights'.
 const OperandPrecision& GemmBPrecision(const NetLayer& l, const NetworkSpec& net);
+// The axis of its input `slot` (of rank `rank`) that GEMM layer `l` reduces over, its K: a
+// matmul's second operand its second-to-last axis, its last with transpose_b; a windowed A (a
+// convolution's input, NCHW) its channels, axis 1; any other A its last axis. nullopt for a
+// layer that is not a GEMM or a slot that is not an operand.
+std::optional<int> GemmReductionAxis(const NetLayer& l, size_t slot, int rank);
 
 // The integer layer of an op with runs_dequantized: each input dequantized with its tensor's
 // parameters, the op's float kernel and the layer's activation, and the result quantized to
