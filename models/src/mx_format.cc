@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -29,13 +30,31 @@ int FloorLog2(double positive) {
   return exponent - 1;
 }
 
+// The element's small-float row (f.element must be set): found by name once per row of
+// kFormats, whose encoders and decoders run per element; a format made elsewhere (a test's) is
+// looked up each time.
+const SmallFloatFormat& ElementOf(const MxFormat& f) {
+  static const std::vector<const SmallFloatFormat*> rows = [] {
+    std::vector<const SmallFloatFormat*> r;
+    for (const MxFormat& m : kFormats) {
+      r.push_back(m.element != nullptr ? &FindSmallFloat(m.element) : nullptr);
+    }
+    return r;
+  }();
+  const std::less<const MxFormat*> before;
+  if (!before(&f, kFormats.data()) && before(&f, kFormats.data() + kFormats.size())) {
+    return *rows[static_cast<size_t>(&f - kFormats.data())];
+  }
+  return FindSmallFloat(f.element);
+}
+
 int64_t SignExtend8(uint32_t code) {
   return static_cast<int64_t>(code & 0xFF) - ((code & 0x80) != 0 ? 256 : 0);
 }
 
 uint32_t EncodeElement(const MxFormat& f, double scaled) {
   if (f.element != nullptr) {
-    return Encode(FindSmallFloat(f.element), scaled, /*saturate=*/true);
+    return Encode(ElementOf(f), scaled, /*saturate=*/true);
   }
   // Round to nearest, ties to even (the default floating-point rounding mode), then clamp.
   double units = std::nearbyint(std::ldexp(scaled, -kIntQuantumExp));
@@ -70,13 +89,13 @@ const MxFormat& FindMxFormat(const std::string& name) {
 }
 
 int MxElementBits(const MxFormat& f) {
-  return f.element != nullptr ? FindSmallFloat(f.element).bits() : kIntBits;
+  return f.element != nullptr ? ElementOf(f).bits() : kIntBits;
 }
 
 uint32_t MxElementCodeCount(const MxFormat& f) { return 1u << MxElementBits(f); }
 
 int MxElementEmax(const MxFormat& f) {
-  return FloorLog2(f.element != nullptr ? FindSmallFloat(f.element).max_finite
+  return FloorLog2(f.element != nullptr ? ElementOf(f).max_finite
                                         : std::ldexp(double{kIntMaxCode}, kIntQuantumExp));
 }
 
@@ -84,12 +103,12 @@ int MxElementQuantumExp(const MxFormat& f) {
   if (f.element == nullptr) {
     return kIntQuantumExp;
   }
-  return SmallFloatQuantumExp(FindSmallFloat(f.element));
+  return SmallFloatQuantumExp(ElementOf(f));
 }
 
 float DecodeMxElement(const MxFormat& f, uint32_t code) {
   if (f.element != nullptr) {
-    return Decode(FindSmallFloat(f.element), code);
+    return Decode(ElementOf(f), code);
   }
   if (code > 0xFF) {
     throw std::invalid_argument("mxint8: code " + std::to_string(code) + " has more than 8 bits");
@@ -99,7 +118,7 @@ float DecodeMxElement(const MxFormat& f, uint32_t code) {
 
 int64_t MxElementUnits(const MxFormat& f, uint32_t code, bool& finite) {
   if (f.element != nullptr) {
-    return SmallFloatUnits(FindSmallFloat(f.element), code, finite);
+    return SmallFloatUnits(ElementOf(f), code, finite);
   }
   finite = true;
   return static_cast<int64_t>(std::ldexp(double{DecodeMxElement(f, code)}, -kIntQuantumExp));
