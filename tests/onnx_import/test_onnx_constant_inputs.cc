@@ -25,16 +25,14 @@ using onnx_test::AddNode;
 using onnx_test::FloatConstant;
 using onnx_test::FloatIo;
 using onnx_test::IntConstant;
+using onnx_test::NewModel;
 using onnx_test::WriteTemp;
 
 // x [1, 3, 4] -> Concat(cls, x) -> + pos -> MatMul W [4, 2] -> + bias [2] -> gamma [2] * ->
 // + shift [2] -> Gather index 0 of axis 1 -> y [1, 2]. Values are small halves, so every sum is exact in float.
 onnx::ModelProto VitFront() {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(14);
+  onnx::ModelProto m = NewModel("vit_front", 14);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("vit_front");
   FloatIo(g->add_input(), "x", {1, 3, 4});
   FloatIo(g->add_output(), "y", {1, 2});
   FloatConstant(g, "cls", {1, 1, 4}, {1, -1, 0.5f, 2});
@@ -144,11 +142,8 @@ namespace {
 // y = LayerNorm(x) over the last axis, written out node by node as PyTorch exports it before
 // opset 17; with `leak`, the output is also multiplied by the standard deviation (read twice).
 onnx::ModelProto DecomposedLayerNorm(bool leak) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(14);
+  onnx::ModelProto m = NewModel("layer_norm", 14);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("layer_norm");
   FloatIo(g->add_input(), "x", {1, 3, 4});
   FloatIo(g->add_output(), "y", {1, 3, 4});
   onnx_test::FloatConstant(g, "two", {}, {2});

@@ -21,6 +21,7 @@ using onnx_test::AddNode;
 using onnx_test::DataPath;
 using onnx_test::FloatConstant;
 using onnx_test::FloatIo;
+using onnx_test::NewModel;
 using onnx_test::WriteTemp;
 
 FloatTensor ReadFloat(const std::string& path) {
@@ -53,11 +54,8 @@ void SetString(onnx::NodeProto* n, const std::string& name, const std::string& v
 
 // x [1, 1, 3, 3] -> ConvTranspose(x, w [1, 2, 3, 3]) -> y.
 onnx::ModelProto OneConvTranspose(onnx::NodeProto** node) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("convtranspose", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("convtranspose");
   FloatIo(g->add_input(), "x", {1, 1, 3, 3});
   g->add_output()->set_name("y");
   FloatConstant(g, "w", {1, 2, 3, 3}, std::vector<float>(18, 0.5f));

@@ -26,6 +26,7 @@ using onnx_test::DataPath;
 using onnx_test::FloatConstant;
 using onnx_test::FloatIo;
 using onnx_test::IntConstant;
+using onnx_test::NewModel;
 using onnx_test::OpCounts;
 using onnx_test::WriteTemp;
 
@@ -197,11 +198,8 @@ namespace {
 
 // x [1, 2, 1, 3] -> Expand to `shape` -> y.
 onnx::ModelProto OneExpand(std::vector<int64_t> shape) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("expand", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("expand");
   FloatIo(g->add_input(), "x", {1, 2, 1, 3});
   g->add_output()->set_name("y");
   IntConstant(g, "shape", {static_cast<int64_t>(shape.size())}, shape);
@@ -234,11 +232,8 @@ TEST_CASE("Expand of a computed tensor repeats it along the broadcast axes") {
 }
 
 TEST_CASE("Neg, Reciprocal and Div of 1 by a tensor import; Div of another constant is refused") {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("unary", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("unary");
   FloatIo(g->add_input(), "x", {1, 4});
   g->add_output()->set_name("y");
   FloatConstant(g, "one", {}, {1.0f});
@@ -265,11 +260,8 @@ namespace {
 // apply_rotary_pos_emb exports.
 onnx::ModelProto RotateHalf(const std::vector<float>& cos, const std::vector<float>& sin,
                             int64_t s = 3, int64_t d = 4) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("rope", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("rope");
   FloatIo(g->add_input(), "x", {1, 2, s, d});
   g->add_output()->set_name("y");
   FloatConstant(g, "cos", {s, d}, cos);

@@ -18,16 +18,14 @@ using onnx_test::AddNode;
 using onnx_test::FloatConstant;
 using onnx_test::FloatIo;
 using onnx_test::IntConstant;
+using onnx_test::NewModel;
 using onnx_test::WriteTemp;
 
 // y = x [1, 4] x B, B = Where(Equal(a, b), ConstantOfShape([4, 4], 2), Expand(t, [4, 1])) with
 // a = [[0], [1], [2], [3]] and b = [[0, 1, 2, 3]]: B is 2 on the diagonal and t[j] elsewhere.
 onnx::ModelProto FoldModel() {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(14);
+  onnx::ModelProto m = NewModel("fold", 14);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("fold");
   FloatIo(g->add_input(), "x", {1, 4});
   FloatIo(g->add_output(), "y", {1, 4});
   IntConstant(g, "shape44", {2}, {4, 4});
@@ -86,11 +84,8 @@ TEST_CASE("Where of a computed tensor is refused naming the node") {
 }
 
 TEST_CASE("PRelu with one slope is leaky_relu, with a slope per element prelu") {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(14);
+  onnx::ModelProto m = NewModel("prelu", 14);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("prelu");
   FloatIo(g->add_input(), "x", {1, 4});
   FloatIo(g->add_output(), "y", {1, 4});
   FloatConstant(g, "slope", {1}, {0.25f});

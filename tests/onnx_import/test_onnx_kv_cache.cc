@@ -18,6 +18,7 @@ namespace quasar::models {
 using onnx_test::AddNode;
 using onnx_test::FloatIo;
 using onnx_test::IntConstant;
+using onnx_test::NewModel;
 using onnx_test::OpCounts;
 using onnx_test::WriteTemp;
 
@@ -42,11 +43,8 @@ struct CacheVariant {
 // without the softmax: scores = q · Transpose(Concat(pk, nk)), out = scores · Concat(pv, nv).
 onnx::ModelProto CacheAttention(const CacheVariant& v = {}) {
   const bool computed_cache = v.computed_cache;
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("cache", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("cache");
   FloatIo(g->add_input(), "q", {1, 2, 1, 4});
   FloatIo(g->add_input(), computed_cache ? "pk_in" : "pk", {1, 2, 3, 4});
   FloatIo(g->add_input(), "nk", {1, 2, 1, 4});
@@ -160,11 +158,8 @@ TEST_CASE("A repeat whose reshapes do more than add an axis is not folded into t
   // A rank-3 cache [2, 3, 4] joined to [2, 4, 4], reshaped to [1, 2, 1, 4, 4], repeated twice and
   // reshaped to [1, 4, 4, 4]: the chain of repeat_kv, but its first reshape also adds the batch
   // axis, so the split matmuls could not read the cache itself. Imported as written, it runs.
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(13);
+  onnx::ModelProto m = NewModel("rank3", 13);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("rank3");
   FloatIo(g->add_input(), "q", {1, 4, 1, 4});
   FloatIo(g->add_input(), "pk", {2, 3, 4});
   FloatIo(g->add_input(), "nk", {2, 1, 4});

@@ -145,11 +145,8 @@ void ZeroPoint(onnx::GraphProto* g, const std::string& name, int type) {
 // (scale 2^-3) dequantized -> QuantizeLinear/DequantizeLinear int16 (scale 2^-6) -> y. Powers of
 // two make the requantization multiplier exactly 2^-4.
 onnx::ModelProto Int4Int16Model(const std::vector<int>& w) {
-  onnx::ModelProto m;
-  m.set_ir_version(9);
-  m.add_opset_import()->set_version(21);
+  onnx::ModelProto m = onnx_test::NewModel("int4_int16", 21, 9);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("int4_int16");
   onnx_test::FloatIo(g->add_input(), "x", {1, 4});
   onnx_test::FloatIo(g->add_output(), "y", {1, 3});
   onnx_test::FloatConstant(g, "s_x", {}, {1.0f / 128});

@@ -22,6 +22,7 @@ using onnx_test::DataPath;
 using onnx_test::FloatConstant;
 using onnx_test::FloatIo;
 using onnx_test::IntConstant;
+using onnx_test::NewModel;
 using onnx_test::WriteTemp;
 
 FloatTensor ReadFloat(const std::string& path) {
@@ -46,11 +47,8 @@ void SetInts(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> v
 // x [1, 2, 2, 2] -> Resize(x, roi, scales or sizes) -> y, at `opset`; `sizes` empty: scales.
 onnx::ModelProto OneResize(int64_t opset, std::vector<float> scales, std::vector<int64_t> sizes,
                            onnx::NodeProto** node) {
-  onnx::ModelProto m;
-  m.set_ir_version(8);
-  m.add_opset_import()->set_version(opset);
+  onnx::ModelProto m = NewModel("resize", opset);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("resize");
   FloatIo(g->add_input(), "x", {1, 2, 2, 2});
   g->add_output()->set_name("y");
   std::vector<std::string> in = {"x"};
@@ -190,11 +188,8 @@ TEST_CASE("Resize-18 with axes resizes the named axes only") {
 }
 
 TEST_CASE("Upsample-7 reads its scales attribute; nearest takes the floor of x / scale") {
-  onnx::ModelProto m;
-  m.set_ir_version(3);
-  m.add_opset_import()->set_version(7);
+  onnx::ModelProto m = NewModel("upsample", 7, 3);
   onnx::GraphProto* g = m.mutable_graph();
-  g->set_name("upsample");
   FloatIo(g->add_input(), "x", {1, 1, 2, 2});
   g->add_output()->set_name("y");
   onnx::NodeProto* n = AddNode(g, "Upsample", {"x"}, "y");

@@ -30,8 +30,17 @@ inline std::string WriteTemp(const std::string& name, const onnx::ModelProto& m)
   return WriteTemp(name, m.SerializeAsString());
 }
 
-// Builders of hand-made models: an int64 or float initializer, a node named after its one
-// output, a float graph input or output of fixed dimensions.
+// Builders of hand-made models: an empty model whose graph is named `name`, importing the default
+// domain at `opset` (IR version 8 unless given), an int64 or float initializer, a node named after
+// its one output, a float graph input or output of fixed dimensions.
+inline onnx::ModelProto NewModel(const std::string& name, int64_t opset, int64_t ir_version = 8) {
+  onnx::ModelProto m;
+  m.set_ir_version(ir_version);
+  m.add_opset_import()->set_version(opset);
+  m.mutable_graph()->set_name(name);
+  return m;
+}
+
 inline void IntConstant(onnx::GraphProto* g, const std::string& name, std::vector<int64_t> dims,
                  std::vector<int64_t> values) {
   onnx::TensorProto* t = g->add_initializer();
