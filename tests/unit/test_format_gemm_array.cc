@@ -70,6 +70,26 @@ int64_t BlockCycles(const PeConfig& s, int64_t m, int64_t k, int64_t n, int64_t 
   return cycles;
 }
 
+// Random K x N group-quantized weights: codes, then per group and column a scale in
+// [2^-4, 1) and a zero point (0 when symmetric).
+GroupQuantWeights RandomGroupWeights(const GroupQuantSpec& spec, int64_t k, int64_t n,
+                                     std::mt19937& rng) {
+  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
+  GroupQuantWeights w;
+  w.spec = spec;
+  w.k = k;
+  w.n = n;
+  std::uniform_int_distribution<int32_t> code(GroupCodeMin(spec), GroupCodeMax(spec));
+  for (int64_t i = 0; i < k * n; ++i) {
+    w.codes.push_back(code(rng));
+  }
+  for (int64_t i = 0; i < w.Groups() * n; ++i) {
+    w.scales.push_back(any(rng));
+    w.zero_points.push_back(spec.symmetric ? 0 : code(rng));
+  }
+  return w;
+}
+
 // Random finite elements and scales 2^-20..2^20 around 1 (a NaN scale in one block of ten when
 // `nan_scales`), rows x cols.
 MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales,
@@ -218,18 +238,7 @@ TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element
       for (const int group : {32, 64, 128}) {
         const Dataflow df = kDataflows[cases % 3];
         const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
-        GroupQuantWeights w;
-        w.spec = GroupQuantSpec{bits, group, symmetric};
-        w.k = k;
-        w.n = n;
-        std::uniform_int_distribution<int32_t> code(GroupCodeMin(w.spec), GroupCodeMax(w.spec));
-        for (int64_t i = 0; i < k * n; ++i) {
-          w.codes.push_back(code(rng));
-        }
-        for (int64_t i = 0; i < w.Groups() * n; ++i) {
-          w.scales.push_back(any(rng));
-          w.zero_points.push_back(symmetric ? 0 : code(rng));
-        }
+        const GroupQuantWeights w = RandomGroupWeights({bits, group, symmetric}, k, n, rng);
         std::vector<int32_t> x(static_cast<size_t>(m * k));
         for (int32_t& v : x) {
           v = act(rng);
@@ -238,10 +247,10 @@ TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element
         const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
         CppArray array;
         const FormatGemmResult r =
-            sim::cycle::GroupGemmInt8OnArray(array, shape, x, m, a_scale, w);
+            sim::cycle::GroupGemmInt8OnArray(array, shape, x, m, a_scale, 0, w);
         INFO("bits " << bits << " symmetric " << symmetric << " group " << group << " dataflow "
                      << static_cast<int>(df));
-        RequireSameBits(r.y, GroupGemmInt8(x, m, a_scale, w));
+        RequireSameBits(r.y, GroupGemmInt8(x, m, a_scale, 0, w));
         CHECK(r.passes == 3);
         CHECK(r.cycles == BlockCycles(shape, m, k, n, group));
         ++cases;
@@ -249,6 +258,49 @@ TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element
     }
   }
   CHECK(cases == 18);
+}
+
+TEST_CASE(
+    "W4A8 with an activation zero point on the PE array equals GroupGemmInt8 on every element",
+    "[format_gemm]") {
+  // The PEs multiply the raw codes and the post unit subtracts a_zero times the group's weight
+  // sum; the golden kernel multiplies the offsets. The integers agree, so every bit does.
+  std::mt19937 rng(1207);
+  std::uniform_int_distribution<int32_t> act(-128, 127);
+  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
+  std::uniform_int_distribution<int64_t> arr(1, 4);
+  int64_t cases = 0;
+  for (const int bits : {4, 8}) {
+    for (const int32_t a_zero : {-128, -3, 127}) {
+      const Dataflow df = kDataflows[cases % 3];
+      const int group = cases % 2 == 0 ? 32 : 128;
+      const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
+      const GroupQuantWeights w = RandomGroupWeights({bits, group, false}, k, n, rng);
+      std::vector<int32_t> x(static_cast<size_t>(m * k));
+      for (int32_t& v : x) {
+        v = act(rng);
+      }
+      const float a_scale = any(rng);
+      const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
+      CppArray array;
+      const FormatGemmResult r =
+          sim::cycle::GroupGemmInt8OnArray(array, shape, x, m, a_scale, a_zero, w);
+      INFO("bits " << bits << " activation zero point " << a_zero << " group " << group
+                   << " dataflow " << static_cast<int>(df));
+      RequireSameBits(r.y, GroupGemmInt8(x, m, a_scale, a_zero, w));
+      // The zero point changes the outputs: the check above is not the symmetric case again.
+      const std::vector<float> symmetric = GroupGemmInt8(x, m, a_scale, 0, w);
+      int64_t differ = 0;
+      for (size_t e = 0; e < r.y.size(); ++e) {
+        differ += r.y[e] != symmetric[e];
+      }
+      CHECK(differ * 2 > static_cast<int64_t>(r.y.size()));
+      CHECK(r.passes == 3);
+      CHECK(r.cycles == BlockCycles(shape, m, k, n, group));
+      ++cases;
+    }
+  }
+  CHECK(cases == 6);
 }
 
 TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact",

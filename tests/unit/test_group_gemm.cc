@@ -70,7 +70,7 @@ TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated ord
             v = act(rng);
           }
           const float a_scale = pow2 ? 0.25f : 0.0123f;
-          const std::vector<float> y = GroupGemmInt8(a, m, a_scale, w);
+          const std::vector<float> y = GroupGemmInt8(a, m, a_scale, 0, w);
           const std::vector<float> wd = DequantizeGroupWeights(w);
           for (int64_t i = 0; i < m; ++i) {
             for (int64_t j = 0; j < n; ++j) {
@@ -172,7 +172,7 @@ TEST_CASE("W8A8 and below: every weight code times every int8 activation is exac
         w.scales = {0.125f};
         w.zero_points = {zero};
         for (int32_t a = -128; a <= 127; ++a) {
-          const float y = GroupGemmInt8({a}, 1, 4.0f, w)[0];
+          const float y = GroupGemmInt8({a}, 1, 4.0f, 0, w)[0];
           REQUIRE(double{y} == static_cast<double>(a) * 4.0 * (q - zero) * 0.125);
           REQUIRE(double{GroupGemmFloat({static_cast<float>(a)}, 1, w)[0]} ==
                   static_cast<double>(a) * (q - zero) * 0.125);
@@ -182,13 +182,88 @@ TEST_CASE("W8A8 and below: every weight code times every int8 activation is exac
   }
 }
 
+TEST_CASE("W4A8 with an activation zero point: every activation and weight code pair, exact",
+          "[group_gemm]") {
+  // K = 1: y = float32(float32((a - a_zero) * (q - z)) * 2^-3) * 2^2, every step exact
+  // (|product| <= 255 * 255 < 2^24).
+  for (const int bits : {2, 4, 8}) {
+    for (const int32_t a_zero : {-128, -37, 1, 127}) {
+      const GroupQuantSpec spec{bits, 32, false};
+      const int32_t zero = (1 << bits) / 3;
+      INFO("bits " << bits << " activation zero point " << a_zero);
+      for (int32_t q = GroupCodeMin(spec); q <= GroupCodeMax(spec); ++q) {
+        GroupQuantWeights w;
+        w.spec = spec;
+        w.k = 1;
+        w.n = 1;
+        // assign(1, v), not = {v}: GCC 12 warns (-Wnonnull) on the latter here.
+        w.codes.assign(1, q);
+        w.scales.assign(1, 0.125f);
+        w.zero_points.assign(1, zero);
+        for (int32_t a = -128; a <= 127; ++a) {
+          const float y = GroupGemmInt8({a}, 1, 4.0f, a_zero, w)[0];
+          REQUIRE(double{y} == static_cast<double>(a - a_zero) * 4.0 * (q - zero) * 0.125);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("W4A8 with an activation zero point: bit-exact to the stated order; uint8 codes as int8",
+          "[group_gemm]") {
+  std::mt19937 rng(58);
+  // Codes and zero points below 127, so that every one can be shifted up by one below.
+  std::uniform_int_distribution<int32_t> act(-128, 126);
+  for (const int group : {32, 128}) {
+    for (const int32_t a_zero : {-128, 45, 126}) {
+      INFO("group " << group << " activation zero point " << a_zero);
+      const int64_t k = 300, m = 2, n = 3;  // a shorter last group for both sizes
+      const GroupQuantWeights w = RandomWeights({8, group, false}, k, n, false, rng);
+      std::vector<int32_t> a(static_cast<size_t>(m * k));
+      for (int32_t& v : a) {
+        v = act(rng);
+      }
+      const float a_scale = 0.0123f;
+      const std::vector<float> y = GroupGemmInt8(a, m, a_scale, a_zero, w);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float ordered = 0.0f;
+          for (int64_t g = 0; g * group < k; ++g) {
+            int64_t s = 0;
+            for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
+              s += int64_t{a[static_cast<size_t>(i * k + kk)] - a_zero} *
+                   (w.Code(kk, j) - w.ZeroPoint(g, j));
+            }
+            ordered += static_cast<float>(s) * w.Scale(g, j);
+          }
+          REQUIRE(y[static_cast<size_t>(i * n + j)] == ordered * a_scale);
+        }
+      }
+      // uint8 codes u with zero point z hold the values of int8 codes u - 128 with zero point
+      // z - 128: shifting every code and the zero point alike leaves every output bit unchanged.
+      std::vector<int32_t> up = a;
+      for (int32_t& v : up) {
+        v += 1;
+      }
+      const std::vector<float> shifted = GroupGemmInt8(up, m, a_scale, a_zero + 1, w);
+      for (size_t e = 0; e < y.size(); ++e) {
+        REQUIRE(shifted[e] == y[e]);
+      }
+    }
+  }
+}
+
 TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[group_gemm]") {
   std::mt19937 rng(1);
   const GroupQuantWeights w = RandomWeights({4, 32, false}, 64, 2, true, rng);
-  CHECK_THROWS_AS(GroupGemmInt8(std::vector<int32_t>(63, 0), 1, 1.0f, w), InputError);
+  CHECK_THROWS_AS(GroupGemmInt8(std::vector<int32_t>(63, 0), 1, 1.0f, 0, w), InputError);
   std::vector<int32_t> a(64, 0);
   a[10] = 128;
-  CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, w),
+  CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, 0, w),
                     Catch::Contains("128") && Catch::Contains("(0, 10)"));
   CHECK_THROWS_AS(GroupGemmFloat(std::vector<float>(65, 0.0f), 1, w), InputError);
+  CHECK_THROWS_WITH(GroupGemmInt8(std::vector<int32_t>(64, 0), 1, 1.0f, 128, w),
+                    Catch::Contains("zero point 128"));
+  CHECK_THROWS_WITH(GroupGemmInt8(std::vector<int32_t>(64, 0), 1, 1.0f, -129, w),
+                    Catch::Contains("zero point -129"));
 }

@@ -28,9 +28,13 @@ float GroupAccumulate(float acc, int64_t group_sum, float scale) {
 
 float GroupOutput(float acc, float a_scale) { return acc * a_scale; }
 
-void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m,
+void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m, int32_t a_zero,
                                 const GroupQuantWeights& w) {
   CheckActivations(a.size(), m, w);
+  if (a_zero < -128 || a_zero > 127) {
+    throw InputError("group GEMM: the int8 activations' zero point " + std::to_string(a_zero) +
+                     " is outside -128..127");
+  }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] < -128 || a[i] > 127) {
       throw InputError("group GEMM: int8 activation " + std::to_string(a[i]) + " at (" +
@@ -41,8 +45,8 @@ void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m,
 }
 
 std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                 const GroupQuantWeights& w) {
-  CheckGroupGemmInt8Operands(a, m, w);
+                                 int32_t a_zero, const GroupQuantWeights& w) {
+  CheckGroupGemmInt8Operands(a, m, a_zero, w);
   std::vector<float> y(static_cast<size_t>(m * w.n), 0.0f);
   for (int64_t row = 0; row < m; ++row) {
     for (int64_t n = 0; n < w.n; ++n) {
@@ -50,8 +54,8 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
       for (int64_t g = 0; g < w.Groups(); ++g) {
         int64_t sum = 0;
         for (int64_t k = g * w.spec.group_size; k < GroupEnd(w, g); ++k) {
-          sum +=
-              int64_t{a[static_cast<size_t>(row * w.k + k)]} * (w.Code(k, n) - w.ZeroPoint(g, n));
+          sum += (int64_t{a[static_cast<size_t>(row * w.k + k)]} - a_zero) *
+                 (w.Code(k, n) - w.ZeroPoint(g, n));
         }
         acc = GroupAccumulate(acc, sum, w.Scale(g, n));
       }
@@ -59,6 +63,14 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
     }
   }
   return y;
+}
+
+int64_t GroupWeightSum(const GroupQuantWeights& w, int64_t g, int64_t n) {
+  int64_t sum = 0;
+  for (int64_t k = g * w.spec.group_size; k < GroupEnd(w, g); ++k) {
+    sum += w.Code(k, n) - w.ZeroPoint(g, n);
+  }
+  return sum;
 }
 
 std::vector<float> GroupGemmFloat(const std::vector<float>& a, int64_t m,

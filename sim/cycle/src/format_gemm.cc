@@ -229,8 +229,8 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
 
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                      const models::GroupQuantWeights& w) {
-  models::CheckGroupGemmInt8Operands(a, m, w);
+                                      int32_t a_zero, const models::GroupQuantWeights& w) {
+  models::CheckGroupGemmInt8Operands(a, m, a_zero, w);
   IntGemm g;
   g.m = m;
   g.k = w.k;
@@ -245,10 +245,26 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
   }
   g.max_a = 128;
   g.max_b = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
+  // The PEs multiply the raw int8 codes, so the operand lanes stay 8-bit whatever the zero point;
+  // the post unit subtracts a_zero times the group's weight sum, a constant of the weights:
+  // sum (a - a_zero)(q - z) = sum a (q - z) - a_zero sum (q - z), exact in integers.
+  std::vector<int64_t> weight_sums;
+  if (a_zero != 0) {
+    for (int64_t b = 0; b < w.Groups(); ++b) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        weight_sums.push_back(models::GroupWeightSum(w, b, j));
+      }
+    }
+  }
   FormatGemmResult r = RunBlocks(
       array, shape, g, group, [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
-        // A group of int8 x int8 products is far inside int64 (PassBits <= 64).
-        return models::GroupAccumulate(acc, static_cast<int64_t>(sum), w.Scale(b, j));
+        // A group of int8 x int8 products is far inside int64 (PassBits <= 64), and so is the
+        // correction (|a_zero| <= 128 times a group's sum of 8-bit offsets).
+        int64_t s = static_cast<int64_t>(sum);
+        if (a_zero != 0) {
+          s -= int64_t{a_zero} * weight_sums[static_cast<size_t>(b * g.n + j)];
+        }
+        return models::GroupAccumulate(acc, s, w.Scale(b, j));
       });
   for (float& y : r.y) {
     y = models::GroupOutput(y, a_scale);

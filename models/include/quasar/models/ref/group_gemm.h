@@ -2,12 +2,14 @@
 // Golden GEMMs with group-quantized integer weights (group_quant.h): Y[M, N] = A[M, K] · W[K, N],
 // value(k, n) = (q(k, n) - zero(g, n)) * scale(g, n), groups of K.
 //
-// W4A8 (GroupGemmInt8): A is int8 codes (-128..127) with one float scale a_scale (zero point
-// 0). Per output, in this order:
-//   1. per group g, the integer sum S_g = sum_{k in g} a(m, k) * (q(k, n) - zero(g, n)) in int64
-//      (exact);
+// W4A8 (GroupGemmInt8): A is int8 codes (-128..127) with one float scale a_scale and one zero
+// point a_zero (-128..127; 0 for symmetric activations; uint8 codes c with zero point z are the
+// same values as int8 codes c - 128 with zero point z - 128). Per output, in this order:
+//   1. per group g, the integer sum S_g = sum_{k in g} (a(m, k) - a_zero) * (q(k, n) - zero(g, n))
+//      in int64 (exact);
 //   2. acc = +0 (float32); for g in order: acc += float32(float32(S_g) * scale(g, n)) (float32(S_g)
-//      is exact while |S_g| < 2^24, e.g. every group of up to 512 int8 x 8-bit products);
+//      is exact while |S_g| < 2^24, e.g. every group of up to 256 products of 9-bit activation
+//      offsets (|a - a_zero| <= 255) and 8-bit weight offsets);
 //   3. y = float32(acc * a_scale).
 // W4A16 (GroupGemmFloat): A is float32, standing for the fp16 activations of W4A16 kernels
 // (float32 holds every fp16 value exactly; the sums are float32, not fp16). Per output:
@@ -28,14 +30,18 @@ namespace quasar::models {
 float GroupAccumulate(float acc, int64_t group_sum, float scale);
 float GroupOutput(float acc, float a_scale);
 
-// a: M x K int8 codes, row-major. Throws InputError on a size mismatch or a code outside
-// -128..127 (naming its row and column).
-void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m,
+// a: M x K int8 codes, row-major. Throws InputError on a size mismatch, a code outside -128..127
+// (naming its row and column) or a zero point outside it.
+void CheckGroupGemmInt8Operands(const std::vector<int32_t>& a, int64_t m, int32_t a_zero,
                                 const GroupQuantWeights& w);
 
 // After CheckGroupGemmInt8Operands.
 std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                 const GroupQuantWeights& w);
+                                 int32_t a_zero, const GroupQuantWeights& w);
+
+// sum_{k in g} (q(k, n) - zero(g, n)): what an array that multiplies the raw activation codes
+// subtracts, times a_zero, to get S_g (format_gemm.h).
+int64_t GroupWeightSum(const GroupQuantWeights& w, int64_t g, int64_t n);
 
 // a: M x K float32, row-major. Throws InputError on a size mismatch.
 std::vector<float> GroupGemmFloat(const std::vector<float>& a, int64_t m,

@@ -63,10 +63,11 @@ int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count);
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
                                const models::MxMatrix& wt);
 
-// W4A8 (GroupGemmInt8's operands: a is M x K int8 codes).
+// W4A8 (GroupGemmInt8's operands: a is M x K int8 codes with zero point a_zero). The PEs multiply
+// the raw codes; the post unit subtracts a_zero times each group's weight sum (GroupWeightSum).
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                      const models::GroupQuantWeights& w);
+                                      int32_t a_zero, const models::GroupQuantWeights& w);
 
 // Codes of one small-float format: a is M x K, b is K x N, row-major; each output is the FP8 MAC
 // register (`acc`) after the K products in K order (Fp8MacStep), converted once.
