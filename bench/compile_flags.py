@@ -9,6 +9,7 @@ temporary file; the build is not touched. See docs/benchmarks.md.
 
 Usage: bench/compile_flags.py BUILD/compile_commands.json --a "-O2 -g" --b "-O1 -g1"
                               [--strip "-O2 -g"] [--sample 20] [--seed 1]
+A single flag needs the = form, or argparse reads it as an option: --a=-O3 --b=-O2 --strip=-O3.
 """
 import argparse
 import json
