@@ -1,9 +1,0 @@
-// Catch2 entry point of the SystemC cycle-model tests. libsystemc.so brings its own main(),
-// which would call sc_main(); this program drives SystemC from RunCycleModel instead, so the
-// sc_main below is never called.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
-extern "C" int sc_main(int, char**) { return 1; }
-
-int main(int argc, char** argv) { return Catch::Session().run(argc, argv); }
