@@ -1,8 +1,9 @@
 // The number formats' GEMMs on the cycle model's PE array (sim/cycle/format_gemm.h) against the
 // golden kernels, every output element compared bit for bit: every MX format (and mixed pairs,
-// one of them split into halves), W4A8 groups, and the small floats (every pair of finite codes,
-// E5M2's in halves; then whole reductions through narrow wrapping and saturating registers), in
-// the three dataflows on arrays small enough to fold many times. Then what the array refuses.
+// one of them split into halves), W4A8 and W4A16 groups (fp16 in three pieces), and the small
+// floats (every pair of finite codes, E5M2's in halves; then whole reductions through narrow
+// wrapping and saturating registers), in the three dataflows on arrays small enough to fold many
+// times. Then what the array refuses.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "fp16_test_util.h"
 #include "mx_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
@@ -303,6 +305,65 @@ TEST_CASE(
   CHECK(cases == 6);
 }
 
+TEST_CASE("W4A16 group GEMMs on the PE array equal GroupGemmFp16 on every element",
+          "[format_gemm]") {
+  std::mt19937 rng(1207);
+  std::uniform_int_distribution<int64_t> arr(1, 4);
+  int64_t cases = 0;
+  for (const int bits : {4, 8}) {
+    for (const bool symmetric : {false, true}) {
+      for (const int group : {32, 128}) {
+        const Dataflow df = kDataflows[cases % 3];
+        const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
+        const GroupQuantWeights w = RandomGroupWeights({bits, group, symmetric}, k, n, rng);
+        // Every finite fp16 code equally likely: all three 16-bit pieces carry data.
+        const std::vector<float> x = test::RandomFp16Values(static_cast<size_t>(m * k), rng);
+        const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
+        CppArray array;
+        const FormatGemmResult r = sim::cycle::GroupGemmFp16OnArray(array, shape, x, m, w);
+        INFO("bits " << bits << " symmetric " << symmetric << " group " << group << " dataflow "
+                     << static_cast<int>(df));
+        RequireSameBits(r.y, GroupGemmFp16(x, m, w));
+        // Three groups, each three passes (an fp16 value's three pieces).
+        CHECK(r.passes == 9);
+        CHECK(r.cycles == 3 * BlockCycles(shape, m, k, n, group));
+        ++cases;
+      }
+    }
+  }
+  CHECK(cases == 8);
+}
+
+TEST_CASE("W4A16 on the PE array: every finite fp16 value times every 4-bit weight code",
+          "[format_gemm]") {
+  // K = 1: M = every finite fp16 value, N = every weight code, in one weight-stationary tile.
+  const std::vector<uint16_t> codes = test::FiniteFp16Codes();
+  std::vector<float> x;
+  for (const uint16_t c : codes) {
+    x.push_back(test::Fp16Value(c));
+  }
+  GroupQuantWeights w;
+  w.spec = {4, 32, false};
+  w.k = 1;
+  for (int32_t q = GroupCodeMin(w.spec); q <= GroupCodeMax(w.spec); ++q) {
+    w.codes.push_back(q);
+    w.scales.push_back(0.5f);
+    w.zero_points.push_back(5);
+  }
+  w.n = static_cast<int64_t>(w.codes.size());
+  const int64_t m = static_cast<int64_t>(x.size());
+  CppArray array;
+  const FormatGemmResult r = sim::cycle::GroupGemmFp16OnArray(
+      array, ArrayShape(Dataflow::kWeightStationary, 1, w.n), x, m, w);
+  RequireSameBits(r.y, GroupGemmFp16(x, m, w));
+  CHECK(r.passes == 3);
+  // A value that is not fp16 is refused before the array runs, named by its position.
+  x[7] = 1.0f + std::ldexp(1.0f, -12);
+  REQUIRE_THROWS_WITH(sim::cycle::GroupGemmFp16OnArray(
+                          array, ArrayShape(Dataflow::kWeightStationary, 1, w.n), x, m, w),
+                      Catch::Contains("(7, 0)") && Catch::Contains("binary16"));
+}
+
 TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact",
           "[format_gemm]") {
   // One GEMM of M x 1 times 1 x N holds every pair once: each output is one product in the FP8
@@ -416,11 +477,11 @@ TEST_CASE("the PE array refuses what its integer lanes cannot hold", "[format_ge
   CHECK(sim::cycle::SmallFloatGemmOnArray(array, shape, e5m2, one, one, 1, 1, 1,
                                           {65, OverflowMode::kWrap})
             .y == std::vector<float>{1.0f});
-  // Past two halves of a lane: a 1-6-1 float (bias 31) reaches 1.5 * 2^62 units of 2^-31.
+  // Past three 16-bit pieces: a 1-6-1 float (bias 31) reaches 1.5 * 2^62 units of 2^-31.
   const SmallFloatFormat e6m1{"e6m1", 6, 1, 31, true, NanCodes::kIeee, 3221225472.0, "test"};
   REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e6m1, one, one, 1, 1, 1,
                                                         {128, OverflowMode::kWrap}),
-                      Catch::Contains("e6m1") && Catch::Contains("two 16-bit halves"));
+                      Catch::Contains("e6m1") && Catch::Contains("3 pieces of 16 bits"));
   // A NaN element, named by its position.
   const SmallFloatFormat& e4 = FindSmallFloat("fp8_e4m3");
   const std::vector<uint32_t> a{0x38, FirstNonFinite(e4)};

@@ -1,12 +1,15 @@
 // Golden GEMMs with group-quantized weights (ref/group_gemm.h): W4A8 exact against double where
-// its float32 steps provably do not round, both kernels bit-exact against their stated order
-// recomputed here, and within the float32 error bound of the exact result.
+// its float32 steps provably do not round, W4A16 over every fp16 value and weight code, both
+// kernels bit-exact against their stated order recomputed here, and within the float32 error
+// bound of the exact result.
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "fp16_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/ref/group_gemm.h"
 
@@ -110,7 +113,6 @@ TEST_CASE("W4A8: exact where no float32 step rounds, bit-exact to the stated ord
 
 TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound", "[group_gemm]") {
   std::mt19937 rng(16);
-  std::normal_distribution<float> act(0.0f, 2.0f);
   for (bool symmetric : {false, true}) {
     for (int group : {32, 64, 128}) {
       INFO("symmetric " << symmetric << " group " << group);
@@ -118,41 +120,98 @@ TEST_CASE("W4A16: bit-exact to the stated order and within the float32 bound", "
       const int64_t m = 2;
       const int64_t n = 3;
       const GroupQuantWeights w = RandomWeights({4, group, symmetric}, k, n, false, rng);
-      std::vector<float> a(static_cast<size_t>(m * k));
-      for (float& v : a) {
-        v = act(rng);
-      }
-      const std::vector<float> y = GroupGemmFloat(a, m, w);
+      // Every finite fp16 code equally likely: magnitudes 2^-24..65504 in one group.
+      const std::vector<float> a = test::RandomFp16Values(static_cast<size_t>(m * k), rng);
+      const std::vector<float> y = GroupGemmFp16(a, m, w);
       for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = 0; j < n; ++j) {
           float ordered = 0.0f;
           double exact = 0.0;
           double magnitude = 0.0;
           for (int64_t g = 0; g * group < k; ++g) {
-            float partial = 0.0f;
+            // The group's exact sum in 2^-24 units: below 2^40 * 15 * 128 < 2^51, so exact in
+            // int64 and in double; float32(P_g) is then double's one rounding to float.
+            int64_t units = 0;
             for (int64_t kk = g * group; kk < std::min<int64_t>(k, (g + 1) * group); ++kk) {
               const float x = a[static_cast<size_t>(i * k + kk)];
-              partial += x * static_cast<float>(w.Code(kk, j) - w.ZeroPoint(g, j));
-              // x * (q - z) * scale: 24 + 5 + 24 bits, exact in double; the sum may round.
+              units += static_cast<int64_t>(std::ldexp(double{x}, 24)) *
+                       (w.Code(kk, j) - w.ZeroPoint(g, j));
+              // x * (q - z) * scale: 11 + 5 + 24 bits, exact in double; the sum may round.
               const double term =
                   double{x} * double(w.Code(kk, j) - w.ZeroPoint(g, j)) * double{w.Scale(g, j)};
               exact += term;
               magnitude += std::fabs(term);
             }
+            const float partial = static_cast<float>(std::ldexp(static_cast<double>(units), -24));
             ordered += partial * w.Scale(g, j);
           }
           const float got = y[static_cast<size_t>(i * n + j)];
           REQUIRE(got == ordered);
-          // Each term meets one product rounding, at most group - 1 additions in its group,
-          // the scale product and at most groups - 1 additions across groups.
-          // The double reference's 300 additions add at most gamma_300 (u = 2^-53).
-          const int roundings = group + static_cast<int>(w.Groups());
+          // Each term meets one rounding of its group's sum, the scale product and at most
+          // groups - 1 additions across groups. The double reference's 300 additions add at
+          // most gamma_300 (u = 2^-53).
+          const int roundings = 1 + static_cast<int>(w.Groups());
           const double reference = 400 * std::ldexp(1.0, -53);
           REQUIRE(std::fabs(double{got} - exact) <= (Gamma(roundings) + reference) * magnitude);
         }
       }
     }
   }
+}
+
+TEST_CASE("W4A16: every finite fp16 value times every weight code is exact", "[group_gemm]") {
+  // K = 1, M = every finite fp16 value, N = every weight code: y = float32(float32(a * (q - z))
+  // * 2^-3), every step exact (|a * (q - z)| has at most 11 + 8 significant bits, and is at
+  // least 2^-24).
+  const std::vector<uint16_t> codes = test::FiniteFp16Codes();
+  REQUIRE(codes.size() == 63488);
+  std::vector<float> a;
+  for (const uint16_t c : codes) {
+    a.push_back(test::Fp16Value(c));
+  }
+  for (const int bits : {2, 4, 8}) {
+    const GroupQuantSpec spec{bits, 32, false};
+    const int32_t zero = (1 << bits) / 3;
+    GroupQuantWeights w;
+    w.spec = spec;
+    w.k = 1;
+    for (int32_t q = GroupCodeMin(spec); q <= GroupCodeMax(spec); ++q) {
+      w.codes.push_back(q);
+      w.scales.push_back(0.125f);
+      w.zero_points.push_back(zero);
+    }
+    w.n = static_cast<int64_t>(w.codes.size());
+    const std::vector<float> y = GroupGemmFp16(a, static_cast<int64_t>(a.size()), w);
+    int64_t wrong = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      for (int64_t j = 0; j < w.n; ++j) {
+        const double want = double{a[i]} * (w.codes[static_cast<size_t>(j)] - zero) * 0.125;
+        if (double{y[i * static_cast<size_t>(w.n) + static_cast<size_t>(j)]} != want &&
+            wrong++ == 0) {
+          FAIL_CHECK("bits " << bits << ": fp16 code " << codes[i] << " times weight code "
+                             << w.codes[static_cast<size_t>(j)]);
+        }
+      }
+    }
+    REQUIRE(wrong == 0);
+  }
+}
+
+TEST_CASE("W4A16: a group's sum is exact where a float32 running sum loses it", "[group_gemm]") {
+  // 65504 + 2^-24 rounds to 65504 in float32 (24 significant bits), so a running sum in K
+  // order gives 0; the exact group sum is 2^-24.
+  GroupQuantWeights w;
+  w.spec = {4, 32, false};
+  w.k = 3;
+  w.n = 1;
+  // assign, not = {...}: GCC 12 warns (-Wnonnull) on the latter here.
+  w.codes.assign(3, 9);
+  w.scales.assign(1, 1.0f);
+  w.zero_points.assign(1, 8);
+  const float tiny = std::ldexp(1.0f, -24);
+  CHECK(GroupGemmFp16({65504.0f, tiny, -65504.0f}, 1, w)[0] == tiny);
+  // -0 and +0 both give +0.
+  CHECK(std::signbit(GroupGemmFp16({-0.0f, -0.0f, -0.0f}, 1, w)[0]) == false);
 }
 
 TEST_CASE("W8A8 and below: every weight code times every int8 activation is exact",
@@ -174,7 +233,7 @@ TEST_CASE("W8A8 and below: every weight code times every int8 activation is exac
         for (int32_t a = -128; a <= 127; ++a) {
           const float y = GroupGemmInt8({a}, 1, 4.0f, 0, w)[0];
           REQUIRE(double{y} == static_cast<double>(a) * 4.0 * (q - zero) * 0.125);
-          REQUIRE(double{GroupGemmFloat({static_cast<float>(a)}, 1, w)[0]} ==
+          REQUIRE(double{GroupGemmFp16({static_cast<float>(a)}, 1, w)[0]} ==
                   static_cast<double>(a) * (q - zero) * 0.125);
         }
       }
@@ -261,7 +320,22 @@ TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[
   a[10] = 128;
   CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, 0, w),
                     Catch::Contains("128") && Catch::Contains("(0, 10)"));
-  CHECK_THROWS_AS(GroupGemmFloat(std::vector<float>(65, 0.0f), 1, w), InputError);
+  CHECK_THROWS_AS(GroupGemmFp16(std::vector<float>(65, 0.0f), 1, w), InputError);
+  // Not a finite binary16 value: more significant bits than it holds, beyond its largest
+  // (65504), below its smallest subnormal, infinite, NaN; each named by its row and column.
+  for (const float bad :
+       {1.0f + std::ldexp(1.0f, -11), 65520.0f, std::ldexp(1.0f, -25),
+        std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    std::vector<float> x(128, 1.0f);
+    x[64 + 33] = bad;
+    CHECK_THROWS_WITH(GroupGemmFp16(x, 2, w),
+                      Catch::Contains("(1, 33)") && Catch::Contains("not a finite binary16"));
+  }
+  // The largest and the smallest are accepted.
+  std::vector<float> edge(64, 65504.0f);
+  edge[1] = std::ldexp(1.0f, -24);
+  edge[2] = 1.0f + std::ldexp(1.0f, -10);
+  CHECK_NOTHROW(GroupGemmFp16(edge, 1, w));
   CHECK_THROWS_WITH(GroupGemmInt8(std::vector<int32_t>(64, 0), 1, 1.0f, 128, w),
                     Catch::Contains("zero point 128"));
   CHECK_THROWS_WITH(GroupGemmInt8(std::vector<int32_t>(64, 0), 1, 1.0f, -129, w),

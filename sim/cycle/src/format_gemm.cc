@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
@@ -18,10 +19,11 @@ namespace {
 using quasar::InputError;
 
 constexpr int64_t kLaneMax = std::numeric_limits<int32_t>::max();
-// A wider element runs as two halves of kHalfBits (format_gemm.h, "Wide elements").
+// A wider element runs as up to kMaxPieces pieces of kHalfBits (format_gemm.h, "Wide elements").
 constexpr int kHalfBits = 16;
+constexpr int kMaxPieces = 3;
 constexpr int64_t kHalfMask = (int64_t{1} << kHalfBits) - 1;
-constexpr int64_t kSplitMax = (int64_t{1} << (2 * kHalfBits)) - 1;
+constexpr int64_t kSplitMax = (int64_t{1} << (kMaxPieces * kHalfBits)) - 1;
 
 // The integer GEMM of a format: a (M x K) and b (K x N), row-major, in units of each operand's
 // quantum, and each operand's largest magnitude.
@@ -31,10 +33,20 @@ struct IntGemm {
   int64_t max_a = 0, max_b = 0;
 };
 
-// An operand's pieces: itself when it fits a lane, else its two halves.
-int Pieces(int64_t max_abs) { return max_abs <= kLaneMax ? 1 : 2; }
+// An operand's pieces: itself when it fits a lane, else as many kHalfBits pieces as its largest
+// magnitude has (2 for FP8 E5M2, 3 for fp16 activations).
+int Pieces(int64_t max_abs) {
+  if (max_abs <= kLaneMax) {
+    return 1;
+  }
+  int pieces = 0;
+  for (int64_t rest = max_abs; rest != 0; rest >>= kHalfBits) {
+    ++pieces;
+  }
+  return pieces;
+}
 int64_t PieceMax(int64_t max_abs) { return Pieces(max_abs) == 1 ? max_abs : kHalfMask; }
-// Piece p of v: v itself, or sign(v) * the p-th half of |v| (worth 2^(kHalfBits * p)).
+// Piece p of v: v itself, or sign(v) * the p-th kHalfBits piece of |v| (worth 2^(kHalfBits * p)).
 int32_t Piece(int64_t v, int pieces, int p) {
   if (pieces == 1) {
     return static_cast<int32_t>(v);
@@ -50,7 +62,7 @@ int PassBits(const IntGemm& g, int64_t count) {
 }
 
 // Each finite code's value in units of its format's quantum (0 for NaN and infinity), and the
-// largest magnitude; refuses a format whose units do not fit two halves of a lane.
+// largest magnitude; refuses a format whose units do not fit kMaxPieces pieces.
 struct UnitTable {
   std::vector<int64_t> units;
   std::vector<bool> finite;
@@ -66,9 +78,10 @@ UnitTable MakeUnitTable(const std::string& format, uint32_t code_count, UnitsOf 
     bool finite = true;
     const int64_t u = units_of(c, finite);
     if (std::llabs(u) > kSplitMax) {
-      throw InputError("the PE array's operand lanes are 32-bit integers, a wider element two " +
-                       std::to_string(kHalfBits) + "-bit halves; " + format + " elements need " +
-                       std::to_string(u) + " units of its quantum, more than they hold");
+      throw InputError("the PE array's operand lanes are 32-bit integers, a wider element up to " +
+                       std::to_string(kMaxPieces) + " pieces of " + std::to_string(kHalfBits) +
+                       " bits; " + format + " elements need " + std::to_string(u) +
+                       " units of its quantum, more than they hold");
     }
     t.units[c] = u;
     t.finite[c] = finite;
@@ -134,7 +147,8 @@ int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, in
 }
 
 // The sums of K range [k0, k1) (M x N): one pass per pair of pieces, each pass's sums weighted
-// by its pieces' 2^(kHalfBits * (pa + pb)) and added in 128 bits. Exact, unless the register the
+// by its pieces' 2^(kHalfBits * (pa + pb)) and added in 128 bits (below 2^(2 * kHalfBits *
+// kMaxPieces + 63), far inside them). Exact, unless the register the
 // array was configured with wraps or saturates (one pass then: SmallFloatGemmOnArray).
 void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
                std::vector<models::int128>* sums, FormatGemmResult* r) {
@@ -177,6 +191,22 @@ FormatGemmResult RunBlocks(ArrayIf& array, const PeConfig& shape, const IntGemm&
   }
   r.overflow_events = array.overflow_events();
   return r;
+}
+
+// A group GEMM's B operand, q - zero (K x N), its bound, and M; A is the caller's.
+IntGemm GroupWeightGemm(const models::GroupQuantWeights& w, int64_t m) {
+  IntGemm g;
+  g.m = m;
+  g.k = w.k;
+  g.n = w.n;
+  g.b.resize(static_cast<size_t>(g.k * g.n));
+  for (int64_t k = 0; k < g.k; ++k) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      g.b[static_cast<size_t>(k * g.n + j)] = w.Code(k, j) - w.ZeroPoint(k / w.spec.group_size, j);
+    }
+  }
+  g.max_b = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
+  return g;
 }
 
 }  // namespace
@@ -231,45 +261,47 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
                                       int32_t a_zero, const models::GroupQuantWeights& w) {
   models::CheckGroupGemmInt8Operands(a, m, a_zero, w);
-  IntGemm g;
-  g.m = m;
-  g.k = w.k;
-  g.n = w.n;
+  IntGemm g = GroupWeightGemm(w, m);
   g.a.assign(a.begin(), a.end());
-  g.b.resize(static_cast<size_t>(g.k * g.n));
-  const int64_t group = w.spec.group_size;
-  for (int64_t k = 0; k < g.k; ++k) {
-    for (int64_t j = 0; j < g.n; ++j) {
-      g.b[static_cast<size_t>(k * g.n + j)] = w.Code(k, j) - w.ZeroPoint(k / group, j);
-    }
-  }
   g.max_a = 128;
-  g.max_b = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
   // The PEs multiply the raw int8 codes, so the operand lanes stay 8-bit whatever the zero point;
   // the post unit subtracts a_zero times the group's weight sum, a constant of the weights:
   // sum (a - a_zero)(q - z) = sum a (q - z) - a_zero sum (q - z), exact in integers.
   std::vector<int64_t> weight_sums;
-  if (a_zero != 0) {
-    for (int64_t b = 0; b < w.Groups(); ++b) {
-      for (int64_t j = 0; j < g.n; ++j) {
-        weight_sums.push_back(models::GroupWeightSum(w, b, j));
-      }
+  for (int64_t b = 0; b < w.Groups(); ++b) {
+    for (int64_t j = 0; j < g.n; ++j) {
+      weight_sums.push_back(models::GroupWeightSum(w, b, j));
     }
   }
-  FormatGemmResult r = RunBlocks(
-      array, shape, g, group, [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
-        // A group of int8 x int8 products is far inside int64 (PassBits <= 64), and so is the
-        // correction (|a_zero| <= 128 times a group's sum of 8-bit offsets).
-        int64_t s = static_cast<int64_t>(sum);
-        if (a_zero != 0) {
-          s -= int64_t{a_zero} * weight_sums[static_cast<size_t>(b * g.n + j)];
-        }
-        return models::GroupAccumulate(acc, s, w.Scale(b, j));
-      });
+  FormatGemmResult r =
+      RunBlocks(array, shape, g, w.spec.group_size,
+                [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
+                  // A group of int8 x int8 products is far inside int64 (PassBits <= 64), and so is
+                  // the correction (|a_zero| <= 128 times a group's sum of 8-bit offsets).
+                  const int64_t s = static_cast<int64_t>(sum) -
+                                    int64_t{a_zero} * weight_sums[static_cast<size_t>(b * g.n + j)];
+                  return models::GroupAccumulate(acc, s, w.Scale(b, j));
+                });
   for (float& y : r.y) {
     y = models::GroupOutput(y, a_scale);
   }
   return r;
+}
+
+FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
+                                      const std::vector<float>& a, int64_t m,
+                                      const models::GroupQuantWeights& w) {
+  // Checked before GroupWeightGemm reads the weights.
+  std::vector<int64_t> units = models::GroupGemmFp16Units(a, m, w);
+  IntGemm g = GroupWeightGemm(w, m);
+  g.a = std::move(units);
+  // The format's largest value, 65504 = 2047 * 2^5, in 2^-24 units: 40 bits, three pieces (so
+  // three passes per group, whatever the data).
+  g.max_a = int64_t{2047} << (5 - models::kFp16QuantumExp);
+  return RunBlocks(array, shape, g, w.spec.group_size,
+                   [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
+                     return models::GroupAccumulateFp16(acc, sum, w.Scale(b, j));
+                   });
 }
 
 FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,

@@ -11,16 +11,21 @@
 //      is exact while |S_g| < 2^24, e.g. every group of up to 256 products of 9-bit activation
 //      offsets (|a - a_zero| <= 255) and 8-bit weight offsets);
 //   3. y = float32(acc * a_scale).
-// W4A16 (GroupGemmFloat): A is float32, standing for the fp16 activations of W4A16 kernels
-// (float32 holds every fp16 value exactly; the sums are float32, not fp16). Per output:
-//   1. per group g, P_g = sum_{k in g} a(m, k) * float32(q(k, n) - zero(g, n)) in float32, in K
-//      order from +0 (each product and each addition rounded);
-//   2. acc = +0; for g in order: acc += float32(P_g * scale(g, n)).
+// W4A16 (GroupGemmFp16): A is fp16 (IEEE 754 binary16) activations, given as the float32
+// values they convert to exactly. Every finite fp16 value is an integer number of 2^-24 (its
+// smallest subnormal), below 2^40 of them, so a group's products sum exactly, as W4A8's do.
+// Per output:
+//   1. per group g, the exact sum P_g = sum_{k in g} a(m, k) * (q(k, n) - zero(g, n)) (a 128-bit
+//      integer of 2^-24 units), rounded once to float32 (nearest, ties to even);
+//   2. acc = +0 (float32); for g in order: acc += float32(float32(P_g) * scale(g, n)).
+// A value that is not a finite fp16 one (NaN, infinity, beyond 65504, or more significant bits
+// than binary16 holds) is refused, naming its row and column.
 
 #include <cstdint>
 #include <vector>
 
 #include "quasar/models/group_quant.h"
+#include "quasar/models/int128.h"
 
 namespace quasar::models {
 
@@ -43,8 +48,21 @@ std::vector<float> GroupGemmInt8(const std::vector<int32_t>& a, int64_t m, float
 // subtracts, times a_zero, to get S_g (format_gemm.h).
 int64_t GroupWeightSum(const GroupQuantWeights& w, int64_t g, int64_t n);
 
-// a: M x K float32, row-major. Throws InputError on a size mismatch.
-std::vector<float> GroupGemmFloat(const std::vector<float>& a, int64_t m,
-                                  const GroupQuantWeights& w);
+// binary16's smallest subnormal, 2^-24: the unit of W4A16's exact group sums.
+constexpr int kFp16QuantumExp = -24;
+
+// Step 2 of W4A16, the one home of this rule (the golden kernel and the cycle model's post
+// unit): acc + float32(float32(P_g) * scale), P_g = `group_sum` units of 2^-24.
+float GroupAccumulateFp16(float acc, int128 group_sum, float scale);
+
+// a: M x K fp16 values as float32, row-major: each one's number of 2^-24 units. Throws
+// InputError on a size mismatch or a value that is not a finite fp16 one (naming its row and
+// column).
+std::vector<int64_t> GroupGemmFp16Units(const std::vector<float>& a, int64_t m,
+                                        const GroupQuantWeights& w);
+
+// After GroupGemmFp16Units' checks.
+std::vector<float> GroupGemmFp16(const std::vector<float>& a, int64_t m,
+                                 const GroupQuantWeights& w);
 
 }  // namespace quasar::models

@@ -4,8 +4,9 @@
 //
 // Every format reaches the array as integers. A finite small-float or MX element is an integer
 // number of its format's quantum (fp8_mac.h; MxElementUnits), a group-quantized weight is the
-// integer q - zero, and an int8 activation is its code; so each product is an integer in units
-// of the two quanta's product, and the array adds them exactly.
+// integer q - zero, an int8 activation is its code and an fp16 activation an integer number of
+// 2^-24; so each product is an integer in units of the two quanta's product, and the array adds
+// them exactly.
 //
 // Blocks (MX, groups). The reduction is cut along K into the format's blocks (MX: 32; groups:
 // the group size), and each block runs as its own reduction on the array, its accumulators
@@ -14,6 +15,7 @@
 // each block result, in K order (the one home of each rule is the golden kernel's header):
 //   MX      acc += MxBlockSumToFloat(sum, scales)            (float32, from +0)
 //   W4A8    acc = GroupAccumulate(acc, sum, scale(g, n)),  y = GroupOutput(acc, a_scale)
+//   W4A16   acc = GroupAccumulateFp16(acc, sum, scale(g, n))
 // So a block GEMM takes ceil(K / block) passes of the tile sequencer over M x block x N (times
 // the pieces' pairs, below), and its cycles are theirs (the array holds one block at a time).
 //
@@ -21,20 +23,21 @@
 // gives (wrap or saturate, counted), which is the FP8 MAC's fixed-point register (fp8_mac.h); the
 // post unit converts it once (Fp8AccumulatorToFloat).
 //
-// Wide elements. An element of more than 31 bits plus sign (E5M2: up to 2^31.8 units of 2^-16,
-// so FP8 E5M2 and MXFP8 E5M2) runs as two 16-bit halves, v = sign(v) * (h * 2^16 + l), and each
-// pair of the operands' pieces is a pass of its own (4 for E5M2 x E5M2, 2 when one operand fits
-// a lane), its exact sum in a register of ExactSumBits(2^16 - 1, ...) bits; the post unit adds
-// the passes' sums in 128 bits, each times 2^(16 * (its halves' places)), which is the exact sum.
+// Wide elements. An element of more than 31 bits plus sign runs as 16-bit pieces, v = sign(v) *
+// sum_p piece_p * 2^(16 p): two halves for E5M2 (up to 2^31.8 units of 2^-16, so FP8 E5M2 and
+// MXFP8 E5M2), three pieces for fp16 activations (up to 2^40 units of 2^-24). Each pair of the
+// operands' pieces is a pass of its own (4 for E5M2 x E5M2, 3 for fp16 x a group weight, 2 when
+// one operand of E5M2 fits a lane), its exact sum in a register of ExactSumBits(2^16 - 1, ...)
+// bits; the post unit adds the passes' sums in 128 bits, each times 2^(16 * (its pieces'
+// places)), which is the exact sum.
 // The FP8 MAC's register wraps or saturates per product, which separate passes cannot
 // reproduce, so a split FP8 GEMM needs a register that holds any sum of its K products.
 //
-// What does not fit is refused, naming it: elements wider than two halves (no format of the
+// What does not fit is refused, naming it: elements wider than three pieces (no format of the
 // table), a pass register or an unsplit FP8 register of more than 64 bits (the array's int64
 // partial sums), a split FP8 register narrower than its sums, NaN or infinite elements (a flag the
 // array does not carry; the golden kernels' IEEE fallback stays in models/), and a pack other
-// than 1 (a format MAC has no precision scaling). W4A16 (float activations) has float sums, not
-// integer ones, and has no path here.
+// than 1 (a format MAC has no precision scaling).
 
 #include <cstdint>
 #include <vector>
@@ -68,6 +71,11 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
                                       int32_t a_zero, const models::GroupQuantWeights& w);
+
+// W4A16 (GroupGemmFp16's operands: a is M x K fp16 values as float32). Three passes per group.
+FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
+                                      const std::vector<float>& a, int64_t m,
+                                      const models::GroupQuantWeights& w);
 
 // Codes of one small-float format: a is M x K, b is K x N, row-major; each output is the FP8 MAC
 // register (`acc`) after the K products in K order (Fp8MacStep), converted once.
