@@ -14,9 +14,9 @@ namespace quasar::test {
 inline float Fp16Value(uint16_t code) {
   const int exponent = (code >> 10) & 0x1F;
   const int fraction = code & 0x3FF;
-  const float magnitude = exponent == 0 ? std::ldexp(static_cast<float>(fraction), -24)
-                                        : std::ldexp(static_cast<float>(1024 + fraction),
-                                                     exponent - 25);
+  const float magnitude = exponent == 0
+                              ? std::ldexp(static_cast<float>(fraction), -24)
+                              : std::ldexp(static_cast<float>(1024 + fraction), exponent - 25);
   return (code & 0x8000) != 0 ? -magnitude : magnitude;
 }
 

@@ -11,8 +11,8 @@
 #include <random>
 #include <vector>
 
+#include "format_test_util.h"
 #include "fp16_test_util.h"
-#include "mx_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/ref/group_gemm.h"
@@ -27,6 +27,9 @@ using quasar::sim::cycle::CppArray;
 using quasar::sim::cycle::ExactSumBits;
 using quasar::sim::cycle::FormatGemmResult;
 using quasar::sim::cycle::PeConfig;
+using quasar::test::FiniteSmallFloatCodes;
+using quasar::test::RandomGroupWeights;
+using quasar::test::RandomMx;
 
 namespace {
 
@@ -72,43 +75,6 @@ int64_t BlockCycles(const PeConfig& s, int64_t m, int64_t k, int64_t n, int64_t 
   return cycles;
 }
 
-// Random K x N group-quantized weights: codes, then per group and column a scale in
-// [2^-4, 1) and a zero point (0 when symmetric).
-GroupQuantWeights RandomGroupWeights(const GroupQuantSpec& spec, int64_t k, int64_t n,
-                                     std::mt19937& rng) {
-  std::uniform_real_distribution<float> any(0.0625f, 1.0f);
-  GroupQuantWeights w;
-  w.spec = spec;
-  w.k = k;
-  w.n = n;
-  std::uniform_int_distribution<int32_t> code(GroupCodeMin(spec), GroupCodeMax(spec));
-  for (int64_t i = 0; i < k * n; ++i) {
-    w.codes.push_back(code(rng));
-  }
-  for (int64_t i = 0; i < w.Groups() * n; ++i) {
-    w.scales.push_back(any(rng));
-    w.zero_points.push_back(spec.symmetric ? 0 : code(rng));
-  }
-  return w;
-}
-
-// Random finite elements and scales 2^-20..2^20 around 1 (a NaN scale in one block of ten when
-// `nan_scales`), rows x cols.
-MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales,
-                  std::mt19937& rng) {
-  MxMatrix m;
-  m.format = &f;
-  m.rows = rows;
-  m.cols = cols;
-  m.codes = test::RandomFiniteMxCodes(f, static_cast<size_t>(rows * cols), rng);
-  std::uniform_int_distribution<uint32_t> scale(kE8m0Bias - 20, kE8m0Bias + 20);
-  std::uniform_int_distribution<int> tenth(0, 9);
-  for (int64_t i = 0; i < rows * m.BlocksPerRow(); ++i) {
-    m.scales.push_back(nan_scales && tenth(rng) == 0 ? kE8m0Nan : scale(rng));
-  }
-  return m;
-}
-
 // The first NaN or infinite code of a small float, for the refusal tests.
 uint32_t FirstNonFinite(const SmallFloatFormat& f) {
   for (uint32_t c = 0; c < f.code_count(); ++c) {
@@ -117,20 +83,6 @@ uint32_t FirstNonFinite(const SmallFloatFormat& f) {
     }
   }
   return 0;
-}
-
-// `count` random finite codes of a small float (every code equally likely, NaN and inf skipped).
-std::vector<uint32_t> FiniteSmallFloatCodes(const SmallFloatFormat& f, int64_t count,
-                                            std::mt19937& rng) {
-  std::uniform_int_distribution<uint32_t> dist(0, f.code_count() - 1);
-  std::vector<uint32_t> codes;
-  while (static_cast<int64_t>(codes.size()) < count) {
-    const uint32_t c = dist(rng);
-    if (std::isfinite(Decode(f, c))) {
-      codes.push_back(c);
-    }
-  }
-  return codes;
 }
 
 // The golden FP8 MAC over a (M x K) and b (K x N): per output, K products in K order through
@@ -226,6 +178,33 @@ TEST_CASE("the block-sum register is as wide as the format's largest block sum",
   const MxMatrix c = RandomMx(FindMxFormat("mxfp8_e5m2"), 2, 40, false, rng);
   CHECK(sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2), c, c)
             .accumulator_bits == 38);
+}
+
+TEST_CASE("a wider built-in register runs the same GEMM and a narrower one is refused", "[format_gemm]") {
+  std::mt19937 rng(8);
+  CppArray array;
+  const PeConfig shape = ArrayShape(Dataflow::kOutputStationary, 3, 2);
+  const MxMatrix a = RandomMx(FindMxFormat("mxint8"), 4, 70, false, rng);
+  const MxMatrix wt = RandomMx(FindMxFormat("mxint8"), 3, 70, false, rng);
+  const FormatGemmResult least = sim::cycle::MxGemmOnArray(array, shape, a, wt);
+  REQUIRE(least.accumulator_bits == 21);
+  const FormatGemmResult wide = sim::cycle::MxGemmOnArray(array, shape, a, wt, 32);
+  CHECK(wide.accumulator_bits == 32);
+  RequireSameBits(wide.y, least.y);
+  CHECK(wide.cycles == least.cycles);
+  CHECK(sim::cycle::MxGemmOnArray(array, shape, a, wt, 21).accumulator_bits == 21);
+  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, shape, a, wt, 20),
+                      Catch::Contains("needs a 21-bit register") && Catch::Contains("has 20 bits"));
+  // The group GEMMs take the same register rule.
+  const GroupQuantWeights w = RandomGroupWeights({4, 32, false}, 40, 3, rng);
+  const std::vector<int32_t> x(4 * 40, -7);
+  RequireSameBits(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, 40).y,
+                  GroupGemmInt8(x, 4, 0.5f, 2, w));
+  REQUIRE_THROWS_WITH(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, 16),
+                      Catch::Contains("needs a 17-bit register"));
+  const std::vector<float> h(4 * 40, -1.5f);
+  RequireSameBits(sim::cycle::GroupGemmFp16OnArray(array, shape, h, 4, w, 64).y,
+                  GroupGemmFp16(h, 4, w));
 }
 
 TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element",

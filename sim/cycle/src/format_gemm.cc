@@ -170,9 +170,16 @@ void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
 // y = step(m, n, block index, exact sum, y) in K order, y from +0.
 template <typename Step>
 FormatGemmResult RunBlocks(ArrayIf& array, const PeConfig& shape, const IntGemm& g, int64_t block,
-                           Step step) {
+                           int register_bits, Step step) {
   FormatGemmResult r;
   r.accumulator_bits = PassBits(g, block);
+  if (register_bits != 0) {
+    if (register_bits < r.accumulator_bits) {
+      throw InputError("a block sum of this GEMM needs a " + std::to_string(r.accumulator_bits) +
+                       "-bit register; the array's has " + std::to_string(register_bits) + " bits");
+    }
+    r.accumulator_bits = register_bits;
+  }
   // The register holds every pass's sum, so the array may add unchecked.
   const PeConfig cfg =
       ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
@@ -223,7 +230,7 @@ int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count) {
 }
 
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
-                               const models::MxMatrix& wt) {
+                               const models::MxMatrix& wt, int register_bits) {
   models::CheckMxGemmOperands(a, wt);
   auto table = [](const models::MxFormat& f) {
     return MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
@@ -250,7 +257,7 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
     }
   }
   const int64_t block = a.format->block_size;
-  return RunBlocks(array, shape, g, block,
+  return RunBlocks(array, shape, g, block, register_bits,
                    [&](int64_t i, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return acc + models::MxBlockSumToFloat(sum, *a.format, a.Scale(i, b),
                                                             *wt.format, wt.Scale(j, b));
@@ -259,7 +266,8 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
 
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                      int32_t a_zero, const models::GroupQuantWeights& w) {
+                                      int32_t a_zero, const models::GroupQuantWeights& w,
+                                      int register_bits) {
   models::CheckGroupGemmInt8Operands(a, m, a_zero, w);
   IntGemm g = GroupWeightGemm(w, m);
   g.a.assign(a.begin(), a.end());
@@ -274,7 +282,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
     }
   }
   FormatGemmResult r =
-      RunBlocks(array, shape, g, w.spec.group_size,
+      RunBlocks(array, shape, g, w.spec.group_size, register_bits,
                 [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
                   // A group of int8 x int8 products is far inside int64 (PassBits <= 64), and so is
                   // the correction (|a_zero| <= 128 times a group's sum of 8-bit offsets).
@@ -290,7 +298,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
 
 FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<float>& a, int64_t m,
-                                      const models::GroupQuantWeights& w) {
+                                      const models::GroupQuantWeights& w, int register_bits) {
   // Checked before GroupWeightGemm reads the weights.
   std::vector<int64_t> units = models::GroupGemmFp16Units(a, m, w);
   IntGemm g = GroupWeightGemm(w, m);
@@ -298,7 +306,7 @@ FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
   // The format's largest value, 65504 = 2047 * 2^5, in 2^-24 units: 40 bits, three pieces (so
   // three passes per group, whatever the data).
   g.max_a = int64_t{2047} << (5 - models::kFp16QuantumExp);
-  return RunBlocks(array, shape, g, w.spec.group_size,
+  return RunBlocks(array, shape, g, w.spec.group_size, register_bits,
                    [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return models::GroupAccumulateFp16(acc, sum, w.Scale(b, j));
                    });

@@ -61,21 +61,28 @@ struct FormatGemmResult {
 // Signed bits of a register that holds any sum of `count` products |a| <= max_a, |b| <= max_b.
 int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count);
 
-// MX x MX (MxGemm's operands: a is M rows of K, wt is N rows of K). `array` is configured here
-// with `shape`'s dataflow, rows and cols and a block-sum register.
+// The block GEMMs below configure `array` with `shape`'s dataflow, rows and cols and a block-sum
+// register: by default (`register_bits` 0) the narrowest that holds any block sum (ExactSumBits);
+// else `register_bits`, for an array whose register width is built in (a Verilated array), and
+// an InputError naming both widths when that is narrower. The operand lanes are the array's:
+// one that cannot hold an element refuses it (the Verilated arrays' 9-bit lanes take MXINT8,
+// MXFP6 E2M3, MXFP4 and W4A8, not MXFP8 or fp16).
+
+// MX x MX (MxGemm's operands: a is M rows of K, wt is N rows of K).
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
-                               const models::MxMatrix& wt);
+                               const models::MxMatrix& wt, int register_bits = 0);
 
 // W4A8 (GroupGemmInt8's operands: a is M x K int8 codes with zero point a_zero). The PEs multiply
 // the raw codes; the post unit subtracts a_zero times each group's weight sum (GroupWeightSum).
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
-                                      int32_t a_zero, const models::GroupQuantWeights& w);
+                                      int32_t a_zero, const models::GroupQuantWeights& w,
+                                      int register_bits = 0);
 
 // W4A16 (GroupGemmFp16's operands: a is M x K fp16 values as float32). Three passes per group.
 FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<float>& a, int64_t m,
-                                      const models::GroupQuantWeights& w);
+                                      const models::GroupQuantWeights& w, int register_bits = 0);
 
 // Codes of one small-float format: a is M x K, b is K x N, row-major; each output is the FP8 MAC
 // register (`acc`) after the K products in K order (Fp8MacStep), converted once.
