@@ -1,13 +1,18 @@
 // The number formats' GEMMs (sim/cycle/format_gemm.h) on the Verilated arrays: the same integer
-// passes and post unit as on the C++ array, with the RTL doing every multiply-add. The built
-// arrays have 9-bit signed lanes (-256..255), so the formats whose element units fit them run:
-// MXINT8 (codes), MXFP6 E2M3 (up to 60 units of 2^-3), MXFP4 (12 units of 2^-1), W4A8 (int8
-// codes times q - zero), FP6 E2M3 and FP4. Each must equal the golden kernel on every element,
-// with the C++ array's cycles and no overflow. What does not fit (MXFP6 E3M2's elements, a block
-// sum wider than the built register: MXFP8, or MXINT8 in 16 bits) is refused by name. One test case per array: SystemC
-// elaborates once per process.
+// passes and post unit as on the C++ array, with the RTL doing every multiply-add, through the
+// register each array was built with. The arrays' lanes are 9-bit signed (-256..255), so an
+// element wider than that runs in pieces of 8 bits, one pass per pair of pieces: MXFP8 E4M3
+// (up to 2^17.8 units) in three, E5M2 (2^31.8) in four, fp16 activations (2^40) in five. Every
+// MX format, W4A8 and W4A16 must equal the golden kernel on every element, with the C++
+// array's cycles and passes (the same pieces) and no overflow; FP6 E2M3 and FP4 run through
+// the FP8 MAC's register rule. What does not fit is refused by name: FP8 E4M3, whose pieces'
+// sums the FP8 register would have to hold whole (40 bits, built 32), and block sums wider
+// than the built register (os's 16 bits). One test case per array: SystemC elaborates once
+// per process.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "format_test_util.h"
+#include "fp16_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/ref/group_gemm.h"
@@ -27,6 +33,7 @@
 namespace quasar::test {
 namespace {
 
+using sim::cycle::ArrayWidths;
 using sim::cycle::FormatGemmResult;
 using sim::cycle::PeConfig;
 
@@ -58,7 +65,7 @@ void RequireSameRun(const FormatGemmResult& rtl, const FormatGemmResult& cpp,
   CHECK(rtl.overflow_events == 0);
 }
 
-// Runs `body(array, shape, register bits)` on built array `model` inside a SystemC thread.
+// Runs `body(array, shape, widths)` on built array `model` inside a SystemC thread.
 template <typename Body>
 void OnRtlArray(const std::string& model, Body body) {
   const sim::rtl::RtlModelInfo* info = sim::rtl::FindModel(model);
@@ -68,24 +75,26 @@ void OnRtlArray(const std::string& model, Body body) {
   shape.rows = info->array.rows;
   shape.cols = info->array.cols;
   shape.dataflow = info->array.dataflow;
-  RunInSystemCThread([&] { body(*array, shape, info->array.mac.acc_w); });
+  const ArrayWidths widths{std::min(info->array.mac.a_w, info->array.mac.w_w),
+                           info->array.mac.acc_w};
+  RunInSystemCThread([&] { body(*array, shape, widths); });
 }
 
 // MX x MX with both operands in `a_format` and `w_format`, M 3, K 70 (blocks of 32, 32, 6), N 5.
-void CheckMx(sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w, const char* a_format,
-             const char* w_format, std::mt19937& rng) {
+void CheckMx(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths,
+             const char* a_format, const char* w_format, std::mt19937& rng) {
   INFO(a_format << " x " << w_format);
   const MxMatrix a = RandomMx(models::FindMxFormat(a_format), 3, 70, true, rng);
   const MxMatrix wt = RandomMx(models::FindMxFormat(w_format), 5, 70, false, rng);
   sim::cycle::CppArray cpp;
-  RequireSameRun(sim::cycle::MxGemmOnArray(rtl, shape, a, wt, acc_w),
-                 sim::cycle::MxGemmOnArray(cpp, shape, a, wt, acc_w), models::MxGemm(a, wt));
+  RequireSameRun(sim::cycle::MxGemmOnArray(rtl, shape, a, wt, widths),
+                 sim::cycle::MxGemmOnArray(cpp, shape, a, wt, widths), models::MxGemm(a, wt));
 }
 
 // W4A8 with `bits`-bit asymmetric weights in groups of `group`, an activation zero point -3,
 // M 3, K 2 * group + 9, N 6.
-void CheckW4a8(sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w, int bits, int group,
-               std::mt19937& rng) {
+void CheckW4a8(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths, int bits,
+               int group, std::mt19937& rng) {
   INFO("W" << bits << "A8, groups of " << group);
   const int64_t m = 3, k = 2 * group + 9;
   const GroupQuantWeights w = RandomGroupWeights({bits, group, false}, k, 6, rng);
@@ -95,20 +104,34 @@ void CheckW4a8(sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w, int b
     v = code(rng);
   }
   sim::cycle::CppArray cpp;
-  RequireSameRun(sim::cycle::GroupGemmInt8OnArray(rtl, shape, x, m, 0.25f, -3, w, acc_w),
-                 sim::cycle::GroupGemmInt8OnArray(cpp, shape, x, m, 0.25f, -3, w, acc_w),
+  RequireSameRun(sim::cycle::GroupGemmInt8OnArray(rtl, shape, x, m, 0.25f, -3, w, widths),
+                 sim::cycle::GroupGemmInt8OnArray(cpp, shape, x, m, 0.25f, -3, w, widths),
                  models::GroupGemmInt8(x, m, 0.25f, -3, w));
 }
 
+// W4A16 with `bits`-bit asymmetric weights in groups of `group`, M 2, K 2 * group + 9, N 5;
+// activations over the whole fp16 range.
+void CheckW4a16(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths,
+                int bits, int group, std::mt19937& rng) {
+  INFO("W" << bits << "A16, groups of " << group);
+  const int64_t m = 2, k = 2 * group + 9;
+  const GroupQuantWeights w = RandomGroupWeights({bits, group, false}, k, 5, rng);
+  const std::vector<float> x = RandomFp16Values(static_cast<size_t>(m * k), rng);
+  sim::cycle::CppArray cpp;
+  RequireSameRun(sim::cycle::GroupGemmFp16OnArray(rtl, shape, x, m, w, widths),
+                 sim::cycle::GroupGemmFp16OnArray(cpp, shape, x, m, w, widths),
+                 models::GroupGemmFp16(x, m, w));
+}
+
 // A small float's GEMM through the built register (wrapping), M 3, K 21, N 4.
-void CheckSmallFloat(sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w,
+void CheckSmallFloat(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths,
                      const char* format, std::mt19937& rng) {
   INFO(format);
   const SmallFloatFormat& f = models::FindSmallFloat(format);
   const int64_t m = 3, k = 21, n = 4;
   const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, m * k, rng);
   const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, k * n, rng);
-  const models::AccumulatorSpec acc{acc_w, models::OverflowMode::kWrap};
+  const models::AccumulatorSpec acc{widths.register_bits, models::OverflowMode::kWrap};
   std::vector<float> golden;
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
@@ -122,63 +145,76 @@ void CheckSmallFloat(sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w,
     }
   }
   sim::cycle::CppArray cpp;
-  RequireSameRun(sim::cycle::SmallFloatGemmOnArray(rtl, shape, f, a, b, m, k, n, acc),
-                 sim::cycle::SmallFloatGemmOnArray(cpp, shape, f, a, b, m, k, n, acc), golden);
+  RequireSameRun(
+      sim::cycle::SmallFloatGemmOnArray(rtl, shape, f, a, b, m, k, n, acc, widths.lane_bits),
+      sim::cycle::SmallFloatGemmOnArray(cpp, shape, f, a, b, m, k, n, acc, widths.lane_bits),
+      golden);
 }
 
 }  // namespace
 
-TEST_CASE("RTL ws array runs the MX and W4A8 and small-float GEMMs its 9-bit lanes hold",
+TEST_CASE("RTL ws array runs every MX format and W4A8 and W4A16 in pieces of its lanes",
           "[rtl][format_gemm]") {
   std::mt19937 rng(2026);
-  OnRtlArray("rtl_4x4_ws", [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w) {
-    REQUIRE(acc_w == 32);
-    CheckMx(rtl, shape, acc_w, "mxint8", "mxint8", rng);
-    CheckMx(rtl, shape, acc_w, "mxfp6_e2m3", "mxfp4_e2m1", rng);
-    CheckMx(rtl, shape, acc_w, "mxfp4_e2m1", "mxfp4_e2m1", rng);
-    CheckW4a8(rtl, shape, acc_w, 4, 32, rng);
-    CheckW4a8(rtl, shape, acc_w, 8, 128, rng);
-    CheckSmallFloat(rtl, shape, acc_w, "fp6_e2m3", rng);
-    CheckSmallFloat(rtl, shape, acc_w, "fp4_e2m1", rng);
-    // MXFP6 E3M2 elements reach 28 = 448 units of 2^-4: past the 9-bit lanes (its block sums,
-    // 32 * 448^2 < 2^23, would fit the register).
-    MxMatrix e3m2 = RandomMx(models::FindMxFormat("mxfp6_e3m2"), 2, 32, false, rng);
-    e3m2.codes.assign(64, 0x1F);  // 0 111 11: 28, the largest E3M2 value
-    REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(rtl, shape, e3m2, e3m2, acc_w),
-                        Catch::Contains("448 does not fit the MAC's 9-bit signed lane"));
-    // MXFP8 E4M3 block sums reach 32 * (448 * 2^9)^2 units: 42 bits, past the built 32.
-    const MxMatrix e4m3 = RandomMx(models::FindMxFormat("mxfp8_e4m3"), 2, 32, false, rng);
-    REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(rtl, shape, e4m3, e4m3, acc_w),
-                        Catch::Contains("needs a 42-bit register") &&
-                            Catch::Contains("has 32 bits"));
+  OnRtlArray("rtl_4x4_ws", [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape,
+                               const ArrayWidths& widths) {
+    REQUIRE(widths.lane_bits == 9);
+    REQUIRE(widths.register_bits == 32);
+    CheckMx(rtl, shape, widths, "mxint8", "mxint8", rng);
+    CheckMx(rtl, shape, widths, "mxfp8_e4m3", "mxfp8_e4m3", rng);
+    CheckMx(rtl, shape, widths, "mxfp8_e5m2", "mxfp8_e4m3", rng);
+    CheckMx(rtl, shape, widths, "mxfp6_e3m2", "mxfp6_e2m3", rng);
+    CheckMx(rtl, shape, widths, "mxfp4_e2m1", "mxfp4_e2m1", rng);
+    CheckW4a8(rtl, shape, widths, 4, 32, rng);
+    CheckW4a8(rtl, shape, widths, 8, 128, rng);
+    CheckW4a16(rtl, shape, widths, 8, 128, rng);
+    CheckSmallFloat(rtl, shape, widths, "fp6_e2m3", rng);
+    CheckSmallFloat(rtl, shape, widths, "fp4_e2m1", rng);
+    // FP8 E4M3 elements (2^17.8 units) run in pieces, whose separate sums the FP8 MAC's wrapping
+    // register cannot reproduce: it must hold any sum of K products, 42 bits for 21 of them.
+    const SmallFloatFormat& e4m3 = models::FindSmallFloat("fp8_e4m3");
+    const std::vector<uint32_t> codes = FiniteSmallFloatCodes(e4m3, 21, rng);
+    REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(
+                            rtl, shape, e4m3, codes, codes, 1, 21, 1,
+                            {widths.register_bits, models::OverflowMode::kWrap}, widths.lane_bits),
+                        Catch::Contains("42 bits, the register has 32"));
   });
 }
 
-TEST_CASE("RTL is array runs MXINT8 and W4A8 bit-exactly", "[rtl][format_gemm]") {
+TEST_CASE("RTL is array runs MX and W4A8 and W4A16 in pieces of its lanes", "[rtl][format_gemm]") {
   std::mt19937 rng(2027);
-  OnRtlArray("rtl_4x4_is", [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w) {
-    REQUIRE(acc_w == 32);
-    CheckMx(rtl, shape, acc_w, "mxint8", "mxfp6_e2m3", rng);
-    CheckW4a8(rtl, shape, acc_w, 4, 64, rng);
-    CheckSmallFloat(rtl, shape, acc_w, "fp4_e2m1", rng);
-  });
+  OnRtlArray("rtl_4x4_is",
+             [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths) {
+               REQUIRE(widths.register_bits == 32);
+               CheckMx(rtl, shape, widths, "mxint8", "mxfp6_e2m3", rng);
+               CheckMx(rtl, shape, widths, "mxfp8_e5m2", "mxfp4_e2m1", rng);
+               CheckW4a8(rtl, shape, widths, 4, 64, rng);
+               CheckW4a16(rtl, shape, widths, 4, 32, rng);
+               CheckSmallFloat(rtl, shape, widths, "fp4_e2m1", rng);
+             });
 }
 
-TEST_CASE("RTL os array runs MXFP4 and 2-bit W4A8 in its 16-bit register and refuses MXINT8",
+TEST_CASE("RTL os array runs MXFP4 and 2-bit W4A8 in its 16-bit register and refuses wider sums",
           "[rtl][format_gemm]") {
   std::mt19937 rng(2028);
-  OnRtlArray("rtl_4x4_os", [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape, int acc_w) {
-    REQUIRE(acc_w == 16);
-    // MXFP4 blocks: 32 * 12 * 12 = 4608, 14 bits; W2A8 groups of 32: 32 * 128 * 3, 15 bits.
-    CheckMx(rtl, shape, acc_w, "mxfp4_e2m1", "mxfp4_e2m1", rng);
-    CheckW4a8(rtl, shape, acc_w, 2, 32, rng);
-    CheckSmallFloat(rtl, shape, acc_w, "fp4_e2m1", rng);
-    // An MXINT8 block sum reaches 32 * 128 * 128 = 2^19: 21 bits.
-    const MxMatrix i8 = RandomMx(models::FindMxFormat("mxint8"), 2, 32, false, rng);
-    REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(rtl, shape, i8, i8, acc_w),
-                        Catch::Contains("needs a 21-bit register") &&
-                            Catch::Contains("has 16 bits"));
-  });
+  OnRtlArray("rtl_4x4_os",
+             [&](sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidths& widths) {
+               REQUIRE(widths.register_bits == 16);
+               // MXFP4 blocks: 32 * 12 * 12 = 4608, 14 bits; W2A8 groups of 32: 32 * 128 * 3, 15
+               // bits.
+               CheckMx(rtl, shape, widths, "mxfp4_e2m1", "mxfp4_e2m1", rng);
+               CheckW4a8(rtl, shape, widths, 2, 32, rng);
+               CheckSmallFloat(rtl, shape, widths, "fp4_e2m1", rng);
+               // An MXINT8 block sum reaches 32 * 128 * 128 = 2^19: 21 bits. MXFP8 E4M3's pieces of
+               // 8 bits reach 32 * 255 * 255 per pass: 22 bits.
+               const MxMatrix i8 = RandomMx(models::FindMxFormat("mxint8"), 2, 32, false, rng);
+               REQUIRE_THROWS_WITH(
+                   sim::cycle::MxGemmOnArray(rtl, shape, i8, i8, widths),
+                   Catch::Contains("needs a 21-bit register") && Catch::Contains("has 16 bits"));
+               const MxMatrix e4 = RandomMx(models::FindMxFormat("mxfp8_e4m3"), 2, 32, false, rng);
+               REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(rtl, shape, e4, e4, widths),
+                                   Catch::Contains("needs a 22-bit register"));
+             });
 }
 
 }  // namespace quasar::test

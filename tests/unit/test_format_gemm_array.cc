@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "format_test_util.h"
@@ -104,6 +106,41 @@ std::vector<float> GoldenFp8Gemm(const SmallFloatFormat& f, const std::vector<ui
   return y;
 }
 
+// The C++ array behind a check that every operand entering it fits a signed lane of
+// `lane_bits`, as a Verilated array's lanes must (it also records the largest magnitude).
+class LaneCheckingArray final : public sim::cycle::ArrayIf {
+ public:
+  explicit LaneCheckingArray(int lane_bits) : max_((int64_t{1} << (lane_bits - 1)) - 1) {}
+  void Configure(const PeConfig& config) override {
+    config_ = config;
+    inner_.Configure(config);
+  }
+  void Cycle(const sim::cycle::EdgeIn& in, int64_t* south) override {
+    Check(in.west, config_.rows * config_.pack);
+    Check(in.north, config_.cols * config_.pack);
+    inner_.Cycle(in, south);
+  }
+  int64_t overflow_events() const override { return inner_.overflow_events(); }
+  int64_t Psum(int64_t r, int64_t c) const override { return inner_.Psum(r, c); }
+  std::string Name() const override { return "lane-checking"; }
+  int64_t largest() const { return largest_; }
+
+ private:
+  void Check(const int32_t* v, int64_t count) {
+    for (int64_t i = 0; v != nullptr && i < count; ++i) {
+      const int64_t x = v[i];
+      largest_ = std::max(largest_, x < 0 ? -x : x);
+      if (x < -max_ - 1 || x > max_) {
+        throw std::runtime_error("operand " + std::to_string(x) + " past the lane");
+      }
+    }
+  }
+  CppArray inner_;
+  PeConfig config_;
+  int64_t max_;
+  int64_t largest_ = 0;
+};
+
 }  // namespace
 
 TEST_CASE("ExactSumBits: the signed register of a bounded sum", "[format_gemm]") {
@@ -188,23 +225,87 @@ TEST_CASE("a wider built-in register runs the same GEMM and a narrower one is re
   const MxMatrix wt = RandomMx(FindMxFormat("mxint8"), 3, 70, false, rng);
   const FormatGemmResult least = sim::cycle::MxGemmOnArray(array, shape, a, wt);
   REQUIRE(least.accumulator_bits == 21);
-  const FormatGemmResult wide = sim::cycle::MxGemmOnArray(array, shape, a, wt, 32);
+  const FormatGemmResult wide = sim::cycle::MxGemmOnArray(array, shape, a, wt, {32, 32});
   CHECK(wide.accumulator_bits == 32);
   RequireSameBits(wide.y, least.y);
   CHECK(wide.cycles == least.cycles);
-  CHECK(sim::cycle::MxGemmOnArray(array, shape, a, wt, 21).accumulator_bits == 21);
-  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, shape, a, wt, 20),
+  CHECK(sim::cycle::MxGemmOnArray(array, shape, a, wt, {32, 21}).accumulator_bits == 21);
+  REQUIRE_THROWS_WITH(sim::cycle::MxGemmOnArray(array, shape, a, wt, {32, 20}),
                       Catch::Contains("needs a 21-bit register") && Catch::Contains("has 20 bits"));
   // The group GEMMs take the same register rule.
   const GroupQuantWeights w = RandomGroupWeights({4, 32, false}, 40, 3, rng);
   const std::vector<int32_t> x(4 * 40, -7);
-  RequireSameBits(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, 40).y,
+  RequireSameBits(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, {32, 40}).y,
                   GroupGemmInt8(x, 4, 0.5f, 2, w));
-  REQUIRE_THROWS_WITH(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, 16),
+  REQUIRE_THROWS_WITH(sim::cycle::GroupGemmInt8OnArray(array, shape, x, 4, 0.5f, 2, w, {32, 16}),
                       Catch::Contains("needs a 17-bit register"));
   const std::vector<float> h(4 * 40, -1.5f);
-  RequireSameBits(sim::cycle::GroupGemmFp16OnArray(array, shape, h, 4, w, 64).y,
+  RequireSameBits(sim::cycle::GroupGemmFp16OnArray(array, shape, h, 4, w, {32, 64}).y,
                   GroupGemmFp16(h, 4, w));
+}
+
+TEST_CASE("narrow lanes run every MX and group format in pieces of the lane", "[format_gemm]") {
+  // Lanes of 9 bits (the Verilated arrays') take pieces of 8; of 5 bits, pieces of 4.
+  std::mt19937 rng(9);
+  int64_t runs = 0;
+  for (const int lane_bits : {9, 5}) {
+    const int piece = lane_bits - 1;
+    auto pieces = [&](int64_t max_abs) {
+      if (max_abs < (int64_t{1} << piece)) {
+        return int64_t{1};
+      }
+      int64_t p = 0;
+      for (; max_abs != 0; max_abs >>= piece) {
+        ++p;
+      }
+      return p;
+    };
+    for (const char* name : {"mxint8", "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp4_e2m1"}) {
+      INFO(name << " on " << lane_bits << "-bit lanes");
+      const MxFormat& f = FindMxFormat(name);
+      int64_t max_units = 0;
+      for (uint32_t c = 0; c < MxElementCodeCount(f); ++c) {
+        bool finite = true;
+        const int64_t u = MxElementUnits(f, c, finite);
+        max_units = std::max(max_units, finite ? (u < 0 ? -u : u) : 0);
+      }
+      const MxMatrix a = RandomMx(f, 3, 40, true, rng);
+      const MxMatrix wt = RandomMx(f, 2, 40, false, rng);
+      LaneCheckingArray array(lane_bits);
+      const PeConfig shape = ArrayShape(kDataflows[runs % 3], 2, 3);
+      const FormatGemmResult r = sim::cycle::MxGemmOnArray(array, shape, a, wt, {lane_bits, 0});
+      RequireSameBits(r.y, MxGemm(a, wt));
+      CHECK(r.passes == 2 * pieces(max_units) * pieces(max_units));  // two blocks
+      CHECK(array.largest() < (int64_t{1} << piece));
+      ++runs;
+    }
+    INFO("W4A16 and W8A8 groups on " << lane_bits << "-bit lanes");
+    const GroupQuantWeights w = RandomGroupWeights({8, 32, false}, 40, 3, rng);
+    const std::vector<float> h = test::RandomFp16Values(2 * 40, rng);
+    LaneCheckingArray array(lane_bits);
+    const PeConfig shape = ArrayShape(Dataflow::kWeightStationary, 3, 2);
+    const FormatGemmResult r16 =
+        sim::cycle::GroupGemmFp16OnArray(array, shape, h, 2, w, {lane_bits, 0});
+    RequireSameBits(r16.y, GroupGemmFp16(h, 2, w));
+    CHECK(r16.passes == 2 * pieces(int64_t{2047} << 29) * pieces(255));
+    std::vector<int32_t> x(2 * 40);
+    std::uniform_int_distribution<int32_t> code(-128, 127);
+    for (int32_t& v : x) {
+      v = code(rng);
+    }
+    const FormatGemmResult r8 =
+        sim::cycle::GroupGemmInt8OnArray(array, shape, x, 2, 0.5f, 7, w, {lane_bits, 0});
+    RequireSameBits(r8.y, GroupGemmInt8(x, 2, 0.5f, 7, w));
+    CHECK(r8.passes == 2 * pieces(128) * pieces(255));
+    CHECK(array.largest() < (int64_t{1} << piece));
+  }
+  CHECK(runs == 10);
+  CppArray array;
+  REQUIRE_THROWS_WITH(
+      sim::cycle::MxGemmOnArray(array, ArrayShape(Dataflow::kWeightStationary, 2, 2),
+                                RandomMx(FindMxFormat("mxint8"), 1, 8, false, rng),
+                                RandomMx(FindMxFormat("mxint8"), 1, 8, false, rng), {1, 0}),
+      Catch::Contains("2 to 32 bits wide, got 1"));
 }
 
 TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element",
@@ -456,11 +557,11 @@ TEST_CASE("the PE array refuses what its integer lanes cannot hold", "[format_ge
   CHECK(sim::cycle::SmallFloatGemmOnArray(array, shape, e5m2, one, one, 1, 1, 1,
                                           {65, OverflowMode::kWrap})
             .y == std::vector<float>{1.0f});
-  // Past three 16-bit pieces: a 1-6-1 float (bias 31) reaches 1.5 * 2^62 units of 2^-31.
+  // Past 48 bits: a 1-6-1 float (bias 31) reaches 1.5 * 2^62 units of 2^-31.
   const SmallFloatFormat e6m1{"e6m1", 6, 1, 31, true, NanCodes::kIeee, 3221225472.0, "test"};
   REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e6m1, one, one, 1, 1, 1,
                                                         {128, OverflowMode::kWrap}),
-                      Catch::Contains("e6m1") && Catch::Contains("3 pieces of 16 bits"));
+                      Catch::Contains("e6m1") && Catch::Contains("at most 48 bits"));
   // A NaN element, named by its position.
   const SmallFloatFormat& e4 = FindSmallFloat("fp8_e4m3");
   const std::vector<uint32_t> a{0x38, FirstNonFinite(e4)};

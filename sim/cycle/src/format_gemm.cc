@@ -18,51 +18,64 @@ namespace {
 
 using quasar::InputError;
 
-constexpr int64_t kLaneMax = std::numeric_limits<int32_t>::max();
-// A wider element runs as up to kMaxPieces pieces of kHalfBits (format_gemm.h, "Wide elements").
-constexpr int kHalfBits = 16;
-constexpr int kMaxPieces = 3;
-constexpr int64_t kHalfMask = (int64_t{1} << kHalfBits) - 1;
-constexpr int64_t kSplitMax = (int64_t{1} << (kMaxPieces * kHalfBits)) - 1;
+// Elements of more magnitude bits than this are refused (no format of the table has them).
+constexpr int kMaxElementBits = 48;
+// The widest piece a wide element is cut into (format_gemm.h, "Wide elements"): two of them
+// multiply and add into a pass register of at most 64 bits for any block of up to 2^31.
+constexpr int kMaxPieceBits = 16;
 
 // The integer GEMM of a format: a (M x K) and b (K x N), row-major, in units of each operand's
-// quantum, and each operand's largest magnitude.
+// quantum, each operand's largest magnitude, and the array's signed operand lanes.
 struct IntGemm {
   int64_t m = 0, k = 0, n = 0;
   std::vector<int64_t> a, b;
   int64_t max_a = 0, max_b = 0;
+  int lane_bits = 32;
+
+  int64_t LaneMax() const { return (int64_t{1} << (lane_bits - 1)) - 1; }
+  // A piece's magnitude bits: one less than a lane's, at most kMaxPieceBits.
+  int PieceBits() const { return std::min(kMaxPieceBits, lane_bits - 1); }
+  int64_t PieceMask() const { return (int64_t{1} << PieceBits()) - 1; }
+  // An operand's pieces: itself when it fits a lane, else as many pieces as its largest
+  // magnitude has (32-bit lanes: 2 for FP8 E5M2, 3 for fp16 activations).
+  int Pieces(int64_t max_abs) const {
+    if (max_abs <= LaneMax()) {
+      return 1;
+    }
+    int pieces = 0;
+    for (int64_t rest = max_abs; rest != 0; rest >>= PieceBits()) {
+      ++pieces;
+    }
+    return pieces;
+  }
+  int64_t PieceMax(int64_t max_abs) const { return Pieces(max_abs) == 1 ? max_abs : PieceMask(); }
+  // Piece p of v: v itself, or sign(v) * the p-th piece of |v| (worth 2^(PieceBits() * p)).
+  int32_t Piece(int64_t v, int pieces, int p) const {
+    if (pieces == 1) {
+      return static_cast<int32_t>(v);
+    }
+    const int64_t piece = (std::llabs(v) >> (PieceBits() * p)) & PieceMask();
+    return static_cast<int32_t>(v < 0 ? -piece : piece);
+  }
 };
 
-// An operand's pieces: itself when it fits a lane, else as many kHalfBits pieces as its largest
-// magnitude has (2 for FP8 E5M2, 3 for fp16 activations).
-int Pieces(int64_t max_abs) {
-  if (max_abs <= kLaneMax) {
-    return 1;
+// Checks an array's operand lanes (format_gemm.h, ArrayWidths).
+int CheckedLaneBits(int lane_bits) {
+  if (lane_bits < 2 || lane_bits > 32) {
+    throw InputError("the PE array's signed operand lanes are 2 to 32 bits wide, got " +
+                     std::to_string(lane_bits));
   }
-  int pieces = 0;
-  for (int64_t rest = max_abs; rest != 0; rest >>= kHalfBits) {
-    ++pieces;
-  }
-  return pieces;
-}
-int64_t PieceMax(int64_t max_abs) { return Pieces(max_abs) == 1 ? max_abs : kHalfMask; }
-// Piece p of v: v itself, or sign(v) * the p-th kHalfBits piece of |v| (worth 2^(kHalfBits * p)).
-int32_t Piece(int64_t v, int pieces, int p) {
-  if (pieces == 1) {
-    return static_cast<int32_t>(v);
-  }
-  const int64_t half = (std::llabs(v) >> (kHalfBits * p)) & kHalfMask;
-  return static_cast<int32_t>(v < 0 ? -half : half);
+  return lane_bits;
 }
 
 // The register of one pass over `count` products: the exact sum of the pieces'.
 int PassBits(const IntGemm& g, int64_t count) {
-  return std::max(ExactSumBits(PieceMax(g.max_a), PieceMax(g.max_b), count),
+  return std::max(ExactSumBits(g.PieceMax(g.max_a), g.PieceMax(g.max_b), count),
                   models::kMinAccumulatorBits);
 }
 
 // Each finite code's value in units of its format's quantum (0 for NaN and infinity), and the
-// largest magnitude; refuses a format whose units do not fit kMaxPieces pieces.
+// largest magnitude; refuses a format whose units have more than kMaxElementBits bits.
 struct UnitTable {
   std::vector<int64_t> units;
   std::vector<bool> finite;
@@ -77,11 +90,10 @@ UnitTable MakeUnitTable(const std::string& format, uint32_t code_count, UnitsOf 
   for (uint32_t c = 0; c < code_count; ++c) {
     bool finite = true;
     const int64_t u = units_of(c, finite);
-    if (std::llabs(u) > kSplitMax) {
-      throw InputError("the PE array's operand lanes are 32-bit integers, a wider element up to " +
-                       std::to_string(kMaxPieces) + " pieces of " + std::to_string(kHalfBits) +
-                       " bits; " + format + " elements need " + std::to_string(u) +
-                       " units of its quantum, more than they hold");
+    if (std::llabs(u) >= (int64_t{1} << kMaxElementBits)) {
+      throw InputError("the PE array runs elements of at most " + std::to_string(kMaxElementBits) +
+                       " bits, in pieces of its operand lanes; " + format + " elements need " +
+                       std::to_string(u) + " units of its quantum, more than they hold");
     }
     t.units[c] = u;
     t.finite[c] = finite;
@@ -121,18 +133,18 @@ PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, 
 int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, int pa, int pb,
                 std::vector<int64_t>* sums) {
   const int64_t kb = k1 - k0;
-  const int na = Pieces(g.max_a), nb = Pieces(g.max_b);
+  const int na = g.Pieces(g.max_a), nb = g.Pieces(g.max_b);
   std::vector<int32_t> a(static_cast<size_t>(g.m * kb)), b(static_cast<size_t>(kb * g.n));
   for (int64_t i = 0; i < g.m; ++i) {
     for (int64_t k = 0; k < kb; ++k) {
       a[static_cast<size_t>(i * kb + k)] =
-          Piece(g.a[static_cast<size_t>(i * g.k + k0 + k)], na, pa);
+          g.Piece(g.a[static_cast<size_t>(i * g.k + k0 + k)], na, pa);
     }
   }
   for (int64_t k = 0; k < kb; ++k) {
     for (int64_t j = 0; j < g.n; ++j) {
       b[static_cast<size_t>(k * g.n + j)] =
-          Piece(g.b[static_cast<size_t>((k0 + k) * g.n + j)], nb, pb);
+          g.Piece(g.b[static_cast<size_t>((k0 + k) * g.n + j)], nb, pb);
     }
   }
   sums->assign(static_cast<size_t>(g.m * g.n), 0);
@@ -147,18 +159,19 @@ int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, in
 }
 
 // The sums of K range [k0, k1) (M x N): one pass per pair of pieces, each pass's sums weighted
-// by its pieces' 2^(kHalfBits * (pa + pb)) and added in 128 bits (below 2^(2 * kHalfBits *
-// kMaxPieces + 63), far inside them). Exact, unless the register the
-// array was configured with wraps or saturates (one pass then: SmallFloatGemmOnArray).
+// by its pieces' 2^(PieceBits() * (pa + pb)) and added in 128 bits (the exact sum, whose
+// products are below 2^(2 * kMaxElementBits) = 2^96: room for 2^31 of them). Exact, unless the
+// register the array was configured with wraps or saturates (one pass then:
+// SmallFloatGemmOnArray).
 void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
                std::vector<models::int128>* sums, FormatGemmResult* r) {
   sums->assign(static_cast<size_t>(g.m * g.n), 0);
   std::vector<int64_t> pass;
-  for (int pa = 0; pa < Pieces(g.max_a); ++pa) {
-    for (int pb = 0; pb < Pieces(g.max_b); ++pb) {
+  for (int pa = 0; pa < g.Pieces(g.max_a); ++pa) {
+    for (int pb = 0; pb < g.Pieces(g.max_b); ++pb) {
       r->cycles += RunPass(runner, g, k0, k1, pa, pb, &pass);
       ++r->passes;
-      const models::int128 weight = models::int128{1} << (kHalfBits * (pa + pb));
+      const models::int128 weight = models::int128{1} << (g.PieceBits() * (pa + pb));
       for (size_t o = 0; o < pass.size(); ++o) {
         (*sums)[o] += static_cast<models::int128>(pass[o]) * weight;
       }
@@ -230,7 +243,7 @@ int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count) {
 }
 
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
-                               const models::MxMatrix& wt, int register_bits) {
+                               const models::MxMatrix& wt, const ArrayWidths& widths) {
   models::CheckMxGemmOperands(a, wt);
   auto table = [](const models::MxFormat& f) {
     return MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
@@ -257,7 +270,8 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
     }
   }
   const int64_t block = a.format->block_size;
-  return RunBlocks(array, shape, g, block, register_bits,
+  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  return RunBlocks(array, shape, g, block, widths.register_bits,
                    [&](int64_t i, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return acc + models::MxBlockSumToFloat(sum, *a.format, a.Scale(i, b),
                                                             *wt.format, wt.Scale(j, b));
@@ -267,11 +281,12 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
                                       int32_t a_zero, const models::GroupQuantWeights& w,
-                                      int register_bits) {
+                                      const ArrayWidths& widths) {
   models::CheckGroupGemmInt8Operands(a, m, a_zero, w);
   IntGemm g = GroupWeightGemm(w, m);
   g.a.assign(a.begin(), a.end());
   g.max_a = 128;
+  g.lane_bits = CheckedLaneBits(widths.lane_bits);
   // The PEs multiply the raw int8 codes, so the operand lanes stay 8-bit whatever the zero point;
   // the post unit subtracts a_zero times the group's weight sum, a constant of the weights:
   // sum (a - a_zero)(q - z) = sum a (q - z) - a_zero sum (q - z), exact in integers.
@@ -282,7 +297,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
     }
   }
   FormatGemmResult r =
-      RunBlocks(array, shape, g, w.spec.group_size, register_bits,
+      RunBlocks(array, shape, g, w.spec.group_size, widths.register_bits,
                 [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
                   // A group of int8 x int8 products is far inside int64 (PassBits <= 64), and so is
                   // the correction (|a_zero| <= 128 times a group's sum of 8-bit offsets).
@@ -298,7 +313,8 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
 
 FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<float>& a, int64_t m,
-                                      const models::GroupQuantWeights& w, int register_bits) {
+                                      const models::GroupQuantWeights& w,
+                                      const ArrayWidths& widths) {
   // Checked before GroupWeightGemm reads the weights.
   std::vector<int64_t> units = models::GroupGemmFp16Units(a, m, w);
   IntGemm g = GroupWeightGemm(w, m);
@@ -306,7 +322,8 @@ FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
   // The format's largest value, 65504 = 2047 * 2^5, in 2^-24 units: 40 bits, three pieces (so
   // three passes per group, whatever the data).
   g.max_a = int64_t{2047} << (5 - models::kFp16QuantumExp);
-  return RunBlocks(array, shape, g, w.spec.group_size, register_bits,
+  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  return RunBlocks(array, shape, g, w.spec.group_size, widths.register_bits,
                    [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return models::GroupAccumulateFp16(acc, sum, w.Scale(b, j));
                    });
@@ -316,7 +333,8 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
                                        const models::SmallFloatFormat& format,
                                        const std::vector<uint32_t>& a,
                                        const std::vector<uint32_t>& b, int64_t m, int64_t k,
-                                       int64_t n, const models::AccumulatorSpec& acc) {
+                                       int64_t n, const models::AccumulatorSpec& acc,
+                                       int lane_bits) {
   if (m < 0 || k < 0 || n < 0 || static_cast<int64_t>(a.size()) != m * k ||
       static_cast<int64_t>(b.size()) != k * n) {
     throw InputError(std::string(format.name) + " GEMM: " + std::to_string(a.size()) + " and " +
@@ -342,6 +360,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   g.k = k;
   g.n = n;
   g.max_a = g.max_b = t.max_abs;
+  g.lane_bits = CheckedLaneBits(lane_bits);
   g.a.resize(a.size());
   g.b.resize(b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -352,7 +371,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   }
   FormatGemmResult r;
   std::vector<models::int128> sums(static_cast<size_t>(m * n), 0);
-  if (Pieces(t.max_abs) == 1) {
+  if (g.Pieces(t.max_abs) == 1) {
     // The array's register is the FP8 MAC's: it wraps or saturates per product, as the MAC does.
     r.accumulator_bits = acc.bits;
     const PeConfig cfg = ArrayConfig(shape, acc, true);

@@ -23,17 +23,18 @@
 // gives (wrap or saturate, counted), which is the FP8 MAC's fixed-point register (fp8_mac.h); the
 // post unit converts it once (Fp8AccumulatorToFloat).
 //
-// Wide elements. An element of more than 31 bits plus sign runs as 16-bit pieces, v = sign(v) *
-// sum_p piece_p * 2^(16 p): two halves for E5M2 (up to 2^31.8 units of 2^-16, so FP8 E5M2 and
-// MXFP8 E5M2), three pieces for fp16 activations (up to 2^40 units of 2^-24). Each pair of the
-// operands' pieces is a pass of its own (4 for E5M2 x E5M2, 3 for fp16 x a group weight, 2 when
-// one operand of E5M2 fits a lane), its exact sum in a register of ExactSumBits(2^16 - 1, ...)
-// bits; the post unit adds the passes' sums in 128 bits, each times 2^(16 * (its pieces'
-// places)), which is the exact sum.
+// Wide elements. An element wider than the array's signed lanes (32 bits on the C++ array) runs
+// as pieces of p = min(16, lane bits - 1) bits, v = sign(v) * sum_i piece_i * 2^(p i): on 32-bit
+// lanes two halves for E5M2 (up to 2^31.8 units of 2^-16, so FP8 E5M2 and MXFP8 E5M2) and three
+// pieces for fp16 activations (up to 2^40 units of 2^-24). Each pair of the operands' pieces is
+// a pass of its own (4 for E5M2 x E5M2, 3 for fp16 x a group weight, 2 when one operand of E5M2
+// fits a lane), its exact sum in a register of ExactSumBits(2^p - 1, ...) bits; the post unit
+// adds the passes' sums in 128 bits, each times 2^(p * (its pieces' places)), which is the
+// exact sum.
 // The FP8 MAC's register wraps or saturates per product, which separate passes cannot
 // reproduce, so a split FP8 GEMM needs a register that holds any sum of its K products.
 //
-// What does not fit is refused, naming it: elements wider than three pieces (no format of the
+// What does not fit is refused, naming it: elements of more than 48 bits (no format of the
 // table), a pass register or an unsplit FP8 register of more than 64 bits (the array's int64
 // partial sums), a split FP8 register narrower than its sums, NaN or infinite elements (a flag the
 // array does not carry; the golden kernels' IEEE fallback stays in models/), and a pack other
@@ -61,28 +62,38 @@ struct FormatGemmResult {
 // Signed bits of a register that holds any sum of `count` products |a| <= max_a, |b| <= max_b.
 int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count);
 
-// The block GEMMs below configure `array` with `shape`'s dataflow, rows and cols and a block-sum
-// register: by default (`register_bits` 0) the narrowest that holds any block sum (ExactSumBits);
-// else `register_bits`, for an array whose register width is built in (a Verilated array), and
-// an InputError naming both widths when that is narrower. The operand lanes are the array's:
-// one that cannot hold an element refuses it (the Verilated arrays' 9-bit lanes take MXINT8,
-// MXFP6 E2M3, MXFP4 and W4A8, not MXFP8 or fp16).
+// What a format GEMM needs to know of an array whose widths are built in (a Verilated array).
+// The defaults are the C++ array's: 32-bit lanes, and a register as wide as the sums need.
+struct ArrayWidths {
+  // Signed operand lanes (2..32 bits). An element that does not fit one runs in pieces of
+  // min(16, lane_bits - 1) bits ("Wide elements" above): 9-bit lanes take MXFP8 E4M3 elements
+  // (up to 2^17.8 units) in three pieces of 8 bits, fp16 activations (2^40) in five.
+  int lane_bits = 32;
+  // The block GEMMs' register: 0 for the narrowest that holds any pass's sum (ExactSumBits),
+  // else this width, refused (naming both) when narrower. A small-float GEMM's register is the
+  // FP8 MAC's, its `acc`.
+  int register_bits = 0;
+};
+
+// The block GEMMs below configure `array` with `shape`'s dataflow, rows and cols and the block-
+// sum register of `widths`.
 
 // MX x MX (MxGemm's operands: a is M rows of K, wt is N rows of K).
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
-                               const models::MxMatrix& wt, int register_bits = 0);
+                               const models::MxMatrix& wt, const ArrayWidths& widths = {});
 
 // W4A8 (GroupGemmInt8's operands: a is M x K int8 codes with zero point a_zero). The PEs multiply
 // the raw codes; the post unit subtracts a_zero times each group's weight sum (GroupWeightSum).
 FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<int32_t>& a, int64_t m, float a_scale,
                                       int32_t a_zero, const models::GroupQuantWeights& w,
-                                      int register_bits = 0);
+                                      const ArrayWidths& widths = {});
 
 // W4A16 (GroupGemmFp16's operands: a is M x K fp16 values as float32). Three passes per group.
 FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<float>& a, int64_t m,
-                                      const models::GroupQuantWeights& w, int register_bits = 0);
+                                      const models::GroupQuantWeights& w,
+                                      const ArrayWidths& widths = {});
 
 // Codes of one small-float format: a is M x K, b is K x N, row-major; each output is the FP8 MAC
 // register (`acc`) after the K products in K order (Fp8MacStep), converted once.
@@ -90,6 +101,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
                                        const models::SmallFloatFormat& format,
                                        const std::vector<uint32_t>& a,
                                        const std::vector<uint32_t>& b, int64_t m, int64_t k,
-                                       int64_t n, const models::AccumulatorSpec& acc);
+                                       int64_t n, const models::AccumulatorSpec& acc,
+                                       int lane_bits = 32);
 
 }  // namespace quasar::sim::cycle
