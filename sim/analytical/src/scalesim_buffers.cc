@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "quasar/compiler/lower.h"
+
 namespace quasar::sim::scalesim {
 
-namespace {
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-}  // namespace
+using compiler::CeilDiv;
 
 ReadBuffer::ReadBuffer(const Order& order, int64_t address_count, int64_t bytes,
                        int64_t words_per_cycle) {

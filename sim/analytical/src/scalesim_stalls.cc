@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "quasar/compiler/lower.h"
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/error.h"
 #include "quasar/models/memory_limit.h"
@@ -24,7 +25,7 @@ namespace {
 
 using models::Dataflow;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using compiler::CeilDiv;
 
 // An entry of a fold's matrix before the skew: (row u, column c, column fold, row fold) -> an
 // address, or -1 for a null request. Output streams return 1 for a write.
