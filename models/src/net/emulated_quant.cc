@@ -27,13 +27,6 @@ namespace {
 
 constexpr int kHistogramBins = 2048;  // QuantizeOptions' default, for mse and kl
 
-// Tensors that get their own parameters (as in QuantizeNetwork): network inputs and outputs of
-// layers that compute.
-bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
-  const NetLayer* l = net.FindLayer(tensor);
-  return !l || !NetOpMovesDataOnly(l->op);
-}
-
 bool IsMx(const QuantCodeDef& d) { return d.format != nullptr && d.block > 0; }
 
 // float32(x / scale) encoded saturating, decoded, times scale: each value of `v`.
@@ -176,7 +169,7 @@ EmulatedNetwork EmulateQuantization(
   }
   std::map<std::string, Observer> observers;
   for (const auto& [name, p] : net.tensor_precision) {
-    if (OwnsParams(net, name)) {
+    if (net.OwnsQuantParams(name)) {
       observers.emplace(name, Observer(false, 0));
     }
   }
@@ -236,9 +229,12 @@ std::map<std::string, FloatTensor> RunEmulatedNetwork(
     return MxOperand(net, l, slot, x);
   };
   std::map<std::string, FloatTensor> out = RunFloatNetwork(net, e.params, q, hooks);
+  // The network output, read by no layer, is quantized at rest (an MX one along its default axis).
   FloatTensor& y = out.at(net.output);
-  if (const MxFormat* f = MxFormatOf(net.tensor_precision.at(net.output))) {
-    y = MxQuantizeDequantizeAlong(*f, y, MxStorageAxis(y));
+  EmulatedTensor at_rest;
+  at_rest.precision = net.tensor_precision.at(net.output);
+  if (MxFormatOf(at_rest.precision) != nullptr) {
+    y = QuantizeDequantize(at_rest, y, e.rounding);
   }
   return out;
 }

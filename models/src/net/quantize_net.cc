@@ -20,12 +20,6 @@
 namespace quasar::models {
 namespace {
 
-// Tensors that get their own parameters: network inputs and outputs of layers that compute.
-bool OwnsParams(const NetworkSpec& net, const std::string& tensor) {
-  const NetLayer* l = net.FindLayer(tensor);
-  return !l || !NetOpMovesDataOnly(l->op);
-}
-
 QuantParams ActivationParams(const Observer& obs, const OperandPrecision& p,
                              const CalibOptions& opt) {
   RequireGolden(p.code, "the activations");
@@ -82,7 +76,7 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
   // 1. Observe every tensor that owns parameters over the calibration set.
   std::map<std::string, Observer> observers;
   for (const auto& [name, prec] : net.tensor_precision) {
-    if (OwnsParams(net, name)) {
+    if (net.OwnsQuantParams(name)) {
       observers.emplace(name, Observer(false, 0));
     }
   }

@@ -167,6 +167,11 @@ void IndexTensors(NetworkSpec* net) {
   net->tensor_index = std::move(index);
 }
 
+bool NetworkSpec::OwnsQuantParams(const std::string& tensor) const {
+  const NetLayer* l = FindLayer(tensor);
+  return !l || !NetOpMovesDataOnly(l->op);
+}
+
 const NetLayer* NetworkSpec::FindLayer(const std::string& layer_name) const {
   if (const std::optional<int64_t> at = Indexed(*this, layer_name); at && *at >= 0) {
     return &layers[static_cast<size_t>(*at)];

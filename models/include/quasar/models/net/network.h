@@ -162,6 +162,9 @@ struct NetworkSpec {
   int64_t TotalParams() const;
   const NetLayer* FindLayer(const std::string& name) const;
   const NetInput* FindInput(const std::string& name) const;  // null if no input has that name
+  // Whether `tensor` gets quantization parameters of its own: a network input, or the output of
+  // a layer that computes (one that only moves data keeps its input's, NetOpMovesDataOnly).
+  bool OwnsQuantParams(const std::string& tensor) const;
   // The shape of any tensor (a network input or a layer output); throws std::logic_error if
   // unknown (the parser has checked every name).
   const Shape& ShapeOf(const std::string& tensor) const;
