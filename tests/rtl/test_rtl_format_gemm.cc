@@ -98,11 +98,7 @@ void CheckW4a8(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const ArrayWidth
   INFO("W" << bits << "A8, groups of " << group);
   const int64_t m = 3, k = 2 * group + 9;
   const GroupQuantWeights w = RandomGroupWeights({bits, group, false}, k, 6, rng);
-  std::uniform_int_distribution<int32_t> code(-128, 127);
-  std::vector<int32_t> x(static_cast<size_t>(m * k));
-  for (int32_t& v : x) {
-    v = code(rng);
-  }
+  const std::vector<int32_t> x = RandomInt8Codes(static_cast<size_t>(m * k), rng);
   sim::cycle::CppArray cpp;
   RequireSameRun(sim::cycle::GroupGemmInt8OnArray(rtl, shape, x, m, 0.25f, -3, w, widths),
                  sim::cycle::GroupGemmInt8OnArray(cpp, shape, x, m, 0.25f, -3, w, widths),

@@ -40,6 +40,16 @@ inline GroupQuantWeights RandomGroupWeights(const GroupQuantSpec& spec, int64_t 
   return w;
 }
 
+// `count` random int8 activation codes, -128..127.
+inline std::vector<int32_t> RandomInt8Codes(size_t count, std::mt19937& rng) {
+  std::uniform_int_distribution<int32_t> code(-128, 127);
+  std::vector<int32_t> x(count);
+  for (int32_t& v : x) {
+    v = code(rng);
+  }
+  return x;
+}
+
 // Random finite elements and scales 2^-20..2^20 around 1 (a NaN scale in one block of ten when
 // `nan_scales`), rows x cols.
 inline MxMatrix RandomMx(const MxFormat& f, int64_t rows, int64_t cols, bool nan_scales,

@@ -31,6 +31,7 @@ using quasar::sim::cycle::FormatGemmResult;
 using quasar::sim::cycle::PeConfig;
 using quasar::test::FiniteSmallFloatCodes;
 using quasar::test::RandomGroupWeights;
+using quasar::test::RandomInt8Codes;
 using quasar::test::RandomMx;
 
 namespace {
@@ -288,11 +289,7 @@ TEST_CASE("narrow lanes run every MX and group format in pieces of the lane", "[
         sim::cycle::GroupGemmFp16OnArray(array, shape, h, 2, w, {lane_bits, 0});
     RequireSameBits(r16.y, GroupGemmFp16(h, 2, w));
     CHECK(r16.passes == 2 * pieces(int64_t{2047} << 29) * pieces(255));
-    std::vector<int32_t> x(2 * 40);
-    std::uniform_int_distribution<int32_t> code(-128, 127);
-    for (int32_t& v : x) {
-      v = code(rng);
-    }
+    const std::vector<int32_t> x = RandomInt8Codes(2 * 40, rng);
     const FormatGemmResult r8 =
         sim::cycle::GroupGemmInt8OnArray(array, shape, x, 2, 0.5f, 7, w, {lane_bits, 0});
     RequireSameBits(r8.y, GroupGemmInt8(x, 2, 0.5f, 7, w));
@@ -311,7 +308,6 @@ TEST_CASE("narrow lanes run every MX and group format in pieces of the lane", "[
 TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element",
           "[format_gemm]") {
   std::mt19937 rng(1206);
-  std::uniform_int_distribution<int32_t> act(-128, 127);
   std::uniform_real_distribution<float> any(0.0625f, 1.0f);
   std::uniform_int_distribution<int64_t> arr(1, 4);
   int64_t cases = 0;
@@ -321,10 +317,7 @@ TEST_CASE("W4A8 group GEMMs on the PE array equal GroupGemmInt8 on every element
         const Dataflow df = kDataflows[cases % 3];
         const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
         const GroupQuantWeights w = RandomGroupWeights({bits, group, symmetric}, k, n, rng);
-        std::vector<int32_t> x(static_cast<size_t>(m * k));
-        for (int32_t& v : x) {
-          v = act(rng);
-        }
+        const std::vector<int32_t> x = RandomInt8Codes(static_cast<size_t>(m * k), rng);
         const float a_scale = any(rng);
         const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
         CppArray array;
@@ -348,7 +341,6 @@ TEST_CASE(
   // The PEs multiply the raw codes and the post unit subtracts a_zero times the group's weight
   // sum; the golden kernel multiplies the offsets. The integers agree, so every bit does.
   std::mt19937 rng(1207);
-  std::uniform_int_distribution<int32_t> act(-128, 127);
   std::uniform_real_distribution<float> any(0.0625f, 1.0f);
   std::uniform_int_distribution<int64_t> arr(1, 4);
   int64_t cases = 0;
@@ -358,10 +350,7 @@ TEST_CASE(
       const int group = cases % 2 == 0 ? 32 : 128;
       const int64_t m = 3 + cases % 4, k = group * 2 + 17, n = 2 + cases % 5;
       const GroupQuantWeights w = RandomGroupWeights({bits, group, false}, k, n, rng);
-      std::vector<int32_t> x(static_cast<size_t>(m * k));
-      for (int32_t& v : x) {
-        v = act(rng);
-      }
+      const std::vector<int32_t> x = RandomInt8Codes(static_cast<size_t>(m * k), rng);
       const float a_scale = any(rng);
       const PeConfig shape = ArrayShape(df, arr(rng), arr(rng));
       CppArray array;
