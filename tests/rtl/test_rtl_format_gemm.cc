@@ -4,9 +4,9 @@
 // element wider than that runs in pieces of 8 bits, one pass per pair of pieces: MXFP8 E4M3
 // (up to 2^17.8 units) in three, E5M2 (2^31.8) in four, fp16 activations (2^40) in five. Every
 // MX format, W4A8 and W4A16 must equal the golden kernel on every element, with the C++
-// array's cycles and passes (the same pieces) and no overflow; FP6 E2M3 and FP4 run through
-// the FP8 MAC's register rule. What does not fit is refused by name: FP8 E4M3, whose pieces'
-// sums the FP8 register would have to hold whole (40 bits, built 32), and block sums wider
+// array's cycles and passes (the same pieces) and no overflow; FP6 (E3M2 in two pieces) and FP4
+// run through the FP8 MAC's register rule. What does not fit is refused by name: FP8 E4M3, whose pieces'
+// sums the FP8 register would have to hold whole (42 bits, built 32), and block sums wider
 // than the built register (os's 16 bits). One test case per array: SystemC elaborates once
 // per process.
 
@@ -141,10 +141,9 @@ void CheckSmallFloat(sim::cycle::ArrayIf& rtl, const PeConfig& shape, const Arra
     }
   }
   sim::cycle::CppArray cpp;
-  RequireSameRun(
-      sim::cycle::SmallFloatGemmOnArray(rtl, shape, f, a, b, m, k, n, acc, widths.lane_bits),
-      sim::cycle::SmallFloatGemmOnArray(cpp, shape, f, a, b, m, k, n, acc, widths.lane_bits),
-      golden);
+  RequireSameRun(sim::cycle::SmallFloatGemmOnArray(rtl, shape, f, a, b, m, k, n, acc, widths),
+                 sim::cycle::SmallFloatGemmOnArray(cpp, shape, f, a, b, m, k, n, acc, widths),
+                 golden);
 }
 
 }  // namespace
@@ -166,13 +165,16 @@ TEST_CASE("RTL ws array runs every MX format and W4A8 and W4A16 in pieces of its
     CheckW4a16(rtl, shape, widths, 8, 128, rng);
     CheckSmallFloat(rtl, shape, widths, "fp6_e2m3", rng);
     CheckSmallFloat(rtl, shape, widths, "fp4_e2m1", rng);
+    // FP6 E3M2 (448 units) in two pieces of 8 bits, through the built register; the FP8 register
+    // (32 bits) holds its whole sum (21 * 448^2 < 2^23).
+    CheckSmallFloat(rtl, shape, widths, "fp6_e3m2", rng);
     // FP8 E4M3 elements (2^17.8 units) run in pieces, whose separate sums the FP8 MAC's wrapping
     // register cannot reproduce: it must hold any sum of K products, 42 bits for 21 of them.
     const SmallFloatFormat& e4m3 = models::FindSmallFloat("fp8_e4m3");
     const std::vector<uint32_t> codes = FiniteSmallFloatCodes(e4m3, 21, rng);
     REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(
                             rtl, shape, e4m3, codes, codes, 1, 21, 1,
-                            {widths.register_bits, models::OverflowMode::kWrap}, widths.lane_bits),
+                            {widths.register_bits, models::OverflowMode::kWrap}, widths),
                         Catch::Contains("42 bits, the register has 32"));
   });
 }

@@ -321,10 +321,11 @@ TEST_CASE("group GEMMs refuse mismatched sizes and out-of-range activations", "[
   CHECK_THROWS_WITH(GroupGemmInt8(a, 1, 1.0f, 0, w),
                     Catch::Contains("128") && Catch::Contains("(0, 10)"));
   CHECK_THROWS_AS(GroupGemmFp16(std::vector<float>(65, 0.0f), 1, w), InputError);
-  // Not a finite binary16 value: more significant bits than it holds, beyond its largest
-  // (65504), below its smallest subnormal, infinite, NaN; each named by its row and column.
+  // Not a finite binary16 value: more significant bits than it holds (1 + 2^-11, and 65520,
+  // which has 12), beyond its largest (65536 = 2^16, one significant bit), below its smallest
+  // subnormal, infinite, NaN; each named by its row and column.
   for (const float bad :
-       {1.0f + std::ldexp(1.0f, -11), 65520.0f, std::ldexp(1.0f, -25),
+       {1.0f + std::ldexp(1.0f, -11), 65520.0f, 65536.0f, std::ldexp(1.0f, -25),
         std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
     std::vector<float> x(128, 1.0f);
     x[64 + 33] = bad;

@@ -179,20 +179,27 @@ void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
   }
 }
 
+// The register of passes over `count` products (ArrayWidths::register_bits): the narrowest that
+// holds their sums, or the array's built-in width, refused when narrower.
+int PassRegister(const IntGemm& g, int64_t count, int register_bits) {
+  const int least = PassBits(g, count);
+  if (register_bits == 0) {
+    return least;
+  }
+  if (register_bits < least) {
+    throw InputError("a pass sum of this GEMM needs a " + std::to_string(least) +
+                     "-bit register; the array's has " + std::to_string(register_bits) + " bits");
+  }
+  return register_bits;
+}
+
 // The block GEMM of format_gemm.h: each block of `block` along K its exact sums, then
 // y = step(m, n, block index, exact sum, y) in K order, y from +0.
 template <typename Step>
 FormatGemmResult RunBlocks(ArrayIf& array, const PeConfig& shape, const IntGemm& g, int64_t block,
                            int register_bits, Step step) {
   FormatGemmResult r;
-  r.accumulator_bits = PassBits(g, block);
-  if (register_bits != 0) {
-    if (register_bits < r.accumulator_bits) {
-      throw InputError("a block sum of this GEMM needs a " + std::to_string(r.accumulator_bits) +
-                       "-bit register; the array's has " + std::to_string(register_bits) + " bits");
-    }
-    r.accumulator_bits = register_bits;
-  }
+  r.accumulator_bits = PassRegister(g, block, register_bits);
   // The register holds every pass's sum, so the array may add unchecked.
   const PeConfig cfg =
       ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
@@ -287,7 +294,8 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
   g.a.assign(a.begin(), a.end());
   g.max_a = 128;
   g.lane_bits = CheckedLaneBits(widths.lane_bits);
-  // The PEs multiply the raw int8 codes, so the operand lanes stay 8-bit whatever the zero point;
+  // The PEs multiply the raw int8 codes, so the activation lanes carry 8-bit codes whatever the
+  // zero point (offsets a - a_zero would need 9 bits);
   // the post unit subtracts a_zero times the group's weight sum, a constant of the weights:
   // sum (a - a_zero)(q - z) = sum a (q - z) - a_zero sum (q - z), exact in integers.
   std::vector<int64_t> weight_sums;
@@ -334,7 +342,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
                                        const std::vector<uint32_t>& a,
                                        const std::vector<uint32_t>& b, int64_t m, int64_t k,
                                        int64_t n, const models::AccumulatorSpec& acc,
-                                       int lane_bits) {
+                                       const ArrayWidths& widths) {
   if (m < 0 || k < 0 || n < 0 || static_cast<int64_t>(a.size()) != m * k ||
       static_cast<int64_t>(b.size()) != k * n) {
     throw InputError(std::string(format.name) + " GEMM: " + std::to_string(a.size()) + " and " +
@@ -360,7 +368,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   g.k = k;
   g.n = n;
   g.max_a = g.max_b = t.max_abs;
-  g.lane_bits = CheckedLaneBits(lane_bits);
+  g.lane_bits = CheckedLaneBits(widths.lane_bits);
   g.a.resize(a.size());
   g.b.resize(b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -381,16 +389,17 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
       ExactSums(runner, g, 0, k, &sums, &r);
     }
   } else {
-    // Split passes add the halves' exact sums, so the FP8 register must hold the whole sum.
+    // Split passes add the pieces' exact sums, so the FP8 register must hold the whole sum.
     const int needed = ExactSumBits(t.max_abs, t.max_abs, k);
     if (needed > acc.bits) {
-      throw InputError(std::string(format.name) +
-                       " elements run on the array as two 16-bit halves, whose exact sums the "
-                       "post unit adds, so the FP8 register must hold any sum of the K = " +
+      throw InputError(std::string(format.name) + " elements run on the array in pieces of " +
+                       std::to_string(g.PieceBits()) +
+                       " bits, whose exact sums the post unit adds, so the FP8 register must "
+                       "hold any sum of the K = " +
                        std::to_string(k) + " products: " + std::to_string(needed) +
                        " bits, the register has " + std::to_string(acc.bits));
     }
-    r.accumulator_bits = PassBits(g, k);
+    r.accumulator_bits = PassRegister(g, k, widths.register_bits);
     const PeConfig cfg =
         ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);
     array.Configure(cfg);

@@ -54,7 +54,8 @@ namespace quasar::sim::cycle {
 struct FormatGemmResult {
   std::vector<float> y;  // M x N, row-major
   int64_t cycles = 0;    // the tile sequencer's, over every pass
-  int64_t passes = 0;    // reductions run on the array: 1, 2 or 4 per block (FP8: one block)
+  int64_t passes = 0;    // reductions run on the array: one per pair of pieces per block (FP8:
+                         // one block)
   int64_t overflow_events = 0;
   int accumulator_bits = 0;  // the register the array ran with
 };
@@ -70,8 +71,8 @@ struct ArrayWidths {
   // (up to 2^17.8 units) in three pieces of 8 bits, fp16 activations (2^40) in five.
   int lane_bits = 32;
   // The block GEMMs' register: 0 for the narrowest that holds any pass's sum (ExactSumBits),
-  // else this width, refused (naming both) when narrower. A small-float GEMM's register is the
-  // FP8 MAC's, its `acc`.
+  // else this width, refused (naming both) when narrower. A small-float GEMM whose elements fit
+  // a lane runs through its `acc`, the FP8 MAC's register; in pieces, through this one.
   int register_bits = 0;
 };
 
@@ -89,7 +90,8 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
                                       int32_t a_zero, const models::GroupQuantWeights& w,
                                       const ArrayWidths& widths = {});
 
-// W4A16 (GroupGemmFp16's operands: a is M x K fp16 values as float32). Three passes per group.
+// W4A16 (GroupGemmFp16's operands: a is M x K fp16 values as float32). Three passes per group on
+// 32-bit lanes, five on 9-bit ones.
 FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
                                       const std::vector<float>& a, int64_t m,
                                       const models::GroupQuantWeights& w,
@@ -102,6 +104,6 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
                                        const std::vector<uint32_t>& a,
                                        const std::vector<uint32_t>& b, int64_t m, int64_t k,
                                        int64_t n, const models::AccumulatorSpec& acc,
-                                       int lane_bits = 32);
+                                       const ArrayWidths& widths = {});
 
 }  // namespace quasar::sim::cycle
