@@ -13,12 +13,12 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "format_array_test_util.h"
 #include "format_test_util.h"
 #include "fp16_test_util.h"
 #include "quasar/models/error.h"
@@ -37,28 +37,12 @@ using sim::cycle::ArrayWidths;
 using sim::cycle::FormatGemmResult;
 using sim::cycle::PeConfig;
 
-// Every element bit for bit (any NaN equals any NaN).
-void RequireSameBits(const std::vector<float>& got, const std::vector<float>& want) {
-  REQUIRE(got.size() == want.size());
-  int64_t differing = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    uint32_t g = 0, w = 0;
-    std::memcpy(&g, &got[i], sizeof g);
-    std::memcpy(&w, &want[i], sizeof w);
-    const bool same = (std::isnan(got[i]) && std::isnan(want[i])) || g == w;
-    if (!same && differing++ == 0) {
-      FAIL_CHECK("element " << i << ": RTL " << got[i] << ", golden " << want[i]);
-    }
-  }
-  REQUIRE(differing == 0);
-}
-
 // The RTL run equals the golden kernel and the C++ array's run of the same GEMM (its cycles,
 // passes and register), without overflow.
 void RequireSameRun(const FormatGemmResult& rtl, const FormatGemmResult& cpp,
                     const std::vector<float>& golden) {
-  RequireSameBits(rtl.y, golden);
-  RequireSameBits(cpp.y, golden);
+  RequireSameBits(rtl.y, golden, "RTL");
+  RequireSameBits(cpp.y, golden, "C++ array");
   CHECK(rtl.cycles == cpp.cycles);
   CHECK(rtl.passes == cpp.passes);
   CHECK(rtl.accumulator_bits == cpp.accumulator_bits);
@@ -71,10 +55,7 @@ void OnRtlArray(const std::string& model, Body body) {
   const sim::rtl::RtlModelInfo* info = sim::rtl::FindModel(model);
   REQUIRE(info != nullptr);
   std::unique_ptr<sim::rtl::RtlArray> array = sim::rtl::MakeRtlArray(model, "");
-  PeConfig shape;
-  shape.rows = info->array.rows;
-  shape.cols = info->array.cols;
-  shape.dataflow = info->array.dataflow;
+  const PeConfig shape = ArrayShape(info->array.dataflow, info->array.rows, info->array.cols);
   const ArrayWidths widths{std::min(info->array.mac.a_w, info->array.mac.w_w),
                            info->array.mac.acc_w};
   RunInSystemCThread([&] { body(*array, shape, widths); });
