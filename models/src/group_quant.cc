@@ -5,6 +5,7 @@
 #include <string>
 
 #include "quasar/models/error.h"
+#include "quasar/models/int_math.h"
 
 namespace quasar::models {
 namespace {
@@ -52,7 +53,7 @@ void QuantizeGroup(const std::vector<float>& w, int64_t g, int64_t col, GroupQua
 }  // namespace
 
 int64_t GroupQuantWeights::Groups() const {
-  return spec.group_size < 1 ? 0 : (k + spec.group_size - 1) / spec.group_size;
+  return spec.group_size < 1 ? 0 : CeilDiv(k, spec.group_size);
 }
 
 int32_t GroupCodeMin(const GroupQuantSpec& s) {

@@ -8,6 +8,7 @@
 
 #include "named_rows.h"
 #include "quasar/models/error.h"
+#include "quasar/models/int_math.h"
 
 namespace quasar::models {
 namespace {
@@ -125,7 +126,7 @@ int64_t MxElementUnits(const MxFormat& f, uint32_t code, bool& finite) {
 }
 
 int64_t MxMatrix::BlocksPerRow() const {
-  return format == nullptr ? 0 : (cols + format->block_size - 1) / format->block_size;
+  return format == nullptr ? 0 : CeilDiv(cols, format->block_size);
 }
 
 uint32_t MxMatrix::Code(int64_t row, int64_t col) const {

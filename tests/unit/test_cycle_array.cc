@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quasar/models/accumulator.h"
+#include "quasar/models/int_math.h"
 #include "quasar/sim/cycle/cpp_array.h"
 #include "quasar/sim/cycle/tile_runner.h"
 #include "quasar/sim/gemm_timing.h"
@@ -17,6 +18,7 @@
 using quasar::compiler::GemmShape;
 using quasar::models::AccumulateAdd;
 using quasar::models::AccumulatorSpec;
+using quasar::models::CeilDiv;
 using quasar::models::Dataflow;
 using quasar::models::OverflowMode;
 using quasar::sim::GemmTiming;
@@ -72,8 +74,6 @@ int64_t Reference(const TileOperands& t, int pack, bool chunked, const Accumulat
   }
   return events;
 }
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The GEMM dimension a dataflow streams (T): os K, ws M, is N.
 int64_t& StreamLength(Dataflow df, int64_t& m, int64_t& k, int64_t& n) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "quasar/models/cost/format_mac.h"
+#include "quasar/models/int_math.h"
 
 namespace quasar::models {
 namespace {
@@ -65,7 +66,7 @@ double MacEnergy(const EventCounts& e, const ArchSpec& arch, const CostTable& ta
   if (e.binary && lanes > 0) {
     // XNOR lane + its share of the popcount tree (one add of the popcount's width per lane),
     // plus one accumulator add per `lanes` products (ceil division).
-    const int64_t accumulations = (e.macs + lanes - 1) / lanes;
+    const int64_t accumulations = CeilDiv(e.macs, lanes);
     return D(e.macs) * (table.XnorPjPerLane() + table.AddPj(PopcountBits(lanes))) +
            D(accumulations) * table.AddPj(e.acc_bits);
   }

@@ -28,8 +28,8 @@ ScaleSimLayer ScaleSimGemm(const compiler::GemmShape& gemm, int64_t ifmap_elemen
   const int64_t sr = Extent(gemm, t.rows), sc = Extent(gemm, t.cols), time = Extent(gemm, t.time);
   const bool os = t.out == models::Movement::kHeld;  // SCALE-Sim's os formulas
   ScaleSimLayer s;
-  s.row_folds = (sr + rows - 1) / rows;
-  s.col_folds = (sc + cols - 1) / cols;
+  s.row_folds = compiler::CeilDiv(sr, rows);
+  s.col_folds = compiler::CeilDiv(sc, cols);
   s.folds = s.row_folds * s.col_folds;
   s.cycles_per_fold = os ? time + rows + cols - 2 : 2 * rows + cols + time - 2;
   s.total_cycles = s.folds * s.cycles_per_fold - 1;

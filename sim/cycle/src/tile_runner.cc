@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "quasar/models/int_math.h"
+
 namespace quasar::sim::cycle {
 namespace {
 
+using models::CeilDiv;
 using models::GemmDim;
 using models::GemmOperand;
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The tile's extent along an output dimension (M or N).
 int64_t Extent(const TileOperands& t, GemmDim d) { return d == GemmDim::kM ? t.m : t.n; }

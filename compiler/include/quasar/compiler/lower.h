@@ -18,13 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "quasar/models/int_math.h"
 #include "quasar/models/net/gemm_input.h"
 #include "quasar/models/net/network.h"
 
 namespace quasar::compiler {
 
-// ceil(a / b) for a >= 0, b > 0: folds, tiles, words.
-inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using models::CeilDiv;  // folds, tiles, words (quasar/models/int_math.h)
 
 // The GEMMs of one layer: `count` independent problems of M x K times K x N.
 struct GemmShape {
