@@ -186,6 +186,7 @@ Command AddCompareCommand(CLI::App& app) {
       "One network at several precisions side by side: latency, energy, area, TOPS/W and "
       "fidelity (SQNR vs float), on the same array and on iso-area arrays");
   AddNetOptions(cmd, &o->net, true);
+  AddBlocksOption(cmd, &o->net.decoder);
   cmd->add_option("--arch", o->arch, "Accelerator: a preset name or an architecture .yaml file")
       ->capture_default_str();
   cmd->add_option("--precisions", o->precisions,

@@ -164,6 +164,7 @@ Command AddRunCommand(CLI::App& app) {
       "model, or --backend systemc: the cycle model checked against the golden reference); "
       "exit 3 if a layer cannot run, 4 if the cycle model disagrees");
   AddTargetOptions(cmd, &o->target);
+  AddBlocksOption(cmd, &o->target.net.decoder);
   cmd->add_option("--schedule", o->schedule,
                   "Run this schedule (written by `quasar compile`) instead of compiling")
       ->check(InputFile());

@@ -19,11 +19,18 @@ struct DecoderOptions {
   int kv_bits = 0;                    // 0: the activations' precision
   std::string kv_format;              // a number format the cache is stored in; empty: none
   std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
+  int64_t blocks = 1;                 // --blocks (run and compare only)
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 
 // Adds --phase, --seq, --context, --kv-bits, --kv-format and --dims.
 void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o);
+// Adds --blocks, for the commands that report the LLM figures (run, compare); after
+// AddDecoderOptions.
+void AddBlocksOption(CLI::App* cmd, DecoderOptions* o);
+
+// The largest --blocks.
+constexpr int64_t kMaxBlocks = 1024;
 
 // The block `net` names with the options applied, or nullopt when `net` names no generated
 // block. InputError naming the option and value for a bad value (an unknown phase, a context

@@ -59,7 +59,8 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
   if (block != nullptr) {
     const bool decode = block->phase == models::DecoderPhase::kDecode;
     auto llm = [block, decode](C c) {
-      return sim::ComputeLlmMetrics(c.perf, decode, block->Tokens(), c.arch.clock_mhz * 1e6);
+      return sim::ComputeLlmMetrics(c.perf, decode, block->Tokens(), c.arch.clock_mhz * 1e6,
+                                    block->blocks);
     };
     if (!decode) {
       add("time_to_first_token_ms", "time to first token", "ms",
@@ -283,6 +284,9 @@ nlohmann::ordered_json ComparisonJson(const Comparison& c) {
                  {"float_top1", c0.ptq->float_top1}};
   }
   const models::DecoderBlockConfig* block = c.block ? &*c.block : nullptr;
+  if (block) {
+    j["blocks"] = block->blocks;  // of the LLM rows; the other rows are one block's
+  }
   j["same_array"] = CompareJson(same, block);
   j["iso_area"] = CompareJson(iso, block);
   return j;
@@ -300,6 +304,12 @@ std::string ComparisonTable(const Comparison& c) {
   const models::Dataset* data = c.data;
   const models::ArchSpec& base = c.base;
   std::string text = fmt::format("quasar compare: {} on {}\n", c.Network(), ArchLine(base));
+  if (c.block && c.block->blocks > 1) {
+    text += fmt::format(
+        "time to first token, tokens/s and energy/token: {} blocks one after another (without "
+        "the embedding and the LM head); the other rows: one block\n",
+        c.block->blocks);
+  }
   if (c.fidelity_note) {
     text += *c.fidelity_note + "\n";
   }

@@ -260,11 +260,13 @@ Json RunJson(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Ta
 Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& perf,
              double clock_hz) {
   const bool decode = block.phase == models::DecoderPhase::kDecode;
-  const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, block.Tokens(), clock_hz);
+  const sim::LlmMetrics m =
+      sim::ComputeLlmMetrics(perf, decode, block.Tokens(), clock_hz, block.blocks);
   Json j;
   j["block"] = models::DecoderFamilyName(block.family);
   j["phase"] = models::DecoderPhaseName(block.phase);
   j["new_tokens"] = m.tokens;
+  j["blocks"] = m.blocks;
   j["positions"] = block.Positions();
   j["context"] = decode ? Json(block.context) : Json();
   j["kv_bits"] = decode && block.kv_bits > 0 ? Json(block.kv_bits) : Json();

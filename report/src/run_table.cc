@@ -177,7 +177,10 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   if (t.block) {
     const models::DecoderBlockConfig& b = *t.block;
     const bool decode = b.phase == models::DecoderPhase::kDecode;
-    const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6);
+    const sim::LlmMetrics m =
+        sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6, b.blocks);
+    const std::string blocks =
+        b.blocks == 1 ? "one block" : fmt::format("{} blocks, one after another", b.blocks);
     out += decode ? fmt::format(
                         "phase           decode: 1 new token over {} positions (KV "
                         "cache of {} tokens{}{})\n",
@@ -188,10 +191,11 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
                             : "")
                   : fmt::format(
                         "phase           prefill: {} new tokens, time to first token "
-                        "{:.4f} ms\n",
-                        b.Tokens(), m.time_to_first_token_s * 1e3);
-    out += fmt::format("tokens          {:.2f} tokens/s, {:.6f} mJ/token (one block)\n",
-                       m.tokens_per_s, m.joules_per_token * 1e3);
+                        "{:.4f} ms{}\n",
+                        b.Tokens(), m.time_to_first_token_s * 1e3,
+                        b.blocks == 1 ? "" : " (" + blocks + ")");
+    out += fmt::format("tokens          {:.2f} tokens/s, {:.6f} mJ/token ({})\n", m.tokens_per_s,
+                       m.joules_per_token * 1e3, blocks);
     out += fmt::format(
         "DRAM-bound      {:.1f} % of the cycles ({} cycles in layers whose DRAM "
         "time exceeds their compute and post-processing time)\n",

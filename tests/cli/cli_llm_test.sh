@@ -184,4 +184,50 @@ expect 2 "--dims 'width=3'" -- "$q" run --arch edge_32x32_os --net gpt2_block --
 expect 2 "kv_heads must divide heads 4" -- "$q" run --arch edge_32x32_os --net llama_block \
   --dims hidden=64,heads=4,kv_heads=3
 expect 2 "--emit must name a generated block" -- "$q" networks --emit lenet5
+
+# A model of N blocks (--blocks): N times the time and the energy of the same block's run, the
+# same DRAM-bound share; the block itself (cycles, layers) unchanged. The option belongs to run
+# and compare, which report these figures.
+for n in 1 12; do
+  "$q" run --arch edge_32x32_os --net llama_block --seq 8 "${small[@]}" --blocks "$n" \
+    --format json > "$tmp/prefill_$n.json"
+  "$q" run --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small[@]}" \
+    --blocks "$n" --format json > "$tmp/decode_$n.json"
+  "$q" compare --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small[@]}" \
+    --precisions w8a8,w4a4 --no-fidelity --blocks "$n" --format json > "$tmp/compare_$n.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+rd = lambda name: json.load(open(sys.argv[1] + "/" + name + ".json"))
+close = lambda a, b: abs(a - b) <= 1e-12 * abs(b)
+for phase in ("prefill", "decode"):
+    one, many = rd(phase + "_1"), rd(phase + "_12")
+    assert one["totals"] == many["totals"] and one["layers"] == many["layers"], phase
+    a, b = one["llm"], many["llm"]
+    assert a["blocks"] == 1 and b["blocks"] == 12, (a, b)
+    assert close(b["tokens_per_s"] * 12, a["tokens_per_s"]), (a, b)
+    assert close(b["joules_per_token"], 12 * a["joules_per_token"]), (a, b)
+    assert b["dram_bound_cycles"] == 12 * a["dram_bound_cycles"], (a, b)
+    assert b["dram_bound_fraction"] == a["dram_bound_fraction"], (a, b)
+    if phase == "prefill":
+        cycles, clock = one["totals"]["cycles"], one["totals"]["clock_hz"]
+        assert close(b["time_to_first_token_s"], 12 * cycles / clock), (b, cycles, clock)
+c1, c12 = rd("compare_1"), rd("compare_12")
+assert c1["blocks"] == 1 and c12["blocks"] == 12, (c1["blocks"], c12["blocks"])
+for x, y in zip(c1["same_array"] + c1["iso_area"], c12["same_array"] + c12["iso_area"]):
+    assert close(y["metrics"]["tokens_per_s"] * 12, x["metrics"]["tokens_per_s"]), (x, y)
+    assert close(y["metrics"]["mj_per_token"], 12 * x["metrics"]["mj_per_token"]), (x, y)
+    assert y["metrics"]["latency_ms"] == x["metrics"]["latency_ms"], (x, y)
+' "$tmp"
+expect 0 "mJ/token (12 blocks, one after another)" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --phase decode --context 8 "${small[@]}" --blocks 12
+expect 0 "12 blocks one after another" -- "$q" compare --arch edge_32x32_os --net llama_block \
+  --phase decode --context 8 "${small[@]}" --precisions w8a8 --no-fidelity --blocks 12
+expect 2 "--blocks must be in 1..1024, got 0" -- "$q" run --arch edge_32x32_os \
+  --net llama_block "${small[@]}" --blocks 0
+expect 2 "--blocks must be in 1..1024, got 1025" -- "$q" compare --arch edge_32x32_os \
+  --net llama_block "${small[@]}" --precisions w8a8 --no-fidelity --blocks 1025
+expect 2 "--blocks applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --blocks 2
+expect 2 "--blocks" -- "$q" infer --net llama_block "${small[@]}" --blocks 2
 finish

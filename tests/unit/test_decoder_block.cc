@@ -301,16 +301,29 @@ TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block
   perf.cycles = 1000;
   perf.energy.mac = 3e6;  // pJ
   const double clock = 1e9;
-  const auto decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock);
+  const auto decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1);
   CHECK(decode.tokens_per_s == Approx(1e9 / 1000.0));
   CHECK(decode.time_to_first_token_s == 0);
   CHECK(decode.joules_per_token == Approx(3e-6));
   CHECK(decode.dram_bound_cycles == 400);
   CHECK(decode.dram_bound_fraction == Approx(0.4));
-  const auto prefill = quasar::sim::ComputeLlmMetrics(perf, false, 16, clock);
+  const auto prefill = quasar::sim::ComputeLlmMetrics(perf, false, 16, clock, 1);
   CHECK(prefill.time_to_first_token_s == Approx(1e-6));
   CHECK(prefill.tokens_per_s == Approx(16 / 1e-6));
   CHECK(prefill.joules_per_token == Approx(3e-6 / 16));
+  // 32 blocks one after another: 32 times the time and the energy, the same DRAM-bound share.
+  const auto model = quasar::sim::ComputeLlmMetrics(perf, false, 16, clock, 32);
+  CHECK(model.blocks == 32);
+  CHECK(model.time_to_first_token_s == Approx(32e-6));
+  CHECK(model.tokens_per_s == Approx(16 / 32e-6));
+  CHECK(model.joules_per_token == Approx(32 * 3e-6 / 16));
+  CHECK(model.dram_bound_cycles == 32 * 400);
+  CHECK(model.dram_bound_fraction == Approx(0.4));
+  const auto model_decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 12);
+  CHECK(model_decode.tokens_per_s == Approx(1e9 / 12000.0));
+  CHECK(model_decode.time_to_first_token_s == 0);
+  CHECK(model_decode.joules_per_token == Approx(12 * 3e-6));
+  CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 0).tokens_per_s == 0);
   perf.status = "infeasible";
-  CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock).tokens_per_s == 0);
+  CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1).tokens_per_s == 0);
 }

@@ -48,6 +48,9 @@ struct DecoderBlockConfig {
   // precision (kv_bits or the activations') where the attention matmuls read it
   std::optional<QuantCode> kv_format;
   DecoderDims dims;     // DefaultDecoderDims(family) unless overridden
+  // The model's blocks (Llama 3 8B 32, GPT-2 small 12): the reports' LLM figures are for this
+  // many of the block run one after another (sim/core/llm_metrics.h); the block is the same.
+  int64_t blocks = 1;
   int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
   int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }
 };
