@@ -82,6 +82,12 @@ uint32_t NanCode(const SmallFloatFormat& f) {
 
 }  // namespace
 
+const SmallFloatFormat& Fp16Format() {
+  static const SmallFloatFormat f{
+      "fp16", 5, 10, 15, true, NanCodes::kIeee, 65504.0, "IEEE 754-2008, Table 3.5 (binary16)"};
+  return f;
+}
+
 const std::vector<SmallFloatFormat>& SmallFloatFormats() { return kFormats; }
 
 const SmallFloatFormat& FindSmallFloat(const std::string& name) {

@@ -3,17 +3,20 @@
 // block axes, the calibrated scales, the integer codes against the golden run, orderings the
 // formats must show, and the refusals.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 #include <string>
 
+#include "fp16_test_util.h"
 #include "quasar/models/data/dataset.h"
 #include "quasar/models/error.h"
 #include "quasar/models/eval/accuracy.h"
 #include "quasar/models/fidelity.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/mx_format.h"
+#include "quasar/models/net/decoder_block.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/network.h"
@@ -59,7 +62,108 @@ double EmulatedSqnr(const NetworkSpec& net, int sample = 0) {
                 RunEmulatedNetwork(net, e, inputs).at(net.output));
 }
 
+// The nearest binary16 value, ties to the even code, past 65504 saturated: a search of every
+// finite value as fp16_test_util.h decodes it, not the small-float encoder.
+float NearestFp16(float x) {
+  static const std::vector<float> values = [] {
+    std::vector<float> v;
+    for (uint16_t c = 0; c < 0x7C00; ++c) {
+      v.push_back(test::Fp16Value(c));
+    }
+    return v;
+  }();
+  const double a = std::fabs(static_cast<double>(x));
+  const size_t hi = std::min<size_t>(
+      static_cast<size_t>(std::lower_bound(values.begin(), values.end(), a) - values.begin()),
+      values.size() - 1);
+  size_t pick = hi;
+  if (hi > 0 && a < values[hi]) {
+    const double below = a - values[hi - 1], above = values[hi] - a;
+    pick = below < above || (below == above && (hi - 1) % 2 == 0) ? hi - 1 : hi;
+  }
+  return std::copysign(values[pick], x);
+}
+
+// A small Llama-style decode block at `bits`.
+NetworkSpec SmallLlamaDecode(const std::string& bits) {
+  DecoderBlockConfig c;
+  c.family = DecoderFamily::kLlama;
+  c.phase = DecoderPhase::kDecode;
+  c.context = 16;
+  c.dims = DefaultDecoderDims(c.family);
+  c.dims.hidden = 64, c.dims.heads = 4, c.dims.kv_heads = 2, c.dims.ffn = 128;
+  NetworkSpec n = DecoderBlock(c);
+  const auto [w, a] = ParseBitsShorthand(bits);
+  w.ApplyTo(&n.policy.weights);
+  a.ApplyTo(&n.policy.activations);
+  return ResolvePrecision(std::move(n));
+}
+
 }  // namespace
+
+TEST_CASE("W4A16: the 16-bit activations beside group weights are fp16, with no grid") {
+  const NetworkSpec net = SmallLlamaDecode("w4a16g128");
+  const FloatNetParams params = MakeFloatParams(net, 1);
+  const EmulatedNetwork e = EmulateQuantization(net, params, PostTrainingCalibration(net, 1, 4));
+  REQUIRE(!e.tensors.empty());
+  for (const auto& [name, t] : e.tensors) {
+    INFO(name);
+    CHECK(t.fp16);
+    CHECK(IsFp16Activation(net, t.precision));
+  }
+  // The emulated run is the float pass on the group-quantized weights with every such tensor
+  // (the inputs too) rounded to the nearest fp16 value, bit for bit on every output element.
+  for (const int sample : {0, 5, 9}) {
+    std::map<std::string, FloatTensor> inputs = MakeInputs(net, 1, sample);
+    const FloatTensor got = RunEmulatedNetwork(net, e, inputs).at(net.output);
+    auto round_all = [](FloatTensor* x) {
+      for (float& v : x->data) {
+        v = NearestFp16(v);
+      }
+    };
+    for (auto& [name, x] : inputs) {
+      if (e.tensors.count(name) != 0) {
+        round_all(&x);
+      }
+    }
+    FloatRunHooks hooks;
+    hooks.rewrite = [&](const NetLayer& l, FloatTensor* y) {
+      if (e.tensors.count(l.name) != 0) {
+        round_all(y);
+      }
+    };
+    const FloatTensor want = RunFloatNetwork(net, e.params, inputs, hooks).at(net.output);
+    REQUIRE(got.size() == want.size());
+    int64_t differing = 0;
+    for (int64_t i = 0; i < got.size(); ++i) {
+      differing += got[i] == want[i] ? 0 : 1;
+    }
+    CHECK(differing == 0);
+  }
+  // No calibrated grid clips them: inputs 16 times the calibration set's stay within fp16's
+  // relative precision (2^-11 per rounding) on float weights.
+  EmulatedNetwork float_weights = e;
+  float_weights.params = params;
+  std::map<std::string, FloatTensor> loud = MakeInputs(net, 1, 7);
+  for (auto& [name, x] : loud) {
+    for (float& v : x.data) {
+      v *= 16;
+    }
+  }
+  CHECK(SqnrDb(RunFloatNetwork(net, params, loud).at(net.output),
+               RunEmulatedNetwork(net, float_weights, loud).at(net.output)) > 55);
+  // W4A8 keeps its calibrated int8 grid, and 16-bit activations without group weights are
+  // integers (the golden path runs them).
+  const NetworkSpec w4a8 = SmallLlamaDecode("w4a8g128");
+  for (const auto& [name, t] :
+       EmulateQuantization(w4a8, MakeFloatParams(w4a8, 1), PostTrainingCalibration(w4a8, 1, 2))
+           .tensors) {
+    CHECK_FALSE(t.fp16);
+  }
+  const NetworkSpec w16a16 = SmallLlamaDecode("w16a16");
+  CHECK_FALSE(IsFp16Activation(w16a16, w16a16.policy.activations));
+  CHECK(IsFp16Activation(net, net.policy.activations));
+}
 
 TEST_CASE("FP8 weights: per channel, the channel's max |w| maps onto the largest finite value") {
   const FloatTensor w = Ramp({3, 2, 3, 3}, 0.01f);

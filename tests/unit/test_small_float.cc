@@ -1,7 +1,7 @@
 // The small floating-point formats (small_float.h) checked exhaustively against the OCP
 // definitions, with the formats' parameters and value formula written out here independently
 // of the format table: OFP8 v1.0 (2023) for FP8 E4M3/E5M2, OCP MX v1.0 (2023) for FP6 E2M3/E3M2
-// and FP4 E2M1.
+// and FP4 E2M1; and IEEE 754 binary16 (Fp16Format) against its own formula.
 //   normal (exponent field e > 0):  (-1)^s * 2^(e - bias) * (1 + m / 2^M)
 //   subnormal (e = 0):              (-1)^s * 2^(1 - bias) * (m / 2^M)
 // E4M3 has no infinities and one NaN per sign, S.1111.111; E5M2 is IEEE-like (S.11111.00 is
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "fp16_test_util.h"
 #include "quasar/models/error.h"
 #include "quasar/models/small_float.h"
 
@@ -253,4 +254,42 @@ TEST_CASE("small float quantizer divides in float32 then encodes") {
   CHECK(QuantizeSmallFloat(e4m3, 1e6f, 2.0f, false) == 0x7f);
   CHECK(DequantizeSmallFloat(e4m3, 0x6c, 0.5f) == 48.0f);
   CHECK(DequantizeSmallFloat(FindSmallFloat("fp4_e2m1"), 0xf, 2.0f) == -12.0f);
+}
+
+TEST_CASE("binary16 (Fp16Format): every code against IEEE 754, ties to even, overflow") {
+  // IEEE 754-2008, Table 3.5 and section 3.4, written out in fp16_test_util.h's Fp16Value.
+  const SmallFloatFormat& f = Fp16Format();
+  CHECK(f.bits() == 16);
+  CHECK(f.max_finite == 65504.0);
+  CHECK(FindSmallFloat("fp8_e5m2").name != std::string(f.name));  // not a row of the table
+  std::vector<float> positive;  // the finite positive values in code order
+  for (uint32_t c = 0; c < 0x10000; ++c) {
+    const bool special = ((c >> 10) & 0x1F) == 0x1F;
+    const float v = Decode(f, c);
+    if (special) {
+      CHECK(((c & 0x3FF) == 0 ? std::isinf(v) : std::isnan(v)));
+      continue;
+    }
+    const float want = test::Fp16Value(static_cast<uint16_t>(c));
+    REQUIRE(std::signbit(v) == std::signbit(want));
+    REQUIRE(v == want);
+    REQUIRE(Encode(f, v, true) == c);
+    if (c < 0x7C00) {
+      positive.push_back(v);
+    }
+  }
+  REQUIRE(positive.size() == 31744);
+  for (uint32_t lo = 0; lo + 1 < positive.size(); ++lo) {
+    const double a = positive[lo], b = positive[lo + 1], mid = (a + b) / 2;
+    REQUIRE(Encode(f, mid, true) == (lo % 2 == 0 ? lo : lo + 1));
+    REQUIRE(Encode(f, std::nextafter(mid, 0.0), true) == lo);
+    REQUIRE(Encode(f, std::nextafter(mid, 1e9), true) == lo + 1);
+    REQUIRE(Encode(f, -mid, true) == ((lo % 2 == 0 ? lo : lo + 1) | 0x8000));
+  }
+  // 65520 is the tie between 65504 and 2^16: rounding gives 2^16, past the largest, so it
+  // saturates to 65504 or overflows to infinity; just below it stays 65504.
+  CHECK(Encode(f, 65520.0, true) == 0x7BFF);
+  CHECK(Encode(f, 65520.0, false) == 0x7C00);
+  CHECK(Encode(f, -65520.0, false) == 0xFC00);
+  CHECK(Encode(f, std::nextafter(65520.0, 0.0), false) == 0x7BFF);
 }

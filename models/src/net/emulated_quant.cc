@@ -81,6 +81,15 @@ FloatTensor MxQuantizeDequantizeAlong(const MxFormat& f, const FloatTensor& x, i
   return y;
 }
 
+bool IsFp16Activation(const NetworkSpec& net, const OperandPrecision& p) {
+  if (p.code != QuantCode::kLinear || p.bits != 16) {
+    return false;
+  }
+  return std::any_of(net.layers.begin(), net.layers.end(), [](const NetLayer& l) {
+    return NetOpHasWeights(l.op) && l.precision.weights.granularity == Granularity::kPerGroup;
+  });
+}
+
 bool NeedsEmulation(const NetworkSpec& net) {
   for (const auto& [name, p] : net.tensor_precision) {
     if (IsNumberFormat(p.code)) {
@@ -101,6 +110,12 @@ FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
                                RoundingMode rounding) {
   const QuantCodeDef& d = QuantCodeOf(t.precision.code);
   FloatTensor y = x;
+  if (t.fp16) {
+    for (float& v : y.data) {
+      v = DequantizeSmallFloat(Fp16Format(), QuantizeSmallFloat(Fp16Format(), v, 1.0f, true), 1.0f);
+    }
+    return y;
+  }
   if (d.format == nullptr) {
     return DequantizeTensor(QuantizeInput(x, t.params, rounding), t.params, 0);
   }
@@ -186,7 +201,10 @@ EmulatedNetwork EmulateQuantization(
     EmulatedTensor t;
     t.precision = net.tensor_precision.at(name);
     const QuantCodeDef& d = QuantCodeOf(t.precision.code);
-    if (d.format == nullptr) {
+    t.fp16 = IsFp16Activation(net, t.precision);
+    if (t.fp16) {
+      // binary16 values: no grid to calibrate
+    } else if (d.format == nullptr) {
       const CalibOptions opt{t.precision.calibration, net.policy.percentile, kHistogramBins};
       t.params = d.activation_params(obs, t.precision.StorageType(), t.precision.symmetric, opt);
     } else if (!IsMx(d)) {

@@ -51,6 +51,12 @@ struct SmallFloatFormat {
 
 // The format table, in the order above.
 const std::vector<SmallFloatFormat>& SmallFloatFormats();
+// IEEE 754 binary16 (fp16): 5 exponent bits, 10 fraction bits, bias 15, infinities and NaNs
+// as E5M2's, largest finite 65504 (IEEE 754-2008, Table 3.5: p = 11, emax = 15). The
+// activations of W4A16 (ref/group_gemm.h, net/emulated_quant.h); not a row of the table above,
+// which lists the elements of the number formats (and whose tests pair every code with every
+// other).
+const SmallFloatFormat& Fp16Format();
 // The row named `name`; throws InputError listing the names for any other.
 const SmallFloatFormat& FindSmallFloat(const std::string& name);
 

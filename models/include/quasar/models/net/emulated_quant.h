@@ -15,6 +15,10 @@
 //     over the same observed values), so an integer layer beside a format one is quantized as
 //     the golden path quantizes it;
 //   - linear weights per group: QuantizeGroupWeights over W[K, N] (K: a weight's input taps);
+//     beside them a 16-bit linear activation is fp16 (IsFp16Activation): W4A16 as GPTQ/AWQ
+//     inference runs it and the golden kernel takes it (ref/group_gemm.h, GroupGemmFp16), each
+//     value rounded to the nearest binary16 value (Fp16Format, saturating at 65504, as FP8
+//     saturates), with no calibrated grid to clip it;
 //   - FP8: a float scale, max |x| / the format's largest finite value, per output channel for
 //     weights quantized per channel, else per tensor; activations per tensor over the
 //     calibration set; encode saturating (OFP8's saturating mode);
@@ -51,11 +55,16 @@ float Fp8TensorScale(const SmallFloatFormat& format, double amax);
 // per group.
 bool NeedsEmulation(const NetworkSpec& net);
 
+// Whether an activation of precision `p` in `net` is fp16: a 16-bit linear one in a network
+// with weights quantized per group (W4A16; above).
+bool IsFp16Activation(const NetworkSpec& net, const OperandPrecision& p);
+
 // How one activation tensor is quantize-dequantized.
 struct EmulatedTensor {
   OperandPrecision precision;
   QuantParams params;  // integer codes: the calibrated grid
   float scale = 1;     // FP8: max |x| / max finite over the calibration set (1 if all zero)
+  bool fp16 = false;   // IsFp16Activation: rounded to binary16, `params` unused
 };
 
 struct EmulatedNetwork {
