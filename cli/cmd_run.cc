@@ -85,6 +85,11 @@ int Run(const Options& o) {
   }
   const compiler::Objective objective = ParseObjectiveOption(o.target.objective);
   const Target t = LoadTarget(o.target);
+  if (t.block && t.block->blocks != 1 && o.format == "csv") {
+    throw InputError("--blocks " + std::to_string(t.block->blocks) +
+                     " scales the LLM figures of the table and JSON reports; the CSV has one row "
+                     "per layer and none of them (--format table or json)");
+  }
   if (!o.scalesim_reports.empty() && t.arch.conventions != models::Conventions::kScaleSim) {
     throw InputError(
         "--scalesim-reports needs conventions: scalesim (--conventions scalesim, "

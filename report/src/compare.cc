@@ -221,6 +221,9 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
                        const models::DecoderBlockConfig* block) {
   const std::vector<MetricRow> rows = ComparisonMetrics(cols, block);
   std::vector<std::string> head = {"view", "precision", "arch", "rows", "cols"};
+  if (block != nullptr) {
+    head.push_back("blocks");  // of the LLM columns; the others are one block's
+  }
   for (const MetricRow& r : rows) {
     head.push_back(r.key);
   }
@@ -230,6 +233,9 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
     const ComparisonColumn& c = cols[i];
     std::vector<std::string> cells = {c.view, c.precision, c.arch.name,
                                       std::to_string(c.arch.rows), std::to_string(c.arch.cols)};
+    if (block != nullptr) {
+      cells.push_back(std::to_string(block->blocks));
+    }
     for (const MetricRow& r : rows) {
       cells.push_back(r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
     }

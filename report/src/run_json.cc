@@ -272,11 +272,13 @@ Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& pe
   j["kv_bits"] = decode && block.kv_bits > 0 ? Json(block.kv_bits) : Json();
   j["kv_format"] =
       decode && block.kv_format ? Json(models::QuantCodeName(*block.kv_format)) : Json();
-  j["time_to_first_token_s"] = decode ? Json() : Json(m.time_to_first_token_s);
-  j["tokens_per_s"] = m.tokens_per_s;
-  j["joules_per_token"] = m.joules_per_token;
-  j["dram_bound_cycles"] = m.dram_bound_cycles;
-  j["dram_bound_fraction"] = m.dram_bound_fraction;
+  // An infeasible run has no figures: null.
+  auto figure = [&m](double v) { return m.ok ? Json(v) : Json(); };
+  j["time_to_first_token_s"] = decode ? Json() : figure(m.time_to_first_token_s);
+  j["tokens_per_s"] = figure(m.tokens_per_s);
+  j["joules_per_token"] = figure(m.joules_per_token);
+  j["dram_bound_cycles"] = m.ok ? Json(m.dram_bound_cycles) : Json();
+  j["dram_bound_fraction"] = figure(m.dram_bound_fraction);
   return j;
 }
 

@@ -181,6 +181,10 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6, b.blocks);
     const std::string blocks =
         b.blocks == 1 ? "one block" : fmt::format("{} blocks, one after another", b.blocks);
+    // An infeasible run has no figures: "-" where they would be.
+    auto figure = [&m](const char* spec, double v) {
+      return m.ok ? fmt::format(fmt::runtime(spec), v) : std::string("-");
+    };
     out += decode ? fmt::format(
                         "phase           decode: 1 new token over {} positions (KV "
                         "cache of {} tokens{}{})\n",
@@ -191,15 +195,18 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
                             : "")
                   : fmt::format(
                         "phase           prefill: {} new tokens, time to first token "
-                        "{:.4f} ms{}\n",
-                        b.Tokens(), m.time_to_first_token_s * 1e3,
+                        "{} ms{}\n",
+                        b.Tokens(), figure("{:.4f}", m.time_to_first_token_s * 1e3),
                         b.blocks == 1 ? "" : " (" + blocks + ")");
-    out += fmt::format("tokens          {:.2f} tokens/s, {:.6f} mJ/token ({})\n", m.tokens_per_s,
-                       m.joules_per_token * 1e3, blocks);
+    out += fmt::format("tokens          {} tokens/s, {} mJ/token ({})\n",
+                       figure("{:.2f}", m.tokens_per_s), figure("{:.6f}", m.joules_per_token * 1e3),
+                       blocks);
     out += fmt::format(
-        "DRAM-bound      {:.1f} % of the cycles ({} cycles in layers whose DRAM "
-        "time exceeds their compute and post-processing time)\n",
-        100.0 * m.dram_bound_fraction, m.dram_bound_cycles);
+        "DRAM-bound      {} % of the cycles ({} cycles in layers whose DRAM "
+        "time exceeds their compute and post-processing time{})\n",
+        figure("{:.1f}", 100.0 * m.dram_bound_fraction),
+        m.ok ? std::to_string(m.dram_bound_cycles) : std::string("-"),
+        b.blocks == 1 ? "" : ", in one block");
   }
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();

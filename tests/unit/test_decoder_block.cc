@@ -317,13 +317,16 @@ TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block
   CHECK(model.time_to_first_token_s == Approx(32e-6));
   CHECK(model.tokens_per_s == Approx(16 / 32e-6));
   CHECK(model.joules_per_token == Approx(32 * 3e-6 / 16));
-  CHECK(model.dram_bound_cycles == 32 * 400);
+  CHECK(model.dram_bound_cycles == 400);  // one block's, beside its cycles
   CHECK(model.dram_bound_fraction == Approx(0.4));
   const auto model_decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 12);
   CHECK(model_decode.tokens_per_s == Approx(1e9 / 12000.0));
   CHECK(model_decode.time_to_first_token_s == 0);
   CHECK(model_decode.joules_per_token == Approx(12 * 3e-6));
+  CHECK(model.ok);
+  CHECK_FALSE(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 0).ok);
   CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 0).tokens_per_s == 0);
   perf.status = "infeasible";
+  CHECK_FALSE(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1).ok);
   CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1).tokens_per_s == 0);
 }

@@ -17,19 +17,19 @@ LlmMetrics ComputeLlmMetrics(const NetworkPerf& perf, bool decode, int64_t token
   if (!perf.ok() || perf.cycles <= 0 || tokens <= 0 || clock_hz <= 0 || blocks <= 0) {
     return m;
   }
+  m.ok = true;
   const double n = static_cast<double>(blocks);
   const double latency = n * static_cast<double>(perf.cycles) / clock_hz;
   m.time_to_first_token_s = decode ? 0.0 : latency;
   m.tokens_per_s = static_cast<double>(tokens) / latency;
   m.joules_per_token = n * perf.energy.Total() * 1e-12 / static_cast<double>(tokens);
-  int64_t bound = 0;
   for (const LayerPerf& l : perf.layers) {
     if (DramBound(l)) {
-      bound += l.cycles;
+      m.dram_bound_cycles += l.cycles;
     }
   }
-  m.dram_bound_cycles = blocks * bound;
-  m.dram_bound_fraction = static_cast<double>(bound) / static_cast<double>(perf.cycles);
+  m.dram_bound_fraction =
+      static_cast<double>(m.dram_bound_cycles) / static_cast<double>(perf.cycles);
   return m;
 }
 

@@ -10,6 +10,7 @@
 namespace quasar::sim {
 
 struct LlmMetrics {
+  bool ok = false;  // the run is feasible and has cycles: the figures below are set
   bool decode = false;
   int64_t tokens = 0;                // new tokens the run produces K/V for: S, or 1 in decode
   int64_t blocks = 1;                // the model's decoder blocks, the run's block each
@@ -18,9 +19,9 @@ struct LlmMetrics {
   double tokens_per_s = 0;           // tokens / (blocks x latency) (decode, one block: clock /
                                      // cycles)
   double joules_per_token = 0;       // blocks x energy / tokens
-  int64_t dram_bound_cycles = 0;     // blocks x the cycles of the layers whose DRAM time
-                                     // exceeds their compute and post-processing time
-  double dram_bound_fraction = 0;    // of the cycles: the same for one block and for many
+  int64_t dram_bound_cycles = 0;     // one block's cycles in layers whose DRAM time exceeds
+                                     // their compute and post-processing time
+  double dram_bound_fraction = 0;    // of the block's cycles: the same for N blocks
 };
 
 // A layer is DRAM-bound when its DRAM-busy cycles exceed both its array cycles and its
@@ -30,7 +31,8 @@ bool DramBound(const LayerPerf& l);
 // The metrics of a model of `blocks` blocks, each the run `perf` of a block that makes `tokens`
 // new tokens (decode: 1) at `clock_hz`, one after another: the blocks of a decoder have the same
 // shapes, and each waits for the one before. The embedding and the LM head are not included.
-// Zeros but `decode`, `tokens` and `blocks` when the run is infeasible or has no cycles.
+// `ok` false, and zeros but `decode`, `tokens` and `blocks`, when the run is infeasible or has
+// no cycles: the reports print no figure then.
 LlmMetrics ComputeLlmMetrics(const NetworkPerf& perf, bool decode, int64_t tokens, double clock_hz,
                              int64_t blocks);
 
