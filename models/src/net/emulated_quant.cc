@@ -82,12 +82,11 @@ FloatTensor MxQuantizeDequantizeAlong(const MxFormat& f, const FloatTensor& x, i
 }
 
 bool IsFp16Activation(const NetworkSpec& net, const OperandPrecision& p) {
-  if (p.code != QuantCode::kLinear || p.bits != 16) {
-    return false;
-  }
-  return std::any_of(net.layers.begin(), net.layers.end(), [](const NetLayer& l) {
-    return NetOpHasWeights(l.op) && l.precision.weights.granularity == Granularity::kPerGroup;
-  });
+  auto linear16 = [](const OperandPrecision& o) {
+    return o.code == QuantCode::kLinear && o.bits == 16;
+  };
+  return linear16(p) && linear16(net.policy.activations) &&
+         net.policy.weights.granularity == Granularity::kPerGroup;
 }
 
 bool NeedsEmulation(const NetworkSpec& net) {
@@ -111,9 +110,7 @@ FloatTensor QuantizeDequantize(const EmulatedTensor& t, const FloatTensor& x,
   const QuantCodeDef& d = QuantCodeOf(t.precision.code);
   FloatTensor y = x;
   if (t.fp16) {
-    for (float& v : y.data) {
-      v = DequantizeSmallFloat(Fp16Format(), QuantizeSmallFloat(Fp16Format(), v, 1.0f, true), 1.0f);
-    }
+    SmallFloatQdq(Fp16Format(), 1.0f, y.data.data(), y.size());
     return y;
   }
   if (d.format == nullptr) {

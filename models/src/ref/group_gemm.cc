@@ -8,6 +8,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/ref/mx_gemm.h"
+#include "quasar/models/small_float.h"
 
 namespace quasar::models {
 namespace {
@@ -84,7 +85,7 @@ float GroupAccumulateFp16(float acc, int128 group_sum, float scale) {
 std::vector<int64_t> GroupGemmFp16Units(const std::vector<float>& a, int64_t m,
                                         const GroupQuantWeights& w) {
   CheckActivations(a.size(), m, w);
-  constexpr double kFp16Max = 65504.0;  // (2 - 2^-10) * 2^15
+  const double kFp16Max = Fp16Format().max_finite;  // (2 - 2^-10) * 2^15 = 65504
   constexpr int64_t kSignificandLimit = int64_t{1} << 11;
   std::vector<int64_t> units(a.size());
   for (size_t i = 0; i < a.size(); ++i) {

@@ -15,7 +15,8 @@
 //     over the same observed values), so an integer layer beside a format one is quantized as
 //     the golden path quantizes it;
 //   - linear weights per group: QuantizeGroupWeights over W[K, N] (K: a weight's input taps);
-//     beside them a 16-bit linear activation is fp16 (IsFp16Activation): W4A16 as GPTQ/AWQ
+//     when the policy's activations beside them are 16-bit linear, those are fp16
+//     (IsFp16Activation): W4A16 as GPTQ/AWQ
 //     inference runs it and the golden kernel takes it (ref/group_gemm.h, GroupGemmFp16), each
 //     value rounded to the nearest binary16 value (Fp16Format, saturating at 65504, as FP8
 //     saturates), with no calibrated grid to clip it;
@@ -56,7 +57,8 @@ float Fp8TensorScale(const SmallFloatFormat& format, double amax);
 bool NeedsEmulation(const NetworkSpec& net);
 
 // Whether an activation of precision `p` in `net` is fp16: a 16-bit linear one in a network
-// with weights quantized per group (W4A16; above).
+// whose policy is W4A16, weights per group and 16-bit linear activations (above). A 16-bit
+// tensor the policy does not give (an override, --kv-bits 16 beside w4a8g128) stays integer.
 bool IsFp16Activation(const NetworkSpec& net, const OperandPrecision& p);
 
 // How one activation tensor is quantize-dequantized.
