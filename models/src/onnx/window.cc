@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "importer.h"
+#include "quasar/models/int_math.h"
 
 namespace quasar::models::onnx_import {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 // Pads [begin, end] of one axis for auto_pad SAME_*.
 void SamePads(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool upper,
               int64_t* begin, int64_t* end) {
-  const int64_t out = (in + stride - 1) / stride;
+  const int64_t out = CeilDiv(in, stride);
   const int64_t total = std::max<int64_t>(0, (out - 1) * stride + (k - 1) * dilation + 1 - in);
   *begin = upper ? total / 2 : total - total / 2;
   *end = total - *begin;

@@ -174,8 +174,8 @@ inline int64_t StoredBits(int64_t elements, int64_t bits, BlockScale scale = {},
   if (scale.block <= 0) {
     return elements * bits;
   }
-  const int64_t scales = k > 0 ? (elements + k - 1) / k * ((k + scale.block - 1) / scale.block)
-                               : (elements + scale.block - 1) / scale.block;
+  const int64_t scales =
+      k > 0 ? CeilDiv(elements, k) * CeilDiv(k, scale.block) : CeilDiv(elements, scale.block);
   return elements * bits + scales * scale.bits;
 }
 // The same in bytes.
