@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,15 +40,19 @@ std::string TileText(const LayerSchedule& l) {
 }
 
 // Widths of the name, op, GEMM and tile columns of the per-layer tables.
-std::tuple<size_t, size_t, size_t, size_t> LayerColumnWidths(const compiler::Schedule& s) {
-  size_t wn = 5, wo = 2, wg = 9, wt = 8;
+struct ColumnWidths {
+  size_t name = 5, op = 2, gemm = 9, tile = 8;
+};
+
+ColumnWidths LayerColumnWidths(const compiler::Schedule& s) {
+  ColumnWidths w;
   for (const LayerSchedule& l : s.layers) {
-    wn = std::max(wn, l.name.size());
-    wo = std::max(wo, l.op.size());
-    wg = std::max(wg, GemmText(l).size());
-    wt = std::max(wt, TileText(l).size());
+    w.name = std::max(w.name, l.name.size());
+    w.op = std::max(w.op, l.op.size());
+    w.gemm = std::max(w.gemm, GemmText(l).size());
+    w.tile = std::max(w.tile, TileText(l).size());
   }
-  return {wn, wo, wg, wt};
+  return w;
 }
 
 std::string TrimRight(std::string r) {
@@ -114,7 +117,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   out += fmt::format("technology  {} ({})\n", t.table.name, t.table.node);
   out += fmt::format("objective   {}{}\n\n", compiler::ObjectiveName(s.objective), objective_note);
 
-  const auto [wn, wo, wg, wt] = LayerColumnWidths(s);
+  const ColumnWidths w = LayerColumnWidths(s);
   auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
                  const std::string& tile, const std::string& pack, const std::string& cycles,
                  const std::string& stall, const std::string& util, const std::string& dram,
@@ -122,7 +125,8 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
     std::string r = fmt::format(
         "{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>12}  {:>7}  {:>6}  "
         "{:>10}  {:>11}  {}",
-        name, wn, op, wo, gemm, wg, tile, wt, pack, cycles, stall, util, dram, energy, flag);
+        name, w.name, op, w.op, gemm, w.gemm, tile, w.tile, pack, cycles, stall, util, dram, energy,
+        flag);
     out += TrimRight(std::move(r)) + "\n";
   };
   row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "cycles", "stall %", "util %",
@@ -240,12 +244,13 @@ std::string CompileSummary(const compiler::Schedule& s, const Target& t) {
   std::string out = fmt::format("{} on {} ({} x {} {}), objective {}\n", s.network, s.arch,
                                 t.arch.rows, t.arch.cols, models::DataflowName(t.arch.dataflow),
                                 compiler::ObjectiveName(s.objective));
-  const auto [wn, wo, wg, wt] = LayerColumnWidths(s);
+  const ColumnWidths w = LayerColumnWidths(s);
   auto row = [&](const std::string& name, const std::string& op, const std::string& gemm,
                  const std::string& tile, const std::string& pack, const std::string& searched,
                  const std::string& feasible, const std::string& note) {
-    std::string r = fmt::format("{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>8}  {:>8}  {}", name, wn,
-                                op, wo, gemm, wg, tile, wt, pack, searched, feasible, note);
+    std::string r =
+        fmt::format("{:<{}}  {:<{}}  {:>{}}  {:<{}}  {:>4}  {:>8}  {:>8}  {}", name, w.name, op,
+                    w.op, gemm, w.gemm, tile, w.tile, pack, searched, feasible, note);
     out += TrimRight(std::move(r)) + "\n";
   };
   row("layer", "op", "M x K x N", "tile m/k/n order", "pack", "searched", "feasible", "notes");

@@ -15,7 +15,7 @@ using compiler::TileStep;
 GemmLayer::GemmLayer(const models::NetLayer& layer, const models::QuantizedLayer& ql,
                      const compiler::LayerSchedule& schedule, const models::IntTensor& x,
                      const models::IntTensor* second, bool xnor_lanes)
-    : layer_(layer), ql_(ql), sched_(schedule), x_(x), b_(second) {
+    : ql_(ql), sched_(schedule), x_(x), b_(second) {
   const models::LayerSpec& spec = ql.spec;
   conv_ = models::OpOf(layer.op).gemm_input != models::GemmInput::kDirect;
   b_input_ = models::GemmBIsInput(layer.op);

@@ -113,7 +113,7 @@ std::vector<OpDef> PadOps() {
            },
            NoKernel,
            [](const NetLayer& l, const IntTensor& x, const QuantParams& p) {
-             const FloatTensor value({1}, {static_cast<float>(l.pad_value)});
+             const FloatTensor value({1}, static_cast<float>(l.pad_value));
              return Padded(l, x, QuantizeInput(value, p, l.precision.rounding)[0]);
            },
            OneInput}};

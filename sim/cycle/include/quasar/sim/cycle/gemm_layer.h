@@ -61,7 +61,6 @@ class GemmLayer {
   int32_t BValue(int64_t group, int64_t k, int64_t n) const;
   int32_t WeightZeroPoint(int64_t channel) const;
 
-  const models::NetLayer& layer_;
   const models::QuantizedLayer& ql_;
   const compiler::LayerSchedule& sched_;
   const models::IntTensor& x_;
