@@ -61,6 +61,31 @@ std::vector<float> GoldenFp8Gemm(const SmallFloatFormat& f, const std::vector<ui
   return y;
 }
 
+// The reduction tests' GEMM: M x K times K x N of random finite codes, K long enough to overflow
+// a narrow register.
+constexpr int64_t kRedM = 4, kRedK = 57, kRedN = 5;
+
+// One random reduction on a 3 x 2 array in dataflow df, and the golden FP8 MAC's answer to it.
+struct Reduction {
+  FormatGemmResult got;
+  std::vector<float> want;
+  int64_t want_events = 0;
+  int64_t block_cycles = 0;  // one pass over the GEMM
+};
+
+Reduction RandomReduction(const SmallFloatFormat& f, const AccumulatorSpec& acc, Dataflow df,
+                          std::mt19937& rng) {
+  const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, kRedM * kRedK, rng);
+  const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, kRedK * kRedN, rng);
+  Reduction r;
+  r.want = GoldenFp8Gemm(f, a, b, kRedM, kRedK, kRedN, acc, &r.want_events);
+  CppArray array;
+  const PeConfig shape = ArrayShape(df, 3, 2);
+  r.got = sim::cycle::SmallFloatGemmOnArray(array, shape, f, a, b, kRedM, kRedK, kRedN, acc);
+  r.block_cycles = BlockCycles(shape, kRedM, kRedK, kRedN, kRedK);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("small-float GEMMs on the PE array: every pair of finite codes, exact", "[format_gemm]") {
@@ -105,22 +130,13 @@ TEST_CASE("FP8 E4M3 reductions through narrow registers wrap and saturate as the
   for (const int bits : {30, 36, 40, 64}) {
     for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
       for (const Dataflow df : kDataflows) {
-        const int64_t m = 4, k = 57, n = 5;
-        const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, m * k, rng);
-        const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, k * n, rng);
-        const AccumulatorSpec acc{bits, mode};
-        int64_t want_events = 0;
-        const std::vector<float> want = GoldenFp8Gemm(f, a, b, m, k, n, acc, &want_events);
-        CppArray array;
-        const PeConfig shape = ArrayShape(df, 3, 2);
-        const FormatGemmResult r =
-            sim::cycle::SmallFloatGemmOnArray(array, shape, f, a, b, m, k, n, acc);
+        const Reduction r = RandomReduction(f, AccumulatorSpec{bits, mode}, df, rng);
         INFO("bits " << bits << " saturate " << (mode == OverflowMode::kSaturate) << " dataflow "
                      << static_cast<int>(df));
-        RequireSameBits(r.y, want);
-        CHECK(r.overflow_events == want_events);
-        CHECK(r.cycles == BlockCycles(shape, m, k, n, k));
-        overflowing += want_events > 0 ? 1 : 0;
+        RequireSameBits(r.got.y, r.want);
+        CHECK(r.got.overflow_events == r.want_events);
+        CHECK(r.got.cycles == r.block_cycles);
+        overflowing += r.want_events > 0 ? 1 : 0;
         ++cases;
       }
     }
@@ -135,25 +151,16 @@ TEST_CASE("FP8 E5M2 reductions run in halves and equal the FP8 MAC's register", 
   int64_t cases = 0;
   for (const OverflowMode mode : {OverflowMode::kWrap, OverflowMode::kSaturate}) {
     for (const Dataflow df : kDataflows) {
-      const int64_t m = 4, k = 57, n = 5;
-      const std::vector<uint32_t> a = FiniteSmallFloatCodes(f, m * k, rng);
-      const std::vector<uint32_t> b = FiniteSmallFloatCodes(f, k * n, rng);
       // 57 products of up to 2^63.6 units: 71 bits hold them; the register has 80.
-      const AccumulatorSpec acc{80, mode};
-      int64_t want_events = 0;
-      const std::vector<float> want = GoldenFp8Gemm(f, a, b, m, k, n, acc, &want_events);
-      CppArray array;
-      const PeConfig shape = ArrayShape(df, 3, 2);
-      const FormatGemmResult r =
-          sim::cycle::SmallFloatGemmOnArray(array, shape, f, a, b, m, k, n, acc);
+      const Reduction r = RandomReduction(f, AccumulatorSpec{80, mode}, df, rng);
       INFO("saturate " << (mode == OverflowMode::kSaturate) << " dataflow "
                        << static_cast<int>(df));
-      RequireSameBits(r.y, want);
-      CHECK(want_events == 0);
-      CHECK(r.overflow_events == 0);
-      CHECK(r.passes == 4);
-      CHECK(r.cycles == 4 * BlockCycles(shape, m, k, n, k));
-      CHECK(r.accumulator_bits == ExactSumBits(65535, 65535, k));
+      RequireSameBits(r.got.y, r.want);
+      CHECK(r.want_events == 0);
+      CHECK(r.got.overflow_events == 0);
+      CHECK(r.got.passes == 4);
+      CHECK(r.got.cycles == 4 * r.block_cycles);
+      CHECK(r.got.accumulator_bits == ExactSumBits(65535, 65535, kRedK));
       ++cases;
     }
   }
