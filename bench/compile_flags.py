@@ -8,12 +8,14 @@ alike), and prints each file's two times and the ratio B / A of the sums. The ob
 temporary file; the build is not touched. See docs/benchmarks.md.
 
 Usage: bench/compile_flags.py BUILD/compile_commands.json --a "-O2 -g" --b "-O1 -g1"
-                              [--strip "-O2 -g"] [--sample 20] [--seed 1]
+                              [--strip "-O2 -g"] [--sample 20] [--seed 1] [--only REGEX]
+                              [--b-compiler clang++-14]
 A single flag needs the = form, or argparse reads it as an option: --a=-O3 --b=-O2 --strip=-O3.
 """
 import argparse
 import json
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -29,10 +31,13 @@ def main():
     ap.add_argument("--strip", default="-O2 -g", help="flags removed from every command first")
     ap.add_argument("--sample", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--b-compiler", default="", help="compile B with this compiler instead")
+    ap.add_argument("--only", default="", help="sample only files whose path matches this regex")
     args = ap.parse_args()
 
     with open(args.compile_commands) as f:
         entries = json.load(f)
+    entries = [e for e in entries if re.search(args.only, e["file"])]
     strip = set(shlex.split(args.strip))
     sample = random.Random(args.seed).sample(entries, min(args.sample, len(entries)))
     total = {"A": 0.0, "B": 0.0}
@@ -42,7 +47,8 @@ def main():
             argv[argv.index("-o") + 1] = tmp + "/probe.o"
             times = {}
             for name, flags in (("A", args.a), ("B", args.b)):
-                cmd = argv[:1] + shlex.split(flags) + argv[1:]
+                compiler = [args.b_compiler] if name == "B" and args.b_compiler else argv[:1]
+                cmd = compiler + shlex.split(flags) + argv[1:]
                 t0 = time.monotonic()
                 subprocess.run(cmd, cwd=e["directory"], check=True)
                 times[name] = time.monotonic() - t0

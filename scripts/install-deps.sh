@@ -19,7 +19,7 @@ PACKAGES=(
   dataset-fashion-mnist                 # Fashion-MNIST (workloads/datasets/fashion-mnist.yaml)
   python3-sklearn                       # its digits.csv.gz (workloads/datasets/digits.yaml)
   libopenmpi-dev openmpi-bin            # the MPI mode of `quasar sweep` (mpirun; docs/sweep.md)
-  clang-14 libclang-rt-14-dev           # libFuzzer builds of the readers (scripts/fuzz.sh)
+  clang-14 libclang-rt-14-dev           # the sanitizer pass and the libFuzzer builds (fuzz.sh)
 )
 
 missing=()
