@@ -11,6 +11,8 @@ Usage: bench/compile_flags.py BUILD/compile_commands.json --a "-O2 -g" --b "-O1 
                               [--strip "-O2 -g"] [--sample 20] [--seed 1] [--only REGEX]
                               [--b-compiler clang++-14]
 A single flag needs the = form, or argparse reads it as an option: --a=-O3 --b=-O2 --strip=-O3.
+A command that still holds an -O level after --strip is refused (that level would win over A's
+and B's): a Release build's test files carry -O3 and -O1, so strip both there.
 """
 import argparse
 import json
@@ -38,16 +40,24 @@ def main():
     with open(args.compile_commands) as f:
         entries = json.load(f)
     entries = [e for e in entries if re.search(args.only, e["file"])]
+    if not entries:
+        sys.exit(f"compile_flags: no file of {args.compile_commands} matches --only {args.only!r}")
     strip = set(shlex.split(args.strip))
     sample = random.Random(args.seed).sample(entries, min(args.sample, len(entries)))
     total = {"A": 0.0, "B": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         for e in sample:
             argv = [a for a in shlex.split(e["command"]) if a not in strip]
+            # A and B go right after the compiler, so a level the command keeps would win.
+            kept = [a for a in argv[1:] if a.startswith("-O")]
+            if kept:
+                sys.exit(f"compile_flags: {e['file']} keeps {' '.join(kept)}; add it to --strip")
             argv[argv.index("-o") + 1] = tmp + "/probe.o"
             times = {}
             for name, flags in (("A", args.a), ("B", args.b)):
-                compiler = [args.b_compiler] if name == "B" and args.b_compiler else argv[:1]
+                compiler = argv[:1]
+                if name == "B" and args.b_compiler:
+                    compiler = shlex.split(args.b_compiler)
                 cmd = compiler + shlex.split(flags) + argv[1:]
                 t0 = time.monotonic()
                 subprocess.run(cmd, cwd=e["directory"], check=True)

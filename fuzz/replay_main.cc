@@ -1,8 +1,8 @@
-// A stand-in for libFuzzer's driver in the normal (gcc) build: runs LLVMFuzzerTestOneInput once
-// on every file named on the command line, or on every regular file of a named directory (not
-// recursive, in sorted order). An input that makes the target throw anything but the reader's
-// documented error terminates the program, and with the sanitizers a memory error aborts it:
-// either way the ctest that runs it fails, naming the input last printed.
+// A stand-in for libFuzzer's driver in the normal build (without QUASAR_FUZZ): runs
+// LLVMFuzzerTestOneInput once on every file named on the command line, or on every regular file of
+// a named directory (not recursive, in sorted order). An input that makes the target throw anything
+// but the reader's documented error terminates the program, and with the sanitizers a memory error
+// aborts it: either way the ctest that runs it fails, naming the input last printed.
 
 #include <algorithm>
 #include <cstddef>
