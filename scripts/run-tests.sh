@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: install dependencies, build, and run the whole test suite with ctest; then
 # build everything with clang 14, AddressSanitizer and UndefinedBehaviorSanitizer and run every
-# test that does not run SystemC (label `systemc`: SystemC's coroutine stacks are not instrumented, and
-# ASan reports false positives on their stack switches). Skip that part with
+# test that does not run SystemC (label `systemc`: SystemC's coroutine stacks are not
+# instrumented, and ASan reports false positives on their stack switches). Skip that part with
 # QUASAR_SKIP_SANITIZERS=1. Last, every libFuzzer target of fuzz/ runs briefly from its seeds
 # (scripts/fuzz.sh: a clang 14 build of the readers, QUASAR_FUZZ_SECONDS each, 6 by default, so
 # under 2 minutes of fuzzing for the 13 targets); a finding fails the run. Skip it with
