@@ -31,7 +31,11 @@ void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o) {
                       "attention reads it (default: none)"),
       cmd->add_option("--dims", o->dims,
                       "gpt2_block, llama_block: other dimensions, e.g. "
-                      "hidden=256,heads=4,kv_heads=2,ffn=512")};
+                      "hidden=256,heads=4,kv_heads=2,ffn=512 (and vocab=V with --lm-head)"),
+      cmd->add_flag("--lm-head", o->lm_head,
+                    "gpt2_block, llama_block: append the model's end, the final norm and the LM "
+                    "head of the last token (vocabulary 50257 for GPT-2, 128256 for Llama 3 8B, "
+                    "or --dims vocab=V); run and compare count it once after the --blocks")};
 }
 
 void AddBlocksOption(CLI::App* cmd, DecoderOptions* o) {
@@ -39,7 +43,7 @@ void AddBlocksOption(CLI::App* cmd, DecoderOptions* o) {
       "--blocks", o->blocks,
       "gpt2_block, llama_block: the model's decoder blocks (default 1; Llama 3 8B has 32, "
       "GPT-2 small 12): time to first token, tokens/s and energy/token for that many blocks run "
-      "one after another, without the embedding and the LM head"));
+      "one after another, and the LM head once after them with --lm-head"));
 }
 
 namespace {
@@ -68,7 +72,9 @@ int64_t ParseCount(const std::string& option, const std::string& key, const std:
   return std::stoll(v);
 }
 
-void ApplyDims(const std::string& text, DecoderDims* d) {
+// Sets the dimensions `text` names; returns the keys given.
+std::vector<std::string> ApplyDims(const std::string& text, DecoderDims* d) {
+  std::vector<std::string> keys;
   size_t at = 0;
   while (at <= text.size()) {
     const size_t comma = std::min(text.find(',', at), text.size());
@@ -80,15 +86,22 @@ void ApplyDims(const std::string& text, DecoderDims* d) {
                      : key == "heads"    ? &d->heads
                      : key == "kv_heads" ? &d->kv_heads
                      : key == "ffn"      ? &d->ffn
+                     : key == "vocab"    ? &d->vocab
                                          : nullptr;
     if (eq == std::string::npos || field == nullptr) {
       throw InputError("--dims '" + item +
-                       "': expected KEY=N with KEY one of hidden, heads, kv_heads, ffn, e.g. "
-                       "hidden=256,heads=4,kv_heads=2,ffn=512");
+                       "': expected KEY=N with KEY one of hidden, heads, kv_heads, ffn, vocab, "
+                       "e.g. hidden=256,heads=4,kv_heads=2,ffn=512");
     }
     *field = ParseCount("--dims", key, value);
+    keys.push_back(key);
     at = comma + 1;
   }
+  return keys;
+}
+
+bool Has(const std::vector<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 }  // namespace
@@ -156,10 +169,15 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
     }
     c.blocks = o.blocks;
   }
+  c.lm_head = o.lm_head;
   if (Given(o, "--dims")) {
-    ApplyDims(o.dims, &c.dims);
-    if (c.family == DecoderFamily::kGpt2 && o.dims.find("kv_heads=") == std::string::npos) {
+    const std::vector<std::string> keys = ApplyDims(o.dims, &c.dims);
+    if (c.family == DecoderFamily::kGpt2 && !Has(keys, "kv_heads")) {
       c.dims.kv_heads = c.dims.heads;  // multi-head attention: one KV head per query head
+    }
+    if (Has(keys, "vocab") && !c.lm_head) {
+      throw InputError("--dims vocab=" + std::to_string(c.dims.vocab) +
+                       " sizes the LM head, which only --lm-head adds");
     }
   }
   return c;

@@ -20,10 +20,11 @@ struct DecoderOptions {
   std::string kv_format;              // a number format the cache is stored in; empty: none
   std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
   int64_t blocks = 1;                 // --blocks (run and compare only)
+  bool lm_head = false;               // --lm-head: the final norm and the LM head after the block
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 
-// Adds --phase, --seq, --context, --kv-bits, --kv-format and --dims.
+// Adds --phase, --seq, --context, --kv-bits, --kv-format, --dims and --lm-head.
 void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o);
 // Adds --blocks, for the commands that report the LLM figures (run, compare); after
 // AddDecoderOptions.

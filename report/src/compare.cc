@@ -58,9 +58,8 @@ std::vector<MetricRow> ComparisonMetrics(const std::vector<ComparisonColumn>& co
       [](C c) { return std::optional(c.perf.inferences_per_s); });
   if (block != nullptr) {
     const bool decode = block->phase == models::DecoderPhase::kDecode;
-    auto llm = [block, decode](C c) {
-      return sim::ComputeLlmMetrics(c.perf, decode, block->Tokens(), c.arch.clock_mhz * 1e6,
-                                    block->blocks);
+    auto llm = [block](C c) {
+      return sim::ComputeLlmMetrics(c.perf, *block, c.arch.clock_mhz * 1e6);
     };
     if (!decode) {
       add("time_to_first_token_ms", "time to first token", "ms",
@@ -222,7 +221,8 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
   const std::vector<MetricRow> rows = ComparisonMetrics(cols, block);
   std::vector<std::string> head = {"view", "precision", "arch", "rows", "cols"};
   if (block != nullptr) {
-    head.push_back("blocks");  // of the LLM columns; the others are one block's
+    head.push_back("blocks");  // of the LLM columns; the others are the run's
+    head.push_back("lm_head");
   }
   for (const MetricRow& r : rows) {
     head.push_back(r.key);
@@ -235,6 +235,7 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
                                       std::to_string(c.arch.rows), std::to_string(c.arch.cols)};
     if (block != nullptr) {
       cells.push_back(std::to_string(block->blocks));
+      cells.push_back(block->lm_head ? "1" : "0");
     }
     for (const MetricRow& r : rows) {
       cells.push_back(r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
@@ -291,7 +292,8 @@ nlohmann::ordered_json ComparisonJson(const Comparison& c) {
   }
   const models::DecoderBlockConfig* block = c.block ? &*c.block : nullptr;
   if (block) {
-    j["blocks"] = block->blocks;  // of the LLM rows; the other rows are one block's
+    j["blocks"] = block->blocks;  // of the LLM rows; the other rows are the run's
+    j["lm_head"] = block->lm_head;
   }
   j["same_array"] = CompareJson(same, block);
   j["iso_area"] = CompareJson(iso, block);
@@ -310,11 +312,18 @@ std::string ComparisonTable(const Comparison& c) {
   const models::Dataset* data = c.data;
   const models::ArchSpec& base = c.base;
   std::string text = fmt::format("quasar compare: {} on {}\n", c.Network(), ArchLine(base));
-  if (c.block && c.block->blocks > 1) {
-    text += fmt::format(
-        "time to first token, tokens/s and energy/token: {} blocks one after another (without "
-        "the embedding and the LM head); the other rows: one block\n",
-        c.block->blocks);
+  if (c.block && !c.block->JustTheBlock()) {
+    text += c.block->lm_head
+                ? fmt::format(
+                      "time to first token, tokens/s and energy/token: {}, one after another "
+                      "(the embedding is the first block's read of its input); the other rows: "
+                      "one block and the LM head\n",
+                      models::DecoderModelScope(*c.block))
+                : fmt::format(
+                      "time to first token, tokens/s and energy/token: {} blocks one after "
+                      "another (without the embedding and the LM head); the other rows: one "
+                      "block\n",
+                      c.block->blocks);
   }
   if (c.fidelity_note) {
     text += *c.fidelity_note + "\n";

@@ -260,13 +260,14 @@ Json RunJson(const compiler::Schedule& s, const sim::NetworkPerf& perf, const Ta
 Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& perf,
              double clock_hz) {
   const bool decode = block.phase == models::DecoderPhase::kDecode;
-  const sim::LlmMetrics m =
-      sim::ComputeLlmMetrics(perf, decode, block.Tokens(), clock_hz, block.blocks);
+  const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, block, clock_hz);
   Json j;
   j["block"] = models::DecoderFamilyName(block.family);
   j["phase"] = models::DecoderPhaseName(block.phase);
   j["new_tokens"] = m.tokens;
   j["blocks"] = m.blocks;
+  j["lm_head"] = m.model_end;
+  j["vocab"] = block.lm_head ? Json(block.dims.vocab) : Json();
   j["positions"] = block.Positions();
   j["context"] = decode ? Json(block.context) : Json();
   j["kv_bits"] = decode && block.kv_bits > 0 ? Json(block.kv_bits) : Json();
@@ -279,6 +280,7 @@ Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& pe
   j["joules_per_token"] = figure(m.joules_per_token);
   j["dram_bound_cycles"] = m.ok ? Json(m.dram_bound_cycles) : Json();
   j["dram_bound_fraction"] = figure(m.dram_bound_fraction);
+  j["lm_head_cycles"] = m.ok && m.model_end ? Json(m.end_cycles) : Json();
   return j;
 }
 

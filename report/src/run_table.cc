@@ -181,10 +181,9 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
   if (t.block) {
     const models::DecoderBlockConfig& b = *t.block;
     const bool decode = b.phase == models::DecoderPhase::kDecode;
-    const sim::LlmMetrics m =
-        sim::ComputeLlmMetrics(perf, decode, b.Tokens(), a.clock_mhz * 1e6, b.blocks);
+    const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, b, a.clock_mhz * 1e6);
     const std::string blocks =
-        b.blocks == 1 ? "one block" : fmt::format("{} blocks, one after another", b.blocks);
+        models::DecoderModelScope(b) + (b.JustTheBlock() ? "" : ", one after another");
     // An infeasible run has no figures: "-" where they would be.
     auto figure = [&m](const char* spec, double v) {
       return m.ok ? fmt::format(fmt::runtime(spec), v) : std::string("-");
@@ -201,7 +200,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
                         "phase           prefill: {} new tokens, time to first token "
                         "{} ms{}\n",
                         b.Tokens(), figure("{:.4f}", m.time_to_first_token_s * 1e3),
-                        b.blocks == 1 ? "" : " (" + blocks + ")");
+                        b.JustTheBlock() ? "" : " (" + blocks + ")");
     out += fmt::format("tokens          {} tokens/s, {} mJ/token ({})\n",
                        figure("{:.2f}", m.tokens_per_s), figure("{:.6f}", m.joules_per_token * 1e3),
                        blocks);
@@ -210,7 +209,9 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         "time exceeds their compute and post-processing time{})\n",
         figure("{:.1f}", 100.0 * m.dram_bound_fraction),
         m.ok ? std::to_string(m.dram_bound_cycles) : std::string("-"),
-        b.blocks == 1 ? "" : ", in one block");
+        b.JustTheBlock() ? ""
+        : b.lm_head      ? ", in one block and the LM head"
+                         : ", in one block");
   }
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();

@@ -253,4 +253,63 @@ assert m["blocks"] == 4 and m["tokens_per_s"] is None and m["joules_per_token"] 
 assert m["time_to_first_token_s"] is None and m["dram_bound_fraction"] is None, m
 ' "$tmp/infeasible.json"
 expect 2 "--blocks" -- "$q" infer --net llama_block "${small[@]}" --blocks 2
+
+# The model's end (--lm-head): the block's layers as without it, then the last token's final
+# norm and LM head, counted once after the N blocks: tokens/s = clock / (N x the block's cycles
+# + the end's), J/token and the DRAM-bound share likewise.
+small_v=(--dims hidden=64,heads=4,kv_heads=2,ffn=128,vocab=1000)
+for phase in prefill decode; do
+  args=(--arch edge_32x32_os --net gpt2_block)
+  [ "$phase" = decode ] && args+=(--phase decode --context 8) || args+=(--seq 8)
+  "$q" run "${args[@]}" --dims hidden=64,heads=4,ffn=128 --blocks 12 --format json \
+    > "$tmp/end_no_$phase.json"
+  "$q" run "${args[@]}" --dims hidden=64,heads=4,ffn=128,vocab=1000 --blocks 12 --lm-head \
+    --format json > "$tmp/end_$phase.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+close = lambda a, b: abs(a - b) <= 1e-12 * abs(b)
+for phase in ("prefill", "decode"):
+    rd = lambda name: json.load(open(sys.argv[1] + "/" + name + "_" + phase + ".json"))
+    no, d = rd("end_no"), rd("end")
+    m, t = d["llm"], d["totals"]
+    assert m["lm_head"] is True and m["vocab"] == 1000 and no["llm"]["lm_head"] is False, m
+    assert no["llm"]["vocab"] is None and no["llm"]["lm_head_cycles"] is None, no["llm"]
+    n = len(no["layers"])
+    assert d["layers"][:n] == no["layers"], phase  # the block is unchanged
+    end = d["layers"][n:]
+    names = [l["name"] for l in end]
+    first = ["last_token"] if phase == "prefill" else []
+    assert names == first + ["ln_f.mean", "ln_f.centered", "ln_f", "lm_head"], names
+    head = end[-1]
+    assert head["gemm"] == {"count": 1, "m": 1, "k": 64, "n": 1000}, head["gemm"]
+    end_cycles = sum(l["cycles"] for l in end)
+    assert m["lm_head_cycles"] == end_cycles, (m, end_cycles)
+    block_cycles = t["cycles"] - end_cycles
+    assert block_cycles == no["totals"]["cycles"], (block_cycles, no["totals"])
+    model = 12 * block_cycles + end_cycles
+    tokens = 8 if phase == "prefill" else 1
+    assert close(m["tokens_per_s"], tokens * t["clock_hz"] / model), (m, model)
+    end_pj = sum(l["energy_pj"]["total"] for l in end)
+    e = 12 * (t["energy_pj"] - end_pj) + end_pj
+    assert close(m["joules_per_token"], e * 1e-12 / tokens), (m, e)
+    bound = lambda l: l["dram_cycles"] > max(l["compute_cycles"], l["post_cycles"])
+    b_end = sum(l["cycles"] for l in end if bound(l))
+    b_all = sum(l["cycles"] for l in d["layers"] if bound(l))
+    assert m["dram_bound_cycles"] == b_all, m
+    assert close(m["dram_bound_fraction"], (12 * (b_all - b_end) + b_end) / model), m
+    if phase == "prefill":
+        assert close(m["time_to_first_token_s"], model / t["clock_hz"]), m
+' "$tmp"
+expect 0 "mJ/token (12 blocks and the LM head, one after another)" -- "$q" run \
+  --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small_v[@]}" --blocks 12 \
+  --lm-head
+expect 0 "12 blocks and the LM head, one after another" -- "$q" compare --arch edge_32x32_os \
+  --net llama_block --phase decode --context 8 "${small_v[@]}" --precisions w8a8 --no-fidelity \
+  --blocks 12 --lm-head
+expect 0 "lm_head" -- "$q" networks --net llama_block "${small_v[@]}" --lm-head
+expect 2 "--dims vocab=1000 sizes the LM head, which only --lm-head adds" -- "$q" run \
+  --arch edge_32x32_os --net llama_block "${small_v[@]}"
+expect 2 "--lm-head applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --lm-head
 finish

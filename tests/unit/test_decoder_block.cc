@@ -1,8 +1,8 @@
 // The generated decoder blocks (decoder_block.h): they parse, every GEMM's MACs equal the
 // closed-form count of a transformer block, grouped-query attention has the folded shapes, decode
 // grows linearly in the cache length, decode reads the KV cache in place (no post-unit copy), and
-// the KV cache keeps its own precision. Also the LLM figures of a run (sim/core/llm_metrics.h)
-// against their definitions.
+// the KV cache keeps its own precision; the model's end (final norm and LM head) follows the block
+// unchanged. Also the LLM figures of a run (sim/core/llm_metrics.h) against their definitions.
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -283,6 +283,67 @@ TEST_CASE("an inconsistent block is refused with the field named", "[decoder_blo
   CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("heads must divide hidden 768"));
 }
 
+TEST_CASE("the model's end: the last token's final norm and LM head", "[decoder_block]") {
+  const int64_t S = 16;
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    for (DecoderPhase p : {DecoderPhase::kPrefill, DecoderPhase::kDecode}) {
+      const bool llama = f == DecoderFamily::kLlama, prefill = p == DecoderPhase::kPrefill;
+      INFO(DecoderFamilyName(f) << " " << DecoderPhaseName(p));
+      DecoderBlockConfig c = Config(f, p, S, 100);
+      const NetworkSpec block = DecoderBlock(c);
+      CHECK(DecoderEndLayers(c).empty());
+      c.lm_head = true;
+      const NetworkSpec model = DecoderBlock(c);
+      const int64_t hidden = c.dims.hidden, vocab = llama ? 128256 : 50257;
+      CHECK(c.dims.vocab == vocab);
+      CHECK(model.name == block.name + "_lm_head");
+      // The block's layers come first, unchanged; then the end, in DecoderEndLayers' order.
+      const std::vector<std::string> end = DecoderEndLayers(c);
+      REQUIRE(model.layers.size() == block.layers.size() + end.size());
+      for (size_t i = 0; i < block.layers.size(); ++i) {
+        CHECK(model.layers[i].name == block.layers[i].name);
+        CHECK(model.layers[i].macs == block.layers[i].macs);
+        CHECK(model.layers[i].output_shape == block.layers[i].output_shape);
+      }
+      for (size_t i = 0; i < end.size(); ++i) {
+        CHECK(model.layers[block.layers.size() + i].name == end[i]);
+      }
+      std::vector<std::string> expect;
+      if (prefill) {
+        expect.push_back("last_token");  // T > 1: the last row only
+      }
+      for (const char* n : llama ? std::vector<const char*>{"norm"}
+                                 : std::vector<const char*>{"ln_f.mean", "ln_f.centered", "ln_f"}) {
+        expect.push_back(n);
+      }
+      expect.push_back("lm_head");
+      CHECK(end == expect);
+      if (prefill) {
+        CHECK(OutShape(model, "last_token") == Shape{1, hidden});
+        CHECK(model.FindLayer("last_token")->inputs == std::vector<std::string>{"mlp_residual"});
+      }
+      CHECK(model.FindLayer(llama ? "norm" : "ln_f")->op == NetOp::kRmsNorm);
+      // One token's logits: [1, hidden] x [vocab, hidden]^T, no bias.
+      CHECK(OutShape(model, "lm_head") == Shape{1, vocab});
+      CHECK(Macs(model, "lm_head") == hidden * vocab);
+      CHECK(model.FindLayer("lm_head")->params == hidden * vocab);
+      CHECK(model.TotalMacs() == block.TotalMacs() + hidden * vocab);
+    }
+  }
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 16);
+  CHECK(DecoderModelScope(c) == "one block");
+  c.blocks = 32;
+  CHECK(DecoderModelScope(c) == "32 blocks");
+  c.lm_head = true;
+  CHECK(DecoderModelScope(c) == "32 blocks and the LM head");
+  CHECK_FALSE(c.JustTheBlock());
+  c.dims.vocab = 0;
+  CHECK_THROWS_WITH(DecoderBlock(c),
+                    Catch::Contains("vocab must be in 1..") && Catch::Contains("got 0"));
+  c.lm_head = false;  // the vocabulary matters only with the LM head
+  CHECK_NOTHROW(DecoderBlock(c));
+}
+
 TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block]") {
   using quasar::sim::LayerPerf;
   using quasar::sim::NetworkPerf;
@@ -329,4 +390,64 @@ TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block
   perf.status = "infeasible";
   CHECK_FALSE(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1).ok);
   CHECK(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1).tokens_per_s == 0);
+}
+
+TEST_CASE("LLM figures count the model's end once, the block once per block", "[decoder_block]") {
+  using quasar::sim::LayerPerf;
+  using quasar::sim::NetworkPerf;
+  NetworkPerf perf;
+  LayerPerf a, b, head;
+  a.name = "mlp.down_proj";  // compute-bound
+  a.cycles = 600;
+  a.compute_cycles = 500;
+  a.dram_cycles = 400;
+  a.energy.mac = 2e6;       // pJ
+  b.name = "mlp_residual";  // DRAM-bound
+  b.cycles = 300;
+  b.post_cycles = 100;
+  b.dram_cycles = 250;
+  b.energy.dram = 0.5e6;
+  head.name = "lm_head";  // DRAM-bound: the vocabulary's weights
+  head.cycles = 100;
+  head.compute_cycles = 10;
+  head.dram_cycles = 90;
+  head.energy.dram = 1e6;
+  perf.layers = {a, b, head};
+  perf.cycles = 1000;
+  perf.energy.mac = 2e6;
+  perf.energy.dram = 1.5e6;
+  const double clock = 1e9;
+  const std::vector<std::string> end = {"lm_head"};
+  const auto m = quasar::sim::ComputeLlmMetrics(perf, false, 16, clock, 32, end);
+  REQUIRE(m.ok);
+  CHECK(m.model_end);
+  CHECK(m.end_cycles == 100);
+  const double model_cycles = 32 * 900 + 100;
+  CHECK(m.time_to_first_token_s == Approx(model_cycles / clock));
+  CHECK(m.tokens_per_s == Approx(16 * clock / model_cycles));
+  CHECK(m.joules_per_token == Approx((32 * 2.5e6 + 1e6) * 1e-12 / 16));
+  CHECK(m.dram_bound_cycles == 400);  // the run's: the block's 300 and the head's 100
+  CHECK(m.dram_bound_fraction == Approx((32 * 300 + 100) / model_cycles));
+  const auto decode = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 12, end);
+  CHECK(decode.tokens_per_s == Approx(clock / (12 * 900 + 100)));
+  CHECK(decode.time_to_first_token_s == 0);
+  // One block and the end: the run itself.
+  const auto one = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 1, end);
+  CHECK(one.tokens_per_s == Approx(clock / 1000));
+  CHECK(one.joules_per_token == Approx(3.5e-6));
+  CHECK(one.dram_bound_fraction == Approx(0.4));
+  // A name the run lacks counts nothing; without the end every layer is the block's.
+  const auto none = quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 12, {"no_such_layer"});
+  CHECK(none.end_cycles == 0);
+  CHECK(none.tokens_per_s == Approx(clock / 12000));
+  CHECK_FALSE(quasar::sim::ComputeLlmMetrics(perf, true, 1, clock, 12).model_end);
+  // The overload for a generated block reads the phase, tokens, blocks and end from it.
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kPrefill, 16, 0);
+  c.blocks = 32;
+  c.lm_head = true;
+  const auto from_block = quasar::sim::ComputeLlmMetrics(perf, c, clock);
+  CHECK(from_block.tokens_per_s == m.tokens_per_s);
+  CHECK(from_block.joules_per_token == m.joules_per_token);
+  c.lm_head = false;
+  CHECK(quasar::sim::ComputeLlmMetrics(perf, c, clock).tokens_per_s == Approx(16 * clock / 32000));
 }

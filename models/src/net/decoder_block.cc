@@ -5,7 +5,8 @@
 // [heads, T, d] -> [kv, g*T, d] (head h = kv*g + j reads KV head h / g, transformers'
 // repeat_kv), times K^T [kv, d, P], so the matmul's batch dimensions match without broadcasting.
 // Decode splits the score and context matmuls at the cache (its L positions, the new token's T)
-// so that they read the cache inputs in place instead of a concatenated copy.
+// so that they read the cache inputs in place instead of a concatenated copy. With lm_head, the
+// model's end follows: the last token's final norm and LM head.
 
 #include "quasar/models/net/decoder_block.h"
 
@@ -54,6 +55,7 @@ DecoderDims DefaultDecoderDims(DecoderFamily f) {
     d.kv_heads = 12;
     d.ffn = 3072;
     d.norm_epsilon = 1e-5;
+    d.vocab = 50257;
   } else {
     d.hidden = 4096;
     d.heads = 32;
@@ -61,6 +63,7 @@ DecoderDims DefaultDecoderDims(DecoderFamily f) {
     d.ffn = 14336;
     d.rope_base = 500000;
     d.norm_epsilon = 1e-5;
+    d.vocab = 128256;
   }
   return d;
 }
@@ -92,14 +95,16 @@ class Writer {
       line += "]";
     }
     text_ += line + (keys.empty() ? "" : ", " + keys) + "}\n";
-    last_ = name;
+    names_.push_back(name);
   }
   void Comment(const std::string& c) { text_ += "  # " + c + "\n"; }
-  const std::string& last() const { return last_; }
+  const std::string& last() const { return names_.back(); }
   const std::string& text() const { return text_; }
+  const std::vector<std::string>& names() const { return names_; }
 
  private:
-  std::string text_, last_;
+  std::string text_;
+  std::vector<std::string> names_;  // the layers written, in order
 };
 
 std::string Num(double v) { return fmt::format("{}", v); }  // shortest round trip
@@ -158,6 +163,29 @@ void CheckConfig(const DecoderBlockConfig& c) {
     bad("kv_format", "applies to the decode phase (prefill reads no KV cache)",
         QuantCodeName(*c.kv_format));
   }
+  if (c.lm_head && (d.vocab < 1 || d.vocab > kMaxExtent)) {
+    bad("vocab", "must be in 1.." + std::to_string(kMaxExtent), std::to_string(d.vocab));
+  }
+}
+
+// The model's end after the last block's output `x` [T, hidden]: the last token's row (a slice
+// when T > 1; transformers' logits_to_keep = 1, the logits generation reads), the final norm
+// (Llama's `norm`, GPT-2's `ln_f`, their gain folded into the head as in the blocks) and the LM
+// head [1, hidden] x [vocab, hidden]^T, without a bias in both families.
+void ModelEnd(Writer* w, const DecoderBlockConfig& c, const std::string& x) {
+  const bool llama = c.family == DecoderFamily::kLlama;
+  const int64_t T = c.Tokens();
+  w->Comment(
+      "the model's end, once after the last block: final norm and LM head of the last token");
+  std::string last = x;
+  if (T > 1) {
+    w->Layer("last_token", "slice", {x},
+             "axis: 0, start: " + std::to_string(T - 1) + ", end: " + std::to_string(T));
+    last = w->last();
+  }
+  Norm(w, llama ? "norm" : "ln_f", last, !llama, c.dims.norm_epsilon);
+  w->Layer("lm_head", "fully_connected", {},
+           "out_features: " + std::to_string(c.dims.vocab) + ", activation: none, bias: false");
 }
 
 // The attention of `x_norm` [T, hidden] into the output projection `out_proj` [T, hidden].
@@ -266,9 +294,17 @@ std::string Description(const DecoderBlockConfig& c) {
             (c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
                            : "the activations' precision"));
   }
+  if (c.lm_head) {
+    s += fmt::format(
+        "Followed by the model's end, run once after all the blocks: the final norm and the LM "
+        "head (vocabulary {}) of the last new token. ",
+        d.vocab);
+  }
   s += "Omitted or approximated: the causal mask (prefill computes all S x S scores, as a "
-       "systolic array does without skipping; in decode every position is visible); embeddings, "
-       "the final norm and the LM head (not part of a block); dropout. ";
+       "systolic array does without skipping; in decode every position is visible); ";
+  s += c.lm_head ? "the token embedding (a lookup of the new tokens' rows, which the block's "
+                   "read of its input stands for); dropout. "
+                 : "embeddings, the final norm and the LM head (not part of a block); dropout. ";
   if (!llama) {
     s += "c_attn's three thirds are the separate projections attn.q_proj, k_proj, v_proj (the "
          "same MACs). ";
@@ -292,7 +328,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
   y += "name: " + DecoderFamilyName(c.family) + "_" + DecoderPhaseName(c.phase) +
        (c.phase == DecoderPhase::kPrefill ? "_s" + std::to_string(c.seq)
                                           : "_l" + std::to_string(L)) +
-       "\n";
+       (c.lm_head ? "_lm_head" : "") + "\n";
   y += "description: \"" + Description(c) + "\"\n";
   y += std::string("source: \"") +
        (llama ? "The Llama 3 Herd of Models, Meta 2024, Table 3 (8B: 32 layers, model dimension "
@@ -341,11 +377,28 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
             "out_features: " + std::to_string(d.hidden) + ", activation: none");
     w.Layer("mlp_residual", "add", {"mlp.c_proj", "attn_residual"});
   }
+  if (c.lm_head) {
+    ModelEnd(&w, c, "mlp_residual");
+  }
   return y + w.text();
 }
 
 NetworkSpec DecoderBlock(const DecoderBlockConfig& c) {
   return ParseNetwork(DecoderBlockYaml(c), DecoderFamilyName(c.family) + " (generated)");
+}
+
+std::vector<std::string> DecoderEndLayers(const DecoderBlockConfig& c) {
+  if (!c.lm_head) {
+    return {};
+  }
+  Writer w;
+  ModelEnd(&w, c, "mlp_residual");
+  return w.names();
+}
+
+std::string DecoderModelScope(const DecoderBlockConfig& c) {
+  return (c.blocks == 1 ? std::string("one block") : std::to_string(c.blocks) + " blocks") +
+         (c.lm_head ? " and the LM head" : "");
 }
 
 }  // namespace quasar::models

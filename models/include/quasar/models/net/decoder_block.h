@@ -2,7 +2,9 @@
 // Decoder-only transformer blocks, generated as network-format YAML text (docs/llm.md) and read
 // by the normal parser: a GPT-2-small block and a Llama-style block (Llama 3 8B dimensions), in
 // one of two phases: prefill (S new tokens, no cache) or decode (one new token attending over a
-// KV cache of L tokens, network inputs `past_key` and `past_value`).
+// KV cache of L tokens, network inputs `past_key` and `past_value`). Optionally followed by the
+// model's end, the final norm and the LM head over the last token, which a model runs once after
+// all its blocks.
 
 #include <cstdint>
 #include <optional>
@@ -30,12 +32,14 @@ struct DecoderDims {
   int64_t ffn = 0;       // feed-forward width
   double rope_base = 0;  // Llama: rotary base (theta)
   double norm_epsilon = 0;
+  int64_t vocab = 0;  // the LM head's outputs (DecoderBlockConfig::lm_head)
   int64_t HeadDim() const { return hidden / heads; }
 };
 // GPT-2 small (Radford et al. 2019; transformers GPT2Config: n_embd 768, n_head 12, n_inner
 // 4 * 768, layer_norm_epsilon 1e-5) or Llama 3 8B ("The Llama 3 Herd of Models", Meta 2024,
 // Table 3: model dimension 4096, FFN dimension 14336, 32 attention heads, 8 key/value heads, RoPE
-// base 500000; rms_norm_eps 1e-5 from its released config.json).
+// base 500000; rms_norm_eps 1e-5 from its released config.json). Vocabularies: GPT-2's 50,257
+// tokens (Radford et al. 2019, Sec. 2.2), Llama 3 8B's 128,256 (vocab_size of its config.json).
 DecoderDims DefaultDecoderDims(DecoderFamily f);
 
 struct DecoderBlockConfig {
@@ -51,6 +55,12 @@ struct DecoderBlockConfig {
   // The model's blocks (Llama 3 8B 32, GPT-2 small 12): the reports' LLM figures are for this
   // many of the block run one after another (sim/core/llm_metrics.h); the block is the same.
   int64_t blocks = 1;
+  // Append the model's end after the block: the final norm and the LM head ([1, hidden] x
+  // [vocab, hidden]^T) over the last new token, whose logits give the next token. The reports
+  // count these layers once, not once per block (DecoderEndLayers, sim/core/llm_metrics.h).
+  bool lm_head = false;
+  // The reports' LLM figures are those of the run itself: one block, no model end.
+  bool JustTheBlock() const { return blocks == 1 && !lm_head; }
   int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
   int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }
 };
@@ -61,5 +71,10 @@ constexpr int64_t kDefaultPrefillSeq = 128;
 std::string DecoderBlockYaml(const DecoderBlockConfig& c);
 // The block parsed by ParseNetwork (precision not yet resolved with command-line options).
 NetworkSpec DecoderBlock(const DecoderBlockConfig& c);
+// The layers of the model's end that DecoderBlockYaml appends when c.lm_head is set, in order
+// (the last token's slice in prefill, the final norm's layers, `lm_head`); empty otherwise.
+std::vector<std::string> DecoderEndLayers(const DecoderBlockConfig& c);
+// What the reports' LLM figures are for: "one block", "32 blocks", "32 blocks and the LM head".
+std::string DecoderModelScope(const DecoderBlockConfig& c);
 
 }  // namespace quasar::models
