@@ -21,6 +21,10 @@ void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o) {
                           std::to_string(kDefaultPrefillSeq) + ")"),
       cmd->add_option("--context", o->context,
                       "gpt2_block, llama_block, decode: tokens already in the KV cache L"),
+      cmd->add_option("--batch", o->batch,
+                      "gpt2_block, llama_block: independent sequences run together (default 1): "
+                      "the weights are read once for all their new tokens, each sequence "
+                      "attends over its own positions and KV cache"),
       cmd->add_option("--kv-bits", o->kv_bits,
                       "gpt2_block, llama_block, decode: bits of the KV cache in DRAM (default: "
                       "the activations')"),
@@ -168,6 +172,14 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
                        std::to_string(o.blocks));
     }
     c.blocks = o.blocks;
+  }
+  if (Given(o, "--batch")) {
+    if (o.batch < 1 || o.batch > kMaxExtent / c.SequenceTokens()) {
+      throw InputError("--batch must be in 1.." + std::to_string(kMaxExtent / c.SequenceTokens()) +
+                       " (batch x new tokens at most " + std::to_string(kMaxExtent) + "), got " +
+                       std::to_string(o.batch));
+    }
+    c.batch = o.batch;
   }
   c.lm_head = o.lm_head;
   if (Given(o, "--dims")) {

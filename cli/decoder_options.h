@@ -16,6 +16,7 @@ struct DecoderOptions {
   std::string phase;                  // prefill (default) | decode
   int64_t seq = 0;                    // 0: kDefaultPrefillSeq
   int64_t context = 0;                // decode: required
+  int64_t batch = 1;                  // independent sequences run together
   int kv_bits = 0;                    // 0: the activations' precision
   std::string kv_format;              // a number format the cache is stored in; empty: none
   std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
@@ -24,7 +25,7 @@ struct DecoderOptions {
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 
-// Adds --phase, --seq, --context, --kv-bits, --kv-format, --dims and --lm-head.
+// Adds --phase, --seq, --context, --batch, --kv-bits, --kv-format, --dims and --lm-head.
 void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o);
 // Adds --blocks, for the commands that report the LLM figures (run, compare); after
 // AddDecoderOptions.

@@ -264,6 +264,7 @@ Json LlmJson(const models::DecoderBlockConfig& block, const sim::NetworkPerf& pe
   Json j;
   j["block"] = models::DecoderFamilyName(block.family);
   j["phase"] = models::DecoderPhaseName(block.phase);
+  j["batch"] = block.batch;
   j["new_tokens"] = m.tokens;
   j["blocks"] = m.blocks;
   j["lm_head"] = m.model_end;

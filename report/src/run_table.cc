@@ -188,19 +188,22 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
     auto figure = [&m](const char* spec, double v) {
       return m.ok ? fmt::format(fmt::runtime(spec), v) : std::string("-");
     };
-    out += decode ? fmt::format(
-                        "phase           decode: 1 new token over {} positions (KV "
-                        "cache of {} tokens{}{})\n",
-                        b.Positions(), b.context,
-                        b.kv_format ? ", stored in " + models::QuantCodeName(*b.kv_format) : "",
-                        b.kv_bits > 0
-                            ? fmt::format("{} at {} bits", b.kv_format ? ", read" : "", b.kv_bits)
-                            : "")
-                  : fmt::format(
-                        "phase           prefill: {} new tokens, time to first token "
-                        "{} ms{}\n",
-                        b.Tokens(), figure("{:.4f}", m.time_to_first_token_s * 1e3),
-                        b.JustTheBlock() ? "" : " (" + blocks + ")");
+    const std::string sequences =
+        b.batch > 1 ? fmt::format("{} sequences, each ", b.batch) : std::string();
+    out += decode
+               ? fmt::format(
+                     "phase           decode: {}1 new token over {} positions (KV "
+                     "cache of {} tokens{}{})\n",
+                     sequences, b.Positions(), b.context,
+                     b.kv_format ? ", stored in " + models::QuantCodeName(*b.kv_format) : "",
+                     b.kv_bits > 0
+                         ? fmt::format("{} at {} bits", b.kv_format ? ", read" : "", b.kv_bits)
+                         : "")
+               : fmt::format(
+                     "phase           prefill: {}{} new tokens, time to first token "
+                     "{} ms{}\n",
+                     sequences, b.SequenceTokens(), figure("{:.4f}", m.time_to_first_token_s * 1e3),
+                     b.JustTheBlock() ? "" : " (" + blocks + ")");
     out += fmt::format("tokens          {} tokens/s, {} mJ/token ({})\n",
                        figure("{:.2f}", m.tokens_per_s), figure("{:.6f}", m.joules_per_token * 1e3),
                        blocks);

@@ -312,4 +312,39 @@ expect 2 "--dims vocab=1000 sizes the LM head, which only --lm-head adds" -- "$q
   --arch edge_32x32_os --net llama_block "${small_v[@]}"
 expect 2 "--lm-head applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
   --net lenet5 --lm-head
+
+# A batch of B sequences (--batch): every MAC B times, each weight read once, B x T new tokens
+# per run; the table says how many sequences.
+for b in 1 4; do
+  "$q" run --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small[@]}" \
+    --batch "$b" --format json > "$tmp/batch_$b.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+rd = lambda b: json.load(open(sys.argv[1] + "/batch_" + str(b) + ".json"))
+one, four = rd(1), rd(4)
+close = lambda a, b: abs(a - b) <= 1e-12 * abs(b)
+assert one["llm"]["batch"] == 1 and four["llm"]["batch"] == 4, four["llm"]
+assert one["llm"]["new_tokens"] == 1 and four["llm"]["new_tokens"] == 4, four["llm"]
+t = four["totals"]
+assert t["macs"] == 4 * one["totals"]["macs"], (t, one["totals"])
+assert close(four["llm"]["tokens_per_s"], 4 * t["clock_hz"] / t["cycles"]), four["llm"]
+assert close(four["llm"]["joules_per_token"], t["energy_pj"] * 1e-12 / 4), four["llm"]
+layers = {l["name"]: l for l in four["layers"]}
+# A projection: M = B rows; the cache matmuls: B x kv GEMMs, each over the cache alone.
+assert layers["self_attn.q_proj"]["gemm"]["m"] == 4, layers["self_attn.q_proj"]["gemm"]
+assert layers["self_attn.scores_past"]["gemm"] == {"count": 8, "m": 2, "k": 16, "n": 8}, layers
+# The weights are read once: the batch reads more than one sequence (its activations and its
+# caches) but less than four runs of one.
+r1, r4 = one["totals"]["dram_read_bytes"], t["dram_read_bytes"]
+assert r1 < r4 < 4 * r1, (r1, r4)
+' "$tmp"
+expect 0 "decode: 4 sequences, each 1 new token over 9 positions" -- "$q" run \
+  --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small[@]}" --batch 4
+expect 0 "prefill: 2 sequences, each 8 new tokens" -- "$q" run --arch edge_32x32_os \
+  --net gpt2_block --dims hidden=64,heads=4,ffn=128 --seq 8 --batch 2
+expect 2 "--batch must be in 1.." -- "$q" run --arch edge_32x32_os --net llama_block \
+  "${small[@]}" --batch 0
+expect 2 "--batch applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
+  --net lenet5 --batch 2
 finish

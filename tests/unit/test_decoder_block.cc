@@ -10,6 +10,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/decoder_block.h"
+#include "quasar/models/net/float_net.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/sim/core/llm_metrics.h"
 
@@ -342,6 +343,68 @@ TEST_CASE("the model's end: the last token's final norm and LM head", "[decoder_
                     Catch::Contains("vocab must be in 1..") && Catch::Contains("got 0"));
   c.lm_head = false;  // the vocabulary matters only with the LM head
   CHECK_NOTHROW(DecoderBlock(c));
+}
+
+TEST_CASE("a batch of B sequences is B sequences run alone, its weights read once",
+          "[decoder_block]") {
+  // Small blocks, so that the float runs take milliseconds.
+  const int64_t B = 3, S = 4, L = 5;
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    for (DecoderPhase p : {DecoderPhase::kPrefill, DecoderPhase::kDecode}) {
+      INFO(DecoderFamilyName(f) << " " << DecoderPhaseName(p));
+      DecoderBlockConfig c = Config(f, p, S, L);
+      c.dims.hidden = 32;
+      c.dims.heads = 4;
+      c.dims.kv_heads = f == DecoderFamily::kLlama ? 2 : 4;
+      c.dims.ffn = 48;
+      c.dims.vocab = 40;
+      c.lm_head = true;
+      const NetworkSpec one = DecoderBlock(c);
+      c.batch = B;
+      const NetworkSpec batch = DecoderBlock(c);
+      CHECK(batch.name == DecoderFamilyName(f) + "_" + DecoderPhaseName(p) +
+                              (p == DecoderPhase::kPrefill ? "_s4" : "_l5") + "_b3_lm_head");
+      // Every MAC B times; every weight once.
+      CHECK(batch.TotalMacs() == B * one.TotalMacs());
+      REQUIRE(batch.layers.size() >= one.layers.size());
+      for (const NetLayer& l : one.layers) {
+        const NetLayer* lb = batch.FindLayer(l.name);
+        REQUIRE(lb != nullptr);
+        CHECK(lb->params == l.params);
+        CHECK(lb->macs == B * l.macs);
+      }
+      const int64_t T = c.SequenceTokens();
+      CHECK(c.Tokens() == B * T);
+      CHECK(batch.inputs[0].shape == Shape{B * T, c.dims.hidden});
+      CHECK(OutShape(batch, "lm_head") == Shape{B, c.dims.vocab});
+      // The values: sequence b of the batch gives what it gives alone, on every element.
+      const FloatNetParams params = MakeFloatParams(one, 1);
+      const std::map<std::string, FloatTensor> in = MakeInputs(batch, 1, 0);
+      const FloatTensor got =
+          RunFloatNetwork(batch, MakeFloatParams(batch, 1), in).at(batch.output);
+      REQUIRE(got.shape == Shape{B, c.dims.vocab});
+      for (int64_t b = 0; b < B; ++b) {
+        std::map<std::string, FloatTensor> alone;
+        for (const NetInput& i : one.inputs) {
+          const FloatTensor& x = in.at(i.name);
+          const int64_t n = NumElements(i.shape);
+          // hidden_states holds the sequences' rows in turn; a cache input has a leading B.
+          alone[i.name] = FloatTensor(
+              i.shape, std::vector<float>(x.data.begin() + b * n, x.data.begin() + (b + 1) * n));
+        }
+        const FloatTensor want = RunFloatNetwork(one, params, alone).at(one.output);
+        REQUIRE(want.shape == Shape{1, c.dims.vocab});
+        for (int64_t v = 0; v < c.dims.vocab; ++v) {
+          INFO("sequence " << b << ", logit " << v);
+          CHECK(got[b * c.dims.vocab + v] == want[v]);
+        }
+      }
+    }
+  }
+  DecoderBlockConfig c = Config(DecoderFamily::kLlama, DecoderPhase::kPrefill, 16, 0);
+  c.batch = 0;
+  CHECK_THROWS_WITH(DecoderBlock(c),
+                    Catch::Contains("batch must be in 1..") && Catch::Contains("got 0"));
 }
 
 TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block]") {

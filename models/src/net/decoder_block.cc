@@ -78,6 +78,27 @@ std::string Dims(const std::vector<int64_t>& v) {
   return s + "]";
 }
 
+// The attention's shapes and permutations for a batch of B sequences: a leading axis of B when
+// B > 1, none when B = 1, so that a batch of one is exactly the unbatched block.
+class Batched {
+ public:
+  explicit Batched(int64_t b) : b_(b) {}
+  std::string Shape(std::vector<int64_t> v) const {
+    if (b_ > 1) v.insert(v.begin(), b_);
+    return Dims(v);
+  }
+  std::string Perm(std::vector<int64_t> p) const {
+    if (b_ > 1) {
+      for (int64_t& a : p) ++a;
+      p.insert(p.begin(), 0);
+    }
+    return Dims(p);
+  }
+
+ private:
+  int64_t b_;
+};
+
 // The layer list, one flow mapping per line.
 class Writer {
  public:
@@ -163,24 +184,35 @@ void CheckConfig(const DecoderBlockConfig& c) {
     bad("kv_format", "applies to the decode phase (prefill reads no KV cache)",
         QuantCodeName(*c.kv_format));
   }
+  if (c.batch < 1 || c.batch > kMaxExtent / c.SequenceTokens()) {
+    bad("batch",
+        "must be in 1.." + std::to_string(kMaxExtent / c.SequenceTokens()) +
+            " (batch x new tokens at most " + std::to_string(kMaxExtent) + ")",
+        std::to_string(c.batch));
+  }
   if (c.lm_head && (d.vocab < 1 || d.vocab > kMaxExtent)) {
     bad("vocab", "must be in 1.." + std::to_string(kMaxExtent), std::to_string(d.vocab));
   }
 }
 
-// The model's end after the last block's output `x` [T, hidden]: the last token's row (a slice
-// when T > 1; transformers' logits_to_keep = 1, the logits generation reads), the final norm
-// (Llama's `norm`, GPT-2's `ln_f`, their gain folded into the head as in the blocks) and the LM
-// head [1, hidden] x [vocab, hidden]^T, without a bias in both families.
+// The model's end after the last block's output `x` [B*T, hidden]: each sequence's last token
+// (a slice when T > 1; transformers' logits_to_keep = 1, the logits generation reads), the final
+// norm (Llama's `norm`, GPT-2's `ln_f`, their gain folded into the head as in the blocks) and the
+// LM head [B, hidden] x [vocab, hidden]^T, without a bias in both families.
 void ModelEnd(Writer* w, const DecoderBlockConfig& c, const std::string& x) {
   const bool llama = c.family == DecoderFamily::kLlama;
-  const int64_t T = c.Tokens();
+  const int64_t T = c.SequenceTokens(), B = c.batch;
+  const std::string range = "start: " + std::to_string(T - 1) + ", end: " + std::to_string(T);
   w->Comment(
       "the model's end, once after the last block: final norm and LM head of the last token");
   std::string last = x;
-  if (T > 1) {
-    w->Layer("last_token", "slice", {x},
-             "axis: 0, start: " + std::to_string(T - 1) + ", end: " + std::to_string(T));
+  if (T > 1 && B == 1) {
+    w->Layer("last_token", "slice", {x}, "axis: 0, " + range);
+    last = w->last();
+  } else if (T > 1) {
+    w->Layer("sequences", "reshape", {x}, "shape: " + Dims({B, T, c.dims.hidden}));
+    w->Layer("last_token", "slice", {}, "axis: 1, " + range);
+    w->Layer("last_tokens", "reshape", {}, "shape: " + Dims({B, c.dims.hidden}));
     last = w->last();
   }
   Norm(w, llama ? "norm" : "ln_f", last, !llama, c.dims.norm_epsilon);
@@ -188,13 +220,15 @@ void ModelEnd(Writer* w, const DecoderBlockConfig& c, const std::string& x) {
            "out_features: " + std::to_string(c.dims.vocab) + ", activation: none, bias: false");
 }
 
-// The attention of `x_norm` [T, hidden] into the output projection `out_proj` [T, hidden].
+// The attention of `x_norm` [B*T, hidden] into the output projection `out_proj` [B*T, hidden].
+// Each sequence's tensors below carry a leading axis of B when B > 1 (Batched).
 void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm,
                const std::string& prefix, const std::string& q_proj, const std::string& k_proj,
                const std::string& v_proj, const std::string& out_proj) {
   const DecoderDims& d = c.dims;
-  const int64_t T = c.Tokens(), P = c.Positions(), H = d.heads, KV = d.kv_heads, D = d.HeadDim(),
-                g = H / KV;
+  const int64_t T = c.SequenceTokens(), P = c.Positions(), H = d.heads, KV = d.kv_heads,
+                D = d.HeadDim(), g = H / KV;
+  const Batched bt(c.batch);
   const bool llama = c.family == DecoderFamily::kLlama;
   const bool decode = c.phase == DecoderPhase::kDecode;
   const bool bias = !llama;
@@ -208,27 +242,27 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   w->Layer(v_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
   w->Comment("Q: [T, heads, d] -> [heads, T, d]" + std::string(rope ? " -> RoPE" : "") +
              " -> [kv, g*T, d]: each KV head's g query heads folded into M");
-  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + Dims({T, H, D}));
-  w->Layer(prefix + "query_t", "transpose", {}, "perm: [1, 0, 2]");
+  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + bt.Shape({T, H, D}));
+  w->Layer(prefix + "query_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
   if (rope) {
     w->Layer(prefix + "query_rope", "rotary_embedding", {}, rope_keys);
   }
-  w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + Dims({KV, g * T, D}));
+  w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + bt.Shape({KV, g * T, D}));
   const std::string q = w->last();
   w->Comment("K: [T, kv, d] -> [kv, T, d]" + std::string(rope ? " -> RoPE" : "") +
              " -> K^T [kv, d, T]");
-  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + Dims({T, KV, D}));
+  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + bt.Shape({T, KV, D}));
   if (rope) {
-    w->Layer(prefix + "key_t", "transpose", {}, "perm: [1, 0, 2]");
+    w->Layer(prefix + "key_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
     w->Layer(prefix + "key_rope", "rotary_embedding", {}, rope_keys);
-    w->Layer(prefix + "key_kt", "transpose", {}, "perm: [0, 2, 1]");
+    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({0, 2, 1}));
   } else {
-    w->Layer(prefix + "key_kt", "transpose", {}, "perm: [1, 2, 0]");
+    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({1, 2, 0}));
   }
   const std::string keys = w->last();
   w->Comment("V: [T, kv, d] -> [kv, T, d]");
-  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + Dims({T, KV, D}));
-  w->Layer(prefix + "value_t", "transpose", {}, "perm: [1, 0, 2]");
+  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + bt.Shape({T, KV, D}));
+  w->Layer(prefix + "value_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
   const std::string values = w->last();
   const std::string none = "activation: none";
   if (decode) {
@@ -266,9 +300,9 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     w->Comment("context [kv, g*T, d] = P V -> [heads, T, d] -> [T, heads, d] -> [T, hidden]");
     w->Layer(prefix + "context", "matmul", {w->last(), values}, none);
   }
-  w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + Dims({H, T, D}));
-  w->Layer(prefix + "context_t", "transpose", {}, "perm: [1, 0, 2]");
-  w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({T, H * D}));
+  w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + bt.Shape({H, T, D}));
+  w->Layer(prefix + "context_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
+  w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({c.batch * T, H * D}));
   w->Layer(out_proj, "fully_connected", {}, "out_features: " + std::to_string(d.hidden) + fc);
 }
 
@@ -276,19 +310,21 @@ std::string Description(const DecoderBlockConfig& c) {
   const DecoderDims& d = c.dims;
   const bool llama = c.family == DecoderFamily::kLlama;
   std::string s = fmt::format(
-      "One {} block (hidden {}, {} query heads of {}, {} KV heads, FFN {}), {}: {} new token{} "
+      "One {} block (hidden {}, {} query heads of {}, {} KV heads, FFN {}), {}: {}{} new token{} "
       "attending over {} position{}. ",
       llama ? "Llama-style decoder" : "GPT-2 decoder", d.hidden, d.heads, d.HeadDim(), d.kv_heads,
-      d.ffn, DecoderPhaseName(c.phase), c.Tokens(), c.Tokens() == 1 ? "" : "s", c.Positions(),
+      d.ffn, DecoderPhaseName(c.phase),
+      c.batch > 1 ? fmt::format("a batch of {} sequences, each of ", c.batch) : "",
+      c.SequenceTokens(), c.SequenceTokens() == 1 ? "" : "s", c.Positions(),
       c.Positions() == 1 ? "" : "s");
   if (c.phase == DecoderPhase::kDecode) {
     s += fmt::format(
-        "The KV cache of {} tokens is read from DRAM (inputs past_key, stored transposed as K^T "
-        "[kv, d, L], and past_value [kv, L, d]) {}, once: the score and context matmuls "
+        "The KV cache of {} tokens{} is read from DRAM (inputs past_key, stored transposed as "
+        "K^T [kv, d, L], and past_value [kv, L, d]) {}, once: the score and context matmuls "
         "are split into the cached positions (reading past_key and past_value) and the new "
         "token, the scores joined by a concat and the two contexts added, so the cache is "
         "never copied (the same MACs as over L + 1 positions). ",
-        c.context,
+        c.context, c.batch > 1 ? " per sequence" : "",
         (c.kv_format ? "stored in " + QuantCodeName(*c.kv_format) + " and converted to "
                      : std::string("at ")) +
             (c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
@@ -323,12 +359,13 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
   CheckConfig(c);
   const DecoderDims& d = c.dims;
   const bool llama = c.family == DecoderFamily::kLlama;
-  const int64_t T = c.Tokens(), KV = d.kv_heads, D = d.HeadDim(), L = c.context;
+  const int64_t KV = d.kv_heads, D = d.HeadDim(), L = c.context;
+  const Batched bt(c.batch);
   std::string y = "version: 1\n";
   y += "name: " + DecoderFamilyName(c.family) + "_" + DecoderPhaseName(c.phase) +
        (c.phase == DecoderPhase::kPrefill ? "_s" + std::to_string(c.seq)
                                           : "_l" + std::to_string(L)) +
-       (c.lm_head ? "_lm_head" : "") + "\n";
+       (c.batch > 1 ? "_b" + std::to_string(c.batch) : "") + (c.lm_head ? "_lm_head" : "") + "\n";
   y += "description: \"" + Description(c) + "\"\n";
   y += std::string("source: \"") +
        (llama ? "The Llama 3 Herd of Models, Meta 2024, Table 3 (8B: 32 layers, model dimension "
@@ -338,16 +375,20 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
                 "2.3 (pre-LayerNorm) and GPT-2 small (768 wide, 12 heads, FFN 3072); names: "
                 "transformers GPT2Block") +
        "\"\n";
-  y += "inputs:\n  - {name: hidden_states, shape: " + Dims({T, d.hidden}) + "}\n";
+  y += "inputs:\n  - {name: hidden_states, shape: " + Dims({c.Tokens(), d.hidden}) + "}\n";
   if (c.phase == DecoderPhase::kDecode) {
     const std::string prec =
         (c.kv_bits > 0 ? ", precision: {bits: " + std::to_string(c.kv_bits) + "}" : "") +
         (c.kv_format ? ", storage: " + QuantCodeName(*c.kv_format) : "");
-    y += "  - {name: past_key, shape: " + Dims({KV, D, L}) + prec + "}\n";
-    y += "  - {name: past_value, shape: " + Dims({KV, L, D}) + prec + "}\n";
+    y += "  - {name: past_key, shape: " + bt.Shape({KV, D, L}) + prec + "}\n";
+    y += "  - {name: past_value, shape: " + bt.Shape({KV, L, D}) + prec + "}\n";
   }
   y += "layers:\n";
   Writer w;
+  if (c.batch > 1) {
+    w.Comment("a batch of " + std::to_string(c.batch) +
+              " sequences: the attention's tensors below have a leading axis of that size");
+  }
   if (llama) {
     Norm(&w, "input_layernorm", "hidden_states", false, d.norm_epsilon);
     Attention(&w, c, "input_layernorm", "self_attn.", "self_attn.q_proj", "self_attn.k_proj",

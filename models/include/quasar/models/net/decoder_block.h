@@ -47,6 +47,10 @@ struct DecoderBlockConfig {
   DecoderPhase phase = DecoderPhase::kPrefill;
   int64_t seq = 128;    // prefill: new tokens S
   int64_t context = 0;  // decode: tokens already in the KV cache L (>= 1)
+  // Independent sequences run together (B): the projections and the FFN read each weight once
+  // for all B x T new tokens; each sequence attends over its own P positions and, in decode,
+  // reads its own KV cache (the attention tensors gain a leading axis of B when B > 1).
+  int64_t batch = 1;
   int kv_bits = 0;      // decode: the cache's bits (0: the policy's activations)
   // decode: a number format the cache is stored in (NetInput::storage), converted to its
   // precision (kv_bits or the activations') where the attention matmuls read it
@@ -61,7 +65,10 @@ struct DecoderBlockConfig {
   bool lm_head = false;
   // The reports' LLM figures are those of the run itself: one block, no model end.
   bool JustTheBlock() const { return blocks == 1 && !lm_head; }
-  int64_t Tokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
+  // New tokens of one sequence (T: S, or 1 in decode), and of the whole batch (B x T).
+  int64_t SequenceTokens() const { return phase == DecoderPhase::kPrefill ? seq : 1; }
+  int64_t Tokens() const { return batch * SequenceTokens(); }
+  // The positions each sequence's new tokens attend over (P: S, or L + 1).
   int64_t Positions() const { return phase == DecoderPhase::kPrefill ? seq : context + 1; }
 };
 constexpr int64_t kDefaultPrefillSeq = 128;
