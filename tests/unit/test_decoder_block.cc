@@ -407,6 +407,40 @@ TEST_CASE("a batch of B sequences is B sequences run alone, its weights read onc
                     Catch::Contains("batch must be in 1..") && Catch::Contains("got 0"));
 }
 
+TEST_CASE("a prefill block is causal: the first tokens' outputs ignore the later tokens",
+          "[decoder_block]") {
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    INFO(DecoderFamilyName(f));
+    auto small = [f](int64_t seq) {
+      DecoderBlockConfig c = Config(f, DecoderPhase::kPrefill, seq, 0);
+      c.dims.hidden = 32;
+      c.dims.heads = 4;
+      c.dims.kv_heads = f == DecoderFamily::kLlama ? 2 : 4;
+      c.dims.ffn = 48;
+      return DecoderBlock(c);
+    };
+    const NetworkSpec full = small(6), head = small(2);
+    const NetLayer* probs =
+        full.FindLayer(f == DecoderFamily::kLlama ? "self_attn.probs" : "attn.probs");
+    REQUIRE(probs != nullptr);
+    CHECK(probs->causal);
+    CHECK(probs->causal_offset == 0);
+    CHECK(probs->causal_period == 6);  // the rows are each query head's 6 tokens in turn
+    const std::map<std::string, FloatTensor> in = MakeInputs(full, 1, 0);
+    const FloatTensor& x = in.at("hidden_states");
+    const FloatTensor y = RunFloatNetwork(full, MakeFloatParams(full, 1), in).at(full.output);
+    const FloatTensor first =
+        FloatTensor({2, 32}, std::vector<float>(x.data.begin(), x.data.begin() + 2 * 32));
+    const FloatTensor y2 =
+        RunFloatNetwork(head, MakeFloatParams(head, 1), {{"hidden_states", first}}).at(head.output);
+    REQUIRE(y2.shape == Shape{2, 32});
+    for (int64_t i = 0; i < 2 * 32; ++i) {
+      INFO("element " << i);
+      CHECK(y[i] == y2[i]);
+    }
+  }
+}
+
 TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block]") {
   using quasar::sim::LayerPerf;
   using quasar::sim::NetworkPerf;

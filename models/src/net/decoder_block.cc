@@ -279,13 +279,18 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     w->Comment("scaled by 1/sqrt(d), softmax over P (no causal mask)");
   } else {
     w->Comment(
-        "scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P (no causal "
-        "mask)");
+        "scores [kv, g*T, P] = Q K^T, scaled by 1/sqrt(d), softmax over P with the causal "
+        "mask: token t sees positions 0..t (all S x S scores computed)");
     w->Layer(prefix + "scores", "matmul", {q, keys}, none);
   }
   w->Layer(prefix + "scores_scaled", "affine", {},
            "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
-  w->Layer(prefix + "probs", "softmax", {}, "axis: -1");
+  // Prefill: row j*T + t of a KV head's scores is query head j's token t (query_period T), at
+  // position t. Decode: the new token at position L sees all L + 1 positions, no mask.
+  w->Layer(prefix + "probs", "softmax", {},
+           decode
+               ? "axis: -1"
+               : "axis: -1, causal: true, position_offset: 0, query_period: " + std::to_string(T));
   if (decode) {
     const std::string L = std::to_string(P - T), end = std::to_string(P);
     w->Comment("context [kv, g*T, d] = probs[..., :L] past_value + probs[..., L:] V");
@@ -336,8 +341,12 @@ std::string Description(const DecoderBlockConfig& c) {
         "head (vocabulary {}) of the last new token. ",
         d.vocab);
   }
-  s += "Omitted or approximated: the causal mask (prefill computes all S x S scores, as a "
-       "systolic array does without skipping; in decode every position is visible); ";
+  s += c.phase == DecoderPhase::kPrefill
+           ? "The causal mask is fused into the softmax (token t sees positions 0..t), but all S "
+             "x S scores are computed, as a systolic array does without skipping the masked "
+             "ones. Omitted or approximated: "
+           : "In decode every position is visible, so no causal mask applies. Omitted or "
+             "approximated: ";
   s += c.lm_head ? "the token embedding (a lookup of the new tokens' rows, which the block's "
                    "read of its input stands for); dropout. "
                  : "embeddings, the final norm and the LM head (not part of a block); dropout. ";

@@ -108,6 +108,12 @@ struct NetLayer {
   double epsilon = 1e-5;                  // layer_norm, rms_norm
   int64_t axis = 1;  // concat, slice, softmax, reduce_mean, layer_norm, rms_norm
   int64_t start = 0, end = 0;             // slice: [start, end) of axis
+  // softmax with a causal mask (ops/softmax.cc): row r of the last two axes is the query at
+  // position causal_offset + r mod causal_period (causal_period 0: the rows) and sees the
+  // columns up to that position; the others get probability 0.
+  bool causal = false;
+  int64_t causal_offset = 0;
+  int64_t causal_period = 0;
   // rotary_embedding (ops/rotary_embedding.cc): theta_i = base^(-2i / rotary_dim); row 0 of
   // the sequence is at position `rope_offset`; the first `rope_dim` features rotate (0: all),
   // in pairs (i, i + rope_dim / 2), or (2i, 2i + 1) when interleaved.
