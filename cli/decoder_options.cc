@@ -25,6 +25,10 @@ void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o) {
                       "gpt2_block, llama_block: independent sequences run together (default 1): "
                       "the weights are read once for all their new tokens, each sequence "
                       "attends over its own positions and KV cache"),
+      cmd->add_option("--query-chunks", o->query_chunks,
+                      "gpt2_block, llama_block, prefill: the attention in C chunks of S / C "
+                      "queries, each over the positions up to its last token, skipping the "
+                      "tiles the causal mask zeroes (default 1: all S x S scores)"),
       cmd->add_option("--kv-bits", o->kv_bits,
                       "gpt2_block, llama_block, decode: bits of the KV cache in DRAM (default: "
                       "the activations')"),
@@ -138,6 +142,10 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
       throw InputError("--seq " + std::to_string(o.seq) +
                        " applies to --phase prefill; decode runs one new token over --context");
     }
+    if (Given(o, "--query-chunks")) {
+      throw InputError("--query-chunks " + std::to_string(o.query_chunks) +
+                       " applies to --phase prefill; decode's one new token sees every position");
+    }
     if (!Given(o, "--context")) {
       throw InputError("--phase decode needs --context L (the tokens already in the KV cache)");
     }
@@ -165,6 +173,13 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
                        std::to_string(o.seq));
     }
     c.seq = Given(o, "--seq") ? o.seq : kDefaultPrefillSeq;
+    if (Given(o, "--query-chunks")) {
+      if (o.query_chunks < 1 || o.query_chunks > c.seq || c.seq % o.query_chunks != 0) {
+        throw InputError("--query-chunks must divide --seq " + std::to_string(c.seq) + ", got " +
+                         std::to_string(o.query_chunks));
+      }
+      c.query_chunks = o.query_chunks;
+    }
   }
   if (Given(o, "--blocks")) {
     if (o.blocks < 1 || o.blocks > kMaxBlocks) {

@@ -17,6 +17,7 @@ struct DecoderOptions {
   int64_t seq = 0;                    // 0: kDefaultPrefillSeq
   int64_t context = 0;                // decode: required
   int64_t batch = 1;                  // independent sequences run together
+  int64_t query_chunks = 1;           // prefill: the attention in chunks of queries
   int kv_bits = 0;                    // 0: the activations' precision
   std::string kv_format;              // a number format the cache is stored in; empty: none
   std::string dims;                   // hidden=H,heads=N,kv_heads=K,ffn=F (any subset)
@@ -25,7 +26,8 @@ struct DecoderOptions {
   std::vector<CLI::Option*> options;  // set by AddDecoderOptions
 };
 
-// Adds --phase, --seq, --context, --batch, --kv-bits, --kv-format, --dims and --lm-head.
+// Adds --phase, --seq, --context, --batch, --query-chunks, --kv-bits, --kv-format, --dims and
+// --lm-head.
 void AddDecoderOptions(CLI::App* cmd, DecoderOptions* o);
 // Adds --blocks, for the commands that report the LLM figures (run, compare); after
 // AddDecoderOptions.

@@ -347,4 +347,27 @@ expect 2 "--batch must be in 1.." -- "$q" run --arch edge_32x32_os --net llama_b
   "${small[@]}" --batch 0
 expect 2 "--batch applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
   --net lenet5 --batch 2
+
+# Prefill in query chunks (--query-chunks): chunk i's queries over positions [0, (i + 1) S / C)
+# only; the attention's MACs fall from S^2 to (S / C)^2 C (C + 1) / 2 per head, the rest stays.
+for ch in 1 4; do
+  "$q" run --arch edge_32x32_os --net llama_block --seq 16 "${small[@]}" --query-chunks "$ch" \
+    --format json > "$tmp/chunks_$ch.json"
+done
+expect 0 "" -- python3 -c '
+import json, sys
+rd = lambda c: json.load(open(sys.argv[1] + "/chunks_" + str(c) + ".json"))
+one, four = rd(1), rd(4)
+heads, d, s, c = 4, 16, 16, 4
+full = 2 * heads * d * s * s                            # scores and context, all S x S
+chunked = 2 * heads * d * (s // c) ** 2 * c * (c + 1) // 2
+assert one["totals"]["macs"] - four["totals"]["macs"] == full - chunked, (one["totals"], four["totals"])
+names = [l["name"] for l in four["layers"]]
+assert "self_attn.chunk3.scores" in names and "self_attn.scores" not in names, names
+assert four["network"] == "llama_block_prefill_s16_c4", four["network"]
+' "$tmp"
+expect 2 "--query-chunks must divide --seq 16, got 3" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --seq 16 "${small[@]}" --query-chunks 3
+expect 2 "--query-chunks 2 applies to --phase prefill" -- "$q" run --arch edge_32x32_os \
+  --net llama_block --phase decode --context 8 "${small[@]}" --query-chunks 2
 finish

@@ -441,6 +441,60 @@ TEST_CASE("a prefill block is causal: the first tokens' outputs ignore the later
   }
 }
 
+TEST_CASE("prefill in query chunks skips the masked tiles and gives the same output",
+          "[decoder_block]") {
+  const int64_t S = 8, C = 4, Tc = S / C;
+  for (DecoderFamily f : {DecoderFamily::kGpt2, DecoderFamily::kLlama}) {
+    for (int64_t batch : {1, 2}) {
+      INFO(DecoderFamilyName(f) << ", batch " << batch);
+      DecoderBlockConfig c = Config(f, DecoderPhase::kPrefill, S, 0);
+      c.dims.hidden = 32;
+      c.dims.heads = 4;
+      c.dims.kv_heads = f == DecoderFamily::kLlama ? 2 : 4;
+      c.dims.ffn = 48;
+      c.batch = batch;
+      const NetworkSpec whole = DecoderBlock(c);
+      c.query_chunks = C;
+      const NetworkSpec chunked = DecoderBlock(c);
+      const std::string attn = f == DecoderFamily::kLlama ? "self_attn." : "attn.";
+      // Chunk i's scores: each head's Tc queries over (i + 1) Tc positions, d-long dot products;
+      // its context the same MACs. In all, heads * d * Tc^2 * C (C + 1) / 2 for each, against
+      // heads * d * S^2 unchunked.
+      const int64_t heads = c.dims.heads, d = c.dims.HeadDim();
+      int64_t scores = 0;
+      for (int64_t i = 0; i < C; ++i) {
+        const std::string chunk = attn + "chunk" + std::to_string(i) + ".";
+        CHECK(Macs(chunked, chunk + "scores") == batch * heads * Tc * (i + 1) * Tc * d);
+        CHECK(Macs(chunked, chunk + "context") == batch * heads * Tc * (i + 1) * Tc * d);
+        scores += Macs(chunked, chunk + "scores");
+        CHECK(chunked.FindLayer(chunk + "probs")->causal_offset == i * Tc);
+        CHECK(chunked.FindLayer(chunk + "probs")->causal_period == Tc);
+      }
+      CHECK(scores == batch * heads * d * Tc * Tc * C * (C + 1) / 2);
+      CHECK(Macs(whole, attn + "scores") == batch * heads * d * S * S);
+      CHECK(whole.TotalMacs() - chunked.TotalMacs() == 2 * (batch * heads * d * S * S - scores));
+      CHECK(OutShape(chunked, attn + "context_heads") == OutShape(whole, attn + "context_heads"));
+      // The same output on every element: the skipped tiles are those the mask zeroes.
+      const std::map<std::string, FloatTensor> in = MakeInputs(whole, 1, 0);
+      const FloatTensor a = RunFloatNetwork(whole, MakeFloatParams(whole, 1), in).at(whole.output);
+      const FloatTensor b =
+          RunFloatNetwork(chunked, MakeFloatParams(chunked, 1), in).at(chunked.output);
+      REQUIRE(a.shape == b.shape);
+      for (int64_t i = 0; i < a.size(); ++i) {
+        INFO("element " << i);
+        CHECK(a[i] == b[i]);
+      }
+    }
+  }
+  DecoderBlockConfig c = Config(DecoderFamily::kGpt2, DecoderPhase::kPrefill, 10, 0);
+  c.query_chunks = 4;
+  CHECK_THROWS_WITH(DecoderBlock(c),
+                    Catch::Contains("query_chunks must divide seq 10") && Catch::Contains("got 4"));
+  c = Config(DecoderFamily::kGpt2, DecoderPhase::kDecode, 0, 16);
+  c.query_chunks = 2;
+  CHECK_THROWS_WITH(DecoderBlock(c), Catch::Contains("query_chunks"));
+}
+
 TEST_CASE("LLM figures follow from the run's cycles and energy", "[decoder_block]") {
   using quasar::sim::LayerPerf;
   using quasar::sim::NetworkPerf;

@@ -190,6 +190,12 @@ void CheckConfig(const DecoderBlockConfig& c) {
             " (batch x new tokens at most " + std::to_string(kMaxExtent) + ")",
         std::to_string(c.batch));
   }
+  if (c.query_chunks < 1 ||
+      (c.query_chunks > 1 && (c.phase != DecoderPhase::kPrefill || c.seq % c.query_chunks != 0))) {
+    bad("query_chunks",
+        "must divide seq " + std::to_string(c.seq) + " in prefill (decode's one token is 1)",
+        std::to_string(c.query_chunks));
+  }
   if (c.lm_head && (d.vocab < 1 || d.vocab > kMaxExtent)) {
     bad("vocab", "must be in 1.." + std::to_string(kMaxExtent), std::to_string(d.vocab));
   }
@@ -220,50 +226,58 @@ void ModelEnd(Writer* w, const DecoderBlockConfig& c, const std::string& x) {
            "out_features: " + std::to_string(c.dims.vocab) + ", activation: none, bias: false");
 }
 
-// The attention of `x_norm` [B*T, hidden] into the output projection `out_proj` [B*T, hidden].
-// Each sequence's tensors below carry a leading axis of B when B > 1 (Batched).
-void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm,
-               const std::string& prefix, const std::string& q_proj, const std::string& k_proj,
-               const std::string& v_proj, const std::string& out_proj) {
+// Prefill's attention in C chunks of Tc = T / C queries (DecoderBlockConfig::query_chunks):
+// chunk i's tokens [i Tc, (i + 1) Tc) attend over positions [0, (i + 1) Tc) only, so the score
+// and context matmuls skip the tiles above the diagonal, which the causal mask would zero. From
+// the query heads `q_heads` [H, T, d] (after RoPE), K^T `keys` [kv, d, T] and `values`
+// [kv, T, d] (each with a leading B when batched) into `<prefix>context_heads` [H, T, d]: the
+// chunks' contexts joined along the tokens.
+void CausalChunks(Writer* w, const DecoderBlockConfig& c, const std::string& prefix,
+                  const std::string& q_heads, const std::string& keys, const std::string& values) {
   const DecoderDims& d = c.dims;
-  const int64_t T = c.SequenceTokens(), P = c.Positions(), H = d.heads, KV = d.kv_heads,
-                D = d.HeadDim(), g = H / KV;
+  const int64_t T = c.SequenceTokens(), C = c.query_chunks, Tc = T / C, H = d.heads,
+                KV = d.kv_heads, D = d.HeadDim(), g = H / KV;
   const Batched bt(c.batch);
-  const bool llama = c.family == DecoderFamily::kLlama;
+  const std::string none = "activation: none";
+  std::vector<std::string> contexts;
+  for (int64_t i = 0; i < C; ++i) {
+    const std::string chunk = prefix + "chunk" + std::to_string(i) + ".";
+    const std::string first = std::to_string(i * Tc), end = std::to_string((i + 1) * Tc);
+    w->Comment("chunk " + std::to_string(i) + ": tokens [" + first + ", " + end +
+               ") over positions [0, " + end + ")");
+    w->Layer(chunk + "query_heads", "slice", {q_heads},
+             "axis: -2, start: " + first + ", end: " + end);
+    w->Layer(chunk + "query_groups", "reshape", {}, "shape: " + bt.Shape({KV, g * Tc, D}));
+    std::string k = keys, v = values;  // the last chunk reads them whole
+    if (i + 1 < C) {
+      w->Layer(chunk + "keys", "slice", {keys}, "axis: -1, start: 0, end: " + end);
+      w->Layer(chunk + "values", "slice", {values}, "axis: -2, start: 0, end: " + end);
+      k = chunk + "keys";
+      v = chunk + "values";
+    }
+    w->Layer(chunk + "scores", "matmul", {chunk + "query_groups", k}, none);
+    w->Layer(chunk + "scores_scaled", "affine", {},
+             "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
+    w->Layer(chunk + "probs", "softmax", {},
+             "axis: -1, causal: true, position_offset: " + first +
+                 ", query_period: " + std::to_string(Tc));
+    w->Layer(chunk + "context", "matmul", {chunk + "probs", v}, none);
+    w->Layer(chunk + "context_heads", "reshape", {}, "shape: " + bt.Shape({H, Tc, D}));
+    contexts.push_back(w->last());
+  }
+  w->Layer(prefix + "context_heads", "concat", contexts, "axis: -2");
+}
+
+// Attention over every position at once: prefill's S x S scores (the causal mask zeroing the
+// upper triangle in the softmax), or decode's split at the cache. From the query groups `q`
+// [kv, g*T, d], K^T `keys` [kv, d, T] and `values` [kv, T, d] (each with a leading B when
+// batched) into `<prefix>context_heads` [H, T, d].
+void WholeAttention(Writer* w, const DecoderBlockConfig& c, const std::string& prefix,
+                    const std::string& q, const std::string& keys, const std::string& values) {
+  const DecoderDims& d = c.dims;
+  const int64_t T = c.SequenceTokens(), P = c.Positions(), H = d.heads, D = d.HeadDim();
+  const Batched bt(c.batch);
   const bool decode = c.phase == DecoderPhase::kDecode;
-  const bool bias = !llama;
-  const std::string fc = std::string(", activation: none, bias: ") + (bias ? "true" : "false");
-  const bool rope = llama;
-  const std::string rope_keys =
-      "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
-  w->Comment("projections: [T, hidden] x [hidden, out]^T");
-  w->Layer(q_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(H * D) + fc);
-  w->Layer(k_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
-  w->Layer(v_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
-  w->Comment("Q: [T, heads, d] -> [heads, T, d]" + std::string(rope ? " -> RoPE" : "") +
-             " -> [kv, g*T, d]: each KV head's g query heads folded into M");
-  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + bt.Shape({T, H, D}));
-  w->Layer(prefix + "query_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
-  if (rope) {
-    w->Layer(prefix + "query_rope", "rotary_embedding", {}, rope_keys);
-  }
-  w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + bt.Shape({KV, g * T, D}));
-  const std::string q = w->last();
-  w->Comment("K: [T, kv, d] -> [kv, T, d]" + std::string(rope ? " -> RoPE" : "") +
-             " -> K^T [kv, d, T]");
-  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + bt.Shape({T, KV, D}));
-  if (rope) {
-    w->Layer(prefix + "key_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
-    w->Layer(prefix + "key_rope", "rotary_embedding", {}, rope_keys);
-    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({0, 2, 1}));
-  } else {
-    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({1, 2, 0}));
-  }
-  const std::string keys = w->last();
-  w->Comment("V: [T, kv, d] -> [kv, T, d]");
-  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + bt.Shape({T, KV, D}));
-  w->Layer(prefix + "value_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
-  const std::string values = w->last();
   const std::string none = "activation: none";
   if (decode) {
     // Split at the cache: each matmul reads the cache inputs themselves (at their own precision)
@@ -306,6 +320,60 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     w->Layer(prefix + "context", "matmul", {w->last(), values}, none);
   }
   w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + bt.Shape({H, T, D}));
+}
+
+// The attention of `x_norm` [B*T, hidden] into the output projection `out_proj` [B*T, hidden].
+// Each sequence's tensors below carry a leading axis of B when B > 1 (Batched).
+void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm,
+               const std::string& prefix, const std::string& q_proj, const std::string& k_proj,
+               const std::string& v_proj, const std::string& out_proj) {
+  const DecoderDims& d = c.dims;
+  const int64_t T = c.SequenceTokens(), P = c.Positions(), H = d.heads, KV = d.kv_heads,
+                D = d.HeadDim(), g = H / KV;
+  const Batched bt(c.batch);
+  const bool llama = c.family == DecoderFamily::kLlama;
+  const bool bias = !llama;
+  const std::string fc = std::string(", activation: none, bias: ") + (bias ? "true" : "false");
+  const bool rope = llama;
+  const std::string rope_keys =
+      "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
+  w->Comment("projections: [T, hidden] x [hidden, out]^T");
+  w->Layer(q_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(H * D) + fc);
+  w->Layer(k_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
+  w->Layer(v_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
+  w->Comment("Q: [T, heads, d] -> [heads, T, d]" + std::string(rope ? " -> RoPE" : "") +
+             " -> [kv, g*T, d]: each KV head's g query heads folded into M");
+  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + bt.Shape({T, H, D}));
+  w->Layer(prefix + "query_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
+  if (rope) {
+    w->Layer(prefix + "query_rope", "rotary_embedding", {}, rope_keys);
+  }
+  const std::string q_heads = w->last();
+  const bool chunked = c.query_chunks > 1;  // prefill only (CheckConfig)
+  if (!chunked) {
+    w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + bt.Shape({KV, g * T, D}));
+  }
+  const std::string q = w->last();
+  w->Comment("K: [T, kv, d] -> [kv, T, d]" + std::string(rope ? " -> RoPE" : "") +
+             " -> K^T [kv, d, T]");
+  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + bt.Shape({T, KV, D}));
+  if (rope) {
+    w->Layer(prefix + "key_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
+    w->Layer(prefix + "key_rope", "rotary_embedding", {}, rope_keys);
+    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({0, 2, 1}));
+  } else {
+    w->Layer(prefix + "key_kt", "transpose", {}, "perm: " + bt.Perm({1, 2, 0}));
+  }
+  const std::string keys = w->last();
+  w->Comment("V: [T, kv, d] -> [kv, T, d]");
+  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + bt.Shape({T, KV, D}));
+  w->Layer(prefix + "value_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
+  const std::string values = w->last();
+  if (chunked) {
+    CausalChunks(w, c, prefix, q_heads, keys, values);
+  } else {
+    WholeAttention(w, c, prefix, q, keys, values);
+  }
   w->Layer(prefix + "context_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
   w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({c.batch * T, H * D}));
   w->Layer(out_proj, "fully_connected", {}, "out_features: " + std::to_string(d.hidden) + fc);
@@ -341,12 +409,19 @@ std::string Description(const DecoderBlockConfig& c) {
         "head (vocabulary {}) of the last new token. ",
         d.vocab);
   }
-  s += c.phase == DecoderPhase::kPrefill
-           ? "The causal mask is fused into the softmax (token t sees positions 0..t), but all S "
-             "x S scores are computed, as a systolic array does without skipping the masked "
-             "ones. Omitted or approximated: "
-           : "In decode every position is visible, so no causal mask applies. Omitted or "
-             "approximated: ";
+  if (c.phase == DecoderPhase::kDecode) {
+    s += "In decode every position is visible, so no causal mask applies. ";
+  } else if (c.query_chunks == 1) {
+    s += "The causal mask is fused into the softmax (token t sees positions 0..t), but all S x "
+         "S scores are computed, as a systolic array does without skipping the masked ones. ";
+  } else {
+    s += fmt::format(
+        "The causal mask is fused into the softmax (token t sees positions 0..t), and the "
+        "attention runs in {} chunks of {} queries, each over the positions up to its last "
+        "token, so the tiles above the diagonal are skipped at that granularity. ",
+        c.query_chunks, c.seq / c.query_chunks);
+  }
+  s += "Omitted or approximated: ";
   s += c.lm_head ? "the token embedding (a lookup of the new tokens' rows, which the block's "
                    "read of its input stands for); dropout. "
                  : "embeddings, the final norm and the LM head (not part of a block); dropout. ";
@@ -374,6 +449,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
   y += "name: " + DecoderFamilyName(c.family) + "_" + DecoderPhaseName(c.phase) +
        (c.phase == DecoderPhase::kPrefill ? "_s" + std::to_string(c.seq)
                                           : "_l" + std::to_string(L)) +
+       (c.query_chunks > 1 ? "_c" + std::to_string(c.query_chunks) : "") +
        (c.batch > 1 ? "_b" + std::to_string(c.batch) : "") + (c.lm_head ? "_lm_head" : "") + "\n";
   y += "description: \"" + Description(c) + "\"\n";
   y += std::string("source: \"") +

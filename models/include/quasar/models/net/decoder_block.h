@@ -51,6 +51,10 @@ struct DecoderBlockConfig {
   // for all B x T new tokens; each sequence attends over its own P positions and, in decode,
   // reads its own KV cache (the attention tensors gain a leading axis of B when B > 1).
   int64_t batch = 1;
+  // prefill: the attention in this many chunks of S / C queries, each over the positions up to
+  // its last token only, skipping the score and context tiles the causal mask zeroes (1: all
+  // S x S scores, as an array that skips nothing)
+  int64_t query_chunks = 1;
   int kv_bits = 0;      // decode: the cache's bits (0: the policy's activations)
   // decode: a number format the cache is stored in (NetInput::storage), converted to its
   // precision (kv_bits or the activations') where the attention matmuls read it
