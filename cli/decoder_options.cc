@@ -188,14 +188,6 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
     }
     c.blocks = o.blocks;
   }
-  if (Given(o, "--batch")) {
-    if (o.batch < 1 || o.batch > kMaxExtent / c.SequenceTokens()) {
-      throw InputError("--batch must be in 1.." + std::to_string(kMaxExtent / c.SequenceTokens()) +
-                       " (batch x new tokens at most " + std::to_string(kMaxExtent) + "), got " +
-                       std::to_string(o.batch));
-    }
-    c.batch = o.batch;
-  }
   c.lm_head = o.lm_head;
   if (Given(o, "--dims")) {
     const std::vector<std::string> keys = ApplyDims(o.dims, &c.dims);
@@ -206,6 +198,14 @@ std::optional<DecoderBlockConfig> DecoderConfig(const std::string& net, const De
       throw InputError("--dims vocab=" + std::to_string(c.dims.vocab) +
                        " sizes the LM head, which only --lm-head adds");
     }
+  }
+  if (Given(o, "--batch")) {  // its bound depends on the dimensions and the head
+    if (o.batch < 1 || o.batch > MaxBatch(c)) {
+      throw InputError("--batch must be in 1.." + std::to_string(MaxBatch(c)) +
+                       " (the format's limits on a tensor's elements and a layer's MACs), got " +
+                       std::to_string(o.batch));
+    }
+    c.batch = o.batch;
   }
   return c;
 }

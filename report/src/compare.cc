@@ -223,6 +223,7 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
   if (block != nullptr) {
     head.push_back("blocks");  // of the LLM columns; the others are the run's
     head.push_back("lm_head");
+    head.push_back("batch");
   }
   for (const MetricRow& r : rows) {
     head.push_back(r.key);
@@ -236,6 +237,7 @@ std::string CompareCsv(const std::vector<ComparisonColumn>& cols,
     if (block != nullptr) {
       cells.push_back(std::to_string(block->blocks));
       cells.push_back(block->lm_head ? "1" : "0");
+      cells.push_back(std::to_string(block->batch));
     }
     for (const MetricRow& r : rows) {
       cells.push_back(r.values[i] ? fmt::format("{:.6g}", *r.values[i]) : std::string());
@@ -294,6 +296,7 @@ nlohmann::ordered_json ComparisonJson(const Comparison& c) {
   if (block) {
     j["blocks"] = block->blocks;  // of the LLM rows; the other rows are the run's
     j["lm_head"] = block->lm_head;
+    j["batch"] = block->batch;  // sequences: the LLM rows count their B x T new tokens
   }
   j["same_array"] = CompareJson(same, block);
   j["iso_area"] = CompareJson(iso, block);
@@ -313,17 +316,15 @@ std::string ComparisonTable(const Comparison& c) {
   const models::ArchSpec& base = c.base;
   std::string text = fmt::format("quasar compare: {} on {}\n", c.Network(), ArchLine(base));
   if (c.block && !c.block->JustTheBlock()) {
-    text += c.block->lm_head
-                ? fmt::format(
-                      "time to first token, tokens/s and energy/token: {}, one after another "
-                      "(the embedding is the first block's read of its input); the other rows: "
-                      "one block and the LM head\n",
-                      models::DecoderModelScope(*c.block))
-                : fmt::format(
-                      "time to first token, tokens/s and energy/token: {} blocks one after "
-                      "another (without the embedding and the LM head); the other rows: one "
-                      "block\n",
-                      c.block->blocks);
+    models::DecoderBlockConfig run = *c.block;  // what the other rows are for
+    run.blocks = 1;
+    text += fmt::format(
+        "time to first token, tokens/s and energy/token: {}{} one after another ({}); the other "
+        "rows: {}\n",
+        models::DecoderModelScope(*c.block), c.block->lm_head ? "," : "",
+        c.block->lm_head ? "the embedding is the first block's read of its input"
+                         : "without the embedding and the LM head",
+        models::DecoderModelScope(run));
   }
   if (c.fidelity_note) {
     text += *c.fidelity_note + "\n";

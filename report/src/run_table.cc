@@ -184,6 +184,8 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
     const sim::LlmMetrics m = sim::ComputeLlmMetrics(perf, b, a.clock_mhz * 1e6);
     const std::string blocks =
         models::DecoderModelScope(b) + (b.JustTheBlock() ? "" : ", one after another");
+    models::DecoderBlockConfig run = b;  // what the run itself holds
+    run.blocks = 1;
     // An infeasible run has no figures: "-" where they would be.
     auto figure = [&m](const char* spec, double v) {
       return m.ok ? fmt::format(fmt::runtime(spec), v) : std::string("-");
@@ -212,9 +214,7 @@ std::string RunTable(const compiler::Schedule& s, const sim::NetworkPerf& perf, 
         "time exceeds their compute and post-processing time{})\n",
         figure("{:.1f}", 100.0 * m.dram_bound_fraction),
         m.ok ? std::to_string(m.dram_bound_cycles) : std::string("-"),
-        b.JustTheBlock() ? ""
-        : b.lm_head      ? ", in one block and the LM head"
-                         : ", in one block");
+        b.JustTheBlock() ? "" : ", in " + models::DecoderModelScope(run));
   }
   const models::AreaBreakdown& ar = perf.area;
   const double area = ar.Total();

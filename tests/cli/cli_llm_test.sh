@@ -347,6 +347,23 @@ expect 2 "--batch must be in 1.." -- "$q" run --arch edge_32x32_os --net llama_b
   "${small[@]}" --batch 0
 expect 2 "--batch applies to the generated decoder blocks" -- "$q" run --arch edge_32x32_os \
   --net lenet5 --batch 2
+# The bound is the format's (2^40 elements a tensor, 2^50 MACs a layer), checked by name.
+expect 2 "--batch must be in 1.." -- "$q" run --arch edge_32x32_os --net llama_block \
+  --phase decode --context 4096 --batch 1000000
+expect 2 "--dims vocab=0: not a positive integer" -- "$q" run --arch edge_32x32_os \
+  --net llama_block "${small[@]/ffn=128/ffn=128,vocab=0}" --lm-head
+# compare records the batch its LLM rows count.
+expect 0 "" -- python3 -c '
+import csv, io, json, subprocess, sys
+out = subprocess.run(sys.argv[1:] + ["--format", "csv"], check=True, capture_output=True,
+                     text=True).stdout
+rows = list(csv.DictReader(io.StringIO(out)))
+assert rows and all(r["batch"] == "4" and r["lm_head"] == "0" for r in rows), rows
+j = json.loads(subprocess.run(sys.argv[1:] + ["--format", "json"], check=True,
+                              capture_output=True, text=True).stdout)
+assert j["batch"] == 4 and j["lm_head"] is False, (j["batch"], j["lm_head"])
+' "$q" compare --arch edge_32x32_os --net llama_block --phase decode --context 8 "${small[@]}" \
+  --precisions w8a8 --no-fidelity --batch 4
 
 # Prefill in query chunks (--query-chunks): chunk i's queries over positions [0, (i + 1) S / C)
 # only; the attention's MACs fall from S^2 to (S / C)^2 C (C + 1) / 2 per head, the rest stays.

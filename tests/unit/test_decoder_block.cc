@@ -366,7 +366,8 @@ TEST_CASE("a batch of B sequences is B sequences run alone, its weights read onc
                               (p == DecoderPhase::kPrefill ? "_s4" : "_l5") + "_b3_lm_head");
       // Every MAC B times; every weight once.
       CHECK(batch.TotalMacs() == B * one.TotalMacs());
-      REQUIRE(batch.layers.size() >= one.layers.size());
+      // The same layers, and in prefill the head's two reshapes around the last tokens' slice.
+      REQUIRE(batch.layers.size() == one.layers.size() + (p == DecoderPhase::kPrefill ? 2 : 0));
       for (const NetLayer& l : one.layers) {
         const NetLayer* lb = batch.FindLayer(l.name);
         REQUIRE(lb != nullptr);
@@ -405,6 +406,16 @@ TEST_CASE("a batch of B sequences is B sequences run alone, its weights read onc
   c.batch = 0;
   CHECK_THROWS_WITH(DecoderBlock(c),
                     Catch::Contains("batch must be in 1..") && Catch::Contains("got 0"));
+  // The largest batch stays within the format's limits; one more is refused by name, not by the
+  // parser's shape check.
+  c = Config(DecoderFamily::kLlama, DecoderPhase::kDecode, 0, 4096);
+  c.lm_head = true;
+  c.batch = MaxBatch(c);
+  CHECK(c.batch > 1);
+  CHECK_NOTHROW(DecoderBlock(c));
+  c.batch += 1;
+  CHECK_THROWS_WITH(DecoderBlock(c),
+                    Catch::Contains("batch must be in 1.." + std::to_string(c.batch - 1)));
 }
 
 TEST_CASE("a prefill block is causal: the first tokens' outputs ignore the later tokens",

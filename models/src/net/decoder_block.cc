@@ -12,10 +12,12 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
+#include "quasar/models/int128.h"
 #include "quasar/models/spec/geometry_reader.h"
 
 namespace quasar::models {
@@ -78,6 +80,9 @@ std::string Dims(const std::vector<int64_t>& v) {
   return s + "]";
 }
 
+// The block's output, which the model's end reads.
+constexpr const char* kBlockOutput = "mlp_residual";
+
 // The attention's shapes and permutations for a batch of B sequences: a leading axis of B when
 // B > 1, none when B = 1, so that a batch of one is exactly the unbatched block.
 class Batched {
@@ -119,13 +124,14 @@ class Writer {
     names_.push_back(name);
   }
   void Comment(const std::string& c) { text_ += "  # " + c + "\n"; }
-  const std::string& last() const { return names_.back(); }
+  const std::string& last() const { return names_.empty() ? none_ : names_.back(); }
   const std::string& text() const { return text_; }
   const std::vector<std::string>& names() const { return names_; }
 
  private:
   std::string text_;
   std::vector<std::string> names_;  // the layers written, in order
+  std::string none_;                // last() before any layer
 };
 
 std::string Num(double v) { return fmt::format("{}", v); }  // shortest round trip
@@ -184,16 +190,14 @@ void CheckConfig(const DecoderBlockConfig& c) {
     bad("kv_format", "applies to the decode phase (prefill reads no KV cache)",
         QuantCodeName(*c.kv_format));
   }
-  if (c.batch < 1 || c.batch > kMaxExtent / c.SequenceTokens()) {
-    bad("batch",
-        "must be in 1.." + std::to_string(kMaxExtent / c.SequenceTokens()) +
-            " (batch x new tokens at most " + std::to_string(kMaxExtent) + ")",
-        std::to_string(c.batch));
+  if (c.batch < 1 || c.batch > MaxBatch(c)) {
+    bad("batch", "must be in 1.." + std::to_string(MaxBatch(c)), std::to_string(c.batch));
   }
-  if (c.query_chunks < 1 ||
-      (c.query_chunks > 1 && (c.phase != DecoderPhase::kPrefill || c.seq % c.query_chunks != 0))) {
-    bad("query_chunks",
-        "must divide seq " + std::to_string(c.seq) + " in prefill (decode's one token is 1)",
+  if (c.query_chunks < 1 || (c.phase == DecoderPhase::kPrefill && c.seq % c.query_chunks != 0)) {
+    bad("query_chunks", "must divide seq " + std::to_string(c.seq), std::to_string(c.query_chunks));
+  }
+  if (c.query_chunks > 1 && c.phase != DecoderPhase::kPrefill) {
+    bad("query_chunks", "applies to prefill (decode's one new token sees every position)",
         std::to_string(c.query_chunks));
   }
   if (c.lm_head && (d.vocab < 1 || d.vocab > kMaxExtent)) {
@@ -201,11 +205,12 @@ void CheckConfig(const DecoderBlockConfig& c) {
   }
 }
 
-// The model's end after the last block's output `x` [B*T, hidden]: each sequence's last token
-// (a slice when T > 1; transformers' logits_to_keep = 1, the logits generation reads), the final
-// norm (Llama's `norm`, GPT-2's `ln_f`, their gain folded into the head as in the blocks) and the
-// LM head [B, hidden] x [vocab, hidden]^T, without a bias in both families.
-void ModelEnd(Writer* w, const DecoderBlockConfig& c, const std::string& x) {
+// The model's end after the last block's output kBlockOutput [B*T, hidden]: each sequence's last
+// token (a slice when T > 1; transformers' logits_to_keep = 1, the logits generation reads), the
+// final norm (Llama's `norm`, GPT-2's `ln_f`, their gain folded into the head as in the blocks) and
+// the LM head [B, hidden] x [vocab, hidden]^T, without a bias in both families.
+void ModelEnd(Writer* w, const DecoderBlockConfig& c) {
+  const std::string x = kBlockOutput;
   const bool llama = c.family == DecoderFamily::kLlama;
   const int64_t T = c.SequenceTokens(), B = c.batch;
   const std::string range = "start: " + std::to_string(T - 1) + ", end: " + std::to_string(T);
@@ -393,11 +398,12 @@ std::string Description(const DecoderBlockConfig& c) {
   if (c.phase == DecoderPhase::kDecode) {
     s += fmt::format(
         "The KV cache of {} tokens{} is read from DRAM (inputs past_key, stored transposed as "
-        "K^T [kv, d, L], and past_value [kv, L, d]) {}, once: the score and context matmuls "
+        "K^T [kv, d, L], and past_value [kv, L, d]{}) {}, once: the score and context matmuls "
         "are split into the cached positions (reading past_key and past_value) and the new "
         "token, the scores joined by a concat and the two contexts added, so the cache is "
         "never copied (the same MACs as over L + 1 positions). ",
         c.context, c.batch > 1 ? " per sequence" : "",
+        c.batch > 1 ? ", each with a leading axis of the batch" : "",
         (c.kv_format ? "stored in " + QuantCodeName(*c.kv_format) + " and converted to "
                      : std::string("at ")) +
             (c.kv_bits > 0 ? std::to_string(c.kv_bits) + "-bit precision"
@@ -406,7 +412,7 @@ std::string Description(const DecoderBlockConfig& c) {
   if (c.lm_head) {
     s += fmt::format(
         "Followed by the model's end, run once after all the blocks: the final norm and the LM "
-        "head (vocabulary {}) of the last new token. ",
+        "head (vocabulary {}) of each sequence's last new token. ",
         d.vocab);
   }
   if (c.phase == DecoderPhase::kDecode) {
@@ -489,7 +495,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
     w.Layer("mlp.gated", "mul", {"mlp.act_fn", "mlp.up_proj"});
     w.Layer("mlp.down_proj", "fully_connected", {},
             "out_features: " + std::to_string(d.hidden) + ", activation: none, bias: false");
-    w.Layer("mlp_residual", "add", {"mlp.down_proj", "attn_residual"});
+    w.Layer(kBlockOutput, "add", {"mlp.down_proj", "attn_residual"});
   } else {
     Norm(&w, "ln_1", "hidden_states", true, d.norm_epsilon);
     Attention(&w, c, "ln_1", "attn.", "attn.q_proj", "attn.k_proj", "attn.v_proj", "attn.c_proj");
@@ -501,10 +507,10 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
     w.Layer("mlp.act", "gelu", {"mlp.c_fc"}, "approximate: tanh");
     w.Layer("mlp.c_proj", "fully_connected", {},
             "out_features: " + std::to_string(d.hidden) + ", activation: none");
-    w.Layer("mlp_residual", "add", {"mlp.c_proj", "attn_residual"});
+    w.Layer(kBlockOutput, "add", {"mlp.c_proj", "attn_residual"});
   }
   if (c.lm_head) {
-    ModelEnd(&w, c, "mlp_residual");
+    ModelEnd(&w, c);
   }
   return y + w.text();
 }
@@ -518,8 +524,23 @@ std::vector<std::string> DecoderEndLayers(const DecoderBlockConfig& c) {
     return {};
   }
   Writer w;
-  ModelEnd(&w, c, "mlp_residual");
+  ModelEnd(&w, c);
   return w.names();
+}
+
+int64_t MaxBatch(const DecoderBlockConfig& c) {
+  const DecoderDims& d = c.dims;
+  const int128 T = c.SequenceTokens(), P = c.Positions(), H = d.heads, D = d.HeadDim();
+  // One sequence's largest tensor (the FFN's activations, the scores, a cache input, the logits)
+  // and largest layer (an FFN projection, the scores' matmul, the LM head); B multiplies each.
+  const int128 elements = std::max({T * std::max(d.hidden, d.ffn), H * T * P,
+                                    int128{d.kv_heads} * D * P, int128{c.lm_head ? d.vocab : 0}});
+  const int128 macs =
+      std::max({T * d.hidden * d.ffn, H * T * P * D, int128{c.lm_head ? d.hidden * d.vocab : 0}});
+  const int128 b =
+      std::min({int128{kMaxExtent} / T, (int128{1} << 40) / std::max<int128>(elements, 1),
+                (int128{1} << 50) / std::max<int128>(macs, 1)});
+  return static_cast<int64_t>(std::max<int128>(b, 1));
 }
 
 std::string DecoderModelScope(const DecoderBlockConfig& c) {

@@ -39,7 +39,7 @@ struct DecoderDims {
 // 4 * 768, layer_norm_epsilon 1e-5) or Llama 3 8B ("The Llama 3 Herd of Models", Meta 2024,
 // Table 3: model dimension 4096, FFN dimension 14336, 32 attention heads, 8 key/value heads, RoPE
 // base 500000; rms_norm_eps 1e-5 from its released config.json). Vocabularies: GPT-2's 50,257
-// tokens (Radford et al. 2019, Sec. 2.2), Llama 3 8B's 128,256 (vocab_size of its config.json).
+// tokens (Radford et al. 2019, Sec. 2.3), Llama 3 8B's 128,256 (vocab_size of its config.json).
 DecoderDims DefaultDecoderDims(DecoderFamily f);
 
 struct DecoderBlockConfig {
@@ -83,8 +83,12 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c);
 // The block parsed by ParseNetwork (precision not yet resolved with command-line options).
 NetworkSpec DecoderBlock(const DecoderBlockConfig& c);
 // The layers of the model's end that DecoderBlockYaml appends when c.lm_head is set, in order
-// (the last token's slice in prefill, the final norm's layers, `lm_head`); empty otherwise.
+// (in prefill the slice of each sequence's last token, with the reshapes around it for a batch;
+// the final norm's layers; `lm_head`); empty otherwise.
 std::vector<std::string> DecoderEndLayers(const DecoderBlockConfig& c);
+// The largest batch whose block keeps every tensor within 2^40 elements, every layer within
+// 2^50 MACs and every dimension within kMaxExtent (the network format's limits), at least 1.
+int64_t MaxBatch(const DecoderBlockConfig& c);
 // What the reports' LLM figures are for: "one block", "32 blocks", "32 blocks and the LM head".
 std::string DecoderModelScope(const DecoderBlockConfig& c);
 

@@ -16,7 +16,7 @@ namespace quasar::sim {
 struct LlmMetrics {
   bool ok = false;  // the run is feasible and has cycles: the figures below are set
   bool decode = false;
-  int64_t tokens = 0;                // new tokens the run produces K/V for: S, or 1 in decode
+  int64_t tokens = 0;                // new tokens the run produces K/V for: B x S, or B in decode
   int64_t blocks = 1;                // the model's decoder blocks, the run's block each
   bool model_end = false;            // the run holds the model's end, counted once
   int64_t end_cycles = 0;            // the model end's cycles (0 without it)
@@ -36,9 +36,9 @@ struct LlmMetrics {
 bool DramBound(const LayerPerf& l);
 
 // The metrics of a model of `blocks` blocks, each the run `perf` of a block that makes `tokens`
-// new tokens (decode: 1) at `clock_hz`, one after another: the blocks of a decoder have the same
-// shapes, and each waits for the one before. The layers named in `end_layers` (the model's end)
-// run once, after the blocks; every other layer once per block. `ok` false, and zeros but
+// new tokens (B x S; decode: B) at `clock_hz`, one after another: the blocks of a decoder have the
+// same shapes, and each waits for the one before. The layers named in `end_layers` (the model's
+// end) run once, after the blocks; every other layer once per block. `ok` false, and zeros but
 // `decode`, `tokens`, `blocks` and `model_end`, when the run is infeasible or has no cycles: the
 // reports print no figure then.
 LlmMetrics ComputeLlmMetrics(const NetworkPerf& perf, bool decode, int64_t tokens, double clock_hz,
