@@ -16,6 +16,7 @@
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
 #include "quasar/models/spec/geometry_reader.h"
+#include "quasar/models/tensor.h"
 
 namespace quasar::models {
 
@@ -67,14 +68,6 @@ DecoderDims DefaultDecoderDims(DecoderFamily f) {
 
 namespace {
 
-std::string Dims(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  }
-  return s + "]";
-}
-
 // The layer list, one flow mapping per line.
 class Writer {
  public:
@@ -102,7 +95,7 @@ class Writer {
   std::string text_, last_;
 };
 
-std::string Num(double v) { return fmt::format("{}", v); }  // shortest round trip
+std::string ShortestNum(double v) { return fmt::format("{}", v); }  // shortest round trip
 
 // A normalization of x over its last axis into a tensor named `name`, its gain (and GPT-2's
 // bias) folded into the projections that read it: W (g * n + b) = (W diag g) n + W b exactly.
@@ -115,7 +108,7 @@ void Norm(Writer* w, const std::string& name, const std::string& x, bool center,
     w->Layer(name + ".centered", "sub", {x, name + ".mean"});
     in = name + ".centered";
   }
-  w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + Num(eps));
+  w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + ShortestNum(eps));
 }
 
 void CheckConfig(const DecoderBlockConfig& c) {
@@ -173,23 +166,23 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   const std::string fc = std::string(", activation: none, bias: ") + (bias ? "true" : "false");
   const bool rope = llama;
   const std::string rope_keys =
-      "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
+      "base: " + ShortestNum(d.rope_base) + ", position_offset: " + std::to_string(P - T);
   w->Comment("projections: [T, hidden] x [hidden, out]^T");
   w->Layer(q_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(H * D) + fc);
   w->Layer(k_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
   w->Layer(v_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
   w->Comment("Q: [T, heads, d] -> [heads, T, d]" + std::string(rope ? " -> RoPE" : "") +
              " -> [kv, g*T, d]: each KV head's g query heads folded into M");
-  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + Dims({T, H, D}));
+  w->Layer(prefix + "query_heads", "reshape", {q_proj}, "shape: " + ShapeToString({T, H, D}));
   w->Layer(prefix + "query_t", "transpose", {}, "perm: [1, 0, 2]");
   if (rope) {
     w->Layer(prefix + "query_rope", "rotary_embedding", {}, rope_keys);
   }
-  w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + Dims({KV, g * T, D}));
+  w->Layer(prefix + "query_groups", "reshape", {}, "shape: " + ShapeToString({KV, g * T, D}));
   const std::string q = w->last();
   w->Comment("K: [T, kv, d] -> [kv, T, d]" + std::string(rope ? " -> RoPE" : "") +
              " -> K^T [kv, d, T]");
-  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + Dims({T, KV, D}));
+  w->Layer(prefix + "key_heads", "reshape", {k_proj}, "shape: " + ShapeToString({T, KV, D}));
   if (rope) {
     w->Layer(prefix + "key_t", "transpose", {}, "perm: [1, 0, 2]");
     w->Layer(prefix + "key_rope", "rotary_embedding", {}, rope_keys);
@@ -199,7 +192,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   }
   const std::string keys = w->last();
   w->Comment("V: [T, kv, d] -> [kv, T, d]");
-  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + Dims({T, KV, D}));
+  w->Layer(prefix + "value_heads", "reshape", {v_proj}, "shape: " + ShapeToString({T, KV, D}));
   w->Layer(prefix + "value_t", "transpose", {}, "perm: [1, 0, 2]");
   const std::string values = w->last();
   const std::string none = "activation: none";
@@ -222,7 +215,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     w->Layer(prefix + "scores", "matmul", {q, keys}, none);
   }
   w->Layer(prefix + "scores_scaled", "affine", {},
-           "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
+           "alpha: " + ShortestNum(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
   w->Layer(prefix + "probs", "softmax", {}, "axis: -1");
   if (decode) {
     const std::string L = std::to_string(P - T), end = std::to_string(P);
@@ -238,9 +231,9 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     w->Comment("context [kv, g*T, d] = P V -> [heads, T, d] -> [T, heads, d] -> [T, hidden]");
     w->Layer(prefix + "context", "matmul", {w->last(), values}, none);
   }
-  w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + Dims({H, T, D}));
+  w->Layer(prefix + "context_heads", "reshape", {}, "shape: " + ShapeToString({H, T, D}));
   w->Layer(prefix + "context_t", "transpose", {}, "perm: [1, 0, 2]");
-  w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({T, H * D}));
+  w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + ShapeToString({T, H * D}));
   w->Layer(out_proj, "fully_connected", {}, "out_features: " + std::to_string(d.hidden) + fc);
 }
 
@@ -302,13 +295,13 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
                 "2.3 (pre-LayerNorm) and GPT-2 small (768 wide, 12 heads, FFN 3072); names: "
                 "transformers GPT2Block") +
        "\"\n";
-  y += "inputs:\n  - {name: hidden_states, shape: " + Dims({T, d.hidden}) + "}\n";
+  y += "inputs:\n  - {name: hidden_states, shape: " + ShapeToString({T, d.hidden}) + "}\n";
   if (c.phase == DecoderPhase::kDecode) {
     const std::string prec =
         (c.kv_bits > 0 ? ", precision: {bits: " + std::to_string(c.kv_bits) + "}" : "") +
         (c.kv_format ? ", storage: " + QuantCodeName(*c.kv_format) : "");
-    y += "  - {name: past_key, shape: " + Dims({KV, D, L}) + prec + "}\n";
-    y += "  - {name: past_value, shape: " + Dims({KV, L, D}) + prec + "}\n";
+    y += "  - {name: past_key, shape: " + ShapeToString({KV, D, L}) + prec + "}\n";
+    y += "  - {name: past_value, shape: " + ShapeToString({KV, L, D}) + prec + "}\n";
   }
   y += "layers:\n";
   Writer w;
