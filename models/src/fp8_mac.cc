@@ -5,17 +5,10 @@
 #include <string>
 
 #include "quasar/models/error.h"
+#include "small_float_fields.h"
 
 namespace quasar::models {
 namespace {
-
-uint32_t ExponentField(const SmallFloatFormat& f, uint32_t code) {
-  return (code >> f.mantissa_bits) & ((1u << f.exponent_bits) - 1);
-}
-
-uint32_t MantissaField(const SmallFloatFormat& f, uint32_t code) {
-  return code & ((1u << f.mantissa_bits) - 1);
-}
 
 // The largest exponent field of a finite code: all ones is reserved for infinities and NaN in
 // an IEEE-style format (E5M2); in E4M3 it still holds finite codes (all but S.1111.111).

@@ -14,7 +14,7 @@ namespace quasar::models {
 namespace {
 
 // MX v1.0, concrete MX-compliant formats: block size 32, scale E8M0, and the element type.
-const std::vector<MxFormat> kFormats = {
+const std::vector<MxFormat> kMxFormats = {
     {"mxfp8_e4m3", "fp8_e4m3", 32}, {"mxfp8_e5m2", "fp8_e5m2", 32}, {"mxfp6_e2m3", "fp6_e2m3", 32},
     {"mxfp6_e3m2", "fp6_e3m2", 32}, {"mxfp4_e2m1", "fp4_e2m1", 32}, {"mxint8", nullptr, 32},
 };
@@ -32,19 +32,19 @@ int FloorLog2(double positive) {
 }
 
 // The element's small-float row (f.element must be set): found by name once per row of
-// kFormats, whose encoders and decoders run per element; a format made elsewhere (a test's) is
+// kMxFormats, whose encoders and decoders run per element; a format made elsewhere (a test's) is
 // looked up each time.
 const SmallFloatFormat& ElementOf(const MxFormat& f) {
   static const std::vector<const SmallFloatFormat*> rows = [] {
     std::vector<const SmallFloatFormat*> r;
-    for (const MxFormat& m : kFormats) {
+    for (const MxFormat& m : kMxFormats) {
       r.push_back(m.element != nullptr ? &FindSmallFloat(m.element) : nullptr);
     }
     return r;
   }();
   const std::less<const MxFormat*> before;
-  if (!before(&f, kFormats.data()) && before(&f, kFormats.data() + kFormats.size())) {
-    return *rows[static_cast<size_t>(&f - kFormats.data())];
+  if (!before(&f, kMxFormats.data()) && before(&f, kMxFormats.data() + kMxFormats.size())) {
+    return *rows[static_cast<size_t>(&f - kMxFormats.data())];
   }
   return FindSmallFloat(f.element);
 }
@@ -83,10 +83,10 @@ uint32_t EncodeE8m0(int shared_exp) {
   return static_cast<uint32_t>(shared_exp + kE8m0Bias);
 }
 
-const std::vector<MxFormat>& MxFormats() { return kFormats; }
+const std::vector<MxFormat>& MxFormats() { return kMxFormats; }
 
 const MxFormat& FindMxFormat(const std::string& name) {
-  return FindNamedRowOrThrow(kFormats, name, "MX format");
+  return FindNamedRowOrThrow(kMxFormats, name, "MX format");
 }
 
 int MxElementBits(const MxFormat& f) {

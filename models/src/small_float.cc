@@ -6,6 +6,7 @@
 
 #include "named_rows.h"
 #include "quasar/models/error.h"
+#include "small_float_fields.h"
 
 namespace quasar::models {
 namespace {
@@ -17,21 +18,13 @@ constexpr const char* kMx = "OCP Microscaling Formats (MX) Specification v1.0, 2
 // E4M3: no infinities, NaN only S.1111.111, max S.1111.110 = 2^8 * 1.75 = 448.
 // E5M2: IEEE-like, max S.11110.11 = 2^15 * 1.75 = 57344.
 // E2M3: max 2^2 * 1.875 = 7.5; E3M2: max 2^4 * 1.75 = 28; E2M1: max 2^2 * 1.5 = 6.
-const std::vector<SmallFloatFormat> kFormats = {
+const std::vector<SmallFloatFormat> kSmallFloatFormats = {
     {"fp8_e4m3", 4, 3, 7, false, NanCodes::kAllOnes, 448.0, kOfp8},
     {"fp8_e5m2", 5, 2, 15, true, NanCodes::kIeee, 57344.0, kOfp8},
     {"fp6_e2m3", 2, 3, 1, false, NanCodes::kNone, 7.5, kMx},
     {"fp6_e3m2", 3, 2, 3, false, NanCodes::kNone, 28.0, kMx},
     {"fp4_e2m1", 2, 1, 1, false, NanCodes::kNone, 6.0, kMx},
 };
-
-uint32_t ExponentField(const SmallFloatFormat& f, uint32_t code) {
-  return (code >> f.mantissa_bits) & ((1u << f.exponent_bits) - 1);
-}
-
-uint32_t MantissaField(const SmallFloatFormat& f, uint32_t code) {
-  return code & ((1u << f.mantissa_bits) - 1);
-}
 
 uint32_t AllOnesExponent(const SmallFloatFormat& f) { return (1u << f.exponent_bits) - 1; }
 
@@ -88,10 +81,10 @@ const SmallFloatFormat& Fp16Format() {
   return f;
 }
 
-const std::vector<SmallFloatFormat>& SmallFloatFormats() { return kFormats; }
+const std::vector<SmallFloatFormat>& SmallFloatFormats() { return kSmallFloatFormats; }
 
 const SmallFloatFormat& FindSmallFloat(const std::string& name) {
-  return FindNamedRowOrThrow(kFormats, name, "small floating-point format");
+  return FindNamedRowOrThrow(kSmallFloatFormats, name, "small floating-point format");
 }
 
 bool IsNan(const SmallFloatFormat& f, uint32_t code) {

@@ -19,6 +19,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
 #include "quasar/models/spec/geometry_reader.h"
+#include "quasar/models/tensor.h"
 
 namespace quasar::models {
 
@@ -72,14 +73,6 @@ DecoderDims DefaultDecoderDims(DecoderFamily f) {
 
 namespace {
 
-std::string Dims(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += (i ? ", " : "") + std::to_string(v[i]);
-  }
-  return s + "]";
-}
-
 // The block's output, which the model's end reads.
 constexpr const char* kBlockOutput = "mlp_residual";
 
@@ -90,14 +83,14 @@ class Batched {
   explicit Batched(int64_t b) : b_(b) {}
   std::string Shape(std::vector<int64_t> v) const {
     if (b_ > 1) v.insert(v.begin(), b_);
-    return Dims(v);
+    return ShapeToString(v);
   }
   std::string Perm(std::vector<int64_t> p) const {
     if (b_ > 1) {
       for (int64_t& a : p) ++a;
       p.insert(p.begin(), 0);
     }
-    return Dims(p);
+    return ShapeToString(p);
   }
 
  private:
@@ -134,7 +127,7 @@ class Writer {
   std::string none_;                // last() before any layer
 };
 
-std::string Num(double v) { return fmt::format("{}", v); }  // shortest round trip
+std::string ShortestNum(double v) { return fmt::format("{}", v); }  // shortest round trip
 
 // A normalization of x over its last axis into a tensor named `name`, its gain (and GPT-2's
 // bias) folded into the projections that read it: W (g * n + b) = (W diag g) n + W b exactly.
@@ -147,7 +140,7 @@ void Norm(Writer* w, const std::string& name, const std::string& x, bool center,
     w->Layer(name + ".centered", "sub", {x, name + ".mean"});
     in = name + ".centered";
   }
-  w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + Num(eps));
+  w->Layer(name, "rms_norm", {in}, "axis: -1, epsilon: " + ShortestNum(eps));
 }
 
 void CheckConfig(const DecoderBlockConfig& c) {
@@ -221,9 +214,9 @@ void ModelEnd(Writer* w, const DecoderBlockConfig& c) {
     w->Layer("last_token", "slice", {x}, "axis: 0, " + range);
     last = w->last();
   } else if (T > 1) {
-    w->Layer("sequences", "reshape", {x}, "shape: " + Dims({B, T, c.dims.hidden}));
+    w->Layer("sequences", "reshape", {x}, "shape: " + ShapeToString({B, T, c.dims.hidden}));
     w->Layer("last_token", "slice", {}, "axis: 1, " + range);
-    w->Layer("last_tokens", "reshape", {}, "shape: " + Dims({B, c.dims.hidden}));
+    w->Layer("last_tokens", "reshape", {}, "shape: " + ShapeToString({B, c.dims.hidden}));
     last = w->last();
   }
   Norm(w, llama ? "norm" : "ln_f", last, !llama, c.dims.norm_epsilon);
@@ -262,7 +255,7 @@ void CausalChunks(Writer* w, const DecoderBlockConfig& c, const std::string& pre
     }
     w->Layer(chunk + "scores", "matmul", {chunk + "query_groups", k}, none);
     w->Layer(chunk + "scores_scaled", "affine", {},
-             "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
+             "alpha: " + ShortestNum(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
     w->Layer(chunk + "probs", "softmax", {},
              "axis: -1, causal: true, position_offset: " + first +
                  ", query_period: " + std::to_string(Tc));
@@ -303,7 +296,7 @@ void WholeAttention(Writer* w, const DecoderBlockConfig& c, const std::string& p
     w->Layer(prefix + "scores", "matmul", {q, keys}, none);
   }
   w->Layer(prefix + "scores_scaled", "affine", {},
-           "alpha: " + Num(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
+           "alpha: " + ShortestNum(1.0 / std::sqrt(static_cast<double>(D))) + ", beta: 0");
   // Prefill: row j*T + t of a KV head's scores is query head j's token t (query_period T), at
   // position t. Decode: the new token at position L sees all L + 1 positions, no mask.
   w->Layer(prefix + "probs", "softmax", {},
@@ -341,7 +334,7 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
   const std::string fc = std::string(", activation: none, bias: ") + (bias ? "true" : "false");
   const bool rope = llama;
   const std::string rope_keys =
-      "base: " + Num(d.rope_base) + ", position_offset: " + std::to_string(P - T);
+      "base: " + ShortestNum(d.rope_base) + ", position_offset: " + std::to_string(P - T);
   w->Comment("projections: [T, hidden] x [hidden, out]^T");
   w->Layer(q_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(H * D) + fc);
   w->Layer(k_proj, "fully_connected", {x_norm}, "out_features: " + std::to_string(KV * D) + fc);
@@ -380,7 +373,8 @@ void Attention(Writer* w, const DecoderBlockConfig& c, const std::string& x_norm
     WholeAttention(w, c, prefix, q, keys, values);
   }
   w->Layer(prefix + "context_t", "transpose", {}, "perm: " + bt.Perm({1, 0, 2}));
-  w->Layer(prefix + "context_merged", "reshape", {}, "shape: " + Dims({c.batch * T, H * D}));
+  w->Layer(prefix + "context_merged", "reshape", {},
+           "shape: " + ShapeToString({c.batch * T, H * D}));
   w->Layer(out_proj, "fully_connected", {}, "out_features: " + std::to_string(d.hidden) + fc);
 }
 
@@ -466,7 +460,7 @@ std::string DecoderBlockYaml(const DecoderBlockConfig& c) {
                 "2.3 (pre-LayerNorm) and GPT-2 small (768 wide, 12 heads, FFN 3072); names: "
                 "transformers GPT2Block") +
        "\"\n";
-  y += "inputs:\n  - {name: hidden_states, shape: " + Dims({c.Tokens(), d.hidden}) + "}\n";
+  y += "inputs:\n  - {name: hidden_states, shape: " + ShapeToString({c.Tokens(), d.hidden}) + "}\n";
   if (c.phase == DecoderPhase::kDecode) {
     const std::string prec =
         (c.kv_bits > 0 ? ", precision: {bits: " + std::to_string(c.kv_bits) + "}" : "") +

@@ -7,13 +7,14 @@
 #include <sstream>
 #include <vector>
 
+#include "../ascii_lower.h"
 #include "quasar/models/spec/geometry_reader.h"
 #include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
 
-std::string Trim(const std::string& s) {
+std::string TrimSpace(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) {
     ++b;
@@ -29,19 +30,12 @@ std::vector<std::string> SplitRow(const std::string& line) {
   std::stringstream in(line);
   std::string cell;
   while (std::getline(in, cell, ',')) {
-    cells.push_back(Trim(cell));
+    cells.push_back(TrimSpace(cell));
   }
   while (!cells.empty() && cells.back().empty()) {  // SCALE-Sim's trailing comma
     cells.pop_back();
   }
   return cells;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
 }
 
 }  // namespace
@@ -66,13 +60,14 @@ NetworkSpec ParseScaleSimCsv(const std::string& text, const std::string& where,
     const std::string at = "line " + std::to_string(line_no);
     if (!have_header) {
       have_header = true;
-      const std::string h = cells.size() > 1 ? Lower(cells[1]) : "";
-      gemm = cells.size() == 4 && h == "m" && Lower(cells[2]) == "n" && Lower(cells[3]) == "k";
+      const std::string h = cells.size() > 1 ? AsciiLower(cells[1]) : "";
+      gemm = cells.size() == 4 && h == "m" && AsciiLower(cells[2]) == "n" &&
+             AsciiLower(cells[3]) == "k";
       if (!gemm && h.find("ifmap") == std::string::npos) {
         errors.Add(at,
                    "expected a SCALE-Sim header (\"Layer name, IFMAP Height, ...\" or "
                    "\"Layer, M, N, K\"), got '" +
-                       Trim(line) + "'");
+                       TrimSpace(line) + "'");
         break;
       }
       continue;

@@ -32,10 +32,6 @@ struct Fusion {
   NetLayer fused;              // inputs and keys; name and shape come from `last`
 };
 
-bool IsLastAxis(int64_t axis, const Shape& x) {
-  return axis == -1 || axis == static_cast<int64_t>(x.size()) - 1;
-}
-
 // A two-input mul reading `a` and `b`, in either order.
 bool Reads(const NetLayer& l, const std::string& a, const std::string& b) {
   return l.inputs.size() == 2 &&

@@ -16,10 +16,6 @@
 namespace quasar::models::onnx_import {
 namespace {
 
-bool IsLastAxis(int64_t axis, const Shape& x) {
-  return axis == -1 || axis == static_cast<int64_t>(x.size()) - 1;
-}
-
 // A constant layer of shape [n] read only by `reader`.
 bool IsVector(const Readers& r, const std::string& name, int64_t n) {
   const NetLayer* c = r.Layer(name);

@@ -81,6 +81,11 @@ int FuseUntilNone(NetworkSpec* net, TryFuse try_fuse) {
   return fused;
 }
 
+// Whether `axis` (as an ONNX attribute: -1 counts from the end) is the last axis of `x`.
+inline bool IsLastAxis(int64_t axis, const Shape& x) {
+  return axis == -1 || axis == static_cast<int64_t>(x.size()) - 1;
+}
+
 inline const Shape* ShapeOf(const NetworkSpec& net, const Readers& r, const std::string& tensor) {
   if (const NetLayer* l = r.Layer(tensor)) {
     return &l->output_shape;

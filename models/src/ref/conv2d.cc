@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "kernel_checks.h"
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
 #include "quasar/models/memory_limit.h"
@@ -17,12 +18,6 @@ struct ConvShape {
   int64_t groups, og;       // groups, C_out per group
   int64_t ho, wo;           // output
 };
-
-void Require(bool ok, const std::string& message) {
-  if (!ok) {
-    throw InputError(message);
-  }
-}
 
 ConvShape CheckShapes(const IntTensor& x, const IntTensor& w, const std::vector<int32_t>& bias,
                       const IntConvParams& p, bool depthwise) {

@@ -8,7 +8,7 @@
 namespace quasar::models {
 namespace {
 
-void Require(bool ok, const std::string& message) {
+void RequireConvTranspose(bool ok, const std::string& message) {
   if (!ok) {
     throw InputError("conv_transpose2d: " + message);
   }
@@ -22,34 +22,34 @@ int64_t ConvTransposeOutputSize(int64_t in, int64_t kernel, int64_t stride, int6
 }
 
 Shape ConvTranspose2dOutputShape(const Shape& x, const Shape& w, const Conv2dGeometry& g) {
-  Require(x.size() == 4, "input must be NCHW (rank 4), got shape " + ShapeToString(x));
-  Require(w.size() == 4, "weights must be [C_out, C_in/groups, KH, KW], got shape " +
-                             ShapeToString(w));
-  Require(g.stride_h >= 1 && g.stride_w >= 1, "stride must be >= 1");
-  Require(g.dilation_h >= 1 && g.dilation_w >= 1, "dilation must be >= 1");
-  Require(g.pad_top >= 0 && g.pad_left >= 0 && g.pad_bottom >= 0 && g.pad_right >= 0,
-          "padding must be >= 0");
-  Require(g.groups >= 1, "groups must be >= 1, got " + std::to_string(g.groups));
-  Require(x[1] % g.groups == 0 && w[0] % g.groups == 0,
-          "groups " + std::to_string(g.groups) + " must divide the input channels (" +
-              std::to_string(x[1]) + ") and the output channels (" + std::to_string(w[0]) + ")");
-  Require(w[1] == x[1] / g.groups, "weights " + ShapeToString(w) +
-                                       " need dim 1 = C_in/groups = " +
-                                       std::to_string(x[1] / g.groups) + " for input " +
-                                       ShapeToString(x));
+  RequireConvTranspose(x.size() == 4, "input must be NCHW (rank 4), got shape " + ShapeToString(x));
+  RequireConvTranspose(
+      w.size() == 4, "weights must be [C_out, C_in/groups, KH, KW], got shape " + ShapeToString(w));
+  RequireConvTranspose(g.stride_h >= 1 && g.stride_w >= 1, "stride must be >= 1");
+  RequireConvTranspose(g.dilation_h >= 1 && g.dilation_w >= 1, "dilation must be >= 1");
+  RequireConvTranspose(g.pad_top >= 0 && g.pad_left >= 0 && g.pad_bottom >= 0 && g.pad_right >= 0,
+                       "padding must be >= 0");
+  RequireConvTranspose(g.groups >= 1, "groups must be >= 1, got " + std::to_string(g.groups));
+  RequireConvTranspose(x[1] % g.groups == 0 && w[0] % g.groups == 0,
+                       "groups " + std::to_string(g.groups) + " must divide the input channels (" +
+                           std::to_string(x[1]) + ") and the output channels (" +
+                           std::to_string(w[0]) + ")");
+  RequireConvTranspose(w[1] == x[1] / g.groups,
+                       "weights " + ShapeToString(w) + " need dim 1 = C_in/groups = " +
+                           std::to_string(x[1] / g.groups) + " for input " + ShapeToString(x));
   // Operators.md, ConvTranspose: output_padding must be below the stride or the dilation.
-  Require(g.output_pad_h >= 0 && g.output_pad_w >= 0 &&
-              (g.output_pad_h < g.stride_h || g.output_pad_h < g.dilation_h) &&
-              (g.output_pad_w < g.stride_w || g.output_pad_w < g.dilation_w),
-          "output_padding (" + std::to_string(g.output_pad_h) + ", " +
-              std::to_string(g.output_pad_w) + ") must be >= 0 and below the stride or the " +
-              "dilation");
+  RequireConvTranspose(g.output_pad_h >= 0 && g.output_pad_w >= 0 &&
+                           (g.output_pad_h < g.stride_h || g.output_pad_h < g.dilation_h) &&
+                           (g.output_pad_w < g.stride_w || g.output_pad_w < g.dilation_w),
+                       "output_padding (" + std::to_string(g.output_pad_h) + ", " +
+                           std::to_string(g.output_pad_w) +
+                           ") must be >= 0 and below the stride or the " + "dilation");
   const int64_t ho = ConvTransposeOutputSize(x[2], w[2], g.stride_h, g.pad_top, g.pad_bottom,
                                              g.dilation_h, g.output_pad_h);
   const int64_t wo = ConvTransposeOutputSize(x[3], w[3], g.stride_w, g.pad_left, g.pad_right,
                                              g.dilation_w, g.output_pad_w);
-  Require(ho >= 1 && wo >= 1, "output would be empty for input " + ShapeToString(x) +
-                                  " and weights " + ShapeToString(w));
+  RequireConvTranspose(ho >= 1 && wo >= 1, "output would be empty for input " + ShapeToString(x) +
+                                               " and weights " + ShapeToString(w));
   return {x[0], w[0], ho, wo};
 }
 
@@ -61,12 +61,12 @@ Tensor<int64_t> ConvTranspose2dAccumulate(const IntTensor& x, const IntTensor& w
   const int64_t n_batch = x.dim(0), c_in = x.dim(1), h = x.dim(2), wd = x.dim(3);
   const int64_t c_out = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
   const int64_t og = c_out / g.groups, ho = out_shape[2], wo = out_shape[3];
-  Require(bias.empty() || static_cast<int64_t>(bias.size()) == c_out,
-          "bias has " + std::to_string(bias.size()) + " entries, expected " +
-              std::to_string(c_out));
-  Require(p.weight_zero_points.size() == 1 ||
-              static_cast<int64_t>(p.weight_zero_points.size()) == c_out,
-          "weight zero points: expected 1 or " + std::to_string(c_out) + " entries");
+  RequireConvTranspose(
+      bias.empty() || static_cast<int64_t>(bias.size()) == c_out,
+      "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(c_out));
+  RequireConvTranspose(p.weight_zero_points.size() == 1 ||
+                           static_cast<int64_t>(p.weight_zero_points.size()) == c_out,
+                       "weight zero points: expected 1 or " + std::to_string(c_out) + " entries");
   Tensor<int64_t> out(out_shape);
   int64_t overflow_events = 0;
   for (int64_t n = 0; n < n_batch; ++n) {
@@ -115,9 +115,9 @@ FloatTensor FloatConvTranspose2d(const FloatTensor& x, const FloatTensor& w,
   const int64_t n_batch = x.dim(0), c_in = x.dim(1), h = x.dim(2), wd = x.dim(3);
   const int64_t c_out = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
   const int64_t og = c_out / g.groups, ho = out_shape[2], wo = out_shape[3];
-  Require(bias.empty() || static_cast<int64_t>(bias.size()) == c_out,
-          "bias has " + std::to_string(bias.size()) + " entries, expected " +
-              std::to_string(c_out));
+  RequireConvTranspose(
+      bias.empty() || static_cast<int64_t>(bias.size()) == c_out,
+      "bias has " + std::to_string(bias.size()) + " entries, expected " + std::to_string(c_out));
   // Accumulate in double, then add the bias, so the result does not depend on the order.
   std::vector<double> acc(static_cast<size_t>(NumElements(out_shape)), 0.0);
   for (int64_t n = 0; n < n_batch; ++n) {

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <string>
 
+#include "kernel_checks.h"
 #include "quasar/models/error.h"
 #include "quasar/models/ref/gemm.h"
 
 namespace quasar::models {
 namespace {
-
-void Require(bool ok, const std::string& message) {
-  if (!ok) {
-    throw InputError(message);
-  }
-}
 
 // dst[i] += w * src[i] for i in [0, n). The body runs in fixed blocks of 8 (then 4) so that GCC
 // vectorizes it even at -O2, whose cost model only vectorizes loops with a trip count known to be a
@@ -150,10 +145,6 @@ FloatTensor ConvImpl(const FloatTensor& x, const FloatTensor& w, const std::vect
   }
   return out;
 }
-
-struct PoolShape {
-  int64_t n, c, h, w, ho, wo;
-};
 
 // The checks of the integer pooling kernels (pool_add.cc), with the same messages.
 PoolShape CheckPool(const FloatTensor& x, const PoolParams& p) {

@@ -4,17 +4,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "kernel_checks.h"
 #include "quasar/models/error.h"
 #include "quasar/models/int128.h"
 
 namespace quasar::models {
 namespace {
-
-void Require(bool ok, const std::string& message) {
-  if (!ok) {
-    throw InputError(message);
-  }
-}
 
 int32_t ZeroPoint(const std::vector<int32_t>& zps, int64_t i) {
   return zps.size() == 1 ? zps[0] : zps[static_cast<size_t>(i)];

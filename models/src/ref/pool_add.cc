@@ -4,14 +4,11 @@
 #include <limits>
 #include <string>
 
+#include "kernel_checks.h"
 #include "quasar/models/error.h"
 
 namespace quasar::models {
 namespace {
-
-struct PoolShape {
-  int64_t n, c, h, w, ho, wo;
-};
 
 PoolShape CheckPool(const IntTensor& x, const PoolParams& p) {
   const Conv2dGeometry& g = p.geometry;

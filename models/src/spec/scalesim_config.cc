@@ -9,22 +9,17 @@
 #include <utility>
 #include <vector>
 
+#include "../ascii_lower.h"
 #include "quasar/models/error.h"
 #include "quasar/models/text_file.h"
 
 namespace quasar::models {
 namespace {
 
-std::string Trim(const std::string& s) {
+std::string TrimBlanks(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // section -> lower-cased key -> value.
@@ -35,7 +30,7 @@ Ini ParseIni(const std::string& text, ErrorList* errors) {
   std::istringstream in(text);
   std::string line, section;
   for (int n = 1; std::getline(in, line); ++n) {
-    const std::string t = Trim(line);
+    const std::string t = TrimBlanks(line);
     const std::string at = "line " + std::to_string(n);
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     if (t.front() == '[') {
@@ -43,7 +38,7 @@ Ini ParseIni(const std::string& text, ErrorList* errors) {
         errors->Add(at, "a section header must end with ']', got '" + t + "'");
         continue;
       }
-      section = Trim(t.substr(1, t.size() - 2));
+      section = TrimBlanks(t.substr(1, t.size() - 2));
       if (ini.count(section) > 0) errors->Add(at, "section [" + section + "] appears twice");
       ini[section];
       continue;
@@ -54,11 +49,11 @@ Ini ParseIni(const std::string& text, ErrorList* errors) {
                                       : "expected 'key: value' or 'key = value', got '" + t + "'");
       continue;
     }
-    const std::string key = Lower(Trim(t.substr(0, sep)));
+    const std::string key = AsciiLower(TrimBlanks(t.substr(0, sep)));
     if (ini[section].count(key) > 0) {
       errors->Add(at, "[" + section + "] " + key + " appears twice");
     }
-    ini[section][key] = Trim(t.substr(sep + 1));
+    ini[section][key] = TrimBlanks(t.substr(sep + 1));
   }
   return ini;
 }
@@ -71,7 +66,7 @@ const std::string* Get(const Ini& ini, const std::string& section, const std::st
     errors->Add("[" + section + "]", "missing section (needed for " + key + ")");
     return nullptr;
   }
-  const auto k = s->second.find(Lower(key));
+  const auto k = s->second.find(AsciiLower(key));
   if (k == s->second.end()) {
     errors->Add("[" + section + "] " + key, "missing key");
     return nullptr;
@@ -141,7 +136,7 @@ ArchSpec ParseScaleSimConfig(const std::string& text, const std::string& where) 
       std::string item;
       int64_t smallest = 0;
       while (std::getline(in, item, ',')) {
-        const int64_t b = ParseInteger(Trim(item)).value_or(0);
+        const int64_t b = ParseInteger(TrimBlanks(item)).value_or(0);
         if (b < 1) {
           errors.Add(
               "[" + arch + "] Bandwidth",

@@ -17,8 +17,8 @@ GemmDims ConvGemm(const NetLayer& l, const NetworkSpec& net) {
   return {groups, y[0] * y[2] * y[3], (x[1] / groups) * l.kernel_h * l.kernel_w, y[1] / groups};
 }
 
-bool ConvShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
-               int128* macs) {
+bool Conv2dShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e, Shape* out,
+                 int128* macs) {
   using namespace shape;
   const Shape& x = *in[0];
   if (!NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
@@ -52,7 +52,7 @@ std::vector<OpDef> ConvOps() {
   depthwise.push_back("multiplier");
   std::vector<OpDef> ops = {
       {NetOp::kConv2d, "conv2d", conv, true, false, OpLowering::kGemm, ConvGemm,
-       RequantizeEvents, ConvShape,
+       RequantizeEvents, Conv2dShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
           const FloatLayerParams* p) { return FloatConv2d(*in[0], p->weights, p->bias, l.geometry); },
        [](const NetLayer&, const NetworkSpec&, const std::map<std::string, QuantParams>&,
@@ -65,7 +65,7 @@ std::vector<OpDef> ConvOps() {
        },
        nullptr, WithWeights},
       {NetOp::kDepthwiseConv2d, "depthwise_conv2d", depthwise, true, false, OpLowering::kGemm,
-       ConvGemm, RequantizeEvents, ConvShape,
+       ConvGemm, RequantizeEvents, Conv2dShape,
        [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
           const FloatLayerParams* p) {
          return FloatDepthwiseConv2d(*in[0], p->weights, p->bias, l.geometry);

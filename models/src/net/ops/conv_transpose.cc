@@ -20,8 +20,8 @@ GemmDims TransposedGemm(const NetLayer& l, const NetworkSpec& net) {
   return {groups, y[0] * y[2] * y[3], (x[1] / groups) * l.kernel_h * l.kernel_w, y[1] / groups};
 }
 
-bool TransposedShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
-                     Shape* out, int128* macs) {
+bool ConvTransposeShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErrors& e,
+                        Shape* out, int128* macs) {
   using namespace shape;
   const Shape& x = *in[0];
   if (!NeedRank(*l, x, 4, "[N, C, H, W]", e)) {
@@ -51,7 +51,7 @@ std::vector<OpDef> ConvTransposeOps() {
   std::vector<std::string> keys = WeightedConvKeys();
   keys.insert(keys.end(), {"out_channels", "groups", "output_padding"});
   OpDef d{NetOp::kConvTranspose2d, "conv_transpose2d", keys, true, false, OpLowering::kGemm,
-          TransposedGemm, RequantizeEvents, TransposedShape,
+          TransposedGemm, RequantizeEvents, ConvTransposeShape,
           [](const NetLayer& l, const std::vector<const FloatTensor*>& in,
              const FloatLayerParams* p) {
             return FloatConvTranspose2d(*in[0], p->weights, p->bias, l.geometry);

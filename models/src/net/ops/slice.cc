@@ -12,7 +12,7 @@ namespace {
 
 // [begin, end) of the axis after ONNX's rules: negative indices count from the end, then both
 // clamp to [0, extent].
-std::pair<int64_t, int64_t> Range(const NetLayer& l, int64_t extent) {
+std::pair<int64_t, int64_t> SliceRange(const NetLayer& l, int64_t extent) {
   auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + extent : v, 0, extent); };
   return {clamp(l.start), clamp(l.end)};
 }
@@ -24,7 +24,7 @@ bool SliceShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
     return false;
   }
   const size_t axis = shape::AxisIndex(l->axis, x.size());
-  const auto [b, f] = Range(*l, x[axis]);
+  const auto [b, f] = SliceRange(*l, x[axis]);
   if (f <= b) {
     e.Add("end", "the slice [" + shape::Num(l->start) + ", " + shape::Num(l->end) + ") of axis " +
                      shape::Num(static_cast<int64_t>(axis)) + " (extent " + shape::Num(x[axis]) +
@@ -39,7 +39,7 @@ bool SliceShape(NetLayer* l, const std::vector<const Shape*>& in, const LayerErr
 template <typename T>
 Tensor<T> SliceOf(const NetLayer& l, const Tensor<T>& x) {
   const size_t axis = shape::AxisIndex(l.axis, x.shape.size());
-  const auto [b, f] = Range(l, x.shape[axis]);
+  const auto [b, f] = SliceRange(l, x.shape[axis]);
   const auto [outer, n, inner] = shape::SplitAt(x.shape, axis);
   Tensor<T> y(l.output_shape);
   int64_t at = 0;
