@@ -8,6 +8,12 @@ namespace quasar::sim {
 
 void Backend::Check(const models::ArchSpec&, const RunOptions&) const {}
 
+void Backend::RunOnArray(
+    const models::ArchSpec& arch, const RunOptions&,
+    const std::function<void(cycle::ArrayIf&, const cycle::ArrayWidths&)>&) const {
+  throw InputError("the " + Title(arch) + " has no PE array to run a GEMM on");
+}
+
 void RequireQuasarConventions(const models::ArchSpec& arch, const std::string& backend) {
   if (arch.conventions != models::Conventions::kQuasar) {
     throw InputError(arch.file + ": conventions: " + models::ConventionsName(arch.conventions) +

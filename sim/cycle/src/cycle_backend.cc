@@ -1,7 +1,9 @@
 // The cycle model behind the Backend interface.
 
 #include "quasar/models/error.h"
+#include "quasar/sim/cycle/cpp_array.h"
 #include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/cycle/format_gemm.h"
 
 namespace quasar::sim::cycle {
 namespace {
@@ -22,6 +24,13 @@ class CycleBackend final : public Backend {
                        " PEs, this array has " + std::to_string(arch.PeCount()));
     }
     CheckTracePath(options.trace_path);
+  }
+  // The C++ array: 32-bit lanes, registers as wide as the sums need (ArrayWidths' defaults).
+  void RunOnArray(const models::ArchSpec& arch, const RunOptions& options,
+                  const std::function<void(ArrayIf&, const ArrayWidths&)>& body) const override {
+    Check(arch, options);
+    CppArray array;
+    body(array, ArrayWidths{});
   }
 };
 

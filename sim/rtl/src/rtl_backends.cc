@@ -2,8 +2,11 @@
 // systolic array built for the accelerator's parameters in place of the C++ array) and
 // "systemc-rtl-mac" (the C++ PE registers around Verilated MAC units, any array size).
 
+#include <algorithm>
+
 #include "quasar/models/error.h"
 #include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/cycle/format_gemm.h"
 #include "quasar/sim/rtl/rtl_models.h"
 
 namespace quasar::sim::rtl {
@@ -77,6 +80,29 @@ class RtlBackend final : public Backend {
       }
     } close{array};
     return cycle::RunCycleJob(job, options, base);
+  }
+
+  // The built model's lanes (its narrower operand) and register.
+  void RunOnArray(
+      const models::ArchSpec& arch, const RunOptions& options,
+      const std::function<void(cycle::ArrayIf&, const cycle::ArrayWidths&)>& body) const override {
+    Check(arch, options);
+    const RtlModelInfo* model = ModelFor(arch, kind_);
+    const cycle::ArrayWidths widths{std::min(model->mac.a_w, model->mac.w_w), model->mac.acc_w};
+    if (kind_ == RtlKind::kMacBank) {
+      const std::unique_ptr<cycle::ArrayIf> array = MakeMacGridArray(MakeMacBank(model->name));
+      RunInSystemCThread([&] { body(*array, widths); });
+      return;
+    }
+    const std::unique_ptr<RtlArray> array = MakeRtlArray(model->name, options.rtl_trace_path);
+    if (options.stuck_at) {
+      array->InjectStuckAt1(options.stuck_at->first, options.stuck_at->second);
+    }
+    struct CloseTrace {  // on every way out, as in Run
+      RtlArray& array;
+      ~CloseTrace() { array.CloseTrace(); }
+    } close{*array};
+    RunInSystemCThread([&] { body(*array, widths); });
   }
 
  private:

@@ -25,6 +25,11 @@
 
 namespace quasar::sim {
 
+namespace cycle {
+class ArrayIf;       // sim/cycle/array_if.h
+struct ArrayWidths;  // sim/cycle/format_gemm.h
+}  // namespace cycle
+
 // What a backend runs. The pointers are borrowed for the call.
 struct Job {
   const compiler::Schedule* schedule = nullptr;
@@ -76,6 +81,14 @@ class Backend {
   // Throws InputError, before any work, when this backend cannot run on `arch` or `options`
   // ask for something it cannot do. The default accepts everything.
   virtual void Check(const models::ArchSpec& arch, const RunOptions& options) const;
+  // Backends built on a PE array (sim/cycle/array_if.h): runs `body` once on this backend's
+  // array for `arch`, with the widths that array was built with, in the context it needs (a
+  // SystemC thread for a Verilated one; options.rtl_trace_path and stuck_at apply as in Run).
+  // `quasar verify` runs a number format's GEMMs this way (sim/cycle/format_layer.h). The
+  // default throws InputError: this backend lends no array.
+  virtual void RunOnArray(
+      const models::ArchSpec& arch, const RunOptions& options,
+      const std::function<void(cycle::ArrayIf&, const cycle::ArrayWidths&)>& body) const;
 };
 
 // Throws InputError when `arch` asks for conventions other than Quasar's: backends that move

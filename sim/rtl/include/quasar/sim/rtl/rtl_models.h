@@ -11,6 +11,7 @@
 // accelerator is elaborated (CycleOptions::make_array) and must be used from SystemC threads.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,12 @@ std::unique_ptr<cycle::ArrayIf> MakeMacGridArray(std::unique_ptr<MacBank> bank);
 
 // Why no built model of `kind` fits `arch`: each such model with the parameters that differ.
 std::string NoRtlModelMessage(const models::ArchSpec& arch, RtlKind kind);
+
+// Elaborates a module whose one thread runs `body` (after two delta cycles, so the models'
+// first evaluation has settled), then runs the simulation until it returns, and rethrows what
+// `body` threw. The models `body` uses must have been built before, during elaboration.
+// SystemC elaborates once per process: call this at most once.
+void RunInSystemCThread(const std::function<void()>& body);
 
 // Registers "systemc-rtl-array" (the Verilated array built for the accelerator in place of the
 // C++ array; RunOptions::rtl_trace_path and stuck_at apply) and "systemc-rtl-mac" (Verilated MAC
