@@ -15,17 +15,19 @@
 
 #include "commands.h"
 #include "cycle_check.h"
+#include "format_verify.h"
 #include "layer_outputs.h"
+#include "output_paths.h"
 #include "quasar/models/error.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/text_file.h"
 #include "quasar/report/verify.h"
 #include "quasar/rtl/params.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/rtl/rtl_models.h"
-#include "quasar/models/text_file.h"
 #include "target.h"
 #include "timing.h"
-#include "output_paths.h"
 
 namespace quasar::cli {
 namespace {
@@ -126,6 +128,26 @@ int Verify(const VerifyOptions& o) {
   const RtlModelInfo* model = mode == "array" ? sim::rtl::FindArrayFor(t.arch)
                               : mode == "mac" ? sim::rtl::FindMacBankFor(t.arch)
                                               : nullptr;
+  report::VerifySubject subject;
+  subject.network = t.net.name;
+  subject.arch = t.arch.name;
+  if (model != nullptr) {
+    subject.rtl = report::VerifyRtl{mode, model->name, model->preset, model->verilator_args};
+  }
+  subject.backend = info.name;
+  subject.stuck_at = c.run.stuck_at;
+  if (models::NeedsEmulation(t.net)) {
+    // The golden integer path does not run these formats: check their GEMMs (format_verify.h).
+    if (!o.save_outputs.empty()) {
+      throw InputError("--save-outputs: network " + t.net.name +
+                       " is in a number format, whose check compares each layer's GEMMs and "
+                       "writes no layer outputs");
+    }
+    fmt::print(stderr, "[verify] {} on {} with {}{}\n", t.net.name, t.arch.name,
+               backend->Title(t.arch), o.layers.empty() ? "" : ", layers " + Join(o.layers, ","));
+    return VerifyNumberFormats(t, o.target, *backend, c.run, subject,
+                               {c.run.array_layers, o.format, o.out, o.timing});
+  }
   const compiler::Schedule s =
       sim::Compile(t.net, t.arch, t.table, ParseObjectiveOption(o.target.objective),
                    SearchOption(o.target.search));
@@ -155,14 +177,6 @@ int Verify(const VerifyOptions& o) {
                    ? "RTL waveform written to " + o.trace
                    : "no layer ran on the RTL array: no waveform written to " + o.trace);
   }
-  report::VerifySubject subject;
-  subject.network = t.net.name;
-  subject.arch = t.arch.name;
-  if (model != nullptr) {
-    subject.rtl = report::VerifyRtl{mode, model->name, model->preset, model->verilator_args};
-  }
-  subject.backend = info.name;
-  subject.stuck_at = c.run.stuck_at;
   const std::string text = o.format == "json"
                                ? report::VerifyJson(subject, r, o.timing).dump(2) + "\n"
                                : report::VerifyTable(subject, r);

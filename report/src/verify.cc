@@ -8,7 +8,7 @@ namespace quasar::report {
 namespace {
 
 // A fault that changed no output was not tested: say so rather than let BIT-EXACT read as a pass.
-std::string UnseenFaultNote(const std::pair<int64_t, int>& stuck) {
+std::string UnseenFault(const std::pair<int64_t, int>& stuck) {
   return fmt::format(
       "note: the fault changed no output, so it was not tested: PE {} may lie outside every "
       "fold of this schedule (a tile narrower than the array leaves its last rows or columns "
@@ -19,8 +19,7 @@ std::string UnseenFaultNote(const std::pair<int64_t, int>& stuck) {
 
 }  // namespace
 
-nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r,
-                                  bool timing) {
+nlohmann::ordered_json VerifySubjectJson(const VerifySubject& v, bool failed) {
   const auto& stuck = v.stuck_at;
   nlohmann::ordered_json j;
   j["network"] = v.network;
@@ -32,18 +31,16 @@ nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r,
                 {"verilator_args", v.rtl->verilator_args}};
     if (stuck) {
       // changed_output: false when the check found nothing, so the fault went untested.
-      j["rtl"]["stuck_at"] = {{"pe", stuck->first},
-                              {"bit", stuck->second},
-                              {"changed_output", !CheckFailure(r).empty()}};
+      j["rtl"]["stuck_at"] = {
+          {"pe", stuck->first}, {"bit", stuck->second}, {"changed_output", failed}};
     }
   } else {
     j["backend"] = v.backend;
   }
-  j["check"] = CheckJson(r, timing);
   return j;
 }
 
-std::string VerifyTable(const VerifySubject& v, const CycleResult& r) {
+std::string VerifySubjectLines(const VerifySubject& v) {
   const auto& stuck = v.stuck_at;
   return fmt::format("quasar verify: {} on {}\n", v.network, v.arch) +
          (v.rtl ? fmt::format("RTL: {} model {} ({}), {}\n", v.rtl->mode, v.rtl->model,
@@ -52,8 +49,21 @@ std::string VerifyTable(const VerifySubject& v, const CycleResult& r) {
                 : fmt::format("backend: {}\n", v.backend)) +
          (stuck ? fmt::format("fault injected: PE {} partial-sum bit {} stuck at 1\n", stuck->first,
                               stuck->second)
-                : "") +
-         CheckTable(r) + (stuck && CheckFailure(r).empty() ? UnseenFaultNote(*stuck) : "");
+                : "");
+}
+
+std::string UnseenFaultNote(const VerifySubject& v, bool failed) {
+  return v.stuck_at && !failed ? UnseenFault(*v.stuck_at) : "";
+}
+
+nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r, bool timing) {
+  nlohmann::ordered_json j = VerifySubjectJson(v, !CheckFailure(r).empty());
+  j["check"] = CheckJson(r, timing);
+  return j;
+}
+
+std::string VerifyTable(const VerifySubject& v, const CycleResult& r) {
+  return VerifySubjectLines(v) + CheckTable(r) + UnseenFaultNote(v, !CheckFailure(r).empty());
 }
 
 }  // namespace quasar::report

@@ -25,6 +25,14 @@ struct VerifySubject {
   std::optional<std::pair<int64_t, int>> stuck_at;  // (PE, bit) of an injected fault
 };
 
+// What every verify report starts with. {"network", "arch", "rtl" (with "stuck_at", whose
+// "changed_output" is `failed`) or "backend"}:
+nlohmann::ordered_json VerifySubjectJson(const VerifySubject& v, bool failed);
+// The table's header lines.
+std::string VerifySubjectLines(const VerifySubject& v);
+// A note when a fault was injected and the check did not fail (the fault went untested), else "".
+std::string UnseenFaultNote(const VerifySubject& v, bool failed);
+
 // {"network", "arch", "rtl" (with "stuck_at") or "backend", "check"}; `timing` as for
 // CheckJson.
 nlohmann::ordered_json VerifyJson(const VerifySubject& v, const CycleResult& r, bool timing);

@@ -1,0 +1,66 @@
+#include "format_verify.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/report/format_verify.h"
+#include "quasar/sim/cycle/format_check.h"
+
+namespace quasar::cli {
+
+int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim::Backend& backend,
+                        const sim::RunOptions& run, const report::VerifySubject& subject,
+                        const FormatVerifyOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const models::NetworkSpec& net = t.net;
+  const uint64_t seed = target.net.seed;
+  fmt::print(stderr, "[verify] {}: number formats, emulated and calibrated on {} samples\n",
+             net.name, target.net.calib_samples);
+  const models::FloatNetParams params = models::MakeFloatParams(net, seed);
+  const models::EmulatedNetwork e = models::EmulateQuantization(
+      net, params, models::PostTrainingCalibration(net, seed, target.net.calib_samples));
+  const std::map<std::string, models::FloatTensor> tensors =
+      models::RunEmulatedNetwork(net, e, models::MakeInputs(net, seed, 0));
+  sim::cycle::FormatCheckJob job;
+  job.net = &net;
+  job.params = &params;
+  job.emulated = &e;
+  job.tensors = &tensors;
+  job.input = "input sample 0 (seed " + std::to_string(seed) + ")";
+  job.fp8_acc = t.arch.mac.accumulator;
+  job.layers = o.layers;
+  job.on_layer = [](size_t i, size_t n, const std::string& name) {
+    fmt::print(stderr, "[verify] layer {}/{} {}\n", i + 1, n, name);
+  };
+  sim::cycle::PeConfig shape;
+  shape.dataflow = t.arch.dataflow;
+  shape.rows = t.arch.rows;
+  shape.cols = t.arch.cols;
+  sim::cycle::FormatCheckResult r;
+  backend.RunOnArray(t.arch, run,
+                     [&](sim::cycle::ArrayIf& array, const sim::cycle::ArrayWidths& widths) {
+                       r = sim::cycle::CheckFormatNetwork(array, shape, widths, job);
+                     });
+  if (r.layers.empty()) {
+    throw InputError(
+        "network " + net.name + ": no layer" + (o.layers.empty() ? "" : " of --layers") +
+        " runs a number format's GEMM kernel, so there is nothing to check" +
+        (r.skipped.empty() ? "" : " (" + r.skipped[0].layer + ": " + r.skipped[0].reason + ")"));
+  }
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string text = o.format == "json"
+                               ? report::FormatVerifyJson(subject, r, o.timing).dump(2) + "\n"
+                               : report::FormatVerifyTable(subject, r);
+  WriteReport(text, o.out, o.format, "verify");
+  if (const std::string failure = r.Failure(); !failure.empty()) {
+    fmt::print(stderr, "error: {}\n", failure);
+    return kExitMismatch;
+  }
+  return 0;
+}
+
+}  // namespace quasar::cli

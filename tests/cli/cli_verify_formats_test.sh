@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# End-to-end checks of `quasar verify` on networks in a number format (docs/verify.md, "Number
+# formats"): each layer's GEMMs on the Verilated array, the C++ array and the RTL MAC grid against
+# their golden kernels; an injected fault found (exit 4, the first element named); what cannot
+# run refused by name (exit 2). SystemC elaborates once per process: one verify per command.
+# Usage: cli_verify_formats_test.sh <quasar binary> <source dir>
+set -u
+q=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
+
+block=(--net llama_block --phase decode --context 64 --dims hidden=64,heads=2,kv_heads=1,ffn=128)
+
+# Every MX GEMM of a decoder block, the attention's matmuls included, on the RTL array.
+expect 0 "result: BIT-EXACT, 770 elements in 11 layers" -- \
+  "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits mxfp4
+# LeNet-5's convolutions and fully connected layers, each kernel, on the three arrays.
+expect 0 "result: BIT-EXACT, 6518 elements in 5 layers" -- \
+  "$q" verify --arch rtl_4x4_is --net lenet5 --bits w4a8g32
+expect 0 "result: BIT-EXACT, 6518 elements in 5 layers" -- \
+  "$q" verify --arch rtl_4x4_ws --rtl mac --net lenet5 --bits mxfp8
+expect 0 "w_group_a16" -- "$q" verify --arch rtl_4x4_ws --backend systemc --net lenet5 \
+  --bits w4a16g128
+# FP8 through a 32-bit FP8 register wraps, in the golden kernel as on the array: bit-exact, and
+# said.
+expect 0 "note: the FP8 register (reg bits) wrapped" -- \
+  "$q" verify --arch rtl_4x4_ws --backend systemc --net lenet5 --bits fp8
+# W4A8's attention matmuls multiply two activations: named, not checked.
+expect 0 "self_attn.scores_past: its operands are two activations" -- \
+  "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits w4a8g128
+
+# A stuck partial-sum bit is found, and the JSON says where.
+"$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxint8 --stuck-at 5:3 --format json \
+  > "$tmp/stuck.json" 2> "$tmp/stuck.err"
+expect 0 "" -- test $? -eq 4
+expect 0 "elements differ from the golden kernels; the first: layer c1" -- cat "$tmp/stuck.err"
+expect 0 "" -- python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+c = j["check"]
+assert j["rtl"]["stuck_at"]["changed_output"] is True, j["rtl"]
+assert c["kind"] == "number_formats" and c["result"] == "mismatch", c["result"]
+assert c["mismatches"] > 0 and c["first_mismatch"]["layer"] == "c1", c["first_mismatch"]
+assert c["elements"] == sum(l["elements"] for l in c["layers"]) == 6518
+assert [l["layer"] for l in c["layers"]] == ["c1", "c3", "c5", "f6", "output"]
+assert c["first_mismatch"]["golden"] != c["first_mismatch"]["array"]
+' "$tmp/stuck.json"
+
+# Refusals, each naming what does not fit.
+expect 2 "the FP8 register must hold any sum of the K = 64 products: 43 bits, the register has 32" \
+  -- "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits fp8
+expect 2 "--save-outputs: network lenet5 is in a number format" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxfp4 --save-outputs "$tmp/out"
+expect 2 "no layer of --layers runs a number format's GEMM kernel" -- \
+  "$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxfp4 --layers s2
+expect 2 "--backend analytical moves no values" -- \
+  "$q" verify --arch rtl_4x4_ws --backend analytical --net lenet5 --bits mxfp4
+
+finish

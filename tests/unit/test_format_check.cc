@@ -1,0 +1,282 @@
+// `quasar verify` on networks in a number format (sim/cycle/format_check.h): each layer's GEMMs,
+// encoded from an emulated run, through the golden kernels and the C++ array. The operands must
+// be the emulated run's values (real layer data, checked against the stored tensors and the
+// layer's float output), every element must agree, and a fault in the array must be found and
+// located.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+
+#include "quasar/models/net/decoder_block.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/net/network.h"
+#include "quasar/models/net/precision.h"
+#include "quasar/models/net/quantized_net.h"
+#include "quasar/models/ref/group_gemm.h"
+#include "quasar/models/small_float.h"
+#include "quasar/sim/cycle/cpp_array.h"
+#include "quasar/sim/cycle/format_check.h"
+
+namespace quasar::test {
+namespace {
+
+using models::FloatTensor;
+using models::NetworkSpec;
+using sim::cycle::FormatCheckJob;
+using sim::cycle::FormatCheckResult;
+
+NetworkSpec WithBits(NetworkSpec n, const std::string& bits) {
+  const auto [w, a] = models::ParseBitsShorthand(bits);
+  w.ApplyTo(&n.policy.weights);
+  a.ApplyTo(&n.policy.activations);
+  return models::ResolvePrecision(std::move(n));
+}
+
+NetworkSpec Lenet(const std::string& bits) {
+  return WithBits(
+      models::LoadNetwork(std::string(QUASAR_SOURCE_DIR) + "/workloads/networks/lenet5.yaml"),
+      bits);
+}
+
+NetworkSpec SmallLlamaDecode(const std::string& bits) {
+  models::DecoderBlockConfig c;
+  c.family = models::DecoderFamily::kLlama;
+  c.phase = models::DecoderPhase::kDecode;
+  c.context = 16;
+  c.dims = models::DefaultDecoderDims(c.family);
+  c.dims.hidden = 64, c.dims.heads = 4, c.dims.kv_heads = 2, c.dims.ffn = 128;
+  return WithBits(models::DecoderBlock(c), bits);
+}
+
+// An emulated run of `net` and what the check needs of it.
+struct Emulated {
+  NetworkSpec net;
+  models::FloatNetParams params;
+  models::EmulatedNetwork e;
+  std::map<std::string, FloatTensor> tensors;
+  explicit Emulated(NetworkSpec n)
+      : net(std::move(n)),
+        params(models::MakeFloatParams(net, 1)),
+        e(models::EmulateQuantization(net, params, models::PostTrainingCalibration(net, 1, 4))),
+        tensors(models::RunEmulatedNetwork(net, e, models::MakeInputs(net, 1, 0))) {}
+  FormatCheckJob Job() const {
+    FormatCheckJob j;
+    j.net = &net;
+    j.params = &params;
+    j.emulated = &e;
+    j.tensors = &tensors;
+    j.fp8_acc = {64, models::OverflowMode::kWrap};
+    return j;
+  }
+};
+
+sim::cycle::PeConfig Ws4x4() {
+  sim::cycle::PeConfig c;
+  c.dataflow = models::Dataflow::kWeightStationary;
+  c.rows = c.cols = 4;
+  return c;
+}
+
+// The C++ array with one fault: from the `at`-th cycle on whose south edge carries a non-zero
+// partial sum, that value's lowest bit flips once.
+class FaultyArray : public sim::cycle::ArrayIf {
+ public:
+  explicit FaultyArray(int64_t at) : at_(at) {}
+  void Configure(const sim::cycle::PeConfig& c) override {
+    cols_ = c.cols;
+    array_.Configure(c);
+  }
+  void Cycle(const sim::cycle::EdgeIn& in, int64_t* south) override {
+    array_.Cycle(in, south);
+    for (int64_t c = 0; c < cols_ && !done_; ++c) {
+      if (south[c] != 0 && seen_++ == at_) {
+        south[c] ^= 1;
+        done_ = true;
+      }
+    }
+  }
+  int64_t overflow_events() const override { return array_.overflow_events(); }
+  int64_t Psum(int64_t r, int64_t c) const override { return array_.Psum(r, c); }
+  std::string Name() const override { return "faulty"; }
+
+ private:
+  sim::cycle::CppArray array_;
+  int64_t at_ = 0, seen_ = 0, cols_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("Format check: LeNet-5 in every kernel is bit-exact on the C++ array, every element",
+          "[format_check]") {
+  for (const char* bits : {"mxfp4", "mxint8", "mxfp6", "fp8", "w4a8g32", "w4a16g128"}) {
+    INFO(bits);
+    const Emulated run(Lenet(bits));
+    sim::cycle::CppArray array;
+    const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+    CHECK(r.Failure().empty());
+    CHECK(r.skipped.empty());
+    CHECK(r.other_layers == 3);  // the pools and the flatten
+    REQUIRE(r.layers.size() == 5);
+    int64_t elements = 0;
+    for (const auto& l : r.layers) {
+      CHECK(l.mismatches == 0);
+      CHECK(l.elements == l.gemms * l.m * l.n);
+      CHECK(l.cycles > 0);
+      CHECK(l.overflow_events == 0);  // a 64-bit FP8 register; exact block and group sums
+      elements += run.net.ShapeOf(l.layer).size() == 0 ? 0 : l.elements;
+    }
+    // Every output of every GEMM layer: the elements are the layers' output sizes.
+    int64_t outputs = 0;
+    for (const auto& l : r.layers) {
+      int64_t size = 1;
+      for (const int64_t d : run.net.ShapeOf(l.layer)) {
+        size *= d;
+      }
+      outputs += size;
+    }
+    CHECK(r.Elements() == outputs);
+    CHECK(elements == outputs);
+  }
+}
+
+TEST_CASE("Format check: the operands are the emulated run's values", "[format_check]") {
+  SECTION("FP8: A's codes times the tensor's scale are the stored input, every element") {
+    const Emulated run(Lenet("fp8"));
+    const models::NetLayer& f6 = *run.net.FindLayer("f6");
+    const auto made = sim::cycle::MakeFormatLayer(run.net, f6, run.params, run.e, run.tensors);
+    REQUIRE(made.layer);
+    REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kSmallFloat);
+    const auto& g = made.layer->gemms.at(0);
+    const FloatTensor& x = run.tensors.at(f6.inputs[0]);
+    std::string owner = f6.inputs[0];  // through the flatten, to the tensor with the scale
+    while (run.e.tensors.count(owner) == 0) {
+      owner = run.net.FindLayer(owner)->inputs.at(0);
+    }
+    const float scale = run.e.tensors.at(owner).scale;
+    REQUIRE(static_cast<int64_t>(g.a_codes.size()) == x.size());
+    for (int64_t i = 0; i < x.size(); ++i) {
+      REQUIRE(models::DequantizeSmallFloat(*made.layer->small_float,
+                                           g.a_codes[static_cast<size_t>(i)], scale) == x[i]);
+    }
+  }
+  SECTION("W4A8: A's codes on the calibrated grid are the stored input") {
+    const Emulated run(Lenet("w4a8g32"));
+    const models::NetLayer& f6 = *run.net.FindLayer("f6");
+    const auto made = sim::cycle::MakeFormatLayer(run.net, f6, run.params, run.e, run.tensors);
+    REQUIRE(made.layer);
+    const auto& g = made.layer->gemms.at(0);
+    const FloatTensor& x = run.tensors.at(f6.inputs[0]);
+    for (int64_t i = 0; i < x.size(); ++i) {
+      const float v = static_cast<float>(g.a_int8[static_cast<size_t>(i)] - g.a_zero) * g.a_scale;
+      REQUIRE(std::fabs(v - x[i]) <= 1e-6f * std::max(1.0f, std::fabs(x[i])));
+    }
+  }
+  SECTION(
+      "W4A8, a convolution: the golden kernel's output plus the bias, through the ReLU, "
+      "is the emulated output within half a step of its grid (and float32 sums)") {
+    // A wrong im2col gather (a tap, a row, a column) would miss by whole values. c1 reads the
+    // network input; c3 and c5 read an average pool, which the emulation leaves off the grid.
+    const Emulated run(Lenet("w4a8g32"));
+    const models::NetLayer& c1 = *run.net.FindLayer("c1");
+    const auto made = sim::cycle::MakeFormatLayer(run.net, c1, run.params, run.e, run.tensors);
+    REQUIRE(made.layer);
+    REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kGroupInt8);
+    const auto& g = made.layer->gemms.at(0);
+    int64_t events = 0;
+    const std::vector<float> y = GoldenFormatGemm(*made.layer, g, {64}, &events);
+    const models::QuantParams& out = run.e.tensors.at("c1").params;
+    const bool is_unsigned = out.type.kind == models::IntKind::kUnsigned;
+    const float step = out.scale(0);
+    const float lo = static_cast<float>((is_unsigned ? 0 : -128) - out.zero_point(0)) * step;
+    const float hi = static_cast<float>((is_unsigned ? 255 : 127) - out.zero_point(0)) * step;
+    const FloatTensor& want = run.tensors.at("c1");  // [1, 6, 28, 28]; y is [784, 6]
+    const std::vector<float>& bias = run.params.at("c1").bias;
+    for (int64_t m = 0; m < g.m; ++m) {
+      for (int64_t n = 0; n < g.n; ++n) {
+        const float got = std::clamp(
+            std::max(0.0f, y[static_cast<size_t>(m * g.n + n)] + bias[static_cast<size_t>(n)]), lo,
+            hi);
+        REQUIRE(std::fabs(got - want[n * g.m + m]) <=
+                0.55f * step);  // half a step, and float32 sums
+      }
+    }
+  }
+  SECTION(
+      "MX and W4A16: the golden kernel's output plus the bias, through the ReLU, is the "
+      "emulated layer's output within float32 summation error") {
+    for (const char* bits : {"mxfp6", "w4a16g128"}) {
+      INFO(bits);
+      const Emulated run(Lenet(bits));
+      const models::NetLayer& f6 = *run.net.FindLayer("f6");
+      const auto made = sim::cycle::MakeFormatLayer(run.net, f6, run.params, run.e, run.tensors);
+      REQUIRE(made.layer);
+      int64_t events = 0;
+      const std::vector<float> y =
+          GoldenFormatGemm(*made.layer, made.layer->gemms.at(0), {64}, &events);
+      // f6's output is stored as computed in MX (blocked where read) and rounded to fp16 in
+      // W4A16.
+      const FloatTensor& want = run.tensors.at("f6");
+      const std::vector<float>& bias = run.params.at("f6").bias;
+      REQUIRE(static_cast<int64_t>(y.size()) == want.size());
+      float peak = 0;
+      for (int64_t i = 0; i < want.size(); ++i) {
+        peak = std::max(peak, std::fabs(want[i]));
+      }
+      REQUIRE(peak > 0);
+      for (int64_t i = 0; i < want.size(); ++i) {
+        const float got = std::max(0.0f, y[static_cast<size_t>(i)] + bias[static_cast<size_t>(i)]);
+        REQUIRE(std::fabs(got - want[i]) <= 2e-3f * peak);
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "Format check: a Llama decode block's projections and attention in MX and FP8; the "
+    "group kernels name the matmuls of two activations",
+    "[format_check]") {
+  for (const char* bits : {"mxfp4", "fp8"}) {
+    INFO(bits);
+    const Emulated run(SmallLlamaDecode(bits));
+    sim::cycle::CppArray array;
+    const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+    CHECK(r.Failure().empty());
+    CHECK(r.skipped.empty());
+    CHECK(r.layers.size() == 11);  // 7 projections, 4 attention matmuls (cache and new token)
+    CHECK(r.Mismatches() == 0);
+  }
+  const Emulated w4a8(SmallLlamaDecode("w4a8g128"));
+  sim::cycle::CppArray array;
+  const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, w4a8.Job());
+  CHECK(r.Failure().empty());
+  CHECK(r.layers.size() == 7);
+  REQUIRE(r.skipped.size() == 4);
+  for (const auto& s : r.skipped) {
+    CHECK(s.reason.find("two activations") != std::string::npos);
+  }
+}
+
+TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[format_check]") {
+  const Emulated run(Lenet("mxint8"));
+  FaultyArray array(100);
+  FormatCheckJob job = run.Job();
+  job.layers = {"c3", "f6"};  // --layers: only these
+  const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, job);
+  REQUIRE(r.layers.size() == 2);
+  REQUIRE(r.first_mismatch);
+  CHECK(r.first_mismatch->layer == "c3");
+  CHECK(r.layers[0].mismatches >= 1);
+  CHECK(r.layers[1].mismatches == 0);  // the fault fired once, in c3
+  uint32_t golden = 0, got = 0;
+  std::memcpy(&golden, &r.first_mismatch->golden, sizeof golden);
+  std::memcpy(&got, &r.first_mismatch->array, sizeof got);
+  CHECK(golden != got);
+  CHECK(r.Failure().find("layer c3, GEMM 0, row " + std::to_string(r.first_mismatch->row)) !=
+        std::string::npos);
+}
+
+}  // namespace quasar::test
