@@ -222,11 +222,23 @@ EmulatedNetwork EmulateQuantization(
 
 std::map<std::string, FloatTensor> RunEmulatedNetwork(
     const NetworkSpec& net, const EmulatedNetwork& e,
-    const std::map<std::string, FloatTensor>& inputs) {
+    const std::map<std::string, FloatTensor>& inputs,
+    const decltype(FloatRunHooks::compute)& compute) {
   // An owning tensor of another code is quantize-dequantized as it is produced; an MX one as
   // each computing layer reads it (MxOperand).
+  // A layer that only moves data keeps its input's quantization (NetworkSpec::OwnsQuantParams),
+  // and its output is put on that grid too: an average pool computes new values, which the
+  // golden path's pool rounds to its input's grid (values already on it are unchanged).
+  auto owner = [&](std::string name) {
+    for (const NetLayer* l = net.FindLayer(name);
+         e.tensors.count(name) == 0 && l != nullptr && NetOpMovesDataOnly(l->op);
+         l = net.FindLayer(name)) {
+      name = l->inputs.at(0);
+    }
+    return e.tensors.find(name);
+  };
   auto produced = [&](const std::string& name, FloatTensor* x) {
-    const auto t = e.tensors.find(name);
+    const auto t = owner(name);
     if (t != e.tensors.end() && MxFormatOf(t->second.precision) == nullptr) {
       *x = QuantizeDequantize(t->second, *x, e.rounding);
     }
@@ -243,6 +255,7 @@ std::map<std::string, FloatTensor> RunEmulatedNetwork(
   hooks.read = [&](const NetLayer& l, size_t slot, const FloatTensor& x) {
     return MxOperand(net, l, slot, x);
   };
+  hooks.compute = compute;
   std::map<std::string, FloatTensor> out = RunFloatNetwork(net, e.params, q, hooks);
   // The network output, read by no layer, is quantized at rest (an MX one along its default axis).
   FloatTensor& y = out.at(net.output);

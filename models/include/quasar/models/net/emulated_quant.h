@@ -32,7 +32,9 @@
 //     in2 on axis -2); any other computing layer's input, and the network output, along the
 //     channels of a 4-D (NCHW) tensor and the last axis otherwise. A layer that only moves data
 //     (a reshape, a transpose) passes the values through, so the GEMM after it blocks them.
-// Biases stay float.
+// A layer that only moves data keeps its input's quantization, and its output is put on that
+// grid as it is produced (an average pool's new values; the others' are on it already), as the
+// golden path's pool rounds to its input's grid. Biases stay float.
 
 #include <map>
 #include <optional>
@@ -102,8 +104,12 @@ FloatTensor QuantizeDequantizeWeights(const FloatTensor& w, const OperandPrecisi
 // The float reference pass on the emulated network: the inputs and every owning tensor
 // quantize-dequantized as they are produced, or as they are read for MX (above). The returned
 // tensors are as stored: an MX one unquantized, but for the network output.
+// `compute`, when given, is the float run's hook of that name (float_net.h): a layer's output
+// computed otherwise than by the float kernel (the number formats' golden kernels,
+// sim/cycle/format_network.h).
 std::map<std::string, FloatTensor> RunEmulatedNetwork(
     const NetworkSpec& net, const EmulatedNetwork& e,
-    const std::map<std::string, FloatTensor>& inputs);
+    const std::map<std::string, FloatTensor>& inputs,
+    const decltype(FloatRunHooks::compute)& compute = {});
 
 }  // namespace quasar::models
