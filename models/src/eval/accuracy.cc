@@ -215,10 +215,11 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
 
 AccuracyReport EvaluateEmulatedAccuracy(const NetworkSpec& net, const EmulatedNetwork& e,
                                         const FloatNetParams& params, const Dataset& data,
-                                        const AccuracyOptions& options) {
+                                        const AccuracyOptions& options,
+                                        const decltype(FloatRunHooks::compute)& compute) {
   return Evaluate(net, params, data, options,
                   [&](const std::map<std::string, FloatTensor>& inputs, int64_t, ImageResult*) {
-                    return RunEmulatedNetwork(net, e, inputs).at(net.output);
+                    return RunEmulatedNetwork(net, e, inputs, compute).at(net.output);
                   });
 }
 

@@ -207,8 +207,18 @@ std::map<std::string, FloatTensor> RunFloatNetwork(const NetworkSpec& net,
       }
       in.push_back(read[s] ? &*read[s] : &x);
     }
+    std::optional<FloatTensor> computed;
+    if (hooks.compute) {
+      std::vector<const FloatTensor*> stored;
+      for (const std::string& name : l.inputs) {
+        stored.push_back(&t.at(name));
+      }
+      computed = hooks.compute(l, stored);
+    }
     FloatTensor y =  // the op's float kernel (ops.h)
-        OpOf(l.op).run_float(l, in, NetOpHasWeights(l.op) ? &params.at(l.name) : nullptr);
+        computed
+            ? std::move(*computed)
+            : OpOf(l.op).run_float(l, in, NetOpHasWeights(l.op) ? &params.at(l.name) : nullptr);
     ApplyActivation(&y, l.activation);
     if (hooks.rewrite) {
       hooks.rewrite(l, &y);

@@ -71,10 +71,13 @@ AccuracyReport EvaluateAccuracy(const QuantizedNetwork& qnet, const FloatNetPara
 // The same with the quantization emulated in float32 (net/emulated_quant.h) standing for the
 // integer run, for the number formats and weight groups: the `int_` counts and the SQNR are the
 // emulated network's; no accumulator is reported (`layers` empty, no overflow events).
+// `compute` is the emulated run's hook (RunEmulatedNetwork): the golden format run's kernels
+// (sim/cycle/format_network.h, `quasar infer` on a number format).
 struct EmulatedNetwork;
 AccuracyReport EvaluateEmulatedAccuracy(const NetworkSpec& net, const EmulatedNetwork& e,
                                         const FloatNetParams& params, const Dataset& data,
-                                        const AccuracyOptions& options = {});
+                                        const AccuracyOptions& options = {},
+                                        const decltype(FloatRunHooks::compute)& compute = {});
 
 // The rank of `label` among `scores` (0: the top-1), ties going to the lower index.
 int RankOf(const std::vector<float>& scores, int label);

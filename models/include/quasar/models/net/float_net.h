@@ -71,6 +71,11 @@ struct FloatRunHooks {
   // to read `x`; the stored tensor is unchanged.
   std::function<std::optional<FloatTensor>(const NetLayer& l, size_t slot, const FloatTensor& x)>
       read;
+  // The layer's output before its activation in place of the op's float kernel, or nullopt to
+  // run the kernel; given the stored input tensors (not `read`'s values).
+  std::function<std::optional<FloatTensor>(const NetLayer& l,
+                                           const std::vector<const FloatTensor*>& stored)>
+      compute;
 };
 
 // Runs the float reference network. Returns every tensor (network inputs and layer outputs) by
