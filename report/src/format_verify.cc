@@ -36,6 +36,8 @@ nlohmann::ordered_json FormatVerifyJson(const VerifySubject& v, const FormatChec
   }
   c["other_layers"] = r.other_layers;
   c["elements"] = r.Elements();
+  c["output"] = {
+      {"tensor", r.output}, {"elements", r.output_elements}, {"mismatches", r.output_mismatches}};
   c["mismatches"] = r.Mismatches();
   if (r.first_mismatch) {
     const FormatMismatch& f = *r.first_mismatch;
@@ -88,6 +90,8 @@ std::string FormatVerifyTable(const VerifySubject& v, const FormatCheckResult& r
   }
   out += fmt::format("{} layers are not GEMMs (their float steps are the emulation's)\n",
                      r.other_layers);
+  out += fmt::format("network output {}: {} of {} elements equal the golden run's\n", r.output,
+                     r.output_elements - r.output_mismatches, r.output_elements);
   out += fmt::format("\nwall time: {:.2f} s\n", r.wall_seconds);
   out += failure.empty() ? fmt::format("result: BIT-EXACT, {} elements in {} layers\n",
                                        r.Elements(), r.layers.size())

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "quasar/models/fidelity.h"
 #include "quasar/models/net/decoder_block.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
@@ -19,6 +20,7 @@
 #include "quasar/models/small_float.h"
 #include "quasar/sim/cycle/cpp_array.h"
 #include "quasar/sim/cycle/format_check.h"
+#include "quasar/sim/cycle/format_network.h"
 
 namespace quasar::test {
 namespace {
@@ -56,18 +58,19 @@ struct Emulated {
   NetworkSpec net;
   models::FloatNetParams params;
   models::EmulatedNetwork e;
-  std::map<std::string, FloatTensor> tensors;
+  std::map<std::string, FloatTensor> inputs, tensors;
   explicit Emulated(NetworkSpec n)
       : net(std::move(n)),
         params(models::MakeFloatParams(net, 1)),
         e(models::EmulateQuantization(net, params, models::PostTrainingCalibration(net, 1, 4))),
-        tensors(models::RunEmulatedNetwork(net, e, models::MakeInputs(net, 1, 0))) {}
+        inputs(models::MakeInputs(net, 1, 0)),
+        tensors(models::RunEmulatedNetwork(net, e, inputs)) {}
   FormatCheckJob Job() const {
     FormatCheckJob j;
     j.net = &net;
     j.params = &params;
     j.emulated = &e;
-    j.tensors = &tensors;
+    j.inputs = &inputs;
     j.fp8_acc = {64, models::OverflowMode::kWrap};
     return j;
   }
@@ -80,11 +83,11 @@ sim::cycle::PeConfig Ws4x4() {
   return c;
 }
 
-// The C++ array with one fault: from the `at`-th cycle on whose south edge carries a non-zero
-// partial sum, that value's lowest bit flips once.
+// The C++ array with one fault: the `at`-th positive partial sum leaving the south edge has bit
+// `bit` (above its magnitude) set, so the error survives the ReLUs after it.
 class FaultyArray : public sim::cycle::ArrayIf {
  public:
-  explicit FaultyArray(int64_t at) : at_(at) {}
+  FaultyArray(int64_t at, int bit) : at_(at), bit_(bit) {}
   void Configure(const sim::cycle::PeConfig& c) override {
     cols_ = c.cols;
     array_.Configure(c);
@@ -92,8 +95,8 @@ class FaultyArray : public sim::cycle::ArrayIf {
   void Cycle(const sim::cycle::EdgeIn& in, int64_t* south) override {
     array_.Cycle(in, south);
     for (int64_t c = 0; c < cols_ && !done_; ++c) {
-      if (south[c] != 0 && seen_++ == at_) {
-        south[c] ^= 1;
+      if (south[c] > 0 && seen_++ == at_) {
+        south[c] ^= int64_t{1} << bit_;
         done_ = true;
       }
     }
@@ -105,6 +108,7 @@ class FaultyArray : public sim::cycle::ArrayIf {
  private:
   sim::cycle::CppArray array_;
   int64_t at_ = 0, seen_ = 0, cols_ = 0;
+  int bit_ = 0;
   bool done_ = false;
 };
 
@@ -140,6 +144,35 @@ TEST_CASE("Format check: LeNet-5 in every kernel is bit-exact on the C++ array, 
     }
     CHECK(r.Elements() == outputs);
     CHECK(elements == outputs);
+    CHECK(r.output == "output");
+    CHECK(r.output_elements == 10);
+    CHECK(r.output_mismatches == 0);
+  }
+}
+
+TEST_CASE("Format check: without MX the golden run is the emulation but for float32's sums",
+          "[format_check]") {
+  // Each tensor is put on its grid where it is produced, in both runs, so their difference is
+  // that of exact against float32 sums, seen only where it moves a value across a rounding
+  // boundary of the grid (here nowhere). MX differs by more: the golden run blocks a
+  // convolution's input along its im2col K, the emulation along its channels at each pixel.
+  for (const char* bits : {"fp8", "w4a8g32", "w4a16g128", "mxint8"}) {
+    INFO(bits);
+    const Emulated run(Lenet(bits));
+    const auto golden =
+        sim::cycle::RunGoldenFormatNetwork(run.net, run.params, run.e, run.inputs, {64});
+    const double db = models::SqnrDb(run.tensors.at("output"), golden.at("output"));
+    if (std::string(bits) == "mxint8") {
+      CHECK(db > 25);
+      CHECK(db < 60);
+    } else {
+      CHECK(db > 60);
+    }
+    // Deterministic: a second run gives the same bits.
+    const auto again =
+        sim::cycle::RunGoldenFormatNetwork(run.net, run.params, run.e, run.inputs, {64});
+    CHECK(std::memcmp(golden.at("output").data.data(), again.at("output").data.data(),
+                      sizeof(float) * 10) == 0);
   }
 }
 
@@ -262,7 +295,7 @@ TEST_CASE(
 
 TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[format_check]") {
   const Emulated run(Lenet("mxint8"));
-  FaultyArray array(100);
+  FaultyArray array(100, 19);  // inside the 21-bit register of an MXINT8 block sum
   FormatCheckJob job = run.Job();
   job.layers = {"c3", "f6"};  // --layers: only these
   const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, job);
@@ -275,6 +308,7 @@ TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[form
   std::memcpy(&golden, &r.first_mismatch->golden, sizeof golden);
   std::memcpy(&got, &r.first_mismatch->array, sizeof got);
   CHECK(golden != got);
+  CHECK(r.output_mismatches > 0);  // the flipped bit reaches the network output
   CHECK(r.Failure().find("layer c3, GEMM 0, row " + std::to_string(r.first_mismatch->row)) !=
         std::string::npos);
 }

@@ -60,6 +60,7 @@ struct Gather {
   compiler::GemmShape shape;
   std::function<int64_t(int64_t g, int64_t m, int64_t k)> a;
   std::function<int64_t(int64_t g, int64_t k, int64_t n)> b;
+  std::function<int64_t(int64_t g, int64_t m, int64_t n)> out;
 };
 
 std::optional<Gather> GatherOf(const NetLayer& l, const NetworkSpec& net, const FloatTensor& x,
@@ -79,6 +80,7 @@ std::optional<Gather> GatherOf(const NetLayer& l, const NetworkSpec& net, const 
       return map->InputIndex(g, mm, kk).value_or(-1);
     };
     gt.b = [map](int64_t g, int64_t kk, int64_t nn) { return map->WeightIndex(g, kk, nn); };
+    gt.out = [map](int64_t g, int64_t mm, int64_t nn) { return map->OutputIndex(g, mm, nn); };
     return gt;
   }
   if (def.gemm_input != models::GemmInput::kDirect) {
@@ -86,6 +88,7 @@ std::optional<Gather> GatherOf(const NetLayer& l, const NetworkSpec& net, const 
     return std::nullopt;
   }
   gt.a = [m, k](int64_t g, int64_t mm, int64_t kk) { return (g * m + mm) * k + kk; };
+  gt.out = [m, n](int64_t g, int64_t mm, int64_t nn) { return (g * m + mm) * n + nn; };
   if (def.gemm_b == models::GemmB::kWeights) {
     gt.b = [k](int64_t, int64_t kk, int64_t nn) { return nn * k + kk; };  // weights [N, K]
     return gt;
@@ -140,7 +143,7 @@ std::vector<uint32_t> Codes(const models::SmallFloatFormat& f, const std::vector
 
 // A small-float weight tensor's codes, on the emulation's scales (QuantizeDequantizeWeights).
 std::vector<uint32_t> WeightCodes(const models::SmallFloatFormat& f, const FloatTensor& w,
-                                  const OperandPrecision& p) {
+                                  const OperandPrecision& p, std::vector<float>* channel_scale) {
   const int64_t rows = w.rank() == 0 ? 1 : w.dim(0);
   const bool per_channel = p.granularity == models::Granularity::kPerChannel;
   const int64_t per = per_channel ? (rows == 0 ? 0 : w.size() / rows) : w.size();
@@ -151,6 +154,9 @@ std::vector<uint32_t> WeightCodes(const models::SmallFloatFormat& f, const Float
       amax = std::max(amax, std::fabs(static_cast<double>(w[g * per + i])));
     }
     scales.push_back(models::Fp8TensorScale(f, amax));
+  }
+  for (int64_t c = 0; c < rows; ++c) {
+    channel_scale->push_back(per_channel ? scales[static_cast<size_t>(c)] : scales.at(0));
   }
   return Codes(f, w.data, [&](size_t i) { return scales[i / static_cast<size_t>(per)]; });
 }
@@ -175,6 +181,17 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
                                     const models::FloatNetParams& params,
                                     const models::EmulatedNetwork& e,
                                     const std::map<std::string, FloatTensor>& tensors) {
+  std::vector<const FloatTensor*> inputs;
+  for (const std::string& name : l.inputs) {
+    inputs.push_back(&tensors.at(name));
+  }
+  return MakeFormatLayer(net, l, params, e, inputs);
+}
+
+FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
+                                    const models::FloatNetParams& params,
+                                    const models::EmulatedNetwork& e,
+                                    const std::vector<const FloatTensor*>& inputs) {
   FormatLayerOrReason r;
   if (!models::AccumulatesProducts(l.op)) {
     r.reason = "not a GEMM";
@@ -205,8 +222,8 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
                ") are not the operands of one format kernel";
     return r;
   }
-  const FloatTensor& x = tensors.at(l.inputs.at(0));
-  const FloatTensor* second = b_weights ? nullptr : &tensors.at(l.inputs.at(1));
+  const FloatTensor& x = *inputs.at(0);
+  const FloatTensor* second = b_weights ? nullptr : inputs.at(1);
   const std::optional<Gather> gt = GatherOf(l, net, x, second, &r.reason);
   if (!gt) {
     return r;
@@ -215,17 +232,20 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
   const FloatTensor& b = b_weights ? params.at(l.name).weights : *second;
   // The per-kernel encodings of the whole A and B tensors, gathered per GEMM below.
   std::vector<uint32_t> a_codes, b_codes;
+  std::vector<float> b_scale;  // a small float's B scale per output channel
   std::vector<int32_t> a_ints;
   int32_t a_zero = 0;
   float a_scale = 1;
   if (f.kernel == FormatKernel::kSmallFloat) {
-    const float sa = EmulatedOf(net, e, l.inputs[0]).scale;
+    a_scale = EmulatedOf(net, e, l.inputs[0]).scale;
+    const float sa = a_scale;
     a_codes = Codes(*f.small_float, x.data, [sa](size_t) { return sa; });
     if (b_weights) {
-      b_codes = WeightCodes(*f.small_float, b, pb);
+      b_codes = WeightCodes(*f.small_float, b, pb, &b_scale);
     } else {
       const float sb = EmulatedOf(net, e, l.inputs[1]).scale;
       b_codes = Codes(*f.small_float, b.data, [sb](size_t) { return sb; });
+      b_scale.assign(static_cast<size_t>(gt->shape.count * n), sb);
     }
   } else if (f.kernel == FormatKernel::kGroupInt8) {
     const models::QuantParams& qp = EmulatedOf(net, e, l.inputs[0]).params;
@@ -243,7 +263,22 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
     a_zero = qp.zero_point(0) - shift;
     a_scale = qp.scale(0);
   }
+  f.out_shape = net.ShapeOf(l.name);
+  f.out_index = gt->out;
+  const std::vector<float>* bias =
+      b_weights && !params.at(l.name).bias.empty() ? &params.at(l.name).bias : nullptr;
   for (int64_t g = 0; g < gt->shape.count; ++g) {
+    // Output channel g * N + n: a grouped convolution's groups, or a matmul's batches.
+    if (bias != nullptr) {
+      f.bias.emplace_back(bias->begin() + g * n, bias->begin() + (g + 1) * n);
+    }
+    if (f.kernel == FormatKernel::kSmallFloat) {
+      std::vector<float> col(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j) {
+        col[static_cast<size_t>(j)] = a_scale * b_scale.at(static_cast<size_t>(g * n + j));
+      }
+      f.scale.push_back(std::move(col));
+    }
     FormatGemm gemm;
     gemm.m = m;
     gemm.k = k;
@@ -296,6 +331,27 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
   }
   r.layer = std::move(f);
   return r;
+}
+
+FloatTensor FormatLayerOutput(const FormatLayer& layer, const std::vector<std::vector<float>>& y) {
+  FloatTensor out(layer.out_shape);
+  for (size_t g = 0; g < layer.gemms.size(); ++g) {
+    const FormatGemm& gemm = layer.gemms[g];
+    const std::vector<float>& v = y.at(g);
+    for (int64_t i = 0; i < gemm.m; ++i) {
+      for (int64_t j = 0; j < gemm.n; ++j) {
+        float x = v.at(static_cast<size_t>(i * gemm.n + j));
+        if (!layer.scale.empty()) {
+          x *= layer.scale[g][static_cast<size_t>(j)];
+        }
+        if (!layer.bias.empty()) {
+          x += layer.bias[g][static_cast<size_t>(j)];
+        }
+        out[layer.out_index(static_cast<int64_t>(g), i, j)] = x;
+      }
+    }
+  }
+  return out;
 }
 
 std::vector<float> GoldenFormatGemm(const FormatLayer& layer, const FormatGemm& g,

@@ -42,13 +42,16 @@ struct FormatCheckResult {
   std::vector<FormatSkippedLayer> skipped;  // GEMM layers that run no format kernel
   int64_t other_layers = 0;  // layers that are not GEMMs (the emulation's float steps)
   std::optional<FormatMismatch> first_mismatch;
+  // The network output of the run on the array against the golden run's, every element.
+  std::string output;
+  int64_t output_elements = 0, output_mismatches = 0;
   double wall_seconds = 0;
 
   int64_t Elements() const;
   int64_t Mismatches() const;
-  // Why the check failed (an element that differs), or "". The overflow counts may differ
-  // without a wrong element: a wrapping register's sum does not depend on the order of the
-  // additions, but which of them wrap does.
+  // Why the check failed (an element of a GEMM or of the network output that differs), or "".
+  // The overflow counts may differ without a wrong element: a wrapping register's sum does not
+  // depend on the order of the additions, but which of them wrap does.
   std::string Failure() const;
 };
 
@@ -56,16 +59,18 @@ struct FormatCheckJob {
   const models::NetworkSpec* net = nullptr;
   const models::FloatNetParams* params = nullptr;  // float, unquantized
   const models::EmulatedNetwork* emulated = nullptr;
-  const std::map<std::string, models::FloatTensor>* tensors = nullptr;  // RunEmulatedNetwork's
-  std::string input;                // which input `tensors` ran (for the report)
+  const std::map<std::string, models::FloatTensor>* inputs = nullptr;  // the network's inputs
+  std::string input;                // which input that is (for the report)
   models::AccumulatorSpec fp8_acc;  // the FP8 MAC's register
   std::set<std::string> layers;     // check only these (empty: all)
   // Before each checked layer: (its index among the network's layers, their count, its name).
   std::function<void(size_t, size_t, const std::string&)> on_layer;
 };
 
-// Runs each layer's GEMMs on `array` (configured with `shape`'s dataflow and size, `widths`) and
-// through the golden kernels, in network order.
+// Runs the network (format_network.h) with each checked layer's GEMMs on `array` (configured
+// with `shape`'s dataflow and size, `widths`), each compared on every element with its golden
+// kernel on the same operands; the layers not checked (`layers`) run the golden kernels. Then
+// compares the network's output with the golden run's (RunGoldenFormatNetwork), every element.
 FormatCheckResult CheckFormatNetwork(ArrayIf& array, const PeConfig& shape,
                                      const ArrayWidths& widths, const FormatCheckJob& job);
 

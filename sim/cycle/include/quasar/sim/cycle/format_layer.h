@@ -30,6 +30,7 @@
 // (an FP8 tensor's scales, the bias, the activation).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +70,14 @@ struct FormatLayer {
   FormatKernel kernel = FormatKernel::kMx;
   const models::SmallFloatFormat* small_float = nullptr;  // kSmallFloat
   std::vector<FormatGemm> gemms;                          // in the layer's GEMM order
+  // The float step from the kernels' outputs to the layer's (before its activation): output
+  // element out_index(g, m, n) = float32(y[g][m, n] * scale[g][n]) + bias[g][n], the product
+  // skipped where there is no scale (every kernel but a small float's) and the sum where there is
+  // no bias (a matmul). A small float's scale is float32(s_A * s_B[channel]), the tensors' scales
+  // (the weights' per output channel or per tensor).
+  models::Shape out_shape;
+  std::function<int64_t(int64_t g, int64_t m, int64_t n)> out_index;
+  std::vector<std::vector<float>> scale, bias;  // per GEMM, N each, or empty
 };
 
 // The layer, or (nullopt) why it is not one of the GEMMs above.
@@ -84,6 +93,16 @@ FormatLayerOrReason MakeFormatLayer(const models::NetworkSpec& net, const models
                                     const models::FloatNetParams& params,
                                     const models::EmulatedNetwork& e,
                                     const std::map<std::string, models::FloatTensor>& tensors);
+// The same from the layer's stored input tensors, in its `inputs` order.
+FormatLayerOrReason MakeFormatLayer(const models::NetworkSpec& net, const models::NetLayer& layer,
+                                    const models::FloatNetParams& params,
+                                    const models::EmulatedNetwork& e,
+                                    const std::vector<const models::FloatTensor*>& inputs);
+
+// The layer's output before its activation from its GEMMs' kernel outputs `y` (one M x N vector
+// per GEMM), through the float step above.
+models::FloatTensor FormatLayerOutput(const FormatLayer& layer,
+                                      const std::vector<std::vector<float>>& y);
 
 // The golden kernel's output of `g` (M x N, row-major). `fp8_acc`: the FP8 MAC's register
 // (kSmallFloat); its wrapped or saturated additions are added to *overflow_events.
