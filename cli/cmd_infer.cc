@@ -11,15 +11,19 @@
 #include <optional>
 #include <thread>
 
+#include "commands.h"
 #include "image_progress.h"
 #include "layer_outputs.h"
-#include "quasar/report/accuracy.h"
-#include "commands.h"
 #include "net_common.h"
-#include "quasar/models/error.h"
-#include "quasar/models/npy.h"
 #include "output_paths.h"
+#include "quasar/models/error.h"
+#include "quasar/models/fidelity.h"
+#include "quasar/models/fp8_mac.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/npy.h"
 #include "quasar/models/text_file.h"
+#include "quasar/report/accuracy.h"
+#include "quasar/sim/cycle/format_network.h"
 #include "timing.h"
 
 namespace quasar::cli {
@@ -51,20 +55,23 @@ void WriteJsonFile(const std::string& path, const nlohmann::json& j) {
 }
 
 // `infer --data`: accuracy over the test split instead of one input's SQNR.
-int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams& params,
-              const Dataset& data) {
+// `evaluate` runs the quantized network (`what`: "golden integer run" or "golden format run";
+// `column` its column in the table) beside the float one over the test split.
+int RunOnData(const Options& o, const NetworkSpec& net, const Dataset& data, const char* what,
+              const char* column,
+              const std::function<AccuracyReport(const AccuracyOptions&)>& evaluate) {
   AccuracyOptions options;
   options.images = o.data.images;
   options.threads = o.threads;
   options.progress = ImageProgress("accuracy");
   const auto t0 = std::chrono::steady_clock::now();
-  const AccuracyReport r = EvaluateAccuracy(q, params, data, options);
+  const AccuracyReport r = evaluate(options);
   const double seconds = Seconds(t0);
   const int threads = o.threads > 0 ? o.threads
                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  nlohmann::json j = {{"network", q.net.name},
+  nlohmann::json j = {{"network", net.name},
                       {"data", data.name},
-                      {"rounding", RoundingModeName(q.net.policy.rounding)},
+                      {"rounding", RoundingModeName(net.policy.rounding)},
                       {"threads", threads},
                       {"accuracy", report::AccuracyJson(r, !o.json_file.empty())}};
   if (o.timing) {
@@ -95,16 +102,97 @@ int RunOnData(const Options& o, const QuantizedNetwork& q, const FloatNetParams&
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{}: golden integer run vs float reference on {} ({} rounding)\n", q.net.name,
-             data.name, RoundingModeName(q.net.policy.rounding));
-  report::PrintAccuracy(r, data.test.source);
+  fmt::print("{}: {} vs float reference on {} ({} rounding)\n", net.name, what, data.name,
+             RoundingModeName(net.policy.rounding));
+  report::PrintAccuracy(r, data.test.source, column);
   if (agree >= 0) {
-    fmt::print("integer top-1 = {}: {}\n", o.expect_top1, report::Percent(agree, r.images));
+    fmt::print("{} top-1 = {}: {}\n", column, o.expect_top1, report::Percent(agree, r.images));
   }
   fmt::print("time: {:.2f} s, {:.0f} images/s ({} threads; of the thread time, golden runs "
              "{:.2f} s, float runs {:.2f} s)\n",
              seconds, static_cast<double>(r.images) / seconds, threads, r.golden_seconds,
              r.float_seconds);
+  return 0;
+}
+
+// A network in a number format (FP8, MX, weights per group), which the golden integer path does
+// not run: its golden format run (sim/cycle/format_network.h) beside the float reference, per
+// layer on one input, or its accuracy over --data. --acc-bits and --overflow set the FP8 MAC's
+// register (default: 128 bits, so every sum is exact).
+int RunFormats(const Options& o, const NetworkSpec& net, const FloatNetParams& params,
+               const Dataset* data) {
+  if (!o.save_outputs.empty()) {
+    throw InputError("--save-outputs: network " + net.name +
+                     " is in a number format; its golden format run writes no integer layer "
+                     "outputs");
+  }
+  AccumulatorSpec fp8_acc{kMaxFp8AccumulatorBits, OverflowMode::kWrap};
+  if (o.acc_bits != 0) {
+    fp8_acc.bits = o.acc_bits;
+  }
+  if (!o.overflow.empty()) {
+    fp8_acc.overflow = *ParseOverflowMode(o.overflow);
+  }
+  fmt::print(stderr, "[infer] {}: number formats, calibrating\n", net.name);
+  const EmulatedNetwork e =
+      EmulateQuantization(net, params,
+                          data ? CalibrationInputs(net, *data)
+                               : PostTrainingCalibration(net, o.net.seed, o.net.calib_samples));
+  if (data) {
+    const auto compute =
+        sim::cycle::FormatCompute(net, params, e, sim::cycle::GoldenFormatKernels(fp8_acc));
+    return RunOnData(o, net, *data, "golden format run", "format",
+                     [&](const AccuracyOptions& options) {
+                       return EvaluateEmulatedAccuracy(net, e, params, *data, options, compute);
+                     });
+  }
+  const auto inputs = MakeInputs(net, o.net.seed, 0);
+  auto t0 = std::chrono::steady_clock::now();
+  const auto ref = RunFloatNetwork(net, params, inputs);
+  const double float_s = Seconds(t0);
+  std::map<std::string, std::string> kernel;  // by layer: the format kernel that ran it
+  const sim::cycle::FormatGemmRunner golden = sim::cycle::GoldenFormatKernels(fp8_acc);
+  t0 = std::chrono::steady_clock::now();
+  const auto run =
+      sim::cycle::RunFormatNetwork(net, params, e, inputs, [&](const sim::cycle::FormatLayer& l) {
+        kernel[l.name] = sim::cycle::FormatKernelName(l.kernel);
+        return golden(l);
+      });
+  const double golden_s = Seconds(t0);
+  const double out_sqnr = SqnrDb(ref.at(net.output), run.at(net.output));
+  nlohmann::json j = {{"network", net.name},
+                      {"run", "golden format run"},
+                      {"output", net.output},
+                      {"output_sqnr_db", Db(out_sqnr)},
+                      {"fp8_accumulator_bits", fp8_acc.bits},
+                      {"layers", nlohmann::json::array()}};
+  if (o.timing) {
+    j["float_seconds"] = float_s;
+    j["golden_seconds"] = golden_s;
+  }
+  std::string table = fmt::format(
+      "{}: golden format run vs float reference (seed {}; GEMMs by their format kernels, the "
+      "rest float32, docs/verify.md \"Number formats\")\n{:<24} {:<17} {:<12} {:>8}\n",
+      net.name, o.net.seed, "layer", "op", "kernel", "SQNR dB");
+  for (const NetLayer& l : net.layers) {
+    const auto k = kernel.find(l.name);
+    const std::string kname = k != kernel.end() ? k->second : "float";
+    const double db = SqnrDb(ref.at(l.name), run.at(l.name));
+    j["layers"].push_back(
+        {{"name", l.name}, {"op", NetOpName(l.op)}, {"kernel", kname}, {"sqnr_db", Db(db)}});
+    table += fmt::format("{:<24} {:<17} {:<12} {:>8.2f}\n", l.name, NetOpName(l.op), kname, db);
+  }
+  if (!o.json_file.empty()) {
+    WriteJsonFile(o.json_file, j);
+  }
+  if (o.format == "json") {
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print(
+      "{}\noutput {}: SQNR {:.2f} dB vs float\ntime: golden format run {:.2f} s, float "
+      "reference {:.2f} s\n",
+      table, net.output, out_sqnr, golden_s, float_s);
   return 0;
 }
 
@@ -148,6 +236,9 @@ int Run(const Options& o) {
     }
     const NetworkSpec net = LoadNetworkWithOptions(o.net);
     params = MakeFloatParams(net, o.net.seed);
+    if (NeedsEmulation(net)) {
+      return RunFormats(o, net, params, data ? &*data : nullptr);
+    }
     q = QuantizeWithOptions(o.net, net, params, data ? &*data : nullptr);
   }
   AccumulatorOverride acc;  // only what the options set; each layer keeps the rest
@@ -159,7 +250,10 @@ int Run(const Options& o) {
   }
   q = WithAccumulator(std::move(q), acc);
   if (data) {
-    return RunOnData(o, q, params, *data);
+    return RunOnData(o, q.net, *data, "golden integer run", "integer",
+                     [&](const AccuracyOptions& options) {
+                       return EvaluateAccuracy(q, params, *data, options);
+                     });
   }
   const NetworkSpec& net = q.net;
   const auto inputs = MakeInputs(net, seed, 0);

@@ -54,21 +54,25 @@ nlohmann::json AccuracyJson(const models::AccuracyReport& r, bool per_image) {
   return j;
 }
 
-void PrintAccuracy(const models::AccuracyReport& r, const std::string& data_name) {
+void PrintAccuracy(const models::AccuracyReport& r, const std::string& data_name,
+                   const std::string& quantized) {
   fmt::print("{} images of {}, {} classes\n", r.images, data_name, r.classes);
-  fmt::print("{:<28} {:>10} {:>10}\n", "", "float", "integer");
+  fmt::print("{:<28} {:>10} {:>10}\n", "", "float", quantized);
   fmt::print("{:<28} {:>10} {:>10}\n", "top-1", Percent(r.float_top1, r.images),
              Percent(r.int_top1, r.images));
   if (r.has_top5()) {
     fmt::print("{:<28} {:>10} {:>10}\n", "top-5", Percent(r.float_top5, r.images),
                Percent(r.int_top5, r.images));
   }
-  fmt::print("top-1 agreement (integer = float): {}\n", Percent(r.agree_top1, r.images));
+  fmt::print("top-1 agreement ({} = float): {}\n", quantized, Percent(r.agree_top1, r.images));
   fmt::print("output SQNR vs float: mean {:.2f} dB, 5th percentile {:.2f} dB{}\n",
              r.sqnr_mean_db(), r.sqnr_p5_db(),
              r.exact_outputs() > 0
                  ? fmt::format(" ({} outputs exact, left out of the mean)", r.exact_outputs())
                  : "");
+  if (r.layers.empty()) {  // a run with no integer accumulators (the number formats)
+    return;
+  }
   fmt::print("\naccumulators over the set (bits: observed = narrowest register holding every "
              "final value; bound = any input; textbook = a+w+log2 K)\n");
   fmt::print("{:<24} {:>27} {:>10} {:>9} {:>6} {:>9} {:>11}\n", "layer", "accumulator range",

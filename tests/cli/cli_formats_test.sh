@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of the number formats as a precision (docs/formats.md): the ArchSpec's
 # mac.format and its errors, which MAC runs which precision, the bytes of MX block scales moved
-# by a layer, the format MAC's energy per product, `quasar compare` with formats, and the golden
-# path's refusal (exit 2, naming the layer) where the emulation does not stand in for it.
+# by a layer, the format MAC's energy per product, `quasar compare` with formats, `quasar infer`'s
+# golden format run, and the golden integer path's refusal (exit 2, naming the layer).
 # Usage: cli_formats_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -41,8 +41,21 @@ expect 3 "the fp8_e4m3 MAC cannot run int8" -- "$q" run --arch "$tmp/fp8.yaml" -
 expect 3 "the fp8_e4m3 MAC cannot run mxfp8_e4m3" -- \
   "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits mxfp8
 expect 0 "" -- "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8
-# The golden path refuses, naming the layer: infer, compare's fidelity, a backend that moves data.
-expect 2 "layer 'c1': its weights are fp8_e4m3" -- "$q" infer --net lenet5 --bits fp8
+# infer runs the golden format run (docs/verify.md, "Number formats"): every GEMM by its format
+# kernel, the SQNR per layer and at the output, in a range FP8 gives; the JSON names each
+# layer's kernel. The backends' integer check refuses, naming the layer.
+"$q" infer --net lenet5 --bits fp8 --format json > "$tmp/inf.json" 2> /dev/null
+expect 0 "" -- python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["run"] == "golden format run", j["run"]
+kernels = {l["name"]: l["kernel"] for l in j["layers"]}
+assert [n for n, k in kernels.items() if k == "small_float"] == ["c1", "c3", "c5", "f6", "output"]
+assert kernels["s2"] == "float", kernels
+assert 15 < j["output_sqnr_db"] < 40, j["output_sqnr_db"]
+' "$tmp/inf.json"
+expect 2 "--save-outputs: network lenet5 is in a number format" -- \
+  "$q" infer --net lenet5 --bits fp8 --save-outputs "$tmp/o"
 # compare measures a format's fidelity on the emulated quantization, and says so; it has no
 # accumulator to report.
 "$q" compare --arch "$tmp/fp8.yaml" --net lenet5 --precisions fp8 --view same-array \
@@ -112,7 +125,7 @@ pj = l["energy_pj"]["mac"] / l["events"]["macs"]
 want = 0.002994792 * 64 + 0.001041667 * 8 + 0.1 + 4.6 / 128
 assert abs(pj - want) < 1e-6, (pj, want)
 ' "$tmp/g.run.json"
-expect 2 "layer 'c1': its weights are quantized per group of 32" -- \
+expect 0 "c1                       conv2d            w_group_a8" -- \
   "$q" infer --net lenet5 --bits w4a8g32
 expect 2 "a group size ends linear weights" -- "$q" run --arch "$tmp/int8.yaml" --net lenet5 \
   --bits wta8g32
