@@ -217,6 +217,9 @@ if want verify; then
   qcase verify lenet5.rtl_4x4_is.mac.table verify --net lenet5 --arch rtl_4x4_is --rtl mac --format table
   qcase verify lenet5.rtl_4x4_ws.w1a1.json verify --net lenet5 --arch rtl_4x4_ws --bits w1a1 --format json
   qcase verify lenet5.rtl_4x4_os.stuck-at.table verify --net lenet5 --arch rtl_4x4_os --stuck-at 5:3
+  # The 48-bit array: lenet5 bit-exact, and a stuck bit above the low 32 of its register caught.
+  qcase verify lenet5.rtl_4x4_ws_acc48.table verify --net lenet5 --arch rtl_4x4_ws_acc48 --format table
+  qcase verify lenet5.rtl_4x4_ws_acc48.stuck-at.table verify --net lenet5 --arch rtl_4x4_ws_acc48 --layers f6 --stuck-at 5:40
   if [ $quick = 0 ]; then
     for a in rtl_4x4_ws rtl_4x4_os rtl_4x4_is; do
       for f in table json; do qcase verify "lenet5.$a.$f" verify --net lenet5 --arch "$a" --format $f; done
