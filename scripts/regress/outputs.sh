@@ -89,6 +89,8 @@ normalize() {
     s/( MACs in )[0-9.]+( s \()[0-9.e+-]+( MAC\/s\)\.)$/$1\@T\@$2\@T\@$3/;
     # their JSON: check.wall_seconds
     s/^(\s*"wall_seconds": )[0-9.eE+-]+/$1\@T\@/;
+    # verify of a network in a number format, table: "wall time: 0.37 s"
+    s/^(wall time: )[0-9.]+( s)$/$1\@T\@$2/;
     # sweep, stderr: "[sweep] 64 configurations (...) in 0.14 s"
     s/^(\[sweep\] \d+ configurations \(.*\) in )[0-9.]+( s\b)/$1\@T\@$2/;
     # sweep, stderr: progress every 10% with the rate and the ETA. Which counts get a line depends on thread
@@ -217,6 +219,11 @@ if want verify; then
   qcase verify lenet5.rtl_4x4_is.mac.table verify --net lenet5 --arch rtl_4x4_is --rtl mac --format table
   qcase verify lenet5.rtl_4x4_ws.w1a1.json verify --net lenet5 --arch rtl_4x4_ws --bits w1a1 --format json
   qcase verify lenet5.rtl_4x4_os.stuck-at.table verify --net lenet5 --arch rtl_4x4_os --stuck-at 5:3
+  # The 48-bit array: lenet5 bit-exact, and a stuck bit above the low 32 of its register caught.
+  qcase verify lenet5.rtl_4x4_ws_acc48.table verify --net lenet5 --arch rtl_4x4_ws_acc48 --format table
+  qcase verify lenet5.rtl_4x4_ws_acc48.stuck-at.table verify --net lenet5 --arch rtl_4x4_ws_acc48 --layers f6 --stuck-at 5:40
+  # FP8 E4M3 layers on it, through its 48 bits as the FP8 register (rtl_4x4_ws's 32 refuse them).
+  qcase verify lenet5.rtl_4x4_ws_acc48.fp8.table verify --net lenet5 --arch rtl_4x4_ws_acc48 --bits fp8 --layers f6,output
   if [ $quick = 0 ]; then
     for a in rtl_4x4_ws rtl_4x4_os rtl_4x4_is; do
       for f in table json; do qcase verify "lenet5.$a.$f" verify --net lenet5 --arch "$a" --format $f; done
