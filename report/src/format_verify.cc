@@ -88,7 +88,7 @@ std::string FormatVerifyTable(const VerifySubject& v, const FormatCheckResult& r
       out += fmt::format("  {}: {}\n", s.layer, s.reason);
     }
   }
-  out += fmt::format("{} layers are not GEMMs (their float steps are the emulation's)\n",
+  out += fmt::format("{} layers are not GEMMs (float kernels, the same in both runs)\n",
                      r.other_layers);
   out += fmt::format("network output {}: {} of {} elements equal the golden run's\n", r.output,
                      r.output_elements - r.output_mismatches, r.output_elements);

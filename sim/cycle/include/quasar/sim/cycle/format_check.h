@@ -40,7 +40,7 @@ struct FormatCheckResult {
   std::string input;  // which input the operands come from
   std::vector<FormatLayerCheck> layers;
   std::vector<FormatSkippedLayer> skipped;  // GEMM layers that run no format kernel
-  int64_t other_layers = 0;  // layers that are not GEMMs (the emulation's float steps)
+  int64_t other_layers = 0;  // layers that are not GEMMs (float kernels in both runs)
   std::optional<FormatMismatch> first_mismatch;
   // The network output of the run on the array against the golden run's, every element.
   std::string output;
