@@ -209,7 +209,7 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
     f.small_float = SmallFloatOf(pa);
   } else if (b_weights && GroupWeights(pb) && models::IsFp16Activation(net, pa)) {
     f.kernel = FormatKernel::kGroupFp16;
-  } else if (b_weights && GroupWeights(pb) && models::QuantCodeOf(pa.code).format == nullptr &&
+  } else if (b_weights && GroupWeights(pb) && pa.code == models::QuantCode::kLinear &&
              pa.bits <= 8) {
     f.kernel = FormatKernel::kGroupInt8;
   } else if (!b_weights && GroupWeights(net.policy.weights)) {
