@@ -73,6 +73,22 @@ for p in w4a4 w2a2 ternary; do
     "$q" infer --net "$m.onnx" --data fashion-mnist --images 1000 --expect-top1 "$m.torch_top1.npy"
 done
 
+# infer --data on a number format: the golden format run over the test split, the same report on
+# one thread and on two (the format kernels run per image, in parallel).
+expect 0 "top-1 agreement (format = float)" -- "$q" infer --net "$net" --data digits --bits fp8
+for t in 1 2; do
+  "$q" infer --net "$net" --data digits --bits mxfp4 --threads "$t" --format json \
+    > "$tmp/fmt$t.json" 2> /dev/null
+done
+expect 0 "" -- python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert a["threads"] == 1 and b["threads"] == 2, (a["threads"], b["threads"])
+del a["threads"], b["threads"]
+assert a == b, "one thread and two differ"
+assert a["accuracy"]["images"] > 0
+' "$tmp/fmt1.json" "$tmp/fmt2.json"
+
 # compare --data: accuracy rows per precision; --qat needs a precision of the list and --data.
 expect 0 "top-1 PTQ (%)" -- "$q" compare --net "$net" --data digits --precisions w8a8,w4a4 \
   --view same-array

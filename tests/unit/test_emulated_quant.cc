@@ -414,3 +414,26 @@ TEST_CASE("emulated accuracy on the digits CNN: integer codes as the golden run,
   CHECK(mxi8.sqnr_mean_db() > mx4.sqnr_mean_db() + 6);
   CHECK(mxi8.agree_top1 >= mx4.agree_top1);
 }
+
+TEST_CASE("An average pool's output is on its input's grid, as the golden pool rounds it") {
+  for (const char* bits : {"fp8", "w4a8g32", "w4a16g128"}) {
+    INFO(bits);
+    const NetworkSpec net = WithBits("lenet5.yaml", bits);
+    const FloatNetParams params = MakeFloatParams(net, 1);
+    const EmulatedNetwork e = EmulateQuantization(net, params, PostTrainingCalibration(net, 1, 4));
+    const auto t = RunEmulatedNetwork(net, e, MakeInputs(net, 1, 0));
+    for (const char* pool : {"s2", "s4"}) {  // avg_pool layers, keeping c1's and c3's grids
+      INFO(pool);
+      const EmulatedTensor& grid = e.tensors.at(net.QuantParamsOwner(pool));
+      CHECK(net.QuantParamsOwner(pool) == net.FindLayer(pool)->inputs[0]);
+      const FloatTensor& y = t.at(pool);
+      const FloatTensor again = QuantizeDequantize(grid, y, e.rounding);
+      REQUIRE(again.size() == y.size());
+      int64_t off_grid = 0;
+      for (int64_t i = 0; i < y.size(); ++i) {
+        off_grid += again[i] == y[i] ? 0 : 1;
+      }
+      CHECK(off_grid == 0);
+    }
+  }
+}

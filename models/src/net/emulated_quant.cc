@@ -229,16 +229,8 @@ std::map<std::string, FloatTensor> RunEmulatedNetwork(
   // A layer that only moves data keeps its input's quantization (NetworkSpec::OwnsQuantParams),
   // and its output is put on that grid too: an average pool computes new values, which the
   // golden path's pool rounds to its input's grid (values already on it are unchanged).
-  auto owner = [&](std::string name) {
-    for (const NetLayer* l = net.FindLayer(name);
-         e.tensors.count(name) == 0 && l != nullptr && NetOpMovesDataOnly(l->op);
-         l = net.FindLayer(name)) {
-      name = l->inputs.at(0);
-    }
-    return e.tensors.find(name);
-  };
   auto produced = [&](const std::string& name, FloatTensor* x) {
-    const auto t = owner(name);
+    const auto t = e.tensors.find(net.QuantParamsOwner(name));
     if (t != e.tensors.end() && MxFormatOf(t->second.precision) == nullptr) {
       *x = QuantizeDequantize(t->second, *x, e.rounding);
     }

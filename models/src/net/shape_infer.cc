@@ -172,6 +172,11 @@ bool NetworkSpec::OwnsQuantParams(const std::string& tensor) const {
   return !l || !NetOpMovesDataOnly(l->op);
 }
 
+const std::string& NetworkSpec::QuantParamsOwner(const std::string& tensor) const {
+  const NetLayer* l = FindLayer(tensor);
+  return l != nullptr && NetOpMovesDataOnly(l->op) ? QuantParamsOwner(l->inputs.at(0)) : tensor;
+}
+
 const NetLayer* NetworkSpec::FindLayer(const std::string& layer_name) const {
   if (const std::optional<int64_t> at = Indexed(*this, layer_name); at && *at >= 0) {
     return &layers[static_cast<size_t>(*at)];

@@ -37,16 +37,9 @@ bool GroupWeights(const OperandPrecision& p) {
          p.granularity == models::Granularity::kPerGroup;
 }
 
-// The tensor whose quantization `tensor` keeps: itself, or through layers that only move data
-// the tensor they read.
-const std::string& Owner(const NetworkSpec& net, const std::string& tensor) {
-  const NetLayer* l = net.FindLayer(tensor);
-  return l != nullptr && models::NetOpMovesDataOnly(l->op) ? Owner(net, l->inputs.at(0)) : tensor;
-}
-
 const models::EmulatedTensor& EmulatedOf(const NetworkSpec& net, const models::EmulatedNetwork& e,
                                          const std::string& tensor) {
-  const auto t = e.tensors.find(Owner(net, tensor));
+  const auto t = e.tensors.find(net.QuantParamsOwner(tensor));
   if (t == e.tensors.end()) {
     throw InputError("tensor '" + tensor + "' has no emulated quantization");
   }
@@ -307,11 +300,7 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
         gemm.w = models::QuantizeGroupWeights({w.bits, w.group_size, w.symmetric},
                                               GatherB(*gt, g, b.data, false), k, n);
         if (f.kernel == FormatKernel::kGroupFp16) {
-          gemm.a_fp16 = GatherA(*gt, g, x.data, 0.0f);
-          const models::SmallFloatFormat& h = models::Fp16Format();
-          for (float& v : gemm.a_fp16) {  // exact but for an average pool's output (above)
-            v = models::DequantizeSmallFloat(h, models::QuantizeSmallFloat(h, v, 1.0f, true), 1.0f);
-          }
+          gemm.a_fp16 = GatherA(*gt, g, x.data, 0.0f);  // fp16 values as stored
           break;
         }
         gemm.a_scale = a_scale;

@@ -171,6 +171,9 @@ struct NetworkSpec {
   // Whether `tensor` gets quantization parameters of its own: a network input, or the output of
   // a layer that computes (one that only moves data keeps its input's, NetOpMovesDataOnly).
   bool OwnsQuantParams(const std::string& tensor) const;
+  // The tensor whose quantization `tensor` keeps: itself when it owns one, else the owner of the
+  // input of the layer that moved it.
+  const std::string& QuantParamsOwner(const std::string& tensor) const;
   // The shape of any tensor (a network input or a layer output); throws std::logic_error if
   // unknown (the parser has checked every name).
   const Shape& ShapeOf(const std::string& tensor) const;

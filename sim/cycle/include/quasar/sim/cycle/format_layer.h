@@ -16,15 +16,13 @@
 // Any other layer is not one of these GEMMs (integer operands, a float operand beside a format
 // one), and MakeFormatLayer says why.
 //
-// The operands. A is the layer's input as the emulated run stores it (RunEmulatedNetwork: FP8,
-// integer and fp16 tensors already on their grids, so encoding them again is exact; an MX tensor
-// unquantized, blocked here along K; a tensor an average pool computes from one on a grid is
-// put back on that grid here, as its storage holds it), gathered as the array reads it (a
-// convolution's im2col rows, padding taps 0). B is the layer's float weights encoded by the
-// format's quantizer, as the emulation quantizes them, or a matmul's second input. One difference
-// from the emulation: an MX convolution's A is blocked along its im2col K (channels and taps), the
-// only blocking both operands share, where the emulation blocks the input along its channels at
-// each pixel.
+// The operands. A is the layer's input as the run stores it (RunEmulatedNetwork: FP8, integer
+// and fp16 tensors already on their grids, so encoding them again is exact; an MX tensor
+// unquantized, blocked here along K), gathered as the array reads it (a convolution's im2col
+// rows, padding taps 0). B is the layer's float weights encoded by the format's quantizer, as the
+// emulation quantizes them, or a matmul's second input. One difference from the emulation: an MX
+// convolution's A is blocked along its im2col K (channels and taps), the only blocking both
+// operands share, where the emulation blocks the input along its channels at each pixel.
 //
 // What is compared: each GEMM's kernel output (float32), before the float steps both sides share
 // (an FP8 tensor's scales, the bias, the activation).
