@@ -21,6 +21,7 @@
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/npy.h"
+#include "quasar/models/quant_code.h"
 #include "quasar/models/text_file.h"
 #include "quasar/report/accuracy.h"
 #include "quasar/sim/cycle/format_network.h"
@@ -126,6 +127,17 @@ int RunFormats(const Options& o, const NetworkSpec& net, const FloatNetParams& p
                      " is in a number format; its golden format run writes no integer layer "
                      "outputs");
   }
+  bool small_float = false;  // a layer runs the FP8 MAC, whose register --acc-bits sets
+  for (const auto& [name, p] : net.tensor_precision) {
+    const QuantCodeDef& d = QuantCodeOf(p.code);
+    small_float = small_float || (d.format != nullptr && d.block == 0);
+  }
+  if (!small_float && (o.acc_bits != 0 || !o.overflow.empty())) {
+    throw InputError(std::string(o.acc_bits != 0 ? "--acc-bits" : "--overflow") + ": network " +
+                     net.name +
+                     " has no small-float (FP8, FP6, FP4) layer, whose MAC register it sets; its "
+                     "MX and group kernels sum exactly");
+  }
   AccumulatorSpec fp8_acc{kMaxFp8AccumulatorBits, OverflowMode::kWrap};
   if (o.acc_bits != 0) {
     fp8_acc.bits = o.acc_bits;
@@ -164,8 +176,10 @@ int RunFormats(const Options& o, const NetworkSpec& net, const FloatNetParams& p
                       {"run", "golden format run"},
                       {"output", net.output},
                       {"output_sqnr_db", Db(out_sqnr)},
-                      {"fp8_accumulator_bits", fp8_acc.bits},
                       {"layers", nlohmann::json::array()}};
+  if (small_float) {
+    j["fp8_accumulator_bits"] = fp8_acc.bits;
+  }
   if (o.timing) {
     j["float_seconds"] = float_s;
     j["golden_seconds"] = golden_s;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "quasar/models/error.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
@@ -40,13 +41,27 @@ int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim:
   shape.rows = t.arch.rows;
   shape.cols = t.arch.cols;
   sim::cycle::FormatCheckResult r;
-  backend.RunOnArray(t.arch, run,
-                     [&](sim::cycle::ArrayIf& array, const sim::cycle::ArrayWidths& widths) {
-                       r = sim::cycle::CheckFormatNetwork(array, shape, widths, job);
-                     });
+  try {
+    backend.RunOnArray(t.arch, run,
+                       [&](sim::cycle::ArrayIf& array, const sim::cycle::ArrayWidths& widths) {
+                         r = sim::cycle::CheckFormatNetwork(array, shape, widths, job);
+                       });
+  } catch (const InputError& err) {
+    // What does not fit the array: its register is the architecture's accumulator.
+    const std::string what = err.what();
+    throw InputError(t.arch.file + ": " + what +
+                     (what.find("register") != std::string::npos
+                          ? " (the register is mac.accumulator's bits)"
+                          : ""));
+  }
   if (r.layers.empty()) {
+    std::string names;
+    for (const std::string& l : o.layers) {
+      names += (names.empty() ? "" : ",") + l;
+    }
     throw InputError(
-        "network " + net.name + ": no layer" + (o.layers.empty() ? "" : " of --layers") +
+        "network " + net.name + ": no layer" +
+        (o.layers.empty() ? "" : " of --layers (" + names + ")") +
         " runs a number format's GEMM kernel, so there is nothing to check" +
         (r.skipped.empty() ? "" : " (" + r.skipped[0].layer + ": " + r.skipped[0].reason + ")"));
   }

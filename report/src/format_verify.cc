@@ -68,15 +68,15 @@ std::string FormatVerifyTable(const VerifySubject& v, const FormatCheckResult& r
   out += fmt::format("{:<{}} {:<12} {:>5} {:>18} {:>10} {:>7} {:>10} {:>4} {:>9} {:>10}\n", "layer",
                      w, "kernel", "gemms", "M x K x N", "elements", "passes", "cycles", "reg",
                      "overflow", "mismatches");
-  int64_t overflows = 0;
+  bool fp8_wrapped = false;
   for (const FormatLayerCheck& l : r.layers) {
     out +=
         fmt::format("{:<{}} {:<12} {:>5} {:>18} {:>10} {:>7} {:>10} {:>4} {:>9} {:>10}\n", l.layer,
                     w, l.kernel, l.gemms, fmt::format("{}x{}x{}", l.m, l.k, l.n), l.elements,
                     l.passes, l.cycles, l.accumulator_bits, l.overflow_events, l.mismatches);
-    overflows += l.overflow_events;
+    fp8_wrapped = fp8_wrapped || (l.kernel == "small_float" && l.golden_overflow_events > 0);
   }
-  if (overflows > 0) {
+  if (fp8_wrapped) {
     out +=
         "note: the FP8 register (reg bits) wrapped or saturated, in the golden kernel as on the "
         "array: those outputs are not the exact sums; an accumulator of the bits the sums need "

@@ -56,6 +56,10 @@ assert 15 < j["output_sqnr_db"] < 40, j["output_sqnr_db"]
 ' "$tmp/inf.json"
 expect 2 "--save-outputs: network lenet5 is in a number format" -- \
   "$q" infer --net lenet5 --bits fp8 --save-outputs "$tmp/o"
+expect 0 '"fp8_accumulator_bits": 40' -- "$q" infer --net lenet5 --bits fp8 --acc-bits 40 \
+  --format json
+expect 2 "--acc-bits: network lenet5 has no small-float (FP8, FP6, FP4) layer" -- \
+  "$q" infer --net lenet5 --bits mxint8 --acc-bits 40
 # compare measures a format's fidelity on the emulated quantization, and says so; it has no
 # accumulator to report.
 "$q" compare --arch "$tmp/fp8.yaml" --net lenet5 --precisions fp8 --view same-array \

@@ -49,11 +49,18 @@ assert c["first_mismatch"]["golden"] != c["first_mismatch"]["array"]
 ' "$tmp/stuck.json"
 
 # Refusals, each naming what does not fit.
-expect 2 "the FP8 register must hold any sum of the K = 64 products: 43 bits, the register has 32" \
+expect 2 "rtl_4x4_ws.yaml: layer 'self_attn.q_proj': fp8_e4m3 elements run on the array in pieces" \
   -- "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits fp8
+expect 2 "K = 64 products: 43 bits, the register has 32 (the register is mac.accumulator's bits)" \
+  -- "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits fp8
+# A fault's overflows in an MX layer are not the FP8 register's: no note says they are.
+"$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxint8 --stuck-at 5:30 > "$tmp/ovf.txt" 2>&1
+expect 0 "" -- test $? -eq 4
+expect 1 "" -- grep -q "note: the FP8 register" "$tmp/ovf.txt"
+expect 0 "result: MISMATCH" -- cat "$tmp/ovf.txt"
 expect 2 "--save-outputs: network lenet5 is in a number format" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxfp4 --save-outputs "$tmp/out"
-expect 2 "no layer of --layers runs a number format's GEMM kernel" -- \
+expect 2 "no layer of --layers (s2) runs a number format's GEMM kernel" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxfp4 --layers s2
 expect 2 "--backend analytical moves no values" -- \
   "$q" verify --arch rtl_4x4_ws --backend analytical --net lenet5 --bits mxfp4

@@ -2,6 +2,7 @@
 
 #include "quasar/sim/cycle/format_network.h"
 
+#include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
 
 namespace quasar::sim::cycle {
@@ -17,14 +18,18 @@ FormatCompute(const models::NetworkSpec& net, const models::FloatNetParams& para
     if (!models::AccumulatesProducts(l.op)) {
       return std::nullopt;
     }
-    const FormatLayerOrReason made = MakeFormatLayer(net, l, params, e, stored);
-    if (!made.layer) {
-      if (skipped) {
-        skipped(l, made.reason);
+    try {
+      const FormatLayerOrReason made = MakeFormatLayer(net, l, params, e, stored);
+      if (!made.layer) {
+        if (skipped) {
+          skipped(l, made.reason);
+        }
+        return std::nullopt;
       }
-      return std::nullopt;
+      return FormatLayerOutput(*made.layer, run(*made.layer));
+    } catch (const InputError& err) {
+      throw InputError("layer '" + l.name + "': " + err.what());
     }
-    return FormatLayerOutput(*made.layer, run(*made.layer));
   };
 }
 
