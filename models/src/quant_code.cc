@@ -113,11 +113,12 @@ bool IsNumberFormat(QuantCode code) { return QuantCodeOf(code).format != nullptr
 void RequireGolden(QuantCode code, const std::string& what) {
   const QuantCodeDef& d = QuantCodeOf(code);
   if (d.quantize_weights == nullptr) {
-    throw InputError(what + " are " + d.name +
-                     ": the number formats are priced (quasar run, compile, sweep, compare) and "
-                     "their fidelity and accuracy emulated in float32 (compare), but the golden "
-                     "path (quasar infer, verify, the SystemC backends' data) does not run them "
-                     "yet (docs/formats.md)");
+    throw InputError(
+        what + " are " + d.name +
+        ": the number formats are priced (quasar run, compile, sweep, compare), "
+        "their fidelity and accuracy emulated in float32 (compare) and their golden "
+        "format run is `quasar infer` and `verify`'s, but the golden path of integer codes "
+        "(the SystemC backends' data) does not run them (docs/formats.md)");
   }
 }
 

@@ -56,12 +56,14 @@ QuantizedNetwork QuantizeNetwork(const NetworkSpec& net, const FloatNetParams& p
     if (NetOpHasWeights(l.op)) {
       RequireGolden(l.precision.weights.code, "layer '" + l.name + "': its weights");
       if (l.precision.weights.granularity == Granularity::kPerGroup) {
-        throw InputError("layer '" + l.name + "': its weights are quantized per group of " +
-                         std::to_string(l.precision.weights.group_size) +
-                         ": group-quantized weights are priced (quasar run, compile, sweep, "
-                         "compare) and their fidelity and accuracy emulated in float32 "
-                         "(compare), but the golden path does not run them yet "
-                         "(docs/formats.md)");
+        throw InputError(
+            "layer '" + l.name + "': its weights are quantized per group of " +
+            std::to_string(l.precision.weights.group_size) +
+            ": group-quantized weights are priced (quasar run, compile, sweep, "
+            "compare), their fidelity and accuracy emulated in float32 (compare) "
+            "and their golden format run is `quasar infer` and `verify`'s, but the "
+            "golden path of integer codes (the SystemC backends' data) does not run them "
+            "(docs/formats.md)");
       }
     }
   }

@@ -30,8 +30,9 @@ struct QuantizedWeights;
 //
 // The number formats of docs/number-formats.md are codes too: the OCP FP8 elements and the MX
 // block formats. They are priced (storage with their block scales, a MAC of their own,
-// mac.format in the ArchSpec) but the golden path does not run them yet: their rows have no
-// quantizer, and quantizing a network that uses them is refused by name (RequireGolden).
+// mac.format in the ArchSpec) but the golden integer path does not run them: their rows have no
+// quantizer, and quantizing a network that uses them is refused by name (RequireGolden). Their
+// golden run is the golden format run (sim/cycle/format_network.h).
 enum class QuantCode {
   kLinear,
   kPow2,
@@ -75,7 +76,7 @@ struct QuantCodeDef {
   // The IntType the integer values are held in, for a precision of `bits` (and signedness, read
   // by affine codes only). A number format's codes are held as signed integers of its width.
   IntType (*storage)(int bits, bool is_signed);
-  // nullptr for the number formats, which the golden path does not run yet.
+  // nullptr for the number formats, which the golden integer path does not run.
   QuantizedWeights (*quantize_weights)(const FloatTensor& w, const WeightCodeArgs& args);
   // The parameters of a tensor of activations from its observed values, `storage` its type
   // (nullptr for the number formats).
