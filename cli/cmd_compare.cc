@@ -42,6 +42,7 @@ struct CompareOptions {
   std::string search = compiler::MapperSearchName(compiler::kDefaultMapperSearch);
   std::string format = "table", out, plots, json;
   bool no_fidelity = false;
+  bool golden_formats = false;
   std::string backend = "analytical";
   DataOptions data;
   std::vector<std::string> qat;  // PRECISION=MODEL
@@ -96,6 +97,11 @@ int RunCompare(const CompareOptions& o) {
   if (o.data.data.empty() && (!qat.empty() || o.data.images > 0)) {
     throw InputError("--qat and --images need --data: accuracy is measured on labelled data");
   }
+  if (o.golden_formats && o.no_fidelity) {
+    throw InputError(
+        "--golden-formats chooses how fidelity is measured; --no-fidelity skips it: "
+        "give one of them");
+  }
   if (!o.data.data.empty() && o.no_fidelity) {
     throw InputError("--data measures accuracy; --no-fidelity skips it: give one of them");
   }
@@ -127,6 +133,7 @@ int RunCompare(const CompareOptions& o) {
   plan.seed = o.net.seed;
   plan.calib_samples = o.net.calib_samples;
   plan.fidelity = !o.no_fidelity;
+  plan.golden_formats = o.golden_formats;
   plan.data = data ? &*data : nullptr;
   plan.accuracy = accuracy;
   plan.rtl_cells = rtl_cells ? &*rtl_cells : nullptr;
@@ -215,6 +222,10 @@ Command AddCompareCommand(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-fidelity", o->no_fidelity,
                 "Skip the golden and float runs (no SQNR, no accumulator width)");
+  cmd->add_flag("--golden-formats", o->golden_formats,
+                "Measure the number formats (FP8, MX, weights per group) on their golden format "
+                "run, every GEMM by its format kernel with exact sums, rather than on the float32 "
+                "emulation (slower; docs/verify.md, \"Number formats\")");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}))
       ->capture_default_str();

@@ -89,6 +89,10 @@ assert a == b, "one thread and two differ"
 assert a["accuracy"]["images"] > 0
 ' "$tmp/fmt1.json" "$tmp/fmt2.json"
 
+# compare --data --golden-formats: a format's accuracy on its golden format run, said so.
+expect 0 "accuracy: mxfp4: the golden format run" -- "$q" compare --net "$net" --data digits \
+  --precisions mxfp4 --view same-array --golden-formats
+
 # compare --data: accuracy rows per precision; --qat needs a precision of the list and --data.
 expect 0 "top-1 PTQ (%)" -- "$q" compare --net "$net" --data digits --precisions w8a8,w4a4 \
   --view same-array

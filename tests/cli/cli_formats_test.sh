@@ -74,6 +74,26 @@ assert rows["accumulator bits needed"] == ["-"], rows["accumulator bits needed"]
 ' "$tmp/fid.txt"
 expect 2 "layer 'c1': its weights are fp8_e4m3" -- \
   "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc
+# compare --golden-formats measures on the golden format run: it says so, gives FP8 the
+# emulation's SQNR (each tensor on its grid in both runs) and MXINT8 another (a convolution's
+# blocks along its im2col K, not its channels).
+for g in emulated golden; do
+  flag=""; [ "$g" = golden ] && flag=--golden-formats
+  "$q" compare --arch "$tmp/int8.yaml" --net lenet5 --precisions fp8,mxint8 --view same-array \
+    --format json $flag > "$tmp/cmp_$g.json" 2> /dev/null
+done
+expect 0 "" -- python3 -c '
+import json, sys
+e, g = (json.load(open(f)) for f in sys.argv[1:])
+assert "the golden format run" in g["fidelity_note"], g["fidelity_note"]
+assert "emulated in float32" in e["fidelity_note"], e["fidelity_note"]
+sq = lambda j, i: j["same_array"][i]["metrics"]["output_sqnr_db"]
+assert sq(e, 0) == sq(g, 0), (sq(e, 0), sq(g, 0))
+assert sq(e, 1) != sq(g, 1) and abs(sq(e, 1) - sq(g, 1)) < 3, (sq(e, 1), sq(g, 1))
+' "$tmp/cmp_emulated.json" "$tmp/cmp_golden.json"
+expect 2 "--golden-formats chooses how fidelity is measured; --no-fidelity skips it" -- \
+  "$q" compare --arch "$tmp/int8.yaml" --net lenet5 --precisions fp8 --golden-formats \
+  --no-fidelity
 expect 2 "or name a number format for both" -- "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp4
 
 # One tile holding the whole layer (the compiled schedule's tiling set to 1/256/64): MXINT8 moves

@@ -32,6 +32,15 @@ ComparisonColumn Evaluate(const ComparePlan& plan, const CompareHooks& hooks,
   return c;
 }
 
+// What measured the number formats' fidelity or accuracy.
+std::string FormatRunNote(const ComparePlan& plan) {
+  return plan.golden_formats
+             ? "the golden format run (every GEMM by its format kernel, exact sums; the rest "
+               "float32, docs/verify.md), not the golden integer run"
+             : "quantization emulated in float32 (every weight and activation quantized and "
+               "dequantized, docs/formats.md), not the golden integer run";
+}
+
 // Fills the accuracy of a column pair on data: the SQNR and accumulator rows then describe the
 // test set, not one synthetic input.
 void SetAccuracy(const AccuracySummary& ptq, const std::optional<AccuracySummary>& qat,
@@ -93,13 +102,11 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
     std::optional<AccuracySummary> ptq, qat_acc;
     if (plan.data) {
       accuracy.progress = hooks.image_progress(p + " PTQ");
-      ptq = MeasureAccuracy(net, *plan.data, plan.base.mac.accumulator, accuracy);
+      ptq = MeasureAccuracy(net, *plan.data, plan.base.mac.accumulator, accuracy,
+                            plan.golden_formats);
       if (ptq->emulated) {
         emulated += (emulated.empty() ? "" : ", ") + p;
-        out.fidelity_note = "accuracy: " + emulated +
-                            ": quantization emulated in float32 (every weight and activation "
-                            "quantized and dequantized, docs/formats.md), not the golden "
-                            "integer run";
+        out.fidelity_note = "accuracy: " + emulated + ": " + FormatRunNote(plan);
       }
       if (const std::optional<models::NetworkSpec> qat = hooks.load_qat(p)) {
         accuracy.progress = hooks.image_progress(p + " QAT");
@@ -107,7 +114,9 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
       }
     } else if (plan.fidelity) {
       hooks.step(p + ": quantizing, golden and float runs");
-      f = MeasureFidelity(net, plan.seed, plan.calib_samples, plan.base.mac.accumulator);
+      FidelityOptions fo;
+      fo.golden_formats = plan.golden_formats;
+      f = MeasureFidelity(net, plan.seed, plan.calib_samples, plan.base.mac.accumulator, fo);
       if (f->emulated) {
         emulated += (emulated.empty() ? "" : ", ") + p;
       }
@@ -120,11 +129,7 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
                             "network, docs/accuracy.md)",
                             plan.seed)
               : "",
-          emulated.empty()
-              ? ""
-              : "; " + emulated +
-                    ": quantization emulated in float32 (every weight and activation "
-                    "quantized and dequantized, docs/formats.md), not the golden integer run");
+          emulated.empty() ? "" : "; " + emulated + ": " + FormatRunNote(plan));
     }
     if (plan.same_array) {
       out.same.push_back(Evaluate(plan, hooks, p, "same-array", plan.base, net, f));

@@ -6,14 +6,25 @@
 #include <algorithm>
 #include <vector>
 
+#include "quasar/models/fp8_mac.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/parallel.h"
+#include "quasar/sim/cycle/format_network.h"
 #include "quasar/sim/explore/compare.h"
 
 namespace quasar::sim::explore {
+namespace {
+
+// The golden format run's FP8 MAC register when measuring a precision: wide enough that every
+// sum is exact.
+models::AccumulatorSpec ExactFp8Register() {
+  return {models::kMaxFp8AccumulatorBits, models::OverflowMode::kWrap};
+}
+
+}  // namespace
 
 Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
                          const std::optional<models::AccumulatorSpec>& acc,
@@ -48,8 +59,12 @@ Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int cali
         models::MakeInputs(net, seed, i == 0 ? 0 : first_after + static_cast<int>(i) - 1);
     const auto ref = models::RunFloatNetwork(net, params, inputs);
     if (emulated) {
-      sqnr[i] = models::SqnrDb(ref.at(net.output),
-                               models::RunEmulatedNetwork(net, *emulated, inputs).at(net.output));
+      sqnr[i] = models::SqnrDb(
+          ref.at(net.output),
+          options.golden_formats
+              ? cycle::RunGoldenFormatNetwork(net, params, *emulated, inputs, ExactFp8Register())
+                    .at(net.output)
+              : models::RunEmulatedNetwork(net, *emulated, inputs).at(net.output));
       return;
     }
     const models::QuantizedRun run = models::RunQuantizedNetwork(*q, inputs);
@@ -93,13 +108,17 @@ AccuracySummary Summarize(const models::AccuracyReport& r) {
 
 AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Dataset& data,
                                 const std::optional<models::AccumulatorSpec>& acc,
-                                const models::AccuracyOptions& options) {
+                                const models::AccuracyOptions& options, bool golden_formats) {
   models::CheckNetworkFitsData(net, data);
   const models::FloatNetParams params = models::MakeFloatParams(net, 1);
   if (models::NeedsEmulation(net)) {
     const models::EmulatedNetwork e =
         models::EmulateQuantization(net, params, models::CalibrationInputs(net, data));
-    AccuracySummary s = Summarize(models::EvaluateEmulatedAccuracy(net, e, params, data, options));
+    AccuracySummary s = Summarize(models::EvaluateEmulatedAccuracy(
+        net, e, params, data, options,
+        golden_formats
+            ? cycle::FormatCompute(net, params, e, cycle::GoldenFormatKernels(ExactFp8Register()))
+            : decltype(models::FloatRunHooks::compute){}));
     s.emulated = true;
     return s;
   }

@@ -74,6 +74,10 @@ struct Fidelity {
 struct FidelityOptions {
   int inputs = 32;
   int threads = 0;
+  // A network in a number format: its golden format run (sim/cycle/format_network.h, every GEMM
+  // by its format kernel, the FP8 MAC's register kMaxFp8AccumulatorBits wide so every sum is
+  // exact) instead of the float32 emulation.
+  bool golden_formats = false;
 };
 Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
                          const std::optional<models::AccumulatorSpec>& acc,
@@ -97,9 +101,11 @@ AccuracySummary Summarize(const models::AccuracyReport& r);
 // quantized model, QDQ or QONNX, keeps its own parameters), sets `acc` when given, and evaluates
 // it on the test split. A network with a number format or weight groups is evaluated on the
 // quantization emulated in float32 instead (models::NeedsEmulation), without accumulators.
+// `golden_formats`: as FidelityOptions::golden_formats.
 AccuracySummary MeasureAccuracy(const models::NetworkSpec& net, const models::Dataset& data,
                                 const std::optional<models::AccumulatorSpec>& acc,
-                                const models::AccuracyOptions& options);
+                                const models::AccuracyOptions& options,
+                                bool golden_formats = false);
 
 // One precision on one accelerator.
 struct ComparisonColumn {

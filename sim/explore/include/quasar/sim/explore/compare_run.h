@@ -49,6 +49,7 @@ struct ComparePlan {
   uint64_t seed = 1;       // synthetic weights and inputs
   int calib_samples = 4;
   bool fidelity = true;    // without data: the golden and float runs on synthetic inputs
+  bool golden_formats = false;  // the number formats' golden format run, not the emulation
   const models::Dataset* data = nullptr;  // accuracy on labelled data instead
   models::AccuracyOptions accuracy;       // its images and threads
   const models::RtlMacCells* rtl_cells = nullptr;  // the RTL-sized iso-area rows, when loaded
