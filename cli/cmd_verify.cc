@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -195,9 +196,13 @@ struct ParamsOptions {
 
 int RtlParams(const ParamsOptions& o) {
   if (o.list || o.arch.empty()) {
-    fmt::print("{:<18} {:<6} {:<44} {}\n", "model", "kind", "preset", "verilator args");
+    size_t w = 5;  // the name column: the longest name
     for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
-      fmt::print("{:<18} {:<6} {:<44} {}\n", m.name, m.kind == RtlKind::kArray ? "array" : "mac",
+      w = std::max(w, m.name.size());
+    }
+    fmt::print("{:<{}} {:<6} {:<44} {}\n", "model", w, "kind", "preset", "verilator args");
+    for (const RtlModelInfo& m : sim::rtl::BuiltModels()) {
+      fmt::print("{:<{}} {:<6} {:<44} {}\n", m.name, w, m.kind == RtlKind::kArray ? "array" : "mac",
                  m.preset.empty() ? "-" : m.preset, m.verilator_args);
     }
     if (o.arch.empty()) {

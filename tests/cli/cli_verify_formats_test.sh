@@ -27,6 +27,14 @@ expect 0 "w_group_a16" -- "$q" verify --arch rtl_4x4_ws --backend systemc --net 
 # said.
 expect 0 "note: the FP8 register (reg bits) wrapped" -- \
   "$q" verify --arch rtl_4x4_ws --backend systemc --net lenet5 --bits fp8
+# FP8 E4M3 on RTL: the 48-bit array, and its MAC bank under an array of another size.
+expect 0 "result: BIT-EXACT, 6518 elements in 5 layers" -- \
+  "$q" verify --arch rtl_4x4_ws_acc48 --net lenet5 --bits fp8
+printf 'version: 1\nname: fp8-16x8\narray: {rows: 16, cols: 8, dataflow: ws}\nmac: {weight_bits: 8, %s\n' \
+  'activation_bits: 8, accumulator: {bits: 48}, precision_scaling: bit_fusion, binary_lanes: 16}' \
+  > "$tmp/a16x8.yaml"
+expect 0 "result: BIT-EXACT, 6518 elements in 5 layers" -- \
+  "$q" verify --arch "$tmp/a16x8.yaml" --rtl mac --net lenet5 --bits fp8
 # W4A8's attention matmuls multiply two activations: named, not checked.
 expect 0 "self_attn.scores_past: its operands are two activations" -- \
   "$q" verify --arch rtl_4x4_ws "${block[@]}" --bits w4a8g128
