@@ -95,6 +95,12 @@ sim::cycle::PeConfig Ws4x4() {
   return c;
 }
 
+// The check of `run` on a 4 x 4 weight-stationary C++ array.
+FormatCheckResult OnCppArray(const Emulated& run) {
+  sim::cycle::CppArray array;
+  return CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+}
+
 // The C++ array with one fault: the `at`-th positive partial sum leaving the south edge has bit
 // `bit` (above its magnitude) set, so the error survives the ReLUs after it.
 class FaultyArray : public sim::cycle::ArrayIf {
@@ -131,8 +137,7 @@ TEST_CASE("Format check: LeNet-5 in every kernel is bit-exact on the C++ array, 
   for (const char* bits : {"mxfp4", "mxint8", "mxfp6", "fp8", "w4a8g32", "w4a16g128"}) {
     INFO(bits);
     const Emulated run(Lenet(bits));
-    sim::cycle::CppArray array;
-    const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+    const FormatCheckResult r = OnCppArray(run);
     CHECK(r.Failure().empty());
     CHECK(r.skipped.empty());
     CHECK(r.other_layers == 3);  // the pools and the flatten
@@ -185,8 +190,7 @@ TEST_CASE("Format check: without MX the golden run is the emulation but for floa
       CHECK(SameBits(golden.at(l.name), run.tensors.at(l.name)));
     }
     // And the array: bit-exact, every GEMM layer checked (the matmuls of two activations too).
-    sim::cycle::CppArray array;
-    const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+    const FormatCheckResult r = OnCppArray(run);
     CHECK(r.Failure().empty());
     CHECK(r.skipped.empty());
     CHECK(r.output_mismatches == 0);
@@ -318,16 +322,14 @@ TEST_CASE(
   for (const char* bits : {"mxfp4", "fp8"}) {
     INFO(bits);
     const Emulated run(SmallLlamaDecode(bits));
-    sim::cycle::CppArray array;
-    const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, run.Job());
+    const FormatCheckResult r = OnCppArray(run);
     CHECK(r.Failure().empty());
     CHECK(r.skipped.empty());
     CHECK(r.layers.size() == 11);  // 7 projections, 4 attention matmuls (cache and new token)
     CHECK(r.Mismatches() == 0);
   }
   const Emulated w4a8(SmallLlamaDecode("w4a8g128"));
-  sim::cycle::CppArray array;
-  const FormatCheckResult r = CheckFormatNetwork(array, Ws4x4(), {}, w4a8.Job());
+  const FormatCheckResult r = OnCppArray(w4a8);
   CHECK(r.Failure().empty());
   CHECK(r.layers.size() == 7);
   REQUIRE(r.skipped.size() == 4);
