@@ -358,6 +358,47 @@ int64_t Mismatches(const models::IntTensor& a, const models::IntTensor& b) {
   return n;
 }
 
+void CheckLayerPerf(const sim::LayerPerf& c, const sim::LayerPerf& a) {
+  // Timing equals the analytical model's.
+  CHECK(c.name == a.name);
+  CHECK(c.kind == a.kind);
+  CHECK(c.status == a.status);
+  CHECK(c.cycles == a.cycles);
+  CHECK(c.compute_cycles == a.compute_cycles);
+  CHECK(c.stall_cycles == a.stall_cycles);
+  CHECK(c.dram_cycles == a.dram_cycles);
+  CHECK(c.post_cycles == a.post_cycles);
+  CHECK(c.tiles == a.tiles);
+  CHECK(c.folds == a.folds);
+  CHECK(c.mapped_pe_folds == a.mapped_pe_folds);
+  CHECK(c.pack == a.pack);
+  CHECK(c.required_acc_bits == a.required_acc_bits);
+  CHECK(c.acc_too_narrow == a.acc_too_narrow);
+  // Every event count equals the analytical model's.
+  const models::EventCounts& ae = a.events;
+  const models::EventCounts& ce = c.events;
+  CHECK(ce.macs == ae.macs);
+  // The widths the events are priced at (view layers included).
+  CHECK(ce.mac_a_bits == ae.mac_a_bits);
+  CHECK(ce.mac_w_bits == ae.mac_w_bits);
+  CHECK(ce.acc_bits == ae.acc_bits);
+  CHECK(ce.binary == ae.binary);
+  CHECK(ce.pe_cycles == ae.pe_cycles);
+  CHECK(ce.register_bit_writes == ae.register_bit_writes);
+  CHECK(ce.input_reads == ae.input_reads);
+  CHECK(ce.input_writes == ae.input_writes);
+  CHECK(ce.weight_reads == ae.weight_reads);
+  CHECK(ce.weight_writes == ae.weight_writes);
+  CHECK(ce.output_reads == ae.output_reads);
+  CHECK(ce.output_writes == ae.output_writes);
+  CHECK(ce.dram_read_bytes == ae.dram_read_bytes);
+  CHECK(ce.dram_write_bytes == ae.dram_write_bytes);
+  CHECK(ce.post_multiplies == ae.post_multiplies);
+  CHECK(ce.post_adds == ae.post_adds);
+  CHECK(ce.post_compare_bits == ae.post_compare_bits);
+  CHECK(ce.cycles == ae.cycles);
+}
+
 void CheckFlow(const Flow& f) {
   const std::vector<models::NetLayer>& layers = f.qnet.net.layers;
   REQUIRE(f.analytical.ok());
@@ -395,47 +436,10 @@ void CheckFlow(const Flow& f) {
     }
     // Overflow events equal the golden run's.
     CHECK(f.cycle.overflow_events[i] == f.golden.layers[i].stats.overflow_events);
-    // Timing equals the analytical model's.
-    CHECK(c.name == a.name);
-    CHECK(c.kind == a.kind);
-    CHECK(c.status == a.status);
-    CHECK(c.cycles == a.cycles);
-    CHECK(c.compute_cycles == a.compute_cycles);
-    CHECK(c.stall_cycles == a.stall_cycles);
-    CHECK(c.dram_cycles == a.dram_cycles);
-    CHECK(c.post_cycles == a.post_cycles);
-    CHECK(c.tiles == a.tiles);
-    CHECK(c.folds == a.folds);
-    CHECK(c.mapped_pe_folds == a.mapped_pe_folds);
-    CHECK(c.pack == a.pack);
-    CHECK(c.required_acc_bits == a.required_acc_bits);
-    CHECK(c.acc_too_narrow == a.acc_too_narrow);
-    // Every event count equals the analytical model's.
-    const models::EventCounts& ae = a.events;
-    const models::EventCounts& ce = c.events;
-    CHECK(ce.macs == ae.macs);
-    // The widths the events are priced at (view layers included).
-    CHECK(ce.mac_a_bits == ae.mac_a_bits);
-    CHECK(ce.mac_w_bits == ae.mac_w_bits);
-    CHECK(ce.acc_bits == ae.acc_bits);
-    CHECK(ce.binary == ae.binary);
-    CHECK(ce.pe_cycles == ae.pe_cycles);
-    CHECK(ce.register_bit_writes == ae.register_bit_writes);
-    CHECK(ce.input_reads == ae.input_reads);
-    CHECK(ce.input_writes == ae.input_writes);
-    CHECK(ce.weight_reads == ae.weight_reads);
-    CHECK(ce.weight_writes == ae.weight_writes);
-    CHECK(ce.output_reads == ae.output_reads);
-    CHECK(ce.output_writes == ae.output_writes);
-    CHECK(ce.dram_read_bytes == ae.dram_read_bytes);
-    CHECK(ce.dram_write_bytes == ae.dram_write_bytes);
-    CHECK(ce.post_multiplies == ae.post_multiplies);
-    CHECK(ce.post_adds == ae.post_adds);
-    CHECK(ce.post_compare_bits == ae.post_compare_bits);
-    CHECK(ce.cycles == ae.cycles);
+    CheckLayerPerf(c, a);
     // The golden run counted the same MACs the array did (view and post layers: none).
     if (a.kind == "gemm") {
-      CHECK(ce.macs == f.golden.layers[i].stats.macs);
+      CHECK(c.events.macs == f.golden.layers[i].stats.macs);
     }
     total_cycles += c.cycles;
   }

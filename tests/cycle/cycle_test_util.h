@@ -107,6 +107,11 @@ SpillCounts CountSpills(const compiler::LayerSchedule& layer);
 int64_t CycleRunsInProcess();
 void CountCycleRun();
 
+// Asserts that a layer's cycles, compute / stall / DRAM / post cycles, tiles, folds, mapped PE
+// folds, pack, accumulator bound and every event count (`c`, the cycle model's) equal the
+// analytical model's (`a`).
+void CheckLayerPerf(const sim::LayerPerf& c, const sim::LayerPerf& a);
+
 // Asserts, for every layer: outputs equal to golden on every element; cycles, compute / stall /
 // DRAM / post cycles, tiles, folds, mapped PE folds, pack and every event count equal to the
 // analytical model's; overflow events equal to the golden run's. Also the network totals.

@@ -22,12 +22,12 @@
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/events.h"
 #include "quasar/models/spec/arch_spec.h"
-#include "quasar/sim/cycle/cpp_array.h"
-#include "quasar/sim/cycle/cycle_time.h"
-#include "quasar/sim/cycle/gemm_layer.h"
-#include "quasar/sim/cycle/tile_runner.h"
 #include "quasar/sim/core/dram.h"
 #include "quasar/sim/core/rules.h"
+#include "quasar/sim/cycle/cpp_array.h"
+#include "quasar/sim/cycle/cycle_time.h"
+#include "quasar/sim/cycle/gemm_data.h"
+#include "quasar/sim/cycle/tile_runner.h"
 
 namespace quasar::sim::cycle {
 
@@ -72,7 +72,7 @@ class Accelerator : public sc_core::sc_module {
 
   // What the controller runs next; set before the simulation resumes.
   struct GemmJob {
-    GemmLayer* layer = nullptr;
+    GemmData* layer = nullptr;
     const compiler::LayerSchedule* schedule = nullptr;
     bool check_overflow = true;
     bool alternate_array = false;  // run on the array given to the constructor

@@ -16,6 +16,8 @@
 #include "quasar/models/net/ops.h"
 #include "quasar/models/ref/float_ops.h"
 #include "quasar/models/text_file.h"
+#include "quasar/sim/cycle/gemm_layer.h"
+#include "simulator.h"
 
 namespace quasar::sim::cycle {
 namespace {
@@ -24,56 +26,6 @@ using compiler::CeilDiv;
 using compiler::LayerKind;
 using compiler::LayerSchedule;
 using compiler::PackedBytes;
-
-// SystemC elaborates once per process: one accelerator, reconfigured for every run.
-struct Simulator {
-  std::unique_ptr<Accelerator> top;
-  sc_core::sc_trace_file* trace = nullptr;
-  std::string array_name;
-};
-
-Simulator& Sim(const CycleOptions& options, const models::ArchSpec& arch) {
-  // Never destroyed: modules must not be torn down after the SystemC kernel or a Verilated
-  // model's context (function-local statics destroyed at exit in an order of their own).
-  static Simulator& sim = *new Simulator;
-  if (!sim.top) {
-    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    const bool trace = !options.trace_path.empty();
-    if (trace) {
-      if (arch.PeCount() > kMaxTracedPes) {
-        throw InputError("--trace records every PE: at most " + std::to_string(kMaxTracedPes) +
-                         " PEs, this array has " + std::to_string(arch.PeCount()));
-      }
-      CheckTracePath(options.trace_path);
-    }
-    sim.array_name = options.array_name;
-    sim.top = std::make_unique<Accelerator>("accelerator", trace ? arch.PeCount() : 0,
-                                            options.make_array ? options.make_array() : nullptr);
-    if (trace) {
-      std::string base = options.trace_path;
-      base.resize(base.size() - 4);  // SystemC appends .vcd
-      sim.trace = sc_core::sc_create_vcd_trace_file(base.c_str());
-      sim.trace->set_time_unit(1, sc_core::SC_NS);
-      sim.top->Trace(sim.trace, arch.cols);
-    }
-  } else if (!options.trace_path.empty() && sim.trace == nullptr) {
-    throw InputError("--trace must be requested by the first run of a process");
-  } else if (options.array_name != sim.array_name) {
-    throw InputError("this process's cycle model was built with the " + sim.array_name +
-                     " PE array; the " + options.array_name +
-                     " array must be chosen by the first run of a process");
-  }
-  return sim;
-}
-
-// Runs what the accelerator was just given until it is idle again.
-void RunToIdle(Accelerator& top) {
-  sc_core::sc_start();
-  if (!top.idle()) {
-    throw std::logic_error("cycle model: the controller stopped before the layer finished");
-  }
-  top.RethrowError();
-}
 
 // The post-processing unit's arithmetic on a whole post-only layer: the golden pooling, add
 // and transpose functions (models/ref/pool_add.h, float_ops.h) and RunDequantized (ops.h) are
@@ -93,25 +45,6 @@ models::IntTensor RunPostLayer(const models::NetLayer& l, const models::Quantize
     ins.push_back(&tensors.at(name));
   }
   return models::RunLayer(ql.spec, op.int_inputs(ins, ql)).output;
-}
-
-// The cycle model's measured cycles and counted events of the layer `top` just ran.
-void FillPerf(const models::ArchSpec& arch, const Accelerator& top, LayerPerf* p) {
-  p->cycles = top.cycles;
-  p->compute_cycles = top.compute_cycles;
-  p->dram_cycles = top.dram_cycles;
-  p->post_cycles = top.post_cycles;
-  p->tiles = top.tiles;
-  p->folds = top.folds;
-  p->mapped_pe_folds = top.mapped_pe_folds;
-  models::EventCounts e = top.events;
-  e.mac_a_bits = p->events.mac_a_bits;  // the layer's widths, from NewLayerPerf
-  e.mac_w_bits = p->events.mac_w_bits;
-  e.acc_bits = p->events.acc_bits;
-  e.binary = p->events.binary;
-  e.mac_w_group = p->events.mac_w_group;
-  p->events = e;
-  FinishLayerPerf(arch, p);
 }
 
 }  // namespace
@@ -146,18 +79,7 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
   }
   Simulator& sim = Sim(options, arch);
   Accelerator& top = *sim.top;
-  // The trace covers this run only: closed on every way out, after which the accelerator runs
-  // untraced (SystemC cannot open another trace file once the simulation has started).
-  struct CloseTrace {
-    Simulator& sim;
-    ~CloseTrace() {
-      if (sim.trace != nullptr) {
-        sc_core::sc_close_vcd_trace_file(sim.trace);
-        sim.trace = nullptr;
-        sim.top->StopTracing();
-      }
-    }
-  } close_trace{sim};
+  const CloseTrace close_trace{sim};
   top.Configure(arch);
   auto known = [&](const std::string& name) {
     for (const models::NetLayer& l : net.layers) {

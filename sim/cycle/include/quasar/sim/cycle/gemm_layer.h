@@ -16,10 +16,11 @@
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/output_stage.h"
+#include "quasar/sim/cycle/gemm_data.h"
 
 namespace quasar::sim::cycle {
 
-class GemmLayer {
+class GemmLayer final : public GemmData {
  public:
   // `x` is the layer's input; `second` the second operand of a matmul (its B), else null.
   // `xnor_lanes`: the PE runs binary x binary products on XNOR-popcount lanes, one accumulator
@@ -31,24 +32,24 @@ class GemmLayer {
             const models::IntTensor* second, bool xnor_lanes);
 
   // The A tile (mt x kt, row-major) and B tile (kt x nt) of `t`, as the MAC sees them.
-  void BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const;
-  void BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const;
+  void BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const override;
+  void BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const override;
   // Loads the bias of every output of the tile into `acc` (mt x nt) through the accumulator.
-  void LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t* overflow_events) const;
+  void LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t* overflow_events) const override;
   // Finishes the tile's outputs (XNOR border correction through the accumulator, then the
   // output stage) and writes them into output(), recording `cycle` (the simulated cycle the
   // post unit finishes them) for each. Returns the number of outputs.
   int64_t Finish(const compiler::TileStep& t, const int64_t* acc, int64_t* overflow_events,
-                 int64_t cycle);
+                 int64_t cycle) override;
 
   // One accumulator addition per packed element (XNOR lanes running a binary convolution);
   // otherwise products are added one by one, as every other golden kernel does.
-  bool chunked() const { return chunked_; }
+  bool chunked() const override { return chunked_; }
   // True when no partial sum can leave the accumulator's range, whatever the order of the
   // additions: |bias| + K * max|a| * max|b| (+ the border correction) fits. The array may then
   // add without range checks.
-  bool overflow_impossible() const { return overflow_impossible_; }
-  const models::AccumulatorSpec& accumulator() const { return ql_.spec.accumulator; }
+  bool overflow_impossible() const override { return overflow_impossible_; }
+  const models::AccumulatorSpec& accumulator() const override { return ql_.spec.accumulator; }
   const models::IntTensor& output() const { return output_; }
   models::IntTensor TakeOutput() { return std::move(output_); }
   // Per output element (flat index), the cycle passed to the Finish that wrote it.
