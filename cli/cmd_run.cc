@@ -15,15 +15,16 @@
 #include "commands.h"
 #include "cycle_check.h"
 #include "layer_outputs.h"
+#include "output_paths.h"
 #include "quasar/compiler/schedule_json.h"
 #include "quasar/models/error.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/text_file.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/backends.h"
 #include "quasar/sim/scalesim_reports.h"
 #include "target.h"
 #include "timing.h"
-#include "output_paths.h"
-#include "quasar/models/text_file.h"
 
 namespace quasar::cli {
 namespace {
@@ -121,7 +122,9 @@ int Run(const Options& o) {
   if (!info.timing_reference && perf.ok()) {
     const std::unique_ptr<sim::Backend> backend = info.make();
     if (info.moves_values) {
-      cycle = RunCheckedBackend(*backend, s, t, o.target, o.cycle, perf);
+      cycle = models::NeedsEmulation(t.net)
+                  ? RunCheckedFormatBackend(*backend, s, t, o.target, o.cycle, perf)
+                  : RunCheckedBackend(*backend, s, t, o.target, o.cycle, perf);
       perf = cycle->perf;
     } else {
       const sim::Job job{&s, &t.arch, &t.table};

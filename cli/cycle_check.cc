@@ -6,9 +6,24 @@
 #include <cstdio>
 
 #include "layer_outputs.h"
+#include "quasar/models/error.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
+#include "quasar/sim/cycle/format_run_check.h"
 
 namespace quasar::cli {
+namespace {
+
+// Progress on a terminal: "[run] cycle model: layer i/n name", rewritten in place.
+std::function<void(size_t, size_t, const std::string&)> LayerProgress(bool tty) {
+  return [tty](size_t i, size_t n, const std::string& name) {
+    if (tty) {
+      fmt::print(stderr, "\r[run] cycle model: layer {}/{} {:<24}", i + 1, n, name);
+    }
+  };
+}
+
+}  // namespace
 
 CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Schedule& s,
                               const Target& t, const TargetOptions& o, const CycleOptionsCli& c,
@@ -25,11 +40,7 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
     }
   }
   const bool tty = isatty(fileno(stderr)) != 0;
-  opt.on_layer = [tty](size_t i, size_t n, const std::string& name) {
-    if (tty) {
-      fmt::print(stderr, "\r[run] cycle model: layer {}/{} {:<24}", i + 1, n, name);
-    }
-  };
+  opt.on_layer = LayerProgress(tty);
   sim::CheckJob job{&q, &inputs, &s, &t.arch, &t.table, &analytical};
   job.progress = [](const std::string& what) { fmt::print(stderr, "[run] {}\n", what); };
   const sim::CheckedRun run = sim::RunChecked(backend, job, opt);
@@ -46,6 +57,44 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
   if (!c.save_outputs.empty()) {
     WriteLayerOutputs(c.save_outputs, q, run.run.tensors, run.run.perf.layers.size(), "[run]");
   }
+  if (!c.run.trace_path.empty()) {
+    fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);
+  }
+  return r;
+}
+
+CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler::Schedule& s,
+                                    const Target& t, const TargetOptions& o,
+                                    const CycleOptionsCli& c, const sim::NetworkPerf& analytical) {
+  backend.Check(t.arch, c.run);
+  if (!c.save_outputs.empty()) {
+    throw InputError("--save-outputs writes integer layer outputs; network " + t.net.name +
+                     " is in a number format, whose tensors are float32");
+  }
+  const uint64_t seed = o.net.seed;
+  fmt::print(stderr, "[run] {}: number formats, emulated and calibrated on {} samples\n",
+             t.net.name, o.net.calib_samples);
+  const models::FloatNetParams params = models::MakeFloatParams(t.net, seed);
+  const models::EmulatedNetwork e = models::EmulateQuantization(
+      t.net, params, models::PostTrainingCalibration(t.net, seed, o.net.calib_samples));
+  const std::map<std::string, models::FloatTensor> inputs = models::MakeInputs(t.net, seed, 0);
+  const sim::FormatJob formats{&t.net, &params, &e, &inputs, t.arch.mac.accumulator};
+  sim::RunOptions opt = c.run;
+  const bool tty = isatty(fileno(stderr)) != 0;
+  opt.on_layer = LayerProgress(tty);
+  sim::cycle::FormatRunCheckJob job{&formats, &s, &t.arch, &t.table, &analytical};
+  job.progress = [](const std::string& what) { fmt::print(stderr, "[run] {}\n", what); };
+  const sim::cycle::FormatCheckedRun run = sim::cycle::RunCheckedFormats(backend, job, opt);
+  if (tty) {
+    fmt::print(stderr, "\n");
+  }
+  CycleResult r;
+  r.wall_seconds = run.run.wall_seconds;
+  r.checks = run.checks;
+  r.simulated_macs = run.simulated_macs;
+  r.perf = run.run.perf;
+  r.title = backend.Title(t.arch) + " (number formats)";
+  r.first_disagreement = run.FirstDisagreement();
   if (!c.run.trace_path.empty()) {
     fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);
   }

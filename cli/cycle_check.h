@@ -33,4 +33,11 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
                               const Target& t, const TargetOptions& o, const CycleOptionsCli& c,
                               const sim::NetworkPerf& analytical);
 
+// The same for a network in number formats (models::NeedsEmulation), which has no integer
+// codes: emulates and calibrates it as `quasar verify` does, and checks `backend` against its
+// golden format run (sim::cycle::RunCheckedFormats). --save-outputs is refused.
+CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler::Schedule& s,
+                                    const Target& t, const TargetOptions& o,
+                                    const CycleOptionsCli& c, const sim::NetworkPerf& analytical);
+
 }  // namespace quasar::cli

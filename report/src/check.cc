@@ -35,7 +35,8 @@ std::string CheckTable(const CycleResult& r) {
         c.mismatches, c.overflows, c.golden_overflows, c.cycles, c.reference_cycles,
         c.mismatches == 0
             ? std::string("-")
-            : fmt::format("{}: {}/{} @ {}", c.first_index, c.expected, c.actual, c.first_cycle));
+            : fmt::format("{}: {}/{}{}", c.first_index, c.ExpectedText(), c.ActualText(),
+                          c.first_cycle < 0 ? "" : fmt::format(" @ {}", c.first_cycle)));
   }
   const double mps =
       r.wall_seconds > 0 ? static_cast<double>(r.simulated_macs) / r.wall_seconds : 0.0;
@@ -54,11 +55,19 @@ nlohmann::ordered_json CheckJson(const CycleResult& r, bool timing) {
     j["name"] = c.name;
     j["compared"] = c.compared;
     j["mismatches"] = c.mismatches;
-    j["first_mismatch"] = c.mismatches == 0 ? nlohmann::ordered_json()
-                                            : nlohmann::ordered_json{{"index", c.first_index},
-                                                                     {"expected", c.expected},
-                                                                     {"actual", c.actual},
-                                                                     {"cycle", c.first_cycle}};
+    nlohmann::ordered_json first;
+    if (c.mismatches != 0) {
+      first["index"] = c.first_index;
+      if (c.floats) {
+        first["expected"] = c.expected_float;
+        first["actual"] = c.actual_float;
+      } else {
+        first["expected"] = c.expected;
+        first["actual"] = c.actual;
+      }
+      first["cycle"] = c.first_cycle;
+    }
+    j["first_mismatch"] = first;
     j["overflow_events"] = c.overflows;
     j["golden_overflow_events"] = c.golden_overflows;
     j["cycles"] = c.cycles;

@@ -2,7 +2,8 @@
 # End-to-end checks of the number formats as a precision (docs/formats.md): the ArchSpec's
 # mac.format and its errors, which MAC runs which precision, the bytes of MX block scales moved
 # by a layer, the format MAC's energy per product, `quasar compare` with formats, `quasar infer`'s
-# golden format run, and the golden integer path's refusal (exit 2, naming the layer).
+# golden format run, the SystemC cycle model on FP8 networks, and the golden integer path's
+# refusal (exit 2, naming the layer).
 # Usage: cli_formats_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -72,8 +73,29 @@ sqnr = float(rows["output SQNR vs float, mean (dB)"][0])
 assert 15 < sqnr < 40, sqnr
 assert rows["accumulator bits needed"] == ["-"], rows["accumulator bits needed"]
 ' "$tmp/fid.txt"
-expect 2 "layer 'c1': its weights are fp8_e4m3" -- \
+# The SystemC cycle model runs FP8 networks on the FP8 MAC's array, checked against the golden
+# format run on every element, the register's overflows and the analytical model's cycles.
+expect 0 "Bit-exact check: SystemC cycle model (number formats) vs golden reference" -- \
   "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc
+printf 'version: 1\nname: fp8sat\narray: {rows: 8, cols: 4, dataflow: os}\nmac: %s\n' \
+  '{format: fp8_e4m3, accumulator: {bits: 20, overflow: saturate}}' > "$tmp/fp8sat.yaml"
+"$q" run --arch "$tmp/fp8sat.yaml" --net lenet5 --bits fp8 --backend systemc --format json \
+  > "$tmp/fp8sat.json" 2> /dev/null
+expect 0 "" -- python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["check"]
+assert c["bit_exact"], c
+gemm = [l for l in c["layers"] if l["name"] in ("c1", "c3", "c5", "f6", "output")]
+assert len(gemm) == 5 and all(l["overflow_events"] > 0 for l in gemm), gemm
+for l in c["layers"]:
+    assert l["overflow_events"] == l["golden_overflow_events"], l
+    assert l["cycles"] == l["analytical_cycles"] and l["mismatches"] == 0, l
+' "$tmp/fp8sat.json"
+expect 2 "layer 'c1': its GEMMs run the mx kernel, whose blocks the cycle model does not run yet" \
+  -- "$q" run --arch "$tmp/mxint8.yaml" --net lenet5 --bits mxint8 --backend systemc
+expect 2 "--save-outputs writes integer layer outputs; network lenet5 is in a number format" -- \
+  "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc \
+  --save-outputs "$tmp/outs"
 # compare --golden-formats measures on the golden format run: it says so, gives FP8 the
 # emulation's SQNR (each tensor on its grid in both runs) and MXINT8 another (a convolution's
 # blocks along its im2col K, not its channels).

@@ -1,5 +1,7 @@
 #include "quasar/sim/core/check.h"
 
+#include <fmt/core.h>
+
 #include <stdexcept>
 
 namespace quasar::sim {
@@ -13,11 +15,19 @@ bool CheckedRun::bit_exact() const {
   return true;
 }
 
+std::string LayerCheck::ExpectedText() const {
+  return floats ? fmt::format("{}", expected_float) : std::to_string(expected);
+}
+
+std::string LayerCheck::ActualText() const {
+  return floats ? fmt::format("{}", actual_float) : std::to_string(actual);
+}
+
 std::string LayerCheck::Disagreement() const {
   if (mismatches != 0) {
     return "layer " + name + ": " + std::to_string(mismatches) + " of " + std::to_string(compared) +
            " elements differ, the first at index " + std::to_string(first_index) + " (expected " +
-           std::to_string(expected) + ", got " + std::to_string(actual) + ")";
+           ExpectedText() + ", got " + ActualText() + ")";
   }
   if (overflows != golden_overflows) {
     return "layer " + name + ": " + std::to_string(overflows) +

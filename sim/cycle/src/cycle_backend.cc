@@ -3,6 +3,7 @@
 #include "quasar/models/error.h"
 #include "quasar/sim/cycle/cpp_array.h"
 #include "quasar/sim/cycle/cycle_model.h"
+#include "quasar/sim/cycle/format_cycle_model.h"
 #include "quasar/sim/cycle/format_gemm.h"
 
 namespace quasar::sim::cycle {
@@ -37,7 +38,7 @@ class CycleBackend final : public Backend {
 }  // namespace
 
 BackendRun RunCycleJob(const Job& job, const RunOptions& options, CycleOptions base) {
-  if (job.qnet == nullptr || job.inputs == nullptr) {
+  if ((job.qnet == nullptr || job.inputs == nullptr) && job.formats == nullptr) {
     throw InputError("the cycle model moves values: it needs a quantized network and its inputs");
   }
   base.trace_path = options.trace_path;
@@ -46,6 +47,15 @@ BackendRun RunCycleJob(const Job& job, const RunOptions& options, CycleOptions b
   base.array_layers = options.array_layers;
   base.stop_after = options.stop_after;
   base.record_output_cycles = options.record_output_cycles;
+  if (job.formats != nullptr) {
+    FormatCycleRun run = RunFormatCycleModel(*job.formats, *job.schedule, *job.arch, base);
+    BackendRun r;
+    r.perf = Summarize(job.schedule->network, *job.arch, *job.table, std::move(run.layers));
+    r.overflow_events = std::move(run.overflow_events);
+    r.float_tensors = std::move(run.tensors);
+    r.wall_seconds = run.wall_seconds;
+    return r;
+  }
   CycleRun run = RunCycleModel(*job.qnet, *job.schedule, *job.arch, *job.inputs, base);
   BackendRun r;
   r.perf = Summarize(job.schedule->network, *job.arch, *job.table, std::move(run.layers));

@@ -19,6 +19,7 @@
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/spec/arch_spec.h"
 #include "quasar/sim/core/perf.h"
@@ -30,6 +31,17 @@ class ArrayIf;       // sim/cycle/array_if.h
 struct ArrayWidths;  // sim/cycle/format_gemm.h
 }  // namespace cycle
 
+// A network in number formats (FP8, MX, weights per group; docs/formats.md), which has no
+// integer codes: its float weights, their emulation (calibration and grids), its float inputs,
+// and the FP8 MAC's register. Its golden run is sim/cycle/format_network.h's.
+struct FormatJob {
+  const models::NetworkSpec* net = nullptr;
+  const models::FloatNetParams* params = nullptr;  // float, unquantized
+  const models::EmulatedNetwork* emulated = nullptr;
+  const std::map<std::string, models::FloatTensor>* inputs = nullptr;
+  models::AccumulatorSpec fp8_acc;
+};
+
 // What a backend runs. The pointers are borrowed for the call.
 struct Job {
   const compiler::Schedule* schedule = nullptr;
@@ -40,6 +52,8 @@ struct Job {
   // quantized network inputs.
   const models::QuantizedNetwork* qnet = nullptr;
   const std::map<std::string, models::IntTensor>* inputs = nullptr;
+  // Backends that move values, for a network in number formats, in place of qnet and inputs.
+  const FormatJob* formats = nullptr;
 };
 
 // Options a backend may honour; those that do not apply to it are ignored.
@@ -65,6 +79,8 @@ struct BackendRun {
   std::vector<int64_t> overflow_events;
   std::map<std::string, models::IntTensor> tensors;
   std::map<std::string, std::vector<int64_t>> output_cycles;
+  // A FormatJob's run: every layer's output and the network inputs, in float32.
+  std::map<std::string, models::FloatTensor> float_tensors;
   double wall_seconds = 0;
 };
 

@@ -24,10 +24,17 @@ struct LayerCheck {
   int64_t compared = 0, mismatches = 0;  // every element mismatches when the shapes differ
   int64_t first_index = -1;              // flat index of the first mismatch, -1 if none
   int32_t expected = 0, actual = 0;
+  // A network in number formats compares float32 tensors, bit for bit: then these hold the
+  // first mismatch's values (a NaN equals a NaN of the same bits).
+  bool floats = false;
+  float expected_float = 0, actual_float = 0;
   int64_t first_cycle = -1;  // simulated cycle the first mismatching element was finished
   int64_t golden_overflows = 0, overflows = 0;
   int64_t reference_cycles = 0, cycles = 0;  // the timing reference's and the backend's
 
+  // The first mismatch's values as text: an integer, or a float32's shortest decimal.
+  std::string ExpectedText() const;
+  std::string ActualText() const;
   // "" when the layer agrees on every element, its overflow count and its cycles; otherwise
   // what differs first, in that order, e.g. "layer c1: 3 of 864 elements differ".
   std::string Disagreement() const;

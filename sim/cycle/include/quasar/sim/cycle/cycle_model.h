@@ -82,8 +82,9 @@ CycleRun RunCycleModel(const models::QuantizedNetwork& qnet, const compiler::Sch
 void CheckTracePath(const std::string& path);
 
 // Runs a Job (backend.h) on the cycle model with `base` as the options that RunOptions does not
-// set (the PE array: make_array and array_name). Throws InputError when the job has no
-// quantized network or inputs.
+// set (the PE array: make_array and array_name): its quantized network (RunCycleModel), or its
+// network in number formats (Job::formats, format_cycle_model.h). Throws InputError when the job
+// has neither.
 BackendRun RunCycleJob(const Job& job, const RunOptions& options, CycleOptions base);
 
 // Registers the cycle model with the C++ PE array as backend "systemc".

@@ -1,0 +1,36 @@
+#pragma once
+// The SystemC cycle model on a network in number formats: the accelerator of cycle_model.h
+// stepping each GEMM layer's Schedule tiles (DMA, SRAMs, the PE array through the tile
+// sequencer, the post unit) with the layer's format operands, inside the golden format run
+// (format_network.h). Every other layer is the run's float kernel, its time the post unit's, as
+// in the integer run. So the run's tensors equal the golden format run's bit for bit when the
+// accelerator computes every format GEMM as its kernel does, and its cycles and events are
+// measured as the integer run's are, to be compared with the analytical model's.
+//
+// Which layers: FP8, FP6 and FP4 GEMMs (small_float_tiles.h), on an array of that format's MAC
+// (mac.format). A GEMM layer in an MX format or with weights per group is refused by name: its
+// blocks reduce from zero and are scaled one by one (format_gemm.h), which the tile pipeline
+// does not model yet; `quasar verify` runs those GEMMs on the array, block by block.
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/spec/arch_spec.h"
+#include "quasar/sim/core/backend.h"
+#include "quasar/sim/cycle/cycle_model.h"
+
+namespace quasar::sim::cycle {
+
+struct FormatCycleRun {
+  std::vector<LayerPerf> layers;         // as the analytical model's, with cycles measured
+  std::vector<int64_t> overflow_events;  // per layer: the FP8 register's wraps or saturations
+  std::map<std::string, models::FloatTensor> tensors;  // every layer's output and the inputs
+  double wall_seconds = 0;
+};
+
+// Runs `job`'s network under `schedule` (compiled for `arch`). Options: the trace and
+// on_layer; a PE array other than the C++ one (make_array), array_layers, stop_after and
+// record_output_cycles are refused. Throws InputError when the schedule does not fit the
+// network, a layer cannot run, or a GEMM layer is not one of the formats above.
+FormatCycleRun RunFormatCycleModel(const FormatJob& job, const compiler::Schedule& schedule,
+                                   const models::ArchSpec& arch, const CycleOptions& options = {});
+
+}  // namespace quasar::sim::cycle

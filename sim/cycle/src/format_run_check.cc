@@ -1,0 +1,89 @@
+// The check of a backend on a network in number formats (format_run_check.h).
+
+#include "quasar/sim/cycle/format_run_check.h"
+
+#include <cstring>
+
+#include "quasar/sim/cycle/format_network.h"
+
+namespace quasar::sim::cycle {
+namespace {
+
+uint32_t Bits(float x) {
+  uint32_t b = 0;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+LayerCheck Compare(const std::string& name, const models::FloatTensor& g,
+                   const models::FloatTensor& y) {
+  LayerCheck k;
+  k.name = name;
+  k.floats = true;
+  k.compared = g.size();
+  if (g.shape != y.shape) {
+    k.mismatches = g.size();
+    k.first_index = 0;
+    return k;
+  }
+  for (int64_t j = 0; j < g.size(); ++j) {
+    if (Bits(g[j]) != Bits(y[j]) && k.mismatches++ == 0) {
+      k.first_index = j, k.expected_float = g[j], k.actual_float = y[j];
+    }
+  }
+  return k;
+}
+
+}  // namespace
+
+std::string FormatCheckedRun::FirstDisagreement() const {
+  for (const LayerCheck& c : checks) {
+    if (std::string d = c.Disagreement(); !d.empty()) {
+      return d;
+    }
+  }
+  return "";
+}
+
+FormatCheckedRun RunCheckedFormats(const Backend& backend, const FormatRunCheckJob& job,
+                                   const RunOptions& options) {
+  const FormatJob& f = *job.formats;
+  const models::NetworkSpec& net = *f.net;
+  FormatCheckedRun r;
+  if (job.progress) {
+    job.progress("golden format run...");
+  }
+  // The golden kernels, counting the FP8 register's overflows per layer.
+  std::map<std::string, int64_t> golden_overflows;
+  const models::AccumulatorSpec acc = f.fp8_acc;
+  r.golden = RunFormatNetwork(net, *f.params, *f.emulated, *f.inputs,
+                              [&golden_overflows, acc](const FormatLayer& layer) {
+                                std::vector<std::vector<float>> y;
+                                int64_t& count = golden_overflows[layer.name];
+                                for (const FormatGemm& g : layer.gemms) {
+                                  y.push_back(GoldenFormatGemm(layer, g, acc, &count));
+                                }
+                                return y;
+                              });
+  Job j;
+  j.schedule = job.schedule;
+  j.arch = job.arch;
+  j.table = job.table;
+  j.formats = &f;
+  r.run = backend.Run(j, options);
+  const std::vector<LayerPerf>& ran = r.run.perf.layers;
+  for (size_t i = 0; i < ran.size(); ++i) {
+    const std::string& name = net.layers[i].name;
+    LayerCheck k = Compare(name, r.golden.at(name), r.run.float_tensors.at(name));
+    const auto ovf = golden_overflows.find(name);
+    k.golden_overflows = ovf == golden_overflows.end() ? 0 : ovf->second;
+    k.overflows = r.run.overflow_events.at(i);
+    k.reference_cycles = job.timing_reference->layers.at(i).cycles;
+    k.cycles = ran[i].cycles;
+    r.simulated_macs += ran[i].events.macs;
+    r.checks.push_back(k);
+  }
+  return r;
+}
+
+}  // namespace quasar::sim::cycle

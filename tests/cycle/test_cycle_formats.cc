@@ -1,0 +1,216 @@
+// The SystemC cycle model on networks in FP8 (sim/cycle/format_cycle_model.h): every layer's
+// float32 output equal to the golden format run's (format_network.h) bit for bit, on every
+// element; the FP8 register's overflows equal to the golden kernels'; every layer's cycles and
+// event counts equal to the analytical model's. The golden run is computed here on its own, not
+// taken from the check under test; the check (RunCheckedFormats) must find an injected error.
+
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "cycle_test_util.h"
+#include "quasar/models/cost/cost_table.h"
+#include "quasar/models/error.h"
+#include "quasar/models/net/emulated_quant.h"
+#include "quasar/models/net/float_net.h"
+#include "quasar/models/text_file.h"
+#include "quasar/sim/analytical.h"
+#include "quasar/sim/cycle/format_cycle_model.h"
+#include "quasar/sim/cycle/format_network.h"
+#include "quasar/sim/cycle/format_run_check.h"
+
+namespace quasar::test {
+namespace {
+
+constexpr uint64_t kSeed = 1;
+
+// `arch` with an FP8 E4M3 MAC (mac.format) and `acc` as its register.
+models::ArchSpec Fp8Arch(models::ArchSpec arch, models::AccumulatorSpec acc) {
+  arch.mac.format = models::QuantCode::kFp8E4m3;
+  arch.mac.weight_bits = arch.mac.activation_bits = 8;
+  arch.mac.accumulator = acc;
+  return arch;
+}
+
+models::NetworkSpec FormatsNet(const std::string& file, const std::string& bits) {
+  return LoadTestNetwork(
+      ReadTextFile(std::string(QUASAR_SOURCE_DIR) + "/tests/data/formats/" + file, "file"), bits);
+}
+
+bool SameBits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// The systemc backend, as the registry makes it.
+std::unique_ptr<sim::Backend> SystemcBackend() {
+  sim::BackendRegistry registry;
+  sim::cycle::RegisterCycleBackend(&registry);
+  return registry.Get("systemc").make();
+}
+
+// Perturbs one element of one layer's output after the real backend ran.
+class FaultyBackend final : public sim::Backend {
+ public:
+  FaultyBackend(std::string layer, int64_t index) : layer_(std::move(layer)), index_(index) {}
+  sim::BackendRun Run(const sim::Job& job, const sim::RunOptions& options) const override {
+    sim::BackendRun r = SystemcBackend()->Run(job, options);
+    models::FloatTensor& y = r.float_tensors.at(layer_);
+    y.data[static_cast<size_t>(index_)] = std::nextafter(y.data[static_cast<size_t>(index_)], 1e9f);
+    return r;
+  }
+  std::string Title(const models::ArchSpec&) const override { return "faulty"; }
+
+ private:
+  std::string layer_;
+  int64_t index_;
+};
+
+struct FormatFlow {
+  models::FloatNetParams params;
+  std::optional<models::EmulatedNetwork> emulated;
+  std::map<std::string, models::FloatTensor> inputs;
+  compiler::Schedule schedule;
+  sim::NetworkPerf analytical;
+  std::optional<sim::FormatJob> job;
+};
+
+void Prepare(const models::NetworkSpec& net, const models::ArchSpec& arch, FormatFlow* f) {
+  f->params = models::MakeFloatParams(net, kSeed);
+  f->emulated =
+      models::EmulateQuantization(net, f->params, models::PostTrainingCalibration(net, kSeed, 4));
+  f->inputs = models::MakeInputs(net, kSeed, 0);
+  const models::CostTable table = models::LoadArchCostTable(arch);
+  f->schedule = sim::Compile(net, arch, table, compiler::Objective::kCycles);
+  const compiler::LayerSchedule* bad = f->schedule.FirstInfeasible();
+  INFO("infeasible layer: " << (bad ? bad->name + ": " + bad->status : std::string("none")));
+  REQUIRE(bad == nullptr);
+  f->analytical = sim::EvaluateSchedule(f->schedule, arch, table);
+  f->job = sim::FormatJob{&net, &f->params, &*f->emulated, &f->inputs, arch.mac.accumulator};
+}
+
+// Runs `net` on `arch` through the check and asserts everything the header says. Returns the
+// FP8 register's overflows over the network.
+int64_t CheckFormatFlow(const models::NetworkSpec& net, const models::ArchSpec& arch,
+                        bool always_check_overflow = false) {
+  INFO(net.name << " on " << Describe(arch));
+  FormatFlow f;
+  Prepare(net, arch, &f);
+  const models::CostTable table = models::LoadArchCostTable(arch);
+  sim::cycle::FormatRunCheckJob job{&*f.job, &f.schedule, &arch, &table, &f.analytical};
+  sim::RunOptions options;
+  options.always_check_overflow = always_check_overflow;
+  const std::unique_ptr<sim::Backend> backend = SystemcBackend();
+  const sim::cycle::FormatCheckedRun run = sim::cycle::RunCheckedFormats(*backend, job, options);
+  const std::map<std::string, models::FloatTensor> golden = sim::cycle::RunGoldenFormatNetwork(
+      net, f.params, *f.emulated, f.inputs, arch.mac.accumulator);
+  REQUIRE(run.run.perf.layers.size() == net.layers.size());
+  REQUIRE(run.checks.size() == net.layers.size());
+  int64_t overflows = 0, gemm_layers = 0;
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const std::string& name = net.layers[i].name;
+    INFO("layer " << name);
+    const models::FloatTensor& g = golden.at(name);
+    const models::FloatTensor& y = run.run.float_tensors.at(name);
+    REQUIRE(y.shape == g.shape);
+    int64_t mismatches = 0;
+    for (int64_t j = 0; j < g.size(); ++j) {
+      mismatches += SameBits(g[j], y[j]) ? 0 : 1;
+    }
+    CHECK(mismatches == 0);
+    CheckLayerPerf(run.run.perf.layers[i], f.analytical.layers[i]);
+    const sim::LayerCheck& k = run.checks[i];
+    CHECK(k.floats);
+    CHECK(k.mismatches == 0);
+    CHECK(k.compared == g.size());
+    CHECK(k.overflows == k.golden_overflows);
+    CHECK(k.cycles == k.reference_cycles);
+    overflows += k.overflows;
+    gemm_layers += f.schedule.layers[i].kind == compiler::LayerKind::kGemm ? 1 : 0;
+  }
+  CHECK(gemm_layers > 0);
+  CHECK(run.FirstDisagreement().empty());
+  CHECK(run.run.perf.cycles == f.analytical.cycles);
+  return overflows;
+}
+
+const models::AccumulatorSpec kWide{48, models::OverflowMode::kWrap};
+
+}  // namespace
+
+TEST_CASE("FP8 networks on the cycle model equal the golden format run in os, ws and is",
+          "[formats]") {
+  const std::vector<models::NetworkSpec> nets = {
+      LoadTestNetwork("lenet5", "fp8"), LoadTestNetwork(kTinyLenetYaml, "fp8"),
+      FormatsNet("grouped_convs.yaml", "fp8"), FormatsNet("matmuls.yaml", "fp8"),
+      LoadTestNetwork(kAttentionNetYaml, "fp8")};
+  for (const models::Dataflow d :
+       {models::Dataflow::kOutputStationary, models::Dataflow::kWeightStationary,
+        models::Dataflow::kInputStationary}) {
+    for (const models::NetworkSpec& net : nets) {
+      CHECK(CheckFormatFlow(net, Fp8Arch(SmallArch(4, 5, d), kWide)) == 0);
+    }
+  }
+}
+
+TEST_CASE("FP8 on the cycle model: a narrow register wraps and saturates as the golden MAC's",
+          "[formats]") {
+  const models::NetworkSpec net = FormatsNet("grouped_convs.yaml", "fp8");
+  for (const models::OverflowMode mode :
+       {models::OverflowMode::kWrap, models::OverflowMode::kSaturate}) {
+    for (const models::Dataflow d :
+         {models::Dataflow::kOutputStationary, models::Dataflow::kWeightStationary,
+          models::Dataflow::kInputStationary}) {
+      // 22 bits: E4M3 products reach 2^35.6 units of 2^-18, so most sums leave the register.
+      CHECK(CheckFormatFlow(net, Fp8Arch(SmallArch(3, 4, d), {22, mode})) > 0);
+    }
+  }
+  // Checking every addition where none can overflow changes nothing.
+  CHECK(CheckFormatFlow(net, Fp8Arch(SmallArch(3, 4, models::Dataflow::kWeightStationary), kWide),
+                        /*always_check_overflow=*/true) == 0);
+}
+
+TEST_CASE("FP8 on the cycle model: the check finds and locates a wrong element", "[formats]") {
+  const models::NetworkSpec net = LoadTestNetwork("lenet5", "fp8");
+  const models::ArchSpec arch =
+      Fp8Arch(SmallArch(4, 4, models::Dataflow::kWeightStationary), kWide);
+  FormatFlow f;
+  Prepare(net, arch, &f);
+  const models::CostTable table = models::LoadArchCostTable(arch);
+  sim::cycle::FormatRunCheckJob job{&*f.job, &f.schedule, &arch, &table, &f.analytical};
+  const FaultyBackend faulty("c3", 77);
+  const sim::cycle::FormatCheckedRun run = sim::cycle::RunCheckedFormats(faulty, job, {});
+  for (const sim::LayerCheck& k : run.checks) {
+    INFO("layer " << k.name);
+    CHECK(k.mismatches == (k.name == "c3" ? 1 : 0));
+    if (k.name == "c3") {
+      CHECK(k.first_index == 77);
+      CHECK(k.expected_float == run.golden.at("c3")[77]);
+      CHECK(k.actual_float == std::nextafter(k.expected_float, 1e9f));
+    }
+  }
+  CHECK(run.FirstDisagreement().rfind("layer c3: 1 of 1600 elements differ, the first at index 77",
+                                      0) == 0);
+}
+
+TEST_CASE("FP8 on the cycle model: what it does not run is refused by name", "[formats]") {
+  const models::ArchSpec ws = SmallArch(4, 4, models::Dataflow::kWeightStationary);
+  auto refusal = [&](const models::NetworkSpec& net, const models::ArchSpec& arch) {
+    FormatFlow f;
+    Prepare(net, arch, &f);
+    try {
+      sim::cycle::RunFormatCycleModel(*f.job, f.schedule, arch);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // E5M2 elements (2^31.8 units) do not fit the C++ array's 32-bit lanes.
+  models::ArchSpec e5m2 = Fp8Arch(ws, {64, models::OverflowMode::kWrap});
+  e5m2.mac.format = models::QuantCode::kFp8E5m2;
+  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "fp8_e5m2"), e5m2),
+             Catch::StartsWith("layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16"));
+  // MX blocks are not run yet.
+  models::ArchSpec mx = ws;
+  mx.mac.format = models::QuantCode::kMxint8;
+  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "mxint8"), mx),
+             Catch::StartsWith("layer 'c1': its GEMMs run the mx kernel"));
+}
+
+}  // namespace quasar::test
