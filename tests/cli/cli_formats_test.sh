@@ -2,8 +2,8 @@
 # End-to-end checks of the number formats as a precision (docs/formats.md): the ArchSpec's
 # mac.format and its errors, which MAC runs which precision, the bytes of MX block scales moved
 # by a layer, the format MAC's energy per product, `quasar compare` with formats, `quasar infer`'s
-# golden format run, the SystemC cycle model on FP8 networks, and the golden integer path's
-# refusal (exit 2, naming the layer).
+# golden format run, the SystemC cycle model on FP8, MX and W4A8 networks, and the golden integer
+# path's refusal (exit 2, naming the layer).
 # Usage: cli_formats_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -91,8 +91,15 @@ for l in c["layers"]:
     assert l["overflow_events"] == l["golden_overflow_events"], l
     assert l["cycles"] == l["analytical_cycles"] and l["mismatches"] == 0, l
 ' "$tmp/fp8sat.json"
-expect 2 "layer 'c1': its GEMMs run the mx kernel, whose blocks the cycle model does not run yet" \
-  -- "$q" run --arch "$tmp/mxint8.yaml" --net lenet5 --bits mxint8 --backend systemc
+# MX and W4A8 blocks: on ws and is (rows dividing the block), each fold's reduction in one block.
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/mxint8.yaml" --net lenet5 --bits mxint8 --backend systemc
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/int8.yaml" --net lenet5 --bits w4a8g32 --backend systemc
+printf 'version: 1\nname: mxos\narray: {rows: 16, cols: 16, dataflow: os}\nmac: %s\n' \
+  '{format: mxint8}' > "$tmp/mxos.yaml"
+expect 2 "layer 'c3': the reduction tile over K [0, 150) has a fold over [0, 150) that crosses" \
+  -- "$q" run --arch "$tmp/mxos.yaml" --net lenet5 --bits mxint8 --backend systemc
 expect 2 "--save-outputs writes integer layer outputs; network lenet5 is in a number format" -- \
   "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc \
   --save-outputs "$tmp/outs"

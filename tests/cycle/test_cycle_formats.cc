@@ -1,5 +1,5 @@
-// The SystemC cycle model on networks in FP8 (sim/cycle/format_cycle_model.h): every layer's
-// float32 output equal to the golden format run's (format_network.h) bit for bit, on every
+// The SystemC cycle model on networks in FP8, MX and W4A8 (sim/cycle/format_cycle_model.h): every
+// layer's float32 output equal to the golden format run's (format_network.h) bit for bit, on every
 // element; the FP8 register's overflows equal to the golden kernels'; every layer's cycles and
 // event counts equal to the analytical model's. The golden run is computed here on its own, not
 // taken from the check under test; the check (RunCheckedFormats) must find an injected error.
@@ -23,12 +23,17 @@ namespace {
 
 constexpr uint64_t kSeed = 1;
 
-// `arch` with an FP8 E4M3 MAC (mac.format) and `acc` as its register.
-models::ArchSpec Fp8Arch(models::ArchSpec arch, models::AccumulatorSpec acc) {
-  arch.mac.format = models::QuantCode::kFp8E4m3;
-  arch.mac.weight_bits = arch.mac.activation_bits = 8;
+// `arch` with a MAC of `format` (mac.format) of `bits`-bit elements and `acc` as its register.
+models::ArchSpec FormatArch(models::ArchSpec arch, models::QuantCode format, int bits,
+                            models::AccumulatorSpec acc) {
+  arch.mac.format = format;
+  arch.mac.weight_bits = arch.mac.activation_bits = bits;
   arch.mac.accumulator = acc;
   return arch;
+}
+
+models::ArchSpec Fp8Arch(models::ArchSpec arch, models::AccumulatorSpec acc) {
+  return FormatArch(std::move(arch), models::QuantCode::kFp8E4m3, 8, acc);
 }
 
 models::NetworkSpec FormatsNet(const std::string& file, const std::string& bits) {
@@ -149,6 +154,53 @@ TEST_CASE("FP8 networks on the cycle model equal the golden format run in os, ws
   }
 }
 
+TEST_CASE("MX networks on the cycle model equal the golden format run in ws and is, block by block",
+          "[formats]") {
+  struct Case {
+    std::string bits;
+    models::QuantCode mac;
+    int element_bits;
+  };
+  const std::vector<Case> cases = {{"mxint8", models::QuantCode::kMxint8, 8},
+                                   {"mxfp8", models::QuantCode::kMxfp8E4m3, 8},
+                                   {"mxfp6", models::QuantCode::kMxfp6E2m3, 6},
+                                   {"mxfp4", models::QuantCode::kMxfp4E2m1, 4}};
+  for (const Case& c : cases) {
+    const std::vector<models::NetworkSpec> nets = {
+        LoadTestNetwork("lenet5", c.bits), FormatsNet("grouped_convs.yaml", c.bits),
+        FormatsNet("matmuls.yaml", c.bits), LoadTestNetwork(kAttentionNetYaml, c.bits)};
+    // 4 and 8 rows divide the block of 32, so every fold lies in one block.
+    for (const auto& [rows, d] : {std::pair{4, models::Dataflow::kWeightStationary},
+                                  std::pair{8, models::Dataflow::kInputStationary},
+                                  std::pair{4, models::Dataflow::kInputStationary}}) {
+      for (const models::NetworkSpec& net : nets) {
+        CHECK(CheckFormatFlow(net, FormatArch(SmallArch(rows, 5, d), c.mac, c.element_bits,
+                                              {32, models::OverflowMode::kWrap})) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("W4A8 networks on the cycle model equal the golden format run, group by group",
+          "[formats]") {
+  for (const std::string bits : {"w4a8g32", "w4a8g128"}) {
+    // (A matmul of two activations has no group kernel: refused, below.)
+    const std::vector<models::NetworkSpec> nets = {LoadTestNetwork("lenet5", bits),
+                                                   LoadTestNetwork(kTinyLenetYaml, bits),
+                                                   FormatsNet("grouped_convs.yaml", bits)};
+    for (const models::Dataflow d :
+         {models::Dataflow::kWeightStationary, models::Dataflow::kInputStationary}) {
+      for (const models::NetworkSpec& net : nets) {
+        CHECK(CheckFormatFlow(net, SmallArch(4, 5, d)) == 0);
+        // Bit Fusion packs two 4-bit weights per PE: 8 of K per fold, still inside a group.
+        models::ArchSpec fused = SmallArch(4, 3, d);
+        fused.mac.scaling = models::PrecisionScaling::kBitFusion;
+        CHECK(CheckFormatFlow(net, fused) == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("FP8 on the cycle model: a narrow register wraps and saturates as the golden MAC's",
           "[formats]") {
   const models::NetworkSpec net = FormatsNet("grouped_convs.yaml", "fp8");
@@ -189,7 +241,7 @@ TEST_CASE("FP8 on the cycle model: the check finds and locates a wrong element",
                                       0) == 0);
 }
 
-TEST_CASE("FP8 on the cycle model: what it does not run is refused by name", "[formats]") {
+TEST_CASE("Formats on the cycle model: what it does not run is refused by name", "[formats]") {
   const models::ArchSpec ws = SmallArch(4, 4, models::Dataflow::kWeightStationary);
   auto refusal = [&](const models::NetworkSpec& net, const models::ArchSpec& arch) {
     FormatFlow f;
@@ -206,11 +258,30 @@ TEST_CASE("FP8 on the cycle model: what it does not run is refused by name", "[f
   e5m2.mac.format = models::QuantCode::kFp8E5m2;
   CHECK_THAT(refusal(LoadTestNetwork("lenet5", "fp8_e5m2"), e5m2),
              Catch::StartsWith("layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16"));
-  // MX blocks are not run yet.
-  models::ArchSpec mx = ws;
-  mx.mac.format = models::QuantCode::kMxint8;
-  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "mxint8"), mx),
-             Catch::StartsWith("layer 'c1': its GEMMs run the mx kernel"));
+  // A fold across a block bound: 12 rows do not divide MX's 32 (ws), and an os tile reduces
+  // over more than a block.
+  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "mxint8"),
+                     FormatArch(SmallArch(12, 4, models::Dataflow::kWeightStationary),
+                                models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})),
+             Catch::Contains("that crosses the block bound K = 32 (blocks of 32): the accelerator "
+                             "runs a block format where each fold's reduction lies in one block "
+                             "(ws and is: 12 rows x pack 1 dividing the block"));
+  models::ArchSpec os = SmallArch(4, 4, models::Dataflow::kOutputStationary);
+  os.input.kib = os.weight.kib = os.output.kib = 64;
+  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "w4a8g32"), os),
+             Catch::StartsWith("layer 'c3': the reduction tile over K [0, 150) has a fold over "
+                               "[0, 150) that crosses the block bound K = 32"));
+  // Beside weights per group, a matmul of two activations runs the float kernel in the golden
+  // format run.
+  CHECK_THAT(refusal(FormatsNet("matmuls.yaml", "w4a8g32"), ws),
+             Catch::StartsWith("layer 'bcast': its operands are two activations, and the group "
+                               "kernels multiply activations by weights per group, so the golden "
+                               "format run computes it in float32"));
+  // W4A16's fp16 activations (2^40 units) do not fit the lanes.
+  models::ArchSpec a16 = ws;
+  a16.mac.activation_bits = 16;
+  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "w4a16g128"), a16),
+             Catch::StartsWith("layer 'c1': its fp16 activations are up to 2^40 units of 2^-24"));
 }
 
 }  // namespace quasar::test

@@ -155,6 +155,39 @@ void Accelerator::PlanGemm() {
   acc_.clear();
   spilled_.clear();
   tiles = static_cast<int64_t>(n);
+  if (job_.layer->block() > 0) {
+    CheckBlockFolds();
+  }
+}
+
+// A block format's tile runs block by block (ArrayStep), which keeps the tile's folds when every
+// fold's reduction lies in one block: R packed elements per fold when the partial sums move
+// (ws, is), the tile's whole reduction when the output is held (os).
+void Accelerator::CheckBlockFolds() const {
+  const compiler::LayerSchedule& l = *job_.schedule;
+  const int64_t block = job_.layer->block();
+  const bool out_held = EdgeRolesOf(arch_.dataflow).out_held;
+  for (const TileStep& t : tile_steps_) {
+    const int64_t end = t.k0 + t.kt;
+    const int64_t span = out_held ? t.kt : arch_.rows * l.pack;
+    for (int64_t f0 = t.k0; f0 < end; f0 += span) {
+      const int64_t f1 = std::min(end, f0 + span), bound = (f0 / block + 1) * block;
+      if (bound < f1) {
+        throw InputError(
+            "the reduction tile over K [" + std::to_string(t.k0) + ", " + std::to_string(end) +
+            ") has a fold over [" + std::to_string(f0) + ", " + std::to_string(f1) +
+            ") that crosses the block bound K = " + std::to_string(bound) + " (blocks of " +
+            std::to_string(block) + "): the accelerator runs a block format where each fold's " +
+            "reduction lies in one block (" +
+            (out_held ? std::string("os: reduction tiles within a block")
+                      : "ws and is: " + std::to_string(arch_.rows) + " rows x pack " +
+                            std::to_string(l.pack) +
+                            " dividing the block, tiles starting on a "
+                            "fold of it") +
+            ")");
+      }
+    }
+  }
 }
 
 void Accelerator::Controller() {
@@ -323,28 +356,60 @@ void Accelerator::ArrayStep(int64_t s) {
   pe.checked = job_.check_overflow || !job_.layer->overflow_impossible();
   array_->Configure(pe);
   TileRunner runner(*array_, pe);
-  TileOperands op{
-      t.mt,       t.kt,    t.nt, input_.Slot(a_slot_[i]).data(), weight_.Slot(b_slot_[i]).data(),
-      acc.data(), t.k0 > 0};
+  const int32_t* a_tile = input_.Slot(a_slot_[i]).data();
+  const int32_t* b_tile = weight_.Slot(b_slot_[i]).data();
   TileCounts c;
   // A clocked RTL array spends its cycles itself; the C++ array's are waited for here.
   const bool clocked = array_->advances_time();
   const sc_core::sc_time t0 = sc_core::sc_time_stamp();
-  if (tracing_) {
-    c = runner.Run(op, [&](const EdgeIn&, const int64_t*) {
-      for (int64_t r = 0; r < arch_.rows; ++r) {
-        for (int64_t col = 0; col < arch_.cols; ++col) {
-          psum_sig_[static_cast<size_t>(r * arch_.cols + col)]->write(array_->Psum(r, col));
+  // Runs the tile's reduction range [k0, k1) onto the accumulators.
+  auto run_range = [&](int64_t k0, int64_t k1) {
+    TileOperands op{t.mt, k1 - k0, t.nt, a_tile, b_tile + (k0 - t.k0) * t.nt, acc.data(), k0 > 0};
+    if (k1 - k0 != t.kt) {  // A's columns of the range
+      block_a_.resize(static_cast<size_t>(t.mt * (k1 - k0)));
+      for (int64_t r = 0; r < t.mt; ++r) {
+        std::copy_n(a_tile + r * t.kt + (k0 - t.k0), k1 - k0, block_a_.begin() + r * (k1 - k0));
+      }
+      op.a = block_a_.data();
+    }
+    TileCounts n;
+    if (tracing_) {
+      n = runner.Run(op, [&](const EdgeIn&, const int64_t*) {
+        for (int64_t r = 0; r < arch_.rows; ++r) {
+          for (int64_t col = 0; col < arch_.cols; ++col) {
+            psum_sig_[static_cast<size_t>(r * arch_.cols + col)]->write(array_->Psum(r, col));
+          }
         }
-      }
+        if (!clocked) {
+          sc_core::wait(CycleTime());
+        }
+      });
+    } else {
+      n = runner.Run(op);
       if (!clocked) {
-        sc_core::wait(CycleTime());
+        WaitCycles(n.cycles);
       }
-    });
+    }
+    c.cycles += n.cycles, c.folds += n.folds, c.mapped_pe_folds += n.mapped_pe_folds;
+    c.a_reads += n.a_reads, c.b_reads += n.b_reads;
+    c.out_writes += n.out_writes, c.out_reads += n.out_reads;
+  };
+  const int64_t block = job_.layer->block();
+  if (block == 0) {
+    run_range(t.k0, t.k0 + t.kt);
   } else {
-    c = runner.Run(op);
-    if (!clocked) {
-      WaitCycles(c.cycles);
+    // Block by block (gemm_data.h): a block's sums start from 0, and the post unit's block step
+    // takes them when its last product is in. Every range is whole folds (CheckBlockFolds), and
+    // one after the first reads its initial values from the output SRAM, as a row fold does.
+    const int64_t end = t.k0 + t.kt;
+    for (int64_t k0 = t.k0; k0 < end;) {
+      const int64_t k1 = std::min(end, (k0 / block + 1) * block);
+      run_range(k0, k1);
+      if (k1 % block == 0 || k1 == l.gemm.k) {
+        job_.layer->CloseBlock(t, (k1 - 1) / block, acc.data());
+        std::fill(acc.begin(), acc.end(), int64_t{0});
+      }
+      k0 = k1;
     }
   }
   if (clocked && sc_core::sc_time_stamp() - t0 != static_cast<double>(c.cycles) * CycleTime()) {

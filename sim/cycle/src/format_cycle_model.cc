@@ -6,7 +6,7 @@
 #include "accelerator.h"
 #include "quasar/models/error.h"
 #include "quasar/sim/cycle/format_network.h"
-#include "quasar/sim/cycle/small_float_tiles.h"
+#include "quasar/sim/cycle/format_tiles.h"
 #include "simulator.h"
 
 namespace quasar::sim::cycle {
@@ -76,21 +76,18 @@ FormatCycleRun RunFormatCycleModel(const FormatJob& job, const compiler::Schedul
     try {
       const FormatLayerOrReason made = MakeFormatLayer(net, l, *job.params, *job.emulated, in);
       if (!made.layer) {
-        throw InputError(made.reason);
+        throw InputError(made.reason +
+                         ", so the golden format run computes it in float32, which the "
+                         "accelerator's PEs do not");
       }
-      if (made.layer->kernel != FormatKernel::kSmallFloat) {
-        throw InputError(std::string("its GEMMs run the ") + FormatKernelName(made.layer->kernel) +
-                         " kernel, whose blocks the cycle model does not run yet (FP8, FP6 and "
-                         "FP4 only; `quasar verify` runs them on the array, docs/cycle-model.md)");
-      }
-      SmallFloatTiles tiles(*made.layer, ls, job.fp8_acc);
-      top.StartGemm(Accelerator::GemmJob{&tiles, &ls, options.always_check_overflow, false});
+      const std::unique_ptr<FormatTiles> tiles = MakeFormatTiles(*made.layer, ls, job.fp8_acc);
+      top.StartGemm(Accelerator::GemmJob{tiles.get(), &ls, options.always_check_overflow, false});
       RunToIdle(top);
       LayerPerf p = NewLayerPerf(ls);
       FillPerf(arch, top, &p);
       perf[i] = std::move(p);
       run.overflow_events[i] = top.overflow_events;
-      return FormatLayerOutput(*made.layer, tiles.TakeOutputs());
+      return FormatLayerOutput(*made.layer, tiles->TakeOutputs());
     } catch (const InputError& err) {
       throw InputError("layer '" + l.name + "': " + err.what());
     }

@@ -7,10 +7,12 @@
 // accelerator computes every format GEMM as its kernel does, and its cycles and events are
 // measured as the integer run's are, to be compared with the analytical model's.
 //
-// Which layers: FP8, FP6 and FP4 GEMMs (small_float_tiles.h), on an array of that format's MAC
-// (mac.format). A GEMM layer in an MX format or with weights per group is refused by name: its
-// blocks reduce from zero and are scaled one by one (format_gemm.h), which the tile pipeline
-// does not model yet; `quasar verify` runs those GEMMs on the array, block by block.
+// Which layers: FP8 (E4M3), MX and W4A8 GEMMs (format_tiles.h), on an array of the format's
+// MAC (mac.format; W4A8 on an integer MAC). A block format's folds must each reduce within one
+// block, which the mapper arranges on ws and is (compiler::KTileUnit) and os does not (refused
+// by name). Refused too, naming the layer: W4A16 and E5M2 (past the C++ array's lanes), and a
+// GEMM with no format kernel (a matmul of two activations beside weights per group), which the
+// golden format run computes in float32.
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/spec/arch_spec.h"

@@ -4,8 +4,9 @@
 // the register they add through, and the post unit's step on finished accumulators. The cycle
 // model only moves these values along the Schedule's tiles; an implementation defines them by
 // the golden kernel of its layer:
-//   GemmLayer         (gemm_layer.h)         integer codes, ref/ kernels and the output stage;
-//   SmallFloatTiles   (small_float_tiles.h)  FP8, FP6 and FP4 codes, ref/small_float_gemm.h.
+//   GemmLayer    (gemm_layer.h)    integer codes, ref/ kernels and the output stage;
+//   FormatTiles  (format_tiles.h)  FP8, MX and W4A8 operands as integers, ref/small_float_gemm.h,
+//                                  mx_gemm.h and group_gemm.h.
 
 #include <cstdint>
 #include <vector>
@@ -35,6 +36,12 @@ class GemmData {
   virtual bool overflow_impossible() const = 0;
   // The register the PEs add through.
   virtual const models::AccumulatorSpec& accumulator() const = 0;
+  // Block formats (MX, weights per group): the block length along K. Each block's sum starts
+  // from 0, and CloseBlock takes it when the block's last product is in. 0: one sum over K.
+  virtual int64_t block() const { return 0; }
+  // The post unit's step at the end of block `b` of the tile's outputs: `acc` (mt x nt) holds
+  // the block's sums; the caller zeroes it afterwards.
+  virtual void CloseBlock(const compiler::TileStep& /*t*/, int64_t /*b*/, const int64_t* /*acc*/) {}
 };
 
 }  // namespace quasar::sim::cycle

@@ -1,0 +1,117 @@
+#pragma once
+// A layer of number-format GEMMs (format_layer.h) as the SystemC accelerator moves it along its
+// Schedule's tiles (format_cycle_model.h): the GemmData of a format layer.
+//
+// Every format reaches the array as integers, as on format_gemm.h's passes: a finite FP8, FP6,
+// FP4 or MX element is an integer number of its format's quantum, a group-quantized weight the
+// integer q - zero, a W4A8 activation its int8 code. The SRAMs receive those integers, so the
+// PEs' products are the golden kernels' exact products; the accumulators start at 0 (a bias is
+// added after the kernels, by FormatLayerOutput). What each kernel does with the sums:
+//
+//   small float  (small_float_tiles.cc) the PEs add through the FP8 MAC's register, wrapping or
+//                saturating per product; the partial sums carry it across folds, reduction
+//                tiles and spills in K order, as Fp8MacStep does; the post unit converts each
+//                finished register once (Fp8AccumulatorToFloat).
+//   MX           (mx_tiles.cc) and
+//   W4A8 groups  (group_tiles.cc): blocks along K (MX: 32; groups: the group size). Each
+//                block's exact sum starts from 0 in a register as wide as the block's largest
+//                sum (ExactSumBits), and when the block's last product is in, the post unit's
+//                block step (the golden kernel's: MxBlockSumToFloat added in float32 from +0;
+//                GroupAccumulate after subtracting a_zero times the group's weight sum) folds
+//                it into the output's float32 accumulator, in K order; at the end W4A8 applies
+//                GroupOutput. The accelerator cuts a tile's reduction at the block bounds
+//                (accelerator.cc), which keeps the tile's folds only when every fold's
+//                reduction lies in one block: it refuses a schedule where one does not.
+//
+// Refused, naming the layer and what does not fit: elements wider than the C++ array's 32-bit
+// signed lanes (FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16 activations: 40
+// bits), a register of more than 64 bits, NaN or infinite codes (the golden kernels' IEEE
+// fallback has no array path), and GEMMs whose shapes are not the schedule's.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quasar/compiler/schedule.h"
+#include "quasar/models/accumulator.h"
+#include "quasar/sim/cycle/format_layer.h"
+#include "quasar/sim/cycle/gemm_data.h"
+
+namespace quasar::sim::cycle {
+
+class FormatTiles : public GemmData {
+ public:
+  void BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const override;
+  void BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const override;
+  void LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t* overflow_events) const override;
+  bool chunked() const override { return false; }
+  bool overflow_impossible() const override { return overflow_impossible_; }
+  const models::AccumulatorSpec& accumulator() const override { return acc_; }
+
+  // The kernel outputs, one M x N (row-major) per GEMM, as FormatLayerOutput takes them; valid
+  // after the accelerator finished the layer.
+  std::vector<std::vector<float>> TakeOutputs() { return std::move(y_); }
+
+ protected:
+  // `a` and `b`: per GEMM, M x K and K x N integers (row-major) in the lanes' units, whose
+  // magnitudes are at most max_a and max_b; `acc` the register the PEs add through (checked:
+  // at most 64 bits), over sums of `count` products (a block, or K). Throws InputError when a
+  // GEMM's shape is not `schedule`'s.
+  FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
+              std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
+              int64_t max_a, int64_t max_b, const models::AccumulatorSpec& acc, int64_t count);
+  const FormatLayer& layer_;
+  int64_t k_ = 0;                      // the reduction length
+  std::vector<std::vector<float>> y_;  // per GEMM, M x N, zero-initialized
+
+ private:
+  models::AccumulatorSpec acc_;
+  std::vector<std::vector<int32_t>> a_, b_;
+  bool overflow_impossible_ = false;
+};
+
+// The layer's tiles by its kernel (the one place that maps a kernel to its class); `fp8_acc` is
+// the FP8 MAC's register (small floats). Throws InputError as the header says.
+std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
+                                             const compiler::LayerSchedule& schedule,
+                                             const models::AccumulatorSpec& fp8_acc);
+
+// Codes of a format in units of its quantum 2^quantum_exp, as the C++ array's 32-bit signed lanes
+// carry them.
+class LaneCodes {
+ public:
+  // `units_of(code, finite)` gives each of the `count` codes' units. Throws InputError naming
+  // `format` when its largest finite element does not fit a lane.
+  template <typename UnitsOf>
+  LaneCodes(const std::string& format, uint32_t count, int quantum_exp, UnitsOf units_of)
+      : format_(format) {
+    for (uint32_t c = 0; c < count; ++c) {
+      bool finite = true;
+      const int64_t u = units_of(c, finite);
+      units_.push_back(u);
+      finite_.push_back(finite);
+      max_abs_ = std::max<int64_t>(max_abs_, u < 0 ? -u : u);
+    }
+    CheckFits(quantum_exp);
+  }
+  // The code's units; InputError naming "<what> element (row, col)" for a NaN, an infinity or
+  // an unknown code.
+  int32_t Lane(uint32_t code, const char* what, int64_t row, int64_t col) const {
+    if (code < units_.size() && finite_[code]) {
+      return static_cast<int32_t>(units_[code]);
+    }
+    Refuse(code, what, row, col);
+  }
+  int64_t max_abs() const { return max_abs_; }
+
+ private:
+  void CheckFits(int quantum_exp) const;
+  [[noreturn]] void Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const;
+  std::string format_;
+  std::vector<int64_t> units_;
+  std::vector<bool> finite_;
+  int64_t max_abs_ = 0;
+};
+
+}  // namespace quasar::sim::cycle

@@ -1,0 +1,104 @@
+#include "quasar/sim/cycle/format_tiles.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "format_tiles_impl.h"
+#include "quasar/models/error.h"
+#include "quasar/sim/cycle/format_gemm.h"
+
+namespace quasar::sim::cycle {
+
+using quasar::InputError;
+
+FormatTiles::FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
+                         std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
+                         int64_t max_a, int64_t max_b, const models::AccumulatorSpec& acc,
+                         int64_t count)
+    : layer_(layer), acc_(acc), a_(std::move(a)), b_(std::move(b)) {
+  const compiler::GemmShape& s = schedule.gemm;
+  if (static_cast<int64_t>(layer.gemms.size()) != s.count) {
+    throw InputError("the layer has " + std::to_string(layer.gemms.size()) +
+                     " GEMMs, its schedule " + std::to_string(s.count));
+  }
+  for (const FormatGemm& g : layer.gemms) {
+    if (g.m != s.m || g.k != s.k || g.n != s.n) {
+      throw InputError("a GEMM of " + std::to_string(g.m) + " x " + std::to_string(g.k) + " x " +
+                       std::to_string(g.n) + ", its schedule's " + std::to_string(s.m) + " x " +
+                       std::to_string(s.k) + " x " + std::to_string(s.n));
+    }
+    y_.emplace_back(static_cast<size_t>(g.m * g.n), 0.0f);
+  }
+  if (acc.bits > models::kMaxAccumulatorBits) {
+    throw InputError("the PE array's partial sums are 64-bit integers; the register has " +
+                     std::to_string(acc.bits) + " bits");
+  }
+  k_ = s.k;
+  overflow_impossible_ = ExactSumBits(max_a, max_b, count) <= acc.bits;
+}
+
+void FormatTiles::BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const {
+  const std::vector<int32_t>& src = a_[static_cast<size_t>(t.group)];
+  a->resize(static_cast<size_t>(t.mt * t.kt));
+  for (int64_t i = 0; i < t.mt; ++i) {
+    std::copy_n(src.begin() + (t.m0 + i) * k_ + t.k0, t.kt, a->begin() + i * t.kt);
+  }
+}
+
+void FormatTiles::BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const {
+  const std::vector<int32_t>& src = b_[static_cast<size_t>(t.group)];
+  const int64_t n = layer_.gemms[static_cast<size_t>(t.group)].n;
+  b->resize(static_cast<size_t>(t.kt * t.nt));
+  for (int64_t j = 0; j < t.kt; ++j) {
+    std::copy_n(src.begin() + (t.k0 + j) * n + t.n0, t.nt, b->begin() + j * t.nt);
+  }
+}
+
+void FormatTiles::LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t*) const {
+  std::fill(acc, acc + t.mt * t.nt, int64_t{0});
+}
+
+std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
+                                             const compiler::LayerSchedule& schedule,
+                                             const models::AccumulatorSpec& fp8_acc) {
+  switch (layer.kernel) {
+    case FormatKernel::kSmallFloat:
+      return MakeSmallFloatTiles(layer, schedule, fp8_acc);
+    case FormatKernel::kMx:
+      return MakeMxTiles(layer, schedule);
+    case FormatKernel::kGroupInt8:
+      return MakeGroupInt8Tiles(layer, schedule);
+    case FormatKernel::kGroupFp16:
+      break;
+  }
+  throw InputError(
+      "its fp16 activations are up to 2^40 units of 2^-24, past the C++ array's 32-bit signed "
+      "lanes, so the accelerator does not run W4A16 (`quasar verify` runs its GEMMs in pieces)");
+}
+
+models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t count) {
+  return {std::max(ExactSumBits(max_a, max_b, count), models::kMinAccumulatorBits),
+          models::OverflowMode::kWrap};
+}
+
+void LaneCodes::Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const {
+  const std::string where =
+      std::string(what) + " element (" + std::to_string(row) + ", " + std::to_string(col) + ")";
+  if (code >= units_.size()) {
+    throw InputError(where + ": code " + std::to_string(code) + " is not a " + format_ + " code");
+  }
+  throw InputError(where +
+                   " is NaN or infinite: the PEs add integers (the golden kernel's IEEE "
+                   "fallback has no array path)");
+}
+
+void LaneCodes::CheckFits(int quantum_exp) const {
+  if (max_abs_ > std::numeric_limits<int32_t>::max()) {
+    throw InputError(format_ + " elements reach " + std::to_string(max_abs_) + " units of 2^" +
+                     std::to_string(quantum_exp) +
+                     ", past the C++ array's 32-bit signed operand lanes, so the accelerator does "
+                     "not run them (`quasar verify` runs such GEMMs on the array in pieces)");
+  }
+}
+
+}  // namespace quasar::sim::cycle

@@ -1,0 +1,22 @@
+#pragma once
+// The kernels' FormatTiles (format_tiles.h), each in its own file; MakeFormatTiles chooses.
+
+#include <memory>
+
+#include "quasar/sim/cycle/format_tiles.h"
+
+namespace quasar::sim::cycle {
+
+std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
+                                                 const compiler::LayerSchedule& schedule,
+                                                 const models::AccumulatorSpec& fp8_acc);
+std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
+                                         const compiler::LayerSchedule& schedule);
+std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
+                                                const compiler::LayerSchedule& schedule);
+
+// The register of a block's exact sums of `count` products |a| <= max_a, |b| <= max_b
+// (ExactSumBits, at least kMinAccumulatorBits), wrapping: no sum can reach its bounds.
+models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t count);
+
+}  // namespace quasar::sim::cycle
