@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "format_verify.h"
 #include "layer_outputs.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/emulated_quant.h"
@@ -84,7 +85,12 @@ CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler:
   opt.on_layer = LayerProgress(tty);
   sim::cycle::FormatRunCheckJob job{&formats, &s, &t.arch, &t.table, &analytical};
   job.progress = [](const std::string& what) { fmt::print(stderr, "[run] {}\n", what); };
-  const sim::cycle::FormatCheckedRun run = sim::cycle::RunCheckedFormats(backend, job, opt);
+  sim::cycle::FormatCheckedRun run;
+  try {
+    run = sim::cycle::RunCheckedFormats(backend, job, opt);
+  } catch (const InputError& err) {
+    throw ArchRefusal(t.arch, err.what());
+  }
   if (tty) {
     fmt::print(stderr, "\n");
   }

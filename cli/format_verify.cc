@@ -13,6 +13,13 @@
 
 namespace quasar::cli {
 
+InputError ArchRefusal(const models::ArchSpec& arch, const std::string& what) {
+  return InputError(arch.file + ": " + what +
+                    (what.find("register") != std::string::npos
+                         ? " (the register is mac.accumulator's bits)"
+                         : ""));
+}
+
 int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim::Backend& backend,
                         const sim::RunOptions& run, const report::VerifySubject& subject,
                         const FormatVerifyOptions& o) {
@@ -47,12 +54,7 @@ int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim:
                          r = sim::cycle::CheckFormatNetwork(array, shape, widths, job);
                        });
   } catch (const InputError& err) {
-    // What does not fit the array: its register is the architecture's accumulator.
-    const std::string what = err.what();
-    throw InputError(t.arch.file + ": " + what +
-                     (what.find("register") != std::string::npos
-                          ? " (the register is mac.accumulator's bits)"
-                          : ""));
+    throw ArchRefusal(t.arch, err.what());
   }
   if (r.layers.empty()) {
     std::string names;

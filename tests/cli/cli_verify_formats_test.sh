@@ -2,7 +2,8 @@
 # End-to-end checks of `quasar verify` on networks in a number format (docs/verify.md, "Number
 # formats"): each layer's GEMMs on the Verilated array, the C++ array and the RTL MAC grid against
 # their golden kernels; an injected fault found (exit 4, the first element named); what cannot
-# run refused by name (exit 2). SystemC elaborates once per process: one verify per command.
+# run refused by name (exit 2); and `run` on the RTL backends with W4A8 inside the SystemC
+# accelerator. SystemC elaborates once per process: one command per process.
 # Usage: cli_verify_formats_test.sh <quasar binary> <source dir>
 set -u
 q=$1
@@ -72,5 +73,27 @@ expect 2 "no layer of --layers (s2) runs a number format's GEMM kernel" -- \
   "$q" verify --arch rtl_4x4_ws --net lenet5 --bits mxfp4 --layers s2
 expect 2 "--backend analytical moves no values" -- \
   "$q" verify --arch rtl_4x4_ws --backend analytical --net lenet5 --bits mxfp4
+
+# `run` on the RTL backends: W4A8 along the schedule inside the SystemC accelerator (Bit Fusion
+# packs two 4-bit weights per PE), every layer against the golden format run, cycles against the
+# analytical model.
+for rtl in systemc-rtl-array systemc-rtl-mac; do
+  "$q" run --arch rtl_4x4_ws --net lenet5 --bits w4a8g32 --backend "$rtl" --format json \
+    > "$tmp/run_$rtl.json" 2> /dev/null
+  expect 0 "" -- python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["check"]
+assert c["bit_exact"] and len(c["layers"]) == 8, c
+for l in c["layers"]:
+    assert l["mismatches"] == 0 and l["cycles"] == l["analytical_cycles"], l
+gemm = [l for l in d["layers"] if l["kind"] == "gemm"]
+assert len(gemm) == 5 and all(l["pack"] == 2 for l in gemm), gemm
+' "$tmp/run_$rtl.json"
+done
+# The os array's built 16-bit register cannot hold a group's sums, and says which key sets it.
+expect 2 "rtl_4x4_os.yaml: layer 'c1': a block's sums of 32 products need a 17-bit register; \
+the array's has 16 bits (the register is mac.accumulator's bits)" -- \
+  "$q" run --arch rtl_4x4_os --net lenet5 --bits w4a8g32 --backend systemc-rtl-array
 
 finish

@@ -17,12 +17,8 @@ using compiler::LayerSchedule;
 
 void RefuseOptions(const CycleOptions& options) {
   auto refuse = [](const std::string& what) {
-    throw InputError("a network in number formats runs on the cycle model's C++ PE array, " + what +
-                     " (`quasar verify` runs its GEMMs on the RTL)");
+    throw InputError("a network in number formats runs on the cycle model " + what);
   };
-  if (options.make_array) {
-    refuse("not the " + options.array_name + " array");
-  }
   if (!options.array_layers.empty() || !options.stop_after.empty()) {
     refuse("every layer, to the end");
   }
@@ -80,8 +76,11 @@ FormatCycleRun RunFormatCycleModel(const FormatJob& job, const compiler::Schedul
                          ", so the golden format run computes it in float32, which the "
                          "accelerator's PEs do not");
       }
-      const std::unique_ptr<FormatTiles> tiles = MakeFormatTiles(*made.layer, ls, job.fp8_acc);
-      top.StartGemm(Accelerator::GemmJob{tiles.get(), &ls, options.always_check_overflow, false});
+      const bool alternate = options.make_array != nullptr;
+      const std::unique_ptr<FormatTiles> tiles = MakeFormatTiles(
+          *made.layer, ls, job.fp8_acc, alternate ? options.array_widths : ArrayWidths{});
+      top.StartGemm(
+          Accelerator::GemmJob{tiles.get(), &ls, options.always_check_overflow, alternate});
       RunToIdle(top);
       LayerPerf p = NewLayerPerf(ls);
       FillPerf(arch, top, &p);

@@ -60,14 +60,15 @@ void FormatTiles::LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t*) 
 
 std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
                                              const compiler::LayerSchedule& schedule,
-                                             const models::AccumulatorSpec& fp8_acc) {
+                                             const models::AccumulatorSpec& fp8_acc,
+                                             const ArrayWidths& widths) {
   switch (layer.kernel) {
     case FormatKernel::kSmallFloat:
-      return MakeSmallFloatTiles(layer, schedule, fp8_acc);
+      return MakeSmallFloatTiles(layer, schedule, fp8_acc, widths);
     case FormatKernel::kMx:
-      return MakeMxTiles(layer, schedule);
+      return MakeMxTiles(layer, schedule, widths);
     case FormatKernel::kGroupInt8:
-      return MakeGroupInt8Tiles(layer, schedule);
+      return MakeGroupInt8Tiles(layer, schedule, widths);
     case FormatKernel::kGroupFp16:
       break;
   }
@@ -76,9 +77,18 @@ std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
       "lanes, so the accelerator does not run W4A16 (`quasar verify` runs its GEMMs in pieces)");
 }
 
-models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t count) {
-  return {std::max(ExactSumBits(max_a, max_b, count), models::kMinAccumulatorBits),
-          models::OverflowMode::kWrap};
+models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t count,
+                                      const ArrayWidths& widths) {
+  const int exact = std::max(ExactSumBits(max_a, max_b, count), models::kMinAccumulatorBits);
+  if (widths.register_bits == 0) {
+    return {exact, models::OverflowMode::kWrap};
+  }
+  if (widths.register_bits < exact) {
+    throw InputError("a block's sums of " + std::to_string(count) + " products need a " +
+                     std::to_string(exact) + "-bit register; the array's has " +
+                     std::to_string(widths.register_bits) + " bits");
+  }
+  return {widths.register_bits, models::OverflowMode::kWrap};
 }
 
 void LaneCodes::Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const {
@@ -92,13 +102,16 @@ void LaneCodes::Refuse(uint32_t code, const char* what, int64_t row, int64_t col
                    "fallback has no array path)");
 }
 
-void LaneCodes::CheckFits(int quantum_exp) const {
-  if (max_abs_ > std::numeric_limits<int32_t>::max()) {
+void LaneCodes::CheckFits(int quantum_exp, int lane_bits) const {
+  if (max_abs_ > LaneMax(lane_bits)) {
     throw InputError(format_ + " elements reach " + std::to_string(max_abs_) + " units of 2^" +
-                     std::to_string(quantum_exp) +
-                     ", past the C++ array's 32-bit signed operand lanes, so the accelerator does "
-                     "not run them (`quasar verify` runs such GEMMs on the array in pieces)");
+                     std::to_string(quantum_exp) + ", past the PE array's " +
+                     std::to_string(lane_bits) +
+                     "-bit signed operand lanes, so the accelerator does not run them (`quasar "
+                     "verify` runs such GEMMs on the array in pieces)");
   }
 }
+
+int64_t LaneMax(int lane_bits) { return (int64_t{1} << (std::min(lane_bits, 32) - 1)) - 1; }
 
 }  // namespace quasar::sim::cycle

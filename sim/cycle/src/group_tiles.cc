@@ -4,6 +4,7 @@
 // GroupOutput applies the activation scale (ref/group_gemm.h).
 
 #include "format_tiles_impl.h"
+#include "quasar/models/error.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/ref/group_gemm.h"
 
@@ -17,9 +18,9 @@ class GroupInt8Tiles final : public FormatTiles {
  public:
   GroupInt8Tiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
                  std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
-                 int64_t max_b, int64_t group)
+                 int64_t max_b, int64_t group, const ArrayWidths& widths)
       : FormatTiles(layer, schedule, std::move(a), std::move(b), kInt8Max, max_b,
-                    BlockRegister(kInt8Max, max_b, group), group),
+                    BlockRegister(kInt8Max, max_b, group, widths), group),
         group_(group) {
     for (const FormatGemm& g : layer.gemms) {
       std::vector<int64_t>& sums = weight_sums_.emplace_back();
@@ -68,9 +69,16 @@ class GroupInt8Tiles final : public FormatTiles {
 }  // namespace
 
 std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
-                                                const compiler::LayerSchedule& schedule) {
+                                                const compiler::LayerSchedule& schedule,
+                                                const ArrayWidths& widths) {
   std::vector<std::vector<int32_t>> a, b;
   const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
+  const int64_t max_b = models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
+  if (std::max(kInt8Max - 1, max_b) > LaneMax(widths.lane_bits)) {
+    throw InputError("int8 activation codes and weight offsets q - zero up to " +
+                     std::to_string(max_b) + " pass the PE array's " +
+                     std::to_string(widths.lane_bits) + "-bit signed operand lanes");
+  }
   for (const FormatGemm& g : layer.gemms) {
     models::CheckGroupGemmInt8Operands(g.a_int8, g.m, g.a_zero, g.w);
     a.push_back(g.a_int8);
@@ -83,9 +91,8 @@ std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
     }
     b.push_back(std::move(q));
   }
-  return std::make_unique<GroupInt8Tiles>(layer, schedule, std::move(a), std::move(b),
-                                          models::GroupCodeMax(spec) - models::GroupCodeMin(spec),
-                                          spec.group_size);
+  return std::make_unique<GroupInt8Tiles>(layer, schedule, std::move(a), std::move(b), max_b,
+                                          spec.group_size, widths);
 }
 
 }  // namespace quasar::sim::cycle

@@ -12,9 +12,9 @@ class MxTiles final : public FormatTiles {
  public:
   MxTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
           std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b, int64_t max_a,
-          int64_t max_b, int64_t block)
+          int64_t max_b, int64_t block, const ArrayWidths& widths)
       : FormatTiles(layer, schedule, std::move(a), std::move(b), max_a, max_b,
-                    BlockRegister(max_a, max_b, block), block),
+                    BlockRegister(max_a, max_b, block, widths), block),
         block_(block) {}
 
   int64_t block() const override { return block_; }
@@ -41,17 +41,19 @@ class MxTiles final : public FormatTiles {
   int64_t block_;
 };
 
-LaneCodes MxLanes(const models::MxFormat& f) {
-  return LaneCodes(f.name, models::MxElementCodeCount(f), models::MxElementQuantumExp(f),
+LaneCodes MxLanes(const models::MxFormat& f, int lane_bits) {
+  return LaneCodes(f.name, models::MxElementCodeCount(f), models::MxElementQuantumExp(f), lane_bits,
                    [&](uint32_t c, bool& finite) { return models::MxElementUnits(f, c, finite); });
 }
 
 }  // namespace
 
 std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
-                                         const compiler::LayerSchedule& schedule) {
+                                         const compiler::LayerSchedule& schedule,
+                                         const ArrayWidths& widths) {
   const FormatGemm& first = layer.gemms.at(0);
-  const LaneCodes la = MxLanes(*first.a_mx.format), lw = MxLanes(*first.wt_mx.format);
+  const LaneCodes la = MxLanes(*first.a_mx.format, widths.lane_bits),
+                  lw = MxLanes(*first.wt_mx.format, widths.lane_bits);
   std::vector<std::vector<int32_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {
     models::CheckMxGemmOperands(g.a_mx, g.wt_mx);
@@ -70,7 +72,7 @@ std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
     b.push_back(std::move(gb));
   }
   return std::make_unique<MxTiles>(layer, schedule, std::move(a), std::move(b), la.max_abs(),
-                                   lw.max_abs(), first.a_mx.format->block_size);
+                                   lw.max_abs(), first.a_mx.format->block_size, widths);
 }
 
 }  // namespace quasar::sim::cycle

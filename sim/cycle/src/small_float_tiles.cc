@@ -44,10 +44,11 @@ std::vector<int32_t> Lanes(const LaneCodes& lanes, const std::vector<uint32_t>& 
 
 std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
                                                  const compiler::LayerSchedule& schedule,
-                                                 const models::AccumulatorSpec& fp8_acc) {
+                                                 const models::AccumulatorSpec& fp8_acc,
+                                                 const ArrayWidths& widths) {
   const models::SmallFloatFormat& f = *layer.small_float;
   const LaneCodes lanes(
-      f.name, f.code_count(), models::SmallFloatQuantumExp(f),
+      f.name, f.code_count(), models::SmallFloatQuantumExp(f), widths.lane_bits,
       [&](uint32_t c, bool& finite) { return models::SmallFloatUnits(f, c, finite); });
   models::CheckFp8Accumulator(fp8_acc);
   std::vector<std::vector<int32_t>> a, b;

@@ -26,6 +26,11 @@ const RtlModelInfo* ModelFor(const models::ArchSpec& arch, RtlKind kind) {
   return kind == RtlKind::kArray ? FindArrayFor(arch) : FindMacBankFor(arch);
 }
 
+// The built model's lanes (its narrower operand) and register.
+cycle::ArrayWidths Widths(const RtlModelInfo& model) {
+  return {std::min(model.mac.a_w, model.mac.w_w), model.mac.acc_w};
+}
+
 class RtlBackend final : public Backend {
  public:
   explicit RtlBackend(RtlKind kind) : kind_(kind) {}
@@ -52,6 +57,7 @@ class RtlBackend final : public Backend {
     const RtlModelInfo* model = ModelFor(*job.arch, kind_);
     cycle::CycleOptions base;
     base.array_name = model->name;
+    base.array_widths = Widths(*model);
     const std::string name = model->name, trace = options.rtl_trace_path;
     if (kind_ == RtlKind::kMacBank) {
       base.make_array = [name]() -> std::unique_ptr<cycle::ArrayIf> {
@@ -82,13 +88,13 @@ class RtlBackend final : public Backend {
     return cycle::RunCycleJob(job, options, base);
   }
 
-  // The built model's lanes (its narrower operand) and register.
+  // On the built model's widths (Widths).
   void RunOnArray(
       const models::ArchSpec& arch, const RunOptions& options,
       const std::function<void(cycle::ArrayIf&, const cycle::ArrayWidths&)>& body) const override {
     Check(arch, options);
     const RtlModelInfo* model = ModelFor(arch, kind_);
-    const cycle::ArrayWidths widths{std::min(model->mac.a_w, model->mac.w_w), model->mac.acc_w};
+    const cycle::ArrayWidths widths = Widths(*model);
     if (kind_ == RtlKind::kMacBank) {
       const std::unique_ptr<cycle::ArrayIf> array = MakeMacGridArray(MakeMacBank(model->name));
       RunInSystemCThread([&] { body(*array, widths); });

@@ -29,6 +29,7 @@
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/perf.h"
 #include "quasar/sim/cycle/array_if.h"
+#include "quasar/sim/cycle/format_gemm.h"
 
 namespace quasar::sim::cycle {
 
@@ -47,6 +48,9 @@ struct CycleOptions {
   // so that a later run asking for another one is refused.
   std::function<std::unique_ptr<ArrayIf>()> make_array;
   std::string array_name = "cpp";
+  // The widths make_array's array is built with (a network in number formats: its operands
+  // must fit the lanes, its block sums the register); the defaults are the C++ array's.
+  ArrayWidths array_widths;
   // With make_array: the layers that run on it (by name; empty: all). The others run on the
   // C++ array, which is much faster than an RTL one.
   std::set<std::string> array_layers;

@@ -28,10 +28,11 @@ struct FormatCycleRun {
   double wall_seconds = 0;
 };
 
-// Runs `job`'s network under `schedule` (compiled for `arch`). Options: the trace and
-// on_layer; a PE array other than the C++ one (make_array), array_layers, stop_after and
-// record_output_cycles are refused. Throws InputError when the schedule does not fit the
-// network, a layer cannot run, or a GEMM layer is not one of the formats above.
+// Runs `job`'s network under `schedule` (compiled for `arch`). Options: the trace, on_layer,
+// always_check_overflow, and the PE array (make_array, with its array_widths: a Verilated one);
+// array_layers, stop_after and record_output_cycles are refused. Throws InputError when the
+// schedule does not fit the network, a layer cannot run, or a GEMM layer is not one of the
+// formats above or does not fit the array.
 FormatCycleRun RunFormatCycleModel(const FormatJob& job, const compiler::Schedule& schedule,
                                    const models::ArchSpec& arch, const CycleOptions& options = {});
 

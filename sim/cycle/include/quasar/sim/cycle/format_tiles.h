@@ -23,10 +23,12 @@
 //                (accelerator.cc), which keeps the tile's folds only when every fold's
 //                reduction lies in one block: it refuses a schedule where one does not.
 //
-// Refused, naming the layer and what does not fit: elements wider than the C++ array's 32-bit
-// signed lanes (FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16 activations: 40
-// bits), a register of more than 64 bits, NaN or infinite codes (the golden kernels' IEEE
-// fallback has no array path), and GEMMs whose shapes are not the schedule's.
+// Refused, naming the layer and what does not fit: elements wider than the array's signed lanes
+// (on the C++ array's 32 bits, FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16
+// activations: 40 bits; a Verilated array's 9 bits take MXINT8, MXFP6 E2M3, MXFP4 and W4A8), a
+// built-in register narrower than a block's sums, a register of more than 64 bits, NaN or
+// infinite codes (the golden kernels' IEEE fallback has no array path), and GEMMs whose shapes
+// are not the schedule's.
 
 #include <cstdint>
 #include <memory>
@@ -35,6 +37,7 @@
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/accumulator.h"
+#include "quasar/sim/cycle/format_gemm.h"
 #include "quasar/sim/cycle/format_layer.h"
 #include "quasar/sim/cycle/gemm_data.h"
 
@@ -72,19 +75,26 @@ class FormatTiles : public GemmData {
 };
 
 // The layer's tiles by its kernel (the one place that maps a kernel to its class); `fp8_acc` is
-// the FP8 MAC's register (small floats). Throws InputError as the header says.
+// the FP8 MAC's register (small floats), `widths` the array's lanes and, when built in, its
+// register (a Verilated array's: a block's sums then run in it, refused when it is narrower
+// than they need). Throws InputError as the header says.
 std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
                                              const compiler::LayerSchedule& schedule,
-                                             const models::AccumulatorSpec& fp8_acc);
+                                             const models::AccumulatorSpec& fp8_acc,
+                                             const ArrayWidths& widths = {});
 
-// Codes of a format in units of its quantum 2^quantum_exp, as the C++ array's 32-bit signed lanes
-// carry them.
+// The largest magnitude a signed lane of `lane_bits` (2..32) carries.
+int64_t LaneMax(int lane_bits);
+
+// Codes of a format in units of its quantum 2^quantum_exp, as the array's signed lanes carry
+// them.
 class LaneCodes {
  public:
   // `units_of(code, finite)` gives each of the `count` codes' units. Throws InputError naming
-  // `format` when its largest finite element does not fit a lane.
+  // `format` when its largest finite element does not fit a lane of `lane_bits`.
   template <typename UnitsOf>
-  LaneCodes(const std::string& format, uint32_t count, int quantum_exp, UnitsOf units_of)
+  LaneCodes(const std::string& format, uint32_t count, int quantum_exp, int lane_bits,
+            UnitsOf units_of)
       : format_(format) {
     for (uint32_t c = 0; c < count; ++c) {
       bool finite = true;
@@ -93,7 +103,7 @@ class LaneCodes {
       finite_.push_back(finite);
       max_abs_ = std::max<int64_t>(max_abs_, u < 0 ? -u : u);
     }
-    CheckFits(quantum_exp);
+    CheckFits(quantum_exp, lane_bits);
   }
   // The code's units; InputError naming "<what> element (row, col)" for a NaN, an infinity or
   // an unknown code.
@@ -106,7 +116,7 @@ class LaneCodes {
   int64_t max_abs() const { return max_abs_; }
 
  private:
-  void CheckFits(int quantum_exp) const;
+  void CheckFits(int quantum_exp, int lane_bits) const;
   [[noreturn]] void Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const;
   std::string format_;
   std::vector<int64_t> units_;
