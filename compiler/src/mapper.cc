@@ -166,20 +166,6 @@ LayerSchedule PrepareLayer(const models::NetLayer& layer, const models::NetworkS
   return l;
 }
 
-int64_t ReductionBlock(const LayerSchedule& l, const models::ArchSpec& arch) {
-  if (const int group = DequantGroup(l.bits); group > 0) {
-    return group;
-  }
-  return models::QuantCodeOf(arch.mac.format).block;
-}
-
-int64_t KTileUnit(const LayerSchedule& l, const models::ArchSpec& arch) {
-  const int64_t block = ReductionBlock(l, arch);
-  const bool k_on_rows = models::TraitsOf(arch.dataflow).rows == models::GemmDim::kK;
-  const int64_t fold = arch.rows * l.pack;
-  return block > 0 && k_on_rows && block % fold == 0 ? fold : l.pack;
-}
-
 std::string PrepareKey(const models::ArchSpec& arch) {
   std::string key;
   for (const models::ArchField& f : models::ArchFields()) {

@@ -48,14 +48,14 @@ struct Space {
   const LayerSchedule& l;
   const models::ArchSpec& arch;
   int64_t extent[3];
-  int64_t unit[3];  // elements, or KTileUnit along K
+  int64_t unit[3];  // elements, or packed words along K
   std::vector<int64_t> ext[3];
 
   Space(const LayerSchedule& layer, const models::ArchSpec& a, MapperSearch search)
       : l(layer),
         arch(a),
         extent{layer.gemm.m, layer.gemm.k, layer.gemm.n},
-        unit{1, KTileUnit(layer, a), 1} {
+        unit{1, layer.pack, 1} {
     for (int d = 0; d < 3; ++d) {
       const int64_t align = Side(d);
       // Extents in units (a reduction tile boundary inside a packed word would leave lanes
@@ -100,7 +100,7 @@ struct Space {
     t[d] = LargestFit(t, d);
     if (t[d] == 0) return;
     f(t);
-    const int64_t side = Side(d) * (d == 1 ? l.pack : 1);  // whole array sides of packed words
+    const int64_t side = Side(d) * unit[d];  // whole array sides of packed words
     if (t[d] > side && t[d] % side != 0) {
       t[d] -= t[d] % side;
       f(t);

@@ -91,6 +91,23 @@ gemm = [l for l in d["layers"] if l["kind"] == "gemm"]
 assert len(gemm) == 5 and all(l["pack"] == 2 for l in gemm), gemm
 ' "$tmp/run_$rtl.json"
 done
+# A schedule whose reduction tiles of 12 (6 packed words) put a fold across a group's bound: the
+# C++ array's segmented columns sum the groups apart; the RTL array's columns cannot.
+"$q" compile --arch rtl_4x4_ws --net lenet5 --bits w4a8g32 --out "$tmp/s.json" > /dev/null 2>&1
+python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+for l in s["layers"]:
+    if l["name"] == "c3":
+        l["tiling"]["k"] = 12
+json.dump(s, open(sys.argv[2], "w"))
+' "$tmp/s.json" "$tmp/s12.json"
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- "$q" run --arch rtl_4x4_ws \
+  --net lenet5 --bits w4a8g32 --schedule "$tmp/s12.json" --backend systemc
+expect 2 "layer 'c3': the reduction tile over K [60, 72) has a fold across a bound of the blocks \
+of 32, which the rtl_4x4_ws array's columns, one adder chain each, cannot sum apart" -- \
+  "$q" run --arch rtl_4x4_ws --net lenet5 --bits w4a8g32 --schedule "$tmp/s12.json" \
+  --backend systemc-rtl-array
 # The os array's built 16-bit register cannot hold a group's sums, and says which key sets it.
 expect 2 "rtl_4x4_os.yaml: layer 'c1': a block's sums of 32 products need a 17-bit register; \
 the array's has 16 bits (the register is mac.accumulator's bits)" -- \

@@ -57,8 +57,7 @@ double BruteForce(LayerSchedule l, const Pricing& p, Tiling* argmin) {
   double best = std::numeric_limits<double>::infinity();
   const compiler::GemmShape g = l.gemm;
   for (int64_t m = 1; m <= g.m; ++m) {
-    const int64_t unit = compiler::KTileUnit(l, p.arch);  // the pack on these integer layers
-    for (int64_t k = unit; k < g.k + unit; k += unit) {
+    for (int64_t k = l.pack; k < g.k + l.pack; k += l.pack) {
       for (int64_t n = 1; n <= g.n; ++n) {
         const Tiling t{m, std::min(k, g.k), n, LoopOrder::kMNK};
         if (!compiler::TilingFits(l, t, p.arch)) continue;

@@ -245,10 +245,9 @@ TEST_CASE("the mapper prices every maximal legal tiling and keeps the cheapest")
 }
 
 TEST_CASE("the maximal search's tilings are the definition's, block-scaled inputs included") {
-  // The definition (mapper_search.cc, FastTilings): over each dimension's CandidateExtents (k in
-  // KTileUnit's units), the tilings (m, k, n) that fit where neither the next larger m nor the
-  // next larger k fits with the same n, and n is the largest that fits with m and k; found here
-  // by a plain scan. With
+  // The definition (mapper_search.cc, FastTilings): over each dimension's CandidateExtents, the
+  // tilings (m, k, n) that fit where neither the next larger m nor the next larger k fits with
+  // the same n, and n is the largest that fits with m and k; found here by a plain scan. With
   // MX inputs a smaller k can need more input bytes (a convolution's footprint stays, its block
   // scales grow), so fitting is not monotone in k: the search must not assume it.
   size_t checked = 0, not_monotone = 0;
@@ -282,8 +281,7 @@ inputs: [{name: x, shape: [1, 64, 56, 56]}]
           if (l.kind != LayerKind::kGemm || !l.ok()) continue;
           INFO(code << " " << dataflow << " " << input_kib << " KiB, " << l.name);
           const quasar::models::DataflowTraits& tr = quasar::models::TraitsOf(arch.dataflow);
-          const int64_t extent[3] = {l.gemm.m, l.gemm.k, l.gemm.n},
-                        unit[3] = {1, KTileUnit(l, arch), 1};
+          const int64_t extent[3] = {l.gemm.m, l.gemm.k, l.gemm.n}, unit[3] = {1, l.pack, 1};
           std::vector<int64_t> ext[3];
           for (int d = 0; d < 3; ++d) {
             const int64_t align = d == static_cast<int>(tr.rows)   ? arch.rows

@@ -155,39 +155,34 @@ void Accelerator::PlanGemm() {
   acc_.clear();
   spilled_.clear();
   tiles = static_cast<int64_t>(n);
-  if (job_.layer->block() > 0) {
-    CheckBlockFolds();
-  }
-}
-
-// A block format's tile runs block by block (ArrayStep), which keeps the tile's folds when every
-// fold's reduction lies in one block: R packed elements per fold when the partial sums move
-// (ws, is), the tile's whole reduction when the output is held (os).
-void Accelerator::CheckBlockFolds() const {
-  const compiler::LayerSchedule& l = *job_.schedule;
-  const int64_t block = job_.layer->block();
-  const bool out_held = EdgeRolesOf(arch_.dataflow).out_held;
-  for (const TileStep& t : tile_steps_) {
-    const int64_t end = t.k0 + t.kt;
-    const int64_t span = out_held ? t.kt : arch_.rows * l.pack;
-    for (int64_t f0 = t.k0; f0 < end; f0 += span) {
-      const int64_t f1 = std::min(end, f0 + span), bound = (f0 / block + 1) * block;
-      if (bound < f1) {
+  // A clocked array has one adder chain per column, so a block format runs on it only where the
+  // blocks are whole folds (ArrayStep).
+  if (job_.layer->block() > 0 && array_->advances_time()) {
+    for (const TileStep& t : tile_steps_) {
+      if (!FoldsWithinBlocks(t)) {
         throw InputError(
-            "the reduction tile over K [" + std::to_string(t.k0) + ", " + std::to_string(end) +
-            ") has a fold over [" + std::to_string(f0) + ", " + std::to_string(f1) +
-            ") that crosses the block bound K = " + std::to_string(bound) + " (blocks of " +
-            std::to_string(block) + "): the accelerator runs a block format where each fold's " +
-            "reduction lies in one block (" +
-            (out_held ? std::string("os: reduction tiles within a block")
-                      : "ws and is: " + std::to_string(arch_.rows) + " rows x pack " +
-                            std::to_string(l.pack) +
-                            " dividing the block, tiles starting on a "
-                            "fold of it") +
-            ")");
+            "the reduction tile over K [" + std::to_string(t.k0) + ", " +
+            std::to_string(t.k0 + t.kt) + ") has a fold across a bound of the blocks of " +
+            std::to_string(job_.layer->block()) + ", which the " + array_->Name() +
+            " array's columns, one adder chain each, cannot sum apart (the C++ array can)");
       }
     }
   }
+}
+
+// Whether every fold of tile `t` reduces within one block: R packed elements per fold when the
+// partial sums move (ws, is), the tile's whole reduction when the output is held (os).
+bool Accelerator::FoldsWithinBlocks(const TileStep& t) const {
+  const int64_t block = job_.layer->block();
+  const bool out_held = EdgeRolesOf(arch_.dataflow).out_held;
+  const int64_t end = t.k0 + t.kt;
+  const int64_t span = out_held ? t.kt : arch_.rows * job_.schedule->pack;
+  for (int64_t f0 = t.k0; f0 < end; f0 += span) {
+    if ((f0 / block + 1) * block < std::min(end, f0 + span)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void Accelerator::Controller() {
@@ -362,15 +357,20 @@ void Accelerator::ArrayStep(int64_t s) {
   // A clocked RTL array spends its cycles itself; the C++ array's are waited for here.
   const bool clocked = array_->advances_time();
   const sc_core::sc_time t0 = sc_core::sc_time_stamp();
-  // Runs the tile's reduction range [k0, k1) onto the accumulators.
-  auto run_range = [&](int64_t k0, int64_t k1) {
-    TileOperands op{t.mt, k1 - k0, t.nt, a_tile, b_tile + (k0 - t.k0) * t.nt, acc.data(), k0 > 0};
+  // Runs the tile's reduction range [k0, k1) onto the accumulators `into`: timed (its cycles
+  // spent and counted, traced), or for its sums alone.
+  auto run_range = [&](int64_t k0, int64_t k1, int64_t* into, bool timed) {
+    TileOperands op{t.mt, k1 - k0, t.nt, a_tile, b_tile + (k0 - t.k0) * t.nt, into, k0 > 0};
     if (k1 - k0 != t.kt) {  // A's columns of the range
       block_a_.resize(static_cast<size_t>(t.mt * (k1 - k0)));
       for (int64_t r = 0; r < t.mt; ++r) {
         std::copy_n(a_tile + r * t.kt + (k0 - t.k0), k1 - k0, block_a_.begin() + r * (k1 - k0));
       }
       op.a = block_a_.data();
+    }
+    if (!timed) {
+      runner.Run(op);
+      return;
     }
     TileCounts n;
     if (tracing_) {
@@ -395,21 +395,37 @@ void Accelerator::ArrayStep(int64_t s) {
     c.out_writes += n.out_writes, c.out_reads += n.out_reads;
   };
   const int64_t block = job_.layer->block();
+  int64_t dropped_overflows = 0;
   if (block == 0) {
-    run_range(t.k0, t.k0 + t.kt);
+    run_range(t.k0, t.k0 + t.kt, acc.data(), true);
   } else {
     // Block by block (gemm_data.h): a block's sums start from 0, and the post unit's block step
-    // takes them when its last product is in. Every range is whole folds (CheckBlockFolds), and
-    // one after the first reads its initial values from the output SRAM, as a row fold does.
+    // takes them when its last product is in; a range after the tile's first reads its initial
+    // values from the output SRAM, as a row fold does.
     const int64_t end = t.k0 + t.kt;
-    for (int64_t k0 = t.k0; k0 < end;) {
-      const int64_t k1 = std::min(end, (k0 / block + 1) * block);
-      run_range(k0, k1);
-      if (k1 % block == 0 || k1 == l.gemm.k) {
-        job_.layer->CloseBlock(t, (k1 - 1) / block, acc.data());
-        std::fill(acc.begin(), acc.end(), int64_t{0});
+    auto by_block = [&](bool timed) {
+      for (int64_t k0 = t.k0; k0 < end;) {
+        const int64_t k1 = std::min(end, (k0 / block + 1) * block);
+        run_range(k0, k1, acc.data(), timed);
+        if (k1 % block == 0 || k1 == l.gemm.k) {
+          job_.layer->CloseBlock(t, (k1 - 1) / block, acc.data());
+          std::fill(acc.begin(), acc.end(), int64_t{0});
+        }
+        k0 = k1;
       }
-      k0 = k1;
+    };
+    if (FoldsWithinBlocks(t)) {
+      by_block(true);  // the blocks' ranges are whole folds: the tile's own
+    } else {
+      // A fold across a block bound: the block format's columns are segmented at the bound, each
+      // block's rows summed apart in the same fold. The array runs the tile's folds as they
+      // stand for the time, on a copy of the accumulators whose mixed sums are dropped; each
+      // block's sums come from a run of its own rows, which adds no time.
+      scratch_acc_ = acc;
+      const int64_t before = array_->overflow_events();
+      run_range(t.k0, end, scratch_acc_.data(), true);
+      dropped_overflows = array_->overflow_events() - before;
+      by_block(false);
     }
   }
   if (clocked && sc_core::sc_time_stamp() - t0 != static_cast<double>(c.cycles) * CycleTime()) {
@@ -417,7 +433,7 @@ void Accelerator::ArrayStep(int64_t s) {
                            (sc_core::sc_time_stamp() - t0).to_string() + " on a tile of " +
                            std::to_string(c.cycles) + " cycles");
   }
-  overflow_events += array_->overflow_events();
+  overflow_events += array_->overflow_events() - dropped_overflows;
   compute_cycles = AddCycles(compute_cycles, c.cycles, "the layer's compute");
   folds += c.folds;
   mapped_pe_folds += c.mapped_pe_folds;

@@ -103,7 +103,7 @@ class Accelerator : public sc_core::sc_module {
   void ArrayStep(int64_t s);
   void PostStep(int64_t s);
   void PlanGemm();
-  void CheckBlockFolds() const;
+  bool FoldsWithinBlocks(const compiler::TileStep& t) const;
   template <typename Fn>
   void Guarded(Fn&& fn);
 
@@ -133,7 +133,8 @@ class Accelerator : public sc_core::sc_module {
   std::map<int64_t, std::vector<int64_t>> acc_;  // output SRAM: accumulators by visit
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<int64_t>> spilled_;  // in DRAM
   std::vector<PostChunk> chunks_;
-  std::vector<int32_t> block_a_;  // a block format's A columns of one block (ArrayStep)
+  std::vector<int32_t> block_a_;      // a block format's A columns of one block (ArrayStep)
+  std::vector<int64_t> scratch_acc_;  // the dropped sums of a fold across block bounds
   bool post_job_ = false;
   std::exception_ptr error_;
 };

@@ -8,8 +8,7 @@
 //
 // Search space per GEMM layer (the "spatial" dimensions are those the dataflow maps onto the
 // array's rows and columns, lower.h / gemm_timing.h: os M x N, ws K x N, is K x M). Extents
-// along K are counted in KTileUnit's units (packed words, or whole folds of a block format;
-// times the unit, or all of K). A tiling is legal when its
+// along K are counted in packed words (times pack, or all of K). A tiling is legal when its
 // worst tile fits the usable (half, if double buffered) capacity of each buffer: the input
 // footprint at a_bits, the weight tile at w_bits, the output tile at acc_bits. Every buffer's
 // need grows with each extent. Four searches (MapperSearch):
@@ -96,17 +95,6 @@ inline constexpr size_t kPairMoveReach = 2;
 // kPairMoveReach places of `v` on either side, `v` itself excluded; where `v` is not one of
 // them, its place is where it would be inserted. The values a pair move gives one dimension.
 std::vector<int64_t> NeighbourExtents(const std::vector<int64_t>& extents, int64_t v);
-
-// The reduction block of a kGemm layer as its MAC computes it: the group size of weights
-// quantized per group (DequantGroup), or an MX MAC's block (32); 0 when the reduction is one sum.
-int64_t ReductionBlock(const LayerSchedule& l, const models::ArchSpec& arch);
-// The unit of a reduction tile's extent (a tile is a whole number of units, or all of K): the
-// pack, so that no tile ends inside a packed word; and for a layer with a reduction block on an
-// array whose rows hold K (ws, is) and whose rows x pack divide the block, rows x pack, so that
-// every fold's reduction lies in one block: the array reduces one block at a time, and the post
-// unit scales each block's sum as it leaves (docs/cycle-model.md, "Number formats in the
-// accelerator").
-int64_t KTileUnit(const LayerSchedule& l, const models::ArchSpec& arch);
 
 // Whether every tile of `tiling` fits the buffers; if not and `why` is given, says which buffer.
 bool TilingFits(const LayerSchedule& l, const Tiling& tiling, const models::ArchSpec& arch,

@@ -8,11 +8,10 @@
 // measured as the integer run's are, to be compared with the analytical model's.
 //
 // Which layers: FP8 (E4M3), MX and W4A8 GEMMs (format_tiles.h), on an array of the format's
-// MAC (mac.format; W4A8 on an integer MAC). A block format's folds must each reduce within one
-// block, which the mapper arranges on ws and is (compiler::KTileUnit) and os does not (refused
-// by name). Refused too, naming the layer: W4A16 and E5M2 (past the C++ array's lanes), and a
-// GEMM with no format kernel (a matmul of two activations beside weights per group), which the
-// golden format run computes in float32.
+// MAC (mac.format; W4A8 on an integer MAC). Refused by name: W4A16 and E5M2 (past the C++
+// array's lanes), a GEMM with no format kernel (a matmul of two activations beside weights per
+// group), which the golden format run computes in float32, and on a clocked (RTL) array a fold
+// across a block bound (its columns cannot sum two blocks apart).
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/spec/arch_spec.h"

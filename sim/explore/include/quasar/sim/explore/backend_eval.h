@@ -2,21 +2,24 @@
 // A network on any backend of the registry, as `quasar compare` and `quasar sweep` run it
 // (`--backend NAME`). A backend that moves no values (analytical) prices the schedule; one that
 // moves values runs the network quantized after training (synthetic weights of `seed`) and is
-// checked against the golden reference on every element (sim::RunChecked); a disagreement is a
+// checked against the golden reference on every element (sim::RunChecked; a network in number
+// formats against its golden format run, sim::cycle::RunCheckedFormats); a disagreement is a
 // BackendMismatch.
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/cost/cost_table.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/network.h"
 #include "quasar/models/net/quantized_net.h"
-#include "quasar/models/tensor.h"
 #include "quasar/models/spec/arch_spec.h"
+#include "quasar/models/tensor.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/perf.h"
 
@@ -34,6 +37,11 @@ class BackendMismatch : public std::runtime_error {
 struct BackendValues {
   models::QuantizedNetwork qnet;
   std::map<std::string, models::FloatTensor> inputs;
+  // A network in number formats (models::NeedsEmulation), which has no integer codes: no qnet,
+  // but its float weights and their emulation, for its golden format run
+  // (sim/cycle/format_run_check.h).
+  models::FloatNetParams params;
+  std::optional<models::EmulatedNetwork> emulated;
 };
 BackendValues QuantizeForBackend(const models::NetworkSpec& net, uint64_t seed, int calib_samples);
 
