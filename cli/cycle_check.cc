@@ -5,12 +5,13 @@
 
 #include <cstdio>
 
-#include "format_verify.h"
 #include "layer_outputs.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 #include "quasar/sim/cycle/format_run_check.h"
+#include "quasar/sim/explore/backend_eval.h"
 
 namespace quasar::cli {
 namespace {
@@ -25,6 +26,14 @@ std::function<void(size_t, size_t, const std::string&)> LayerProgress(bool tty) 
 }
 
 }  // namespace
+
+InputError ArchRefusal(const models::ArchSpec& arch, const InputError& err) {
+  const auto* fit = dynamic_cast<const sim::cycle::ArrayFitError*>(&err);
+  return InputError(arch.file + ": " + err.what() +
+                    (fit != nullptr && !fit->key().empty()
+                         ? " (the register is " + fit->key() + "'s bits)"
+                         : ""));
+}
 
 CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Schedule& s,
                               const Target& t, const TargetOptions& o, const CycleOptionsCli& c,
@@ -75,11 +84,9 @@ CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler:
   const uint64_t seed = o.net.seed;
   fmt::print(stderr, "[run] {}: number formats, emulated and calibrated on {} samples\n",
              t.net.name, o.net.calib_samples);
-  const models::FloatNetParams params = models::MakeFloatParams(t.net, seed);
-  const models::EmulatedNetwork e = models::EmulateQuantization(
-      t.net, params, models::PostTrainingCalibration(t.net, seed, o.net.calib_samples));
-  const std::map<std::string, models::FloatTensor> inputs = models::MakeInputs(t.net, seed, 0);
-  const sim::FormatJob formats{&t.net, &params, &e, &inputs, t.arch.mac.accumulator};
+  const sim::explore::BackendValues v =
+      sim::explore::QuantizeForBackend(t.net, seed, o.net.calib_samples);
+  const sim::FormatJob formats{&t.net, &v.params, &*v.emulated, &v.inputs, t.arch.mac.accumulator};
   sim::RunOptions opt = c.run;
   const bool tty = isatty(fileno(stderr)) != 0;
   opt.on_layer = LayerProgress(tty);
@@ -88,8 +95,8 @@ CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler:
   sim::cycle::FormatCheckedRun run;
   try {
     run = sim::cycle::RunCheckedFormats(backend, job, opt);
-  } catch (const InputError& err) {
-    throw ArchRefusal(t.arch, err.what());
+  } catch (const sim::cycle::ArrayFitError& err) {
+    throw ArchRefusal(t.arch, err);
   }
   if (tty) {
     fmt::print(stderr, "\n");

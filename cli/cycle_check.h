@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "quasar/compiler/schedule.h"
+#include "quasar/models/error.h"
 #include "quasar/report/check.h"
 #include "quasar/sim/core/backend.h"
 #include "quasar/sim/core/check.h"
@@ -24,6 +25,10 @@ struct CycleOptionsCli {
   // stops after the last of them.
   sim::RunOptions run;
 };
+
+// What a run on `arch`'s array refused, as the user reads it: the architecture file first, and
+// for a sim::cycle::ArrayFitError with a key, the key that sets the width that does not fit.
+InputError ArchRefusal(const models::ArchSpec& arch, const InputError& err);
 
 // Quantizes the target's network (synthetic weights, the precision and calibration options)
 // and checks `backend` (one that moves values) against the golden reference under `s`

@@ -4,21 +4,16 @@
 
 #include <chrono>
 
+#include "cycle_check.h"
 #include "quasar/models/error.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/report/format_verify.h"
 #include "quasar/sim/cycle/format_check.h"
+#include "quasar/sim/explore/backend_eval.h"
 
 namespace quasar::cli {
-
-InputError ArchRefusal(const models::ArchSpec& arch, const std::string& what) {
-  return InputError(arch.file + ": " + what +
-                    (what.find("register") != std::string::npos
-                         ? " (the register is mac.accumulator's bits)"
-                         : ""));
-}
 
 int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim::Backend& backend,
                         const sim::RunOptions& run, const report::VerifySubject& subject,
@@ -28,15 +23,13 @@ int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim:
   const uint64_t seed = target.net.seed;
   fmt::print(stderr, "[verify] {}: number formats, emulated and calibrated on {} samples\n",
              net.name, target.net.calib_samples);
-  const models::FloatNetParams params = models::MakeFloatParams(net, seed);
-  const models::EmulatedNetwork e = models::EmulateQuantization(
-      net, params, models::PostTrainingCalibration(net, seed, target.net.calib_samples));
-  const std::map<std::string, models::FloatTensor> inputs = models::MakeInputs(net, seed, 0);
+  const sim::explore::BackendValues v =
+      sim::explore::QuantizeForBackend(net, seed, target.net.calib_samples);
   sim::cycle::FormatCheckJob job;
   job.net = &net;
-  job.params = &params;
-  job.emulated = &e;
-  job.inputs = &inputs;
+  job.params = &v.params;
+  job.emulated = &*v.emulated;
+  job.inputs = &v.inputs;
   job.input = "input sample 0 (seed " + std::to_string(seed) + ")";
   job.fp8_acc = t.arch.mac.accumulator;
   job.layers = o.layers;
@@ -54,7 +47,7 @@ int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim:
                          r = sim::cycle::CheckFormatNetwork(array, shape, widths, job);
                        });
   } catch (const InputError& err) {
-    throw ArchRefusal(t.arch, err.what());
+    throw ArchRefusal(t.arch, err);
   }
   if (r.layers.empty()) {
     std::string names;

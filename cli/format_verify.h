@@ -7,7 +7,6 @@
 #include <set>
 #include <string>
 
-#include "quasar/models/error.h"
 #include "quasar/report/verify.h"
 #include "quasar/sim/core/backend.h"
 #include "target.h"
@@ -19,11 +18,6 @@ struct FormatVerifyOptions {
   std::string format = "table", out;
   bool timing = false;
 };
-
-// What a format network's run on `arch`'s array refused (`what`), as the user reads it: the
-// architecture file first, and where a register does not fit, the key that sets it (the FP8
-// register and a built-in array's are mac.accumulator's bits).
-InputError ArchRefusal(const models::ArchSpec& arch, const std::string& what);
 
 // Writes the report; returns 0, or kExitMismatch when an element differs.
 int VerifyNumberFormats(const Target& t, const TargetOptions& target, const sim::Backend& backend,

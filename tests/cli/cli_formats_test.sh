@@ -100,6 +100,17 @@ printf 'version: 1\nname: mxos\narray: {rows: 16, cols: 16, dataflow: os}\nmac: 
   '{format: mxint8}' > "$tmp/mxos.yaml"
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/mxos.yaml" --net lenet5 --bits mxint8 --backend systemc
+# Refused by name before the golden run: a matmul of two activations beside weights per group
+# (the network's, no architecture file named), and E5M2 elements past the C++ array's lanes (the
+# architecture's MAC, its file named).
+expect 2 "error: layer 'self_attn.scores_past': its operands are two activations" -- \
+  "$q" run --arch rtl_4x4_ws --net llama_block --phase decode --context 16 \
+  --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --backend systemc
+printf 'version: 1\nname: e5m2\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
+  '{format: fp8_e5m2, accumulator: {bits: 64}}' > "$tmp/e5m2.yaml"
+expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16, past the PE \
+array's 32-bit signed operand lanes" -- \
+  "$q" run --arch "$tmp/e5m2.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
 # compare on the cycle model: each column checked against its golden format run (the iso-area
 # W4A8 array has 9 rows, whose folds cross the groups' bounds).
 expect 0 "" -- "$q" compare --arch rtl_4x4_ws --net lenet5 --precisions w8a8,w4a8g32 \

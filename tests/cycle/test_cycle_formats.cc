@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <functional>
 
 #include "cycle_test_util.h"
 #include "quasar/models/cost/cost_table.h"
@@ -76,13 +77,19 @@ struct FormatFlow {
   std::optional<sim::FormatJob> job;
 };
 
-void Prepare(const models::NetworkSpec& net, const models::ArchSpec& arch, FormatFlow* f) {
+using ScheduleEdit = std::function<void(compiler::Schedule*)>;
+
+void Prepare(const models::NetworkSpec& net, const models::ArchSpec& arch, FormatFlow* f,
+             const ScheduleEdit& edit = {}) {
   f->params = models::MakeFloatParams(net, kSeed);
   f->emulated =
       models::EmulateQuantization(net, f->params, models::PostTrainingCalibration(net, kSeed, 4));
   f->inputs = models::MakeInputs(net, kSeed, 0);
   const models::CostTable table = models::LoadArchCostTable(arch);
   f->schedule = sim::Compile(net, arch, table, compiler::Objective::kCycles);
+  if (edit) {
+    edit(&f->schedule);
+  }
   const compiler::LayerSchedule* bad = f->schedule.FirstInfeasible();
   INFO("infeasible layer: " << (bad ? bad->name + ": " + bad->status : std::string("none")));
   REQUIRE(bad == nullptr);
@@ -90,13 +97,22 @@ void Prepare(const models::NetworkSpec& net, const models::ArchSpec& arch, Forma
   f->job = sim::FormatJob{&net, &f->params, &*f->emulated, &f->inputs, arch.mac.accumulator};
 }
 
-// Runs `net` on `arch` through the check and asserts everything the header says. Returns the
-// FP8 register's overflows over the network.
+// Runs `net` on `arch` (its compiled schedule, then `edit`) through the check and asserts
+// everything the header says. Returns the FP8 register's overflows over the network; adds the
+// tiles that spilled partial sums to DRAM to *spills.
 int64_t CheckFormatFlow(const models::NetworkSpec& net, const models::ArchSpec& arch,
-                        bool always_check_overflow = false) {
+                        bool always_check_overflow = false, const ScheduleEdit& edit = {},
+                        int64_t* spills = nullptr) {
   INFO(net.name << " on " << Describe(arch));
   FormatFlow f;
-  Prepare(net, arch, &f);
+  Prepare(net, arch, &f, edit);
+  if (spills != nullptr) {
+    for (const compiler::LayerSchedule& l : f.schedule.layers) {
+      if (l.kind == compiler::LayerKind::kGemm) {
+        *spills += CountSpills(l).spills;
+      }
+    }
+  }
   const models::CostTable table = models::LoadArchCostTable(arch);
   sim::cycle::FormatRunCheckJob job{&*f.job, &f.schedule, &arch, &table, &f.analytical};
   sim::RunOptions options;
@@ -169,8 +185,9 @@ TEST_CASE("MX networks on the cycle model equal the golden format run in ws and 
     const std::vector<models::NetworkSpec> nets = {
         LoadTestNetwork("lenet5", c.bits), FormatsNet("grouped_convs.yaml", c.bits),
         FormatsNet("matmuls.yaml", c.bits), LoadTestNetwork(kAttentionNetYaml, c.bits)};
-    // 4 and 8 rows divide the block of 32; 12 rows do not, and an os tile reduces over more than
-    // a block: folds across block bounds, whose blocks the segmented columns sum apart.
+    // Folds inside blocks and across their bounds (whose blocks the segmented columns sum
+    // apart): 12 rows do not divide the block of 32, an os tile reduces over more than a block,
+    // and the mapper's reduction tiles need not start on a fold of a block on the others.
     for (const auto& [rows, d] : {std::pair{4, models::Dataflow::kWeightStationary},
                                   std::pair{8, models::Dataflow::kInputStationary},
                                   std::pair{4, models::Dataflow::kInputStationary},
@@ -181,6 +198,45 @@ TEST_CASE("MX networks on the cycle model equal the golden format run in ws and 
                                               {32, models::OverflowMode::kWrap})) == 0);
       }
     }
+  }
+}
+
+TEST_CASE("Formats on the cycle model: every loop order, partial sums spilled and read back",
+          "[formats]") {
+  const models::ArchSpec ws = SmallArch(4, 4, models::Dataflow::kWeightStationary);
+  const models::ArchSpec os = SmallArch(4, 4, models::Dataflow::kOutputStationary);
+  models::ArchSpec fused = ws;
+  fused.mac.scaling = models::PrecisionScaling::kBitFusion;
+  const models::AccumulatorSpec narrow{22, models::OverflowMode::kSaturate};
+  const std::vector<std::pair<std::string, models::ArchSpec>> cases = {
+      {"fp8", Fp8Arch(ws, narrow)},
+      {"fp8", Fp8Arch(os, narrow)},
+      {"mxint8", FormatArch(ws, models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})},
+      {"mxint8", FormatArch(os, models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})},
+      {"w4a8g32", fused},
+      {"w4a8g32", os}};
+  for (const auto& [bits, arch] : cases) {
+    int64_t spills = 0;
+    for (const models::NetworkSpec& net :
+         {LoadTestNetwork("lenet5", bits), FormatsNet("grouped_convs.yaml", bits)}) {
+      for (const compiler::LoopOrder order : compiler::kAllLoopOrders) {
+        INFO(bits << ", order " << compiler::LoopOrderName(order));
+        // Several reduction tiles per output, visited in `order`: with k outside m or n the
+        // partial sums (an FP8 register, an open block) go to DRAM and come back.
+        CheckFormatFlow(
+            net, arch, false,
+            [&](compiler::Schedule* s) {
+              for (compiler::LayerSchedule& l : s->layers) {
+                if (l.kind == compiler::LayerKind::kGemm) {
+                  RetileSplitK(&l, arch, order);
+                }
+              }
+            },
+            &spills);
+      }
+    }
+    INFO(bits << " on " << Describe(arch));
+    CHECK(spills > 0);
   }
 }
 
@@ -263,8 +319,8 @@ TEST_CASE("Formats on the cycle model: what it does not run is refused by name",
   e5m2.mac.format = models::QuantCode::kFp8E5m2;
   CHECK_THAT(refusal(LoadTestNetwork("lenet5", "fp8_e5m2"), e5m2),
              Catch::StartsWith("layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16"));
-  // Beside weights per group, a matmul of two activations runs the float kernel in the golden
-  // format run.
+  // A matmul of two activations has no group kernel (the network's policy gives its weights
+  // groups, and it has none), so the golden format run computes it in float32.
   CHECK_THAT(refusal(FormatsNet("matmuls.yaml", "w4a8g32"), ws),
              Catch::StartsWith("layer 'bcast': its operands are two activations, and the group "
                                "kernels multiply activations by weights per group, so the golden "

@@ -40,7 +40,9 @@ std::string LayerCheck::Disagreement() const {
   return "";
 }
 
-std::string CheckedRun::FirstDisagreement() const {
+std::string CheckedRun::FirstDisagreement() const { return sim::FirstDisagreement(checks); }
+
+std::string FirstDisagreement(const std::vector<LayerCheck>& checks) {
   for (const LayerCheck& c : checks) {
     if (std::string d = c.Disagreement(); !d.empty()) {
       return d;

@@ -7,6 +7,7 @@
 #include "quasar/compiler/lower.h"
 #include "quasar/models/error.h"
 #include "quasar/sim/core/cycle_count.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 
 namespace quasar::sim::cycle {
 
@@ -160,7 +161,7 @@ void Accelerator::PlanGemm() {
   if (job_.layer->block() > 0 && array_->advances_time()) {
     for (const TileStep& t : tile_steps_) {
       if (!FoldsWithinBlocks(t)) {
-        throw InputError(
+        throw ArrayFitError(
             "the reduction tile over K [" + std::to_string(t.k0) + ", " +
             std::to_string(t.k0 + t.kt) + ") has a fold across a bound of the blocks of " +
             std::to_string(job_.layer->block()) + ", which the " + array_->Name() +
@@ -390,18 +391,16 @@ void Accelerator::ArrayStep(int64_t s) {
         WaitCycles(n.cycles);
       }
     }
-    c.cycles += n.cycles, c.folds += n.folds, c.mapped_pe_folds += n.mapped_pe_folds;
-    c.a_reads += n.a_reads, c.b_reads += n.b_reads;
-    c.out_writes += n.out_writes, c.out_reads += n.out_reads;
+    c += n;
   };
   const int64_t block = job_.layer->block();
   int64_t dropped_overflows = 0;
   if (block == 0) {
     run_range(t.k0, t.k0 + t.kt, acc.data(), true);
   } else {
-    // Block by block (gemm_data.h): a block's sums start from 0, and the post unit's block step
-    // takes them when its last product is in; a range after the tile's first reads its initial
-    // values from the output SRAM, as a row fold does.
+    // Block by block (gemm_data.h): a block's sums start from 0, and the MAC's block step
+    // (CloseBlock) takes them when its last product is in; a range after the tile's first reads its
+    // initial values from the output SRAM, as a row fold does.
     const int64_t end = t.k0 + t.kt;
     auto by_block = [&](bool timed) {
       for (int64_t k0 = t.k0; k0 < end;) {

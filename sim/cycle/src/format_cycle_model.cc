@@ -5,6 +5,7 @@
 
 #include "accelerator.h"
 #include "quasar/models/error.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 #include "quasar/sim/cycle/format_network.h"
 #include "quasar/sim/cycle/format_tiles.h"
 #include "simulator.h"
@@ -87,6 +88,8 @@ FormatCycleRun RunFormatCycleModel(const FormatJob& job, const compiler::Schedul
       perf[i] = std::move(p);
       run.overflow_events[i] = top.overflow_events;
       return FormatLayerOutput(*made.layer, tiles->TakeOutputs());
+    } catch (const ArrayFitError& err) {
+      throw ArrayFitError("layer '" + l.name + "': " + err.what(), err.key());
     } catch (const InputError& err) {
       throw InputError("layer '" + l.name + "': " + err.what());
     }

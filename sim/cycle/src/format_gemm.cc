@@ -11,6 +11,7 @@
 #include "quasar/models/int128.h"
 #include "quasar/models/ref/group_gemm.h"
 #include "quasar/models/ref/mx_gemm.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 #include "quasar/sim/cycle/tile_runner.h"
 
 namespace quasar::sim::cycle {
@@ -119,8 +120,9 @@ PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, 
         std::to_string(shape.pack) + (shape.chunked ? ", chunked" : ""));
   }
   if (acc.bits > models::kMaxAccumulatorBits) {
-    throw InputError("the PE array's partial sums are 64-bit integers; this GEMM needs a " +
-                     std::to_string(acc.bits) + "-bit register");
+    throw ArrayFitError("the PE array's partial sums are 64-bit integers; this GEMM needs a " +
+                            std::to_string(acc.bits) + "-bit register",
+                        "mac.accumulator");
   }
   PeConfig c = shape;
   c.acc = acc;
@@ -187,8 +189,10 @@ int PassRegister(const IntGemm& g, int64_t count, int register_bits) {
     return least;
   }
   if (register_bits < least) {
-    throw InputError("a pass sum of this GEMM needs a " + std::to_string(least) +
-                     "-bit register; the array's has " + std::to_string(register_bits) + " bits");
+    throw ArrayFitError("a pass sum of this GEMM needs a " + std::to_string(least) +
+                            "-bit register; the array's has " + std::to_string(register_bits) +
+                            " bits",
+                        "mac.accumulator");
   }
   return register_bits;
 }
@@ -392,12 +396,13 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
     // Split passes add the pieces' exact sums, so the FP8 register must hold the whole sum.
     const int needed = ExactSumBits(t.max_abs, t.max_abs, k);
     if (needed > acc.bits) {
-      throw InputError(std::string(format.name) + " elements run on the array in pieces of " +
-                       std::to_string(g.PieceBits()) +
-                       " bits, whose exact sums the post unit adds, so the FP8 register must "
-                       "hold any sum of the K = " +
-                       std::to_string(k) + " products: " + std::to_string(needed) +
-                       " bits, the register has " + std::to_string(acc.bits));
+      throw ArrayFitError(std::string(format.name) + " elements run on the array in pieces of " +
+                              std::to_string(g.PieceBits()) +
+                              " bits, whose exact sums the post unit adds, so the FP8 register "
+                              "must hold any sum of the K = " +
+                              std::to_string(k) + " products: " + std::to_string(needed) +
+                              " bits, the register has " + std::to_string(acc.bits),
+                          "mac.accumulator");
     }
     r.accumulator_bits = PassRegister(g, k, widths.register_bits);
     const PeConfig cfg =

@@ -4,6 +4,7 @@
 
 #include "quasar/models/error.h"
 #include "quasar/models/net/ops.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 
 namespace quasar::sim::cycle {
 
@@ -27,6 +28,8 @@ FormatCompute(const models::NetworkSpec& net, const models::FloatNetParams& para
         return std::nullopt;
       }
       return FormatLayerOutput(*made.layer, run(*made.layer));
+    } catch (const ArrayFitError& err) {
+      throw ArrayFitError("layer '" + l.name + "': " + err.what(), err.key());
     } catch (const InputError& err) {
       throw InputError("layer '" + l.name + "': " + err.what());
     }

@@ -3,6 +3,7 @@
 #include "quasar/sim/cycle/format_run_check.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "quasar/sim/cycle/format_network.h"
 
@@ -36,20 +37,20 @@ LayerCheck Compare(const std::string& name, const models::FloatTensor& g,
 
 }  // namespace
 
-std::string FormatCheckedRun::FirstDisagreement() const {
-  for (const LayerCheck& c : checks) {
-    if (std::string d = c.Disagreement(); !d.empty()) {
-      return d;
-    }
-  }
-  return "";
-}
+std::string FormatCheckedRun::FirstDisagreement() const { return sim::FirstDisagreement(checks); }
 
 FormatCheckedRun RunCheckedFormats(const Backend& backend, const FormatRunCheckJob& job,
                                    const RunOptions& options) {
   const FormatJob& f = *job.formats;
   const models::NetworkSpec& net = *f.net;
   FormatCheckedRun r;
+  // The backend first: what it cannot run is refused before the golden run's minutes of work.
+  Job j;
+  j.schedule = job.schedule;
+  j.arch = job.arch;
+  j.table = job.table;
+  j.formats = &f;
+  r.run = backend.Run(j, options);
   if (job.progress) {
     job.progress("golden format run...");
   }
@@ -65,16 +66,15 @@ FormatCheckedRun RunCheckedFormats(const Backend& backend, const FormatRunCheckJ
                                 }
                                 return y;
                               });
-  Job j;
-  j.schedule = job.schedule;
-  j.arch = job.arch;
-  j.table = job.table;
-  j.formats = &f;
-  r.run = backend.Run(j, options);
   const std::vector<LayerPerf>& ran = r.run.perf.layers;
   for (size_t i = 0; i < ran.size(); ++i) {
     const std::string& name = net.layers[i].name;
-    LayerCheck k = Compare(name, r.golden.at(name), r.run.float_tensors.at(name));
+    const auto y = r.run.float_tensors.find(name);
+    if (y == r.run.float_tensors.end() || ran.size() != net.layers.size()) {
+      throw std::logic_error("RunCheckedFormats: the backend returned no output of layer '" + name +
+                             "'");
+    }
+    LayerCheck k = Compare(name, r.golden.at(name), y->second);
     const auto ovf = golden_overflows.find(name);
     k.golden_overflows = ovf == golden_overflows.end() ? 0 : ovf->second;
     k.overflows = r.run.overflow_events.at(i);

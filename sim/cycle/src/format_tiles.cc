@@ -5,6 +5,7 @@
 
 #include "format_tiles_impl.h"
 #include "quasar/models/error.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 #include "quasar/sim/cycle/format_gemm.h"
 
 namespace quasar::sim::cycle {
@@ -29,9 +30,16 @@ FormatTiles::FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule
     }
     y_.emplace_back(static_cast<size_t>(g.m * g.n), 0.0f);
   }
+  const compiler::Tiling& tl = schedule.tiling;
+  if (schedule.pack > 1 && tl.k < s.k && tl.k % schedule.pack != 0) {
+    throw InputError("reduction tile k = " + std::to_string(tl.k) +
+                     " is not a multiple of the pack (" + std::to_string(schedule.pack) +
+                     "): a packed word would straddle two tiles");
+  }
   if (acc.bits > models::kMaxAccumulatorBits) {
-    throw InputError("the PE array's partial sums are 64-bit integers; the register has " +
-                     std::to_string(acc.bits) + " bits");
+    throw ArrayFitError("the PE array's partial sums are 64-bit integers; the register has " +
+                            std::to_string(acc.bits) + " bits",
+                        "mac.accumulator");
   }
   k_ = s.k;
   overflow_impossible_ = ExactSumBits(max_a, max_b, count) <= acc.bits;
@@ -84,9 +92,10 @@ models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t coun
     return {exact, models::OverflowMode::kWrap};
   }
   if (widths.register_bits < exact) {
-    throw InputError("a block's sums of " + std::to_string(count) + " products need a " +
-                     std::to_string(exact) + "-bit register; the array's has " +
-                     std::to_string(widths.register_bits) + " bits");
+    throw ArrayFitError("a block's sums of " + std::to_string(count) + " products need a " +
+                            std::to_string(exact) + "-bit register; the array's has " +
+                            std::to_string(widths.register_bits) + " bits",
+                        "mac.accumulator");
   }
   return {widths.register_bits, models::OverflowMode::kWrap};
 }
@@ -104,11 +113,11 @@ void LaneCodes::Refuse(uint32_t code, const char* what, int64_t row, int64_t col
 
 void LaneCodes::CheckFits(int quantum_exp, int lane_bits) const {
   if (max_abs_ > LaneMax(lane_bits)) {
-    throw InputError(format_ + " elements reach " + std::to_string(max_abs_) + " units of 2^" +
-                     std::to_string(quantum_exp) + ", past the PE array's " +
-                     std::to_string(lane_bits) +
-                     "-bit signed operand lanes, so the accelerator does not run them (`quasar "
-                     "verify` runs such GEMMs on the array in pieces)");
+    throw ArrayFitError(format_ + " elements reach " + std::to_string(max_abs_) + " units of 2^" +
+                        std::to_string(quantum_exp) + ", past the PE array's " +
+                        std::to_string(lane_bits) +
+                        "-bit signed operand lanes, so the accelerator does not run them (`quasar "
+                        "verify` runs such GEMMs on the array in pieces)");
   }
 }
 

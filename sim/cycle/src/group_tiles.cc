@@ -7,6 +7,7 @@
 #include "quasar/models/error.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/ref/group_gemm.h"
+#include "quasar/sim/cycle/array_fit_error.h"
 
 namespace quasar::sim::cycle {
 namespace {
@@ -75,9 +76,9 @@ std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
   const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
   const int64_t max_b = models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
   if (std::max(kInt8Max - 1, max_b) > LaneMax(widths.lane_bits)) {
-    throw InputError("int8 activation codes and weight offsets q - zero up to " +
-                     std::to_string(max_b) + " pass the PE array's " +
-                     std::to_string(widths.lane_bits) + "-bit signed operand lanes");
+    throw ArrayFitError("int8 activation codes and weight offsets q - zero up to " +
+                        std::to_string(max_b) + " pass the PE array's " +
+                        std::to_string(widths.lane_bits) + "-bit signed operand lanes");
   }
   for (const FormatGemm& g : layer.gemms) {
     models::CheckGroupGemmInt8Operands(g.a_int8, g.m, g.a_zero, g.w);

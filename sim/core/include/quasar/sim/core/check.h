@@ -40,6 +40,9 @@ struct LayerCheck {
   std::string Disagreement() const;
 };
 
+// The first layer's Disagreement that is not "", or "" when every layer agrees.
+std::string FirstDisagreement(const std::vector<LayerCheck>& checks);
+
 struct CheckedRun {
   models::QuantizedNetwork reference;  // as the golden kernels ran it (ReferenceForHardware)
   models::QuantizedRun golden;

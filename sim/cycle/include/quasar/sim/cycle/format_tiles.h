@@ -15,14 +15,14 @@
 //   MX           (mx_tiles.cc) and
 //   W4A8 groups  (group_tiles.cc): blocks along K (MX: 32; groups: the group size). Each
 //                block's exact sum starts from 0 in a register as wide as the block's largest
-//                sum (ExactSumBits), and when the block's last product is in, the post unit's
-//                block step (the golden kernel's: MxBlockSumToFloat added in float32 from +0;
-//                GroupAccumulate after subtracting a_zero times the group's weight sum) folds
-//                it into the output's float32 accumulator, in K order; at the end W4A8 applies
-//                GroupOutput. The accelerator runs a tile's reduction block by block
-//                (accelerator.cc, ArrayStep): where a fold crosses a block bound, the block
-//                format's columns are segmented there, each block's rows summed apart in the same
-//                fold.
+//                sum (ExactSumBits), and when the block's last product is in, the MAC's block
+//                step (in the array unit, no post-unit cycles; the golden kernel's:
+//                MxBlockSumToFloat added in float32 from +0; GroupAccumulate after subtracting
+//                a_zero times the group's weight sum) folds it into the output's float32
+//                accumulator, in K order; at the end W4A8 applies GroupOutput. The accelerator runs
+//                a tile's reduction block by block (accelerator.cc, ArrayStep): where a fold
+//                crosses a block bound, the block format's columns are segmented there, each
+//                block's rows summed apart in the same fold.
 //
 // Refused, naming the layer and what does not fit: elements wider than the array's signed lanes
 // (on the C++ array's 32 bits, FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16

@@ -39,8 +39,9 @@ class GemmData {
   // Block formats (MX, weights per group): the block length along K. Each block's sum starts
   // from 0, and CloseBlock takes it when the block's last product is in. 0: one sum over K.
   virtual int64_t block() const { return 0; }
-  // The post unit's step at the end of block `b` of the tile's outputs: `acc` (mt x nt) holds
-  // the block's sums; the caller zeroes it afterwards.
+  // The block step at the end of block `b` of the tile's outputs, in the array unit (the MAC's
+  // per-block float accumulation, which the cost model prices in the MAC; no post-unit cycles):
+  // `acc` (mt x nt) holds the block's sums; the caller zeroes it afterwards.
   virtual void CloseBlock(const compiler::TileStep& /*t*/, int64_t /*b*/, const int64_t* /*acc*/) {}
 };
 

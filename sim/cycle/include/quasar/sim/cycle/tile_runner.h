@@ -48,6 +48,13 @@ struct TileCounts {
   int64_t mapped_pe_folds = 0;            // sum over folds of rows used x cols used
   int64_t a_reads = 0, b_reads = 0;       // SRAM reads of packed operand elements
   int64_t out_writes = 0, out_reads = 0;  // output-SRAM writes and reads of accumulators
+
+  TileCounts& operator+=(const TileCounts& o) {
+    cycles += o.cycles, folds += o.folds, mapped_pe_folds += o.mapped_pe_folds;
+    a_reads += o.a_reads, b_reads += o.b_reads;
+    out_writes += o.out_writes, out_reads += o.out_reads;
+    return *this;
+  }
 };
 
 // Called after every cycle (for tracing): the edges' inputs and what left the bottom.

@@ -32,8 +32,10 @@ class BackendMismatch : public std::runtime_error {
 };
 
 // What a backend that moves values runs: a network quantized after training (synthetic weights
-// of `seed`, `calib_samples` calibration inputs) and its inputs (sample 0 of `seed`). It depends
-// only on the network and its precision, not on the accelerator.
+// of `seed`, `calib_samples` calibration inputs) and its inputs (sample 0 of `seed`), or for a
+// network in number formats its emulation calibrated the same way (`quasar run`, `verify`,
+// `compare` and `sweep` all take it from here). It depends only on the network and its
+// precision, not on the accelerator.
 struct BackendValues {
   models::QuantizedNetwork qnet;
   std::map<std::string, models::FloatTensor> inputs;
