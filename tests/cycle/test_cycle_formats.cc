@@ -215,7 +215,9 @@ TEST_CASE("Formats on the cycle model: every loop order, partial sums spilled an
       {"mxint8", FormatArch(os, models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})},
       {"w4a8g32", fused},
       {"w4a8g32", os}};
-  for (const auto& [bits, arch] : cases) {
+  for (const auto& c : cases) {
+    const std::string& bits = c.first;
+    const models::ArchSpec& arch = c.second;  // not a structured binding: the lambda captures it
     int64_t spills = 0;
     for (const models::NetworkSpec& net :
          {LoadTestNetwork("lenet5", bits), FormatsNet("grouped_convs.yaml", bits)}) {
