@@ -13,14 +13,13 @@
 #include "quasar/models/ref/mx_gemm.h"
 #include "quasar/sim/cycle/array_fit_error.h"
 #include "quasar/sim/cycle/tile_runner.h"
+#include "quasar/sim/cycle/unit_codes.h"
 
 namespace quasar::sim::cycle {
 namespace {
 
 using quasar::InputError;
 
-// Elements of more magnitude bits than this are refused (no format of the table has them).
-constexpr int kMaxElementBits = 48;
 // The widest piece a wide element is cut into (format_gemm.h, "Wide elements"): two of them
 // multiply and add into a pass register of at most 64 bits for any block of up to 2^31.
 constexpr int kMaxPieceBits = 16;
@@ -33,7 +32,7 @@ struct IntGemm {
   int64_t max_a = 0, max_b = 0;
   int lane_bits = 32;
 
-  int64_t LaneMax() const { return (int64_t{1} << (lane_bits - 1)) - 1; }
+  int64_t LaneMax() const { return cycle::LaneMax(lane_bits); }
   // A piece's magnitude bits: one less than a lane's, at most kMaxPieceBits.
   int PieceBits() const { return std::min(kMaxPieceBits, lane_bits - 1); }
   int64_t PieceMask() const { return (int64_t{1} << PieceBits()) - 1; }
@@ -73,43 +72,6 @@ int CheckedLaneBits(int lane_bits) {
 int PassBits(const IntGemm& g, int64_t count) {
   return std::max(ExactSumBits(g.PieceMax(g.max_a), g.PieceMax(g.max_b), count),
                   models::kMinAccumulatorBits);
-}
-
-// Each finite code's value in units of its format's quantum (0 for NaN and infinity), and the
-// largest magnitude; refuses a format whose units have more than kMaxElementBits bits.
-struct UnitTable {
-  std::vector<int64_t> units;
-  std::vector<bool> finite;
-  int64_t max_abs = 0;
-};
-
-template <typename UnitsOf>
-UnitTable MakeUnitTable(const std::string& format, uint32_t code_count, UnitsOf units_of) {
-  UnitTable t;
-  t.units.resize(code_count);
-  t.finite.resize(code_count);
-  for (uint32_t c = 0; c < code_count; ++c) {
-    bool finite = true;
-    const int64_t u = units_of(c, finite);
-    if (std::llabs(u) >= (int64_t{1} << kMaxElementBits)) {
-      throw InputError("the PE array runs elements of at most " + std::to_string(kMaxElementBits) +
-                       " bits, in pieces of its operand lanes; " + format + " elements need " +
-                       std::to_string(u) + " units of its quantum, more than they hold");
-    }
-    t.units[c] = u;
-    t.finite[c] = finite;
-    t.max_abs = std::max<int64_t>(t.max_abs, std::llabs(u));
-  }
-  return t;
-}
-
-int64_t Units(const UnitTable& t, uint32_t code, const char* operand, int64_t row, int64_t col) {
-  if (!t.finite[code]) {
-    throw InputError(std::string("the PE array adds integers; ") + operand + " element (" +
-                     std::to_string(row) + ", " + std::to_string(col) +
-                     ") is NaN or infinite (the golden kernel's IEEE fallback has no array path)");
-  }
-  return t.units[code];
 }
 
 PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, bool checked) {

@@ -1,7 +1,6 @@
 #include "quasar/sim/cycle/format_tiles.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "format_tiles_impl.h"
 #include "quasar/models/error.h"
@@ -100,27 +99,14 @@ models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t coun
   return {widths.register_bits, models::OverflowMode::kWrap};
 }
 
-void LaneCodes::Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const {
-  const std::string where =
-      std::string(what) + " element (" + std::to_string(row) + ", " + std::to_string(col) + ")";
-  if (code >= units_.size()) {
-    throw InputError(where + ": code " + std::to_string(code) + " is not a " + format_ + " code");
-  }
-  throw InputError(where +
-                   " is NaN or infinite: the PEs add integers (the golden kernel's IEEE "
-                   "fallback has no array path)");
-}
-
-void LaneCodes::CheckFits(int quantum_exp, int lane_bits) const {
-  if (max_abs_ > LaneMax(lane_bits)) {
-    throw ArrayFitError(format_ + " elements reach " + std::to_string(max_abs_) + " units of 2^" +
-                        std::to_string(quantum_exp) + ", past the PE array's " +
+void CheckLanes(const UnitTable& table, int quantum_exp, int lane_bits) {
+  if (table.max_abs > LaneMax(lane_bits)) {
+    throw ArrayFitError(table.format + " elements reach " + std::to_string(table.max_abs) +
+                        " units of 2^" + std::to_string(quantum_exp) + ", past the PE array's " +
                         std::to_string(lane_bits) +
                         "-bit signed operand lanes, so the accelerator does not run them (`quasar "
                         "verify` runs such GEMMs on the array in pieces)");
   }
 }
-
-int64_t LaneMax(int lane_bits) { return (int64_t{1} << (std::min(lane_bits, 32) - 1)) - 1; }
 
 }  // namespace quasar::sim::cycle

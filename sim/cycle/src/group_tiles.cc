@@ -75,6 +75,7 @@ std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
   std::vector<std::vector<int32_t>> a, b;
   const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
   const int64_t max_b = models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
+  // int8 codes are -128..127: a lane of 8 bits holds them, as it holds magnitudes up to 127.
   if (std::max(kInt8Max - 1, max_b) > LaneMax(widths.lane_bits)) {
     throw ArrayFitError("int8 activation codes and weight offsets q - zero up to " +
                         std::to_string(max_b) + " pass the PE array's " +

@@ -41,9 +41,13 @@ class MxTiles final : public FormatTiles {
   int64_t block_;
 };
 
-LaneCodes MxLanes(const models::MxFormat& f, int lane_bits) {
-  return LaneCodes(f.name, models::MxElementCodeCount(f), models::MxElementQuantumExp(f), lane_bits,
-                   [&](uint32_t c, bool& finite) { return models::MxElementUnits(f, c, finite); });
+// The format's codes as units, refused when they do not fit a lane of `lane_bits`.
+UnitTable MxLanes(const models::MxFormat& f, int lane_bits) {
+  UnitTable t = MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
+    return models::MxElementUnits(f, c, finite);
+  });
+  CheckLanes(t, models::MxElementQuantumExp(f), lane_bits);
+  return t;
 }
 
 }  // namespace
@@ -52,7 +56,7 @@ std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
                                          const compiler::LayerSchedule& schedule,
                                          const ArrayWidths& widths) {
   const FormatGemm& first = layer.gemms.at(0);
-  const LaneCodes la = MxLanes(*first.a_mx.format, widths.lane_bits),
+  const UnitTable la = MxLanes(*first.a_mx.format, widths.lane_bits),
                   lw = MxLanes(*first.wt_mx.format, widths.lane_bits);
   std::vector<std::vector<int32_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {
@@ -60,19 +64,21 @@ std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
     std::vector<int32_t> ga(static_cast<size_t>(g.m * g.k)), gb(static_cast<size_t>(g.k * g.n));
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t k = 0; k < g.k; ++k) {
-        ga[static_cast<size_t>(i * g.k + k)] = la.Lane(g.a_mx.Code(i, k), "A", i, k);
+        ga[static_cast<size_t>(i * g.k + k)] =
+            static_cast<int32_t>(Units(la, g.a_mx.Code(i, k), "A", i, k));
       }
     }
     for (int64_t j = 0; j < g.n; ++j) {
       for (int64_t k = 0; k < g.k; ++k) {
-        gb[static_cast<size_t>(k * g.n + j)] = lw.Lane(g.wt_mx.Code(j, k), "W", j, k);
+        gb[static_cast<size_t>(k * g.n + j)] =
+            static_cast<int32_t>(Units(lw, g.wt_mx.Code(j, k), "W", j, k));
       }
     }
     a.push_back(std::move(ga));
     b.push_back(std::move(gb));
   }
-  return std::make_unique<MxTiles>(layer, schedule, std::move(a), std::move(b), la.max_abs(),
-                                   lw.max_abs(), first.a_mx.format->block_size, widths);
+  return std::make_unique<MxTiles>(layer, schedule, std::move(a), std::move(b), la.max_abs,
+                                   lw.max_abs, first.a_mx.format->block_size, widths);
 }
 
 }  // namespace quasar::sim::cycle

@@ -29,13 +29,13 @@ class SmallFloatTiles final : public FormatTiles {
   }
 };
 
-// Codes (rows x cols) as lanes; `what` names the operand for the errors.
-std::vector<int32_t> Lanes(const LaneCodes& lanes, const std::vector<uint32_t>& codes, int64_t cols,
+// Codes (rows x cols) as lanes (CheckLanes: they fit); `what` names the operand for the errors.
+std::vector<int32_t> Lanes(const UnitTable& table, const std::vector<uint32_t>& codes, int64_t cols,
                            const char* what) {
   std::vector<int32_t> out(codes.size());
   for (size_t i = 0; i < codes.size(); ++i) {
     const int64_t r = static_cast<int64_t>(i) / cols, c = static_cast<int64_t>(i) % cols;
-    out[i] = lanes.Lane(codes[i], what, r, c);
+    out[i] = static_cast<int32_t>(Units(table, codes[i], what, r, c));
   }
   return out;
 }
@@ -47,17 +47,18 @@ std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
                                                  const models::AccumulatorSpec& fp8_acc,
                                                  const ArrayWidths& widths) {
   const models::SmallFloatFormat& f = *layer.small_float;
-  const LaneCodes lanes(
-      f.name, f.code_count(), models::SmallFloatQuantumExp(f), widths.lane_bits,
-      [&](uint32_t c, bool& finite) { return models::SmallFloatUnits(f, c, finite); });
+  const UnitTable table = MakeUnitTable(f.name, f.code_count(), [&](uint32_t c, bool& finite) {
+    return models::SmallFloatUnits(f, c, finite);
+  });
+  CheckLanes(table, models::SmallFloatQuantumExp(f), widths.lane_bits);
   models::CheckFp8Accumulator(fp8_acc);
   std::vector<std::vector<int32_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {
-    a.push_back(Lanes(lanes, g.a_codes, g.k, "A"));
-    b.push_back(Lanes(lanes, g.b_codes, g.n, "B"));
+    a.push_back(Lanes(table, g.a_codes, g.k, "A"));
+    b.push_back(Lanes(table, g.b_codes, g.n, "B"));
   }
   return std::make_unique<SmallFloatTiles>(layer, schedule, std::move(a), std::move(b),
-                                           lanes.max_abs(), fp8_acc);
+                                           table.max_abs, fp8_acc);
 }
 
 }  // namespace quasar::sim::cycle

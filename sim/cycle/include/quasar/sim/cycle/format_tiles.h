@@ -41,6 +41,7 @@
 #include "quasar/sim/cycle/format_gemm.h"
 #include "quasar/sim/cycle/format_layer.h"
 #include "quasar/sim/cycle/gemm_data.h"
+#include "quasar/sim/cycle/unit_codes.h"
 
 namespace quasar::sim::cycle {
 
@@ -84,45 +85,8 @@ std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
                                              const models::AccumulatorSpec& fp8_acc,
                                              const ArrayWidths& widths = {});
 
-// The largest magnitude a signed lane of `lane_bits` (2..32) carries.
-int64_t LaneMax(int lane_bits);
-
-// Codes of a format in units of its quantum 2^quantum_exp, as the array's signed lanes carry
-// them.
-class LaneCodes {
- public:
-  // `units_of(code, finite)` gives each of the `count` codes' units. Throws InputError naming
-  // `format` when its largest finite element does not fit a lane of `lane_bits`.
-  template <typename UnitsOf>
-  LaneCodes(const std::string& format, uint32_t count, int quantum_exp, int lane_bits,
-            UnitsOf units_of)
-      : format_(format) {
-    for (uint32_t c = 0; c < count; ++c) {
-      bool finite = true;
-      const int64_t u = units_of(c, finite);
-      units_.push_back(u);
-      finite_.push_back(finite);
-      max_abs_ = std::max<int64_t>(max_abs_, u < 0 ? -u : u);
-    }
-    CheckFits(quantum_exp, lane_bits);
-  }
-  // The code's units; InputError naming "<what> element (row, col)" for a NaN, an infinity or
-  // an unknown code.
-  int32_t Lane(uint32_t code, const char* what, int64_t row, int64_t col) const {
-    if (code < units_.size() && finite_[code]) {
-      return static_cast<int32_t>(units_[code]);
-    }
-    Refuse(code, what, row, col);
-  }
-  int64_t max_abs() const { return max_abs_; }
-
- private:
-  void CheckFits(int quantum_exp, int lane_bits) const;
-  [[noreturn]] void Refuse(uint32_t code, const char* what, int64_t row, int64_t col) const;
-  std::string format_;
-  std::vector<int64_t> units_;
-  std::vector<bool> finite_;
-  int64_t max_abs_ = 0;
-};
+// Refuses (ArrayFitError, naming the format) a table whose largest finite element does not fit
+// a signed lane of `lane_bits`, the quantum 2^quantum_exp named in the message.
+void CheckLanes(const UnitTable& table, int quantum_exp, int lane_bits);
 
 }  // namespace quasar::sim::cycle
