@@ -5,7 +5,6 @@
 // taken from the check under test; the check (RunCheckedFormats) must find an injected error.
 
 #include <catch2/catch.hpp>
-#include <cstring>
 #include <functional>
 
 #include "cycle_test_util.h"
@@ -42,7 +41,7 @@ models::NetworkSpec FormatsNet(const std::string& file, const std::string& bits)
       ReadTextFile(std::string(QUASAR_SOURCE_DIR) + "/tests/data/formats/" + file, "file"), bits);
 }
 
-bool SameBits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool SameBits(float a, float b) { return models::Float32Bits(a) == models::Float32Bits(b); }
 
 // The systemc backend, as the registry makes it.
 std::unique_ptr<sim::Backend> SystemcBackend() {

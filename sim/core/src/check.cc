@@ -70,23 +70,14 @@ namespace {
 
 LayerCheck Compare(const std::string& name, const models::IntTensor& g,
                    const models::IntTensor& y, const std::vector<int64_t>* finish_cycles) {
-  LayerCheck k;
-  k.name = name;
-  k.compared = g.size();
-  if (g.shape != y.shape) {
-    k.mismatches = g.size();
-    k.first_index = 0;
-    return k;
-  }
-  for (int64_t j = 0; j < g.size(); ++j) {
-    if (g[j] != y[j] && k.mismatches++ == 0) {
-      k.first_index = j, k.expected = g[j], k.actual = y[j];
-      if (finish_cycles != nullptr) {
-        k.first_cycle = (*finish_cycles)[static_cast<size_t>(j)];
-      }
-    }
-  }
-  return k;
+  return CompareLayer(
+      name, g, y, [](int32_t a, int32_t b) { return a == b; },
+      [&](LayerCheck* k, int64_t j) {
+        k->expected = g[j], k->actual = y[j];
+        if (finish_cycles != nullptr) {
+          k->first_cycle = (*finish_cycles)[static_cast<size_t>(j)];
+        }
+      });
 }
 
 }  // namespace

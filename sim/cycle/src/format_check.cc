@@ -4,7 +4,6 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 
 #include "quasar/models/net/ops.h"
 #include "quasar/sim/cycle/format_network.h"
@@ -12,16 +11,11 @@
 namespace quasar::sim::cycle {
 namespace {
 
-uint32_t Bits(float v) {
-  uint32_t b = 0;
-  std::memcpy(&b, &v, sizeof b);
-  return b;
-}
-
 // A float32 with its bits, so that two values that print alike still tell apart.
 std::string WithBits(float v) {
   char s[48];
-  std::snprintf(s, sizeof s, "%.9g (0x%08" PRIx32 ")", static_cast<double>(v), Bits(v));
+  std::snprintf(s, sizeof s, "%.9g (0x%08" PRIx32 ")", static_cast<double>(v),
+                models::Float32Bits(v));
   return s;
 }
 
@@ -108,7 +102,7 @@ FormatCheckResult CheckFormatNetwork(ArrayIf& array, const PeConfig& shape,
       const std::vector<float>& expect = want[g];
       c.elements += static_cast<int64_t>(expect.size());
       for (size_t e = 0; e < expect.size(); ++e) {
-        if (e < run.y.size() && Bits(run.y[e]) == Bits(expect[e])) {
+        if (e < run.y.size() && models::Float32Bits(run.y[e]) == models::Float32Bits(expect[e])) {
           continue;
         }
         ++c.mismatches;
@@ -139,7 +133,8 @@ FormatCheckResult CheckFormatNetwork(ArrayIf& array, const PeConfig& shape,
   r.output = net.output;
   r.output_elements = want.size();
   for (int64_t i = 0; i < want.size(); ++i) {
-    r.output_mismatches += i < y.size() && Bits(y[i]) == Bits(want[i]) ? 0 : 1;
+    r.output_mismatches +=
+        i < y.size() && models::Float32Bits(y[i]) == models::Float32Bits(want[i]) ? 0 : 1;
   }
   return r;
 }

@@ -2,7 +2,6 @@
 
 #include "quasar/sim/cycle/format_run_check.h"
 
-#include <cstring>
 #include <stdexcept>
 
 #include "quasar/sim/cycle/format_network.h"
@@ -10,28 +9,12 @@
 namespace quasar::sim::cycle {
 namespace {
 
-uint32_t Bits(float x) {
-  uint32_t b = 0;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-
 LayerCheck Compare(const std::string& name, const models::FloatTensor& g,
                    const models::FloatTensor& y) {
-  LayerCheck k;
-  k.name = name;
+  LayerCheck k = CompareLayer(
+      name, g, y, [](float a, float b) { return models::Float32Bits(a) == models::Float32Bits(b); },
+      [&](LayerCheck* c, int64_t j) { c->expected_float = g[j], c->actual_float = y[j]; });
   k.floats = true;
-  k.compared = g.size();
-  if (g.shape != y.shape) {
-    k.mismatches = g.size();
-    k.first_index = 0;
-    return k;
-  }
-  for (int64_t j = 0; j < g.size(); ++j) {
-    if (Bits(g[j]) != Bits(y[j]) && k.mismatches++ == 0) {
-      k.first_index = j, k.expected_float = g[j], k.actual_float = y[j];
-    }
-  }
   return k;
 }
 

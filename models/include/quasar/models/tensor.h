@@ -4,6 +4,7 @@
 // weights OIHW, fully-connected weights [out, in] (PyTorch's layouts).
 
 #include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -42,5 +43,13 @@ struct Tensor {
 
 using IntTensor = Tensor<int32_t>;
 using FloatTensor = Tensor<float>;
+
+// A float32's bits. Two floats are equal bit for bit when these are: a NaN equals a NaN of the
+// same bits, and +0 differs from -0.
+inline uint32_t Float32Bits(float v) {
+  uint32_t b = 0;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
 
 }  // namespace quasar::models

@@ -40,6 +40,29 @@ struct LayerCheck {
   std::string Disagreement() const;
 };
 
+// One layer's output `y` against the golden `g`, every element: `same(g[j], y[j])` says whether
+// element j agrees, and `first(&check, j)` records the first that does not; every element
+// mismatches when the shapes differ.
+template <typename T, typename Same, typename First>
+LayerCheck CompareLayer(const std::string& name, const models::Tensor<T>& g,
+                        const models::Tensor<T>& y, Same same, First first) {
+  LayerCheck k;
+  k.name = name;
+  k.compared = g.size();
+  if (g.shape != y.shape) {
+    k.mismatches = g.size();
+    k.first_index = 0;
+    return k;
+  }
+  for (int64_t j = 0; j < g.size(); ++j) {
+    if (!same(g[j], y[j]) && k.mismatches++ == 0) {
+      k.first_index = j;
+      first(&k, j);
+    }
+  }
+  return k;
+}
+
 // The first layer's Disagreement that is not "", or "" when every layer agrees.
 std::string FirstDisagreement(const std::vector<LayerCheck>& checks);
 
