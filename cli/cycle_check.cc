@@ -25,6 +25,28 @@ std::function<void(size_t, size_t, const std::string&)> LayerProgress(bool tty) 
   };
 }
 
+// The check's result for the report, after a run with `tty` progress.
+CycleResult Result(const sim::BackendRun& run, const std::vector<sim::LayerCheck>& checks,
+                   int64_t simulated_macs, std::string title, bool tty) {
+  if (tty) {
+    fmt::print(stderr, "\n");
+  }
+  CycleResult r;
+  r.wall_seconds = run.wall_seconds;
+  r.checks = checks;
+  r.simulated_macs = simulated_macs;
+  r.perf = run.perf;
+  r.title = std::move(title);
+  r.first_disagreement = sim::FirstDisagreement(checks);
+  return r;
+}
+
+void SayTrace(const CycleOptionsCli& c) {
+  if (!c.run.trace_path.empty()) {
+    fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);
+  }
+}
+
 }  // namespace
 
 InputError ArchRefusal(const models::ArchSpec& arch, const InputError& err) {
@@ -54,22 +76,11 @@ CycleResult RunCheckedBackend(const sim::Backend& backend, const compiler::Sched
   sim::CheckJob job{&q, &inputs, &s, &t.arch, &t.table, &analytical};
   job.progress = [](const std::string& what) { fmt::print(stderr, "[run] {}\n", what); };
   const sim::CheckedRun run = sim::RunChecked(backend, job, opt);
-  if (tty) {
-    fmt::print(stderr, "\n");
-  }
-  CycleResult r;
-  r.wall_seconds = run.run.wall_seconds;
-  r.checks = run.checks;
-  r.simulated_macs = run.simulated_macs;
-  r.perf = run.run.perf;
-  r.title = backend.Title(t.arch);
-  r.first_disagreement = run.FirstDisagreement();
+  CycleResult r = Result(run.run, run.checks, run.simulated_macs, backend.Title(t.arch), tty);
   if (!c.save_outputs.empty()) {
     WriteLayerOutputs(c.save_outputs, q, run.run.tensors, run.run.perf.layers.size(), "[run]");
   }
-  if (!c.run.trace_path.empty()) {
-    fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);
-  }
+  SayTrace(c);
   return r;
 }
 
@@ -98,19 +109,9 @@ CycleResult RunCheckedFormatBackend(const sim::Backend& backend, const compiler:
   } catch (const sim::cycle::ArrayFitError& err) {
     throw ArchRefusal(t.arch, err);
   }
-  if (tty) {
-    fmt::print(stderr, "\n");
-  }
-  CycleResult r;
-  r.wall_seconds = run.run.wall_seconds;
-  r.checks = run.checks;
-  r.simulated_macs = run.simulated_macs;
-  r.perf = run.run.perf;
-  r.title = backend.Title(t.arch) + " (number formats)";
-  r.first_disagreement = run.FirstDisagreement();
-  if (!c.run.trace_path.empty()) {
-    fmt::print(stderr, "[run] VCD trace written to {}\n", c.run.trace_path);
-  }
+  CycleResult r = Result(run.run, run.checks, run.simulated_macs,
+                         backend.Title(t.arch) + " (number formats)", tty);
+  SayTrace(c);
   return r;
 }
 
