@@ -100,16 +100,27 @@ printf 'version: 1\nname: mxos\narray: {rows: 16, cols: 16, dataflow: os}\nmac: 
   '{format: mxint8}' > "$tmp/mxos.yaml"
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/mxos.yaml" --net lenet5 --bits mxint8 --backend systemc
+# Elements wider than the C++ array's 32-bit lanes run in pieces: MXFP8 E5M2 (2^31.8 units) and
+# W4A16's fp16 activations (2^40 units).
+printf 'version: 1\nname: mxe5\narray: {rows: 12, cols: 8, dataflow: ws}\nmac: %s\n' \
+  '{format: mxfp8_e5m2}' > "$tmp/mxe5.yaml"
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/mxe5.yaml" --net lenet5 --bits mxfp8_e5m2 --backend systemc
+arch int16x4 '{weight_bits: 4, activation_bits: 16}'
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/int16x4.yaml" --net lenet5 --bits w4a16g32 --backend systemc
 # Refused by name before the golden run: a matmul of two activations beside weights per group
-# (the network's, no architecture file named), and E5M2 elements past the C++ array's lanes (the
-# architecture's MAC, its file named).
+# (the network's, no architecture file named), and FP8 E5M2, whose pieces' exact sums need a
+# register that holds any sum of K products, past mac.accumulator's 64 bits (the architecture's
+# MAC, its file named).
 expect 2 "error: layer 'self_attn.scores_past': its operands are two activations" -- \
   "$q" run --arch rtl_4x4_ws --net llama_block --phase decode --context 16 \
   --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --backend systemc
 printf 'version: 1\nname: e5m2\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
   '{format: fp8_e5m2, accumulator: {bits: 64}}' > "$tmp/e5m2.yaml"
-expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16, past the PE \
-array's 32-bit signed operand lanes" -- \
+expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements run on the array in pieces of 16 bits, whose \
+exact sums the post unit adds, so the FP8 register must hold any sum of the K = 25 products: 70 \
+bits, the register has 64 (the register is mac.accumulator's bits)" -- \
   "$q" run --arch "$tmp/e5m2.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
 # compare on the cycle model: each column checked against its golden format run (the iso-area
 # W4A8 array has 9 rows, whose folds cross the groups' bounds).
@@ -188,8 +199,7 @@ assert "a_scale_block" not in json.load(open(sys.argv[2]))["layers"][0]["bits"]
 # group of 128 along K and column, 256 x 64 codes of 4 bits and 2 x 64 of 20 bits: 8512 bytes of
 # W, 512 of x at 16 bits. The MAC dequantizes each group's sum with one FP32 multiply-add,
 # (3.7 + 0.9) / 128 pJ per product beside the 16 x 4 MAC's 0.002994792 * 64 + 0.001041667 * 8
-# + 0.1 pJ.
-arch int16x4 '{weight_bits: 4, activation_bits: 16}'
+# + 0.1 pJ (int16x4.yaml, above).
 "$q" compile --arch "$tmp/int16x4.yaml" --net "$tmp/fc.yaml" --bits w4a16g128   --out "$tmp/g.json" > /dev/null
 python3 -c '
 import json, sys

@@ -1,4 +1,5 @@
-// The SystemC cycle model on networks in FP8, MX and W4A8 (sim/cycle/format_cycle_model.h): every
+// The SystemC cycle model on networks in FP8, MX, W4A8 and W4A16 (sim/cycle/format_cycle_model.h),
+// elements wider than the array's lanes in pieces (format_tiles.h): every
 // layer's float32 output equal to the golden format run's (format_network.h) bit for bit, on every
 // element; the FP8 register's overflows equal to the golden kernels'; every layer's cycles and
 // event counts equal to the analytical model's. The golden run is computed here on its own, not
@@ -152,6 +153,21 @@ int64_t CheckFormatFlow(const models::NetworkSpec& net, const models::ArchSpec& 
 
 const models::AccumulatorSpec kWide{48, models::OverflowMode::kWrap};
 
+// An FP8 E5M2 MAC whose register holds any sum of the test networks' products (E5M2 elements
+// reach 2^31.8 units of 2^-16, so a sum of K of them needs 65 + log2(K) bits): its elements run in
+// pieces (format_tiles.h), which needs that.
+models::ArchSpec E5m2Arch(models::ArchSpec arch) {
+  return FormatArch(std::move(arch), models::QuantCode::kFp8E5m2, 8,
+                    {96, models::OverflowMode::kWrap});
+}
+
+// A MAC of int4 weights per group and fp16 activations.
+models::ArchSpec W4a16Arch(models::ArchSpec arch) {
+  arch.mac.weight_bits = 4;
+  arch.mac.activation_bits = 16;
+  return arch;
+}
+
 }  // namespace
 
 TEST_CASE("FP8 networks on the cycle model equal the golden format run in os, ws and is",
@@ -178,6 +194,7 @@ TEST_CASE("MX networks on the cycle model equal the golden format run in ws and 
   };
   const std::vector<Case> cases = {{"mxint8", models::QuantCode::kMxint8, 8},
                                    {"mxfp8", models::QuantCode::kMxfp8E4m3, 8},
+                                   {"mxfp8_e5m2", models::QuantCode::kMxfp8E5m2, 8},
                                    {"mxfp6", models::QuantCode::kMxfp6E2m3, 6},
                                    {"mxfp4", models::QuantCode::kMxfp4E2m1, 4}};
   for (const Case& c : cases) {
@@ -213,7 +230,10 @@ TEST_CASE("Formats on the cycle model: every loop order, partial sums spilled an
       {"mxint8", FormatArch(ws, models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})},
       {"mxint8", FormatArch(os, models::QuantCode::kMxint8, 8, {32, models::OverflowMode::kWrap})},
       {"w4a8g32", fused},
-      {"w4a8g32", os}};
+      {"w4a8g32", os},
+      {"fp8_e5m2", E5m2Arch(ws)},
+      {"w4a16g32", W4a16Arch(ws)},
+      {"w4a16g32", W4a16Arch(os)}};
   for (const auto& c : cases) {
     const std::string& bits = c.first;
     const models::ArchSpec& arch = c.second;  // not a structured binding: the lambda captures it
@@ -259,6 +279,30 @@ TEST_CASE("W4A8 networks on the cycle model equal the golden format run, group b
         fused.mac.scaling = models::PrecisionScaling::kBitFusion;
         CHECK(CheckFormatFlow(net, fused) == 0);
       }
+    }
+  }
+}
+
+TEST_CASE("W4A16 and FP8 E5M2 on the cycle model: elements wider than the lanes, in pieces",
+          "[formats]") {
+  // fp16 activations reach 2^40 units of 2^-24 (three pieces of 16 bits on 32-bit lanes), E5M2
+  // elements 2^31.8 units of 2^-16 (two): the planes' sums, added in 128 bits, are the golden
+  // kernels' exact sums, and the time is a MAC of whole elements'.
+  for (const models::Dataflow d :
+       {models::Dataflow::kWeightStationary, models::Dataflow::kInputStationary,
+        models::Dataflow::kOutputStationary}) {
+    for (const std::string bits : {"w4a16g32", "w4a16g128"}) {
+      for (const models::NetworkSpec& net :
+           {LoadTestNetwork("lenet5", bits), LoadTestNetwork(kTinyLenetYaml, bits),
+            FormatsNet("grouped_convs.yaml", bits)}) {
+        CHECK(CheckFormatFlow(net, W4a16Arch(SmallArch(4, 5, d))) == 0);
+        CHECK(CheckFormatFlow(net, W4a16Arch(SmallArch(7, 3, d))) == 0);
+      }
+    }
+    for (const models::NetworkSpec& net :
+         {LoadTestNetwork("lenet5", "fp8_e5m2"), FormatsNet("grouped_convs.yaml", "fp8_e5m2"),
+          FormatsNet("matmuls.yaml", "fp8_e5m2"), LoadTestNetwork(kAttentionNetYaml, "fp8_e5m2")}) {
+      CHECK(CheckFormatFlow(net, E5m2Arch(SmallArch(4, 5, d))) == 0);
     }
   }
 }
@@ -315,22 +359,21 @@ TEST_CASE("Formats on the cycle model: what it does not run is refused by name",
     }
     return std::string("no error");
   };
-  // E5M2 elements (2^31.8 units) do not fit the C++ array's 32-bit lanes.
+  // E5M2 elements run in pieces, whose exact sums cannot wrap per product as a 64-bit register
+  // does: the register must hold any sum of K products.
   models::ArchSpec e5m2 = Fp8Arch(ws, {64, models::OverflowMode::kWrap});
   e5m2.mac.format = models::QuantCode::kFp8E5m2;
   CHECK_THAT(refusal(LoadTestNetwork("lenet5", "fp8_e5m2"), e5m2),
-             Catch::StartsWith("layer 'c1': fp8_e5m2 elements reach 3758096384 units of 2^-16"));
+             Catch::StartsWith("layer 'c1': fp8_e5m2 elements run on the array in pieces of 16 "
+                               "bits, whose exact sums the post unit adds, so the FP8 register "
+                               "must hold any sum of the K = 25 products: 70 bits, the register "
+                               "has 64"));
   // A matmul of two activations has no group kernel (the network's policy gives its weights
   // groups, and it has none), so the golden format run computes it in float32.
   CHECK_THAT(refusal(FormatsNet("matmuls.yaml", "w4a8g32"), ws),
              Catch::StartsWith("layer 'bcast': its operands are two activations, and the group "
                                "kernels multiply activations by weights per group, so the golden "
                                "format run computes it in float32"));
-  // W4A16's fp16 activations (2^40 units) do not fit the lanes.
-  models::ArchSpec a16 = ws;
-  a16.mac.activation_bits = 16;
-  CHECK_THAT(refusal(LoadTestNetwork("lenet5", "w4a16g128"), a16),
-             Catch::StartsWith("layer 'c1': its fp16 activations are up to 2^40 units of 2^-24"));
 }
 
 }  // namespace quasar::test

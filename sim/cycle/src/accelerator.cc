@@ -156,6 +156,15 @@ void Accelerator::PlanGemm() {
   acc_.clear();
   spilled_.clear();
   tiles = static_cast<int64_t>(n);
+  planes_ = job_.layer->a_pieces() * job_.layer->b_pieces();
+  // Pieces are summed by untimed runs beside the timed one (ArrayStep), which a clocked array
+  // cannot do: its every run spends its cycles.
+  if (planes_ > 1 && array_->advances_time()) {
+    throw ArrayFitError("elements wider than the lanes run in pieces, " + std::to_string(planes_) +
+                        " pairs of them summed apart, which the " + array_->Name() +
+                        " array, clocked by its own runs, cannot do (the C++ "
+                        "array can)");
+  }
   // A clocked array has one adder chain per column, so a block format runs on it only where the
   // blocks are whole folds (ArrayStep).
   if (job_.layer->block() > 0 && array_->advances_time()) {
@@ -304,7 +313,7 @@ void Accelerator::DmaStep(int64_t s) {
       }
       if (first_of_visit_[i]) {
         std::vector<int64_t>& acc = acc_[visit_[i]];
-        acc.assign(static_cast<size_t>(t.mt * t.nt), 0);
+        acc.assign(static_cast<size_t>(t.mt * t.nt * planes_), 0);
         if (t.psum_in) {
           auto it = spilled_.find({t.group, t.m0, t.n0});
           if (it == spilled_.end()) {
@@ -319,7 +328,7 @@ void Accelerator::DmaStep(int64_t s) {
       }
       int64_t live = 0;
       for (const auto& [v, a] : acc_) {
-        live += static_cast<int64_t>(a.size());
+        live += static_cast<int64_t>(a.size()) / planes_;  // an output's pieces are one register
       }
       output_fill_.write(PackedBytes(live, b.acc_bits));
     }
@@ -358,17 +367,8 @@ void Accelerator::ArrayStep(int64_t s) {
   // A clocked RTL array spends its cycles itself; the C++ array's are waited for here.
   const bool clocked = array_->advances_time();
   const sc_core::sc_time t0 = sc_core::sc_time_stamp();
-  // Runs the tile's reduction range [k0, k1) onto the accumulators `into`: timed (its cycles
-  // spent and counted, traced), or for its sums alone.
-  auto run_range = [&](int64_t k0, int64_t k1, int64_t* into, bool timed) {
-    TileOperands op{t.mt, k1 - k0, t.nt, a_tile, b_tile + (k0 - t.k0) * t.nt, into, k0 > 0};
-    if (k1 - k0 != t.kt) {  // A's columns of the range
-      block_a_.resize(static_cast<size_t>(t.mt * (k1 - k0)));
-      for (int64_t r = 0; r < t.mt; ++r) {
-        std::copy_n(a_tile + r * t.kt + (k0 - t.k0), k1 - k0, block_a_.begin() + r * (k1 - k0));
-      }
-      op.a = block_a_.data();
-    }
+  // One run of the tile sequencer: timed (its cycles spent and counted, traced) or not.
+  auto run_piece = [&](const TileOperands& op, bool timed) {
     if (!timed) {
       runner.Run(op);
       return;
@@ -393,10 +393,34 @@ void Accelerator::ArrayStep(int64_t s) {
     }
     c += n;
   };
+  // Runs the tile's reduction range [k0, k1) onto the accumulators `into`: timed (its cycles
+  // spent and counted, traced), or for its sums alone. Wide elements (gemm_data.h): each of the
+  // first `planes` pairs of pieces onto its plane; the first pair's run is the timed one (and the
+  // traced partial sums are its), and the others, which a MAC of whole elements does in the same
+  // cycles, add no time.
+  const int b_pieces = job_.layer->b_pieces();
+  const int64_t plane = t.mt * t.nt;
+  auto run_range = [&](int64_t k0, int64_t k1, int64_t* into, bool timed, int planes) {
+    for (int p = 0; p < planes; ++p) {
+      const int64_t pa = p / b_pieces, pb = p % b_pieces;
+      const int32_t* a_piece = a_tile + pa * t.mt * t.kt;
+      TileOperands op{
+          t.mt,  k1 - k0, t.nt, a_piece, b_tile + (pb * t.kt + k0 - t.k0) * t.nt, into + p * plane,
+          k0 > 0};
+      if (k1 - k0 != t.kt) {  // A's columns of the range
+        block_a_.resize(static_cast<size_t>(t.mt * (k1 - k0)));
+        for (int64_t r = 0; r < t.mt; ++r) {
+          std::copy_n(a_piece + r * t.kt + (k0 - t.k0), k1 - k0, block_a_.begin() + r * (k1 - k0));
+        }
+        op.a = block_a_.data();
+      }
+      run_piece(op, timed && p == 0);
+    }
+  };
   const int64_t block = job_.layer->block();
   int64_t dropped_overflows = 0;
   if (block == 0) {
-    run_range(t.k0, t.k0 + t.kt, acc.data(), true);
+    run_range(t.k0, t.k0 + t.kt, acc.data(), true, planes_);
   } else {
     // Block by block (gemm_data.h): a block's sums start from 0, and the MAC's block step
     // (CloseBlock) takes them when its last product is in; a range after the tile's first reads its
@@ -405,7 +429,7 @@ void Accelerator::ArrayStep(int64_t s) {
     auto by_block = [&](bool timed) {
       for (int64_t k0 = t.k0; k0 < end;) {
         const int64_t k1 = std::min(end, (k0 / block + 1) * block);
-        run_range(k0, k1, acc.data(), timed);
+        run_range(k0, k1, acc.data(), timed, planes_);
         if (k1 % block == 0 || k1 == l.gemm.k) {
           job_.layer->CloseBlock(t, (k1 - 1) / block, acc.data());
           std::fill(acc.begin(), acc.end(), int64_t{0});
@@ -422,7 +446,7 @@ void Accelerator::ArrayStep(int64_t s) {
       // block's sums come from a run of its own rows, which adds no time.
       scratch_acc_ = acc;
       const int64_t before = array_->overflow_events();
-      run_range(t.k0, end, scratch_acc_.data(), true);
+      run_range(t.k0, end, scratch_acc_.data(), true, 1);  // the time alone: one plane
       dropped_overflows = array_->overflow_events() - before;
       by_block(false);
     }

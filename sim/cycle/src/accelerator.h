@@ -135,6 +135,7 @@ class Accelerator : public sc_core::sc_module {
   std::vector<PostChunk> chunks_;
   std::vector<int32_t> block_a_;      // a block format's A columns of one block (ArrayStep)
   std::vector<int64_t> scratch_acc_;  // the dropped sums of a fold across block bounds
+  int planes_ = 1;                    // accumulator planes of a tile (wide elements, gemm_data.h)
   bool post_job_ = false;
   std::exception_ptr error_;
 };

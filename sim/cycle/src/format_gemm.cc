@@ -20,43 +20,13 @@ namespace {
 
 using quasar::InputError;
 
-// The widest piece a wide element is cut into (format_gemm.h, "Wide elements"): two of them
-// multiply and add into a pass register of at most 64 bits for any block of up to 2^31.
-constexpr int kMaxPieceBits = 16;
-
 // The integer GEMM of a format: a (M x K) and b (K x N), row-major, in units of each operand's
-// quantum, each operand's largest magnitude, and the array's signed operand lanes.
+// quantum, each operand's largest magnitude, and how the array's signed lanes take them.
 struct IntGemm {
   int64_t m = 0, k = 0, n = 0;
   std::vector<int64_t> a, b;
   int64_t max_a = 0, max_b = 0;
-  int lane_bits = 32;
-
-  int64_t LaneMax() const { return cycle::LaneMax(lane_bits); }
-  // A piece's magnitude bits: one less than a lane's, at most kMaxPieceBits.
-  int PieceBits() const { return std::min(kMaxPieceBits, lane_bits - 1); }
-  int64_t PieceMask() const { return (int64_t{1} << PieceBits()) - 1; }
-  // An operand's pieces: itself when it fits a lane, else as many pieces as its largest
-  // magnitude has (32-bit lanes: 2 for FP8 E5M2, 3 for fp16 activations).
-  int Pieces(int64_t max_abs) const {
-    if (max_abs <= LaneMax()) {
-      return 1;
-    }
-    int pieces = 0;
-    for (int64_t rest = max_abs; rest != 0; rest >>= PieceBits()) {
-      ++pieces;
-    }
-    return pieces;
-  }
-  int64_t PieceMax(int64_t max_abs) const { return Pieces(max_abs) == 1 ? max_abs : PieceMask(); }
-  // Piece p of v: v itself, or sign(v) * the p-th piece of |v| (worth 2^(PieceBits() * p)).
-  int32_t Piece(int64_t v, int pieces, int p) const {
-    if (pieces == 1) {
-      return static_cast<int32_t>(v);
-    }
-    const int64_t piece = (std::llabs(v) >> (PieceBits() * p)) & PieceMask();
-    return static_cast<int32_t>(v < 0 ? -piece : piece);
-  }
+  LanePieces lanes;
 };
 
 // Checks an array's operand lanes (format_gemm.h, ArrayWidths).
@@ -70,7 +40,7 @@ int CheckedLaneBits(int lane_bits) {
 
 // The register of one pass over `count` products: the exact sum of the pieces'.
 int PassBits(const IntGemm& g, int64_t count) {
-  return std::max(ExactSumBits(g.PieceMax(g.max_a), g.PieceMax(g.max_b), count),
+  return std::max(ExactSumBits(g.lanes.PieceMax(g.max_a), g.lanes.PieceMax(g.max_b), count),
                   models::kMinAccumulatorBits);
 }
 
@@ -97,18 +67,18 @@ PeConfig ArrayConfig(const PeConfig& shape, const models::AccumulatorSpec& acc, 
 int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, int pa, int pb,
                 std::vector<int64_t>* sums) {
   const int64_t kb = k1 - k0;
-  const int na = g.Pieces(g.max_a), nb = g.Pieces(g.max_b);
+  const int na = g.lanes.Count(g.max_a), nb = g.lanes.Count(g.max_b);
   std::vector<int32_t> a(static_cast<size_t>(g.m * kb)), b(static_cast<size_t>(kb * g.n));
   for (int64_t i = 0; i < g.m; ++i) {
     for (int64_t k = 0; k < kb; ++k) {
       a[static_cast<size_t>(i * kb + k)] =
-          g.Piece(g.a[static_cast<size_t>(i * g.k + k0 + k)], na, pa);
+          g.lanes.Piece(g.a[static_cast<size_t>(i * g.k + k0 + k)], na, pa);
     }
   }
   for (int64_t k = 0; k < kb; ++k) {
     for (int64_t j = 0; j < g.n; ++j) {
       b[static_cast<size_t>(k * g.n + j)] =
-          g.Piece(g.b[static_cast<size_t>((k0 + k) * g.n + j)], nb, pb);
+          g.lanes.Piece(g.b[static_cast<size_t>((k0 + k) * g.n + j)], nb, pb);
     }
   }
   sums->assign(static_cast<size_t>(g.m * g.n), 0);
@@ -123,7 +93,7 @@ int64_t RunPass(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1, in
 }
 
 // The sums of K range [k0, k1) (M x N): one pass per pair of pieces, each pass's sums weighted
-// by its pieces' 2^(PieceBits() * (pa + pb)) and added in 128 bits (the exact sum, whose
+// by its pieces' 2^Shift(pa, pb) and added in 128 bits (the exact sum, whose
 // products are below 2^(2 * kMaxElementBits) = 2^96: room for 2^31 of them). Exact, unless the
 // register the array was configured with wraps or saturates (one pass then:
 // SmallFloatGemmOnArray).
@@ -131,11 +101,11 @@ void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
                std::vector<models::int128>* sums, FormatGemmResult* r) {
   sums->assign(static_cast<size_t>(g.m * g.n), 0);
   std::vector<int64_t> pass;
-  for (int pa = 0; pa < g.Pieces(g.max_a); ++pa) {
-    for (int pb = 0; pb < g.Pieces(g.max_b); ++pb) {
+  for (int pa = 0; pa < g.lanes.Count(g.max_a); ++pa) {
+    for (int pb = 0; pb < g.lanes.Count(g.max_b); ++pb) {
       r->cycles += RunPass(runner, g, k0, k1, pa, pb, &pass);
       ++r->passes;
-      const models::int128 weight = models::int128{1} << (g.PieceBits() * (pa + pb));
+      const models::int128 weight = models::int128{1} << g.lanes.Shift(pa, pb);
       for (size_t o = 0; o < pass.size(); ++o) {
         (*sums)[o] += static_cast<models::int128>(pass[o]) * weight;
       }
@@ -215,6 +185,20 @@ int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count) {
   return bits;
 }
 
+void CheckFp8RegisterForPieces(const std::string& format, const LanePieces& lanes, int64_t max_abs,
+                               int64_t k, const models::AccumulatorSpec& acc) {
+  const int needed = ExactSumBits(max_abs, max_abs, k);
+  if (needed > acc.bits) {
+    throw ArrayFitError(format + " elements run on the array in pieces of " +
+                            std::to_string(lanes.PieceBits()) +
+                            " bits, whose exact sums the post unit adds, so the FP8 register "
+                            "must hold any sum of the K = " +
+                            std::to_string(k) + " products: " + std::to_string(needed) +
+                            " bits, the register has " + std::to_string(acc.bits),
+                        "mac.accumulator");
+  }
+}
+
 FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const models::MxMatrix& a,
                                const models::MxMatrix& wt, const ArrayWidths& widths) {
   models::CheckMxGemmOperands(a, wt);
@@ -243,7 +227,7 @@ FormatGemmResult MxGemmOnArray(ArrayIf& array, const PeConfig& shape, const mode
     }
   }
   const int64_t block = a.format->block_size;
-  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  g.lanes.lane_bits = CheckedLaneBits(widths.lane_bits);
   return RunBlocks(array, shape, g, block, widths.register_bits,
                    [&](int64_t i, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return acc + models::MxBlockSumToFloat(sum, *a.format, a.Scale(i, b),
@@ -259,7 +243,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
   IntGemm g = GroupWeightGemm(w, m);
   g.a.assign(a.begin(), a.end());
   g.max_a = 128;
-  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  g.lanes.lane_bits = CheckedLaneBits(widths.lane_bits);
   // The PEs multiply the raw int8 codes, so the activation lanes carry 8-bit codes whatever the
   // zero point (offsets a - a_zero would need 9 bits);
   // the post unit subtracts a_zero times the group's weight sum, a constant of the weights:
@@ -293,10 +277,10 @@ FormatGemmResult GroupGemmFp16OnArray(ArrayIf& array, const PeConfig& shape,
   std::vector<int64_t> units = models::GroupGemmFp16Units(a, m, w);
   IntGemm g = GroupWeightGemm(w, m);
   g.a = std::move(units);
-  // The format's largest value, 65504 = 2047 * 2^5, in 2^-24 units: 40 bits, three pieces (so
-  // three passes per group, whatever the data).
-  g.max_a = int64_t{2047} << (5 - models::kFp16QuantumExp);
-  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  // The format's largest value in 2^-24 units: 40 bits, three pieces on 32-bit lanes (so three
+  // passes per group, whatever the data).
+  g.max_a = models::kFp16MaxUnits;
+  g.lanes.lane_bits = CheckedLaneBits(widths.lane_bits);
   return RunBlocks(array, shape, g, w.spec.group_size, widths.register_bits,
                    [&](int64_t, int64_t j, int64_t b, models::int128 sum, float acc) {
                      return models::GroupAccumulateFp16(acc, sum, w.Scale(b, j));
@@ -334,7 +318,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   g.k = k;
   g.n = n;
   g.max_a = g.max_b = t.max_abs;
-  g.lane_bits = CheckedLaneBits(widths.lane_bits);
+  g.lanes.lane_bits = CheckedLaneBits(widths.lane_bits);
   g.a.resize(a.size());
   g.b.resize(b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -345,7 +329,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   }
   FormatGemmResult r;
   std::vector<models::int128> sums(static_cast<size_t>(m * n), 0);
-  if (g.Pieces(t.max_abs) == 1) {
+  if (g.lanes.Count(t.max_abs) == 1) {
     // The array's register is the FP8 MAC's: it wraps or saturates per product, as the MAC does.
     r.accumulator_bits = acc.bits;
     const PeConfig cfg = ArrayConfig(shape, acc, true);
@@ -355,17 +339,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
       ExactSums(runner, g, 0, k, &sums, &r);
     }
   } else {
-    // Split passes add the pieces' exact sums, so the FP8 register must hold the whole sum.
-    const int needed = ExactSumBits(t.max_abs, t.max_abs, k);
-    if (needed > acc.bits) {
-      throw ArrayFitError(std::string(format.name) + " elements run on the array in pieces of " +
-                              std::to_string(g.PieceBits()) +
-                              " bits, whose exact sums the post unit adds, so the FP8 register "
-                              "must hold any sum of the K = " +
-                              std::to_string(k) + " products: " + std::to_string(needed) +
-                              " bits, the register has " + std::to_string(acc.bits),
-                          "mac.accumulator");
-    }
+    CheckFp8RegisterForPieces(format.name, g.lanes, t.max_abs, k, acc);
     r.accumulator_bits = PassRegister(g, k, widths.register_bits);
     const PeConfig cfg =
         ArrayConfig(shape, {r.accumulator_bits, models::OverflowMode::kWrap}, false);

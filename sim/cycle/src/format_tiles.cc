@@ -1,6 +1,7 @@
 #include "quasar/sim/cycle/format_tiles.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "format_tiles_impl.h"
 #include "quasar/models/error.h"
@@ -12,10 +13,16 @@ namespace quasar::sim::cycle {
 using quasar::InputError;
 
 FormatTiles::FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
-                         std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
-                         int64_t max_a, int64_t max_b, const models::AccumulatorSpec& acc,
-                         int64_t count)
-    : layer_(layer), acc_(acc), a_(std::move(a)), b_(std::move(b)) {
+                         std::vector<std::vector<int64_t>> a, std::vector<std::vector<int64_t>> b,
+                         int64_t max_a, int64_t max_b, const LanePieces& lanes,
+                         const models::AccumulatorSpec& acc, int64_t count)
+    : layer_(layer),
+      acc_(acc),
+      a_(std::move(a)),
+      b_(std::move(b)),
+      lanes_(lanes),
+      a_pieces_(lanes.Count(max_a)),
+      b_pieces_(lanes.Count(max_b)) {
   const compiler::GemmShape& s = schedule.gemm;
   if (static_cast<int64_t>(layer.gemms.size()) != s.count) {
     throw InputError("the layer has " + std::to_string(layer.gemms.size()) +
@@ -41,28 +48,54 @@ FormatTiles::FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule
                         "mac.accumulator");
   }
   k_ = s.k;
-  overflow_impossible_ = ExactSumBits(max_a, max_b, count) <= acc.bits;
+  overflow_impossible_ =
+      ExactSumBits(lanes.PieceMax(max_a), lanes.PieceMax(max_b), count) <= acc.bits;
 }
 
 void FormatTiles::BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const {
-  const std::vector<int32_t>& src = a_[static_cast<size_t>(t.group)];
-  a->resize(static_cast<size_t>(t.mt * t.kt));
-  for (int64_t i = 0; i < t.mt; ++i) {
-    std::copy_n(src.begin() + (t.m0 + i) * k_ + t.k0, t.kt, a->begin() + i * t.kt);
+  const std::vector<int64_t>& src = a_[static_cast<size_t>(t.group)];
+  a->resize(static_cast<size_t>(a_pieces_ * t.mt * t.kt));
+  int32_t* out = a->data();
+  for (int p = 0; p < a_pieces_; ++p) {
+    for (int64_t i = 0; i < t.mt; ++i) {
+      const int64_t* row = src.data() + (t.m0 + i) * k_ + t.k0;
+      for (int64_t j = 0; j < t.kt; ++j) {
+        *out++ = lanes_.Piece(row[j], a_pieces_, p);
+      }
+    }
   }
 }
 
 void FormatTiles::BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const {
-  const std::vector<int32_t>& src = b_[static_cast<size_t>(t.group)];
+  const std::vector<int64_t>& src = b_[static_cast<size_t>(t.group)];
   const int64_t n = layer_.gemms[static_cast<size_t>(t.group)].n;
-  b->resize(static_cast<size_t>(t.kt * t.nt));
-  for (int64_t j = 0; j < t.kt; ++j) {
-    std::copy_n(src.begin() + (t.k0 + j) * n + t.n0, t.nt, b->begin() + j * t.nt);
+  b->resize(static_cast<size_t>(b_pieces_ * t.kt * t.nt));
+  int32_t* out = b->data();
+  for (int p = 0; p < b_pieces_; ++p) {
+    for (int64_t j = 0; j < t.kt; ++j) {
+      const int64_t* row = src.data() + (t.k0 + j) * n + t.n0;
+      for (int64_t c = 0; c < t.nt; ++c) {
+        *out++ = lanes_.Piece(row[c], b_pieces_, p);
+      }
+    }
   }
 }
 
 void FormatTiles::LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t*) const {
-  std::fill(acc, acc + t.mt * t.nt, int64_t{0});
+  std::fill(acc, acc + t.mt * t.nt * a_pieces_ * b_pieces_, int64_t{0});
+}
+
+models::int128 FormatTiles::Sum(const compiler::TileStep& t, const int64_t* acc, int64_t i,
+                                int64_t c) const {
+  const int64_t plane = t.mt * t.nt, o = i * t.nt + c;
+  models::int128 sum = 0;
+  for (int pa = 0; pa < a_pieces_; ++pa) {
+    for (int pb = 0; pb < b_pieces_; ++pb) {
+      sum += static_cast<models::int128>(acc[(pa * b_pieces_ + pb) * plane + o])
+             << lanes_.Shift(pa, pb);
+    }
+  }
+  return sum;
 }
 
 std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
@@ -77,16 +110,16 @@ std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
     case FormatKernel::kGroupInt8:
       return MakeGroupInt8Tiles(layer, schedule, widths);
     case FormatKernel::kGroupFp16:
-      break;
+      return MakeGroupFp16Tiles(layer, schedule, widths);
   }
-  throw InputError(
-      "its fp16 activations are up to 2^40 units of 2^-24, past the C++ array's 32-bit signed "
-      "lanes, so the accelerator does not run W4A16 (`quasar verify` runs its GEMMs in pieces)");
+  throw std::logic_error("MakeFormatTiles: an unknown kernel");
 }
 
 models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t count,
                                       const ArrayWidths& widths) {
-  const int exact = std::max(ExactSumBits(max_a, max_b, count), models::kMinAccumulatorBits);
+  const LanePieces lanes{widths.lane_bits};
+  const int exact = std::max(ExactSumBits(lanes.PieceMax(max_a), lanes.PieceMax(max_b), count),
+                             models::kMinAccumulatorBits);
   if (widths.register_bits == 0) {
     return {exact, models::OverflowMode::kWrap};
   }
@@ -97,16 +130,6 @@ models::AccumulatorSpec BlockRegister(int64_t max_a, int64_t max_b, int64_t coun
                         "mac.accumulator");
   }
   return {widths.register_bits, models::OverflowMode::kWrap};
-}
-
-void CheckLanes(const UnitTable& table, int quantum_exp, int lane_bits) {
-  if (table.max_abs > LaneMax(lane_bits)) {
-    throw ArrayFitError(table.format + " elements reach " + std::to_string(table.max_abs) +
-                        " units of 2^" + std::to_string(quantum_exp) + ", past the PE array's " +
-                        std::to_string(lane_bits) +
-                        "-bit signed operand lanes, so the accelerator does not run them (`quasar "
-                        "verify` runs such GEMMs on the array in pieces)");
-  }
 }
 
 }  // namespace quasar::sim::cycle

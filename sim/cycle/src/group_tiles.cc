@@ -1,13 +1,15 @@
-// W4A8 layers' tiles (format_tiles.h, "W4A8 groups"): the PEs multiply the raw int8 activation
-// codes by q - zero; each group's exact sum, minus a_zero times the group's weight sum (a
-// constant of the weights), is scaled and added in float32 by GroupAccumulate in K order, and
-// GroupOutput applies the activation scale (ref/group_gemm.h).
+// Layers of weights per group (format_tiles.h, "W4A8 groups"; ref/group_gemm.h). The PEs
+// multiply the activations by the weights' q - zero, and each group's exact sum is scaled and
+// added in float32 in K order by the golden kernel's step:
+//   W4A8   the raw int8 activation codes; GroupAccumulate after subtracting a_zero times the
+//          group's weight sum (a constant of the weights), then GroupOutput applies the
+//          activation scale;
+//   W4A16  the fp16 activations in units of 2^-24 (40 bits: in pieces on 32-bit lanes);
+//          GroupAccumulateFp16, with no output step.
 
 #include "format_tiles_impl.h"
-#include "quasar/models/error.h"
 #include "quasar/models/group_quant.h"
 #include "quasar/models/ref/group_gemm.h"
-#include "quasar/sim/cycle/array_fit_error.h"
 
 namespace quasar::sim::cycle {
 namespace {
@@ -15,14 +17,62 @@ namespace {
 // The largest magnitude of an int8 code (-128).
 constexpr int64_t kInt8Max = 128;
 
-class GroupInt8Tiles final : public FormatTiles {
+// What the two kernels share: the weights q - zero as B, and the blocks of a group.
+class GroupTiles : public FormatTiles {
+ public:
+  GroupTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
+             std::vector<std::vector<int64_t>> a, std::vector<std::vector<int64_t>> b,
+             int64_t max_a, int64_t max_b, const ArrayWidths& widths)
+      : FormatTiles(layer, schedule, std::move(a), std::move(b), max_a, max_b,
+                    LanePieces{widths.lane_bits}, BlockRegister(max_a, max_b, Group(layer), widths),
+                    Group(layer)),
+        group_(Group(layer)) {}
+
+  int64_t block() const override { return group_; }
+
+  // Group b's exact sums into the outputs' float32 accumulators, by `step(out, sum, n)`.
+  template <typename Step>
+  void Accumulate(const compiler::TileStep& t, const int64_t* acc, Step step) {
+    const int64_t n = layer_.gemms[static_cast<size_t>(t.group)].n;
+    std::vector<float>& y = y_[static_cast<size_t>(t.group)];
+    for (int64_t i = 0; i < t.mt; ++i) {
+      for (int64_t c = 0; c < t.nt; ++c) {
+        float& out = y[static_cast<size_t>((t.m0 + i) * n + t.n0 + c)];
+        out = step(out, Sum(t, acc, i, c), t.n0 + c);
+      }
+    }
+  }
+
+  // Per GEMM, q - zero (K x N, row-major), and the largest magnitude the weights' bits allow.
+  static std::vector<std::vector<int64_t>> WeightOffsets(const FormatLayer& layer) {
+    std::vector<std::vector<int64_t>> b;
+    for (const FormatGemm& g : layer.gemms) {
+      std::vector<int64_t>& q = b.emplace_back(static_cast<size_t>(g.k * g.n));
+      for (int64_t k = 0; k < g.k; ++k) {
+        for (int64_t j = 0; j < g.n; ++j) {
+          q[static_cast<size_t>(k * g.n + j)] =
+              g.w.Code(k, j) - g.w.ZeroPoint(k / g.w.spec.group_size, j);
+        }
+      }
+    }
+    return b;
+  }
+  static int64_t WeightOffsetMax(const FormatLayer& layer) {
+    const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
+    return models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
+  }
+
+ private:
+  static int64_t Group(const FormatLayer& layer) { return layer.gemms.at(0).w.spec.group_size; }
+  int64_t group_;
+};
+
+class GroupInt8Tiles final : public GroupTiles {
  public:
   GroupInt8Tiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
-                 std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
-                 int64_t max_b, int64_t group, const ArrayWidths& widths)
-      : FormatTiles(layer, schedule, std::move(a), std::move(b), kInt8Max, max_b,
-                    BlockRegister(kInt8Max, max_b, group, widths), group),
-        group_(group) {
+                 std::vector<std::vector<int64_t>> a, const ArrayWidths& widths)
+      : GroupTiles(layer, schedule, std::move(a), WeightOffsets(layer), kInt8Max,
+                   WeightOffsetMax(layer), widths) {
     for (const FormatGemm& g : layer.gemms) {
       std::vector<int64_t>& sums = weight_sums_.emplace_back();
       for (int64_t gi = 0; gi < g.w.Groups(); ++gi) {
@@ -33,21 +83,15 @@ class GroupInt8Tiles final : public FormatTiles {
     }
   }
 
-  int64_t block() const override { return group_; }
-
   void CloseBlock(const compiler::TileStep& t, int64_t b, const int64_t* acc) override {
     const FormatGemm& g = layer_.gemms[static_cast<size_t>(t.group)];
-    std::vector<float>& y = y_[static_cast<size_t>(t.group)];
     const std::vector<int64_t>& weight_sums = weight_sums_[static_cast<size_t>(t.group)];
-    for (int64_t i = 0; i < t.mt; ++i) {
-      for (int64_t c = 0; c < t.nt; ++c) {
-        const int64_t n = t.n0 + c;
-        const int64_t sum =
-            acc[i * t.nt + c] - int64_t{g.a_zero} * weight_sums[static_cast<size_t>(b * g.n + n)];
-        float& out = y[static_cast<size_t>((t.m0 + i) * g.n + n)];
-        out = models::GroupAccumulate(out, sum, g.w.Scale(b, n));
-      }
-    }
+    Accumulate(t, acc, [&](float out, models::int128 sum, int64_t n) {
+      // A group of int8 x offset products is far inside int64, and so is the correction.
+      const int64_t s = static_cast<int64_t>(sum) -
+                        int64_t{g.a_zero} * weight_sums[static_cast<size_t>(b * g.n + n)];
+      return models::GroupAccumulate(out, s, g.w.Scale(b, n));
+    });
   }
 
   int64_t Finish(const compiler::TileStep& t, const int64_t*, int64_t*, int64_t) override {
@@ -63,8 +107,27 @@ class GroupInt8Tiles final : public FormatTiles {
   }
 
  private:
-  int64_t group_;
   std::vector<std::vector<int64_t>> weight_sums_;  // per GEMM: GroupWeightSum, [group][N]
+};
+
+class GroupFp16Tiles final : public GroupTiles {
+ public:
+  GroupFp16Tiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
+                 std::vector<std::vector<int64_t>> a, const ArrayWidths& widths)
+      : GroupTiles(layer, schedule, std::move(a), WeightOffsets(layer), models::kFp16MaxUnits,
+                   WeightOffsetMax(layer), widths) {}
+
+  void CloseBlock(const compiler::TileStep& t, int64_t b, const int64_t* acc) override {
+    const FormatGemm& g = layer_.gemms[static_cast<size_t>(t.group)];
+    Accumulate(t, acc, [&](float out, models::int128 sum, int64_t n) {
+      return models::GroupAccumulateFp16(out, sum, g.w.Scale(b, n));
+    });
+  }
+
+  // The float32 accumulators are the outputs.
+  int64_t Finish(const compiler::TileStep& t, const int64_t*, int64_t*, int64_t) override {
+    return t.mt * t.nt;
+  }
 };
 
 }  // namespace
@@ -72,29 +135,22 @@ class GroupInt8Tiles final : public FormatTiles {
 std::unique_ptr<FormatTiles> MakeGroupInt8Tiles(const FormatLayer& layer,
                                                 const compiler::LayerSchedule& schedule,
                                                 const ArrayWidths& widths) {
-  std::vector<std::vector<int32_t>> a, b;
-  const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
-  const int64_t max_b = models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
-  // int8 codes are -128..127: a lane of 8 bits holds them, as it holds magnitudes up to 127.
-  if (std::max(kInt8Max - 1, max_b) > LaneMax(widths.lane_bits)) {
-    throw ArrayFitError("int8 activation codes and weight offsets q - zero up to " +
-                        std::to_string(max_b) + " pass the PE array's " +
-                        std::to_string(widths.lane_bits) + "-bit signed operand lanes");
-  }
+  std::vector<std::vector<int64_t>> a;
   for (const FormatGemm& g : layer.gemms) {
     models::CheckGroupGemmInt8Operands(g.a_int8, g.m, g.a_zero, g.w);
-    a.push_back(g.a_int8);
-    std::vector<int32_t> q(static_cast<size_t>(g.k * g.n));
-    for (int64_t k = 0; k < g.k; ++k) {
-      for (int64_t j = 0; j < g.n; ++j) {
-        q[static_cast<size_t>(k * g.n + j)] =
-            g.w.Code(k, j) - g.w.ZeroPoint(k / g.w.spec.group_size, j);
-      }
-    }
-    b.push_back(std::move(q));
+    a.emplace_back(g.a_int8.begin(), g.a_int8.end());
   }
-  return std::make_unique<GroupInt8Tiles>(layer, schedule, std::move(a), std::move(b), max_b,
-                                          spec.group_size, widths);
+  return std::make_unique<GroupInt8Tiles>(layer, schedule, std::move(a), widths);
+}
+
+std::unique_ptr<FormatTiles> MakeGroupFp16Tiles(const FormatLayer& layer,
+                                                const compiler::LayerSchedule& schedule,
+                                                const ArrayWidths& widths) {
+  std::vector<std::vector<int64_t>> a;
+  for (const FormatGemm& g : layer.gemms) {
+    a.push_back(models::GroupGemmFp16Units(g.a_fp16, g.m, g.w));  // checks the operands
+  }
+  return std::make_unique<GroupFp16Tiles>(layer, schedule, std::move(a), widths);
 }
 
 }  // namespace quasar::sim::cycle

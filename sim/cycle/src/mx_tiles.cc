@@ -11,10 +11,11 @@ namespace {
 class MxTiles final : public FormatTiles {
  public:
   MxTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
-          std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b, int64_t max_a,
+          std::vector<std::vector<int64_t>> a, std::vector<std::vector<int64_t>> b, int64_t max_a,
           int64_t max_b, int64_t block, const ArrayWidths& widths)
       : FormatTiles(layer, schedule, std::move(a), std::move(b), max_a, max_b,
-                    BlockRegister(max_a, max_b, block, widths), block),
+                    LanePieces{widths.lane_bits}, BlockRegister(max_a, max_b, block, widths),
+                    block),
         block_(block) {}
 
   int64_t block() const override { return block_; }
@@ -26,7 +27,7 @@ class MxTiles final : public FormatTiles {
       for (int64_t c = 0; c < t.nt; ++c) {
         float& out = y[static_cast<size_t>((t.m0 + i) * g.n + t.n0 + c)];
         out +=
-            models::MxBlockSumToFloat(acc[i * t.nt + c], *g.a_mx.format, g.a_mx.Scale(t.m0 + i, b),
+            models::MxBlockSumToFloat(Sum(t, acc, i, c), *g.a_mx.format, g.a_mx.Scale(t.m0 + i, b),
                                       *g.wt_mx.format, g.wt_mx.Scale(t.n0 + c, b));
       }
     }
@@ -41,13 +42,11 @@ class MxTiles final : public FormatTiles {
   int64_t block_;
 };
 
-// The format's codes as units, refused when they do not fit a lane of `lane_bits`.
-UnitTable MxLanes(const models::MxFormat& f, int lane_bits) {
-  UnitTable t = MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
+// The format's codes as units.
+UnitTable MxUnits(const models::MxFormat& f) {
+  return MakeUnitTable(f.name, models::MxElementCodeCount(f), [&](uint32_t c, bool& finite) {
     return models::MxElementUnits(f, c, finite);
   });
-  CheckLanes(t, models::MxElementQuantumExp(f), lane_bits);
-  return t;
 }
 
 }  // namespace
@@ -56,22 +55,19 @@ std::unique_ptr<FormatTiles> MakeMxTiles(const FormatLayer& layer,
                                          const compiler::LayerSchedule& schedule,
                                          const ArrayWidths& widths) {
   const FormatGemm& first = layer.gemms.at(0);
-  const UnitTable la = MxLanes(*first.a_mx.format, widths.lane_bits),
-                  lw = MxLanes(*first.wt_mx.format, widths.lane_bits);
-  std::vector<std::vector<int32_t>> a, b;
+  const UnitTable la = MxUnits(*first.a_mx.format), lw = MxUnits(*first.wt_mx.format);
+  std::vector<std::vector<int64_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {
     models::CheckMxGemmOperands(g.a_mx, g.wt_mx);
-    std::vector<int32_t> ga(static_cast<size_t>(g.m * g.k)), gb(static_cast<size_t>(g.k * g.n));
+    std::vector<int64_t> ga(static_cast<size_t>(g.m * g.k)), gb(static_cast<size_t>(g.k * g.n));
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t k = 0; k < g.k; ++k) {
-        ga[static_cast<size_t>(i * g.k + k)] =
-            static_cast<int32_t>(Units(la, g.a_mx.Code(i, k), "A", i, k));
+        ga[static_cast<size_t>(i * g.k + k)] = Units(la, g.a_mx.Code(i, k), "A", i, k);
       }
     }
     for (int64_t j = 0; j < g.n; ++j) {
       for (int64_t k = 0; k < g.k; ++k) {
-        gb[static_cast<size_t>(k * g.n + j)] =
-            static_cast<int32_t>(Units(lw, g.wt_mx.Code(j, k), "W", j, k));
+        gb[static_cast<size_t>(k * g.n + j)] = Units(lw, g.wt_mx.Code(j, k), "W", j, k);
       }
     }
     a.push_back(std::move(ga));

@@ -10,9 +10,9 @@ namespace {
 class SmallFloatTiles final : public FormatTiles {
  public:
   SmallFloatTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
-                  std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
-                  int64_t max_abs, const models::AccumulatorSpec& fp8_acc)
-      : FormatTiles(layer, schedule, std::move(a), std::move(b), max_abs, max_abs, fp8_acc,
+                  std::vector<std::vector<int64_t>> a, std::vector<std::vector<int64_t>> b,
+                  int64_t max_abs, const LanePieces& lanes, const models::AccumulatorSpec& acc)
+      : FormatTiles(layer, schedule, std::move(a), std::move(b), max_abs, max_abs, lanes, acc,
                     schedule.gemm.k) {}
 
   // The post unit converts each finished register once.
@@ -22,20 +22,20 @@ class SmallFloatTiles final : public FormatTiles {
     for (int64_t i = 0; i < t.mt; ++i) {
       for (int64_t c = 0; c < t.nt; ++c) {
         y[static_cast<size_t>((t.m0 + i) * n + t.n0 + c)] = models::Fp8AccumulatorToFloat(
-            *layer_.small_float, models::Fp8MacState{acc[i * t.nt + c], false});
+            *layer_.small_float, models::Fp8MacState{Sum(t, acc, i, c), false});
       }
     }
     return t.mt * t.nt;
   }
 };
 
-// Codes (rows x cols) as lanes (CheckLanes: they fit); `what` names the operand for the errors.
-std::vector<int32_t> Lanes(const UnitTable& table, const std::vector<uint32_t>& codes, int64_t cols,
-                           const char* what) {
-  std::vector<int32_t> out(codes.size());
+// Codes (rows x cols) as units; `what` names the operand for the errors.
+std::vector<int64_t> UnitsOf(const UnitTable& table, const std::vector<uint32_t>& codes,
+                             int64_t cols, const char* what) {
+  std::vector<int64_t> out(codes.size());
   for (size_t i = 0; i < codes.size(); ++i) {
     const int64_t r = static_cast<int64_t>(i) / cols, c = static_cast<int64_t>(i) % cols;
-    out[i] = static_cast<int32_t>(Units(table, codes[i], what, r, c));
+    out[i] = Units(table, codes[i], what, r, c);
   }
   return out;
 }
@@ -50,15 +50,22 @@ std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
   const UnitTable table = MakeUnitTable(f.name, f.code_count(), [&](uint32_t c, bool& finite) {
     return models::SmallFloatUnits(f, c, finite);
   });
-  CheckLanes(table, models::SmallFloatQuantumExp(f), widths.lane_bits);
   models::CheckFp8Accumulator(fp8_acc);
-  std::vector<std::vector<int32_t>> a, b;
+  const LanePieces lanes{widths.lane_bits};
+  // Whole elements add through the FP8 MAC's register, wrapping or saturating per product; in
+  // pieces, the planes sum exactly in a pass's register, and that register must hold any sum.
+  models::AccumulatorSpec acc = fp8_acc;
+  if (lanes.Count(table.max_abs) > 1) {
+    CheckFp8RegisterForPieces(f.name, lanes, table.max_abs, schedule.gemm.k, fp8_acc);
+    acc = BlockRegister(table.max_abs, table.max_abs, schedule.gemm.k, widths);
+  }
+  std::vector<std::vector<int64_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {
-    a.push_back(Lanes(table, g.a_codes, g.k, "A"));
-    b.push_back(Lanes(table, g.b_codes, g.n, "B"));
+    a.push_back(UnitsOf(table, g.a_codes, g.k, "A"));
+    b.push_back(UnitsOf(table, g.b_codes, g.n, "B"));
   }
   return std::make_unique<SmallFloatTiles>(layer, schedule, std::move(a), std::move(b),
-                                           table.max_abs, fp8_acc);
+                                           table.max_abs, lanes, acc);
 }
 
 }  // namespace quasar::sim::cycle

@@ -50,6 +50,9 @@ int64_t GroupWeightSum(const GroupQuantWeights& w, int64_t g, int64_t n);
 
 // binary16's smallest subnormal, 2^-24: the unit of W4A16's exact group sums.
 constexpr int kFp16QuantumExp = -24;
+// binary16's largest finite value, 65504 = 2047 * 2^5 (IEEE 754-2019 table 3.5, binary16: emax
+// 15, p 11), in those units: 40 bits.
+constexpr int64_t kFp16MaxUnits = int64_t{2047} << (5 - kFp16QuantumExp);
 
 // Step 2 of W4A16, the one home of this rule (the golden kernel and the cycle model's post
 // unit): acc + float32(float32(P_g) * scale), P_g = `group_sum` units of 2^-24.

@@ -7,11 +7,13 @@
 // accelerator computes every format GEMM as its kernel does, and its cycles and events are
 // measured as the integer run's are, to be compared with the analytical model's.
 //
-// Which layers: FP8 (E4M3), MX and W4A8 GEMMs (format_tiles.h), on an array of the format's
-// MAC (mac.format; W4A8 on an integer MAC). Refused by name: W4A16 and E5M2 (past the C++
-// array's lanes), a GEMM with no format kernel (a matmul of two activations beside weights per
-// group), which the golden format run computes in float32, and on a clocked (RTL) array a fold
-// across a block bound (its columns cannot sum two blocks apart).
+// Which layers: small-float (FP8, FP6, FP4), MX, W4A8 and W4A16 GEMMs (format_tiles.h), on an
+// array of the format's MAC (mac.format; W4A8 and W4A16 on an integer MAC), elements wider than
+// the array's lanes in pieces. Refused by name: FP8 E5M2 unless the FP8 register holds any sum of
+// K products (its pieces' sums are exact; mac.accumulator's 64 bits never do), a GEMM with no
+// format kernel (a matmul of two activations beside weights per group), which the golden format
+// run computes in float32, and on a clocked (RTL) array a fold across a block bound (its columns
+// cannot sum two blocks apart) or elements in pieces.
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/spec/arch_spec.h"

@@ -41,6 +41,7 @@
 // than 1 (a format MAC has no precision scaling).
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "quasar/models/accumulator.h"
@@ -48,6 +49,7 @@
 #include "quasar/models/mx_format.h"
 #include "quasar/models/small_float.h"
 #include "quasar/sim/cycle/array_if.h"
+#include "quasar/sim/cycle/unit_codes.h"
 
 namespace quasar::sim::cycle {
 
@@ -75,6 +77,13 @@ struct ArrayWidths {
   // a lane runs through its `acc`, the FP8 MAC's register; in pieces, through this one.
   int register_bits = 0;
 };
+
+// Elements in pieces add the passes' exact sums, which cannot wrap or saturate per product as the
+// FP8 MAC's register does, so a small-float GEMM over K products of elements up to max_abs runs
+// in pieces only when `acc` (the FP8 register) holds any sum of them. ArrayFitError naming the
+// format, the bits needed and the register's otherwise.
+void CheckFp8RegisterForPieces(const std::string& format, const LanePieces& lanes, int64_t max_abs,
+                               int64_t k, const models::AccumulatorSpec& acc);
 
 // The block GEMMs below configure `array` with `shape`'s dataflow, rows and cols and the block-
 // sum register of `widths`.

@@ -24,10 +24,21 @@
 //                crosses a block bound, the block format's columns are segmented there, each
 //                block's rows summed apart in the same fold.
 //
-// Refused, naming the layer and what does not fit: elements wider than the array's signed lanes
-// (on the C++ array's 32 bits, FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16
-// activations: 40 bits; a Verilated array's 9 bits take MXINT8, MXFP6 E2M3, MXFP4 and W4A8), a
-// built-in register narrower than a block's sums, a register of more than 64 bits, NaN or
+// Wide elements. An element wider than the array's signed lanes (on the C++ array's 32 bits,
+// FP8 and MXFP8 E5M2: up to 2^31.8 units of 2^-16; W4A16's fp16 activations: 2^40 units of
+// 2^-24) reaches the array in pieces (unit_codes.h, LanePieces; format_gemm.h, "Wide
+// elements"), and each pair of A's and B's pieces has its own plane of accumulators
+// (gemm_data.h). The MAC of the format multiplies whole elements, one pair per PE per cycle, so
+// the accelerator times the first pair's run and takes the others' sums from runs that add no
+// time (accelerator.cc, ArrayStep); the block step and the post unit add the planes' sums, each
+// times 2^Shift(pa, pb), in 128 bits: the exact sum. Each plane sums in a register as wide as a
+// pass's sums need. The FP8 MAC's register wraps or saturates per product, which planes summed
+// apart cannot do, so small floats run in pieces only where that register holds any sum of the
+// K products (CheckFp8RegisterForPieces).
+//
+// Refused, naming the layer and what does not fit: elements in pieces on a clocked (Verilated)
+// array, a built-in register narrower than a block's (or a pass's) sums, a register of more than
+// 64 bits, a small-float register in pieces that does not hold any sum of K products, NaN or
 // infinite codes (the golden kernels' IEEE fallback has no array path), and GEMMs whose shapes
 // are not the schedule's.
 
@@ -38,6 +49,7 @@
 
 #include "quasar/compiler/schedule.h"
 #include "quasar/models/accumulator.h"
+#include "quasar/models/int128.h"
 #include "quasar/sim/cycle/format_gemm.h"
 #include "quasar/sim/cycle/format_layer.h"
 #include "quasar/sim/cycle/gemm_data.h"
@@ -49,6 +61,8 @@ class FormatTiles : public GemmData {
  public:
   void BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const override;
   void BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const override;
+  int a_pieces() const override { return a_pieces_; }
+  int b_pieces() const override { return b_pieces_; }
   void LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t* overflow_events) const override;
   bool chunked() const override { return false; }
   bool overflow_impossible() const override { return overflow_impossible_; }
@@ -59,20 +73,27 @@ class FormatTiles : public GemmData {
   std::vector<std::vector<float>> TakeOutputs() { return std::move(y_); }
 
  protected:
-  // `a` and `b`: per GEMM, M x K and K x N integers (row-major) in the lanes' units, whose
-  // magnitudes are at most max_a and max_b; `acc` the register the PEs add through (checked:
-  // at most 64 bits), over sums of `count` products (a block, or K). Throws InputError when a
-  // GEMM's shape is not `schedule`'s.
+  // `a` and `b`: per GEMM, M x K and K x N integers (row-major) in their quanta, whose magnitudes
+  // are at most max_a and max_b, cut into pieces by `lanes`; `acc` the register the PEs add
+  // through (checked: at most 64 bits), over sums of `count` products (a block, or K). Throws
+  // InputError when a GEMM's shape is not `schedule`'s.
   FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
-              std::vector<std::vector<int32_t>> a, std::vector<std::vector<int32_t>> b,
-              int64_t max_a, int64_t max_b, const models::AccumulatorSpec& acc, int64_t count);
+              std::vector<std::vector<int64_t>> a, std::vector<std::vector<int64_t>> b,
+              int64_t max_a, int64_t max_b, const LanePieces& lanes,
+              const models::AccumulatorSpec& acc, int64_t count);
+  // The exact sum of the tile's output (i, c) over its planes (gemm_data.h): each plane's times
+  // 2^Shift(pa, pb).
+  models::int128 Sum(const compiler::TileStep& t, const int64_t* acc, int64_t i, int64_t c) const;
+
   const FormatLayer& layer_;
   int64_t k_ = 0;                      // the reduction length
   std::vector<std::vector<float>> y_;  // per GEMM, M x N, zero-initialized
 
  private:
   models::AccumulatorSpec acc_;
-  std::vector<std::vector<int32_t>> a_, b_;
+  std::vector<std::vector<int64_t>> a_, b_;
+  LanePieces lanes_;
+  int a_pieces_ = 1, b_pieces_ = 1;
   bool overflow_impossible_ = false;
 };
 
@@ -84,9 +105,5 @@ std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
                                              const compiler::LayerSchedule& schedule,
                                              const models::AccumulatorSpec& fp8_acc,
                                              const ArrayWidths& widths = {});
-
-// Refuses (ArrayFitError, naming the format) a table whose largest finite element does not fit
-// a signed lane of `lane_bits`, the quantum 2^quantum_exp named in the message.
-void CheckLanes(const UnitTable& table, int quantum_exp, int lane_bits);
 
 }  // namespace quasar::sim::cycle

@@ -19,9 +19,16 @@ namespace quasar::sim::cycle {
 class GemmData {
  public:
   virtual ~GemmData() = default;
-  // The A tile (mt x kt, row-major) and B tile (kt x nt) of `t`, as the MAC sees them.
+  // The A tile (mt x kt, row-major) and B tile (kt x nt) of `t`, as the MAC sees them: one
+  // after the other for each of the operand's pieces (below).
   virtual void BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const = 0;
   virtual void BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) const = 0;
+  // Elements wider than the array's lanes reach it in pieces (unit_codes.h, LanePieces): A's and
+  // B's number of pieces. A tile's accumulators are then a_pieces() * b_pieces() planes of mt x
+  // nt, plane pa * b_pieces() + pb the sums of A's piece pa times B's piece pb, and `acc` below
+  // holds them all. 1 and 1: whole elements, one plane.
+  virtual int a_pieces() const { return 1; }
+  virtual int b_pieces() const { return 1; }
   // The initial value of every output of the tile's first reduction tile, into `acc` (mt x nt).
   virtual void LoadBias(const compiler::TileStep& t, int64_t* acc,
                         int64_t* overflow_events) const = 0;

@@ -4,6 +4,7 @@
 // (format_gemm.h) and the accelerator's format tiles (format_tiles.h) read, and the one rule of
 // what a signed operand lane holds.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -18,6 +19,46 @@ inline constexpr int kMaxElementBits = 48;
 
 // The largest magnitude a signed operand lane of `lane_bits` (2..32) holds symmetrically.
 inline int64_t LaneMax(int lane_bits) { return (int64_t{1} << (lane_bits - 1)) - 1; }
+
+// The widest piece a wide element is cut into: two of them multiply and add into a register of
+// at most 64 bits for any block of up to 2^31 products.
+inline constexpr int kMaxPieceBits = 16;
+
+// How an element wider than the array's signed lanes reaches them (format_gemm.h, "Wide
+// elements"): as pieces of PieceBits() magnitude bits, v = sign(v) * sum_p piece_p * 2^(PieceBits()
+// * p). The products of A's piece pa and B's piece pb are a pass of their own, its exact sum worth
+// 2^Shift(pa, pb) of the product units. The one rule the format GEMMs' passes and the
+// accelerator's format tiles (format_tiles.h) cut elements by.
+struct LanePieces {
+  int lane_bits = 32;  // the array's signed operand lanes, 2..32
+
+  // One less than a lane's bits, at most kMaxPieceBits.
+  int PieceBits() const { return std::min(kMaxPieceBits, lane_bits - 1); }
+  int64_t PieceMask() const { return (int64_t{1} << PieceBits()) - 1; }
+  // An operand's pieces: 1 when its largest magnitude fits a lane, else as many as that magnitude
+  // has (32-bit lanes: 2 for FP8 E5M2, 3 for fp16 activations).
+  int Count(int64_t max_abs) const {
+    if (max_abs <= LaneMax(lane_bits)) {
+      return 1;
+    }
+    int pieces = 0;
+    for (int64_t rest = max_abs; rest != 0; rest >>= PieceBits()) {
+      ++pieces;
+    }
+    return pieces;
+  }
+  // The largest magnitude of a piece of an operand whose largest is max_abs.
+  int64_t PieceMax(int64_t max_abs) const { return Count(max_abs) == 1 ? max_abs : PieceMask(); }
+  // Piece p of v, cut in `pieces`: v itself when 1, else sign(v) * the p-th piece of |v|.
+  int32_t Piece(int64_t v, int pieces, int p) const {
+    if (pieces == 1) {
+      return static_cast<int32_t>(v);
+    }
+    const int64_t piece = (std::llabs(v) >> (PieceBits() * p)) & PieceMask();
+    return static_cast<int32_t>(v < 0 ? -piece : piece);
+  }
+  int Shift(int pa, int pb) const { return PieceBits() * (pa + pb); }
+};
 
 // Each code's value in units of its format's quantum (0 for NaN and infinity), whether it is
 // finite, and the largest magnitude.
