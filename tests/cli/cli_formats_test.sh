@@ -122,6 +122,18 @@ expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements run on the array in pieces of
 exact sums the post unit adds, so the FP8 register must hold any sum of the K = 25 products: 70 \
 bits, the register has 64 (the register is mac.accumulator's bits)" -- \
   "$q" run --arch "$tmp/e5m2.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
+# FP8 E5M2 with a register that holds its sums (65..128 bits: an FP8 MAC's only) runs in pieces.
+printf 'version: 1\nname: e5m2w\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
+  '{format: fp8_e5m2, accumulator: {bits: 96}}' > "$tmp/e5m2w.yaml"
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/e5m2w.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
+printf 'version: 1\nname: int96\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
+  '{accumulator: {bits: 96}}' > "$tmp/int96.yaml"
+expect 2 "int96.yaml: mac.accumulator.bits: must be in 8..64 (up to 128 on an FP8 MAC, mac.format \
+fp8_e4m3 or fp8_e5m2), got 96" -- "$q" run --arch "$tmp/int96.yaml" --net lenet5
+expect 2 "e5m2w.yaml: mac.accumulator.bits: precision w8a8 runs the integer golden path, whose \
+registers are at most 64 bits, got 96" -- \
+  "$q" compare --arch "$tmp/e5m2w.yaml" --net lenet5 --precisions fp8_e5m2,w8a8
 # compare on the cycle model: each column checked against its golden format run (the iso-area
 # W4A8 array has 9 rows, whose folds cross the groups' bounds).
 expect 0 "" -- "$q" compare --arch rtl_4x4_ws --net lenet5 --precisions w8a8,w4a8g32 \

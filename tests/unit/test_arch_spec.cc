@@ -284,7 +284,10 @@ TEST_CASE("validation messages name the file, key path and value") {
   CHECK(ParseError(Edit("conventions: quasar", "conventions: scale-sim")) ==
         "arch.yaml: conventions: must be quasar or scalesim, got 'scale-sim'");
   CHECK(ParseError(Edit("bits: 32", "bits: 70")) ==
-        "arch.yaml: mac.accumulator.bits: must be in 8..64, got 70");
+        "arch.yaml: mac.accumulator.bits: must be in 8..64 (up to 128 on an FP8 MAC, mac.format "
+        "fp8_e4m3 or fp8_e5m2), got 70");
+  CHECK(ParseError(Edit("bits: 32", "bits: 129")) ==
+        "arch.yaml: mac.accumulator.bits: must be in 8..128, got 129");
   CHECK(ParseError(Edit("overflow: wrap", "overflow: clamp")) ==
         "arch.yaml: mac.accumulator.overflow: must be wrap or saturate, got 'clamp'");
   CHECK(ParseError(Edit("weight_bits: 8", "weight_bits: 17")) ==
@@ -372,7 +375,7 @@ TEST_CASE("several errors are reported together, in file order") {
 version: 1
 name: broken
 array: {rows: 0, cols: 16, dataflow: xs}
-mac: {accumulator: {bits: 70}, precision_scaling: bit_fusion, weight_bits: 6}
+mac: {accumulator: {bits: 200}, precision_scaling: bit_fusion, weight_bits: 6}
 buffers: {input: {kib: 0}}
 dram: {bytes_per_cycle: -1}
 clock_mhz: 0
@@ -383,7 +386,7 @@ colour: red
       "arch.yaml: colour: unknown key",
       "arch.yaml: array.rows: must be in 1..4096, got 0",
       "arch.yaml: array.dataflow: must be os, ws or is, got 'xs'",
-      "arch.yaml: mac.accumulator.bits: must be in 8..64, got 70",
+      "arch.yaml: mac.accumulator.bits: must be in 8..128, got 200",
       "arch.yaml: mac.weight_bits: precision_scaling bit_fusion needs a power of two",
       "arch.yaml: buffers.input.kib: must be in 1..1048576, got 0",
       "arch.yaml: dram.bytes_per_cycle: must be a number >= 0.001",

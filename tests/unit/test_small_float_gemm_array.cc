@@ -193,10 +193,21 @@ TEST_CASE("the PE array refuses what its integer lanes cannot hold", "[format_ge
   REQUIRE_THROWS_WITH(
       sim::cycle::SmallFloatGemmOnArray(array, shape, e4, a, a, 1, 2, 1, {64, OverflowMode::kWrap}),
       Catch::Contains("A element (0, 1)") && Catch::Contains("NaN"));
-  // Past the array's 64-bit partial sums; below the register's least width.
-  REQUIRE_THROWS_WITH(sim::cycle::SmallFloatGemmOnArray(array, shape, e4, one, one, 1, 1, 1,
-                                                        {65, OverflowMode::kWrap}),
-                      Catch::Contains("65-bit"));
+  // A register past the array's 64-bit partial sums holds any sum of these K products, so the GEMM
+  // runs as exact passes and equals the golden MAC's with that register, on every element.
+  for (const int bits : {65, 128}) {
+    const AccumulatorSpec wide{bits, OverflowMode::kSaturate};
+    const std::vector<uint32_t> ra = FiniteSmallFloatCodes(e4, kRedM * kRedK, rng);
+    const std::vector<uint32_t> rb = FiniteSmallFloatCodes(e4, kRedK * kRedN, rng);
+    int64_t events = 0;
+    const std::vector<float> want = GoldenFp8Gemm(e4, ra, rb, kRedM, kRedK, kRedN, wide, &events);
+    const FormatGemmResult got =
+        sim::cycle::SmallFloatGemmOnArray(array, shape, e4, ra, rb, kRedM, kRedK, kRedN, wide);
+    RequireSameBits(got.y, want);
+    CHECK(got.overflow_events == events);
+    CHECK(got.accumulator_bits <= 64);
+  }
+  // Below the register's least width.
   REQUIRE_THROWS_AS(sim::cycle::SmallFloatGemmOnArray(array, shape, e4, one, one, 1, 1, 1,
                                                       {4, OverflowMode::kWrap}),
                     InputError);

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "quasar/models/fp8_mac.h"
+
 namespace quasar::models {
 namespace {
 
@@ -99,8 +101,8 @@ std::vector<ArchField> MakeFields() {
        "two's complement operands (false: unsigned)",
        [](const ArchSpec& a) -> ArchValue { return a.mac.is_signed; },
        [](ArchSpec* a, const ArchValue& v) { a->mac.is_signed = std::get<bool>(v); }},
-      {"mac.accumulator.bits", K::kInt, false, kMinAccumulatorBits, kMaxAccumulatorBits, "bits",
-       {}, false, false, true, false, "accumulator register width",
+      {"mac.accumulator.bits", K::kInt, false, kMinAccumulatorBits, kMaxFp8AccumulatorBits, "bits",
+       {}, false, false, true, false, "accumulator register width (65..128: an FP8 MAC's only)",
        [](const ArchSpec& a) -> ArchValue { return int64_t{a.mac.accumulator.bits}; },
        [](ArchSpec* a, const ArchValue& v) {
          a->mac.accumulator.bits = static_cast<int>(std::get<int64_t>(v));

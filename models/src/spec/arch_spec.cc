@@ -10,6 +10,7 @@
 
 #include "quasar/models/enum_names.h"
 #include "quasar/models/error.h"
+#include "quasar/models/fp8_mac.h"
 #include "quasar/models/spec/arch_fields.h"
 #include "quasar/models/spec/scalesim_config.h"
 #include "quasar/models/spec/yaml_reader.h"
@@ -234,8 +235,30 @@ void CheckFormatMac(const ArchSpec& a, const std::set<std::string>& failed,
   }
 }
 
+// A register of more than 64 bits is the FP8 MAC's fixed-point register (fp8_mac.h: 8..128
+// bits, so that E5M2's 65-bit products fit). The integer MACs', and the MX and group MACs' block
+// sums, are at most kMaxAccumulatorBits (accumulator.h): the golden integer kernels add in int64.
+void CheckAccumulatorWidth(const ArchSpec& a, const std::set<std::string>& failed,
+                           std::vector<CombinationProblem>* problems) {
+  const int bits = a.mac.accumulator.bits;
+  if (bits <= kMaxAccumulatorBits || failed.count("mac.accumulator.bits") ||
+      failed.count("mac.format")) {
+    return;
+  }
+  const QuantCodeDef& f = QuantCodeOf(a.mac.format);
+  if (f.format == nullptr || f.block > 0) {
+    problems->push_back(
+        {"mac.accumulator.bits", "must be in " + std::to_string(kMinAccumulatorBits) + ".." +
+                                     std::to_string(kMaxAccumulatorBits) + " (up to " +
+                                     std::to_string(kMaxFp8AccumulatorBits) +
+                                     " on an FP8 MAC, mac.format fp8_e4m3 or fp8_e5m2), got " +
+                                     std::to_string(bits)});
+  }
+}
+
 const CombinationCheck kCombinationChecks[] = {{"mac.precision_scaling", CheckBitFusionWidths},
-                                               {"mac.format", CheckFormatMac}};
+                                               {"mac.format", CheckFormatMac},
+                                               {"mac.format", CheckAccumulatorWidth}};
 
 std::string ParentOf(const std::string& key) {
   const size_t dot = key.rfind('.');

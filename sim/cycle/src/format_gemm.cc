@@ -329,7 +329,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   }
   FormatGemmResult r;
   std::vector<models::int128> sums(static_cast<size_t>(m * n), 0);
-  if (g.lanes.Count(t.max_abs) == 1) {
+  if (g.lanes.Count(t.max_abs) == 1 && acc.bits <= models::kMaxAccumulatorBits) {
     // The array's register is the FP8 MAC's: it wraps or saturates per product, as the MAC does.
     r.accumulator_bits = acc.bits;
     const PeConfig cfg = ArrayConfig(shape, acc, true);

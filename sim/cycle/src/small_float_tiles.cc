@@ -52,12 +52,15 @@ std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
   });
   models::CheckFp8Accumulator(fp8_acc);
   const LanePieces lanes{widths.lane_bits};
-  // Whole elements add through the FP8 MAC's register, wrapping or saturating per product; in
-  // pieces, the planes sum exactly in a pass's register, and that register must hold any sum.
+  // Whole elements add through the FP8 MAC's register, wrapping or saturating per product. In
+  // pieces, or with a register wider than the array's 64-bit partial sums, the sums are exact (in
+  // a pass's register, each plane apart), and the FP8 register must hold any of them: then
+  // neither can overflow, and the results are the same.
+  const int64_t k = schedule.gemm.k;
   models::AccumulatorSpec acc = fp8_acc;
-  if (lanes.Count(table.max_abs) > 1) {
-    CheckFp8RegisterForPieces(f.name, lanes, table.max_abs, schedule.gemm.k, fp8_acc);
-    acc = BlockRegister(table.max_abs, table.max_abs, schedule.gemm.k, widths);
+  if (lanes.Count(table.max_abs) > 1 || fp8_acc.bits > models::kMaxAccumulatorBits) {
+    CheckFp8RegisterForPieces(f.name, lanes, table.max_abs, k, fp8_acc);
+    acc = BlockRegister(table.max_abs, table.max_abs, k, widths);
   }
   std::vector<std::vector<int64_t>> a, b;
   for (const FormatGemm& g : layer.gemms) {

@@ -32,7 +32,9 @@
 // adds the passes' sums in 128 bits, each times 2^(p * (its pieces' places)), which is the
 // exact sum.
 // The FP8 MAC's register wraps or saturates per product, which separate passes cannot
-// reproduce, so a split FP8 GEMM needs a register that holds any sum of its K products.
+// reproduce, so a split FP8 GEMM needs a register that holds any sum of its K products. A
+// register wider than the array's 64-bit partial sums (65..128 bits) runs as exact passes too,
+// and the same rule applies.
 //
 // What does not fit is refused, naming it: elements of more than 48 bits (no format of the
 // table), a pass register or an unsplit FP8 register of more than 64 bits (the array's int64
