@@ -256,6 +256,12 @@ int Run(const Options& o) {
     q = QuantizeWithOptions(o.net, net, params, data ? &*data : nullptr);
   }
   AccumulatorOverride acc;  // only what the options set; each layer keeps the rest
+  if (o.acc_bits > kMaxAccumulatorBits) {
+    throw InputError("--acc-bits: " + std::to_string(o.acc_bits) +
+                     " bits is only the FP8 MAC's register (65..128); the integer layers add in "
+                     "at most " +
+                     std::to_string(kMaxAccumulatorBits));
+  }
   if (o.acc_bits != 0) {
     acc.bits = o.acc_bits;
   }
@@ -372,8 +378,10 @@ Command AddInferCommand(CLI::App& app) {
   AddNetOptions(cmd, &o->net, true);
   cmd->get_option("--net")->required(false);
   cmd->add_option("--qnet", o->qnet, "A quantized network saved by `quasar quantize --out`");
-  cmd->add_option("--acc-bits", o->acc_bits, "Override every layer's accumulator width")
-      ->check(CLI::Range(8, 64));
+  cmd->add_option("--acc-bits", o->acc_bits,
+                  "Override every layer's accumulator width (8..64; up to 128 for the FP8 MAC's "
+                  "register)")
+      ->check(CLI::Range(kMinAccumulatorBits, kMaxFp8AccumulatorBits));
   cmd->add_option("--overflow", o->overflow, "Override the accumulator overflow mode")
       ->check(CLI::IsMember({"wrap", "saturate"}));
   AddDataOptions(cmd, &o->data);
