@@ -59,6 +59,10 @@ void FormatTiles::BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) c
   for (int p = 0; p < a_pieces_; ++p) {
     for (int64_t i = 0; i < t.mt; ++i) {
       const int64_t* row = src.data() + (t.m0 + i) * k_ + t.k0;
+      if (a_pieces_ == 1) {  // whole elements: they fit the lanes
+        out = std::copy(row, row + t.kt, out);
+        continue;
+      }
       for (int64_t j = 0; j < t.kt; ++j) {
         *out++ = lanes_.Piece(row[j], a_pieces_, p);
       }
@@ -74,6 +78,10 @@ void FormatTiles::BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) c
   for (int p = 0; p < b_pieces_; ++p) {
     for (int64_t j = 0; j < t.kt; ++j) {
       const int64_t* row = src.data() + (t.k0 + j) * n + t.n0;
+      if (b_pieces_ == 1) {  // whole elements: they fit the lanes
+        out = std::copy(row, row + t.nt, out);
+        continue;
+      }
       for (int64_t c = 0; c < t.nt; ++c) {
         *out++ = lanes_.Piece(row[c], b_pieces_, p);
       }
@@ -88,6 +96,9 @@ void FormatTiles::LoadBias(const compiler::TileStep& t, int64_t* acc, int64_t*) 
 models::int128 FormatTiles::Sum(const compiler::TileStep& t, const int64_t* acc, int64_t i,
                                 int64_t c) const {
   const int64_t plane = t.mt * t.nt, o = i * t.nt + c;
+  if (a_pieces_ * b_pieces_ == 1) {
+    return acc[o];
+  }
   models::int128 sum = 0;
   for (int pa = 0; pa < a_pieces_; ++pa) {
     for (int pb = 0; pb < b_pieces_; ++pb) {
