@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The SystemC cycle model's speed on number formats against integers, from runs: `quasar run
 # --backend systemc` on one network at w8a8 (8 x 8 integer MACs), fp8 (FP8 E4M3 MACs, 48-bit
-# register), mxint8 (MXINT8 MACs) and w4a8g32 (8 x 8 integer MACs), each on a 16 x 16 ws array,
-# in rounds that alternate the precisions. Prints, per precision, the median over the rounds of
+# register), mxint8 (MXINT8 MACs), w4a8g32 (8 x 8 integer MACs), and the two whose elements pass
+# the array's 32-bit lanes and run in pieces: fp8_e5m2 (FP8 E5M2 MACs, 96-bit register) and
+# w4a16g32 (4 x 16 integer MACs), each on a 16 x 16 ws array, in rounds that alternate the
+# precisions. Prints, per precision, the median over the rounds of
 # the accelerator's simulated MACs per second (the check's simulated MACs over its wall time: the
 # cycle model's run alone) and of the whole command's wall time (which adds the golden run, the
 # formats' golden format run), each also against w8a8's. docs/benchmarks.md, "The cycle model on
@@ -20,6 +22,8 @@ cases=(
   "fp8|{format: fp8_e4m3, accumulator: {bits: 48}}"
   "mxint8|{format: mxint8}"
   "w4a8g32|{}"
+  "fp8_e5m2|{format: fp8_e5m2, accumulator: {bits: 96}}"
+  "w4a16g32|{weight_bits: 4, activation_bits: 16}"
 )
 for c in "${cases[@]}"; do
   p=${c%%|*} mac=${c#*|}
