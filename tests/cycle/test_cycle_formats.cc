@@ -264,10 +264,11 @@ TEST_CASE("Formats on the cycle model: every loop order, partial sums spilled an
 TEST_CASE("W4A8 networks on the cycle model equal the golden format run, group by group",
           "[formats]") {
   for (const std::string bits : {"w4a8g32", "w4a8g128"}) {
-    // (A matmul of two activations has no group kernel: refused, below.)
-    const std::vector<models::NetworkSpec> nets = {LoadTestNetwork("lenet5", bits),
-                                                   LoadTestNetwork(kTinyLenetYaml, bits),
-                                                   FormatsNet("grouped_convs.yaml", bits)};
+    // The matmuls of two activations run as the W4A8 kernel, the second as one group of K.
+    const std::vector<models::NetworkSpec> nets = {
+        LoadTestNetwork("lenet5", bits), LoadTestNetwork(kTinyLenetYaml, bits),
+        FormatsNet("grouped_convs.yaml", bits), FormatsNet("matmuls.yaml", bits),
+        LoadTestNetwork(kAttentionNetYaml, bits)};
     for (const models::Dataflow d :
          {models::Dataflow::kWeightStationary, models::Dataflow::kInputStationary,
           models::Dataflow::kOutputStationary}) {
@@ -373,12 +374,15 @@ TEST_CASE("Formats on the cycle model: what it does not run is refused by name",
                                "bits, whose exact sums the post unit adds, so the FP8 register "
                                "must hold any sum of the K = 25 products: 70 bits, the register "
                                "has 64"));
-  // A matmul of two activations has no group kernel (the network's policy gives its weights
-  // groups, and it has none), so the golden format run computes it in float32.
-  CHECK_THAT(refusal(FormatsNet("matmuls.yaml", "w4a8g32"), ws),
-             Catch::StartsWith("layer 'bcast': its operands are two activations, and the group "
-                               "kernels multiply activations by weights per group, so the golden "
-                               "format run computes it in float32"));
+  // A matmul of two fp16 activations beside weights per group has no format kernel, so the
+  // golden format run computes it in float32 (on a 16 x 16 MAC: a 4 x 16 one cannot run it).
+  models::ArchSpec a16 = W4a16Arch(ws);
+  a16.mac.weight_bits = 16;
+  CHECK_THAT(refusal(FormatsNet("matmuls.yaml", "w4a16g32"), a16),
+             Catch::StartsWith("layer 'bcast': its operands are two activations that are not both "
+                               "int8, and the group kernels multiply activations by weights per "
+                               "group (or two int8 activations), so the golden format run "
+                               "computes it in float32"));
 }
 
 }  // namespace quasar::test

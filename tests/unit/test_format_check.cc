@@ -316,10 +316,11 @@ TEST_CASE("Format check: the operands are the emulated run's values", "[format_c
 }
 
 TEST_CASE(
-    "Format check: a Llama decode block's projections and attention in MX and FP8; the "
-    "group kernels name the matmuls of two activations",
+    "Format check: a Llama decode block's projections and attention in MX, FP8 and W4A8; "
+    "W4A16 names the matmuls of two activations",
     "[format_check]") {
-  for (const char* bits : {"mxfp4", "fp8"}) {
+  // W4A8's matmuls of two int8 activations run as the W4A8 kernel with the second as one group.
+  for (const char* bits : {"mxfp4", "fp8", "w4a8g128"}) {
     INFO(bits);
     const Emulated run(SmallLlamaDecode(bits));
     const FormatCheckResult r = OnCppArray(run);
@@ -328,14 +329,52 @@ TEST_CASE(
     CHECK(r.layers.size() == 11);  // 7 projections, 4 attention matmuls (cache and new token)
     CHECK(r.Mismatches() == 0);
   }
-  const Emulated w4a8(SmallLlamaDecode("w4a8g128"));
-  const FormatCheckResult r = OnCppArray(w4a8);
+  const Emulated w4a16(SmallLlamaDecode("w4a16g128"));
+  const FormatCheckResult r = OnCppArray(w4a16);
   CHECK(r.Failure().empty());
   CHECK(r.layers.size() == 7);
   REQUIRE(r.skipped.size() == 4);
   for (const auto& s : r.skipped) {
-    CHECK(s.reason.find("two activations") != std::string::npos);
+    CHECK(s.reason.find("two activations that are not both int8") != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "Format check: W4A8's matmuls of two activations: the golden kernel's output is the "
+    "emulated matmul's within half a step of its grid",
+    "[format_check]") {
+  // The second activation enters as one group of 8-bit codes shifted to 0..255: a wrong shift,
+  // zero point, scale or gather would miss by whole steps.
+  const Emulated run(SmallLlamaDecode("w4a8g128"));
+  int matmuls = 0;
+  for (const models::NetLayer& l : run.net.layers) {
+    if (l.op != models::NetOp::kMatMul) {
+      continue;
+    }
+    INFO(l.name);
+    const auto made = sim::cycle::MakeFormatLayer(run.net, l, run.params, run.e, run.tensors);
+    REQUIRE(made.layer);
+    REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kGroupInt8);
+    std::vector<std::vector<float>> ys;
+    for (const sim::cycle::FormatGemm& g : made.layer->gemms) {
+      CHECK(g.w.Groups() == 1);
+      int64_t events = 0;
+      ys.push_back(GoldenFormatGemm(*made.layer, g, {64}, &events));
+    }
+    const FloatTensor got = sim::cycle::FormatLayerOutput(*made.layer, ys);
+    const FloatTensor& want = run.tensors.at(l.name);
+    REQUIRE(got.shape == want.shape);
+    const models::QuantParams& out = run.e.tensors.at(run.net.QuantParamsOwner(l.name)).params;
+    const bool is_unsigned = out.type.kind == models::IntKind::kUnsigned;
+    const float step = out.scale(0);
+    const float lo = static_cast<float>((is_unsigned ? 0 : -128) - out.zero_point(0)) * step;
+    const float hi = static_cast<float>((is_unsigned ? 255 : 127) - out.zero_point(0)) * step;
+    for (int64_t i = 0; i < want.size(); ++i) {
+      REQUIRE(std::fabs(std::clamp(got[i], lo, hi) - want[i]) <= 0.55f * step);
+    }
+    ++matmuls;
+  }
+  CHECK(matmuls == 4);
 }
 
 TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[format_check]") {

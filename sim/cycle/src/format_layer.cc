@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "quasar/compiler/lower.h"
 #include "quasar/models/error.h"
@@ -35,6 +36,18 @@ const models::SmallFloatFormat* SmallFloatOf(const OperandPrecision& p) {
 bool GroupWeights(const OperandPrecision& p) {
   return models::QuantCodeOf(p.code).format == nullptr &&
          p.granularity == models::Granularity::kPerGroup;
+}
+// An activation on a linear grid of at most 8 bits: W4A8's.
+bool Int8Activation(const OperandPrecision& p) {
+  return p.code == models::QuantCode::kLinear && p.bits <= 8;
+}
+// The codes of `t` plus `shift`.
+std::vector<int32_t> Shifted(const models::IntTensor& t, int32_t shift) {
+  std::vector<int32_t> out(t.data.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = t.data[i] + shift;
+  }
+  return out;
 }
 
 const models::EmulatedTensor& EmulatedOf(const NetworkSpec& net, const models::EmulatedNetwork& e,
@@ -202,13 +215,15 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
     f.small_float = SmallFloatOf(pa);
   } else if (b_weights && GroupWeights(pb) && models::IsFp16Activation(net, pa)) {
     f.kernel = FormatKernel::kGroupFp16;
-  } else if (b_weights && GroupWeights(pb) && pa.code == models::QuantCode::kLinear &&
-             pa.bits <= 8) {
+  } else if (b_weights && GroupWeights(pb) && Int8Activation(pa)) {
     f.kernel = FormatKernel::kGroupInt8;
+  } else if (!b_weights && GroupWeights(net.policy.weights) && Int8Activation(pa) &&
+             Int8Activation(pb)) {
+    f.kernel = FormatKernel::kGroupInt8;  // the second activation as one group (header)
   } else if (!b_weights && GroupWeights(net.policy.weights)) {
     r.reason =
-        "its operands are two activations, and the group kernels multiply activations "
-        "by weights per group";
+        "its operands are two activations that are not both int8, and the group kernels "
+        "multiply activations by weights per group (or two int8 activations)";
     return r;
   } else {
     r.reason = "its operands (" + pa.Describe() + " x " + pb.Describe() +
@@ -226,9 +241,9 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
   // The per-kernel encodings of the whole A and B tensors, gathered per GEMM below.
   std::vector<uint32_t> a_codes, b_codes;
   std::vector<float> b_scale;  // a small float's B scale per output channel
-  std::vector<int32_t> a_ints;
-  int32_t a_zero = 0;
-  float a_scale = 1;
+  std::vector<int32_t> a_ints, b_ints;  // W4A8: int8 codes; a second activation's 0..255
+  int32_t a_zero = 0, b_zero = 0;
+  float a_scale = 1, b_scale_one = 1;
   if (f.kernel == FormatKernel::kSmallFloat) {
     a_scale = EmulatedOf(net, e, l.inputs[0]).scale;
     const float sa = a_scale;
@@ -246,15 +261,28 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
       r.reason = "its activations are quantized per channel";
       return r;
     }
-    const models::IntTensor codes = models::QuantizeInput(x, qp, e.rounding);
     // uint8 codes c with zero point z are the int8 codes c - 128 with zero point z - 128.
     const int32_t shift = qp.type.kind == models::IntKind::kUnsigned ? 128 : 0;
-    a_ints.resize(codes.data.size());
-    for (size_t i = 0; i < a_ints.size(); ++i) {
-      a_ints[i] = codes.data[i] - shift;
-    }
+    a_ints = Shifted(models::QuantizeInput(x, qp, e.rounding), -shift);
     a_zero = qp.zero_point(0) - shift;
     a_scale = qp.scale(0);
+    if (!b_weights) {
+      // The second activation as 8-bit unsigned codes (int8 c as c + 128) in one group of K, its
+      // scale and zero point those of every column.
+      const models::QuantParams& qb = EmulatedOf(net, e, l.inputs[1]).params;
+      if (qb.scales.size() != 1) {
+        r.reason = "its second activation is quantized per channel";
+        return r;
+      }
+      if (k > std::numeric_limits<int>::max()) {
+        r.reason = "its K of " + std::to_string(k) + " is more than one group holds";
+        return r;
+      }
+      const int32_t b_shift = qb.type.kind == models::IntKind::kUnsigned ? 0 : 128;
+      b_ints = Shifted(models::QuantizeInput(b, qb, e.rounding), b_shift);
+      b_zero = qb.zero_point(0) + b_shift;
+      b_scale_one = qb.scale(0);
+    }
   }
   f.out_shape = net.ShapeOf(l.name);
   f.out_index = gt->out;
@@ -297,8 +325,18 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
       case FormatKernel::kGroupInt8:
       case FormatKernel::kGroupFp16: {
         const OperandPrecision& w = pb;
-        gemm.w = models::QuantizeGroupWeights({w.bits, w.group_size, w.symmetric},
-                                              GatherB(*gt, g, b.data, false), k, n);
+        if (b_weights) {
+          gemm.w = models::QuantizeGroupWeights({w.bits, w.group_size, w.symmetric},
+                                                GatherB(*gt, g, b.data, false), k, n);
+        } else {
+          gemm.w.spec = {8, static_cast<int>(std::max<int64_t>(k, 1)), false};
+          gemm.w.k = k;
+          gemm.w.n = n;
+          gemm.w.codes = GatherB(*gt, g, b_ints, false);
+          gemm.w.scales.assign(static_cast<size_t>(n), b_scale_one);
+          gemm.w.zero_points.assign(static_cast<size_t>(n), b_zero);
+          models::CheckGroupQuantWeights(gemm.w);
+        }
         if (f.kernel == FormatKernel::kGroupFp16) {
           gemm.a_fp16 = GatherA(*gt, g, x.data, 0.0f);  // fp16 values as stored
           break;

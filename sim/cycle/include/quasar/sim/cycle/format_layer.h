@@ -12,7 +12,13 @@
 //                                               tensor), through the FP8 MAC's register;
 //   int8 x group weights ref/group_gemm.h       W4A8: the activation's codes on its calibrated
 //                                               grid (uint8 codes c as int8 c - 128);
-//   fp16 x group weights ref/group_gemm.h       W4A16: the fp16 activations.
+//   fp16 x group weights ref/group_gemm.h       W4A16: the fp16 activations;
+//   int8 x int8          ref/group_gemm.h       W4A8's matmul of two activations (attention):
+//                                               the second as 8-bit weights in one group of K,
+//                                               its codes shifted to 0..255 (int8 c as c + 128,
+//                                               so c - zero is kept) and its per-tensor scale
+//                                               and zero point in every column. So the sum is
+//                                               exact, y = float32(float32(S) * s_B) * s_A.
 // Any other layer is not one of these GEMMs (integer operands, a float operand beside a format
 // one), and MakeFormatLayer says why.
 //
