@@ -143,4 +143,20 @@ std::vector<float> DequantizeGroupWeights(const GroupQuantWeights& w) {
   return out;
 }
 
+std::vector<int64_t> GroupWeightOffsets(const GroupQuantWeights& w) {
+  CheckGroupQuantWeights(w);
+  std::vector<int64_t> out(w.codes.size());
+  for (int64_t r = 0; r < w.k; ++r) {
+    const int64_t g = r / w.spec.group_size;
+    for (int64_t col = 0; col < w.n; ++col) {
+      out[static_cast<size_t>(r * w.n + col)] = w.Code(r, col) - w.ZeroPoint(g, col);
+    }
+  }
+  return out;
+}
+
+int64_t GroupWeightOffsetMax(const GroupQuantSpec& spec) {
+  return int64_t{GroupCodeMax(spec)} - GroupCodeMin(spec);
+}
+
 }  // namespace quasar::models

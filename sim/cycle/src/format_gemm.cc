@@ -105,9 +105,8 @@ void ExactSums(TileRunner& runner, const IntGemm& g, int64_t k0, int64_t k1,
     for (int pb = 0; pb < g.lanes.Count(g.max_b); ++pb) {
       r->cycles += RunPass(runner, g, k0, k1, pa, pb, &pass);
       ++r->passes;
-      const models::int128 weight = models::int128{1} << g.lanes.Shift(pa, pb);
       for (size_t o = 0; o < pass.size(); ++o) {
-        (*sums)[o] += static_cast<models::int128>(pass[o]) * weight;
+        (*sums)[o] += g.lanes.Weighted(pass[o], pa, pb);
       }
     }
   }
@@ -162,13 +161,8 @@ IntGemm GroupWeightGemm(const models::GroupQuantWeights& w, int64_t m) {
   g.m = m;
   g.k = w.k;
   g.n = w.n;
-  g.b.resize(static_cast<size_t>(g.k * g.n));
-  for (int64_t k = 0; k < g.k; ++k) {
-    for (int64_t j = 0; j < g.n; ++j) {
-      g.b[static_cast<size_t>(k * g.n + j)] = w.Code(k, j) - w.ZeroPoint(k / w.spec.group_size, j);
-    }
-  }
-  g.max_b = models::GroupCodeMax(w.spec) - models::GroupCodeMin(w.spec);
+  g.b = models::GroupWeightOffsets(w);
+  g.max_b = models::GroupWeightOffsetMax(w.spec);
   return g;
 }
 
@@ -185,14 +179,22 @@ int ExactSumBits(int64_t max_a, int64_t max_b, int64_t count) {
   return bits;
 }
 
+bool SmallFloatRunsExact(const LanePieces& lanes, int64_t max_abs,
+                         const models::AccumulatorSpec& acc) {
+  return lanes.Count(max_abs) > 1 || acc.bits > models::kMaxAccumulatorBits;
+}
+
 void CheckFp8RegisterForPieces(const std::string& format, const LanePieces& lanes, int64_t max_abs,
                                int64_t k, const models::AccumulatorSpec& acc) {
   const int needed = ExactSumBits(max_abs, max_abs, k);
   if (needed > acc.bits) {
-    throw ArrayFitError(format + " elements run on the array in pieces of " +
-                            std::to_string(lanes.PieceBits()) +
-                            " bits, whose exact sums the post unit adds, so the FP8 register "
-                            "must hold any sum of the K = " +
+    const std::string how =
+        lanes.Count(max_abs) > 1
+            ? "run on the array in pieces of " + std::to_string(lanes.PieceBits()) + " bits"
+            : "run as exact sums (the register is wider than the array's 64-bit partial sums)";
+    throw ArrayFitError(format + " elements " + how +
+                            ", whose exact sums the post unit adds, so the FP8 register must hold "
+                            "any sum of the K = " +
                             std::to_string(k) + " products: " + std::to_string(needed) +
                             " bits, the register has " + std::to_string(acc.bits),
                         "mac.accumulator");
@@ -242,7 +244,7 @@ FormatGemmResult GroupGemmInt8OnArray(ArrayIf& array, const PeConfig& shape,
   models::CheckGroupGemmInt8Operands(a, m, a_zero, w);
   IntGemm g = GroupWeightGemm(w, m);
   g.a.assign(a.begin(), a.end());
-  g.max_a = 128;
+  g.max_a = models::kInt8CodeMax;
   g.lanes.lane_bits = CheckedLaneBits(widths.lane_bits);
   // The PEs multiply the raw int8 codes, so the activation lanes carry 8-bit codes whatever the
   // zero point (offsets a - a_zero would need 9 bits);
@@ -329,7 +331,7 @@ FormatGemmResult SmallFloatGemmOnArray(ArrayIf& array, const PeConfig& shape,
   }
   FormatGemmResult r;
   std::vector<models::int128> sums(static_cast<size_t>(m * n), 0);
-  if (g.lanes.Count(t.max_abs) == 1 && acc.bits <= models::kMaxAccumulatorBits) {
+  if (!SmallFloatRunsExact(g.lanes, t.max_abs, acc)) {
     // The array's register is the FP8 MAC's: it wraps or saturates per product, as the MAC does.
     r.accumulator_bits = acc.bits;
     const PeConfig cfg = ArrayConfig(shape, acc, true);

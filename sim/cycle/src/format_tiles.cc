@@ -102,8 +102,7 @@ models::int128 FormatTiles::Sum(const compiler::TileStep& t, const int64_t* acc,
   models::int128 sum = 0;
   for (int pa = 0; pa < a_pieces_; ++pa) {
     for (int pb = 0; pb < b_pieces_; ++pb) {
-      sum += static_cast<models::int128>(acc[(pa * b_pieces_ + pb) * plane + o])
-             << lanes_.Shift(pa, pb);
+      sum += lanes_.Weighted(acc[(pa * b_pieces_ + pb) * plane + o], pa, pb);
     }
   }
   return sum;

@@ -14,9 +14,6 @@
 namespace quasar::sim::cycle {
 namespace {
 
-// The largest magnitude of an int8 code (-128).
-constexpr int64_t kInt8Max = 128;
-
 // What the two kernels share: the weights q - zero as B, and the blocks of a group.
 class GroupTiles : public FormatTiles {
  public:
@@ -47,19 +44,12 @@ class GroupTiles : public FormatTiles {
   static std::vector<std::vector<int64_t>> WeightOffsets(const FormatLayer& layer) {
     std::vector<std::vector<int64_t>> b;
     for (const FormatGemm& g : layer.gemms) {
-      std::vector<int64_t>& q = b.emplace_back(static_cast<size_t>(g.k * g.n));
-      for (int64_t k = 0; k < g.k; ++k) {
-        for (int64_t j = 0; j < g.n; ++j) {
-          q[static_cast<size_t>(k * g.n + j)] =
-              g.w.Code(k, j) - g.w.ZeroPoint(k / g.w.spec.group_size, j);
-        }
-      }
+      b.push_back(models::GroupWeightOffsets(g.w));
     }
     return b;
   }
   static int64_t WeightOffsetMax(const FormatLayer& layer) {
-    const models::GroupQuantSpec& spec = layer.gemms.at(0).w.spec;
-    return models::GroupCodeMax(spec) - models::GroupCodeMin(spec);
+    return models::GroupWeightOffsetMax(layer.gemms.at(0).w.spec);
   }
 
  private:
@@ -71,7 +61,7 @@ class GroupInt8Tiles final : public GroupTiles {
  public:
   GroupInt8Tiles(const FormatLayer& layer, const compiler::LayerSchedule& schedule,
                  std::vector<std::vector<int64_t>> a, const ArrayWidths& widths)
-      : GroupTiles(layer, schedule, std::move(a), WeightOffsets(layer), kInt8Max,
+      : GroupTiles(layer, schedule, std::move(a), WeightOffsets(layer), models::kInt8CodeMax,
                    WeightOffsetMax(layer), widths) {
     for (const FormatGemm& g : layer.gemms) {
       std::vector<int64_t>& sums = weight_sums_.emplace_back();

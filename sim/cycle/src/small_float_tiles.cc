@@ -58,7 +58,7 @@ std::unique_ptr<FormatTiles> MakeSmallFloatTiles(const FormatLayer& layer,
   // neither can overflow, and the results are the same.
   const int64_t k = schedule.gemm.k;
   models::AccumulatorSpec acc = fp8_acc;
-  if (lanes.Count(table.max_abs) > 1 || fp8_acc.bits > models::kMaxAccumulatorBits) {
+  if (SmallFloatRunsExact(lanes, table.max_abs, fp8_acc)) {
     CheckFp8RegisterForPieces(f.name, lanes, table.max_abs, k, fp8_acc);
     acc = BlockRegister(table.max_abs, table.max_abs, k, widths);
   }

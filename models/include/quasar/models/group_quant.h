@@ -65,4 +65,9 @@ GroupQuantWeights QuantizeGroupWeights(const GroupQuantSpec& spec, const std::ve
 // float32((q - zero) * scale) for every weight, row-major [K][N].
 std::vector<float> DequantizeGroupWeights(const GroupQuantWeights& w);
 
+// q - zero for every weight, row-major [K][N]: the integers a PE array multiplies (each group's
+// scale applies to its sum), and the largest magnitude the spec's codes give them.
+std::vector<int64_t> GroupWeightOffsets(const GroupQuantWeights& w);
+int64_t GroupWeightOffsetMax(const GroupQuantSpec& spec);
+
 }  // namespace quasar::models

@@ -29,6 +29,9 @@
 
 namespace quasar::models {
 
+// The largest magnitude of W4A8's int8 activation codes (-128).
+constexpr int64_t kInt8CodeMax = 128;
+
 // Steps 2 and 3 of W4A8, the one home of these rules (the golden kernel and the cycle model's
 // post unit, sim/cycle/format_gemm.h): acc + float32(float32(S_g) * scale), and the output
 // float32(acc * a_scale).

@@ -37,10 +37,10 @@
 // and the same rule applies.
 //
 // What does not fit is refused, naming it: elements of more than 48 bits (no format of the
-// table), a pass register or an unsplit FP8 register of more than 64 bits (the array's int64
-// partial sums), a split FP8 register narrower than its sums, NaN or infinite elements (a flag the
-// array does not carry; the golden kernels' IEEE fallback stays in models/), and a pack other
-// than 1 (a format MAC has no precision scaling).
+// table), a pass register of more than 64 bits (the array's int64 partial sums), an FP8
+// register that runs as exact passes but is narrower than their sums, NaN or infinite elements (a
+// flag the array does not carry; the golden kernels' IEEE fallback stays in models/), and a pack
+// other than 1 (a format MAC has no precision scaling).
 
 #include <cstdint>
 #include <string>
@@ -75,15 +75,21 @@ struct ArrayWidths {
   // (up to 2^17.8 units) in three pieces of 8 bits, fp16 activations (2^40) in five.
   int lane_bits = 32;
   // The block GEMMs' register: 0 for the narrowest that holds any pass's sum (ExactSumBits),
-  // else this width, refused (naming both) when narrower. A small-float GEMM whose elements fit
-  // a lane runs through its `acc`, the FP8 MAC's register; in pieces, through this one.
+  // else this width, refused (naming both) when narrower. A small-float GEMM runs through its
+  // `acc`, the FP8 MAC's register, unless it runs as exact passes (SmallFloatRunsExact): then
+  // through this one.
   int register_bits = 0;
 };
 
-// Elements in pieces add the passes' exact sums, which cannot wrap or saturate per product as the
-// FP8 MAC's register does, so a small-float GEMM over K products of elements up to max_abs runs
-// in pieces only when `acc` (the FP8 register) holds any sum of them. ArrayFitError naming the
-// format, the bits needed and the register's otherwise.
+// Whether a small-float GEMM of elements up to max_abs runs as exact passes: in pieces (wider
+// than the lanes), or with an FP8 register `acc` wider than the array's 64-bit partial sums.
+// Otherwise it adds through `acc`, wrapping or saturating per product.
+bool SmallFloatRunsExact(const LanePieces& lanes, int64_t max_abs,
+                         const models::AccumulatorSpec& acc);
+// Exact passes cannot wrap or saturate per product as the FP8 MAC's register does, so a
+// small-float GEMM over K products of elements up to max_abs runs so only when `acc` (the FP8
+// register) holds any sum of them. ArrayFitError naming the format, the bits needed and the
+// register's otherwise.
 void CheckFp8RegisterForPieces(const std::string& format, const LanePieces& lanes, int64_t max_abs,
                                int64_t k, const models::AccumulatorSpec& acc);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "quasar/models/error.h"
+#include "quasar/models/int128.h"
 
 namespace quasar::sim::cycle {
 
@@ -58,6 +59,11 @@ struct LanePieces {
     return static_cast<int32_t>(v < 0 ? -piece : piece);
   }
   int Shift(int pa, int pb) const { return PieceBits() * (pa + pb); }
+  // A pass's sum of A's piece pa times B's piece pb, as part of the exact sum: sum *
+  // 2^Shift(pa, pb), in 128 bits (a multiply: a negative sum shifted left is undefined).
+  models::int128 Weighted(int64_t sum, int pa, int pb) const {
+    return static_cast<models::int128>(sum) * (models::int128{1} << Shift(pa, pb));
+  }
 };
 
 // Each code's value in units of its format's quantum (0 for NaN and infinity), whether it is
