@@ -141,6 +141,29 @@ fp8_e4m3 or fp8_e5m2), got 96" -- "$q" run --arch "$tmp/int96.yaml" --net lenet5
 expect 2 "e5m2w.yaml: mac.accumulator.bits: precision w8a8 runs the integer golden path, whose \
 registers are at most 64 bits, got 96" -- \
   "$q" compare --arch "$tmp/e5m2w.yaml" --net lenet5 --precisions fp8_e5m2,w8a8
+# A sweep with fidelity beside such a register: the integer precision's rows (infeasible on the
+# FP8 MAC) have no fidelity, the FP8 ones do.
+cat > "$tmp/e5m2_sweep.yaml" <<YAML
+version: 1
+name: e5m2-fidelity
+base: $tmp/e5m2w.yaml
+networks: [lenet5]
+precisions: [fp8_e5m2, w8a8]
+fidelity: true
+sweep:
+  array.rows: [4, 8]
+YAML
+expect 0 "" -- "$q" sweep "$tmp/e5m2_sweep.yaml" --out "$tmp/e5m2_sweep.csv"
+expect 0 "" -- python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 4, rows
+for r in rows:
+    if r["precision"] == "fp8_e5m2":
+        assert r["status"] == "feasible" and float(r["sqnr_db"]) > 10, r
+    else:
+        assert r["status"] == "infeasible" and r["sqnr_db"] == "", r
+' "$tmp/e5m2_sweep.csv"
 # compare on the cycle model: each column checked against its golden format run (the iso-area
 # W4A8 array has 9 rows, whose folds cross the groups' bounds).
 expect 0 "" -- "$q" compare --arch rtl_4x4_ws --net lenet5 --precisions w8a8,w4a8g32 \

@@ -11,8 +11,10 @@
 #include <mutex>
 #include <tuple>
 
+#include "quasar/models/accumulator.h"
 #include "quasar/models/error.h"
 #include "quasar/models/memory_limit.h"
+#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/parallel.h"
@@ -60,6 +62,14 @@ using FidelityKey = std::tuple<size_t, int, models::OverflowMode>;
 FidelityKey FidelityKeyOf(const SweepSpec& spec, const SweepConfig& c) {
   const models::AccumulatorSpec acc = AccumulatorFor(spec, c);
   return {PairOf(spec, c), acc.bits, acc.overflow};
+}
+
+// Whether a key's fidelity can be measured: an integer network's golden run adds in at most 64
+// bits, and a wider register (65..128) is an FP8 MAC's; its rows (invalid or infeasible: an
+// integer MAC refuses such a register, an FP8 MAC integer layers) have no fidelity.
+bool Measurable(const SweepSpec& spec, const FidelityKey& k) {
+  return std::get<1>(k) <= models::kMaxAccumulatorBits ||
+         models::NeedsEmulation(spec.nets.at(std::get<0>(k)));
 }
 
 // `fraction` of `images` as a percentage, from the count it stands for (so 9055 of 10000 is
@@ -198,7 +208,10 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
   std::map<FidelityKey, SweepFidelity> fidelity;
   if (spec.fidelity) {
     for (size_t i : missing) {
-      fidelity.emplace(FidelityKeyOf(spec, ConfigAt(spec, i)), SweepFidelity{});
+      const FidelityKey k = FidelityKeyOf(spec, ConfigAt(spec, i));
+      if (Measurable(spec, k)) {
+        fidelity.emplace(k, SweepFidelity{});
+      }
     }
     std::vector<FidelityKey> keys;  // in the map's (sorted) order
     for (const auto& entry : fidelity) {
@@ -256,7 +269,10 @@ SweepResult RunSweep(const SweepSpec& spec, const SweepOptions& options,
       }
       std::optional<SweepFidelity> f;
       if (spec.fidelity) {
-        f = fidelity.at(FidelityKeyOf(spec, c));
+        const auto it = fidelity.find(FidelityKeyOf(spec, c));
+        if (it != fidelity.end()) {
+          f = it->second;
+        }
       }
       const size_t pair = PairOf(spec, c);
       SweepRow row = EvaluateConfig(spec, c, f, options.backend, [&]() -> const BackendValues& {
