@@ -123,6 +123,12 @@ for l in c["layers"]:
     assert l["overflow_events"] == l["golden_overflow_events"] == 0, l
     assert l["cycles"] == l["analytical_cycles"], l
 ' "$tmp/os_g4.json"
+# Elements wider than the MAC grid's 9-bit lanes run in pieces of 8 bits there: MXFP8 E4M3
+# (2^17.8 units) in 3 x 3 planes, timed as whole elements.
+printf 'version: 1\nname: mx44\narray: {rows: 4, cols: 4, dataflow: ws}\nmac: {format: mxfp8_e4m3}\n' \
+  > "$tmp/mx44.yaml"
+expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
+  "$q" run --arch "$tmp/mx44.yaml" --net lenet5 --bits mxfp8 --backend systemc-rtl-mac
 # The os array's built 16-bit register cannot hold a group's sums, and says which key sets it.
 expect 2 "rtl_4x4_os.yaml: layer 'c1': a block's sums of 32 products need a 17-bit register; \
 the array's has 16 bits (the register is mac.accumulator's bits)" -- \

@@ -215,7 +215,8 @@ TEST_CASE("Format check: with MX the golden run blocks a convolution's input alo
   CHECK(db > 25);
   CHECK(db < 60);
   const Emulated mm(TestNet("matmuls.yaml", "mxint8"));
-  const auto mm_golden = sim::cycle::RunGoldenFormatNetwork(mm.net, mm.params, mm.e, mm.inputs, {64});
+  const auto mm_golden =
+      sim::cycle::RunGoldenFormatNetwork(mm.net, mm.params, mm.e, mm.inputs, {64});
   CHECK(models::SqnrDb(mm.tensors.at("out"), mm_golden.at("out")) > 100);
   // Deterministic: a second run gives the same bits.
   CHECK(SameBits(golden.at("output"), sim::cycle::RunGoldenFormatNetwork(
@@ -343,38 +344,48 @@ TEST_CASE(
     "Format check: W4A8's matmuls of two activations: the golden kernel's output is the "
     "emulated matmul's within half a step of its grid",
     "[format_check]") {
-  // The second activation enters as one group of 8-bit codes shifted to 0..255: a wrong shift,
-  // zero point, scale or gather would miss by whole steps.
-  const Emulated run(SmallLlamaDecode("w4a8g128"));
-  int matmuls = 0;
-  for (const models::NetLayer& l : run.net.layers) {
-    if (l.op != models::NetOp::kMatMul) {
-      continue;
+  // The second activation enters as one group of 8-bit codes shifted to 0..255 (uint8 codes as
+  // they are, int8 ones plus 128): a wrong shift, zero point, scale or gather would miss by whole
+  // steps. Unsigned and signed activation grids both.
+  for (const bool is_signed : {false, true}) {
+    INFO("signed activations: " << is_signed);
+    NetworkSpec net = SmallLlamaDecode("w4a8g128");
+    net.policy.activations.is_signed = is_signed;
+    net.policy.activations.symmetric = false;
+    const Emulated run(models::ResolvePrecision(std::move(net)));
+    int matmuls = 0;
+    for (const models::NetLayer& l : run.net.layers) {
+      if (l.op != models::NetOp::kMatMul) {
+        continue;
+      }
+      INFO(l.name);
+      const models::QuantParams& second =
+          run.e.tensors.at(run.net.QuantParamsOwner(l.inputs.at(1))).params;
+      CHECK((second.type.kind == models::IntKind::kUnsigned) == !is_signed);
+      const auto made = sim::cycle::MakeFormatLayer(run.net, l, run.params, run.e, run.tensors);
+      REQUIRE(made.layer);
+      REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kGroupInt8);
+      std::vector<std::vector<float>> ys;
+      for (const sim::cycle::FormatGemm& g : made.layer->gemms) {
+        CHECK(g.w.Groups() == 1);
+        int64_t events = 0;
+        ys.push_back(GoldenFormatGemm(*made.layer, g, {64}, &events));
+      }
+      const FloatTensor got = sim::cycle::FormatLayerOutput(*made.layer, ys);
+      const FloatTensor& want = run.tensors.at(l.name);
+      REQUIRE(got.shape == want.shape);
+      const models::QuantParams& out = run.e.tensors.at(run.net.QuantParamsOwner(l.name)).params;
+      const bool is_unsigned = out.type.kind == models::IntKind::kUnsigned;
+      const float step = out.scale(0);
+      const float lo = static_cast<float>((is_unsigned ? 0 : -128) - out.zero_point(0)) * step;
+      const float hi = static_cast<float>((is_unsigned ? 255 : 127) - out.zero_point(0)) * step;
+      for (int64_t i = 0; i < want.size(); ++i) {
+        REQUIRE(std::fabs(std::clamp(got[i], lo, hi) - want[i]) <= 0.55f * step);
+      }
+      ++matmuls;
     }
-    INFO(l.name);
-    const auto made = sim::cycle::MakeFormatLayer(run.net, l, run.params, run.e, run.tensors);
-    REQUIRE(made.layer);
-    REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kGroupInt8);
-    std::vector<std::vector<float>> ys;
-    for (const sim::cycle::FormatGemm& g : made.layer->gemms) {
-      CHECK(g.w.Groups() == 1);
-      int64_t events = 0;
-      ys.push_back(GoldenFormatGemm(*made.layer, g, {64}, &events));
-    }
-    const FloatTensor got = sim::cycle::FormatLayerOutput(*made.layer, ys);
-    const FloatTensor& want = run.tensors.at(l.name);
-    REQUIRE(got.shape == want.shape);
-    const models::QuantParams& out = run.e.tensors.at(run.net.QuantParamsOwner(l.name)).params;
-    const bool is_unsigned = out.type.kind == models::IntKind::kUnsigned;
-    const float step = out.scale(0);
-    const float lo = static_cast<float>((is_unsigned ? 0 : -128) - out.zero_point(0)) * step;
-    const float hi = static_cast<float>((is_unsigned ? 255 : 127) - out.zero_point(0)) * step;
-    for (int64_t i = 0; i < want.size(); ++i) {
-      REQUIRE(std::fabs(std::clamp(got[i], lo, hi) - want[i]) <= 0.55f * step);
-    }
-    ++matmuls;
+    CHECK(matmuls == 4);
   }
-  CHECK(matmuls == 4);
 }
 
 TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[format_check]") {
