@@ -114,15 +114,20 @@ expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
 expect 0 "elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch rtl_4x4_ws --net llama_block --phase decode --context 16 \
   --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --backend systemc
-# Refused by name before the golden run: a matmul of two fp16 activations beside weights per
-# group (the network's, no architecture file named), and FP8 E5M2, whose pieces' exact sums need
-# a register that holds any sum of K products, past mac.accumulator's 64 bits (the
-# architecture's MAC, its file named).
+# W4A16's attention: its matmuls of two fp16 activations are the small-float kernel on binary16
+# with exact sums, on a 16 x 16 MAC.
 arch int16 '{weight_bits: 16, activation_bits: 16}'
-expect 2 "error: layer 'self_attn.scores_past': its operands are two activations that are not \
-both int8" -- \
+expect 0 "elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/int16.yaml" --net llama_block --phase decode --context 16 \
   --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a16g32 --backend systemc
+# Refused by name before the golden run: a matmul of an int8 query and a 16-bit integer cache
+# beside weights per group (the network's, no architecture file named), and FP8 E5M2, whose
+# pieces' exact sums need a register that holds any sum of K products, past mac.accumulator's 64
+# bits (the architecture's MAC, its file named).
+expect 2 "error: layer 'self_attn.scores_past': its operands are two activations of different \
+kinds" -- \
+  "$q" run --arch "$tmp/int16.yaml" --net llama_block --phase decode --context 16 \
+  --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --kv-bits 16 --backend systemc
 printf 'version: 1\nname: e5m2\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
   '{format: fp8_e5m2, accumulator: {bits: 64}}' > "$tmp/e5m2.yaml"
 expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements run on the array in pieces of 16 bits, whose \

@@ -317,11 +317,12 @@ TEST_CASE("Format check: the operands are the emulated run's values", "[format_c
 }
 
 TEST_CASE(
-    "Format check: a Llama decode block's projections and attention in MX, FP8 and W4A8; "
-    "W4A16 names the matmuls of two activations",
+    "Format check: a Llama decode block's projections and attention in MX, FP8, W4A8 and W4A16; "
+    "a 16-bit integer KV cache beside W4A8 names the matmuls of two activations",
     "[format_check]") {
-  // W4A8's matmuls of two int8 activations run as the W4A8 kernel with the second as one group.
-  for (const char* bits : {"mxfp4", "fp8", "w4a8g128"}) {
+  // W4A8's matmuls of two int8 activations run as the W4A8 kernel with the second as one group,
+  // W4A16's of two fp16 ones as the small-float kernel on binary16 with exact sums.
+  for (const char* bits : {"mxfp4", "fp8", "w4a8g128", "w4a16g128"}) {
     INFO(bits);
     const Emulated run(SmallLlamaDecode(bits));
     const FormatCheckResult r = OnCppArray(run);
@@ -330,13 +331,21 @@ TEST_CASE(
     CHECK(r.layers.size() == 11);  // 7 projections, 4 attention matmuls (cache and new token)
     CHECK(r.Mismatches() == 0);
   }
-  const Emulated w4a16(SmallLlamaDecode("w4a16g128"));
-  const FormatCheckResult r = OnCppArray(w4a16);
+  // A 16-bit integer cache (an override of the policy's int8 activations) meets int8 queries.
+  models::DecoderBlockConfig c;
+  c.family = models::DecoderFamily::kLlama;
+  c.phase = models::DecoderPhase::kDecode;
+  c.context = 16;
+  c.kv_bits = 16;
+  c.dims = models::DefaultDecoderDims(c.family);
+  c.dims.hidden = 64, c.dims.heads = 4, c.dims.kv_heads = 2, c.dims.ffn = 128;
+  const Emulated kv16(WithBits(models::DecoderBlock(c), "w4a8g128"));
+  const FormatCheckResult r = OnCppArray(kv16);
   CHECK(r.Failure().empty());
-  CHECK(r.layers.size() == 7);
-  REQUIRE(r.skipped.size() == 4);
+  CHECK(r.layers.size() + r.skipped.size() == 11);
+  REQUIRE(!r.skipped.empty());
   for (const auto& s : r.skipped) {
-    CHECK(s.reason.find("two activations that are not both int8") != std::string::npos);
+    CHECK(s.reason.find("two activations of different kinds") != std::string::npos);
   }
 }
 
@@ -386,6 +395,41 @@ TEST_CASE(
     }
     CHECK(matmuls == 4);
   }
+}
+
+TEST_CASE(
+    "Format check: W4A16's matmuls of two fp16 activations: the golden kernel's output is the "
+    "emulated matmul's within an fp16 step",
+    "[format_check]") {
+  // The emulation stores each output rounded to fp16, after float32 sums; the kernel rounds the
+  // exact sum once. A wrong code, gather or register would miss by far more than a step.
+  const Emulated run(SmallLlamaDecode("w4a16g128"));
+  int matmuls = 0;
+  for (const models::NetLayer& l : run.net.layers) {
+    if (l.op != models::NetOp::kMatMul) {
+      continue;
+    }
+    INFO(l.name);
+    const auto made = sim::cycle::MakeFormatLayer(run.net, l, run.params, run.e, run.tensors);
+    REQUIRE(made.layer);
+    REQUIRE(made.layer->kernel == sim::cycle::FormatKernel::kSmallFloat);
+    REQUIRE(made.layer->small_float == &models::Fp16Format());
+    std::vector<std::vector<float>> ys;
+    int64_t events = 0;
+    for (const sim::cycle::FormatGemm& g : made.layer->gemms) {
+      // A narrow FP8 register is not used: the sums are exact.
+      ys.push_back(GoldenFormatGemm(*made.layer, g, {16, models::OverflowMode::kWrap}, &events));
+    }
+    CHECK(events == 0);
+    const FloatTensor got = sim::cycle::FormatLayerOutput(*made.layer, ys);
+    const FloatTensor& want = run.tensors.at(l.name);
+    REQUIRE(got.shape == want.shape);
+    for (int64_t i = 0; i < want.size(); ++i) {
+      REQUIRE(std::fabs(got[i] - want[i]) <= std::ldexp(std::fabs(want[i]), -9) + 0x1p-24f);
+    }
+    ++matmuls;
+  }
+  CHECK(matmuls == 4);
 }
 
 TEST_CASE("Format check: a flipped partial-sum bit is found and located", "[format_check]") {

@@ -10,6 +10,7 @@
 
 #include "quasar/compiler/lower.h"
 #include "quasar/models/error.h"
+#include "quasar/models/fp8_mac.h"
 #include "quasar/models/net/ops.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/quant_code.h"
@@ -213,6 +214,11 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
   } else if (SmallFloatOf(pa) != nullptr && SmallFloatOf(pa) == SmallFloatOf(pb)) {
     f.kernel = FormatKernel::kSmallFloat;
     f.small_float = SmallFloatOf(pa);
+  } else if (!b_weights && GroupWeights(net.policy.weights) && models::IsFp16Activation(net, pa) &&
+             models::IsFp16Activation(net, pb)) {
+    f.kernel = FormatKernel::kSmallFloat;  // binary16 codes, exact sums (header)
+    f.small_float = &models::Fp16Format();
+    f.exact_sums = true;
   } else if (b_weights && GroupWeights(pb) && models::IsFp16Activation(net, pa)) {
     f.kernel = FormatKernel::kGroupFp16;
   } else if (b_weights && GroupWeights(pb) && Int8Activation(pa)) {
@@ -221,9 +227,10 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
              Int8Activation(pb)) {
     f.kernel = FormatKernel::kGroupInt8;  // the second activation as one group (header)
   } else if (!b_weights && GroupWeights(net.policy.weights)) {
-    r.reason =
-        "its operands are two activations that are not both int8, and the group kernels "
-        "multiply activations by weights per group (or two int8 activations)";
+    r.reason = "its operands are two activations of different kinds (" + pa.Describe() + " x " +
+               pb.Describe() +
+               "), and beside weights per group the kernels take two int8 activations or two "
+               "fp16 ones";
     return r;
   } else {
     r.reason = "its operands (" + pa.Describe() + " x " + pb.Describe() +
@@ -245,13 +252,13 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
   int32_t a_zero = 0, b_zero = 0;
   float a_scale = 1, b_scale_one = 1;
   if (f.kernel == FormatKernel::kSmallFloat) {
-    a_scale = EmulatedOf(net, e, l.inputs[0]).scale;
+    a_scale = f.exact_sums ? 1.0f : EmulatedOf(net, e, l.inputs[0]).scale;
     const float sa = a_scale;
     a_codes = Codes(*f.small_float, x.data, [sa](size_t) { return sa; });
     if (b_weights) {
       b_codes = WeightCodes(*f.small_float, b, pb, &b_scale);
     } else {
-      const float sb = EmulatedOf(net, e, l.inputs[1]).scale;
+      const float sb = f.exact_sums ? 1.0f : EmulatedOf(net, e, l.inputs[1]).scale;
       b_codes = Codes(*f.small_float, b.data, [sb](size_t) { return sb; });
       b_scale.assign(static_cast<size_t>(gt->shape.count * n), sb);
     }
@@ -381,6 +388,13 @@ FloatTensor FormatLayerOutput(const FormatLayer& layer, const std::vector<std::v
   return out;
 }
 
+models::AccumulatorSpec SmallFloatRegister(const FormatLayer& layer,
+                                           const models::AccumulatorSpec& fp8_acc) {
+  return layer.exact_sums
+             ? models::AccumulatorSpec{models::kMaxFp8AccumulatorBits, models::OverflowMode::kWrap}
+             : fp8_acc;
+}
+
 std::vector<float> GoldenFormatGemm(const FormatLayer& layer, const FormatGemm& g,
                                     const models::AccumulatorSpec& fp8_acc,
                                     int64_t* overflow_events) {
@@ -389,7 +403,7 @@ std::vector<float> GoldenFormatGemm(const FormatLayer& layer, const FormatGemm& 
       return models::MxGemm(g.a_mx, g.wt_mx);
     case FormatKernel::kSmallFloat:
       return models::SmallFloatGemm(*layer.small_float, g.a_codes, g.b_codes, g.m, g.k, g.n,
-                                    fp8_acc, overflow_events);
+                                    SmallFloatRegister(layer, fp8_acc), overflow_events);
     case FormatKernel::kGroupInt8:
       models::CheckGroupGemmInt8Operands(g.a_int8, g.m, g.a_zero, g.w);
       return models::GroupGemmInt8(g.a_int8, g.m, g.a_scale, g.a_zero, g.w);
@@ -407,7 +421,7 @@ FormatGemmResult FormatGemmOnArray(ArrayIf& array, const PeConfig& shape, const 
       return MxGemmOnArray(array, shape, g.a_mx, g.wt_mx, widths);
     case FormatKernel::kSmallFloat:
       return SmallFloatGemmOnArray(array, shape, *layer.small_float, g.a_codes, g.b_codes, g.m, g.k,
-                                   g.n, fp8_acc, widths);
+                                   g.n, SmallFloatRegister(layer, fp8_acc), widths);
     case FormatKernel::kGroupInt8:
       return GroupGemmInt8OnArray(array, shape, g.a_int8, g.m, g.a_scale, g.a_zero, g.w, widths);
     case FormatKernel::kGroupFp16:

@@ -114,7 +114,7 @@ std::unique_ptr<FormatTiles> MakeFormatTiles(const FormatLayer& layer,
                                              const ArrayWidths& widths) {
   switch (layer.kernel) {
     case FormatKernel::kSmallFloat:
-      return MakeSmallFloatTiles(layer, schedule, fp8_acc, widths);
+      return MakeSmallFloatTiles(layer, schedule, SmallFloatRegister(layer, fp8_acc), widths);
     case FormatKernel::kMx:
       return MakeMxTiles(layer, schedule, widths);
     case FormatKernel::kGroupInt8:

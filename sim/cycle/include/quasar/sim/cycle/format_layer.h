@@ -18,7 +18,13 @@
 //                                               its codes shifted to 0..255 (int8 c as c + 128,
 //                                               so c - zero is kept) and its per-tensor scale
 //                                               and zero point in every column. So the sum is
-//                                               exact, y = float32(float32(S) * s_B) * s_A.
+//                                               exact, y = float32(float32(S) * s_B) * s_A;
+//   fp16 x fp16          ref/small_float_gemm.h W4A16's matmul of two fp16 activations: the
+//                                               small-float kernel on binary16 (Fp16Format,
+//                                               scale 1), its exact products summed in a
+//                                               128-bit register, which holds any sum (81 bits
+//                                               per product), so y is the exact sum rounded once
+//                                               to float32 (no FP8 MAC: SmallFloatRegister).
 // Any other layer is not one of these GEMMs (integer operands, a float operand beside a format
 // one), and MakeFormatLayer says why.
 //
@@ -73,6 +79,8 @@ struct FormatLayer {
   std::string name;
   FormatKernel kernel = FormatKernel::kMx;
   const models::SmallFloatFormat* small_float = nullptr;  // kSmallFloat
+  // kSmallFloat: the sums are exact in 128 bits, not in the FP8 MAC's register (fp16 x fp16).
+  bool exact_sums = false;
   std::vector<FormatGemm> gemms;                          // in the layer's GEMM order
   // The float step from the kernels' outputs to the layer's (before its activation): output
   // element out_index(g, m, n) = float32(y[g][m, n] * scale[g][n]) + bias[g][n], the product
@@ -108,8 +116,15 @@ FormatLayerOrReason MakeFormatLayer(const models::NetworkSpec& net, const models
 models::FloatTensor FormatLayerOutput(const FormatLayer& layer,
                                       const std::vector<std::vector<float>>& y);
 
+// The register a small-float layer adds through: the FP8 MAC's, `fp8_acc`, or 128 bits wrapping
+// (which no sum reaches) for exact sums. The one home of that choice: the golden kernel, the
+// array passes and the accelerator's tiles take it from here.
+models::AccumulatorSpec SmallFloatRegister(const FormatLayer& layer,
+                                           const models::AccumulatorSpec& fp8_acc);
+
 // The golden kernel's output of `g` (M x N, row-major). `fp8_acc`: the FP8 MAC's register
-// (kSmallFloat); its wrapped or saturated additions are added to *overflow_events.
+// (kSmallFloat, SmallFloatRegister); its wrapped or saturated additions are added to
+// *overflow_events.
 std::vector<float> GoldenFormatGemm(const FormatLayer& layer, const FormatGemm& g,
                                     const models::AccumulatorSpec& fp8_acc,
                                     int64_t* overflow_events);
