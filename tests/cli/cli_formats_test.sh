@@ -124,8 +124,8 @@ expect 0 "elements compared, 0 mismatches: BIT-EXACT" -- \
 # beside weights per group (the network's, no architecture file named), and FP8 E5M2, whose
 # pieces' exact sums need a register that holds any sum of K products, past mac.accumulator's 64
 # bits (the architecture's MAC, its file named).
-expect 2 "error: layer 'self_attn.scores_past': its operands are two activations of different \
-kinds" -- \
+expect 2 "error: layer 'self_attn.scores_past': its operands are two activations (int8 asym \
+minmax x int16 asym minmax) that are neither both int8 nor both fp16" -- \
   "$q" run --arch "$tmp/int16.yaml" --net llama_block --phase decode --context 16 \
   --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --kv-bits 16 --backend systemc
 printf 'version: 1\nname: e5m2\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \

@@ -299,7 +299,15 @@ TEST_CASE("W4A16 and FP8 E5M2 on the cycle model: elements wider than the lanes,
         CHECK(CheckFormatFlow(net, W4a16Arch(SmallArch(4, 5, d))) == 0);
         CHECK(CheckFormatFlow(net, W4a16Arch(SmallArch(7, 3, d))) == 0);
       }
-      // Matmuls of two fp16 activations (3 x 3 planes, exact sums) need a 16 x 16 MAC.
+      // Matmuls of two fp16 activations (3 x 3 planes, exact sums) need a 16 x 16 MAC: a 4 x 16
+      // one cannot multiply them, as the schedule says.
+      const models::ArchSpec a4 = W4a16Arch(SmallArch(4, 5, d));
+      const compiler::Schedule s =
+          sim::Compile(FormatsNet("matmuls.yaml", bits), a4, models::LoadArchCostTable(a4),
+                       compiler::Objective::kCycles);
+      const compiler::LayerSchedule* bad = s.FirstInfeasible();
+      REQUIRE(bad != nullptr);
+      CHECK_THAT(bad->status, Catch::Contains("cannot run 16-bit activations x 16-bit weights"));
       models::ArchSpec a16 = W4a16Arch(SmallArch(4, 5, d));
       a16.mac.weight_bits = 16;
       for (const models::NetworkSpec& net :

@@ -31,6 +31,7 @@
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/int128.h"
 #include "quasar/models/small_float.h"
+#include "quasar/models/tensor.h"
 
 using namespace quasar;
 using namespace quasar::models;
@@ -315,6 +316,52 @@ TEST_CASE("FP8 MAC: a 48-bit E5M2 accumulator wraps modulo 2^48 or saturates at 
   CHECK(sat_events > 100);
   CHECK(at_hi > 0);
   CHECK(at_lo > 0);
+}
+
+TEST_CASE(
+    "FP8 MAC on binary16 (W4A16's attention): products exact in 81 bits of 2^-48, sums exact "
+    "in 128 bits") {
+  const SmallFloatFormat& f = Fp16Format();
+  CHECK(Fp8ProductFractionBits(f) == 48);  // 2 * 15 + 2 * 10 - 2
+  CHECK(Fp8ProductBits(f) == 81);          // 65504^2 < 2^32, so below 2^80 units
+  const AccumulatorSpec acc{128, OverflowMode::kWrap};
+  // Every 61st code and the ends of each range, both signs: the smallest and largest
+  // subnormal, the smallest normal, 1 and 65504.
+  std::vector<uint32_t> codes;
+  for (uint32_t c = 0; c < 0x10000; c += 61) {
+    codes.push_back(c);
+  }
+  for (const uint32_t c : {0x0001u, 0x03FFu, 0x0400u, 0x3C00u, 0x7BFFu}) {
+    codes.push_back(c);
+    codes.push_back(c | 0x8000u);
+  }
+  // The product of two binary16 values is exact in float32 (22 significant bits, 2^-48 ..
+  // 2^32), so the MAC's one product, converted once, is that float (+0 for a zero product: the
+  // register has no -0).
+  int64_t products = 0, events = 0;
+  for (const uint32_t a : codes) {
+    const float fa = Decode(f, a);
+    for (const uint32_t b : codes) {
+      const float fb = Decode(f, b);
+      if (!std::isfinite(fa) || !std::isfinite(fb)) {
+        continue;
+      }
+      const float want = fa * fb == 0.0f ? 0.0f : fa * fb;
+      const float got = Fp8AccumulatorToFloat(f, Fp8MacStep(f, Fp8MacState{}, a, b, acc, &events));
+      REQUIRE(Float32Bits(got) == Float32Bits(want));
+      ++products;
+    }
+  }
+  CHECK(products > 1'000'000);
+  CHECK(events == 0);
+  // 65504^2 + 2^-48 - 65504^2: float32 sums lose the smallest product, the register keeps it.
+  const uint32_t big = 0x7BFF, neg_big = 0xFBFF, tiny = 0x0001;
+  Fp8MacState s;
+  s = Fp8MacStep(f, s, big, big, acc, &events);
+  s = Fp8MacStep(f, s, tiny, tiny, acc, &events);
+  s = Fp8MacStep(f, s, neg_big, big, acc, &events);
+  CHECK(Fp8AccumulatorToFloat(f, s) == std::ldexp(1.0f, -48));
+  CHECK(events == 0);
 }
 
 TEST_CASE("FP8 MAC: a 128-bit accumulator wraps and saturates at both ends") {

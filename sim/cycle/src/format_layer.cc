@@ -227,10 +227,9 @@ FormatLayerOrReason MakeFormatLayer(const NetworkSpec& net, const NetLayer& l,
              Int8Activation(pb)) {
     f.kernel = FormatKernel::kGroupInt8;  // the second activation as one group (header)
   } else if (!b_weights && GroupWeights(net.policy.weights)) {
-    r.reason = "its operands are two activations of different kinds (" + pa.Describe() + " x " +
-               pb.Describe() +
-               "), and beside weights per group the kernels take two int8 activations or two "
-               "fp16 ones";
+    r.reason = "its operands are two activations (" + pa.Describe() + " x " + pb.Describe() +
+               ") that are neither both int8 nor both fp16, the pairs the kernels take beside "
+               "weights per group";
     return r;
   } else {
     r.reason = "its operands (" + pa.Describe() + " x " + pb.Describe() +
