@@ -52,20 +52,30 @@ FormatTiles::FormatTiles(const FormatLayer& layer, const compiler::LayerSchedule
       ExactSumBits(lanes.PieceMax(max_a), lanes.PieceMax(max_b), count) <= acc.bits;
 }
 
+namespace {
+
+// Piece p of `count` units from `row` into `out` (each whole when `pieces` is 1: they fit the
+// lanes); returns the end of what was written.
+int32_t* CopyPiece(const int64_t* row, int64_t count, const LanePieces& lanes, int pieces, int p,
+                   int32_t* out) {
+  if (pieces == 1) {
+    return std::copy(row, row + count, out);
+  }
+  for (int64_t j = 0; j < count; ++j) {
+    *out++ = lanes.Piece(row[j], pieces, p);
+  }
+  return out;
+}
+
+}  // namespace
+
 void FormatTiles::BuildA(const compiler::TileStep& t, std::vector<int32_t>* a) const {
   const std::vector<int64_t>& src = a_[static_cast<size_t>(t.group)];
   a->resize(static_cast<size_t>(a_pieces_ * t.mt * t.kt));
   int32_t* out = a->data();
   for (int p = 0; p < a_pieces_; ++p) {
     for (int64_t i = 0; i < t.mt; ++i) {
-      const int64_t* row = src.data() + (t.m0 + i) * k_ + t.k0;
-      if (a_pieces_ == 1) {  // whole elements: they fit the lanes
-        out = std::copy(row, row + t.kt, out);
-        continue;
-      }
-      for (int64_t j = 0; j < t.kt; ++j) {
-        *out++ = lanes_.Piece(row[j], a_pieces_, p);
-      }
+      out = CopyPiece(src.data() + (t.m0 + i) * k_ + t.k0, t.kt, lanes_, a_pieces_, p, out);
     }
   }
 }
@@ -77,14 +87,7 @@ void FormatTiles::BuildB(const compiler::TileStep& t, std::vector<int32_t>* b) c
   int32_t* out = b->data();
   for (int p = 0; p < b_pieces_; ++p) {
     for (int64_t j = 0; j < t.kt; ++j) {
-      const int64_t* row = src.data() + (t.k0 + j) * n + t.n0;
-      if (b_pieces_ == 1) {  // whole elements: they fit the lanes
-        out = std::copy(row, row + t.nt, out);
-        continue;
-      }
-      for (int64_t c = 0; c < t.nt; ++c) {
-        *out++ = lanes_.Piece(row[c], b_pieces_, p);
-      }
+      out = CopyPiece(src.data() + (t.k0 + j) * n + t.n0, t.nt, lanes_, b_pieces_, p, out);
     }
   }
 }
