@@ -6,7 +6,6 @@
 
 #include "quasar/models/accumulator.h"
 #include "quasar/models/error.h"
-#include "quasar/models/net/emulated_quant.h"
 #include "quasar/sim/analytical.h"
 #include "quasar/sim/explore/backend_eval.h"
 
@@ -101,11 +100,9 @@ CompareColumns ComparePrecisions(const ComparePlan& plan, const CompareHooks& ho
   std::string emulated;  // the precisions whose fidelity the emulation measured
   for (const std::string& p : plan.precisions) {
     const models::NetworkSpec net = hooks.load(p);
-    // The integer golden run measures with the architecture's register, whose integer widths end
-    // at 64 bits; a wider one is an FP8 MAC's (arch_spec.cc, CheckAccumulatorWidth).
+    // The integer golden run measures with the architecture's register (FidelityMeasurable).
     const int acc_bits = plan.base.mac.accumulator.bits;
-    if ((plan.data || plan.fidelity) && acc_bits > models::kMaxAccumulatorBits &&
-        !models::NeedsEmulation(net)) {
+    if ((plan.data || plan.fidelity) && !FidelityMeasurable(net, acc_bits)) {
       throw InputError(plan.file_arch.file + ": mac.accumulator.bits: precision " + p +
                        " runs the integer golden path, whose registers are at most " +
                        std::to_string(models::kMaxAccumulatorBits) + " bits, got " +

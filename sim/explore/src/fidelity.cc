@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "quasar/models/accumulator.h"
 #include "quasar/models/fp8_mac.h"
 #include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
@@ -25,6 +26,10 @@ models::AccumulatorSpec ExactFp8Register() {
 }
 
 }  // namespace
+
+bool FidelityMeasurable(const models::NetworkSpec& net, int acc_bits) {
+  return acc_bits <= models::kMaxAccumulatorBits || models::NeedsEmulation(net);
+}
 
 Fidelity MeasureFidelity(const models::NetworkSpec& net, uint64_t seed, int calib_samples,
                          const std::optional<models::AccumulatorSpec>& acc,

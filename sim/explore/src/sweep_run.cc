@@ -11,10 +11,8 @@
 #include <mutex>
 #include <tuple>
 
-#include "quasar/models/accumulator.h"
 #include "quasar/models/error.h"
 #include "quasar/models/memory_limit.h"
-#include "quasar/models/net/emulated_quant.h"
 #include "quasar/models/net/float_net.h"
 #include "quasar/models/net/quantized_net.h"
 #include "quasar/models/parallel.h"
@@ -64,12 +62,11 @@ FidelityKey FidelityKeyOf(const SweepSpec& spec, const SweepConfig& c) {
   return {PairOf(spec, c), acc.bits, acc.overflow};
 }
 
-// Whether a key's fidelity can be measured: an integer network's golden run adds in at most 64
-// bits, and a wider register (65..128) is an FP8 MAC's; its rows (invalid or infeasible: an
-// integer MAC refuses such a register, an FP8 MAC integer layers) have no fidelity.
+// Whether a key's fidelity can be measured (FidelityMeasurable). A row whose key cannot is
+// invalid or infeasible anyway (an integer MAC refuses a register of 65..128 bits, an FP8 MAC
+// integer layers), and has no fidelity.
 bool Measurable(const SweepSpec& spec, const FidelityKey& k) {
-  return std::get<1>(k) <= models::kMaxAccumulatorBits ||
-         models::NeedsEmulation(spec.nets.at(std::get<0>(k)));
+  return FidelityMeasurable(spec.nets.at(std::get<0>(k)), std::get<1>(k));
 }
 
 // `fraction` of `images` as a percentage, from the count it stands for (so 9055 of 10000 is

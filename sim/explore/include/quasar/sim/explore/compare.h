@@ -71,6 +71,12 @@ struct Fidelity {
 // names a file or calibration files, on its evaluation sample 0 alone. `threads` (0: all cores)
 // run the inputs in parallel; the result does not depend on it.
 // `quasar compare` and `quasar sweep` (fidelity: true) both measure with this.
+// Whether `net`'s fidelity can be measured with the register `acc_bits` wide: a network in
+// number formats always (its golden format run sets its own register); an integer one while the
+// integer golden path has such a register, at most kMaxAccumulatorBits (a wider one, 65..128,
+// is an FP8 MAC's: arch_spec.cc, CheckAccumulatorWidth).
+bool FidelityMeasurable(const models::NetworkSpec& net, int acc_bits);
+
 struct FidelityOptions {
   int inputs = 32;
   int threads = 0;
