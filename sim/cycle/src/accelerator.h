@@ -9,7 +9,8 @@
 //        │                      ▼
 //        └──go/done──► PostUnit ◄── OutputSram (accumulator tiles) ──► DRAM (outputs, spills)
 //
-// One simulated nanosecond is one accelerator cycle (cycle_time.h).
+// One simulated nanosecond is one accelerator cycle (cycle_time.h). accelerator.cc holds the
+// pipeline (controller, DMA, post unit); array_unit.cc the array unit's work on a tile.
 
 #include <cstdint>
 #include <exception>
@@ -30,6 +31,9 @@
 #include "quasar/sim/cycle/tile_runner.h"
 
 namespace quasar::sim::cycle {
+
+// Waits n cycles of the calling SystemC thread.
+void WaitCycles(int64_t n);
 
 // The off-chip memory: one channel with a latency per step that reads and a bandwidth shared by
 // reads and writes: the DramModel every backend asks (sim/core/dram.h).
@@ -101,6 +105,10 @@ class Accelerator : public sc_core::sc_module {
   void PostThread();
   void DmaStep(int64_t s);
   void ArrayStep(int64_t s);
+  // The array unit's work on tile i (array_unit.cc): configures the PE array for the layer and
+  // runs the tile's reduction onto its accumulators, spending its cycles; returns the sequencer's
+  // counts, and in *dropped_overflows the wraps of runs whose sums were dropped.
+  TileCounts ComputeTile(size_t i, int64_t* dropped_overflows);
   void PostStep(int64_t s);
   void PlanGemm();
   bool FoldsWithinBlocks(const compiler::TileStep& t) const;
@@ -133,7 +141,7 @@ class Accelerator : public sc_core::sc_module {
   std::map<int64_t, std::vector<int64_t>> acc_;  // output SRAM: accumulators by visit
   std::map<std::tuple<int64_t, int64_t, int64_t>, std::vector<int64_t>> spilled_;  // in DRAM
   std::vector<PostChunk> chunks_;
-  std::vector<int32_t> block_a_;      // a block format's A columns of one block (ArrayStep)
+  std::vector<int32_t> block_a_;      // a block format's A columns of one block (ComputeTile)
   std::vector<int64_t> scratch_acc_;  // the dropped sums of a fold across block bounds
   int planes_ = 1;                    // accumulator planes of a tile (wide elements, gemm_data.h)
   bool post_job_ = false;

@@ -20,7 +20,7 @@
 //                MxBlockSumToFloat added in float32 from +0; GroupAccumulate after subtracting
 //                a_zero times the group's weight sum) folds it into the output's float32
 //                accumulator, in K order; at the end W4A8 applies GroupOutput. The accelerator runs
-//                a tile's reduction block by block (accelerator.cc, ArrayStep): where a fold
+//                a tile's reduction block by block (array_unit.cc, ComputeTile): where a fold
 //                crosses a block bound, the block format's columns are segmented there, each
 //                block's rows summed apart in the same fold.
 //
@@ -30,7 +30,7 @@
 // elements"), and each pair of A's and B's pieces has its own plane of accumulators
 // (gemm_data.h). The MAC of the format multiplies whole elements, one pair per PE per cycle, so
 // the accelerator times the first pair's run and takes the others' sums from runs that add no
-// time (accelerator.cc, ArrayStep); the block step and the post unit add the planes' sums, each
+// time (array_unit.cc, ComputeTile); the block step and the post unit add the planes' sums, each
 // times 2^Shift(pa, pb), in 128 bits: the exact sum. Each plane sums in a register as wide as a
 // pass's sums need. The FP8 MAC's register wraps or saturates per product, which planes summed
 // apart cannot do, so small floats run in pieces only where that register holds any sum of the
