@@ -12,9 +12,10 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=expect.sh
 source "$(dirname "$0")/expect.sh"
 
-arch() {  # arch NAME MAC-MAP
-  printf 'version: 1\nname: %s\narray: {rows: 16, cols: 16, dataflow: ws}\nmac: %s\n' "$1" "$2" \
-    > "$tmp/$1.yaml"
+arch() {  # arch NAME MAC-MAP [ARRAY-MAP]: $tmp/NAME.yaml, on a 16 x 16 ws array by default
+  local array='{rows: 16, cols: 16, dataflow: ws}'
+  [ -z "${3:-}" ] || array=$3
+  printf 'version: 1\nname: %s\narray: %s\nmac: %s\n' "$1" "$array" "$2" > "$tmp/$1.yaml"
 }
 arch int8 '{}'
 arch fp8 '{format: fp8_e4m3}'
@@ -77,8 +78,8 @@ assert rows["accumulator bits needed"] == ["-"], rows["accumulator bits needed"]
 # format run on every element, the register's overflows and the analytical model's cycles.
 expect 0 "Bit-exact check: SystemC cycle model (number formats) vs golden reference" -- \
   "$q" run --arch "$tmp/fp8.yaml" --net lenet5 --bits fp8 --backend systemc
-printf 'version: 1\nname: fp8sat\narray: {rows: 8, cols: 4, dataflow: os}\nmac: %s\n' \
-  '{format: fp8_e4m3, accumulator: {bits: 20, overflow: saturate}}' > "$tmp/fp8sat.yaml"
+arch fp8sat '{format: fp8_e4m3, accumulator: {bits: 20, overflow: saturate}}' \
+  '{rows: 8, cols: 4, dataflow: os}'
 "$q" run --arch "$tmp/fp8sat.yaml" --net lenet5 --bits fp8 --backend systemc --format json \
   > "$tmp/fp8sat.json" 2> /dev/null
 expect 0 "" -- python3 -c '
@@ -96,14 +97,12 @@ expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/mxint8.yaml" --net lenet5 --bits mxint8 --backend systemc
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/int8.yaml" --net lenet5 --bits w4a8g32 --backend systemc
-printf 'version: 1\nname: mxos\narray: {rows: 16, cols: 16, dataflow: os}\nmac: %s\n' \
-  '{format: mxint8}' > "$tmp/mxos.yaml"
+arch mxos '{format: mxint8}' '{rows: 16, cols: 16, dataflow: os}'
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/mxos.yaml" --net lenet5 --bits mxint8 --backend systemc
 # Elements wider than the C++ array's 32-bit lanes run in pieces: MXFP8 E5M2 (2^31.8 units) and
 # W4A16's fp16 activations (2^40 units).
-printf 'version: 1\nname: mxe5\narray: {rows: 12, cols: 8, dataflow: ws}\nmac: %s\n' \
-  '{format: mxfp8_e5m2}' > "$tmp/mxe5.yaml"
+arch mxe5 '{format: mxfp8_e5m2}' '{rows: 12, cols: 8, dataflow: ws}'
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/mxe5.yaml" --net lenet5 --bits mxfp8_e5m2 --backend systemc
 arch int16x4 '{weight_bits: 4, activation_bits: 16}'
@@ -128,19 +127,16 @@ expect 2 "error: layer 'self_attn.scores_past': its operands are two activations
 minmax x int16 asym minmax) that are neither both int8 nor both fp16" -- \
   "$q" run --arch "$tmp/int16.yaml" --net llama_block --phase decode --context 16 \
   --dims hidden=64,heads=2,kv_heads=1,ffn=128 --bits w4a8g32 --kv-bits 16 --backend systemc
-printf 'version: 1\nname: e5m2\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
-  '{format: fp8_e5m2, accumulator: {bits: 64}}' > "$tmp/e5m2.yaml"
+arch e5m2 '{format: fp8_e5m2, accumulator: {bits: 64}}' '{rows: 8, cols: 8, dataflow: ws}'
 expect 2 "e5m2.yaml: layer 'c1': fp8_e5m2 elements run on the array in pieces of 16 bits, whose \
 exact sums the post unit adds, so the FP8 register must hold any sum of the K = 25 products: 70 \
 bits, the register has 64 (the register is mac.accumulator's bits)" -- \
   "$q" run --arch "$tmp/e5m2.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
 # FP8 E5M2 with a register that holds its sums (65..128 bits: an FP8 MAC's only) runs in pieces.
-printf 'version: 1\nname: e5m2w\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
-  '{format: fp8_e5m2, accumulator: {bits: 96}}' > "$tmp/e5m2w.yaml"
+arch e5m2w '{format: fp8_e5m2, accumulator: {bits: 96}}' '{rows: 8, cols: 8, dataflow: ws}'
 expect 0 "8214 elements compared, 0 mismatches: BIT-EXACT" -- \
   "$q" run --arch "$tmp/e5m2w.yaml" --net lenet5 --bits fp8_e5m2 --backend systemc
-printf 'version: 1\nname: int96\narray: {rows: 8, cols: 8, dataflow: ws}\nmac: %s\n' \
-  '{accumulator: {bits: 96}}' > "$tmp/int96.yaml"
+arch int96 '{accumulator: {bits: 96}}' '{rows: 8, cols: 8, dataflow: ws}'
 expect 2 "int96.yaml: mac.accumulator.bits: must be in 8..64 (up to 128 on an FP8 MAC, mac.format \
 fp8_e4m3 or fp8_e5m2), got 96" -- "$q" run --arch "$tmp/int96.yaml" --net lenet5
 expect 2 "e5m2w.yaml: mac.accumulator.bits: precision w8a8 runs the integer golden path, whose \
